@@ -1,0 +1,66 @@
+//! A manager adds a room type (hotel) or table type (restaurant); prices are in the vendor's
+//! currency.
+use chrono::Utc;
+use lambda_http::{Body, Error, Request, Response};
+use shared::api::resource::ResourceInput;
+use shared::auth::Caller;
+use shared::domain::FieldErrors;
+use shared::domain::ids::{ResourceId, VendorId};
+use shared::domain::resource::Resource;
+use shared::domain::text::Description;
+use shared::http::{Problem, created, json_body, path_id, respond};
+use shared::store::{ResourceStore, VendorStore, WriteError};
+
+pub async fn handler(store: &(impl VendorStore + ResourceStore), req: Request) -> Result<Response<Body>, Error> {
+    respond(create_resource(store, &req).await)
+}
+
+async fn create_resource(
+    store: &(impl VendorStore + ResourceStore),
+    req: &Request,
+) -> Result<Response<Body>, Problem> {
+    let caller = Caller::from_request(req)?;
+    let vendor_id = path_id(req, "id", "vendor", VendorId::parse)?;
+    if !caller.manages(vendor_id) {
+        return Err(Problem::forbidden("only a manager of this vendor may add rooms or tables"));
+    }
+    let input: ResourceInput = json_body(req)?;
+    let vendor = store
+        .vendor(vendor_id)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .ok_or_else(|| Problem::not_found("vendor"))?;
+    let mut errors = FieldErrors::default();
+    let changes = input.validate(vendor.currency, true, &mut errors);
+    let (Some(name), Some(capacity), Some(units), Some(base_price)) =
+        (changes.name, changes.capacity, changes.units, changes.base_price)
+    else {
+        return Err(errors.into());
+    };
+    errors.finish()?;
+
+    let now = Utc::now();
+    let resource = Resource {
+        id: ResourceId::generate(),
+        vendor_id,
+        kind: vendor.kind.into(),
+        name,
+        description: changes.description.unwrap_or_else(Description::empty),
+        capacity,
+        units,
+        base_price,
+        amenities: changes.amenities.unwrap_or_default(),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    match store.create_resource(&resource).await {
+        Ok(()) => Ok(created(
+            &format!("/vendor/{vendor_id}/resource/{}", resource.id),
+            &resource,
+            resource.version,
+        )),
+        Err(WriteError::VendorNotFound) => Err(Problem::not_found("vendor")),
+        Err(other) => Err(Problem::internal(&other.into())),
+    }
+}

@@ -1,0 +1,62 @@
+//! A manager of the vendor edits its profile; only the fields sent change. The kind (hotel or
+//! restaurant) is fixed at onboarding. `If-Match` with the profile's ETag guards against lost
+//! updates.
+use chrono::Utc;
+use http::StatusCode;
+use lambda_http::{Body, Error, Request, Response};
+use shared::api::vendor::ProfileInput;
+use shared::auth::Caller;
+use shared::domain::FieldErrors;
+use shared::domain::ids::VendorId;
+use shared::domain::vendor::Vendor;
+use shared::http::{Problem, if_match, json_body, json_with_etag, path_id, respond};
+use shared::store::{VendorStore, WriteError};
+
+pub async fn handler(store: &impl VendorStore, req: Request) -> Result<Response<Body>, Error> {
+    respond(update_vendor(store, &req).await)
+}
+
+/// A concurrent edit by someone without `If-Match` is retried a few times before giving up.
+const ATTEMPTS: usize = 3;
+
+async fn load(store: &impl VendorStore, id: VendorId) -> Result<Vendor, Problem> {
+    store
+        .vendor(id)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .ok_or_else(|| Problem::not_found("vendor"))
+}
+
+async fn update_vendor(store: &impl VendorStore, req: &Request) -> Result<Response<Body>, Problem> {
+    let caller = Caller::from_request(req)?;
+    let id = path_id(req, "id", "vendor", VendorId::parse)?;
+    if !caller.manages(id) {
+        return Err(Problem::forbidden("only a manager of this vendor may edit it"));
+    }
+    let expected = if_match(req)?;
+    let input: ProfileInput = json_body(req)?;
+    let mut vendor = load(store, id).await?;
+    let mut errors = FieldErrors::default();
+    let changes = input.validate(vendor.kind, false, &mut errors);
+    errors.finish()?;
+    if changes.is_empty() {
+        return Err(Problem::field("", "send at least one field to change"));
+    }
+
+    for _ in 0..ATTEMPTS {
+        if expected.is_some_and(|v| v != vendor.version) {
+            return Err(Problem::precondition_failed());
+        }
+        let read_version = vendor.version;
+        changes.clone().apply(&mut vendor);
+        vendor.updated_at = Utc::now();
+        vendor.version = read_version + 1;
+        match store.update_vendor(&vendor, read_version).await {
+            Ok(()) => return Ok(json_with_etag(StatusCode::OK, &vendor, vendor.version)),
+            Err(WriteError::VersionConflict) if expected.is_none() => vendor = load(store, id).await?,
+            Err(WriteError::VersionConflict) => return Err(Problem::precondition_failed()),
+            Err(other) => return Err(Problem::internal(&other.into())),
+        }
+    }
+    Err(Problem::precondition_failed())
+}

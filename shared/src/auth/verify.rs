@@ -1,0 +1,112 @@
+//! Verifying our tokens the way API Gateway's JWT authorizer does: discover the JWKS from the
+//! issuer's OpenID configuration, check the ES256 signature, issuer, audience and lifetime.
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use serde::Deserialize;
+use std::collections::HashMap;
+use tokio::sync::RwLock;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("the token is malformed")]
+    Malformed,
+    #[error("the token is signed by an unknown key")]
+    UnknownKey,
+    #[error("the token is invalid: {0}")]
+    Invalid(String),
+    #[error("the signing keys could not be fetched: {0}")]
+    KeysUnavailable(String),
+}
+
+pub struct JwtVerifier {
+    issuer: String,
+    audience: String,
+    http: reqwest::Client,
+    keys: RwLock<HashMap<String, DecodingKey>>,
+}
+
+#[derive(Deserialize)]
+struct Discovery {
+    jwks_uri: String,
+}
+
+#[derive(Deserialize)]
+struct JwkSet {
+    keys: Vec<jsonwebtoken::jwk::Jwk>,
+}
+
+impl JwtVerifier {
+    pub fn new(issuer: impl Into<String>, audience: impl Into<String>) -> Self {
+        Self {
+            issuer: issuer.into().trim_end_matches('/').to_owned(),
+            audience: audience.into(),
+            http: reqwest::Client::new(),
+            keys: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The token's claims, once signature, issuer, audience and lifetime check out.
+    pub async fn verify(
+        &self,
+        token: &str,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, VerifyError> {
+        let header = decode_header(token).map_err(|_| VerifyError::Malformed)?;
+        if header.alg != Algorithm::ES256 {
+            return Err(VerifyError::Invalid("only ES256 is accepted".into()));
+        }
+        let kid = header.kid.ok_or(VerifyError::Malformed)?;
+        let key = match self.keys.read().await.get(&kid).cloned() {
+            Some(key) => key,
+            None => {
+                self.refresh().await?;
+                self.keys
+                    .read()
+                    .await
+                    .get(&kid)
+                    .cloned()
+                    .ok_or(VerifyError::UnknownKey)?
+            }
+        };
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = 5;
+        decode::<serde_json::Map<String, serde_json::Value>>(token, &key, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| VerifyError::Invalid(e.to_string()))
+    }
+
+    /// Re-reads the issuer's keys (on start and whenever a token names a key we don't know).
+    async fn refresh(&self) -> Result<(), VerifyError> {
+        let unavailable = |e: reqwest::Error| VerifyError::KeysUnavailable(e.to_string());
+        let discovery: Discovery = self
+            .http
+            .get(format!("{}/.well-known/openid-configuration", self.issuer))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(unavailable)?
+            .json()
+            .await
+            .map_err(unavailable)?;
+        let set: JwkSet = self
+            .http
+            .get(&discovery.jwks_uri)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(unavailable)?
+            .json()
+            .await
+            .map_err(unavailable)?;
+        let mut keys = HashMap::new();
+        for jwk in &set.keys {
+            if let (Some(kid), Ok(key)) = (jwk.common.key_id.clone(), DecodingKey::from_jwk(jwk)) {
+                keys.insert(kid, key);
+            }
+        }
+        *self.keys.write().await = keys;
+        Ok(())
+    }
+}

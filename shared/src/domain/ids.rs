@@ -1,0 +1,49 @@
+//! Identifiers: time-ordered UUIDs (v7), one type per kind of thing so they cannot be mixed up.
+use super::Invalid;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            pub fn generate() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            pub fn parse(raw: &str) -> Result<Self, Invalid> {
+                Uuid::try_parse(raw)
+                    .map(Self)
+                    .map_err(|_| Invalid::new("must be a UUID"))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A guest's account.
+    UserId
+);
+id_type!(
+    /// A member of a vendor's staff.
+    StaffId
+);
+id_type!(
+    /// A hotel or restaurant.
+    VendorId
+);
+id_type!(
+    /// A room type or table type of one vendor.
+    ResourceId
+);

@@ -1,0 +1,99 @@
+//! What a vendor sells: room types (by the night) or table types (by the time slot).
+use super::Invalid;
+use super::ids::{ResourceId, VendorId};
+use super::money::Money;
+use super::text::{Description, Title};
+use super::vendor::VendorKind;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    RoomType,
+    TableType,
+}
+
+impl From<VendorKind> for ResourceKind {
+    fn from(kind: VendorKind) -> Self {
+        match kind {
+            VendorKind::Hotel => Self::RoomType,
+            VendorKind::Restaurant => Self::TableType,
+        }
+    }
+}
+
+/// How many guests one unit (room or table) seats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Capacity(u16);
+
+impl Capacity {
+    pub const MAX: u16 = 100;
+
+    pub fn new(guests: i64) -> Result<Self, Invalid> {
+        u16::try_from(guests)
+            .ok()
+            .filter(|g| (1..=Self::MAX).contains(g))
+            .map(Self)
+            .ok_or_else(|| Invalid::new(format!("must be between 1 and {}", Self::MAX)))
+    }
+
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+/// How many identical rooms or tables of one type the vendor has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UnitCount(u32);
+
+impl UnitCount {
+    pub const MAX: u32 = 100_000;
+
+    pub fn new(units: i64) -> Result<Self, Invalid> {
+        u32::try_from(units)
+            .ok()
+            .filter(|u| *u <= Self::MAX)
+            .map(Self)
+            .ok_or_else(|| Invalid::new(format!("must be between 0 and {}", Self::MAX)))
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+/// A room type or table type (the notes' `vendor_seat`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    pub id: ResourceId,
+    pub vendor_id: VendorId,
+    pub kind: ResourceKind,
+    pub name: Title,
+    pub description: Description,
+    pub capacity: Capacity,
+    pub units: UnitCount,
+    pub base_price: Money,
+    #[serde(default)]
+    pub amenities: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capacity_and_units_are_bounded() {
+        assert_eq!(Capacity::new(4).unwrap().get(), 4);
+        assert!(Capacity::new(0).is_err());
+        assert!(Capacity::new(101).is_err());
+        assert!(Capacity::new(-3).is_err());
+        assert_eq!(UnitCount::new(0).unwrap().get(), 0);
+        assert!(UnitCount::new(100_001).is_err());
+    }
+}

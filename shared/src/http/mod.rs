@@ -1,0 +1,8 @@
+//! The HTTP edge: turning API Gateway requests into typed input and results into responses.
+mod problem;
+mod request;
+mod response;
+
+pub use problem::Problem;
+pub use request::{MAX_JSON_BODY, from_json_value, if_match, json_body, path_id};
+pub use response::{created, json, json_with_etag, respond};

@@ -1,0 +1,119 @@
+//! Reading a request: its JSON body, path parameters and preconditions.
+use super::Problem;
+use crate::domain::Invalid;
+use http::header;
+use lambda_http::{Body, Request, RequestExt};
+use serde::de::DeserializeOwned;
+use serde_json::error::Category;
+
+/// Larger bodies are refused before parsing; no request of this API needs more.
+pub const MAX_JSON_BODY: usize = 64 * 1024;
+
+/// Parses a JSON body, naming the offending field (as a JSON pointer) when its type is wrong.
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+        .unwrap_or(false);
+    if !is_json {
+        return Err(Problem::unsupported_media_type());
+    }
+    let bytes: &[u8] = match req.body() {
+        Body::Empty => b"",
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => b"",
+    };
+    if bytes.len() > MAX_JSON_BODY {
+        return Err(Problem::payload_too_large(MAX_JSON_BODY));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Problem::malformed_json("the body is empty"));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let pointer = json_pointer(err.path());
+        let inner = err.into_inner();
+        match inner.classify() {
+            Category::Data => Problem::field(&pointer, data_error_detail(&inner)),
+            Category::Syntax | Category::Eof | Category::Io => Problem::malformed_json(format!(
+                "at line {} column {}",
+                inner.line(),
+                inner.column()
+            )),
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|_| Problem::malformed_json("trailing characters after the JSON value"))?;
+    Ok(value)
+}
+
+/// Deserializes one part of an already parsed body; errors name fields under `prefix`.
+pub fn from_json_value<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Result<T, Problem> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let pointer = format!("{prefix}{}", json_pointer(err.path()));
+        Problem::field(&pointer, data_error_detail(err.inner()))
+    })
+}
+
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        pointer.push('/');
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&index.to_string()),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"))
+            }
+            Segment::Unknown => pointer.push('?'),
+        }
+    }
+    pointer
+}
+
+/// serde's message without its " at line L column C" suffix, which means nothing to a client.
+fn data_error_detail(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message,
+    }
+}
+
+/// A path parameter parsed into an id; a malformed id names nothing that exists, so it is a 404.
+pub fn path_id<T>(
+    req: &Request,
+    name: &str,
+    what: &str,
+    parse: impl FnOnce(&str) -> Result<T, Invalid>,
+) -> Result<T, Problem> {
+    req.path_parameters_ref()
+        .and_then(|params| params.first(name))
+        .ok_or_else(|| Problem::not_found(what))
+        .and_then(|raw| parse(raw).map_err(|_| Problem::not_found(what)))
+}
+
+/// The version named by an `If-Match` header (`"3"`, as our ETags are), if the client sent one.
+pub fn if_match(req: &Request) -> Result<Option<u64>, Problem> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            Problem::new(http::StatusCode::BAD_REQUEST, "bad-precondition", "Invalid If-Match header")
+                .with_detail("send the ETag of the version you last read, e.g. \"3\"")
+        })
+}

@@ -1,0 +1,11 @@
+//! What every function shares: the domain (no AWS in it), the adapters behind narrow traits, and
+//! the HTTP edge (request parsing, callers and their claims, problem+json responses).
+pub mod api;
+pub mod auth;
+pub mod aws;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod routes;
+pub mod store;
+pub mod telemetry;

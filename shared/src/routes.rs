@@ -1,0 +1,48 @@
+//! The route table in `api/routes.json`: one place says which function serves which path.
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteAuth {
+    /// Public.
+    None,
+    /// Guarded by the JWT authorizer; the function receives the verified claims.
+    Jwt,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Route {
+    pub method: String,
+    /// API Gateway's template syntax: `/user/{id}`.
+    pub path: String,
+    pub function: String,
+    pub auth: RouteAuth,
+}
+
+#[derive(Deserialize)]
+struct RouteTable {
+    routes: Vec<Route>,
+}
+
+pub const ROUTES_JSON: &str = include_str!("../api/routes.json");
+
+pub fn routes() -> Result<Vec<Route>, serde_json::Error> {
+    serde_json::from_str::<RouteTable>(ROUTES_JSON).map(|t| t.routes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_route_is_unique_and_served_by_one_function() {
+        let routes = routes().unwrap();
+        let mut seen = HashSet::new();
+        let mut functions = HashSet::new();
+        for route in &routes {
+            assert!(seen.insert((route.method.clone(), route.path.clone())), "{route:?} twice");
+            assert!(functions.insert(route.function.clone()), "{} serves two routes", route.function);
+        }
+    }
+}

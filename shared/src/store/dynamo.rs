@@ -1,0 +1,433 @@
+//! The DynamoDB store. Every multi-item change is one TransactWriteItems with a condition on each
+//! item, so nothing is ever half written and concurrent writers cannot both win.
+use super::keys;
+use super::{
+    CredentialStore, GuestStore, LoginAttempts, ResourceStore, VendorStore, WriteError,
+};
+use crate::config::{self, ConfigError};
+use crate::domain::account::{AccountKind, Credential, Email, GuestProfile, StaffMember};
+use crate::domain::ids::{ResourceId, UserId, VendorId};
+use crate::domain::resource::Resource;
+use crate::domain::vendor::Vendor;
+use anyhow::Context;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Put, ReturnValue, TransactWriteItem, Update,
+};
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// How long failed sign-ins are counted before the count starts again.
+pub const LOGIN_WINDOW_MINUTES: i64 = 15;
+const TRANSACTION_ATTEMPTS: u32 = 5;
+
+#[derive(Debug, Clone)]
+pub struct Tables {
+    pub accounts: String,
+    pub vendors: String,
+}
+
+impl Tables {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            accounts: config::required("ACCOUNTS_TABLE")?,
+            vendors: config::required("VENDORS_TABLE")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    tables: Tables,
+}
+
+/// What became of a transaction that DynamoDB refused: one reason code per item, in order.
+enum Outcome {
+    Committed,
+    Cancelled(Vec<String>),
+}
+
+impl Outcome {
+    fn failed(&self, index: usize) -> bool {
+        matches!(self, Self::Cancelled(codes) if codes.get(index).is_some_and(|c| c == "ConditionalCheckFailed"))
+    }
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn to_item<T: Serialize>(value: &T, pk: String, sk: &str) -> anyhow::Result<Item> {
+    let mut item: Item = serde_dynamo::to_item(value).context("serialising an item")?;
+    item.insert("pk".into(), s(pk));
+    item.insert("sk".into(), s(sk));
+    Ok(item)
+}
+
+fn from_item<T: DeserializeOwned>(item: Item) -> anyhow::Result<T> {
+    serde_dynamo::from_item(item).context("reading an item")
+}
+
+fn put(table: &str, item: Item, condition: &str) -> anyhow::Result<TransactWriteItem> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression(condition)
+        .build()?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+fn put_versioned(table: &str, item: Item, expected_version: u64) -> anyhow::Result<TransactWriteItem> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_exists(pk) AND version = :expected")
+        .expression_attribute_values(":expected", n(expected_version))
+        .build()?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+fn vendor_exists(table: &str, vendor: VendorId) -> anyhow::Result<TransactWriteItem> {
+    let check = ConditionCheck::builder()
+        .table_name(table)
+        .key("pk", s(keys::vendor(vendor)))
+        .key("sk", s(keys::PROFILE))
+        .condition_expression("attribute_exists(pk)")
+        .build()?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, tables: Tables) -> Self {
+        Self { client, tables }
+    }
+
+    pub fn from_env(sdk: &crate::aws::SdkConfig) -> Result<Self, ConfigError> {
+        Ok(Self::new(Client::new(sdk), Tables::from_env()?))
+    }
+
+    /// Runs a transaction, retrying with jittered backoff while DynamoDB reports a conflict
+    /// with another transaction (never a reason to fail the client's request).
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> anyhow::Result<Outcome> {
+        let mut attempt = 0;
+        loop {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await;
+            let err = match result {
+                Ok(_) => return Ok(Outcome::Committed),
+                Err(err) => err.into_service_error(),
+            };
+            let retry = match &err {
+                TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+                    let codes: Vec<String> = cancelled
+                        .cancellation_reasons()
+                        .iter()
+                        .map(|r| r.code().unwrap_or("None").to_owned())
+                        .collect();
+                    if !codes.iter().any(|c| c == "TransactionConflict") {
+                        return Ok(Outcome::Cancelled(codes));
+                    }
+                    true
+                }
+                TransactWriteItemsError::TransactionInProgressException(_) => true,
+                _ => false,
+            };
+            attempt += 1;
+            if !retry || attempt >= TRANSACTION_ATTEMPTS {
+                return Err(anyhow::Error::new(err).context("TransactWriteItems"));
+            }
+            let ceiling = 10u64 << attempt;
+            let pause = rand::rng().random_range(0..=ceiling);
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(&self, table: &str, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .context("GetItem")?;
+        output.item.map(from_item).transpose()
+    }
+
+    async fn put_if_version(&self, table: &str, item: Item, expected_version: u64) -> Result<(), WriteError> {
+        match self.transact(vec![put_versioned(table, item, expected_version)?]).await? {
+            Outcome::Committed => Ok(()),
+            Outcome::Cancelled(_) => Err(WriteError::VersionConflict),
+        }
+    }
+
+    async fn update_attempts(
+        &self,
+        pk: &str,
+        expression: &str,
+        condition: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<LoginAttempts>> {
+        let window_end = now + Duration::minutes(LOGIN_WINDOW_MINUTES);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(pk))
+            .key("sk", s(keys::ATTEMPTS))
+            .update_expression(expression)
+            .condition_expression(condition)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .expression_attribute_values(":end", n(window_end.timestamp()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let attributes = output.attributes.unwrap_or_default();
+                let number = |name: &str| -> anyhow::Result<i64> {
+                    attributes
+                        .get(name)
+                        .and_then(|v| v.as_n().ok())
+                        .and_then(|v| v.parse().ok())
+                        .with_context(|| format!("login attempts item lacks {name}"))
+                };
+                Ok(Some(LoginAttempts {
+                    count: u32::try_from(number("attempts")?).unwrap_or(u32::MAX),
+                    window_ends_at: DateTime::from_timestamp(number("expires_at")?, 0)
+                        .context("login window end out of range")?,
+                }))
+            }
+            Err(err) => match err.into_service_error() {
+                UpdateItemError::ConditionalCheckFailedException(_) => Ok(None),
+                other => Err(anyhow::Error::new(other).context("UpdateItem login attempts")),
+            },
+        }
+    }
+}
+
+impl GuestStore for DynamoStore {
+    async fn create_guest(&self, profile: &GuestProfile, credential: &Credential) -> Result<(), WriteError> {
+        let table = &self.tables.accounts;
+        let items = vec![
+            put(table, to_item(credential, keys::login(AccountKind::Guest, &profile.email), keys::CREDENTIAL)?, "attribute_not_exists(pk)")?,
+            put(table, to_item(profile, keys::user(profile.id), keys::PROFILE)?, "attribute_not_exists(pk)")?,
+        ];
+        let outcome = self.transact(items).await?;
+        match outcome {
+            Outcome::Committed => Ok(()),
+            _ if outcome.failed(0) => Err(WriteError::EmailTaken),
+            Outcome::Cancelled(codes) => Err(anyhow::anyhow!("creating a guest was cancelled: {codes:?}").into()),
+        }
+    }
+
+    async fn guest(&self, id: UserId) -> anyhow::Result<Option<GuestProfile>> {
+        self.get(&self.tables.accounts, keys::user(id), keys::PROFILE).await
+    }
+
+    async fn update_guest(
+        &self,
+        profile: &GuestProfile,
+        expected_version: u64,
+        new_password_hash: Option<String>,
+    ) -> Result<(), WriteError> {
+        let table = &self.tables.accounts;
+        let mut items = vec![put_versioned(table, to_item(profile, keys::user(profile.id), keys::PROFILE)?, expected_version)?];
+        if let Some(hash) = new_password_hash {
+            let update = Update::builder()
+                .table_name(table)
+                .key("pk", s(keys::login(AccountKind::Guest, &profile.email)))
+                .key("sk", s(keys::CREDENTIAL))
+                .update_expression("SET password_hash = :hash")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":hash", s(hash))
+                .build().context("building an update")?;
+            items.push(TransactWriteItem::builder().update(update).build());
+        }
+        match self.transact(items).await? {
+            Outcome::Committed => Ok(()),
+            Outcome::Cancelled(_) => Err(WriteError::VersionConflict),
+        }
+    }
+}
+
+impl CredentialStore for DynamoStore {
+    async fn credential(&self, kind: AccountKind, email: &Email) -> anyhow::Result<Option<Credential>> {
+        self.get(&self.tables.accounts, keys::login(kind, email), keys::CREDENTIAL).await
+    }
+
+    async fn count_login_attempt(
+        &self,
+        kind: AccountKind,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<LoginAttempts> {
+        let pk = keys::login(kind, email);
+        // Count within the current window; if it has ended, start a new one. Two tries cover a
+        // concurrent request starting the new window between our two updates.
+        for _ in 0..2 {
+            if let Some(attempts) = self
+                .update_attempts(
+                    &pk,
+                    "ADD attempts :one SET expires_at = if_not_exists(expires_at, :end)",
+                    "attribute_not_exists(expires_at) OR expires_at > :now",
+                    now,
+                )
+                .await?
+            {
+                return Ok(attempts);
+            }
+            if let Some(attempts) = self
+                .update_attempts(&pk, "SET attempts = :one, expires_at = :end", "expires_at <= :now", now)
+                .await?
+            {
+                return Ok(attempts);
+            }
+        }
+        anyhow::bail!("login attempts kept changing under us")
+    }
+
+    async fn reset_login_attempts(&self, kind: AccountKind, email: &Email) -> anyhow::Result<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::login(kind, email)))
+            .key("sk", s(keys::ATTEMPTS))
+            .send()
+            .await
+            .context("DeleteItem login attempts")?;
+        Ok(())
+    }
+}
+
+impl VendorStore for DynamoStore {
+    async fn create_vendor(
+        &self,
+        vendor: &Vendor,
+        manager: &StaffMember,
+        credential: &Credential,
+    ) -> Result<(), WriteError> {
+        let mut vendor_item = to_item(vendor, keys::vendor(vendor.id), keys::PROFILE)?;
+        vendor_item.insert("gsi1pk".into(), s(keys::city(&vendor.address.city_key())));
+        vendor_item.insert("gsi1sk".into(), s(keys::vendor(vendor.id)));
+        let items = vec![
+            put(&self.tables.vendors, vendor_item, "attribute_not_exists(pk)")?,
+            put(&self.tables.accounts, self.staff_item(manager)?, "attribute_not_exists(pk)")?,
+            put(&self.tables.accounts, to_item(credential, keys::login(AccountKind::Staff, &manager.email), keys::CREDENTIAL)?, "attribute_not_exists(pk)")?,
+        ];
+        let outcome = self.transact(items).await?;
+        match outcome {
+            Outcome::Committed => Ok(()),
+            _ if outcome.failed(2) => Err(WriteError::EmailTaken),
+            Outcome::Cancelled(codes) => Err(anyhow::anyhow!("onboarding a vendor was cancelled: {codes:?}").into()),
+        }
+    }
+
+    async fn vendor(&self, id: VendorId) -> anyhow::Result<Option<Vendor>> {
+        self.get(&self.tables.vendors, keys::vendor(id), keys::PROFILE).await
+    }
+
+    async fn update_vendor(&self, vendor: &Vendor, expected_version: u64) -> Result<(), WriteError> {
+        let mut item = to_item(vendor, keys::vendor(vendor.id), keys::PROFILE)?;
+        item.insert("gsi1pk".into(), s(keys::city(&vendor.address.city_key())));
+        item.insert("gsi1sk".into(), s(keys::vendor(vendor.id)));
+        self.put_if_version(&self.tables.vendors, item, expected_version).await
+    }
+
+    async fn create_staff(&self, staff: &StaffMember, credential: &Credential) -> Result<(), WriteError> {
+        let items = vec![
+            vendor_exists(&self.tables.vendors, staff.vendor_id)?,
+            put(&self.tables.accounts, self.staff_item(staff)?, "attribute_not_exists(pk)")?,
+            put(&self.tables.accounts, to_item(credential, keys::login(AccountKind::Staff, &staff.email), keys::CREDENTIAL)?, "attribute_not_exists(pk)")?,
+        ];
+        let outcome = self.transact(items).await?;
+        match outcome {
+            Outcome::Committed => Ok(()),
+            _ if outcome.failed(0) => Err(WriteError::VendorNotFound),
+            _ if outcome.failed(2) => Err(WriteError::EmailTaken),
+            Outcome::Cancelled(codes) => Err(anyhow::anyhow!("adding staff was cancelled: {codes:?}").into()),
+        }
+    }
+}
+
+impl DynamoStore {
+    fn staff_item(&self, staff: &StaffMember) -> anyhow::Result<Item> {
+        let mut item = to_item(staff, keys::staff(staff.id), keys::PROFILE)?;
+        item.insert("gsi1pk".into(), s(keys::vendor(staff.vendor_id)));
+        item.insert("gsi1sk".into(), s(keys::staff(staff.id)));
+        Ok(item)
+    }
+}
+
+impl ResourceStore for DynamoStore {
+    async fn create_resource(&self, resource: &Resource) -> Result<(), WriteError> {
+        let items = vec![
+            vendor_exists(&self.tables.vendors, resource.vendor_id)?,
+            put(
+                &self.tables.vendors,
+                to_item(resource, keys::vendor(resource.vendor_id), &keys::resource(resource.id))?,
+                "attribute_not_exists(pk)",
+            )?,
+        ];
+        let outcome = self.transact(items).await?;
+        match outcome {
+            Outcome::Committed => Ok(()),
+            _ if outcome.failed(0) => Err(WriteError::VendorNotFound),
+            Outcome::Cancelled(codes) => Err(anyhow::anyhow!("creating a resource was cancelled: {codes:?}").into()),
+        }
+    }
+
+    async fn resources(&self, vendor: VendorId) -> anyhow::Result<Vec<Resource>> {
+        let mut resources = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.tables.vendors)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(keys::vendor(vendor)))
+                .expression_attribute_values(":prefix", s("RESOURCE#"))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .context("Query resources")?;
+            for item in page.items.unwrap_or_default() {
+                resources.push(from_item(item)?);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(resources);
+            }
+        }
+    }
+
+    async fn resource(&self, vendor: VendorId, id: ResourceId) -> anyhow::Result<Option<Resource>> {
+        self.get(&self.tables.vendors, keys::vendor(vendor), &keys::resource(id)).await
+    }
+
+    async fn update_resource(&self, resource: &Resource, expected_version: u64) -> Result<(), WriteError> {
+        let item = to_item(resource, keys::vendor(resource.vendor_id), &keys::resource(resource.id))?;
+        self.put_if_version(&self.tables.vendors, item, expected_version).await
+    }
+}

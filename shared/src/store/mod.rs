@@ -1,0 +1,116 @@
+//! Persistence behind narrow traits: a handler asks only for the store it uses.
+mod dynamo;
+mod keys;
+
+pub use dynamo::{DynamoStore, Tables};
+
+use crate::domain::account::{AccountKind, Credential, Email, GuestProfile, StaffMember};
+use crate::domain::ids::{ResourceId, UserId, VendorId};
+use crate::domain::resource::Resource;
+use crate::domain::vendor::Vendor;
+use chrono::{DateTime, Utc};
+use std::future::Future;
+
+/// Why a write was refused; anything else is `Unexpected`.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("the email address is already registered")]
+    EmailTaken,
+    #[error("the vendor does not exist")]
+    VendorNotFound,
+    #[error("the item does not exist or changed since it was read")]
+    VersionConflict,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Sign-in attempts for one account name within the current window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginAttempts {
+    pub count: u32,
+    pub window_ends_at: DateTime<Utc>,
+}
+
+pub trait GuestStore: Send + Sync {
+    fn create_guest(
+        &self,
+        profile: &GuestProfile,
+        credential: &Credential,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+
+    fn guest(&self, id: UserId) -> impl Future<Output = anyhow::Result<Option<GuestProfile>>> + Send;
+
+    /// Replaces the profile if it is still at `expected_version`; with a new password hash, the
+    /// credential changes in the same transaction.
+    fn update_guest(
+        &self,
+        profile: &GuestProfile,
+        expected_version: u64,
+        new_password_hash: Option<String>,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+}
+
+pub trait CredentialStore: Send + Sync {
+    fn credential(
+        &self,
+        kind: AccountKind,
+        email: &Email,
+    ) -> impl Future<Output = anyhow::Result<Option<Credential>>> + Send;
+
+    /// Counts one more attempt, whether or not the account exists, and returns the count.
+    fn count_login_attempt(
+        &self,
+        kind: AccountKind,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = anyhow::Result<LoginAttempts>> + Send;
+
+    fn reset_login_attempts(
+        &self,
+        kind: AccountKind,
+        email: &Email,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+pub trait VendorStore: Send + Sync {
+    /// Onboards a vendor together with its first manager, all or nothing.
+    fn create_vendor(
+        &self,
+        vendor: &Vendor,
+        manager: &StaffMember,
+        credential: &Credential,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+
+    fn vendor(&self, id: VendorId) -> impl Future<Output = anyhow::Result<Option<Vendor>>> + Send;
+
+    fn update_vendor(
+        &self,
+        vendor: &Vendor,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+
+    fn create_staff(
+        &self,
+        staff: &StaffMember,
+        credential: &Credential,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+}
+
+pub trait ResourceStore: Send + Sync {
+    /// Fails with `VendorNotFound` unless the vendor exists.
+    fn create_resource(&self, resource: &Resource) -> impl Future<Output = Result<(), WriteError>> + Send;
+
+    fn resources(&self, vendor: VendorId) -> impl Future<Output = anyhow::Result<Vec<Resource>>> + Send;
+
+    fn resource(
+        &self,
+        vendor: VendorId,
+        id: ResourceId,
+    ) -> impl Future<Output = anyhow::Result<Option<Resource>>> + Send;
+
+    fn update_resource(
+        &self,
+        resource: &Resource,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+}
