@@ -54,7 +54,9 @@ impl JwtVerifier {
             return Err(VerifyError::Invalid("only ES256 is accepted".into()));
         }
         let kid = header.kid.ok_or(VerifyError::Malformed)?;
-        let key = match self.keys.read().await.get(&kid).cloned() {
+        // Bound first: a guard held in the match would deadlock with refresh's write lock.
+        let known = self.keys.read().await.get(&kid).cloned();
+        let key = match known {
             Some(key) => key,
             None => {
                 self.refresh().await?;

@@ -1,0 +1,68 @@
+//! Every function of the route table, wired to the same AWS clients its Lambda builds at cold
+//! start. Adding a function means one line here and one route in `shared/api/routes.json`.
+use futures::future::BoxFuture;
+use lambda_http::{Body, Request, Response};
+use shared::auth::{Jwks, KmsSigner, TokenSettings};
+use shared::config;
+use shared::store::DynamoStore;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub type Handler =
+    Arc<dyn Fn(Request) -> BoxFuture<'static, Result<Response<Body>, lambda_http::Error>> + Send + Sync>;
+
+pub struct Deps {
+    pub store: DynamoStore,
+    pub signer: KmsSigner,
+    pub tokens: TokenSettings,
+    pub jwks: Jwks,
+}
+
+impl Deps {
+    /// The clients and settings the functions read from the environment; the token issuer
+    /// defaults to the gateway's own URL, where it serves the discovery document.
+    pub async fn from_env(default_issuer: &str) -> anyhow::Result<Self> {
+        let sdk = shared::aws::sdk_config().await;
+        let store = DynamoStore::from_env(&sdk)?;
+        let signer = KmsSigner::from_env(&sdk).await?;
+        let tokens = TokenSettings {
+            issuer: config::optional("JWT_ISSUER", default_issuer.to_owned())?
+                .trim_end_matches('/')
+                .to_owned(),
+            audience: config::optional("JWT_AUDIENCE", "reservations-api".to_owned())?,
+            ttl_seconds: config::optional("JWT_TTL_SECONDS", 900)?,
+        };
+        let jwks = Jwks { keys: vec![signer.jwk().clone()] };
+        Ok(Self { store, signer, tokens, jwks })
+    }
+}
+
+pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
+    let mut functions: HashMap<&'static str, Handler> = HashMap::new();
+    macro_rules! register {
+        ($name:literal, |$d:ident, $req:ident| $call:expr) => {{
+            let deps = deps.clone();
+            let handler: Handler = Arc::new(move |$req: Request| {
+                let $d = deps.clone();
+                Box::pin(async move { $call.await })
+            });
+            functions.insert($name, handler);
+        }};
+    }
+    register!("openid-configuration", |d, req| openid_configuration::handler(&d.tokens, req));
+    register!("jwks", |d, req| jwks::handler(&d.jwks, req));
+    register!("user-create", |d, req| user_create::handler(&d.store, req));
+    register!("user-login", |d, req| user_login::handler(&d.store, &d.signer, &d.tokens, req));
+    register!("user-get", |d, req| user_get::handler(&d.store, req));
+    register!("user-update", |d, req| user_update::handler(&d.store, req));
+    register!("vendor-create", |d, req| vendor_create::handler(&d.store, req));
+    register!("vendor-login", |d, req| vendor_login::handler(&d.store, &d.signer, &d.tokens, req));
+    register!("vendor-get", |d, req| vendor_get::handler(&d.store, req));
+    register!("vendor-update", |d, req| vendor_update::handler(&d.store, req));
+    register!("vendor-staff-create", |d, req| vendor_staff_create::handler(&d.store, req));
+    register!("resource-create", |d, req| resource_create::handler(&d.store, req));
+    register!("resource-list", |d, req| resource_list::handler(&d.store, req));
+    register!("resource-get", |d, req| resource_get::handler(&d.store, req));
+    register!("resource-update", |d, req| resource_update::handler(&d.store, req));
+    functions
+}

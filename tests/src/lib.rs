@@ -1,0 +1,213 @@
+//! The test harness: a local gateway per test, on its own port, in front of the real emulators
+//! started by `tests/run.sh` (DynamoDB Local, LocalStack). Tests isolate themselves by creating
+//! their own accounts and vendors with unique emails, so they run in parallel.
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub struct Api {
+    pub base: String,
+    client: reqwest::Client,
+}
+
+/// A response, read whole: status, headers and JSON body (Null when empty or not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The JSON pointers of a 422's field errors.
+    pub fn pointers(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["pointer"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Asserts a problem+json reply with this status.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "unexpected reply: {self:#?}");
+        assert_eq!(self.header("content-type"), Some("application/problem+json"), "{self:#?}");
+        assert_eq!(self.body["status"], status, "{self:#?}");
+        self
+    }
+}
+
+/// Fails loudly when the emulators' environment is missing: these tests never skip silently.
+fn require_env() {
+    for name in ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "ACCOUNTS_TABLE", "VENDORS_TABLE", "JWT_KMS_KEY_ID"] {
+        assert!(
+            std::env::var(name).is_ok(),
+            "{name} is not set: run the tests with tests/run.sh, which starts the local emulators"
+        );
+    }
+}
+
+pub fn unique_email(tag: &str) -> String {
+    format!("{tag}-{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+impl Api {
+    pub async fn start() -> Self {
+        require_env();
+        shared::telemetry::init();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a port");
+        let base = local_gateway::start(listener).await.expect("start the local gateway");
+        Self { base, client: reqwest::Client::new() }
+    }
+
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Reply {
+        self.send_with(method, path, token, body, &[]).await
+    }
+
+    pub async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("the gateway answers");
+        Self::read(response).await
+    }
+
+    /// Sends raw bytes with the given content type (for malformed bodies).
+    pub async fn send_raw(&self, method: Method, path: &str, token: Option<&str>, content_type: &str, body: &str) -> Reply {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body.to_owned());
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        Self::read(request.send().await.expect("the gateway answers")).await
+    }
+
+    async fn read(response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("a body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.send(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.send(Method::PUT, path, token, Some(body)).await
+    }
+
+    /// Signs up a new guest and signs them in.
+    pub async fn guest(&self) -> Account {
+        let email = unique_email("guest");
+        let created = self
+            .post("/user/create", None, &json!({"email": email, "password": PASSWORD, "name": "Test Guest"}))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
+        let token = self.login("/user/login", &email, PASSWORD).await;
+        Account { id: created.body["id"].as_str().unwrap_or_default().to_owned(), email, token, vendor_id: None }
+    }
+
+    /// Onboards a vendor of `kind` and signs its manager in.
+    pub async fn vendor(&self, kind: &str) -> Account {
+        let email = unique_email("manager");
+        let created = self.post("/vendor/create", None, &vendor_body(kind, &email)).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
+        let token = self.login("/vendor/login", &email, PASSWORD).await;
+        Account {
+            id: created.body["manager"]["id"].as_str().unwrap_or_default().to_owned(),
+            email,
+            token,
+            vendor_id: created.body["vendor"]["id"].as_str().map(str::to_owned),
+        }
+    }
+
+    pub async fn login(&self, path: &str, email: &str, password: &str) -> String {
+        let reply = self.post(path, None, &json!({"email": email, "password": password})).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+        reply.body["access_token"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// A signed-in account.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub email: String,
+    pub token: String,
+    pub vendor_id: Option<String>,
+}
+
+impl Account {
+    pub fn token(&self) -> Option<&str> {
+        Some(&self.token)
+    }
+
+    pub fn vendor(&self) -> &str {
+        self.vendor_id.as_deref().unwrap_or_default()
+    }
+}
+
+/// A valid onboarding body for a hotel or restaurant in Berlin, with its manager.
+pub fn vendor_body(kind: &str, manager_email: &str) -> Value {
+    let mut body = json!({
+        "kind": kind,
+        "name": format!("Test {kind} {}", uuid::Uuid::new_v4().simple()),
+        "description": "A place to test things",
+        "address": {"line1": "Unter den Linden 1", "postal_code": "10117", "city": "Berlin", "country": "DE"},
+        "location": {"lat": 52.5170, "lon": 13.3889},
+        "time_zone": "Europe/Berlin",
+        "currency": "EUR",
+        "facilities": ["wifi", "parking"],
+        "contact": {"email": "frontdesk@example.com", "phone": "+49301234567"},
+        "manager": {"name": "Mia Manager", "email": manager_email, "password": PASSWORD},
+    });
+    if kind == "restaurant" {
+        body["cuisines"] = json!(["german", "vegan"]);
+    }
+    body
+}
+
+/// A valid room type or table type body.
+pub fn resource_body(name: &str, capacity: i64, units: i64, price_minor: i64) -> Value {
+    json!({
+        "name": name,
+        "description": "Quiet, facing the courtyard",
+        "capacity": capacity,
+        "units": units,
+        "base_price": {"amount_minor": price_minor, "currency": "EUR"},
+        "amenities": ["balcony"],
+    })
+}
