@@ -41,8 +41,15 @@ mod tests {
         let mut seen = HashSet::new();
         let mut functions = HashSet::new();
         for route in &routes {
-            assert!(seen.insert((route.method.clone(), route.path.clone())), "{route:?} twice");
-            assert!(functions.insert(route.function.clone()), "{} serves two routes", route.function);
+            assert!(
+                seen.insert((route.method.clone(), route.path.clone())),
+                "{route:?} twice"
+            );
+            assert!(
+                functions.insert(route.function.clone()),
+                "{} serves two routes",
+                route.function
+            );
         }
     }
 }

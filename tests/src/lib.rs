@@ -39,7 +39,11 @@ impl Reply {
     #[track_caller]
     pub fn assert_problem(&self, status: u16) -> &Self {
         assert_eq!(self.status.as_u16(), status, "unexpected reply: {self:#?}");
-        assert_eq!(self.header("content-type"), Some("application/problem+json"), "{self:#?}");
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{self:#?}"
+        );
         assert_eq!(self.body["status"], status, "{self:#?}");
         self
     }
@@ -47,7 +51,13 @@ impl Reply {
 
 /// Fails loudly when the emulators' environment is missing: these tests never skip silently.
 fn require_env() {
-    for name in ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "ACCOUNTS_TABLE", "VENDORS_TABLE", "JWT_KMS_KEY_ID"] {
+    for name in [
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "ACCOUNTS_TABLE",
+        "VENDORS_TABLE",
+        "JWT_KMS_KEY_ID",
+    ] {
         assert!(
             std::env::var(name).is_ok(),
             "{name} is not set: run the tests with tests/run.sh, which starts the local emulators"
@@ -65,12 +75,25 @@ impl Api {
     pub async fn start() -> Self {
         require_env();
         shared::telemetry::init();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a port");
-        let base = local_gateway::start(listener).await.expect("start the local gateway");
-        Self { base, client: reqwest::Client::new() }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a port");
+        let base = local_gateway::start(listener)
+            .await
+            .expect("start the local gateway");
+        Self {
+            base,
+            client: reqwest::Client::new(),
+        }
     }
 
-    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Reply {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
         self.send_with(method, path, token, body, &[]).await
     }
 
@@ -97,7 +120,14 @@ impl Api {
     }
 
     /// Sends raw bytes with the given content type (for malformed bodies).
-    pub async fn send_raw(&self, method: Method, path: &str, token: Option<&str>, content_type: &str, body: &str) -> Reply {
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: &str,
+    ) -> Reply {
         let mut request = self
             .client
             .request(method, format!("{}{path}", self.base))
@@ -114,7 +144,11 @@ impl Api {
         let headers = response.headers().clone();
         let bytes = response.bytes().await.expect("a body");
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
@@ -133,21 +167,35 @@ impl Api {
     pub async fn guest(&self) -> Account {
         let email = unique_email("guest");
         let created = self
-            .post("/user/create", None, &json!({"email": email, "password": PASSWORD, "name": "Test Guest"}))
+            .post(
+                "/user/create",
+                None,
+                &json!({"email": email, "password": PASSWORD, "name": "Test Guest"}),
+            )
             .await;
         assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
         let token = self.login("/user/login", &email, PASSWORD).await;
-        Account { id: created.body["id"].as_str().unwrap_or_default().to_owned(), email, token, vendor_id: None }
+        Account {
+            id: created.body["id"].as_str().unwrap_or_default().to_owned(),
+            email,
+            token,
+            vendor_id: None,
+        }
     }
 
     /// Onboards a vendor of `kind` and signs its manager in.
     pub async fn vendor(&self, kind: &str) -> Account {
         let email = unique_email("manager");
-        let created = self.post("/vendor/create", None, &vendor_body(kind, &email)).await;
+        let created = self
+            .post("/vendor/create", None, &vendor_body(kind, &email))
+            .await;
         assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
         let token = self.login("/vendor/login", &email, PASSWORD).await;
         Account {
-            id: created.body["manager"]["id"].as_str().unwrap_or_default().to_owned(),
+            id: created.body["manager"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             email,
             token,
             vendor_id: created.body["vendor"]["id"].as_str().map(str::to_owned),
@@ -155,9 +203,14 @@ impl Api {
     }
 
     pub async fn login(&self, path: &str, email: &str, password: &str) -> String {
-        let reply = self.post(path, None, &json!({"email": email, "password": password})).await;
+        let reply = self
+            .post(path, None, &json!({"email": email, "password": password}))
+            .await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
-        reply.body["access_token"].as_str().unwrap_or_default().to_owned()
+        reply.body["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 }
 

@@ -20,11 +20,20 @@ async fn a_guest_signs_up_signs_in_and_reads_their_profile() {
     let created = api.post("/user/create", None, &signup(&email)).await;
     assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
     let id = created.body["id"].as_str().unwrap().to_owned();
-    assert_eq!(created.header("location"), Some(format!("/user/{id}").as_str()));
+    assert_eq!(
+        created.header("location"),
+        Some(format!("/user/{id}").as_str())
+    );
     assert_eq!(created.header("etag"), Some("\"1\""));
     assert_eq!(created.body["locale"], "de-AT");
 
-    let login = api.post("/user/login", None, &json!({"email": email.to_uppercase(), "password": PASSWORD})).await;
+    let login = api
+        .post(
+            "/user/login",
+            None,
+            &json!({"email": email.to_uppercase(), "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(login.status, StatusCode::OK, "{login:#?}");
     assert_eq!(login.body["token_type"], "Bearer");
     assert_eq!(login.body["account_id"], id.as_str());
@@ -35,7 +44,10 @@ async fn a_guest_signs_up_signs_in_and_reads_their_profile() {
     assert_eq!(profile.body["email"], email.as_str());
     assert_eq!(profile.body["name"], "Grace Guest");
     let text = profile.body.to_string();
-    assert!(!text.contains("argon2") && !text.contains("password"), "{text}");
+    assert!(
+        !text.contains("argon2") && !text.contains("password"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -47,36 +59,85 @@ async fn bad_signups_name_every_bad_field_and_write_nothing() {
         .post("/user/create", None, &json!({"email": email.replace('@', ""), "password": "short", "name": " ", "phone": "12", "locale": "english"}))
         .await;
     everything_wrong.assert_problem(422);
-    assert_eq!(everything_wrong.pointers(), ["/email", "/password", "/name", "/phone", "/locale"]);
+    assert_eq!(
+        everything_wrong.pointers(),
+        ["/email", "/password", "/name", "/phone", "/locale"]
+    );
 
     let missing = api.post("/user/create", None, &json!({})).await;
     missing.assert_problem(422);
     assert_eq!(missing.pointers(), ["/email", "/password", "/name"]);
 
     let too_long = api
-        .post("/user/create", None, &json!({"email": email, "password": PASSWORD, "name": "n".repeat(101)}))
+        .post(
+            "/user/create",
+            None,
+            &json!({"email": email, "password": PASSWORD, "name": "n".repeat(101)}),
+        )
         .await;
     too_long.assert_problem(422);
     assert_eq!(too_long.pointers(), ["/name"]);
 
-    let wrong_type = api.post("/user/create", None, &json!({"email": email, "password": PASSWORD, "name": 42})).await;
+    let wrong_type = api
+        .post(
+            "/user/create",
+            None,
+            &json!({"email": email, "password": PASSWORD, "name": 42}),
+        )
+        .await;
     wrong_type.assert_problem(422);
     assert_eq!(wrong_type.pointers(), ["/name"]);
 
     let extra = api
-        .post("/user/create", None, &json!({"email": email, "password": PASSWORD, "name": "A", "role": "admin"}))
+        .post(
+            "/user/create",
+            None,
+            &json!({"email": email, "password": PASSWORD, "name": "A", "role": "admin"}),
+        )
         .await;
     extra.assert_problem(422);
     assert_eq!(extra.pointers(), ["/role"]);
 
-    api.send_raw(Method::POST, "/user/create", None, "application/json", "{\"email\": ").await.assert_problem(400);
-    api.send_raw(Method::POST, "/user/create", None, "application/json", "").await.assert_problem(400);
-    api.send_raw(Method::POST, "/user/create", None, "text/plain", &signup(&email).to_string()).await.assert_problem(415);
+    api.send_raw(
+        Method::POST,
+        "/user/create",
+        None,
+        "application/json",
+        "{\"email\": ",
+    )
+    .await
+    .assert_problem(400);
+    api.send_raw(Method::POST, "/user/create", None, "application/json", "")
+        .await
+        .assert_problem(400);
+    api.send_raw(
+        Method::POST,
+        "/user/create",
+        None,
+        "text/plain",
+        &signup(&email).to_string(),
+    )
+    .await
+    .assert_problem(415);
     let huge = format!("{{\"name\": \"{}\"}}", "x".repeat(70 * 1024));
-    api.send_raw(Method::POST, "/user/create", None, "application/json", &huge).await.assert_problem(413);
+    api.send_raw(
+        Method::POST,
+        "/user/create",
+        None,
+        "application/json",
+        &huge,
+    )
+    .await
+    .assert_problem(413);
 
     // None of the above wrote anything: the address is still free and has no password.
-    let login = api.post("/user/login", None, &json!({"email": email, "password": PASSWORD})).await;
+    let login = api
+        .post(
+            "/user/login",
+            None,
+            &json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
     login.assert_problem(401);
     let created = api.post("/user/create", None, &signup(&email)).await;
     assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
@@ -88,12 +149,25 @@ async fn an_email_address_has_one_account_even_when_signups_race() {
     let email = unique_email("race");
     let body = signup(&email);
 
-    let replies = futures::future::join_all((0..10).map(|_| api.post("/user/create", None, &body))).await;
+    let replies =
+        futures::future::join_all((0..10).map(|_| api.post("/user/create", None, &body))).await;
 
-    let created = replies.iter().filter(|r| r.status == StatusCode::CREATED).count();
-    let taken = replies.iter().filter(|r| r.status == StatusCode::CONFLICT).count();
+    let created = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    let taken = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CONFLICT)
+        .count();
     assert_eq!((created, taken), (1, 9), "{replies:#?}");
-    let again = api.post("/user/create", None, &json!({"email": email.to_uppercase(), "password": PASSWORD, "name": "Twin"})).await;
+    let again = api
+        .post(
+            "/user/create",
+            None,
+            &json!({"email": email.to_uppercase(), "password": PASSWORD, "name": "Twin"}),
+        )
+        .await;
     again.assert_problem(409);
 }
 
@@ -102,14 +176,32 @@ async fn a_wrong_password_and_an_unknown_account_look_the_same() {
     let api = Api::start().await;
     let guest = api.guest().await;
 
-    let wrong = api.post("/user/login", None, &json!({"email": guest.email, "password": "not the password"})).await;
-    let unknown = api.post("/user/login", None, &json!({"email": unique_email("nobody"), "password": "not the password"})).await;
+    let wrong = api
+        .post(
+            "/user/login",
+            None,
+            &json!({"email": guest.email, "password": "not the password"}),
+        )
+        .await;
+    let unknown = api
+        .post(
+            "/user/login",
+            None,
+            &json!({"email": unique_email("nobody"), "password": "not the password"}),
+        )
+        .await;
 
     wrong.assert_problem(401);
     unknown.assert_problem(401);
     assert_eq!(wrong.body, unknown.body);
     // A guest is not staff: the staff login knows no such account.
-    let as_staff = api.post("/vendor/login", None, &json!({"email": guest.email, "password": PASSWORD})).await;
+    let as_staff = api
+        .post(
+            "/vendor/login",
+            None,
+            &json!({"email": guest.email, "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(as_staff.body, wrong.body);
 }
 
@@ -128,7 +220,10 @@ async fn repeated_sign_in_attempts_are_throttled_per_account() {
     }
     let throttled = attempt("guessing wrong").await;
     throttled.assert_problem(429);
-    let retry_after: u64 = throttled.header("retry-after").and_then(|v| v.parse().ok()).unwrap();
+    let retry_after: u64 = throttled
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .unwrap();
     assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
     // Even the right password waits now, and other accounts are unaffected.
     attempt(PASSWORD).await.assert_problem(429);
@@ -138,9 +233,21 @@ async fn repeated_sign_in_attempts_are_throttled_per_account() {
     // Unknown accounts are throttled the same way, so 429 says nothing about existence.
     let nobody = unique_email("nobody");
     for _ in 0..5 {
-        api.post("/user/login", None, &json!({"email": nobody, "password": "x"})).await.assert_problem(401);
+        api.post(
+            "/user/login",
+            None,
+            &json!({"email": nobody, "password": "x"}),
+        )
+        .await
+        .assert_problem(401);
     }
-    api.post("/user/login", None, &json!({"email": nobody, "password": "x"})).await.assert_problem(429);
+    api.post(
+        "/user/login",
+        None,
+        &json!({"email": nobody, "password": "x"}),
+    )
+    .await
+    .assert_problem(429);
 }
 
 #[tokio::test]
@@ -150,7 +257,9 @@ async fn a_guest_cannot_read_or_change_another_guests_profile() {
     let bobs = format!("/user/{}", bob.id);
 
     api.get(&bobs, alice.token()).await.assert_problem(403);
-    api.put(&bobs, alice.token(), &json!({"name": "Mallory"})).await.assert_problem(403);
+    api.put(&bobs, alice.token(), &json!({"name": "Mallory"}))
+        .await
+        .assert_problem(403);
     let staff = api.vendor("hotel").await;
     api.get(&bobs, staff.token()).await.assert_problem(403);
 
@@ -166,22 +275,40 @@ async fn a_guest_edits_their_profile_and_stale_edits_are_refused() {
     let path = format!("/user/{}", guest.id);
 
     let edited = api
-        .send_with(Method::PUT, &path, guest.token(), Some(&json!({"name": "Grace H.", "phone": "+4915112345678", "locale": "fr"})), &[("if-match", "\"1\"")])
+        .send_with(
+            Method::PUT,
+            &path,
+            guest.token(),
+            Some(&json!({"name": "Grace H.", "phone": "+4915112345678", "locale": "fr"})),
+            &[("if-match", "\"1\"")],
+        )
         .await;
     assert_eq!(edited.status, StatusCode::OK, "{edited:#?}");
     assert_eq!(edited.body["version"], 2);
     assert_eq!(edited.header("etag"), Some("\"2\""));
     assert_eq!(edited.body["phone"], "+4915112345678");
 
-    let stale = api.send_with(Method::PUT, &path, guest.token(), Some(&json!({"name": "Old"})), &[("if-match", "\"1\"")]).await;
+    let stale = api
+        .send_with(
+            Method::PUT,
+            &path,
+            guest.token(),
+            Some(&json!({"name": "Old"})),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
     stale.assert_problem(412);
     let removed_phone = api.put(&path, guest.token(), &json!({"phone": null})).await;
     assert_eq!(removed_phone.status, StatusCode::OK, "{removed_phone:#?}");
     assert!(removed_phone.body.get("phone").is_none());
     assert_eq!(removed_phone.body["name"], "Grace H.");
 
-    api.put(&path, guest.token(), &json!({})).await.assert_problem(422);
-    let bad = api.put(&path, guest.token(), &json!({"email": "new@example.com"})).await;
+    api.put(&path, guest.token(), &json!({}))
+        .await
+        .assert_problem(422);
+    let bad = api
+        .put(&path, guest.token(), &json!({"email": "new@example.com"}))
+        .await;
     bad.assert_problem(422);
     assert_eq!(bad.pointers(), ["/email"]);
 }
@@ -193,16 +320,40 @@ async fn changing_the_password_needs_the_current_one() {
     let path = format!("/user/{}", guest.id);
     let new_password = "a completely new passphrase";
 
-    let wrong = api.put(&path, guest.token(), &json!({"current_password": "wrong guess", "new_password": new_password})).await;
+    let wrong = api
+        .put(
+            &path,
+            guest.token(),
+            &json!({"current_password": "wrong guess", "new_password": new_password}),
+        )
+        .await;
     wrong.assert_problem(422);
     assert_eq!(wrong.pointers(), ["/current_password"]);
-    let half = api.put(&path, guest.token(), &json!({"new_password": new_password})).await;
+    let half = api
+        .put(&path, guest.token(), &json!({"new_password": new_password}))
+        .await;
     assert_eq!(half.pointers(), ["/current_password"]);
 
-    let changed = api.put(&path, guest.token(), &json!({"current_password": PASSWORD, "new_password": new_password})).await;
+    let changed = api
+        .put(
+            &path,
+            guest.token(),
+            &json!({"current_password": PASSWORD, "new_password": new_password}),
+        )
+        .await;
     assert_eq!(changed.status, StatusCode::OK, "{changed:#?}");
-    api.post("/user/login", None, &json!({"email": guest.email, "password": PASSWORD})).await.assert_problem(401);
-    assert!(!api.login("/user/login", &guest.email, new_password).await.is_empty());
+    api.post(
+        "/user/login",
+        None,
+        &json!({"email": guest.email, "password": PASSWORD}),
+    )
+    .await
+    .assert_problem(401);
+    assert!(
+        !api.login("/user/login", &guest.email, new_password)
+            .await
+            .is_empty()
+    );
 }
 
 /// Claims as our login would issue them for `sub`, to be bent by each test.
@@ -252,17 +403,58 @@ async fn tokens_that_are_missing_expired_forged_or_not_for_us_are_refused() {
     let genuine = sign_claims(&kms, &claims(&api, &guest.id)).await.unwrap();
     assert_eq!(api.get(&path, Some(&genuine)).await.status, StatusCode::OK);
 
-    let expired = sign_claims(&kms, &AccessClaims { exp: Utc::now().timestamp() - 60, ..claims(&api, &guest.id) }).await.unwrap();
-    let not_yet = sign_claims(&kms, &AccessClaims { nbf: Utc::now().timestamp() + 600, ..claims(&api, &guest.id) }).await.unwrap();
-    let other_audience = sign_claims(&kms, &AccessClaims { aud: "someone-else".into(), ..claims(&api, &guest.id) }).await.unwrap();
-    let other_issuer = sign_claims(&kms, &AccessClaims { iss: "https://evil.example".into(), ..claims(&api, &guest.id) }).await.unwrap();
-    let forged_key = ForgedKey { kid: kms.jwk().kid.clone(), key: p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap() };
-    let forged = sign_claims(&forged_key, &claims(&api, &guest.id)).await.unwrap();
+    let expired = sign_claims(
+        &kms,
+        &AccessClaims {
+            exp: Utc::now().timestamp() - 60,
+            ..claims(&api, &guest.id)
+        },
+    )
+    .await
+    .unwrap();
+    let not_yet = sign_claims(
+        &kms,
+        &AccessClaims {
+            nbf: Utc::now().timestamp() + 600,
+            ..claims(&api, &guest.id)
+        },
+    )
+    .await
+    .unwrap();
+    let other_audience = sign_claims(
+        &kms,
+        &AccessClaims {
+            aud: "someone-else".into(),
+            ..claims(&api, &guest.id)
+        },
+    )
+    .await
+    .unwrap();
+    let other_issuer = sign_claims(
+        &kms,
+        &AccessClaims {
+            iss: "https://evil.example".into(),
+            ..claims(&api, &guest.id)
+        },
+    )
+    .await
+    .unwrap();
+    let forged_key = ForgedKey {
+        kid: kms.jwk().kid.clone(),
+        key: p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap(),
+    };
+    let forged = sign_claims(&forged_key, &claims(&api, &guest.id))
+        .await
+        .unwrap();
     let (header, rest) = genuine.split_once('.').unwrap();
     let payload = rest.split('.').next().unwrap();
     let mut tampered_claims: Value = serde_json::from_slice(&B64.decode(payload).unwrap()).unwrap();
     tampered_claims["role"] = json!("admin");
-    let tampered = format!("{header}.{}.{}", B64.encode(tampered_claims.to_string()), genuine.rsplit('.').next().unwrap());
+    let tampered = format!(
+        "{header}.{}.{}",
+        B64.encode(tampered_claims.to_string()),
+        genuine.rsplit('.').next().unwrap()
+    );
     let unsigned = format!("{}.{payload}.", B64.encode(r#"{"alg":"none","typ":"JWT"}"#));
 
     for (what, token) in [
@@ -281,7 +473,15 @@ async fn tokens_that_are_missing_expired_forged_or_not_for_us_are_refused() {
         assert_eq!(reply.header("www-authenticate"), Some("Bearer"), "{what}");
     }
     api.get(&path, None).await.assert_problem(401);
-    api.send_with(Method::GET, &path, None, None, &[("authorization", "Basic Z3Vlc3Q6cGFzcw==")]).await.assert_problem(401);
+    api.send_with(
+        Method::GET,
+        &path,
+        None,
+        None,
+        &[("authorization", "Basic Z3Vlc3Q6cGFzcw==")],
+    )
+    .await
+    .assert_problem(401);
 }
 
 #[tokio::test]
@@ -296,14 +496,28 @@ async fn the_issuer_publishes_its_discovery_document_and_keys() {
     let jwks = api.get(jwks_uri.trim_start_matches(&api.base), None).await;
     assert_eq!(jwks.status, StatusCode::OK);
     let key = &jwks.body["keys"][0];
-    assert_eq!((key["kty"].as_str(), key["crv"].as_str(), key["alg"].as_str()), (Some("EC"), Some("P-256"), Some("ES256")));
-    assert!(key.get("d").is_none(), "the private key must never be published");
+    assert_eq!(
+        (
+            key["kty"].as_str(),
+            key["crv"].as_str(),
+            key["alg"].as_str()
+        ),
+        (Some("EC"), Some("P-256"), Some("ES256"))
+    );
+    assert!(
+        key.get("d").is_none(),
+        "the private key must never be published"
+    );
 
     // The tokens we issue name that key and carry the guest's role.
-    let header: Value = serde_json::from_slice(&B64.decode(guest.token.split('.').next().unwrap()).unwrap()).unwrap();
+    let header: Value =
+        serde_json::from_slice(&B64.decode(guest.token.split('.').next().unwrap()).unwrap())
+            .unwrap();
     assert_eq!(header["kid"], key["kid"]);
     assert_eq!(header["alg"], "ES256");
-    let claims: Value = serde_json::from_slice(&B64.decode(guest.token.split('.').nth(1).unwrap()).unwrap()).unwrap();
+    let claims: Value =
+        serde_json::from_slice(&B64.decode(guest.token.split('.').nth(1).unwrap()).unwrap())
+            .unwrap();
     assert_eq!(claims["sub"], guest.id.as_str());
     assert_eq!(claims["role"], "guest");
     assert_eq!(claims["iss"], api.base.as_str());
@@ -314,13 +528,19 @@ async fn the_issuer_publishes_its_discovery_document_and_keys() {
 async fn an_unknown_route_is_a_404_problem() {
     let api = Api::start().await;
     api.get("/no/such/thing", None).await.assert_problem(404);
-    api.send(Method::DELETE, "/user/create", None, None).await.assert_problem(404);
+    api.send(Method::DELETE, "/user/create", None, None)
+        .await
+        .assert_problem(404);
 }
 
 #[tokio::test]
 async fn another_guests_id_is_forbidden_and_a_malformed_id_is_not_found() {
     let api = Api::start().await;
     let guest = api.guest().await;
-    api.get(&format!("/user/{}", uuid::Uuid::now_v7()), guest.token()).await.assert_problem(403);
-    api.get("/user/not-a-uuid", guest.token()).await.assert_problem(404);
+    api.get(&format!("/user/{}", uuid::Uuid::now_v7()), guest.token())
+        .await
+        .assert_problem(403);
+    api.get("/user/not-a-uuid", guest.token())
+        .await
+        .assert_problem(404);
 }

@@ -4,11 +4,18 @@
 async fn the_sdk_finds_dynamodb_local_and_localstack_from_the_environment() {
     let dynamodb_url = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("run via tests/run.sh");
     let localstack_url = std::env::var("AWS_ENDPOINT_URL").expect("run via tests/run.sh");
-    assert_ne!(dynamodb_url, localstack_url, "the two emulators are separate processes");
+    assert_ne!(
+        dynamodb_url, localstack_url,
+        "the two emulators are separate processes"
+    );
     let sdk = shared::aws::sdk_config().await;
 
     // Only DynamoDB Local holds our tables: LocalStack runs without its DynamoDB here.
-    let tables = aws_sdk_dynamodb::Client::new(&sdk).list_tables().send().await.unwrap();
+    let tables = aws_sdk_dynamodb::Client::new(&sdk)
+        .list_tables()
+        .send()
+        .await
+        .unwrap();
     let accounts = std::env::var("ACCOUNTS_TABLE").unwrap();
     assert!(tables.table_names().contains(&accounts), "{tables:?}");
 
@@ -20,6 +27,12 @@ async fn the_sdk_finds_dynamodb_local_and_localstack_from_the_environment() {
         .await
         .unwrap();
     let metadata = key.key_metadata().unwrap();
-    assert_eq!(metadata.key_spec().map(|s| s.as_str()), Some("ECC_NIST_P256"));
-    assert_eq!(metadata.key_usage().map(|u| u.as_str()), Some("SIGN_VERIFY"));
+    assert_eq!(
+        metadata.key_spec().map(|s| s.as_str()),
+        Some("ECC_NIST_P256")
+    );
+    assert_eq!(
+        metadata.key_usage().map(|u| u.as_str()),
+        Some("SIGN_VERIFY")
+    );
 }

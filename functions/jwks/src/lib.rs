@@ -6,8 +6,9 @@ use shared::auth::Jwks;
 
 pub async fn handler(keys: &Jwks, _req: Request) -> Result<Response<Body>, Error> {
     let mut response = shared::http::json(StatusCode::OK, keys);
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
     Ok(response)
 }

@@ -6,6 +6,8 @@ async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;
     let signer = KmsSigner::from_env(&sdk).await?;
-    let keys = Jwks { keys: vec![signer.jwk().clone()] };
+    let keys = Jwks {
+        keys: vec![signer.jwk().clone()],
+    };
     run(service_fn(|req| jwks::handler(&keys, req))).await
 }

@@ -15,8 +15,9 @@ pub async fn handler(settings: &TokenSettings, _req: Request) -> Result<Response
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "jti", "role", "vendor_id", "manager"],
     });
     let mut response = shared::http::json(StatusCode::OK, &document);
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     Ok(response)
 }

@@ -5,5 +5,8 @@ use shared::auth::TokenSettings;
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let settings = TokenSettings::from_env()?;
-    run(service_fn(|req| openid_configuration::handler(&settings, req))).await
+    run(service_fn(|req| {
+        openid_configuration::handler(&settings, req)
+    }))
+    .await
 }

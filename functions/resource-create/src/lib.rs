@@ -11,7 +11,10 @@ use shared::domain::text::Description;
 use shared::http::{Problem, created, json_body, path_id, respond};
 use shared::store::{ResourceStore, VendorStore, WriteError};
 
-pub async fn handler(store: &(impl VendorStore + ResourceStore), req: Request) -> Result<Response<Body>, Error> {
+pub async fn handler(
+    store: &(impl VendorStore + ResourceStore),
+    req: Request,
+) -> Result<Response<Body>, Error> {
     respond(create_resource(store, &req).await)
 }
 
@@ -22,7 +25,9 @@ async fn create_resource(
     let caller = Caller::from_request(req)?;
     let vendor_id = path_id(req, "id", "vendor", VendorId::parse)?;
     if !caller.manages(vendor_id) {
-        return Err(Problem::forbidden("only a manager of this vendor may add rooms or tables"));
+        return Err(Problem::forbidden(
+            "only a manager of this vendor may add rooms or tables",
+        ));
     }
     let input: ResourceInput = json_body(req)?;
     let vendor = store
@@ -32,9 +37,12 @@ async fn create_resource(
         .ok_or_else(|| Problem::not_found("vendor"))?;
     let mut errors = FieldErrors::default();
     let changes = input.validate(vendor.currency, true, &mut errors);
-    let (Some(name), Some(capacity), Some(units), Some(base_price)) =
-        (changes.name, changes.capacity, changes.units, changes.base_price)
-    else {
+    let (Some(name), Some(capacity), Some(units), Some(base_price)) = (
+        changes.name,
+        changes.capacity,
+        changes.units,
+        changes.base_price,
+    ) else {
         return Err(errors.into());
     };
     errors.finish()?;

@@ -9,7 +9,10 @@ pub async fn handler(store: &impl ResourceStore, req: Request) -> Result<Respons
     respond(get_resource(store, &req).await)
 }
 
-async fn get_resource(store: &impl ResourceStore, req: &Request) -> Result<Response<Body>, Problem> {
+async fn get_resource(
+    store: &impl ResourceStore,
+    req: &Request,
+) -> Result<Response<Body>, Problem> {
     let vendor_id = path_id(req, "id", "vendor", VendorId::parse)?;
     let id = path_id(req, "resourceid", "resource", ResourceId::parse)?;
     match store.resource(vendor_id, id).await {

@@ -12,7 +12,10 @@ struct ResourceList {
     items: Vec<Resource>,
 }
 
-pub async fn handler(store: &(impl VendorStore + ResourceStore), req: Request) -> Result<Response<Body>, Error> {
+pub async fn handler(
+    store: &(impl VendorStore + ResourceStore),
+    req: Request,
+) -> Result<Response<Body>, Error> {
     respond(list_resources(store, &req).await)
 }
 

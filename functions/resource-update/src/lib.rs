@@ -11,13 +11,20 @@ use shared::domain::resource::Resource;
 use shared::http::{Problem, if_match, json_body, json_with_etag, path_id, respond};
 use shared::store::{ResourceStore, VendorStore, WriteError};
 
-pub async fn handler(store: &(impl VendorStore + ResourceStore), req: Request) -> Result<Response<Body>, Error> {
+pub async fn handler(
+    store: &(impl VendorStore + ResourceStore),
+    req: Request,
+) -> Result<Response<Body>, Error> {
     respond(update_resource(store, &req).await)
 }
 
 const ATTEMPTS: usize = 3;
 
-async fn load(store: &impl ResourceStore, vendor: VendorId, id: ResourceId) -> Result<Resource, Problem> {
+async fn load(
+    store: &impl ResourceStore,
+    vendor: VendorId,
+    id: ResourceId,
+) -> Result<Resource, Problem> {
     store
         .resource(vendor, id)
         .await
@@ -33,7 +40,9 @@ async fn update_resource(
     let vendor_id = path_id(req, "id", "vendor", VendorId::parse)?;
     let id = path_id(req, "resourceid", "resource", ResourceId::parse)?;
     if !caller.manages(vendor_id) {
-        return Err(Problem::forbidden("only a manager of this vendor may edit rooms or tables"));
+        return Err(Problem::forbidden(
+            "only a manager of this vendor may edit rooms or tables",
+        ));
     }
     let expected = if_match(req)?;
     let input: ResourceInput = json_body(req)?;

@@ -89,7 +89,10 @@ pub async fn handler(store: &impl GuestStore, req: Request) -> Result<Response<B
     respond(create_user(store, &req).await)
 }
 
-async fn create_user(store: &impl GuestStore, req: &Request) -> Result<Response<Body>, CreateUserError> {
+async fn create_user(
+    store: &impl GuestStore,
+    req: &Request,
+) -> Result<Response<Body>, CreateUserError> {
     let body: CreateUserBody = json_body(req).map_err(CreateUserError::Rejected)?;
     let guest = NewGuest::try_from(body).map_err(|e| CreateUserError::Rejected(e.into()))?;
     let now = Utc::now();
@@ -112,5 +115,9 @@ async fn create_user(store: &impl GuestStore, req: &Request) -> Result<Response<
     };
     store.create_guest(&profile, &credential).await?;
     tracing::info!(user_id = %profile.id, "guest signed up");
-    Ok(created(&format!("/user/{}", profile.id), &profile, profile.version))
+    Ok(created(
+        &format!("/user/{}", profile.id),
+        &profile,
+        profile.version,
+    ))
 }

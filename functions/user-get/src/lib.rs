@@ -15,7 +15,9 @@ async fn get_user(store: &impl GuestStore, req: &Request) -> Result<Response<Bod
     let id = path_id(req, "id", "user", UserId::parse)?;
     // Decided before any read, so the answer says nothing about whether the account exists.
     if !caller.may_act_for_guest(id) {
-        return Err(Problem::forbidden("a guest may only read their own profile"));
+        return Err(Problem::forbidden(
+            "a guest may only read their own profile",
+        ));
     }
     match store.guest(id).await {
         Ok(Some(profile)) => Ok(json_with_etag(StatusCode::OK, &profile, profile.version)),

@@ -44,7 +44,9 @@ impl TryFrom<UpdateUserBody> for Changes {
         let phone = match body.phone {
             None => Some(None),
             Some(None) => Some(Some(None)),
-            Some(Some(raw)) => errors.check("/phone", Phone::parse(&raw)).map(|p| Some(Some(p))),
+            Some(Some(raw)) => errors
+                .check("/phone", Phone::parse(&raw))
+                .map(|p| Some(Some(p))),
         };
         let locale = errors.check_opt("/locale", body.locale, |v| Locale::parse(&v));
         let password = match (body.current_password, body.new_password) {
@@ -61,7 +63,12 @@ impl TryFrom<UpdateUserBody> for Changes {
                     errors.push("", "name, phone, locale or new_password is required");
                     return Err(errors);
                 }
-                Ok(Self { name, phone, locale, password })
+                Ok(Self {
+                    name,
+                    phone,
+                    locale,
+                    password,
+                })
             }
             _ => Err(errors),
         }
@@ -84,7 +91,9 @@ impl From<UpdateUserError> for Problem {
     fn from(err: UpdateUserError) -> Self {
         match err {
             UpdateUserError::Rejected(problem) => problem,
-            UpdateUserError::WrongPassword => Problem::field("/current_password", "is not the current password"),
+            UpdateUserError::WrongPassword => {
+                Problem::field("/current_password", "is not the current password")
+            }
             UpdateUserError::VersionMismatch => Problem::precondition_failed(),
             UpdateUserError::Unexpected(cause) => Problem::internal(&cause),
         }
@@ -97,7 +106,10 @@ impl From<Problem> for UpdateUserError {
     }
 }
 
-pub async fn handler(store: &(impl GuestStore + CredentialStore), req: Request) -> Result<Response<Body>, Error> {
+pub async fn handler(
+    store: &(impl GuestStore + CredentialStore),
+    req: Request,
+) -> Result<Response<Body>, Error> {
     respond(update_user(store, &req).await)
 }
 
@@ -120,7 +132,10 @@ async fn update_user(
     let new_hash = match changes.password {
         None => None,
         Some((current, new)) => {
-            let profile = store.guest(id).await?.ok_or_else(|| Problem::not_found("user"))?;
+            let profile = store
+                .guest(id)
+                .await?
+                .ok_or_else(|| Problem::not_found("user"))?;
             let credential = store.credential(AccountKind::Guest, &profile.email).await?;
             if !password::verify(current, credential.map(|c| c.password_hash)).await {
                 return Err(UpdateUserError::WrongPassword);
@@ -130,7 +145,10 @@ async fn update_user(
     };
 
     for _ in 0..ATTEMPTS {
-        let mut profile = store.guest(id).await?.ok_or_else(|| Problem::not_found("user"))?;
+        let mut profile = store
+            .guest(id)
+            .await?
+            .ok_or_else(|| Problem::not_found("user"))?;
         if expected.is_some_and(|v| v != profile.version) {
             return Err(UpdateUserError::VersionMismatch);
         }
@@ -146,7 +164,10 @@ async fn update_user(
         }
         profile.updated_at = Utc::now();
         profile.version = read_version + 1;
-        match store.update_guest(&profile, read_version, new_hash.clone()).await {
+        match store
+            .update_guest(&profile, read_version, new_hash.clone())
+            .await
+        {
             Ok(()) => return Ok(json_with_etag(StatusCode::OK, &profile, profile.version)),
             Err(WriteError::VersionConflict) if expected.is_none() => continue,
             Err(WriteError::VersionConflict) => return Err(UpdateUserError::VersionMismatch),

@@ -67,7 +67,10 @@ pub async fn handler(store: &impl VendorStore, req: Request) -> Result<Response<
     respond(create_vendor(store, &req).await)
 }
 
-async fn create_vendor(store: &impl VendorStore, req: &Request) -> Result<Response<Body>, CreateVendorError> {
+async fn create_vendor(
+    store: &impl VendorStore,
+    req: &Request,
+) -> Result<Response<Body>, CreateVendorError> {
     // The body is the profile plus `kind` and `manager`; split them so each part is strict.
     let mut body: serde_json::Map<String, serde_json::Value> = json_body(req)?;
     let kind = body.remove("kind");
@@ -97,17 +100,26 @@ async fn create_vendor(store: &impl VendorStore, req: &Request) -> Result<Respon
     // Profile rules depend on the kind (only restaurants have cuisines); without a valid kind,
     // check it as a restaurant so that every other field still gets checked.
     let changes = profile.validate(kind.unwrap_or(VendorKind::Restaurant), true, &mut errors);
-    let (Some(kind), Some(name), Some(email), Some(password)) = (kind, name, email, password) else {
+    let (Some(kind), Some(name), Some(email), Some(password)) = (kind, name, email, password)
+    else {
         return Err(errors.into());
     };
-    let (Some(title), Some(address), Some(location), Some(time_zone), Some(currency), Some(contact)) = (
+    let (
+        Some(title),
+        Some(address),
+        Some(location),
+        Some(time_zone),
+        Some(currency),
+        Some(contact),
+    ) = (
         changes.name,
         changes.address,
         changes.location,
         changes.time_zone,
         changes.currency,
         changes.contact,
-    ) else {
+    )
+    else {
         return Err(errors.into());
     };
     errors.finish()?;
@@ -152,7 +164,10 @@ async fn create_vendor(store: &impl VendorStore, req: &Request) -> Result<Respon
     tracing::info!(vendor_id = %vendor.id, kind = ?vendor.kind, "vendor onboarded");
     Ok(created(
         &format!("/vendor/{}", vendor.id),
-        &Onboarded { vendor: &vendor, manager: &manager },
+        &Onboarded {
+            vendor: &vendor,
+            manager: &manager,
+        },
         vendor.version,
     ))
 }

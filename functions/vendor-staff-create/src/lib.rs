@@ -1,5 +1,6 @@
 //! A manager adds a member of staff (front desk, host, another manager) to their vendor.
 use chrono::Utc;
+use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
 use shared::auth::{Caller, password};
@@ -7,7 +8,7 @@ use shared::domain::FieldErrors;
 use shared::domain::account::{Credential, Email, Password, Role, StaffMember};
 use shared::domain::ids::{StaffId, VendorId};
 use shared::domain::text::PersonName;
-use shared::http::{Problem, created, json_body, path_id, respond};
+use shared::http::{Problem, json, json_body, path_id, respond};
 use shared::store::{VendorStore, WriteError};
 
 #[derive(Deserialize)]
@@ -28,7 +29,9 @@ async fn create_staff(store: &impl VendorStore, req: &Request) -> Result<Respons
     let caller = Caller::from_request(req)?;
     let vendor_id = path_id(req, "id", "vendor", VendorId::parse)?;
     if !caller.manages(vendor_id) {
-        return Err(Problem::forbidden("only a manager of this vendor may add staff"));
+        return Err(Problem::forbidden(
+            "only a manager of this vendor may add staff",
+        ));
     }
     let body: StaffBody = json_body(req)?;
     let mut errors = FieldErrors::default();
@@ -49,13 +52,15 @@ async fn create_staff(store: &impl VendorStore, req: &Request) -> Result<Respons
     };
     let credential = Credential {
         account_id: staff.id.to_string(),
-        password_hash: password::hash(password).await.map_err(|e| Problem::internal(&e))?,
+        password_hash: password::hash(password)
+            .await
+            .map_err(|e| Problem::internal(&e))?,
         role: Role::Staff,
         vendor_id: Some(vendor_id),
         manager: staff.manager,
     };
     match store.create_staff(&staff, &credential).await {
-        Ok(()) => Ok(created(&format!("/vendor/{vendor_id}/staff/{}", staff.id), &staff, 1)),
+        Ok(()) => Ok(json(StatusCode::CREATED, &staff)),
         Err(WriteError::EmailTaken) => Err(Problem::conflict(
             "email-taken",
             "The email address is already registered",

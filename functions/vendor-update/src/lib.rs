@@ -31,7 +31,9 @@ async fn update_vendor(store: &impl VendorStore, req: &Request) -> Result<Respon
     let caller = Caller::from_request(req)?;
     let id = path_id(req, "id", "vendor", VendorId::parse)?;
     if !caller.manages(id) {
-        return Err(Problem::forbidden("only a manager of this vendor may edit it"));
+        return Err(Problem::forbidden(
+            "only a manager of this vendor may edit it",
+        ));
     }
     let expected = if_match(req)?;
     let input: ProfileInput = json_body(req)?;
@@ -53,7 +55,9 @@ async fn update_vendor(store: &impl VendorStore, req: &Request) -> Result<Respon
         vendor.version = read_version + 1;
         match store.update_vendor(&vendor, read_version).await {
             Ok(()) => return Ok(json_with_etag(StatusCode::OK, &vendor, vendor.version)),
-            Err(WriteError::VersionConflict) if expected.is_none() => vendor = load(store, id).await?,
+            Err(WriteError::VersionConflict) if expected.is_none() => {
+                vendor = load(store, id).await?
+            }
             Err(WriteError::VersionConflict) => return Err(Problem::precondition_failed()),
             Err(other) => return Err(Problem::internal(&other.into())),
         }

@@ -53,8 +53,15 @@ pub fn payload_v2(
         .map(|(k, v)| (k.clone(), Value::String(percent_decode(v))))
         .collect();
     let now = Utc::now();
-    let host = headers.get("host").and_then(Value::as_str).unwrap_or("localhost").to_owned();
-    let user_agent = headers.get("user-agent").cloned().unwrap_or(Value::String(String::new()));
+    let host = headers
+        .get("host")
+        .and_then(Value::as_str)
+        .unwrap_or("localhost")
+        .to_owned();
+    let user_agent = headers
+        .get("user-agent")
+        .cloned()
+        .unwrap_or(Value::String(String::new()));
     let (body, is_base64) = match std::str::from_utf8(body) {
         Ok(text) => (text.to_owned(), false),
         Err(_) => (base64::engine::general_purpose::STANDARD.encode(body), true),
@@ -106,5 +113,7 @@ pub fn payload_v2(
 
 fn percent_decode(raw: &str) -> String {
     let spaced = raw.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
 }

@@ -8,8 +8,9 @@ use shared::store::DynamoStore;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub type Handler =
-    Arc<dyn Fn(Request) -> BoxFuture<'static, Result<Response<Body>, lambda_http::Error>> + Send + Sync>;
+pub type Handler = Arc<
+    dyn Fn(Request) -> BoxFuture<'static, Result<Response<Body>, lambda_http::Error>> + Send + Sync,
+>;
 
 pub struct Deps {
     pub store: DynamoStore,
@@ -32,8 +33,15 @@ impl Deps {
             audience: config::optional("JWT_AUDIENCE", "reservations-api".to_owned())?,
             ttl_seconds: config::optional("JWT_TTL_SECONDS", 900)?,
         };
-        let jwks = Jwks { keys: vec![signer.jwk().clone()] };
-        Ok(Self { store, signer, tokens, jwks })
+        let jwks = Jwks {
+            keys: vec![signer.jwk().clone()],
+        };
+        Ok(Self {
+            store,
+            signer,
+            tokens,
+            jwks,
+        })
     }
 }
 
@@ -49,20 +57,41 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
             functions.insert($name, handler);
         }};
     }
-    register!("openid-configuration", |d, req| openid_configuration::handler(&d.tokens, req));
+    register!("openid-configuration", |d, req| {
+        openid_configuration::handler(&d.tokens, req)
+    });
     register!("jwks", |d, req| jwks::handler(&d.jwks, req));
     register!("user-create", |d, req| user_create::handler(&d.store, req));
-    register!("user-login", |d, req| user_login::handler(&d.store, &d.signer, &d.tokens, req));
+    register!("user-login", |d, req| user_login::handler(
+        &d.store, &d.signer, &d.tokens, req
+    ));
     register!("user-get", |d, req| user_get::handler(&d.store, req));
     register!("user-update", |d, req| user_update::handler(&d.store, req));
-    register!("vendor-create", |d, req| vendor_create::handler(&d.store, req));
-    register!("vendor-login", |d, req| vendor_login::handler(&d.store, &d.signer, &d.tokens, req));
+    register!("vendor-create", |d, req| vendor_create::handler(
+        &d.store, req
+    ));
+    register!("vendor-login", |d, req| vendor_login::handler(
+        &d.store, &d.signer, &d.tokens, req
+    ));
     register!("vendor-get", |d, req| vendor_get::handler(&d.store, req));
-    register!("vendor-update", |d, req| vendor_update::handler(&d.store, req));
-    register!("vendor-staff-create", |d, req| vendor_staff_create::handler(&d.store, req));
-    register!("resource-create", |d, req| resource_create::handler(&d.store, req));
-    register!("resource-list", |d, req| resource_list::handler(&d.store, req));
-    register!("resource-get", |d, req| resource_get::handler(&d.store, req));
-    register!("resource-update", |d, req| resource_update::handler(&d.store, req));
+    register!("vendor-update", |d, req| vendor_update::handler(
+        &d.store, req
+    ));
+    register!(
+        "vendor-staff-create",
+        |d, req| vendor_staff_create::handler(&d.store, req)
+    );
+    register!("resource-create", |d, req| resource_create::handler(
+        &d.store, req
+    ));
+    register!("resource-list", |d, req| resource_list::handler(
+        &d.store, req
+    ));
+    register!("resource-get", |d, req| resource_get::handler(
+        &d.store, req
+    ));
+    register!("resource-update", |d, req| resource_update::handler(
+        &d.store, req
+    ));
     functions
 }

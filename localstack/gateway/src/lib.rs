@@ -42,9 +42,14 @@ impl Gateway {
     ) -> anyhow::Result<Self> {
         let mut routers: HashMap<Method, matchit::Router<Arc<Target>>> = HashMap::new();
         for route in routes {
-            let handler = handlers
-                .remove(route.function.as_str())
-                .ok_or_else(|| anyhow::anyhow!("route {} {} names unknown function {}", route.method, route.path, route.function))?;
+            let handler = handlers.remove(route.function.as_str()).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "route {} {} names unknown function {}",
+                    route.method,
+                    route.path,
+                    route.function
+                )
+            })?;
             let method: Method = route.method.parse()?;
             let target = Arc::new(Target {
                 route_key: format!("{} {}", route.method, route.path),
@@ -52,7 +57,10 @@ impl Gateway {
                 auth: route.auth,
                 handler,
             });
-            routers.entry(method).or_default().insert(&route.path, target)?;
+            routers
+                .entry(method)
+                .or_default()
+                .insert(&route.path, target)?;
         }
         if let Some(unrouted) = handlers.keys().next() {
             anyhow::bail!("function {unrouted} has no route");
@@ -60,7 +68,11 @@ impl Gateway {
         Ok(Self { routers, verifier })
     }
 
-    pub async fn handle(&self, req: http::Request<axum::body::Body>, source: SocketAddr) -> http::Response<Body> {
+    pub async fn handle(
+        &self,
+        req: http::Request<axum::body::Body>,
+        source: SocketAddr,
+    ) -> http::Response<Body> {
         let started = Instant::now();
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
         let matched = self
@@ -68,8 +80,11 @@ impl Gateway {
             .get(&method)
             .and_then(|router| router.at(&path).ok())
             .map(|m| {
-                let params: Vec<(String, String)> =
-                    m.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+                let params: Vec<(String, String)> = m
+                    .params
+                    .iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect();
                 (m.value.clone(), params)
             });
         let Some((target, params)) = matched else {
@@ -120,13 +135,21 @@ impl Gateway {
     }
 
     /// What the JWT authorizer does: a valid bearer token or a 401, before the function runs.
-    async fn authorize(&self, headers: &http::HeaderMap) -> Result<HashMap<String, String>, Problem> {
+    async fn authorize(
+        &self,
+        headers: &http::HeaderMap,
+    ) -> Result<HashMap<String, String>, Problem> {
         let token = headers
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
-            .ok_or_else(|| Problem::unauthorized("send the access token as Authorization: Bearer <token>"))?;
+            .ok_or_else(|| {
+                Problem::unauthorized("send the access token as Authorization: Bearer <token>")
+            })?;
         let claims = self.verifier.verify(token).await.map_err(|err| {
             tracing::info!(reason = %err, "token rejected");
             Problem::unauthorized("the access token is invalid or expired")
@@ -153,7 +176,11 @@ async fn entry(
 /// Serves the gateway on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, gateway: Arc<Gateway>) -> std::io::Result<()> {
     let app = axum::Router::new().fallback(entry).with_state(gateway);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
 }
 
 /// Binds, wires every function to the real AWS clients from the environment, and serves in the
@@ -162,7 +189,11 @@ pub async fn start(listener: TcpListener) -> anyhow::Result<String> {
     let base_url = format!("http://{}", listener.local_addr()?);
     let deps = Deps::from_env(&base_url).await?;
     let verifier = JwtVerifier::new(deps.tokens.issuer.clone(), deps.tokens.audience.clone());
-    let gateway = Gateway::new(shared::routes::routes()?, functions(Arc::new(deps)), verifier)?;
+    let gateway = Gateway::new(
+        shared::routes::routes()?,
+        functions(Arc::new(deps)),
+        verifier,
+    )?;
     tokio::spawn(async move {
         if let Err(err) = serve(listener, Arc::new(gateway)).await {
             tracing::error!(error = %err, "local gateway stopped");

@@ -44,16 +44,26 @@ fn price(input: PriceInput, vendor_currency: Currency, errors: &mut FieldErrors)
                 if c == vendor_currency {
                     Ok(c)
                 } else {
-                    Err(Invalid::new(format!("must be the vendor's currency, {vendor_currency}")))
+                    Err(Invalid::new(format!(
+                        "must be the vendor's currency, {vendor_currency}"
+                    )))
                 }
             }),
         },
     );
-    errors.check("/base_price/amount_minor", Money::price(amount?, currency?.code()))
+    errors.check(
+        "/base_price/amount_minor",
+        Money::price(amount?, currency?.code()),
+    )
 }
 
 impl ResourceInput {
-    pub fn validate(self, vendor_currency: Currency, creating: bool, errors: &mut FieldErrors) -> ResourceChanges {
+    pub fn validate(
+        self,
+        vendor_currency: Currency,
+        creating: bool,
+        errors: &mut FieldErrors,
+    ) -> ResourceChanges {
         if creating {
             for (pointer, missing) in [
                 ("/name", self.name.is_none()),
@@ -67,13 +77,21 @@ impl ResourceInput {
             }
         }
         ResourceChanges {
-            name: self.name.and_then(|v| errors.check("/name", Title::parse(&v))),
+            name: self
+                .name
+                .and_then(|v| errors.check("/name", Title::parse(&v))),
             description: self
                 .description
                 .and_then(|v| errors.check("/description", Description::parse(&v))),
-            capacity: self.capacity.and_then(|v| errors.check("/capacity", Capacity::new(v))),
-            units: self.units.and_then(|v| errors.check("/units", UnitCount::new(v))),
-            base_price: self.base_price.and_then(|v| price(v, vendor_currency, errors)),
+            capacity: self
+                .capacity
+                .and_then(|v| errors.check("/capacity", Capacity::new(v))),
+            units: self
+                .units
+                .and_then(|v| errors.check("/units", UnitCount::new(v))),
+            base_price: self
+                .base_price
+                .and_then(|v| price(v, vendor_currency, errors)),
             amenities: self
                 .amenities
                 .and_then(|v| errors.check("/amenities", text::tags(&v, 50))),

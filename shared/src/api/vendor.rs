@@ -3,7 +3,9 @@
 use crate::domain::account::{Email, Phone};
 use crate::domain::money::Currency;
 use crate::domain::text::{self, AddressLine, Description, Title};
-use crate::domain::vendor::{Address, Contact, CountryCode, GeoPoint, TimeZone, Vendor, VendorKind};
+use crate::domain::vendor::{
+    Address, Contact, CountryCode, GeoPoint, TimeZone, Vendor, VendorKind,
+};
 use crate::domain::{FieldErrors, Invalid};
 use serde::Deserialize;
 
@@ -71,7 +73,9 @@ fn address(input: AddressInput, errors: &mut FieldErrors) -> Option<Address> {
     let line2 = errors.check_opt("/address/line2", input.line2, |v| AddressLine::parse(&v));
     let postal_code = errors.require("/address/postal_code", input.postal_code, postal_code);
     let city = errors.require("/address/city", input.city, |v| AddressLine::parse(&v));
-    let country = errors.require("/address/country", input.country, |v| CountryCode::parse(&v));
+    let country = errors.require("/address/country", input.country, |v| {
+        CountryCode::parse(&v)
+    });
     Some(Address {
         line1: line1?,
         line2: line2?,
@@ -120,7 +124,9 @@ impl ProfileInput {
                 }
             }
         }
-        changes.name = self.name.and_then(|v| errors.check("/name", Title::parse(&v)));
+        changes.name = self
+            .name
+            .and_then(|v| errors.check("/name", Title::parse(&v)));
         changes.description = self
             .description
             .and_then(|v| errors.check("/description", Description::parse(&v)));
@@ -129,9 +135,15 @@ impl ProfileInput {
         changes.time_zone = self
             .time_zone
             .and_then(|v| errors.check("/time_zone", TimeZone::parse(&v)));
-        changes.currency = self
-            .currency
-            .and_then(|v| errors.check("/currency", Currency::parse(&v)));
+        // Every price of the vendor is in its currency, so it is fixed at onboarding.
+        changes.currency = match self.currency {
+            Some(_) if !creating => {
+                errors.push("/currency", "is fixed at onboarding");
+                None
+            }
+            Some(v) => errors.check("/currency", Currency::parse(&v)),
+            None => None,
+        };
         changes.facilities = self
             .facilities
             .and_then(|v| errors.check("/facilities", text::tags(&v, MAX_TAGS)));
@@ -140,7 +152,9 @@ impl ProfileInput {
                 errors.push("/cuisines", "only restaurants have cuisines");
                 None
             }
-            (Some(v), VendorKind::Restaurant) => errors.check("/cuisines", text::tags(&v, MAX_TAGS)),
+            (Some(v), VendorKind::Restaurant) => {
+                errors.check("/cuisines", text::tags(&v, MAX_TAGS))
+            }
             (None, _) => None,
         };
         changes.contact = self.contact.and_then(|v| contact(v, errors));

@@ -29,7 +29,9 @@ impl Caller {
             _ => None,
         };
         claims
-            .ok_or_else(|| Problem::unauthorized("sign in and send the token as Authorization: Bearer"))
+            .ok_or_else(|| {
+                Problem::unauthorized("sign in and send the token as Authorization: Bearer")
+            })
             .and_then(Self::from_claims)
     }
 
@@ -89,7 +91,10 @@ mod tests {
     use super::*;
 
     fn claims(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -111,7 +116,8 @@ mod tests {
     #[test]
     fn a_guest_acts_only_for_themself() {
         let me = UserId::generate();
-        let caller = Caller::from_claims(&claims(&[("sub", &me.to_string()), ("role", "guest")])).unwrap();
+        let caller =
+            Caller::from_claims(&claims(&[("sub", &me.to_string()), ("role", "guest")])).unwrap();
         assert!(caller.may_act_for_guest(me));
         assert!(!caller.may_act_for_guest(UserId::generate()));
         assert!(!caller.is_staff_of(VendorId::generate()));

@@ -22,7 +22,9 @@ pub struct AccessClaims {
 
 /// API Gateway's JWT authorizer passes every claim to the function as a string
 /// (`true`, `1700000000`, `[a b]` for arrays); the local gateway does the same with this.
-pub fn flatten_claims(claims: &serde_json::Map<String, serde_json::Value>) -> HashMap<String, String> {
+pub fn flatten_claims(
+    claims: &serde_json::Map<String, serde_json::Value>,
+) -> HashMap<String, String> {
     use serde_json::Value;
     fn flat(value: &Value) -> String {
         match value {

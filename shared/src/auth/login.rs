@@ -51,9 +51,9 @@ impl From<LoginError> for Problem {
                 "invalid-credentials",
                 "Wrong email or password",
             ),
-            LoginError::Throttled { retry_after_seconds } => {
-                Problem::too_many_requests(retry_after_seconds)
-            }
+            LoginError::Throttled {
+                retry_after_seconds,
+            } => Problem::too_many_requests(retry_after_seconds),
             LoginError::Unexpected(cause) => Problem::internal(&cause),
         }
     }

@@ -8,5 +8,7 @@ mod verify;
 
 pub use caller::Caller;
 pub use claims::{AccessClaims, flatten_claims};
-pub use token::{IssuedToken, Jwk, Jwks, KmsSigner, TokenSettings, TokenSigner, issue_token, sign_claims};
+pub use token::{
+    IssuedToken, Jwk, Jwks, KmsSigner, TokenSettings, TokenSigner, issue_token, sign_claims,
+};
 pub use verify::{JwtVerifier, VerifyError};

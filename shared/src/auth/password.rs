@@ -2,8 +2,10 @@
 //! async runtime's threads because they are deliberately slow.
 use crate::domain::account::Password;
 use anyhow::Context;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use std::sync::OnceLock;
 
 pub async fn hash(password: Password) -> anyhow::Result<String> {
@@ -53,10 +55,30 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_verifies_only_its_own_password() {
-        let stored = hash(Password::new("correct horse battery".into()).unwrap()).await.unwrap();
+        let stored = hash(Password::new("correct horse battery".into()).unwrap())
+            .await
+            .unwrap();
         assert!(stored.starts_with("$argon2id$"));
-        assert!(verify(Password::attempt("correct horse battery".into()).unwrap(), Some(stored.clone())).await);
-        assert!(!verify(Password::attempt("wrong horse battery".into()).unwrap(), Some(stored)).await);
-        assert!(!verify(Password::attempt("no account has this password".into()).unwrap(), None).await);
+        assert!(
+            verify(
+                Password::attempt("correct horse battery".into()).unwrap(),
+                Some(stored.clone())
+            )
+            .await
+        );
+        assert!(
+            !verify(
+                Password::attempt("wrong horse battery".into()).unwrap(),
+                Some(stored)
+            )
+            .await
+        );
+        assert!(
+            !verify(
+                Password::attempt("no account has this password".into()).unwrap(),
+                None
+            )
+            .await
+        );
     }
 }

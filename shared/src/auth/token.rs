@@ -26,7 +26,9 @@ pub struct TokenSettings {
 impl TokenSettings {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
-            issuer: config::required("JWT_ISSUER")?.trim_end_matches('/').to_owned(),
+            issuer: config::required("JWT_ISSUER")?
+                .trim_end_matches('/')
+                .to_owned(),
             audience: config::optional("JWT_AUDIENCE", "reservations-api".to_owned())?,
             ttl_seconds: config::optional("JWT_TTL_SECONDS", 900)?,
         })
@@ -101,7 +103,11 @@ impl KmsSigner {
             .with_context(|| format!("reading the public key of KMS key {key_id}"))?;
         let der = public.public_key().context("KMS returned no public key")?;
         let jwk = Jwk::from_spki_der(der.as_ref())?;
-        Ok(Self { client, key_id, jwk })
+        Ok(Self {
+            client,
+            key_id,
+            jwk,
+        })
     }
 
     pub async fn from_env(sdk: &crate::aws::SdkConfig) -> anyhow::Result<Self> {
@@ -147,7 +153,10 @@ pub struct IssuedToken {
 }
 
 /// A signed compact JWT carrying exactly these claims.
-pub async fn sign_claims(signer: &impl TokenSigner, claims: &AccessClaims) -> anyhow::Result<String> {
+pub async fn sign_claims(
+    signer: &impl TokenSigner,
+    claims: &AccessClaims,
+) -> anyhow::Result<String> {
     let header = serde_json::json!({"alg": "ES256", "typ": "JWT", "kid": signer.key_id()});
     let signing_input = format!(
         "{}.{}",

@@ -1,7 +1,7 @@
 //! Guests and staff: who they are and how they sign in.
+use super::Invalid;
 use super::ids::{StaffId, UserId, VendorId};
 use super::text::PersonName;
-use super::Invalid;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -85,7 +85,9 @@ impl Phone {
             && digits.bytes().all(|b| b.is_ascii_digit())
             && !digits.starts_with('0');
         if !valid {
-            return Err(Invalid::new("must be an E.164 phone number such as +4915112345678"));
+            return Err(Invalid::new(
+                "must be an E.164 phone number such as +4915112345678",
+            ));
         }
         Ok(Self(compact))
     }
@@ -200,7 +202,10 @@ mod tests {
 
     #[test]
     fn emails_are_normalised() {
-        assert_eq!(Email::parse(" Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+        assert_eq!(
+            Email::parse(" Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
         assert!(Email::parse("not-an-email").is_err());
         assert!(Email::parse("a@localhost").is_err());
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
@@ -212,7 +217,10 @@ mod tests {
         assert!(Password::new("short".into()).is_err());
         assert!(Password::new(" ".repeat(12)).is_err());
         assert!(Password::new("x".repeat(129)).is_err());
-        assert_eq!(format!("{:?}", Password::new("secret-secret".into()).unwrap()), "Password(***)");
+        assert_eq!(
+            format!("{:?}", Password::new("secret-secret".into()).unwrap()),
+            "Password(***)"
+        );
     }
 
     #[test]

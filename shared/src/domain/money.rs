@@ -11,7 +11,9 @@ pub struct Currency(iso_currency::Currency);
 impl Currency {
     pub fn parse(code: &str) -> Result<Self, Invalid> {
         if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(Invalid::new("must be an ISO 4217 currency code such as EUR"));
+            return Err(Invalid::new(
+                "must be an ISO 4217 currency code such as EUR",
+            ));
         }
         iso_currency::Currency::from_str(code)
             .map(Self)
@@ -83,6 +85,9 @@ mod tests {
     #[test]
     fn money_serialises_as_minor_units_and_code() {
         let json = serde_json::to_value(Money::price(500, "JPY").unwrap()).unwrap();
-        assert_eq!(json, serde_json::json!({"amount_minor": 500, "currency": "JPY"}));
+        assert_eq!(
+            json,
+            serde_json::json!({"amount_minor": 500, "currency": "JPY"})
+        );
     }
 }

@@ -74,7 +74,9 @@ impl Description {
 /// A list of short lowercase tags (facilities, cuisines), de-duplicated and sorted.
 pub fn tags(raw: &[String], max_items: usize) -> Result<Vec<String>, Invalid> {
     if raw.len() > max_items {
-        return Err(Invalid::new(format!("must have at most {max_items} entries")));
+        return Err(Invalid::new(format!(
+            "must have at most {max_items} entries"
+        )));
     }
     let mut tags = Vec::with_capacity(raw.len());
     for tag in raw {

@@ -1,9 +1,9 @@
 //! Hotels and restaurants: where they are, when (their time zone), and what they offer.
+use super::Invalid;
 use super::account::{Email, Phone};
 use super::ids::VendorId;
 use super::money::Currency;
 use super::text::{AddressLine, Description, Title};
-use super::Invalid;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -35,7 +35,9 @@ impl CountryCode {
         if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) {
             Ok(Self(code.to_owned()))
         } else {
-            Err(Invalid::new("must be an ISO 3166-1 alpha-2 country code such as DE"))
+            Err(Invalid::new(
+                "must be an ISO 3166-1 alpha-2 country code such as DE",
+            ))
         }
     }
 }
@@ -142,7 +144,10 @@ mod tests {
 
     #[test]
     fn time_zones_are_iana_names() {
-        assert_eq!(TimeZone::parse("Europe/Berlin").unwrap().tz(), chrono_tz::Europe::Berlin);
+        assert_eq!(
+            TimeZone::parse("Europe/Berlin").unwrap().tz(),
+            chrono_tz::Europe::Berlin
+        );
         assert!(TimeZone::parse("CEST").is_err());
         let json = serde_json::to_string(&TimeZone::parse("Asia/Tokyo").unwrap()).unwrap();
         assert_eq!(json, "\"Asia/Tokyo\"");

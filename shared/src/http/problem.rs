@@ -52,8 +52,12 @@ impl Problem {
     }
 
     pub fn malformed_json(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "malformed-json", "The request body is not valid JSON")
-            .with_detail(detail)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+            "The request body is not valid JSON",
+        )
+        .with_detail(detail)
     }
 
     pub fn validation(errors: FieldErrors) -> Self {
@@ -82,14 +86,22 @@ impl Problem {
     }
 
     pub fn payload_too_large(limit: usize) -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "The request body is too large")
-            .with_detail(format!("the limit is {limit} bytes"))
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "The request body is too large",
+        )
+        .with_detail(format!("the limit is {limit} bytes"))
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Authentication is required")
-            .with_detail(detail)
-            .with_header(header::WWW_AUTHENTICATE, "Bearer")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Authentication is required",
+        )
+        .with_detail(detail)
+        .with_header(header::WWW_AUTHENTICATE, "Bearer")
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
@@ -115,9 +127,13 @@ impl Problem {
     }
 
     pub fn too_many_requests(retry_after_seconds: u64) -> Self {
-        Self::new(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "Too many attempts")
-            .with_detail("try again later")
-            .with_header(header::RETRY_AFTER, retry_after_seconds.to_string())
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-requests",
+            "Too many attempts",
+        )
+        .with_detail("try again later")
+        .with_header(header::RETRY_AFTER, retry_after_seconds.to_string())
     }
 
     /// A failure that is ours, not the client's: logged with its cause, reported without it.
@@ -166,7 +182,10 @@ mod tests {
         errors.push("/name", "must not be empty");
         let response = Problem::validation(errors).into_response();
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/problem+json");
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
         let body: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
         assert_eq!(body["status"], 422);
         assert_eq!(body["errors"][0]["pointer"], "/email");

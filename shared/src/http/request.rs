@@ -18,7 +18,8 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
         .and_then(|v| v.split(';').next())
         .map(|mime| {
             let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
         })
         .unwrap_or(false);
     if !is_json {
@@ -37,18 +38,17 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
         return Err(Problem::malformed_json("the body is empty"));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let pointer = json_pointer(err.path());
-        let inner = err.into_inner();
-        match inner.classify() {
-            Category::Data => Problem::field(&pointer, data_error_detail(&inner)),
-            Category::Syntax | Category::Eof | Category::Io => Problem::malformed_json(format!(
-                "at line {} column {}",
-                inner.line(),
-                inner.column()
-            )),
-        }
-    })?;
+    let value =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+            let pointer = json_pointer(err.path());
+            let inner = err.into_inner();
+            match inner.classify() {
+                Category::Data => Problem::field(&pointer, data_error_detail(&inner)),
+                Category::Syntax | Category::Eof | Category::Io => Problem::malformed_json(
+                    format!("at line {} column {}", inner.line(), inner.column()),
+                ),
+            }
+        })?;
     deserializer
         .end()
         .map_err(|_| Problem::malformed_json("trailing characters after the JSON value"))?;
@@ -56,7 +56,10 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
 }
 
 /// Deserializes one part of an already parsed body; errors name fields under `prefix`.
-pub fn from_json_value<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Result<T, Problem> {
+pub fn from_json_value<T: DeserializeOwned>(
+    value: serde_json::Value,
+    prefix: &str,
+) -> Result<T, Problem> {
     serde_path_to_error::deserialize(value).map_err(|err| {
         let pointer = format!("{prefix}{}", json_pointer(err.path()));
         Problem::field(&pointer, data_error_detail(err.inner()))
@@ -113,7 +116,11 @@ pub fn if_match(req: &Request) -> Result<Option<u64>, Problem> {
         .and_then(|v| v.parse().ok())
         .map(Some)
         .ok_or_else(|| {
-            Problem::new(http::StatusCode::BAD_REQUEST, "bad-precondition", "Invalid If-Match header")
-                .with_detail("send the ETag of the version you last read, e.g. \"3\"")
+            Problem::new(
+                http::StatusCode::BAD_REQUEST,
+                "bad-precondition",
+                "Invalid If-Match header",
+            )
+            .with_detail("send the ETag of the version you last read, e.g. \"3\"")
         })
 }

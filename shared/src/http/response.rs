@@ -10,7 +10,10 @@ pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
             let mut response = Response::new(Body::from(bytes));
             *response.status_mut() = status;
             let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }

@@ -1,9 +1,7 @@
 //! The DynamoDB store. Every multi-item change is one TransactWriteItems with a condition on each
 //! item, so nothing is ever half written and concurrent writers cannot both win.
 use super::keys;
-use super::{
-    CredentialStore, GuestStore, LoginAttempts, ResourceStore, VendorStore, WriteError,
-};
+use super::{CredentialStore, GuestStore, LoginAttempts, ResourceStore, VendorStore, WriteError};
 use crate::config::{self, ConfigError};
 use crate::domain::account::{AccountKind, Credential, Email, GuestProfile, StaffMember};
 use crate::domain::ids::{ResourceId, UserId, VendorId};
@@ -89,7 +87,11 @@ fn put(table: &str, item: Item, condition: &str) -> anyhow::Result<TransactWrite
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
-fn put_versioned(table: &str, item: Item, expected_version: u64) -> anyhow::Result<TransactWriteItem> {
+fn put_versioned(
+    table: &str,
+    item: Item,
+    expected_version: u64,
+) -> anyhow::Result<TransactWriteItem> {
     let put = Put::builder()
         .table_name(table)
         .set_item(Some(item))
@@ -158,7 +160,12 @@ impl DynamoStore {
         }
     }
 
-    async fn get<T: DeserializeOwned>(&self, table: &str, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
+    async fn get<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        pk: String,
+        sk: &str,
+    ) -> anyhow::Result<Option<T>> {
         let output = self
             .client
             .get_item()
@@ -172,8 +179,16 @@ impl DynamoStore {
         output.item.map(from_item).transpose()
     }
 
-    async fn put_if_version(&self, table: &str, item: Item, expected_version: u64) -> Result<(), WriteError> {
-        match self.transact(vec![put_versioned(table, item, expected_version)?]).await? {
+    async fn put_if_version(
+        &self,
+        table: &str,
+        item: Item,
+        expected_version: u64,
+    ) -> Result<(), WriteError> {
+        match self
+            .transact(vec![put_versioned(table, item, expected_version)?])
+            .await?
+        {
             Outcome::Committed => Ok(()),
             Outcome::Cancelled(_) => Err(WriteError::VersionConflict),
         }
@@ -226,22 +241,41 @@ impl DynamoStore {
 }
 
 impl GuestStore for DynamoStore {
-    async fn create_guest(&self, profile: &GuestProfile, credential: &Credential) -> Result<(), WriteError> {
+    async fn create_guest(
+        &self,
+        profile: &GuestProfile,
+        credential: &Credential,
+    ) -> Result<(), WriteError> {
         let table = &self.tables.accounts;
         let items = vec![
-            put(table, to_item(credential, keys::login(AccountKind::Guest, &profile.email), keys::CREDENTIAL)?, "attribute_not_exists(pk)")?,
-            put(table, to_item(profile, keys::user(profile.id), keys::PROFILE)?, "attribute_not_exists(pk)")?,
+            put(
+                table,
+                to_item(
+                    credential,
+                    keys::login(AccountKind::Guest, &profile.email),
+                    keys::CREDENTIAL,
+                )?,
+                "attribute_not_exists(pk)",
+            )?,
+            put(
+                table,
+                to_item(profile, keys::user(profile.id), keys::PROFILE)?,
+                "attribute_not_exists(pk)",
+            )?,
         ];
         let outcome = self.transact(items).await?;
         match outcome {
             Outcome::Committed => Ok(()),
             _ if outcome.failed(0) => Err(WriteError::EmailTaken),
-            Outcome::Cancelled(codes) => Err(anyhow::anyhow!("creating a guest was cancelled: {codes:?}").into()),
+            Outcome::Cancelled(codes) => {
+                Err(anyhow::anyhow!("creating a guest was cancelled: {codes:?}").into())
+            }
         }
     }
 
     async fn guest(&self, id: UserId) -> anyhow::Result<Option<GuestProfile>> {
-        self.get(&self.tables.accounts, keys::user(id), keys::PROFILE).await
+        self.get(&self.tables.accounts, keys::user(id), keys::PROFILE)
+            .await
     }
 
     async fn update_guest(
@@ -251,7 +285,11 @@ impl GuestStore for DynamoStore {
         new_password_hash: Option<String>,
     ) -> Result<(), WriteError> {
         let table = &self.tables.accounts;
-        let mut items = vec![put_versioned(table, to_item(profile, keys::user(profile.id), keys::PROFILE)?, expected_version)?];
+        let mut items = vec![put_versioned(
+            table,
+            to_item(profile, keys::user(profile.id), keys::PROFILE)?,
+            expected_version,
+        )?];
         if let Some(hash) = new_password_hash {
             let update = Update::builder()
                 .table_name(table)
@@ -260,7 +298,8 @@ impl GuestStore for DynamoStore {
                 .update_expression("SET password_hash = :hash")
                 .condition_expression("attribute_exists(pk)")
                 .expression_attribute_values(":hash", s(hash))
-                .build().context("building an update")?;
+                .build()
+                .context("building an update")?;
             items.push(TransactWriteItem::builder().update(update).build());
         }
         match self.transact(items).await? {
@@ -271,8 +310,17 @@ impl GuestStore for DynamoStore {
 }
 
 impl CredentialStore for DynamoStore {
-    async fn credential(&self, kind: AccountKind, email: &Email) -> anyhow::Result<Option<Credential>> {
-        self.get(&self.tables.accounts, keys::login(kind, email), keys::CREDENTIAL).await
+    async fn credential(
+        &self,
+        kind: AccountKind,
+        email: &Email,
+    ) -> anyhow::Result<Option<Credential>> {
+        self.get(
+            &self.tables.accounts,
+            keys::login(kind, email),
+            keys::CREDENTIAL,
+        )
+        .await
     }
 
     async fn count_login_attempt(
@@ -297,7 +345,12 @@ impl CredentialStore for DynamoStore {
                 return Ok(attempts);
             }
             if let Some(attempts) = self
-                .update_attempts(&pk, "SET attempts = :one, expires_at = :end", "expires_at <= :now", now)
+                .update_attempts(
+                    &pk,
+                    "SET attempts = :one, expires_at = :end",
+                    "expires_at <= :now",
+                    now,
+                )
                 .await?
             {
                 return Ok(attempts);
@@ -330,41 +383,83 @@ impl VendorStore for DynamoStore {
         vendor_item.insert("gsi1pk".into(), s(keys::city(&vendor.address.city_key())));
         vendor_item.insert("gsi1sk".into(), s(keys::vendor(vendor.id)));
         let items = vec![
-            put(&self.tables.vendors, vendor_item, "attribute_not_exists(pk)")?,
-            put(&self.tables.accounts, self.staff_item(manager)?, "attribute_not_exists(pk)")?,
-            put(&self.tables.accounts, to_item(credential, keys::login(AccountKind::Staff, &manager.email), keys::CREDENTIAL)?, "attribute_not_exists(pk)")?,
+            put(
+                &self.tables.vendors,
+                vendor_item,
+                "attribute_not_exists(pk)",
+            )?,
+            put(
+                &self.tables.accounts,
+                self.staff_item(manager)?,
+                "attribute_not_exists(pk)",
+            )?,
+            put(
+                &self.tables.accounts,
+                to_item(
+                    credential,
+                    keys::login(AccountKind::Staff, &manager.email),
+                    keys::CREDENTIAL,
+                )?,
+                "attribute_not_exists(pk)",
+            )?,
         ];
         let outcome = self.transact(items).await?;
         match outcome {
             Outcome::Committed => Ok(()),
             _ if outcome.failed(2) => Err(WriteError::EmailTaken),
-            Outcome::Cancelled(codes) => Err(anyhow::anyhow!("onboarding a vendor was cancelled: {codes:?}").into()),
+            Outcome::Cancelled(codes) => {
+                Err(anyhow::anyhow!("onboarding a vendor was cancelled: {codes:?}").into())
+            }
         }
     }
 
     async fn vendor(&self, id: VendorId) -> anyhow::Result<Option<Vendor>> {
-        self.get(&self.tables.vendors, keys::vendor(id), keys::PROFILE).await
+        self.get(&self.tables.vendors, keys::vendor(id), keys::PROFILE)
+            .await
     }
 
-    async fn update_vendor(&self, vendor: &Vendor, expected_version: u64) -> Result<(), WriteError> {
+    async fn update_vendor(
+        &self,
+        vendor: &Vendor,
+        expected_version: u64,
+    ) -> Result<(), WriteError> {
         let mut item = to_item(vendor, keys::vendor(vendor.id), keys::PROFILE)?;
         item.insert("gsi1pk".into(), s(keys::city(&vendor.address.city_key())));
         item.insert("gsi1sk".into(), s(keys::vendor(vendor.id)));
-        self.put_if_version(&self.tables.vendors, item, expected_version).await
+        self.put_if_version(&self.tables.vendors, item, expected_version)
+            .await
     }
 
-    async fn create_staff(&self, staff: &StaffMember, credential: &Credential) -> Result<(), WriteError> {
+    async fn create_staff(
+        &self,
+        staff: &StaffMember,
+        credential: &Credential,
+    ) -> Result<(), WriteError> {
         let items = vec![
             vendor_exists(&self.tables.vendors, staff.vendor_id)?,
-            put(&self.tables.accounts, self.staff_item(staff)?, "attribute_not_exists(pk)")?,
-            put(&self.tables.accounts, to_item(credential, keys::login(AccountKind::Staff, &staff.email), keys::CREDENTIAL)?, "attribute_not_exists(pk)")?,
+            put(
+                &self.tables.accounts,
+                self.staff_item(staff)?,
+                "attribute_not_exists(pk)",
+            )?,
+            put(
+                &self.tables.accounts,
+                to_item(
+                    credential,
+                    keys::login(AccountKind::Staff, &staff.email),
+                    keys::CREDENTIAL,
+                )?,
+                "attribute_not_exists(pk)",
+            )?,
         ];
         let outcome = self.transact(items).await?;
         match outcome {
             Outcome::Committed => Ok(()),
             _ if outcome.failed(0) => Err(WriteError::VendorNotFound),
             _ if outcome.failed(2) => Err(WriteError::EmailTaken),
-            Outcome::Cancelled(codes) => Err(anyhow::anyhow!("adding staff was cancelled: {codes:?}").into()),
+            Outcome::Cancelled(codes) => {
+                Err(anyhow::anyhow!("adding staff was cancelled: {codes:?}").into())
+            }
         }
     }
 }
@@ -384,7 +479,11 @@ impl ResourceStore for DynamoStore {
             vendor_exists(&self.tables.vendors, resource.vendor_id)?,
             put(
                 &self.tables.vendors,
-                to_item(resource, keys::vendor(resource.vendor_id), &keys::resource(resource.id))?,
+                to_item(
+                    resource,
+                    keys::vendor(resource.vendor_id),
+                    &keys::resource(resource.id),
+                )?,
                 "attribute_not_exists(pk)",
             )?,
         ];
@@ -392,7 +491,9 @@ impl ResourceStore for DynamoStore {
         match outcome {
             Outcome::Committed => Ok(()),
             _ if outcome.failed(0) => Err(WriteError::VendorNotFound),
-            Outcome::Cancelled(codes) => Err(anyhow::anyhow!("creating a resource was cancelled: {codes:?}").into()),
+            Outcome::Cancelled(codes) => {
+                Err(anyhow::anyhow!("creating a resource was cancelled: {codes:?}").into())
+            }
         }
     }
 
@@ -423,11 +524,25 @@ impl ResourceStore for DynamoStore {
     }
 
     async fn resource(&self, vendor: VendorId, id: ResourceId) -> anyhow::Result<Option<Resource>> {
-        self.get(&self.tables.vendors, keys::vendor(vendor), &keys::resource(id)).await
+        self.get(
+            &self.tables.vendors,
+            keys::vendor(vendor),
+            &keys::resource(id),
+        )
+        .await
     }
 
-    async fn update_resource(&self, resource: &Resource, expected_version: u64) -> Result<(), WriteError> {
-        let item = to_item(resource, keys::vendor(resource.vendor_id), &keys::resource(resource.id))?;
-        self.put_if_version(&self.tables.vendors, item, expected_version).await
+    async fn update_resource(
+        &self,
+        resource: &Resource,
+        expected_version: u64,
+    ) -> Result<(), WriteError> {
+        let item = to_item(
+            resource,
+            keys::vendor(resource.vendor_id),
+            &keys::resource(resource.id),
+        )?;
+        self.put_if_version(&self.tables.vendors, item, expected_version)
+            .await
     }
 }

@@ -38,7 +38,10 @@ pub trait GuestStore: Send + Sync {
         credential: &Credential,
     ) -> impl Future<Output = Result<(), WriteError>> + Send;
 
-    fn guest(&self, id: UserId) -> impl Future<Output = anyhow::Result<Option<GuestProfile>>> + Send;
+    fn guest(
+        &self,
+        id: UserId,
+    ) -> impl Future<Output = anyhow::Result<Option<GuestProfile>>> + Send;
 
     /// Replaces the profile if it is still at `expected_version`; with a new password hash, the
     /// credential changes in the same transaction.
@@ -98,9 +101,15 @@ pub trait VendorStore: Send + Sync {
 
 pub trait ResourceStore: Send + Sync {
     /// Fails with `VendorNotFound` unless the vendor exists.
-    fn create_resource(&self, resource: &Resource) -> impl Future<Output = Result<(), WriteError>> + Send;
+    fn create_resource(
+        &self,
+        resource: &Resource,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
 
-    fn resources(&self, vendor: VendorId) -> impl Future<Output = anyhow::Result<Vec<Resource>>> + Send;
+    fn resources(
+        &self,
+        vendor: VendorId,
+    ) -> impl Future<Output = anyhow::Result<Vec<Resource>>> + Send;
 
     fn resource(
         &self,

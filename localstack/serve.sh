@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Starts the whole system locally and serves the API at http://127.0.0.1:${GATEWAY_PORT:-3000}:
+# the emulators (installed on first use), the local gateway in front of every function, and
+# demo data (a guest, a hotel, a restaurant). Ctrl-C stops the gateway; `localstack/local.sh
+# down` stops the emulators.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/.." && pwd)"
+PORT="${GATEWAY_PORT:-3000}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/reservations/target}"
+
+"$HERE/local.sh" up
+eval "$("$HERE/local.sh" env)"
+(cd "$REPO" && cargo build --quiet -p local-gateway)
+
+GATEWAY_ADDR="127.0.0.1:$PORT" "$CARGO_TARGET_DIR/debug/local-gateway" &
+gateway=$!
+trap 'kill $gateway 2>/dev/null || true' EXIT INT TERM
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$PORT/.well-known/openid-configuration" >/dev/null && break
+  kill -0 $gateway 2>/dev/null || { echo "serve.sh: the gateway exited; see its output above" >&2; exit 1; }
+  sleep 0.2
+done
+
+"$HERE/demo-data.sh" "http://127.0.0.1:$PORT"
+cat <<BANNER
+
+The API is served at http://127.0.0.1:$PORT (routes: shared/api/routes.json, contract:
+shared/api/openapi.json). Demo accounts, password "demo password 123":
+  guest                guest@demo.example        POST /user/login
+  hotel manager        manager@hotel.demo.example      POST /vendor/login
+  restaurant manager   manager@restaurant.demo.example POST /vendor/login
+Emulator logs: .local-aws/logs/. Ctrl-C stops the gateway.
+BANNER
+wait $gateway

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test. Installs and starts the local emulators it needs (DynamoDB Local, LocalStack,
+# localstripe; see localstack/local.sh), runs the Rust unit and end-to-end tests against them,
+# walks through the README's curl session, and stops the emulators again if it started them.
+#
+# Settings: CARGO_TARGET_DIR (default ~/.cache/reservations/target, outside the clone so
+# builds are reused), KEEP_STACK=1 to leave the emulators running afterwards.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/reservations/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "formatting"
+cargo fmt --all -- --check
+
+step "local emulators"
+started_here=0
+if ! localstack/local.sh status >/dev/null 2>&1; then
+  started_here=1
+fi
+stop_stack() {
+  if [[ $started_here == 1 && "${KEEP_STACK:-0}" != 1 ]]; then
+    localstack/local.sh down || true
+  fi
+}
+trap stop_stack EXIT
+localstack/local.sh up
+eval "$(localstack/local.sh env)"
+
+step "lints"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "Rust tests (unit and end to end)"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast
+else
+  cargo test --workspace --no-fail-fast
+fi
+
+step "README walk-through"
+tests/readme-walkthrough.sh
