@@ -59,6 +59,11 @@ impl Outcome {
     }
 }
 
+/// A cancellation that none of our conditions explains (e.g. a validation error).
+fn unexplained(what: &str, codes: &[String]) -> WriteError {
+    WriteError::Unexpected(anyhow::anyhow!("{what} was cancelled: {codes:?}"))
+}
+
 fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
@@ -76,6 +81,14 @@ fn to_item<T: Serialize>(value: &T, pk: String, sk: &str) -> anyhow::Result<Item
 
 fn from_item<T: DeserializeOwned>(item: Item) -> anyhow::Result<T> {
     serde_dynamo::from_item(item).context("reading an item")
+}
+
+/// A vendor's profile, indexed by city for search.
+fn vendor_item(vendor: &Vendor) -> anyhow::Result<Item> {
+    let mut item = to_item(vendor, keys::vendor(vendor.id), keys::PROFILE)?;
+    item.insert("gsi1pk".into(), s(keys::city(&vendor.address.city_key())));
+    item.insert("gsi1sk".into(), s(keys::vendor(vendor.id)));
+    Ok(item)
 }
 
 fn put(table: &str, item: Item, condition: &str) -> anyhow::Result<TransactWriteItem> {
@@ -267,9 +280,7 @@ impl GuestStore for DynamoStore {
         match outcome {
             Outcome::Committed => Ok(()),
             _ if outcome.failed(0) => Err(WriteError::EmailTaken),
-            Outcome::Cancelled(codes) => {
-                Err(anyhow::anyhow!("creating a guest was cancelled: {codes:?}").into())
-            }
+            Outcome::Cancelled(codes) => Err(unexplained("creating a guest", &codes)),
         }
     }
 
@@ -379,9 +390,7 @@ impl VendorStore for DynamoStore {
         manager: &StaffMember,
         credential: &Credential,
     ) -> Result<(), WriteError> {
-        let mut vendor_item = to_item(vendor, keys::vendor(vendor.id), keys::PROFILE)?;
-        vendor_item.insert("gsi1pk".into(), s(keys::city(&vendor.address.city_key())));
-        vendor_item.insert("gsi1sk".into(), s(keys::vendor(vendor.id)));
+        let vendor_item = vendor_item(vendor)?;
         let items = vec![
             put(
                 &self.tables.vendors,
@@ -407,9 +416,7 @@ impl VendorStore for DynamoStore {
         match outcome {
             Outcome::Committed => Ok(()),
             _ if outcome.failed(2) => Err(WriteError::EmailTaken),
-            Outcome::Cancelled(codes) => {
-                Err(anyhow::anyhow!("onboarding a vendor was cancelled: {codes:?}").into())
-            }
+            Outcome::Cancelled(codes) => Err(unexplained("onboarding a vendor", &codes)),
         }
     }
 
@@ -423,10 +430,7 @@ impl VendorStore for DynamoStore {
         vendor: &Vendor,
         expected_version: u64,
     ) -> Result<(), WriteError> {
-        let mut item = to_item(vendor, keys::vendor(vendor.id), keys::PROFILE)?;
-        item.insert("gsi1pk".into(), s(keys::city(&vendor.address.city_key())));
-        item.insert("gsi1sk".into(), s(keys::vendor(vendor.id)));
-        self.put_if_version(&self.tables.vendors, item, expected_version)
+        self.put_if_version(&self.tables.vendors, vendor_item(vendor)?, expected_version)
             .await
     }
 
@@ -457,9 +461,7 @@ impl VendorStore for DynamoStore {
             Outcome::Committed => Ok(()),
             _ if outcome.failed(0) => Err(WriteError::VendorNotFound),
             _ if outcome.failed(2) => Err(WriteError::EmailTaken),
-            Outcome::Cancelled(codes) => {
-                Err(anyhow::anyhow!("adding staff was cancelled: {codes:?}").into())
-            }
+            Outcome::Cancelled(codes) => Err(unexplained("adding staff", &codes)),
         }
     }
 }
@@ -491,9 +493,7 @@ impl ResourceStore for DynamoStore {
         match outcome {
             Outcome::Committed => Ok(()),
             _ if outcome.failed(0) => Err(WriteError::VendorNotFound),
-            Outcome::Cancelled(codes) => {
-                Err(anyhow::anyhow!("creating a resource was cancelled: {codes:?}").into())
-            }
+            Outcome::Cancelled(codes) => Err(unexplained("creating a resource", &codes)),
         }
     }
 
