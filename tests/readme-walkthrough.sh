@@ -22,4 +22,4 @@ grep -q '"status":403' <<<"$output" || { echo "walk-through: expected a 403 prob
 grep -q '"status":422' <<<"$output" || { echo "walk-through: expected a 422 problem" >&2; exit 1; }
 grep -q '"name":"Ada Lovelace"' <<<"$output" || { echo "walk-through: the profile edit did not show" >&2; exit 1; }
 grep -q '"kind":"room_type"' <<<"$output" || { echo "walk-through: the room type did not show" >&2; exit 1; }
-echo "walk-through: 1 passed, 0 failed"
+echo "walkthrough: 1 passed, 0 failed"

@@ -9,7 +9,7 @@ use shared::domain::FieldErrors;
 use shared::domain::ids::{ResourceId, VendorId};
 use shared::domain::resource::Resource;
 use shared::http::{Problem, if_match, json_body, json_with_etag, path_id, respond};
-use shared::store::{ResourceStore, VendorStore, WriteError};
+use shared::store::{EDIT_ATTEMPTS, ResourceStore, VendorStore, WriteError, jittered_pause};
 
 pub async fn handler(
     store: &(impl VendorStore + ResourceStore),
@@ -17,8 +17,6 @@ pub async fn handler(
 ) -> Result<Response<Body>, Error> {
     respond(update_resource(store, &req).await)
 }
-
-const ATTEMPTS: usize = 3;
 
 async fn load(
     store: &impl ResourceStore,
@@ -58,7 +56,7 @@ async fn update_resource(
         return Err(Problem::field("", "send at least one field to change"));
     }
 
-    for _ in 0..ATTEMPTS {
+    for attempt in 1..=EDIT_ATTEMPTS {
         if expected.is_some_and(|v| v != resource.version) {
             return Err(Problem::precondition_failed());
         }
@@ -69,11 +67,12 @@ async fn update_resource(
         match store.update_resource(&resource, read_version).await {
             Ok(()) => return Ok(json_with_etag(StatusCode::OK, &resource, resource.version)),
             Err(WriteError::VersionConflict) if expected.is_none() => {
+                jittered_pause(attempt).await;
                 resource = load(store, vendor_id, id).await?
             }
             Err(WriteError::VersionConflict) => return Err(Problem::precondition_failed()),
             Err(other) => return Err(Problem::internal(&other.into())),
         }
     }
-    Err(Problem::precondition_failed())
+    Err(Problem::edit_conflict())
 }

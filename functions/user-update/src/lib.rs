@@ -10,7 +10,7 @@ use shared::domain::account::{AccountKind, Locale, Password, Phone};
 use shared::domain::ids::UserId;
 use shared::domain::text::PersonName;
 use shared::http::{Problem, if_match, json_body, json_with_etag, path_id, respond};
-use shared::store::{CredentialStore, GuestStore, WriteError};
+use shared::store::{CredentialStore, EDIT_ATTEMPTS, GuestStore, WriteError, jittered_pause};
 
 /// Absent fields stay as they are; `phone: null` removes the phone number.
 #[derive(Deserialize)]
@@ -83,6 +83,8 @@ enum UpdateUserError {
     WrongPassword,
     #[error("the profile changed")]
     VersionMismatch,
+    #[error("others kept editing the profile")]
+    Busy,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -95,6 +97,7 @@ impl From<UpdateUserError> for Problem {
                 Problem::field("/current_password", "is not the current password")
             }
             UpdateUserError::VersionMismatch => Problem::precondition_failed(),
+            UpdateUserError::Busy => Problem::edit_conflict(),
             UpdateUserError::Unexpected(cause) => Problem::internal(&cause),
         }
     }
@@ -112,9 +115,6 @@ pub async fn handler(
 ) -> Result<Response<Body>, Error> {
     respond(update_user(store, &req).await)
 }
-
-/// Tries a concurrent edit by someone without `If-Match` a few times before giving up.
-const ATTEMPTS: usize = 3;
 
 async fn update_user(
     store: &(impl GuestStore + CredentialStore),
@@ -144,7 +144,7 @@ async fn update_user(
         }
     };
 
-    for _ in 0..ATTEMPTS {
+    for attempt in 1..=EDIT_ATTEMPTS {
         let mut profile = store
             .guest(id)
             .await?
@@ -169,10 +169,10 @@ async fn update_user(
             .await
         {
             Ok(()) => return Ok(json_with_etag(StatusCode::OK, &profile, profile.version)),
-            Err(WriteError::VersionConflict) if expected.is_none() => continue,
+            Err(WriteError::VersionConflict) if expected.is_none() => jittered_pause(attempt).await,
             Err(WriteError::VersionConflict) => return Err(UpdateUserError::VersionMismatch),
             Err(other) => return Err(anyhow::Error::new(other).into()),
         }
     }
-    Err(UpdateUserError::VersionMismatch)
+    Err(UpdateUserError::Busy)
 }

@@ -10,14 +10,11 @@ use shared::domain::FieldErrors;
 use shared::domain::ids::VendorId;
 use shared::domain::vendor::Vendor;
 use shared::http::{Problem, if_match, json_body, json_with_etag, path_id, respond};
-use shared::store::{VendorStore, WriteError};
+use shared::store::{EDIT_ATTEMPTS, VendorStore, WriteError, jittered_pause};
 
 pub async fn handler(store: &impl VendorStore, req: Request) -> Result<Response<Body>, Error> {
     respond(update_vendor(store, &req).await)
 }
-
-/// A concurrent edit by someone without `If-Match` is retried a few times before giving up.
-const ATTEMPTS: usize = 3;
 
 async fn load(store: &impl VendorStore, id: VendorId) -> Result<Vendor, Problem> {
     store
@@ -45,7 +42,7 @@ async fn update_vendor(store: &impl VendorStore, req: &Request) -> Result<Respon
         return Err(Problem::field("", "send at least one field to change"));
     }
 
-    for _ in 0..ATTEMPTS {
+    for attempt in 1..=EDIT_ATTEMPTS {
         if expected.is_some_and(|v| v != vendor.version) {
             return Err(Problem::precondition_failed());
         }
@@ -56,11 +53,12 @@ async fn update_vendor(store: &impl VendorStore, req: &Request) -> Result<Respon
         match store.update_vendor(&vendor, read_version).await {
             Ok(()) => return Ok(json_with_etag(StatusCode::OK, &vendor, vendor.version)),
             Err(WriteError::VersionConflict) if expected.is_none() => {
+                jittered_pause(attempt).await;
                 vendor = load(store, id).await?
             }
             Err(WriteError::VersionConflict) => return Err(Problem::precondition_failed()),
             Err(other) => return Err(Problem::internal(&other.into())),
         }
     }
-    Err(Problem::precondition_failed())
+    Err(Problem::edit_conflict())
 }

@@ -126,6 +126,17 @@ impl Problem {
         .with_detail("fetch it again and retry with its current ETag")
     }
 
+    /// An edit without `If-Match` that kept losing races with other edits.
+    pub fn edit_conflict() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "edit-conflict",
+            "Others are editing this right now",
+        )
+        .with_detail("retry the request")
+        .with_header(header::RETRY_AFTER, "1")
+    }
+
     pub fn too_many_requests(retry_after_seconds: u64) -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,

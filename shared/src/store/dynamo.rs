@@ -15,7 +15,6 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Put, ReturnValue, TransactWriteItem, Update,
 };
 use chrono::{DateTime, Duration, Utc};
-use rand::Rng;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -167,9 +166,7 @@ impl DynamoStore {
             if !retry || attempt >= TRANSACTION_ATTEMPTS {
                 return Err(anyhow::Error::new(err).context("TransactWriteItems"));
             }
-            let ceiling = 10u64 << attempt;
-            let pause = rand::rng().random_range(0..=ceiling);
-            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            super::jittered_pause(attempt).await;
         }
     }
 

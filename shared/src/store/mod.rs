@@ -11,6 +11,18 @@ use crate::domain::vendor::Vendor;
 use chrono::{DateTime, Utc};
 use std::future::Future;
 
+/// How many times an edit sent without `If-Match` re-reads and re-applies itself after another
+/// edit won the race, before the client is told to retry.
+pub const EDIT_ATTEMPTS: u32 = 8;
+
+/// A pause of random length that grows with each attempt, so racing writers spread out.
+pub async fn jittered_pause(attempt: u32) {
+    use rand::Rng;
+    let ceiling = 10u64 << attempt.min(6);
+    let pause = rand::rng().random_range(0..=ceiling);
+    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+}
+
 /// Why a write was refused; anything else is `Unexpected`.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
