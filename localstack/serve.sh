@@ -27,9 +27,9 @@ cat <<BANNER
 
 The API is served at http://127.0.0.1:$PORT (routes: shared/api/routes.json, contract:
 shared/api/openapi.json). Demo accounts, password "demo password 123":
-  guest                guest@demo.example        POST /user/login
-  hotel manager        manager@hotel.demo.example      POST /vendor/login
-  restaurant manager   manager@restaurant.demo.example POST /vendor/login
+  guest                guest@demo.example               POST /user/login
+  hotel manager        manager@hotel.demo.example       POST /vendor/login
+  restaurant manager   manager@restaurant.demo.example  POST /vendor/login
 Emulator logs: .local-aws/logs/. Ctrl-C stops the gateway.
 BANNER
 wait $gateway

@@ -16,6 +16,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "formatting"
 cargo fmt --all -- --check
 
+step "OpenAPI document"
+tests/check-openapi.sh
+
 step "local emulators"
 started_here=0
 if ! localstack/local.sh status >/dev/null 2>&1; then

@@ -164,13 +164,14 @@ async fn onboarding_with_a_bad_value_names_the_field_and_writes_nothing() {
     let api = Api::start().await;
     let email = unique_email("owner");
     let long_name = "n".repeat(300);
-    let cases: [(&str, Value, &[&str]); 13] = [
+    let cases: [(&str, Value, &[&str]); 14] = [
         ("/kind", json!("spa"), &["/kind"]),
         ("/kind", json!(1), &["/kind"]),
         ("/time_zone", json!("CEST"), &["/time_zone"]),
         ("/currency", json!("EURO"), &["/currency"]),
         ("/currency", json!("XYZ"), &["/currency"]),
-        ("/location/lat", json!(91.0), &["/location"]),
+        ("/location/lat", json!(91.0), &["/location/lat"]),
+        ("/location/lon", json!(-180.5), &["/location/lon"]),
         ("/cuisines", json!(["german"]), &["/cuisines"]),
         ("/stars", json!(5), &["/stars"]),
         ("/name", json!(long_name), &["/name"]),
@@ -599,4 +600,52 @@ async fn an_unknown_or_malformed_vendor_is_not_found() {
 
     unknown.assert_problem(404);
     malformed.assert_problem(404);
+}
+
+#[tokio::test]
+async fn a_vendors_staff_see_who_works_there_and_outsiders_do_not() {
+    let api = Api::start().await;
+    let manager = api.vendor("restaurant").await;
+    let path = format!("/vendor/{}/staff", manager.vendor());
+    let host_email = unique_email("host");
+    let added = api
+        .post(
+            &path,
+            manager.token(),
+            &json!({"name": "Hana Host", "email": host_email, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{added:#?}");
+    let host = api.login("/vendor/login", &host_email, PASSWORD).await;
+
+    // The list is read from an index that may lag a write by a moment.
+    let mut listed = api.get(&path, Some(&host)).await;
+    for _ in 0..20 {
+        if listed.body["items"]
+            .as_array()
+            .is_some_and(|items| items.len() == 2)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        listed = api.get(&path, Some(&host)).await;
+    }
+    assert_eq!(listed.status, StatusCode::OK, "{listed:#?}");
+    let mut emails: Vec<&str> = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["email"].as_str().unwrap())
+        .collect();
+    emails.sort();
+    let mut expected = vec![manager.email.as_str(), host_email.as_str()];
+    expected.sort();
+    assert_eq!(emails, expected);
+    assert!(!listed.body.to_string().contains("password"));
+
+    let guest = api.guest().await;
+    let other = api.vendor("restaurant").await;
+    api.get(&path, guest.token()).await.assert_problem(403);
+    api.get(&path, other.token()).await.assert_problem(403);
+    api.get(&path, None).await.assert_problem(401);
 }

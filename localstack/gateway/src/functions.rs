@@ -45,6 +45,8 @@ impl Deps {
     }
 }
 
+// One line per function, so the table reads like the route table.
+#[rustfmt::skip]
 pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     let mut functions: HashMap<&'static str, Handler> = HashMap::new();
     macro_rules! register {
@@ -57,41 +59,21 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
             functions.insert($name, handler);
         }};
     }
-    register!("openid-configuration", |d, req| {
-        openid_configuration::handler(&d.tokens, req)
-    });
-    register!("jwks", |d, req| jwks::handler(&d.jwks, req));
-    register!("user-create", |d, req| user_create::handler(&d.store, req));
-    register!("user-login", |d, req| user_login::handler(
-        &d.store, &d.signer, &d.tokens, req
-    ));
-    register!("user-get", |d, req| user_get::handler(&d.store, req));
-    register!("user-update", |d, req| user_update::handler(&d.store, req));
-    register!("vendor-create", |d, req| vendor_create::handler(
-        &d.store, req
-    ));
-    register!("vendor-login", |d, req| vendor_login::handler(
-        &d.store, &d.signer, &d.tokens, req
-    ));
-    register!("vendor-get", |d, req| vendor_get::handler(&d.store, req));
-    register!("vendor-update", |d, req| vendor_update::handler(
-        &d.store, req
-    ));
-    register!(
-        "vendor-staff-create",
-        |d, req| vendor_staff_create::handler(&d.store, req)
-    );
-    register!("resource-create", |d, req| resource_create::handler(
-        &d.store, req
-    ));
-    register!("resource-list", |d, req| resource_list::handler(
-        &d.store, req
-    ));
-    register!("resource-get", |d, req| resource_get::handler(
-        &d.store, req
-    ));
-    register!("resource-update", |d, req| resource_update::handler(
-        &d.store, req
-    ));
+    register!("openid-configuration", |d, req| openid_configuration::handler(&d.tokens, req));
+    register!("jwks",                 |d, req| jwks::handler(&d.jwks, req));
+    register!("user-create",          |d, req| user_create::handler(&d.store, req));
+    register!("user-login",           |d, req| user_login::handler(&d.store, &d.signer, &d.tokens, req));
+    register!("user-get",             |d, req| user_get::handler(&d.store, req));
+    register!("user-update",          |d, req| user_update::handler(&d.store, req));
+    register!("vendor-create",        |d, req| vendor_create::handler(&d.store, req));
+    register!("vendor-login",         |d, req| vendor_login::handler(&d.store, &d.signer, &d.tokens, req));
+    register!("vendor-get",           |d, req| vendor_get::handler(&d.store, req));
+    register!("vendor-update",        |d, req| vendor_update::handler(&d.store, req));
+    register!("vendor-staff-create",  |d, req| vendor_staff_create::handler(&d.store, req));
+    register!("vendor-staff-list",    |d, req| vendor_staff_list::handler(&d.store, req));
+    register!("resource-create",      |d, req| resource_create::handler(&d.store, req));
+    register!("resource-list",        |d, req| resource_list::handler(&d.store, req));
+    register!("resource-get",         |d, req| resource_get::handler(&d.store, req));
+    register!("resource-update",      |d, req| resource_update::handler(&d.store, req));
     functions
 }

@@ -86,8 +86,13 @@ fn address(input: AddressInput, errors: &mut FieldErrors) -> Option<Address> {
 }
 
 fn location(input: GeoPointInput, errors: &mut FieldErrors) -> Option<GeoPoint> {
-    let lat = errors.require("/location/lat", input.lat, Ok);
-    let lon = errors.require("/location/lon", input.lon, Ok);
+    // Each coordinate is checked on its own so the error names the one that is wrong.
+    let lat = errors.require("/location/lat", input.lat, |v| {
+        GeoPoint::new(v, 0.0).map(|_| v)
+    });
+    let lon = errors.require("/location/lon", input.lon, |v| {
+        GeoPoint::new(0.0, v).map(|_| v)
+    });
     errors.check("/location", GeoPoint::new(lat?, lon?))
 }
 

@@ -461,9 +461,46 @@ impl VendorStore for DynamoStore {
             Outcome::Cancelled(codes) => Err(unexplained("adding staff", &codes)),
         }
     }
+
+    async fn staff(&self, vendor: VendorId) -> anyhow::Result<Vec<StaffMember>> {
+        // The index is eventually consistent: someone added a moment ago may be missing.
+        let query = self
+            .client
+            .query()
+            .table_name(&self.tables.accounts)
+            .index_name("gsi1")
+            .key_condition_expression("gsi1pk = :pk AND begins_with(gsi1sk, :prefix)")
+            .expression_attribute_values(":pk", s(keys::vendor(vendor)))
+            .expression_attribute_values(":prefix", s("STAFF#"));
+        self.query_all(query).await
+    }
 }
 
 impl DynamoStore {
+    /// Every item of a query, following the pages.
+    async fn query_all<T: DeserializeOwned>(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> anyhow::Result<Vec<T>> {
+        let mut found = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = query
+                .clone()
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .context("Query")?;
+            for item in page.items.unwrap_or_default() {
+                found.push(from_item(item)?);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+
     fn staff_item(&self, staff: &StaffMember) -> anyhow::Result<Item> {
         let mut item = to_item(staff, keys::staff(staff.id), keys::PROFILE)?;
         item.insert("gsi1pk".into(), s(keys::vendor(staff.vendor_id)));
@@ -495,29 +532,15 @@ impl ResourceStore for DynamoStore {
     }
 
     async fn resources(&self, vendor: VendorId) -> anyhow::Result<Vec<Resource>> {
-        let mut resources = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.tables.vendors)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", s(keys::vendor(vendor)))
-                .expression_attribute_values(":prefix", s("RESOURCE#"))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .context("Query resources")?;
-            for item in page.items.unwrap_or_default() {
-                resources.push(from_item(item)?);
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(resources);
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.tables.vendors)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(keys::vendor(vendor)))
+            .expression_attribute_values(":prefix", s("RESOURCE#"))
+            .consistent_read(true);
+        self.query_all(query).await
     }
 
     async fn resource(&self, vendor: VendorId, id: ResourceId) -> anyhow::Result<Option<Resource>> {

@@ -109,6 +109,12 @@ pub trait VendorStore: Send + Sync {
         staff: &StaffMember,
         credential: &Credential,
     ) -> impl Future<Output = Result<(), WriteError>> + Send;
+
+    /// Everyone on the vendor's staff, oldest first.
+    fn staff(
+        &self,
+        vendor: VendorId,
+    ) -> impl Future<Output = anyhow::Result<Vec<StaffMember>>> + Send;
 }
 
 pub trait ResourceStore: Send + Sync {
