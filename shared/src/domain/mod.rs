@@ -1,11 +1,17 @@
 //! Business types and rules. No AWS and no HTTP in here: constructors validate, so a value of
 //! these types is always a legal one.
 pub mod account;
+pub mod booking;
+pub mod calendar;
 pub mod ids;
+pub mod inventory;
 pub mod money;
+pub mod party;
+pub mod pricing;
 pub mod resource;
 pub mod text;
 pub mod validation;
 pub mod vendor;
+pub mod window;
 
 pub use validation::{FieldError, FieldErrors, Invalid};

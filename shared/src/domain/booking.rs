@@ -1,0 +1,317 @@
+//! The booking lifecycle: which status follows which action, who may act, and when the booked
+//! units become sellable again.
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum BookingStatus {
+    /// Inventory taken while the guest pays; expires unless confirmed.
+    Held,
+    Confirmed,
+    CheckedIn,
+    Completed,
+    Cancelled,
+    Expired,
+    NoShow,
+}
+
+impl BookingStatus {
+    pub const ALL: [Self; 7] = [
+        Self::Held,
+        Self::Confirmed,
+        Self::CheckedIn,
+        Self::Completed,
+        Self::Cancelled,
+        Self::Expired,
+        Self::NoShow,
+    ];
+
+    /// As stored and serialised, e.g. `CHECKED_IN`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Held => "HELD",
+            Self::Confirmed => "CONFIRMED",
+            Self::CheckedIn => "CHECKED_IN",
+            Self::Completed => "COMPLETED",
+            Self::Cancelled => "CANCELLED",
+            Self::Expired => "EXPIRED",
+            Self::NoShow => "NO_SHOW",
+        }
+    }
+
+    /// The status `action` leads to from this one, if the lifecycle allows it.
+    pub fn next(self, action: BookingAction) -> Result<BookingStatus, InvalidTransition> {
+        if action.allowed_from().contains(&self) {
+            Ok(action.target())
+        } else {
+            Err(InvalidTransition { from: self, action })
+        }
+    }
+
+    /// No action leads anywhere from here.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Completed | Self::Cancelled | Self::Expired | Self::NoShow
+        )
+    }
+
+    /// Whether a booking in this status still counts against the inventory of its buckets.
+    /// A completed booking does: its nights or slots were used.
+    pub fn holds_inventory(self) -> bool {
+        !matches!(self, Self::Cancelled | Self::Expired | Self::NoShow)
+    }
+}
+
+impl fmt::Display for BookingStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Something that happens to a booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum BookingAction {
+    /// Payment succeeded.
+    Confirm,
+    /// The hold ran out before payment.
+    Expire,
+    Cancel,
+    CheckIn,
+    Complete,
+    NoShow,
+}
+
+impl BookingAction {
+    pub const ALL: [Self; 6] = [
+        Self::Confirm,
+        Self::Expire,
+        Self::Cancel,
+        Self::CheckIn,
+        Self::Complete,
+        Self::NoShow,
+    ];
+
+    /// The status this action leads to.
+    pub fn target(self) -> BookingStatus {
+        match self {
+            Self::Confirm => BookingStatus::Confirmed,
+            Self::Expire => BookingStatus::Expired,
+            Self::Cancel => BookingStatus::Cancelled,
+            Self::CheckIn => BookingStatus::CheckedIn,
+            Self::Complete => BookingStatus::Completed,
+            Self::NoShow => BookingStatus::NoShow,
+        }
+    }
+
+    /// The statuses this action may start from: the condition on the current status of the
+    /// conditional write that applies it.
+    pub fn allowed_from(self) -> &'static [BookingStatus] {
+        match self {
+            Self::Confirm | Self::Expire => &[BookingStatus::Held],
+            Self::Cancel => &[BookingStatus::Held, BookingStatus::Confirmed],
+            Self::CheckIn | Self::NoShow => &[BookingStatus::Confirmed],
+            Self::Complete => &[BookingStatus::CheckedIn],
+        }
+    }
+
+    /// The action a request for `status` means (`PUT .../status {"status": "CANCELLED"}`);
+    /// `None` for `HELD`, which only creating a booking leads to.
+    pub fn leading_to(status: BookingStatus) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|action| action.target() == status)
+    }
+
+    /// Whether the booked units become sellable again. Applied once: the status condition on the
+    /// write keeps a retried release from adding the units back twice.
+    pub fn releases_inventory(self) -> bool {
+        matches!(self, Self::Cancel | Self::Expire | Self::NoShow)
+    }
+
+    fn verb(self) -> &'static str {
+        match self {
+            Self::Confirm => "confirm",
+            Self::Expire => "expire",
+            Self::Cancel => "cancel",
+            Self::CheckIn => "check in",
+            Self::Complete => "complete",
+            Self::NoShow => "mark as a no-show",
+        }
+    }
+}
+
+/// The lifecycle does not allow `action` on a booking in status `from`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("cannot {} a booking that is {from}", .action.verb())]
+pub struct InvalidTransition {
+    pub from: BookingStatus,
+    pub action: BookingAction,
+}
+
+/// Who acts on a booking, as far as the booking is concerned. The caller establishes it: a guest
+/// is the booking's own guest, staff are staff of the booking's vendor; anyone else is no actor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Actor {
+    Guest,
+    Staff,
+    /// The platform itself: payment webhooks, hold expiry.
+    System,
+}
+
+impl Actor {
+    /// Whether this actor may take the action at all; the lifecycle still decides whether it
+    /// applies to the booking's current status.
+    pub fn may(self, action: BookingAction) -> bool {
+        use BookingAction::*;
+        match self {
+            Self::Guest => matches!(action, Cancel),
+            Self::Staff => matches!(action, Cancel | CheckIn | Complete | NoShow),
+            Self::System => matches!(action, Confirm | Expire | Cancel),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BookingAction::*;
+    use super::BookingStatus::*;
+    use super::*;
+
+    /// The lifecycle, written out independently of the implementation: every pair not listed
+    /// must be rejected.
+    const ALLOWED: [(BookingStatus, BookingAction, BookingStatus); 7] = [
+        (Held, Confirm, Confirmed),
+        (Held, Expire, Expired),
+        (Held, Cancel, Cancelled),
+        (Confirmed, Cancel, Cancelled),
+        (Confirmed, CheckIn, CheckedIn),
+        (Confirmed, BookingAction::NoShow, BookingStatus::NoShow),
+        (CheckedIn, Complete, Completed),
+    ];
+
+    #[test]
+    fn every_status_and_action_pair_follows_the_lifecycle_table() {
+        let mut rejected = 0;
+        for from in BookingStatus::ALL {
+            for action in BookingAction::ALL {
+                let expected = ALLOWED
+                    .iter()
+                    .find(|(f, a, _)| *f == from && *a == action)
+                    .map(|(_, _, to)| *to);
+
+                let result = from.next(action);
+
+                match expected {
+                    Some(to) => assert_eq!(result, Ok(to), "{from} + {action:?}"),
+                    None => {
+                        assert_eq!(
+                            result,
+                            Err(InvalidTransition { from, action }),
+                            "{from} + {action:?} must be rejected"
+                        );
+                        rejected += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(rejected, 7 * 6 - ALLOWED.len());
+    }
+
+    #[test]
+    fn a_cancelled_booking_can_never_be_confirmed() {
+        let error = Cancelled.next(Confirm).unwrap_err();
+
+        assert_eq!(
+            error.to_string(),
+            "cannot confirm a booking that is CANCELLED"
+        );
+    }
+
+    #[test]
+    fn an_expired_hold_can_be_neither_confirmed_nor_cancelled() {
+        assert!(Expired.next(Confirm).is_err());
+        assert!(Expired.next(Cancel).is_err());
+    }
+
+    #[test]
+    fn final_statuses_accept_no_action_and_the_others_accept_some() {
+        for status in BookingStatus::ALL {
+            let accepts_some = BookingAction::ALL
+                .into_iter()
+                .any(|action| status.next(action).is_ok());
+
+            assert_eq!(status.is_final(), !accepts_some, "{status}");
+        }
+    }
+
+    #[test]
+    fn exactly_the_actions_that_end_the_claim_on_inventory_release_it() {
+        for (from, action, to) in ALLOWED {
+            assert_eq!(
+                action.releases_inventory(),
+                from.holds_inventory() && !to.holds_inventory(),
+                "{from} + {action:?}"
+            );
+        }
+        let releasing: Vec<BookingAction> = BookingAction::ALL
+            .into_iter()
+            .filter(|action| action.releases_inventory())
+            .collect();
+        assert_eq!(releasing, [Expire, Cancel, BookingAction::NoShow]);
+    }
+
+    #[test]
+    fn a_requested_status_names_the_action_that_leads_there() {
+        assert_eq!(BookingAction::leading_to(Cancelled), Some(Cancel));
+        assert_eq!(BookingAction::leading_to(CheckedIn), Some(CheckIn));
+        assert_eq!(
+            BookingAction::leading_to(BookingStatus::NoShow),
+            Some(BookingAction::NoShow)
+        );
+        assert_eq!(BookingAction::leading_to(Held), None);
+    }
+
+    #[test]
+    fn guests_staff_and_the_system_may_take_only_their_own_actions() {
+        let allowed: [(Actor, &[BookingAction]); 3] = [
+            (Actor::Guest, &[Cancel]),
+            (
+                Actor::Staff,
+                &[Cancel, CheckIn, Complete, BookingAction::NoShow],
+            ),
+            (Actor::System, &[Confirm, Expire, Cancel]),
+        ];
+        for (actor, actions) in allowed {
+            for action in BookingAction::ALL {
+                assert_eq!(
+                    actor.may(action),
+                    actions.contains(&action),
+                    "{actor:?} {action:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn statuses_and_actions_serialise_in_screaming_snake_case() {
+        for status in BookingStatus::ALL {
+            let json = serde_json::to_value(status).unwrap();
+            assert_eq!(json, serde_json::json!(status.as_str()));
+            assert_eq!(
+                serde_json::from_value::<BookingStatus>(json).unwrap(),
+                status
+            );
+        }
+        assert_eq!(
+            serde_json::to_value(CheckIn).unwrap(),
+            serde_json::json!("CHECK_IN")
+        );
+        assert_eq!(
+            serde_json::to_value(BookingAction::NoShow).unwrap(),
+            serde_json::json!("NO_SHOW")
+        );
+    }
+}
