@@ -63,6 +63,7 @@ class Stack:
         self.event_bus = self.spec.get("eventBus")
         self.consumer_defaults = self.spec.get("consumerDefaults", {})
         self.consumers = self.spec.get("consumers", [])
+        self.queues = self.spec.get("queues", [])
         self.buckets = self.spec.get("buckets", [])
         self.ses_identities = self.spec.get("sesIdentities", [])
         self.kms_keys = self.spec.get("kmsKeys", [])
@@ -106,7 +107,7 @@ class Stack:
         for i, s in enumerate(self.ses_identities):
             default = "SES_FROM_ADDRESS" if i == 0 else env_var_name(s["email"].split("@")[0], "_SES_ADDRESS")
             out.append((s.get("envVar") or default, s["email"]))
-        for c in self.consumers:
+        for c in self.consumers + self.queues:
             # LocalStack runs with SQS_ENDPOINT_STRATEGY=path, so the URL needs no DNS name.
             url = f"{endpoint.rstrip('/')}/queue/{region}/{account_id}/{self.queue_name(c)}"
             out.append((c.get("envVar") or env_var_name(c["name"], "_QUEUE_URL"), url))
@@ -182,6 +183,8 @@ class Provisioner:
             self.ensure_event_bus()
         for c in self.stack.consumers:
             self.ensure_consumer(c)
+        for q in self.stack.queues:
+            self.ensure_plain_queue(q)
         for b in self.stack.buckets:
             self.ensure_bucket(b)
         for s in self.stack.ses_identities:
@@ -438,6 +441,25 @@ class Provisioner:
                 raise ProvisionError(f"rule {rule}: put_targets failed: {resp.get('FailedEntries')}")
             target_status = "target set"
         report("rule", rule, f"{rule_status}, {target_status} -> {queue}")
+
+    def ensure_plain_queue(self, q):
+        """A queue our own code sends to (no rule), with its dead-letter queue."""
+        _dlq_url, dlq_arn = self.ensure_queue(
+            self.stack.dlq_name(q),
+            {"MessageRetentionPeriod": str(self.stack.consumer_setting(q, "dlqRetentionSeconds"))},
+        )
+        attributes = {
+            "VisibilityTimeout": str(self.stack.consumer_setting(q, "visibilityTimeoutSeconds")),
+            "RedrivePolicy": json.dumps(
+                {
+                    "deadLetterTargetArn": dlq_arn,
+                    "maxReceiveCount": str(self.stack.consumer_setting(q, "maxReceiveCount")),
+                }
+            ),
+        }
+        if "delaySeconds" in q:
+            attributes["DelaySeconds"] = str(q["delaySeconds"])
+        self.ensure_queue(self.stack.queue_name(q), attributes)
 
     # ---- S3
 

@@ -19,15 +19,28 @@ pub struct Route {
     pub auth: RouteAuth,
 }
 
+/// A function fed by an SQS queue of `localstack/resources.json` instead of a route.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Consumer {
+    pub function: String,
+    pub queue: String,
+}
+
 #[derive(Deserialize)]
 struct RouteTable {
     routes: Vec<Route>,
+    #[serde(default)]
+    consumers: Vec<Consumer>,
 }
 
 pub const ROUTES_JSON: &str = include_str!("../api/routes.json");
 
 pub fn routes() -> Result<Vec<Route>, serde_json::Error> {
     serde_json::from_str::<RouteTable>(ROUTES_JSON).map(|t| t.routes)
+}
+
+pub fn consumers() -> Result<Vec<Consumer>, serde_json::Error> {
+    serde_json::from_str::<RouteTable>(ROUTES_JSON).map(|t| t.consumers)
 }
 
 #[cfg(test)]

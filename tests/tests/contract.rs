@@ -64,7 +64,7 @@ fn guarded_routes_are_documented_as_needing_a_token() {
 }
 
 #[test]
-fn every_function_crate_serves_exactly_one_route() {
+fn every_function_crate_serves_exactly_one_route_or_queue() {
     let functions = Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions");
     let crates: BTreeSet<String> = std::fs::read_dir(&functions)
         .expect("functions/ exists")
@@ -72,6 +72,8 @@ fn every_function_crate_serves_exactly_one_route() {
         .filter(|entry| entry.path().join("Cargo.toml").exists())
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
-    let routed: BTreeSet<String> = routes().into_iter().map(|r| r.function).collect();
-    assert_eq!(crates, routed);
+    let mut served: BTreeSet<String> = routes().into_iter().map(|r| r.function).collect();
+    let consumers = shared::routes::consumers().expect("routes.json parses");
+    served.extend(consumers.into_iter().map(|c| c.function));
+    assert_eq!(crates, served);
 }

@@ -35,10 +35,11 @@ async fn create_resource(
         .await
         .map_err(|e| Problem::internal(&e))?
         .ok_or_else(|| Problem::not_found("vendor"))?;
+    let kind = vendor.kind.into();
     let mut errors = FieldErrors::default();
-    let changes = input.validate(vendor.currency, true, &mut errors);
+    let changes = input.validate(vendor.currency, kind, true, &mut errors);
     let (Some(name), Some(capacity), Some(units), Some(base_price)) = (
-        changes.name,
+        changes.name.clone(),
         changes.capacity,
         changes.units,
         changes.base_price,
@@ -48,20 +49,26 @@ async fn create_resource(
     errors.finish()?;
 
     let now = Utc::now();
-    let resource = Resource {
+    let mut resource = Resource {
         id: ResourceId::generate(),
         vendor_id,
-        kind: vendor.kind.into(),
+        kind,
         name,
-        description: changes.description.unwrap_or_else(Description::empty),
+        description: Description::empty(),
         capacity,
         units,
         base_price,
-        amenities: changes.amenities.unwrap_or_default(),
+        amenities: Vec::new(),
+        price_rules: Vec::new(),
+        overbooking_percent: Default::default(),
+        booking_window: Default::default(),
+        check_in_time: None,
+        seating: None,
         created_at: now,
         updated_at: now,
         version: 1,
     };
+    changes.apply(&mut resource)?;
     match store.create_resource(&resource).await {
         Ok(()) => Ok(created(
             &format!("/vendor/{vendor_id}/resource/{}", resource.id),

@@ -50,7 +50,7 @@ async fn update_resource(
         .ok_or_else(|| Problem::not_found("vendor"))?;
     let mut resource = resource?;
     let mut errors = FieldErrors::default();
-    let changes = input.validate(vendor.currency, false, &mut errors);
+    let changes = input.validate(vendor.currency, resource.kind, false, &mut errors);
     errors.finish()?;
     if changes.is_empty() {
         return Err(Problem::field("", "send at least one field to change"));
@@ -61,7 +61,7 @@ async fn update_resource(
             return Err(Problem::precondition_failed());
         }
         let read_version = resource.version;
-        changes.clone().apply(&mut resource);
+        changes.clone().apply(&mut resource)?;
         resource.updated_at = Utc::now();
         resource.version = read_version + 1;
         match store.update_resource(&resource, read_version).await {

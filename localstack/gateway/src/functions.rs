@@ -1,10 +1,12 @@
 //! Every function of the route table, wired to the same AWS clients its Lambda builds at cold
 //! start. Adding a function means one line here and one route in `shared/api/routes.json`.
+use booking_create::HoldSettings;
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
 use shared::auth::{Jwks, KmsSigner, TokenSettings};
 use shared::config;
 use shared::store::DynamoStore;
+use shared::timer::SqsHoldTimer;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -17,6 +19,8 @@ pub struct Deps {
     pub signer: KmsSigner,
     pub tokens: TokenSettings,
     pub jwks: Jwks,
+    pub timer: SqsHoldTimer,
+    pub holds: HoldSettings,
 }
 
 impl Deps {
@@ -41,6 +45,8 @@ impl Deps {
             signer,
             tokens,
             jwks,
+            timer: SqsHoldTimer::from_env(&sdk)?,
+            holds: HoldSettings::from_env()?,
         })
     }
 }
@@ -75,5 +81,9 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("resource-list",        |d, req| resource_list::handler(&d.store, req));
     register!("resource-get",         |d, req| resource_get::handler(&d.store, req));
     register!("resource-update",      |d, req| resource_update::handler(&d.store, req));
+    register!("booking-create",       |d, req| booking_create::handler(&d.store, &d.timer, &d.holds, req));
+    register!("booking-get",          |d, req| booking_get::handler(&d.store, req));
+    register!("booking-status-get",   |d, req| booking_status_get::handler(&d.store, req));
+    register!("booking-status-update", |d, req| booking_status_update::handler(&d.store, req));
     functions
 }

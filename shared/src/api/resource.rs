@@ -1,8 +1,13 @@
 //! A room type or table type as clients send it, for create (all required) and update (any).
+use crate::domain::calendar::{CheckInTime, SlotGrid};
+use crate::domain::inventory::OverbookingAllowance;
 use crate::domain::money::{Currency, Money};
-use crate::domain::resource::{Capacity, Resource, UnitCount};
+use crate::domain::pricing::{PricePlan, PriceRule};
+use crate::domain::resource::{Capacity, Resource, ResourceKind, UnitCount};
 use crate::domain::text::{self, Description, Title};
+use crate::domain::window::BookingWindow;
 use crate::domain::{FieldErrors, Invalid};
+use chrono::{NaiveDate, Weekday};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -14,6 +19,29 @@ pub struct PriceInput {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct PriceRuleInput {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub weekdays: Option<Vec<Weekday>>,
+    pub amount_minor: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowInput {
+    pub max_days_ahead: Option<i64>,
+    pub min_notice_minutes: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeatingInput {
+    pub slot_minutes: Option<i64>,
+    pub seating_minutes: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ResourceInput {
     pub name: Option<String>,
     pub description: Option<String>,
@@ -21,6 +49,13 @@ pub struct ResourceInput {
     pub units: Option<i64>,
     pub base_price: Option<PriceInput>,
     pub amenities: Option<Vec<String>>,
+    pub price_rules: Option<Vec<PriceRuleInput>>,
+    pub overbooking_percent: Option<i64>,
+    pub booking_window: Option<WindowInput>,
+    /// Room types only, `HH:MM` local.
+    pub check_in_time: Option<String>,
+    /// Table types only.
+    pub seating: Option<SeatingInput>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -31,6 +66,26 @@ pub struct ResourceChanges {
     pub units: Option<UnitCount>,
     pub base_price: Option<Money>,
     pub amenities: Option<Vec<String>>,
+    /// Checked against the base price once both are known (see `apply`).
+    pub price_rules: Option<Vec<PriceRule>>,
+    pub overbooking_percent: Option<OverbookingAllowance>,
+    pub booking_window: Option<BookingWindow>,
+    pub check_in_time: Option<CheckInTime>,
+    pub seating: Option<SlotGrid>,
+}
+
+fn price_rules(input: Vec<PriceRuleInput>, errors: &mut FieldErrors) -> Option<Vec<PriceRule>> {
+    let mut rules = Vec::with_capacity(input.len());
+    for (i, rule) in input.into_iter().enumerate() {
+        let at = format!("/price_rules/{i}");
+        let from = errors.require(&format!("{at}/from"), rule.from, Ok);
+        let to = errors.require(&format!("{at}/to"), rule.to, Ok);
+        let amount = errors.require(&format!("{at}/amount_minor"), rule.amount_minor, Ok);
+        if let (Some(from), Some(to), Some(amount)) = (from, to, amount) {
+            rules.extend(errors.check(&at, PriceRule::new(from, to, rule.weekdays, amount)));
+        }
+    }
+    Some(rules)
 }
 
 fn price(input: PriceInput, vendor_currency: Currency, errors: &mut FieldErrors) -> Option<Money> {
@@ -61,6 +116,7 @@ impl ResourceInput {
     pub fn validate(
         self,
         vendor_currency: Currency,
+        kind: ResourceKind,
         creating: bool,
         errors: &mut FieldErrors,
     ) -> ResourceChanges {
@@ -95,6 +151,50 @@ impl ResourceInput {
             amenities: self
                 .amenities
                 .and_then(|v| errors.check("/amenities", text::tags(&v, 50))),
+            price_rules: self.price_rules.and_then(|v| price_rules(v, errors)),
+            overbooking_percent: self
+                .overbooking_percent
+                .and_then(|v| errors.check("/overbooking_percent", OverbookingAllowance::new(v))),
+            booking_window: self.booking_window.and_then(|w| {
+                let defaults = BookingWindow::default();
+                errors.check(
+                    "/booking_window",
+                    BookingWindow::new(
+                        w.max_days_ahead
+                            .unwrap_or(i64::from(defaults.max_days_ahead())),
+                        w.min_notice_minutes
+                            .unwrap_or(i64::from(defaults.min_notice_minutes())),
+                    ),
+                )
+            }),
+            check_in_time: match (self.check_in_time, kind) {
+                (None, _) => None,
+                (Some(_), ResourceKind::TableType) => {
+                    errors.push("/check_in_time", "only room types have a check-in time");
+                    None
+                }
+                (Some(v), ResourceKind::RoomType) => {
+                    errors.check("/check_in_time", CheckInTime::parse(&v))
+                }
+            },
+            seating: match (self.seating, kind) {
+                (None, _) => None,
+                (Some(_), ResourceKind::RoomType) => {
+                    errors.push("/seating", "only table types have seatings");
+                    None
+                }
+                (Some(v), ResourceKind::TableType) => {
+                    let defaults = SlotGrid::restaurant_default();
+                    errors.check(
+                        "/seating",
+                        SlotGrid::new(
+                            v.slot_minutes.unwrap_or(i64::from(defaults.slot_minutes())),
+                            v.seating_minutes
+                                .unwrap_or(i64::from(defaults.seating_minutes())),
+                        ),
+                    )
+                }
+            },
         }
     }
 }
@@ -107,9 +207,16 @@ impl ResourceChanges {
             && self.units.is_none()
             && self.base_price.is_none()
             && self.amenities.is_none()
+            && self.price_rules.is_none()
+            && self.overbooking_percent.is_none()
+            && self.booking_window.is_none()
+            && self.check_in_time.is_none()
+            && self.seating.is_none()
     }
 
-    pub fn apply(self, resource: &mut Resource) {
+    /// Writes the given fields over the resource's current ones. The price rules must fit the
+    /// resulting base price (same currency, amounts in range): a 422 on `/price_rules` if not.
+    pub fn apply(self, resource: &mut Resource) -> Result<(), FieldErrors> {
         if let Some(v) = self.name {
             resource.name = v;
         }
@@ -128,5 +235,26 @@ impl ResourceChanges {
         if let Some(v) = self.amenities {
             resource.amenities = v;
         }
+        if let Some(v) = self.price_rules {
+            resource.price_rules = v;
+        }
+        if let Some(v) = self.overbooking_percent {
+            resource.overbooking_percent = v;
+        }
+        if let Some(v) = self.booking_window {
+            resource.booking_window = v;
+        }
+        if let Some(v) = self.check_in_time {
+            resource.check_in_time = Some(v);
+        }
+        if let Some(v) = self.seating {
+            resource.seating = Some(v);
+        }
+        let mut errors = FieldErrors::default();
+        errors.check(
+            "/price_rules",
+            PricePlan::new(resource.base_price, resource.price_rules.clone()),
+        );
+        errors.finish()
     }
 }

@@ -131,7 +131,7 @@ impl BookingAction {
         matches!(self, Self::Cancel | Self::Expire | Self::NoShow)
     }
 
-    fn verb(self) -> &'static str {
+    pub fn verb(self) -> &'static str {
         match self {
             Self::Confirm => "confirm",
             Self::Expire => "expire",
@@ -314,4 +314,59 @@ mod tests {
             serde_json::json!("NO_SHOW")
         );
     }
+}
+
+/// When a booking is, as the guest asked for it (local to the vendor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BookingTime {
+    Stay {
+        check_in: chrono::NaiveDate,
+        check_out: chrono::NaiveDate,
+    },
+    Seating {
+        date: chrono::NaiveDate,
+        time: chrono::NaiveTime,
+    },
+}
+
+/// How the booking reached us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// A guest through the app or web.
+    Online,
+    /// Vendor staff taking a phone call or a walk-in.
+    FrontDesk,
+}
+
+/// A booking: `units` of one resource type for a run of buckets, and where it is in its life.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Booking {
+    pub id: super::ids::BookingId,
+    pub vendor_id: super::ids::VendorId,
+    pub resource_id: super::ids::ResourceId,
+    /// The guest it is for, when they have an account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guest_id: Option<super::ids::UserId>,
+    /// Who created it: `guest:<id>` or `staff:<id>`.
+    pub booked_by: String,
+    pub channel: Channel,
+    pub party_size: super::party::PartySize,
+    pub units: u32,
+    pub time: BookingTime,
+    pub time_zone: super::vendor::TimeZone,
+    /// The inventory buckets it holds while its status holds inventory.
+    pub buckets: Vec<super::calendar::Bucket>,
+    pub arrival_at: chrono::DateTime<chrono::Utc>,
+    /// The price quoted when it was held (or last changed).
+    pub quote: super::pricing::Quote,
+    pub status: BookingStatus,
+    pub version: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// A digest of the creating request, to tell a retry from a reused idempotency key.
+    pub request_hash: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
 }

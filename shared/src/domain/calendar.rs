@@ -199,6 +199,14 @@ impl SlotGrid {
     pub const MAX_SLOT_MINUTES: u16 = 120;
     pub const MAX_SEATING_MINUTES: u16 = 6 * 60;
 
+    /// 30-minute slots, 90-minute seatings.
+    pub fn restaurant_default() -> Self {
+        Self {
+            slot_minutes: 30,
+            seating_minutes: 90,
+        }
+    }
+
     /// The error names the field it is about.
     pub fn new(slot_minutes: i64, seating_minutes: i64) -> Result<Self, Invalid> {
         let slot = u16::try_from(slot_minutes)

@@ -47,3 +47,20 @@ id_type!(
     /// A room type or table type of one vendor.
     ResourceId
 );
+id_type!(
+    /// A booking (a hold until it is confirmed).
+    BookingId
+);
+
+impl BookingId {
+    /// The id a booking gets from its creator and their idempotency key: retrying the same
+    /// request can only ever address the same booking, so the booking itself is the idempotency
+    /// record and costs no extra write.
+    pub fn from_idempotency_key(creator: &str, key: &str) -> Self {
+        const NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_2b8e_4a57_4d0e_9c1f_3e7a_5b2d_8c41);
+        Self(Uuid::new_v5(
+            &NAMESPACE,
+            format!("{creator}\n{key}").as_bytes(),
+        ))
+    }
+}

@@ -1,9 +1,13 @@
 //! What a vendor sells: room types (by the night) or table types (by the time slot).
 use super::Invalid;
+use super::calendar::{CheckInTime, SlotGrid};
 use super::ids::{ResourceId, VendorId};
+use super::inventory::OverbookingAllowance;
 use super::money::Money;
+use super::pricing::{PricePlan, PriceRule};
 use super::text::{Description, Title};
 use super::vendor::VendorKind;
+use super::window::BookingWindow;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -78,9 +82,44 @@ pub struct Resource {
     pub base_price: Money,
     #[serde(default)]
     pub amenities: Vec<String>,
+    /// Seasons and weekends: the last rule that covers a date sets its price.
+    #[serde(default)]
+    pub price_rules: Vec<PriceRule>,
+    #[serde(default)]
+    pub overbooking_percent: OverbookingAllowance,
+    #[serde(default)]
+    pub booking_window: BookingWindow,
+    /// Room types: when guests arrive on their first day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_in_time: Option<CheckInTime>,
+    /// Table types: the slot grid and how long a seating occupies a table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seating: Option<SlotGrid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
+}
+
+impl Resource {
+    /// Base price and rules together. The rules were validated against the base when stored.
+    pub fn price_plan(&self) -> PricePlan {
+        PricePlan::new(self.base_price, self.price_rules.clone())
+            .unwrap_or_else(|_| PricePlan::flat(self.base_price))
+    }
+
+    /// How many units each bucket may sell, overbooking included.
+    pub fn sellable_limit(&self) -> u32 {
+        self.overbooking_percent.sellable_limit(self.units)
+    }
+
+    pub fn check_in(&self) -> CheckInTime {
+        self.check_in_time.unwrap_or_default()
+    }
+
+    /// The grid of a table type (30-minute slots, 90-minute seatings unless set).
+    pub fn seating_grid(&self) -> SlotGrid {
+        self.seating.unwrap_or_else(SlotGrid::restaurant_default)
+    }
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 
-type Item = HashMap<String, AttributeValue>;
+pub(super) type Item = HashMap<String, AttributeValue>;
 
 /// How long failed sign-ins are counted before the count starts again.
 pub const LOGIN_WINDOW_MINUTES: i64 = 15;
@@ -29,6 +29,8 @@ const TRANSACTION_ATTEMPTS: u32 = 5;
 pub struct Tables {
     pub accounts: String,
     pub vendors: String,
+    pub bookings: String,
+    pub inventory: String,
 }
 
 impl Tables {
@@ -36,49 +38,51 @@ impl Tables {
         Ok(Self {
             accounts: config::required("ACCOUNTS_TABLE")?,
             vendors: config::required("VENDORS_TABLE")?,
+            bookings: config::required("BOOKINGS_TABLE")?,
+            inventory: config::required("INVENTORY_TABLE")?,
         })
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
-    client: Client,
-    tables: Tables,
+    pub(super) client: Client,
+    pub(super) tables: Tables,
 }
 
 /// What became of a transaction that DynamoDB refused: one reason code per item, in order.
-enum Outcome {
+pub(super) enum Outcome {
     Committed,
     Cancelled(Vec<String>),
 }
 
 impl Outcome {
-    fn failed(&self, index: usize) -> bool {
+    pub(super) fn failed(&self, index: usize) -> bool {
         matches!(self, Self::Cancelled(codes) if codes.get(index).is_some_and(|c| c == "ConditionalCheckFailed"))
     }
 }
 
 /// A cancellation that none of our conditions explains (e.g. a validation error).
-fn unexplained(what: &str, codes: &[String]) -> WriteError {
+pub(super) fn unexplained(what: &str, codes: &[String]) -> WriteError {
     WriteError::Unexpected(anyhow::anyhow!("{what} was cancelled: {codes:?}"))
 }
 
-fn s(value: impl Into<String>) -> AttributeValue {
+pub(super) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn n(value: impl ToString) -> AttributeValue {
+pub(super) fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
-fn to_item<T: Serialize>(value: &T, pk: String, sk: &str) -> anyhow::Result<Item> {
+pub(super) fn to_item<T: Serialize>(value: &T, pk: String, sk: &str) -> anyhow::Result<Item> {
     let mut item: Item = serde_dynamo::to_item(value).context("serialising an item")?;
     item.insert("pk".into(), s(pk));
     item.insert("sk".into(), s(sk));
     Ok(item)
 }
 
-fn from_item<T: DeserializeOwned>(item: Item) -> anyhow::Result<T> {
+pub(super) fn from_item<T: DeserializeOwned>(item: Item) -> anyhow::Result<T> {
     serde_dynamo::from_item(item).context("reading an item")
 }
 
@@ -134,7 +138,7 @@ impl DynamoStore {
 
     /// Runs a transaction, retrying with jittered backoff while DynamoDB reports a conflict
     /// with another transaction (never a reason to fail the client's request).
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> anyhow::Result<Outcome> {
+    pub(super) async fn transact(&self, items: Vec<TransactWriteItem>) -> anyhow::Result<Outcome> {
         let mut attempt = 0;
         loop {
             let result = self
@@ -170,7 +174,7 @@ impl DynamoStore {
         }
     }
 
-    async fn get<T: DeserializeOwned>(
+    pub(super) async fn get<T: DeserializeOwned>(
         &self,
         table: &str,
         pk: String,

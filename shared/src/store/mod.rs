@@ -1,6 +1,9 @@
 //! Persistence behind narrow traits: a handler asks only for the store it uses.
+mod bookings;
 mod dynamo;
 mod keys;
+
+pub use bookings::{BookingStore, BookingWriteError, CounterChange};
 
 pub use dynamo::{DynamoStore, Tables};
 

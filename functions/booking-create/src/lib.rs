@@ -1,0 +1,199 @@
+//! Holds a room or table: the booking is HELD with its inventory taken until it is confirmed
+//! (payment) or its hold expires. An `Idempotency-Key` header is required: retrying the same
+//! request returns the first answer, never a second booking.
+use chrono::{NaiveDate, NaiveTime, Utc};
+use http::{HeaderValue, StatusCode};
+use lambda_http::{Body, Error, Request, Response};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use shared::auth::Caller;
+use shared::domain::FieldErrors;
+use shared::domain::booking::BookingTime;
+use shared::domain::ids::{ResourceId, VendorId};
+use shared::domain::party::PartySize;
+use shared::engine::{self, Creator, Held, HoldRequest};
+use shared::http::{Problem, created, json_body, path_id, respond};
+use shared::store::{BookingStore, ResourceStore, VendorStore};
+use shared::timer::{HoldDue, HoldTimer};
+
+/// How long a hold lasts, from `HOLD_SECONDS` (default 600).
+#[derive(Debug, Clone, Copy)]
+pub struct HoldSettings {
+    pub hold_seconds: i64,
+}
+
+impl HoldSettings {
+    pub fn from_env() -> Result<Self, shared::config::ConfigError> {
+        Ok(Self {
+            hold_seconds: shared::config::optional("HOLD_SECONDS", engine::DEFAULT_HOLD_SECONDS)?,
+        })
+    }
+}
+
+/// Hotels take `check_in` and `check_out`; restaurants take `date` and `time` (local).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HoldBody {
+    resource_id: Option<String>,
+    party_size: Option<i64>,
+    units: Option<i64>,
+    check_in: Option<NaiveDate>,
+    check_out: Option<NaiveDate>,
+    date: Option<NaiveDate>,
+    time: Option<NaiveTime>,
+}
+
+fn hold_request(vendor: VendorId, body: HoldBody) -> Result<HoldRequest, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let resource = errors.check_opt("/resource_id", body.resource_id, |v| ResourceId::parse(&v));
+    let party = errors.require("/party_size", body.party_size, PartySize::new);
+    let units = errors.check_opt("/units", body.units, |v| {
+        u32::try_from(v)
+            .ok()
+            .filter(|u| (1..=engine::MAX_UNITS).contains(u))
+            .ok_or_else(|| {
+                shared::domain::Invalid::new(format!("must be between 1 and {}", engine::MAX_UNITS))
+            })
+    });
+    let time = match (body.check_in, body.check_out, body.date, body.time) {
+        (Some(check_in), Some(check_out), None, None) => Some(BookingTime::Stay {
+            check_in,
+            check_out,
+        }),
+        (None, None, Some(date), Some(time)) => Some(BookingTime::Seating { date, time }),
+        (Some(_), None, None, None) => {
+            errors.push("/check_out", "is required with check_in");
+            None
+        }
+        (None, Some(_), None, None) => {
+            errors.push("/check_in", "is required with check_out");
+            None
+        }
+        (None, None, Some(_), None) => {
+            errors.push("/time", "is required with date");
+            None
+        }
+        (None, None, None, Some(_)) => {
+            errors.push("/date", "is required with time");
+            None
+        }
+        (None, None, None, None) => {
+            errors.push(
+                "",
+                "send check_in and check_out (hotels) or date and time (restaurants)",
+            );
+            None
+        }
+        _ => {
+            errors.push(
+                "",
+                "send either check_in and check_out, or date and time, not both",
+            );
+            None
+        }
+    };
+    match (resource, party, units, time) {
+        (Some(resource), Some(party), Some(units), Some(time)) => Ok(HoldRequest {
+            vendor,
+            resource,
+            party,
+            units: units.map(|u| u32::try_from(u).unwrap_or(1)),
+            time,
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn idempotency_key(req: &Request) -> Result<String, Problem> {
+    let key = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .unwrap_or("");
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "idempotency-key-required",
+            "An Idempotency-Key header is required",
+        )
+        .with_detail("send a unique key of 1 to 255 visible characters per booking, e.g. a UUID; retries reuse it"));
+    }
+    Ok(key.to_owned())
+}
+
+/// The digest that tells a retry (same vendor and body) from a reused key.
+fn request_hash(vendor: VendorId, body: &serde_json::Value) -> String {
+    // serde_json's maps are sorted, so equal bodies serialise equally whatever their key order.
+    let digest = Sha256::digest(format!("{vendor}\n{body}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub async fn handler(
+    store: &(impl VendorStore + ResourceStore + BookingStore),
+    timer: &impl HoldTimer,
+    settings: &HoldSettings,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    respond(create_hold(store, timer, settings, &req).await)
+}
+
+async fn create_hold(
+    store: &(impl VendorStore + ResourceStore + BookingStore),
+    timer: &impl HoldTimer,
+    settings: &HoldSettings,
+    req: &Request,
+) -> Result<Response<Body>, Problem> {
+    let caller = Caller::from_request(req)?;
+    let vendor = path_id(req, "vendorid", "vendor", VendorId::parse)?;
+    let creator = Creator::from_caller(&caller, vendor)
+        .ok_or_else(|| Problem::forbidden("staff may only book for their own vendor"))?;
+    let key = idempotency_key(req)?;
+    let raw: serde_json::Value = json_body(req)?;
+    let hash = request_hash(vendor, &raw);
+    let body: HoldBody = shared::http::from_json_value(raw, "")?;
+    let request = hold_request(vendor, body)?;
+
+    let now = Utc::now();
+    let held = engine::hold(
+        store,
+        &creator,
+        &key,
+        &hash,
+        request,
+        now,
+        settings.hold_seconds,
+    )
+    .await?;
+    let (booking, replayed) = match held {
+        Held::Created(booking) => (booking, false),
+        Held::Replayed(booking) => (booking, true),
+    };
+    if !replayed && let Some(expires_at) = booking.hold_expires_at {
+        // Committed already; if scheduling fails the hold still expires when the sweep finds it.
+        if let Err(err) = timer
+            .expire_at(
+                HoldDue {
+                    booking_id: booking.id,
+                    expires_at,
+                },
+                now,
+            )
+            .await
+        {
+            tracing::error!(booking_id = %booking.id, error = %format!("{err:#}"), "hold expiry not scheduled");
+        }
+    }
+    tracing::info!(booking_id = %booking.id, vendor_id = %booking.vendor_id, replayed, "hold");
+    let mut response = created(
+        &format!("/booking/{}", booking.id),
+        &booking,
+        booking.version,
+    );
+    if replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}

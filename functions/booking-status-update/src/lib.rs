@@ -1,0 +1,50 @@
+//! Moves a booking on: a guest cancels their own; the vendor's staff cancel, check in, complete
+//! or mark a no-show. Confirmation comes from payment, never from this endpoint. Repeating a
+//! request that already took effect changes nothing and answers 200.
+use chrono::Utc;
+use http::StatusCode;
+use lambda_http::{Body, Error, Request, Response};
+use serde::Deserialize;
+use shared::auth::Caller;
+use shared::domain::booking::{BookingAction, BookingStatus};
+use shared::domain::ids::BookingId;
+use shared::engine::{self, Requester};
+use shared::http::{Problem, json_body, json_with_etag, path_id, respond};
+use shared::store::{BookingStore, ResourceStore};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusBody {
+    status: Option<BookingStatus>,
+}
+
+pub async fn handler(
+    store: &(impl ResourceStore + BookingStore),
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    respond(update_status(store, &req).await)
+}
+
+async fn update_status(
+    store: &(impl ResourceStore + BookingStore),
+    req: &Request,
+) -> Result<Response<Body>, Problem> {
+    let caller = Caller::from_request(req)?;
+    let id = path_id(req, "bookingid", "booking", BookingId::parse)?;
+    let body: StatusBody = json_body(req)?;
+    let target = body
+        .status
+        .ok_or_else(|| Problem::field("/status", "is required"))?;
+    let action = BookingAction::leading_to(target)
+        .filter(|a| *a != BookingAction::Confirm && *a != BookingAction::Expire)
+        .ok_or_else(|| {
+            Problem::field(
+                "/status",
+                "must be CANCELLED, CHECKED_IN, COMPLETED or NO_SHOW",
+            )
+        })?;
+    let booking =
+        engine::transition(store, id, action, &Requester::Caller(caller), Utc::now()).await?;
+    tracing::info!(booking_id = %booking.id, status = %booking.status, "booking status");
+    Ok(json_with_etag(StatusCode::OK, &booking, booking.version))
+}

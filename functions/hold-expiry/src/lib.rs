@@ -1,0 +1,71 @@
+//! Expires holds whose time is up and that are still HELD, releasing their inventory. Safe to
+//! receive a message twice, or after payment confirmed the booking: the transition is a
+//! conditional write on the booking's status and version, so it happens at most once.
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use chrono::{DateTime, Utc};
+use lambda_http::lambda_runtime::{Error, LambdaEvent};
+use shared::domain::booking::BookingAction;
+use shared::engine::{self, Requester, TransitionError};
+use shared::store::{BookingStore, ResourceStore};
+use shared::timer::HoldDue;
+
+pub async fn handler(
+    store: &(impl ResourceStore + BookingStore),
+    event: LambdaEvent<SqsEvent>,
+) -> Result<SqsBatchResponse, Error> {
+    Ok(expire_due(store, event.payload, Utc::now()).await)
+}
+
+/// Expires each hold in the batch; reports the messages to be delivered again (not due yet, or
+/// a failure), so one bad record never replays the whole batch.
+pub async fn expire_due(
+    store: &(impl ResourceStore + BookingStore),
+    event: SqsEvent,
+    now: DateTime<Utc>,
+) -> SqsBatchResponse {
+    let mut failures = Vec::new();
+    for record in event.records {
+        let id = record.message_id.clone().unwrap_or_default();
+        let due: HoldDue = match record.body.as_deref().map(serde_json::from_str) {
+            Some(Ok(due)) => due,
+            _ => {
+                // Retrying cannot fix it; the dead-letter queue keeps it for a human.
+                tracing::error!(message_id = %id, "hold-expiry message is not a HoldDue");
+                failures.push(id);
+                continue;
+            }
+        };
+        match engine::transition(
+            store,
+            due.booking_id,
+            BookingAction::Expire,
+            &Requester::System,
+            now,
+        )
+        .await
+        {
+            Ok(booking) => {
+                tracing::info!(booking_id = %booking.id, status = %booking.status, "hold expiry")
+            }
+            // Confirmed or cancelled in time, or gone: nothing to expire.
+            Err(TransitionError::Invalid(_) | TransitionError::NotFound) => {
+                tracing::info!(booking_id = %due.booking_id, "hold no longer held")
+            }
+            Err(TransitionError::NotExpiredYet) => failures.push(id),
+            Err(err) => {
+                tracing::error!(booking_id = %due.booking_id, error = %err, "hold expiry failed");
+                failures.push(id);
+            }
+        }
+    }
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failures
+        .into_iter()
+        .map(|id| {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            failure
+        })
+        .collect();
+    response
+}

@@ -1,0 +1,422 @@
+//! The booking engine: what holding, changing and moving a booking along its lifecycle mean,
+//! on top of the domain rules and the booking store. Handlers, the hold-expiry consumer and
+//! (later) payments all call these, so a rule lives in one place.
+use crate::auth::Caller;
+use crate::domain::FieldErrors;
+use crate::domain::booking::{
+    Actor, Booking, BookingAction, BookingStatus, BookingTime, Channel, InvalidTransition,
+};
+use crate::domain::calendar::{BookedTime, Bucket, Seating, StayNights};
+use crate::domain::ids::{BookingId, ResourceId, UserId, VendorId};
+use crate::domain::party::{NoResourceFits, PartySize, smallest_fit};
+use crate::domain::resource::{Resource, ResourceKind};
+use crate::domain::vendor::Vendor;
+use crate::http::Problem;
+use crate::store::{BookingStore, BookingWriteError, CounterChange, ResourceStore, VendorStore};
+use chrono::{DateTime, Duration, Utc};
+use http::StatusCode;
+
+/// How long a hold keeps its inventory while payment runs.
+pub const DEFAULT_HOLD_SECONDS: i64 = 600;
+/// How long an idempotency key is honoured for a replay.
+pub const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
+/// Units one booking may take at most.
+pub const MAX_UNITS: u32 = 50;
+/// A concurrent change to the same booking makes us re-read and retry this many times.
+const ATTEMPTS: u32 = 5;
+
+/// A validated request for a hold.
+#[derive(Debug, Clone)]
+pub struct HoldRequest {
+    pub vendor: VendorId,
+    /// `None`: the smallest resource type that seats the party.
+    pub resource: Option<ResourceId>,
+    pub party: PartySize,
+    /// `None`: one unit.
+    pub units: Option<u32>,
+    pub time: BookingTime,
+}
+
+/// Who is creating a booking.
+#[derive(Debug, Clone)]
+pub struct Creator {
+    /// `guest:<id>` or `staff:<id>`: part of the booking's idempotency identity.
+    pub booked_by: String,
+    pub guest: Option<UserId>,
+    pub channel: Channel,
+}
+
+impl Creator {
+    /// Guests book for themselves online; staff book for their own vendor at the front desk.
+    pub fn from_caller(caller: &Caller, vendor: VendorId) -> Option<Self> {
+        match caller {
+            Caller::Guest(id) => Some(Self {
+                booked_by: format!("guest:{id}"),
+                guest: Some(*id),
+                channel: Channel::Online,
+            }),
+            Caller::Staff { id, vendor_id, .. } if *vendor_id == vendor => Some(Self {
+                booked_by: format!("staff:{id}"),
+                guest: None,
+                channel: Channel::FrontDesk,
+            }),
+            Caller::Admin(id) => Some(Self {
+                booked_by: format!("admin:{id}"),
+                guest: None,
+                channel: Channel::FrontDesk,
+            }),
+            Caller::Staff { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HoldError {
+    #[error("no such vendor")]
+    VendorNotFound,
+    #[error("no such resource")]
+    ResourceNotFound,
+    #[error(transparent)]
+    NoFit(NoResourceFits),
+    #[error("invalid request")]
+    Invalid(FieldErrors),
+    #[error("sold out")]
+    SoldOut {
+        resource: ResourceId,
+        buckets: Vec<Bucket>,
+    },
+    #[error("the idempotency key was used for another request")]
+    KeyReused,
+    #[error("the idempotency key has expired")]
+    KeyExpired,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// A new hold, or the one an earlier identical request made.
+#[derive(Debug)]
+pub enum Held {
+    Created(Booking),
+    Replayed(Booking),
+}
+
+fn invalid(pointer: &str, detail: impl Into<String>) -> HoldError {
+    let mut errors = FieldErrors::default();
+    errors.push(pointer, detail);
+    HoldError::Invalid(errors)
+}
+
+/// Where a hold's time lands in the vendor's calendar: its buckets and the arrival instant.
+fn place(
+    vendor: &Vendor,
+    resource: &Resource,
+    time: BookingTime,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Bucket>, DateTime<Utc>, BookedTime), HoldError> {
+    let booked = match (time, resource.kind) {
+        (
+            BookingTime::Stay {
+                check_in,
+                check_out,
+            },
+            ResourceKind::RoomType,
+        ) => BookedTime::Stay(
+            StayNights::new(check_in, check_out).map_err(|e| invalid("/check_out", e.0))?,
+        ),
+        (BookingTime::Seating { date, time }, ResourceKind::TableType) => BookedTime::Seating(
+            Seating::new(resource.seating_grid(), vendor.time_zone, date, time)
+                .map_err(|e| invalid("/time", e.0))?,
+        ),
+        (BookingTime::Stay { .. }, ResourceKind::TableType) => {
+            return Err(invalid(
+                "/check_in",
+                "a restaurant takes a date and a time, not nights",
+            ));
+        }
+        (BookingTime::Seating { .. }, ResourceKind::RoomType) => {
+            return Err(invalid(
+                "/date",
+                "a hotel takes check_in and check_out dates",
+            ));
+        }
+    };
+    let arrival = booked
+        .arrival(vendor.time_zone, resource.check_in())
+        .map_err(|e| invalid("/check_in", e.0))?;
+    // A guest who turns up tonight after the check-in hour is a late arrival, not a past one.
+    let today = now.with_timezone(&vendor.time_zone.tz()).date_naive();
+    let window_arrival = match booked {
+        BookedTime::Stay(stay) if stay.check_in() == today && arrival < now => now,
+        _ => arrival,
+    };
+    let pointer = match booked {
+        BookedTime::Stay(_) => "/check_in",
+        BookedTime::Seating(_) => "/date",
+    };
+    resource
+        .booking_window
+        .check(now, window_arrival)
+        .map_err(|e| invalid(pointer, e.0))?;
+    Ok((booked.buckets(), arrival, booked))
+}
+
+/// Holds inventory for a request: HELD for `hold_seconds`, priced now, all buckets or none.
+/// The booking's id comes from its creator and idempotency key, so a retry finds the first one.
+pub async fn hold(
+    store: &(impl VendorStore + ResourceStore + BookingStore),
+    creator: &Creator,
+    idempotency_key: &str,
+    request_hash: &str,
+    request: HoldRequest,
+    now: DateTime<Utc>,
+    hold_seconds: i64,
+) -> Result<Held, HoldError> {
+    // No read of the id first: if the booking exists, the transaction's first condition fails,
+    // nothing is written, and the retry is answered from the stored booking below.
+    let id = BookingId::from_idempotency_key(&creator.booked_by, idempotency_key);
+    let (vendor, resources) = tokio::try_join!(
+        store.vendor(request.vendor),
+        store.resources(request.vendor)
+    )?;
+    let vendor = vendor.ok_or(HoldError::VendorNotFound)?;
+    let resource = match request.resource {
+        Some(wanted) => resources
+            .iter()
+            .find(|r| r.id == wanted)
+            .ok_or(HoldError::ResourceNotFound)?,
+        None => smallest_fit(request.party, &resources).map_err(HoldError::NoFit)?,
+    };
+    let units = request.units.unwrap_or(1);
+    if !(1..=MAX_UNITS).contains(&units) {
+        return Err(invalid(
+            "/units",
+            format!("must be between 1 and {MAX_UNITS}"),
+        ));
+    }
+    if units > resource.sellable_limit() {
+        return Err(invalid(
+            "/units",
+            format!(
+                "{} has {} units in all",
+                resource.name,
+                resource.sellable_limit()
+            ),
+        ));
+    }
+    if u32::from(request.party.get()) > u32::from(resource.capacity.get()) * units {
+        return Err(invalid(
+            "/party_size",
+            format!(
+                "{units} x {} seats at most {}",
+                resource.name,
+                u32::from(resource.capacity.get()) * units
+            ),
+        ));
+    }
+    let (buckets, arrival_at, booked) = place(&vendor, resource, request.time, now)?;
+    let quote = resource
+        .price_plan()
+        .quote(&booked, units)
+        .map_err(|_| invalid("/units", "the price is too large"))?;
+    let booking = Booking {
+        id,
+        vendor_id: vendor.id,
+        resource_id: resource.id,
+        guest_id: creator.guest,
+        booked_by: creator.booked_by.clone(),
+        channel: creator.channel,
+        party_size: request.party,
+        units,
+        time: request.time,
+        time_zone: vendor.time_zone,
+        buckets,
+        arrival_at,
+        quote,
+        status: BookingStatus::Held,
+        version: 1,
+        hold_expires_at: Some(now + Duration::seconds(hold_seconds)),
+        request_hash: request_hash.to_owned(),
+        created_at: now,
+        updated_at: now,
+    };
+    let takes = CounterChange::between(None, Some((&booking, resource.sellable_limit())));
+    match store.insert_booking(&booking, &takes).await {
+        Ok(()) => Ok(Held::Created(booking)),
+        Err(BookingWriteError::SoldOut(buckets)) => Err(HoldError::SoldOut {
+            resource: resource.id,
+            buckets,
+        }),
+        // A concurrent identical request won the race: answer as it did.
+        Err(BookingWriteError::Duplicate) => match store.booking(id).await? {
+            Some(existing) => replay(existing, request_hash, now),
+            None => Err(anyhow::anyhow!("booking {id} refused as duplicate but not found").into()),
+        },
+        Err(BookingWriteError::Stale) => {
+            Err(anyhow::anyhow!("a new booking cannot be stale").into())
+        }
+        Err(BookingWriteError::Unexpected(e)) => Err(e.into()),
+    }
+}
+
+fn replay(existing: Booking, request_hash: &str, now: DateTime<Utc>) -> Result<Held, HoldError> {
+    if existing.created_at + Duration::hours(IDEMPOTENCY_WINDOW_HOURS) < now {
+        return Err(HoldError::KeyExpired);
+    }
+    if existing.request_hash != request_hash {
+        return Err(HoldError::KeyReused);
+    }
+    Ok(Held::Replayed(existing))
+}
+
+/// Who asks for a transition: a signed-in caller, or the platform itself.
+#[derive(Debug, Clone)]
+pub enum Requester {
+    Caller(Caller),
+    System,
+}
+
+impl Requester {
+    /// The booking's own guest, staff of its vendor, an admin (acting as staff), or the system.
+    fn actor_for(&self, booking: &Booking) -> Option<Actor> {
+        match self {
+            Self::System => Some(Actor::System),
+            Self::Caller(Caller::Guest(id)) => {
+                (booking.guest_id == Some(*id)).then_some(Actor::Guest)
+            }
+            Self::Caller(caller @ Caller::Staff { .. }) => caller
+                .is_staff_of(booking.vendor_id)
+                .then_some(Actor::Staff),
+            Self::Caller(Caller::Admin(_)) => Some(Actor::Staff),
+        }
+    }
+}
+
+/// Whether `caller` may see the booking at all.
+pub fn may_read(caller: &Caller, booking: &Booking) -> bool {
+    Requester::Caller(caller.clone())
+        .actor_for(booking)
+        .is_some()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransitionError {
+    #[error("no such booking")]
+    NotFound,
+    #[error("not allowed to {0:?} this booking")]
+    Forbidden(BookingAction),
+    #[error(transparent)]
+    Invalid(#[from] InvalidTransition),
+    #[error("the hold has not expired yet")]
+    NotExpiredYet,
+    #[error("the booking keeps changing")]
+    Busy,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Moves a booking along its lifecycle as one conditional write on its status and version,
+/// releasing its inventory in the same transaction when the action frees it. Repeating an action
+/// that already happened changes nothing and answers with the booking as it is.
+pub async fn transition(
+    store: &(impl ResourceStore + BookingStore),
+    id: BookingId,
+    action: BookingAction,
+    requester: &Requester,
+    now: DateTime<Utc>,
+) -> Result<Booking, TransitionError> {
+    for _ in 0..ATTEMPTS {
+        let booking = store.booking(id).await?.ok_or(TransitionError::NotFound)?;
+        let actor = requester
+            .actor_for(&booking)
+            .ok_or(TransitionError::NotFound)?;
+        if !actor.may(action) {
+            return Err(TransitionError::Forbidden(action));
+        }
+        if booking.status == action.target() {
+            return Ok(booking);
+        }
+        let status = booking.status.next(action)?;
+        if action == BookingAction::Expire && booking.hold_expires_at.is_some_and(|at| at > now) {
+            return Err(TransitionError::NotExpiredYet);
+        }
+        let mut moved = booking.clone();
+        moved.status = status;
+        moved.version = booking.version + 1;
+        moved.updated_at = now;
+        if status != BookingStatus::Held {
+            moved.hold_expires_at = None;
+        }
+        let releases = if action.releases_inventory() {
+            CounterChange::between(Some((&booking, 0)), None)
+        } else {
+            Vec::new()
+        };
+        match store
+            .replace_booking(&moved, (booking.status, booking.version), &releases)
+            .await
+        {
+            Ok(()) => return Ok(moved),
+            Err(BookingWriteError::Stale) => continue,
+            Err(other) => return Err(anyhow::Error::new(other).into()),
+        }
+    }
+    Err(TransitionError::Busy)
+}
+
+// How engine failures look to a client, in one place for every endpoint that runs them.
+impl From<HoldError> for Problem {
+    fn from(err: HoldError) -> Self {
+        match err {
+            HoldError::VendorNotFound => Problem::not_found("vendor"),
+            HoldError::ResourceNotFound => {
+                Problem::field("/resource_id", "is not a room or table type of this vendor")
+            }
+            HoldError::NoFit(no_fit) => Problem::field("/party_size", no_fit.to_string()),
+            HoldError::Invalid(errors) => errors.into(),
+            HoldError::SoldOut { resource, buckets } => Problem::conflict(
+                "sold-out",
+                "Sold out",
+                "not enough units are left for every night or slot asked for",
+            )
+            .with_extension("resource_id", serde_json::json!(resource.to_string()))
+            .with_extension("sold_out", serde_json::json!(buckets)),
+            HoldError::KeyReused => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "The Idempotency-Key was used for a different request",
+            )
+            .with_detail("use a new key for a new booking"),
+            HoldError::KeyExpired => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-expired",
+                "The Idempotency-Key has expired",
+            )
+            .with_detail("keys are honoured for 24 hours; use a new key"),
+            HoldError::Unexpected(cause) => Problem::internal(&cause),
+        }
+    }
+}
+
+impl From<TransitionError> for Problem {
+    fn from(err: TransitionError) -> Self {
+        match err {
+            TransitionError::NotFound => Problem::not_found("booking"),
+            TransitionError::Forbidden(action) => {
+                Problem::forbidden(format!("you may not {} this booking", action.verb()))
+            }
+            TransitionError::Invalid(invalid) => Problem::conflict(
+                "invalid-transition",
+                "The booking cannot make that change",
+                invalid.to_string(),
+            )
+            .with_extension("status", serde_json::json!(invalid.from)),
+            TransitionError::NotExpiredYet => Problem::conflict(
+                "hold-not-expired",
+                "The hold has not expired yet",
+                "wait until it is due",
+            ),
+            TransitionError::Busy => Problem::edit_conflict(),
+            TransitionError::Unexpected(cause) => Problem::internal(&cause),
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! Bookings and the inventory counters they take, always changed together in one transaction.
+//!
+//! A counter item (`INV#<vendor>#<resource>`, bucket key) holds how many units are `sold`. It is
+//! created by the first booking that takes it (ADD on a missing attribute starts at 0), so no
+//! calendar has to be pre-filled. Taking units is conditional on `sold <= limit - units`, with the
+//! limit computed from the resource's current unit count and overbooking allowance; lowering the
+//! unit count while bookings exist is therefore safe: it only stops new holds.
+use super::WriteError;
+use super::dynamo::{DynamoStore, Item, Outcome, from_item, n, s, to_item, unexplained};
+use crate::domain::booking::{Booking, BookingStatus};
+use crate::domain::calendar::Bucket;
+use crate::domain::ids::{BookingId, ResourceId, VendorId};
+use anyhow::Context;
+use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem, Update};
+use std::collections::HashMap;
+use std::future::Future;
+
+/// One counter's change: positive takes units (never past `limit`), negative releases them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CounterChange {
+    pub vendor: VendorId,
+    pub resource: ResourceId,
+    pub bucket: Bucket,
+    pub delta: i64,
+    pub limit: u32,
+}
+
+impl CounterChange {
+    /// The net changes that move a booking from `before` (if any) to `after` (if any): a bucket
+    /// in both only changes by the difference, since a transaction may touch an item once.
+    pub fn between(before: Option<(&Booking, u32)>, after: Option<(&Booking, u32)>) -> Vec<Self> {
+        let mut net: Vec<Self> = Vec::new();
+        let mut add = |booking: &Booking, limit: u32, sign: i64| {
+            for bucket in &booking.buckets {
+                let delta = sign * i64::from(booking.units);
+                match net
+                    .iter_mut()
+                    .find(|c| c.resource == booking.resource_id && c.bucket == *bucket)
+                {
+                    Some(change) => {
+                        change.delta += delta;
+                        change.limit = change.limit.max(limit);
+                    }
+                    None => net.push(Self {
+                        vendor: booking.vendor_id,
+                        resource: booking.resource_id,
+                        bucket: *bucket,
+                        delta,
+                        limit,
+                    }),
+                }
+            }
+        };
+        if let Some((booking, limit)) = before {
+            add(booking, limit, -1);
+        }
+        if let Some((booking, limit)) = after {
+            add(booking, limit, 1);
+        }
+        net.retain(|c| c.delta != 0);
+        net
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BookingWriteError {
+    /// A booking with this id exists already (an idempotent retry, or a reused key).
+    #[error("the booking exists already")]
+    Duplicate,
+    /// The booking is no longer in the status and version it was read in.
+    #[error("the booking changed since it was read")]
+    Stale,
+    /// These buckets have fewer units left than asked for.
+    #[error("sold out")]
+    SoldOut(Vec<Bucket>),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<WriteError> for BookingWriteError {
+    fn from(err: WriteError) -> Self {
+        Self::Unexpected(err.into())
+    }
+}
+
+pub trait BookingStore: Send + Sync {
+    /// Writes a new booking and takes its units, all or nothing.
+    fn insert_booking(
+        &self,
+        booking: &Booking,
+        takes: &[CounterChange],
+    ) -> impl Future<Output = Result<(), BookingWriteError>> + Send;
+
+    fn booking(
+        &self,
+        id: BookingId,
+    ) -> impl Future<Output = anyhow::Result<Option<Booking>>> + Send;
+
+    /// Replaces a booking still in `expected` status and version, applying the counter changes
+    /// in the same transaction, so a retried release can never release twice.
+    fn replace_booking(
+        &self,
+        booking: &Booking,
+        expected: (BookingStatus, u64),
+        changes: &[CounterChange],
+    ) -> impl Future<Output = Result<(), BookingWriteError>> + Send;
+
+    /// Units sold per bucket (0 for buckets nobody has booked yet).
+    fn sold(
+        &self,
+        vendor: VendorId,
+        resource: ResourceId,
+        buckets: &[Bucket],
+    ) -> impl Future<Output = anyhow::Result<HashMap<Bucket, u32>>> + Send;
+}
+
+pub(super) fn counter_key(vendor: VendorId, resource: ResourceId) -> String {
+    format!("INV#{vendor}#{resource}")
+}
+
+fn booking_key(id: BookingId) -> String {
+    format!("BOOKING#{id}")
+}
+
+const BOOKING_SK: &str = "BOOKING";
+
+/// The booking item, indexed for its guest's list (gsi1) and its vendor's list (gsi2), both in
+/// order of arrival.
+fn booking_item(booking: &Booking) -> anyhow::Result<Item> {
+    let mut item = to_item(booking, booking_key(booking.id), BOOKING_SK)?;
+    let order = format!(
+        "{}#{}",
+        booking.arrival_at.format("%Y-%m-%dT%H:%M:%SZ"),
+        booking.id
+    );
+    if let Some(guest) = booking.guest_id {
+        item.insert("gsi1pk".into(), s(format!("GUEST#{guest}")));
+        item.insert("gsi1sk".into(), s(order.clone()));
+    }
+    item.insert("gsi2pk".into(), s(format!("VENDOR#{}", booking.vendor_id)));
+    item.insert("gsi2sk".into(), s(order));
+    Ok(item)
+}
+
+/// `None` when the change can't succeed at all (more units than the limit): sold out at once.
+fn counter_update(
+    table: &str,
+    change: &CounterChange,
+) -> anyhow::Result<Option<TransactWriteItem>> {
+    let mut update = Update::builder()
+        .table_name(table)
+        .key("pk", s(counter_key(change.vendor, change.resource)))
+        .key("sk", s(change.bucket.key()))
+        .update_expression("ADD sold :delta")
+        .expression_attribute_values(":delta", n(change.delta));
+    if change.delta > 0 {
+        let Some(max_before) = i64::from(change.limit)
+            .checked_sub(change.delta)
+            .filter(|m| *m >= 0)
+        else {
+            return Ok(None);
+        };
+        update = update
+            .condition_expression("attribute_not_exists(sold) OR sold <= :max")
+            .expression_attribute_values(":max", n(max_before));
+    } else {
+        update = update
+            .condition_expression("sold >= :release")
+            .expression_attribute_values(":release", n(-change.delta));
+    }
+    Ok(Some(
+        TransactWriteItem::builder().update(update.build()?).build(),
+    ))
+}
+
+impl DynamoStore {
+    /// The booking write first, then one update per counter; sold-out buckets are reported
+    /// from the cancellation reasons.
+    async fn write_booking(
+        &self,
+        booking_write: TransactWriteItem,
+        changes: &[CounterChange],
+        booking_refused: BookingWriteError,
+    ) -> Result<(), BookingWriteError> {
+        let mut items = vec![booking_write];
+        let mut impossible = Vec::new();
+        for change in changes {
+            match counter_update(&self.tables.inventory, change)? {
+                Some(item) => items.push(item),
+                None => impossible.push(change.bucket),
+            }
+        }
+        if !impossible.is_empty() {
+            return Err(BookingWriteError::SoldOut(impossible));
+        }
+        let outcome = self.transact(items).await?;
+        if outcome.failed(0) {
+            return Err(booking_refused);
+        }
+        match &outcome {
+            Outcome::Committed => Ok(()),
+            Outcome::Cancelled(codes) => {
+                let sold_out: Vec<Bucket> = changes
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, c)| c.delta > 0 && outcome.failed(i + 1))
+                    .map(|(_, c)| c.bucket)
+                    .collect();
+                if sold_out.is_empty() {
+                    Err(unexplained("a booking write", codes).into())
+                } else {
+                    Err(BookingWriteError::SoldOut(sold_out))
+                }
+            }
+        }
+    }
+}
+
+impl BookingStore for DynamoStore {
+    async fn insert_booking(
+        &self,
+        booking: &Booking,
+        takes: &[CounterChange],
+    ) -> Result<(), BookingWriteError> {
+        let put = Put::builder()
+            .table_name(&self.tables.bookings)
+            .set_item(Some(booking_item(booking)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .context("building the booking put")?;
+        let write = TransactWriteItem::builder().put(put).build();
+        self.write_booking(write, takes, BookingWriteError::Duplicate)
+            .await
+    }
+
+    async fn booking(&self, id: BookingId) -> anyhow::Result<Option<Booking>> {
+        self.get(&self.tables.bookings, booking_key(id), BOOKING_SK)
+            .await
+    }
+
+    async fn replace_booking(
+        &self,
+        booking: &Booking,
+        (status, version): (BookingStatus, u64),
+        changes: &[CounterChange],
+    ) -> Result<(), BookingWriteError> {
+        let put = Put::builder()
+            .table_name(&self.tables.bookings)
+            .set_item(Some(booking_item(booking)?))
+            .condition_expression("#status = :status AND version = :version")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":status", s(status.as_str()))
+            .expression_attribute_values(":version", n(version))
+            .build()
+            .context("building the booking put")?;
+        let write = TransactWriteItem::builder().put(put).build();
+        self.write_booking(write, changes, BookingWriteError::Stale)
+            .await
+    }
+
+    async fn sold(
+        &self,
+        vendor: VendorId,
+        resource: ResourceId,
+        buckets: &[Bucket],
+    ) -> anyhow::Result<HashMap<Bucket, u32>> {
+        let mut sold: HashMap<Bucket, u32> = buckets.iter().map(|b| (*b, 0)).collect();
+        let pk = counter_key(vendor, resource);
+        // BatchGetItem takes at most 100 keys; unprocessed keys are asked for again.
+        for chunk in buckets.chunks(100) {
+            let keys: Vec<Item> = chunk
+                .iter()
+                .map(|b| {
+                    HashMap::from([
+                        ("pk".to_owned(), s(pk.clone())),
+                        ("sk".to_owned(), s(b.key())),
+                    ])
+                })
+                .collect();
+            let mut request = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .consistent_read(true)
+                    .build()
+                    .context("building a batch get")?,
+            );
+            while let Some(keys) = request.take() {
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.tables.inventory, keys)
+                    .send()
+                    .await
+                    .context("BatchGetItem counters")?;
+                for item in output
+                    .responses
+                    .unwrap_or_default()
+                    .remove(&self.tables.inventory)
+                    .unwrap_or_default()
+                {
+                    let counter: Counter = from_item(item)?;
+                    if let Ok(bucket) = Bucket::parse_key(&counter.sk) {
+                        sold.insert(
+                            bucket,
+                            u32::try_from(counter.sold.max(0)).unwrap_or(u32::MAX),
+                        );
+                    }
+                }
+                request = output
+                    .unprocessed_keys
+                    .and_then(|mut rest| rest.remove(&self.tables.inventory))
+                    .filter(|rest| !rest.keys().is_empty());
+            }
+        }
+        Ok(sold)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Counter {
+    sk: String,
+    #[serde(default)]
+    sold: i64,
+}
