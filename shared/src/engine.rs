@@ -268,6 +268,197 @@ fn replay(existing: Booking, request_hash: &str, now: DateTime<Utc>) -> Result<H
     Ok(Held::Replayed(existing))
 }
 
+/// What a guest or staff member wants changed; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeRequest {
+    pub resource: Option<ResourceId>,
+    pub party: Option<PartySize>,
+    pub units: Option<u32>,
+    pub time: Option<BookingTime>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("no such booking")]
+    NotFound,
+    #[error("not allowed to change this booking")]
+    Forbidden,
+    #[error("a {0} booking cannot be changed")]
+    NotChangeable(BookingStatus),
+    /// The new dates, party or type don't work (invalid, no fit, sold out).
+    #[error(transparent)]
+    Rejected(HoldError),
+    #[error("the booking keeps changing")]
+    Busy,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Changes a HELD or CONFIRMED booking's dates, party size or type as one transaction: the old
+/// buckets are released and the new ones taken (by their net difference), or nothing happens.
+/// The price is quoted again at today's rates.
+pub async fn change(
+    store: &(impl VendorStore + ResourceStore + BookingStore),
+    id: BookingId,
+    request: &ChangeRequest,
+    requester: &Requester,
+    now: DateTime<Utc>,
+) -> Result<Booking, ChangeError> {
+    for _ in 0..ATTEMPTS {
+        let booking = store.booking(id).await?.ok_or(ChangeError::NotFound)?;
+        match requester.actor_for(&booking) {
+            Some(Actor::Guest | Actor::Staff) => {}
+            _ => return Err(ChangeError::NotFound),
+        }
+        if !matches!(
+            booking.status,
+            BookingStatus::Held | BookingStatus::Confirmed
+        ) {
+            return Err(ChangeError::NotChangeable(booking.status));
+        }
+        let (vendor, resources) = tokio::try_join!(
+            store.vendor(booking.vendor_id),
+            store.resources(booking.vendor_id)
+        )?;
+        let vendor = vendor.ok_or_else(|| anyhow::anyhow!("vendor of booking {id} is gone"))?;
+        let rejected = ChangeError::Rejected;
+        let old_resource = resources.iter().find(|r| r.id == booking.resource_id);
+        let party = request.party.unwrap_or(booking.party_size);
+        let resource = match request.resource {
+            Some(wanted) => resources
+                .iter()
+                .find(|r| r.id == wanted)
+                .ok_or(rejected(HoldError::ResourceNotFound))?,
+            None => match old_resource {
+                Some(current) if request.party.is_none() || party.fits(current.capacity) => current,
+                _ => smallest_fit(party, &resources).map_err(|e| rejected(HoldError::NoFit(e)))?,
+            },
+        };
+        let units = request.units.unwrap_or(booking.units);
+        if units == 0 || units > MAX_UNITS || units > resource.sellable_limit() {
+            return Err(rejected(invalid(
+                "/units",
+                format!(
+                    "must be between 1 and {}",
+                    resource.sellable_limit().min(MAX_UNITS)
+                ),
+            )));
+        }
+        if u32::from(party.get()) > u32::from(resource.capacity.get()) * units {
+            return Err(rejected(invalid(
+                "/party_size",
+                format!("{units} x {} seats fewer guests", resource.name),
+            )));
+        }
+        let time = request.time.unwrap_or(booking.time);
+        let (buckets, arrival_at, booked) =
+            place(&vendor, resource, time, now).map_err(rejected)?;
+        let quote = resource
+            .price_plan()
+            .quote(&booked, units)
+            .map_err(|_| rejected(invalid("/units", "the price is too large")))?;
+        let mut changed = booking.clone();
+        changed.resource_id = resource.id;
+        changed.party_size = party;
+        changed.units = units;
+        changed.time = time;
+        changed.buckets = buckets;
+        changed.arrival_at = arrival_at;
+        changed.quote = quote;
+        changed.version = booking.version + 1;
+        changed.updated_at = now;
+        let old_limit = old_resource.map(Resource::sellable_limit).unwrap_or(0);
+        let changes = CounterChange::between(
+            Some((&booking, old_limit)),
+            Some((&changed, resource.sellable_limit())),
+        );
+        match store
+            .replace_booking(&changed, (booking.status, booking.version), &changes)
+            .await
+        {
+            Ok(()) => return Ok(changed),
+            Err(BookingWriteError::Stale) => continue,
+            Err(BookingWriteError::SoldOut(buckets)) => {
+                return Err(rejected(HoldError::SoldOut {
+                    resource: resource.id,
+                    buckets,
+                }));
+            }
+            Err(other) => return Err(anyhow::Error::new(other).into()),
+        }
+    }
+    Err(ChangeError::Busy)
+}
+
+/// What one room or table type offers for a request: how many units are free in every bucket
+/// asked for, and the price.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Offer {
+    pub resource_id: ResourceId,
+    pub name: String,
+    pub kind: ResourceKind,
+    pub capacity: u16,
+    pub units_left: u32,
+    pub quote: crate::domain::pricing::Quote,
+}
+
+/// The vendor's offers for a party at a time, best fit first (those with nothing left included,
+/// with `units_left` 0). Counters are read, never written.
+pub async fn availability(
+    store: &(impl VendorStore + ResourceStore + BookingStore),
+    vendor: VendorId,
+    party: PartySize,
+    units: u32,
+    time: BookingTime,
+    now: DateTime<Utc>,
+) -> Result<Vec<Offer>, HoldError> {
+    let (vendor, resources) = tokio::try_join!(store.vendor(vendor), store.resources(vendor))?;
+    let vendor = vendor.ok_or(HoldError::VendorNotFound)?;
+    let seats = |r: &Resource| u32::from(r.capacity.get()) * units >= u32::from(party.get());
+    let mut candidates: Vec<&Resource> = resources.iter().filter(|r| seats(r)).collect();
+    candidates.sort_by_key(|r| (r.capacity, r.base_price.amount_minor, r.id));
+    if candidates.is_empty() {
+        return Err(HoldError::NoFit(NoResourceFits {
+            party,
+            largest: resources.iter().map(|r| r.capacity).max(),
+        }));
+    }
+    let mut offers = Vec::with_capacity(candidates.len());
+    let mut first_error = None;
+    for resource in candidates {
+        let (buckets, _, booked) = match place(&vendor, resource, time, now) {
+            Ok(placed) => placed,
+            Err(err) => {
+                first_error.get_or_insert(err);
+                continue;
+            }
+        };
+        let quote = resource
+            .price_plan()
+            .quote(&booked, units)
+            .map_err(|_| invalid("units", "the price is too large"))?;
+        let sold = store.sold(vendor.id, resource.id, &buckets).await?;
+        let limit = resource.sellable_limit();
+        let units_left = buckets
+            .iter()
+            .map(|b| limit.saturating_sub(sold.get(b).copied().unwrap_or(0)))
+            .min()
+            .unwrap_or(0);
+        offers.push(Offer {
+            resource_id: resource.id,
+            name: resource.name.to_string(),
+            kind: resource.kind,
+            capacity: resource.capacity.get(),
+            units_left,
+            quote,
+        });
+    }
+    match (offers.is_empty(), first_error) {
+        (true, Some(err)) => Err(err),
+        _ => Ok(offers),
+    }
+}
+
 /// Who asks for a transition: a signed-in caller, or the platform itself.
 #[derive(Debug, Clone)]
 pub enum Requester {
@@ -409,7 +600,7 @@ impl From<TransitionError> for Problem {
                 "The booking cannot make that change",
                 invalid.to_string(),
             )
-            .with_extension("status", serde_json::json!(invalid.from)),
+            .with_extension("booking_status", serde_json::json!(invalid.from)),
             TransitionError::NotExpiredYet => Problem::conflict(
                 "hold-not-expired",
                 "The hold has not expired yet",
@@ -417,6 +608,23 @@ impl From<TransitionError> for Problem {
             ),
             TransitionError::Busy => Problem::edit_conflict(),
             TransitionError::Unexpected(cause) => Problem::internal(&cause),
+        }
+    }
+}
+
+impl From<ChangeError> for Problem {
+    fn from(err: ChangeError) -> Self {
+        match err {
+            ChangeError::NotFound | ChangeError::Forbidden => Problem::not_found("booking"),
+            ChangeError::NotChangeable(status) => Problem::conflict(
+                "not-changeable",
+                "The booking can no longer be changed",
+                format!("only HELD or CONFIRMED bookings change; this one is {status}"),
+            )
+            .with_extension("booking_status", serde_json::json!(status)),
+            ChangeError::Rejected(hold) => hold.into(),
+            ChangeError::Busy => Problem::edit_conflict(),
+            ChangeError::Unexpected(cause) => Problem::internal(&cause),
         }
     }
 }

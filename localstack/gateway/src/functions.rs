@@ -79,11 +79,15 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("vendor-staff-list",    |d, req| vendor_staff_list::handler(&d.store, req));
     register!("resource-create",      |d, req| resource_create::handler(&d.store, req));
     register!("resource-list",        |d, req| resource_list::handler(&d.store, req));
+    register!("vendor-availability",  |d, req| vendor_availability::handler(&d.store, req));
     register!("resource-get",         |d, req| resource_get::handler(&d.store, req));
     register!("resource-update",      |d, req| resource_update::handler(&d.store, req));
     register!("booking-create",       |d, req| booking_create::handler(&d.store, &d.timer, &d.holds, req));
     register!("booking-get",          |d, req| booking_get::handler(&d.store, req));
+    register!("booking-update",       |d, req| booking_update::handler(&d.store, req));
     register!("booking-status-get",   |d, req| booking_status_get::handler(&d.store, req));
     register!("booking-status-update", |d, req| booking_status_update::handler(&d.store, req));
+    register!("user-bookings",        |d, req| user_bookings::handler(&d.store, req));
+    register!("vendor-bookings",      |d, req| vendor_bookings::handler(&d.store, req));
     functions
 }

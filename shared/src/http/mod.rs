@@ -4,5 +4,5 @@ mod request;
 mod response;
 
 pub use problem::Problem;
-pub use request::{MAX_JSON_BODY, from_json_value, if_match, json_body, path_id};
+pub use request::{MAX_JSON_BODY, from_json_value, if_match, json_body, path_id, query_param};
 pub use response::{created, json, json_with_etag, respond};

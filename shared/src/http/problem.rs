@@ -42,8 +42,16 @@ impl Problem {
         self
     }
 
+    /// Adds an extension member. The standard members' names are reserved for them.
     pub fn with_extension(mut self, name: &str, value: serde_json::Value) -> Self {
-        self.extensions.insert(name.to_owned(), value);
+        const RESERVED: [&str; 6] = ["type", "title", "status", "detail", "instance", "errors"];
+        debug_assert!(
+            !RESERVED.contains(&name),
+            "{name} is a standard problem member"
+        );
+        if !RESERVED.contains(&name) {
+            self.extensions.insert(name.to_owned(), value);
+        }
         self
     }
 

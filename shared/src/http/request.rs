@@ -124,3 +124,10 @@ pub fn if_match(req: &Request) -> Result<Option<u64>, Problem> {
             .with_detail("send the ETag of the version you last read, e.g. \"3\"")
         })
 }
+
+/// A query string parameter, if present and not empty.
+pub fn query_param<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.query_string_parameters_ref()
+        .and_then(|params| params.first(name))
+        .filter(|v| !v.is_empty())
+}

@@ -322,3 +322,133 @@ struct Counter {
     #[serde(default)]
     sold: i64,
 }
+
+/// Whose bookings to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookingOwner {
+    Guest(crate::domain::ids::UserId),
+    Vendor(VendorId),
+}
+
+impl BookingOwner {
+    fn index(self) -> (&'static str, &'static str, &'static str, String) {
+        match self {
+            Self::Guest(id) => ("gsi1", "gsi1pk", "gsi1sk", format!("GUEST#{id}")),
+            Self::Vendor(id) => ("gsi2", "gsi2pk", "gsi2sk", format!("VENDOR#{id}")),
+        }
+    }
+}
+
+/// Bookings arriving in `[from, to)`, in order of arrival, optionally only some statuses.
+#[derive(Debug, Clone)]
+pub struct BookingQuery {
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+    pub statuses: Vec<BookingStatus>,
+    pub limit: i32,
+    /// Where the previous page ended, as returned in `BookingPage::next_cursor`.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BookingPage {
+    pub items: Vec<Booking>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error("the cursor is not one we gave out for this list")]
+    BadCursor,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+pub trait BookingLists: Send + Sync {
+    fn list_bookings(
+        &self,
+        owner: BookingOwner,
+        query: &BookingQuery,
+    ) -> impl Future<Output = Result<BookingPage, ListError>> + Send;
+}
+
+fn sort_bound(at: Option<chrono::DateTime<chrono::Utc>>, default: &str) -> String {
+    at.map(|at| at.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+/// A page's last key, as an opaque URL-safe token.
+fn encode_cursor(key: &Item) -> Option<String> {
+    use base64::Engine;
+    let plain: std::collections::BTreeMap<&str, &str> = key
+        .iter()
+        .filter_map(|(k, v)| v.as_s().ok().map(|v| (k.as_str(), v.as_str())))
+        .collect();
+    let json = serde_json::to_vec(&plain).ok()?;
+    Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
+}
+
+/// The key a cursor stands for, if it is well formed and belongs to this list: a cursor from
+/// someone else's list must not open a window onto it.
+fn decode_cursor(cursor: &str, pk_name: &str, pk: &str) -> Option<Item> {
+    use base64::Engine;
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
+    let plain: HashMap<String, String> = serde_json::from_slice(&json).ok()?;
+    if plain.get(pk_name).map(String::as_str) != Some(pk) || plain.len() != 4 {
+        return None;
+    }
+    Some(plain.into_iter().map(|(k, v)| (k, s(v))).collect())
+}
+
+impl BookingLists for DynamoStore {
+    async fn list_bookings(
+        &self,
+        owner: BookingOwner,
+        query: &BookingQuery,
+    ) -> Result<BookingPage, ListError> {
+        let (index, pk_name, sk_name, pk) = owner.index();
+        let start = match &query.cursor {
+            None => None,
+            Some(cursor) => Some(decode_cursor(cursor, pk_name, &pk).ok_or(ListError::BadCursor)?),
+        };
+        let mut request = self
+            .client
+            .query()
+            .table_name(&self.tables.bookings)
+            .index_name(index)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+            .expression_attribute_names("#pk", pk_name)
+            .expression_attribute_names("#sk", sk_name)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":from", s(sort_bound(query.from, "0")))
+            // Sort keys are `<arrival>#<id>`, so the bare end instant sorts before any booking
+            // arriving at it: the range is half-open.
+            .expression_attribute_values(":to", s(sort_bound(query.to, "~")))
+            .limit(query.limit)
+            .set_exclusive_start_key(start);
+        if !query.statuses.is_empty() {
+            let names: Vec<String> = (0..query.statuses.len())
+                .map(|i| format!(":s{i}"))
+                .collect();
+            request = request
+                .filter_expression(format!("#status IN ({})", names.join(", ")))
+                .expression_attribute_names("#status", "status");
+            for (name, status) in names.iter().zip(&query.statuses) {
+                request = request.expression_attribute_values(name, s(status.as_str()));
+            }
+        }
+        let output = request.send().await.context("Query bookings")?;
+        let items = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_item)
+            .collect::<anyhow::Result<Vec<Booking>>>()?;
+        Ok(BookingPage {
+            items,
+            next_cursor: output.last_evaluated_key.as_ref().and_then(encode_cursor),
+        })
+    }
+}

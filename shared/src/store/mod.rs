@@ -3,7 +3,10 @@ mod bookings;
 mod dynamo;
 mod keys;
 
-pub use bookings::{BookingStore, BookingWriteError, CounterChange};
+pub use bookings::{
+    BookingLists, BookingOwner, BookingPage, BookingQuery, BookingStore, BookingWriteError,
+    CounterChange, ListError,
+};
 
 pub use dynamo::{DynamoStore, Tables};
 

@@ -1,0 +1,98 @@
+//! Changes a held or confirmed booking: new dates (or seating time), party size, units or room
+//! / table type. The old inventory is released and the new taken in one transaction, so the
+//! booking either has all of its new nights or keeps all of its old ones.
+use chrono::{NaiveDate, NaiveTime, Utc};
+use http::StatusCode;
+use lambda_http::{Body, Error, Request, Response};
+use serde::Deserialize;
+use shared::auth::Caller;
+use shared::domain::booking::BookingTime;
+use shared::domain::ids::{BookingId, ResourceId};
+use shared::domain::party::PartySize;
+use shared::domain::{FieldErrors, Invalid};
+use shared::engine::{self, ChangeRequest, Requester};
+use shared::http::{Problem, json_body, json_with_etag, path_id, respond};
+use shared::store::{BookingStore, ResourceStore, VendorStore};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangeBody {
+    resource_id: Option<String>,
+    party_size: Option<i64>,
+    units: Option<i64>,
+    check_in: Option<NaiveDate>,
+    check_out: Option<NaiveDate>,
+    date: Option<NaiveDate>,
+    time: Option<NaiveTime>,
+}
+
+impl TryFrom<ChangeBody> for ChangeRequest {
+    type Error = FieldErrors;
+
+    fn try_from(body: ChangeBody) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let resource =
+            errors.check_opt("/resource_id", body.resource_id, |v| ResourceId::parse(&v));
+        let party = errors.check_opt("/party_size", body.party_size, PartySize::new);
+        let units = errors.check_opt("/units", body.units, |v| {
+            u32::try_from(v)
+                .ok()
+                .filter(|u| (1..=engine::MAX_UNITS).contains(u))
+                .ok_or_else(|| Invalid::new(format!("must be between 1 and {}", engine::MAX_UNITS)))
+        });
+        let time = match (body.check_in, body.check_out, body.date, body.time) {
+            (None, None, None, None) => Some(None),
+            (Some(check_in), Some(check_out), None, None) => Some(Some(BookingTime::Stay {
+                check_in,
+                check_out,
+            })),
+            (None, None, Some(date), Some(time)) => Some(Some(BookingTime::Seating { date, time })),
+            _ => {
+                errors.push(
+                    "",
+                    "send check_in with check_out, or date with time, to change when",
+                );
+                None
+            }
+        };
+        match (resource, party, units, time) {
+            (Some(resource), Some(party), Some(units), Some(time)) => {
+                if resource.is_none() && party.is_none() && units.is_none() && time.is_none() {
+                    errors.push(
+                        "",
+                        "send at least one of resource_id, party_size, units, or the dates",
+                    );
+                    return Err(errors);
+                }
+                Ok(Self {
+                    resource,
+                    party,
+                    units,
+                    time,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+pub async fn handler(
+    store: &(impl VendorStore + ResourceStore + BookingStore),
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    respond(change_booking(store, &req).await)
+}
+
+async fn change_booking(
+    store: &(impl VendorStore + ResourceStore + BookingStore),
+    req: &Request,
+) -> Result<Response<Body>, Problem> {
+    let caller = Caller::from_request(req)?;
+    let id = path_id(req, "bookingid", "booking", BookingId::parse)?;
+    let body: ChangeBody = json_body(req)?;
+    let request = ChangeRequest::try_from(body)?;
+    let booking =
+        engine::change(store, id, &request, &Requester::Caller(caller), Utc::now()).await?;
+    tracing::info!(booking_id = %booking.id, version = booking.version, "booking changed");
+    Ok(json_with_etag(StatusCode::OK, &booking, booking.version))
+}
