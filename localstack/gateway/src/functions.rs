@@ -91,3 +91,19 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("vendor-bookings",      |d, req| vendor_bookings::handler(&d.store, req));
     functions
 }
+
+/// The SQS consumers, by function name, each taking a batch like its Lambda does.
+pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, crate::pump::Consumer> {
+    let mut consumers: HashMap<&'static str, crate::pump::Consumer> = HashMap::new();
+    let expiry_deps = deps.clone();
+    consumers.insert(
+        "hold-expiry",
+        Arc::new(move |event| {
+            let deps = expiry_deps.clone();
+            Box::pin(async move {
+                hold_expiry::expire_due(&deps.store, event, chrono::Utc::now()).await
+            })
+        }),
+    );
+    consumers
+}

@@ -3,6 +3,7 @@
 //! send, and calls the very handler the route's Lambda runs.
 mod event;
 mod functions;
+mod pump;
 
 pub use functions::{Deps, Handler, functions};
 
@@ -189,15 +190,42 @@ pub async fn start(listener: TcpListener) -> anyhow::Result<String> {
     let base_url = format!("http://{}", listener.local_addr()?);
     let deps = Deps::from_env(&base_url).await?;
     let verifier = JwtVerifier::new(deps.tokens.issuer.clone(), deps.tokens.audience.clone());
-    let gateway = Gateway::new(
-        shared::routes::routes()?,
-        functions(Arc::new(deps)),
-        verifier,
-    )?;
+    let deps = Arc::new(deps);
+    start_consumers(&deps).await?;
+    let gateway = Gateway::new(shared::routes::routes()?, functions(deps), verifier)?;
     tokio::spawn(async move {
         if let Err(err) = serve(listener, Arc::new(gateway)).await {
             tracing::error!(error = %err, "local gateway stopped");
         }
     });
     Ok(base_url)
+}
+
+/// Starts polling every consumer's queue (`consumers` in the route table), unless
+/// `GATEWAY_CONSUMERS=off`. Its queue URL comes from `<QUEUE>_QUEUE_URL`, as in AWS.
+async fn start_consumers(deps: &Arc<Deps>) -> anyhow::Result<()> {
+    if shared::config::optional("GATEWAY_CONSUMERS", "on".to_owned())? == "off" {
+        return Ok(());
+    }
+    let mut consumers = functions::consumers(deps.clone());
+    let sqs = aws_sdk_sqs::Client::new(&shared::aws::sdk_config().await);
+    for consumer in shared::routes::consumers()? {
+        let handler = consumers
+            .remove(consumer.function.as_str())
+            .ok_or_else(|| anyhow::anyhow!("consumer {} is not registered", consumer.function))?;
+        let variable = format!(
+            "{}_QUEUE_URL",
+            consumer.queue.to_uppercase().replace('-', "_")
+        );
+        let queue_url = std::env::var(&variable).map_err(|_| {
+            anyhow::anyhow!("{variable} is not set (consumer {})", consumer.function)
+        })?;
+        tokio::spawn(pump::pump(
+            sqs.clone(),
+            consumer.function,
+            queue_url,
+            handler,
+        ));
+    }
+    Ok(())
 }
