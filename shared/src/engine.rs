@@ -8,7 +8,7 @@ use crate::domain::booking::{
 };
 use crate::domain::calendar::{BookedTime, Bucket, Seating, StayNights};
 use crate::domain::ids::{BookingId, ResourceId, UserId, VendorId};
-use crate::domain::party::{NoResourceFits, PartySize, smallest_fit};
+use crate::domain::party::{NoResourceFits, PartySize, fitting_resources, smallest_fit};
 use crate::domain::resource::{Resource, ResourceKind};
 use crate::domain::vendor::Vendor;
 use crate::http::Problem;
@@ -172,20 +172,92 @@ pub async fn hold(
     hold_seconds: i64,
 ) -> Result<Held, HoldError> {
     // No read of the id first: if the booking exists, the transaction's first condition fails,
-    // nothing is written, and the retry is answered from the stored booking below.
+    // nothing is written, and the retry is answered from the stored booking. Only a request that
+    // fails before reaching the store (its dates have passed since, say) looks for one.
     let id = BookingId::from_idempotency_key(&creator.booked_by, idempotency_key);
+    match hold_new(store, creator, id, request_hash, request, now, hold_seconds).await {
+        Err(HoldError::Invalid(_) | HoldError::NoFit(_) | HoldError::ResourceNotFound)
+            if let Some(existing) = store.booking(id).await? =>
+        {
+            replay(existing, request_hash, now)
+        }
+        other => other,
+    }
+}
+
+async fn hold_new(
+    store: &(impl VendorStore + ResourceStore + BookingStore),
+    creator: &Creator,
+    id: BookingId,
+    request_hash: &str,
+    request: HoldRequest,
+    now: DateTime<Utc>,
+    hold_seconds: i64,
+) -> Result<Held, HoldError> {
     let (vendor, resources) = tokio::try_join!(
         store.vendor(request.vendor),
         store.resources(request.vendor)
     )?;
     let vendor = vendor.ok_or(HoldError::VendorNotFound)?;
-    let resource = match request.resource {
-        Some(wanted) => resources
-            .iter()
-            .find(|r| r.id == wanted)
-            .ok_or(HoldError::ResourceNotFound)?,
-        None => smallest_fit(request.party, &resources).map_err(HoldError::NoFit)?,
+    // A guest who picks a type gets that type or a 409. Otherwise the smallest type that fits
+    // is tried first, then the next, so a free family room is offered when doubles are gone.
+    let candidates: Vec<&Resource> = match request.resource {
+        Some(wanted) => vec![
+            resources
+                .iter()
+                .find(|r| r.id == wanted)
+                .ok_or(HoldError::ResourceNotFound)?,
+        ],
+        None => {
+            let fitting = fitting_resources(request.party, &resources);
+            if fitting.is_empty() {
+                return Err(HoldError::NoFit(NoResourceFits {
+                    party: request.party,
+                    largest: resources.iter().map(|r| r.capacity).max(),
+                }));
+            }
+            fitting
+        }
     };
+    let mut first_refusal = None;
+    for resource in candidates {
+        match hold_on(
+            store,
+            creator,
+            id,
+            request_hash,
+            &request,
+            &vendor,
+            resource,
+            now,
+            hold_seconds,
+        )
+        .await
+        {
+            Err(refused @ (HoldError::SoldOut { .. } | HoldError::Invalid(_)))
+                if request.resource.is_none() =>
+            {
+                first_refusal.get_or_insert(refused);
+            }
+            other => return other,
+        }
+    }
+    Err(first_refusal.unwrap_or_else(|| anyhow::anyhow!("no candidate resource was tried").into()))
+}
+
+/// Holds `resource` for the request, all buckets or none.
+#[allow(clippy::too_many_arguments)]
+async fn hold_on(
+    store: &impl BookingStore,
+    creator: &Creator,
+    id: BookingId,
+    request_hash: &str,
+    request: &HoldRequest,
+    vendor: &Vendor,
+    resource: &Resource,
+    now: DateTime<Utc>,
+    hold_seconds: i64,
+) -> Result<Held, HoldError> {
     let units = request.units.unwrap_or(1);
     if !(1..=MAX_UNITS).contains(&units) {
         return Err(invalid(
@@ -213,7 +285,7 @@ pub async fn hold(
             ),
         ));
     }
-    let (buckets, arrival_at, booked) = place(&vendor, resource, request.time, now)?;
+    let (buckets, arrival_at, booked) = place(vendor, resource, request.time, now)?;
     let quote = resource
         .price_plan()
         .quote(&booked, units)
@@ -281,8 +353,6 @@ pub struct ChangeRequest {
 pub enum ChangeError {
     #[error("no such booking")]
     NotFound,
-    #[error("not allowed to change this booking")]
-    Forbidden,
     #[error("a {0} booking cannot be changed")]
     NotChangeable(BookingStatus),
     /// The new dates, party or type don't work (invalid, no fit, sold out).
@@ -615,7 +685,7 @@ impl From<TransitionError> for Problem {
 impl From<ChangeError> for Problem {
     fn from(err: ChangeError) -> Self {
         match err {
-            ChangeError::NotFound | ChangeError::Forbidden => Problem::not_found("booking"),
+            ChangeError::NotFound => Problem::not_found("booking"),
             ChangeError::NotChangeable(status) => Problem::conflict(
                 "not-changeable",
                 "The booking can no longer be changed",

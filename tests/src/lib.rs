@@ -78,7 +78,9 @@ impl Api {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a port");
-        let base = local_gateway::start(listener)
+        // Consumers are driven directly by the tests that need them (see bookings.rs), so no
+        // test's gateway leaves queue messages in flight when its process ends.
+        let base = local_gateway::start_with(listener, false)
             .await
             .expect("start the local gateway");
         Self {

@@ -97,7 +97,7 @@ fn hold_request(vendor: VendorId, body: HoldBody) -> Result<HoldRequest, FieldEr
             vendor,
             resource,
             party,
-            units: units.map(|u| u32::try_from(u).unwrap_or(1)),
+            units,
             time,
         }),
         _ => Err(errors),

@@ -6,7 +6,7 @@ use shared::api::resource::ResourceInput;
 use shared::auth::Caller;
 use shared::domain::FieldErrors;
 use shared::domain::ids::{ResourceId, VendorId};
-use shared::domain::resource::Resource;
+use shared::domain::resource::{Resource, ResourceKind};
 use shared::domain::text::Description;
 use shared::http::{Problem, created, json_body, path_id, respond};
 use shared::store::{ResourceStore, VendorStore, WriteError};
@@ -69,6 +69,10 @@ async fn create_resource(
         version: 1,
     };
     changes.apply(&mut resource)?;
+    if resource.kind == ResourceKind::TableType && resource.seating.is_none() {
+        // Stored explicitly, so the grid its bookings are counted on can never shift.
+        resource.seating = Some(resource.seating_grid());
+    }
     match store.create_resource(&resource).await {
         Ok(()) => Ok(created(
             &format!("/vendor/{vendor_id}/resource/{}", resource.id),

@@ -187,11 +187,20 @@ pub async fn serve(listener: TcpListener, gateway: Arc<Gateway>) -> std::io::Res
 /// Binds, wires every function to the real AWS clients from the environment, and serves in the
 /// background. The issuer of tokens is this gateway's own URL unless `JWT_ISSUER` says otherwise.
 pub async fn start(listener: TcpListener) -> anyhow::Result<String> {
+    let consumers = shared::config::optional("GATEWAY_CONSUMERS", "on".to_owned())? != "off";
+    start_with(listener, consumers).await
+}
+
+/// `start`, choosing whether to poll the consumers' queues. Tests that run many gateways at
+/// once turn it off and drive the consumers themselves, so no gateway leaves messages in flight.
+pub async fn start_with(listener: TcpListener, consumers: bool) -> anyhow::Result<String> {
     let base_url = format!("http://{}", listener.local_addr()?);
     let deps = Deps::from_env(&base_url).await?;
     let verifier = JwtVerifier::new(deps.tokens.issuer.clone(), deps.tokens.audience.clone());
     let deps = Arc::new(deps);
-    start_consumers(&deps).await?;
+    if consumers {
+        start_consumers(&deps).await?;
+    }
     let gateway = Gateway::new(shared::routes::routes()?, functions(deps), verifier)?;
     tokio::spawn(async move {
         if let Err(err) = serve(listener, Arc::new(gateway)).await {
@@ -201,12 +210,9 @@ pub async fn start(listener: TcpListener) -> anyhow::Result<String> {
     Ok(base_url)
 }
 
-/// Starts polling every consumer's queue (`consumers` in the route table), unless
-/// `GATEWAY_CONSUMERS=off`. Its queue URL comes from `<QUEUE>_QUEUE_URL`, as in AWS.
+/// Starts polling every consumer's queue (`consumers` in the route table). Its queue URL comes
+/// from `<QUEUE>_QUEUE_URL`, as in AWS.
 async fn start_consumers(deps: &Arc<Deps>) -> anyhow::Result<()> {
-    if shared::config::optional("GATEWAY_CONSUMERS", "on".to_owned())? == "off" {
-        return Ok(());
-    }
     let mut consumers = functions::consumers(deps.clone());
     let sqs = aws_sdk_sqs::Client::new(&shared::aws::sdk_config().await);
     for consumer in shared::routes::consumers()? {

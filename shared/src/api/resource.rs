@@ -69,9 +69,11 @@ pub struct ResourceChanges {
     /// Checked against the base price once both are known (see `apply`).
     pub price_rules: Option<Vec<PriceRule>>,
     pub overbooking_percent: Option<OverbookingAllowance>,
-    pub booking_window: Option<BookingWindow>,
+    /// Members not sent keep their current value (their default on create).
+    pub booking_window: Option<WindowInput>,
     pub check_in_time: Option<CheckInTime>,
-    pub seating: Option<SlotGrid>,
+    /// Members not sent keep their current value (their default on create).
+    pub seating: Option<SeatingInput>,
 }
 
 fn price_rules(input: Vec<PriceRuleInput>, errors: &mut FieldErrors) -> Option<Vec<PriceRule>> {
@@ -155,17 +157,22 @@ impl ResourceInput {
             overbooking_percent: self
                 .overbooking_percent
                 .and_then(|v| errors.check("/overbooking_percent", OverbookingAllowance::new(v))),
-            booking_window: self.booking_window.and_then(|w| {
+            booking_window: self.booking_window.map(|w| {
+                // Each member on its own, so the error names it; they are combined in `apply`.
                 let defaults = BookingWindow::default();
-                errors.check(
-                    "/booking_window",
-                    BookingWindow::new(
-                        w.max_days_ahead
-                            .unwrap_or(i64::from(defaults.max_days_ahead())),
-                        w.min_notice_minutes
-                            .unwrap_or(i64::from(defaults.min_notice_minutes())),
-                    ),
-                )
+                let max =
+                    errors.check_opt("/booking_window/max_days_ahead", w.max_days_ahead, |v| {
+                        BookingWindow::new(v, i64::from(defaults.min_notice_minutes())).map(|_| v)
+                    });
+                let notice = errors.check_opt(
+                    "/booking_window/min_notice_minutes",
+                    w.min_notice_minutes,
+                    |v| BookingWindow::new(i64::from(defaults.max_days_ahead()), v).map(|_| v),
+                );
+                WindowInput {
+                    max_days_ahead: max.flatten(),
+                    min_notice_minutes: notice.flatten(),
+                }
             }),
             check_in_time: match (self.check_in_time, kind) {
                 (None, _) => None,
@@ -183,17 +190,7 @@ impl ResourceInput {
                     errors.push("/seating", "only table types have seatings");
                     None
                 }
-                (Some(v), ResourceKind::TableType) => {
-                    let defaults = SlotGrid::restaurant_default();
-                    errors.check(
-                        "/seating",
-                        SlotGrid::new(
-                            v.slot_minutes.unwrap_or(i64::from(defaults.slot_minutes())),
-                            v.seating_minutes
-                                .unwrap_or(i64::from(defaults.seating_minutes())),
-                        ),
-                    )
-                }
+                (Some(v), ResourceKind::TableType) => Some(v),
             },
         }
     }
@@ -241,16 +238,43 @@ impl ResourceChanges {
         if let Some(v) = self.overbooking_percent {
             resource.overbooking_percent = v;
         }
-        if let Some(v) = self.booking_window {
-            resource.booking_window = v;
+        let mut errors = FieldErrors::default();
+        if let Some(w) = self.booking_window {
+            let current = resource.booking_window;
+            let max = w
+                .max_days_ahead
+                .unwrap_or(i64::from(current.max_days_ahead()));
+            let notice = w
+                .min_notice_minutes
+                .unwrap_or(i64::from(current.min_notice_minutes()));
+            if let Some(window) = errors.check("/booking_window", BookingWindow::new(max, notice)) {
+                resource.booking_window = window;
+            }
         }
         if let Some(v) = self.check_in_time {
             resource.check_in_time = Some(v);
         }
-        if let Some(v) = self.seating {
-            resource.seating = Some(v);
+        if let Some(seating) = self.seating {
+            let current = resource.seating_grid();
+            let slot = seating
+                .slot_minutes
+                .unwrap_or(i64::from(current.slot_minutes()));
+            // Bookings are counted per slot: moving the grid under them would let a new seating
+            // miss an old one that overlaps it. The seating length may change.
+            if resource.seating.is_some() && slot != i64::from(current.slot_minutes()) {
+                errors.push(
+                    "/seating/slot_minutes",
+                    "is fixed once set; create a new table type for another grid",
+                );
+            } else {
+                let length = seating
+                    .seating_minutes
+                    .unwrap_or(i64::from(current.seating_minutes()));
+                if let Some(grid) = errors.check("/seating", SlotGrid::new(slot, length)) {
+                    resource.seating = Some(grid);
+                }
+            }
         }
-        let mut errors = FieldErrors::default();
         errors.check(
             "/price_rules",
             PricePlan::new(resource.base_price, resource.price_rules.clone()),

@@ -326,8 +326,28 @@ pub enum BookingTime {
     },
     Seating {
         date: chrono::NaiveDate,
+        #[serde(with = "hh_mm")]
         time: chrono::NaiveTime,
     },
+}
+
+/// Seating times as clients write them, `19:30` (seconds are accepted on input).
+mod hh_mm {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        time: &chrono::NaiveTime,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&time.format("%H:%M").to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<chrono::NaiveTime, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        raw.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 /// How the booking reached us.
@@ -365,7 +385,9 @@ pub struct Booking {
     pub version: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold_expires_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// A digest of the creating request, to tell a retry from a reused idempotency key.
+    /// A digest of the creating request, to tell a retry from a reused idempotency key. Stored
+    /// with the booking (by the store) but never shown.
+    #[serde(default, skip_serializing)]
     pub request_hash: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,

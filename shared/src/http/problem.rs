@@ -17,6 +17,13 @@ pub struct Problem {
     /// One entry per rejected field of the request body.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldError>,
+    /// Boxed: rarely used, and it keeps `Result<_, Problem>` small.
+    #[serde(flatten)]
+    extra: Box<Extra>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+struct Extra {
     /// RFC 9457 extension members, e.g. which nights are sold out.
     #[serde(flatten)]
     extensions: serde_json::Map<String, serde_json::Value>,
@@ -32,8 +39,7 @@ impl Problem {
             status: status.as_u16(),
             detail: None,
             errors: Vec::new(),
-            extensions: serde_json::Map::new(),
-            headers: Vec::new(),
+            extra: Box::default(),
         }
     }
 
@@ -50,13 +56,13 @@ impl Problem {
             "{name} is a standard problem member"
         );
         if !RESERVED.contains(&name) {
-            self.extensions.insert(name.to_owned(), value);
+            self.extra.extensions.insert(name.to_owned(), value);
         }
         self
     }
 
     pub fn with_header(mut self, name: header::HeaderName, value: impl Into<String>) -> Self {
-        self.headers.push((name, value.into()));
+        self.extra.headers.push((name, value.into()));
         self
     }
 
@@ -184,7 +190,7 @@ impl Problem {
             HeaderValue::from_static("application/problem+json"),
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        for (name, value) in self.headers {
+        for (name, value) in self.extra.headers {
             if let Ok(value) = HeaderValue::from_str(&value) {
                 headers.insert(name, value);
             }

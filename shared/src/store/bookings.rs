@@ -128,6 +128,8 @@ const BOOKING_SK: &str = "BOOKING";
 /// order of arrival.
 fn booking_item(booking: &Booking) -> anyhow::Result<Item> {
     let mut item = to_item(booking, booking_key(booking.id), BOOKING_SK)?;
+    // Not part of the booking's serialised form (clients never see it), so written by hand.
+    item.insert("request_hash".into(), s(booking.request_hash.clone()));
     let order = format!(
         "{}#{}",
         booking.arrival_at.format("%Y-%m-%dT%H:%M:%SZ"),
