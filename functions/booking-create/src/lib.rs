@@ -170,7 +170,9 @@ async fn create_hold(
         Held::Replayed(booking) => (booking, true),
     };
     if !replayed && let Some(expires_at) = booking.hold_expires_at {
-        // Committed already; if scheduling fails the hold still expires when the sweep finds it.
+        // Committed already, so the hold stands. If scheduling fails it is logged loudly: the hold
+        // then keeps its inventory until staff cancel it. (The event backbone will schedule
+        // expiry from the bookings stream instead, where a committed hold cannot be missed.)
         if let Err(err) = timer
             .expire_at(
                 HoldDue {

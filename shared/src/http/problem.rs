@@ -171,7 +171,17 @@ impl Problem {
     }
 
     /// A failure that is ours, not the client's: logged with its cause, reported without it.
+    /// Contention that outlasted our retries is the one expected cause: a 503 to retry.
     pub fn internal(cause: &anyhow::Error) -> Self {
+        if cause.chain().any(|e| e.is::<crate::store::Contended>()) {
+            return Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "Too many requests for the same rooms or tables",
+            )
+            .with_detail("retry in a moment")
+            .with_header(header::RETRY_AFTER, "1");
+        }
         tracing::error!(error = %format!("{cause:#}"), "unexpected error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -224,6 +234,14 @@ mod tests {
         assert_eq!(body["status"], 422);
         assert_eq!(body["errors"][0]["pointer"], "/email");
         assert_eq!(body["errors"][1]["pointer"], "/name");
+    }
+
+    #[test]
+    fn contention_that_outlasts_the_retries_is_a_503_to_retry() {
+        let cause = anyhow::Error::new(crate::store::Contended).context("TransactWriteItems");
+        let response = Problem::internal(&cause).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub(super) type Item = HashMap<String, AttributeValue>;
 
 /// How long failed sign-ins are counted before the count starts again.
 pub const LOGIN_WINDOW_MINUTES: i64 = 15;
-const TRANSACTION_ATTEMPTS: u32 = 5;
+const TRANSACTION_ATTEMPTS: u32 = 8;
 
 #[derive(Debug, Clone)]
 pub struct Tables {
@@ -167,8 +167,12 @@ impl DynamoStore {
                 _ => false,
             };
             attempt += 1;
-            if !retry || attempt >= TRANSACTION_ATTEMPTS {
+            if !retry {
                 return Err(anyhow::Error::new(err).context("TransactWriteItems"));
+            }
+            if attempt >= TRANSACTION_ATTEMPTS {
+                tracing::warn!(error = %err, attempts = attempt, "transaction kept conflicting");
+                return Err(anyhow::Error::new(super::Contended).context("TransactWriteItems"));
             }
             super::jittered_pause(attempt).await;
         }

@@ -29,6 +29,12 @@ pub async fn jittered_pause(attempt: u32) {
     tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
 }
 
+/// Other transactions kept winning the same items, even after jittered retries: the client
+/// should retry shortly (a 503), it is not our failure (never a 500).
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("the items are contended; retry shortly")]
+pub struct Contended;
+
 /// Why a write was refused; anything else is `Unexpected`.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
