@@ -392,13 +392,22 @@ fn encode_cursor(key: &Item) -> Option<String> {
 
 /// The key a cursor stands for, if it is well formed and belongs to this list: a cursor from
 /// someone else's list must not open a window onto it.
-fn decode_cursor(cursor: &str, pk_name: &str, pk: &str) -> Option<Item> {
+/// It must also lie within the range asked for now: DynamoDB refuses a start key outside it.
+fn decode_cursor(
+    cursor: &str,
+    (pk_name, pk): (&str, &str),
+    (sk_name, from, to): (&str, &str, &str),
+) -> Option<Item> {
     use base64::Engine;
     let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()?;
     let plain: HashMap<String, String> = serde_json::from_slice(&json).ok()?;
     if plain.get(pk_name).map(String::as_str) != Some(pk) || plain.len() != 4 {
+        return None;
+    }
+    let position = plain.get(sk_name)?.as_str();
+    if position < from || position > to {
         return None;
     }
     Some(plain.into_iter().map(|(k, v)| (k, s(v))).collect())
@@ -411,9 +420,13 @@ impl BookingLists for DynamoStore {
         query: &BookingQuery,
     ) -> Result<BookingPage, ListError> {
         let (index, pk_name, sk_name, pk) = owner.index();
+        let (from, to) = (sort_bound(query.from, "0"), sort_bound(query.to, "~"));
         let start = match &query.cursor {
             None => None,
-            Some(cursor) => Some(decode_cursor(cursor, pk_name, &pk).ok_or(ListError::BadCursor)?),
+            Some(cursor) => Some(
+                decode_cursor(cursor, (pk_name, &pk), (sk_name, &from, &to))
+                    .ok_or(ListError::BadCursor)?,
+            ),
         };
         let mut request = self
             .client
@@ -424,10 +437,10 @@ impl BookingLists for DynamoStore {
             .expression_attribute_names("#pk", pk_name)
             .expression_attribute_names("#sk", sk_name)
             .expression_attribute_values(":pk", s(pk))
-            .expression_attribute_values(":from", s(sort_bound(query.from, "0")))
+            .expression_attribute_values(":from", s(from))
             // Sort keys are `<arrival>#<id>`, so the bare end instant sorts before any booking
             // arriving at it: the range is half-open.
-            .expression_attribute_values(":to", s(sort_bound(query.to, "~")))
+            .expression_attribute_values(":to", s(to))
             .limit(query.limit)
             .set_exclusive_start_key(start);
         if !query.statuses.is_empty() {
