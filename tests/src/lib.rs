@@ -187,10 +187,14 @@ impl Api {
 
     /// Onboards a vendor of `kind` and signs its manager in.
     pub async fn vendor(&self, kind: &str) -> Account {
+        self.vendor_with(kind, json!({})).await
+    }
+
+    /// Onboards a vendor with some of `vendor_body`'s fields replaced and signs its manager in.
+    pub async fn vendor_with(&self, kind: &str, overrides: Value) -> Account {
         let email = unique_email("manager");
-        let created = self
-            .post("/vendor/create", None, &vendor_body(kind, &email))
-            .await;
+        let body = merged(vendor_body(kind, &email), &overrides);
+        let created = self.post("/vendor/create", None, &body).await;
         assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
         let token = self.login("/vendor/login", &email, PASSWORD).await;
         Account {
@@ -201,6 +205,27 @@ impl Api {
             email,
             token,
             vendor_id: created.body["vendor"]["id"].as_str().map(str::to_owned),
+        }
+    }
+
+    /// Adds a member of staff to the manager's vendor and signs them in.
+    pub async fn staff(&self, manager: &Account, is_manager: bool) -> Account {
+        let email = unique_email("staff");
+        let body = json!({"name": "Sam Staff", "email": email, "password": PASSWORD, "manager": is_manager});
+        let created = self
+            .post(
+                &format!("/vendor/{}/staff", manager.vendor()),
+                manager.token(),
+                &body,
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
+        let token = self.login("/vendor/login", &email, PASSWORD).await;
+        Account {
+            id: created.body["id"].as_str().unwrap_or_default().to_owned(),
+            email,
+            token,
+            vendor_id: Some(manager.vendor().to_owned()),
         }
     }
 
@@ -233,6 +258,16 @@ impl Account {
     pub fn vendor(&self) -> &str {
         self.vendor_id.as_deref().unwrap_or_default()
     }
+}
+
+/// `base` with the top-level fields of `extra` written over it.
+pub fn merged(mut base: Value, extra: &Value) -> Value {
+    if let Some(fields) = extra.as_object() {
+        for (field, value) in fields {
+            base[field] = value.clone();
+        }
+    }
+    base
 }
 
 /// A valid onboarding body for a hotel or restaurant in Berlin, with its manager.

@@ -1,6 +1,6 @@
 //! Reading bookings back: a guest's list, a vendor's list (filters, date ranges, paging, who may
 //! look) and a vendor's availability, through the gateway against DynamoDB Local.
-use api_tests::{Account, Api, PASSWORD, Reply, resource_body, unique_email, vendor_body};
+use api_tests::{Account, Api, Reply, merged, resource_body};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{Days, NaiveDate, Utc};
 use futures::future::join_all;
@@ -17,36 +17,9 @@ fn day(days: u64) -> NaiveDate {
     Utc::now().date_naive() + Days::new(days)
 }
 
-fn merged(mut base: Value, extra: &Value) -> Value {
-    for (field, value) in extra.as_object().expect("an object") {
-        base[field] = value.clone();
-    }
-    base
-}
-
-/// Onboards a vendor with some onboarding fields replaced and signs its manager in.
-async fn vendor_with(api: &Api, kind: &str, overrides: Value) -> Account {
-    let email = unique_email("manager");
-    let body = merged(vendor_body(kind, &email), &overrides);
-    let created = api.post("/vendor/create", None, &body).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
-    let token = api.login("/vendor/login", &email, PASSWORD).await;
-    Account {
-        id: created.body["manager"]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        email,
-        token,
-        vendor_id: created.body["vendor"]["id"].as_str().map(str::to_owned),
-    }
-}
-
 /// A restaurant in Auckland, 11 to 13 hours ahead of UTC.
 async fn auckland_restaurant(api: &Api) -> Account {
-    vendor_with(
-        api,
-        "restaurant",
+    api.vendor_with("restaurant",
         json!({
             "time_zone": "Pacific/Auckland",
             "currency": "NZD",
@@ -56,26 +29,6 @@ async fn auckland_restaurant(api: &Api) -> Account {
         }),
     )
     .await
-}
-
-/// Adds a member of staff (not a manager) to the manager's vendor and signs them in.
-async fn add_staff(api: &Api, manager: &Account) -> Account {
-    let email = unique_email("staff");
-    let created = api
-        .post(
-            &format!("/vendor/{}/staff", manager.vendor()),
-            manager.token(),
-            &json!({"name": "Sam Staff", "email": email, "password": PASSWORD, "manager": false}),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
-    let token = api.login("/vendor/login", &email, PASSWORD).await;
-    Account {
-        id: created.body["id"].as_str().unwrap_or_default().to_owned(),
-        email,
-        token,
-        vendor_id: Some(manager.vendor().to_owned()),
-    }
 }
 
 /// Adds a room or table type: `resource_body` with the fields in `extra` replaced; its id.
@@ -522,7 +475,7 @@ async fn bad_list_parameters_are_rejected_naming_the_parameter() {
 async fn a_vendors_staff_see_every_booking_of_the_vendor_and_none_of_another() {
     let api = Api::start().await;
     let (hotel, other_hotel) = tokio::join!(api.vendor("hotel"), api.vendor("hotel"));
-    let desk = add_staff(&api, &hotel).await;
+    let desk = api.staff(&hotel, false).await;
     let room = add_type(&api, &hotel, ("Double", 2, 5, 10_000), json!({})).await;
     let other_room = add_type(&api, &other_hotel, ("Double", 2, 5, 10_000), json!({})).await;
     let guests = join_all((0..3).map(|_| api.guest())).await;

@@ -1,7 +1,7 @@
 //! The booking engine end to end: holds under real concurrency, the lifecycle, idempotency, time
 //! zones, bad input and hold expiry, through the gateway and the hold-expiry consumer against
 //! DynamoDB Local, with the inventory counters read back from the table afterwards.
-use api_tests::{Account, Api, PASSWORD, Reply, resource_body, unique_email, vendor_body};
+use api_tests::{Account, Api, Reply, merged, resource_body};
 use aws_lambda_events::sqs::SqsEvent;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
@@ -183,28 +183,8 @@ fn hold_due(booking: &Value) -> String {
     json!({"booking_id": booking["id"], "expires_at": booking["hold_expires_at"]}).to_string()
 }
 
-/// Onboards a vendor with some onboarding fields replaced and signs its manager in.
-async fn vendor_with(api: &Api, kind: &str, overrides: Value) -> Account {
-    let email = unique_email("manager");
-    let body = merged(vendor_body(kind, &email), &overrides);
-    let created = api.post("/vendor/create", None, &body).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
-    let token = api.login("/vendor/login", &email, PASSWORD).await;
-    Account {
-        id: created.body["manager"]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        email,
-        token,
-        vendor_id: created.body["vendor"]["id"].as_str().map(str::to_owned),
-    }
-}
-
 async fn new_york_restaurant(api: &Api) -> Account {
-    vendor_with(
-        api,
-        "restaurant",
+    api.vendor_with("restaurant",
         json!({
             "time_zone": "America/New_York",
             "currency": "USD",
@@ -536,13 +516,6 @@ fn random_time(rng: &mut StdRng, hotel: bool) -> Value {
             + Duration::minutes(30 * rng.random_range(0..6));
         json!({"date": date, "time": time.format("%H:%M").to_string()})
     }
-}
-
-fn merged(mut base: Value, extra: &Value) -> Value {
-    for (field, value) in extra.as_object().expect("an object") {
-        base[field] = value.clone();
-    }
-    base
 }
 
 fn plans(rng: &mut StdRng, shops: &[Shop], guests: usize, how_many: usize) -> Vec<Plan> {

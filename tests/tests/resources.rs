@@ -23,26 +23,6 @@ async fn add_resource(api: &Api, manager: &Account, body: &Value) -> (String, Va
     (location, created.body)
 }
 
-/// Adds a member of staff to the manager's vendor and signs them in.
-async fn add_staff(api: &Api, manager: &Account, is_manager: bool) -> Account {
-    let email = unique_email("staff");
-    let created = api
-        .post(
-            &format!("/vendor/{}/staff", manager.vendor()),
-            manager.token(),
-            &json!({"name": "Sam Staff", "email": email, "password": PASSWORD, "manager": is_manager}),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
-    let token = api.login("/vendor/login", &email, PASSWORD).await;
-    Account {
-        id: created.body["id"].as_str().unwrap_or_default().to_owned(),
-        email,
-        token,
-        vendor_id: Some(manager.vendor().to_owned()),
-    }
-}
-
 /// Onboards a hotel whose prices are in `currency` and signs its manager in.
 async fn hotel_in(api: &Api, currency: &str) -> Account {
     let email = unique_email("manager");
@@ -375,7 +355,7 @@ async fn only_a_manager_of_the_vendor_may_add_or_edit_its_resources() {
     let api = Api::start().await;
     let manager = api.vendor("hotel").await;
     let other_manager = api.vendor("hotel").await;
-    let staff = add_staff(&api, &manager, false).await;
+    let staff = api.staff(&manager, false).await;
     let guest = api.guest().await;
     let (path, created) = add_resource(&api, &manager, &resource_body("Double", 2, 3, 9_900)).await;
     let new = resource_body("Intruder's room", 2, 1, 1);

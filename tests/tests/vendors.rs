@@ -1,6 +1,6 @@
 //! Vendors: onboarding a hotel or restaurant with its manager, staff sign-in, the public profile,
 //! and who may edit it or add staff.
-use api_tests::{Account, Api, PASSWORD, Reply, unique_email, vendor_body};
+use api_tests::{Api, PASSWORD, Reply, unique_email, vendor_body};
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -12,26 +12,6 @@ use std::collections::HashMap;
 fn claims(token: &str) -> Value {
     let payload = token.split('.').nth(1).expect("a JWT has a payload");
     serde_json::from_slice(&B64.decode(payload).expect("base64url")).expect("JSON claims")
-}
-
-/// Adds a member of staff to the manager's vendor and signs them in.
-async fn add_staff(api: &Api, manager: &Account, is_manager: bool) -> Account {
-    let email = unique_email("staff");
-    let created = api
-        .post(
-            &format!("/vendor/{}/staff", manager.vendor()),
-            manager.token(),
-            &json!({"name": "Sam Staff", "email": email, "password": PASSWORD, "manager": is_manager}),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
-    let token = api.login("/vendor/login", &email, PASSWORD).await;
-    Account {
-        id: created.body["id"].as_str().unwrap_or_default().to_owned(),
-        email,
-        token,
-        vendor_id: Some(manager.vendor().to_owned()),
-    }
 }
 
 /// Every item of the vendors table whose `name` attribute is `name`, read straight from DynamoDB.
@@ -423,7 +403,7 @@ async fn only_a_manager_of_the_vendor_may_edit_it() {
     let api = Api::start().await;
     let manager = api.vendor("hotel").await;
     let other_manager = api.vendor("hotel").await;
-    let staff = add_staff(&api, &manager, false).await;
+    let staff = api.staff(&manager, false).await;
     let guest = api.guest().await;
     let path = format!("/vendor/{}", manager.vendor());
     let before = api.get(&path, None).await;
@@ -503,7 +483,7 @@ async fn a_manager_adds_staff_who_sign_in_for_the_same_vendor() {
 async fn staff_added_as_a_manager_may_edit_the_vendor() {
     let api = Api::start().await;
     let manager = api.vendor("hotel").await;
-    let deputy = add_staff(&api, &manager, true).await;
+    let deputy = api.staff(&manager, true).await;
 
     let edited = api
         .put(
@@ -523,7 +503,7 @@ async fn a_staff_email_has_one_account() {
     let api = Api::start().await;
     let manager = api.vendor("hotel").await;
     let other_manager = api.vendor("restaurant").await;
-    let staff = add_staff(&api, &manager, false).await;
+    let staff = api.staff(&manager, false).await;
     let path = format!("/vendor/{}/staff", manager.vendor());
     let again = |email: &str| json!({"name": "Twin", "email": email.to_uppercase(), "password": "another long passphrase"});
 
@@ -558,7 +538,7 @@ async fn only_a_manager_of_the_vendor_may_add_staff() {
     let api = Api::start().await;
     let manager = api.vendor("hotel").await;
     let other_manager = api.vendor("hotel").await;
-    let staff = add_staff(&api, &manager, false).await;
+    let staff = api.staff(&manager, false).await;
     let guest = api.guest().await;
     let path = format!("/vendor/{}/staff", manager.vendor());
     let candidate = |tag: &str| json!({"name": "Eve", "email": unique_email(tag), "password": PASSWORD, "manager": true});
