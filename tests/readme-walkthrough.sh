@@ -8,13 +8,23 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 script=$(sed -n '/<!-- walkthrough:start -->/,/<!-- walkthrough:end -->/p' "$REPO/README.md" | sed '1,2d;$d' | sed '$d')
 [[ -n "$script" ]] || { echo "no walk-through found in README.md" >&2; exit 1; }
 
-GATEWAY_ADDR="127.0.0.1:$port" "$CARGO_TARGET_DIR/debug/local-gateway" >"${TMPDIR:-/tmp}/walkthrough-gateway.log" 2>&1 &
+# Test runs build test binaries only; the gateway binary is built here.
+(cd "$REPO" && cargo build --quiet -p local-gateway --bin local-gateway)
+log="${TMPDIR:-/tmp}/walkthrough-gateway.log"
+GATEWAY_ADDR="127.0.0.1:$port" "${CARGO_TARGET_DIR:-$REPO/target}/debug/local-gateway" >"$log" 2>&1 &
 gateway=$!
 trap 'kill $gateway 2>/dev/null || true' EXIT
+ready=0
 for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$port/.well-known/jwks.json" >/dev/null && break
+  if curl -sf "http://127.0.0.1:$port/.well-known/jwks.json" >/dev/null; then ready=1; break; fi
+  kill -0 $gateway 2>/dev/null || break
   sleep 0.1
 done
+if [[ $ready != 1 ]]; then
+  echo "walk-through: the local gateway did not start; its log:" >&2
+  tail -20 "$log" >&2
+  exit 1
+fi
 
 output=$(bash -euo pipefail -c "${script//http:\/\/127.0.0.1:3000/http://127.0.0.1:$port}")
 echo "$output"
