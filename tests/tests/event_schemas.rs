@@ -1,0 +1,484 @@
+//! The event contract in `events/`: one schema and one sample per detail-type, the samples read
+//! into the Rust types and back unchanged, and what `shared::events` builds from real-looking
+//! bookings, vendors and resources is what the schemas promise. Needs no emulator.
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use serde_json::{Value, json};
+use shared::domain::account::Email;
+use shared::domain::booking::{Booking, BookingAction, BookingStatus, BookingTime, Channel};
+use shared::domain::calendar::{BookedTime, CheckInTime, Seating, SlotGrid, StayNights};
+use shared::domain::ids::{BookingId, ResourceId, UserId, VendorId};
+use shared::domain::inventory::OverbookingAllowance;
+use shared::domain::money::{Currency, Money};
+use shared::domain::party::PartySize;
+use shared::domain::resource::{Capacity, Resource, ResourceKind, UnitCount};
+use shared::domain::text::{AddressLine, Description, Title};
+use shared::domain::vendor::{
+    Address, Contact, CountryCode, GeoPoint, TimeZone, Vendor, VendorKind,
+};
+use shared::events::{
+    BookingEvent, Event, EventId, ReceivedEvent, VendorEvent, booking_event, resource_event,
+    vendor_event,
+};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn events_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn schema(detail_type: &str) -> Value {
+    read_json(&events_dir().join(format!("schemas/{detail_type}.json")))
+}
+
+fn sample(detail_type: &str) -> Value {
+    read_json(&events_dir().join(format!("samples/{detail_type}.json")))
+}
+
+/// Formats are asserted, not just annotated: a malformed uuid or date-time fails.
+fn validator(detail_type: &str) -> jsonschema::Validator {
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema(detail_type))
+        .unwrap_or_else(|e| panic!("{detail_type}: {e}"))
+}
+
+#[track_caller]
+fn assert_valid(detail_type: &str, instance: &Value) {
+    let validator = validator(detail_type);
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{detail_type}: {errors:#?}\n{instance:#}"
+    );
+}
+
+/// The file stems in `events/<folder>/`.
+fn stems(folder: &str) -> BTreeSet<String> {
+    std::fs::read_dir(events_dir().join(folder))
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            assert_eq!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("json"),
+                "{}",
+                path.display()
+            );
+            path.file_stem().unwrap().to_string_lossy().into_owned()
+        })
+        .collect()
+}
+
+/// An event as EventBridge delivers it to a consumer, built from what the publisher puts.
+fn delivered(event: &Event) -> Value {
+    let entry = event.entry().unwrap();
+    json!({
+        "version": "0",
+        "id": uuid::Uuid::new_v4(),
+        "detail-type": entry.detail_type,
+        "source": entry.source,
+        "account": "123456789012",
+        "time": entry.time,
+        "region": "eu-central-1",
+        "resources": [],
+        "detail": serde_json::from_str::<Value>(&entry.detail).unwrap(),
+    })
+}
+
+#[test]
+fn every_detail_type_has_one_schema_and_one_sample_and_nothing_else_is_there() {
+    let detail_types: BTreeSet<String> = Event::detail_types().map(str::to_owned).collect();
+
+    assert_eq!(detail_types.len(), 11);
+    assert_eq!(stems("schemas"), detail_types);
+    assert_eq!(stems("samples"), detail_types);
+}
+
+#[test]
+fn every_schema_is_a_draft_2020_12_schema_of_its_detail_type() {
+    for detail_type in Event::detail_types() {
+        let schema = schema(detail_type);
+
+        jsonschema::draft202012::meta::validate(&schema)
+            .unwrap_or_else(|e| panic!("{detail_type}: {e}"));
+        assert_eq!(
+            schema["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
+        assert_eq!(schema["title"], detail_type);
+        assert_eq!(schema["properties"]["detail-type"]["const"], detail_type);
+    }
+}
+
+#[test]
+fn every_sample_validates_against_its_schema() {
+    for detail_type in Event::detail_types() {
+        assert_valid(detail_type, &sample(detail_type));
+    }
+}
+
+#[test]
+fn every_sample_reads_into_its_rust_type_and_writes_back_unchanged() {
+    for detail_type in Event::detail_types() {
+        let sample = sample(detail_type);
+
+        let received: ReceivedEvent =
+            serde_json::from_value(sample.clone()).unwrap_or_else(|e| panic!("{detail_type}: {e}"));
+        let event = received
+            .event()
+            .unwrap_or_else(|e| panic!("{detail_type}: {e}"));
+
+        assert_eq!(event.detail_type(), detail_type);
+        assert_eq!(event.source(), received.source);
+        assert_eq!(event.detail().unwrap(), sample["detail"], "{detail_type}");
+        assert_eq!(serde_json::to_value(&received).unwrap(), sample);
+        let reread = Event::parse(event.source(), detail_type, event.detail().unwrap()).unwrap();
+        assert_eq!(reread, event, "{detail_type}");
+    }
+}
+
+#[test]
+fn every_sample_carries_the_event_id_its_aggregate_and_version_derive() {
+    for detail_type in Event::detail_types() {
+        let received: ReceivedEvent = serde_json::from_value(sample(detail_type)).unwrap();
+        let event = received.event().unwrap();
+
+        let derived = match &event {
+            Event::Booking(booking) => {
+                EventId::for_booking(booking.booking().booking_id, event.version())
+            }
+            Event::Vendor(VendorEvent::Onboarded(vendor) | VendorEvent::Updated(vendor)) => {
+                EventId::for_vendor(vendor.vendor_id, vendor.version)
+            }
+            Event::Vendor(VendorEvent::ResourceChanged(resource)) => {
+                EventId::for_resource(resource.resource_id, resource.version)
+            }
+        };
+
+        assert_eq!(event.event_id(), derived, "{detail_type}");
+        assert_eq!(
+            received.time,
+            event.occurred_at(),
+            "{detail_type}: time is the commit time"
+        );
+    }
+}
+
+#[test]
+fn a_schema_rejects_personal_data_a_wrong_status_and_a_malformed_id() {
+    let mut with_email = sample("BookingHeld");
+    with_email["detail"]["guest_email"] = json!("ada@example.com");
+    let mut with_contact = sample("VendorOnboarded");
+    with_contact["detail"]["contact"] = json!({"email": "desk@example.com"});
+    let mut wrong_status = sample("BookingConfirmed");
+    wrong_status["detail"]["status"] = json!("CANCELLED");
+    let mut held_without_expiry = sample("BookingHeld");
+    held_without_expiry["detail"]["hold_expires_at"] = Value::Null;
+    let mut status_changed_in_an_update = sample("BookingUpdated");
+    status_changed_in_an_update["detail"]["previous_status"] = json!("HELD");
+    let mut malformed_id = sample("ResourceChanged");
+    malformed_id["detail"]["event_id"] = json!("not-a-uuid");
+
+    for (detail_type, instance) in [
+        ("BookingHeld", with_email),
+        ("VendorOnboarded", with_contact),
+        ("BookingConfirmed", wrong_status),
+        ("BookingHeld", held_without_expiry),
+        ("BookingUpdated", status_changed_in_an_update),
+        ("ResourceChanged", malformed_id),
+    ] {
+        assert!(
+            !validator(detail_type).is_valid(&instance),
+            "{detail_type} accepted {:#}",
+            instance["detail"]
+        );
+    }
+}
+
+fn utc(raw: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(raw).unwrap().to_utc()
+}
+
+fn date(raw: &str) -> NaiveDate {
+    raw.parse().unwrap()
+}
+
+fn berlin() -> TimeZone {
+    TimeZone::parse("Europe/Berlin").unwrap()
+}
+
+/// A hold as the engine makes it: buckets, arrival and quote from the domain's own rules.
+fn hold(id: &str, resource: &Resource, booked: BookedTime, time: BookingTime) -> Booking {
+    let created = utc("2026-03-01T09:15:00Z");
+    let quote = resource.price_plan().quote(&booked, 1).unwrap();
+    Booking {
+        id: BookingId::parse(id).unwrap(),
+        vendor_id: resource.vendor_id,
+        resource_id: resource.id,
+        guest_id: Some(UserId::parse("0195a7e3-9b1c-7d2e-8f3a-4b5c6d7e8f90").unwrap()),
+        booked_by: "guest:0195a7e3-9b1c-7d2e-8f3a-4b5c6d7e8f90".into(),
+        channel: Channel::Online,
+        party_size: PartySize::new(2).unwrap(),
+        units: 1,
+        time,
+        time_zone: berlin(),
+        buckets: booked.buckets(),
+        arrival_at: booked.arrival(berlin(), resource.check_in()).unwrap(),
+        quote,
+        status: BookingStatus::Held,
+        version: 1,
+        hold_expires_at: Some(created + Duration::minutes(10)),
+        request_hash: "4e1d7c".into(),
+        created_at: created,
+        updated_at: created,
+    }
+}
+
+fn stay(resource: &Resource, id: &str, check_in: &str, check_out: &str) -> Booking {
+    let nights = StayNights::new(date(check_in), date(check_out)).unwrap();
+    let time = BookingTime::Stay {
+        check_in: nights.check_in(),
+        check_out: nights.check_out(),
+    };
+    hold(id, resource, BookedTime::Stay(nights), time)
+}
+
+fn seating(resource: &Resource, id: &str, on: &str, at: &str) -> Booking {
+    let (day, clock) = (date(on), NaiveTime::parse_from_str(at, "%H:%M").unwrap());
+    let seating = Seating::new(resource.seating_grid(), berlin(), day, clock).unwrap();
+    let time = BookingTime::Seating {
+        date: day,
+        time: clock,
+    };
+    hold(id, resource, BookedTime::Seating(seating), time)
+}
+
+/// The next committed version, as the engine writes it.
+fn then(booking: &Booking, change: impl FnOnce(&mut Booking)) -> Booking {
+    let mut next = booking.clone();
+    next.version += 1;
+    next.updated_at += Duration::minutes(7);
+    change(&mut next);
+    next
+}
+
+fn act(booking: &Booking, action: BookingAction) -> Booking {
+    then(booking, |b| {
+        b.status = booking.status.next(action).unwrap();
+        if b.status != BookingStatus::Held {
+            b.hold_expires_at = None;
+        }
+    })
+}
+
+fn resource(id: &str, name: &str, kind: ResourceKind, price_minor: i64) -> Resource {
+    let at = utc("2026-02-01T08:05:00Z");
+    Resource {
+        id: ResourceId::parse(id).unwrap(),
+        vendor_id: VendorId::parse("0195b2f0-1c3d-7e4f-8a9b-0c1d2e3f4a5b").unwrap(),
+        kind,
+        name: Title::parse(name).unwrap(),
+        description: Description::parse("Quiet, by the courtyard.").unwrap(),
+        capacity: Capacity::new(4).unwrap(),
+        units: UnitCount::new(20).unwrap(),
+        base_price: Money::price(price_minor, "EUR").unwrap(),
+        amenities: vec!["balcony".into()],
+        price_rules: vec![],
+        overbooking_percent: OverbookingAllowance::new(10).unwrap(),
+        booking_window: Default::default(),
+        check_in_time: (kind == ResourceKind::RoomType)
+            .then(|| CheckInTime::parse("15:00").unwrap()),
+        seating: (kind == ResourceKind::TableType).then(|| SlotGrid::new(30, 90).unwrap()),
+        created_at: at,
+        updated_at: at,
+        version: 1,
+    }
+}
+
+#[test]
+fn the_events_of_real_looking_bookings_match_their_schemas() {
+    let room = resource(
+        "0195b2f0-4a6b-7c8d-9e0f-1a2b3c4d5e6f",
+        "Double room",
+        ResourceKind::RoomType,
+        12_900,
+    );
+    let suite = resource(
+        "0195b2f0-4a6b-7c8d-9e0f-1a2b3c4d5e70",
+        "Junior suite",
+        ResourceKind::RoomType,
+        24_900,
+    );
+    let table = resource(
+        "0195b311-5f6a-7b8c-9d0e-1f2a3b4c5d6e",
+        "Table for four",
+        ResourceKind::TableType,
+        2_000,
+    );
+    // Across the spring-forward night (29 March 2026 in Berlin), then moved a night later into a
+    // suite while confirmed, checked in and completed.
+    let held = stay(
+        &room,
+        "0195c8a4-7d2e-7b3a-9f41-2c6d8e0a1b57",
+        "2026-03-28",
+        "2026-03-30",
+    );
+    let confirmed = act(&held, BookingAction::Confirm);
+    let moved = then(&confirmed, |b| {
+        let later = stay(
+            &suite,
+            "0195c8a4-7d2e-7b3a-9f41-2c6d8e0a1b57",
+            "2026-03-29",
+            "2026-03-31",
+        );
+        b.resource_id = suite.id;
+        b.time = later.time;
+        b.buckets = later.buckets;
+        b.arrival_at = later.arrival_at;
+        b.quote = later.quote;
+    });
+    let checked_in = act(&moved, BookingAction::CheckIn);
+    let completed = act(&checked_in, BookingAction::Complete);
+    // A table: a larger party while still held, then it expires; another is cancelled after
+    // confirming; a phone booking for a guest without an account is a no-show.
+    let table_hold = seating(
+        &table,
+        "0195d0e1-0a1b-7c2d-8e3f-4a5b6c7d8e9f",
+        "2026-03-28",
+        "19:30",
+    );
+    let bigger = then(&table_hold, |b| b.party_size = PartySize::new(4).unwrap());
+    let expired = act(&bigger, BookingAction::Expire);
+    let other_table = seating(
+        &table,
+        "0195d0e9-6b7c-7d8e-9f0a-1b2c3d4e5f60",
+        "2026-03-29",
+        "23:30",
+    );
+    let other_confirmed = act(&other_table, BookingAction::Confirm);
+    let cancelled = act(&other_confirmed, BookingAction::Cancel);
+    let mut phone = seating(
+        &table,
+        "0195d1a2-8c9d-7e0f-a1b2-c3d4e5f6a7b8",
+        "2026-04-04",
+        "20:00",
+    );
+    phone.guest_id = None;
+    phone.booked_by = "staff:0195b2f0-9999-7000-8000-000000000001".into();
+    phone.channel = Channel::FrontDesk;
+    let phone_confirmed = act(&phone, BookingAction::Confirm);
+    let no_show = act(&phone_confirmed, BookingAction::NoShow);
+    let changes: [(Option<&Booking>, &Booking); 14] = [
+        (None, &held),
+        (Some(&held), &confirmed),
+        (Some(&confirmed), &moved),
+        (Some(&moved), &checked_in),
+        (Some(&checked_in), &completed),
+        (None, &table_hold),
+        (Some(&table_hold), &bigger),
+        (Some(&bigger), &expired),
+        (None, &other_table),
+        (Some(&other_table), &other_confirmed),
+        (Some(&other_confirmed), &cancelled),
+        (None, &phone),
+        (Some(&phone), &phone_confirmed),
+        (Some(&phone_confirmed), &no_show),
+    ];
+
+    let mut seen = BTreeSet::new();
+    for (old, new) in changes {
+        let event = booking_event(old, Some(new)).expect("every change here is a fact");
+        let delivered = delivered(&event.clone().into());
+
+        assert_valid(event.detail_type(), &delivered);
+        let text = delivered["detail"].to_string();
+        assert!(!text.contains("staff:"), "{text}");
+        assert!(!text.contains("4e1d7c"), "{text}");
+        seen.insert(event.detail_type());
+    }
+    assert_eq!(seen, BookingEvent::DETAIL_TYPES.into_iter().collect());
+}
+
+#[test]
+fn the_events_of_a_real_looking_vendor_and_its_tables_match_their_schemas() {
+    let at = utc("2026-02-01T08:00:00Z");
+    let restaurant = Vendor {
+        id: VendorId::parse("0195b311-2e4f-7a6b-8c9d-0e1f2a3b4c5d").unwrap(),
+        kind: VendorKind::Restaurant,
+        name: Title::parse("Trattoria Lumen").unwrap(),
+        description: Description::parse("Wood-fired pizza by the canal.").unwrap(),
+        address: Address {
+            line1: AddressLine::parse("Paul-Lincke-Ufer 8").unwrap(),
+            line2: None,
+            postal_code: "10999".into(),
+            city: AddressLine::parse("Berlin").unwrap(),
+            country: CountryCode::parse("DE").unwrap(),
+        },
+        location: GeoPoint::new(52.4953, 13.4241).unwrap(),
+        time_zone: berlin(),
+        currency: Currency::parse("EUR").unwrap(),
+        facilities: vec!["terrace".into()],
+        cuisines: vec!["italian".into(), "pizza".into()],
+        contact: Contact {
+            email: Email::parse("ciao@lumen.example").unwrap(),
+            phone: None,
+        },
+        created_at: at,
+        updated_at: at,
+        version: 1,
+    };
+    let with_step_free_access = Vendor {
+        facilities: vec!["terrace".into(), "wheelchair access".into()],
+        updated_at: at + Duration::days(3),
+        version: 2,
+        ..restaurant.clone()
+    };
+    let mut table = resource(
+        "0195b311-5f6a-7b8c-9d0e-1f2a3b4c5d6e",
+        "Table for four",
+        ResourceKind::TableType,
+        2_000,
+    );
+    table.vendor_id = restaurant.id;
+    let more_tables = Resource {
+        units: UnitCount::new(24).unwrap(),
+        version: 2,
+        ..table.clone()
+    };
+
+    let events: Vec<Event> = vec![
+        vendor_event(None, Some(&restaurant)).unwrap().into(),
+        vendor_event(Some(&restaurant), Some(&with_step_free_access))
+            .unwrap()
+            .into(),
+        resource_event(None, Some(&table)).unwrap().into(),
+        resource_event(Some(&table), Some(&more_tables))
+            .unwrap()
+            .into(),
+    ];
+
+    let detail_types: Vec<&str> = events.iter().map(Event::detail_type).collect();
+    assert_eq!(
+        detail_types,
+        [
+            "VendorOnboarded",
+            "VendorUpdated",
+            "ResourceChanged",
+            "ResourceChanged"
+        ]
+    );
+    for event in events {
+        let delivered = delivered(&event);
+
+        assert_valid(event.detail_type(), &delivered);
+        assert!(!delivered.to_string().contains("lumen.example"));
+    }
+}
