@@ -208,6 +208,17 @@ impl Api {
         }
     }
 
+    /// Adds a room or table type to the manager's vendor; its id.
+    pub async fn resource(&self, manager: &Account, body: &Value) -> String {
+        let path = format!("/vendor/{}/resource", manager.vendor());
+        let created = self.post(&path, manager.token(), body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
+        created.body["id"]
+            .as_str()
+            .expect("a resource id")
+            .to_owned()
+    }
+
     /// Adds a member of staff to the manager's vendor and signs them in.
     pub async fn staff(&self, manager: &Account, is_manager: bool) -> Account {
         let email = unique_email("staff");

@@ -39,18 +39,7 @@ async fn add_type(
     extra: Value,
 ) -> String {
     let body = merged(resource_body(name, capacity, units, price), &extra);
-    let created = api
-        .post(
-            &format!("/vendor/{}/resource", manager.vendor()),
-            manager.token(),
-            &body,
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
-    created.body["id"]
-        .as_str()
-        .expect("a resource id")
-        .to_owned()
+    api.resource(manager, &body).await
 }
 
 fn stay(resource: &str, check_in: NaiveDate, nights: u64) -> Value {

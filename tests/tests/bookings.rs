@@ -205,18 +205,7 @@ async fn add_resource(
     policy: Value,
 ) -> String {
     let body = merged(resource_body(name, 4, units, 10_000), &policy);
-    let created = api
-        .post(
-            &format!("/vendor/{}/resource", manager.vendor()),
-            manager.token(),
-            &body,
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
-    created.body["id"]
-        .as_str()
-        .expect("a resource id")
-        .to_owned()
+    api.resource(manager, &body).await
 }
 
 async fn guests(api: &Api, how_many: usize) -> Vec<Account> {

@@ -1,6 +1,6 @@
 //! Room types and table types: a manager adds and edits them, anyone may list and read them, and
 //! every price is in the vendor's currency.
-use api_tests::{Account, Api, PASSWORD, resource_body, unique_email, vendor_body};
+use api_tests::{Account, Api, resource_body};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -25,21 +25,8 @@ async fn add_resource(api: &Api, manager: &Account, body: &Value) -> (String, Va
 
 /// Onboards a hotel whose prices are in `currency` and signs its manager in.
 async fn hotel_in(api: &Api, currency: &str) -> Account {
-    let email = unique_email("manager");
-    let mut body = vendor_body("hotel", &email);
-    body["currency"] = json!(currency);
-    let created = api.post("/vendor/create", None, &body).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
-    let token = api.login("/vendor/login", &email, PASSWORD).await;
-    Account {
-        id: created.body["manager"]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        email,
-        token,
-        vendor_id: created.body["vendor"]["id"].as_str().map(str::to_owned),
-    }
+    api.vendor_with("hotel", json!({ "currency": currency }))
+        .await
 }
 
 #[tokio::test]

@@ -5,9 +5,7 @@ use lambda_http::{Body, Error, Request, Response};
 use shared::api::resource::ResourceInput;
 use shared::auth::Caller;
 use shared::domain::FieldErrors;
-use shared::domain::ids::{ResourceId, VendorId};
-use shared::domain::resource::{Resource, ResourceKind};
-use shared::domain::text::Description;
+use shared::domain::ids::VendorId;
 use shared::http::{Problem, created, json_body, path_id, respond};
 use shared::store::{ResourceStore, VendorStore, WriteError};
 
@@ -38,41 +36,8 @@ async fn create_resource(
     let kind = vendor.kind.into();
     let mut errors = FieldErrors::default();
     let changes = input.validate(vendor.currency, kind, true, &mut errors);
-    let (Some(name), Some(capacity), Some(units), Some(base_price)) = (
-        changes.name.clone(),
-        changes.capacity,
-        changes.units,
-        changes.base_price,
-    ) else {
-        return Err(errors.into());
-    };
     errors.finish()?;
-
-    let now = Utc::now();
-    let mut resource = Resource {
-        id: ResourceId::generate(),
-        vendor_id,
-        kind,
-        name,
-        description: Description::empty(),
-        capacity,
-        units,
-        base_price,
-        amenities: Vec::new(),
-        price_rules: Vec::new(),
-        overbooking_percent: Default::default(),
-        booking_window: Default::default(),
-        check_in_time: None,
-        seating: None,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    };
-    changes.apply(&mut resource)?;
-    if resource.kind == ResourceKind::TableType && resource.seating.is_none() {
-        // Stored explicitly, so the grid its bookings are counted on can never shift.
-        resource.seating = Some(resource.seating_grid());
-    }
+    let resource = changes.into_resource(vendor_id, kind, Utc::now())?;
     match store.create_resource(&resource).await {
         Ok(()) => Ok(created(
             &format!("/vendor/{vendor_id}/resource/{}", resource.id),

@@ -1,5 +1,6 @@
 //! A room type or table type as clients send it, for create (all required) and update (any).
 use crate::domain::calendar::{CheckInTime, SlotGrid};
+use crate::domain::ids::{ResourceId, VendorId};
 use crate::domain::inventory::OverbookingAllowance;
 use crate::domain::money::{Currency, Money};
 use crate::domain::pricing::{PricePlan, PriceRule};
@@ -7,7 +8,7 @@ use crate::domain::resource::{Capacity, Resource, ResourceKind, UnitCount};
 use crate::domain::text::{self, Description, Title};
 use crate::domain::window::BookingWindow;
 use crate::domain::{FieldErrors, Invalid};
-use chrono::{NaiveDate, Weekday};
+use chrono::{DateTime, NaiveDate, Utc, Weekday};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -209,6 +210,51 @@ impl ResourceChanges {
             && self.booking_window.is_none()
             && self.check_in_time.is_none()
             && self.seating.is_none()
+    }
+
+    /// A new room or table type from a create request's changes (validated with `creating`):
+    /// the required fields, then everything else given, with the defaults for the rest.
+    pub fn into_resource(
+        self,
+        vendor_id: VendorId,
+        kind: ResourceKind,
+        now: DateTime<Utc>,
+    ) -> Result<Resource, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let name = errors.require("/name", self.name.clone(), Ok);
+        let capacity = errors.require("/capacity", self.capacity, Ok);
+        let units = errors.require("/units", self.units, Ok);
+        let base_price = errors.require("/base_price", self.base_price, Ok);
+        let (Some(name), Some(capacity), Some(units), Some(base_price)) =
+            (name, capacity, units, base_price)
+        else {
+            return Err(errors);
+        };
+        let mut resource = Resource {
+            id: ResourceId::generate(),
+            vendor_id,
+            kind,
+            name,
+            description: Description::empty(),
+            capacity,
+            units,
+            base_price,
+            amenities: Vec::new(),
+            price_rules: Vec::new(),
+            overbooking_percent: Default::default(),
+            booking_window: Default::default(),
+            check_in_time: None,
+            seating: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        self.apply(&mut resource)?;
+        if kind == ResourceKind::TableType && resource.seating.is_none() {
+            // Stored explicitly, so the grid its bookings are counted on can never shift.
+            resource.seating = Some(resource.seating_grid());
+        }
+        Ok(resource)
     }
 
     /// Writes the given fields over the resource's current ones. The price rules must fit the

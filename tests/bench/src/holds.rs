@@ -192,39 +192,11 @@ async fn add_room_type(
     let kind = ResourceKind::from(vendor.kind);
     let mut errors = FieldErrors::default();
     let changes = input.validate(vendor.currency, kind, true, &mut errors);
-    let (Some(title), Some(capacity), Some(units), Some(base_price)) = (
-        changes.name.clone(),
-        changes.capacity,
-        changes.units,
-        changes.base_price,
-    ) else {
-        return Err(field_errors("the bench room type is invalid", errors));
-    };
     errors
         .finish()
         .map_err(|e| field_errors("the bench room type is invalid", e))?;
-    let now = Utc::now();
-    let mut resource = Resource {
-        id: ResourceId::generate(),
-        vendor_id: vendor.id,
-        kind,
-        name: title,
-        description: Description::empty(),
-        capacity,
-        units,
-        base_price,
-        amenities: Vec::new(),
-        price_rules: Vec::new(),
-        overbooking_percent: Default::default(),
-        booking_window: Default::default(),
-        check_in_time: None,
-        seating: None,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    };
-    changes
-        .apply(&mut resource)
+    let resource = changes
+        .into_resource(vendor.id, kind, Utc::now())
         .map_err(|e| field_errors("the bench room type is invalid", e))?;
     store
         .create_resource(&resource)
