@@ -209,7 +209,7 @@ start_service() {
       # GATEWAY_LISTEN host (LocalStack's twisted gateway would listen on 0.0.0.0).
       # OVERRIDE_IN_DOCKER=0: these machines have /.dockerenv, and LocalStack would then use its
       # container paths (/var/lib/localstack, /etc/localstack) instead of FILESYSTEM_ROOT.
-      launch localstack env -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_DYNAMODB -u AWS_PROFILE \
+      launch localstack env -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_DYNAMODB -u AWS_ENDPOINT_URL_DYNAMODB_STREAMS -u AWS_PROFILE \
         -C "$LOCAL_AWS_STATE/localstack" \
         GATEWAY_LISTEN="127.0.0.1:$LOCALSTACK_PORT" \
         LOCALSTACK_HOST="127.0.0.1:$LOCALSTACK_PORT" \

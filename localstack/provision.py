@@ -119,6 +119,8 @@ def print_env(stack, args):
     pairs = [
         ("AWS_ENDPOINT_URL", args.endpoint),
         ("AWS_ENDPOINT_URL_DYNAMODB", args.dynamodb_endpoint or args.endpoint),
+        # The stream API is its own service to the SDKs; DynamoDB Local serves both.
+        ("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", args.dynamodb_endpoint or args.endpoint),
         ("AWS_REGION", region),
         ("AWS_DEFAULT_REGION", region),
         ("AWS_ACCESS_KEY_ID", "test"),

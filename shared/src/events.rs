@@ -675,7 +675,7 @@ fn parse_detail<T: DeserializeOwned>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::account::{Email, Phone};
     use crate::domain::booking::BookingAction;
@@ -697,7 +697,7 @@ mod tests {
     }
 
     /// A two-night hold of one double room in Berlin, taken by a guest online.
-    fn hold() -> Booking {
+    pub(crate) fn hold() -> Booking {
         let zone = TimeZone::parse("Europe/Berlin").unwrap();
         let stay = StayNights::new(date("2026-03-27"), date("2026-03-29")).unwrap();
         let booked = BookedTime::Stay(stay);
@@ -732,7 +732,7 @@ mod tests {
     }
 
     /// The next committed version of `booking`, as the engine writes it.
-    fn next(booking: &Booking, change: impl FnOnce(&mut Booking)) -> Booking {
+    pub(crate) fn next(booking: &Booking, change: impl FnOnce(&mut Booking)) -> Booking {
         let mut changed = booking.clone();
         changed.version += 1;
         changed.updated_at += Duration::minutes(3);
@@ -740,7 +740,7 @@ mod tests {
         changed
     }
 
-    fn moved(booking: &Booking, action: BookingAction) -> Booking {
+    pub(crate) fn moved(booking: &Booking, action: BookingAction) -> Booking {
         next(booking, |b| {
             b.status = booking.status.next(action).unwrap();
             if b.status != BookingStatus::Held {
@@ -749,7 +749,7 @@ mod tests {
         })
     }
 
-    fn vendor() -> Vendor {
+    pub(crate) fn vendor() -> Vendor {
         let at = utc("2026-02-01T08:00:00Z");
         Vendor {
             id: VendorId::parse("0195a1b2-0000-7000-8000-0000000000a1").unwrap(),
@@ -778,7 +778,7 @@ mod tests {
         }
     }
 
-    fn room_type() -> Resource {
+    pub(crate) fn room_type() -> Resource {
         let at = utc("2026-02-01T08:05:00Z");
         Resource {
             id: ResourceId::parse("0195a1b2-0000-7000-8000-0000000000c1").unwrap(),

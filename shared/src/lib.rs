@@ -8,6 +8,8 @@ pub mod domain;
 pub mod engine;
 pub mod events;
 pub mod http;
+pub mod inbox;
+pub mod outbox;
 pub mod routes;
 pub mod store;
 pub mod telemetry;

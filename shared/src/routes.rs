@@ -26,11 +26,20 @@ pub struct Consumer {
     pub queue: String,
 }
 
+/// A function fed by the DynamoDB streams of tables of `localstack/resources.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct StreamConsumer {
+    pub function: String,
+    pub tables: Vec<String>,
+}
+
 #[derive(Deserialize)]
 struct RouteTable {
     routes: Vec<Route>,
     #[serde(default)]
     consumers: Vec<Consumer>,
+    #[serde(default)]
+    streams: Vec<StreamConsumer>,
 }
 
 pub const ROUTES_JSON: &str = include_str!("../api/routes.json");
@@ -41,6 +50,10 @@ pub fn routes() -> Result<Vec<Route>, serde_json::Error> {
 
 pub fn consumers() -> Result<Vec<Consumer>, serde_json::Error> {
     serde_json::from_str::<RouteTable>(ROUTES_JSON).map(|t| t.consumers)
+}
+
+pub fn streams() -> Result<Vec<StreamConsumer>, serde_json::Error> {
+    serde_json::from_str::<RouteTable>(ROUTES_JSON).map(|t| t.streams)
 }
 
 #[cfg(test)]

@@ -64,7 +64,7 @@ fn guarded_routes_are_documented_as_needing_a_token() {
 }
 
 #[test]
-fn every_function_crate_serves_exactly_one_route_or_queue() {
+fn every_function_crate_serves_exactly_one_route_queue_or_stream() {
     let functions = Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions");
     let crates: BTreeSet<String> = std::fs::read_dir(&functions)
         .expect("functions/ exists")
@@ -75,5 +75,7 @@ fn every_function_crate_serves_exactly_one_route_or_queue() {
     let mut served: BTreeSet<String> = routes().into_iter().map(|r| r.function).collect();
     let consumers = shared::routes::consumers().expect("routes.json parses");
     served.extend(consumers.into_iter().map(|c| c.function));
+    let streams = shared::routes::streams().expect("routes.json parses");
+    served.extend(streams.into_iter().map(|s| s.function));
     assert_eq!(crates, served);
 }

@@ -14,7 +14,6 @@ use shared::domain::party::PartySize;
 use shared::engine::{self, Creator, Held, HoldRequest};
 use shared::http::{Problem, created, json_body, path_id, respond};
 use shared::store::{BookingStore, ResourceStore, VendorStore};
-use shared::timer::{HoldDue, HoldTimer};
 
 /// How long a hold lasts, from `HOLD_SECONDS` (default 600).
 #[derive(Debug, Clone, Copy)]
@@ -131,16 +130,14 @@ fn request_hash(vendor: VendorId, body: &serde_json::Value) -> String {
 
 pub async fn handler(
     store: &(impl VendorStore + ResourceStore + BookingStore),
-    timer: &impl HoldTimer,
     settings: &HoldSettings,
     req: Request,
 ) -> Result<Response<Body>, Error> {
-    respond(create_hold(store, timer, settings, &req).await)
+    respond(create_hold(store, settings, &req).await)
 }
 
 async fn create_hold(
     store: &(impl VendorStore + ResourceStore + BookingStore),
-    timer: &impl HoldTimer,
     settings: &HoldSettings,
     req: &Request,
 ) -> Result<Response<Body>, Problem> {
@@ -169,23 +166,6 @@ async fn create_hold(
         Held::Created(booking) => (booking, false),
         Held::Replayed(booking) => (booking, true),
     };
-    if !replayed && let Some(expires_at) = booking.hold_expires_at {
-        // Committed already, so the hold stands. If scheduling fails it is logged loudly: the hold
-        // then keeps its inventory until staff cancel it. (The event backbone will schedule
-        // expiry from the bookings stream instead, where a committed hold cannot be missed.)
-        if let Err(err) = timer
-            .expire_at(
-                HoldDue {
-                    booking_id: booking.id,
-                    expires_at,
-                },
-                now,
-            )
-            .await
-        {
-            tracing::error!(booking_id = %booking.id, error = %format!("{err:#}"), "hold expiry not scheduled");
-        }
-    }
     tracing::info!(booking_id = %booking.id, vendor_id = %booking.vendor_id, replayed, "hold");
     let mut response = created(
         &format!("/booking/{}", booking.id),

@@ -1,17 +1,12 @@
 use booking_create::HoldSettings;
 use lambda_http::{Error, run, service_fn};
 use shared::store::DynamoStore;
-use shared::timer::SqsHoldTimer;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;
     let store = DynamoStore::from_env(&sdk)?;
-    let timer = SqsHoldTimer::from_env(&sdk)?;
     let settings = HoldSettings::from_env()?;
-    run(service_fn(|req| {
-        booking_create::handler(&store, &timer, &settings, req)
-    }))
-    .await
+    run(service_fn(|req| booking_create::handler(&store, &settings, req))).await
 }

@@ -2,13 +2,19 @@
 //! start. Adding a function means one line here and one route in `shared/api/routes.json`.
 use booking_create::HoldSettings;
 use futures::future::BoxFuture;
+use lambda_http::lambda_runtime::{Context, LambdaEvent};
 use lambda_http::{Body, Request, Response};
 use shared::auth::{Jwks, KmsSigner, TokenSettings};
 use shared::config;
-use shared::store::DynamoStore;
+use shared::inbox::{Consumer, DynamoLedger, Effect};
+use shared::outbox::EventBridgeBus;
+use shared::store::{DynamoStore, StreamTables};
 use shared::timer::SqsHoldTimer;
 use std::collections::HashMap;
 use std::sync::Arc;
+
+use crate::pump::QueueHandler;
+use crate::stream::StreamConsumer;
 
 pub type Handler = Arc<
     dyn Fn(Request) -> BoxFuture<'static, Result<Response<Body>, lambda_http::Error>> + Send + Sync,
@@ -21,6 +27,9 @@ pub struct Deps {
     pub jwks: Jwks,
     pub timer: SqsHoldTimer,
     pub holds: HoldSettings,
+    pub ledger: DynamoLedger,
+    pub bus: EventBridgeBus,
+    pub stream_tables: StreamTables,
 }
 
 impl Deps {
@@ -47,6 +56,9 @@ impl Deps {
             jwks,
             timer: SqsHoldTimer::from_env(&sdk)?,
             holds: HoldSettings::from_env()?,
+            ledger: DynamoLedger::from_env(&sdk)?,
+            bus: EventBridgeBus::from_env(&sdk)?,
+            stream_tables: StreamTables::from_env()?,
         })
     }
 }
@@ -82,7 +94,7 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("vendor-availability",  |d, req| vendor_availability::handler(&d.store, req));
     register!("resource-get",         |d, req| resource_get::handler(&d.store, req));
     register!("resource-update",      |d, req| resource_update::handler(&d.store, req));
-    register!("booking-create",       |d, req| booking_create::handler(&d.store, &d.timer, &d.holds, req));
+    register!("booking-create",       |d, req| booking_create::handler(&d.store, &d.holds, req));
     register!("booking-get",          |d, req| booking_get::handler(&d.store, req));
     register!("booking-update",       |d, req| booking_update::handler(&d.store, req));
     register!("booking-status-get",   |d, req| booking_status_get::handler(&d.store, req));
@@ -93,17 +105,55 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
 }
 
 /// The SQS consumers, by function name, each taking a batch like its Lambda does.
-pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, crate::pump::Consumer> {
-    let mut consumers: HashMap<&'static str, crate::pump::Consumer> = HashMap::new();
+pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
+    let mut consumers: HashMap<&'static str, QueueHandler> = HashMap::new();
     let expiry_deps = deps.clone();
     consumers.insert(
         "hold-expiry",
         Arc::new(move |event| {
             let deps = expiry_deps.clone();
             Box::pin(async move {
-                hold_expiry::expire_due(&deps.store, event, chrono::Utc::now()).await
+                let event = LambdaEvent::new(event, Context::default());
+                hold_expiry::handler(&deps.store, event).await
             })
         }),
     );
+    let inboxes = [
+        inbox(&deps, search_indexer::CONSUMER, search_indexer::Indexer),
+        inbox(&deps, notifier::CONSUMER, notifier::Notifier),
+        inbox(&deps, payment_refund::CONSUMER, payment_refund::Refunds),
+        inbox(&deps, archiver::CONSUMER, archiver::Archiver),
+    ];
+    consumers.extend(inboxes);
     consumers
+}
+
+/// An event consumer as its Lambda runs it: the shared inbox (ledger, partial batch failures)
+/// around the consumer's effect.
+pub fn inbox(
+    deps: &Arc<Deps>,
+    consumer: Consumer,
+    effect: impl Effect + 'static,
+) -> (&'static str, QueueHandler) {
+    let (deps, effect) = (deps.clone(), Arc::new(effect));
+    let handler: QueueHandler = Arc::new(move |event| {
+        let (deps, effect) = (deps.clone(), effect.clone());
+        Box::pin(async move {
+            let event = LambdaEvent::new(event, Context::default());
+            consumer.handler(&deps.ledger, &*effect, event).await
+        })
+    });
+    (consumer.name, handler)
+}
+
+/// The functions fed by DynamoDB streams (`streams` in the route table), by name.
+pub fn streams(deps: Arc<Deps>) -> HashMap<&'static str, StreamConsumer> {
+    let publisher: StreamConsumer = Arc::new(move |event| {
+        let deps = deps.clone();
+        Box::pin(async move {
+            let event = LambdaEvent::new(event, Context::default());
+            outbox_publisher::handler(&deps.stream_tables, &deps.bus, &deps.timer, event).await
+        })
+    });
+    HashMap::from([("outbox-publisher", publisher)])
 }

@@ -1,11 +1,13 @@
 //! The local stand-in for API Gateway: matches each request against the route table, verifies
 //! the bearer token like the JWT authorizer, builds the same payload 2.0 event API Gateway would
-//! send, and calls the very handler the route's Lambda runs.
+//! send, and calls the very handler the route's Lambda runs. Its event side (`Backbone`) feeds the
+//! stream and queue consumers like Lambda's event source mappings.
 mod event;
 mod functions;
-mod pump;
+pub mod pump;
+pub mod stream;
 
-pub use functions::{Deps, Handler, functions};
+pub use functions::{Deps, Handler, consumers, functions, inbox, streams};
 
 use axum::extract::{ConnectInfo, State};
 use http::{Method, StatusCode};
@@ -186,20 +188,23 @@ pub async fn serve(listener: TcpListener, gateway: Arc<Gateway>) -> std::io::Res
 
 /// Binds, wires every function to the real AWS clients from the environment, and serves in the
 /// background. The issuer of tokens is this gateway's own URL unless `JWT_ISSUER` says otherwise.
+/// Unless `GATEWAY_CONSUMERS=off`, the event backbone runs too, for as long as the process.
 pub async fn start(listener: TcpListener) -> anyhow::Result<String> {
     let consumers = shared::config::optional("GATEWAY_CONSUMERS", "on".to_owned())? != "off";
     start_with(listener, consumers).await
 }
 
-/// `start`, choosing whether to poll the consumers' queues. Tests that run many gateways at
-/// once turn it off and drive the consumers themselves, so no gateway leaves messages in flight.
-pub async fn start_with(listener: TcpListener, consumers: bool) -> anyhow::Result<String> {
+/// `start`, choosing whether to run the event backbone. Tests that run many gateways at once
+/// turn it off and start a `Backbone` of their own where they need one, so that exactly one
+/// publisher reads the streams.
+pub async fn start_with(listener: TcpListener, backbone: bool) -> anyhow::Result<String> {
     let base_url = format!("http://{}", listener.local_addr()?);
-    let deps = Deps::from_env(&base_url).await?;
+    let deps = Arc::new(Deps::from_env(&base_url).await?);
     let verifier = JwtVerifier::new(deps.tokens.issuer.clone(), deps.tokens.audience.clone());
-    let deps = Arc::new(deps);
-    if consumers {
-        start_consumers(&deps).await?;
+    if backbone {
+        let running = Backbone::start(consumers(deps.clone()), streams(deps.clone())).await?;
+        // Runs as long as the process: the gateway has no shutdown of its own.
+        std::mem::forget(running);
     }
     let gateway = Gateway::new(shared::routes::routes()?, functions(deps), verifier)?;
     tokio::spawn(async move {
@@ -210,28 +215,82 @@ pub async fn start_with(listener: TcpListener, consumers: bool) -> anyhow::Resul
     Ok(base_url)
 }
 
-/// Starts polling every consumer's queue (`consumers` in the route table). Its queue URL comes
-/// from `<QUEUE>_QUEUE_URL`, as in AWS.
-async fn start_consumers(deps: &Arc<Deps>) -> anyhow::Result<()> {
-    let mut consumers = functions::consumers(deps.clone());
-    let sqs = aws_sdk_sqs::Client::new(&shared::aws::sdk_config().await);
-    for consumer in shared::routes::consumers()? {
-        let handler = consumers
-            .remove(consumer.function.as_str())
-            .ok_or_else(|| anyhow::anyhow!("consumer {} is not registered", consumer.function))?;
-        let variable = format!(
-            "{}_QUEUE_URL",
-            consumer.queue.to_uppercase().replace('-', "_")
-        );
-        let queue_url = std::env::var(&variable).map_err(|_| {
-            anyhow::anyhow!("{variable} is not set (consumer {})", consumer.function)
-        })?;
-        tokio::spawn(pump::pump(
-            sqs.clone(),
-            consumer.function,
-            queue_url,
-            handler,
-        ));
+/// The local event source mappings: each stream consumer reads its tables' streams (from the
+/// moment it starts), each queue consumer polls its queue. Dropping it stops them.
+#[derive(Default)]
+pub struct Backbone {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Backbone {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
     }
-    Ok(())
+}
+
+impl Backbone {
+    /// The route table's consumers, each of which must be in `queues` or `streams`; queue URLs
+    /// come from `<QUEUE>_QUEUE_URL` and table names from `<TABLE>_TABLE`, as in AWS.
+    pub async fn start(
+        mut queues: HashMap<&'static str, pump::QueueHandler>,
+        mut streams: HashMap<&'static str, stream::StreamConsumer>,
+    ) -> anyhow::Result<Self> {
+        let mut backbone = Self::default();
+        for consumer in shared::routes::streams()? {
+            let handler = streams
+                .remove(consumer.function.as_str())
+                .ok_or_else(|| anyhow::anyhow!("{} is not registered", consumer.function))?;
+            for table in &consumer.tables {
+                let name = env_named(table, "_TABLE", &consumer.function)?;
+                backbone
+                    .stream(&consumer.function, &name, handler.clone())
+                    .await?;
+            }
+        }
+        for consumer in shared::routes::consumers()? {
+            let handler = queues
+                .remove(consumer.function.as_str())
+                .ok_or_else(|| anyhow::anyhow!("{} is not registered", consumer.function))?;
+            let queue_url = env_named(&consumer.queue, "_QUEUE_URL", &consumer.function)?;
+            backbone.queue(&consumer.function, &queue_url, handler).await;
+        }
+        Ok(backbone)
+    }
+
+    /// Feeds `table`'s stream to `handler`. The stream is positioned before this returns, so
+    /// every write after it reaches the handler.
+    pub async fn stream(
+        &mut self,
+        function: &str,
+        table: &str,
+        handler: stream::StreamConsumer,
+    ) -> anyhow::Result<()> {
+        let sdk = shared::aws::sdk_config().await;
+        let client = stream::aws_sdk_dynamodbstreams::Client::new(&sdk);
+        let reader =
+            stream::StreamReader::open(client, table, stream::StartingPosition::Latest).await?;
+        self.tasks
+            .push(tokio::spawn(reader.run(function.to_owned(), handler)));
+        Ok(())
+    }
+
+    /// Feeds the queue's messages to `handler` in batches.
+    pub async fn queue(&mut self, function: &str, queue_url: &str, handler: pump::QueueHandler) {
+        let sqs = aws_sdk_sqs::Client::new(&shared::aws::sdk_config().await);
+        self.tasks.push(tokio::spawn(pump::pump(
+            sqs,
+            function.to_owned(),
+            queue_url.to_owned(),
+            handler,
+        )));
+    }
+}
+
+/// `bookings` + `_TABLE` -> the value of `BOOKINGS_TABLE`.
+fn env_named(name: &str, suffix: &str, function: &str) -> anyhow::Result<String> {
+    let variable = format!("{}{suffix}", name.to_uppercase().replace('-', "_"));
+    std::env::var(&variable)
+        .map_err(|_| anyhow::anyhow!("{variable} is not set (function {function})"))
 }

@@ -8,14 +8,18 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub type Consumer = Arc<dyn Fn(SqsEvent) -> BoxFuture<'static, SqsBatchResponse> + Send + Sync>;
+pub type QueueHandler = Arc<
+    dyn Fn(SqsEvent) -> BoxFuture<'static, Result<SqsBatchResponse, lambda_http::Error>>
+        + Send
+        + Sync,
+>;
 
 /// Polls `queue_url` for `function` until the task is dropped.
 pub async fn pump(
     sqs: aws_sdk_sqs::Client,
     function: String,
     queue_url: String,
-    consumer: Consumer,
+    consumer: QueueHandler,
 ) {
     let queue_arn = match sqs
         .get_queue_attributes()
@@ -77,12 +81,18 @@ pub async fn pump(
             event.records.push(record);
         }
         let count = event.records.len();
-        let response = consumer(event).await;
-        let failed: HashSet<String> = response
-            .batch_item_failures
-            .into_iter()
-            .map(|f| f.item_identifier)
-            .collect();
+        let failed: HashSet<String> = match consumer(event).await {
+            Ok(response) => response
+                .batch_item_failures
+                .into_iter()
+                .map(|f| f.item_identifier)
+                .collect(),
+            // A function error fails the whole batch, as in Lambda.
+            Err(err) => {
+                tracing::error!(%function, error = %err, "consumer failed; the batch comes back");
+                receipts.keys().cloned().collect()
+            }
+        };
         for (id, receipt) in &receipts {
             if failed.contains(id) {
                 continue;

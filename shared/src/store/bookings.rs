@@ -122,7 +122,7 @@ fn booking_key(id: BookingId) -> String {
     format!("BOOKING#{id}")
 }
 
-const BOOKING_SK: &str = "BOOKING";
+pub(super) const BOOKING_SK: &str = "BOOKING";
 
 /// The booking item, indexed for its guest's list (gsi1) and its vendor's list (gsi2), both in
 /// order of arrival.

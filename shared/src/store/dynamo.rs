@@ -546,7 +546,7 @@ impl ResourceStore for DynamoStore {
             .table_name(&self.tables.vendors)
             .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
             .expression_attribute_values(":pk", s(keys::vendor(vendor)))
-            .expression_attribute_values(":prefix", s("RESOURCE#"))
+            .expression_attribute_values(":prefix", s(keys::RESOURCE_PREFIX))
             .consistent_read(true);
         self.query_all(query).await
     }

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 pub const PROFILE: &str = "PROFILE";
 pub const CREDENTIAL: &str = "CREDENTIAL";
 pub const ATTEMPTS: &str = "ATTEMPTS";
+pub const RESOURCE_PREFIX: &str = "RESOURCE#";
 
 pub fn user(id: UserId) -> String {
     format!("USER#{id}")
@@ -20,7 +21,7 @@ pub fn vendor(id: VendorId) -> String {
 }
 
 pub fn resource(id: ResourceId) -> String {
-    format!("RESOURCE#{id}")
+    format!("{RESOURCE_PREFIX}{id}")
 }
 
 pub fn login(kind: AccountKind, email: &Email) -> String {

@@ -1,5 +1,6 @@
 //! Persistence behind narrow traits: a handler asks only for the store it uses.
 mod bookings;
+mod changes;
 mod dynamo;
 mod keys;
 
@@ -8,6 +9,7 @@ pub use bookings::{
     CounterChange, ListError,
 };
 
+pub use changes::StreamTables;
 pub use dynamo::{DynamoStore, Tables};
 
 use crate::domain::account::{AccountKind, Credential, Email, GuestProfile, StaffMember};

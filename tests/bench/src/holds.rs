@@ -32,7 +32,6 @@ use shared::domain::text::{Description, PersonName};
 use shared::domain::vendor::{Vendor, VendorKind};
 use shared::engine::{self, ChangeRequest, Requester};
 use shared::store::{BookingStore, DynamoStore, ResourceStore, Tables, VendorStore};
-use shared::timer::{HoldDue, HoldTimer, SqsHoldTimer};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -44,7 +43,6 @@ type Item = HashMap<String, AttributeValue>;
 /// Everything a hold needs, shared by the concurrent tasks.
 struct Bench {
     store: DynamoStore,
-    timer: SqsHoldTimer,
     settings: booking_create::HoldSettings,
     dynamo: aws_sdk_dynamodb::Client,
     tables: Tables,
@@ -272,7 +270,7 @@ async fn timed_hold(
 ) -> anyhow::Result<(Duration, BookingId)> {
     let request = hold_event(bench.vendor, bench.guest, resource, check_in, nights)?;
     let started = Instant::now();
-    let response = booking_create::handler(&bench.store, &bench.timer, &bench.settings, request)
+    let response = booking_create::handler(&bench.store, &bench.settings, request)
         .await
         .map_err(|e| anyhow!("booking_create::handler failed: {e}"))?;
     let took = started.elapsed();
@@ -446,7 +444,6 @@ async fn latency(bench: &Bench, resource: &Resource, settings: &Settings) -> any
     let mut handler = Vec::with_capacity(settings.holds);
     let mut bare = Vec::with_capacity(settings.holds);
     let mut reads = Vec::with_capacity(settings.holds);
-    let mut timer = Vec::with_capacity(settings.holds);
     for i in 1..=settings.warmup + settings.holds {
         let check_in = stay(i);
         let ((h, id), b) = if i % 2 == 0 {
@@ -458,8 +455,7 @@ async fn latency(bench: &Bench, resource: &Resource, settings: &Settings) -> any
             let h = timed_hold(bench, resource.id, check_in, NIGHTS).await?;
             (h, b)
         };
-        // The handler's other round trips on their own: what it reads before the transaction,
-        // and the expiry message it sends after (a second one for the same hold is harmless).
+        // The handler's other round trips on their own: what it reads before the transaction.
         let started = Instant::now();
         let (found, _) = tokio::try_join!(
             bench.store.vendor(bench.vendor),
@@ -467,19 +463,10 @@ async fn latency(bench: &Bench, resource: &Resource, settings: &Settings) -> any
         )?;
         let r = started.elapsed();
         found.context("the bench hotel disappeared")?;
-        let now = Utc::now();
-        let due = HoldDue {
-            booking_id: id,
-            expires_at: now + TimeDelta::seconds(bench.settings.hold_seconds),
-        };
-        let started = Instant::now();
-        bench.timer.expire_at(due, now).await?;
-        let t = started.elapsed();
         if i > settings.warmup {
             handler.push(h);
             bare.push(b);
             reads.push(r);
-            timer.push(t);
         }
     }
 
@@ -492,7 +479,7 @@ async fn latency(bench: &Bench, resource: &Resource, settings: &Settings) -> any
         "  {:<56} {:>8} {:>8} {:>8}",
         "", "p50 ms", "p99 ms", "mean ms"
     );
-    latency_row("handler: booking_create::handler, SQS hold timer", h);
+    latency_row("handler: booking_create::handler", h);
     latency_row("bare TransactWriteItems: 1 Put + 3 conditional Updates", b);
     println!(
         "  {:<56} {:>7.2}x {:>7.2}x {:>7.2}x",
@@ -505,10 +492,6 @@ async fn latency(bench: &Bench, resource: &Resource, settings: &Settings) -> any
     latency_row(
         "  reads first: GetItem vendor || Query resources",
         Summary::of(&reads),
-    );
-    latency_row(
-        "  after commit: SQS SendMessage (hold timer)",
-        Summary::of(&timer),
     );
     println!();
     Ok(())
@@ -606,7 +589,7 @@ async fn contend_handler(
             let Ok(request) = hold_event(bench.vendor, bench.guest, resource, night, 1) else {
                 return Outcome::Other;
             };
-            match booking_create::handler(&bench.store, &bench.timer, &bench.settings, request)
+            match booking_create::handler(&bench.store, &bench.settings, request)
                 .await
             {
                 Ok(response) if response.status() == StatusCode::CREATED => Outcome::Taken,
@@ -1003,7 +986,6 @@ async fn main() -> anyhow::Result<()> {
     let sdk = shared::aws::sdk_config().await;
     let store =
         DynamoStore::from_env(&sdk).context("run with eval \"$(localstack/local.sh env)\"")?;
-    let timer = SqsHoldTimer::from_env(&sdk)?;
     let hold_settings = booking_create::HoldSettings::from_env()?;
     let tables = Tables::from_env()?;
     let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
@@ -1017,7 +999,6 @@ async fn main() -> anyhow::Result<()> {
     }
     let bench = Arc::new(Bench {
         store,
-        timer,
         settings: hold_settings,
         dynamo,
         tables,
@@ -1025,7 +1006,7 @@ async fn main() -> anyhow::Result<()> {
         guest: UserId::generate(),
     });
 
-    println!("bench-holds: the booking engine on DynamoDB Local (hold timer on LocalStack SQS)");
+    println!("bench-holds: the booking engine on DynamoDB Local");
     println!(
         "  run {run}: hotel {}, guest {}, {}",
         vendor.id,

@@ -1,0 +1,512 @@
+//! The outbox: the bookings and vendors tables' DynamoDB streams carry every committed change, and
+//! the publisher turns each into its typed event on the EventBridge bus. A write that did not
+//! commit has no stream record, so it is never published; a committed one stays in the stream
+//! (24 hours) until a batch containing it is published, so it is never lost.
+//!
+//! A batch is published in stream order. When an entry can't be put, the batch reports the
+//! record it came from as failed: Lambda (or the local pump) checkpoints everything before it and
+//! delivers it and everything after it again. What was already put goes out again then, with the
+//! same event id, and consumers drop the copy.
+use crate::config::{self, ConfigError};
+use crate::events::{BookingEvent, Event, EventEntry};
+use crate::store::StreamTables;
+use crate::timer::{HoldDue, HoldTimer};
+use anyhow::Context;
+use aws_lambda_events::dynamodb::{Event as StreamEvent, EventRecord};
+use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use chrono::{DateTime, Utc};
+use std::future::Future;
+
+/// PutEvents takes at most ten entries per call.
+const PUT_EVENTS_MAX: usize = 10;
+/// Entries EventBridge refuses (throttled, internal) are put again this often before the record
+/// is handed back to the stream for a later retry.
+const PUT_ATTEMPTS: u32 = 3;
+
+pub trait EventBus: Send + Sync {
+    /// Puts the entries in one call; for each entry in order, `None` when it was accepted or the
+    /// reason it was not.
+    fn put(
+        &self,
+        entries: &[EventEntry],
+    ) -> impl Future<Output = anyhow::Result<Vec<Option<String>>>> + Send;
+}
+
+#[derive(Debug, Clone)]
+pub struct EventBridgeBus {
+    client: aws_sdk_eventbridge::Client,
+    bus_name: String,
+}
+
+impl EventBridgeBus {
+    pub fn from_env(sdk: &crate::aws::SdkConfig) -> Result<Self, ConfigError> {
+        Ok(Self {
+            client: aws_sdk_eventbridge::Client::new(sdk),
+            bus_name: config::required("EVENT_BUS_NAME")?,
+        })
+    }
+}
+
+impl EventBus for EventBridgeBus {
+    async fn put(&self, entries: &[EventEntry]) -> anyhow::Result<Vec<Option<String>>> {
+        let entries = entries
+            .iter()
+            .map(|entry| {
+                PutEventsRequestEntry::builder()
+                    .event_bus_name(&self.bus_name)
+                    .source(entry.source)
+                    .detail_type(entry.detail_type)
+                    .detail(&entry.detail)
+                    .time(aws_sdk_eventbridge::primitives::DateTime::from_millis(
+                        entry.time.timestamp_millis(),
+                    ))
+                    .build()
+            })
+            .collect();
+        let output = self
+            .client
+            .put_events()
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .context("PutEvents")?;
+        Ok(output
+            .entries()
+            .iter()
+            .map(|result| {
+                result.error_code().map(|code| {
+                    format!("{code}: {}", result.error_message().unwrap_or_default())
+                })
+            })
+            .collect())
+    }
+}
+
+/// One stream record's fact, with where it came from.
+struct Pending {
+    sequence_number: String,
+    event: Event,
+    entry: EventEntry,
+}
+
+/// Publishes a stream batch: every record's event on the bus, and for each new hold its expiry
+/// timer (armed here, from the committed hold, so a hold can't miss it).
+pub async fn publish(
+    tables: &StreamTables,
+    bus: &impl EventBus,
+    timer: &impl HoldTimer,
+    batch: StreamEvent,
+    now: DateTime<Utc>,
+) -> DynamoDbEventResponse {
+    let mut pending = Vec::new();
+    let mut unreadable = None;
+    for record in &batch.records {
+        match read(tables, record) {
+            Ok(Some(item)) => pending.push(item),
+            Ok(None) => {}
+            Err(err) => {
+                // Blocks the shard until fixed: skipping would lose the fact. The records before
+                // it are published first, since reporting it checkpoints them.
+                tracing::error!(sequence_number = %sequence(record), event_name = %record.event_name, error = %format!("{err:#}"), "stream record unreadable");
+                unreadable = Some(sequence(record));
+                break;
+            }
+        }
+    }
+    for chunk in pending.chunks(PUT_EVENTS_MAX) {
+        if let Err(at) = put_chunk(bus, chunk).await {
+            return failed_from(at);
+        }
+        for item in chunk {
+            if let Err(err) = arm_hold_timer(timer, &item.event, now).await {
+                tracing::error!(event_id = %item.event.event_id(), booking_id = %item.event.aggregate_id(), error = %format!("{err:#}"), "hold expiry not scheduled; retrying the record");
+                return failed_from(item.sequence_number.clone());
+            }
+        }
+    }
+    match unreadable {
+        Some(at) => failed_from(at),
+        None => DynamoDbEventResponse::default(),
+    }
+}
+
+fn read(tables: &StreamTables, record: &EventRecord) -> anyhow::Result<Option<Pending>> {
+    let Some(event) = tables.event(record)? else {
+        return Ok(None);
+    };
+    let entry = event.entry().context("serialising the event")?;
+    Ok(Some(Pending {
+        sequence_number: sequence(record),
+        event,
+        entry,
+    }))
+}
+
+fn sequence(record: &EventRecord) -> String {
+    record.change.sequence_number.clone().unwrap_or_default()
+}
+
+/// Puts a chunk, retrying the entries EventBridge refused; on giving up, the sequence number of
+/// the first record still unpublished.
+async fn put_chunk(bus: &impl EventBus, chunk: &[Pending]) -> Result<(), String> {
+    let mut waiting: Vec<&Pending> = chunk.iter().collect();
+    for attempt in 1..=PUT_ATTEMPTS {
+        let entries: Vec<EventEntry> = waiting.iter().map(|p| p.entry.clone()).collect();
+        match bus.put(&entries).await {
+            Ok(results) => {
+                let mut refused = Vec::new();
+                for (index, item) in waiting.iter().enumerate() {
+                    match results.get(index) {
+                        Some(None) => tracing::info!(
+                            event_id = %item.event.event_id(),
+                            aggregate_id = %item.event.aggregate_id(),
+                            detail_type = item.event.detail_type(),
+                            version = item.event.version(),
+                            "published"
+                        ),
+                        Some(Some(reason)) => {
+                            tracing::warn!(event_id = %item.event.event_id(), aggregate_id = %item.event.aggregate_id(), %reason, attempt, "entry refused");
+                            refused.push(*item);
+                        }
+                        // A result list shorter than the request: nothing proves it was put.
+                        None => refused.push(*item),
+                    }
+                }
+                waiting = refused;
+            }
+            Err(err) => {
+                tracing::warn!(error = %format!("{err:#}"), attempt, entries = waiting.len(), "PutEvents failed");
+            }
+        }
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        crate::store::jittered_pause(attempt).await;
+    }
+    Err(waiting
+        .first()
+        .map(|p| p.sequence_number.clone())
+        .unwrap_or_default())
+}
+
+async fn arm_hold_timer(
+    timer: &impl HoldTimer,
+    event: &Event,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let Event::Booking(BookingEvent::Held(detail)) = event else {
+        return Ok(());
+    };
+    let Some(expires_at) = detail.hold_expires_at else {
+        return Ok(());
+    };
+    timer
+        .expire_at(
+            HoldDue {
+                booking_id: detail.booking_id,
+                expires_at,
+            },
+            now,
+        )
+        .await
+}
+
+/// Reports `sequence_number` as the first record not done: the stream delivers it and every
+/// later record again.
+fn failed_from(sequence_number: String) -> DynamoDbEventResponse {
+    let mut failure = DynamoDbBatchItemFailure::default();
+    failure.item_identifier = Some(sequence_number);
+    let mut response = DynamoDbEventResponse::default();
+    response.batch_item_failures = vec![failure];
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::booking::{Booking, BookingAction};
+    use crate::events::tests::{hold, moved, next, vendor};
+    use serde::Serialize;
+    use std::sync::Mutex;
+
+    const BOOKINGS: &str = "t-bookings";
+    const VENDORS: &str = "t-vendors";
+
+    fn tables() -> StreamTables {
+        StreamTables {
+            bookings: BOOKINGS.into(),
+            vendors: VENDORS.into(),
+        }
+    }
+
+    fn image<T: Serialize>(value: Option<&T>, pk: &str, sk: &str) -> serde_dynamo::Item {
+        let Some(value) = value else {
+            return serde_dynamo::Item::default();
+        };
+        let mut item: serde_dynamo::Item = serde_dynamo::to_item(value).unwrap();
+        item.insert("pk".into(), serde_dynamo::AttributeValue::S(pk.into()));
+        item.insert("sk".into(), serde_dynamo::AttributeValue::S(sk.into()));
+        item
+    }
+
+    /// A stream record as Lambda hands it over.
+    fn record<T: Serialize>(
+        table: &str,
+        sk: &str,
+        old: Option<&T>,
+        new: Option<&T>,
+        seq: u32,
+    ) -> EventRecord {
+        let pk = "KEY#1";
+        let mut record = EventRecord::default();
+        record.event_name = match (old, new) {
+            (None, Some(_)) => "INSERT",
+            (Some(_), Some(_)) => "MODIFY",
+            _ => "REMOVE",
+        }
+        .into();
+        record.event_source_arn = Some(format!(
+            "arn:aws:dynamodb:us-east-1:000000000000:table/{table}/stream/2026-11-22T00:00:00.000"
+        ));
+        record.change.keys = image(Some(&serde_json::json!({})), pk, sk);
+        record.change.old_image = image(old, pk, sk);
+        record.change.new_image = image(new, pk, sk);
+        record.change.sequence_number = Some(format!("{seq:06}"));
+        record
+    }
+
+    fn booking_record(old: Option<&Booking>, new: &Booking, seq: u32) -> EventRecord {
+        record(BOOKINGS, "BOOKING", old, Some(new), seq)
+    }
+
+    fn batch(records: Vec<EventRecord>) -> StreamEvent {
+        let mut event = StreamEvent::default();
+        event.records = records;
+        event
+    }
+
+    /// Records every call; refuses an entry while `refuse` says so (given the detail-type and
+    /// how many times that detail-type was offered before).
+    #[derive(Default)]
+    struct Bus {
+        calls: Mutex<Vec<Vec<String>>>,
+        refuse: Option<fn(&str, usize) -> bool>,
+    }
+
+    impl Bus {
+        fn calls(&self) -> Vec<Vec<String>> {
+            self.calls.lock().unwrap().clone()
+        }
+
+        fn put_types(&self) -> Vec<String> {
+            self.calls().concat()
+        }
+    }
+
+    impl EventBus for Bus {
+        async fn put(&self, entries: &[EventEntry]) -> anyhow::Result<Vec<Option<String>>> {
+            let mut calls = self.calls.lock().unwrap();
+            let offered = calls.concat();
+            let results = entries
+                .iter()
+                .map(|entry| {
+                    let before = offered.iter().filter(|t| *t == entry.detail_type).count();
+                    match self.refuse {
+                        Some(refuse) if refuse(entry.detail_type, before) => {
+                            Some("ThrottlingException: slow down".to_owned())
+                        }
+                        _ => None,
+                    }
+                })
+                .collect();
+            calls.push(entries.iter().map(|e| e.detail_type.to_owned()).collect());
+            Ok(results)
+        }
+    }
+
+    #[derive(Default)]
+    struct Timer {
+        armed: Mutex<Vec<HoldDue>>,
+        broken: bool,
+    }
+
+    impl HoldTimer for Timer {
+        async fn expire_at(&self, due: HoldDue, _now: DateTime<Utc>) -> anyhow::Result<()> {
+            anyhow::ensure!(!self.broken, "SQS is down");
+            self.armed.lock().unwrap().push(due);
+            Ok(())
+        }
+    }
+
+    fn failed_at(response: &DynamoDbEventResponse) -> Vec<Option<String>> {
+        response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.clone())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn each_record_is_published_in_stream_order_and_only_a_new_hold_arms_its_timer() {
+        let held = hold();
+        let confirmed = moved(&held, BookingAction::Confirm);
+        let onboarded = vendor();
+        let counter = serde_json::json!({ "sold": 1 });
+        let records = vec![
+            booking_record(None, &held, 1),
+            record(BOOKINGS, "N#2026-03-27", None, Some(&counter), 2),
+            booking_record(Some(&held), &confirmed, 3),
+            record(VENDORS, "PROFILE", None, Some(&onboarded), 4),
+        ];
+        let (bus, timer) = (Bus::default(), Timer::default());
+
+        let response = publish(&tables(), &bus, &timer, batch(records), Utc::now()).await;
+
+        assert_eq!(failed_at(&response), Vec::<Option<String>>::new());
+        assert_eq!(
+            bus.put_types(),
+            ["BookingHeld", "BookingConfirmed", "VendorOnboarded"]
+        );
+        let armed = timer.armed.lock().unwrap().clone();
+        assert_eq!(
+            armed,
+            [HoldDue {
+                booking_id: held.id,
+                expires_at: held.hold_expires_at.unwrap(),
+            }]
+        );
+    }
+
+    #[tokio::test]
+    async fn more_than_ten_facts_go_out_in_order_in_calls_of_at_most_ten() {
+        let mut records = Vec::new();
+        let mut booking = hold();
+        records.push(booking_record(None, &booking, 0));
+        for seq in 1..=22 {
+            let changed = next(&booking, |b| b.units += 1);
+            records.push(booking_record(Some(&booking), &changed, seq));
+            booking = changed;
+        }
+        let (bus, timer) = (Bus::default(), Timer::default());
+
+        let response = publish(&tables(), &bus, &timer, batch(records), Utc::now()).await;
+
+        assert!(response.batch_item_failures.is_empty());
+        let sizes: Vec<usize> = bus.calls().iter().map(Vec::len).collect();
+        assert_eq!(sizes, [10, 10, 3]);
+        assert_eq!(bus.put_types()[0], "BookingHeld");
+        assert!(bus.put_types()[1..].iter().all(|t| t == "BookingUpdated"));
+    }
+
+    #[tokio::test]
+    async fn an_entry_refused_once_is_put_again_alone_and_the_batch_succeeds() {
+        let held = hold();
+        let confirmed = moved(&held, BookingAction::Confirm);
+        let records = vec![
+            booking_record(None, &held, 1),
+            booking_record(Some(&held), &confirmed, 2),
+        ];
+        let bus = Bus {
+            refuse: Some(|detail_type, before| detail_type == "BookingConfirmed" && before == 0),
+            ..Bus::default()
+        };
+
+        let response = publish(&tables(), &bus, &Timer::default(), batch(records), Utc::now()).await;
+
+        assert!(response.batch_item_failures.is_empty());
+        assert_eq!(
+            bus.calls(),
+            [
+                vec!["BookingHeld".to_owned(), "BookingConfirmed".to_owned()],
+                vec!["BookingConfirmed".to_owned()],
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_entry_refused_every_time_fails_the_batch_at_its_record_and_nothing_after_it_goes_out() {
+        let mut records = Vec::new();
+        let mut booking = hold();
+        records.push(booking_record(None, &booking, 0));
+        for seq in 1..=14 {
+            let changed = if seq == 3 {
+                moved(&booking, BookingAction::Confirm)
+            } else {
+                next(&booking, |b| b.units += 1)
+            };
+            records.push(booking_record(Some(&booking), &changed, seq));
+            booking = changed;
+        }
+        let bus = Bus {
+            refuse: Some(|detail_type, _| detail_type == "BookingConfirmed"),
+            ..Bus::default()
+        };
+
+        let response = publish(&tables(), &bus, &Timer::default(), batch(records), Utc::now()).await;
+
+        assert_eq!(failed_at(&response), [Some("000003".to_owned())]);
+        // The first ten once, then the refused one alone until the attempts run out; the
+        // second chunk never.
+        let calls = bus.calls();
+        assert_eq!(calls.len(), PUT_ATTEMPTS as usize);
+        assert_eq!(calls[0].len(), 10);
+        assert!(calls[1..].iter().all(|c| c == &["BookingConfirmed"]));
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_record_fails_the_batch_at_it_after_publishing_the_ones_before() {
+        let held = hold();
+        let broken = serde_json::json!({ "id": "not a booking" });
+        let mut records = vec![booking_record(None, &held, 1)];
+        records.push(record(BOOKINGS, "BOOKING", None, Some(&broken), 2));
+        records.push(booking_record(
+            Some(&held),
+            &moved(&held, BookingAction::Confirm),
+            3,
+        ));
+        let bus = Bus::default();
+
+        let response = publish(&tables(), &bus, &Timer::default(), batch(records), Utc::now()).await;
+
+        assert_eq!(failed_at(&response), [Some("000002".to_owned())]);
+        assert_eq!(bus.put_types(), ["BookingHeld"]);
+    }
+
+    #[tokio::test]
+    async fn a_record_of_a_table_that_is_not_published_fails_rather_than_vanishing() {
+        let records = vec![record(
+            "t-accounts",
+            "PROFILE",
+            None,
+            Some(&serde_json::json!({})),
+            7,
+        )];
+        let bus = Bus::default();
+
+        let response = publish(&tables(), &bus, &Timer::default(), batch(records), Utc::now()).await;
+
+        assert_eq!(failed_at(&response), [Some("000007".to_owned())]);
+        assert!(bus.calls().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_hold_whose_timer_cannot_be_armed_is_delivered_again() {
+        let held = hold();
+        let timer = Timer {
+            broken: true,
+            ..Timer::default()
+        };
+
+        let response = publish(
+            &tables(),
+            &Bus::default(),
+            &timer,
+            batch(vec![booking_record(None, &held, 5)]),
+            Utc::now(),
+        )
+        .await;
+
+        assert_eq!(failed_at(&response), [Some("000005".to_owned())]);
+    }
+}

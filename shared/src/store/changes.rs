@@ -1,0 +1,84 @@
+//! Reads a DynamoDB stream record of our tables back into the fact it means. The store owns the
+//! item layout, so it is the one place that knows a `BOOKING` item from a vendor's `PROFILE` or a
+//! `RESOURCE#` item.
+use super::{bookings::BOOKING_SK, keys};
+use crate::domain::booking::Booking;
+use crate::domain::resource::Resource;
+use crate::domain::vendor::Vendor;
+use crate::events::{Event, booking_event, resource_event, vendor_event};
+use anyhow::Context;
+use aws_lambda_events::dynamodb::EventRecord;
+use serde::de::DeserializeOwned;
+
+/// The tables whose streams are published, by their physical names.
+#[derive(Debug, Clone)]
+pub struct StreamTables {
+    pub bookings: String,
+    pub vendors: String,
+}
+
+impl StreamTables {
+    pub fn from_env() -> Result<Self, crate::config::ConfigError> {
+        Ok(Self {
+            bookings: crate::config::required("BOOKINGS_TABLE")?,
+            vendors: crate::config::required("VENDORS_TABLE")?,
+        })
+    }
+
+    /// The fact a record means: `None` for writes consumers don't hear about (counters, staff,
+    /// bookkeeping-only changes, deletes). An error means the record can't be read, which is a
+    /// bug to fix, never a fact to drop.
+    pub fn event(&self, record: &EventRecord) -> anyhow::Result<Option<Event>> {
+        let table = table_of(record).context("the record names no table")?;
+        let sort_key = sort_key(record).context("the record has no sort key")?;
+        let change = &record.change;
+        if table == self.bookings {
+            if sort_key != BOOKING_SK {
+                return Ok(None);
+            }
+            let (old, new) = images::<Booking>(&change.old_image, &change.new_image)?;
+            return Ok(booking_event(old.as_ref(), new.as_ref()).map(Event::from));
+        }
+        if table == self.vendors {
+            if sort_key == keys::PROFILE {
+                let (old, new) = images::<Vendor>(&change.old_image, &change.new_image)?;
+                return Ok(vendor_event(old.as_ref(), new.as_ref()).map(Event::from));
+            }
+            if sort_key.starts_with(keys::RESOURCE_PREFIX) {
+                let (old, new) = images::<Resource>(&change.old_image, &change.new_image)?;
+                return Ok(resource_event(old.as_ref(), new.as_ref()).map(Event::from));
+            }
+            return Ok(None);
+        }
+        anyhow::bail!("records of table {table} are not published")
+    }
+}
+
+/// `arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>` -> `<name>`.
+fn table_of(record: &EventRecord) -> Option<&str> {
+    let arn = record.event_source_arn.as_deref()?;
+    let (_, rest) = arn.split_once(":table/")?;
+    rest.split('/').next()
+}
+
+fn sort_key(record: &EventRecord) -> Option<String> {
+    match record.change.keys.get("sk")? {
+        serde_dynamo::AttributeValue::S(sk) => Some(sk.clone()),
+        _ => None,
+    }
+}
+
+fn images<T: DeserializeOwned>(
+    old: &serde_dynamo::Item,
+    new: &serde_dynamo::Item,
+) -> anyhow::Result<(Option<T>, Option<T>)> {
+    let read = |item: &serde_dynamo::Item, which: &str| -> anyhow::Result<Option<T>> {
+        if item.is_empty() {
+            return Ok(None);
+        }
+        serde_dynamo::from_item(item.clone())
+            .map(Some)
+            .with_context(|| format!("reading the {which} image"))
+    };
+    Ok((read(old, "old")?, read(new, "new")?))
+}
