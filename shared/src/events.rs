@@ -2,7 +2,10 @@
 //! committed change (a stream record's old and new image) of a booking, vendor or resource.
 //!
 //! Every detail is a snapshot of what consumers need, so a consumer that keeps only the highest
-//! `version` per aggregate is never behind. Guests appear by id only: no names, emails or phones.
+//! `version` per aggregate is never behind. Every committed version is a fact (each write moves a
+//! version up by exactly one), so a consumer that must see every fact in order knows the one
+//! before version `n` is `n - 1`; `previous_version_at` says when that one was committed (`None`
+//! for the first). Guests appear by id only: no names, emails or phones.
 use crate::domain::booking::{Booking, BookingStatus, BookingTime, Channel};
 use crate::domain::calendar::Bucket;
 use crate::domain::ids::{BookingId, ResourceId, UserId, VendorId};
@@ -146,6 +149,8 @@ pub struct BookingDetail {
     pub version: u64,
     /// When the change was committed (the booking's `updated_at`).
     pub occurred_at: DateTime<Utc>,
+    /// When version `version - 1` was committed; `None` for a new booking.
+    pub previous_version_at: Option<DateTime<Utc>>,
     pub vendor_id: VendorId,
     /// `None` for a front-desk booking of a guest without an account.
     pub guest_id: Option<UserId>,
@@ -171,19 +176,20 @@ pub struct BookingDetail {
 }
 
 impl BookingDetail {
-    fn of(booking: &Booking, previous_status: Option<BookingStatus>) -> Self {
+    fn of(booking: &Booking, previous: Option<&Booking>) -> Self {
         Self {
             schema_version: SchemaVersion,
             event_id: EventId::for_booking(booking.id, booking.version),
             booking_id: booking.id,
             version: booking.version,
             occurred_at: booking.updated_at,
+            previous_version_at: previous.map(|b| b.updated_at),
             vendor_id: booking.vendor_id,
             guest_id: booking.guest_id,
             booked_by: Booker::of(booking),
             channel: booking.channel,
             status: booking.status,
-            previous_status,
+            previous_status: previous.map(|b| b.status),
             resource_id: booking.resource_id,
             party_size: booking.party_size,
             units: booking.units,
@@ -216,7 +222,8 @@ impl BookingDetail {
 pub enum BookingEvent {
     Held(BookingDetail),
     Confirmed(BookingDetail),
-    /// The terms changed within a held or confirmed booking; `previous` says what they were.
+    /// Anything but the status changed (usually the terms, within a held or confirmed booking);
+    /// `previous` says what the terms were.
     Updated(BookingDetail),
     Cancelled(BookingDetail),
     Expired(BookingDetail),
@@ -300,12 +307,12 @@ impl BookingEvent {
     }
 }
 
-/// The event a committed change of one booking means, if any.
+/// The event a committed change of one booking means.
 ///
-/// A new booking reports its status (a hold); a status change reports the new status; terms that
-/// changed within a status are `BookingUpdated`. Nothing is published for a write consumers can't
-/// see (only the version or the hold's bookkeeping moved), for a pair that is not one booking
-/// moving forward (a stale or replayed pair), or for a delete (which is archiving's business).
+/// A new booking reports its status (a hold); a status change reports the new status; any other
+/// change is `BookingUpdated` (with the previous terms). Nothing is published for a pair that is
+/// not one booking moving forward (a stale or replayed pair), or for a delete (which is
+/// archiving's business).
 pub fn booking_event(old: Option<&Booking>, new: Option<&Booking>) -> Option<BookingEvent> {
     let new = new?;
     let Some(old) = old else {
@@ -314,16 +321,12 @@ pub fn booking_event(old: Option<&Booking>, new: Option<&Booking>) -> Option<Boo
     if old.id != new.id || new.version <= old.version {
         return None;
     }
-    let detail = BookingDetail::of(new, Some(old.status));
+    let detail = BookingDetail::of(new, Some(old));
     if old.status != new.status {
         return Some(BookingEvent::reaching(detail));
     }
-    let previous = BookingTerms::of(old);
-    if previous == BookingTerms::of(new) {
-        return None;
-    }
     Some(BookingEvent::Updated(BookingDetail {
-        previous: Some(previous),
+        previous: Some(BookingTerms::of(old)),
         ..detail
     }))
 }
@@ -336,6 +339,8 @@ pub struct VendorDetail {
     pub vendor_id: VendorId,
     pub version: u64,
     pub occurred_at: DateTime<Utc>,
+    /// When version `version - 1` was committed; `None` for a new vendor.
+    pub previous_version_at: Option<DateTime<Utc>>,
     pub kind: VendorKind,
     pub name: Title,
     /// `<country>#<lowercased city>`, the key search and the city index group vendors by.
@@ -350,13 +355,14 @@ pub struct VendorDetail {
 }
 
 impl VendorDetail {
-    fn of(vendor: &Vendor) -> Self {
+    fn of(vendor: &Vendor, previous: Option<&Vendor>) -> Self {
         Self {
             schema_version: SchemaVersion,
             event_id: EventId::for_vendor(vendor.id, vendor.version),
             vendor_id: vendor.id,
             version: vendor.version,
             occurred_at: vendor.updated_at,
+            previous_version_at: previous.map(|v| v.updated_at),
             kind: vendor.kind,
             name: vendor.name.clone(),
             city_key: vendor.address.city_key(),
@@ -380,6 +386,8 @@ pub struct ResourceDetail {
     pub vendor_id: VendorId,
     pub version: u64,
     pub occurred_at: DateTime<Utc>,
+    /// When version `version - 1` was committed; `None` for a new room or table type.
+    pub previous_version_at: Option<DateTime<Utc>>,
     pub kind: ResourceKind,
     pub name: Title,
     /// Guests one unit seats.
@@ -392,7 +400,7 @@ pub struct ResourceDetail {
 }
 
 impl ResourceDetail {
-    fn of(resource: &Resource) -> Self {
+    fn of(resource: &Resource, previous: Option<&Resource>) -> Self {
         Self {
             schema_version: SchemaVersion,
             event_id: EventId::for_resource(resource.id, resource.version),
@@ -400,6 +408,7 @@ impl ResourceDetail {
             vendor_id: resource.vendor_id,
             version: resource.version,
             occurred_at: resource.updated_at,
+            previous_version_at: previous.map(|r| r.updated_at),
             kind: resource.kind,
             name: resource.name.clone(),
             capacity: resource.capacity,
@@ -453,45 +462,30 @@ impl VendorEvent {
 }
 
 /// The event a committed change of a vendor's profile means: `VendorOnboarded` when it is new,
-/// `VendorUpdated` when its listing changed, nothing otherwise (contact details and descriptions
-/// are not published; stale pairs and deletes neither).
+/// `VendorUpdated` for every later version (contact details and descriptions are not in it;
+/// stale pairs and deletes publish nothing).
 pub fn vendor_event(old: Option<&Vendor>, new: Option<&Vendor>) -> Option<VendorEvent> {
     let new = new?;
-    let detail = VendorDetail::of(new);
     let Some(old) = old else {
-        return Some(VendorEvent::Onboarded(detail));
+        return Some(VendorEvent::Onboarded(VendorDetail::of(new, None)));
     };
-    let unchanged = VendorDetail {
-        event_id: detail.event_id,
-        version: detail.version,
-        occurred_at: detail.occurred_at,
-        ..VendorDetail::of(old)
-    } == detail;
-    if old.id != new.id || new.version <= old.version || unchanged {
+    if old.id != new.id || new.version <= old.version {
         return None;
     }
-    Some(VendorEvent::Updated(detail))
+    Some(VendorEvent::Updated(VendorDetail::of(new, Some(old))))
 }
 
-/// The event a committed change of a room type or table type means: `ResourceChanged` when it is
-/// new or its listing changed, nothing otherwise (price rules, amenities and descriptions are read
-/// from the resource itself when needed).
+/// The event a committed change of a room type or table type means: `ResourceChanged` for every
+/// version (price rules, amenities and descriptions are read from the resource itself when
+/// needed; stale pairs and deletes publish nothing).
 pub fn resource_event(old: Option<&Resource>, new: Option<&Resource>) -> Option<VendorEvent> {
     let new = new?;
-    let detail = ResourceDetail::of(new);
-    let Some(old) = old else {
-        return Some(VendorEvent::ResourceChanged(detail));
-    };
-    let unchanged = ResourceDetail {
-        event_id: detail.event_id,
-        version: detail.version,
-        occurred_at: detail.occurred_at,
-        ..ResourceDetail::of(old)
-    } == detail;
-    if old.id != new.id || new.version <= old.version || unchanged {
+    if let Some(old) = old
+        && (old.id != new.id || new.version <= old.version)
+    {
         return None;
     }
-    Some(VendorEvent::ResourceChanged(detail))
+    Some(VendorEvent::ResourceChanged(ResourceDetail::of(new, old)))
 }
 
 /// Any event this platform publishes.
@@ -566,6 +560,17 @@ impl Event {
                 detail.version
             }
             Self::Vendor(VendorEvent::ResourceChanged(detail)) => detail.version,
+        }
+    }
+
+    /// When the aggregate's version before this one was committed; `None` for its first fact.
+    pub fn previous_version_at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Self::Booking(event) => event.booking().previous_version_at,
+            Self::Vendor(VendorEvent::Onboarded(detail) | VendorEvent::Updated(detail)) => {
+                detail.previous_version_at
+            }
+            Self::Vendor(VendorEvent::ResourceChanged(detail)) => detail.previous_version_at,
         }
     }
 
@@ -906,14 +911,20 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_write_consumers_cannot_see_publishes_nothing() {
+    fn every_version_is_a_fact_even_when_only_bookkeeping_changed_so_versions_have_no_gaps() {
         let held = hold();
         let bookkeeping_only = next(&held, |b| {
             b.request_hash = "other".into();
-            b.hold_expires_at = None;
         });
 
-        assert_eq!(booking_event(Some(&held), Some(&bookkeeping_only)), None);
+        let event = booking_event(Some(&held), Some(&bookkeeping_only)).unwrap();
+
+        let BookingEvent::Updated(detail) = event else {
+            panic!("{event:?}")
+        };
+        assert_eq!(detail.version, 2);
+        assert_eq!(detail.previous_version_at, Some(held.updated_at));
+        assert_eq!(detail.previous, Some(BookingTerms::of(&held)));
     }
 
     #[test]
@@ -1017,6 +1028,7 @@ pub(crate) mod tests {
                 "event_id": EventId::for_booking(hold().id, 1),
                 "booking_id": "0195a1b2-0000-7000-8000-0000000000b1",
                 "version": 1,
+                "previous_version_at": null,
                 "occurred_at": "2026-03-01T09:15:00Z",
                 "vendor_id": "0195a1b2-0000-7000-8000-0000000000a1",
                 "guest_id": "0195a1b2-0000-7000-8000-0000000000d1",
@@ -1062,14 +1074,20 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_vendor_change_search_does_not_see_publishes_nothing() {
+    fn a_vendor_change_search_does_not_see_is_still_a_version_but_never_shows_contact_details() {
         let before = vendor();
         let mut after = before.clone();
         after.version = 2;
+        after.updated_at += Duration::minutes(1);
         after.description = Description::parse("Now with breakfast.").unwrap();
         after.contact.email = Email::parse("front@spreeblick.example").unwrap();
 
-        assert_eq!(vendor_event(Some(&before), Some(&after)), None);
+        let event = Event::from(vendor_event(Some(&before), Some(&after)).unwrap());
+
+        assert_eq!(event.detail_type(), "VendorUpdated");
+        assert_eq!(event.version(), 2);
+        assert_eq!(event.previous_version_at(), Some(before.updated_at));
+        assert!(!event.detail().unwrap().to_string().contains("front@"));
         assert_eq!(vendor_event(Some(&after), Some(&before)), None);
     }
 
@@ -1085,7 +1103,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_new_or_relisted_room_type_is_a_resource_change_and_a_description_edit_is_not() {
+    fn every_version_of_a_room_type_is_a_resource_change() {
         let created = room_type();
         let bigger = Resource {
             units: UnitCount::new(25).unwrap(),
@@ -1108,7 +1126,12 @@ pub(crate) mod tests {
         };
         assert_eq!(detail.units.get(), 25);
         assert_eq!(detail.sellable_limit, 27);
-        assert_eq!(resource_event(Some(&bigger), Some(&described)), None);
+        let third = Event::from(resource_event(Some(&bigger), Some(&described)).unwrap());
+        assert_eq!(
+            (third.detail_type(), third.version()),
+            ("ResourceChanged", 3)
+        );
+        assert_eq!(third.previous_version_at(), Some(bigger.updated_at));
         assert_eq!(resource_event(Some(&bigger), Some(&created)), None);
     }
 

@@ -75,9 +75,9 @@ impl EventBus for EventBridgeBus {
             .entries()
             .iter()
             .map(|result| {
-                result.error_code().map(|code| {
-                    format!("{code}: {}", result.error_message().unwrap_or_default())
-                })
+                result
+                    .error_code()
+                    .map(|code| format!("{code}: {}", result.error_message().unwrap_or_default()))
             })
             .collect())
     }
@@ -412,7 +412,14 @@ mod tests {
             ..Bus::default()
         };
 
-        let response = publish(&tables(), &bus, &Timer::default(), batch(records), Utc::now()).await;
+        let response = publish(
+            &tables(),
+            &bus,
+            &Timer::default(),
+            batch(records),
+            Utc::now(),
+        )
+        .await;
 
         assert!(response.batch_item_failures.is_empty());
         assert_eq!(
@@ -425,7 +432,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_entry_refused_every_time_fails_the_batch_at_its_record_and_nothing_after_it_goes_out() {
+    async fn an_entry_refused_every_time_fails_the_batch_at_its_record_and_nothing_after_it_goes_out()
+     {
         let mut records = Vec::new();
         let mut booking = hold();
         records.push(booking_record(None, &booking, 0));
@@ -443,7 +451,14 @@ mod tests {
             ..Bus::default()
         };
 
-        let response = publish(&tables(), &bus, &Timer::default(), batch(records), Utc::now()).await;
+        let response = publish(
+            &tables(),
+            &bus,
+            &Timer::default(),
+            batch(records),
+            Utc::now(),
+        )
+        .await;
 
         assert_eq!(failed_at(&response), [Some("000003".to_owned())]);
         // The first ten once, then the refused one alone until the attempts run out; the
@@ -467,7 +482,14 @@ mod tests {
         ));
         let bus = Bus::default();
 
-        let response = publish(&tables(), &bus, &Timer::default(), batch(records), Utc::now()).await;
+        let response = publish(
+            &tables(),
+            &bus,
+            &Timer::default(),
+            batch(records),
+            Utc::now(),
+        )
+        .await;
 
         assert_eq!(failed_at(&response), [Some("000002".to_owned())]);
         assert_eq!(bus.put_types(), ["BookingHeld"]);
@@ -484,7 +506,14 @@ mod tests {
         )];
         let bus = Bus::default();
 
-        let response = publish(&tables(), &bus, &Timer::default(), batch(records), Utc::now()).await;
+        let response = publish(
+            &tables(),
+            &bus,
+            &Timer::default(),
+            batch(records),
+            Utc::now(),
+        )
+        .await;
 
         assert_eq!(failed_at(&response), [Some("000007".to_owned())]);
         assert!(bus.calls().is_empty());

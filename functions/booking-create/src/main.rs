@@ -8,5 +8,8 @@ async fn main() -> Result<(), Error> {
     let sdk = shared::aws::sdk_config().await;
     let store = DynamoStore::from_env(&sdk)?;
     let settings = HoldSettings::from_env()?;
-    run(service_fn(|req| booking_create::handler(&store, &settings, req))).await
+    run(service_fn(|req| {
+        booking_create::handler(&store, &settings, req)
+    }))
+    .await
 }

@@ -1,5 +1,6 @@
 //! Settles deposits when a booking ends: cancellation per its policy, completion refunds, no-show
-//! keeps. Each ending is one fact, applied once.
+//! keeps. A deposit's fate depends on the booking's whole history, so every fact is applied once,
+//! in version order.
 //!
 //! This is the consumer's plumbing (SQS batch, ledger, partial batch failures); its effect logs
 //! the deposit decision to make until that capability is built.
@@ -8,7 +9,7 @@ use shared::inbox::{Consumer, Effect, Order};
 
 pub const CONSUMER: Consumer = Consumer {
     name: "payment-refund",
-    order: Order::EachOnce,
+    order: Order::InOrder,
 };
 
 pub struct Refunds;

@@ -1,6 +1,6 @@
 //! Keeps the search backend current: vendors and their room/table types from vendor events, and
 //! which buckets are sold out from booking events. Every fact counts (a change's `previous` terms
-//! free buckets), so each is applied once whatever order it arrives in.
+//! free buckets), so each is applied once, in version order.
 //!
 //! This is the consumer's plumbing (SQS batch, ledger, partial batch failures); its effect logs
 //! what search will index until that capability is built.
@@ -9,7 +9,7 @@ use shared::inbox::{Consumer, Effect, Order};
 
 pub const CONSUMER: Consumer = Consumer {
     name: "search-indexer",
-    order: Order::EachOnce,
+    order: Order::InOrder,
 };
 
 pub struct Indexer;

@@ -1,11 +1,14 @@
 use lambda_http::lambda_runtime::{self, Error, service_fn};
-use shared::inbox::DynamoLedger;
 use search_indexer::{CONSUMER, Indexer};
+use shared::inbox::Inbox;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;
-    let ledger = DynamoLedger::from_env(&sdk)?;
-    lambda_runtime::run(service_fn(|event| CONSUMER.handler(&ledger, &Indexer, event))).await
+    let inbox = Inbox::from_env(&sdk)?;
+    lambda_runtime::run(service_fn(|event| {
+        CONSUMER.handler(&inbox, &Indexer, event)
+    }))
+    .await
 }

@@ -6,7 +6,7 @@ use lambda_http::lambda_runtime::{Context, LambdaEvent};
 use lambda_http::{Body, Request, Response};
 use shared::auth::{Jwks, KmsSigner, TokenSettings};
 use shared::config;
-use shared::inbox::{Consumer, DynamoLedger, Effect};
+use shared::inbox::{Consumer, Effect, Inbox};
 use shared::outbox::EventBridgeBus;
 use shared::store::{DynamoStore, StreamTables};
 use shared::timer::SqsHoldTimer;
@@ -27,7 +27,7 @@ pub struct Deps {
     pub jwks: Jwks,
     pub timer: SqsHoldTimer,
     pub holds: HoldSettings,
-    pub ledger: DynamoLedger,
+    pub inbox: Inbox,
     pub bus: EventBridgeBus,
     pub stream_tables: StreamTables,
 }
@@ -56,7 +56,7 @@ impl Deps {
             jwks,
             timer: SqsHoldTimer::from_env(&sdk)?,
             holds: HoldSettings::from_env()?,
-            ledger: DynamoLedger::from_env(&sdk)?,
+            inbox: Inbox::from_env(&sdk)?,
             bus: EventBridgeBus::from_env(&sdk)?,
             stream_tables: StreamTables::from_env()?,
         })
@@ -128,8 +128,8 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
     consumers
 }
 
-/// An event consumer as its Lambda runs it: the shared inbox (ledger, partial batch failures)
-/// around the consumer's effect.
+/// An event consumer as its Lambda runs it: the shared inbox (ledger, early redelivery, partial
+/// batch failures) around the consumer's effect.
 pub fn inbox(
     deps: &Arc<Deps>,
     consumer: Consumer,
@@ -140,7 +140,7 @@ pub fn inbox(
         let (deps, effect) = (deps.clone(), effect.clone());
         Box::pin(async move {
             let event = LambdaEvent::new(event, Context::default());
-            consumer.handler(&deps.ledger, &*effect, event).await
+            consumer.handler(&deps.inbox, &*effect, event).await
         })
     });
     (consumer.name, handler)

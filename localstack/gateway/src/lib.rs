@@ -254,7 +254,9 @@ impl Backbone {
                 .remove(consumer.function.as_str())
                 .ok_or_else(|| anyhow::anyhow!("{} is not registered", consumer.function))?;
             let queue_url = env_named(&consumer.queue, "_QUEUE_URL", &consumer.function)?;
-            backbone.queue(&consumer.function, &queue_url, handler).await;
+            backbone
+                .queue(&consumer.function, &queue_url, handler)
+                .await;
         }
         Ok(backbone)
     }

@@ -1,0 +1,591 @@
+//! The event backbone end to end on the local stack: HTTP -> DynamoDB Local -> its stream -> the
+//! outbox publisher -> LocalStack's EventBridge bus -> rules -> SQS queues -> the consumers'
+//! inbox, with probes in place of the consumers' effects (what each consumer does is its own
+//! capability). Every test here reads the shared bookings stream with a publisher of its own, so
+//! `.config/nextest.toml` runs them one at a time.
+use api_tests::{Account, Api, resource_body};
+use aws_lambda_events::sqs::SqsEvent;
+use chrono::Utc;
+use local_gateway::pump::QueueHandler;
+use local_gateway::stream::StreamConsumer;
+use local_gateway::{Backbone, Deps, consumers, inbox, streams};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use shared::domain::booking::BookingAction;
+use shared::domain::ids::BookingId;
+use shared::engine::{self, Requester};
+use shared::events::{Event, EventEntry, ReceivedEvent};
+use shared::inbox::{Consumer, Effect, Order};
+use shared::outbox::{EventBridgeBus, EventBus};
+use shared::store::BookingStore;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// One message as a queue handed it to its consumer.
+#[derive(Debug, Clone)]
+struct Delivery {
+    consumer: String,
+    message_id: String,
+    aggregate_id: String,
+    detail_type: String,
+}
+
+/// One fact as a consumer's effect applied it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Applied {
+    consumer: String,
+    aggregate_id: String,
+    detail_type: String,
+    version: u64,
+}
+
+#[derive(Default)]
+struct Log {
+    deliveries: Mutex<Vec<Delivery>>,
+    applied: Mutex<Vec<Applied>>,
+}
+
+impl Log {
+    fn delivered(&self, consumer: &str, aggregate_id: &str) -> Vec<Delivery> {
+        self.deliveries
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|d| d.consumer == consumer && d.aggregate_id == aggregate_id)
+            .cloned()
+            .collect()
+    }
+
+    fn applied(&self, consumer: &str, aggregate_id: &str) -> Vec<Applied> {
+        self.applied
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|a| a.consumer == consumer && a.aggregate_id == aggregate_id)
+            .cloned()
+            .collect()
+    }
+}
+
+/// Stands in for a consumer's effect: logs what it applied, and fails the aggregates in
+/// `failing` (a downstream service that is down for them).
+struct Probe {
+    consumer: &'static str,
+    log: Arc<Log>,
+    failing: Arc<Mutex<HashSet<String>>>,
+}
+
+impl Effect for Probe {
+    async fn apply(&self, event: &Event, _received: &ReceivedEvent) -> anyhow::Result<()> {
+        let aggregate_id = event.aggregate_id();
+        anyhow::ensure!(
+            !self.failing.lock().unwrap().contains(&aggregate_id),
+            "downstream is down for {aggregate_id}"
+        );
+        self.log.applied.lock().unwrap().push(Applied {
+            consumer: self.consumer.to_owned(),
+            aggregate_id,
+            detail_type: event.detail_type().to_owned(),
+            version: event.version(),
+        });
+        Ok(())
+    }
+}
+
+/// Logs every message a queue delivers, then hands the batch on.
+fn tap(consumer: &'static str, handler: QueueHandler, log: Arc<Log>) -> QueueHandler {
+    Arc::new(move |batch: SqsEvent| {
+        for message in &batch.records {
+            let received: Option<ReceivedEvent> = message
+                .body
+                .as_deref()
+                .and_then(|b| serde_json::from_str(b).ok());
+            if let Some(event) = received.and_then(|r| r.event().ok()) {
+                log.deliveries.lock().unwrap().push(Delivery {
+                    consumer: consumer.to_owned(),
+                    message_id: message.message_id.clone().unwrap_or_default(),
+                    aggregate_id: event.aggregate_id(),
+                    detail_type: event.detail_type().to_owned(),
+                });
+            }
+        }
+        handler(batch)
+    })
+}
+
+/// A consumer wired like its Lambda (inbox + ledger) with a probe for its effect, tapped.
+fn probed(
+    deps: &Arc<Deps>,
+    consumer: Consumer,
+    log: &Arc<Log>,
+    failing: &Arc<Mutex<HashSet<String>>>,
+) -> (&'static str, QueueHandler) {
+    let probe = Probe {
+        consumer: consumer.name,
+        log: log.clone(),
+        failing: failing.clone(),
+    };
+    let (name, handler) = inbox(deps, consumer, probe);
+    (name, tap(name, handler, log.clone()))
+}
+
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let started = tokio::time::Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < WAIT,
+            "timed out after {WAIT:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn deps(api: &Api) -> Arc<Deps> {
+    Arc::new(
+        Deps::from_env(&api.base)
+            .await
+            .expect("the local stack's env is set: run via tests/run.sh"),
+    )
+}
+
+/// A hotel with one room type, and a guest.
+struct Scene {
+    manager: Account,
+    guest: Account,
+    room: String,
+}
+
+impl Scene {
+    async fn new(api: &Api) -> Self {
+        let manager = api.vendor("hotel").await;
+        let room = api
+            .resource(&manager, &resource_body("Double", 2, 10, 12_900))
+            .await;
+        Self {
+            guest: api.guest().await,
+            manager,
+            room,
+        }
+    }
+
+    fn vendor(&self) -> &str {
+        self.manager.vendor()
+    }
+
+    /// A one-night hold `days` from today; the booking id.
+    async fn hold(&self, api: &Api, days: i64) -> String {
+        let check_in = Utc::now().date_naive() + chrono::Duration::days(days);
+        let body = json!({
+            "resource_id": self.room,
+            "party_size": 2,
+            "check_in": check_in.to_string(),
+            "check_out": (check_in + chrono::Duration::days(1)).to_string(),
+        });
+        let reply = api
+            .send_with(
+                Method::POST,
+                &format!("/booking/vendor/{}", self.vendor()),
+                self.guest.token(),
+                Some(&body),
+                &[("idempotency-key", &uuid::Uuid::new_v4().to_string())],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+        reply.body["id"].as_str().expect("a booking id").to_owned()
+    }
+}
+
+/// A queue of the test's own on the real bus, fed by a rule that matches only one vendor's
+/// booking facts, with a short visibility timeout and its own dead-letter queue.
+struct Route {
+    sqs: aws_sdk_sqs::Client,
+    events: aws_sdk_eventbridge::Client,
+    bus: String,
+    rule: String,
+    queue_url: String,
+    dlq_url: String,
+}
+
+impl Route {
+    async fn for_vendor(vendor: &str, visibility_seconds: u32, max_receive_count: u32) -> Self {
+        let sdk = shared::aws::sdk_config().await;
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let events = aws_sdk_eventbridge::Client::new(&sdk);
+        let bus = std::env::var("EVENT_BUS_NAME").expect("EVENT_BUS_NAME is set");
+        let name = format!("test-backbone-{}", uuid::Uuid::new_v4().simple());
+        let dlq_url = create_queue(&sqs, &format!("{name}-dlq"), HashMap::new()).await;
+        let dlq_arn = queue_arn(&sqs, &dlq_url).await;
+        let queue_url = create_queue(
+            &sqs,
+            &name,
+            HashMap::from([
+                ("VisibilityTimeout", visibility_seconds.to_string()),
+                (
+                    "RedrivePolicy",
+                    json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count.to_string()}).to_string(),
+                ),
+            ]),
+        )
+        .await;
+        let pattern =
+            json!({"source": ["reservations.bookings"], "detail": {"vendor_id": [vendor]}});
+        events
+            .put_rule()
+            .name(&name)
+            .event_bus_name(&bus)
+            .event_pattern(pattern.to_string())
+            .send()
+            .await
+            .expect("PutRule");
+        let target = aws_sdk_eventbridge::types::Target::builder()
+            .id("queue")
+            .arn(queue_arn(&sqs, &queue_url).await)
+            .build()
+            .expect("a target");
+        events
+            .put_targets()
+            .rule(&name)
+            .event_bus_name(&bus)
+            .targets(target)
+            .send()
+            .await
+            .expect("PutTargets");
+        Self {
+            sqs,
+            events,
+            bus,
+            rule: name,
+            queue_url,
+            dlq_url,
+        }
+    }
+
+    async fn remove(self) {
+        let _ = self
+            .events
+            .remove_targets()
+            .rule(&self.rule)
+            .event_bus_name(&self.bus)
+            .ids("queue")
+            .send()
+            .await;
+        let _ = self
+            .events
+            .delete_rule()
+            .name(&self.rule)
+            .event_bus_name(&self.bus)
+            .send()
+            .await;
+        for url in [&self.queue_url, &self.dlq_url] {
+            let _ = self.sqs.delete_queue().queue_url(url).send().await;
+        }
+    }
+}
+
+async fn create_queue(
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+    attributes: HashMap<&str, String>,
+) -> String {
+    let mut request = sqs.create_queue().queue_name(name);
+    for (key, value) in attributes {
+        request = request.attributes(key.into(), value);
+    }
+    let created = request.send().await.expect("CreateQueue");
+    created.queue_url().expect("a queue URL").to_owned()
+}
+
+async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("GetQueueAttributes");
+    attributes
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+        .expect("a queue ARN")
+        .clone()
+}
+
+fn bookings_table() -> String {
+    std::env::var("BOOKINGS_TABLE").expect("BOOKINGS_TABLE is set")
+}
+
+fn test_consumer() -> Consumer {
+    let name = format!("test-backbone-{}", uuid::Uuid::new_v4().simple());
+    Consumer {
+        name: Box::leak(name.into_boxed_str()),
+        order: Order::InOrder,
+    }
+}
+
+#[tokio::test]
+async fn hold_confirm_and_cancel_each_reach_all_four_consumers_once_in_order() {
+    let api = Api::start().await;
+    let deps = deps(&api).await;
+    let log = Arc::new(Log::default());
+    let failing = Arc::new(Mutex::new(HashSet::new()));
+    let four = [
+        search_indexer::CONSUMER,
+        notifier::CONSUMER,
+        payment_refund::CONSUMER,
+        archiver::CONSUMER,
+    ];
+    let mut queues = consumers(deps.clone());
+    queues.extend(four.map(|c| probed(&deps, c, &log, &failing)));
+    let _backbone = Backbone::start(queues, streams(deps.clone()))
+        .await
+        .expect("the backbone starts");
+
+    let scene = Scene::new(&api).await;
+    let booking = scene.hold(&api, 40).await;
+    let id = BookingId::parse(&booking).unwrap();
+    engine::transition(
+        &deps.store,
+        id,
+        BookingAction::Confirm,
+        &Requester::System,
+        Utc::now(),
+    )
+    .await
+    .expect("payment confirms the hold");
+    let cancelled = api
+        .put(
+            &format!("/booking/{booking}/status"),
+            scene.guest.token(),
+            &json!({"status": "CANCELLED"}),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{cancelled:#?}");
+
+    let facts = ["BookingHeld", "BookingConfirmed", "BookingCancelled"];
+    for consumer in four.map(|c| c.name) {
+        eventually(&format!("{consumer} to apply the cancellation"), || {
+            log.applied(consumer, &booking)
+                .iter()
+                .any(|a| a.detail_type == "BookingCancelled")
+        })
+        .await;
+    }
+    // Anything late (a duplicate) would arrive within the poll intervals.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for consumer in four {
+        let name = consumer.name;
+        // Each fact reached the queue once: one message each (a message may be delivered more
+        // than once when it waits for the fact before it).
+        let delivered = log.delivered(name, &booking);
+        let mut messages: HashMap<&str, HashSet<&str>> = HashMap::new();
+        for d in &delivered {
+            messages
+                .entry(d.detail_type.as_str())
+                .or_default()
+                .insert(d.message_id.as_str());
+        }
+        for fact in facts {
+            assert_eq!(
+                messages.get(fact).map(HashSet::len),
+                Some(1),
+                "{name}: one message for {fact}: {delivered:#?}"
+            );
+        }
+        assert_eq!(messages.len(), 3, "{name}: {delivered:#?}");
+
+        let applied = log.applied(name, &booking);
+        let versions: Vec<u64> = applied.iter().map(|a| a.version).collect();
+        match consumer.order {
+            Order::InOrder => assert_eq!(versions, [1, 2, 3], "{name}: {applied:#?}"),
+            // Never older after newer; a fact that arrives after a newer one is dropped.
+            Order::LatestWins => {
+                assert!(
+                    versions.windows(2).all(|w| w[0] < w[1]) && versions.last() == Some(&3),
+                    "{name}: {applied:#?}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_failing_fact_alone_comes_back_then_goes_to_the_dead_letter_queue_and_redrive_returns_it()
+{
+    const MAX_RECEIVES: u32 = 3;
+    let api = Api::start().await;
+    let deps = deps(&api).await;
+    let scene = Scene::new(&api).await;
+    let route = Route::for_vendor(scene.vendor(), 1, MAX_RECEIVES).await;
+    let log = Arc::new(Log::default());
+    let failing = Arc::new(Mutex::new(HashSet::new()));
+    let consumer = test_consumer();
+    let (_, handler) = probed(&deps, consumer, &log, &failing);
+    let mut backbone = Backbone::default();
+    let publisher = streams(deps.clone())
+        .remove("outbox-publisher")
+        .expect("the publisher is registered");
+    backbone
+        .stream("outbox-publisher", &bookings_table(), publisher)
+        .await
+        .expect("the stream opens");
+    backbone
+        .queue(consumer.name, &route.queue_url, handler)
+        .await;
+
+    let good = scene.hold(&api, 41).await;
+    let bad = scene.hold(&api, 42).await;
+    failing.lock().unwrap().insert(bad.clone());
+
+    let sqs = route.sqs.clone();
+    let dlq = route.dlq_url.clone();
+    let mut in_dlq = 0;
+    let started = tokio::time::Instant::now();
+    while in_dlq == 0 {
+        assert!(
+            started.elapsed() < WAIT,
+            "the failing fact never reached the DLQ: {:#?}",
+            log.delivered(consumer.name, &bad)
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        in_dlq = event_ops::depths(&sqs, &dlq).await.unwrap().waiting;
+    }
+    assert_eq!(in_dlq, 1);
+    assert_eq!(log.applied(consumer.name, &good).len(), 1);
+    assert_eq!(
+        log.delivered(consumer.name, &good).len(),
+        1,
+        "the fact that succeeded was delivered again"
+    );
+    assert_eq!(
+        log.delivered(consumer.name, &bad).len(),
+        MAX_RECEIVES as usize,
+        "the failing fact is delivered up to the max receive count"
+    );
+    assert!(log.applied(consumer.name, &bad).is_empty());
+
+    // The cause is fixed; the operator redrives.
+    failing.lock().unwrap().clear();
+    let moved = event_ops::redrive(&sqs, &dlq, &route.queue_url, None)
+        .await
+        .expect("redrive");
+    assert_eq!(moved, 1);
+    eventually("the redriven fact to be applied", || {
+        !log.applied(consumer.name, &bad).is_empty()
+    })
+    .await;
+    assert_eq!(log.applied(consumer.name, &bad).len(), 1);
+    assert_eq!(log.applied(consumer.name, &good).len(), 1);
+    assert_eq!(event_ops::depths(&sqs, &dlq).await.unwrap().waiting, 0);
+    drop(backbone);
+    route.remove().await;
+}
+
+/// The EventBridge bus, except that the first put carrying `marker` crashes the publisher.
+struct CrashOnce {
+    bus: EventBridgeBus,
+    marker: String,
+    crashed: Arc<AtomicBool>,
+}
+
+impl EventBus for CrashOnce {
+    async fn put(&self, entries: &[EventEntry]) -> anyhow::Result<Vec<Option<String>>> {
+        let ours = entries.iter().any(|e| e.detail.contains(&self.marker));
+        if ours && !self.crashed.swap(true, Ordering::SeqCst) {
+            panic!("the publisher crashes after reading the record, before putting it");
+        }
+        self.bus.put(entries).await
+    }
+}
+
+#[tokio::test]
+async fn a_publisher_crash_loses_nothing_and_duplicates_have_no_second_effect() {
+    let api = Api::start().await;
+    let deps = deps(&api).await;
+    let scene = Scene::new(&api).await;
+    let route = Route::for_vendor(scene.vendor(), 1, 5).await;
+    let log = Arc::new(Log::default());
+    let consumer = test_consumer();
+    let (_, handler) = probed(&deps, consumer, &log, &Arc::new(Mutex::new(HashSet::new())));
+    let crashed = Arc::new(AtomicBool::new(false));
+    let bus = Arc::new(CrashOnce {
+        bus: EventBridgeBus::from_env(&shared::aws::sdk_config().await).unwrap(),
+        marker: scene.vendor().to_owned(),
+        crashed: crashed.clone(),
+    });
+    let publisher: StreamConsumer = {
+        let (deps, bus) = (deps.clone(), bus.clone());
+        Arc::new(move |batch| {
+            let (deps, bus) = (deps.clone(), bus.clone());
+            Box::pin(async move {
+                Ok(shared::outbox::publish(
+                    &deps.stream_tables,
+                    &*bus,
+                    &deps.timer,
+                    batch,
+                    Utc::now(),
+                )
+                .await)
+            })
+        })
+    };
+    let mut backbone = Backbone::default();
+    backbone
+        .stream("outbox-publisher", &bookings_table(), publisher)
+        .await
+        .expect("the stream opens");
+    backbone
+        .queue(consumer.name, &route.queue_url, handler)
+        .await;
+
+    let booking = scene.hold(&api, 43).await;
+    eventually("the hold to be applied", || {
+        !log.applied(consumer.name, &booking).is_empty()
+    })
+    .await;
+    assert!(
+        crashed.load(Ordering::SeqCst),
+        "the publisher never crashed"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(log.delivered(consumer.name, &booking).len(), 1);
+
+    // The same fact again: re-published (a retried stream batch), and its message sent twice.
+    let stored = deps
+        .store
+        .booking(BookingId::parse(&booking).unwrap())
+        .await
+        .unwrap()
+        .expect("the booking is stored");
+    let held: Event = shared::events::booking_event(None, Some(&stored))
+        .expect("a new booking is a fact")
+        .into();
+    let entry = held.entry().unwrap();
+    bus.bus.put(&[entry]).await.unwrap();
+    let body = serde_json::to_string(&json!({
+        "version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": held.detail_type(),
+        "source": held.source(), "account": "000000000000", "time": Utc::now(),
+        "region": "us-east-1", "resources": [], "detail": held.detail().unwrap(),
+    }))
+    .unwrap();
+    route
+        .sqs
+        .send_message()
+        .queue_url(&route.queue_url)
+        .message_body(body)
+        .send()
+        .await
+        .unwrap();
+    eventually("both copies to be delivered", || {
+        log.delivered(consumer.name, &booking).len() == 3
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let applied = log.applied(consumer.name, &booking);
+    assert_eq!(applied.len(), 1, "{applied:#?}");
+    drop(backbone);
+    route.remove().await;
+}
