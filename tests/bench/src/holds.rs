@@ -11,25 +11,18 @@
 //!
 //! Settings (environment): `BENCH_HOLDS` (300 timed holds of each kind), `BENCH_WARMUP` (20),
 //! `BENCH_TASKS` (16 concurrent tasks on one bucket), `BENCH_ATTEMPTS` (400 holds on it).
-use anyhow::{Context, anyhow, bail, ensure};
+use anyhow::{Context, bail, ensure};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use bench::{Summary, add_room_type, hold, hold_event, latency_row, ms, onboard_hotel, ratio};
 use chrono::{NaiveDate, TimeDelta, Utc};
 use http::StatusCode;
-use lambda_http::Request;
-use serde_json::json;
-use shared::api::resource::ResourceInput;
-use shared::api::vendor::ProfileInput;
-use shared::auth::{Caller, password};
-use shared::domain::FieldErrors;
-use shared::domain::account::{Credential, Email, Password, Role, StaffMember};
+use shared::auth::Caller;
 use shared::domain::booking::{BookingAction, BookingTime};
 use shared::domain::calendar::Bucket;
-use shared::domain::ids::{BookingId, ResourceId, StaffId, UserId, VendorId};
-use shared::domain::resource::{Resource, ResourceKind};
-use shared::domain::text::{Description, PersonName};
-use shared::domain::vendor::{Vendor, VendorKind};
+use shared::domain::ids::{BookingId, ResourceId, UserId, VendorId};
+use shared::domain::resource::Resource;
 use shared::engine::{self, ChangeRequest, Requester};
 use shared::store::{BookingStore, DynamoStore, ResourceStore, Tables, VendorStore};
 use std::collections::HashMap;
@@ -76,190 +69,6 @@ impl Settings {
     }
 }
 
-fn field_errors(what: &str, errors: FieldErrors) -> anyhow::Error {
-    let details: Vec<String> = errors
-        .into_vec()
-        .into_iter()
-        .map(|e| format!("{} {}", e.pointer, e.detail))
-        .collect();
-    anyhow!("{what}: {}", details.join("; "))
-}
-
-/// A hotel with its manager, built from a profile the way vendor-create builds it.
-async fn onboard_hotel(store: &DynamoStore, run: &str) -> anyhow::Result<Vendor> {
-    let profile: ProfileInput = serde_json::from_value(json!({
-        "name": format!("Bench Hotel {run}"),
-        "address": {"line1": "1 Benchmark Way", "postal_code": "10115", "city": "Berlin", "country": "DE"},
-        "location": {"lat": 52.52, "lon": 13.405},
-        "time_zone": "Europe/Berlin",
-        "currency": "EUR",
-        "contact": {"email": format!("hotel-{run}@bench.example.com")},
-    }))
-    .context("the bench hotel's profile")?;
-    let mut errors = FieldErrors::default();
-    let changes = profile.validate(VendorKind::Hotel, true, &mut errors);
-    let name = errors.check("/manager/name", PersonName::parse("Bench Manager"));
-    let email = errors.check(
-        "/manager/email",
-        Email::parse(&format!("manager-{run}@bench.example.com")),
-    );
-    let secret = errors.check(
-        "/manager/password",
-        Password::new("bench holds password".into()),
-    );
-    let (
-        Some(title),
-        Some(address),
-        Some(location),
-        Some(time_zone),
-        Some(currency),
-        Some(contact),
-        Some(name),
-        Some(email),
-        Some(secret),
-    ) = (
-        changes.name,
-        changes.address,
-        changes.location,
-        changes.time_zone,
-        changes.currency,
-        changes.contact,
-        name,
-        email,
-        secret,
-    )
-    else {
-        return Err(field_errors("the bench hotel is invalid", errors));
-    };
-    errors
-        .finish()
-        .map_err(|e| field_errors("the bench hotel is invalid", e))?;
-    let now = Utc::now();
-    let vendor = Vendor {
-        id: VendorId::generate(),
-        kind: VendorKind::Hotel,
-        name: title,
-        description: Description::empty(),
-        address,
-        location,
-        time_zone,
-        currency,
-        facilities: Vec::new(),
-        cuisines: Vec::new(),
-        contact,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    };
-    let manager = StaffMember {
-        id: StaffId::generate(),
-        vendor_id: vendor.id,
-        email,
-        name,
-        manager: true,
-        created_at: now,
-    };
-    let credential = Credential {
-        account_id: manager.id.to_string(),
-        password_hash: password::hash(secret).await?,
-        role: Role::Staff,
-        vendor_id: Some(vendor.id),
-        manager: true,
-    };
-    store
-        .create_vendor(&vendor, &manager, &credential)
-        .await
-        .context("onboarding the bench hotel")?;
-    Ok(vendor)
-}
-
-/// A room type, built from input the way resource-create builds it.
-async fn add_room_type(
-    store: &DynamoStore,
-    vendor: &Vendor,
-    name: &str,
-    units: u32,
-) -> anyhow::Result<Resource> {
-    let input: ResourceInput = serde_json::from_value(json!({
-        "name": name,
-        "capacity": 2,
-        "units": units,
-        "base_price": {"amount_minor": 12_900},
-    }))
-    .context("the bench room type")?;
-    let kind = ResourceKind::from(vendor.kind);
-    let mut errors = FieldErrors::default();
-    let changes = input.validate(vendor.currency, kind, true, &mut errors);
-    errors
-        .finish()
-        .map_err(|e| field_errors("the bench room type is invalid", e))?;
-    let resource = changes
-        .into_resource(vendor.id, kind, Utc::now())
-        .map_err(|e| field_errors("the bench room type is invalid", e))?;
-    store
-        .create_resource(&resource)
-        .await
-        .context("creating the bench room type")?;
-    Ok(resource)
-}
-
-/// `POST /booking/vendor/{vendorid}` as API Gateway (payload 2.0) hands it to the function, with
-/// the claims its JWT authorizer verified.
-fn hold_event(
-    vendor: VendorId,
-    guest: UserId,
-    resource: ResourceId,
-    check_in: NaiveDate,
-    nights: i64,
-) -> anyhow::Result<Request> {
-    let path = format!("/booking/vendor/{vendor}");
-    let body = json!({
-        "resource_id": resource.to_string(),
-        "party_size": 1,
-        "units": 1,
-        "check_in": check_in,
-        "check_out": check_in + TimeDelta::days(nights),
-    });
-    let event = json!({
-        "version": "2.0",
-        "routeKey": "POST /booking/vendor/{vendorid}",
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": {
-            "content-type": "application/json",
-            "idempotency-key": uuid::Uuid::new_v4().to_string(),
-            "host": "api.reservations.example",
-        },
-        "pathParameters": {"vendorid": vendor.to_string()},
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "bench",
-            "authorizer": {"jwt": {"claims": {"sub": guest.to_string(), "role": "guest"}, "scopes": null}},
-            "domainName": "api.reservations.example",
-            "domainPrefix": "api",
-            "http": {
-                "method": "POST",
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "203.0.113.10",
-                "userAgent": "bench-holds",
-            },
-            "requestId": uuid::Uuid::new_v4().to_string(),
-            "routeKey": "POST /booking/vendor/{vendorid}",
-            "stage": "$default",
-            "time": "01/Jan/2026:00:00:00 +0000",
-            "timeEpoch": Utc::now().timestamp_millis(),
-        },
-        "body": body.to_string(),
-        "isBase64Encoded": false,
-    });
-    lambda_http::request::from_str(&event.to_string()).context("parsing the hold event")
-}
-
-fn response_json(response: &lambda_http::Response<lambda_http::Body>) -> serde_json::Value {
-    serde_json::from_slice(response.body().as_ref()).unwrap_or(serde_json::Value::Null)
-}
-
 /// One hold through the real handler (request already parsed, so only the function's work is
 /// timed); it must succeed.
 async fn timed_hold(
@@ -269,22 +78,10 @@ async fn timed_hold(
     nights: i64,
 ) -> anyhow::Result<(Duration, BookingId)> {
     let request = hold_event(bench.vendor, bench.guest, resource, check_in, nights)?;
-    let started = Instant::now();
-    let response = booking_create::handler(&bench.store, &bench.settings, request)
+    let held = hold(&bench.store, &bench.settings, request)
         .await
-        .map_err(|e| anyhow!("booking_create::handler failed: {e}"))?;
-    let took = started.elapsed();
-    let body = response_json(&response);
-    ensure!(
-        response.status() == StatusCode::CREATED,
-        "hold of {check_in} + {nights} nights answered {}: {body}",
-        response.status()
-    );
-    let id = body["id"]
-        .as_str()
-        .context("the hold's response has no id")?;
-    let id = BookingId::parse(id).map_err(|e| anyhow!("the hold's id {id}: {e}"))?;
-    Ok((took, id))
+        .with_context(|| format!("hold of {check_in} + {nights} nights"))?;
+    Ok((held.took, held.id))
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {
@@ -374,60 +171,6 @@ async fn timed_bare_hold(
     Ok(started.elapsed())
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Summary {
-    p50: Duration,
-    p99: Duration,
-    mean: Duration,
-}
-
-impl Summary {
-    /// Nearest-rank percentiles.
-    fn of(samples: &[Duration]) -> Self {
-        let mut sorted = samples.to_vec();
-        sorted.sort();
-        let at = |p: f64| {
-            let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
-            sorted
-                .get(rank.saturating_sub(1))
-                .copied()
-                .unwrap_or_default()
-        };
-        let total: Duration = sorted.iter().sum();
-        let mean = u32::try_from(sorted.len())
-            .ok()
-            .filter(|count| *count > 0)
-            .map(|count| total / count)
-            .unwrap_or_default();
-        Self {
-            p50: at(50.0),
-            p99: at(99.0),
-            mean,
-        }
-    }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn ratio(a: Duration, b: Duration) -> f64 {
-    if b.is_zero() {
-        f64::NAN
-    } else {
-        a.as_secs_f64() / b.as_secs_f64()
-    }
-}
-
-fn latency_row(label: &str, summary: Summary) {
-    println!(
-        "  {label:<56} {:>8.2} {:>8.2} {:>8.2}",
-        ms(summary.p50),
-        ms(summary.p99),
-        ms(summary.mean)
-    );
-}
-
 /// Part 1: uncontended 3-night holds, handler and bare transaction in alternating order.
 async fn latency(bench: &Bench, resource: &Resource, settings: &Settings) -> anyhow::Result<()> {
     const NIGHTS: i64 = 3;
@@ -446,7 +189,7 @@ async fn latency(bench: &Bench, resource: &Resource, settings: &Settings) -> any
     let mut reads = Vec::with_capacity(settings.holds);
     for i in 1..=settings.warmup + settings.holds {
         let check_in = stay(i);
-        let ((h, id), b) = if i % 2 == 0 {
+        let ((h, _), b) = if i % 2 == 0 {
             let h = timed_hold(bench, resource.id, check_in, NIGHTS).await?;
             let b = timed_bare_hold(bench, &template, &counter_pk, check_in, NIGHTS, limit).await?;
             (h, b)
@@ -589,9 +332,7 @@ async fn contend_handler(
             let Ok(request) = hold_event(bench.vendor, bench.guest, resource, night, 1) else {
                 return Outcome::Other;
             };
-            match booking_create::handler(&bench.store, &bench.settings, request)
-                .await
-            {
+            match booking_create::handler(&bench.store, &bench.settings, request).await {
                 Ok(response) if response.status() == StatusCode::CREATED => Outcome::Taken,
                 Ok(response) if response.status() == StatusCode::CONFLICT => Outcome::SoldOut,
                 _ => Outcome::Other,
