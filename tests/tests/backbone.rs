@@ -216,7 +216,8 @@ impl Route {
         let sqs = aws_sdk_sqs::Client::new(&sdk);
         let events = aws_sdk_eventbridge::Client::new(&sdk);
         let bus = std::env::var("EVENT_BUS_NAME").expect("EVENT_BUS_NAME is set");
-        let name = format!("test-backbone-{}", uuid::Uuid::new_v4().simple());
+        sweep(&sqs, &events, &bus).await;
+        let name = format!("{ROUTE_PREFIX}{}", uuid::Uuid::new_v4().simple());
         let dlq_url = create_queue(&sqs, &format!("{name}-dlq"), HashMap::new()).await;
         let dlq_arn = queue_arn(&sqs, &dlq_url).await;
         let queue_url = create_queue(
@@ -286,6 +287,44 @@ impl Route {
     }
 }
 
+const ROUTE_PREFIX: &str = "test-backbone-";
+
+/// Removes what an earlier run left behind when it failed before `Route::remove` (these tests run
+/// one at a time, so nothing here is in use).
+async fn sweep(sqs: &aws_sdk_sqs::Client, events: &aws_sdk_eventbridge::Client, bus: &str) {
+    let rules = events
+        .list_rules()
+        .event_bus_name(bus)
+        .name_prefix(ROUTE_PREFIX)
+        .send()
+        .await
+        .expect("ListRules");
+    for rule in rules.rules().iter().filter_map(|r| r.name()) {
+        let _ = events
+            .remove_targets()
+            .rule(rule)
+            .event_bus_name(bus)
+            .ids("queue")
+            .send()
+            .await;
+        let _ = events
+            .delete_rule()
+            .name(rule)
+            .event_bus_name(bus)
+            .send()
+            .await;
+    }
+    let queues = sqs
+        .list_queues()
+        .queue_name_prefix(ROUTE_PREFIX)
+        .send()
+        .await
+        .expect("ListQueues");
+    for url in queues.queue_urls() {
+        let _ = sqs.delete_queue().queue_url(url).send().await;
+    }
+}
+
 async fn create_queue(
     sqs: &aws_sdk_sqs::Client,
     name: &str,
@@ -319,7 +358,7 @@ fn bookings_table() -> String {
 }
 
 fn test_consumer() -> Consumer {
-    let name = format!("test-backbone-{}", uuid::Uuid::new_v4().simple());
+    let name = format!("{ROUTE_PREFIX}{}", uuid::Uuid::new_v4().simple());
     Consumer {
         name: Box::leak(name.into_boxed_str()),
         order: Order::InOrder,
