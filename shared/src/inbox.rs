@@ -55,6 +55,27 @@ pub trait Effect: Send + Sync {
     ) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
+/// The effect of a consumer whose capability is not built yet: it logs what it received, so the
+/// plumbing (queue, ledger, ordering, failures) runs and is observable end to end.
+#[derive(Debug, Clone, Copy)]
+pub struct LogOnly {
+    pub consumer: &'static str,
+}
+
+impl Effect for LogOnly {
+    async fn apply(&self, event: &Event, _received: &ReceivedEvent) -> anyhow::Result<()> {
+        tracing::info!(
+            consumer = self.consumer,
+            event_id = %event.event_id(),
+            aggregate_id = %event.aggregate_id(),
+            detail_type = event.detail_type(),
+            version = event.version(),
+            "received; nothing to do until this consumer is built"
+        );
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claimed {
     /// Ours to apply.
@@ -132,7 +153,7 @@ fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
-fn number(item: &std::collections::HashMap<String, AttributeValue>, name: &str) -> Option<i64> {
+fn number(item: &HashMap<String, AttributeValue>, name: &str) -> Option<i64> {
     item.get(name)?.as_n().ok()?.parse().ok()
 }
 

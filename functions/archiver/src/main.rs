@@ -1,4 +1,4 @@
-use archiver::{Archiver, CONSUMER};
+use archiver::{ARCHIVER, CONSUMER};
 use lambda_http::lambda_runtime::{self, Error, service_fn};
 use shared::inbox::Inbox;
 
@@ -8,7 +8,7 @@ async fn main() -> Result<(), Error> {
     let sdk = shared::aws::sdk_config().await;
     let inbox = Inbox::from_env(&sdk)?;
     lambda_runtime::run(service_fn(|event| {
-        CONSUMER.handler(&inbox, &Archiver, event)
+        CONSUMER.handler(&inbox, &ARCHIVER, event)
     }))
     .await
 }

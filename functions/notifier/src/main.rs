@@ -1,5 +1,5 @@
 use lambda_http::lambda_runtime::{self, Error, service_fn};
-use notifier::{CONSUMER, Notifier};
+use notifier::{CONSUMER, NOTIFIER};
 use shared::inbox::Inbox;
 
 #[tokio::main]
@@ -8,7 +8,7 @@ async fn main() -> Result<(), Error> {
     let sdk = shared::aws::sdk_config().await;
     let inbox = Inbox::from_env(&sdk)?;
     lambda_runtime::run(service_fn(|event| {
-        CONSUMER.handler(&inbox, &Notifier, event)
+        CONSUMER.handler(&inbox, &NOTIFIER, event)
     }))
     .await
 }

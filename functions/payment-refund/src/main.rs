@@ -1,5 +1,5 @@
 use lambda_http::lambda_runtime::{self, Error, service_fn};
-use payment_refund::{CONSUMER, Refunds};
+use payment_refund::{CONSUMER, REFUNDS};
 use shared::inbox::Inbox;
 
 #[tokio::main]
@@ -8,7 +8,7 @@ async fn main() -> Result<(), Error> {
     let sdk = shared::aws::sdk_config().await;
     let inbox = Inbox::from_env(&sdk)?;
     lambda_runtime::run(service_fn(|event| {
-        CONSUMER.handler(&inbox, &Refunds, event)
+        CONSUMER.handler(&inbox, &REFUNDS, event)
     }))
     .await
 }

@@ -2,27 +2,16 @@
 //! which buckets are sold out from booking events. Every fact counts (a change's `previous` terms
 //! free buckets), so each is applied once, in version order.
 //!
-//! This is the consumer's plumbing (SQS batch, ledger, partial batch failures); its effect logs
-//! what search will index until that capability is built.
-use shared::events::{Event, ReceivedEvent};
-use shared::inbox::{Consumer, Effect, Order};
+//! This is the consumer's plumbing (SQS batch, ledger, ordering, partial batch failures); its
+//! effect (`LogOnly`) logs what search will index until that capability is built.
+use shared::inbox::{Consumer, LogOnly, Order};
 
 pub const CONSUMER: Consumer = Consumer {
     name: "search-indexer",
     order: Order::InOrder,
 };
 
-pub struct Indexer;
-
-impl Effect for Indexer {
-    async fn apply(&self, event: &Event, _received: &ReceivedEvent) -> anyhow::Result<()> {
-        tracing::info!(
-            consumer = CONSUMER.name,
-            event_id = %event.event_id(),
-            aggregate_id = %event.aggregate_id(),
-            detail_type = event.detail_type(),
-            "received"
-        );
-        Ok(())
-    }
-}
+/// Stands in for the indexing until it is built.
+pub const INDEXER: LogOnly = LogOnly {
+    consumer: CONSUMER.name,
+};

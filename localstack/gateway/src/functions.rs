@@ -119,10 +119,10 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
         }),
     );
     let inboxes = [
-        inbox(&deps, search_indexer::CONSUMER, search_indexer::Indexer),
-        inbox(&deps, notifier::CONSUMER, notifier::Notifier),
-        inbox(&deps, payment_refund::CONSUMER, payment_refund::Refunds),
-        inbox(&deps, archiver::CONSUMER, archiver::Archiver),
+        inbox(&deps, search_indexer::CONSUMER, search_indexer::INDEXER),
+        inbox(&deps, notifier::CONSUMER, notifier::NOTIFIER),
+        inbox(&deps, payment_refund::CONSUMER, payment_refund::REFUNDS),
+        inbox(&deps, archiver::CONSUMER, archiver::ARCHIVER),
     ];
     consumers.extend(inboxes);
     consumers
