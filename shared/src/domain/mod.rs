@@ -3,6 +3,7 @@
 pub mod account;
 pub mod booking;
 pub mod calendar;
+pub mod deposit;
 pub mod ids;
 pub mod inventory;
 pub mod money;
