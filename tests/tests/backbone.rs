@@ -366,7 +366,8 @@ fn test_consumer() -> Consumer {
 }
 
 #[tokio::test]
-async fn hold_confirm_and_cancel_each_reach_all_four_consumers_once_in_order() {
+async fn hold_confirm_and_cancel_each_reach_all_four_consumers_once_in_order_and_vendor_facts_reach_search()
+ {
     let api = Api::start().await;
     let deps = deps(&api).await;
     let log = Arc::new(Log::default());
@@ -403,6 +404,19 @@ async fn hold_confirm_and_cancel_each_reach_all_four_consumers_once_in_order() {
         )
         .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{cancelled:#?}");
+
+    // The vendors table's stream is published too: search hears of the hotel and its room type.
+    for (aggregate, fact) in [
+        (scene.vendor().to_owned(), "VendorOnboarded"),
+        (scene.room.clone(), "ResourceChanged"),
+    ] {
+        eventually(&format!("search-indexer to apply {fact}"), || {
+            log.applied(search_indexer::CONSUMER.name, &aggregate)
+                .iter()
+                .any(|a| a.detail_type == fact && a.version == 1)
+        })
+        .await;
+    }
 
     let facts = ["BookingHeld", "BookingConfirmed", "BookingCancelled"];
     for consumer in four.map(|c| c.name) {
