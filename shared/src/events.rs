@@ -800,6 +800,8 @@ pub(crate) mod tests {
             booking_window: Default::default(),
             check_in_time: None,
             seating: None,
+            deposit: Default::default(),
+            cancellation: Default::default(),
             created_at: at,
             updated_at: at,
             version: 1,

@@ -297,6 +297,8 @@ fn resource(id: &str, name: &str, kind: ResourceKind, price_minor: i64) -> Resou
         check_in_time: (kind == ResourceKind::RoomType)
             .then(|| CheckInTime::parse("15:00").unwrap()),
         seating: (kind == ResourceKind::TableType).then(|| SlotGrid::new(30, 90).unwrap()),
+        deposit: Default::default(),
+        cancellation: Default::default(),
         created_at: at,
         updated_at: at,
         version: 1,

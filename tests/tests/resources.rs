@@ -249,6 +249,35 @@ async fn invalid_resources_name_each_bad_field_and_create_nothing() {
             json!({"description": "only this"}),
             vec!["/name", "/capacity", "/units", "/base_price"],
         ),
+        (
+            with(json!({"deposit": {"kind": "percent", "percent": 0}})),
+            vec!["/deposit/percent"],
+        ),
+        (
+            with(json!({"deposit": {"kind": "percent"}})),
+            vec!["/deposit/percent"],
+        ),
+        (
+            with(json!({"deposit": {"kind": "all of it"}})),
+            vec!["/deposit/kind"],
+        ),
+        (
+            with(
+                json!({"deposit": {"kind": "fixed", "amount": {"amount_minor": 500, "currency": "USD"}}}),
+            ),
+            vec!["/deposit/amount/currency"],
+        ),
+        (
+            with(json!({"cancellation": {"late_fee": {"kind": "percent", "percent": 50}}})),
+            vec!["/cancellation/free_until_hours"],
+        ),
+        (
+            with(json!({"cancellation": {"free_until_hours": -2, "late_fee": {"kind": "none"}}})),
+            vec![
+                "/cancellation/free_until_hours",
+                "/cancellation/late_fee/kind",
+            ],
+        ),
     ];
 
     for (body, expected) in cases {
@@ -466,5 +495,51 @@ async fn a_vendors_currency_is_fixed_because_its_prices_are_in_it() {
     assert_eq!(
         resource.body["base_price"]["currency"],
         vendor.body["currency"]
+    );
+}
+
+#[tokio::test]
+async fn a_room_type_carries_its_deposit_and_cancellation_policy() {
+    let api = Api::start().await;
+    let manager = api.vendor("hotel").await;
+    let mut body = resource_body("Double", 2, 4, 12_900);
+    body["deposit"] = json!({"kind": "percent", "percent": 30});
+    body["cancellation"] = json!({
+        "free_until_hours": 48,
+        "late_fee": {"kind": "fixed", "amount": {"amount_minor": 5_000}}
+    });
+
+    let (location, created) = add_resource(&api, &manager, &body).await;
+
+    assert_eq!(
+        created["deposit"],
+        json!({"kind": "percent", "percent": 30})
+    );
+    assert_eq!(
+        created["cancellation"],
+        json!({
+            "free_until_hours": 48,
+            "late_fee": {"kind": "fixed", "amount": {"amount_minor": 5_000, "currency": "EUR"}}
+        })
+    );
+    let updated = api
+        .put(
+            &location,
+            manager.token(),
+            &json!({"deposit": {"kind": "none"}, "cancellation": {"free_until_hours": 0}}),
+        )
+        .await;
+    assert_eq!(updated.status, StatusCode::OK, "{updated:#?}");
+    assert_eq!(updated.body["deposit"], json!({"kind": "none"}));
+    assert_eq!(
+        updated.body["cancellation"],
+        json!({"free_until_hours": 0, "late_fee": null})
+    );
+    // Without a policy: no deposit, and cancelling is always free.
+    let (_, plain) = add_resource(&api, &manager, &resource_body("Single", 1, 2, 8_900)).await;
+    assert_eq!(plain["deposit"], json!({"kind": "none"}));
+    assert_eq!(
+        plain["cancellation"],
+        json!({"free_until_hours": 0, "late_fee": null})
     );
 }

@@ -1,5 +1,6 @@
 //! A room type or table type as clients send it, for create (all required) and update (any).
 use crate::domain::calendar::{CheckInTime, SlotGrid};
+use crate::domain::deposit::{CancellationPolicy, Charge, DepositPolicy, FreeHours, Percent};
 use crate::domain::ids::{ResourceId, VendorId};
 use crate::domain::inventory::OverbookingAllowance;
 use crate::domain::money::{Currency, Money};
@@ -41,6 +42,24 @@ pub struct SeatingInput {
     pub seating_minutes: Option<i64>,
 }
 
+/// A deposit or a late-cancellation fee: `{"kind": "none" | "fixed" | "percent", "amount": {...},
+/// "percent": n}` (`none` only for deposits).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChargeInput {
+    pub kind: Option<String>,
+    pub amount: Option<PriceInput>,
+    pub percent: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancellationInput {
+    pub free_until_hours: Option<i64>,
+    /// `null`: cancelling is always free.
+    pub late_fee: Option<ChargeInput>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceInput {
@@ -57,6 +76,8 @@ pub struct ResourceInput {
     pub check_in_time: Option<String>,
     /// Table types only.
     pub seating: Option<SeatingInput>,
+    pub deposit: Option<ChargeInput>,
+    pub cancellation: Option<CancellationInput>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -75,6 +96,8 @@ pub struct ResourceChanges {
     pub check_in_time: Option<CheckInTime>,
     /// Members not sent keep their current value (their default on create).
     pub seating: Option<SeatingInput>,
+    pub deposit: Option<DepositPolicy>,
+    pub cancellation: Option<CancellationPolicy>,
 }
 
 fn price_rules(input: Vec<PriceRuleInput>, errors: &mut FieldErrors) -> Option<Vec<PriceRule>> {
@@ -91,11 +114,16 @@ fn price_rules(input: Vec<PriceRuleInput>, errors: &mut FieldErrors) -> Option<V
     Some(rules)
 }
 
-fn price(input: PriceInput, vendor_currency: Currency, errors: &mut FieldErrors) -> Option<Money> {
-    let amount = errors.require("/base_price/amount_minor", input.amount_minor, Ok);
+fn price(
+    at: &str,
+    input: PriceInput,
+    vendor_currency: Currency,
+    errors: &mut FieldErrors,
+) -> Option<Money> {
+    let amount = errors.require(&format!("{at}/amount_minor"), input.amount_minor, Ok);
     // The currency may be left out; if given it must be the vendor's.
     let currency = errors.check(
-        "/base_price/currency",
+        &format!("{at}/currency"),
         match input.currency {
             None => Ok(vendor_currency),
             Some(code) => Currency::parse(&code).and_then(|c| {
@@ -110,9 +138,44 @@ fn price(input: PriceInput, vendor_currency: Currency, errors: &mut FieldErrors)
         },
     );
     errors.check(
-        "/base_price/amount_minor",
+        &format!("{at}/amount_minor"),
         Money::price(amount?, currency?.code()),
     )
+}
+
+/// A charge's input, checked: `Ok(None)` for `none` where allowed.
+fn charge(
+    at: &str,
+    input: ChargeInput,
+    vendor_currency: Currency,
+    allow_none: bool,
+    errors: &mut FieldErrors,
+) -> Option<Option<Charge>> {
+    let kinds = if allow_none {
+        "none, fixed or percent"
+    } else {
+        "fixed or percent"
+    };
+    match input.kind.as_deref() {
+        Some("none") if allow_none => Some(None),
+        Some("fixed") => {
+            let amount = errors.require(&format!("{at}/amount"), input.amount, Ok)?;
+            let amount = price(&format!("{at}/amount"), amount, vendor_currency, errors)?;
+            Some(Some(Charge::Fixed { amount }))
+        }
+        Some("percent") => {
+            let percent = errors.require(&format!("{at}/percent"), input.percent, Percent::new)?;
+            Some(Some(Charge::Percent { percent }))
+        }
+        Some(_) => {
+            errors.push(&format!("{at}/kind"), format!("must be {kinds}"));
+            None
+        }
+        None => {
+            errors.push(&format!("{at}/kind"), format!("is required: {kinds}"));
+            None
+        }
+    }
 }
 
 impl ResourceInput {
@@ -150,7 +213,7 @@ impl ResourceInput {
                 .and_then(|v| errors.check("/units", UnitCount::new(v))),
             base_price: self
                 .base_price
-                .and_then(|v| price(v, vendor_currency, errors)),
+                .and_then(|v| price("/base_price", v, vendor_currency, errors)),
             amenities: self
                 .amenities
                 .and_then(|v| errors.check("/amenities", text::tags(&v, 50))),
@@ -193,6 +256,34 @@ impl ResourceInput {
                 }
                 (Some(v), ResourceKind::TableType) => Some(v),
             },
+            deposit: self.deposit.and_then(|v| {
+                charge("/deposit", v, vendor_currency, true, errors).map(|c| match c {
+                    None => DepositPolicy::None,
+                    Some(Charge::Fixed { amount }) => DepositPolicy::Fixed { amount },
+                    Some(Charge::Percent { percent }) => DepositPolicy::Percent { percent },
+                })
+            }),
+            cancellation: self.cancellation.and_then(|v| {
+                let hours = errors.require(
+                    "/cancellation/free_until_hours",
+                    v.free_until_hours,
+                    FreeHours::new,
+                );
+                let late_fee = match v.late_fee {
+                    None => Some(None),
+                    Some(fee) => charge(
+                        "/cancellation/late_fee",
+                        fee,
+                        vendor_currency,
+                        false,
+                        errors,
+                    ),
+                };
+                Some(CancellationPolicy {
+                    free_until_hours: hours?,
+                    late_fee: late_fee?,
+                })
+            }),
         }
     }
 }
@@ -210,6 +301,8 @@ impl ResourceChanges {
             && self.booking_window.is_none()
             && self.check_in_time.is_none()
             && self.seating.is_none()
+            && self.deposit.is_none()
+            && self.cancellation.is_none()
     }
 
     /// A new room or table type from a create request's changes (validated with `creating`):
@@ -245,6 +338,8 @@ impl ResourceChanges {
             booking_window: Default::default(),
             check_in_time: None,
             seating: None,
+            deposit: DepositPolicy::default(),
+            cancellation: CancellationPolicy::default(),
             created_at: now,
             updated_at: now,
             version: 1,
@@ -283,6 +378,12 @@ impl ResourceChanges {
         }
         if let Some(v) = self.overbooking_percent {
             resource.overbooking_percent = v;
+        }
+        if let Some(v) = self.deposit {
+            resource.deposit = v;
+        }
+        if let Some(v) = self.cancellation {
+            resource.cancellation = v;
         }
         let mut errors = FieldErrors::default();
         if let Some(w) = self.booking_window {

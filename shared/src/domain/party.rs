@@ -104,6 +104,8 @@ mod tests {
             booking_window: Default::default(),
             check_in_time: None,
             seating: None,
+            deposit: Default::default(),
+            cancellation: Default::default(),
             created_at: Utc::now(),
             updated_at: Utc::now(),
             version: 1,

@@ -1,6 +1,7 @@
 //! What a vendor sells: room types (by the night) or table types (by the time slot).
 use super::Invalid;
 use super::calendar::{CheckInTime, SlotGrid};
+use super::deposit::{CancellationPolicy, DepositPolicy};
 use super::ids::{ResourceId, VendorId};
 use super::inventory::OverbookingAllowance;
 use super::money::Money;
@@ -95,6 +96,12 @@ pub struct Resource {
     /// Table types: the slot grid and how long a seating occupies a table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seating: Option<SlotGrid>,
+    /// What a guest pays when booking (copied onto each booking when it is held).
+    #[serde(default)]
+    pub deposit: DepositPolicy,
+    /// What cancelling costs (copied onto each booking when it is held).
+    #[serde(default)]
+    pub cancellation: CancellationPolicy,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
