@@ -7,6 +7,7 @@ use crate::domain::booking::{
     Actor, Booking, BookingAction, BookingStatus, BookingTime, Channel, InvalidTransition,
 };
 use crate::domain::calendar::{BookedTime, Bucket, Seating, StayNights};
+use crate::domain::deposit::PaymentTerms;
 use crate::domain::ids::{BookingId, ResourceId, UserId, VendorId};
 use crate::domain::party::{NoResourceFits, PartySize, fitting_resources, smallest_fit};
 use crate::domain::resource::{Resource, ResourceKind};
@@ -290,6 +291,21 @@ async fn hold_on(
         .price_plan()
         .quote(&booked, units)
         .map_err(|_| invalid("/units", "the price is too large"))?;
+    // Without a deposit there is nothing to wait for: the booking is confirmed at once.
+    let deposit = resource.deposit.deposit_for(quote.total).map_err(|e| {
+        anyhow::anyhow!(
+            "resource {}'s deposit doesn't fit its price: {}",
+            resource.id,
+            e.0
+        )
+    })?;
+    let (status, hold_expires_at) = match deposit {
+        Some(_) => (
+            BookingStatus::Held,
+            Some(now + Duration::seconds(hold_seconds)),
+        ),
+        None => (BookingStatus::Confirmed, None),
+    };
     let booking = Booking {
         id,
         vendor_id: vendor.id,
@@ -304,9 +320,13 @@ async fn hold_on(
         buckets,
         arrival_at,
         quote,
-        status: BookingStatus::Held,
+        status,
         version: 1,
-        hold_expires_at: Some(now + Duration::seconds(hold_seconds)),
+        hold_expires_at,
+        payment: PaymentTerms {
+            deposit,
+            cancellation: resource.cancellation,
+        },
         request_hash: request_hash.to_owned(),
         created_at: now,
         updated_at: now,

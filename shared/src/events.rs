@@ -730,6 +730,7 @@ pub(crate) mod tests {
             status: BookingStatus::Held,
             version: 1,
             hold_expires_at: Some(created + Duration::minutes(10)),
+            payment: Default::default(),
             request_hash: "9f2c".into(),
             created_at: created,
             updated_at: created,

@@ -302,6 +302,7 @@ pub fn vendor_body(kind: &str, manager_email: &str) -> Value {
 }
 
 /// A valid room type or table type body.
+/// A room or table type that takes a 20 % deposit, so its holds wait for payment (HELD).
 pub fn resource_body(name: &str, capacity: i64, units: i64, price_minor: i64) -> Value {
     json!({
         "name": name,
@@ -310,5 +311,6 @@ pub fn resource_body(name: &str, capacity: i64, units: i64, price_minor: i64) ->
         "units": units,
         "base_price": {"amount_minor": price_minor, "currency": "EUR"},
         "amenities": ["balcony"],
+        "deposit": {"kind": "percent", "percent": 20},
     })
 }

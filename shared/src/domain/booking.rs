@@ -385,6 +385,9 @@ pub struct Booking {
     pub version: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The deposit and cancellation terms, copied from the room or table type when it was held.
+    #[serde(default)]
+    pub payment: super::deposit::PaymentTerms,
     /// A digest of the creating request, to tell a retry from a reused idempotency key. Stored
     /// with the booking (by the store) but never shown.
     #[serde(default, skip_serializing)]

@@ -177,6 +177,14 @@ impl CancellationPolicy {
     }
 }
 
+/// What was agreed about money when a booking was held: its deposit (none: nothing to pay, the
+/// booking is confirmed at once) and what cancelling costs. Later policy edits don't change it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentTerms {
+    pub deposit: Option<Money>,
+    pub cancellation: CancellationPolicy,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

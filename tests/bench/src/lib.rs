@@ -126,6 +126,8 @@ pub async fn add_room_type(
         "capacity": 2,
         "units": units,
         "base_price": {"amount_minor": 12_900},
+        // A deposit, so holds are HELD (waiting for payment) as the benches measure them.
+        "deposit": {"kind": "percent", "percent": 20},
     }))
     .context("the bench room type")?;
     let kind = ResourceKind::from(vendor.kind);

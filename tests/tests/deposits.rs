@@ -1,0 +1,92 @@
+//! Deposit and cancellation terms: copied from the room type onto each booking when it is held,
+//! so a later policy edit changes no booking already made; a type without a deposit confirms its
+//! bookings at once.
+use api_tests::{Account, Api, resource_body};
+use chrono::{Duration, Utc};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// Holds one night `days` from today for two guests; the reply's body.
+async fn hold(api: &Api, guest: &Account, vendor: &str, room: &str, days: i64) -> Value {
+    let check_in = Utc::now().date_naive() + Duration::days(days);
+    let body = json!({
+        "resource_id": room,
+        "party_size": 2,
+        "check_in": check_in.to_string(),
+        "check_out": (check_in + Duration::days(1)).to_string(),
+    });
+    let reply = api
+        .send_with(
+            Method::POST,
+            &format!("/booking/vendor/{vendor}"),
+            guest.token(),
+            Some(&body),
+            &[("idempotency-key", &uuid::Uuid::new_v4().to_string())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+    reply.body
+}
+
+#[tokio::test]
+async fn a_room_type_without_a_deposit_confirms_its_bookings_at_once() {
+    let api = Api::start().await;
+    let manager = api.vendor("hotel").await;
+    let mut body = resource_body("Double", 2, 3, 12_900);
+    body.as_object_mut().unwrap().remove("deposit");
+    let room = api.resource(&manager, &body).await;
+    let guest = api.guest().await;
+
+    let booking = hold(&api, &guest, manager.vendor(), &room, 30).await;
+
+    assert_eq!(booking["status"], "CONFIRMED", "{booking:#}");
+    assert_eq!(booking.get("hold_expires_at"), None, "{booking:#}");
+    assert_eq!(booking["payment"]["deposit"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_hold_keeps_the_terms_of_the_day_it_was_made() {
+    let api = Api::start().await;
+    let manager = api.vendor("hotel").await;
+    let mut body = resource_body("Double", 2, 3, 12_900);
+    body["deposit"] = json!({"kind": "percent", "percent": 30});
+    body["cancellation"] = json!({
+        "free_until_hours": 48,
+        "late_fee": {"kind": "percent", "percent": 50}
+    });
+    let room = api.resource(&manager, &body).await;
+    let guest = api.guest().await;
+
+    let booking = hold(&api, &guest, manager.vendor(), &room, 30).await;
+
+    assert_eq!(booking["status"], "HELD", "{booking:#}");
+    let total = booking["quote"]["total"]["amount_minor"]
+        .as_i64()
+        .expect("a quoted total");
+    // 30 % of the price, rounded half up to a cent.
+    assert_eq!(
+        booking["payment"]["deposit"],
+        json!({"amount_minor": (total * 30 + 50) / 100, "currency": "EUR"})
+    );
+    assert_eq!(
+        booking["payment"]["cancellation"],
+        json!({"free_until_hours": 48, "late_fee": {"kind": "percent", "percent": 50}})
+    );
+
+    // The manager drops the deposit and makes cancelling free: the booking keeps its terms.
+    let edited = api
+        .put(
+            &format!("/vendor/{}/resource/{room}", manager.vendor()),
+            manager.token(),
+            &json!({"deposit": {"kind": "none"}, "cancellation": {"free_until_hours": 0}}),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{edited:#?}");
+    let id = booking["id"].as_str().expect("a booking id");
+    let read = api.get(&format!("/booking/{id}"), guest.token()).await;
+    assert_eq!(read.status, StatusCode::OK, "{read:#?}");
+    assert_eq!(read.body["payment"], booking["payment"]);
+    // New bookings follow the new policy.
+    let next = hold(&api, &guest, manager.vendor(), &room, 31).await;
+    assert_eq!(next["status"], "CONFIRMED", "{next:#}");
+}
