@@ -8,6 +8,7 @@
 //! for the first). Guests appear by id only: no names, emails or phones.
 use crate::domain::booking::{Booking, BookingStatus, BookingTime, Channel};
 use crate::domain::calendar::Bucket;
+use crate::domain::deposit::PaymentTerms;
 use crate::domain::ids::{BookingId, ResourceId, UserId, VendorId};
 use crate::domain::inventory::OverbookingAllowance;
 use crate::domain::money::{Currency, Money};
@@ -169,6 +170,8 @@ pub struct BookingDetail {
     /// The quoted price of the whole booking.
     pub total: Money,
     pub hold_expires_at: Option<DateTime<Utc>>,
+    /// The deposit and cancellation terms agreed when it was held (what a refund follows).
+    pub payment: PaymentTerms,
     /// `BookingUpdated` only: the terms before the change, so a refund or a notification can tell
     /// what moved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,6 +202,7 @@ impl BookingDetail {
             arrival_at: booking.arrival_at,
             total: booking.quote.total,
             hold_expires_at: booking.hold_expires_at,
+            payment: booking.payment,
             previous: None,
         }
     }
@@ -685,6 +689,7 @@ pub(crate) mod tests {
     use crate::domain::account::{Email, Phone};
     use crate::domain::booking::BookingAction;
     use crate::domain::calendar::{BookedTime, CheckInTime, StayNights};
+    use crate::domain::deposit::{CancellationPolicy, Charge, FreeHours, Percent};
     use crate::domain::pricing::PricePlan;
     use crate::domain::text::Description;
     use crate::domain::vendor::{Address, Contact};
@@ -730,7 +735,15 @@ pub(crate) mod tests {
             status: BookingStatus::Held,
             version: 1,
             hold_expires_at: Some(created + Duration::minutes(10)),
-            payment: Default::default(),
+            payment: PaymentTerms {
+                deposit: Some(Money::price(7_740, "EUR").unwrap()),
+                cancellation: CancellationPolicy {
+                    free_until_hours: FreeHours::new(48).unwrap(),
+                    late_fee: Some(Charge::Percent {
+                        percent: Percent::new(50).unwrap(),
+                    }),
+                },
+            },
             request_hash: "9f2c".into(),
             created_at: created,
             updated_at: created,
@@ -1048,6 +1061,13 @@ pub(crate) mod tests {
                 "total": {"amount_minor": 25_800, "currency": "EUR"},
                 "time_zone": "Europe/Berlin",
                 "hold_expires_at": "2026-03-01T09:25:00Z",
+                "payment": {
+                    "deposit": {"amount_minor": 7_740, "currency": "EUR"},
+                    "cancellation": {
+                        "free_until_hours": 48,
+                        "late_fee": {"kind": "percent", "percent": 50}
+                    }
+                },
             })
         );
     }
