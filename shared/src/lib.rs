@@ -10,6 +10,7 @@ pub mod events;
 pub mod http;
 pub mod inbox;
 pub mod outbox;
+pub mod payments;
 pub mod routes;
 pub mod store;
 pub mod telemetry;
