@@ -265,6 +265,24 @@ impl Route {
         }
     }
 
+    /// `publisher` on the bookings stream, and this route's queue feeding `consumer`.
+    async fn feed(
+        &self,
+        publisher: StreamConsumer,
+        consumer: Consumer,
+        handler: QueueHandler,
+    ) -> Backbone {
+        let mut backbone = Backbone::default();
+        backbone
+            .stream("outbox-publisher", &bookings_table(), publisher)
+            .await
+            .expect("the stream opens");
+        backbone
+            .queue(consumer.name, &self.queue_url, handler)
+            .await;
+        backbone
+    }
+
     async fn remove(self) {
         let _ = self
             .events
@@ -477,17 +495,10 @@ async fn a_failing_fact_alone_comes_back_then_goes_to_the_dead_letter_queue_and_
     let failing = Arc::new(Mutex::new(HashSet::new()));
     let consumer = test_consumer();
     let (_, handler) = probed(&deps, consumer, &log, &failing);
-    let mut backbone = Backbone::default();
     let publisher = streams(deps.clone())
         .remove("outbox-publisher")
         .expect("the publisher is registered");
-    backbone
-        .stream("outbox-publisher", &bookings_table(), publisher)
-        .await
-        .expect("the stream opens");
-    backbone
-        .queue(consumer.name, &route.queue_url, handler)
-        .await;
+    let backbone = route.feed(publisher, consumer, handler).await;
 
     let good = scene.hold(&api, 41).await;
     let bad = scene.hold(&api, 42).await;
@@ -585,14 +596,7 @@ async fn a_publisher_crash_loses_nothing_and_duplicates_have_no_second_effect() 
             })
         })
     };
-    let mut backbone = Backbone::default();
-    backbone
-        .stream("outbox-publisher", &bookings_table(), publisher)
-        .await
-        .expect("the stream opens");
-    backbone
-        .queue(consumer.name, &route.queue_url, handler)
-        .await;
+    let backbone = route.feed(publisher, consumer, handler).await;
 
     let booking = scene.hold(&api, 43).await;
     eventually("the hold to be applied", || {
