@@ -67,6 +67,7 @@ class Stack:
         self.buckets = self.spec.get("buckets", [])
         self.ses_identities = self.spec.get("sesIdentities", [])
         self.kms_keys = self.spec.get("kmsKeys", [])
+        self.secrets = self.spec.get("secrets", [])
 
     def physical(self, name):
         return f"{self.prefix}-{name}"
@@ -107,6 +108,8 @@ class Stack:
         for i, s in enumerate(self.ses_identities):
             default = "SES_FROM_ADDRESS" if i == 0 else env_var_name(s["email"].split("@")[0], "_SES_ADDRESS")
             out.append((s.get("envVar") or default, s["email"]))
+        for sec in self.secrets:
+            out.append((sec.get("envVar") or env_var_name(sec["name"], "_SECRET_ID"), self.physical(sec["name"])))
         for c in self.consumers + self.queues:
             # LocalStack runs with SQS_ENDPOINT_STRATEGY=path, so the URL needs no DNS name.
             url = f"{endpoint.rstrip('/')}/queue/{region}/{account_id}/{self.queue_name(c)}"
@@ -193,6 +196,8 @@ class Provisioner:
             self.ensure_ses_identity(s)
         for k in self.stack.kms_keys:
             self.ensure_kms_key(k)
+        for sec in self.stack.secrets:
+            self.ensure_secret(sec)
 
     # ---- DynamoDB
 
@@ -527,6 +532,28 @@ class Provisioner:
         if meta.get("KeyState") != "Enabled":
             raise ProvisionError(f"kms {alias}: key {meta['KeyId']} is {meta.get('KeyState')}")
         report("kms", alias, "exists")
+
+
+    # ---- Secrets Manager
+
+    def ensure_secret(self, sec):
+        """Creates the secret with its local value; an existing one is left as it is (an
+        operator may have put other values in)."""
+        sm = self.client("secretsmanager")
+        name = self.stack.physical(sec["name"])
+        try:
+            sm.describe_secret(SecretId=name)
+            report("secret", name, "exists")
+            return
+        except Exception as e:
+            if error_code(e) != "ResourceNotFoundException":
+                raise
+        sm.create_secret(
+            Name=name,
+            Description=sec.get("description", name)[:2048],
+            SecretString=json.dumps(sec.get("localValue", {})),
+        )
+        report("secret", name, "created")
 
 
 # --------------------------------------------------------------------------- main

@@ -327,6 +327,7 @@ async fn hold_on(
             deposit,
             cancellation: resource.cancellation,
         },
+        deposit_payment: None,
         request_hash: request_hash.to_owned(),
         created_at: now,
         updated_at: now,
@@ -605,6 +606,20 @@ pub async fn transition(
     requester: &Requester,
     now: DateTime<Utc>,
 ) -> Result<Booking, TransitionError> {
+    transition_with(store, id, action, requester, now, |_| Ok(())).await
+}
+
+/// `transition`, with `amend` making further changes to the moved booking in the same write
+/// (payment recording what was paid as it confirms, say). `amend` sees the booking as re-read
+/// on every attempt; its error aborts the transition.
+pub async fn transition_with(
+    store: &(impl ResourceStore + BookingStore),
+    id: BookingId,
+    action: BookingAction,
+    requester: &Requester,
+    now: DateTime<Utc>,
+    amend: impl Fn(&mut Booking) -> Result<(), TransitionError>,
+) -> Result<Booking, TransitionError> {
     for _ in 0..ATTEMPTS {
         let booking = store.booking(id).await?.ok_or(TransitionError::NotFound)?;
         let actor = requester
@@ -627,6 +642,22 @@ pub async fn transition(
         if status != BookingStatus::Held {
             moved.hold_expires_at = None;
         }
+        // What a paid deposit comes to is decided with the move that ends the booking, at the
+        // moment it happens, so the refund consumer only carries it out.
+        if let Some(deposit) = &mut moved.deposit_payment {
+            deposit
+                .booking_ended(
+                    action,
+                    &booking.payment,
+                    booking.quote.total,
+                    booking.arrival_at,
+                    now,
+                )
+                .map_err(|e| {
+                    anyhow::anyhow!("booking {id}'s deposit cannot be settled: {}", e.0)
+                })?;
+        }
+        amend(&mut moved)?;
         let releases = if action.releases_inventory() {
             CounterChange::between(Some((&booking, 0)), None)
         } else {
@@ -637,6 +668,35 @@ pub async fn transition(
             .await
         {
             Ok(()) => return Ok(moved),
+            Err(BookingWriteError::Stale) => continue,
+            Err(other) => return Err(anyhow::Error::new(other).into()),
+        }
+    }
+    Err(TransitionError::Busy)
+}
+
+/// Changes a booking's record without moving it along its lifecycle or touching its inventory
+/// (what happened to its payment, say), as one conditional write on its status and version.
+/// `edit` returns false when there is nothing to change; the booking is then returned as read.
+pub async fn amend(
+    store: &impl BookingStore,
+    id: BookingId,
+    now: DateTime<Utc>,
+    edit: impl Fn(&mut Booking) -> bool,
+) -> Result<Booking, TransitionError> {
+    for _ in 0..ATTEMPTS {
+        let booking = store.booking(id).await?.ok_or(TransitionError::NotFound)?;
+        let mut amended = booking.clone();
+        if !edit(&mut amended) {
+            return Ok(booking);
+        }
+        amended.version = booking.version + 1;
+        amended.updated_at = now;
+        match store
+            .replace_booking(&amended, (booking.status, booking.version), &[])
+            .await
+        {
+            Ok(()) => return Ok(amended),
             Err(BookingWriteError::Stale) => continue,
             Err(other) => return Err(anyhow::Error::new(other).into()),
         }

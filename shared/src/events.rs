@@ -13,6 +13,7 @@ use crate::domain::ids::{BookingId, ResourceId, UserId, VendorId};
 use crate::domain::inventory::OverbookingAllowance;
 use crate::domain::money::{Currency, Money};
 use crate::domain::party::PartySize;
+use crate::domain::payment::DepositPayment;
 use crate::domain::resource::{Capacity, Resource, ResourceKind, UnitCount};
 use crate::domain::text::{AddressLine, Title};
 use crate::domain::vendor::{CountryCode, GeoPoint, TimeZone, Vendor, VendorKind};
@@ -172,6 +173,9 @@ pub struct BookingDetail {
     pub hold_expires_at: Option<DateTime<Utc>>,
     /// The deposit and cancellation terms agreed when it was held (what a refund follows).
     pub payment: PaymentTerms,
+    /// What happened to the deposit at the payment provider: paid, and when the booking ended,
+    /// refunded or kept with the amounts. `None` while no payment was asked for.
+    pub deposit_payment: Option<DepositPayment>,
     /// `BookingUpdated` only: the terms before the change, so a refund or a notification can tell
     /// what moved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -203,6 +207,7 @@ impl BookingDetail {
             total: booking.quote.total,
             hold_expires_at: booking.hold_expires_at,
             payment: booking.payment,
+            deposit_payment: booking.deposit_payment.clone(),
             previous: None,
         }
     }
@@ -744,6 +749,7 @@ pub(crate) mod tests {
                     }),
                 },
             },
+            deposit_payment: None,
             request_hash: "9f2c".into(),
             created_at: created,
             updated_at: created,
@@ -1068,6 +1074,7 @@ pub(crate) mod tests {
                         "late_fee": {"kind": "percent", "percent": 50}
                     }
                 },
+                "deposit_payment": null,
             })
         );
     }

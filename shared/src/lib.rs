@@ -4,6 +4,7 @@ pub mod api;
 pub mod auth;
 pub mod aws;
 pub mod config;
+pub mod deposits;
 pub mod domain;
 pub mod engine;
 pub mod events;

@@ -33,6 +33,14 @@ pub struct StreamConsumer {
     pub tables: Vec<String>,
 }
 
+/// A function run on a schedule instead of a route.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Schedule {
+    pub function: String,
+    pub every_minutes: u32,
+}
+
 #[derive(Deserialize)]
 struct RouteTable {
     routes: Vec<Route>,
@@ -40,6 +48,8 @@ struct RouteTable {
     consumers: Vec<Consumer>,
     #[serde(default)]
     streams: Vec<StreamConsumer>,
+    #[serde(default)]
+    schedules: Vec<Schedule>,
 }
 
 pub const ROUTES_JSON: &str = include_str!("../api/routes.json");
@@ -54,6 +64,10 @@ pub fn consumers() -> Result<Vec<Consumer>, serde_json::Error> {
 
 pub fn streams() -> Result<Vec<StreamConsumer>, serde_json::Error> {
     serde_json::from_str::<RouteTable>(ROUTES_JSON).map(|t| t.streams)
+}
+
+pub fn schedules() -> Result<Vec<Schedule>, serde_json::Error> {
+    serde_json::from_str::<RouteTable>(ROUTES_JSON).map(|t| t.schedules)
 }
 
 #[cfg(test)]

@@ -314,3 +314,125 @@ pub fn resource_body(name: &str, capacity: i64, units: i64, price_minor: i64) ->
         "deposit": {"kind": "percent", "percent": 20},
     })
 }
+
+/// An SQS batch as Lambda hands it to a queue consumer: (message id, body) per message.
+pub fn sqs_event(messages: &[(&str, String)]) -> aws_lambda_events::sqs::SqsEvent {
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|(id, body)| {
+            json!({
+                "messageId": id,
+                "receiptHandle": format!("AQEB{id}"),
+                "body": body,
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1795000000000",
+                    "SenderId": "000000000000",
+                    "ApproximateFirstReceiveTimestamp": "1795000000000"
+                },
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:reservations-hold-expiry",
+                "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).expect("an SQS event")
+}
+
+/// Pays a payment intent as the guest's browser does through Stripe.js, as raw HTTP against
+/// localstripe: its confirm takes neither a `payment_method` (500 "Not implemented") nor a
+/// publishable key, so the method is set on the intent first and confirmed with the secret key;
+/// Stripe accepts the same two calls. The confirm's status and body.
+pub async fn pay_intent(
+    api_base: &str,
+    secret_key: &str,
+    intent_id: &str,
+    payment_method: &str,
+) -> (StatusCode, Value) {
+    let http = reqwest::Client::new();
+    let url = format!("{api_base}/v1/payment_intents/{intent_id}");
+    let set = http
+        .post(&url)
+        .bearer_auth(secret_key)
+        .form(&[("payment_method", payment_method)])
+        .send()
+        .await
+        .expect("localstripe answers");
+    assert!(set.status().is_success(), "{:?}", set.text().await);
+    let confirmed = http
+        .post(format!("{url}/confirm"))
+        .bearer_auth(secret_key)
+        .send()
+        .await
+        .expect("localstripe answers");
+    let status = confirmed.status();
+    (status, confirmed.json().await.unwrap_or(Value::Null))
+}
+
+/// Receives webhook deliveries on a port of its own: (Stripe-Signature header, raw body).
+/// Register its URL with localstripe (`POST /_config/webhooks/{id}`); localstripe sends every
+/// event to every registered URL, so a test picks out its own.
+pub async fn webhook_receiver() -> (String, tokio::sync::mpsc::Receiver<(String, Vec<u8>)>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a port");
+    let url = format!(
+        "http://{}/stripe-webhook",
+        listener.local_addr().expect("a bound port")
+    );
+    let (deliveries, received) = tokio::sync::mpsc::channel(256);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let deliveries = deliveries.clone();
+            tokio::spawn(async move {
+                if let Some(delivery) = read_delivery(&mut socket).await {
+                    let _ = tokio::io::AsyncWriteExt::write_all(
+                        &mut socket,
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                    )
+                    .await;
+                    let _ = deliveries.send(delivery).await;
+                }
+            });
+        }
+    });
+    (url, received)
+}
+
+async fn read_delivery(socket: &mut tokio::net::TcpStream) -> Option<(String, Vec<u8>)> {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        let n = tokio::io::AsyncReadExt::read(socket, &mut chunk)
+            .await
+            .ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
+    let header = |name: &str| {
+        head.split("\r\n")
+            .filter_map(|line| line.split_once(':'))
+            .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_owned())
+    };
+    let length: usize = header("content-length")?.parse().ok()?;
+    while buffer.len() < head_end + length {
+        let n = tokio::io::AsyncReadExt::read(socket, &mut chunk)
+            .await
+            .ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+    }
+    let signature = header("stripe-signature").unwrap_or_default();
+    Some((signature, buffer[head_end..head_end + length].to_vec()))
+}

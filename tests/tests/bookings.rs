@@ -1,7 +1,7 @@
 //! The booking engine end to end: holds under real concurrency, the lifecycle, idempotency, time
 //! zones, bad input and hold expiry, through the gateway and the hold-expiry consumer against
 //! DynamoDB Local, with the inventory counters read back from the table afterwards.
-use api_tests::{Account, Api, Reply, merged, resource_body};
+use api_tests::{Account, Api, Reply, merged, resource_body, sqs_event};
 use aws_lambda_events::sqs::SqsEvent;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
@@ -24,6 +24,7 @@ type Counters = BTreeMap<String, i64>;
 #[derive(Clone)]
 struct Backend {
     store: DynamoStore,
+    payments: shared::payments::StripeClient,
     dynamo: aws_sdk_dynamodb::Client,
     inventory: String,
     bookings: String,
@@ -38,6 +39,11 @@ impl Backend {
         };
         Self {
             store: DynamoStore::from_env(&sdk).expect("the table names are set"),
+            payments: shared::payments::StripeSettings::load(&sdk)
+                .await
+                .expect("the Stripe settings are provisioned")
+                .client()
+                .expect("a Stripe client"),
             dynamo: aws_sdk_dynamodb::Client::new(&sdk),
             inventory: table("INVENTORY_TABLE"),
             bookings: table("BOOKINGS_TABLE"),
@@ -135,7 +141,7 @@ impl Backend {
     /// Hands the hold-expiry consumer a batch, `now` being when it runs; returns the message ids
     /// it reports for redelivery.
     async fn deliver(&self, event: SqsEvent, now: DateTime<Utc>) -> Vec<String> {
-        hold_expiry::expire_due(&self.store, event, now)
+        hold_expiry::expire_due(&self.store, &self.payments, event, now)
             .await
             .batch_item_failures
             .into_iter()
@@ -153,31 +159,6 @@ fn booking_id(id: &str) -> BookingId {
 }
 
 /// An SQS batch as Lambda receives it, one record per (message id, body).
-fn sqs_event(messages: &[(&str, String)]) -> SqsEvent {
-    let records: Vec<Value> = messages
-        .iter()
-        .map(|(id, body)| {
-            json!({
-                "messageId": id,
-                "receiptHandle": format!("AQEB{id}"),
-                "body": body,
-                "attributes": {
-                    "ApproximateReceiveCount": "1",
-                    "SentTimestamp": "1795000000000",
-                    "SenderId": "000000000000",
-                    "ApproximateFirstReceiveTimestamp": "1795000000000"
-                },
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:reservations-hold-expiry",
-                "awsRegion": "us-east-1"
-            })
-        })
-        .collect();
-    serde_json::from_value(json!({ "Records": records })).expect("an SQS event")
-}
-
 /// The body booking-create schedules for a hold's expiry.
 fn hold_due(booking: &Value) -> String {
     json!({"booking_id": booking["id"], "expires_at": booking["hold_expires_at"]}).to_string()
@@ -1150,10 +1131,11 @@ async fn a_retried_release_changes_nothing() {
     }
     assert_conflict(&cancel_after_no_show, "invalid-transition");
     assert_eq!(backend.counters(hotel.vendor(), &room).await, one_left);
+    // Version 2 of each is its deposit's payment intent being attached.
     for (id, status, version) in [
-        (&cancelled, "CANCELLED", 2),
-        (&expired, "EXPIRED", 2),
-        (&no_show, "NO_SHOW", 3),
+        (&cancelled, "CANCELLED", 3),
+        (&expired, "EXPIRED", 3),
+        (&no_show, "NO_SHOW", 4),
     ] {
         let booking = get_booking(&api, &guest, id).await;
         assert_eq!(booking.body["status"], status);
@@ -1886,7 +1868,8 @@ async fn the_expiry_consumer_releases_a_lapsed_hold_once() {
     );
     let booking = get_booking(&api, &guest, &id).await;
     assert_eq!(booking.body["status"], "EXPIRED", "{booking:#?}");
-    assert_eq!(booking.body["version"], 2, "expired once: {booking:#?}");
+    // Version 2 attached the deposit's payment intent; 3 is the expiry.
+    assert_eq!(booking.body["version"], 3, "expired once: {booking:#?}");
     let one_left = counters_of(&[("N#2027-04-05", 1), ("N#2027-04-06", 1)]);
     assert_eq!(after_first, one_left);
     assert_eq!(backend.counters(hotel.vendor(), &room).await, one_left);

@@ -77,5 +77,11 @@ fn every_function_crate_serves_exactly_one_route_queue_or_stream() {
     served.extend(consumers.into_iter().map(|c| c.function));
     let streams = shared::routes::streams().expect("routes.json parses");
     served.extend(streams.into_iter().map(|s| s.function));
+    let schedules = shared::routes::schedules().expect("routes.json parses");
+    assert!(
+        schedules.iter().all(|s| s.every_minutes > 0),
+        "{schedules:?}"
+    );
+    served.extend(schedules.into_iter().map(|s| s.function));
     assert_eq!(crates, served);
 }

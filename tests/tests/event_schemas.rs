@@ -237,6 +237,7 @@ fn hold(id: &str, resource: &Resource, booked: BookedTime, time: BookingTime) ->
         version: 1,
         hold_expires_at: Some(created + Duration::minutes(10)),
         payment: Default::default(),
+        deposit_payment: None,
         request_hash: "4e1d7c".into(),
         created_at: created,
         updated_at: created,

@@ -10,8 +10,6 @@ use shared::payments::{
     Intent, IntentStatus, PaymentError, PaymentGateway, RefundStatus, StripeClient,
 };
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 fn api_base() -> String {
     std::env::var("STRIPE_API_BASE").expect(
@@ -48,28 +46,14 @@ async fn deposit(amount: Money) -> Intent {
         .unwrap()
 }
 
-/// What the guest's browser does through Stripe.js, as raw HTTP. localstripe's confirm takes
-/// neither a `payment_method` (500 "Not implemented") nor a publishable key, so the method is
-/// set on the intent first and confirmed with the secret key; Stripe accepts the same two calls.
 async fn pay(intent: &Intent, payment_method: &str) -> (StatusCode, Value) {
-    let http = reqwest::Client::new();
-    let url = format!("{}/v1/payment_intents/{}", api_base(), intent.id);
-    let set = http
-        .post(&url)
-        .bearer_auth(secret_key())
-        .form(&[("payment_method", payment_method)])
-        .send()
-        .await
-        .unwrap();
-    assert!(set.status().is_success(), "{:?}", set.text().await);
-    let confirmed = http
-        .post(format!("{url}/confirm"))
-        .bearer_auth(secret_key())
-        .send()
-        .await
-        .unwrap();
-    let status = confirmed.status();
-    (status, confirmed.json().await.unwrap_or(Value::Null))
+    api_tests::pay_intent(
+        &api_base(),
+        &secret_key(),
+        intent.id.as_str(),
+        payment_method,
+    )
+    .await
 }
 
 async fn paid_deposit(amount: Money) -> Intent {
@@ -295,66 +279,11 @@ async fn an_unreachable_stripe_is_unavailable_and_worth_retrying() {
     }
 }
 
-/// Receives webhook deliveries on a port of its own: (Stripe-Signature header, raw body).
-async fn webhook_receiver() -> (String, tokio::sync::mpsc::Receiver<(String, Vec<u8>)>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/stripe-webhook", listener.local_addr().unwrap());
-    let (deliveries, received) = tokio::sync::mpsc::channel(256);
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let deliveries = deliveries.clone();
-            tokio::spawn(async move {
-                if let Some(delivery) = read_delivery(&mut socket).await {
-                    let _ = socket
-                        .write_all(
-                            b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-                        )
-                        .await;
-                    let _ = deliveries.send(delivery).await;
-                }
-            });
-        }
-    });
-    (url, received)
-}
-
-async fn read_delivery(socket: &mut tokio::net::TcpStream) -> Option<(String, Vec<u8>)> {
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
-    let header = |name: &str| {
-        head.split("\r\n")
-            .filter_map(|line| line.split_once(':'))
-            .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim().to_owned())
-    };
-    let length: usize = header("content-length")?.parse().ok()?;
-    while buffer.len() < head_end + length {
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-    }
-    let signature = header("stripe-signature").unwrap_or_default();
-    Some((signature, buffer[head_end..head_end + length].to_vec()))
-}
-
 #[tokio::test]
 async fn localstripe_webhooks_pass_our_signature_check() {
     // localstripe has no webhook endpoints API: POST /_config/webhooks/{id} registers one (the
     // same id replaces it) for the life of the process, for every test that runs meanwhile.
-    let (url, mut deliveries) = webhook_receiver().await;
+    let (url, mut deliveries) = api_tests::webhook_receiver().await;
     let secret = format!("whsec_{}", uuid::Uuid::new_v4().simple());
     let registered = reqwest::Client::new()
         .post(format!("{}/_config/webhooks/api-tests-stripe", api_base()))

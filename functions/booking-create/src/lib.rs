@@ -1,18 +1,23 @@
-//! Holds a room or table: the booking is HELD with its inventory taken until it is confirmed
-//! (payment) or its hold expires. An `Idempotency-Key` header is required: retrying the same
-//! request returns the first answer, never a second booking.
+//! Holds a room or table: the booking is HELD with its inventory taken until its deposit is paid
+//! (which confirms it) or its hold expires; a type that takes no deposit confirms it at once.
+//! The answer carries what the guest's browser needs to pay (`checkout`). An `Idempotency-Key`
+//! header is required: retrying the same request returns the first answer, never a second
+//! booking or a second payment.
 use chrono::{NaiveDate, NaiveTime, Utc};
 use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use shared::auth::Caller;
+use shared::deposits::{self, Checkout, DepositError};
 use shared::domain::FieldErrors;
+use shared::domain::booking::Booking;
 use shared::domain::booking::BookingTime;
 use shared::domain::ids::{ResourceId, VendorId};
 use shared::domain::party::PartySize;
 use shared::engine::{self, Creator, Held, HoldRequest};
 use shared::http::{Problem, created, json_body, path_id, respond};
+use shared::payments::PaymentGateway;
 use shared::store::{BookingStore, ResourceStore, VendorStore};
 
 /// How long a hold lasts, from `HOLD_SECONDS` (default 600).
@@ -128,16 +133,27 @@ fn request_hash(vendor: VendorId, body: &serde_json::Value) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The booking, and for a hold that waits for its deposit, what paying it takes.
+#[derive(serde::Serialize)]
+struct HeldBooking {
+    #[serde(flatten)]
+    booking: Booking,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checkout: Option<Checkout>,
+}
+
 pub async fn handler(
     store: &(impl VendorStore + ResourceStore + BookingStore),
+    payments: &impl PaymentGateway,
     settings: &HoldSettings,
     req: Request,
 ) -> Result<Response<Body>, Error> {
-    respond(create_hold(store, settings, &req).await)
+    respond(create_hold(store, payments, settings, &req).await)
 }
 
 async fn create_hold(
     store: &(impl VendorStore + ResourceStore + BookingStore),
+    payments: &impl PaymentGateway,
     settings: &HoldSettings,
     req: &Request,
 ) -> Result<Response<Body>, Problem> {
@@ -167,10 +183,16 @@ async fn create_hold(
         Held::Replayed(booking) => (booking, true),
     };
     tracing::info!(booking_id = %booking.id, vendor_id = %booking.vendor_id, replayed, "hold");
+    // A replay asks again too: the first attempt may have found the provider down.
+    let id = booking.id;
+    let (booking, checkout) = deposits::ask(store, payments, booking, now)
+        .await
+        .map_err(|err| payment_problem(id, err))?;
+    let version = booking.version;
     let mut response = created(
-        &format!("/booking/{}", booking.id),
-        &booking,
-        booking.version,
+        &format!("/booking/{id}"),
+        &HeldBooking { booking, checkout },
+        version,
     );
     if replayed {
         response
@@ -178,4 +200,23 @@ async fn create_hold(
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
+}
+
+/// The hold is made but its payment could not be set up: the guest retries with the same key
+/// (which finds the hold), or lets it lapse; nothing was charged.
+fn payment_problem(booking: shared::domain::ids::BookingId, err: DepositError) -> Problem {
+    match err {
+        DepositError::Unavailable(cause) => {
+            tracing::warn!(booking_id = %booking, error = %cause, "payment provider unavailable at hold");
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "payment-unavailable",
+                "Payment is unavailable right now",
+            )
+            .with_detail("the room or table is held; retry with the same Idempotency-Key to pay")
+            .with_header(http::header::RETRY_AFTER, "5")
+            .with_extension("booking_id", serde_json::json!(booking.to_string()))
+        }
+        DepositError::Unexpected(cause) => Problem::internal(&cause),
+    }
 }

@@ -1,5 +1,6 @@
 use booking_create::HoldSettings;
 use lambda_http::{Error, run, service_fn};
+use shared::payments::StripeSettings;
 use shared::store::DynamoStore;
 
 #[tokio::main]
@@ -8,8 +9,9 @@ async fn main() -> Result<(), Error> {
     let sdk = shared::aws::sdk_config().await;
     let store = DynamoStore::from_env(&sdk)?;
     let settings = HoldSettings::from_env()?;
+    let payments = StripeSettings::load(&sdk).await?.client()?;
     run(service_fn(|req| {
-        booking_create::handler(&store, &settings, req)
+        booking_create::handler(&store, &payments, &settings, req)
     }))
     .await
 }

@@ -1,25 +1,29 @@
-//! Expires holds whose time is up and that are still HELD, releasing their inventory. Safe to
-//! receive a message twice, or after payment confirmed the booking: the transition is a
-//! conditional write on the booking's status and version, so it happens at most once.
+//! Expires holds whose time is up and that are still HELD, releasing their inventory. Stripe is
+//! asked first: a deposit paid at the last second (its webhook not here yet) confirms the booking
+//! instead, and a payment still under way gets a few minutes' grace. Safe to receive a message
+//! twice, or after payment confirmed the booking: the transition is a conditional write on the
+//! booking's status and version, so it happens at most once.
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Utc};
 use lambda_http::lambda_runtime::{Error, LambdaEvent};
-use shared::domain::booking::BookingAction;
-use shared::engine::{self, Requester, TransitionError};
+use shared::deposits::{self, Expiry};
+use shared::payments::PaymentGateway;
 use shared::store::{BookingStore, ResourceStore};
 use shared::timer::HoldDue;
 
 pub async fn handler(
     store: &(impl ResourceStore + BookingStore),
+    payments: &impl PaymentGateway,
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, Error> {
-    Ok(expire_due(store, event.payload, Utc::now()).await)
+    Ok(expire_due(store, payments, event.payload, Utc::now()).await)
 }
 
 /// Expires each hold in the batch; reports the messages to be delivered again (not due yet, or
 /// a failure), so one bad record never replays the whole batch.
 pub async fn expire_due(
     store: &(impl ResourceStore + BookingStore),
+    payments: &impl PaymentGateway,
     event: SqsEvent,
     now: DateTime<Utc>,
 ) -> SqsBatchResponse {
@@ -35,23 +39,15 @@ pub async fn expire_due(
                 continue;
             }
         };
-        match engine::transition(
-            store,
-            due.booking_id,
-            BookingAction::Expire,
-            &Requester::System,
-            now,
-        )
-        .await
-        {
-            Ok(booking) => {
-                tracing::info!(booking_id = %booking.id, status = %booking.status, "hold expiry")
+        match deposits::expire_hold(store, payments, due.booking_id, now).await {
+            Ok(outcome @ (Expiry::Expired | Expiry::Paid(_))) => {
+                tracing::info!(booking_id = %due.booking_id, ?outcome, "hold expiry")
             }
             // Confirmed or cancelled in time, or gone: nothing to expire.
-            Err(TransitionError::Invalid(_) | TransitionError::NotFound) => {
+            Ok(Expiry::NotHeld) => {
                 tracing::info!(booking_id = %due.booking_id, "hold no longer held")
             }
-            Err(TransitionError::NotExpiredYet) => failures.push(id),
+            Ok(Expiry::NotDue | Expiry::Wait) => failures.push(id),
             Err(err) => {
                 tracing::error!(booking_id = %due.booking_id, error = %err, "hold expiry failed");
                 failures.push(id);

@@ -1,17 +1,57 @@
-//! Settles deposits when a booking ends: cancellation per its policy, completion refunds, no-show
-//! keeps. A deposit's fate depends on the booking's whole history, so every fact is applied once,
-//! in version order.
-//!
-//! This is the consumer's plumbing (SQS batch, ledger, ordering, partial batch failures); its
-//! effect (`LogOnly`) logs the deposit decision to make until that capability is built.
-use shared::inbox::{Consumer, LogOnly, Order};
+//! Settles deposits when bookings end. What a deposit comes to (cancellation policy, full refund
+//! on completion, kept on a no-show) was decided and recorded on the booking by the transition
+//! that ended it; this consumer carries it out at Stripe: the refund, or cancelling an intent
+//! that was never paid. It acts on the booking as it is now, not on the fact, and each step is
+//! idempotent, so a repeated or late fact changes nothing. Every fact is applied once, in
+//! version order, by the shared inbox.
+use chrono::Utc;
+use shared::deposits::{self, DepositError, Settled};
+use shared::events::{Event, ReceivedEvent};
+use shared::inbox::{Consumer, Effect, Order};
+use shared::payments::PaymentGateway;
+use shared::store::{BookingStore, ResourceStore};
 
 pub const CONSUMER: Consumer = Consumer {
     name: "payment-refund",
     order: Order::InOrder,
 };
 
-/// Stands in for the deposit handling until it is built.
-pub const REFUNDS: LogOnly = LogOnly {
-    consumer: CONSUMER.name,
-};
+/// The consumer's effect: the store its bookings are in and the payment provider.
+pub struct Refunds<S, P> {
+    pub store: S,
+    pub payments: P,
+}
+
+impl<S, P> Effect for Refunds<S, P>
+where
+    S: ResourceStore + BookingStore,
+    P: PaymentGateway,
+{
+    async fn apply(&self, event: &Event, _received: &ReceivedEvent) -> anyhow::Result<()> {
+        let Event::Booking(fact) = event else {
+            return Ok(());
+        };
+        let detail = fact.booking();
+        let pending = detail
+            .deposit_payment
+            .as_ref()
+            .is_some_and(|deposit| deposit.status.is_open());
+        if !(pending && detail.status.is_final()) {
+            return Ok(());
+        }
+        match deposits::settle(&self.store, &self.payments, detail.booking_id, Utc::now()).await {
+            Ok(Settled::Nothing) => Ok(()),
+            Ok(done) => {
+                tracing::info!(booking_id = %detail.booking_id, outcome = ?done, "deposit settled");
+                Ok(())
+            }
+            // Left to the queue's retries, then the dead-letter queue and reconciliation.
+            Err(DepositError::Unavailable(cause)) => Err(anyhow::Error::new(cause).context(
+                format!("Stripe unavailable settling booking {}", detail.booking_id),
+            )),
+            Err(DepositError::Unexpected(cause)) => {
+                Err(cause.context(format!("settling booking {}", detail.booking_id)))
+            }
+        }
+    }
+}

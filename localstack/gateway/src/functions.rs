@@ -4,10 +4,13 @@ use booking_create::HoldSettings;
 use futures::future::BoxFuture;
 use lambda_http::lambda_runtime::{Context, LambdaEvent};
 use lambda_http::{Body, Request, Response};
+use payment_reconcile::ReconcileSettings;
+use payment_webhook::WebhookSettings;
 use shared::auth::{Jwks, KmsSigner, TokenSettings};
 use shared::config;
 use shared::inbox::{Consumer, Effect, Inbox};
 use shared::outbox::EventBridgeBus;
+use shared::payments::{StripeClient, StripeSettings};
 use shared::store::{DynamoStore, StreamTables};
 use shared::timer::SqsHoldTimer;
 use std::collections::HashMap;
@@ -30,6 +33,9 @@ pub struct Deps {
     pub inbox: Inbox,
     pub bus: EventBridgeBus,
     pub stream_tables: StreamTables,
+    pub payments: StripeClient,
+    pub webhook: WebhookSettings,
+    pub reconcile: ReconcileSettings,
 }
 
 impl Deps {
@@ -49,7 +55,11 @@ impl Deps {
         let jwks = Jwks {
             keys: vec![signer.jwk().clone()],
         };
+        let stripe = StripeSettings::load(&sdk).await?;
         Ok(Self {
+            payments: stripe.client()?,
+            webhook: WebhookSettings::new(stripe.webhook_secrets.clone())?,
+            reconcile: ReconcileSettings::from_env()?,
             store,
             signer,
             tokens,
@@ -94,13 +104,14 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("vendor-availability",  |d, req| vendor_availability::handler(&d.store, req));
     register!("resource-get",         |d, req| resource_get::handler(&d.store, req));
     register!("resource-update",      |d, req| resource_update::handler(&d.store, req));
-    register!("booking-create",       |d, req| booking_create::handler(&d.store, &d.holds, req));
+    register!("booking-create",       |d, req| booking_create::handler(&d.store, &d.payments, &d.holds, req));
     register!("booking-get",          |d, req| booking_get::handler(&d.store, req));
     register!("booking-update",       |d, req| booking_update::handler(&d.store, req));
     register!("booking-status-get",   |d, req| booking_status_get::handler(&d.store, req));
     register!("booking-status-update", |d, req| booking_status_update::handler(&d.store, req));
     register!("user-bookings",        |d, req| user_bookings::handler(&d.store, req));
     register!("vendor-bookings",      |d, req| vendor_bookings::handler(&d.store, req));
+    register!("payment-webhook",      |d, req| payment_webhook::handler(&d.store, &d.payments, &d.inbox.ledger, &d.webhook, req));
     functions
 }
 
@@ -114,14 +125,21 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
             let deps = expiry_deps.clone();
             Box::pin(async move {
                 let event = LambdaEvent::new(event, Context::default());
-                hold_expiry::handler(&deps.store, event).await
+                hold_expiry::handler(&deps.store, &deps.payments, event).await
             })
         }),
     );
     let inboxes = [
         inbox(&deps, search_indexer::CONSUMER, search_indexer::INDEXER),
         inbox(&deps, notifier::CONSUMER, notifier::NOTIFIER),
-        inbox(&deps, payment_refund::CONSUMER, payment_refund::REFUNDS),
+        inbox(
+            &deps,
+            payment_refund::CONSUMER,
+            payment_refund::Refunds {
+                store: deps.store.clone(),
+                payments: deps.payments.clone(),
+            },
+        ),
         inbox(&deps, archiver::CONSUMER, archiver::ARCHIVER),
     ];
     consumers.extend(inboxes);
@@ -156,4 +174,22 @@ pub fn streams(deps: Arc<Deps>) -> HashMap<&'static str, StreamConsumer> {
         })
     });
     HashMap::from([("outbox-publisher", publisher)])
+}
+
+/// A scheduled function's run, as its Lambda takes one from the scheduler.
+pub type ScheduledHandler = Arc<dyn Fn() -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
+
+/// The functions run on a schedule (`schedules` in the route table), by name.
+pub fn schedules(deps: Arc<Deps>) -> HashMap<&'static str, ScheduledHandler> {
+    let reconcile: ScheduledHandler = Arc::new(move || {
+        let deps = deps.clone();
+        Box::pin(async move {
+            let event = LambdaEvent::new(serde_json::json!({}), Context::default());
+            payment_reconcile::handler(&deps.store, &deps.payments, &deps.reconcile, event)
+                .await
+                .map(|_| ())
+                .map_err(|e| anyhow::anyhow!("{e}"))
+        })
+    });
+    HashMap::from([("payment-reconcile", reconcile)])
 }

@@ -7,7 +7,9 @@ mod functions;
 pub mod pump;
 pub mod stream;
 
-pub use functions::{Deps, Handler, consumers, functions, inbox, streams};
+pub use functions::{
+    Deps, Handler, ScheduledHandler, consumers, functions, inbox, schedules, streams,
+};
 
 use axum::extract::{ConnectInfo, State};
 use http::{Method, StatusCode};
@@ -202,7 +204,8 @@ pub async fn start_with(listener: TcpListener, backbone: bool) -> anyhow::Result
     let deps = Arc::new(Deps::from_env(&base_url).await?);
     let verifier = JwtVerifier::new(deps.tokens.issuer.clone(), deps.tokens.audience.clone());
     if backbone {
-        let running = Backbone::start(consumers(deps.clone()), streams(deps.clone())).await?;
+        let mut running = Backbone::start(consumers(deps.clone()), streams(deps.clone())).await?;
+        running.schedules(schedules(deps.clone()))?;
         // Runs as long as the process: the gateway has no shutdown of its own.
         std::mem::forget(running);
     }
@@ -287,6 +290,32 @@ impl Backbone {
             queue_url.to_owned(),
             handler,
         )));
+    }
+}
+
+impl Backbone {
+    /// Runs each scheduled function every `everyMinutes` of the route table, like EventBridge
+    /// Scheduler; the first run comes one period after the start.
+    pub fn schedules(
+        &mut self,
+        mut handlers: HashMap<&'static str, ScheduledHandler>,
+    ) -> anyhow::Result<()> {
+        for schedule in shared::routes::schedules()? {
+            let handler = handlers
+                .remove(schedule.function.as_str())
+                .ok_or_else(|| anyhow::anyhow!("{} is not registered", schedule.function))?;
+            let period = std::time::Duration::from_secs(u64::from(schedule.every_minutes) * 60);
+            self.tasks.push(tokio::spawn(async move {
+                let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+                loop {
+                    ticks.tick().await;
+                    if let Err(err) = handler().await {
+                        tracing::error!(function = %schedule.function, error = %err, "scheduled run failed");
+                    }
+                }
+            }));
+        }
+        Ok(())
     }
 }
 

@@ -388,10 +388,27 @@ pub struct Booking {
     /// The deposit and cancellation terms, copied from the room or table type when it was held.
     #[serde(default)]
     pub payment: super::deposit::PaymentTerms,
+    /// What happened to the deposit at the payment provider; `None` while no payment was asked
+    /// for (no deposit, or the provider could not be reached when it was held).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deposit_payment: Option<super::payment::DepositPayment>,
     /// A digest of the creating request, to tell a retry from a reused idempotency key. Stored
     /// with the booking (by the store) but never shown.
     #[serde(default, skip_serializing)]
     pub request_hash: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Booking {
+    /// Whether its deposit still needs the payment provider: a hold that takes one (to be paid,
+    /// or to lapse), or a deposit of an ended booking still to be voided or refunded.
+    pub fn payment_pending(&self) -> bool {
+        let held_for_payment = self.status == BookingStatus::Held && self.payment.deposit.is_some();
+        held_for_payment
+            || self
+                .deposit_payment
+                .as_ref()
+                .is_some_and(|deposit| deposit.status.is_open())
+    }
 }

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod inventory;
 pub mod money;
 pub mod party;
+pub mod payment;
 pub mod pricing;
 pub mod resource;
 pub mod text;

@@ -67,6 +67,14 @@ impl Money {
             currency,
         })
     }
+
+    /// Another amount in the same currency.
+    pub fn with_amount(self, amount_minor: i64) -> Self {
+        Self {
+            amount_minor,
+            currency: self.currency,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,15 +6,16 @@
 //! workspace's `reqwest` (rustls), form-encoded as Stripe's API expects, and verify webhook
 //! signatures with `hmac` + `sha2`.
 mod currency;
+mod settings;
 pub mod stripe;
 pub mod webhook;
 
+pub use crate::domain::payment::{IntentId, RefundId};
+pub use settings::StripeSettings;
 pub use stripe::StripeClient;
 
-use crate::domain::Invalid;
 use crate::domain::ids::BookingId;
 use crate::domain::money::Money;
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What the hold, webhook, refund and reconciliation flows need from a payment provider.
@@ -170,66 +171,6 @@ impl RefundStatus {
         }
     }
 }
-
-macro_rules! stripe_id {
-    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
-        impl $name {
-            /// Only the prefix followed by letters, digits and underscores: the id goes into
-            /// URL paths, so nothing else may pass.
-            pub fn parse(raw: &str) -> Result<Self, Invalid> {
-                let valid = raw.len() > $prefix.len()
-                    && raw.len() <= 255
-                    && raw.starts_with($prefix)
-                    && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-                if valid {
-                    Ok(Self(raw.to_owned()))
-                } else {
-                    Err(Invalid::new(concat!("must be a Stripe id starting with ", $prefix)))
-                }
-            }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = Invalid;
-
-            fn try_from(raw: String) -> Result<Self, Invalid> {
-                Self::parse(&raw)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(id: $name) -> String {
-                id.0
-            }
-        }
-    };
-}
-
-stripe_id!(
-    /// A PaymentIntent's id, `pi_...`.
-    IntentId,
-    "pi_"
-);
-stripe_id!(
-    /// A Refund's id, `re_...`.
-    RefundId,
-    "re_"
-);
 
 #[cfg(test)]
 mod tests {

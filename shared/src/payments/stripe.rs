@@ -4,7 +4,6 @@ use super::{
     Intent, IntentId, IntentStatus, PaymentError, PaymentGateway, Refund, RefundId, RefundStatus,
     currency,
 };
-use crate::config::{self, ConfigError};
 use crate::domain::ids::BookingId;
 use crate::domain::money::{Currency, Money};
 use anyhow::{Context, anyhow};
@@ -17,12 +16,12 @@ use std::time::Duration;
 /// Every request is pinned to this API version, so answers keep the shape parsed here whatever
 /// the account's default is. (localstripe accepts any version and ignores it.)
 pub const API_VERSION: &str = "2024-06-20";
-const DEFAULT_API_BASE: &str = "https://api.stripe.com";
 const TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Stripe's limit on an Idempotency-Key.
 const MAX_IDEMPOTENCY_KEY: usize = 255;
 
+#[derive(Clone)]
 pub struct StripeClient {
     http: reqwest::Client,
     api_base: String,
@@ -39,21 +38,6 @@ impl fmt::Debug for StripeClient {
 }
 
 impl StripeClient {
-    /// `STRIPE_SECRET_KEY` (required) and `STRIPE_API_BASE` (default Stripe's own).
-    pub fn from_env() -> anyhow::Result<Self> {
-        let api_base = config::optional("STRIPE_API_BASE", DEFAULT_API_BASE.to_owned())?;
-        let secret_key = config::required("STRIPE_SECRET_KEY")?;
-        // A publishable key (pk_) would fail every call; say so at cold start, without the value.
-        if !(secret_key.starts_with("sk_") || secret_key.starts_with("rk_")) {
-            return Err(ConfigError::Invalid {
-                name: "STRIPE_SECRET_KEY",
-                reason: "must be a secret (sk_...) or restricted (rk_...) key".into(),
-            }
-            .into());
-        }
-        Self::new(api_base, secret_key)
-    }
-
     pub fn new(api_base: impl Into<String>, secret_key: impl Into<String>) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .timeout(TIMEOUT)

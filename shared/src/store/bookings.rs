@@ -12,6 +12,7 @@ use crate::domain::calendar::Bucket;
 use crate::domain::ids::{BookingId, ResourceId, VendorId};
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem, Update};
+use sha2::Digest;
 use std::collections::HashMap;
 use std::future::Future;
 
@@ -141,7 +142,35 @@ fn booking_item(booking: &Booking) -> anyhow::Result<Item> {
     }
     item.insert("gsi2pk".into(), s(format!("VENDOR#{}", booking.vendor_id)));
     item.insert("gsi2sk".into(), s(order));
+    // Sparse: only bookings whose deposit still needs the payment provider are in gsi3, spread
+    // over a few partitions, so reconciliation reads exactly those.
+    if booking.payment_pending() {
+        item.insert(
+            "gsi3pk".into(),
+            s(payments_pending_key(shard_of(booking.id))),
+        );
+        item.insert(
+            "gsi3sk".into(),
+            s(format!(
+                "{}#{}",
+                booking.updated_at.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+                booking.id
+            )),
+        );
+    }
     Ok(item)
+}
+
+/// Partitions of the pending-payments index.
+const PAYMENT_SHARDS: u8 = 8;
+
+fn shard_of(id: BookingId) -> u8 {
+    let digest = sha2::Sha256::digest(id.to_string().as_bytes());
+    digest[0] % PAYMENT_SHARDS
+}
+
+fn payments_pending_key(shard: u8) -> String {
+    format!("PAYMENT_PENDING#{shard}")
 }
 
 /// `None` when the change can't succeed at all (more units than the limit): sold out at once.
@@ -465,5 +494,68 @@ impl BookingLists for DynamoStore {
             items,
             next_cursor: output.last_evaluated_key.as_ref().and_then(encode_cursor),
         })
+    }
+}
+
+/// The bookings reconciliation looks at: a deposit still to be paid, voided or refunded.
+pub trait PaymentsPending: Send + Sync {
+    /// Those unchanged since before `before`, oldest first within each index partition, at most
+    /// `limit` in all.
+    fn payments_pending(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> impl Future<Output = anyhow::Result<Vec<Booking>>> + Send;
+}
+
+impl PaymentsPending for DynamoStore {
+    async fn payments_pending(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<Booking>> {
+        let before = before.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        let per_shard = limit.div_ceil(usize::from(PAYMENT_SHARDS)).max(1);
+        let shards = (0..PAYMENT_SHARDS).map(|shard| self.pending_in(shard, &before, per_shard));
+        let mut pending = Vec::new();
+        for shard in futures::future::try_join_all(shards).await? {
+            pending.extend(shard);
+        }
+        pending.truncate(limit);
+        Ok(pending)
+    }
+}
+
+impl DynamoStore {
+    async fn pending_in(
+        &self,
+        shard: u8,
+        before: &str,
+        limit: usize,
+    ) -> anyhow::Result<Vec<Booking>> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.tables.bookings)
+                .index_name("gsi3")
+                .key_condition_expression("gsi3pk = :pk AND gsi3sk < :before")
+                .expression_attribute_values(":pk", s(payments_pending_key(shard)))
+                .expression_attribute_values(":before", s(before))
+                .limit(i32::try_from(limit - found.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .context("Query pending payments")?;
+            for item in output.items.unwrap_or_default() {
+                found.push(from_item(item)?);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() || found.len() >= limit {
+                return Ok(found);
+            }
+        }
     }
 }

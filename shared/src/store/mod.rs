@@ -6,7 +6,7 @@ mod keys;
 
 pub use bookings::{
     BookingLists, BookingOwner, BookingPage, BookingQuery, BookingStore, BookingWriteError,
-    CounterChange, ListError,
+    CounterChange, ListError, PaymentsPending,
 };
 
 pub use changes::StreamTables;

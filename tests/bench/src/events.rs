@@ -320,9 +320,14 @@ async fn follow_hold(scene: &Scene, round: usize) -> anyhow::Result<Journey> {
     let days = 2 + i64::try_from(round % 300).unwrap_or(0);
     let check_in = Utc::now().date_naive() + TimeDelta::days(days);
     let request = hold_event(scene.vendor, scene.guest, scene.room, check_in, 1)?;
-    let held = hold(&scene.deps.store, &scene.deps.holds, request)
-        .await
-        .with_context(|| format!("hold of {check_in} + 1 night"))?;
+    let held = hold(
+        &scene.deps.store,
+        &scene.deps.payments,
+        &scene.deps.holds,
+        request,
+    )
+    .await
+    .with_context(|| format!("hold of {check_in} + 1 night"))?;
     let booking = held.id.to_string();
     let arrived = wait_for(|| {
         CONSUMERS.iter().all(|c| {

@@ -36,6 +36,7 @@ type Item = HashMap<String, AttributeValue>;
 /// Everything a hold needs, shared by the concurrent tasks.
 struct Bench {
     store: DynamoStore,
+    payments: shared::payments::StripeClient,
     settings: booking_create::HoldSettings,
     dynamo: aws_sdk_dynamodb::Client,
     tables: Tables,
@@ -78,7 +79,7 @@ async fn timed_hold(
     nights: i64,
 ) -> anyhow::Result<(Duration, BookingId)> {
     let request = hold_event(bench.vendor, bench.guest, resource, check_in, nights)?;
-    let held = hold(&bench.store, &bench.settings, request)
+    let held = hold(&bench.store, &bench.payments, &bench.settings, request)
         .await
         .with_context(|| format!("hold of {check_in} + {nights} nights"))?;
     Ok((held.took, held.id))
@@ -332,7 +333,9 @@ async fn contend_handler(
             let Ok(request) = hold_event(bench.vendor, bench.guest, resource, night, 1) else {
                 return Outcome::Other;
             };
-            match booking_create::handler(&bench.store, &bench.settings, request).await {
+            match booking_create::handler(&bench.store, &bench.payments, &bench.settings, request)
+                .await
+            {
                 Ok(response) if response.status() == StatusCode::CREATED => Outcome::Taken,
                 Ok(response) if response.status() == StatusCode::CONFLICT => Outcome::SoldOut,
                 _ => Outcome::Other,
@@ -738,8 +741,12 @@ async fn main() -> anyhow::Result<()> {
     if usize::try_from(busy.sellable_limit()).unwrap_or(0) < settings.attempts + settings.tasks {
         bail!("BENCH_ATTEMPTS is more than the contention room type can sell");
     }
+    let payments = shared::payments::StripeSettings::load(&sdk)
+        .await?
+        .client()?;
     let bench = Arc::new(Bench {
         store,
+        payments,
         settings: hold_settings,
         dynamo,
         tables,

@@ -126,7 +126,8 @@ pub async fn add_room_type(
         "capacity": 2,
         "units": units,
         "base_price": {"amount_minor": 12_900},
-        // A deposit, so holds are HELD (waiting for payment) as the benches measure them.
+        // A deposit, so holds are HELD (waiting for payment) as the benches measure them; each
+        // hold therefore creates its payment intent (localstripe here).
         "deposit": {"kind": "percent", "percent": 20},
     }))
     .context("the bench room type")?;
@@ -216,11 +217,12 @@ pub struct Hold {
 /// One hold through the real handler; anything but 201 is an error.
 pub async fn hold(
     store: &DynamoStore,
+    payments: &shared::payments::StripeClient,
     settings: &booking_create::HoldSettings,
     request: Request,
 ) -> anyhow::Result<Hold> {
     let started = Instant::now();
-    let response = booking_create::handler(store, settings, request)
+    let response = booking_create::handler(store, payments, settings, request)
         .await
         .map_err(|e| anyhow!("booking_create::handler failed: {e}"))?;
     let answered = Instant::now();
