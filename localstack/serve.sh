@@ -22,6 +22,7 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
+"$HERE/stripe-webhook.sh" "http://127.0.0.1:$PORT"
 "$HERE/demo-data.sh" "http://127.0.0.1:$PORT"
 cat <<BANNER
 
@@ -30,6 +31,7 @@ shared/api/openapi.json). Demo accounts, password "demo password 123":
   guest                guest@demo.example               POST /user/login
   hotel manager        manager@hotel.demo.example       POST /vendor/login
   restaurant manager   manager@restaurant.demo.example  POST /vendor/login
+Deposits are paid at localstripe ($STRIPE_API_BASE), which sends its webhooks here.
 Emulator logs: .local-aws/logs/. Ctrl-C stops the gateway.
 BANNER
 wait $gateway

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the README's walk-through exactly as written against a fresh local gateway, and checks
 # what it prints: each step that must succeed uses `curl -f`, so the script stops at the first
-# failure; the last two steps must show a 403 and a 422 problem.
+# failure; the deposit step must show a checkout and a PAID deposit, the last step a 403 and a
+# 422 problem.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -26,11 +27,16 @@ if [[ $ready != 1 ]]; then
   exit 1
 fi
 
-output=$(bash -euo pipefail -c "${script//http:\/\/127.0.0.1:3000/http://127.0.0.1:$port}")
+"$REPO/localstack/stripe-webhook.sh" "http://127.0.0.1:$port"
+script="${script//http:\/\/127.0.0.1:3000/http://127.0.0.1:$port}"
+script="${script//http:\/\/127.0.0.1:8420/${STRIPE_API_BASE:-http://127.0.0.1:8420}}"
+output=$(bash -euo pipefail -c "$script")
 echo "$output"
 grep -q '"status":403' <<<"$output" || { echo "walk-through: expected a 403 problem" >&2; exit 1; }
 grep -q '"status":422' <<<"$output" || { echo "walk-through: expected a 422 problem" >&2; exit 1; }
 grep -q '"name":"Ada Lovelace"' <<<"$output" || { echo "walk-through: the profile edit did not show" >&2; exit 1; }
 grep -q '"kind":"room_type"' <<<"$output" || { echo "walk-through: the room type did not show" >&2; exit 1; }
 grep -q '"status":"CANCELLED"' <<<"$output" || { echo "walk-through: the booking was not cancelled" >&2; exit 1; }
+grep -q '"client_secret":"pi_' <<<"$output" || { echo "walk-through: the deposit hold had no checkout" >&2; exit 1; }
+grep -q '"status":"PAID"' <<<"$output" || { echo "walk-through: the paid deposit did not confirm the booking" >&2; exit 1; }
 echo "walkthrough: 1 passed, 0 failed"
