@@ -10,6 +10,7 @@ use shared::domain::ids::{BookingId, ResourceId, UserId, VendorId};
 use shared::domain::inventory::OverbookingAllowance;
 use shared::domain::money::{Currency, Money};
 use shared::domain::party::PartySize;
+use shared::domain::payment::{DepositPayment, IntentId, RefundId, RefundRecord};
 use shared::domain::resource::{Capacity, Resource, ResourceKind, UnitCount};
 use shared::domain::text::{AddressLine, Description, Title};
 use shared::domain::vendor::{
@@ -380,7 +381,40 @@ fn the_events_of_real_looking_bookings_match_their_schemas() {
     phone.channel = Channel::FrontDesk;
     let phone_confirmed = act(&phone, BookingAction::Confirm);
     let no_show = act(&phone_confirmed, BookingAction::NoShow);
-    let changes: [(Option<&Booking>, &Booking); 14] = [
+    // What happens to deposits after the bookings ended: versions of their own (BookingUpdated
+    // with the status unchanged).
+    let intent = |raw: &str| IntentId::parse(raw).unwrap();
+    let refunded = then(&completed, |b| {
+        let paid = Money::price(5_160, "EUR").unwrap();
+        let mut deposit = DepositPayment::awaiting(intent("pi_3QxRoom"));
+        deposit.pay(paid);
+        deposit
+            .booking_ended(
+                BookingAction::Complete,
+                &b.payment,
+                b.quote.total,
+                b.arrival_at,
+                b.updated_at,
+            )
+            .unwrap();
+        deposit.refunded(RefundRecord {
+            refund_id: RefundId::parse("re_3QxRoom").unwrap(),
+            amount: paid,
+            refunded_at: b.updated_at,
+        });
+        b.deposit_payment = Some(deposit);
+    });
+    let voided = then(&expired, |b| {
+        let mut deposit = DepositPayment::awaiting(intent("pi_3QxTable"));
+        deposit.voided();
+        b.deposit_payment = Some(deposit);
+    });
+    let paid_late = then(&cancelled, |b| {
+        let mut deposit = DepositPayment::awaiting(intent("pi_3QxLate"));
+        deposit.paid_too_late(Money::price(400, "EUR").unwrap(), b.updated_at);
+        b.deposit_payment = Some(deposit);
+    });
+    let changes: [(Option<&Booking>, &Booking); 17] = [
         (None, &held),
         (Some(&held), &confirmed),
         (Some(&confirmed), &moved),
@@ -395,6 +429,9 @@ fn the_events_of_real_looking_bookings_match_their_schemas() {
         (None, &phone),
         (Some(&phone), &phone_confirmed),
         (Some(&phone_confirmed), &no_show),
+        (Some(&completed), &refunded),
+        (Some(&expired), &voided),
+        (Some(&cancelled), &paid_late),
     ];
 
     let mut seen = BTreeSet::new();
