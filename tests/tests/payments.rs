@@ -594,14 +594,24 @@ async fn a_payment_for_a_booking_that_does_not_exist_is_refunded() {
 /// A desk whose functions call a Stripe that is not there, and a client for the real one.
 /// nextest runs each test in its own process, so only the calling test's gateway is affected.
 async fn desk_with_stripe_down() -> (Desk, StripeClient) {
-    let real = std::env::var("STRIPE_API_BASE").expect("STRIPE_API_BASE is set");
+    let real = real_stripe_base();
     // Before the gateway reads its configuration, while nothing else reads the environment.
-    unsafe { std::env::set_var("STRIPE_API_BASE", "http://127.0.0.1:9") };
+    unsafe {
+        std::env::set_var("REAL_STRIPE_API_BASE", &real);
+        std::env::set_var("STRIPE_API_BASE", "http://127.0.0.1:9");
+    }
     let desk = Desk::open().await;
     (
         desk,
         StripeClient::new(real, "sk_test_local").expect("a client"),
     )
+}
+
+/// localstripe's URL, also once a test has pointed STRIPE_API_BASE elsewhere.
+fn real_stripe_base() -> String {
+    std::env::var("REAL_STRIPE_API_BASE")
+        .or_else(|_| std::env::var("STRIPE_API_BASE"))
+        .expect("STRIPE_API_BASE is set")
 }
 
 #[tokio::test]
@@ -814,4 +824,101 @@ async fn a_webhook_as_localstripe_signs_and_sends_it_confirms_the_hold() {
         .await
         .expect("localstripe answers");
     assert!(disabled.status().is_success(), "{disabled:?}");
+}
+
+/// A HELD booking whose deposit intent was set up (with a Stripe that answers) while the desk's
+/// own functions see Stripe down.
+async fn held_with_intent(desk: &Desk, stripe: &StripeClient, days: i64) -> (Value, Booking) {
+    let refused = desk
+        .hold_with_key(days, 1, &uuid::Uuid::new_v4().to_string())
+        .await;
+    refused.assert_problem(503);
+    let id = refused.body["booking_id"].as_str().expect("the hold's id");
+    let (booking, checkout) =
+        deposits::ask(&desk.store, stripe, desk.booking(id).await, Utc::now())
+            .await
+            .expect("the payment is set up");
+    let held = json!({
+        "id": id,
+        "hold_expires_at": booking.hold_expires_at,
+        "checkout": checkout.expect("something to pay"),
+    });
+    (held, booking)
+}
+
+#[tokio::test]
+async fn a_webhook_that_finds_stripe_down_is_refused_for_a_retry_that_then_confirms() {
+    let (desk, stripe) = desk_with_stripe_down().await;
+    let (held, before) = held_with_intent(&desk, &stripe, 29).await;
+    let (status, body) = pay_intent(
+        &real_stripe_base(),
+        "sk_test_local",
+        intent_of(&held),
+        "pm_card_visa",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let event = {
+        let intent = stripe
+            .intent(&IntentId::parse(intent_of(&held)).unwrap())
+            .await
+            .expect("Stripe answers");
+        assert_eq!(format!("{:?}", intent.status), "Succeeded");
+        serde_json::to_vec(&json!({
+            "id": format!("evt_{}", uuid::Uuid::new_v4().simple()),
+            "object": "event",
+            "type": "payment_intent.succeeded",
+            "created": Utc::now().timestamp(),
+            "data": {"object": {"id": intent_of(&held), "object": "payment_intent",
+                "amount": 2_580, "currency": "eur", "status": "succeeded",
+                "metadata": {"booking_id": held["id"]}}},
+        }))
+        .unwrap()
+    };
+
+    let refused = desk.webhook(&event, desk.secret(), Utc::now()).await;
+
+    refused.assert_problem(503);
+    assert!(refused.header("retry-after").is_some(), "{refused:#?}");
+    let id = held["id"].as_str().unwrap();
+    assert_eq!(
+        desk.booking(id).await.version,
+        before.version,
+        "nothing changed"
+    );
+    // Stripe delivers it again once we are back: the first attempt left no claim behind.
+    unsafe { std::env::set_var("STRIPE_API_BASE", real_stripe_base()) };
+    let recovered = Api::start().await;
+    let header = webhook::sign(&event, desk.secret(), Utc::now().timestamp());
+    let retried = reqwest::Client::new()
+        .post(format!("{}/payment/webhook", recovered.base))
+        .header("stripe-signature", header)
+        .body(event.clone())
+        .send()
+        .await
+        .expect("the gateway answers");
+    assert_eq!(retried.status(), StatusCode::OK);
+    assert_eq!(desk.booking(id).await.status.as_str(), "CONFIRMED");
+}
+
+#[tokio::test]
+async fn hold_expiry_waits_for_a_stripe_that_is_down_then_lets_the_hold_lapse() {
+    let (desk, stripe) = desk_with_stripe_down().await;
+    let (held, _) = held_with_intent(&desk, &stripe, 30).await;
+    let id = held["id"].as_str().unwrap();
+
+    let in_grace = desk.expire(&held, 11).await;
+    let still_held = desk.booking(id).await.status;
+    let past_grace = desk
+        .expire(&held, 10 + 1 + deposits::PAYMENT_GRACE_SECONDS / 60)
+        .await;
+
+    assert_eq!(
+        in_grace,
+        ["m-1"],
+        "retried while Stripe may still say it was paid"
+    );
+    assert_eq!(still_held.as_str(), "HELD");
+    assert!(past_grace.is_empty(), "{past_grace:?}");
+    assert_eq!(desk.booking(id).await.status.as_str(), "EXPIRED");
 }
