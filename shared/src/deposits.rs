@@ -46,16 +46,20 @@ pub enum DepositError {
     /// The provider could not be reached or failed; the step is safe to retry as it is.
     #[error("the payment provider is unavailable")]
     Unavailable(#[source] PaymentError),
+    /// The provider refused the request (an amount below its minimum, say); sending it again
+    /// changes nothing.
+    #[error("the payment provider refused the request")]
+    Refused(#[source] PaymentError),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
 impl From<PaymentError> for DepositError {
     fn from(err: PaymentError) -> Self {
-        if err.is_retryable() {
-            Self::Unavailable(err)
-        } else {
-            Self::Unexpected(anyhow::Error::new(err))
+        match err {
+            PaymentError::Unavailable(_) => Self::Unavailable(err),
+            PaymentError::Rejected { .. } | PaymentError::Invalid(_) => Self::Refused(err),
+            PaymentError::Unexpected(cause) => Self::Unexpected(cause),
         }
     }
 }

@@ -90,3 +90,41 @@ async fn a_hold_keeps_the_terms_of_the_day_it_was_made() {
     let next = hold(&api, &guest, manager.vendor(), &room, 31).await;
     assert_eq!(next["status"], "CONFIRMED", "{next:#}");
 }
+
+#[tokio::test]
+async fn a_deposit_in_a_currency_stripe_cannot_charge_is_refused_by_field() {
+    let api = Api::start().await;
+    // Malagasy ariary: ISO counts it in hundredths, Stripe in whole ariary.
+    let manager = api
+        .vendor_with(
+            "hotel",
+            json!({"currency": "MGA", "time_zone": "Indian/Antananarivo"}),
+        )
+        .await;
+    let mut body = resource_body("Double", 2, 3, 1_290_000);
+    body["base_price"] = json!({"amount_minor": 1_290_000, "currency": "MGA"});
+
+    let refused = api
+        .post(
+            &format!("/vendor/{}/resource", manager.vendor()),
+            manager.token(),
+            &body,
+        )
+        .await;
+    body.as_object_mut().unwrap().remove("deposit");
+    let without_deposit = api
+        .post(
+            &format!("/vendor/{}/resource", manager.vendor()),
+            manager.token(),
+            &body,
+        )
+        .await;
+
+    refused.assert_problem(422);
+    assert_eq!(refused.pointers(), ["/deposit"], "{refused:#?}");
+    assert_eq!(
+        without_deposit.status,
+        StatusCode::CREATED,
+        "{without_deposit:#?}"
+    );
+}

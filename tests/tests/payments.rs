@@ -922,3 +922,55 @@ async fn hold_expiry_waits_for_a_stripe_that_is_down_then_lets_the_hold_lapse() 
     assert!(past_grace.is_empty(), "{past_grace:?}");
     assert_eq!(desk.booking(id).await.status.as_str(), "EXPIRED");
 }
+
+#[tokio::test]
+async fn a_deposit_stripe_refuses_releases_the_hold_at_once() {
+    let desk = Desk::open().await;
+    // Kuwaiti dinars have three decimals, and Stripe takes only whole hundredths of them: 20% of
+    // 12.345 KWD is 2.469 KWD, which it cannot charge.
+    let hotel = desk
+        .api
+        .vendor_with(
+            "hotel",
+            json!({"currency": "KWD", "time_zone": "Asia/Kuwait"}),
+        )
+        .await;
+    let mut room = resource_body("Double", 2, 1, 12_345);
+    room["base_price"] = json!({"amount_minor": 12_345, "currency": "KWD"});
+    room["deposit"] = json!({"kind": "percent", "percent": 20});
+    let room = desk.api.resource(&hotel, &room).await;
+    let check_in = Utc::now().date_naive() + Duration::days(30);
+
+    let refused = desk
+        .api
+        .send_with(
+            Method::POST,
+            &format!("/booking/vendor/{}", hotel.vendor()),
+            desk.guest.token(),
+            Some(&stay(&room, check_in, 1)),
+            &[("idempotency-key", &uuid::Uuid::new_v4().to_string())],
+        )
+        .await;
+
+    refused.assert_problem(502);
+    assert!(
+        refused.body["type"]
+            .as_str()
+            .unwrap()
+            .ends_with("payment-refused")
+    );
+    let id = refused.body["booking_id"].as_str().expect("the hold's id");
+    assert_eq!(desk.booking(id).await.status.as_str(), "CANCELLED");
+    // Its only unit is free again at once.
+    let again = desk
+        .api
+        .send_with(
+            Method::POST,
+            &format!("/booking/vendor/{}", hotel.vendor()),
+            desk.guest.token(),
+            Some(&stay(&room, check_in, 1)),
+            &[("idempotency-key", &uuid::Uuid::new_v4().to_string())],
+        )
+        .await;
+    again.assert_problem(502);
+}

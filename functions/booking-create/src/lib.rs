@@ -11,13 +11,13 @@ use sha2::{Digest, Sha256};
 use shared::auth::Caller;
 use shared::deposits::{self, Checkout, DepositError};
 use shared::domain::FieldErrors;
-use shared::domain::booking::Booking;
 use shared::domain::booking::BookingTime;
-use shared::domain::ids::{ResourceId, VendorId};
+use shared::domain::booking::{Booking, BookingAction};
+use shared::domain::ids::{BookingId, ResourceId, VendorId};
 use shared::domain::party::PartySize;
-use shared::engine::{self, Creator, Held, HoldRequest};
+use shared::engine::{self, Creator, Held, HoldRequest, Requester};
 use shared::http::{Problem, created, json_body, path_id, respond};
-use shared::payments::PaymentGateway;
+use shared::payments::{PaymentError, PaymentGateway};
 use shared::store::{BookingStore, ResourceStore, VendorStore};
 
 /// How long a hold lasts, from `HOLD_SECONDS` (default 600).
@@ -185,9 +185,13 @@ async fn create_hold(
     tracing::info!(booking_id = %booking.id, vendor_id = %booking.vendor_id, replayed, "hold");
     // A replay asks again too: the first attempt may have found the provider down.
     let id = booking.id;
-    let (booking, checkout) = deposits::ask(store, payments, booking, now)
-        .await
-        .map_err(|err| payment_problem(id, err))?;
+    let (booking, checkout) = match deposits::ask(store, payments, booking, now).await {
+        Ok(asked) => asked,
+        Err(DepositError::Refused(cause)) => {
+            return Err(release_unpayable(store, id, cause, now).await);
+        }
+        Err(err) => return Err(payment_problem(id, err)),
+    };
     let version = booking.version;
     let mut response = created(
         &format!("/booking/{id}"),
@@ -204,7 +208,7 @@ async fn create_hold(
 
 /// The hold is made but its payment could not be set up: the guest retries with the same key
 /// (which finds the hold), or lets it lapse; nothing was charged.
-fn payment_problem(booking: shared::domain::ids::BookingId, err: DepositError) -> Problem {
+fn payment_problem(booking: BookingId, err: DepositError) -> Problem {
     match err {
         DepositError::Unavailable(cause) => {
             tracing::warn!(booking_id = %booking, error = %cause, "payment provider unavailable at hold");
@@ -217,6 +221,36 @@ fn payment_problem(booking: shared::domain::ids::BookingId, err: DepositError) -
             .with_header(http::header::RETRY_AFTER, "5")
             .with_extension("booking_id", serde_json::json!(booking.to_string()))
         }
+        DepositError::Refused(cause) => Problem::internal(&anyhow::Error::new(cause)),
         DepositError::Unexpected(cause) => Problem::internal(&cause),
     }
+}
+
+/// Stripe refused the deposit outright (an amount it cannot charge): nobody could ever pay this
+/// hold, so it is released at once instead of keeping the room or table until it expires.
+async fn release_unpayable(
+    store: &(impl ResourceStore + BookingStore),
+    booking: BookingId,
+    cause: PaymentError,
+    now: chrono::DateTime<Utc>,
+) -> Problem {
+    tracing::error!(booking_id = %booking, error = %cause, "the payment provider refused the deposit; releasing the hold");
+    if let Err(err) = engine::transition(
+        store,
+        booking,
+        BookingAction::Cancel,
+        &Requester::System,
+        now,
+    )
+    .await
+    {
+        tracing::error!(booking_id = %booking, error = %err, "could not release an unpayable hold; it expires");
+    }
+    Problem::new(
+        StatusCode::BAD_GATEWAY,
+        "payment-refused",
+        "The deposit could not be set up",
+    )
+    .with_detail("the payment provider refused it; nothing is held or charged")
+    .with_extension("booking_id", serde_json::json!(booking.to_string()))
 }

@@ -49,6 +49,10 @@ where
             Err(DepositError::Unavailable(cause)) => Err(anyhow::Error::new(cause).context(
                 format!("Stripe unavailable settling booking {}", detail.booking_id),
             )),
+            Err(DepositError::Refused(cause)) => Err(anyhow::Error::new(cause).context(format!(
+                "Stripe refused settling booking {}",
+                detail.booking_id
+            ))),
             Err(DepositError::Unexpected(cause)) => {
                 Err(cause.context(format!("settling booking {}", detail.booking_id)))
             }

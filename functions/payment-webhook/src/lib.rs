@@ -168,6 +168,11 @@ fn failed(event_id: &str, err: DepositError) -> Problem {
             .with_detail("the event was not processed; deliver it again later")
             .with_header(http::header::RETRY_AFTER, "30")
         }
+        // Stripe retries the delivery for days; the log says why it keeps failing.
+        DepositError::Refused(cause) => {
+            tracing::error!(%event_id, error = %cause, "Stripe refused a step of processing a webhook");
+            Problem::internal(&anyhow::Error::new(cause))
+        }
         DepositError::Unexpected(cause) => Problem::internal(&cause),
     }
 }

@@ -257,11 +257,20 @@ impl ResourceInput {
                 (Some(v), ResourceKind::TableType) => Some(v),
             },
             deposit: self.deposit.and_then(|v| {
-                charge("/deposit", v, vendor_currency, true, errors).map(|c| match c {
-                    None => DepositPolicy::None,
-                    Some(Charge::Fixed { amount }) => DepositPolicy::Fixed { amount },
-                    Some(Charge::Percent { percent }) => DepositPolicy::Percent { percent },
-                })
+                let policy =
+                    charge("/deposit", v, vendor_currency, true, errors).map(|c| match c {
+                        None => DepositPolicy::None,
+                        Some(Charge::Fixed { amount }) => DepositPolicy::Fixed { amount },
+                        Some(Charge::Percent { percent }) => DepositPolicy::Percent { percent },
+                    })?;
+                // A deposit nobody could pay would leave every hold unpayable.
+                if policy != DepositPolicy::None
+                    && let Err(reason) = crate::payments::chargeable(vendor_currency)
+                {
+                    errors.push("/deposit", format!("cannot be taken: {reason}"));
+                    return None;
+                }
+                Some(policy)
             }),
             cancellation: self.cancellation.and_then(|v| {
                 let hours = errors.require(

@@ -14,6 +14,11 @@ pub use crate::domain::payment::{IntentId, RefundId};
 pub use settings::StripeSettings;
 pub use stripe::StripeClient;
 
+/// Err (saying why) when deposits cannot be charged in this currency through Stripe.
+pub fn chargeable(currency: crate::domain::money::Currency) -> Result<(), String> {
+    currency::check_currency(currency)
+}
+
 use crate::domain::ids::BookingId;
 use crate::domain::money::Money;
 use std::fmt;
