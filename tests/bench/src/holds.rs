@@ -720,6 +720,13 @@ async fn write_units_per_operation(bench: &Bench, resource: &Resource) -> anyhow
     println!(
         "  a hold reads vendor + resources, a change or cancel reads the booking first (strongly consistent)."
     );
+    println!(
+        "  A hold with a deposit also writes the booking again to attach its payment intent (+1 standard write),"
+    );
+    println!(
+        "  and the sparse gsi3 (pending payments) while its deposit waits; handler latency above includes the"
+    );
+    println!("  call to Stripe (localstripe here) that creates the intent.");
     println!();
     Ok(())
 }
