@@ -45,7 +45,9 @@ const CONSUMERS: [Consumer; 4] = [
     payment_refund::CONSUMER,
     archiver::CONSUMER,
 ];
-const HELD: &str = "BookingHeld";
+/// The fact followed: the room type takes no deposit, so a hold is confirmed at once, one fact
+/// (a deposit would add a second version, the intent attached, right behind it).
+const HELD: &str = "BookingConfirmed";
 /// The source of the bus baseline's own events, matched by its own rule only.
 const PROBE_SOURCE: &str = "bench.events";
 
@@ -679,7 +681,7 @@ fn report(samples: &Samples, settings: &Settings) {
         );
     };
     println!(
-        "1. Commit -> consumer, BookingHeld of a 1-night hold ({} holds after {} warm-up, one at a time, {:.0}-{:.0} ms apart)",
+        "1. Commit -> consumer, BookingConfirmed of a 1-night hold without deposit ({} holds after {} warm-up, one at a time, {:.0}-{:.0} ms apart)",
         settings.events,
         settings.warmup,
         ms(PAUSE),
@@ -790,7 +792,7 @@ async fn main() -> anyhow::Result<()> {
 
     let run = uuid::Uuid::new_v4().simple().to_string();
     let vendor = onboard_hotel(&deps.store, &run).await?;
-    let room = add_room_type(&deps.store, &vendor, "Bench Double (events)", 1_000).await?;
+    let room = add_room_type(&deps.store, &vendor, "Bench Double (events)", 1_000, false).await?;
     let marks = Arc::new(Marks::default());
     let scene = Scene {
         deps: deps.clone(),

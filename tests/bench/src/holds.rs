@@ -743,8 +743,8 @@ async fn main() -> anyhow::Result<()> {
 
     let run = uuid::Uuid::new_v4().simple().to_string();
     let vendor = onboard_hotel(&store, &run).await?;
-    let quiet = add_room_type(&store, &vendor, "Bench Double (latency)", 1_000).await?;
-    let busy = add_room_type(&store, &vendor, "Bench Double (contention)", 2_000).await?;
+    let quiet = add_room_type(&store, &vendor, "Bench Double (latency)", 1_000, true).await?;
+    let busy = add_room_type(&store, &vendor, "Bench Double (contention)", 2_000, true).await?;
     if usize::try_from(busy.sellable_limit()).unwrap_or(0) < settings.attempts + settings.tasks {
         bail!("BENCH_ATTEMPTS is more than the contention room type can sell");
     }

@@ -115,20 +115,26 @@ pub async fn onboard_hotel(store: &DynamoStore, run: &str) -> anyhow::Result<Ven
 }
 
 /// A room type, built from input the way resource-create builds it.
+/// With `deposit`, its holds are HELD (waiting for payment) and each creates a payment intent
+/// (localstripe here); without, a hold is confirmed at once and is one fact.
 pub async fn add_room_type(
     store: &DynamoStore,
     vendor: &Vendor,
     name: &str,
     units: u32,
+    deposit: bool,
 ) -> anyhow::Result<Resource> {
+    let deposit = if deposit {
+        json!({"kind": "percent", "percent": 20})
+    } else {
+        json!({"kind": "none"})
+    };
     let input: ResourceInput = serde_json::from_value(json!({
         "name": name,
         "capacity": 2,
         "units": units,
         "base_price": {"amount_minor": 12_900},
-        // A deposit, so holds are HELD (waiting for payment) as the benches measure them; each
-        // hold therefore creates its payment intent (localstripe here).
-        "deposit": {"kind": "percent", "percent": 20},
+        "deposit": deposit,
     }))
     .context("the bench room type")?;
     let kind = ResourceKind::from(vendor.kind);
