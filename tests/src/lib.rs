@@ -436,3 +436,23 @@ async fn read_delivery(socket: &mut tokio::net::TcpStream) -> Option<(String, Ve
     let signature = header("stripe-signature").unwrap_or_default();
     Some((signature, buffer[head_end..head_end + length].to_vec()))
 }
+
+/// Registers (or, with the same `id`, replaces) a localstripe webhook endpoint: localstripe has
+/// no endpoints API, only `POST /_config/webhooks/{id}`, and keeps registrations for the life of
+/// its process, for every test that runs meanwhile. No `events` is the nearest thing to removing
+/// one (an empty list only travels as JSON: a form without `events[]` means every event).
+pub async fn localstripe_webhook(
+    api_base: &str,
+    id: &str,
+    url: &str,
+    secret: &str,
+    events: &[&str],
+) {
+    let registered = reqwest::Client::new()
+        .post(format!("{api_base}/_config/webhooks/{id}"))
+        .json(&json!({"url": url, "secret": secret, "events": events}))
+        .send()
+        .await
+        .expect("localstripe answers");
+    assert!(registered.status().is_success(), "{registered:?}");
+}

@@ -67,12 +67,18 @@ impl Desk {
     /// Holds `nights` nights from `days` days ahead with this idempotency key.
     async fn hold_with_key(&self, days: i64, nights: i64, key: &str) -> Reply {
         let check_in = Utc::now().date_naive() + Duration::days(days);
+        let body = stay(&self.room, check_in, nights);
+        self.hold_at(self.hotel.vendor(), &body, key).await
+    }
+
+    /// The guest holds `body` at `vendor`.
+    async fn hold_at(&self, vendor: &str, body: &Value, key: &str) -> Reply {
         self.api
             .send_with(
                 Method::POST,
-                &format!("/booking/vendor/{}", self.hotel.vendor()),
+                &format!("/booking/vendor/{vendor}"),
                 self.guest.token(),
-                Some(&stay(&self.room, check_in, nights)),
+                Some(body),
                 &[("idempotency-key", key)],
             )
             .await
@@ -783,21 +789,10 @@ async fn a_webhook_as_localstripe_signs_and_sends_it_confirms_the_hold() {
     // localstripe sends every event to every registered URL: ours is a receiver that hands our
     // own intent's delivery, byte for byte with its signature, to the webhook endpoint.
     let (url, mut deliveries) = api_tests::webhook_receiver().await;
-    let webhooks = format!(
-        "{}/_config/webhooks/api-tests-payments",
-        desk.settings.api_base
-    );
-    let registered = reqwest::Client::new()
-        .post(&webhooks)
-        .form(&[
-            ("url", url.as_str()),
-            ("secret", desk.secret()),
-            ("events[]", "payment_intent.succeeded"),
-        ])
-        .send()
-        .await
-        .expect("localstripe answers");
-    assert!(registered.status().is_success(), "{registered:?}");
+    let stripe_base = &desk.settings.api_base;
+    let id = "api-tests-payments";
+    let events = ["payment_intent.succeeded"];
+    api_tests::localstripe_webhook(stripe_base, id, &url, desk.secret(), &events).await;
     let held = desk.hold(28, 1).await;
     let id = held["id"].as_str().unwrap();
 
@@ -816,14 +811,7 @@ async fn a_webhook_as_localstripe_signs_and_sends_it_confirms_the_hold() {
 
     assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
     assert_eq!(desk.booking(id).await.status.as_str(), "CONFIRMED");
-    // Registrations outlive the test; one that wants no events is the nearest to removing it.
-    let disabled = reqwest::Client::new()
-        .post(&webhooks)
-        .json(&json!({"url": url, "secret": desk.secret(), "events": []}))
-        .send()
-        .await
-        .expect("localstripe answers");
-    assert!(disabled.status().is_success(), "{disabled:?}");
+    api_tests::localstripe_webhook(stripe_base, id, &url, desk.secret(), &[]).await;
 }
 
 /// A HELD booking whose deposit intent was set up (with a Stripe that answers) while the desk's
@@ -941,16 +929,10 @@ async fn a_deposit_stripe_refuses_releases_the_hold_at_once() {
     let room = desk.api.resource(&hotel, &room).await;
     let check_in = Utc::now().date_naive() + Duration::days(30);
 
-    let refused = desk
-        .api
-        .send_with(
-            Method::POST,
-            &format!("/booking/vendor/{}", hotel.vendor()),
-            desk.guest.token(),
-            Some(&stay(&room, check_in, 1)),
-            &[("idempotency-key", &uuid::Uuid::new_v4().to_string())],
-        )
-        .await;
+    let body = stay(&room, check_in, 1);
+    let key = || uuid::Uuid::new_v4().to_string();
+
+    let refused = desk.hold_at(hotel.vendor(), &body, &key()).await;
 
     refused.assert_problem(502);
     assert!(
@@ -962,15 +944,6 @@ async fn a_deposit_stripe_refuses_releases_the_hold_at_once() {
     let id = refused.body["booking_id"].as_str().expect("the hold's id");
     assert_eq!(desk.booking(id).await.status.as_str(), "CANCELLED");
     // Its only unit is free again at once.
-    let again = desk
-        .api
-        .send_with(
-            Method::POST,
-            &format!("/booking/vendor/{}", hotel.vendor()),
-            desk.guest.token(),
-            Some(&stay(&room, check_in, 1)),
-            &[("idempotency-key", &uuid::Uuid::new_v4().to_string())],
-        )
-        .await;
+    let again = desk.hold_at(hotel.vendor(), &body, &key()).await;
     again.assert_problem(502);
 }

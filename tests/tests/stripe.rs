@@ -281,21 +281,16 @@ async fn an_unreachable_stripe_is_unavailable_and_worth_retrying() {
 
 #[tokio::test]
 async fn localstripe_webhooks_pass_our_signature_check() {
-    // localstripe has no webhook endpoints API: POST /_config/webhooks/{id} registers one (the
-    // same id replaces it) for the life of the process, for every test that runs meanwhile.
     let (url, mut deliveries) = api_tests::webhook_receiver().await;
     let secret = format!("whsec_{}", uuid::Uuid::new_v4().simple());
-    let registered = reqwest::Client::new()
-        .post(format!("{}/_config/webhooks/api-tests-stripe", api_base()))
-        .form(&[
-            ("url", url.as_str()),
-            ("secret", secret.as_str()),
-            ("events[]", "payment_intent.succeeded"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert!(registered.status().is_success(), "{registered:?}");
+    api_tests::localstripe_webhook(
+        &api_base(),
+        "api-tests-stripe",
+        &url,
+        &secret,
+        &["payment_intent.succeeded"],
+    )
+    .await;
 
     let intent = paid_deposit(eur(7_500)).await;
 
@@ -338,13 +333,5 @@ async fn localstripe_webhooks_pass_our_signature_check() {
         ),
         Err(WebhookError::NoMatchingSignature)
     );
-    // Nothing unregisters a webhook; one that wants no events is the nearest thing. (An empty
-    // list only travels as JSON: a form without `events[]` means every event.)
-    let disabled = reqwest::Client::new()
-        .post(format!("{}/_config/webhooks/api-tests-stripe", api_base()))
-        .json(&serde_json::json!({"url": url, "secret": secret, "events": []}))
-        .send()
-        .await
-        .unwrap();
-    assert!(disabled.status().is_success(), "{disabled:?}");
+    api_tests::localstripe_webhook(&api_base(), "api-tests-stripe", &url, &secret, &[]).await;
 }
