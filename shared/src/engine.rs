@@ -11,7 +11,7 @@ use crate::domain::deposit::PaymentTerms;
 use crate::domain::ids::{BookingId, ResourceId, UserId, VendorId};
 use crate::domain::party::{NoResourceFits, PartySize, fitting_resources, smallest_fit};
 use crate::domain::resource::{Resource, ResourceKind};
-use crate::domain::vendor::Vendor;
+use crate::domain::vendor::{TimeZone, Vendor};
 use crate::http::Problem;
 use crate::store::{BookingStore, BookingWriteError, CounterChange, ResourceStore, VendorStore};
 use chrono::{DateTime, Duration, Utc};
@@ -107,9 +107,10 @@ fn invalid(pointer: &str, detail: impl Into<String>) -> HoldError {
     HoldError::Invalid(errors)
 }
 
-/// Where a hold's time lands in the vendor's calendar: its buckets and the arrival instant.
-fn place(
-    vendor: &Vendor,
+/// Where a hold's time lands in the vendor's calendar (`zone`): its buckets and the arrival
+/// instant, or why it cannot be booked (invalid, outside the booking window).
+pub(crate) fn place(
+    zone: TimeZone,
     resource: &Resource,
     time: BookingTime,
     now: DateTime<Utc>,
@@ -125,7 +126,7 @@ fn place(
             StayNights::new(check_in, check_out).map_err(|e| invalid("/check_out", e.0))?,
         ),
         (BookingTime::Seating { date, time }, ResourceKind::TableType) => BookedTime::Seating(
-            Seating::new(resource.seating_grid(), vendor.time_zone, date, time)
+            Seating::new(resource.seating_grid(), zone, date, time)
                 .map_err(|e| invalid("/time", e.0))?,
         ),
         (BookingTime::Stay { .. }, ResourceKind::TableType) => {
@@ -142,10 +143,10 @@ fn place(
         }
     };
     let arrival = booked
-        .arrival(vendor.time_zone, resource.check_in())
+        .arrival(zone, resource.check_in())
         .map_err(|e| invalid("/check_in", e.0))?;
     // A guest who turns up tonight after the check-in hour is a late arrival, not a past one.
-    let today = now.with_timezone(&vendor.time_zone.tz()).date_naive();
+    let today = now.with_timezone(&zone.tz()).date_naive();
     let window_arrival = match booked {
         BookedTime::Stay(stay) if stay.check_in() == today && arrival < now => now,
         _ => arrival,
@@ -286,7 +287,7 @@ async fn hold_on(
             ),
         ));
     }
-    let (buckets, arrival_at, booked) = place(vendor, resource, request.time, now)?;
+    let (buckets, arrival_at, booked) = place(vendor.time_zone, resource, request.time, now)?;
     let quote = resource
         .price_plan()
         .quote(&booked, units)
@@ -443,7 +444,7 @@ pub async fn change(
         }
         let time = request.time.unwrap_or(booking.time);
         let (buckets, arrival_at, booked) =
-            place(&vendor, resource, time, now).map_err(rejected)?;
+            place(vendor.time_zone, resource, time, now).map_err(rejected)?;
         let quote = resource
             .price_plan()
             .quote(&booked, units)
@@ -517,7 +518,7 @@ pub async fn availability(
     let mut offers = Vec::with_capacity(candidates.len());
     let mut first_error = None;
     for resource in candidates {
-        let (buckets, _, booked) = match place(&vendor, resource, time, now) {
+        let (buckets, _, booked) = match place(vendor.time_zone, resource, time, now) {
             Ok(placed) => placed,
             Err(err) => {
                 first_error.get_or_insert(err);

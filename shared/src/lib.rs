@@ -13,6 +13,7 @@ pub mod inbox;
 pub mod outbox;
 pub mod payments;
 pub mod routes;
+pub mod search;
 pub mod store;
 pub mod telemetry;
 pub mod timer;

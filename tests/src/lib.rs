@@ -456,3 +456,19 @@ pub async fn localstripe_webhook(
         .expect("localstripe answers");
     assert!(registered.status().is_success(), "{registered:?}");
 }
+
+/// A fact as the event bus delivers it to a consumer, for tests that hand one to a consumer's
+/// effect directly.
+pub fn received(fact: &shared::events::Event) -> shared::events::ReceivedEvent {
+    shared::events::ReceivedEvent {
+        version: "0".into(),
+        id: uuid::Uuid::new_v4().to_string(),
+        detail_type: fact.detail_type().into(),
+        source: fact.source().into(),
+        account: "000000000000".into(),
+        time: chrono::Utc::now(),
+        region: "us-east-1".into(),
+        resources: vec![],
+        detail: fact.detail().expect("a fact's detail serialises"),
+    }
+}

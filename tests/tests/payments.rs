@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use shared::deposits::{self, Repair};
 use shared::domain::booking::Booking;
 use shared::domain::ids::BookingId;
-use shared::events::{Event, ReceivedEvent, booking_event};
+use shared::events::{Event, booking_event};
 use shared::inbox::Effect;
 use shared::payments::webhook;
 use shared::payments::{IntentId, PaymentGateway, StripeClient, StripeSettings};
@@ -195,17 +195,7 @@ impl Desk {
     async fn refund_consumer(&self, id: &str, stripe: &StripeClient) -> anyhow::Result<()> {
         let booking = self.booking(id).await;
         let fact = Event::Booking(booking_event(None, Some(&booking)).expect("a fact"));
-        let received = ReceivedEvent {
-            version: "0".into(),
-            id: uuid::Uuid::new_v4().to_string(),
-            detail_type: fact.detail_type().into(),
-            source: fact.source().into(),
-            account: "000000000000".into(),
-            time: Utc::now(),
-            region: "us-east-1".into(),
-            resources: vec![],
-            detail: fact.detail().expect("a detail"),
-        };
+        let received = api_tests::received(&fact);
         let refunds = Refunds {
             store: self.store.clone(),
             payments: stripe.clone(),

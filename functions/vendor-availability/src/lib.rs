@@ -2,13 +2,12 @@
 //! every night or slot asked for, and the price. Public, so guests can look before signing in.
 //! Hotels: `?party_size=2&check_in=2026-12-20&check_out=2026-12-23`; restaurants:
 //! `?party_size=4&date=2026-12-20&time=19:30`; optional `units` (default 1).
-use chrono::{NaiveDate, NaiveTime, Utc};
+use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Serialize;
-use shared::domain::booking::BookingTime;
+use shared::api::availability::{self, parsed};
 use shared::domain::ids::VendorId;
-use shared::domain::party::PartySize;
 use shared::domain::{FieldErrors, Invalid};
 use shared::engine::{self, Offer};
 use shared::http::{Problem, json, path_id, query_param, respond};
@@ -17,11 +16,6 @@ use shared::store::{BookingStore, ResourceStore, VendorStore};
 #[derive(Serialize)]
 struct Availability {
     items: Vec<Offer>,
-}
-
-fn parsed<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, Invalid> {
-    raw.parse()
-        .map_err(|_| Invalid::new(format!("must be {what}")))
 }
 
 pub async fn handler(
@@ -37,47 +31,14 @@ async fn availability(
 ) -> Result<Response<Body>, Problem> {
     let vendor = path_id(req, "id", "vendor", VendorId::parse)?;
     let mut errors = FieldErrors::default();
-    let party = errors.require("party_size", query_param(req, "party_size"), |v| {
-        parsed::<i64>(v, "a number").and_then(PartySize::new)
-    });
+    let party = availability::party(req, &mut errors);
     let units = errors.check_opt("units", query_param(req, "units"), |v| {
         parsed::<u32>(v, "a number")
             .ok()
             .filter(|u| (1..=engine::MAX_UNITS).contains(u))
             .ok_or_else(|| Invalid::new(format!("must be between 1 and {}", engine::MAX_UNITS)))
     });
-    let date = |name: &str, errors: &mut FieldErrors| {
-        errors.check_opt(name, query_param(req, name), |v| {
-            parsed::<NaiveDate>(v, "a date such as 2026-12-24")
-        })
-    };
-    let (check_in, check_out, day) = (
-        date("check_in", &mut errors),
-        date("check_out", &mut errors),
-        date("date", &mut errors),
-    );
-    let time = errors.check_opt("time", query_param(req, "time"), |v| {
-        parsed::<NaiveTime>(v, "a time such as 19:30")
-    });
-    let when = match (
-        check_in.flatten(),
-        check_out.flatten(),
-        day.flatten(),
-        time.flatten(),
-    ) {
-        (Some(check_in), Some(check_out), None, None) => Some(BookingTime::Stay {
-            check_in,
-            check_out,
-        }),
-        (None, None, Some(date), Some(time)) => Some(BookingTime::Seating { date, time }),
-        _ => {
-            errors.push(
-                "",
-                "ask with check_in and check_out (hotels) or date and time (restaurants)",
-            );
-            None
-        }
-    };
+    let when = availability::booking_time(req, &mut errors);
     let (Some(party), Some(units), Some(when)) = (party, units, when) else {
         return Err(errors.into());
     };

@@ -11,6 +11,7 @@ use shared::config;
 use shared::inbox::{Consumer, Effect, Inbox};
 use shared::outbox::EventBridgeBus;
 use shared::payments::{StripeClient, StripeSettings};
+use shared::search::DynamoSearchIndex;
 use shared::store::{DynamoStore, StreamTables};
 use shared::timer::SqsHoldTimer;
 use std::collections::HashMap;
@@ -36,6 +37,7 @@ pub struct Deps {
     pub payments: StripeClient,
     pub webhook: WebhookSettings,
     pub reconcile: ReconcileSettings,
+    pub search: DynamoSearchIndex,
 }
 
 impl Deps {
@@ -60,6 +62,7 @@ impl Deps {
             payments: stripe.client()?,
             webhook: WebhookSettings::new(stripe.webhook_secrets.clone())?,
             reconcile: ReconcileSettings::from_env()?,
+            search: DynamoSearchIndex::from_env(&sdk)?,
             store,
             signer,
             tokens,
@@ -93,6 +96,7 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("user-login",           |d, req| user_login::handler(&d.store, &d.signer, &d.tokens, req));
     register!("user-get",             |d, req| user_get::handler(&d.store, req));
     register!("user-update",          |d, req| user_update::handler(&d.store, req));
+    register!("vendor-search",        |d, req| vendor_search::handler(&d.search, &d.store, req));
     register!("vendor-create",        |d, req| vendor_create::handler(&d.store, req));
     register!("vendor-login",         |d, req| vendor_login::handler(&d.store, &d.signer, &d.tokens, req));
     register!("vendor-get",           |d, req| vendor_get::handler(&d.store, req));
@@ -130,7 +134,14 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
         }),
     );
     let inboxes = [
-        inbox(&deps, search_indexer::CONSUMER, search_indexer::INDEXER),
+        inbox(
+            &deps,
+            search_indexer::CONSUMER,
+            search_indexer::Indexer {
+                store: deps.store.clone(),
+                index: deps.search.clone(),
+            },
+        ),
         inbox(&deps, notifier::CONSUMER, notifier::NOTIFIER),
         inbox(
             &deps,

@@ -1,4 +1,5 @@
 //! Request bodies used by more than one endpoint, and their conversion into domain values.
+pub mod availability;
 pub mod bookings;
 pub mod resource;
 pub mod vendor;

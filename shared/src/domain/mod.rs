@@ -4,6 +4,7 @@ pub mod account;
 pub mod booking;
 pub mod calendar;
 pub mod deposit;
+pub mod geo;
 pub mod ids;
 pub mod inventory;
 pub mod money;

@@ -30,6 +30,10 @@ impl VendorKind {
 pub struct CountryCode(String);
 
 impl CountryCode {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let code = raw.trim();
         if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) {

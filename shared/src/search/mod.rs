@@ -1,0 +1,448 @@
+//! Finding hotels and restaurants that really have something free: a search index (behind the
+//! `SearchIndex` trait) returns the candidates of an area with their sold-out markers, the
+//! rules here keep those with a room or table type that fits the party, is bookable then and
+//! not marked sold out, price it, sort it, and check the page against the inventory counters
+//! before it is returned. A stale marker can therefore delay a vendor's reappearance until the
+//! indexer catches up, but never show a sold-out one.
+mod dynamo;
+
+pub use dynamo::DynamoSearchIndex;
+
+use crate::domain::booking::BookingTime;
+use crate::domain::calendar::Bucket;
+use crate::domain::geo;
+use crate::domain::ids::{ResourceId, VendorId};
+use crate::domain::money::Currency;
+use crate::domain::party::PartySize;
+use crate::domain::resource::{Resource, ResourceKind};
+use crate::domain::text::{AddressLine, Title};
+use crate::domain::vendor::{CountryCode, GeoPoint, TimeZone, Vendor, VendorKind};
+use crate::engine::{self, Offer};
+use crate::store::BookingStore;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::future::Future;
+
+/// What search keeps of a vendor: enough to filter, price and show it without reading the
+/// vendors table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Listing {
+    pub vendor_id: VendorId,
+    pub kind: VendorKind,
+    pub name: Title,
+    pub city: AddressLine,
+    /// `<country>#<lowercased city>`.
+    pub city_key: String,
+    pub country: CountryCode,
+    pub location: GeoPoint,
+    pub time_zone: TimeZone,
+    pub currency: Currency,
+    pub facilities: Vec<String>,
+    pub cuisines: Vec<String>,
+    pub resources: Vec<Resource>,
+    /// The newest change it reflects (the vendor's or one of its types'), so an older read
+    /// never overwrites a newer one.
+    pub stamp: DateTime<Utc>,
+}
+
+impl Listing {
+    pub fn of(vendor: &Vendor, resources: Vec<Resource>) -> Self {
+        let stamp = resources
+            .iter()
+            .map(|r| r.updated_at)
+            .chain([vendor.updated_at])
+            .max()
+            .unwrap_or(vendor.updated_at);
+        Self {
+            vendor_id: vendor.id,
+            kind: vendor.kind,
+            name: vendor.name.clone(),
+            city: vendor.address.city.clone(),
+            city_key: vendor.address.city_key(),
+            country: vendor.address.country.clone(),
+            location: vendor.location,
+            time_zone: vendor.time_zone,
+            currency: vendor.currency,
+            facilities: vendor.facilities.clone(),
+            cuisines: vendor.cuisines.clone(),
+            resources,
+            stamp,
+        }
+    }
+}
+
+/// A sold-out marker: this type has nothing left in this bucket.
+pub fn sold_out_key(resource: ResourceId, bucket: &Bucket) -> String {
+    format!("{resource}#{}", bucket.key())
+}
+
+/// A vendor from the index, with the buckets it has been marked sold out in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub listing: Listing,
+    pub sold_out: BTreeSet<String>,
+}
+
+/// Where to look.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Area {
+    City { city_key: String },
+    Near { point: GeoPoint, radius_km: f64 },
+}
+
+/// What the index can filter on by itself; the rest is checked here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filters {
+    pub kind: VendorKind,
+    /// Every one of these.
+    pub facilities: Vec<String>,
+    /// Any one of these (restaurants).
+    pub cuisines: Vec<String>,
+}
+
+/// A search backend: DynamoDB cells and cities (`DynamoSearchIndex`), or OpenSearch.
+pub trait SearchIndex: Send + Sync {
+    /// Adds or replaces a vendor's listing, unless the index has a newer one (`stamp`).
+    fn upsert(&self, listing: &Listing) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Sets and clears sold-out markers (`sold_out_key`) of a vendor.
+    fn mark(
+        &self,
+        vendor: VendorId,
+        sold_out: &[String],
+        free: &[String],
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Every vendor in the area that may pass the filters (a superset is fine).
+    fn candidates(
+        &self,
+        area: &Area,
+        filters: &Filters,
+    ) -> impl Future<Output = anyhow::Result<Vec<Candidate>>> + Send;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortBy {
+    Distance,
+    Price,
+}
+
+/// A validated search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchQuery {
+    pub area: Area,
+    /// Nights (hotels) or a seating (restaurants), in each vendor's own time zone.
+    pub when: BookingTime,
+    pub party: PartySize,
+    pub facilities: Vec<String>,
+    pub cuisines: Vec<String>,
+    /// The room or table type must have all of these.
+    pub amenities: Vec<String>,
+    pub sort: SortBy,
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+impl SearchQuery {
+    pub fn kind(&self) -> VendorKind {
+        match self.when {
+            BookingTime::Stay { .. } => VendorKind::Hotel,
+            BookingTime::Seating { .. } => VendorKind::Restaurant,
+        }
+    }
+
+    fn filters(&self) -> Filters {
+        Filters {
+            kind: self.kind(),
+            facilities: self.facilities.clone(),
+            cuisines: self.cuisines.clone(),
+        }
+    }
+
+    /// Identifies the search a cursor belongs to (everything but the page).
+    fn fingerprint(&self) -> String {
+        let area = match &self.area {
+            Area::City { city_key } => format!("city:{city_key}"),
+            Area::Near { point, radius_km } => {
+                format!("near:{},{},{radius_km}", point.lat, point.lon)
+            }
+        };
+        let text = format!(
+            "{area}|{:?}|{}|{:?}|{:?}|{:?}|{:?}",
+            self.when,
+            self.party.get(),
+            self.facilities,
+            self.cuisines,
+            self.amenities,
+            self.sort
+        );
+        Sha256::digest(text.as_bytes())[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// One vendor found, with its best offer (the cheapest fitting type that is free).
+#[derive(Debug, Clone, Serialize)]
+pub struct Found {
+    pub vendor_id: VendorId,
+    pub name: Title,
+    pub kind: VendorKind,
+    pub city: AddressLine,
+    pub country: CountryCode,
+    pub location: GeoPoint,
+    /// From the point searched around; absent for a city search.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<f64>,
+    pub offer: Offer,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchPage {
+    pub items: Vec<Found>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("the cursor does not belong to this search")]
+    BadCursor,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// A fitting, bookable type of a candidate, priced for the request.
+#[derive(Debug, Clone)]
+struct Priced {
+    resource: usize,
+    buckets: Vec<Bucket>,
+    quote: crate::domain::pricing::Quote,
+}
+
+/// A candidate that passed every filter, with its offers cheapest first.
+#[derive(Debug, Clone)]
+struct Hit {
+    listing: Listing,
+    distance_km: Option<f64>,
+    offers: Vec<Priced>,
+}
+
+/// Where a hit sorts: the sort value, then the vendor id, so the order is total and a cursor
+/// can say "strictly after".
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Position {
+    value: f64,
+    vendor: VendorId,
+}
+
+impl Position {
+    fn of(hit: &Hit, sort: SortBy) -> Self {
+        let value = match sort {
+            SortBy::Distance => hit.distance_km.unwrap_or(f64::MAX),
+            // Minor units compare exactly as f64 up to 2^53, far above any price we accept.
+            SortBy::Price => hit
+                .offers
+                .first()
+                .map_or(f64::MAX, |o| o.quote.total.amount_minor as f64),
+        };
+        Self {
+            value,
+            vendor: hit.listing.vendor_id,
+        }
+    }
+
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.value
+            .total_cmp(&other.value)
+            .then_with(|| self.vendor.to_string().cmp(&other.vendor.to_string()))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct CursorToken {
+    q: String,
+    after: Position,
+}
+
+fn encode_cursor(query: &SearchQuery, after: Position) -> Option<String> {
+    use base64::Engine;
+    let json = serde_json::to_vec(&CursorToken {
+        q: query.fingerprint(),
+        after,
+    })
+    .ok()?;
+    Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
+}
+
+fn decode_cursor(query: &SearchQuery, raw: &str) -> Result<Position, SearchError> {
+    use base64::Engine;
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw)
+        .map_err(|_| SearchError::BadCursor)?;
+    let token: CursorToken = serde_json::from_slice(&json).map_err(|_| SearchError::BadCursor)?;
+    if token.q != query.fingerprint() {
+        return Err(SearchError::BadCursor);
+    }
+    Ok(token.after)
+}
+
+fn lowercase(values: &[String]) -> BTreeSet<String> {
+    values.iter().map(|v| v.to_lowercase()).collect()
+}
+
+/// The candidates that pass every filter, each with its bookable fitting types, cheapest first.
+/// Pure: the markers are the candidates' own; counters are checked later, for a page only.
+fn hits(candidates: Vec<Candidate>, query: &SearchQuery, now: DateTime<Utc>) -> Vec<Hit> {
+    let kind = query.kind();
+    let facilities = lowercase(&query.facilities);
+    let cuisines = lowercase(&query.cuisines);
+    let amenities = lowercase(&query.amenities);
+    let resource_kind = ResourceKind::from(kind);
+    let mut hits = Vec::new();
+    for Candidate { listing, sold_out } in candidates {
+        if listing.kind != kind
+            || !facilities.is_subset(&lowercase(&listing.facilities))
+            || (!cuisines.is_empty() && cuisines.is_disjoint(&lowercase(&listing.cuisines)))
+        {
+            continue;
+        }
+        let distance_km = match &query.area {
+            Area::Near { point, radius_km } => {
+                let d = geo::distance_km(*point, listing.location);
+                if d > *radius_km {
+                    continue;
+                }
+                Some(d)
+            }
+            Area::City { city_key } if *city_key != listing.city_key => continue,
+            Area::City { .. } => None,
+        };
+        let mut offers: Vec<Priced> = listing
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                r.kind == resource_kind
+                    && query.party.fits(r.capacity)
+                    && amenities.is_subset(&lowercase(&r.amenities))
+            })
+            .filter_map(|(i, r)| {
+                let (buckets, _, booked) =
+                    engine::place(listing.time_zone, r, query.when, now).ok()?;
+                if buckets
+                    .iter()
+                    .any(|b| sold_out.contains(&sold_out_key(r.id, b)))
+                {
+                    return None;
+                }
+                let quote = r.price_plan().quote(&booked, 1).ok()?;
+                Some(Priced {
+                    resource: i,
+                    buckets,
+                    quote,
+                })
+            })
+            .collect();
+        if offers.is_empty() {
+            continue;
+        }
+        offers.sort_by_key(|o| {
+            let r = &listing.resources[o.resource];
+            (o.quote.total.amount_minor, r.capacity, r.id)
+        });
+        hits.push(Hit {
+            listing,
+            distance_km,
+            offers,
+        });
+    }
+    hits
+}
+
+/// The first offer of the hit the counters confirm is free, if any.
+async fn confirmed(store: &impl BookingStore, hit: &Hit) -> anyhow::Result<Option<Found>> {
+    for priced in &hit.offers {
+        let resource = &hit.listing.resources[priced.resource];
+        let sold = store
+            .sold(hit.listing.vendor_id, resource.id, &priced.buckets)
+            .await?;
+        let limit = resource.sellable_limit();
+        let units_left = priced
+            .buckets
+            .iter()
+            .map(|b| limit.saturating_sub(sold.get(b).copied().unwrap_or(0)))
+            .min()
+            .unwrap_or(0);
+        if units_left == 0 {
+            continue;
+        }
+        let listing = &hit.listing;
+        return Ok(Some(Found {
+            vendor_id: listing.vendor_id,
+            name: listing.name.clone(),
+            kind: listing.kind,
+            city: listing.city.clone(),
+            country: listing.country.clone(),
+            location: listing.location,
+            distance_km: hit.distance_km.map(|d| (d * 1000.0).round() / 1000.0),
+            offer: Offer {
+                resource_id: resource.id,
+                name: resource.name.to_string(),
+                kind: resource.kind,
+                capacity: resource.capacity.get(),
+                units_left,
+                quote: priced.quote.clone(),
+            },
+        }));
+    }
+    Ok(None)
+}
+
+/// One page of a search.
+pub async fn search(
+    index: &impl SearchIndex,
+    counters: &impl BookingStore,
+    query: &SearchQuery,
+    now: DateTime<Utc>,
+) -> Result<SearchPage, SearchError> {
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|raw| decode_cursor(query, raw))
+        .transpose()?;
+    let candidates = index.candidates(&query.area, &query.filters()).await?;
+    let mut ranked: Vec<(Position, Hit)> = hits(candidates, query, now)
+        .into_iter()
+        .map(|hit| (Position::of(&hit, query.sort), hit))
+        .filter(|(position, _)| after.is_none_or(|a| position.cmp(&a).is_gt()))
+        .collect();
+    ranked.sort_by(|a, b| a.0.cmp(&b.0));
+
+    // Check as many hits at once as the page still needs; a stale marker costs another round.
+    let mut items = Vec::with_capacity(query.limit);
+    let mut last = None;
+    let mut rest = ranked.as_slice();
+    while items.len() < query.limit && !rest.is_empty() {
+        let take = (query.limit - items.len()).min(rest.len());
+        let (batch, tail) = rest.split_at(take);
+        let checked =
+            futures::future::try_join_all(batch.iter().map(|(_, hit)| confirmed(counters, hit)))
+                .await?;
+        for ((position, _), found) in batch.iter().zip(checked) {
+            last = Some(*position);
+            if let Some(found) = found {
+                items.push(found);
+            }
+        }
+        rest = tail;
+    }
+    let next_cursor = match (rest.is_empty(), last) {
+        (false, Some(last)) => encode_cursor(query, last),
+        _ => None,
+    };
+    Ok(SearchPage { items, next_cursor })
+}

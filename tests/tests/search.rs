@@ -1,0 +1,561 @@
+//! `GET /vendors` on the local stack with the DynamoDB search index: what guests find by city or
+//! by point and radius, with facets, party sizes, hotel nights and restaurant times (each in the
+//! vendor's own time zone), as bookings sell types out and cancellations free them. The
+//! search-indexer's effect is driven directly with the facts of what the test stored. Every test
+//! searches a city or a spot of its own, so tests don't see each other's vendors.
+use api_tests::{Account, Api, Reply, received, resource_body};
+use chrono::{Duration, NaiveDate, Utc};
+use reqwest::{Method, StatusCode};
+use search_indexer::Indexer;
+use serde_json::{Value, json};
+use shared::domain::ids::{BookingId, VendorId};
+use shared::events::{Event, booking_event, vendor_event};
+use shared::inbox::Effect;
+use shared::search::DynamoSearchIndex;
+use shared::store::{BookingStore, DynamoStore, VendorStore};
+use std::collections::BTreeSet;
+
+struct Finder {
+    api: Api,
+    indexer: Indexer<DynamoStore, DynamoSearchIndex>,
+    guest: Account,
+    /// A city nobody else's test uses.
+    city: String,
+    /// A spot in the South Atlantic nobody else's test uses.
+    spot: (f64, f64),
+}
+
+/// A room or table type: name, capacity, units, price, amenities.
+struct Kind<'a>(&'a str, i64, i64, i64, &'a [&'a str]);
+
+impl Finder {
+    async fn open() -> Self {
+        let api = Api::start().await;
+        let sdk = shared::aws::sdk_config().await;
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        let seed = u64::from_str_radix(&tag[..8], 16).unwrap_or(0) as f64 / f64::from(u32::MAX);
+        Self {
+            indexer: Indexer {
+                store: DynamoStore::from_env(&sdk).expect("the table names are set"),
+                index: DynamoSearchIndex::from_env(&sdk).expect("SEARCH_TABLE is set"),
+            },
+            guest: api.guest().await,
+            api,
+            city: format!("Testburg {}", &tag[..12]),
+            spot: (-40.0 + 20.0 * seed, -30.0 + 20.0 * seed),
+        }
+    }
+
+    /// A point `east_km` east of the test's spot.
+    fn east_of_spot(&self, east_km: f64) -> (f64, f64) {
+        let (lat, lon) = self.spot;
+        (lat, lon + east_km / (111.32 * lat.to_radians().cos()))
+    }
+
+    /// Onboards a vendor in the test's city at `at` with its types, and indexes it.
+    async fn vendor(
+        &self,
+        kind: &str,
+        at: (f64, f64),
+        extra: Value,
+        types: &[Kind<'_>],
+    ) -> (Account, Vec<String>) {
+        let mut overrides = json!({
+            "address": {"line1": "Hauptstrasse 1", "postal_code": "10117", "city": self.city, "country": "DE"},
+            "location": {"lat": at.0, "lon": at.1},
+        });
+        for (field, value) in extra.as_object().into_iter().flatten() {
+            overrides[field] = value.clone();
+        }
+        let manager = self.api.vendor_with(kind, overrides).await;
+        let mut ids = Vec::new();
+        for Kind(name, capacity, units, price, amenities) in types {
+            let mut body = resource_body(name, *capacity, *units, *price);
+            body["amenities"] = json!(amenities);
+            // No deposit: a hold is confirmed at once, which is all search cares about.
+            body.as_object_mut().unwrap().remove("deposit");
+            if kind == "restaurant" {
+                body["seating"] = json!({"slot_minutes": 30, "seating_minutes": 90});
+            }
+            ids.push(self.api.resource(&manager, &body).await);
+        }
+        self.index_vendor(manager.vendor()).await;
+        (manager, ids)
+    }
+
+    async fn index_vendor(&self, id: &str) {
+        let vendor = self
+            .indexer
+            .store
+            .vendor(VendorId::parse(id).unwrap())
+            .await
+            .unwrap()
+            .expect("the vendor is stored");
+        let fact = Event::Vendor(vendor_event(None, Some(&vendor)).unwrap());
+        self.indexer
+            .apply(&fact, &received(&fact))
+            .await
+            .expect("indexed");
+    }
+
+    async fn index_booking(&self, id: &str) {
+        let booking = self
+            .indexer
+            .store
+            .booking(BookingId::parse(id).unwrap())
+            .await
+            .unwrap()
+            .expect("the booking is stored");
+        let fact = Event::Booking(booking_event(None, Some(&booking)).unwrap());
+        self.indexer
+            .apply(&fact, &received(&fact))
+            .await
+            .expect("indexed");
+    }
+
+    async fn book(&self, vendor: &Account, body: Value) -> String {
+        let reply = self
+            .api
+            .send_with(
+                Method::POST,
+                &format!("/booking/vendor/{}", vendor.vendor()),
+                self.guest.token(),
+                Some(&body),
+                &[("idempotency-key", &uuid::Uuid::new_v4().to_string())],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+        assert_eq!(reply.body["status"], "CONFIRMED");
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn search(&self, query: &str) -> Reply {
+        self.api.get(&format!("/vendors?{query}"), None).await
+    }
+
+    /// A search that must succeed; the vendor ids found, in order.
+    async fn found(&self, query: &str) -> Vec<String> {
+        let reply = self.search(query).await;
+        assert_eq!(reply.status, StatusCode::OK, "{query}: {reply:#?}");
+        ids(&reply)
+    }
+
+    fn in_city(&self) -> String {
+        format!("city={}&country=DE", self.city.replace(' ', "%20"))
+    }
+
+    fn near(&self, radius_km: f64) -> String {
+        format!(
+            "lat={}&lon={}&radius_km={radius_km}",
+            self.spot.0, self.spot.1
+        )
+    }
+}
+
+fn ids(reply: &Reply) -> Vec<String> {
+    reply.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["vendor_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn nights(from_today: i64, count: i64) -> String {
+    let check_in = Utc::now().date_naive() + Duration::days(from_today);
+    format!(
+        "check_in={check_in}&check_out={}",
+        check_in + Duration::days(count)
+    )
+}
+
+fn day(from_today: i64) -> NaiveDate {
+    Utc::now().date_naive() + Duration::days(from_today)
+}
+
+fn stay_body(room: &str, from_today: i64, count: i64) -> Value {
+    json!({
+        "resource_id": room,
+        "party_size": 2,
+        "check_in": day(from_today).to_string(),
+        "check_out": day(from_today + count).to_string(),
+    })
+}
+
+const DOUBLE: Kind = Kind("Double", 2, 3, 12_900, &["balcony"]);
+
+#[tokio::test]
+async fn a_city_search_finds_its_hotels_cheapest_first_with_their_price() {
+    let finder = Finder::open().await;
+    let spot = finder.spot;
+    let (dear, _) = finder
+        .vendor(
+            "hotel",
+            spot,
+            json!({}),
+            &[Kind("Suite", 2, 1, 30_000, &[])],
+        )
+        .await;
+    let (cheap, _) = finder
+        .vendor(
+            "hotel",
+            spot,
+            json!({}),
+            &[Kind("Single", 2, 1, 8_000, &[])],
+        )
+        .await;
+    let (middle, _) = finder
+        .vendor(
+            "hotel",
+            spot,
+            json!({}),
+            &[DOUBLE, Kind("Family", 4, 2, 20_000, &[])],
+        )
+        .await;
+
+    let reply = finder
+        .search(&format!(
+            "{}&party_size=2&{}",
+            finder.in_city(),
+            nights(40, 2)
+        ))
+        .await;
+
+    assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    assert_eq!(
+        ids(&reply),
+        [cheap.vendor(), middle.vendor(), dear.vendor()]
+    );
+    let first = &reply.body["items"][0];
+    assert_eq!(first["offer"]["quote"]["total"]["amount_minor"], 2 * 8_000);
+    assert_eq!(first["offer"]["units_left"], 1);
+    assert_eq!(first["kind"], "hotel");
+    // The cheapest type that fits is offered: the double, not the family room.
+    assert_eq!(reply.body["items"][1]["offer"]["name"], "Double");
+    assert_eq!(first.get("distance_km"), None);
+    assert_eq!(reply.header("cache-control"), Some("public, max-age=5"));
+}
+
+#[tokio::test]
+async fn a_radius_search_finds_what_lies_inside_it_nearest_first() {
+    let finder = Finder::open().await;
+    let mut at = Vec::new();
+    for km in [7.5, 1.0, 3.0] {
+        let (hotel, _) = finder
+            .vendor("hotel", finder.east_of_spot(km), json!({}), &[DOUBLE])
+            .await;
+        at.push(hotel.vendor().to_owned());
+    }
+    let (far, near, middle) = (&at[0], &at[1], &at[2]);
+    let when = format!("party_size=2&{}", nights(30, 1));
+
+    let within_five = finder.found(&format!("{}&{when}", finder.near(5.0))).await;
+    let within_ten = finder
+        .search(&format!("{}&{when}", finder.near(10.0)))
+        .await;
+
+    assert_eq!(within_five, [near.as_str(), middle.as_str()]);
+    assert_eq!(
+        ids(&within_ten),
+        [near.as_str(), middle.as_str(), far.as_str()]
+    );
+    let distances: Vec<f64> = within_ten.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["distance_km"].as_f64().unwrap())
+        .collect();
+    for (got, want) in distances.iter().zip([1.0, 3.0, 7.5]) {
+        assert!((got - want).abs() < 0.05, "{distances:?}");
+    }
+}
+
+#[tokio::test]
+async fn facilities_amenities_cuisines_and_party_size_narrow_the_results() {
+    let finder = Finder::open().await;
+    let spot = finder.spot;
+    let (spa_hotel, _) = finder
+        .vendor(
+            "hotel",
+            spot,
+            json!({"facilities": ["spa", "wifi"]}),
+            &[DOUBLE],
+        )
+        .await;
+    let (plain_hotel, _) = finder
+        .vendor(
+            "hotel",
+            spot,
+            json!({"facilities": ["wifi"]}),
+            &[
+                Kind("Double", 2, 3, 9_900, &[]),
+                Kind("Family", 4, 1, 19_900, &[]),
+            ],
+        )
+        .await;
+    let (vegan, _) = finder
+        .vendor(
+            "restaurant",
+            spot,
+            json!({"cuisines": ["vegan"]}),
+            &[Kind("Table for 4", 4, 2, 0, &[])],
+        )
+        .await;
+    let (grill, _) = finder
+        .vendor(
+            "restaurant",
+            spot,
+            json!({"cuisines": ["steak"]}),
+            &[Kind("Table for 2", 2, 2, 0, &[])],
+        )
+        .await;
+    let city = finder.in_city();
+    let stay = nights(20, 1);
+    let table = format!("date={}&time=19:30", day(20));
+
+    let hotels = finder.found(&format!("{city}&party_size=2&{stay}")).await;
+    let with_spa = finder
+        .found(&format!("{city}&party_size=2&{stay}&facilities=spa,wifi"))
+        .await;
+    let with_balcony = finder
+        .found(&format!("{city}&party_size=2&{stay}&amenities=Balcony"))
+        .await;
+    let for_four = finder.found(&format!("{city}&party_size=4&{stay}")).await;
+    let for_five = finder.found(&format!("{city}&party_size=5&{stay}")).await;
+    let restaurants = finder.found(&format!("{city}&party_size=2&{table}")).await;
+    let vegan_or_thai = finder
+        .found(&format!("{city}&party_size=2&{table}&cuisines=thai,vegan"))
+        .await;
+    let table_for_three = finder.found(&format!("{city}&party_size=3&{table}")).await;
+
+    let set = |v: Vec<String>| v.into_iter().collect::<BTreeSet<_>>();
+    let of = |accounts: &[&Account]| {
+        accounts
+            .iter()
+            .map(|a| a.vendor().to_owned())
+            .collect::<BTreeSet<_>>()
+    };
+    assert_eq!(set(hotels), of(&[&spa_hotel, &plain_hotel]));
+    assert_eq!(with_spa, [spa_hotel.vendor()]);
+    assert_eq!(with_balcony, [spa_hotel.vendor()]);
+    assert_eq!(for_four, [plain_hotel.vendor()]);
+    assert!(for_five.is_empty(), "{for_five:?}");
+    assert_eq!(set(restaurants), of(&[&vegan, &grill]));
+    assert_eq!(vegan_or_thai, [vegan.vendor()]);
+    assert_eq!(table_for_three, [vegan.vendor()]);
+}
+
+#[tokio::test]
+async fn a_sold_out_hotel_disappears_for_those_nights_and_reappears_after_a_cancellation() {
+    let finder = Finder::open().await;
+    let spot = finder.spot;
+    let (full, rooms) = finder
+        .vendor(
+            "hotel",
+            spot,
+            json!({}),
+            &[Kind("Only room", 2, 1, 10_000, &[])],
+        )
+        .await;
+    let (other, _) = finder.vendor("hotel", spot, json!({}), &[DOUBLE]).await;
+    let city = finder.in_city();
+    // Night 50 is taken; 49-51 includes it, 51-53 does not.
+    let booking = finder.book(&full, stay_body(&rooms[0], 50, 1)).await;
+    let before_indexing = finder
+        .found(&format!("{city}&party_size=2&{}", nights(49, 2)))
+        .await;
+    finder.index_booking(&booking).await;
+
+    let over_it = finder
+        .found(&format!("{city}&party_size=2&{}", nights(49, 2)))
+        .await;
+    let after_it = finder
+        .found(&format!("{city}&party_size=2&{}", nights(51, 2)))
+        .await;
+    let cancelled = finder
+        .api
+        .put(
+            &format!("/booking/{booking}/status"),
+            finder.guest.token(),
+            &json!({"status": "CANCELLED"}),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{cancelled:#?}");
+    finder.index_booking(&booking).await;
+    let freed = finder
+        .found(&format!("{city}&party_size=2&{}", nights(49, 2)))
+        .await;
+
+    // Even before the indexer heard of it, the counters kept the full hotel out.
+    assert_eq!(before_indexing, [other.vendor()]);
+    assert_eq!(over_it, [other.vendor()]);
+    assert_eq!(after_it.len(), 2, "{after_it:?}");
+    assert!(after_it.contains(&full.vendor().to_owned()));
+    assert!(freed.contains(&full.vendor().to_owned()), "{freed:?}");
+}
+
+#[tokio::test]
+async fn a_restaurant_time_is_read_in_the_restaurants_own_time_zone() {
+    let finder = Finder::open().await;
+    let (new_york, tables) = finder
+        .vendor(
+            "restaurant",
+            finder.spot,
+            json!({"time_zone": "America/New_York"}),
+            &[Kind("Table", 2, 1, 0, &[])],
+        )
+        .await;
+    let date = day(25);
+    let body = json!({"resource_id": tables[0], "party_size": 2, "date": date.to_string(), "time": "19:30"});
+    let booking = finder.book(&new_york, body).await;
+    finder.index_booking(&booking).await;
+    let at = |time: &str| format!("{}&party_size=2&date={date}&time={time}", finder.in_city());
+
+    // 19:30 to 21:00 New York time is taken (a 90-minute seating); 21:00 is free. Read as UTC,
+    // 19:30 would have been free.
+    let taken = finder.found(&at("19:30")).await;
+    let overlapping = finder.found(&at("20:30")).await;
+    let after = finder.found(&at("21:00")).await;
+
+    assert!(taken.is_empty(), "{taken:?}");
+    assert!(overlapping.is_empty(), "{overlapping:?}");
+    assert_eq!(after, [new_york.vendor()]);
+}
+
+#[tokio::test]
+async fn pages_follow_each_other_without_duplicates_or_gaps() {
+    let finder = Finder::open().await;
+    let mut expected = Vec::new();
+    for i in 0..7 {
+        let (hotel, _) = finder
+            .vendor(
+                "hotel",
+                finder.spot,
+                json!({}),
+                &[Kind("Room", 2, 2, 10_000 + (i % 3) * 1_000, &[])],
+            )
+            .await;
+        expected.push(hotel.vendor().to_owned());
+    }
+    let query = format!(
+        "{}&party_size=2&{}&limit=3",
+        finder.in_city(),
+        nights(60, 1)
+    );
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let page = match &cursor {
+            None => finder.search(&query).await,
+            Some(c) => finder.search(&format!("{query}&cursor={c}")).await,
+        };
+        assert_eq!(page.status, StatusCode::OK, "{page:#?}");
+        pages += 1;
+        let items = ids(&page);
+        assert!(items.len() <= 3);
+        seen.extend(items);
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+        assert!(pages < 10, "the pages never end");
+    }
+
+    assert_eq!(pages, 3);
+    let unique: BTreeSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "a duplicate: {seen:?}");
+    assert_eq!(unique, expected.iter().collect::<BTreeSet<_>>());
+    // Cheapest first throughout the pages.
+    let one_page = finder
+        .found(&format!(
+            "{}&party_size=2&{}&limit=50",
+            finder.in_city(),
+            nights(60, 1)
+        ))
+        .await;
+    assert_eq!(seen, one_page);
+}
+
+#[tokio::test]
+async fn bad_filters_are_named_in_a_problem() {
+    let finder = Finder::open().await;
+    let city = finder.in_city();
+    let cases = [
+        (format!("{city}&{}", nights(10, 1)), vec!["party_size"]),
+        (format!("{city}&party_size=2"), vec![""]),
+        (format!("party_size=2&{}", nights(10, 1)), vec![""]),
+        (
+            format!("{city}&lat=1&lon=2&party_size=2&{}", nights(10, 1)),
+            vec![""],
+        ),
+        (
+            format!("{}&party_size=2&{}", finder.near(500.0), nights(10, 1)),
+            vec!["radius_km"],
+        ),
+        (
+            format!("lat=95&lon=2&party_size=2&{}", nights(10, 1)),
+            vec!["lat"],
+        ),
+        (
+            format!("{city}&party_size=2&{}&sort=distance", nights(10, 1)),
+            vec!["sort"],
+        ),
+        (
+            format!("{city}&party_size=2&{}&sort=rating", nights(10, 1)),
+            vec!["sort"],
+        ),
+        (
+            format!("{city}&party_size=2&{}&kind=restaurant", nights(10, 1)),
+            vec!["kind"],
+        ),
+        (
+            format!("{city}&party_size=2&{}&limit=500", nights(10, 1)),
+            vec!["limit"],
+        ),
+        (
+            format!(
+                "{city}&party_size=2&{}&cursor=bm90LWEtY3Vyc29y",
+                nights(10, 1)
+            ),
+            vec!["cursor"],
+        ),
+        (
+            format!("{city}&party_size=2&check_in=2026-13-01&check_out=2026-12-02"),
+            vec!["check_in"],
+        ),
+        (
+            format!("city=Berlin&party_size=2&{}", nights(10, 1)),
+            vec!["country"],
+        ),
+    ];
+    for (query, pointers) in cases {
+        let reply = finder.search(&query).await;
+        reply.assert_problem(422);
+        for pointer in pointers {
+            assert!(
+                reply.pointers().contains(&pointer.to_owned()),
+                "{query}: {pointer:?} not in {reply:#?}"
+            );
+        }
+    }
+    // A cursor from another search is refused too.
+    for _ in 0..2 {
+        finder
+            .vendor("hotel", finder.spot, json!({}), &[DOUBLE])
+            .await;
+    }
+    let first = finder
+        .search(&format!("{city}&party_size=2&{}&limit=1", nights(10, 1)))
+        .await;
+    let cursor = first.body["next_cursor"].as_str().expect("more pages");
+    let elsewhere = finder
+        .search(&format!(
+            "{city}&party_size=2&{}&cursor={cursor}",
+            nights(11, 1)
+        ))
+        .await;
+    elsewhere.assert_problem(422);
+    assert_eq!(elsewhere.pointers(), ["cursor"]);
+}
