@@ -95,6 +95,48 @@ impl DynamoSearchIndex {
     }
 }
 
+/// The index keys a listing is found by: its city and its cell at each indexed precision.
+fn index_keys(listing: &Listing) -> Vec<(String, String)> {
+    let mut keys = vec![("citypk".to_owned(), city_key(&listing.city_key))];
+    for precision in geo::INDEXED_PRECISIONS {
+        let (_, key_name) = cell_index(precision);
+        keys.push((
+            key_name,
+            cell_key(precision, &geo::cell(listing.location, precision)),
+        ));
+    }
+    keys
+}
+
+fn stamp(listing: &Listing) -> String {
+    listing
+        .stamp
+        .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
+impl DynamoSearchIndex {
+    /// Writes listings of vendors the index does not have yet (no stamp check): for seeding,
+    /// where nothing else writes these vendors.
+    pub async fn put_new(&self, listings: &[Listing]) -> anyhow::Result<()> {
+        let mut items = Vec::with_capacity(listings.len());
+        for listing in listings {
+            let mut item: Item = HashMap::from([
+                ("pk".to_owned(), s(format!("VENDOR#{}", listing.vendor_id))),
+                ("sk".to_owned(), s("LISTING")),
+                (
+                    "listing".to_owned(),
+                    serde_dynamo::to_attribute_value(listing)?,
+                ),
+                ("vendor_id".to_owned(), s(listing.vendor_id.to_string())),
+                ("stamp".to_owned(), s(stamp(listing))),
+            ]);
+            item.extend(index_keys(listing).into_iter().map(|(k, v)| (k, s(v))));
+            items.push(item);
+        }
+        crate::store::batch_put(&self.client, &self.table, items).await
+    }
+}
+
 fn candidate(mut item: Item) -> anyhow::Result<Candidate> {
     let listing = item
         .remove("listing")
@@ -119,26 +161,15 @@ impl SearchIndex for DynamoSearchIndex {
             .condition_expression("attribute_not_exists(stamp) OR stamp <= :stamp")
             .expression_attribute_values(":listing", serde_dynamo::to_attribute_value(listing)?)
             .expression_attribute_values(":vendor", s(listing.vendor_id.to_string()))
-            .expression_attribute_values(
-                ":stamp",
-                s(listing
-                    .stamp
-                    .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)),
-            )
-            .expression_attribute_values(":city", s(city_key(&listing.city_key)));
+            .expression_attribute_values(":stamp", s(stamp(listing)));
         let mut set = vec![
             "listing = :listing".to_owned(),
             "vendor_id = :vendor".to_owned(),
             "stamp = :stamp".to_owned(),
-            "citypk = :city".to_owned(),
         ];
-        for precision in geo::INDEXED_PRECISIONS {
-            let (_, key_name) = cell_index(precision);
+        for (key_name, key) in index_keys(listing) {
             let value = format!(":{key_name}");
-            request = request.expression_attribute_values(
-                &value,
-                s(cell_key(precision, &geo::cell(listing.location, precision))),
-            );
+            request = request.expression_attribute_values(&value, s(key));
             set.push(format!("{key_name} = {value}"));
         }
         let result = request

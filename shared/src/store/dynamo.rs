@@ -574,3 +574,62 @@ impl ResourceStore for DynamoStore {
             .await
     }
 }
+
+impl DynamoStore {
+    /// Writes vendors that do not exist yet with their room or table types (no manager account,
+    /// no conditions): for seeding a data set, nothing else.
+    pub async fn seed_vendors(&self, vendors: &[(Vendor, Vec<Resource>)]) -> anyhow::Result<()> {
+        let mut items = Vec::new();
+        for (vendor, resources) in vendors {
+            items.push(vendor_item(vendor)?);
+            for resource in resources {
+                items.push(to_item(
+                    resource,
+                    keys::vendor(resource.vendor_id),
+                    &keys::resource(resource.id),
+                )?);
+            }
+        }
+        batch_put(&self.client, &self.tables.vendors, items).await
+    }
+}
+
+/// Puts items 25 per BatchWriteItem, retrying what DynamoDB leaves unprocessed (with growing
+/// pauses). No conditions: for bulk loads only.
+pub(crate) async fn batch_put(
+    client: &Client,
+    table: &str,
+    items: Vec<Item>,
+) -> anyhow::Result<()> {
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    for chunk in items.chunks(25) {
+        let requests = chunk
+            .iter()
+            .map(|item| {
+                Ok(WriteRequest::builder()
+                    .put_request(PutRequest::builder().set_item(Some(item.clone())).build()?)
+                    .build())
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut pending = HashMap::from([(table.to_owned(), requests)]);
+        for attempt in 0..8u32 {
+            let output = client
+                .batch_write_item()
+                .set_request_items(Some(pending))
+                .send()
+                .await
+                .with_context(|| format!("BatchWriteItem {table}"))?;
+            pending = output.unprocessed_items.unwrap_or_default();
+            pending.retain(|_, requests| !requests.is_empty());
+            if pending.is_empty() {
+                break;
+            }
+            super::jittered_pause(attempt).await;
+        }
+        anyhow::ensure!(
+            pending.is_empty(),
+            "DynamoDB kept leaving items of {table} unprocessed"
+        );
+    }
+    Ok(())
+}

@@ -10,6 +10,7 @@ pub use bookings::{
 };
 
 pub use changes::StreamTables;
+pub(crate) use dynamo::batch_put;
 pub use dynamo::{DynamoStore, Tables};
 
 use crate::domain::account::{AccountKind, Credential, Email, GuestProfile, StaffMember};
