@@ -53,7 +53,7 @@ where
         let keys = |buckets: Vec<&Bucket>| -> Vec<String> {
             buckets
                 .into_iter()
-                .map(|b| sold_out_key(resource, b))
+                .map(|b| sold_out_key(resource, limit, b))
                 .collect()
         };
         self.index.mark(vendor, &keys(sold_out), &keys(free)).await

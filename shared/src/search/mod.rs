@@ -73,9 +73,11 @@ impl Listing {
     }
 }
 
-/// A sold-out marker: this type has nothing left in this bucket.
-pub fn sold_out_key(resource: ResourceId, bucket: &Bucket) -> String {
-    format!("{resource}#{}", bucket.key())
+/// A sold-out marker: this type, while it could sell `limit` units, has nothing left in this
+/// bucket. The limit is part of the key, so a marker set before the type's unit count changed
+/// no longer counts (the counters decide until a booking marks it again).
+pub fn sold_out_key(resource: ResourceId, limit: u32, bucket: &Bucket) -> String {
+    format!("{resource}#{limit}#{}", bucket.key())
 }
 
 /// A vendor from the index, with the buckets it has been marked sold out in.
@@ -333,9 +335,10 @@ fn hits(candidates: Vec<Candidate>, query: &SearchQuery, now: DateTime<Utc>) -> 
             .filter_map(|(i, r)| {
                 let (buckets, _, booked) =
                     engine::place(listing.time_zone, r, query.when, now).ok()?;
+                let limit = r.sellable_limit();
                 if buckets
                     .iter()
-                    .any(|b| sold_out.contains(&sold_out_key(r.id, b)))
+                    .any(|b| sold_out.contains(&sold_out_key(r.id, limit, b)))
                 {
                     return None;
                 }
@@ -445,4 +448,232 @@ pub async fn search(
         _ => None,
     };
     Ok(SearchPage { items, next_cursor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveDate, NaiveTime};
+    use serde_json::json;
+
+    const NOW: &str = "2026-05-01T10:00:00Z";
+
+    fn now() -> DateTime<Utc> {
+        NOW.parse().unwrap()
+    }
+
+    /// A room type of `vendor`: capacity, units, nightly price, amenities.
+    fn room(
+        vendor: &str,
+        n: u8,
+        capacity: u16,
+        units: u32,
+        price: i64,
+        amenities: &[&str],
+    ) -> Value {
+        json!({
+            "id": format!("0195a1b2-0000-7000-8000-0000000001{n:02x}"),
+            "vendor_id": vendor,
+            "kind": "room_type",
+            "name": format!("Room {n}"),
+            "description": "",
+            "capacity": capacity,
+            "units": units,
+            "base_price": {"amount_minor": price, "currency": "EUR"},
+            "amenities": amenities,
+            "created_at": NOW,
+            "updated_at": NOW,
+            "version": 1,
+        })
+    }
+
+    use serde_json::Value;
+
+    fn hotel(n: u8, lat: f64, facilities: &[&str], rooms: Vec<Value>) -> Candidate {
+        let id = format!("0195a1b2-0000-7000-8000-0000000000{n:02x}");
+        let rooms: Vec<Value> = rooms
+            .into_iter()
+            .map(|mut r| {
+                r["vendor_id"] = json!(id);
+                r
+            })
+            .collect();
+        let listing: Listing = serde_json::from_value(json!({
+            "vendor_id": id,
+            "kind": "hotel",
+            "name": format!("Hotel {n}"),
+            "city": "Berlin",
+            "city_key": "DE#berlin",
+            "country": "DE",
+            "location": {"lat": lat, "lon": 13.4},
+            "time_zone": "Europe/Berlin",
+            "currency": "EUR",
+            "facilities": facilities,
+            "cuisines": [],
+            "resources": rooms,
+            "stamp": NOW,
+        }))
+        .unwrap();
+        Candidate {
+            listing,
+            sold_out: BTreeSet::new(),
+        }
+    }
+
+    fn query(area: Area) -> SearchQuery {
+        SearchQuery {
+            area,
+            when: BookingTime::Stay {
+                check_in: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+                check_out: NaiveDate::from_ymd_opt(2026, 6, 3).unwrap(),
+            },
+            party: PartySize::new(2).unwrap(),
+            facilities: vec![],
+            cuisines: vec![],
+            amenities: vec![],
+            sort: SortBy::Price,
+            limit: 10,
+            cursor: None,
+        }
+    }
+
+    fn berlin() -> Area {
+        Area::City {
+            city_key: "DE#berlin".into(),
+        }
+    }
+
+    fn names(hits: &[Hit]) -> Vec<String> {
+        hits.iter().map(|h| h.listing.name.to_string()).collect()
+    }
+
+    #[test]
+    fn a_hotel_is_a_hit_only_with_a_fitting_type_that_is_not_marked_sold_out() {
+        let mut sold_out = hotel(3, 52.5, &["spa"], vec![room("", 1, 2, 1, 9_000, &[])]);
+        let marked = &sold_out.listing.resources[0];
+        let night =
+            crate::domain::calendar::Bucket::Night(NaiveDate::from_ymd_opt(2026, 6, 2).unwrap());
+        sold_out
+            .sold_out
+            .insert(sold_out_key(marked.id, marked.sellable_limit(), &night));
+        let mut marked_before_a_change = hotel(4, 52.5, &[], vec![room("", 1, 2, 3, 9_000, &[])]);
+        let changed = &marked_before_a_change.listing.resources[0];
+        marked_before_a_change
+            .sold_out
+            .insert(sold_out_key(changed.id, 1, &night));
+        let candidates = vec![
+            hotel(
+                1,
+                52.5,
+                &["spa", "wifi"],
+                vec![room("", 1, 2, 1, 12_900, &["balcony"])],
+            ),
+            hotel(2, 52.5, &["wifi"], vec![room("", 1, 1, 5, 5_000, &[])]),
+            sold_out,
+            marked_before_a_change,
+        ];
+
+        let found = hits(candidates.clone(), &query(berlin()), now());
+        let with_spa = hits(
+            candidates.clone(),
+            &SearchQuery {
+                facilities: vec!["SPA".into()],
+                ..query(berlin())
+            },
+            now(),
+        );
+        let with_balcony = hits(
+            candidates,
+            &SearchQuery {
+                amenities: vec!["balcony".into()],
+                ..query(berlin())
+            },
+            now(),
+        );
+
+        // Hotel 2 only seats one; hotel 3 is marked sold out for a night asked for; hotel 4's
+        // marker was set when it had one unit, not the three it has now.
+        assert_eq!(names(&found), ["Hotel 1", "Hotel 4"]);
+        assert_eq!(names(&with_spa), ["Hotel 1"]);
+        assert_eq!(names(&with_balcony), ["Hotel 1"]);
+        assert_eq!(found[0].offers[0].quote.total.amount_minor, 2 * 12_900);
+    }
+
+    #[test]
+    fn a_radius_keeps_what_lies_inside_and_measures_it() {
+        let near = hotel(1, 52.52, &[], vec![room("", 1, 2, 1, 9_000, &[])]);
+        let far = hotel(2, 52.70, &[], vec![room("", 1, 2, 1, 9_000, &[])]);
+        let area = Area::Near {
+            point: GeoPoint::new(52.52, 13.4).unwrap(),
+            radius_km: 10.0,
+        };
+
+        let found = hits(vec![near, far], &query(area), now());
+
+        assert_eq!(names(&found), ["Hotel 1"]);
+        assert!(found[0].distance_km.unwrap() < 0.01);
+    }
+
+    #[test]
+    fn offers_come_cheapest_first_and_positions_break_ties_by_vendor() {
+        let two_rooms = hotel(
+            1,
+            52.5,
+            &[],
+            vec![
+                room("", 1, 4, 1, 20_000, &[]),
+                room("", 2, 2, 1, 9_000, &[]),
+            ],
+        );
+        let same_price = hotel(2, 52.5, &[], vec![room("", 3, 2, 1, 9_000, &[])]);
+
+        let found = hits(vec![same_price, two_rooms], &query(berlin()), now());
+        let mut positions: Vec<Position> = found
+            .iter()
+            .map(|h| Position::of(h, SortBy::Price))
+            .collect();
+        positions.sort_by(|a, b| a.cmp(b));
+
+        let first = found
+            .iter()
+            .find(|h| h.listing.name.as_str() == "Hotel 1")
+            .unwrap();
+        assert_eq!(first.offers[0].quote.total.amount_minor, 18_000);
+        assert_eq!(first.offers[1].quote.total.amount_minor, 40_000);
+        assert_eq!(positions[0].value, positions[1].value);
+        assert!(positions[0].vendor.to_string() < positions[1].vendor.to_string());
+    }
+
+    #[test]
+    fn a_cursor_belongs_to_its_search_only() {
+        let query = query(berlin());
+        let after = Position {
+            value: 18_000.0,
+            vendor: VendorId::parse("0195a1b2-0000-7000-8000-000000000001").unwrap(),
+        };
+        let cursor = encode_cursor(&query, after).unwrap();
+        let other = SearchQuery {
+            party: PartySize::new(3).unwrap(),
+            ..query.clone()
+        };
+
+        assert_eq!(decode_cursor(&query, &cursor).unwrap(), after);
+        assert!(matches!(
+            decode_cursor(&other, &cursor),
+            Err(SearchError::BadCursor)
+        ));
+        assert!(matches!(
+            decode_cursor(&query, "not-a-cursor"),
+            Err(SearchError::BadCursor)
+        ));
+        // A restaurant search reads its time in each vendor's zone: it is part of the identity.
+        let at = SearchQuery {
+            when: BookingTime::Seating {
+                date: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+                time: NaiveTime::from_hms_opt(19, 30, 0).unwrap(),
+            },
+            ..query.clone()
+        };
+        assert_ne!(at.fingerprint(), query.fingerprint());
+    }
 }
