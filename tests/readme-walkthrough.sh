@@ -36,6 +36,7 @@ grep -q '"status":403' <<<"$output" || { echo "walk-through: expected a 403 prob
 grep -q '"status":422' <<<"$output" || { echo "walk-through: expected a 422 problem" >&2; exit 1; }
 grep -q '"name":"Ada Lovelace"' <<<"$output" || { echo "walk-through: the profile edit did not show" >&2; exit 1; }
 grep -q '"kind":"room_type"' <<<"$output" || { echo "walk-through: the room type did not show" >&2; exit 1; }
+grep -q '"name":"Hotel Walkthrough","kind":"hotel","city":"Berlin"' <<<"$output" || { echo "walk-through: the search did not find the hotel" >&2; exit 1; }
 grep -q '"status":"CANCELLED"' <<<"$output" || { echo "walk-through: the booking was not cancelled" >&2; exit 1; }
 grep -q '"client_secret":"pi_' <<<"$output" || { echo "walk-through: the deposit hold had no checkout" >&2; exit 1; }
 grep -q '"status":"PAID"' <<<"$output" || { echo "walk-through: the paid deposit did not confirm the booking" >&2; exit 1; }
