@@ -529,13 +529,7 @@ pub async fn availability(
             .price_plan()
             .quote(&booked, units)
             .map_err(|_| invalid("units", "the price is too large"))?;
-        let sold = store.sold(vendor.id, resource.id, &buckets).await?;
-        let limit = resource.sellable_limit();
-        let units_left = buckets
-            .iter()
-            .map(|b| limit.saturating_sub(sold.get(b).copied().unwrap_or(0)))
-            .min()
-            .unwrap_or(0);
+        let units_left = units_left(store, vendor.id, resource, &buckets).await?;
         offers.push(Offer {
             resource_id: resource.id,
             name: resource.name.to_string(),
@@ -549,6 +543,22 @@ pub async fn availability(
         (true, Some(err)) => Err(err),
         _ => Ok(offers),
     }
+}
+
+/// How many units of `resource` are free in every one of `buckets`, by the counters.
+pub async fn units_left(
+    store: &impl BookingStore,
+    vendor: VendorId,
+    resource: &Resource,
+    buckets: &[Bucket],
+) -> anyhow::Result<u32> {
+    let sold = store.sold(vendor, resource.id, buckets).await?;
+    let limit = resource.sellable_limit();
+    Ok(buckets
+        .iter()
+        .map(|b| limit.saturating_sub(sold.get(b).copied().unwrap_or(0)))
+        .min()
+        .unwrap_or(0))
 }
 
 /// Who asks for a transition: a signed-in caller, or the platform itself.

@@ -370,16 +370,8 @@ fn hits(candidates: Vec<Candidate>, query: &SearchQuery, now: DateTime<Utc>) -> 
 async fn confirmed(store: &impl BookingStore, hit: &Hit) -> anyhow::Result<Option<Found>> {
     for priced in &hit.offers {
         let resource = &hit.listing.resources[priced.resource];
-        let sold = store
-            .sold(hit.listing.vendor_id, resource.id, &priced.buckets)
-            .await?;
-        let limit = resource.sellable_limit();
-        let units_left = priced
-            .buckets
-            .iter()
-            .map(|b| limit.saturating_sub(sold.get(b).copied().unwrap_or(0)))
-            .min()
-            .unwrap_or(0);
+        let units_left =
+            engine::units_left(store, hit.listing.vendor_id, resource, &priced.buckets).await?;
         if units_left == 0 {
             continue;
         }
