@@ -5,8 +5,10 @@
 //! before it is returned. A stale marker can therefore delay a vendor's reappearance until the
 //! indexer catches up, but never show a sold-out one.
 mod dynamo;
+mod opensearch;
 
 pub use dynamo::DynamoSearchIndex;
+pub use opensearch::OpenSearchIndex;
 
 use crate::domain::booking::BookingTime;
 use crate::domain::calendar::Bucket;
