@@ -11,7 +11,7 @@ use shared::config;
 use shared::inbox::{Consumer, Effect, Inbox};
 use shared::outbox::EventBridgeBus;
 use shared::payments::{StripeClient, StripeSettings};
-use shared::search::DynamoSearchIndex;
+use shared::search::AnyIndex;
 use shared::store::{DynamoStore, StreamTables};
 use shared::timer::SqsHoldTimer;
 use std::collections::HashMap;
@@ -37,7 +37,7 @@ pub struct Deps {
     pub payments: StripeClient,
     pub webhook: WebhookSettings,
     pub reconcile: ReconcileSettings,
-    pub search: DynamoSearchIndex,
+    pub search: AnyIndex,
 }
 
 impl Deps {
@@ -58,11 +58,13 @@ impl Deps {
             keys: vec![signer.jwk().clone()],
         };
         let stripe = StripeSettings::load(&sdk).await?;
+        let search = AnyIndex::from_env(&sdk)?;
+        search.ensure_ready().await?;
         Ok(Self {
             payments: stripe.client()?,
             webhook: WebhookSettings::new(stripe.webhook_secrets.clone())?,
             reconcile: ReconcileSettings::from_env()?,
-            search: DynamoSearchIndex::from_env(&sdk)?,
+            search,
             store,
             signer,
             tokens,

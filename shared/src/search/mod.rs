@@ -4,9 +4,11 @@
 //! not marked sold out, price it, sort it, and check the page against the inventory counters
 //! before it is returned. A stale marker can therefore delay a vendor's reappearance until the
 //! indexer catches up, but never show a sold-out one.
+mod backend;
 mod dynamo;
 mod opensearch;
 
+pub use backend::AnyIndex;
 pub use dynamo::DynamoSearchIndex;
 pub use opensearch::OpenSearchIndex;
 
