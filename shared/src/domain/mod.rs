@@ -12,6 +12,7 @@ pub mod party;
 pub mod payment;
 pub mod pricing;
 pub mod resource;
+pub mod review;
 pub mod text;
 pub mod validation;
 pub mod vendor;

@@ -119,7 +119,7 @@ pub(super) fn counter_key(vendor: VendorId, resource: ResourceId) -> String {
     format!("INV#{vendor}#{resource}")
 }
 
-fn booking_key(id: BookingId) -> String {
+pub(super) fn booking_key(id: BookingId) -> String {
     format!("BOOKING#{id}")
 }
 

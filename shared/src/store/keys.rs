@@ -1,12 +1,14 @@
 //! Item keys. Emails appear in keys only as SHA-256 digests, so keys carry no personal data.
 use crate::domain::account::{AccountKind, Email};
-use crate::domain::ids::{ResourceId, StaffId, UserId, VendorId};
+use crate::domain::ids::{BookingId, ResourceId, StaffId, UserId, VendorId};
 use sha2::{Digest, Sha256};
 
 pub const PROFILE: &str = "PROFILE";
 pub const CREDENTIAL: &str = "CREDENTIAL";
 pub const ATTEMPTS: &str = "ATTEMPTS";
 pub const RESOURCE_PREFIX: &str = "RESOURCE#";
+/// A vendor's rating aggregate, beside its profile, so its changes reach the vendors stream.
+pub const RATING: &str = "RATING";
 
 pub fn user(id: UserId) -> String {
     format!("USER#{id}")
@@ -22,6 +24,11 @@ pub fn vendor(id: VendorId) -> String {
 
 pub fn resource(id: ResourceId) -> String {
     format!("{RESOURCE_PREFIX}{id}")
+}
+
+/// A review, under its vendor: one per booking.
+pub fn review(booking: BookingId) -> String {
+    format!("REVIEW#{booking}")
 }
 
 pub fn login(kind: AccountKind, email: &Email) -> String {

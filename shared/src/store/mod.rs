@@ -3,6 +3,7 @@ mod bookings;
 mod changes;
 mod dynamo;
 mod keys;
+mod reviews;
 
 pub use bookings::{
     BookingLists, BookingOwner, BookingPage, BookingQuery, BookingStore, BookingWriteError,
@@ -12,6 +13,7 @@ pub use bookings::{
 pub use changes::StreamTables;
 pub(crate) use dynamo::batch_put;
 pub use dynamo::{DynamoStore, Tables};
+pub use reviews::{ReviewStore, ReviewWriteError};
 
 use crate::domain::account::{AccountKind, Credential, Email, GuestProfile, StaffMember};
 use crate::domain::ids::{ResourceId, UserId, VendorId};
