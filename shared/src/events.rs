@@ -1,5 +1,6 @@
 //! The facts other functions learn about: typed, versioned EventBridge events, each built from one
-//! committed change (a stream record's old and new image) of a booking, vendor or resource.
+//! committed change (a stream record's old and new image) of a booking, vendor, resource or
+//! vendor's rating.
 //!
 //! Every detail is a snapshot of what consumers need, so a consumer that keeps only the highest
 //! `version` per aggregate is never behind. Every committed version is a fact (each write moves a
@@ -15,6 +16,7 @@ use crate::domain::money::{Currency, Money};
 use crate::domain::party::PartySize;
 use crate::domain::payment::DepositPayment;
 use crate::domain::resource::{Capacity, Resource, ResourceKind, UnitCount};
+use crate::domain::review::Rating;
 use crate::domain::text::{AddressLine, Title};
 use crate::domain::vendor::{CountryCode, GeoPoint, TimeZone, Vendor, VendorKind};
 use chrono::{DateTime, Utc};
@@ -82,6 +84,10 @@ impl EventId {
 
     pub fn for_resource(id: ResourceId, version: u64) -> Self {
         Self::of("resource", id, version)
+    }
+
+    pub fn for_rating(vendor: VendorId, version: u64) -> Self {
+        Self::of("rating", vendor, version)
     }
 }
 
@@ -429,6 +435,47 @@ impl ResourceDetail {
     }
 }
 
+/// A vendor's rating after a guest's review was counted. The rating is an aggregate of its own
+/// (its versions are not the vendor profile's), so its ledger entries are `<vendor>#rating`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RatingDetail {
+    pub schema_version: SchemaVersion,
+    pub event_id: EventId,
+    pub vendor_id: VendorId,
+    /// The rating's version: how many reviews it counts.
+    pub version: u64,
+    pub occurred_at: DateTime<Utc>,
+    /// When version `version - 1` was committed; `None` for the vendor's first review.
+    pub previous_version_at: Option<DateTime<Utc>>,
+    /// The average stars, to one decimal, as guests see it.
+    pub average: f64,
+    pub count: u64,
+    /// Every review's stars added up, for an exact average.
+    pub stars_total: u64,
+}
+
+impl RatingDetail {
+    fn of(rating: &Rating, previous: Option<&Rating>) -> Option<Self> {
+        let summary = rating.summary()?;
+        Some(Self {
+            schema_version: SchemaVersion,
+            event_id: EventId::for_rating(rating.vendor_id, rating.version),
+            vendor_id: rating.vendor_id,
+            version: rating.version,
+            occurred_at: rating.updated_at,
+            previous_version_at: previous.map(|r| r.updated_at),
+            average: summary.average,
+            count: summary.count,
+            stars_total: rating.stars_total,
+        })
+    }
+
+    /// The aggregate the fact is about, as the ledger and the logs know it.
+    pub fn aggregate_id(&self) -> String {
+        format!("{}#rating", self.vendor_id)
+    }
+}
+
 /// One fact about a vendor or what it sells.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VendorEvent {
@@ -436,10 +483,17 @@ pub enum VendorEvent {
     Updated(VendorDetail),
     /// A room type or table type was added or changed.
     ResourceChanged(ResourceDetail),
+    /// A guest's review changed the vendor's rating.
+    Rated(RatingDetail),
 }
 
 impl VendorEvent {
-    pub const DETAIL_TYPES: [&str; 3] = ["VendorOnboarded", "VendorUpdated", "ResourceChanged"];
+    pub const DETAIL_TYPES: [&str; 4] = [
+        "VendorOnboarded",
+        "VendorUpdated",
+        "ResourceChanged",
+        "VendorRated",
+    ];
 
     pub fn source(&self) -> &'static str {
         VENDORS_SOURCE
@@ -450,6 +504,7 @@ impl VendorEvent {
             Self::Onboarded(_) => "VendorOnboarded",
             Self::Updated(_) => "VendorUpdated",
             Self::ResourceChanged(_) => "ResourceChanged",
+            Self::Rated(_) => "VendorRated",
         }
     }
 
@@ -457,6 +512,7 @@ impl VendorEvent {
         match self {
             Self::Onboarded(detail) | Self::Updated(detail) => serde_json::to_value(detail),
             Self::ResourceChanged(detail) => serde_json::to_value(detail),
+            Self::Rated(detail) => serde_json::to_value(detail),
         }
     }
 
@@ -465,6 +521,7 @@ impl VendorEvent {
             "VendorOnboarded" => parse_detail(detail_type, detail).map(Self::Onboarded),
             "VendorUpdated" => parse_detail(detail_type, detail).map(Self::Updated),
             "ResourceChanged" => parse_detail(detail_type, detail).map(Self::ResourceChanged),
+            "VendorRated" => parse_detail(detail_type, detail).map(Self::Rated),
             _ => Err(EventParseError::unknown(VENDORS_SOURCE, detail_type)),
         }
     }
@@ -495,6 +552,18 @@ pub fn resource_event(old: Option<&Resource>, new: Option<&Resource>) -> Option<
         return None;
     }
     Some(VendorEvent::ResourceChanged(ResourceDetail::of(new, old)))
+}
+
+/// The event a committed change of a vendor's rating means: `VendorRated` for every version
+/// (stale pairs, deletes and a rating that counts no review publish nothing).
+pub fn rating_event(old: Option<&Rating>, new: Option<&Rating>) -> Option<VendorEvent> {
+    let new = new?;
+    if let Some(old) = old
+        && (old.vendor_id != new.vendor_id || new.version <= old.version)
+    {
+        return None;
+    }
+    RatingDetail::of(new, old).map(VendorEvent::Rated)
 }
 
 /// Any event this platform publishes.
@@ -549,10 +618,12 @@ impl Event {
                 detail.event_id
             }
             Self::Vendor(VendorEvent::ResourceChanged(detail)) => detail.event_id,
+            Self::Vendor(VendorEvent::Rated(detail)) => detail.event_id,
         }
     }
 
-    /// The booking, vendor or resource the fact is about, for logs.
+    /// The booking, vendor, resource or vendor's rating the fact is about: what consumers' ledgers
+    /// order facts by, and what logs show.
     pub fn aggregate_id(&self) -> String {
         match self {
             Self::Booking(event) => event.booking().booking_id.to_string(),
@@ -560,6 +631,7 @@ impl Event {
                 detail.vendor_id.to_string()
             }
             Self::Vendor(VendorEvent::ResourceChanged(detail)) => detail.resource_id.to_string(),
+            Self::Vendor(VendorEvent::Rated(detail)) => detail.aggregate_id(),
         }
     }
 
@@ -572,6 +644,7 @@ impl Event {
                 detail.version
             }
             Self::Vendor(VendorEvent::ResourceChanged(detail)) => detail.version,
+            Self::Vendor(VendorEvent::Rated(detail)) => detail.version,
         }
     }
 
@@ -583,6 +656,7 @@ impl Event {
                 detail.previous_version_at
             }
             Self::Vendor(VendorEvent::ResourceChanged(detail)) => detail.previous_version_at,
+            Self::Vendor(VendorEvent::Rated(detail)) => detail.previous_version_at,
         }
     }
 
@@ -593,6 +667,7 @@ impl Event {
                 detail.occurred_at
             }
             Self::Vendor(VendorEvent::ResourceChanged(detail)) => detail.occurred_at,
+            Self::Vendor(VendorEvent::Rated(detail)) => detail.occurred_at,
         }
     }
 
@@ -1003,11 +1078,11 @@ pub(crate) mod tests {
             EventId::for_booking(BookingId::parse(raw).unwrap(), 1),
             EventId::for_vendor(VendorId::parse(raw).unwrap(), 1),
             EventId::for_resource(ResourceId::parse(raw).unwrap(), 1),
+            EventId::for_rating(VendorId::parse(raw).unwrap(), 1),
         ];
 
-        assert_ne!(ids[0], ids[1]);
-        assert_ne!(ids[1], ids[2]);
-        assert_ne!(ids[0], ids[2]);
+        let distinct: std::collections::HashSet<&EventId> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
     }
 
     #[test]
@@ -1168,6 +1243,52 @@ pub(crate) mod tests {
         assert_eq!(resource_event(Some(&bigger), Some(&created)), None);
     }
 
+    fn rating(stars_total: u64, count: u64, minutes: i64) -> Rating {
+        Rating {
+            vendor_id: vendor().id,
+            stars_total,
+            count,
+            version: count,
+            updated_at: utc("2026-04-01T12:00:00Z") + Duration::minutes(minutes),
+        }
+    }
+
+    #[test]
+    fn every_counted_review_is_a_vendor_rated_fact_of_the_rating_not_of_the_vendor() {
+        let first = rating(4, 1, 0);
+        let second = rating(9, 2, 5);
+
+        let one = Event::from(rating_event(None, Some(&first)).unwrap());
+        let two = Event::from(rating_event(Some(&first), Some(&second)).unwrap());
+
+        assert_eq!(
+            (one.detail_type(), one.source()),
+            ("VendorRated", VENDORS_SOURCE)
+        );
+        assert_eq!(one.previous_version_at(), None);
+        assert_eq!(two.version(), 2);
+        assert_eq!(two.previous_version_at(), Some(first.updated_at));
+        assert_eq!(two.event_id(), EventId::for_rating(vendor().id, 2));
+        // Version 2 of the rating is not version 2 of the profile: a consumer orders them apart.
+        assert_ne!(two.aggregate_id(), vendor().id.to_string());
+        assert_ne!(two.event_id(), EventId::for_vendor(vendor().id, 2));
+        let detail = two.detail().unwrap();
+        assert_eq!(detail["average"], 4.5);
+        assert_eq!(detail["count"], 2);
+        assert_eq!(detail["stars_total"], 9);
+    }
+
+    #[test]
+    fn stale_pairs_deletes_and_an_empty_rating_publish_nothing() {
+        let first = rating(4, 1, 0);
+        let second = rating(9, 2, 5);
+
+        assert_eq!(rating_event(Some(&second), Some(&first)), None);
+        assert_eq!(rating_event(Some(&first), Some(&first)), None);
+        assert_eq!(rating_event(Some(&first), None), None);
+        assert_eq!(rating_event(None, Some(&rating(0, 0, 0))), None);
+    }
+
     #[test]
     fn an_entry_carries_source_detail_type_detail_json_and_the_commit_time() {
         let booking = hold();
@@ -1197,6 +1318,7 @@ pub(crate) mod tests {
                 .into(),
             vendor_event(None, Some(&vendor())).unwrap().into(),
             resource_event(None, Some(&room_type())).unwrap().into(),
+            rating_event(None, Some(&rating(5, 1, 0))).unwrap().into(),
         ];
         for event in events {
             let entry = event.entry().unwrap();

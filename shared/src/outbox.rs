@@ -379,6 +379,42 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_counted_review_publishes_vendor_rated_and_the_review_item_itself_nothing() {
+        let rating = |count: u64| crate::domain::review::Rating {
+            vendor_id: vendor().id,
+            stars_total: 4 * count,
+            count,
+            version: count,
+            updated_at: Utc::now(),
+        };
+        let review = serde_json::json!({ "stars": 4 });
+        let records = vec![
+            record(
+                VENDORS,
+                "REVIEW#0195a1b2-0000-7000-8000-0000000000b1",
+                None,
+                Some(&review),
+                1,
+            ),
+            record(VENDORS, "RATING", None, Some(&rating(1)), 2),
+            record(VENDORS, "RATING", Some(&rating(1)), Some(&rating(2)), 3),
+        ];
+        let bus = Bus::default();
+
+        let response = publish(
+            &tables(),
+            &bus,
+            &Timer::default(),
+            batch(records),
+            Utc::now(),
+        )
+        .await;
+
+        assert!(response.batch_item_failures.is_empty());
+        assert_eq!(bus.put_types(), ["VendorRated", "VendorRated"]);
+    }
+
+    #[tokio::test]
     async fn more_than_ten_facts_go_out_in_order_in_calls_of_at_most_ten() {
         let mut records = Vec::new();
         let mut booking = hold();

@@ -12,13 +12,14 @@ use shared::domain::money::{Currency, Money};
 use shared::domain::party::PartySize;
 use shared::domain::payment::{DepositPayment, IntentId, RefundId, RefundRecord};
 use shared::domain::resource::{Capacity, Resource, ResourceKind, UnitCount};
+use shared::domain::review::Rating;
 use shared::domain::text::{AddressLine, Description, Title};
 use shared::domain::vendor::{
     Address, Contact, CountryCode, GeoPoint, TimeZone, Vendor, VendorKind,
 };
 use shared::events::{
-    BookingEvent, Event, EventId, ReceivedEvent, VendorEvent, booking_event, resource_event,
-    vendor_event,
+    BookingEvent, Event, EventId, ReceivedEvent, VendorEvent, booking_event, rating_event,
+    resource_event, vendor_event,
 };
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -98,7 +99,7 @@ fn delivered(event: &Event) -> Value {
 fn every_detail_type_has_one_schema_and_one_sample_and_nothing_else_is_there() {
     let detail_types: BTreeSet<String> = Event::detail_types().map(str::to_owned).collect();
 
-    assert_eq!(detail_types.len(), 11);
+    assert_eq!(detail_types.len(), 12);
     assert_eq!(stems("schemas"), detail_types);
     assert_eq!(stems("samples"), detail_types);
 }
@@ -162,6 +163,9 @@ fn every_sample_carries_the_event_id_its_aggregate_and_version_derive() {
             Event::Vendor(VendorEvent::ResourceChanged(resource)) => {
                 EventId::for_resource(resource.resource_id, resource.version)
             }
+            Event::Vendor(VendorEvent::Rated(rating)) => {
+                EventId::for_rating(rating.vendor_id, rating.version)
+            }
         };
 
         assert_eq!(event.event_id(), derived, "{detail_type}");
@@ -187,6 +191,10 @@ fn a_schema_rejects_personal_data_a_wrong_status_and_a_malformed_id() {
     status_changed_in_an_update["detail"]["previous_status"] = json!("HELD");
     let mut malformed_id = sample("ResourceChanged");
     malformed_id["detail"]["event_id"] = json!("not-a-uuid");
+    let mut six_stars = sample("VendorRated");
+    six_stars["detail"]["average"] = json!(6.0);
+    let mut named_reviewer = sample("VendorRated");
+    named_reviewer["detail"]["guest_id"] = json!("01a201cf-858d-7142-8d22-1962b1b858f7");
 
     for (detail_type, instance) in [
         ("BookingHeld", with_email),
@@ -195,6 +203,8 @@ fn a_schema_rejects_personal_data_a_wrong_status_and_a_malformed_id() {
         ("BookingHeld", held_without_expiry),
         ("BookingUpdated", status_changed_in_an_update),
         ("ResourceChanged", malformed_id),
+        ("VendorRated", six_stars),
+        ("VendorRated", named_reviewer),
     ] {
         assert!(
             !validator(detail_type).is_valid(&instance),
@@ -521,5 +531,40 @@ fn the_events_of_a_real_looking_vendor_and_its_tables_match_their_schemas() {
 
         assert_valid(event.detail_type(), &delivered);
         assert!(!delivered.to_string().contains("lumen.example"));
+    }
+}
+
+#[test]
+fn the_facts_of_a_real_looking_rating_match_their_schema() {
+    let vendor = VendorId::parse("0195b311-2e4f-7a6b-8c9d-0e1f2a3b4c5d").unwrap();
+    let mut ratings = Vec::new();
+    let mut previous: Option<Rating> = None;
+    // Five guests review over a week: 5, 4, 4, 2 and 5 stars.
+    for (day, stars) in [5u64, 4, 4, 2, 5].into_iter().enumerate() {
+        let rating = Rating {
+            vendor_id: vendor,
+            stars_total: previous.as_ref().map_or(0, |r| r.stars_total) + stars,
+            count: day as u64 + 1,
+            version: day as u64 + 1,
+            updated_at: utc("2026-03-01T20:15:00Z") + Duration::days(day as i64),
+        };
+        ratings.push(rating_event(previous.as_ref(), Some(&rating)).unwrap());
+        previous = Some(rating);
+    }
+
+    let averages: Vec<f64> = ratings
+        .iter()
+        .map(|event| match event {
+            VendorEvent::Rated(detail) => detail.average,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(averages, [5.0, 4.5, 4.3, 3.8, 4.0]);
+    for event in ratings {
+        let event = Event::from(event);
+        let delivered = delivered(&event);
+
+        assert_valid("VendorRated", &delivered);
+        assert_eq!(event.aggregate_id(), format!("{vendor}#rating"));
     }
 }

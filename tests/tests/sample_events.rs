@@ -81,6 +81,7 @@ async fn the_vendor_get_sample_is_public_and_names_a_vendor() {
 #[derive(Default)]
 struct Recorder {
     put: Mutex<Vec<String>>,
+    details: Mutex<Vec<Value>>,
     armed: Mutex<Vec<HoldDue>>,
 }
 
@@ -88,6 +89,12 @@ impl EventBus for Recorder {
     async fn put(&self, entries: &[EventEntry]) -> anyhow::Result<Vec<Option<String>>> {
         let mut put = self.put.lock().unwrap();
         put.extend(entries.iter().map(|e| e.detail_type.to_owned()));
+        let mut details = self.details.lock().unwrap();
+        details.extend(
+            entries
+                .iter()
+                .map(|e| serde_json::from_str(&e.detail).unwrap()),
+        );
         Ok(vec![None; entries.len()])
     }
 }
@@ -139,6 +146,32 @@ async fn the_outbox_publisher_sample_publishes_a_hold_and_its_confirmation_and_a
             .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
         expires_at
     );
+}
+
+#[tokio::test]
+async fn the_outbox_publisher_rating_sample_publishes_the_vendor_rated_sample_and_not_the_review() {
+    let event: StreamEvent =
+        serde_json::from_str(&sample_in("stream", "outbox-publisher-rating.json")).unwrap();
+    let tables = StreamTables {
+        bookings: "reservations-bookings".into(),
+        vendors: "reservations-vendors".into(),
+    };
+    let recorder = Recorder::default();
+
+    let response = outbox_publisher::handler(
+        &tables,
+        &recorder,
+        &recorder,
+        LambdaEvent::new(event, Context::default()),
+    )
+    .await
+    .unwrap();
+
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    assert_eq!(*recorder.put.lock().unwrap(), ["VendorRated"]);
+    let published: Value = serde_json::from_str(&sample_in("samples", "VendorRated.json")).unwrap();
+    assert_eq!(recorder.details.lock().unwrap()[0], published["detail"]);
+    assert!(recorder.armed.lock().unwrap().is_empty());
 }
 
 #[derive(Default)]

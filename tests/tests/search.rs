@@ -503,7 +503,7 @@ async fn bad_filters_are_named_in_a_problem() {
             vec!["sort"],
         ),
         (
-            format!("{city}&party_size=2&{}&sort=rating", nights(10, 1)),
+            format!("{city}&party_size=2&{}&sort=stars", nights(10, 1)),
             vec!["sort"],
         ),
         (

@@ -1,14 +1,15 @@
-//! Keeps the search index current. A vendor or room/table type fact re-reads the vendor and its
-//! types and replaces the listing; a booking fact re-reads the inventory counters of the buckets
-//! it touched (and, for a change, of those it left) and sets or clears their sold-out markers.
-//! Both read the current state rather than trusting the fact, so a repeated or late fact does no
-//! harm. Every fact is applied once, in version order, by the shared inbox.
+//! Keeps the search index current. A vendor, room/table type or rating fact re-reads the vendor,
+//! its types and its rating and replaces the listing; a booking fact re-reads the inventory
+//! counters of the buckets it touched (and, for a change, of those it left) and sets or clears
+//! their sold-out markers. Both read the current state rather than trusting the fact, so a
+//! repeated or late fact does no harm. Every fact is applied once, in version order, by the
+//! shared inbox.
 use shared::domain::calendar::Bucket;
 use shared::domain::ids::{ResourceId, VendorId};
 use shared::events::{Event, ReceivedEvent, VendorEvent};
 use shared::inbox::{Consumer, Effect, Order};
 use shared::search::{Listing, SearchIndex, sold_out_key};
-use shared::store::{BookingStore, ResourceStore, VendorStore};
+use shared::store::{BookingStore, ResourceStore, ReviewStore, VendorStore};
 
 pub const CONSUMER: Consumer = Consumer {
     name: "search-indexer",
@@ -23,17 +24,22 @@ pub struct Indexer<S, I> {
 
 impl<S, I> Indexer<S, I>
 where
-    S: VendorStore + ResourceStore + BookingStore,
+    S: VendorStore + ResourceStore + BookingStore + ReviewStore,
     I: SearchIndex,
 {
     async fn relist(&self, vendor: VendorId) -> anyhow::Result<()> {
-        let (found, resources) =
-            tokio::try_join!(self.store.vendor(vendor), self.store.resources(vendor))?;
+        let (found, resources, rating) = tokio::try_join!(
+            self.store.vendor(vendor),
+            self.store.resources(vendor),
+            self.store.rating(vendor)
+        )?;
         let Some(found) = found else {
             tracing::warn!(vendor_id = %vendor, "a vendor fact for a vendor that is not stored");
             return Ok(());
         };
-        self.index.upsert(&Listing::of(&found, resources)).await
+        self.index
+            .upsert(&Listing::of(&found, resources, rating.as_ref()))
+            .await
     }
 
     async fn remark(
@@ -62,7 +68,7 @@ where
 
 impl<S, I> Effect for Indexer<S, I>
 where
-    S: VendorStore + ResourceStore + BookingStore,
+    S: VendorStore + ResourceStore + BookingStore + ReviewStore,
     I: SearchIndex,
 {
     async fn apply(&self, event: &Event, _received: &ReceivedEvent) -> anyhow::Result<()> {
@@ -73,6 +79,7 @@ where
             Event::Vendor(VendorEvent::ResourceChanged(detail)) => {
                 self.relist(detail.vendor_id).await
             }
+            Event::Vendor(VendorEvent::Rated(detail)) => self.relist(detail.vendor_id).await,
             Event::Booking(fact) => {
                 let detail = fact.booking();
                 self.remark(detail.vendor_id, detail.resource_id, &detail.buckets)

@@ -3,7 +3,8 @@
 //! 200). When: `check_in` + `check_out` (hotels) or `date` + `time` (restaurants, each
 //! restaurant's local time), and `party_size`. Optional: `facilities`, `cuisines`, `amenities`
 //! (comma-separated; every facility and amenity, any cuisine), `sort` (`distance`, the default
-//! near a point, or `price`, the default in a city), `limit` (1 to 50, default 20), `cursor`.
+//! near a point; `price`, the default in a city; or `rating`, best reviewed first), `limit` (1 to
+//! 50, default 20), `cursor`.
 use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
@@ -83,7 +84,8 @@ fn search_query(req: &Request) -> Result<SearchQuery, Problem> {
     let sort = errors.check_opt("sort", query_param(req, "sort"), |v| match v {
         "distance" => Ok(SortBy::Distance),
         "price" => Ok(SortBy::Price),
-        _ => Err(Invalid::new("must be distance or price")),
+        "rating" => Ok(SortBy::Rating),
+        _ => Err(Invalid::new("must be distance, price or rating")),
     });
     let limit = errors.check_opt("limit", query_param(req, "limit"), |v| {
         parsed::<usize>(v, "a number")

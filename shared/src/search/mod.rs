@@ -19,6 +19,7 @@ use crate::domain::ids::{ResourceId, VendorId};
 use crate::domain::money::Currency;
 use crate::domain::party::PartySize;
 use crate::domain::resource::{Resource, ResourceKind};
+use crate::domain::review::{Rating, RatingSummary};
 use crate::domain::text::{AddressLine, Title};
 use crate::domain::vendor::{CountryCode, GeoPoint, TimeZone, Vendor, VendorKind};
 use crate::engine::{self, Offer};
@@ -46,16 +47,21 @@ pub struct Listing {
     pub facilities: Vec<String>,
     pub cuisines: Vec<String>,
     pub resources: Vec<Resource>,
-    /// The newest change it reflects (the vendor's or one of its types'), so an older read
-    /// never overwrites a newer one.
+    /// Guests' average stars and how many reviewed; absent before the first review (and in
+    /// listings written before ratings existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<RatingSummary>,
+    /// The newest change it reflects (the vendor's, one of its types' or its rating's), so an
+    /// older read never overwrites a newer one.
     pub stamp: DateTime<Utc>,
 }
 
 impl Listing {
-    pub fn of(vendor: &Vendor, resources: Vec<Resource>) -> Self {
+    pub fn of(vendor: &Vendor, resources: Vec<Resource>, rating: Option<&Rating>) -> Self {
         let stamp = resources
             .iter()
             .map(|r| r.updated_at)
+            .chain(rating.map(|r| r.updated_at))
             .chain([vendor.updated_at])
             .max()
             .unwrap_or(vendor.updated_at);
@@ -72,6 +78,7 @@ impl Listing {
             facilities: vendor.facilities.clone(),
             cuisines: vendor.cuisines.clone(),
             resources,
+            rating: rating.and_then(Rating::summary),
             stamp,
         }
     }
@@ -134,6 +141,8 @@ pub trait SearchIndex: Send + Sync {
 pub enum SortBy {
     Distance,
     Price,
+    /// Best average first; vendors nobody has reviewed yet last.
+    Rating,
 }
 
 /// A validated search.
@@ -204,6 +213,9 @@ pub struct Found {
     /// From the point searched around; absent for a city search.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distance_km: Option<f64>,
+    /// Absent until the vendor's first review.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<RatingSummary>,
     pub offer: Offer,
 }
 
@@ -254,6 +266,8 @@ impl Position {
                 .offers
                 .first()
                 .map_or(f64::MAX, |o| o.quote.total.amount_minor as f64),
+            // Ascending like the others: the best average is the most negative.
+            SortBy::Rating => hit.listing.rating.map_or(f64::MAX, |r| -r.average),
         };
         Self {
             value,
@@ -388,6 +402,7 @@ async fn confirmed(store: &impl BookingStore, hit: &Hit) -> anyhow::Result<Optio
             country: listing.country.clone(),
             location: listing.location,
             distance_km: hit.distance_km.map(|d| (d * 1000.0).round() / 1000.0),
+            rating: listing.rating,
             offer: Offer {
                 resource_id: resource.id,
                 name: resource.name.to_string(),
@@ -671,5 +686,182 @@ mod tests {
             ..query.clone()
         };
         assert_ne!(at.fingerprint(), query.fingerprint());
+    }
+
+    fn rated(mut candidate: Candidate, average: f64, count: u64) -> Candidate {
+        candidate.listing.rating = Some(RatingSummary { average, count });
+        candidate
+    }
+
+    /// Five rated hotels and two nobody has reviewed, in no particular order.
+    fn rated_hotels() -> Vec<Candidate> {
+        let plain = |n| hotel(n, 52.5, &[], vec![room("", 1, 2, 3, 9_000, &[])]);
+        vec![
+            plain(1),
+            rated(plain(2), 4.5, 2),
+            rated(plain(3), 3.0, 1),
+            plain(4),
+            rated(plain(5), 4.8, 10),
+            rated(plain(6), 4.5, 7),
+            rated(plain(7), 1.0, 1),
+        ]
+    }
+
+    #[test]
+    fn by_rating_the_best_average_comes_first_ties_by_vendor_and_unrated_last() {
+        let found = hits(rated_hotels(), &query(berlin()), now());
+        let mut ranked: Vec<(Position, &Hit)> = found
+            .iter()
+            .map(|h| (Position::of(h, SortBy::Rating), h))
+            .collect();
+        ranked.sort_by(|a, b| a.0.cmp(&b.0));
+
+        let order: Vec<String> = ranked
+            .iter()
+            .map(|(_, h)| h.listing.name.to_string())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "Hotel 5", "Hotel 2", "Hotel 6", "Hotel 3", "Hotel 7", "Hotel 1", "Hotel 4"
+            ]
+        );
+    }
+
+    /// Counters with nothing sold; nothing else is asked of them in a search.
+    struct NothingSold;
+
+    impl BookingStore for NothingSold {
+        async fn insert_booking(
+            &self,
+            _: &crate::domain::booking::Booking,
+            _: &[crate::store::CounterChange],
+        ) -> Result<(), crate::store::BookingWriteError> {
+            unreachable!("a search writes nothing")
+        }
+
+        async fn booking(
+            &self,
+            _: crate::domain::ids::BookingId,
+        ) -> anyhow::Result<Option<crate::domain::booking::Booking>> {
+            unreachable!("a search reads no booking")
+        }
+
+        async fn replace_booking(
+            &self,
+            _: &crate::domain::booking::Booking,
+            _: (crate::domain::booking::BookingStatus, u64),
+            _: &[crate::store::CounterChange],
+        ) -> Result<(), crate::store::BookingWriteError> {
+            unreachable!("a search writes nothing")
+        }
+
+        async fn sold(
+            &self,
+            _: VendorId,
+            _: ResourceId,
+            buckets: &[Bucket],
+        ) -> anyhow::Result<std::collections::HashMap<Bucket, u32>> {
+            Ok(buckets.iter().map(|b| (*b, 0)).collect())
+        }
+    }
+
+    struct Fixed(Vec<Candidate>);
+
+    impl SearchIndex for Fixed {
+        async fn upsert(&self, _: &Listing) -> anyhow::Result<()> {
+            unreachable!("a search writes nothing")
+        }
+
+        async fn mark(&self, _: VendorId, _: &[String], _: &[String]) -> anyhow::Result<()> {
+            unreachable!("a search writes nothing")
+        }
+
+        async fn candidates(&self, _: &Area, _: &Filters) -> anyhow::Result<Vec<Candidate>> {
+            Ok(self.0.clone())
+        }
+    }
+
+    #[tokio::test]
+    async fn pages_by_rating_follow_each_other_without_duplicates_or_gaps_and_show_the_rating() {
+        let index = Fixed(rated_hotels());
+        let whole = search(
+            &index,
+            &NothingSold,
+            &SearchQuery {
+                sort: SortBy::Rating,
+                ..query(berlin())
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+
+        let mut paged = Vec::new();
+        let mut cursor = None;
+        for _ in 0..10 {
+            let page = search(
+                &index,
+                &NothingSold,
+                &SearchQuery {
+                    sort: SortBy::Rating,
+                    limit: 2,
+                    cursor: cursor.take(),
+                    ..query(berlin())
+                },
+                now(),
+            )
+            .await
+            .unwrap();
+            assert!(page.items.len() <= 2);
+            paged.extend(page.items);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+
+        let ids =
+            |found: &[Found]| -> Vec<VendorId> { found.iter().map(|f| f.vendor_id).collect() };
+        assert_eq!(ids(&paged), ids(&whole.items));
+        assert_eq!(whole.items.len(), 7);
+        assert_eq!(
+            whole.items[0].rating,
+            Some(RatingSummary {
+                average: 4.8,
+                count: 10
+            })
+        );
+        assert_eq!(whole.items[6].rating, None);
+        let shown = serde_json::to_value(&whole.items[0]).unwrap();
+        assert_eq!(shown["rating"], json!({"average": 4.8, "count": 10}));
+        let unrated = serde_json::to_value(&whole.items[6]).unwrap();
+        assert!(unrated.get("rating").is_none(), "{unrated}");
+    }
+
+    #[test]
+    fn a_listing_stored_before_ratings_existed_still_reads_and_a_rating_moves_its_stamp() {
+        let old = hotel(1, 52.5, &[], vec![]).listing;
+        let vendor = crate::events::tests::vendor();
+        let rating = Rating {
+            vendor_id: vendor.id,
+            stars_total: 9,
+            count: 2,
+            version: 2,
+            updated_at: vendor.updated_at + chrono::Duration::days(1),
+        };
+
+        let listing = Listing::of(&vendor, vec![], Some(&rating));
+
+        assert_eq!(old.rating, None);
+        assert_eq!(
+            listing.rating,
+            Some(RatingSummary {
+                average: 4.5,
+                count: 2
+            })
+        );
+        assert_eq!(listing.stamp, rating.updated_at);
+        assert_eq!(Listing::of(&vendor, vec![], None).rating, None);
     }
 }

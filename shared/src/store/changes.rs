@@ -1,11 +1,12 @@
 //! Reads a DynamoDB stream record of our tables back into the fact it means. The store owns the
-//! item layout, so it is the one place that knows a `BOOKING` item from a vendor's `PROFILE` or a
-//! `RESOURCE#` item.
+//! item layout, so it is the one place that knows a `BOOKING` item from a vendor's `PROFILE`, a
+//! `RESOURCE#` item or its `RATING`.
 use super::{bookings::BOOKING_SK, keys};
 use crate::domain::booking::Booking;
 use crate::domain::resource::Resource;
+use crate::domain::review::Rating;
 use crate::domain::vendor::Vendor;
-use crate::events::{Event, booking_event, resource_event, vendor_event};
+use crate::events::{Event, booking_event, rating_event, resource_event, vendor_event};
 use anyhow::Context;
 use aws_lambda_events::dynamodb::EventRecord;
 use serde::de::DeserializeOwned;
@@ -47,6 +48,10 @@ impl StreamTables {
             if sort_key.starts_with(keys::RESOURCE_PREFIX) {
                 let (old, new) = images::<Resource>(&change.old_image, &change.new_image)?;
                 return Ok(resource_event(old.as_ref(), new.as_ref()).map(Event::from));
+            }
+            if sort_key == keys::RATING {
+                let (old, new) = images::<Rating>(&change.old_image, &change.new_image)?;
+                return Ok(rating_event(old.as_ref(), new.as_ref()).map(Event::from));
             }
             return Ok(None);
         }
