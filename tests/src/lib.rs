@@ -240,6 +240,30 @@ impl Api {
         }
     }
 
+    /// Takes a booking through its stay as the vendor's staff do: checked in, then completed.
+    pub async fn complete(&self, staff: &Account, booking: &str) {
+        for status in ["CHECKED_IN", "COMPLETED"] {
+            let reply = self
+                .put(
+                    &format!("/booking/{booking}/status"),
+                    staff.token(),
+                    &json!({ "status": status }),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{status}: {reply:#?}");
+        }
+    }
+
+    /// `POST /booking/{booking}/review` with `body`, as `reviewer`.
+    pub async fn review(&self, reviewer: &Account, booking: &str, body: &Value) -> Reply {
+        self.post(
+            &format!("/booking/{booking}/review"),
+            reviewer.token(),
+            body,
+        )
+        .await
+    }
+
     pub async fn login(&self, path: &str, email: &str, password: &str) -> String {
         let reply = self
             .post(path, None, &json!({"email": email, "password": password}))

@@ -213,7 +213,7 @@ impl Scene {
 }
 
 /// A queue of the test's own on the real bus, fed by a rule that matches only one vendor's
-/// booking facts, with a short visibility timeout and its own dead-letter queue.
+/// booking (or vendor) facts, with a short visibility timeout and its own dead-letter queue.
 struct Route {
     sqs: aws_sdk_sqs::Client,
     events: aws_sdk_eventbridge::Client,
@@ -225,6 +225,16 @@ struct Route {
 
 impl Route {
     async fn for_vendor(vendor: &str, visibility_seconds: u32, max_receive_count: u32) -> Self {
+        let pattern =
+            json!({"source": ["reservations.bookings"], "detail": {"vendor_id": [vendor]}});
+        Self::matching(pattern, visibility_seconds, max_receive_count).await
+    }
+
+    async fn matching(
+        pattern: serde_json::Value,
+        visibility_seconds: u32,
+        max_receive_count: u32,
+    ) -> Self {
         let sdk = shared::aws::sdk_config().await;
         let sqs = aws_sdk_sqs::Client::new(&sdk);
         let events = aws_sdk_eventbridge::Client::new(&sdk);
@@ -245,8 +255,6 @@ impl Route {
             ]),
         )
         .await;
-        let pattern =
-            json!({"source": ["reservations.bookings"], "detail": {"vendor_id": [vendor]}});
         events
             .put_rule()
             .name(&name)
@@ -661,6 +669,131 @@ async fn a_publisher_crash_loses_nothing_and_duplicates_have_no_second_effect() 
     tokio::time::sleep(Duration::from_secs(1)).await;
     let applied = log.applied(consumer.name, &booking);
     assert_eq!(applied.len(), 1, "{applied:#?}");
+    drop(backbone);
+    route.remove().await;
+}
+
+#[tokio::test]
+async fn the_search_indexers_rule_takes_vendor_rated() {
+    let sdk = shared::aws::sdk_config().await;
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let bus = std::env::var("EVENT_BUS_NAME").expect("EVENT_BUS_NAME is set");
+    // Each consumer's rule is named like its queue (localstack/resources.json).
+    let queue_url = std::env::var("SEARCH_INDEXER_QUEUE_URL").expect("the queue URL is set");
+    let rule = queue_url.rsplit('/').next().expect("a queue name");
+    let sample = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/samples/VendorRated.json"),
+    )
+    .expect("the sample reads");
+
+    let pattern = events
+        .describe_rule()
+        .name(rule)
+        .event_bus_name(&bus)
+        .send()
+        .await
+        .expect("DescribeRule")
+        .event_pattern
+        .expect("the rule has a pattern");
+    let matched = events
+        .test_event_pattern()
+        .event_pattern(&pattern)
+        .event(&sample)
+        .send()
+        .await
+        .expect("TestEventPattern");
+
+    assert!(
+        matched.result,
+        "{rule}: {pattern} does not take VendorRated"
+    );
+}
+
+#[tokio::test]
+async fn a_review_reaches_search_as_vendor_rated_through_the_vendors_stream() {
+    let api = Api::start().await;
+    let deps = deps(&api).await;
+    let city = format!(
+        "Backbonetown {}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+    let manager = api
+        .vendor_with(
+            "hotel",
+            json!({"address": {"line1": "Hauptstrasse 1", "postal_code": "10117", "city": city, "country": "DE"}}),
+        )
+        .await;
+    // The vendor's facts go to a queue of the test's own, where the search-indexer's own effect
+    // consumes them (the shared search-indexer queue may be far behind).
+    let route = Route::matching(
+        json!({"source": ["reservations.vendors"], "detail": {"vendor_id": [manager.vendor()]}}),
+        5,
+        10,
+    )
+    .await;
+    let log = Arc::new(Log::default());
+    let consumer = test_consumer();
+    let indexer = search_indexer::Indexer {
+        store: deps.store.clone(),
+        index: deps.search.clone(),
+    };
+    let (_, handler) = inbox(&deps, consumer, indexer);
+    let mut backbone = Backbone::default();
+    let publisher = streams(deps.clone())
+        .remove("outbox-publisher")
+        .expect("the publisher is registered");
+    let vendors = std::env::var("VENDORS_TABLE").expect("VENDORS_TABLE is set");
+    backbone
+        .stream("outbox-publisher", &vendors, publisher)
+        .await
+        .expect("the stream opens");
+    backbone
+        .queue(
+            consumer.name,
+            &route.queue_url,
+            tap(consumer.name, handler, log.clone()),
+        )
+        .await;
+    let mut room = resource_body("Double", 2, 10, 12_900);
+    room.as_object_mut().expect("an object").remove("deposit");
+    let scene = Scene {
+        room: api.resource(&manager, &room).await,
+        guest: api.guest().await,
+        manager,
+    };
+
+    let booking = scene.hold(&api, 44).await;
+    api.complete(&scene.manager, &booking).await;
+    let reviewed = api
+        .review(&scene.guest, &booking, &json!({"stars": 4}))
+        .await;
+    assert_eq!(reviewed.status, StatusCode::CREATED, "{reviewed:#?}");
+
+    let check_in = Utc::now().date_naive() + chrono::Duration::days(50);
+    let search = format!(
+        "/vendors?city={}&country=DE&party_size=2&check_in={check_in}&check_out={}&sort=rating",
+        city.replace(' ', "%20"),
+        check_in + chrono::Duration::days(1)
+    );
+    let started = tokio::time::Instant::now();
+    loop {
+        let found = api.get(&search, None).await;
+        assert_eq!(found.status, StatusCode::OK, "{found:#?}");
+        if found.body["items"][0]["rating"] == json!({"average": 4.0, "count": 1}) {
+            break;
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "search never showed the rating: {found:#?}\n{:#?}",
+            log.deliveries.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let rated = log.delivered(consumer.name, &format!("{}#rating", scene.vendor()));
+    assert!(
+        !rated.is_empty() && rated.iter().all(|d| d.detail_type == "VendorRated"),
+        "{rated:#?}"
+    );
     drop(backbone);
     route.remove().await;
 }

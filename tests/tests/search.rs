@@ -9,10 +9,10 @@ use reqwest::{Method, StatusCode};
 use search_indexer::Indexer;
 use serde_json::{Value, json};
 use shared::domain::ids::{BookingId, VendorId};
-use shared::events::{Event, booking_event, vendor_event};
+use shared::events::{Event, booking_event, rating_event, vendor_event};
 use shared::inbox::Effect;
 use shared::search::DynamoSearchIndex;
-use shared::store::{BookingStore, DynamoStore, VendorStore};
+use shared::store::{BookingStore, DynamoStore, ReviewStore, VendorStore};
 use std::collections::BTreeSet;
 
 struct Finder {
@@ -107,6 +107,32 @@ impl Finder {
             .unwrap()
             .expect("the booking is stored");
         let fact = Event::Booking(booking_event(None, Some(&booking)).unwrap());
+        self.indexer
+            .apply(&fact, &received(&fact))
+            .await
+            .expect("indexed");
+    }
+
+    /// The guest stays at `vendor` once per entry of `stars` (nights from day 30 on), and
+    /// reviews each stay with those stars; then the indexer hears of the vendor's rating.
+    async fn rate(&self, vendor: &Account, room: &str, stars: &[i64]) {
+        for (i, n) in stars.iter().enumerate() {
+            let booking = self.book(vendor, stay_body(room, 30 + i as i64, 1)).await;
+            self.api.complete(vendor, &booking).await;
+            let reviewed = self
+                .api
+                .review(&self.guest, &booking, &json!({ "stars": n }))
+                .await;
+            assert_eq!(reviewed.status, StatusCode::CREATED, "{reviewed:#?}");
+        }
+        let rating = self
+            .indexer
+            .store
+            .rating(VendorId::parse(vendor.vendor()).unwrap())
+            .await
+            .unwrap()
+            .expect("the vendor is rated");
+        let fact = Event::Vendor(rating_event(None, Some(&rating)).unwrap());
         self.indexer
             .apply(&fact, &received(&fact))
             .await
@@ -476,6 +502,79 @@ async fn pages_follow_each_other_without_duplicates_or_gaps() {
         ))
         .await;
     assert_eq!(seen, one_page);
+}
+
+#[tokio::test]
+async fn sorted_by_rating_the_best_reviewed_come_first_and_the_unreviewed_last_across_pages() {
+    let finder = Finder::open().await;
+    let mut hotels = Vec::new();
+    for _ in 0..6 {
+        hotels.push(
+            finder
+                .vendor("hotel", finder.spot, json!({}), &[DOUBLE])
+                .await,
+        );
+    }
+    // Averages 5.0, 4.0, 4.0, 2.5 and none twice.
+    let reviews: [&[i64]; 6] = [&[4], &[2, 3], &[], &[5], &[4], &[]];
+    for ((hotel, rooms), stars) in hotels.iter().zip(reviews) {
+        if !stars.is_empty() {
+            finder.rate(hotel, &rooms[0], stars).await;
+        }
+    }
+    let id = |i: usize| hotels[i].0.vendor().to_owned();
+    let by_id = |mut ids: Vec<String>| {
+        ids.sort();
+        ids
+    };
+    let expected: Vec<String> = [
+        vec![id(3)],
+        by_id(vec![id(0), id(4)]),
+        vec![id(1)],
+        by_id(vec![id(2), id(5)]),
+    ]
+    .concat();
+    let query = format!(
+        "{}&party_size=2&{}&sort=rating&limit=2",
+        finder.in_city(),
+        nights(60, 1)
+    );
+
+    let mut seen = Vec::new();
+    let mut ratings = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..10 {
+        let page = match &cursor {
+            None => finder.search(&query).await,
+            Some(c) => finder.search(&format!("{query}&cursor={c}")).await,
+        };
+        assert_eq!(page.status, StatusCode::OK, "{page:#?}");
+        seen.extend(ids(&page));
+        ratings.extend(
+            page.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i.get("rating").cloned()),
+        );
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+
+    assert_eq!(seen, expected);
+    assert_eq!(
+        ratings,
+        [
+            Some(json!({"average": 5.0, "count": 1})),
+            Some(json!({"average": 4.0, "count": 1})),
+            Some(json!({"average": 4.0, "count": 1})),
+            Some(json!({"average": 2.5, "count": 2})),
+            None,
+            None,
+        ]
+    );
 }
 
 #[tokio::test]

@@ -115,6 +115,7 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("booking-update",       |d, req| booking_update::handler(&d.store, req));
     register!("booking-status-get",   |d, req| booking_status_get::handler(&d.store, req));
     register!("booking-status-update", |d, req| booking_status_update::handler(&d.store, req));
+    register!("booking-review",       |d, req| booking_review::handler(&d.store, req));
     register!("user-bookings",        |d, req| user_bookings::handler(&d.store, req));
     register!("vendor-bookings",      |d, req| vendor_bookings::handler(&d.store, req));
     register!("payment-webhook",      |d, req| payment_webhook::handler(&d.store, &d.payments, &d.inbox.ledger, &d.webhook, req));
