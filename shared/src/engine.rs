@@ -553,12 +553,18 @@ pub async fn units_left(
     buckets: &[Bucket],
 ) -> anyhow::Result<u32> {
     let sold = store.sold(vendor, resource.id, buckets).await?;
-    let limit = resource.sellable_limit();
-    Ok(buckets
-        .iter()
-        .map(|b| limit.saturating_sub(sold.get(b).copied().unwrap_or(0)))
+    Ok(units_free(
+        resource.sellable_limit(),
+        buckets.iter().map(|b| sold.get(b).copied().unwrap_or(0)),
+    ))
+}
+
+/// Units free in every one of the buckets, given what each has sold and what each may sell.
+pub fn units_free(limit: u32, sold: impl IntoIterator<Item = u32>) -> u32 {
+    sold.into_iter()
+        .map(|units| limit.saturating_sub(units))
         .min()
-        .unwrap_or(0))
+        .unwrap_or(0)
 }
 
 /// Who asks for a transition: a signed-in caller, or the platform itself.

@@ -23,11 +23,11 @@ use crate::domain::review::{Rating, RatingSummary};
 use crate::domain::text::{AddressLine, Title};
 use crate::domain::vendor::{CountryCode, GeoPoint, TimeZone, Vendor, VendorKind};
 use crate::engine::{self, Offer};
-use crate::store::BookingStore;
+use crate::store::{BookingStore, CounterKey};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 
 /// What search keeps of a vendor: enough to filter, price and show it without reading the
@@ -384,17 +384,45 @@ fn hits(candidates: Vec<Candidate>, query: &SearchQuery, now: DateTime<Utc>) -> 
     hits
 }
 
-/// The first offer of the hit the counters confirm is free, if any.
-async fn confirmed(store: &impl BookingStore, hit: &Hit) -> anyhow::Result<Option<Found>> {
-    for priced in &hit.offers {
-        let resource = &hit.listing.resources[priced.resource];
-        let units_left =
-            engine::units_left(store, hit.listing.vendor_id, resource, &priced.buckets).await?;
-        if units_left == 0 {
-            continue;
-        }
-        let listing = &hit.listing;
-        return Ok(Some(Found {
+/// The first offer of each hit that the counters confirm is free, if any: the counters of the
+/// whole batch are read at once.
+async fn confirm(
+    store: &impl BookingStore,
+    batch: &[(Position, Hit)],
+) -> anyhow::Result<Vec<Option<Found>>> {
+    let wanted: Vec<CounterKey> = batch
+        .iter()
+        .flat_map(|(_, hit)| {
+            hit.offers.iter().flat_map(move |priced| {
+                let resource = hit.listing.resources[priced.resource].id;
+                priced.buckets.iter().map(move |&bucket| CounterKey {
+                    vendor: hit.listing.vendor_id,
+                    resource,
+                    bucket,
+                })
+            })
+        })
+        .collect();
+    let sold = store.sold_in(&wanted).await?;
+    Ok(batch.iter().map(|(_, hit)| found(hit, &sold)).collect())
+}
+
+fn found(hit: &Hit, sold: &HashMap<CounterKey, u32>) -> Option<Found> {
+    let listing = &hit.listing;
+    hit.offers.iter().find_map(|priced| {
+        let resource = &listing.resources[priced.resource];
+        let units_left = engine::units_free(
+            resource.sellable_limit(),
+            priced.buckets.iter().map(|&bucket| {
+                let key = CounterKey {
+                    vendor: listing.vendor_id,
+                    resource: resource.id,
+                    bucket,
+                };
+                sold.get(&key).copied().unwrap_or(0)
+            }),
+        );
+        (units_left > 0).then(|| Found {
             vendor_id: listing.vendor_id,
             name: listing.name.clone(),
             kind: listing.kind,
@@ -411,9 +439,8 @@ async fn confirmed(store: &impl BookingStore, hit: &Hit) -> anyhow::Result<Optio
                 units_left,
                 quote: priced.quote.clone(),
             },
-        }));
-    }
-    Ok(None)
+        })
+    })
 }
 
 /// One page of a search.
@@ -443,9 +470,7 @@ pub async fn search(
     while items.len() < query.limit && !rest.is_empty() {
         let take = (query.limit - items.len()).min(rest.len());
         let (batch, tail) = rest.split_at(take);
-        let checked =
-            futures::future::try_join_all(batch.iter().map(|(_, hit)| confirmed(counters, hit)))
-                .await?;
+        let checked = confirm(counters, batch).await?;
         for ((position, _), found) in batch.iter().zip(checked) {
             last = Some(*position);
             if let Some(found) = found {

@@ -113,6 +113,46 @@ pub trait BookingStore: Send + Sync {
         resource: ResourceId,
         buckets: &[Bucket],
     ) -> impl Future<Output = anyhow::Result<HashMap<Bucket, u32>>> + Send;
+
+    /// Units sold in counters of many vendors and types at once (0 where nobody has booked
+    /// yet): what a search checks a whole page with. Stores that can read them in one round
+    /// trip do; this default asks `sold` per type.
+    fn sold_in(
+        &self,
+        wanted: &[CounterKey],
+    ) -> impl Future<Output = anyhow::Result<HashMap<CounterKey, u32>>> + Send {
+        async move {
+            let mut grouped: HashMap<(VendorId, ResourceId), Vec<Bucket>> = HashMap::new();
+            for key in wanted {
+                grouped
+                    .entry((key.vendor, key.resource))
+                    .or_default()
+                    .push(key.bucket);
+            }
+            let mut sold = HashMap::with_capacity(wanted.len());
+            for ((vendor, resource), buckets) in grouped {
+                for (bucket, units) in self.sold(vendor, resource, &buckets).await? {
+                    sold.insert(
+                        CounterKey {
+                            vendor,
+                            resource,
+                            bucket,
+                        },
+                        units,
+                    );
+                }
+            }
+            Ok(sold)
+        }
+    }
+}
+
+/// One inventory counter: a vendor's room or table type in one bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CounterKey {
+    pub vendor: VendorId,
+    pub resource: ResourceId,
+    pub bucket: Bucket,
 }
 
 pub(super) fn counter_key(vendor: VendorId, resource: ResourceId) -> String {
@@ -295,55 +335,88 @@ impl BookingStore for DynamoStore {
         resource: ResourceId,
         buckets: &[Bucket],
     ) -> anyhow::Result<HashMap<Bucket, u32>> {
-        let mut sold: HashMap<Bucket, u32> = buckets.iter().map(|b| (*b, 0)).collect();
-        let pk = counter_key(vendor, resource);
-        // BatchGetItem takes at most 100 keys; unprocessed keys are asked for again.
-        for chunk in buckets.chunks(100) {
-            let keys: Vec<Item> = chunk
-                .iter()
-                .map(|b| {
-                    HashMap::from([
-                        ("pk".to_owned(), s(pk.clone())),
-                        ("sk".to_owned(), s(b.key())),
-                    ])
-                })
-                .collect();
-            let mut request = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(keys))
-                    .consistent_read(true)
-                    .build()
-                    .context("building a batch get")?,
-            );
-            while let Some(keys) = request.take() {
-                let output = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.tables.inventory, keys)
-                    .send()
-                    .await
-                    .context("BatchGetItem counters")?;
-                for item in output
-                    .responses
-                    .unwrap_or_default()
-                    .remove(&self.tables.inventory)
-                    .unwrap_or_default()
-                {
-                    let counter: Counter = from_item(item)?;
-                    if let Ok(bucket) = Bucket::parse_key(&counter.sk) {
-                        sold.insert(
-                            bucket,
-                            u32::try_from(counter.sold.max(0)).unwrap_or(u32::MAX),
-                        );
-                    }
+        let wanted: Vec<CounterKey> = buckets
+            .iter()
+            .map(|&bucket| CounterKey {
+                vendor,
+                resource,
+                bucket,
+            })
+            .collect();
+        Ok(self
+            .sold_in(&wanted)
+            .await?
+            .into_iter()
+            .map(|(key, units)| (key.bucket, units))
+            .collect())
+    }
+
+    async fn sold_in(&self, wanted: &[CounterKey]) -> anyhow::Result<HashMap<CounterKey, u32>> {
+        let mut sold: HashMap<CounterKey, u32> = wanted.iter().map(|k| (*k, 0)).collect();
+        let by_item: HashMap<(String, String), CounterKey> = wanted
+            .iter()
+            .map(|k| ((counter_key(k.vendor, k.resource), k.bucket.key()), *k))
+            .collect();
+        let items: Vec<&(String, String)> = by_item.keys().collect();
+        // BatchGetItem takes at most 100 keys; the chunks go at once.
+        let chunks = items.chunks(100).map(|chunk| self.counters(chunk));
+        for found in futures::future::try_join_all(chunks).await? {
+            for (pk, counter) in found {
+                if let Some(key) = by_item.get(&(pk, counter.sk)) {
+                    sold.insert(*key, u32::try_from(counter.sold.max(0)).unwrap_or(u32::MAX));
                 }
-                request = output
-                    .unprocessed_keys
-                    .and_then(|mut rest| rest.remove(&self.tables.inventory))
-                    .filter(|rest| !rest.keys().is_empty());
             }
         }
         Ok(sold)
+    }
+}
+
+impl DynamoStore {
+    /// The counter items that exist among up to 100 keys, asking again for unprocessed keys.
+    async fn counters(&self, keys: &[&(String, String)]) -> anyhow::Result<Vec<(String, Counter)>> {
+        let keys: Vec<Item> = keys
+            .iter()
+            .map(|(pk, sk)| {
+                HashMap::from([
+                    ("pk".to_owned(), s(pk.clone())),
+                    ("sk".to_owned(), s(sk.clone())),
+                ])
+            })
+            .collect();
+        let mut request = Some(
+            KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .consistent_read(true)
+                .build()
+                .context("building a batch get")?,
+        );
+        let mut found = Vec::new();
+        while let Some(keys) = request.take() {
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.tables.inventory, keys)
+                .send()
+                .await
+                .context("BatchGetItem counters")?;
+            for mut item in output
+                .responses
+                .unwrap_or_default()
+                .remove(&self.tables.inventory)
+                .unwrap_or_default()
+            {
+                let pk = match item.remove("pk") {
+                    Some(aws_sdk_dynamodb::types::AttributeValue::S(pk)) => pk,
+                    _ => continue,
+                };
+                found.push((pk, from_item::<Counter>(item)?));
+            }
+            request = output
+                .unprocessed_keys
+                .and_then(|mut rest| rest.remove(&self.tables.inventory))
+                .filter(|rest| !rest.keys().is_empty());
+        }
+        Ok(found)
     }
 }
 

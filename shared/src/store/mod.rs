@@ -7,7 +7,7 @@ mod reviews;
 
 pub use bookings::{
     BookingLists, BookingOwner, BookingPage, BookingQuery, BookingStore, BookingWriteError,
-    CounterChange, ListError, PaymentsPending,
+    CounterChange, CounterKey, ListError, PaymentsPending,
 };
 
 pub use changes::StreamTables;
