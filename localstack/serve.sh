@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Starts the whole system locally and serves the API at http://127.0.0.1:${GATEWAY_PORT:-3000}:
 # the emulators (installed on first use), the local gateway in front of every function, and
-# demo data (a guest, a hotel, a restaurant). Ctrl-C stops the gateway; `localstack/local.sh
-# down` stops the emulators.
+# demo data: a guest, a hotel and a restaurant made through the API, and the `demo` data set of
+# the seeding tool (5,000 hotels and restaurants in about 100 metropolitan areas, for search).
+# SEED_PRESET=test|demo|full picks another data set, SEED_PRESET=none none. Ctrl-C stops the
+# gateway; `localstack/local.sh down` stops the emulators.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
@@ -11,7 +13,13 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/reservations/target}"
 
 "$HERE/local.sh" up
 eval "$("$HERE/local.sh" env)"
-(cd "$REPO" && cargo build --quiet -p local-gateway)
+(cd "$REPO" && cargo build --quiet -p local-gateway -p seed)
+
+# Seeded before the gateway starts: its stream publisher begins at the newest record, so the
+# data set is not replayed through the event backbone (the seeder indexes it itself).
+if [[ "${SEED_PRESET:-demo}" != none ]]; then
+  "$CARGO_TARGET_DIR/debug/seed" --preset "${SEED_PRESET:-demo}"
+fi
 
 GATEWAY_ADDR="127.0.0.1:$PORT" "$CARGO_TARGET_DIR/debug/local-gateway" &
 gateway=$!

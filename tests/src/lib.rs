@@ -50,7 +50,7 @@ impl Reply {
 }
 
 /// Fails loudly when the emulators' environment is missing: these tests never skip silently.
-fn require_env() {
+pub fn require_env() {
     for name in [
         "AWS_ENDPOINT_URL",
         "AWS_ENDPOINT_URL_DYNAMODB",
