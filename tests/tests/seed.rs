@@ -107,6 +107,20 @@ async fn search_finds_exactly_the_seeded_vendors_that_fit_across_pages() {
         "the busiest city has hotels with wifi"
     );
     assert_eq!(found_ours, expected, "{city_query}");
+    // Each shows the rating it was seeded with.
+    for item in &items {
+        let Some(g) = hotels
+            .iter()
+            .find(|g| g.vendor.id.to_string() == item["vendor_id"].as_str().unwrap())
+        else {
+            continue;
+        };
+        assert_eq!(
+            item["rating"]["count"].as_u64(),
+            g.rating.as_ref().map(|r| r.count),
+            "{item}"
+        );
+    }
     let prices: Vec<i64> = items
         .iter()
         .map(|i| {

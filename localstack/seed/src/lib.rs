@@ -15,6 +15,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use shared::domain::resource::Resource;
+use shared::domain::review::Rating;
 use shared::domain::vendor::Vendor;
 use shared::search::Listing;
 use uuid::Uuid;
@@ -53,6 +54,7 @@ const TOWNS_PER_METRO: u64 = 8;
 /// The share of a metro's vendors in its core city.
 const CORE_SHARE: f64 = 0.6;
 const HOTEL_SHARE: f64 = 0.3;
+const RATED_SHARE: f64 = 0.75;
 /// How steeply vendors concentrate in the first metros (Zipf exponent over their rank).
 const METRO_SKEW: f64 = 0.6;
 /// When seeded vendors say they were created: fixed, so rewriting one changes nothing.
@@ -184,11 +186,13 @@ const STREETS: [&str; 10] = [
 pub struct Generated {
     pub vendor: Vendor,
     pub resources: Vec<Resource>,
+    /// Most vendors have been reviewed (the seeded rating has no reviews behind it).
+    pub rating: Option<Rating>,
 }
 
 impl Generated {
     pub fn listing(&self) -> Listing {
-        Listing::of(&self.vendor, self.resources.clone(), None)
+        Listing::of(&self.vendor, self.resources.clone(), self.rating.as_ref())
     }
 
     /// Rooms or tables: the units of all its types.
@@ -403,7 +407,23 @@ impl Dataset {
                 .with_context(|| format!("generated type {n} of vendor {i} is not valid"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(Generated { vendor, resources })
+        let rating = rng.random_bool(RATED_SHARE).then(|| {
+            // From a handful of reviews to thousands; averages lean towards good, as they do.
+            let count = 10f64.powf(rng.random_range(0.0..3.3)).round().max(1.0) as u64;
+            let average = 5.0 - 2.2 * rng.random::<f64>().powf(1.6);
+            Rating {
+                vendor_id: vendor.id,
+                stars_total: ((average * count as f64).round() as u64).clamp(count, 5 * count),
+                count,
+                version: 1,
+                updated_at: vendor.created_at,
+            }
+        });
+        Ok(Generated {
+            vendor,
+            resources,
+            rating,
+        })
     }
 
     fn rooms(&self, rng: &mut StdRng, vendor: &Vendor, place: &Place) -> Vec<Value> {
@@ -594,6 +614,28 @@ mod tests {
             per_metro[place.metro] += 1;
         }
         assert!(per_metro[0] > per_metro[METROS.len() - 1] * 2);
+    }
+
+    #[test]
+    fn most_vendors_are_rated_between_one_and_five_stars() {
+        let set = Dataset::new("test", 1, 1_000);
+        let ratings: Vec<Rating> = (0..1_000)
+            .filter_map(|i| set.vendor(i).unwrap().rating)
+            .collect();
+        assert!(
+            (650..850).contains(&ratings.len()),
+            "{} rated",
+            ratings.len()
+        );
+        for r in &ratings {
+            assert!(r.count >= 1);
+            assert!((r.count..=5 * r.count).contains(&r.stars_total));
+        }
+        let listing = set.vendor(0).unwrap().listing();
+        assert_eq!(
+            listing.rating.is_some(),
+            set.vendor(0).unwrap().rating.is_some()
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::config::{self, ConfigError};
 use crate::domain::account::{AccountKind, Credential, Email, GuestProfile, StaffMember};
 use crate::domain::ids::{ResourceId, UserId, VendorId};
 use crate::domain::resource::Resource;
+use crate::domain::review::Rating;
 use crate::domain::vendor::Vendor;
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
@@ -576,12 +577,19 @@ impl ResourceStore for DynamoStore {
 }
 
 impl DynamoStore {
-    /// Writes vendors that do not exist yet with their room or table types (no manager account,
-    /// no conditions): for seeding a data set, nothing else.
-    pub async fn seed_vendors(&self, vendors: &[(Vendor, Vec<Resource>)]) -> anyhow::Result<()> {
+    /// Writes vendors that do not exist yet with their room or table types and their rating
+    /// (no manager account, no reviews behind the rating, no conditions): for seeding a data
+    /// set, nothing else.
+    pub async fn seed_vendors(
+        &self,
+        vendors: &[(Vendor, Vec<Resource>, Option<Rating>)],
+    ) -> anyhow::Result<()> {
         let mut items = Vec::new();
-        for (vendor, resources) in vendors {
+        for (vendor, resources, rating) in vendors {
             items.push(vendor_item(vendor)?);
+            if let Some(rating) = rating {
+                items.push(to_item(rating, keys::vendor(vendor.id), keys::RATING)?);
+            }
             for resource in resources {
                 items.push(to_item(
                     resource,
