@@ -75,6 +75,7 @@ fn restaurants(facilities: &[&str], cuisines: &[&str]) -> Filters {
         kind: VendorKind::Restaurant,
         facilities: facilities.iter().map(|f| f.to_string()).collect(),
         cuisines: cuisines.iter().map(|c| c.to_string()).collect(),
+        name: vec![],
     }
 }
 

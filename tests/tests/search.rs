@@ -372,6 +372,42 @@ async fn facilities_amenities_cuisines_and_party_size_narrow_the_results() {
 }
 
 #[tokio::test]
+async fn a_name_search_finds_vendors_whose_words_start_with_every_word_asked() {
+    let finder = Finder::open().await;
+    let (grand, _) = finder
+        .vendor(
+            "hotel",
+            finder.spot,
+            json!({"name": "Grand Hotel am Spreeufer"}),
+            &[DOUBLE],
+        )
+        .await;
+    let (garden, _) = finder
+        .vendor(
+            "hotel",
+            finder.spot,
+            json!({"name": "Gartenhaus Pension"}),
+            &[DOUBLE],
+        )
+        .await;
+    let search = |name: &str| {
+        format!(
+            "{}&party_size=2&{}&name={name}",
+            finder.in_city(),
+            nights(20, 1)
+        )
+    };
+
+    let gran_hot = finder.found(&search("GRAN%20hot")).await;
+    let ga = finder.found(&search("ga")).await;
+    let inside_a_word = finder.found(&search("rand")).await;
+
+    assert_eq!(gran_hot, [grand.vendor()]);
+    assert_eq!(ga, [garden.vendor()]);
+    assert!(inside_a_word.is_empty(), "{inside_a_word:?}");
+}
+
+#[tokio::test]
 async fn a_sold_out_hotel_disappears_for_those_nights_and_reappears_after_a_cancellation() {
     let finder = Finder::open().await;
     let spot = finder.spot;
@@ -627,6 +663,18 @@ async fn bad_filters_are_named_in_a_problem() {
         (
             format!("city=Berlin&party_size=2&{}", nights(10, 1)),
             vec!["country"],
+        ),
+        (
+            format!("{city}&party_size=2&{}&name=%20-%20", nights(10, 1)),
+            vec!["name"],
+        ),
+        (
+            format!(
+                "{city}&party_size=2&{}&name={}",
+                nights(10, 1),
+                "a".repeat(101)
+            ),
+            vec!["name"],
         ),
     ];
     for (query, pointers) in cases {

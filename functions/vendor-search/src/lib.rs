@@ -2,7 +2,8 @@
 //! price. Public. Where: `city` + `country`, or `lat` + `lon` (+ `radius_km`, default 5, at most
 //! 200). When: `check_in` + `check_out` (hotels) or `date` + `time` (restaurants, each
 //! restaurant's local time), and `party_size`. Optional: `facilities`, `cuisines`, `amenities`
-//! (comma-separated; every facility and amenity, any cuisine), `sort` (`distance`, the default
+//! (comma-separated; every facility and amenity, any cuisine), `name` (words that start words of
+//! the vendor's name), `sort` (`distance`, the default
 //! near a point; `price`, the default in a city; or `rating`, best reviewed first), `limit` (1 to
 //! 50, default 20), `cursor`.
 use chrono::Utc;
@@ -22,6 +23,7 @@ pub const MAX_LIMIT: usize = 50;
 const DEFAULT_RADIUS_KM: f64 = 5.0;
 /// How many values a list filter may have.
 const MAX_VALUES: usize = 20;
+const MAX_NAME_WORDS: usize = 8;
 
 pub async fn handler(
     index: &impl SearchIndex,
@@ -50,6 +52,23 @@ async fn find(
         http::HeaderValue::from_static("public, max-age=5"),
     );
     Ok(response)
+}
+
+/// Words of a vendor's name, e.g. `grand hot` (each must start a word of the name).
+fn name_words(raw: &str) -> Result<Vec<String>, Invalid> {
+    if raw.chars().count() > 100 {
+        return Err(Invalid::new("must be at most 100 characters"));
+    }
+    let words = search::name_words(raw);
+    if words.is_empty() {
+        return Err(Invalid::new("must contain a letter or digit"));
+    }
+    if words.len() > MAX_NAME_WORDS {
+        return Err(Invalid::new(format!(
+            "must be at most {MAX_NAME_WORDS} words"
+        )));
+    }
+    Ok(words)
 }
 
 /// A comma-separated list of lowercase words, e.g. `spa,wifi`.
@@ -81,6 +100,9 @@ fn search_query(req: &Request) -> Result<SearchQuery, Problem> {
     let facilities = list("facilities", &mut errors);
     let cuisines = list("cuisines", &mut errors);
     let amenities = list("amenities", &mut errors);
+    let name = errors
+        .check_opt("name", query_param(req, "name"), name_words)
+        .map(Option::unwrap_or_default);
     let sort = errors.check_opt("sort", query_param(req, "sort"), |v| match v {
         "distance" => Ok(SortBy::Distance),
         "price" => Ok(SortBy::Price),
@@ -112,10 +134,11 @@ fn search_query(req: &Request) -> Result<SearchQuery, Problem> {
         Some(facilities),
         Some(cuisines),
         Some(amenities),
+        Some(name),
         Some(sort),
         Some(limit),
     ) = (
-        party, when, area, facilities, cuisines, amenities, sort, limit,
+        party, when, area, facilities, cuisines, amenities, name, sort, limit,
     )
     else {
         return Err(errors.into());
@@ -135,6 +158,7 @@ fn search_query(req: &Request) -> Result<SearchQuery, Problem> {
         facilities,
         cuisines,
         amenities,
+        name,
         sort,
         limit: limit.unwrap_or(DEFAULT_LIMIT),
         cursor: query_param(req, "cursor").map(str::to_owned),

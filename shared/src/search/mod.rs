@@ -113,6 +113,24 @@ pub struct Filters {
     pub facilities: Vec<String>,
     /// Any one of these (restaurants).
     pub cuisines: Vec<String>,
+    /// Each starts a word of the vendor's name (`name_words`).
+    pub name: Vec<String>,
+}
+
+/// The words of a name as search matches them: lowercase runs of letters and digits.
+pub fn name_words(name: &str) -> Vec<String> {
+    name.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Every word asked for starts a word of the name: `gran hot` finds "Grand Hotel".
+fn name_matches(name: &str, asked: &[String]) -> bool {
+    let words = name_words(name);
+    asked
+        .iter()
+        .all(|a| words.iter().any(|w| w.starts_with(a.as_str())))
 }
 
 /// A search backend: DynamoDB cells and cities (`DynamoSearchIndex`), or OpenSearch.
@@ -156,6 +174,8 @@ pub struct SearchQuery {
     pub cuisines: Vec<String>,
     /// The room or table type must have all of these.
     pub amenities: Vec<String>,
+    /// Words of the vendor's name (`name_words`), each the start of one of its words.
+    pub name: Vec<String>,
     pub sort: SortBy,
     pub limit: usize,
     pub cursor: Option<String>,
@@ -174,6 +194,7 @@ impl SearchQuery {
             kind: self.kind(),
             facilities: self.facilities.clone(),
             cuisines: self.cuisines.clone(),
+            name: self.name.clone(),
         }
     }
 
@@ -186,12 +207,13 @@ impl SearchQuery {
             }
         };
         let text = format!(
-            "{area}|{:?}|{}|{:?}|{:?}|{:?}|{:?}",
+            "{area}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.when,
             self.party.get(),
             self.facilities,
             self.cuisines,
             self.amenities,
+            self.name,
             self.sort
         );
         Sha256::digest(text.as_bytes())[..8]
@@ -327,6 +349,7 @@ fn hits(candidates: Vec<Candidate>, query: &SearchQuery, now: DateTime<Utc>) -> 
         if listing.kind != kind
             || !facilities.is_subset(&lowercase(&listing.facilities))
             || (!cuisines.is_empty() && cuisines.is_disjoint(&lowercase(&listing.cuisines)))
+            || !name_matches(listing.name.as_str(), &query.name)
         {
             continue;
         }
@@ -567,10 +590,37 @@ mod tests {
             facilities: vec![],
             cuisines: vec![],
             amenities: vec![],
+            name: vec![],
             sort: SortBy::Price,
             limit: 10,
             cursor: None,
         }
+    }
+
+    #[test]
+    fn a_name_search_finds_vendors_whose_words_start_with_every_word_asked() {
+        let mut grand = hotel(1, 52.5, &[], vec![room("", 1, 2, 1, 9_000, &[])]);
+        grand.listing.name = Title::parse("Grand Hotel am Spreeufer").unwrap();
+        let mut other = hotel(2, 52.5, &[], vec![room("", 1, 2, 1, 9_000, &[])]);
+        other.listing.name = Title::parse("Hotel Oranien-Grün").unwrap();
+        let search = |words: &[&str]| {
+            let query = SearchQuery {
+                name: words.iter().map(|w| w.to_string()).collect(),
+                ..query(berlin())
+            };
+            names(&hits(vec![grand.clone(), other.clone()], &query, now()))
+        };
+
+        assert_eq!(search(&["gran", "hot"]), ["Grand Hotel am Spreeufer"]);
+        assert_eq!(search(&["hotel"]).len(), 2);
+        // Words, not substrings: "rand" is inside "Grand" but starts no word.
+        assert!(search(&["rand"]).is_empty());
+        // Any letters, lowercased, split at anything else.
+        assert_eq!(search(&["grün"]), ["Hotel Oranien-Grün"]);
+        assert_eq!(
+            name_words("Hotel Oranien-Grün, 2. Hof"),
+            ["hotel", "oranien", "grün", "2", "hof"]
+        );
     }
 
     fn berlin() -> Area {

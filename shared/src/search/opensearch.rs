@@ -63,6 +63,7 @@ struct Document<'a> {
     vendor_id: String,
     kind: VendorKind,
     name: &'a str,
+    name_words: Vec<String>,
     city_key: &'a str,
     country: &'a CountryCode,
     location: GeoPoint,
@@ -86,6 +87,7 @@ impl<'a> Document<'a> {
             vendor_id: listing.vendor_id.to_string(),
             kind: listing.kind,
             name: listing.name.as_str(),
+            name_words: super::name_words(listing.name.as_str()),
             city_key: &listing.city_key,
             country: &listing.country,
             location: listing.location,
@@ -119,6 +121,9 @@ fn index_definition() -> Value {
                 "vendor_id": keyword,
                 "kind": keyword,
                 "name": {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}},
+                // The name's words as the search rules split them, so a prefix here means
+                // exactly what it means there.
+                "name_words": keyword,
                 "city_key": keyword,
                 "country": keyword,
                 "location": {"type": "geo_point"},
@@ -141,7 +146,7 @@ fn index_definition() -> Value {
 }
 
 /// The filter for an area and the facets the index can check itself: the kind, the city or the
-/// circle, every facility, any of the cuisines.
+/// circle, every facility, any of the cuisines, a word of the name starting with each word asked.
 fn candidates_query(area: &Area, filters: &Filters) -> Value {
     let mut clauses = vec![json!({"term": {"kind": filters.kind}})];
     clauses.push(match area {
@@ -158,6 +163,9 @@ fn candidates_query(area: &Area, filters: &Filters) -> Value {
     }
     if !filters.cuisines.is_empty() {
         clauses.push(json!({"terms": {"cuisines": super::lowercase(&filters.cuisines)}}));
+    }
+    for word in &filters.name {
+        clauses.push(json!({"prefix": {"name_words": word}}));
     }
     json!({"bool": {"filter": clauses}})
 }
@@ -557,6 +565,7 @@ mod tests {
             kind: VendorKind::Restaurant,
             facilities: facilities.iter().map(|f| f.to_string()).collect(),
             cuisines: cuisines.iter().map(|c| c.to_string()).collect(),
+            name: vec![],
         }
     }
 
@@ -682,6 +691,31 @@ mod tests {
                 json!({"term": {"facilities": "wifi"}}),
                 json!({"terms": {"cuisines": ["italian", "thai"]}}),
             ]
+        );
+    }
+
+    #[test]
+    fn each_word_of_a_name_search_is_a_prefix_of_a_word_of_the_name() {
+        let area = Area::City {
+            city_key: "DE#berlin".into(),
+        };
+        let filters = Filters {
+            name: vec!["tratt".into(), "uno".into()],
+            ..filters(&[], &[])
+        };
+
+        let query = candidates_query(&area, &filters);
+
+        assert_eq!(
+            clauses(&query)[2..],
+            [
+                json!({"prefix": {"name_words": "tratt"}}),
+                json!({"prefix": {"name_words": "uno"}}),
+            ]
+        );
+        assert_eq!(
+            serde_json::to_value(Document::of(&listing(NOW))).unwrap()["name_words"],
+            json!(["trattoria", "uno"])
         );
     }
 

@@ -184,6 +184,7 @@ async fn measure(
             kind: search.kind,
             facilities: vec![],
             cuisines: vec![],
+            name: vec![],
         };
         let started = Instant::now();
         index.first_page(&search.area, &filters, 20).await?;
@@ -209,6 +210,7 @@ async fn measure(
             kind: search.kind,
             facilities: vec![],
             cuisines: vec![],
+            name: vec![],
         };
         tally.candidates += index.candidates(&search.area, &filters).await?.len();
     }
