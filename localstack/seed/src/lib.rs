@@ -427,11 +427,7 @@ impl Dataset {
     }
 
     fn rooms(&self, rng: &mut StdRng, vendor: &Vendor, place: &Place) -> Vec<Value> {
-        let count = rng.random_range(2..=5);
-        let mut picked: Vec<usize> = (0..ROOM_TYPES.len()).collect();
-        shuffle(rng, &mut picked);
-        picked.truncate(count);
-        picked.sort();
+        let picked = some_of(rng, ROOM_TYPES.len(), 2..=5);
         // One quality level per hotel, so its rooms are priced alike.
         let quality = rng.random_range(0.7..1.8);
         let weekend = rng.random_bool(0.4);
@@ -464,11 +460,7 @@ impl Dataset {
     }
 
     fn tables(&self, rng: &mut StdRng, vendor: &Vendor, place: &Place) -> Vec<Value> {
-        let count = rng.random_range(2..=4);
-        let mut picked: Vec<usize> = (0..TABLE_TYPES.len()).collect();
-        shuffle(rng, &mut picked);
-        picked.truncate(count);
-        picked.sort();
+        let picked = some_of(rng, TABLE_TYPES.len(), 2..=4);
         // Most restaurants take tables for free; some charge a set menu per seating.
         let set_menu = rng
             .random_bool(0.3)
@@ -510,10 +502,12 @@ fn sorted(mut tags: Vec<&str>) -> Vec<&str> {
     tags
 }
 
-fn shuffle(rng: &mut StdRng, values: &mut [usize]) {
-    for i in (1..values.len()).rev() {
-        values.swap(i, rng.random_range(0..=i));
-    }
+/// A random number (in `count`) of distinct indexes below `len`, in order.
+fn some_of(rng: &mut StdRng, len: usize, count: std::ops::RangeInclusive<usize>) -> Vec<usize> {
+    let amount = rng.random_range(count).min(len);
+    let mut picked = rand::seq::index::sample(rng, len, amount).into_vec();
+    picked.sort_unstable();
+    picked
 }
 
 fn round6(degrees: f64) -> f64 {

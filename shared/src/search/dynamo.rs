@@ -109,13 +109,7 @@ impl DynamoSearchIndex {
     ) -> anyhow::Result<Vec<Candidate>> {
         let (index, key_name, key) = first_partition(area, filters.kind);
         let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(index)
-            .key_condition_expression("#k = :k")
-            .expression_attribute_names("#k", key_name)
-            .expression_attribute_values(":k", s(key))
+            .partition(&index, &key_name, key)
             .limit(limit)
             .send()
             .await
@@ -126,6 +120,22 @@ impl DynamoSearchIndex {
             .into_iter()
             .map(candidate)
             .collect()
+    }
+
+    /// A Query of one partition of an index.
+    fn partition(
+        &self,
+        index: &str,
+        key_name: &str,
+        key: String,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression("#k = :k")
+            .expression_attribute_names("#k", key_name)
+            .expression_attribute_values(":k", s(key))
     }
 
     /// Every listing under one key of one index (all pages).
@@ -139,13 +149,7 @@ impl DynamoSearchIndex {
         let mut start: Option<Item> = None;
         loop {
             let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index)
-                .key_condition_expression("#k = :k")
-                .expression_attribute_names("#k", key_name)
-                .expression_attribute_values(":k", s(key.clone()))
+                .partition(index, key_name, key.clone())
                 .set_exclusive_start_key(start)
                 .send()
                 .await
