@@ -1,0 +1,125 @@
+// Each function's size, time limit and the configuration its code reads at cold start. What it
+// may touch is in permissions.ts; how it is triggered comes from routes.json.
+import { RouteTable } from './definitions';
+
+/**
+ * A group of environment variables one piece of shared code reads (`config::required` /
+ * `config::optional` under shared/src), so a function gets exactly what its main.rs builds.
+ */
+export type ConfigGroup =
+  /** `DynamoStore::from_env`: ACCOUNTS_TABLE, VENDORS_TABLE, BOOKINGS_TABLE, INVENTORY_TABLE. */
+  | 'store'
+  /** `Inbox::from_env` / `DynamoLedger::from_env`: LEDGER_TABLE. */
+  | 'ledger'
+  /** `AnyIndex::from_env`: SEARCH_BACKEND, then SEARCH_TABLE or OPENSEARCH_URL + OPENSEARCH_INDEX. */
+  | 'search'
+  /** `StripeSettings::load`: STRIPE_SECRET_ID (the secret's ARN), STRIPE_API_BASE if given. */
+  | 'stripe'
+  /** `TokenSettings::from_env`: JWT_ISSUER, JWT_AUDIENCE. */
+  | 'tokens'
+  /** `KmsSigner::from_env`: JWT_KMS_KEY_ID. */
+  | 'signer'
+  /** `StreamTables::from_env`: BOOKINGS_TABLE, VENDORS_TABLE (to tell stream records apart). */
+  | 'streamTables'
+  /** `EventBridgeBus::from_env`: EVENT_BUS_NAME. */
+  | 'bus'
+  /** `SqsHoldTimer::from_env`: HOLD_EXPIRY_QUEUE_URL. */
+  | 'holdTimer';
+
+export type FunctionKind = 'http' | 'consumer' | 'stream' | 'schedule';
+
+export interface FunctionProfile {
+  readonly config: ConfigGroup[];
+  /** Overrides of the kind's default size and time limit, with the reason. */
+  readonly memoryMb?: number;
+  readonly timeoutSeconds?: number;
+  readonly sizing?: string;
+}
+
+/**
+ * Per kind: HTTP handlers answer within API Gateway's 30 s; consumers stay well under their
+ * queue's 60 s visibility timeout; the publisher and the reconciliation work through batches.
+ */
+export const KIND_DEFAULTS: Record<FunctionKind, { memoryMb: number; timeoutSeconds: number }> = {
+  http: { memoryMb: 256, timeoutSeconds: 10 },
+  consumer: { memoryMb: 512, timeoutSeconds: 30 },
+  stream: { memoryMb: 512, timeoutSeconds: 60 },
+  schedule: { memoryMb: 512, timeoutSeconds: 300 },
+};
+
+// Argon2id (19 MiB, 2 passes) is CPU-bound, and Lambda's CPU grows with memory: at 256 MB a hash
+// takes several hundred milliseconds, at 1024 MB about a quarter of that.
+const HASHES_PASSWORDS = {
+  memoryMb: 1024,
+  sizing: 'hashes or verifies an Argon2id password; CPU scales with memory',
+};
+const CALLS_STRIPE = {
+  timeoutSeconds: 15,
+  sizing: 'waits on Stripe within the request (its client retries once)',
+};
+
+export const FUNCTIONS: Record<string, FunctionProfile> = {
+  'openid-configuration': { config: ['tokens'] },
+  jwks: { config: ['signer'] },
+  'user-create': { config: ['store'], ...HASHES_PASSWORDS },
+  'user-login': { config: ['store', 'tokens', 'signer'], ...HASHES_PASSWORDS },
+  'user-get': { config: ['store'] },
+  'user-update': { config: ['store'], ...HASHES_PASSWORDS },
+  'vendor-search': {
+    config: ['store', 'search'],
+    memoryMb: 512,
+    sizing: 'queries several index partitions in parallel and inflates the listings',
+  },
+  'vendor-create': { config: ['store'], ...HASHES_PASSWORDS },
+  'vendor-login': { config: ['store', 'tokens', 'signer'], ...HASHES_PASSWORDS },
+  'vendor-get': { config: ['store'] },
+  'vendor-update': { config: ['store'] },
+  'vendor-staff-create': { config: ['store'], ...HASHES_PASSWORDS },
+  'vendor-staff-list': { config: ['store'] },
+  'resource-create': { config: ['store'] },
+  'resource-list': { config: ['store'] },
+  'vendor-availability': { config: ['store'] },
+  'resource-get': { config: ['store'] },
+  'resource-update': { config: ['store'] },
+  'booking-create': { config: ['store', 'stripe'], ...CALLS_STRIPE },
+  'booking-get': { config: ['store'] },
+  'booking-update': { config: ['store'] },
+  'booking-status-get': { config: ['store'] },
+  'booking-status-update': { config: ['store'] },
+  'booking-review': { config: ['store'] },
+  'user-bookings': { config: ['store'] },
+  'vendor-bookings': { config: ['store'] },
+  'payment-webhook': { config: ['store', 'ledger', 'stripe'], ...CALLS_STRIPE },
+  'hold-expiry': { config: ['store', 'stripe'] },
+  'search-indexer': { config: ['ledger', 'store', 'search'] },
+  notifier: { config: ['ledger'] },
+  'payment-refund': { config: ['ledger', 'store', 'stripe'] },
+  archiver: { config: ['ledger'] },
+  'outbox-publisher': { config: ['streamTables', 'bus', 'holdTimer'] },
+  'payment-reconcile': { config: ['store', 'stripe'] },
+};
+
+/** How routes.json says each function is invoked; a function must appear exactly once. */
+export function functionKinds(routes: RouteTable): Map<string, FunctionKind> {
+  const kinds = new Map<string, FunctionKind>();
+  const add = (name: string, kind: FunctionKind) => {
+    const seen = kinds.get(name);
+    if (seen && seen !== kind) {
+      throw new Error(`${name} is both ${seen} and ${kind} in routes.json`);
+    }
+    kinds.set(name, kind);
+  };
+  routes.routes.forEach((r) => add(r.function, 'http'));
+  routes.consumers.forEach((c) => add(c.function, 'consumer'));
+  routes.streams.forEach((s) => add(s.function, 'stream'));
+  routes.schedules.forEach((s) => add(s.function, 'schedule'));
+  return kinds;
+}
+
+export function sizeOf(name: string, kind: FunctionKind): { memoryMb: number; timeoutSeconds: number } {
+  const profile = FUNCTIONS[name];
+  return {
+    memoryMb: profile?.memoryMb ?? KIND_DEFAULTS[kind].memoryMb,
+    timeoutSeconds: profile?.timeoutSeconds ?? KIND_DEFAULTS[kind].timeoutSeconds,
+  };
+}

@@ -1,0 +1,211 @@
+// What each function may touch, worked out from its main.rs, its handler's store traits and the
+// shared code behind them (shared/src/store, inbox.rs, outbox.rs, timer.rs, auth/token.rs,
+// payments/settings.rs, search/). The stack turns these into grants; nothing else grants a
+// function anything but its own log group and its trigger (the stream or queue event source
+// grants itself what it polls with).
+//
+// DynamoDB access is per table, on the table's ARN and only the indexes named here (CDK's
+// grantReadData would add Scan, DescribeTable and every index, `index/*`):
+//   read:  GetItem, BatchGetItem, Query, and ConditionCheckItem for a transaction's condition on
+//          an item it does not write;
+//   write: PutItem, UpdateItem, DeleteItem, also as parts of TransactWriteItems (which has no IAM
+//          action of its own).
+// Every function using `DynamoStore` gets all four table names in its environment
+// (`Tables::from_env` reads them), but permissions only on the tables its code path touches.
+
+export type TableName = 'accounts' | 'vendors' | 'bookings' | 'inventory' | 'ledger' | 'search';
+export type TableAccess = 'read' | 'write' | 'readWrite';
+export type KmsAction = 'kms:Sign' | 'kms:GetPublicKey';
+
+export const DYNAMODB_READ = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+export const DYNAMODB_WRITE = ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+/** A permission and the one-line reason the code needs it. */
+type Why<T> = readonly [T, string];
+
+export interface TableGrant {
+  readonly access: TableAccess;
+  /** Global secondary indexes it queries. */
+  readonly indexes: string[];
+  readonly why: string;
+}
+
+const read = (why: string, ...indexes: string[]): TableGrant => ({ access: 'read', indexes, why });
+const write = (why: string): TableGrant => ({ access: 'write', indexes: [], why });
+const readWrite = (why: string, ...indexes: string[]): TableGrant => ({ access: 'readWrite', indexes, why });
+
+export interface Grants {
+  readonly tables?: Partial<Record<TableName, TableGrant>>;
+  /**
+   * The search index, whichever backend is deployed: the `search` table (query: its indexes;
+   * write: UpdateItem) or the OpenSearch domain (query: `_search`; write: the index itself).
+   */
+  readonly searchIndex?: Why<'query' | 'write'>;
+  readonly jwtKey?: Why<KmsAction[]>;
+  readonly stripeSecret?: Why<'read'>;
+  readonly eventBus?: Why<'putEvents'>;
+  readonly holdExpiryQueue?: Why<'send'>;
+}
+
+const TOKEN_SIGNER: Why<KmsAction[]> = [
+  ['kms:GetPublicKey', 'kms:Sign'],
+  'KmsSigner reads the public key at cold start (the kid) and signs each access token with KMS',
+];
+const STRIPE: Why<'read'> = ['read', 'StripeSettings::load reads the Stripe API key and webhook secrets at cold start'];
+const LEDGER = write('the inbox claims, completes and releases each fact with conditional UpdateItem');
+
+export const PERMISSIONS: Record<string, Grants> = {
+  'openid-configuration': {},
+  jwks: {
+    jwtKey: [['kms:GetPublicKey'], 'publishes the public half of the signing key as a JWK'],
+  },
+  'user-create': {
+    tables: { accounts: write('create_guest puts the credential and the profile in one transaction') },
+  },
+  'user-login': {
+    tables: { accounts: readWrite('reads the credential, counts failed sign-ins (UpdateItem) and resets them (DeleteItem)') },
+    jwtKey: TOKEN_SIGNER,
+  },
+  'user-get': {
+    tables: { accounts: read('reads the guest profile') },
+  },
+  'user-update': {
+    tables: { accounts: readWrite('reads profile and credential, writes both in one transaction') },
+  },
+  'vendor-search': {
+    searchIndex: ['query', 'finds candidate vendors in the index'],
+    tables: { inventory: read('checks a page of offers against the counters (BatchGetItem)') },
+  },
+  'vendor-create': {
+    tables: {
+      vendors: write('puts the vendor profile'),
+      accounts: write('puts the first manager and their credential in the same transaction'),
+    },
+  },
+  'vendor-login': {
+    tables: { accounts: readWrite('reads the credential, counts failed sign-ins (UpdateItem) and resets them (DeleteItem)') },
+    jwtKey: TOKEN_SIGNER,
+  },
+  'vendor-get': {
+    tables: { vendors: read('reads the vendor profile') },
+  },
+  'vendor-update': {
+    tables: { vendors: readWrite('reads the profile and replaces it if its version still matches') },
+  },
+  'vendor-staff-create': {
+    tables: {
+      vendors: read('the transaction checks the vendor exists (ConditionCheckItem)'),
+      accounts: write('puts the staff member and their credential'),
+    },
+  },
+  'vendor-staff-list': {
+    tables: { accounts: read("queries the vendor's staff on gsi1", 'gsi1') },
+  },
+  'resource-create': {
+    tables: { vendors: readWrite('reads the vendor, checks it exists and puts the type in one transaction') },
+  },
+  'resource-list': {
+    tables: { vendors: read("reads the vendor and queries its types") },
+  },
+  'vendor-availability': {
+    tables: {
+      vendors: read('reads the vendor and its types'),
+      inventory: read('reads the counters of the asked nights or slots'),
+    },
+  },
+  'resource-get': {
+    tables: { vendors: read('reads one type') },
+  },
+  'resource-update': {
+    tables: { vendors: readWrite('reads the vendor and the type, replaces the type if its version matches') },
+  },
+  'booking-create': {
+    tables: {
+      vendors: read('reads the vendor and its types to quote the hold'),
+      bookings: readWrite('puts the hold (or reads the one the idempotency key made), records the deposit intent'),
+      inventory: write('takes the counters in the same transaction (UpdateItem); releases them if Stripe refuses'),
+    },
+    stripeSecret: STRIPE,
+  },
+  'booking-get': {
+    tables: { bookings: read('reads the booking') },
+  },
+  'booking-update': {
+    tables: {
+      bookings: readWrite('reads the booking and replaces it if its status and version match'),
+      vendors: read('reads the vendor and its types to quote the change'),
+      inventory: write('swaps old and new counters in the same transaction'),
+    },
+  },
+  'booking-status-get': {
+    tables: { bookings: read('reads the booking') },
+  },
+  'booking-status-update': {
+    tables: {
+      bookings: readWrite('reads the booking and moves it with a conditional put'),
+      inventory: write('a cancellation or no-show releases the counters in the same transaction'),
+    },
+  },
+  'booking-review': {
+    tables: {
+      bookings: read("reads the booking; the transaction's condition checks it is still the guest's and COMPLETED"),
+      vendors: readWrite('reads the review and the rating, puts both in one transaction'),
+    },
+  },
+  'user-bookings': {
+    tables: { bookings: read("queries the guest's bookings on gsi1", 'gsi1') },
+  },
+  'vendor-bookings': {
+    tables: {
+      bookings: read("queries the vendor's bookings on gsi2", 'gsi2'),
+      vendors: read('reads the vendor (its time zone for the date filters)'),
+    },
+  },
+  'payment-webhook': {
+    tables: {
+      bookings: readWrite('reads the booking, confirms it or records a late payment'),
+      ledger: write('processes each Stripe event id once (conditional UpdateItem)'),
+    },
+    stripeSecret: STRIPE,
+  },
+  'hold-expiry': {
+    tables: {
+      bookings: readWrite('reads the hold and expires or confirms it'),
+      inventory: write('an expiry releases the counters in the same transaction'),
+    },
+    stripeSecret: STRIPE,
+  },
+  'search-indexer': {
+    tables: {
+      ledger: LEDGER,
+      vendors: read('rereads the vendor, its types and its rating'),
+      bookings: read('rereads the booking a fact is about'),
+      inventory: read('reads the counters of the buckets a booking touched, for sold-out markers'),
+    },
+    searchIndex: ['write', 'replaces listings and sets or clears sold-out markers (UpdateItem / _update)'],
+  },
+  notifier: {
+    tables: { ledger: LEDGER },
+  },
+  'payment-refund': {
+    tables: {
+      ledger: LEDGER,
+      bookings: readWrite('reads the booking and records the refund or void on it'),
+    },
+    stripeSecret: STRIPE,
+  },
+  archiver: {
+    tables: { ledger: LEDGER },
+  },
+  'outbox-publisher': {
+    eventBus: ['putEvents', 'publishes each committed change as a typed event'],
+    holdExpiryQueue: ['send', "arms each new hold's timer as a delayed message"],
+  },
+  'payment-reconcile': {
+    tables: {
+      bookings: readWrite('queries the payments-pending index (gsi3), reads and amends or moves bookings', 'gsi3'),
+      inventory: write('expiring a hold whose timer was lost releases its counters'),
+    },
+    stripeSecret: STRIPE,
+  },
+};

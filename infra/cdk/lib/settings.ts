@@ -1,0 +1,66 @@
+// The app's switches, read from CDK context (`-c key=value` or cdk.json), with their defaults.
+import { Node } from 'constructs';
+import { AssetMode } from './code';
+import { Resources } from './definitions';
+
+export interface Settings {
+  /** Physical names are `<prefix>-<name>`, as in resources.json. */
+  readonly prefix: string;
+  readonly assets: AssetMode;
+  readonly search: 'dynamodb' | 'opensearch';
+  /** The tokens' `iss`; unset, the HTTP API's own URL (or the CloudFront URL with waf=cloudfront). */
+  readonly issuer?: string;
+  readonly audience: string;
+  readonly corsOrigins: string[];
+  readonly alarmEmail?: string;
+  readonly waf: 'none' | 'cloudfront';
+  /** For a LocalStack deploy, where Stripe is localstripe. */
+  readonly stripeApiBase?: string;
+  /** Tables and buckets are destroyed with the stack and unprotected: for LocalStack only. */
+  readonly ephemeral: boolean;
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+}
+
+function oneOf<T extends string>(node: Node, key: string, allowed: readonly T[], fallback: T): T {
+  const value = node.tryGetContext(key) ?? fallback;
+  if (!allowed.includes(value)) {
+    throw new Error(`context ${key}=${value}: expected one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+function text(node: Node, key: string): string | undefined {
+  const value = node.tryGetContext(key);
+  return value === undefined || value === '' ? undefined : String(value);
+}
+
+function positive(node: Node, key: string, fallback: number): number {
+  const value = Number(node.tryGetContext(key) ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new Error(`context ${key} must be a positive number`);
+  }
+  return value;
+}
+
+export function readSettings(node: Node, resources: Resources): Settings {
+  const issuer = text(node, 'issuer');
+  if (issuer && !/^https:\/\/[^/]+(\/.*)?$/.test(issuer)) {
+    throw new Error(`context issuer=${issuer}: must be an https URL (the API's public base URL)`);
+  }
+  return {
+    prefix: text(node, 'prefix') ?? resources.defaultPrefix,
+    assets: oneOf(node, 'assets', ['cargo-lambda', 'placeholder'] as const, 'cargo-lambda'),
+    search: oneOf(node, 'search', ['dynamodb', 'opensearch'] as const, 'dynamodb'),
+    issuer: issuer?.replace(/\/+$/, ''),
+    audience: text(node, 'audience') ?? 'reservations-api',
+    corsOrigins: (text(node, 'corsOrigins') ?? '*').split(',').map((o) => o.trim()).filter(Boolean),
+    alarmEmail: text(node, 'alarmEmail'),
+    waf: oneOf(node, 'waf', ['none', 'cloudfront'] as const, 'none'),
+    stripeApiBase: text(node, 'stripeApiBase'),
+    ephemeral: String(node.tryGetContext('ephemeral') ?? 'false') === 'true',
+    throttle: {
+      rateLimit: positive(node, 'throttleRate', 500),
+      burstLimit: positive(node, 'throttleBurst', 1000),
+    },
+  };
+}

@@ -1,0 +1,329 @@
+// The whole system as one stack, built from routes.json and resources.json.
+import { CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { Api } from './api';
+import { rustFunction } from './code';
+import { Data, OPENSEARCH_INDEX, pascal } from './data';
+import { functionCrates, readResources, readRoutes, Resources, RouteTable } from './definitions';
+import { ConfigGroup, FUNCTIONS, functionKinds, sizeOf } from './functions';
+import { Messaging, QueuePair } from './messaging';
+import { acknowledge } from './nag';
+import { Operations } from './operations';
+import { DYNAMODB_READ, DYNAMODB_WRITE, Grants, PERMISSIONS, TableAccess } from './permissions';
+import { readSettings, Settings } from './settings';
+
+export interface ReservationsStackProps extends StackProps {
+  /** Defaults to shared/api/routes.json and localstack/resources.json. */
+  readonly routes?: RouteTable;
+  readonly resources?: Resources;
+}
+
+export class ReservationsStack extends Stack {
+  readonly settings: Settings;
+  readonly data: Data;
+  readonly messaging: Messaging;
+  readonly api: Api;
+  readonly jwtKey: kms.Key;
+  readonly stripeSecret: secretsmanager.Secret;
+  readonly publisherFailures: sqs.Queue;
+  readonly operations: Operations;
+  /** By crate name. */
+  readonly functions: Record<string, lambda.Function> = {};
+  private readonly resources: Resources;
+
+  constructor(scope: Construct, id: string, props: ReservationsStackProps = {}) {
+    super(scope, id, props);
+    const routes = props.routes ?? readRoutes();
+    const resources = (this.resources = props.resources ?? readResources());
+    const settings = (this.settings = readSettings(this.node, resources));
+    const removalPolicy = settings.ephemeral ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    this.data = new Data(this, 'Data', { resources, settings });
+    this.messaging = new Messaging(this, 'Messaging', { resources, settings });
+
+    const [keyDef] = resources.kmsKeys;
+    if (resources.kmsKeys.length !== 1 || keyDef.keySpec !== 'ECC_NIST_P256' || keyDef.keyUsage !== 'SIGN_VERIFY') {
+      throw new Error('resources.json: expected one ECC_NIST_P256 SIGN_VERIFY key (the token signer)');
+    }
+    // Asymmetric keys cannot rotate automatically; rotating means a new key and both in the JWKS.
+    this.jwtKey = new kms.Key(this, 'JwtKey', {
+      alias: `alias/${settings.prefix}-${keyDef.name}`,
+      description: keyDef.description,
+      keySpec: kms.KeySpec.ECC_NIST_P256,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      removalPolicy,
+    });
+
+    const [secretDef] = resources.secrets;
+    this.stripeSecret = new secretsmanager.Secret(this, 'StripeSecret', {
+      secretName: `${settings.prefix}-${secretDef.name}`,
+      description: secretDef.description,
+      // A placeholder the functions refuse at cold start ("not a Stripe key") until the operator
+      // puts the real {"secret_key", "webhook_secrets"} in.
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ webhook_secrets: [] }),
+        generateStringKey: 'secret_key',
+        excludePunctuation: true,
+      },
+      removalPolicy,
+    });
+    acknowledge(this.stripeSecret, 'SMG4', "Stripe's keys are rolled in Stripe's dashboard and pasted in; no rotation Lambda can mint them");
+
+    this.api = new Api(this, 'Api', { settings });
+
+    this.publisherFailures = new sqs.Queue(this, 'OutboxPublisherFailures', {
+      queueName: `${settings.prefix}-outbox-publisher-dlq`,
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    acknowledge(this.publisherFailures, 'SQS3', 'this is the failure destination of the stream publisher; it has no dead-letter queue of its own');
+
+    const kinds = functionKinds(routes);
+    const crates = functionCrates();
+    for (const name of crates) {
+      if (!kinds.has(name)) throw new Error(`functions/${name} is not in routes.json (no route, consumer, stream or schedule)`);
+    }
+    for (const name of kinds.keys()) {
+      if (!crates.includes(name)) throw new Error(`routes.json names ${name}, but functions/${name} does not exist`);
+      if (!FUNCTIONS[name]) throw new Error(`functions.ts has no profile for ${name}`);
+      if (!PERMISSIONS[name]) throw new Error(`permissions.ts has no grants for ${name}`);
+    }
+
+    const functionsScope = new Construct(this, 'Functions');
+    for (const [name, kind] of kinds) {
+      const { memoryMb, timeoutSeconds } = sizeOf(name, kind);
+      const id = pascal(name);
+      const logGroup = new logs.LogGroup(functionsScope, `${id}Logs`, {
+        logGroupName: `/aws/lambda/${settings.prefix}-${name}`,
+        retention: logs.RetentionDays.ONE_MONTH,
+        removalPolicy,
+      });
+      // A role of its own with no managed policy: only its log group, its trigger and permissions.ts.
+      const role = new iam.Role(functionsScope, `${id}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `${name}: what infra/cdk/lib/permissions.ts grants it`,
+      });
+      logGroup.grantWrite(role);
+      const fn = rustFunction(functionsScope, id, name, settings.assets, {
+        functionName: `${settings.prefix}-${name}`,
+        description: `${kind}: functions/${name}`,
+        memorySize: memoryMb,
+        timeout: Duration.seconds(timeoutSeconds),
+        role,
+        logGroup,
+        environment: this.environmentFor(FUNCTIONS[name].config),
+      });
+      this.grant(fn, PERMISSIONS[name]);
+      this.functions[name] = fn;
+    }
+
+    this.api.addRoutes(routes.routes, this.functions);
+
+    for (const stream of routes.streams) {
+      const fn = this.functions[stream.function];
+      for (const tableName of stream.tables) {
+        const table = this.data.tables[tableName];
+        if (!table?.tableStreamArn) throw new Error(`routes.json streams: table ${tableName} has no stream in resources.json`);
+        // Retried until published (or until the stream drops the record after 24 h, which lands
+        // in the failure queue and its alarm): the outbox must not skip a committed change.
+        fn.addEventSource(
+          new DynamoEventSource(table, {
+            startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+            batchSize: 100,
+            bisectBatchOnError: true,
+            retryAttempts: -1,
+            reportBatchItemFailures: true,
+            onFailure: new SqsDlq(this.publisherFailures),
+          }),
+        );
+      }
+    }
+
+    const consumerPairs: { name: string; pair: QueuePair }[] = [];
+    for (const consumer of routes.consumers) {
+      const pair = this.messaging.consumers[consumer.queue] ?? this.messaging.queues[consumer.queue];
+      if (!pair) throw new Error(`routes.json consumer ${consumer.function}: no queue ${consumer.queue} in resources.json`);
+      const fn = this.functions[consumer.function];
+      if (fn.timeout && fn.timeout.toSeconds() > pair.visibilityTimeoutSeconds) {
+        throw new Error(`${consumer.function}: its timeout exceeds its queue's visibility timeout`);
+      }
+      fn.addEventSource(new SqsEventSource(pair.queue, { batchSize: 10, reportBatchItemFailures: true }));
+      consumerPairs.push({ name: consumer.function, pair });
+    }
+
+    for (const schedule of routes.schedules) {
+      const id = pascal(schedule.function);
+      const role = new iam.Role(this, `${id}ScheduleRole`, {
+        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        }),
+      });
+      new scheduler.Schedule(this, `${id}Schedule`, {
+        description: `runs ${schedule.function} every ${schedule.everyMinutes} minutes`,
+        schedule: scheduler.ScheduleExpression.rate(Duration.minutes(schedule.everyMinutes)),
+        // A missed run is made up by the next one.
+        target: new schedulerTargets.LambdaInvoke(this.functions[schedule.function], { role, retryAttempts: 0 }),
+      });
+      acknowledge(
+        role.node.findChild('DefaultPolicy'),
+        `IAM5[Resource::<${this.getLogicalId(this.functions[schedule.function].node.defaultChild as CfnElement)}.Arn>:*]`,
+        "grantInvoke's `<function ARN>:*` covers only this function's versions and aliases",
+      );
+    }
+
+    // Lambda's stream event source needs dynamodb:ListStreams, which has no resource-level
+    // permissions; everything else it reads is scoped to the two streams.
+    for (const stream of routes.streams) {
+      acknowledge(
+        this.functions[stream.function].role!.node.findChild('DefaultPolicy'),
+        'IAM5[Resource::*]',
+        'dynamodb:ListStreams (for the stream event source) cannot be scoped to a resource',
+      );
+    }
+
+    this.operations = new Operations(this, 'Operations', {
+      settings,
+      api: this.api,
+      consumers: consumerPairs.map(({ name, pair }) => ({
+        name,
+        pair,
+        function: this.functions[name],
+        // A delayed hold timer waits up to 15 minutes by design; other facts should flow at once.
+        oldestMessageSeconds: pair.queue === this.messaging.queues['hold-expiry']?.queue ? 20 * 60 : 10 * 60,
+      })),
+      publisher: { function: this.functions[routes.streams[0].function], failures: this.publisherFailures },
+      functions: this.functions,
+      searchDomain: this.data.searchDomain,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.distribution ? this.api.issuer : this.api.httpApi.apiEndpoint });
+    new CfnOutput(this, 'Issuer', { value: this.api.issuer });
+    new CfnOutput(this, 'EventBusName', { value: this.messaging.bus.eventBusName });
+    new CfnOutput(this, 'ArchiveBucket', { value: this.data.archive.bucketName });
+    new CfnOutput(this, 'StripeSecretArn', { value: this.stripeSecret.secretArn });
+    for (const pair of [...Object.values(this.messaging.consumers), ...Object.values(this.messaging.queues)]) {
+      // The operator tool (event-ops) reads these.
+      new CfnOutput(this, `${pascal(pair.name)}QueueUrl`, { value: pair.queue.queueUrl, description: pair.envVar });
+    }
+  }
+
+  /** The variables each config group's code reads (see functions.ts). */
+  /** On the table and the named indexes only (see permissions.ts). */
+  private grantTable(fn: lambda.Function, name: string, access: TableAccess, indexes: string[]): void {
+    const table = this.data.tables[name];
+    const def = this.resources.tables.find((t) => t.name === name);
+    if (!table || !def) throw new Error(`permissions.ts: no table ${name} in resources.json`);
+    for (const index of indexes) {
+      if (!def.gsis.some((g) => g.name === index)) throw new Error(`permissions.ts: table ${name} has no index ${index}`);
+    }
+    const actions = [
+      ...(access === 'write' ? [] : DYNAMODB_READ),
+      ...(access === 'read' ? [] : DYNAMODB_WRITE),
+    ];
+    iam.Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [table.tableArn] });
+    if (indexes.length > 0) {
+      iam.Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['dynamodb:Query'],
+        resourceArns: indexes.map((index) => `${table.tableArn}/index/${index}`),
+      });
+    }
+  }
+
+  private environmentFor(groups: ConfigGroup[]): Record<string, string> {
+    const { tables } = this.data;
+    const env: Record<string, string> = {};
+    const resources = this.resources;
+    const tableVar = (name: string) => {
+      const def = resources.tables.find((t) => t.name === name);
+      if (!def) throw new Error(`resources.json has no table ${name}`);
+      env[def.envVar] = tables[name].tableName;
+    };
+    for (const group of groups) {
+      switch (group) {
+        case 'store':
+          ['accounts', 'vendors', 'bookings', 'inventory'].forEach(tableVar);
+          break;
+        case 'ledger':
+          tableVar('ledger');
+          break;
+        case 'streamTables':
+          ['bookings', 'vendors'].forEach(tableVar);
+          break;
+        case 'search':
+          env.SEARCH_BACKEND = this.settings.search;
+          if (this.data.searchDomain) {
+            env.OPENSEARCH_URL = `https://${this.data.searchDomain.domainEndpoint}`;
+            env.OPENSEARCH_INDEX = OPENSEARCH_INDEX;
+          } else {
+            tableVar('search');
+          }
+          break;
+        case 'stripe':
+          env[resources.secrets[0].envVar] = this.stripeSecret.secretArn;
+          if (this.settings.stripeApiBase) env.STRIPE_API_BASE = this.settings.stripeApiBase;
+          break;
+        case 'tokens':
+          env.JWT_ISSUER = this.api.issuer;
+          env.JWT_AUDIENCE = this.api.audience;
+          break;
+        case 'signer':
+          env[resources.kmsKeys[0].envVar] = this.jwtKey.keyArn;
+          break;
+        case 'bus':
+          env[resources.eventBus.envVar] = this.messaging.bus.eventBusName;
+          break;
+        case 'holdTimer': {
+          const pair = this.messaging.queues['hold-expiry'];
+          env[pair.envVar] = pair.queue.queueUrl;
+          break;
+        }
+      }
+    }
+    return env;
+  }
+
+  /** permissions.ts, as grant calls. */
+  private grant(fn: lambda.Function, grants: Grants): void {
+    for (const [name, tableGrant] of Object.entries(grants.tables ?? {})) {
+      if (tableGrant) this.grantTable(fn, name, tableGrant.access, tableGrant.indexes);
+    }
+    if (grants.searchIndex) {
+      const [use] = grants.searchIndex;
+      const domain = this.data.searchDomain;
+      if (domain) {
+        // Only the index the code uses: queries go to _search; the indexer checks and creates the
+        // index (HEAD, PUT) and updates documents (POST _update/<id>).
+        const index = `${domain.domainArn}/${OPENSEARCH_INDEX}`;
+        if (use === 'query') {
+          iam.Grant.addToPrincipal({ grantee: fn, actions: ['es:ESHttpGet', 'es:ESHttpPost'], resourceArns: [`${index}/_search`] });
+        } else {
+          iam.Grant.addToPrincipal({
+            grantee: fn,
+            actions: ['es:ESHttpHead', 'es:ESHttpPut', 'es:ESHttpPost'],
+            resourceArns: [index, `${index}/_update/*`],
+          });
+        }
+      } else if (use === 'query') {
+        const def = this.resources.tables.find((t) => t.name === 'search');
+        this.grantTable(fn, 'search', 'read', def?.gsis.map((g) => g.name) ?? []);
+      } else {
+        this.grantTable(fn, 'search', 'write', []);
+      }
+    }
+    if (grants.jwtKey) this.jwtKey.grant(fn, ...grants.jwtKey[0]);
+    if (grants.stripeSecret) this.stripeSecret.grantRead(fn);
+    if (grants.eventBus) this.messaging.bus.grantPutEventsTo(fn);
+    if (grants.holdExpiryQueue) this.messaging.queues['hold-expiry'].queue.grantSendMessages(fn);
+  }
+}
