@@ -226,6 +226,8 @@ pub struct Dataset {
     pub name: String,
     pub seed: u64,
     pub vendors: u64,
+    /// A word every vendor's name ends with, so a search can keep to this data set.
+    pub name_tag: Option<String>,
     /// Cumulative metro weights, for picking a metro by a uniform draw.
     cumulative: Vec<f64>,
 }
@@ -252,7 +254,17 @@ impl Dataset {
             name: name.to_owned(),
             seed,
             vendors,
+            name_tag: None,
             cumulative,
+        }
+    }
+
+    /// The same data set with its name as the last word of every vendor's name: tests search
+    /// for it (`name=<tag>`), so other data in the same places can't crowd their results.
+    pub fn tagged(self) -> Self {
+        Self {
+            name_tag: Some(self.name.clone()),
+            ..self
         }
     }
 
@@ -344,11 +356,14 @@ impl Dataset {
         let hotel = rng.random_bool(HOTEL_SHARE);
         let vendor_id = self.id(&format!("vendor/{i}"));
         let words = if hotel { HOTEL_WORDS } else { RESTAURANT_WORDS };
-        let name = format!(
+        let mut name = format!(
             "{} {}",
             words[0][rng.random_range(0..words[0].len())],
             words[1][rng.random_range(0..words[1].len())]
         );
+        if let Some(tag) = &self.name_tag {
+            name = format!("{name} {tag}");
+        }
         let facilities: Vec<&str> = if hotel {
             &HOTEL_FACILITIES[..]
         } else {
