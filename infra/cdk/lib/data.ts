@@ -52,7 +52,6 @@ export class Data extends Construct {
       lifecycleRules: [{ expiration: Duration.days(365) }],
       removalPolicy,
     });
-    acknowledge(accessLogs, 'S1', "this bucket receives the archive bucket's access logs; logging it too would only log the logging");
 
     this.archive = new s3.Bucket(this, 'Archive', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -153,7 +152,7 @@ export class Data extends Construct {
       removalPolicy,
     });
     domain.node.addDependency(logPolicy);
-    acknowledge(domain, 'OS1', 'the functions reach the domain over HTTPS with SigV4-signed requests that its access is granted by IAM; a VPC would put every function in it (NAT, cold starts) for no gain in who may call');
+    acknowledge(domain, 'OS1', 'the functions call the domain over HTTPS with SigV4-signed requests, authorized by IAM; a VPC would put every function in it (NAT, cold starts) without changing who may call');
     acknowledge(domain, 'OS3', 'same as OS1: access is IAM-only (no anonymous or IP-based access policy); requests are signed');
     acknowledge(domain, 'OS4', 'two data nodes in two zones carry one small index (one document per vendor); dedicated masters come when the cluster grows past a few nodes');
     acknowledge(domain, 'OS5', 'no access policy is attached at all, so nothing is open to anonymous callers; only identity policies (the two search functions) grant access');

@@ -8,7 +8,6 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { queueEnvVar, queueSetting, QueueSettings, Resources } from './definitions';
 import { pascal } from './data';
-import { acknowledge } from './nag';
 import { Settings } from './settings';
 
 export interface QueuePair {
@@ -108,7 +107,6 @@ export class Messaging extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
-    acknowledge(dlq, 'SQS3', `this is the dead-letter queue of ${name}; it has none of its own`);
     const queue = new sqs.Queue(this, `${pascal(name)}Queue`, {
       queueName: `${settings.prefix}-${name}`,
       visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds),

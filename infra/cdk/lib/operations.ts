@@ -12,7 +12,6 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { Api } from './api';
-import { acknowledge } from './nag';
 import { QueuePair } from './messaging';
 import { Settings } from './settings';
 
@@ -47,7 +46,6 @@ export class Operations extends Construct {
     this.prefix = settings.prefix;
 
     this.topic = new sns.Topic(this, 'Alarms', { topicName: `${settings.prefix}-alarms`, enforceSSL: true });
-    acknowledge(this.topic, 'SNS2', 'alarm notifications carry alarm names and states, nothing confidential; a KMS key would also have to trust CloudWatch');
     if (settings.alarmEmail) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
     }

@@ -313,6 +313,11 @@ export class ReservationsStack extends Stack {
             actions: ['es:ESHttpHead', 'es:ESHttpPut', 'es:ESHttpPost'],
             resourceArns: [index, `${index}/_update/*`],
           });
+          acknowledge(
+            fn.role!.node.findChild('DefaultPolicy'),
+            `IAM5[Resource::<${this.getLogicalId(domain.node.defaultChild as CfnElement)}.Arn>/${OPENSEARCH_INDEX}/_update/*]`,
+            'documents are updated by id (one per vendor, `_update/<vendor id>`), known only at run time; the index itself is named',
+          );
         }
       } else if (use === 'query') {
         const def = this.resources.tables.find((t) => t.name === 'search');
