@@ -1,0 +1,118 @@
+// Builds the stack as the app does (placeholder assets, no Rust build) and reads the template
+// back in terms of the names the code uses: tables, queues, functions by crate name.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { IConstruct } from 'constructs';
+import { buildApp } from '../lib/app';
+import { readResources, readRoutes } from '../lib/definitions';
+import { ReservationsStack } from '../lib/stack';
+
+export const ROUTES = readRoutes();
+export const RESOURCES = readResources();
+export const PREFIX = RESOURCES.defaultPrefix;
+
+const CDK_JSON_CONTEXT = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context ?? {};
+
+export interface Built {
+  readonly app: App;
+  readonly stack: ReservationsStack;
+  readonly template: Template;
+  readonly resources: Record<string, any>;
+  /** Logical id -> a readable name ("table:bookings", "fn:user-login", ...). */
+  readonly names: Map<string, string>;
+  logicalId(construct: IConstruct): string;
+  /** The properties of a function's Lambda, by crate name. */
+  fn(name: string): any;
+}
+
+const built = new Map<string, Built>();
+
+/**
+ * The stack for these context switches, synthesized once per process: each test file builds the
+ * templates it reads once, and `npm test` (one process for all files) shares them.
+ */
+export function build(context: Record<string, string> = {}, options: { nag?: boolean; region?: string } = {}): Built {
+  const key = JSON.stringify([context, options.nag ?? true, options.region]);
+  let found = built.get(key);
+  if (!found) {
+    found = synthesize(context, options);
+    built.set(key, found);
+  }
+  return found;
+}
+
+function synthesize(context: Record<string, string>, options: { nag?: boolean; region?: string }): Built {
+  const { app, stack } = buildApp(
+    { context: { ...CDK_JSON_CONTEXT, assets: 'placeholder', ...(options.region ? { region: options.region } : {}), ...context } },
+    // With the AwsSolutions plugin, as `cdk synth` runs: any unacknowledged finding fails the synth.
+    { nag: options.nag ?? true },
+  );
+  const template = Template.fromStack(stack);
+  const resources = template.toJSON().Resources as Record<string, any>;
+  const logicalId = (construct: IConstruct) => Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+  const names = new Map<string, string>();
+  for (const [name, table] of Object.entries(stack.data.tables)) names.set(logicalId(table), `table:${name}`);
+  for (const [name, fn] of Object.entries(stack.functions)) {
+    names.set(logicalId(fn), `fn:${name}`);
+    names.set(logicalId(fn.role!), `role:${name}`);
+    names.set(logicalId(fn.logGroup), `logs:${name}`);
+  }
+  for (const [name, pair] of Object.entries({ ...stack.messaging.consumers, ...stack.messaging.queues })) {
+    names.set(logicalId(pair.queue), `queue:${name}`);
+    names.set(logicalId(pair.dlq), `dlq:${name}`);
+  }
+  names.set(logicalId(stack.publisherFailures), 'queue:outbox-publisher-failures');
+  names.set(logicalId(stack.messaging.bus), 'bus');
+  names.set(logicalId(stack.jwtKey), 'key:jwt');
+  names.set(logicalId(stack.stripeSecret), 'secret:stripe');
+  if (stack.data.searchDomain) names.set(logicalId(stack.data.searchDomain), 'opensearch');
+  return {
+    app,
+    stack,
+    template,
+    resources,
+    names,
+    logicalId,
+    fn: (name) => resources[logicalId(stack.functions[name])].Properties,
+  };
+}
+
+/** A policy statement's Resource as a readable string: "table:bookings/index/gsi1", "*", ... */
+export function describe(value: unknown, names: Map<string, string>): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, any>;
+  if (v.Ref) return names.get(v.Ref) ?? `ref:${v.Ref}`;
+  if (v['Fn::GetAtt']) {
+    const [id, attr] = v['Fn::GetAtt'];
+    const name = names.get(id) ?? id;
+    return attr === 'Arn' ? name : `${name}.${attr}`;
+  }
+  if (v['Fn::Join']) {
+    const [sep, parts] = v['Fn::Join'];
+    return (parts as unknown[]).map((p) => describe(p, names)).join(sep);
+  }
+  return JSON.stringify(value);
+}
+
+/** Every "action resource" pair the role of a function is allowed, sorted. */
+export function allowed(built: Built, fnName: string): string[] {
+  const roleId = built.logicalId(built.stack.functions[fnName].role!);
+  const pairs: string[] = [];
+  for (const resource of Object.values(built.resources)) {
+    if (resource.Type !== 'AWS::IAM::Policy') continue;
+    if (!resource.Properties.Roles.some((r: any) => r.Ref === roleId)) continue;
+    for (const statement of resource.Properties.PolicyDocument.Statement) {
+      if (statement.Effect !== 'Allow') throw new Error(`unexpected ${statement.Effect} in ${fnName}'s policy`);
+      const actions = [statement.Action].flat();
+      const targets = [statement.Resource].flat();
+      for (const action of actions) for (const target of targets) pairs.push(`${action} ${describe(target, built.names)}`);
+    }
+  }
+  return [...new Set(pairs)].sort();
+}
+
+export function ofType(built: Built, type: string): [string, any][] {
+  return Object.entries(built.resources).filter(([, r]) => r.Type === type);
+}

@@ -1,0 +1,141 @@
+// Each function's IAM: exactly what permissions.ts says, its log group and its trigger; a few
+// representative functions spelled out in full; no wildcard anywhere but where it is justified.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DYNAMODB_READ, DYNAMODB_WRITE, PERMISSIONS } from '../lib/permissions';
+import { allowed, build, ofType, ROUTES } from './helpers';
+
+const built = build();
+const LOGS = (fn: string) => [`logs:CreateLogStream logs:${fn}`, `logs:PutLogEvents logs:${fn}`];
+const READ = (table: string) => DYNAMODB_READ.map((a) => `${a} table:${table}`);
+const WRITE = (table: string) => DYNAMODB_WRITE.map((a) => `${a} table:${table}`);
+const SQS_CONSUME = (queue: string) =>
+  ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'].map(
+    (a) => `${a} queue:${queue}`,
+  );
+const SECRET = ['secretsmanager:DescribeSecret secret:stripe', 'secretsmanager:GetSecretValue secret:stripe'];
+const sorted = (pairs: string[]) => [...new Set(pairs)].sort();
+
+test('a guest signs in with the accounts table and the signing key only', () => {
+  assert.deepEqual(
+    allowed(built, 'user-login'),
+    sorted([...LOGS('user-login'), ...READ('accounts'), ...WRITE('accounts'), 'kms:GetPublicKey key:jwt', 'kms:Sign key:jwt']),
+  );
+});
+
+test('the JWKS only reads the public key, and the discovery document touches nothing', () => {
+  assert.deepEqual(allowed(built, 'jwks'), sorted([...LOGS('jwks'), 'kms:GetPublicKey key:jwt']));
+  assert.deepEqual(allowed(built, 'openid-configuration'), sorted(LOGS('openid-configuration')));
+});
+
+test('a hold reads vendors, writes bookings and counters, and reads the Stripe secret', () => {
+  assert.deepEqual(
+    allowed(built, 'booking-create'),
+    sorted([
+      ...LOGS('booking-create'),
+      ...READ('vendors'),
+      ...READ('bookings'),
+      ...WRITE('bookings'),
+      ...WRITE('inventory'),
+      ...SECRET,
+    ]),
+  );
+});
+
+test('listing staff may query the accounts index it uses, and no other', () => {
+  assert.deepEqual(
+    allowed(built, 'vendor-staff-list'),
+    sorted([...LOGS('vendor-staff-list'), ...READ('accounts'), 'dynamodb:Query table:accounts/index/gsi1']),
+  );
+});
+
+test('the outbox publisher reads the two streams, puts events and arms hold timers', () => {
+  const stream = (table: string) =>
+    ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'].map((a) => `${a} table:${table}.StreamArn`);
+  const send = (queue: string) => ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].map((a) => `${a} queue:${queue}`);
+  assert.deepEqual(
+    allowed(built, 'outbox-publisher'),
+    sorted([
+      ...LOGS('outbox-publisher'),
+      ...stream('bookings'),
+      ...stream('vendors'),
+      'dynamodb:ListStreams *',
+      'events:PutEvents bus',
+      ...send('hold-expiry'),
+      ...send('outbox-publisher-failures'),
+    ]),
+  );
+});
+
+test('the search indexer consumes its queue, claims facts in the ledger, rereads the store and writes the index', () => {
+  assert.deepEqual(
+    allowed(built, 'search-indexer'),
+    sorted([
+      ...LOGS('search-indexer'),
+      ...SQS_CONSUME('search-indexer'),
+      ...WRITE('ledger'),
+      ...READ('vendors'),
+      ...READ('bookings'),
+      ...READ('inventory'),
+      ...WRITE('search'),
+    ]),
+  );
+});
+
+test('the search endpoint queries the search table and its indexes, and reads counters', () => {
+  const indexes = ['city', 'geo3', 'geo4', 'geo5'].map((i) => `dynamodb:Query table:search/index/${i}`);
+  assert.deepEqual(
+    allowed(built, 'vendor-search'),
+    sorted([...LOGS('vendor-search'), ...READ('search'), ...indexes, ...READ('inventory')]),
+  );
+});
+
+test("every function's policy is its log group, its trigger and exactly its permissions.ts entry", () => {
+  const consumerQueue = new Map(ROUTES.consumers.map((c) => [c.function, c.queue]));
+  for (const [name, grants] of Object.entries(PERMISSIONS)) {
+    if (name === 'outbox-publisher' || name === 'vendor-search') continue; // spelled out above
+    const expected = [...LOGS(name)];
+    for (const [table, grant] of Object.entries(grants.tables ?? {})) {
+      if (grant!.access !== 'write') expected.push(...READ(table));
+      if (grant!.access !== 'read') expected.push(...WRITE(table));
+      expected.push(...grant!.indexes.map((i) => `dynamodb:Query table:${table}/index/${i}`));
+    }
+    if (grants.searchIndex?.[0] === 'write') expected.push(...WRITE('search'));
+    if (grants.jwtKey) expected.push(...grants.jwtKey[0].map((a) => `${a} key:jwt`));
+    if (grants.stripeSecret) expected.push(...SECRET);
+    const queue = consumerQueue.get(name);
+    if (queue) expected.push(...SQS_CONSUME(queue));
+    assert.deepEqual(allowed(built, name), sorted(expected), name);
+  }
+});
+
+test('no function may use a wildcard action, nor any resource "*" but ListStreams', () => {
+  for (const name of Object.keys(built.stack.functions)) {
+    for (const pair of allowed(built, name)) {
+      const [action, resource] = pair.split(' ');
+      assert.ok(!action.includes('*'), `${name}: ${pair}`);
+      if (resource === '*') assert.equal(`${name} ${action}`, 'outbox-publisher dynamodb:ListStreams', `${name}: ${pair}`);
+      // An index is named, never `index/*`.
+      assert.ok(!resource.endsWith('/*') || resource.includes('/_update/'), `${name}: ${pair}`);
+    }
+  }
+});
+
+test('every function has a role of its own with no managed policy', () => {
+  const roles = Object.values(built.stack.functions).map((fn) => built.logicalId(fn.role!));
+  assert.equal(new Set(roles).size, roles.length);
+  for (const [id, role] of ofType(built, 'AWS::IAM::Role')) {
+    assert.equal(role.Properties.ManagedPolicyArns, undefined, id);
+  }
+});
+
+test('the schedule may invoke the reconciliation function and nothing else', () => {
+  const schedule = ofType(built, 'AWS::Scheduler::Schedule')[0][1];
+  const roleId = schedule.Properties.Target.RoleArn['Fn::GetAtt'][0];
+  const policies = ofType(built, 'AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
+  const statements = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+  assert.deepEqual(
+    statements.map((s: any) => s.Action),
+    ['lambda:InvokeFunction'],
+  );
+});
