@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test. Installs and starts the local emulators it needs (DynamoDB Local, LocalStack,
-# localstripe; see localstack/local.sh), runs the Rust unit and end-to-end tests against them,
-# walks through the README's curl session, and stops the emulators again if it started them.
+# Runs every test. Checks the CDK app offline (infra/cdk/test.sh), installs and starts the local
+# emulators it needs (DynamoDB Local, LocalStack, localstripe; see localstack/local.sh), runs the
+# Rust unit and end-to-end tests against them, walks through the README's curl session, and stops
+# the emulators again if it started them.
 #
 # Settings: CARGO_TARGET_DIR (default ~/.cache/reservations/target, outside the clone so
 # builds are reused), KEEP_STACK=1 to leave the emulators running afterwards.
@@ -18,6 +19,9 @@ cargo fmt --all -- --check
 
 step "OpenAPI document"
 tests/check-openapi.sh
+
+step "CDK app (offline synth and assertions, no Rust build)"
+infra/cdk/test.sh
 
 step "local emulators"
 started_here=0
