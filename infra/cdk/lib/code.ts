@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { RustFunction } from 'cargo-lambda-cdk';
+import { Stack } from 'aws-cdk-lib';
+import { cargoLambdaVersion, RustFunction } from 'cargo-lambda-cdk';
 import { Construct } from 'constructs';
 import { REPO_ROOT } from './definitions';
 
@@ -16,6 +17,12 @@ export const ARCHITECTURE = lambda.Architecture.ARM_64;
 export type BaseFunctionProps = Omit<lambda.FunctionProps, 'code' | 'runtime' | 'handler' | 'architecture'>;
 
 let placeholder: string | undefined;
+let cargoLambda: boolean | undefined;
+
+function hasCargoLambda(): boolean {
+  cargoLambda ??= cargoLambdaVersion() === true;
+  return cargoLambda;
+}
 
 /** One directory per process holding a `bootstrap` that only says it is not the real thing. */
 export function placeholderDir(): string {
@@ -51,6 +58,11 @@ export function rustFunction(
       handler: 'bootstrap',
       code: lambda.Code.fromAsset(placeholderDir()),
     });
+  }
+  // cargo-lambda-cdk falls back to a Docker build without cargo-lambda, which cannot work here
+  // (it mounts only the crate, not the workspace it belongs to): say so instead.
+  if (Stack.of(scope).bundlingRequired && !hasCargoLambda()) {
+    throw new Error('building the functions needs cargo-lambda (cargo install cargo-lambda, and zig); to synthesize without building, pass -c assets=placeholder');
   }
   return new RustFunction(scope, id, {
     ...props,

@@ -3,7 +3,7 @@
 // the code signs tokens as.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { build, describe, ofType, RESOURCES, ROUTES } from './helpers';
+import { build, dependencyCycle, describe, ofType, RESOURCES, ROUTES } from './helpers';
 
 const built = build();
 const routes = ofType(built, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
@@ -93,4 +93,8 @@ test('no WAF or CloudFront by default (an HTTP API cannot carry a web ACL)', () 
   assert.equal(ofType(built, 'AWS::WAFv2::WebACL').length, 0);
   assert.equal(ofType(built, 'AWS::WAFv2::WebACLAssociation').length, 0);
   assert.equal(ofType(built, 'AWS::CloudFront::Distribution').length, 0);
+});
+
+test('no resource depends on itself through others (the issuer wiring could close a circle)', () => {
+  assert.deepEqual(dependencyCycle(built), []);
 });

@@ -116,3 +116,44 @@ export function allowed(built: Built, fnName: string): string[] {
 export function ofType(built: Built, type: string): [string, any][] {
   return Object.entries(built.resources).filter(([, r]) => r.Type === type);
 }
+
+/** A chain of resources that ends where it began (CloudFormation refuses those), or []. */
+export function dependencyCycle(built: Built): string[] {
+  const edges = new Map<string, Set<string>>();
+  const refs = (value: unknown, into: Set<string>): void => {
+    if (Array.isArray(value)) value.forEach((v) => refs(v, into));
+    else if (value && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value)) {
+        if (key === 'Ref' && typeof v === 'string' && built.resources[v]) into.add(v);
+        else if (key === 'Fn::GetAtt' && Array.isArray(v) && built.resources[v[0]]) into.add(v[0]);
+        else if (key === 'Fn::Sub') {
+          const text = String(Array.isArray(v) ? v[0] : v);
+          for (const m of text.matchAll(/\$\{([A-Za-z0-9]+)/g)) if (built.resources[m[1]]) into.add(m[1]);
+          refs(v, into);
+        } else refs(v, into);
+      }
+    }
+  };
+  for (const [id, resource] of Object.entries(built.resources)) {
+    const out = new Set<string>([resource.DependsOn ?? []].flat());
+    refs(resource.Properties, out);
+    edges.set(id, out);
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (id: string, path: string[]): string[] => {
+    if (state.get(id) === 'done') return [];
+    if (state.get(id) === 'visiting') return [...path.slice(path.indexOf(id)), id];
+    state.set(id, 'visiting');
+    for (const next of edges.get(id) ?? []) {
+      const cycle = visit(next, [...path, id]);
+      if (cycle.length) return cycle;
+    }
+    state.set(id, 'done');
+    return [];
+  };
+  for (const id of edges.keys()) {
+    const cycle = visit(id, []);
+    if (cycle.length) return cycle;
+  }
+  return [];
+}

@@ -2,7 +2,7 @@
 // the API, LocalStack's ephemeral mode, and switches that are refused.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { allowed, build, describe, ofType } from './helpers';
+import { allowed, build, dependencyCycle, describe, ofType } from './helpers';
 
 // One build for the two switches LocalStack deploys use together.
 const withIssuer = build({ issuer: 'https://api.example.com/', ephemeral: 'true' });
@@ -63,6 +63,10 @@ test('with waf=cloudfront, a WAF rate-based rule guards a CloudFront distributio
     'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]],
   });
   assert.deepEqual(withWaf.fn('user-login').Environment.Variables.JWT_ISSUER, authorizer.JwtConfiguration.Issuer);
+});
+
+test('no switch closes a dependency circle', () => {
+  for (const variant of [withIssuer, withOpenSearch, withWaf]) assert.deepEqual(dependencyCycle(variant), []);
 });
 
 test('waf=cloudfront is refused outside us-east-1, where its web ACL cannot live', () => {
