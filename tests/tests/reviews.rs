@@ -1,6 +1,6 @@
 //! `POST /booking/{id}/review` on the local stack: the guest of a completed stay reviews the
 //! hotel once, the vendor's rating counts every review exactly once (also when copies race), and
-//! search shows the rating once the indexer hears of it. Every test onboards its own hotel.
+//! the vendor's profile and search (once the indexer hears of it) show the rating. Every test onboards its own hotel.
 use api_tests::{Account, Api, Reply, received, resource_body};
 use chrono::{Duration, Utc};
 use futures::future::join_all;
@@ -103,6 +103,10 @@ async fn guests_review_their_completed_stays_and_search_shows_the_vendors_rating
     let ada_stay = hotel.stayed(&ada, 10).await;
     let bob_stay = hotel.stayed(&bob, 11).await;
     assert_eq!(hotel.rating().await, None);
+    let profile_path = format!("/vendor/{}", hotel.manager.vendor());
+    let unreviewed = hotel.api.get(&profile_path, None).await;
+    assert_eq!(unreviewed.status, StatusCode::OK, "{unreviewed:#?}");
+    assert_eq!(unreviewed.body.get("rating"), None);
 
     let first = hotel
         .api
@@ -127,6 +131,11 @@ async fn guests_review_their_completed_stays_and_search_shows_the_vendors_rating
         (rating.stars_total, rating.count, rating.version),
         (9, 2, 2)
     );
+    // The vendor's public profile shows it at once; its ETag is still the profile's version.
+    let profile = hotel.api.get(&profile_path, None).await;
+    assert_eq!(profile.body["rating"], json!({"average": 4.5, "count": 2}));
+    assert_eq!(profile.body["name"], unreviewed.body["name"]);
+    assert_eq!(profile.headers.get("etag"), unreviewed.headers.get("etag"));
 
     // The indexer hears of the rating (as the backbone delivers VendorRated) and relists.
     let sdk = shared::aws::sdk_config().await;
