@@ -1,8 +1,9 @@
 //! The DynamoDB search index, the default locally and for deployments without an OpenSearch
 //! domain. One item per vendor (`VENDOR#<id>`, `LISTING`) holds its listing and its sold-out
-//! markers (a string set); four indexes find it by kind and city (`city`) and by kind and geohash
-//! cell at three precisions (`geo3`, `geo4`, `geo5`), so a radius search queries the handful of
-//! cells covering the circle, in parallel, and a hotel search never reads a restaurant.
+//! markers (a string set); four indexes find it by kind and city (`city`, each city's vendors of a
+//! kind spread over a few partitions) and by kind and geohash cell at three precisions (`geo3`,
+//! `geo4`, `geo5`), so a search queries the city's partitions or the handful of cells covering
+//! the circle, in parallel, and a hotel search never reads a restaurant.
 //!
 //! A search reads every listing of its area, so their size is what it pays for: the listing is
 //! stored as deflated JSON (`listing_z`, about a quarter of the size as a DynamoDB map, in the
@@ -16,6 +17,7 @@ use anyhow::Context;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures::{StreamExt, TryStreamExt};
+use sha2::Digest;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{Read, Write};
 
@@ -49,8 +51,19 @@ fn cell_key(kind: VendorKind, precision: usize, cell: &str) -> String {
     format!("G{precision}#{}#{cell}", kind_name(kind))
 }
 
-fn city_key(kind: VendorKind, city_key: &str) -> String {
-    format!("CITY#{}#{city_key}", kind_name(kind))
+/// A city's vendors of one kind are spread over this many partitions, read in parallel: a big
+/// city's thousands of listings come back several times faster than from one partition read
+/// page after page.
+const CITY_SHARDS: u32 = 4;
+
+fn city_key(kind: VendorKind, city_key: &str, shard: u32) -> String {
+    format!("CITY#{}#{city_key}#{shard}", kind_name(kind))
+}
+
+/// Which of its city's partitions a vendor is in: from its id, so it never moves.
+fn city_shard(vendor: VendorId) -> u32 {
+    let digest = sha2::Sha256::digest(vendor.to_string().as_bytes());
+    u32::from(digest[0]) % CITY_SHARDS
 }
 
 /// The listing as stored: deflated JSON.
@@ -76,7 +89,7 @@ fn unpack(packed: &[u8]) -> anyhow::Result<Listing> {
 /// its centre).
 fn first_partition(area: &Area, kind: VendorKind) -> (String, String, String) {
     match area {
-        Area::City { city_key: key } => ("city".into(), "citypk".into(), city_key(kind, key)),
+        Area::City { city_key: key } => ("city".into(), "citypk".into(), city_key(kind, key, 0)),
         Area::Near { point, radius_km } => {
             let precision = geo::precision_for(*radius_km);
             let (index, key_name) = cell_index(precision);
@@ -170,7 +183,11 @@ impl DynamoSearchIndex {
 fn index_keys(listing: &Listing) -> Vec<(String, String)> {
     let mut keys = vec![(
         "citypk".to_owned(),
-        city_key(listing.kind, &listing.city_key),
+        city_key(
+            listing.kind,
+            &listing.city_key,
+            city_shard(listing.vendor_id),
+        ),
     )];
     for precision in geo::INDEXED_PRECISIONS {
         let (_, key_name) = cell_index(precision);
@@ -287,25 +304,78 @@ impl SearchIndex for DynamoSearchIndex {
     }
 
     async fn candidates(&self, area: &Area, filters: &Filters) -> anyhow::Result<Vec<Candidate>> {
-        match area {
-            Area::City { city_key: key } => {
-                self.query_all("city", "citypk", city_key(filters.kind, key))
-                    .await
-            }
+        let (index, key_name, keys) = match area {
+            Area::City { city_key: key } => (
+                "city".to_owned(),
+                "citypk".to_owned(),
+                (0..CITY_SHARDS)
+                    .map(|shard| city_key(filters.kind, key, shard))
+                    .collect::<Vec<_>>(),
+            ),
             Area::Near { point, radius_km } => {
                 let precision = geo::precision_for(*radius_km);
                 let (index, key_name) = cell_index(precision);
                 let cells = geo::covering_cells(*point, *radius_km, precision);
-                let per_cell: Vec<Vec<Candidate>> = futures::stream::iter(cells)
-                    .map(|cell| {
-                        let key = cell_key(filters.kind, precision, &cell);
-                        self.query_all(&index, &key_name, key)
-                    })
-                    .buffer_unordered(PARALLEL_QUERIES)
-                    .try_collect()
-                    .await?;
-                Ok(per_cell.into_iter().flatten().collect())
+                let keys = cells
+                    .iter()
+                    .map(|cell| cell_key(filters.kind, precision, cell))
+                    .collect();
+                (index, key_name, keys)
             }
+        };
+        let per_key: Vec<Vec<Candidate>> = futures::stream::iter(keys)
+            .map(|key| self.query_all(&index, &key_name, key))
+            .buffer_unordered(PARALLEL_QUERIES)
+            .try_collect()
+            .await?;
+        Ok(per_key.into_iter().flatten().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_citys_vendors_spread_over_every_shard_and_each_stays_in_its_own() {
+        let vendors: Vec<VendorId> = (0..400).map(|_| VendorId::generate()).collect();
+        let mut per_shard = [0u32; CITY_SHARDS as usize];
+        for vendor in &vendors {
+            per_shard[city_shard(*vendor) as usize] += 1;
+            assert_eq!(city_shard(*vendor), city_shard(*vendor));
         }
+        // 100 each on average; a shard with under half that would mean a skewed split.
+        assert!(per_shard.iter().all(|n| *n > 50), "{per_shard:?}");
+        assert_eq!(
+            city_key(VendorKind::Hotel, "DE#berlin", 3),
+            "CITY#hotel#DE#berlin#3"
+        );
+    }
+
+    #[test]
+    fn listings_pack_and_unpack_to_the_same_listing() {
+        let listing: Listing = serde_json::from_value(serde_json::json!({
+            "vendor_id": "0195a1b2-0000-7000-8000-000000000001",
+            "kind": "hotel",
+            "name": "Hotel Packed",
+            "city": "Berlin",
+            "city_key": "DE#berlin",
+            "country": "DE",
+            "location": {"lat": 52.5, "lon": 13.4},
+            "time_zone": "Europe/Berlin",
+            "currency": "EUR",
+            "facilities": ["wifi"],
+            "cuisines": [],
+            "resources": [],
+            "stamp": "2026-05-01T10:00:00Z",
+        }))
+        .unwrap();
+
+        let AttributeValue::B(packed) = pack(&listing).unwrap() else {
+            panic!("a listing packs into a binary attribute");
+        };
+
+        assert_eq!(unpack(packed.as_ref()).unwrap(), listing);
+        assert!(unpack(b"not deflate").is_err());
     }
 }

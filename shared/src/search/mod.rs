@@ -20,7 +20,7 @@ use crate::domain::money::Currency;
 use crate::domain::party::PartySize;
 use crate::domain::resource::{Resource, ResourceKind};
 use crate::domain::review::{Rating, RatingSummary};
-use crate::domain::text::{AddressLine, Title};
+use crate::domain::text::{AddressLine, Description, Title};
 use crate::domain::vendor::{CountryCode, GeoPoint, TimeZone, Vendor, VendorKind};
 use crate::engine::{self, Offer};
 use crate::store::{BookingStore, CounterKey};
@@ -77,7 +77,15 @@ impl Listing {
             currency: vendor.currency,
             facilities: vendor.facilities.clone(),
             cuisines: vendor.cuisines.clone(),
-            resources,
+            // Every search of the area reads every listing: types' descriptions (up to 2,000
+            // characters each) are shown on the vendor's page, never in results.
+            resources: resources
+                .into_iter()
+                .map(|r| Resource {
+                    description: Description::empty(),
+                    ..r
+                })
+                .collect(),
             rating: rating.and_then(Rating::summary),
             stamp,
         }
