@@ -119,7 +119,7 @@ impl Seeder {
             .collect::<anyhow::Result<_>>()?;
         let vendors: Vec<_> = generated
             .iter()
-            .map(|g| (g.vendor.clone(), g.resources.clone(), g.rating.clone()))
+            .map(|g| (&g.vendor, g.resources.as_slice(), g.rating.as_ref()))
             .collect();
         let listings: Vec<_> = generated.iter().map(Generated::listing).collect();
         tokio::try_join!(

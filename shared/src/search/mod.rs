@@ -135,6 +135,10 @@ pub fn name_words(name: &str) -> Vec<String> {
 
 /// Every word asked for starts a word of the name: `gran hot` finds "Grand Hotel".
 fn name_matches(name: &str, asked: &[String]) -> bool {
+    // Every candidate of an area passes here: split the name only when a name was asked for.
+    if asked.is_empty() {
+        return true;
+    }
     let words = name_words(name);
     asked
         .iter()

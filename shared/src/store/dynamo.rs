@@ -582,10 +582,10 @@ impl DynamoStore {
     /// set, nothing else.
     pub async fn seed_vendors(
         &self,
-        vendors: &[(Vendor, Vec<Resource>, Option<Rating>)],
+        vendors: &[(&Vendor, &[Resource], Option<&Rating>)],
     ) -> anyhow::Result<()> {
         let mut items = Vec::new();
-        for (vendor, resources, rating) in vendors {
+        for &(vendor, resources, rating) in vendors {
             items.push(vendor_item(vendor)?);
             if let Some(rating) = rating {
                 items.push(to_item(rating, keys::vendor(vendor.id), keys::RATING)?);

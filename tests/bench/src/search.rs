@@ -95,6 +95,18 @@ struct Search {
     kind: VendorKind,
 }
 
+impl Search {
+    /// What the index itself is asked for: vendors of the kind in the area.
+    fn kind_only(&self) -> Filters {
+        Filters {
+            kind: self.kind,
+            facilities: vec![],
+            cuisines: vec![],
+            name: vec![],
+        }
+    }
+}
+
 /// A vendor drawn from the data set (so busy places are searched more often, as in life) of
 /// the kind wanted.
 fn pick(set: &Dataset, rng: &mut StdRng, kind: VendorKind) -> anyhow::Result<Generated> {
@@ -180,12 +192,7 @@ async fn measure(
 ) -> anyhow::Result<Tally> {
     let mut tally = Tally::default();
     for search in searches {
-        let filters = Filters {
-            kind: search.kind,
-            facilities: vec![],
-            cuisines: vec![],
-            name: vec![],
-        };
+        let filters = search.kind_only();
         let started = Instant::now();
         index.first_page(&search.area, &filters, 20).await?;
         tally.queries.push(started.elapsed());
@@ -206,12 +213,7 @@ async fn measure(
     }
     // What the searches had to look at, outside the timings.
     for search in searches.iter().take(50) {
-        let filters = Filters {
-            kind: search.kind,
-            facilities: vec![],
-            cuisines: vec![],
-            name: vec![],
-        };
+        let filters = search.kind_only();
         tally.candidates += index.candidates(&search.area, &filters).await?.len();
     }
     Ok(tally)
