@@ -33,7 +33,11 @@ impl Finder {
         let api = Api::start().await;
         let sdk = shared::aws::sdk_config().await;
         let tag = uuid::Uuid::new_v4().simple().to_string();
-        let seed = u64::from_str_radix(&tag[..8], 16).unwrap_or(0) as f64 / f64::from(u32::MAX);
+        // Two independent draws: a spot on a line would meet another test's within a radius
+        // far more often than one anywhere in the square.
+        let draw =
+            |hex: &str| u64::from_str_radix(hex, 16).unwrap_or(0) as f64 / f64::from(u32::MAX);
+        let (lat_draw, lon_draw) = (draw(&tag[..8]), draw(&tag[8..16]));
         Self {
             indexer: Indexer {
                 store: DynamoStore::from_env(&sdk).expect("the table names are set"),
@@ -42,7 +46,7 @@ impl Finder {
             guest: api.guest().await,
             api,
             city: format!("Testburg {}", &tag[..12]),
-            spot: (-40.0 + 20.0 * seed, -30.0 + 20.0 * seed),
+            spot: (-40.0 + 20.0 * lat_draw, -30.0 + 20.0 * lon_draw),
         }
     }
 
