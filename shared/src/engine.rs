@@ -13,7 +13,9 @@ use crate::domain::party::{NoResourceFits, PartySize, fitting_resources, smalles
 use crate::domain::resource::{Resource, ResourceKind};
 use crate::domain::vendor::{TimeZone, Vendor};
 use crate::http::Problem;
-use crate::store::{BookingStore, BookingWriteError, CounterChange, ResourceStore, VendorStore};
+use crate::store::{
+    ArchiveIndex, BookingStore, BookingWriteError, CounterChange, ResourceStore, VendorStore,
+};
 use chrono::{DateTime, Duration, Utc};
 use http::StatusCode;
 
@@ -595,6 +597,33 @@ pub fn may_read(caller: &Caller, booking: &Booking) -> bool {
     Requester::Caller(caller.clone())
         .actor_for(booking)
         .is_some()
+}
+
+/// Whether `caller` may see a booking of `guest` at `vendor` (one known only by its archive
+/// entry, say): the same people as `may_read`.
+pub fn may_read_of(caller: &Caller, guest: Option<UserId>, vendor: VendorId) -> bool {
+    match caller {
+        Caller::Guest(id) => guest == Some(*id),
+        staff @ Caller::Staff { .. } => staff.is_staff_of(vendor),
+        Caller::Admin(_) => true,
+    }
+}
+
+/// What a change to a booking missing from the bookings table answers: a 409 when it was
+/// archived and the caller may see it, otherwise the 404 it was.
+pub async fn not_live(archive: &impl ArchiveIndex, caller: &Caller, id: BookingId) -> Problem {
+    match archive.archived(id).await {
+        Ok(Some(entry)) if may_read_of(caller, entry.guest_id, entry.vendor_id) => {
+            Problem::conflict(
+                "archived",
+                "The booking is archived",
+                "an archived booking can no longer be changed",
+            )
+            .with_extension("booking_status", serde_json::json!(entry.status))
+        }
+        Ok(_) => Problem::not_found("booking"),
+        Err(cause) => Problem::internal(&cause),
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,4 +1,4 @@
-use archiver::{ARCHIVER, CONSUMER};
+use archiver::Archiver;
 use lambda_http::lambda_runtime::{self, Error, service_fn};
 use shared::inbox::Inbox;
 
@@ -7,8 +7,9 @@ async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;
     let inbox = Inbox::from_env(&sdk)?;
+    let archiver = Archiver::from_env(&sdk)?;
     lambda_runtime::run(service_fn(|event| {
-        CONSUMER.handler(&inbox, &ARCHIVER, event)
+        archiver::handler(&inbox, &archiver, event)
     }))
     .await
 }

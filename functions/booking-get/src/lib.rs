@@ -1,25 +1,67 @@
 //! A booking in full, for its guest, its vendor's staff and admins. Anyone else is told it
-//! does not exist, so booking ids reveal nothing.
+//! does not exist, so booking ids reveal nothing. An archived booking is read back from its
+//! record and marked `"archived": true`.
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
+use shared::api::bookings::Marked;
 use shared::auth::Caller;
 use shared::domain::ids::BookingId;
-use shared::engine::may_read;
+use shared::engine::{may_read, may_read_of};
 use shared::http::{Problem, json_with_etag, path_id, respond};
-use shared::store::BookingStore;
+use shared::store::{ArchiveIndex, ArchiveRecords, BookingStore};
 
-pub async fn handler(store: &impl BookingStore, req: Request) -> Result<Response<Body>, Error> {
-    respond(get_booking(store, &req).await)
+pub async fn handler(
+    store: &impl BookingStore,
+    archive: &impl ArchiveIndex,
+    records: &impl ArchiveRecords,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    respond(get_booking(store, archive, records, &req).await)
 }
 
-async fn get_booking(store: &impl BookingStore, req: &Request) -> Result<Response<Body>, Problem> {
+async fn get_booking(
+    store: &impl BookingStore,
+    archive: &impl ArchiveIndex,
+    records: &impl ArchiveRecords,
+    req: &Request,
+) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
     let id = path_id(req, "bookingid", "booking", BookingId::parse)?;
     match store.booking(id).await {
         Ok(Some(booking)) if may_read(&caller, &booking) => {
             Ok(json_with_etag(StatusCode::OK, &booking, booking.version))
         }
-        Ok(_) => Err(Problem::not_found("booking")),
+        Ok(Some(_)) => Err(Problem::not_found("booking")),
+        // Read after the live table: a booking moved out meanwhile is in the archive by now.
+        Ok(None) => archived(archive, records, &caller, id).await,
         Err(cause) => Err(Problem::internal(&cause)),
     }
+}
+
+async fn archived(
+    archive: &impl ArchiveIndex,
+    records: &impl ArchiveRecords,
+    caller: &Caller,
+    id: BookingId,
+) -> Result<Response<Body>, Problem> {
+    let entry = archive
+        .archived(id)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .filter(|entry| may_read_of(caller, entry.guest_id, entry.vendor_id))
+        .ok_or_else(|| Problem::not_found("booking"))?;
+    let booking = records
+        .record(&entry.record_key)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .ok_or_else(|| {
+            Problem::internal(&anyhow::anyhow!(
+                "archived booking {id} has no record at its key"
+            ))
+        })?;
+    let marked = Marked {
+        item: &booking,
+        archived: true,
+    };
+    Ok(json_with_etag(StatusCode::OK, &marked, booking.version))
 }

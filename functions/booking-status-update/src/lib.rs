@@ -8,9 +8,9 @@ use serde::Deserialize;
 use shared::auth::Caller;
 use shared::domain::booking::{BookingAction, BookingStatus};
 use shared::domain::ids::BookingId;
-use shared::engine::{self, Requester};
+use shared::engine::{self, Requester, TransitionError};
 use shared::http::{Problem, json_body, json_with_etag, path_id, respond};
-use shared::store::{BookingStore, ResourceStore};
+use shared::store::{ArchiveIndex, BookingStore, ResourceStore};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,13 +20,15 @@ struct StatusBody {
 
 pub async fn handler(
     store: &(impl ResourceStore + BookingStore),
+    archive: &impl ArchiveIndex,
     req: Request,
 ) -> Result<Response<Body>, Error> {
-    respond(update_status(store, &req).await)
+    respond(update_status(store, archive, &req).await)
 }
 
 async fn update_status(
     store: &(impl ResourceStore + BookingStore),
+    archive: &impl ArchiveIndex,
     req: &Request,
 ) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
@@ -43,8 +45,11 @@ async fn update_status(
                 "must be CANCELLED, CHECKED_IN, COMPLETED or NO_SHOW",
             )
         })?;
-    let booking =
-        engine::transition(store, id, action, &Requester::Caller(caller), Utc::now()).await?;
+    let requester = Requester::Caller(caller.clone());
+    let booking = match engine::transition(store, id, action, &requester, Utc::now()).await {
+        Err(TransitionError::NotFound) => return Err(engine::not_live(archive, &caller, id).await),
+        moved => moved?,
+    };
     tracing::info!(booking_id = %booking.id, status = %booking.status, "booking status");
     Ok(json_with_etag(StatusCode::OK, &booking, booking.version))
 }

@@ -10,9 +10,9 @@ use shared::domain::booking::BookingTime;
 use shared::domain::ids::{BookingId, ResourceId};
 use shared::domain::party::PartySize;
 use shared::domain::{FieldErrors, Invalid};
-use shared::engine::{self, ChangeRequest, Requester};
+use shared::engine::{self, ChangeError, ChangeRequest, Requester};
 use shared::http::{Problem, json_body, json_with_etag, path_id, respond};
-use shared::store::{BookingStore, ResourceStore, VendorStore};
+use shared::store::{ArchiveIndex, BookingStore, ResourceStore, VendorStore};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -78,21 +78,26 @@ impl TryFrom<ChangeBody> for ChangeRequest {
 
 pub async fn handler(
     store: &(impl VendorStore + ResourceStore + BookingStore),
+    archive: &impl ArchiveIndex,
     req: Request,
 ) -> Result<Response<Body>, Error> {
-    respond(change_booking(store, &req).await)
+    respond(change_booking(store, archive, &req).await)
 }
 
 async fn change_booking(
     store: &(impl VendorStore + ResourceStore + BookingStore),
+    archive: &impl ArchiveIndex,
     req: &Request,
 ) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
     let id = path_id(req, "bookingid", "booking", BookingId::parse)?;
     let body: ChangeBody = json_body(req)?;
     let request = ChangeRequest::try_from(body)?;
-    let booking =
-        engine::change(store, id, &request, &Requester::Caller(caller), Utc::now()).await?;
+    let requester = Requester::Caller(caller.clone());
+    let booking = match engine::change(store, id, &request, &requester, Utc::now()).await {
+        Err(ChangeError::NotFound) => return Err(engine::not_live(archive, &caller, id).await),
+        changed => changed?,
+    };
     tracing::info!(booking_id = %booking.id, version = booking.version, "booking changed");
     Ok(json_with_etag(StatusCode::OK, &booking, booking.version))
 }

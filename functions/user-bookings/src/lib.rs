@@ -1,5 +1,5 @@
-//! A guest's own bookings, current and past, in order of arrival. Dates in the query are UTC
-//! dates, since a guest's bookings may be in many time zones.
+//! A guest's own bookings, live and archived, in one list in order of arrival. Dates in the
+//! query are UTC dates, since a guest's bookings may be in many time zones.
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use shared::api::bookings::{BookingList, list_query};

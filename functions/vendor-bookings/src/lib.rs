@@ -1,5 +1,5 @@
-//! Every booking of a vendor, for its staff: the front desk's view, in order of arrival. Dates
-//! in the query are the vendor's local dates.
+//! Every booking of a vendor, live and archived, for its staff: the front desk's view, in order
+//! of arrival. Dates in the query are the vendor's local dates.
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use shared::api::bookings::{BookingList, list_query};
@@ -9,14 +9,16 @@ use shared::http::{Problem, json, path_id, respond};
 use shared::store::{BookingLists, BookingOwner, VendorStore};
 
 pub async fn handler(
-    store: &(impl BookingLists + VendorStore),
+    store: &impl VendorStore,
+    lists: &impl BookingLists,
     req: Request,
 ) -> Result<Response<Body>, Error> {
-    respond(list(store, &req).await)
+    respond(list(store, lists, &req).await)
 }
 
 async fn list(
-    store: &(impl BookingLists + VendorStore),
+    store: &impl VendorStore,
+    lists: &impl BookingLists,
     req: &Request,
 ) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
@@ -32,7 +34,7 @@ async fn list(
         .map_err(|e| Problem::internal(&e))?
         .ok_or_else(|| Problem::not_found("vendor"))?;
     let query = list_query(req, vendor.time_zone.tz())?;
-    let page = store
+    let page = lists
         .list_bookings(BookingOwner::Vendor(vendor_id), &query)
         .await?;
     Ok(json(StatusCode::OK, &BookingList::from(page)))

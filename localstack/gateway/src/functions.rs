@@ -38,6 +38,7 @@ pub struct Deps {
     pub webhook: WebhookSettings,
     pub reconcile: ReconcileSettings,
     pub search: AnyIndex,
+    pub archiver: archiver::Archiver,
 }
 
 impl Deps {
@@ -60,7 +61,9 @@ impl Deps {
         let stripe = StripeSettings::load(&sdk).await?;
         let search = AnyIndex::from_env(&sdk)?;
         search.ensure_ready().await?;
+        let archiver = archiver::Archiver::from_env(&sdk)?;
         Ok(Self {
+            archiver,
             payments: stripe.client()?,
             webhook: WebhookSettings::new(stripe.webhook_secrets.clone())?,
             reconcile: ReconcileSettings::from_env()?,
@@ -111,13 +114,13 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("resource-get",         |d, req| resource_get::handler(&d.store, req));
     register!("resource-update",      |d, req| resource_update::handler(&d.store, req));
     register!("booking-create",       |d, req| booking_create::handler(&d.store, &d.payments, &d.holds, req));
-    register!("booking-get",          |d, req| booking_get::handler(&d.store, req));
-    register!("booking-update",       |d, req| booking_update::handler(&d.store, req));
+    register!("booking-get",          |d, req| booking_get::handler(&d.store, &d.archiver.index, &d.archiver.records, req));
+    register!("booking-update",       |d, req| booking_update::handler(&d.store, &d.archiver.index, req));
     register!("booking-status-get",   |d, req| booking_status_get::handler(&d.store, req));
-    register!("booking-status-update", |d, req| booking_status_update::handler(&d.store, req));
+    register!("booking-status-update", |d, req| booking_status_update::handler(&d.store, &d.archiver.index, req));
     register!("booking-review",       |d, req| booking_review::handler(&d.store, req));
-    register!("user-bookings",        |d, req| user_bookings::handler(&d.store, req));
-    register!("vendor-bookings",      |d, req| vendor_bookings::handler(&d.store, req));
+    register!("user-bookings",        |d, req| user_bookings::handler(&d.archiver.index, req));
+    register!("vendor-bookings",      |d, req| vendor_bookings::handler(&d.store, &d.archiver.index, req));
     register!("payment-webhook",      |d, req| payment_webhook::handler(&d.store, &d.payments, &d.inbox.ledger, &d.webhook, req));
     functions
 }
@@ -154,7 +157,7 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
                 payments: deps.payments.clone(),
             },
         ),
-        inbox(&deps, archiver::CONSUMER, archiver::ARCHIVER),
+        inbox(&deps, archiver::CONSUMER, deps.archiver.clone()),
     ];
     consumers.extend(inboxes);
     consumers
@@ -195,6 +198,11 @@ pub type ScheduledHandler = Arc<dyn Fn() -> BoxFuture<'static, anyhow::Result<()
 
 /// The functions run on a schedule (`schedules` in the route table), by name.
 pub fn schedules(deps: Arc<Deps>) -> HashMap<&'static str, ScheduledHandler> {
+    let sweep_deps = deps.clone();
+    let sweep: ScheduledHandler = Arc::new(move || {
+        let deps = sweep_deps.clone();
+        Box::pin(async move { deps.archiver.sweep(chrono::Utc::now()).await.map(|_| ()) })
+    });
     let reconcile: ScheduledHandler = Arc::new(move || {
         let deps = deps.clone();
         Box::pin(async move {
@@ -205,5 +213,5 @@ pub fn schedules(deps: Arc<Deps>) -> HashMap<&'static str, ScheduledHandler> {
                 .map_err(|e| anyhow::anyhow!("{e}"))
         })
     });
-    HashMap::from([("payment-reconcile", reconcile)])
+    HashMap::from([("payment-reconcile", reconcile), ("archiver", sweep)])
 }

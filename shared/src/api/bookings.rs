@@ -3,7 +3,7 @@
 use crate::domain::booking::BookingStatus;
 use crate::domain::{FieldErrors, Invalid};
 use crate::http::{Problem, query_param};
-use crate::store::{BookingPage, BookingQuery, ListError};
+use crate::store::{BookingPage, BookingQuery, ListError, Listed};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 use lambda_http::Request;
@@ -84,17 +84,42 @@ pub fn list_query(req: &Request, zone: Tz) -> Result<BookingQuery, Problem> {
 
 #[derive(Serialize)]
 pub struct BookingList {
-    pub items: Vec<crate::domain::booking::Booking>,
+    pub items: Vec<Listed>,
     /// Pass as `cursor` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
 
-impl From<BookingPage> for BookingList {
-    fn from(page: BookingPage) -> Self {
+impl From<BookingPage<Listed>> for BookingList {
+    fn from(page: BookingPage<Listed>) -> Self {
         Self {
             items: page.items,
             next_cursor: page.next_cursor,
+        }
+    }
+}
+
+/// A booking or an archive entry as clients see it: its fields, and whether it is archived.
+#[derive(Serialize)]
+pub struct Marked<'a, T> {
+    #[serde(flatten)]
+    pub item: &'a T,
+    pub archived: bool,
+}
+
+impl Serialize for Listed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Listed::Live(booking) => Marked {
+                item: booking,
+                archived: false,
+            }
+            .serialize(serializer),
+            Listed::Archived(entry) => Marked {
+                item: entry,
+                archived: true,
+            }
+            .serialize(serializer),
         }
     }
 }

@@ -167,7 +167,7 @@ pub(super) const BOOKING_SK: &str = "BOOKING";
 
 /// The booking item, indexed for its guest's list (gsi1) and its vendor's list (gsi2), both in
 /// order of arrival.
-fn booking_item(booking: &Booking) -> anyhow::Result<Item> {
+pub(super) fn booking_item(booking: &Booking) -> anyhow::Result<Item> {
     let mut item = to_item(booking, booking_key(booking.id), BOOKING_SK)?;
     // Not part of the booking's serialised form (clients never see it), so written by hand.
     item.insert("request_hash".into(), s(booking.request_hash.clone()));
@@ -182,26 +182,31 @@ fn booking_item(booking: &Booking) -> anyhow::Result<Item> {
     }
     item.insert("gsi2pk".into(), s(format!("VENDOR#{}", booking.vendor_id)));
     item.insert("gsi2sk".into(), s(order));
-    // Sparse: only bookings whose deposit still needs the payment provider are in gsi3, spread
-    // over a few partitions, so reconciliation reads exactly those.
-    if booking.payment_pending() {
-        item.insert(
-            "gsi3pk".into(),
-            s(payments_pending_key(shard_of(booking.id))),
-        );
+    // Sparse, spread over a few partitions, by last change: bookings whose deposit still needs
+    // the payment provider (what reconciliation reads), and ended bookings with nothing left to
+    // settle (what the archiver sweeps). A booking is never both.
+    let sweep = if booking.payment_pending() {
+        Some(payments_pending_key(shard_of(booking.id)))
+    } else if booking.status.is_final() {
+        Some(archivable_key(shard_of(booking.id)))
+    } else {
+        None
+    };
+    if let Some(partition) = sweep {
+        item.insert("gsi3pk".into(), s(partition));
         item.insert(
             "gsi3sk".into(),
-            s(format!(
-                "{}#{}",
-                booking.updated_at.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
-                booking.id
-            )),
+            s(changed_key(booking.updated_at, booking.id)),
         );
     }
     Ok(item)
 }
 
-/// Partitions of the pending-payments index.
+fn changed_key(at: chrono::DateTime<chrono::Utc>, id: BookingId) -> String {
+    format!("{}#{id}", at.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
+}
+
+/// Partitions of each of gsi3's lists (pending payments, archivable bookings).
 const PAYMENT_SHARDS: u8 = 8;
 
 fn shard_of(id: BookingId) -> u8 {
@@ -211,6 +216,10 @@ fn shard_of(id: BookingId) -> u8 {
 
 fn payments_pending_key(shard: u8) -> String {
     format!("PAYMENT_PENDING#{shard}")
+}
+
+fn archivable_key(shard: u8) -> String {
+    format!("ARCHIVABLE#{shard}")
 }
 
 /// `None` when the change can't succeed at all (more units than the limit): sold out at once.
@@ -434,15 +443,6 @@ pub enum BookingOwner {
     Vendor(VendorId),
 }
 
-impl BookingOwner {
-    fn index(self) -> (&'static str, &'static str, &'static str, String) {
-        match self {
-            Self::Guest(id) => ("gsi1", "gsi1pk", "gsi1sk", format!("GUEST#{id}")),
-            Self::Vendor(id) => ("gsi2", "gsi2pk", "gsi2sk", format!("VENDOR#{id}")),
-        }
-    }
-}
-
 /// Bookings arriving in `[from, to)`, in order of arrival, optionally only some statuses.
 #[derive(Debug, Clone)]
 pub struct BookingQuery {
@@ -454,9 +454,10 @@ pub struct BookingQuery {
     pub cursor: Option<String>,
 }
 
+/// One page of a list, and the cursor of the next (absent on the last page).
 #[derive(Debug, Clone)]
-pub struct BookingPage {
-    pub items: Vec<Booking>,
+pub struct BookingPage<T> {
+    pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
 
@@ -468,105 +469,24 @@ pub enum ListError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// A guest's or a vendor's bookings, live and archived, as one list.
 pub trait BookingLists: Send + Sync {
     fn list_bookings(
         &self,
         owner: BookingOwner,
         query: &BookingQuery,
-    ) -> impl Future<Output = Result<BookingPage, ListError>> + Send;
+    ) -> impl Future<Output = Result<BookingPage<super::Listed>, ListError>> + Send;
 }
 
-fn sort_bound(at: Option<chrono::DateTime<chrono::Utc>>, default: &str) -> String {
-    at.map(|at| at.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_else(|| default.to_owned())
-}
-
-/// A page's last key, as an opaque URL-safe token.
-fn encode_cursor(key: &Item) -> Option<String> {
-    use base64::Engine;
-    let plain: std::collections::BTreeMap<&str, &str> = key
-        .iter()
-        .filter_map(|(k, v)| v.as_s().ok().map(|v| (k.as_str(), v.as_str())))
-        .collect();
-    let json = serde_json::to_vec(&plain).ok()?;
-    Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
-}
-
-/// The key a cursor stands for, if it is well formed and belongs to this list: a cursor from
-/// someone else's list must not open a window onto it.
-/// It must also lie within the range asked for now: DynamoDB refuses a start key outside it.
-fn decode_cursor(
-    cursor: &str,
-    (pk_name, pk): (&str, &str),
-    (sk_name, from, to): (&str, &str, &str),
-) -> Option<Item> {
-    use base64::Engine;
-    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()?;
-    let plain: HashMap<String, String> = serde_json::from_slice(&json).ok()?;
-    if plain.get(pk_name).map(String::as_str) != Some(pk) || plain.len() != 4 {
-        return None;
-    }
-    let position = plain.get(sk_name)?.as_str();
-    if position < from || position > to {
-        return None;
-    }
-    Some(plain.into_iter().map(|(k, v)| (k, s(v))).collect())
-}
-
-impl BookingLists for DynamoStore {
-    async fn list_bookings(
-        &self,
-        owner: BookingOwner,
-        query: &BookingQuery,
-    ) -> Result<BookingPage, ListError> {
-        let (index, pk_name, sk_name, pk) = owner.index();
-        let (from, to) = (sort_bound(query.from, "0"), sort_bound(query.to, "~"));
-        let start = match &query.cursor {
-            None => None,
-            Some(cursor) => Some(
-                decode_cursor(cursor, (pk_name, &pk), (sk_name, &from, &to))
-                    .ok_or(ListError::BadCursor)?,
-            ),
-        };
-        let mut request = self
-            .client
-            .query()
-            .table_name(&self.tables.bookings)
-            .index_name(index)
-            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-            .expression_attribute_names("#pk", pk_name)
-            .expression_attribute_names("#sk", sk_name)
-            .expression_attribute_values(":pk", s(pk))
-            .expression_attribute_values(":from", s(from))
-            // Sort keys are `<arrival>#<id>`, so the bare end instant sorts before any booking
-            // arriving at it: the range is half-open.
-            .expression_attribute_values(":to", s(to))
-            .limit(query.limit)
-            .set_exclusive_start_key(start);
-        if !query.statuses.is_empty() {
-            let names: Vec<String> = (0..query.statuses.len())
-                .map(|i| format!(":s{i}"))
-                .collect();
-            request = request
-                .filter_expression(format!("#status IN ({})", names.join(", ")))
-                .expression_attribute_names("#status", "status");
-            for (name, status) in names.iter().zip(&query.statuses) {
-                request = request.expression_attribute_values(name, s(status.as_str()));
-            }
+impl BookingOwner {
+    /// The index that lists the owner's bookings (the same in the bookings and archive tables):
+    /// its name, key attribute names and partition key.
+    pub(super) fn index(self) -> (&'static str, &'static str, &'static str, String) {
+        let key = super::history::list_key(self);
+        match self {
+            Self::Guest(_) => ("gsi1", "gsi1pk", "gsi1sk", key),
+            Self::Vendor(_) => ("gsi2", "gsi2pk", "gsi2sk", key),
         }
-        let output = request.send().await.context("Query bookings")?;
-        let items = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(from_item)
-            .collect::<anyhow::Result<Vec<Booking>>>()?;
-        Ok(BookingPage {
-            items,
-            next_cursor: output.last_evaluated_key.as_ref().and_then(encode_cursor),
-        })
     }
 }
 
@@ -589,7 +509,8 @@ impl PaymentsPending for DynamoStore {
     ) -> anyhow::Result<Vec<Booking>> {
         let before = before.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
         let per_shard = limit.div_ceil(usize::from(PAYMENT_SHARDS)).max(1);
-        let shards = (0..PAYMENT_SHARDS).map(|shard| self.pending_in(shard, &before, per_shard));
+        let shards = (0..PAYMENT_SHARDS)
+            .map(|shard| self.swept_in(payments_pending_key(shard), &before, per_shard));
         let mut pending = Vec::new();
         for shard in futures::future::try_join_all(shards).await? {
             pending.extend(shard);
@@ -600,9 +521,10 @@ impl PaymentsPending for DynamoStore {
 }
 
 impl DynamoStore {
-    async fn pending_in(
+    /// Up to `limit` bookings of one gsi3 partition changed before `before`, oldest first.
+    async fn swept_in(
         &self,
-        shard: u8,
+        partition: String,
         before: &str,
         limit: usize,
     ) -> anyhow::Result<Vec<Booking>> {
@@ -615,13 +537,13 @@ impl DynamoStore {
                 .table_name(&self.tables.bookings)
                 .index_name("gsi3")
                 .key_condition_expression("gsi3pk = :pk AND gsi3sk < :before")
-                .expression_attribute_values(":pk", s(payments_pending_key(shard)))
+                .expression_attribute_values(":pk", s(partition.clone()))
                 .expression_attribute_values(":before", s(before))
                 .limit(i32::try_from(limit - found.len()).unwrap_or(i32::MAX))
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .context("Query pending payments")?;
+                .context("Query gsi3")?;
             for item in output.items.unwrap_or_default() {
                 found.push(from_item(item)?);
             }
@@ -630,5 +552,35 @@ impl DynamoStore {
                 return Ok(found);
             }
         }
+    }
+}
+
+/// Ended bookings with nothing left to settle: what the archiver moves out once old enough.
+pub trait ArchivableBookings: Send + Sync {
+    /// Those unchanged since before `before`, oldest first within each index partition, at most
+    /// `limit` in all.
+    fn archivable(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> impl Future<Output = anyhow::Result<Vec<Booking>>> + Send;
+}
+
+impl ArchivableBookings for DynamoStore {
+    async fn archivable(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<Booking>> {
+        let before = before.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        let per_shard = limit.div_ceil(usize::from(PAYMENT_SHARDS)).max(1);
+        let shards = (0..PAYMENT_SHARDS)
+            .map(|shard| self.swept_in(archivable_key(shard), &before, per_shard));
+        let mut found = Vec::new();
+        for shard in futures::future::try_join_all(shards).await? {
+            found.extend(shard);
+        }
+        found.truncate(limit);
+        Ok(found)
     }
 }

@@ -1,14 +1,20 @@
 //! Persistence behind narrow traits: a handler asks only for the store it uses.
+mod archive;
 mod bookings;
 mod changes;
 mod dynamo;
+mod history;
 mod keys;
 mod reviews;
 
-pub use bookings::{
-    BookingLists, BookingOwner, BookingPage, BookingQuery, BookingStore, BookingWriteError,
-    CounterChange, CounterKey, ListError, PaymentsPending,
+pub use archive::{
+    ArchiveEntry, ArchiveIndex, ArchiveRecords, DynamoArchive, Listed, MoveOutcome, S3Records,
 };
+pub use bookings::{
+    ArchivableBookings, BookingLists, BookingOwner, BookingPage, BookingQuery, BookingStore,
+    BookingWriteError, CounterChange, CounterKey, ListError, PaymentsPending,
+};
+pub use history::{SortedSource, SourcePage, Window, merged_page};
 
 pub use changes::StreamTables;
 pub(crate) use dynamo::batch_put;
