@@ -1,16 +1,614 @@
-//! Tells guests (and vendors) about their bookings. Only news is sent: a fact arriving after a
-//! newer one about the same booking (a hold's link after its confirmation) is dropped.
+//! Tells guests and vendors about their bookings: emails (and, when enabled, SMS) to the guest
+//! on a hold awaiting its deposit, confirmation, change, cancellation, no-show and before
+//! arrival; to the vendor's contact on new and cancelled bookings. Only news is sent: a fact
+//! arriving after a newer one about the same booking (a hold's link after its confirmation) is
+//! dropped by the inbox.
 //!
-//! This is the consumer's plumbing (SQS batch, ledger, ordering, partial batch failures); its
-//! effect (`LogOnly`) logs what the guest will be told until that capability is built.
-use shared::inbox::{Consumer, LogOnly, Order};
+//! Its queue carries two kinds of message: the bus's booking facts, and the reminders the
+//! scheduler puts there when one is due (scheduled here when a booking is confirmed).
+pub mod compose;
+pub mod format;
+pub mod outlets;
+pub mod templates;
+
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use chrono::{DateTime, Duration, Utc};
+use compose::{Booked, CancellationTerms, GuestNotice, Refund, VendorNotice};
+use outlets::{
+    Claim, DynamoSentLog, Mailer, ReminderDue, ReminderKind, Reminders, SchedulerReminders,
+    SentLog, SesMailer, SnsTexts, TextMessages,
+};
+use shared::aws::SdkConfig;
+use shared::config::{self, ConfigError};
+use shared::domain::booking::{Booking, BookingStatus, BookingTime};
+use shared::domain::deposit::PaymentTerms;
+use shared::domain::ids::{BookingId, ResourceId, UserId, VendorId};
+use shared::domain::money::Money;
+use shared::domain::payment::{DepositPayment, DepositStatus};
+use shared::domain::vendor::{TimeZone, Vendor};
+use shared::events::{BookingDetail, BookingEvent, BookingTerms, Event, ReceivedEvent};
+use shared::inbox::{Consumer, Effect, Inbox, Ledger, Order, Redelivery};
+use shared::store::{BookingStore, GuestStore, ResourceStore, VendorStore};
+use std::future::Future;
 
 pub const CONSUMER: Consumer = Consumer {
     name: "notifier",
     order: Order::LatestWins,
 };
 
-/// Stands in for the notifications until it is built.
-pub const NOTIFIER: LogOnly = LogOnly {
-    consumer: CONSUMER.name,
-};
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where guests pay: `{app_base_url}/bookings/{id}/pay`.
+    pub app_base_url: String,
+    /// How long before arrival the reminder goes out.
+    pub reminder_lead: Duration,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let hours: u32 = config::optional("REMINDER_LEAD_HOURS", 24)?;
+        Ok(Self {
+            app_base_url: config::optional("APP_BASE_URL", "http://localhost:3000".to_owned())?
+                .trim_end_matches('/')
+                .to_owned(),
+            reminder_lead: Duration::hours(i64::from(hours)),
+        })
+    }
+}
+
+/// The consumer's effect, and what it handles reminders with.
+pub struct Notifier<S, M = SesMailer, T = SnsTexts, R = SchedulerReminders, L = DynamoSentLog> {
+    pub store: S,
+    pub mail: M,
+    /// `None` unless SMS_ENABLED.
+    pub sms: Option<T>,
+    pub reminders: R,
+    pub sent: L,
+    pub settings: Settings,
+}
+
+impl<S> Notifier<S> {
+    pub fn from_env(store: S, sdk: &SdkConfig) -> Result<Self, ConfigError> {
+        let sms: bool = config::optional("SMS_ENABLED", false)?;
+        Ok(Self {
+            store,
+            mail: SesMailer::from_env(sdk)?,
+            sms: sms.then(|| SnsTexts::new(sdk)),
+            reminders: SchedulerReminders::from_env(sdk)?,
+            sent: DynamoSentLog::from_env(sdk)?,
+            settings: Settings::from_env()?,
+        })
+    }
+}
+
+/// What the guest is to hear of a fact, before the names are looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GuestNews {
+    Hold,
+    Confirmed,
+    /// The terms before the change.
+    Changed(Box<BookingTerms>),
+    Cancelled,
+    NoShow,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReminderStep {
+    /// Create or move it to the booking's arrival.
+    Schedule,
+    Cancel,
+    Leave,
+}
+
+/// What one booking fact asks of the notifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub guest: Option<GuestNews>,
+    pub vendor: Option<VendorNotice>,
+    pub reminder: ReminderStep,
+}
+
+/// Whether a hold still waits for its deposit.
+fn awaiting_deposit(detail: &BookingDetail) -> bool {
+    detail.payment.deposit.is_some()
+        && detail
+            .deposit_payment
+            .as_ref()
+            .is_none_or(|d| d.status == DepositStatus::AwaitingPayment)
+}
+
+/// Decides from the fact alone who hears what, and what becomes of the reminder.
+pub fn plan(fact: &BookingEvent) -> Plan {
+    let nothing = Plan {
+        guest: None,
+        vendor: None,
+        reminder: ReminderStep::Leave,
+    };
+    match fact {
+        BookingEvent::Held(detail) => Plan {
+            guest: awaiting_deposit(detail).then_some(GuestNews::Hold),
+            ..nothing
+        },
+        BookingEvent::Confirmed(detail) => Plan {
+            guest: Some(GuestNews::Confirmed),
+            // The vendor hears of a booking once it is one, not of every hold.
+            vendor: matches!(detail.previous_status, None | Some(BookingStatus::Held))
+                .then_some(VendorNotice::New(detail.channel)),
+            reminder: ReminderStep::Schedule,
+        },
+        BookingEvent::Updated(detail) => {
+            let live = matches!(
+                detail.status,
+                BookingStatus::Held | BookingStatus::Confirmed
+            );
+            let guest = match &detail.previous {
+                Some(before) if live && *before != detail.terms() => {
+                    Some(GuestNews::Changed(Box::new(before.clone())))
+                }
+                // Bookkeeping on a hold (its payment intent attached): its payment link, unless
+                // that went out already, when this fact overtook the hold's own.
+                _ if detail.status == BookingStatus::Held && awaiting_deposit(detail) => {
+                    Some(GuestNews::Hold)
+                }
+                _ => None,
+            };
+            Plan {
+                guest,
+                reminder: if detail.status == BookingStatus::Confirmed {
+                    ReminderStep::Schedule
+                } else {
+                    ReminderStep::Leave
+                },
+                ..nothing
+            }
+        }
+        BookingEvent::Cancelled(detail) => Plan {
+            guest: Some(GuestNews::Cancelled),
+            vendor: (detail.previous_status == Some(BookingStatus::Confirmed))
+                .then_some(VendorNotice::Cancelled),
+            reminder: ReminderStep::Cancel,
+        },
+        BookingEvent::NoShow(_) => Plan {
+            guest: Some(GuestNews::NoShow),
+            reminder: ReminderStep::Cancel,
+            ..nothing
+        },
+        BookingEvent::Expired(_) | BookingEvent::CheckedIn(_) => Plan {
+            reminder: ReminderStep::Cancel,
+            ..nothing
+        },
+        BookingEvent::Completed(_) => nothing,
+    }
+}
+
+/// What happened to a cancelled booking's deposit.
+pub fn refund(deposit: Option<&DepositPayment>) -> Refund {
+    let Some(deposit) = deposit else {
+        return Refund::NothingPaid;
+    };
+    match (deposit.settlement, deposit.paid) {
+        (Some(s), _) if s.refund.amount_minor == 0 => Refund::None { kept: s.kept },
+        (Some(s), _) if s.kept.amount_minor == 0 => Refund::Full(s.refund),
+        (Some(s), _) => Refund::Partial {
+            refund: s.refund,
+            kept: s.kept,
+        },
+        // Paid but not settled does not happen (the cancelling transition settles); promise
+        // nothing rather than a wrong amount.
+        (None, _) => Refund::NothingPaid,
+    }
+}
+
+/// The no-show fee kept, if any.
+pub fn no_show_fee(deposit: Option<&DepositPayment>) -> Option<Money> {
+    deposit
+        .and_then(|d| d.settlement)
+        .map(|s| s.kept)
+        .filter(|kept| kept.amount_minor > 0)
+}
+
+fn cancellation_terms(
+    payment: &PaymentTerms,
+    arrival_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> CancellationTerms {
+    if payment.cancellation.late_fee.is_none() {
+        return CancellationTerms::Free;
+    }
+    let deadline = payment.cancellation.free_until(arrival_at);
+    if deadline > now {
+        CancellationTerms::FreeUntil(deadline)
+    } else {
+        CancellationTerms::NotFree
+    }
+}
+
+/// The language a vendor is written to in: its country's (a vendor profile has no locale yet).
+fn vendor_language(vendor: &Vendor) -> &'static str {
+    match vendor.address.country.as_str() {
+        "DE" | "AT" | "CH" | "LI" => "de",
+        "FR" | "MC" => "fr",
+        _ => "en",
+    }
+}
+
+/// The parts of a booking every message needs, from a fact or from the stored booking.
+#[derive(Debug, Clone)]
+struct Facts {
+    booking_id: BookingId,
+    vendor_id: VendorId,
+    guest_id: Option<UserId>,
+    resource_id: ResourceId,
+    time: BookingTime,
+    time_zone: TimeZone,
+    arrival_at: DateTime<Utc>,
+    party: u16,
+    total: Money,
+}
+
+impl From<&BookingDetail> for Facts {
+    fn from(d: &BookingDetail) -> Self {
+        Self {
+            booking_id: d.booking_id,
+            vendor_id: d.vendor_id,
+            guest_id: d.guest_id,
+            resource_id: d.resource_id,
+            time: d.time,
+            time_zone: d.time_zone,
+            arrival_at: d.arrival_at,
+            party: d.party_size.get(),
+            total: d.total,
+        }
+    }
+}
+
+impl From<&Booking> for Facts {
+    fn from(b: &Booking) -> Self {
+        Self {
+            booking_id: b.id,
+            vendor_id: b.vendor_id,
+            guest_id: b.guest_id,
+            resource_id: b.resource_id,
+            time: b.time,
+            time_zone: b.time_zone,
+            arrival_at: b.arrival_at,
+            party: b.party_size.get(),
+            total: b.quote.total,
+        }
+    }
+}
+
+/// Who a message is for, as the sent log and the logs name them (never their address).
+#[derive(Debug, Clone, Copy)]
+enum Recipient {
+    Guest,
+    Vendor,
+}
+
+impl Recipient {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Guest => "guest",
+            Self::Vendor => "vendor",
+        }
+    }
+}
+
+/// A message's entry in the sent log: the booking and the occasion (a booking is confirmed or
+/// cancelled once, so those are per booking; a change per version; a reminder per arrival),
+/// rather than the fact's event id, so a hold's link goes out once whichever of its two facts
+/// comes first.
+fn sent_key(booking: BookingId, occasion: &str, to: Recipient, channel: &str) -> String {
+    format!(
+        "{}#sent#{booking}#{occasion}#{}#{channel}",
+        CONSUMER.name,
+        to.as_str()
+    )
+}
+
+impl<S, M, T, R, L> Notifier<S, M, T, R, L>
+where
+    S: GuestStore + VendorStore + ResourceStore + BookingStore,
+    M: Mailer,
+    T: TextMessages,
+    R: Reminders,
+    L: SentLog,
+{
+    /// Sends one message unless it was sent before.
+    ///
+    /// Claimed before sending and marked sent after: a copy of the fact arriving meanwhile
+    /// sends nothing, and a send that fails is released for the retry. Only a crash between the
+    /// provider accepting it and the mark leaves a claim that lapses, and the retry sends that
+    /// message again: a guest who reads a confirmation twice is better off than one who never
+    /// hears that a booking was cancelled.
+    async fn once(
+        &self,
+        key: &str,
+        send: impl Future<Output = anyhow::Result<()>> + Send,
+    ) -> anyhow::Result<bool> {
+        match self.sent.claim(key, Utc::now()).await? {
+            Claim::Sent => return Ok(false),
+            Claim::Busy => anyhow::bail!("another copy is sending this message right now"),
+            Claim::Ours => {}
+        }
+        if let Err(err) = send.await {
+            if let Err(release) = self.sent.release(key).await {
+                tracing::warn!(error = %format!("{release:#}"), "sent-log claim not released; it lapses by itself");
+            }
+            return Err(err);
+        }
+        self.sent.sent(key, Utc::now()).await?;
+        Ok(true)
+    }
+
+    async fn vendor_of(&self, id: VendorId) -> anyhow::Result<Vendor> {
+        self.store
+            .vendor(id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("vendor {id} of the booking does not exist"))
+    }
+
+    async fn resource_name(&self, vendor: VendorId, id: ResourceId) -> anyhow::Result<String> {
+        Ok(self
+            .store
+            .resource(vendor, id)
+            .await?
+            .map(|r| r.name.as_str().to_owned())
+            .unwrap_or_default())
+    }
+
+    async fn booked(&self, facts: &Facts, vendor: &Vendor) -> anyhow::Result<Booked> {
+        Ok(Booked {
+            booking_id: facts.booking_id,
+            vendor_name: vendor.name.as_str().to_owned(),
+            what: self.resource_name(facts.vendor_id, facts.resource_id).await?,
+            time: facts.time,
+            time_zone: facts.time_zone,
+            arrival_at: facts.arrival_at,
+            party: facts.party,
+            total: facts.total,
+        })
+    }
+
+    /// The guest's email (and SMS, for the notices that have one), each once per occasion. A
+    /// booking without an account (a front-desk guest) or whose account is gone gets none.
+    async fn tell_guest(
+        &self,
+        facts: &Facts,
+        booked: &Booked,
+        notice: &GuestNotice,
+        occasion: &str,
+    ) -> anyhow::Result<()> {
+        let Some(guest_id) = facts.guest_id else {
+            return Ok(());
+        };
+        let Some(guest) = self.store.guest(guest_id).await? else {
+            tracing::info!(booking_id = %facts.booking_id, "the guest's account is gone; no message");
+            return Ok(());
+        };
+        let catalog = templates::catalog(guest.locale.as_str());
+        let message = compose::guest_mail(catalog, notice, booked, Some(guest.name.as_str()));
+        let key = sent_key(facts.booking_id, occasion, Recipient::Guest, "email");
+        if self
+            .once(&key, self.mail.send(&guest.email, &message))
+            .await?
+        {
+            tracing::info!(booking_id = %facts.booking_id, message = notice.name(), recipient = "guest", language = catalog.tag, "email sent");
+        }
+        if let (Some(sms), Some(phone), Some(text)) = (
+            &self.sms,
+            &guest.phone,
+            compose::text(catalog, notice, booked),
+        ) {
+            let key = sent_key(facts.booking_id, occasion, Recipient::Guest, "sms");
+            if self.once(&key, sms.send(phone, &text)).await? {
+                tracing::info!(booking_id = %facts.booking_id, message = notice.name(), recipient = "guest", "sms sent");
+            }
+        }
+        Ok(())
+    }
+
+    async fn tell_vendor(
+        &self,
+        facts: &Facts,
+        booked: &Booked,
+        vendor: &Vendor,
+        notice: VendorNotice,
+    ) -> anyhow::Result<()> {
+        let catalog = templates::catalog(vendor_language(vendor));
+        let message = compose::vendor_mail(catalog, notice, booked);
+        let key = sent_key(facts.booking_id, notice.name(), Recipient::Vendor, "email");
+        if self
+            .once(&key, self.mail.send(&vendor.contact.email, &message))
+            .await?
+        {
+            tracing::info!(booking_id = %facts.booking_id, vendor_id = %facts.vendor_id, message = notice.name(), recipient = "vendor", "email sent");
+        }
+        Ok(())
+    }
+
+    /// Everything one booking fact asks for.
+    pub async fn on_fact(&self, fact: &BookingEvent, now: DateTime<Utc>) -> anyhow::Result<()> {
+        let plan = plan(fact);
+        let detail = fact.booking();
+        let facts = Facts::from(detail);
+        if plan.guest.is_some() || plan.vendor.is_some() {
+            let vendor = self.vendor_of(detail.vendor_id).await?;
+            let booked = self.booked(&facts, &vendor).await?;
+            if let Some(news) = &plan.guest {
+                let (notice, occasion) = self.guest_notice(detail, news, &booked, now).await?;
+                if let Some(notice) = notice {
+                    self.tell_guest(&facts, &booked, &notice, &occasion).await?;
+                }
+            }
+            if let Some(notice) = plan.vendor {
+                self.tell_vendor(&facts, &booked, &vendor, notice).await?;
+            }
+        }
+        match plan.reminder {
+            ReminderStep::Leave => {}
+            ReminderStep::Cancel => self.reminders.cancel(detail.booking_id).await?,
+            ReminderStep::Schedule => {
+                let at = detail.arrival_at - self.settings.reminder_lead;
+                if at > now {
+                    let due = ReminderDue {
+                        kind: ReminderKind::BookingReminder,
+                        booking_id: detail.booking_id,
+                        version: detail.version,
+                        arrival_at: detail.arrival_at,
+                    };
+                    self.reminders.schedule(&due, at).await?;
+                    tracing::info!(booking_id = %detail.booking_id, remind_at = %at, "reminder scheduled");
+                } else {
+                    // Too close to arrival for a reminder; one set for an earlier arrival goes.
+                    self.reminders.cancel(detail.booking_id).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The notice for the guest's news, and the occasion it is sent once for.
+    async fn guest_notice(
+        &self,
+        detail: &BookingDetail,
+        news: &GuestNews,
+        booked: &Booked,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<(Option<GuestNotice>, String)> {
+        Ok(match news {
+            GuestNews::Hold => {
+                let notice = detail
+                    .payment
+                    .deposit
+                    .zip(detail.hold_expires_at)
+                    .map(|(deposit, pay_by)| GuestNotice::Hold {
+                        deposit,
+                        pay_by,
+                        link: format!(
+                            "{}/bookings/{}/pay",
+                            self.settings.app_base_url, detail.booking_id
+                        ),
+                    });
+                (notice, "hold".into())
+            }
+            GuestNews::Confirmed => (
+                Some(GuestNotice::Confirmed(cancellation_terms(
+                    &detail.payment,
+                    detail.arrival_at,
+                    now,
+                ))),
+                "confirmed".into(),
+            ),
+            GuestNews::Changed(before) => {
+                let what = if before.resource_id == detail.resource_id {
+                    booked.what.clone()
+                } else {
+                    self.resource_name(detail.vendor_id, before.resource_id)
+                        .await?
+                };
+                let before = Booked {
+                    what,
+                    time: before.time,
+                    arrival_at: before.arrival_at,
+                    party: before.party_size.get(),
+                    total: before.total,
+                    ..booked.clone()
+                };
+                (
+                    Some(GuestNotice::Changed(Box::new(before))),
+                    format!("changed-v{}", detail.version),
+                )
+            }
+            GuestNews::Cancelled => (
+                Some(GuestNotice::Cancelled(refund(
+                    detail.deposit_payment.as_ref(),
+                ))),
+                "cancelled".into(),
+            ),
+            GuestNews::NoShow => (
+                Some(GuestNotice::NoShow(no_show_fee(
+                    detail.deposit_payment.as_ref(),
+                ))),
+                "no-show".into(),
+            ),
+        })
+    }
+
+    /// A reminder came due: sent only if the booking is still confirmed for that arrival.
+    pub async fn remind(&self, due: &ReminderDue) -> anyhow::Result<()> {
+        let Some(booking) = self.store.booking(due.booking_id).await? else {
+            tracing::info!(booking_id = %due.booking_id, "reminder for a booking that is gone; dropped");
+            return Ok(());
+        };
+        if booking.status != BookingStatus::Confirmed || booking.arrival_at != due.arrival_at {
+            tracing::info!(booking_id = %due.booking_id, status = ?booking.status, "reminder for a booking that moved or ended; dropped");
+            return Ok(());
+        }
+        let facts = Facts::from(&booking);
+        let vendor = self.vendor_of(booking.vendor_id).await?;
+        let booked = self.booked(&facts, &vendor).await?;
+        let occasion = format!("reminder-{}", due.arrival_at.timestamp());
+        self.tell_guest(&facts, &booked, &GuestNotice::Reminder, &occasion)
+            .await
+    }
+}
+
+impl<S, M, T, R, L> Effect for Notifier<S, M, T, R, L>
+where
+    S: GuestStore + VendorStore + ResourceStore + BookingStore,
+    M: Mailer,
+    T: TextMessages,
+    R: Reminders,
+    L: SentLog,
+{
+    async fn apply(&self, event: &Event, _received: &ReceivedEvent) -> anyhow::Result<()> {
+        match event {
+            Event::Booking(fact) => self.on_fact(fact, Utc::now()).await,
+            Event::Vendor(_) => Ok(()),
+        }
+    }
+}
+
+/// A reminder, if the message is one (anything else is the bus's).
+pub fn reminder_in(message: &SqsMessage) -> Option<ReminderDue> {
+    serde_json::from_str(message.body.as_deref()?).ok()
+}
+
+/// The Lambda handler: reminders are sent (or dropped) here, booking facts go through the inbox;
+/// the messages to deliver again, of both kinds, come back.
+pub async fn handler<S, M, T, R, L>(
+    inbox: &Inbox<impl Ledger, impl Redelivery>,
+    notifier: &Notifier<S, M, T, R, L>,
+    event: lambda_http::lambda_runtime::LambdaEvent<SqsEvent>,
+) -> Result<SqsBatchResponse, lambda_http::Error>
+where
+    S: GuestStore + VendorStore + ResourceStore + BookingStore,
+    M: Mailer,
+    T: TextMessages,
+    R: Reminders,
+    L: SentLog,
+{
+    let (reminders, facts): (Vec<SqsMessage>, Vec<SqsMessage>) = event
+        .payload
+        .records
+        .into_iter()
+        .partition(|m| reminder_in(m).is_some());
+    let mut failed = Vec::new();
+    for message in &reminders {
+        let Some(due) = reminder_in(message) else {
+            continue;
+        };
+        if let Err(err) = notifier.remind(&due).await {
+            tracing::error!(consumer = CONSUMER.name, booking_id = %due.booking_id, error = %format!("{err:#}"), "reminder not sent; it will be delivered again");
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = message.message_id.clone().unwrap_or_default();
+            failed.push(failure);
+        }
+    }
+    let mut batch = SqsEvent::default();
+    batch.records = facts;
+    let mut response = CONSUMER.consume(inbox, notifier, batch).await;
+    response.batch_item_failures.extend(failed);
+    Ok(response)
+}

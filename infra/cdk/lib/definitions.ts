@@ -75,6 +75,17 @@ export interface Resources {
   readonly kmsKeys: { name: string; envVar: string; description: string; keySpec: string; keyUsage: string }[];
   readonly queues: QueueDef[];
   readonly secrets: { name: string; envVar: string; description: string }[];
+  readonly scheduleGroups: ScheduleGroupDef[];
+}
+
+/** A group of one-time schedules our code creates, each putting a message on a consumer's queue. */
+export interface ScheduleGroupDef {
+  readonly name: string;
+  readonly envVar: string;
+  /** The consumer whose queue the schedules send to. */
+  readonly targetQueue: string;
+  readonly targetEnvVar: string;
+  readonly roleEnvVar: string;
 }
 
 function readJson<T>(file: string): T {

@@ -24,7 +24,19 @@ export type ConfigGroup =
   /** `EventBridgeBus::from_env`: EVENT_BUS_NAME. */
   | 'bus'
   /** `SqsHoldTimer::from_env`: HOLD_EXPIRY_QUEUE_URL. */
-  | 'holdTimer';
+  | 'holdTimer'
+  /** `DynamoArchive::from_env`: BOOKING_ARCHIVE_TABLE (the archived bookings' index). */
+  | 'archiveIndex'
+  /** `S3Records::from_env`: ARCHIVE_BUCKET (the archived bookings' records). */
+  | 'archiveRecords'
+  /** `archiver::Settings::from_env`: ARCHIVE_AFTER_DAYS. */
+  | 'archiveAge'
+  /** `SesMailer::from_env`: SES_FROM_ADDRESS. */
+  | 'mail'
+  /** `SchedulerReminders::from_env`: REMINDER_SCHEDULE_GROUP, REMINDER_TARGET_ARN, REMINDER_ROLE_ARN. */
+  | 'reminders'
+  /** `notifier::Settings` and SMS: APP_BASE_URL (the payment link's base), SMS_ENABLED. */
+  | 'notices';
 
 export type FunctionKind = 'http' | 'consumer' | 'stream' | 'schedule';
 
@@ -82,19 +94,23 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
   'resource-get': { config: ['store'] },
   'resource-update': { config: ['store'] },
   'booking-create': { config: ['store', 'stripe'], ...CALLS_STRIPE },
-  'booking-get': { config: ['store'] },
-  'booking-update': { config: ['store'] },
+  'booking-get': { config: ['store', 'archiveIndex', 'archiveRecords'] },
+  'booking-update': { config: ['store', 'archiveIndex'] },
   'booking-status-get': { config: ['store'] },
-  'booking-status-update': { config: ['store'] },
+  'booking-status-update': { config: ['store', 'archiveIndex'] },
   'booking-review': { config: ['store'] },
-  'user-bookings': { config: ['store'] },
-  'vendor-bookings': { config: ['store'] },
+  'user-bookings': { config: ['store', 'archiveIndex'] },
+  'vendor-bookings': { config: ['store', 'archiveIndex'] },
   'payment-webhook': { config: ['store', 'ledger', 'stripe'], ...CALLS_STRIPE },
   'hold-expiry': { config: ['store', 'stripe'] },
   'search-indexer': { config: ['ledger', 'store', 'search'] },
-  notifier: { config: ['ledger'] },
+  notifier: { config: ['ledger', 'store', 'mail', 'reminders', 'notices'] },
   'payment-refund': { config: ['ledger', 'store', 'stripe'] },
-  archiver: { config: ['ledger'] },
+  archiver: {
+    config: ['ledger', 'store', 'archiveIndex', 'archiveRecords', 'archiveAge'],
+    timeoutSeconds: 55,
+    sizing: 'its hourly sweep moves up to ARCHIVE_BATCH (500) bookings, 8 at a time; still under its queue visibility timeout (60 s)',
+  },
   'outbox-publisher': { config: ['streamTables', 'bus', 'holdTimer'] },
   'payment-reconcile': { config: ['store', 'stripe'] },
 };
@@ -112,7 +128,11 @@ export function functionKinds(routes: RouteTable): Map<string, FunctionKind> {
   routes.routes.forEach((r) => add(r.function, 'http'));
   routes.consumers.forEach((c) => add(c.function, 'consumer'));
   routes.streams.forEach((s) => add(s.function, 'stream'));
-  routes.schedules.forEach((s) => add(s.function, 'schedule'));
+  // A consumer may also run on a schedule (the archiver's sweep): it stays a consumer, whose
+  // limits are its queue's, and the schedule is one more trigger.
+  routes.schedules.forEach((s) => {
+    if (kinds.get(s.function) !== 'consumer') add(s.function, 'schedule');
+  });
   return kinds;
 }
 

@@ -1,12 +1,14 @@
 // The event backbone of resources.json: the bus, one rule -> queue (+ dead-letter queue) per
 // consumer, the plain queues our code sends to (hold expiry), and the SES sender identity.
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { queueEnvVar, queueSetting, QueueSettings, Resources } from './definitions';
+import { queueEnvVar, queueSetting, QueueSettings, Resources, ScheduleGroupDef } from './definitions';
 import { pascal } from './data';
 import { Settings } from './settings';
 
@@ -43,6 +45,14 @@ export function eventPattern(pattern: Record<string, unknown>): events.EventPatt
   return out as events.EventPattern;
 }
 
+/** The reminders' schedule group, the role its schedules run as, and the queue they send to. */
+export interface ReminderSchedules {
+  readonly def: ScheduleGroupDef;
+  readonly group: scheduler.ScheduleGroup;
+  readonly role: iam.Role;
+  readonly target: sqs.Queue;
+}
+
 export interface MessagingProps {
   readonly resources: Resources;
   readonly settings: Settings;
@@ -55,6 +65,7 @@ export class Messaging extends Construct {
   /** The plain queues of resources.json (our code sends to them), by name. */
   readonly queues: Record<string, QueuePair> = {};
   readonly senderIdentities: ses.EmailIdentity[];
+  readonly reminders: ReminderSchedules;
 
   constructor(scope: Construct, id: string, props: MessagingProps) {
     super(scope, id);
@@ -83,6 +94,26 @@ export class Messaging extends Construct {
       });
       this.queues[queue.name] = { ...pair, envVar: queueEnvVar(queue) };
     }
+
+    const [reminders] = resources.scheduleGroups;
+    if (resources.scheduleGroups.length !== 1 || reminders.name !== 'reminders') {
+      throw new Error('resources.json: expected one schedule group, reminders');
+    }
+    const target = this.consumers[reminders.targetQueue];
+    if (!target) throw new Error(`resources.json: schedule group ${reminders.name} targets no consumer ${reminders.targetQueue}`);
+    const role = new iam.Role(this, 'RemindersRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: `schedules of ${settings.prefix}-${reminders.name}: send to the ${reminders.targetQueue} queue, nothing else`,
+    });
+    iam.Grant.addToPrincipal({ grantee: role, actions: ['sqs:SendMessage'], resourceArns: [target.queue.queueArn] });
+    this.reminders = {
+      def: reminders,
+      group: new scheduler.ScheduleGroup(this, 'RemindersGroup', { scheduleGroupName: `${settings.prefix}-${reminders.name}` }),
+      role,
+      target: target.queue,
+    };
 
     this.senderIdentities = resources.sesIdentities.map(
       (identity, i) =>

@@ -13,7 +13,7 @@
 // Every function using `DynamoStore` gets all four table names in its environment
 // (`Tables::from_env` reads them), but permissions only on the tables its code path touches.
 
-export type TableName = 'accounts' | 'vendors' | 'bookings' | 'inventory' | 'ledger' | 'search';
+export type TableName = 'accounts' | 'vendors' | 'bookings' | 'inventory' | 'ledger' | 'search' | 'booking-archive';
 export type TableAccess = 'read' | 'write' | 'readWrite';
 export type KmsAction = 'kms:Sign' | 'kms:GetPublicKey';
 
@@ -45,6 +45,14 @@ export interface Grants {
   readonly stripeSecret?: Why<'read'>;
   readonly eventBus?: Why<'putEvents'>;
   readonly holdExpiryQueue?: Why<'send'>;
+  /** The archive bucket's booking records (`bookings/...`): s3:PutObject or s3:GetObject. */
+  readonly archiveRecords?: Why<'put' | 'get'>;
+  /** ses:SendEmail from the sender identity. */
+  readonly mail?: Why<'send'>;
+  /** Create, move and delete one-time schedules in the reminders group, passing its role. */
+  readonly reminders?: Why<'write'>;
+  /** sns:Publish to phone numbers, only when the stack is deployed with `-c sms=true`. */
+  readonly sms?: Why<'publish'>;
 }
 
 const TOKEN_SIGNER: Why<KmsAction[]> = [
@@ -128,11 +136,16 @@ export const PERMISSIONS: Record<string, Grants> = {
     stripeSecret: STRIPE,
   },
   'booking-get': {
-    tables: { bookings: read('reads the booking') },
+    tables: {
+      bookings: read('reads the booking'),
+      'booking-archive': read("when the booking is gone from the hot table, reads its archive entry (the owner check)"),
+    },
+    archiveRecords: ['get', "reads an archived booking's full record back"],
   },
   'booking-update': {
     tables: {
       bookings: readWrite('reads the booking and replaces it if its status and version match'),
+      'booking-archive': read('tells an archived booking (409) from an unknown one (404)'),
       vendors: read('reads the vendor and its types to quote the change'),
       inventory: write('swaps old and new counters in the same transaction'),
     },
@@ -143,6 +156,7 @@ export const PERMISSIONS: Record<string, Grants> = {
   'booking-status-update': {
     tables: {
       bookings: readWrite('reads the booking and moves it with a conditional put'),
+      'booking-archive': read('tells an archived booking (409) from an unknown one (404)'),
       inventory: write('a cancellation or no-show releases the counters in the same transaction'),
     },
   },
@@ -153,11 +167,15 @@ export const PERMISSIONS: Record<string, Grants> = {
     },
   },
   'user-bookings': {
-    tables: { bookings: read("queries the guest's bookings on gsi1", 'gsi1') },
+    tables: {
+      bookings: read("queries the guest's live bookings on gsi1", 'gsi1'),
+      'booking-archive': read("queries the guest's archived bookings on gsi1, merged into the same list", 'gsi1'),
+    },
   },
   'vendor-bookings': {
     tables: {
-      bookings: read("queries the vendor's bookings on gsi2", 'gsi2'),
+      bookings: read("queries the vendor's live bookings on gsi2", 'gsi2'),
+      'booking-archive': read("queries the vendor's archived bookings on gsi2, merged into the same list", 'gsi2'),
       vendors: read('reads the vendor (its time zone for the date filters)'),
     },
   },
@@ -185,7 +203,15 @@ export const PERMISSIONS: Record<string, Grants> = {
     searchIndex: ['write', 'replaces listings and sets or clears sold-out markers (UpdateItem / _update)'],
   },
   notifier: {
-    tables: { ledger: LEDGER },
+    tables: {
+      ledger: write('the inbox claims each fact (UpdateItem); each message sent is recorded once (conditional PutItem)'),
+      accounts: read("reads the guest's address, phone and language"),
+      vendors: read('reads the vendor (name, contact, zone) and the booked type'),
+      bookings: read('rereads the booking when its reminder is due'),
+    },
+    mail: ['send', 'emails guests and vendor contacts from the sender identity'],
+    reminders: ['write', 'schedules, moves and deletes each booking\'s reminder (named after the booking)'],
+    sms: ['publish', 'texts guests when SMS is enabled; SMS publishing has no resource to scope to'],
   },
   'payment-refund': {
     tables: {
@@ -195,7 +221,12 @@ export const PERMISSIONS: Record<string, Grants> = {
     stripeSecret: STRIPE,
   },
   archiver: {
-    tables: { ledger: LEDGER },
+    tables: {
+      ledger: LEDGER,
+      bookings: readWrite('queries the archivable partitions of gsi3, reads a booking, deletes it in the move transaction', 'gsi3'),
+      'booking-archive': readWrite('reads an entry (archived already?) and puts it in the move transaction'),
+    },
+    archiveRecords: ['put', 'writes the full record before the move transaction'],
   },
   'outbox-publisher': {
     eventBus: ['putEvents', 'publishes each committed change as a typed event'],

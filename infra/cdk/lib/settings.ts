@@ -19,6 +19,12 @@ export interface Settings {
   /** Tables and buckets are destroyed with the stack and unprotected: for LocalStack only. */
   readonly ephemeral: boolean;
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Ended bookings unchanged this long move to the archive. */
+  readonly archiveAfterDays: number;
+  /** The guest-facing app, for the payment link in emails; unset, the API's own URL. */
+  readonly appBaseUrl?: string;
+  /** Texts through SNS besides emails (the account needs SMS set up and out of the sandbox). */
+  readonly sms: boolean;
 }
 
 function oneOf<T extends string>(node: Node, key: string, allowed: readonly T[], fallback: T): T {
@@ -62,5 +68,8 @@ export function readSettings(node: Node, resources: Resources): Settings {
       rateLimit: positive(node, 'throttleRate', 500),
       burstLimit: positive(node, 'throttleBurst', 1000),
     },
+    archiveAfterDays: positive(node, 'archiveAfterDays', 180),
+    appBaseUrl: text(node, 'appBaseUrl')?.replace(/\/+$/, ''),
+    sms: String(node.tryGetContext('sms') ?? 'false') === 'true',
   };
 }

@@ -1,5 +1,5 @@
 // The whole system as one stack, built from routes.json and resources.json.
-import { CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -288,9 +288,37 @@ export class ReservationsStack extends Stack {
           env[pair.envVar] = pair.queue.queueUrl;
           break;
         }
+        case 'archiveIndex':
+          tableVar('booking-archive');
+          break;
+        case 'archiveRecords':
+          env[resources.buckets[0].envVar] = this.data.archive.bucketName;
+          break;
+        case 'archiveAge':
+          env.ARCHIVE_AFTER_DAYS = String(this.settings.archiveAfterDays);
+          break;
+        case 'mail':
+          env[resources.sesIdentities[0].envVar] = resources.sesIdentities[0].email;
+          break;
+        case 'reminders': {
+          const group = this.messaging.reminders;
+          env[group.def.envVar] = group.group.scheduleGroupName;
+          env[group.def.targetEnvVar] = group.target.queueArn;
+          env[group.def.roleEnvVar] = group.role.roleArn;
+          break;
+        }
+        case 'notices':
+          env.APP_BASE_URL = this.settings.appBaseUrl ?? this.api.issuer;
+          env.SMS_ENABLED = String(this.settings.sms);
+          break;
       }
     }
     return env;
+  }
+
+  /** How cdk-nag writes a pseudo parameter: its value when the stack has one, else `<name>`. */
+  private nagName(value: string, pseudo: string): string {
+    return Token.isUnresolved(value) ? `<${pseudo}>` : value;
   }
 
   /** permissions.ts, as grant calls. */
@@ -330,5 +358,40 @@ export class ReservationsStack extends Stack {
     if (grants.stripeSecret) this.stripeSecret.grantRead(fn);
     if (grants.eventBus) this.messaging.bus.grantPutEventsTo(fn);
     if (grants.holdExpiryQueue) this.messaging.queues['hold-expiry'].queue.grantSendMessages(fn);
+    if (grants.archiveRecords) {
+      // Only the records' prefix, and only the one action (grantPut/grantRead add more).
+      const action = grants.archiveRecords[0] === 'put' ? 's3:PutObject' : 's3:GetObject';
+      iam.Grant.addToPrincipal({ grantee: fn, actions: [action], resourceArns: [this.data.archive.arnForObjects('bookings/*')] });
+      acknowledge(
+        fn.role!.node.findChild('DefaultPolicy'),
+        `IAM5[Resource::<${this.getLogicalId(this.data.archive.node.defaultChild as CfnElement)}.Arn>/bookings/*]`,
+        'one object per archived booking, named by vendor, month and booking at run time; only the bookings/ prefix',
+      );
+    }
+    if (grants.mail) {
+      for (const identity of this.messaging.senderIdentities) {
+        iam.Grant.addToPrincipal({ grantee: fn, actions: ['ses:SendEmail'], resourceArns: [identity.emailIdentityArn] });
+      }
+    }
+    if (grants.reminders) {
+      const { def, role } = this.messaging.reminders;
+      // The group's name is known (the token would hide it from the acknowledgment below).
+      const schedules = `${this.settings.prefix}-${def.name}/*`;
+      iam.Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'],
+        resourceArns: [this.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: schedules })],
+      });
+      role.grantPassRole(fn.grantPrincipal);
+      acknowledge(
+        fn.role!.node.findChild('DefaultPolicy'),
+        `IAM5[Resource::arn:<AWS::Partition>:scheduler:${this.nagName(this.region, 'AWS::Region')}:${this.nagName(this.account, 'AWS::AccountId')}:schedule/${schedules}]`,
+        "one schedule per confirmed booking, named after it at run time; only the reminders group's",
+      );
+    }
+    if (grants.sms && this.settings.sms) {
+      iam.Grant.addToPrincipal({ grantee: fn, actions: ['sns:Publish'], resourceArns: ['*'] });
+      acknowledge(fn.role!.node.findChild('DefaultPolicy'), 'IAM5[Resource::*]', 'sns:Publish to a phone number has no resource to scope it to');
+    }
   }
 }

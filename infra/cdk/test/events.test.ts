@@ -116,13 +116,20 @@ test('the hold-expiry queue delays as resources.json says', () => {
   assert.equal(queue.DelaySeconds ?? 0, entry.delaySeconds ?? 0);
 });
 
-test('the reconciliation runs on the schedule of routes.json', () => {
+/** `rate(10 minutes)`, `rate(1 hour)` ... in minutes. */
+function rateMinutes(expression: string): number {
+  const match = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
+  assert.ok(match, expression);
+  return Number(match[1]) * { minute: 1, hour: 60, day: 1440 }[match[2] as 'minute' | 'hour' | 'day'];
+}
+
+test('each schedule of routes.json (reconciliation, archive sweep) runs at its rate', () => {
   const schedules = ofType(built, 'AWS::Scheduler::Schedule').map(([, s]) => s.Properties);
   assert.equal(schedules.length, ROUTES.schedules.length);
   for (const wanted of ROUTES.schedules) {
     const schedule = schedules.find((s) => describe(s.Target.Arn, built.names) === `fn:${wanted.function}`);
     assert.ok(schedule, wanted.function);
-    assert.equal(schedule.ScheduleExpression, `rate(${wanted.everyMinutes} minutes)`);
+    assert.equal(rateMinutes(schedule.ScheduleExpression), wanted.everyMinutes, wanted.function);
     assert.equal(schedule.State, 'ENABLED');
   }
 });

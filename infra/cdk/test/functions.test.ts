@@ -22,6 +22,8 @@ const NOT_SET_ON_AWS: Record<string, string> = {
   STRIPE_SECRET_KEY: 'local only: on AWS the keys come from the secret STRIPE_SECRET_ID names',
   STRIPE_WEBHOOK_SECRETS: 'local only, as STRIPE_SECRET_KEY',
   OPENSEARCH_SIGV4: 'the code signs requests to *.amazonaws.com endpoints by itself',
+  REMINDER_LEAD_HOURS: 'the default (24 h before arrival) is the product rule',
+  ARCHIVE_BATCH: "the default (500 per sweep) fits the archiver's 55 s timeout",
 };
 
 function rustSources(dir: string): string[] {

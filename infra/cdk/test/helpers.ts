@@ -67,6 +67,10 @@ function synthesize(context: Record<string, string>, options: { nag?: boolean; r
   names.set(logicalId(stack.messaging.bus), 'bus');
   names.set(logicalId(stack.jwtKey), 'key:jwt');
   names.set(logicalId(stack.stripeSecret), 'secret:stripe');
+  names.set(logicalId(stack.data.archive), 'bucket:archive');
+  names.set(logicalId(stack.messaging.reminders.role), 'role:reminders');
+  names.set(logicalId(stack.messaging.reminders.group), 'schedules:reminders');
+  stack.messaging.senderIdentities.forEach((identity, i) => names.set(logicalId(identity), i === 0 ? 'ses:sender' : `ses:sender${i + 1}`));
   if (stack.data.searchDomain) names.set(logicalId(stack.data.searchDomain), 'opensearch');
   return {
     app,

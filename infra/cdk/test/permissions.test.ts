@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DYNAMODB_READ, DYNAMODB_WRITE, PERMISSIONS } from '../lib/permissions';
-import { allowed, build, ofType, ROUTES } from './helpers';
+import { allowed, build, describe, ofType, ROUTES } from './helpers';
 
 const built = build();
 const LOGS = (fn: string) => [`logs:CreateLogStream logs:${fn}`, `logs:PutLogEvents logs:${fn}`];
@@ -15,6 +15,12 @@ const SQS_CONSUME = (queue: string) =>
   );
 const SECRET = ['secretsmanager:DescribeSecret secret:stripe', 'secretsmanager:GetSecretValue secret:stripe'];
 const sorted = (pairs: string[]) => [...new Set(pairs)].sort();
+const ARN = (service: string, resource: string) => `arn:ref:AWS::Partition:${service}:ref:AWS::Region:ref:AWS::AccountId:${resource}`;
+const SEND_MAIL = `ses:SendEmail ${ARN('ses', 'identity/ses:sender')}`;
+const REMINDERS = [
+  ...['CreateSchedule', 'DeleteSchedule', 'UpdateSchedule'].map((a) => `scheduler:${a} ${ARN('scheduler', 'schedule/reservations-reminders/*')}`),
+  'iam:PassRole role:reminders',
+];
 
 test('a guest signs in with the accounts table and the signing key only', () => {
   assert.deepEqual(
@@ -90,6 +96,66 @@ test('the search endpoint queries the search table and its indexes, and reads co
   );
 });
 
+test('the notifier reads guests, vendors and bookings, sends mail from the sender, and manages reminder schedules', () => {
+  assert.deepEqual(
+    allowed(built, 'notifier'),
+    sorted([
+      ...LOGS('notifier'),
+      ...SQS_CONSUME('notifier'),
+      ...WRITE('ledger'),
+      ...READ('accounts'),
+      ...READ('vendors'),
+      ...READ('bookings'),
+      SEND_MAIL,
+      ...REMINDERS,
+    ]),
+  );
+});
+
+test('SMS is granted only with -c sms=true, and then only sns:Publish', () => {
+  const withSms = build({ sms: 'true' });
+  const texts = allowed(withSms, 'notifier').filter((p) => p.startsWith('sns:'));
+  assert.deepEqual(texts, ['sns:Publish *']);
+  assert.equal(withSms.fn('notifier').Environment.Variables.SMS_ENABLED, 'true');
+  assert.equal(allowed(built, 'notifier').filter((p) => p.startsWith('sns:')).length, 0);
+  assert.equal(built.fn('notifier').Environment.Variables.SMS_ENABLED, 'false');
+});
+
+test('the archiver writes records under bookings/ and moves bookings from the hot table to the archive index', () => {
+  assert.deepEqual(
+    allowed(built, 'archiver'),
+    sorted([
+      ...LOGS('archiver'),
+      ...SQS_CONSUME('archiver'),
+      ...WRITE('ledger'),
+      ...READ('bookings'),
+      ...WRITE('bookings'),
+      'dynamodb:Query table:bookings/index/gsi3',
+      ...READ('booking-archive'),
+      ...WRITE('booking-archive'),
+      's3:PutObject bucket:archive/bookings/*',
+    ]),
+  );
+  // Only booking-get reads records back; nothing else touches the bucket.
+  for (const name of Object.keys(built.stack.functions)) {
+    const s3 = allowed(built, name).filter((p) => p.startsWith('s3:'));
+    const expected = name === 'archiver' ? ['s3:PutObject bucket:archive/bookings/*'] : name === 'booking-get' ? ['s3:GetObject bucket:archive/bookings/*'] : [];
+    assert.deepEqual(s3, expected, name);
+  }
+});
+
+test("reminder schedules run as a role that may only send to the notifier's queue", () => {
+  const roleId = built.logicalId(built.stack.messaging.reminders.role);
+  const policies = ofType(built, 'AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
+  const pairs = policies.flatMap(([, p]) =>
+    p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat().map((a: string) => `${a} ${describe(s.Resource, built.names)}`)),
+  );
+  assert.deepEqual(pairs, ['sqs:SendMessage queue:notifier']);
+  const env = built.fn('notifier').Environment.Variables;
+  assert.deepEqual(env.REMINDER_ROLE_ARN, { 'Fn::GetAtt': [roleId, 'Arn'] });
+  assert.deepEqual(env.REMINDER_TARGET_ARN, { 'Fn::GetAtt': [built.logicalId(built.stack.messaging.consumers.notifier.queue), 'Arn'] });
+});
+
 test("every function's policy is its log group, its trigger and exactly its permissions.ts entry", () => {
   const consumerQueue = new Map(ROUTES.consumers.map((c) => [c.function, c.queue]));
   for (const [name, grants] of Object.entries(PERMISSIONS)) {
@@ -103,6 +169,9 @@ test("every function's policy is its log group, its trigger and exactly its perm
     if (grants.searchIndex?.[0] === 'write') expected.push(...WRITE('search'));
     if (grants.jwtKey) expected.push(...grants.jwtKey[0].map((a) => `${a} key:jwt`));
     if (grants.stripeSecret) expected.push(...SECRET);
+    if (grants.archiveRecords) expected.push(`s3:${grants.archiveRecords[0] === 'put' ? 'PutObject' : 'GetObject'} bucket:archive/bookings/*`);
+    if (grants.mail) expected.push(SEND_MAIL);
+    if (grants.reminders) expected.push(...REMINDERS);
     const queue = consumerQueue.get(name);
     if (queue) expected.push(...SQS_CONSUME(queue));
     assert.deepEqual(allowed(built, name), sorted(expected), name);
@@ -115,8 +184,10 @@ test('no function may use a wildcard action, nor any resource "*" but ListStream
       const [action, resource] = pair.split(' ');
       assert.ok(!action.includes('*'), `${name}: ${pair}`);
       if (resource === '*') assert.equal(`${name} ${action}`, 'outbox-publisher dynamodb:ListStreams', `${name}: ${pair}`);
-      // An index is named, never `index/*`.
-      assert.ok(!resource.endsWith('/*') || resource.includes('/_update/'), `${name}: ${pair}`);
+      // An index is named, never `index/*`; the only trailing wildcards are run-time names under
+      // one named prefix: documents by id, archived records, reminder schedules.
+      const named = ['/_update/', 'bucket:archive/bookings/', 'schedule/reservations-reminders/'];
+      assert.ok(!resource.endsWith('/*') || named.some((prefix) => resource.includes(prefix)), `${name}: ${pair}`);
     }
   }
 });
@@ -129,13 +200,19 @@ test('every function has a role of its own with no managed policy', () => {
   }
 });
 
-test('the schedule may invoke the reconciliation function and nothing else', () => {
-  const schedule = ofType(built, 'AWS::Scheduler::Schedule')[0][1];
-  const roleId = schedule.Properties.Target.RoleArn['Fn::GetAtt'][0];
-  const policies = ofType(built, 'AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
-  const statements = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+test('each schedule of routes.json may invoke its own function and nothing else', () => {
+  const schedules = ofType(built, 'AWS::Scheduler::Schedule');
   assert.deepEqual(
-    statements.map((s: any) => s.Action),
-    ['lambda:InvokeFunction'],
+    schedules.map(([, s]) => describe(s.Properties.Target.Arn, built.names)).sort(),
+    ROUTES.schedules.map((s) => `fn:${s.function}`).sort(),
   );
+  for (const [, schedule] of schedules) {
+    const roleId = schedule.Properties.Target.RoleArn['Fn::GetAtt'][0];
+    const policies = ofType(built, 'AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
+    const statements = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    assert.deepEqual(
+      statements.map((s: any) => [s.Action, [s.Resource].flat().map((r: unknown) => describe(r, built.names).replace(/:\*$/, ''))]),
+      [['lambda:InvokeFunction', [describe(schedule.Properties.Target.Arn, built.names), describe(schedule.Properties.Target.Arn, built.names)]]],
+    );
+  }
 });

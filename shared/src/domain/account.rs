@@ -91,6 +91,10 @@ impl Phone {
         }
         Ok(Self(compact))
     }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// A BCP 47 language tag of the simple `ll` or `ll-RR` form, e.g. `en`, `de-AT`.
@@ -120,6 +124,10 @@ impl Locale {
 
     pub fn default_locale() -> Self {
         Self("en".into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
