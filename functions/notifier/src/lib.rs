@@ -361,7 +361,9 @@ where
         Ok(Booked {
             booking_id: facts.booking_id,
             vendor_name: vendor.name.as_str().to_owned(),
-            what: self.resource_name(facts.vendor_id, facts.resource_id).await?,
+            what: self
+                .resource_name(facts.vendor_id, facts.resource_id)
+                .await?,
             time: facts.time,
             time_zone: facts.time_zone,
             arrival_at: facts.arrival_at,
@@ -478,18 +480,19 @@ where
     ) -> anyhow::Result<(Option<GuestNotice>, String)> {
         Ok(match news {
             GuestNews::Hold => {
-                let notice = detail
-                    .payment
-                    .deposit
-                    .zip(detail.hold_expires_at)
-                    .map(|(deposit, pay_by)| GuestNotice::Hold {
-                        deposit,
-                        pay_by,
-                        link: format!(
-                            "{}/bookings/{}/pay",
-                            self.settings.app_base_url, detail.booking_id
-                        ),
-                    });
+                let notice =
+                    detail
+                        .payment
+                        .deposit
+                        .zip(detail.hold_expires_at)
+                        .map(|(deposit, pay_by)| GuestNotice::Hold {
+                            deposit,
+                            pay_by,
+                            link: format!(
+                                "{}/bookings/{}/pay",
+                                self.settings.app_base_url, detail.booking_id
+                            ),
+                        });
                 (notice, "hold".into())
             }
             GuestNews::Confirmed => (
@@ -611,4 +614,154 @@ where
     let mut response = CONSUMER.consume(inbox, notifier, batch).await;
     response.batch_item_failures.extend(failed);
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+    use shared::domain::booking::Channel;
+
+    /// A fact from the samples in events/, with `change` applied to its detail.
+    fn sample(detail_type: &str, change: impl FnOnce(&mut Value)) -> BookingEvent {
+        let path = format!(
+            "{}/../../events/samples/{detail_type}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let envelope: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut detail = envelope["detail"].clone();
+        change(&mut detail);
+        BookingEvent::from_detail(detail_type, detail).unwrap()
+    }
+
+    #[test]
+    fn a_hold_awaiting_its_deposit_gets_the_payment_link_and_the_vendor_hears_nothing() {
+        let held = sample("BookingHeld", |_| {});
+        let free = sample("BookingHeld", |d| d["payment"]["deposit"] = Value::Null);
+
+        assert_eq!(
+            plan(&held),
+            Plan {
+                guest: Some(GuestNews::Hold),
+                vendor: None,
+                reminder: ReminderStep::Leave
+            }
+        );
+        assert_eq!(plan(&free).guest, None);
+    }
+
+    #[test]
+    fn a_confirmation_tells_both_and_schedules_the_reminder() {
+        let confirmed = sample("BookingConfirmed", |d| d["channel"] = "front_desk".into());
+
+        assert_eq!(
+            plan(&confirmed),
+            Plan {
+                guest: Some(GuestNews::Confirmed),
+                vendor: Some(VendorNotice::New(Channel::FrontDesk)),
+                reminder: ReminderStep::Schedule
+            }
+        );
+    }
+
+    #[test]
+    fn a_change_of_terms_is_news_and_bookkeeping_is_not() {
+        let changed = sample("BookingUpdated", |_| {});
+        let BookingEvent::Updated(detail) = &changed else {
+            panic!("{changed:?}")
+        };
+        let same = sample("BookingUpdated", |d| {
+            d["previous"] = serde_json::to_value(detail.terms()).unwrap();
+        });
+
+        assert!(matches!(plan(&changed).guest, Some(GuestNews::Changed(_))));
+        assert_eq!(plan(&changed).reminder, ReminderStep::Schedule);
+        assert_eq!(plan(&same).guest, None);
+        assert_eq!(plan(&same).reminder, ReminderStep::Schedule);
+    }
+
+    #[test]
+    fn the_vendor_hears_of_a_cancellation_only_of_a_booking_it_was_told_of() {
+        let confirmed_then_cancelled = sample("BookingCancelled", |_| {});
+        let hold_cancelled = sample("BookingCancelled", |d| d["previous_status"] = "HELD".into());
+
+        assert_eq!(
+            plan(&confirmed_then_cancelled).vendor,
+            Some(VendorNotice::Cancelled)
+        );
+        assert_eq!(plan(&hold_cancelled).vendor, None);
+        assert_eq!(plan(&hold_cancelled).guest, Some(GuestNews::Cancelled));
+        assert_eq!(plan(&hold_cancelled).reminder, ReminderStep::Cancel);
+    }
+
+    #[test]
+    fn endings_drop_the_reminder() {
+        for detail_type in ["BookingExpired", "BookingCheckedIn", "BookingNoShow"] {
+            assert_eq!(
+                plan(&sample(detail_type, |_| {})).reminder,
+                ReminderStep::Cancel,
+                "{detail_type}"
+            );
+        }
+        assert_eq!(
+            plan(&sample("BookingCompleted", |_| {})),
+            Plan {
+                guest: None,
+                vendor: None,
+                reminder: ReminderStep::Leave
+            }
+        );
+    }
+
+    #[test]
+    fn a_refund_is_read_from_the_deposits_settlement() {
+        let eur = |minor| Money::price(minor, "EUR").unwrap();
+        let settled = |refund: i64, kept: i64| {
+            sample("BookingCancelled", |d| {
+                d["deposit_payment"]["settlement"]["refund"]["amount_minor"] = refund.into();
+                d["deposit_payment"]["settlement"]["kept"]["amount_minor"] = kept.into();
+            })
+            .booking()
+            .deposit_payment
+            .clone()
+        };
+
+        assert_eq!(refund(settled(400, 0).as_ref()), Refund::Full(eur(400)));
+        assert_eq!(
+            refund(settled(200, 200).as_ref()),
+            Refund::Partial {
+                refund: eur(200),
+                kept: eur(200)
+            }
+        );
+        assert_eq!(
+            refund(settled(0, 400).as_ref()),
+            Refund::None { kept: eur(400) }
+        );
+        assert_eq!(refund(None), Refund::NothingPaid);
+        assert_eq!(no_show_fee(settled(0, 400).as_ref()), Some(eur(400)));
+        assert_eq!(no_show_fee(settled(400, 0).as_ref()), None);
+        assert_eq!(no_show_fee(None), None);
+    }
+
+    #[test]
+    fn a_reminder_is_told_apart_from_a_bus_event_on_the_same_queue() {
+        let mut reminder = SqsMessage::default();
+        reminder.body = Some(
+            r#"{"kind":"booking_reminder","booking_id":"0195d0e9-6b7c-7d8e-9f0a-1b2c3d4e5f60","version":2,"arrival_at":"2026-03-28T18:30:00Z"}"#
+                .into(),
+        );
+        let mut event = SqsMessage::default();
+        event.body = Some(
+            std::fs::read_to_string(format!(
+                "{}/../../events/samples/BookingConfirmed.json",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap(),
+        );
+
+        assert_eq!(reminder_in(&reminder).map(|r| r.version), Some(2));
+        assert_eq!(reminder_in(&event), None);
+    }
 }

@@ -20,7 +20,11 @@ use shared::domain::ids::BookingId;
 use std::future::Future;
 
 pub trait Mailer: Send + Sync {
-    fn send(&self, to: &Email, message: &Message) -> impl Future<Output = anyhow::Result<()>> + Send;
+    fn send(
+        &self,
+        to: &Email,
+        message: &Message,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
 pub trait TextMessages: Send + Sync {
@@ -74,8 +78,11 @@ pub trait SentLog: Send + Sync {
         key: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = anyhow::Result<Claim>> + Send;
-    fn sent(&self, key: &str, now: DateTime<Utc>)
-    -> impl Future<Output = anyhow::Result<()>> + Send;
+    fn sent(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
     fn release(&self, key: &str) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
@@ -323,7 +330,9 @@ impl SentLog for DynamoSentLog {
                     let sent = failed.item.is_some_and(|item| item.contains_key("sent_at"));
                     Ok(if sent { Claim::Sent } else { Claim::Busy })
                 }
-                other => Err(anyhow::Error::new(other).context("claiming a message in the sent log")),
+                other => {
+                    Err(anyhow::Error::new(other).context("claiming a message in the sent log"))
+                }
             },
         }
     }

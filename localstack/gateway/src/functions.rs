@@ -39,6 +39,7 @@ pub struct Deps {
     pub reconcile: ReconcileSettings,
     pub search: AnyIndex,
     pub archiver: archiver::Archiver,
+    pub notifier: notifier::Notifier<DynamoStore>,
 }
 
 impl Deps {
@@ -62,8 +63,10 @@ impl Deps {
         let search = AnyIndex::from_env(&sdk)?;
         search.ensure_ready().await?;
         let archiver = archiver::Archiver::from_env(&sdk)?;
+        let notifier = notifier::Notifier::from_env(store.clone(), &sdk)?;
         Ok(Self {
             archiver,
+            notifier,
             payments: stripe.client()?,
             webhook: WebhookSettings::new(stripe.webhook_secrets.clone())?,
             reconcile: ReconcileSettings::from_env()?,
@@ -148,7 +151,7 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
                 index: deps.search.clone(),
             },
         ),
-        inbox(&deps, notifier::CONSUMER, notifier::NOTIFIER),
+        notifications(&deps),
         inbox(
             &deps,
             payment_refund::CONSUMER,
@@ -179,6 +182,19 @@ pub fn inbox(
         })
     });
     (consumer.name, handler)
+}
+
+/// The notifier as its Lambda runs it: reminders beside the inbox's booking facts.
+fn notifications(deps: &Arc<Deps>) -> (&'static str, QueueHandler) {
+    let deps = deps.clone();
+    let handler: QueueHandler = Arc::new(move |event| {
+        let deps = deps.clone();
+        Box::pin(async move {
+            let event = LambdaEvent::new(event, Context::default());
+            notifier::handler(&deps.inbox, &deps.notifier, event).await
+        })
+    });
+    (notifier::CONSUMER.name, handler)
 }
 
 /// The functions fed by DynamoDB streams (`streams` in the route table), by name.

@@ -1,0 +1,692 @@
+//! The notifier on the local stack: real bookings made through the API, their facts built from
+//! the stored booking as the publisher builds them, handed to the notifier's Lambda handler as
+//! its queue would; mail read back from LocalStack's SES mailbox (`GET /_aws/ses`), reminder
+//! schedules from its EventBridge Scheduler. Every test has its own guest and vendor addresses,
+//! so tests read only their own mail and run in parallel.
+use api_tests::{Account, Api, PASSWORD, pay_intent, resource_body, sqs_event, unique_email};
+use aws_sdk_scheduler::operation::get_schedule::{GetScheduleError, GetScheduleOutput};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use lambda_http::lambda_runtime::{Context, LambdaEvent};
+use notifier::Notifier;
+use notifier::outlets::{Claim, DynamoSentLog, SchedulerReminders, SentLog};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use shared::domain::booking::{Booking, BookingStatus};
+use shared::domain::ids::BookingId;
+use shared::events::{Event, booking_event};
+use shared::inbox::Inbox;
+use shared::payments::{StripeSettings, webhook};
+use shared::store::{BookingStore, DynamoStore};
+
+const EN_DAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+const EN_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DE_DAYS: [&str; 7] = [
+    "Montag",
+    "Dienstag",
+    "Mittwoch",
+    "Donnerstag",
+    "Freitag",
+    "Samstag",
+    "Sonntag",
+];
+const DE_MONTHS: [&str; 12] = [
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+];
+
+/// `Friday, 24 December 2027, 19:30`, written out here independently of the notifier.
+fn english(date: NaiveDate, time: &str) -> String {
+    let day = EN_DAYS[date.weekday().num_days_from_monday() as usize];
+    let month = EN_MONTHS[date.month0() as usize];
+    format!("{day}, {} {month} {}, {time}", date.day(), date.year())
+}
+
+/// `Freitag, 24. Dezember 2027, 19:30`.
+fn german(date: NaiveDate, time: &str) -> String {
+    let day = DE_DAYS[date.weekday().num_days_from_monday() as usize];
+    let month = DE_MONTHS[date.month0() as usize];
+    format!("{day}, {}. {month} {}, {time}", date.day(), date.year())
+}
+
+/// One mail as LocalStack's SES recorded it.
+#[derive(Debug, Clone)]
+struct Mail {
+    subject: String,
+    body: String,
+}
+
+/// Every mail SES accepted for `address`, oldest first.
+async fn mailbox(address: &str) -> Vec<Mail> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL is set");
+    let all: Value = reqwest::get(format!("{}/_aws/ses", endpoint.trim_end_matches('/')))
+        .await
+        .expect("LocalStack answers")
+        .json()
+        .await
+        .expect("the SES mailbox as JSON");
+    all["messages"]
+        .as_array()
+        .expect("a list of messages")
+        .iter()
+        .filter(|m| {
+            m["Destination"]["ToAddresses"]
+                .as_array()
+                .is_some_and(|to| to.iter().any(|a| a == address))
+        })
+        .map(|m| Mail {
+            subject: m["Subject"].as_str().unwrap_or_default().to_owned(),
+            body: m["Body"]["text_part"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        })
+        .collect()
+}
+
+/// A restaurant in Berlin with its own contact address, a table type, a guest with a locale,
+/// and the notifier wired as its Lambda is.
+struct Scene {
+    api: Api,
+    store: DynamoStore,
+    notifier: Notifier<DynamoStore>,
+    inbox: Inbox,
+    scheduler: aws_sdk_scheduler::Client,
+    dynamodb: aws_sdk_dynamodb::Client,
+    manager: Account,
+    contact: String,
+    guest: Account,
+    table: String,
+}
+
+const PRICE: i64 = 123_450;
+
+impl Scene {
+    /// The table type takes no deposit, so a booking is confirmed at once.
+    async fn new(locale: &str) -> Self {
+        let mut table = resource_body("Table for four", 4, 3, PRICE);
+        table.as_object_mut().expect("an object").remove("deposit");
+        Self::with_table(locale, table).await
+    }
+
+    async fn with_table(locale: &str, mut table: Value) -> Self {
+        let api = Api::start().await;
+        let sdk = shared::aws::sdk_config().await;
+        let store = DynamoStore::from_env(&sdk).expect("the table names are set");
+        let contact = unique_email("host");
+        let manager = api
+            .vendor_with(
+                "restaurant",
+                json!({"contact": {"email": contact, "phone": "+49301234567"}}),
+            )
+            .await;
+        table["seating"] = json!({"slot_minutes": 30, "seating_minutes": 90});
+        let table = api.resource(&manager, &table).await;
+        let guest = guest(&api, locale).await;
+        Self {
+            notifier: Notifier::from_env(store.clone(), &sdk)
+                .expect("the notifier's settings are set: eval \"$(localstack/local.sh env)\""),
+            inbox: Inbox::from_env(&sdk).expect("LEDGER_TABLE is set"),
+            scheduler: aws_sdk_scheduler::Client::new(&sdk),
+            dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
+            store,
+            api,
+            manager,
+            contact,
+            guest,
+            table,
+        }
+    }
+
+    /// Books the table for `party` on `date` at `time` as `who`; the booking's JSON.
+    async fn book(&self, who: &Account, date: NaiveDate, time: &str, party: i64) -> Value {
+        let body = json!({
+            "resource_id": self.table,
+            "party_size": party,
+            "date": date.to_string(),
+            "time": time,
+        });
+        let reply = self
+            .api
+            .send_with(
+                Method::POST,
+                &format!("/booking/vendor/{}", self.manager.vendor()),
+                who.token(),
+                Some(&body),
+                &[("idempotency-key", &uuid::Uuid::new_v4().to_string())],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+        reply.body
+    }
+
+    async fn booking(&self, id: &str) -> Booking {
+        self.store
+            .booking(BookingId::parse(id).expect("a booking id"))
+            .await
+            .expect("DynamoDB answers")
+            .expect("the booking exists")
+    }
+
+    async fn set_status(&self, who: &Account, id: &str, status: &str) {
+        let reply = self
+            .api
+            .put(
+                &format!("/booking/{id}/status"),
+                who.token(),
+                &json!({"status": status}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{status}: {reply:#?}");
+    }
+
+    /// Hands the notifier's handler one SQS batch of these bodies; the ids it wants again.
+    async fn deliver(&self, bodies: &[String]) -> Vec<String> {
+        let ids: Vec<String> = bodies
+            .iter()
+            .map(|_| uuid::Uuid::new_v4().to_string())
+            .collect();
+        let messages: Vec<(&str, String)> = ids
+            .iter()
+            .zip(bodies)
+            .map(|(id, body)| (id.as_str(), body.clone()))
+            .collect();
+        let event = LambdaEvent::new(sqs_event(&messages), Context::default());
+        notifier::handler(&self.inbox, &self.notifier, event)
+            .await
+            .expect("the handler answers")
+            .batch_item_failures
+            .into_iter()
+            .map(|f| f.item_identifier)
+            .collect()
+    }
+
+    /// Delivers each body in a batch of its own and expects none back.
+    async fn deliver_ok(&self, body: &str) {
+        assert_eq!(self.deliver(&[body.to_owned()]).await, Vec::<String>::new());
+    }
+
+    /// Forgets that the notifier applied any fact of the booking, as when a consumer died
+    /// between its effect and recording it done and its claim lapsed.
+    async fn forget_facts(&self, id: &str) {
+        self.dynamodb
+            .delete_item()
+            .table_name(std::env::var("LEDGER_TABLE").expect("LEDGER_TABLE is set"))
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("notifier#{id}")),
+            )
+            .send()
+            .await
+            .expect("DynamoDB answers");
+    }
+
+    async fn schedule(&self, id: &str) -> Option<GetScheduleOutput> {
+        let found = self
+            .scheduler
+            .get_schedule()
+            .group_name(std::env::var("REMINDER_SCHEDULE_GROUP").expect("the group is set"))
+            .name(SchedulerReminders::name(
+                BookingId::parse(id).expect("a booking id"),
+            ))
+            .send()
+            .await;
+        match found {
+            Ok(schedule) => Some(schedule),
+            Err(err) => match err.into_service_error() {
+                GetScheduleError::ResourceNotFoundException(_) => None,
+                other => panic!("GetSchedule failed: {other:?}"),
+            },
+        }
+    }
+}
+
+/// Signs up a guest with this locale and signs them in.
+async fn guest(api: &Api, locale: &str) -> Account {
+    let email = unique_email("guest");
+    let created = api
+        .post(
+            "/user/create",
+            None,
+            &json!({"email": email, "password": PASSWORD, "name": "Alex Gast", "locale": locale}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
+    let token = api.login("/user/login", &email, PASSWORD).await;
+    Account {
+        id: created.body["id"].as_str().unwrap_or_default().to_owned(),
+        email,
+        token,
+        vendor_id: None,
+    }
+}
+
+/// The SQS body the bus delivers for the change from `before` to `after`.
+fn fact(before: Option<&Booking>, after: &Booking) -> String {
+    let fact = Event::Booking(booking_event(before, Some(after)).expect("a fact"));
+    serde_json::to_string(&api_tests::received(&fact)).expect("an envelope")
+}
+
+fn in_days(days: i64) -> NaiveDate {
+    Utc::now().date_naive() + Duration::days(days)
+}
+
+fn at_expression(at: DateTime<Utc>) -> String {
+    format!("at({})", at.format("%Y-%m-%dT%H:%M:%S"))
+}
+
+#[tokio::test]
+async fn a_confirmed_booking_mails_the_guest_in_their_language_and_the_vendor_once_and_schedules_the_reminder()
+ {
+    let scene = Scene::new("de-AT").await;
+    let date = in_days(40);
+    let booked = scene.book(&scene.guest, date, "19:30", 2).await;
+    let id = booked["id"].as_str().expect("an id").to_owned();
+    assert_eq!(booked["status"], "CONFIRMED", "{booked:#}");
+    assert_eq!(booked["quote"]["total"]["amount_minor"], PRICE);
+    let booking = scene.booking(&id).await;
+    let confirmed = fact(None, &booking);
+
+    // The same envelope twice in one batch, then again in a later one.
+    assert!(
+        scene
+            .deliver(&[confirmed.clone(), confirmed.clone()])
+            .await
+            .is_empty()
+    );
+    scene.deliver_ok(&confirmed).await;
+    // And once more after the ledger forgot it was applied: the sent log still knows.
+    scene.forget_facts(&id).await;
+    scene.deliver_ok(&confirmed).await;
+
+    let to_guest = mailbox(&scene.guest.email).await;
+    assert_eq!(to_guest.len(), 1, "{to_guest:#?}");
+    let mail = &to_guest[0];
+    assert!(
+        mail.subject.starts_with("Ihre Buchung bei Test restaurant"),
+        "{mail:?}"
+    );
+    assert!(mail.subject.ends_with(" ist bestätigt"), "{mail:?}");
+    assert!(
+        mail.body.starts_with("Guten Tag Alex Gast,\n"),
+        "{}",
+        mail.body
+    );
+    assert!(
+        mail.body
+            .contains(&format!("Wann: {}", german(date, "19:30"))),
+        "{}",
+        mail.body
+    );
+    assert!(mail.body.contains("Personen: 2 Personen"), "{}", mail.body);
+    assert!(
+        mail.body.contains("Gesamtpreis: 1.234,50\u{a0}€"),
+        "{}",
+        mail.body
+    );
+    assert!(mail.body.contains(&id), "{}", mail.body);
+
+    let to_vendor = mailbox(&scene.contact).await;
+    assert_eq!(to_vendor.len(), 1, "{to_vendor:#?}");
+    // A vendor in Germany is written to in German.
+    assert_eq!(
+        to_vendor[0].subject,
+        format!("Neue Buchung: {}", german(date, "19:30"))
+    );
+    assert!(to_vendor[0].body.contains("(online)"), "{to_vendor:#?}");
+
+    let schedule = scene.schedule(&id).await.expect("a reminder is scheduled");
+    assert_eq!(
+        schedule.schedule_expression(),
+        Some(at_expression(booking.arrival_at - Duration::hours(24)).as_str())
+    );
+    assert_eq!(schedule.schedule_expression_timezone(), Some("UTC"));
+    assert_eq!(
+        schedule.action_after_completion().map(|a| a.as_str()),
+        Some("DELETE")
+    );
+    let target = schedule.target().expect("a target");
+    assert_eq!(
+        target.arn(),
+        std::env::var("REMINDER_TARGET_ARN").expect("set")
+    );
+    assert_eq!(
+        target.role_arn(),
+        std::env::var("REMINDER_ROLE_ARN").expect("set")
+    );
+    let input: Value = serde_json::from_str(target.input().expect("an input")).expect("JSON");
+    assert_eq!(input["kind"], "booking_reminder");
+    assert_eq!(input["booking_id"], id);
+    assert_eq!(input["version"], booking.version);
+}
+
+#[tokio::test]
+async fn a_change_mails_what_moved_and_moves_the_reminder() {
+    let scene = Scene::new("en-GB").await;
+    let (date, later) = (in_days(30), in_days(33));
+    let booked = scene.book(&scene.guest, date, "19:30", 2).await;
+    let id = booked["id"].as_str().expect("an id").to_owned();
+    let before = scene.booking(&id).await;
+    scene.deliver_ok(&fact(None, &before)).await;
+
+    let changed = scene
+        .api
+        .put(
+            &format!("/booking/{id}"),
+            scene.guest.token(),
+            &json!({"date": later.to_string(), "time": "20:00", "party_size": 4}),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{changed:#?}");
+    let after = scene.booking(&id).await;
+    let updated = fact(Some(&before), &after);
+    scene.deliver_ok(&updated).await;
+    scene.deliver_ok(&updated).await;
+
+    let mails = mailbox(&scene.guest.email).await;
+    let subjects: Vec<&str> = mails.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(subjects.len(), 2, "{mails:#?}");
+    assert!(subjects[0].ends_with(" is confirmed"), "{subjects:?}");
+    assert!(subjects[1].ends_with(" has changed"), "{subjects:?}");
+    let body = &mails[1].body;
+    assert!(body.starts_with("Hello Alex Gast,\n"), "{body}");
+    assert!(
+        body.contains(&format!(
+            "  When: {} -> {}\n",
+            english(date, "19:30"),
+            english(later, "20:00")
+        )),
+        "{body}"
+    );
+    assert!(body.contains("  Party: 2 guests -> 4 guests\n"), "{body}");
+    // Same table type: no line for it.
+    assert!(!body.contains("Booked:"), "{body}");
+
+    let schedule = scene
+        .schedule(&id)
+        .await
+        .expect("the reminder is still there");
+    assert_eq!(
+        schedule.schedule_expression(),
+        Some(at_expression(after.arrival_at - Duration::hours(24)).as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_paid_booking_mails_the_refund_to_the_guest_and_the_vendor_and_drops_the_reminder()
+ {
+    // 20 % deposit; cancelling is free until 48 hours before arrival.
+    let mut table = resource_body("Table for four", 4, 3, 10_000);
+    table["cancellation"] =
+        json!({"free_until_hours": 48, "late_fee": {"kind": "percent", "percent": 50}});
+    let scene = Scene::with_table("en", table).await;
+    let date = in_days(20);
+    let held = scene.book(&scene.guest, date, "12:00", 2).await;
+    let id = held["id"].as_str().expect("an id").to_owned();
+    assert_eq!(held["status"], "HELD", "{held:#}");
+    let deposit = 2_000;
+    assert_eq!(held["payment"]["deposit"]["amount_minor"], deposit);
+    pay(&scene, &held).await;
+    let confirmed = scene.booking(&id).await;
+    assert_eq!(confirmed.status, BookingStatus::Confirmed);
+    scene.deliver_ok(&fact(None, &confirmed)).await;
+    assert!(scene.schedule(&id).await.is_some());
+
+    scene.set_status(&scene.guest, &id, "CANCELLED").await;
+    let cancelled = scene.booking(&id).await;
+    let cancellation = fact(Some(&confirmed), &cancelled);
+    scene.deliver_ok(&cancellation).await;
+    scene.deliver_ok(&cancellation).await;
+
+    let mails = mailbox(&scene.guest.email).await;
+    assert_eq!(mails.len(), 2, "{mails:#?}");
+    assert!(mails[1].subject.ends_with(" is cancelled"), "{mails:#?}");
+    assert!(
+        mails[1]
+            .body
+            .contains("Your deposit of €20.00 is being refunded in full."),
+        "{}",
+        mails[1].body
+    );
+    assert!(
+        mails[1]
+            .body
+            .contains(&format!("When: {}", english(date, "12:00"))),
+        "{}",
+        mails[1].body
+    );
+    let to_vendor: Vec<String> = mailbox(&scene.contact)
+        .await
+        .into_iter()
+        .map(|m| m.subject)
+        .collect();
+    assert_eq!(
+        to_vendor,
+        [
+            format!("Neue Buchung: {}", german(date, "12:00")),
+            format!("Buchung storniert: {}", german(date, "12:00")),
+        ]
+    );
+    assert!(scene.schedule(&id).await.is_none(), "the reminder is gone");
+}
+
+/// The guest pays the hold's deposit at localstripe and Stripe's webhook reaches the gateway.
+async fn pay(scene: &Scene, held: &Value) {
+    let sdk = shared::aws::sdk_config().await;
+    let stripe = StripeSettings::load(&sdk).await.expect("the Stripe secret");
+    let intent = held["checkout"]["payment_intent_id"]
+        .as_str()
+        .expect("a checkout");
+    let (status, body) =
+        pay_intent(&stripe.api_base, "sk_test_local", intent, "pm_card_visa").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let intent: Value = reqwest::Client::new()
+        .get(format!("{}/v1/payment_intents/{intent}", stripe.api_base))
+        .bearer_auth("sk_test_local")
+        .send()
+        .await
+        .expect("localstripe answers")
+        .json()
+        .await
+        .expect("an intent");
+    let event = serde_json::to_vec(&json!({
+        "id": format!("evt_{}", uuid::Uuid::new_v4().simple()),
+        "object": "event",
+        "type": "payment_intent.succeeded",
+        "created": Utc::now().timestamp(),
+        "data": {"object": intent},
+    }))
+    .expect("JSON");
+    let secret = stripe.webhook_secrets.first().expect("a webhook secret");
+    let reply = reqwest::Client::new()
+        .post(format!("{}/payment/webhook", scene.api.base))
+        .header("content-type", "application/json")
+        .header(
+            "stripe-signature",
+            webhook::sign(&event, secret, Utc::now().timestamp()),
+        )
+        .body(event)
+        .send()
+        .await
+        .expect("the gateway answers");
+    assert_eq!(reply.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_hold_mails_its_payment_link_once_whichever_of_its_two_facts_comes_first() {
+    let scene = Scene::with_table("fr-CA", resource_body("Table for four", 4, 3, 10_000)).await;
+    let date = in_days(10);
+    let held = scene.book(&scene.guest, date, "19:30", 2).await;
+    let id = held["id"].as_str().expect("an id").to_owned();
+    // The hold is written, then its payment intent attached: two versions, two facts.
+    let with_intent = scene.booking(&id).await;
+    assert_eq!(with_intent.version, 2);
+    let mut first = with_intent.clone();
+    first.version = 1;
+    first.deposit_payment = None;
+    let hold_fact = fact(None, &first);
+    let intent_fact = fact(Some(&first), &with_intent);
+
+    scene.deliver_ok(&intent_fact).await;
+    scene.deliver_ok(&hold_fact).await;
+    scene.forget_facts(&id).await;
+    scene.deliver_ok(&hold_fact).await;
+
+    let mails = mailbox(&scene.guest.email).await;
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    assert!(
+        mails[0].subject.starts_with("Réglez votre acompte"),
+        "{mails:#?}"
+    );
+    let body = &mails[0].body;
+    let base = std::env::var("APP_BASE_URL").unwrap_or_else(|_| "http://localhost:3000".into());
+    assert!(
+        body.contains(&format!(
+            "\n{}/bookings/{id}/pay\n",
+            base.trim_end_matches('/')
+        )),
+        "{body}"
+    );
+    assert!(body.contains("l'acompte de 20,00\u{a0}€"), "{body}");
+    // Nobody tells the vendor about a hold.
+    assert!(mailbox(&scene.contact).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_due_reminder_mails_the_guest_once_and_nothing_once_the_booking_is_cancelled() {
+    let scene = Scene::new("de").await;
+    let date = in_days(12);
+    let first = scene.book(&scene.guest, date, "19:30", 2).await;
+    let second = scene.book(&scene.guest, in_days(14), "19:30", 2).await;
+    let mut reminders = Vec::new();
+    for booked in [&first, &second] {
+        let id = booked["id"].as_str().expect("an id");
+        scene
+            .deliver_ok(&fact(None, &scene.booking(id).await))
+            .await;
+        // What the scheduler puts on the queue is the schedule's own input.
+        let schedule = scene.schedule(id).await.expect("a reminder is scheduled");
+        reminders.push(
+            schedule
+                .target()
+                .and_then(|t| t.input())
+                .expect("an input")
+                .to_owned(),
+        );
+    }
+    let second_id = second["id"].as_str().expect("an id");
+    scene.set_status(&scene.guest, second_id, "CANCELLED").await;
+
+    assert!(
+        scene
+            .deliver(&[reminders[0].clone(), reminders[0].clone()])
+            .await
+            .is_empty()
+    );
+    scene.deliver_ok(&reminders[1]).await;
+
+    let subjects: Vec<String> = mailbox(&scene.guest.email)
+        .await
+        .into_iter()
+        .map(|m| m.subject)
+        .collect();
+    let reminder_subjects: Vec<&String> = subjects
+        .iter()
+        .filter(|s| s.starts_with("Erinnerung"))
+        .collect();
+    assert_eq!(reminder_subjects.len(), 1, "{subjects:#?}");
+    let reminder = mailbox(&scene.guest.email)
+        .await
+        .into_iter()
+        .find(|m| m.subject.starts_with("Erinnerung"))
+        .expect("a reminder");
+    assert!(
+        reminder
+            .body
+            .contains(&format!("Wann: {}", german(date, "19:30"))),
+        "{}",
+        reminder.body
+    );
+    assert!(reminder.body.contains(first["id"].as_str().unwrap_or("?")));
+}
+
+#[tokio::test]
+async fn a_front_desk_booking_for_a_guest_without_an_account_mails_only_the_vendor() {
+    let scene = Scene::new("en").await;
+    let date = in_days(8);
+    let booked = scene.book(&scene.manager, date, "18:00", 3).await;
+    let id = booked["id"].as_str().expect("an id");
+    let booking = scene.booking(id).await;
+    assert_eq!(booking.guest_id, None);
+
+    scene.deliver_ok(&fact(None, &booking)).await;
+
+    let to_vendor = mailbox(&scene.contact).await;
+    assert_eq!(to_vendor.len(), 1, "{to_vendor:#?}");
+    assert!(to_vendor[0].body.contains("(Rezeption)"), "{to_vendor:#?}");
+    assert!(
+        to_vendor[0].body.contains("Personen: 3 Personen"),
+        "{to_vendor:#?}"
+    );
+    assert!(mailbox(&scene.guest.email).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_sent_log_lets_one_copy_send_and_hands_a_crashed_senders_claim_on() {
+    let sdk = shared::aws::sdk_config().await;
+    let log = DynamoSentLog::from_env(&sdk).expect("LEDGER_TABLE is set");
+    let key = format!(
+        "notifier#sent#test-{}#confirmed#guest#email",
+        uuid::Uuid::new_v4()
+    );
+    let now = Utc::now();
+
+    assert_eq!(log.claim(&key, now).await.unwrap(), Claim::Ours);
+    // A copy arriving while the first sends waits.
+    assert_eq!(log.claim(&key, now).await.unwrap(), Claim::Busy);
+    // The first died before sending: once its claim lapses, the next copy sends.
+    let later = now + Duration::seconds(61);
+    assert_eq!(log.claim(&key, later).await.unwrap(), Claim::Ours);
+    log.sent(&key, later).await.unwrap();
+    // Sent is final, however late a copy comes.
+    assert_eq!(log.claim(&key, later).await.unwrap(), Claim::Sent);
+    assert_eq!(
+        log.claim(&key, later + Duration::days(1)).await.unwrap(),
+        Claim::Sent
+    );
+    // A failed send is released, and the retry may send.
+    let other = format!("{key}-failed");
+    assert_eq!(log.claim(&other, now).await.unwrap(), Claim::Ours);
+    log.release(&other).await.unwrap();
+    assert_eq!(log.claim(&other, now).await.unwrap(), Claim::Ours);
+}
