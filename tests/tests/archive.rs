@@ -1,0 +1,612 @@
+//! The archive on the local stack: old ended bookings move to S3 (LocalStack) and the archive
+//! table (DynamoDB Local) and leave the bookings table; the guest's and the vendor's lists page
+//! through exactly the same bookings before and after; an archived booking stays readable by its
+//! owner and refuses changes; a move stopped halfway, repeated or run twice at once ends with
+//! the booking listed exactly once.
+//!
+//! Each test archives only its own bookings (by id): a sweep with a cutoff in the future would
+//! take other tests' ended bookings from under them.
+use api_tests::{Account, Api, Reply, resource_body, sqs_event};
+use archiver::{ArchivePolicy, Archived, Archiver};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use payment_refund::Refunds;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use shared::domain::booking::Booking;
+use shared::domain::ids::BookingId;
+use shared::events::{Event, booking_event};
+use shared::inbox::{Effect, Inbox};
+use shared::payments::{StripeClient, StripeSettings};
+use shared::store::{
+    ArchivableBookings, ArchiveIndex, ArchiveRecords, BookingStore, DynamoArchive, DynamoStore,
+    MoveOutcome, S3Records,
+};
+
+/// The age the deployed archiver waits for; tests archive "181 days from now".
+const AFTER_DAYS: i64 = 180;
+
+struct Desk {
+    api: Api,
+    hotel: Account,
+    /// Confirms at once (no deposit).
+    room: String,
+    /// Takes a 20 % deposit: holds wait for payment.
+    deposit_room: String,
+    guest: Account,
+    archiver: Archiver,
+    stripe: StripeClient,
+}
+
+impl Desk {
+    async fn open() -> Self {
+        let api = Api::start().await;
+        let sdk = shared::aws::sdk_config().await;
+        let hotel = api.vendor("hotel").await;
+        let mut plain = resource_body("Double", 2, 20, 10_000);
+        plain.as_object_mut().expect("an object").remove("deposit");
+        let room = api.resource(&hotel, &plain).await;
+        let deposit_room = api
+            .resource(&hotel, &resource_body("Suite", 2, 20, 20_000))
+            .await;
+        let store = DynamoStore::from_env(&sdk).expect("the table names are set");
+        let archiver = Archiver {
+            index: DynamoArchive::from_env(&store).expect("BOOKING_ARCHIVE_TABLE is set"),
+            records: S3Records::from_env(&sdk).expect("ARCHIVE_BUCKET is set"),
+            store,
+            policy: ArchivePolicy {
+                after: Duration::days(AFTER_DAYS),
+                batch: 500,
+            },
+        };
+        let stripe = StripeSettings::load(&sdk)
+            .await
+            .expect("the Stripe secret is provisioned")
+            .client()
+            .expect("a Stripe client");
+        Self {
+            guest: api.guest().await,
+            api,
+            hotel,
+            room,
+            deposit_room,
+            archiver,
+            stripe,
+        }
+    }
+
+    /// `who` books one night `days` from today in `room`; the reply's body.
+    async fn book(&self, who: &Account, room: &str, days: i64) -> Value {
+        let check_in = Utc::now().date_naive() + Duration::days(days);
+        let body = json!({
+            "resource_id": room,
+            "party_size": 2,
+            "check_in": check_in,
+            "check_out": check_in + Duration::days(1),
+        });
+        let key = uuid::Uuid::new_v4().to_string();
+        let reply = self
+            .api
+            .send_with(
+                Method::POST,
+                &format!("/booking/vendor/{}", self.hotel.vendor()),
+                who.token(),
+                Some(&body),
+                &[("idempotency-key", key.as_str())],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+        reply.body
+    }
+
+    /// A confirmed booking of the guest, `days` ahead; its id.
+    async fn confirmed(&self, days: i64) -> String {
+        let booking = self.book(&self.guest, &self.room, days).await;
+        assert_eq!(booking["status"], "CONFIRMED", "{booking:#}");
+        id_of(&booking)
+    }
+
+    async fn set_status(&self, who: &Account, id: &str, status: &str) -> Reply {
+        self.api
+            .put(
+                &format!("/booking/{id}/status"),
+                who.token(),
+                &json!({"status": status}),
+            )
+            .await
+    }
+
+    async fn move_to(&self, who: &Account, id: &str, statuses: &[&str]) {
+        for status in statuses {
+            let reply = self.set_status(who, id, status).await;
+            assert_eq!(reply.status, StatusCode::OK, "{status}: {reply:#?}");
+        }
+    }
+
+    /// A hold with a deposit that lapses unpaid; with `voided`, the payment-refund consumer has
+    /// voided its intent since (nothing left to settle). Its id.
+    async fn expired(&self, days: i64, voided: bool) -> String {
+        let held = self.book(&self.guest, &self.deposit_room, days).await;
+        assert_eq!(held["status"], "HELD", "{held:#}");
+        let due = json!({"booking_id": held["id"], "expires_at": held["hold_expires_at"]});
+        let again = hold_expiry::expire_due(
+            &self.archiver.store,
+            &self.stripe,
+            sqs_event(&[("m-1", due.to_string())]),
+            Utc::now() + Duration::minutes(11),
+        )
+        .await;
+        assert!(again.batch_item_failures.is_empty(), "{again:?}");
+        let id = id_of(&held);
+        if voided {
+            self.settle(&id).await;
+        }
+        id
+    }
+
+    /// Hands the payment-refund consumer the booking's current fact, as the bus would.
+    async fn settle(&self, id: &str) {
+        let booking = self.live(id).await.expect("a live booking");
+        let fact = Event::Booking(booking_event(None, Some(&booking)).expect("a fact"));
+        let refunds = Refunds {
+            store: self.archiver.store.clone(),
+            payments: self.stripe.clone(),
+        };
+        refunds
+            .apply(&fact, &api_tests::received(&fact))
+            .await
+            .expect("settled");
+    }
+
+    async fn live(&self, id: &str) -> Option<Booking> {
+        self.archiver
+            .store
+            .booking(booking_id(id))
+            .await
+            .expect("the bookings table answers")
+    }
+
+    async fn get(&self, who: &Account, id: &str) -> Reply {
+        self.api.get(&format!("/booking/{id}"), who.token()).await
+    }
+
+    /// Every (id, status, archived) of a list, page after page.
+    async fn walk(&self, who: &Account, path: &str) -> Vec<(String, String, bool)> {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..100 {
+            let url = match &cursor {
+                None => path.to_owned(),
+                Some(cursor) => format!("{path}&cursor={cursor}"),
+            };
+            let reply = self.api.get(&url, who.token()).await;
+            assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+            for item in reply.body["items"].as_array().expect("items") {
+                seen.push((
+                    item["id"].as_str().expect("an id").to_owned(),
+                    item["status"].as_str().expect("a status").to_owned(),
+                    item["archived"].as_bool().expect("archived is said"),
+                ));
+            }
+            cursor = reply.body["next_cursor"].as_str().map(str::to_owned);
+            if cursor.is_none() {
+                return seen;
+            }
+        }
+        panic!("the walk of {path} did not end")
+    }
+
+    /// The lists this test looks at: the guest's and the vendor's, whole and a page of 2 at a
+    /// time, unfiltered, by status, and by dates.
+    fn lists(&self, from: NaiveDate, to: NaiveDate) -> Vec<(Account, String)> {
+        let guest = format!("/bookings/user/{}?", self.guest.id);
+        let vendor = format!("/bookings/vendor/{}?", self.hotel.vendor());
+        let mut lists = Vec::new();
+        for (who, base) in [(&self.guest, guest), (&self.hotel, vendor)] {
+            for query in [
+                "limit=100".to_owned(),
+                "limit=2".to_owned(),
+                "limit=1&status=CANCELLED,COMPLETED".to_owned(),
+                "limit=3&status=CONFIRMED,NO_SHOW,EXPIRED".to_owned(),
+                format!("limit=2&from={from}&to={to}"),
+                format!("limit=1&from={from}&to={to}&status=CANCELLED,CHECKED_IN"),
+            ] {
+                lists.push((who.clone(), format!("{base}{query}")));
+            }
+        }
+        lists
+    }
+}
+
+fn id_of(booking: &Value) -> String {
+    booking["id"].as_str().expect("a booking id").to_owned()
+}
+
+fn booking_id(id: &str) -> BookingId {
+    BookingId::parse(id).expect("a booking id")
+}
+
+/// A body without the `archived` mark, to compare with what the live booking read.
+fn unmarked(body: &Value) -> Value {
+    let mut body = body.clone();
+    body.as_object_mut().expect("an object").remove("archived");
+    body
+}
+
+fn later() -> DateTime<Utc> {
+    Utc::now() + Duration::days(AFTER_DAYS + 1)
+}
+
+#[tokio::test]
+async fn old_ended_bookings_move_to_the_archive_and_both_lists_show_the_same_bookings_before_and_after()
+ {
+    let desk = Desk::open().await;
+    let staff = desk.api.staff(&desk.hotel, false).await;
+    // Arrival order interleaves what will be archived and what stays.
+    let completed = desk.confirmed(30).await;
+    desk.move_to(&staff, &completed, &["CHECKED_IN", "COMPLETED"])
+        .await;
+    let live = desk.confirmed(31).await;
+    let cancelled = desk.confirmed(32).await;
+    desk.move_to(&desk.guest, &cancelled, &["CANCELLED"]).await;
+    let checked_in = desk.confirmed(33).await;
+    desk.move_to(&staff, &checked_in, &["CHECKED_IN"]).await;
+    let no_show = desk.confirmed(34).await;
+    desk.move_to(&staff, &no_show, &["NO_SHOW"]).await;
+    let expired = desk.expired(35, true).await;
+    // Cancelled and expired, but the deposit's intent is still to be voided.
+    let unsettled = desk.expired(36, false).await;
+    let walk_in = id_of(&desk.book(&staff, &desk.room, 37).await);
+    desk.move_to(&staff, &walk_in, &["CANCELLED"]).await;
+    let completed_late = desk.confirmed(38).await;
+    desk.move_to(&staff, &completed_late, &["CHECKED_IN", "COMPLETED"])
+        .await;
+    let archivable = [
+        &completed,
+        &cancelled,
+        &no_show,
+        &expired,
+        &walk_in,
+        &completed_late,
+    ];
+    let kept = [&live, &checked_in, &unsettled];
+    let today = Utc::now().date_naive();
+    let lists = desk.lists(today + Duration::days(32), today + Duration::days(36));
+    let mut before = Vec::new();
+    for (who, path) in &lists {
+        before.push(desk.walk(who, path).await);
+    }
+    let mut read_before = Vec::new();
+    for id in archivable {
+        let reply = desk.get(&desk.guest, id).await;
+        let reader = if reply.status == StatusCode::OK {
+            &desk.guest
+        } else {
+            &staff
+        };
+        let reply = desk.get(reader, id).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+        read_before.push(reply.body);
+    }
+    let found = desk
+        .archiver
+        .store
+        .archivable(later(), 100_000)
+        .await
+        .expect("the sweep's index answers");
+
+    let mut outcomes = Vec::new();
+    for id in archivable.iter().chain(&kept) {
+        outcomes.push(
+            desk.archiver
+                .archive_by_id(booking_id(id), later())
+                .await
+                .expect("archived"),
+        );
+    }
+
+    let found: Vec<String> = found.iter().map(|b| b.id.to_string()).collect();
+    for id in archivable {
+        assert!(found.contains(id), "the sweep finds {id}");
+    }
+    for id in kept {
+        assert!(!found.contains(id), "the sweep leaves {id}");
+    }
+    assert_eq!(
+        outcomes,
+        [[Archived::Moved; 6].as_slice(), &[Archived::Kept; 3]].concat()
+    );
+    let berlin = shared::domain::vendor::TimeZone::parse("Europe/Berlin")
+        .expect("a zone")
+        .tz();
+    for (id, live_body) in archivable.iter().zip(&read_before) {
+        let booking = booking_id(id);
+        assert_eq!(desk.live(id).await, None, "{id} left the bookings table");
+        let entry = desk
+            .archiver
+            .index
+            .archived(booking)
+            .await
+            .expect("the archive answers")
+            .expect("an archive entry");
+        let month = live_body["arrival_at"]
+            .as_str()
+            .and_then(|at| at.parse::<DateTime<Utc>>().ok())
+            .expect("an arrival")
+            .with_timezone(&berlin)
+            .format("%Y-%m");
+        assert_eq!(
+            entry.record_key,
+            format!(
+                "bookings/vendor_id={}/month={month}/{id}.v{}.json",
+                desk.hotel.vendor(),
+                live_body["version"]
+            )
+        );
+        assert_eq!(entry.status.as_str(), live_body["status"]);
+        let record = desk
+            .archiver
+            .records
+            .record(&entry.record_key)
+            .await
+            .expect("S3 answers")
+            .expect("the record is in the bucket");
+        assert_eq!(&serde_json::to_value(&record).unwrap(), live_body);
+    }
+    for id in kept {
+        assert!(desk.live(id).await.is_some(), "{id} stays live");
+        let entry = desk.archiver.index.archived(booking_id(id)).await.unwrap();
+        assert_eq!(entry, None, "{id} is not archived");
+    }
+    for ((who, path), before) in lists.iter().zip(&before) {
+        let after = desk.walk(who, path).await;
+        let strip = |list: &[(String, String, bool)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(id, s, _)| (id.clone(), s.clone()))
+                .collect()
+        };
+        assert_eq!(strip(&after), strip(before), "{path}");
+        assert!(before.iter().all(|(_, _, archived)| !archived), "{path}");
+        for (id, _, archived) in &after {
+            assert_eq!(*archived, archivable.contains(&id), "{path}: {id}");
+        }
+    }
+    // The whole guest list, once each: every booking but the walk-in.
+    let whole = desk
+        .walk(
+            &desk.guest,
+            &format!("/bookings/user/{}?limit=100", desk.guest.id),
+        )
+        .await;
+    let ids: Vec<&String> = whole.iter().map(|(id, _, _)| id).collect();
+    assert_eq!(
+        ids,
+        [
+            &completed,
+            &live,
+            &cancelled,
+            &checked_in,
+            &no_show,
+            &expired,
+            &unsettled,
+            &completed_late
+        ]
+    );
+    assert!(before[0].len() == whole.len() && before[6].len() == whole.len() + 1);
+}
+
+#[tokio::test]
+async fn an_archived_booking_reads_as_before_for_its_owners_only_and_refuses_changes() {
+    let desk = Desk::open().await;
+    let (stranger, other_hotel) = tokio::join!(desk.api.guest(), desk.api.vendor("hotel"));
+    let staff = desk.api.staff(&desk.hotel, false).await;
+    let id = desk.confirmed(40).await;
+    desk.move_to(&desk.guest, &id, &["CANCELLED"]).await;
+    let before = desk.get(&desk.guest, &id).await;
+    let live_foreign = (
+        desk.get(&stranger, &id).await.status,
+        desk.get(&other_hotel, &id).await.status,
+    );
+
+    let moved = desk.archiver.archive_by_id(booking_id(&id), later()).await;
+
+    assert_eq!(moved.expect("archived"), Archived::Moved);
+    for reader in [&desk.guest, &staff, &desk.hotel] {
+        let reply = desk.get(reader, &id).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+        assert_eq!(reply.body["archived"], true);
+        assert_eq!(unmarked(&reply.body), before.body);
+        assert_eq!(reply.header("etag"), before.header("etag"));
+    }
+    assert_eq!(live_foreign, (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
+    desk.get(&stranger, &id).await.assert_problem(404);
+    desk.get(&other_hotel, &id).await.assert_problem(404);
+    let cancel = desk.set_status(&desk.guest, &id, "CANCELLED").await;
+    let check_in = desk.set_status(&staff, &id, "CHECKED_IN").await;
+    let change = desk
+        .api
+        .put(
+            &format!("/booking/{id}"),
+            desk.guest.token(),
+            &json!({"party_size": 1}),
+        )
+        .await;
+    let strangers_cancel = desk.set_status(&stranger, &id, "CANCELLED").await;
+    for refused in [&cancel, &check_in, &change] {
+        refused.assert_problem(409);
+        assert!(
+            refused.body["type"]
+                .as_str()
+                .unwrap_or_default()
+                .ends_with("/archived"),
+            "{refused:#?}"
+        );
+        assert_eq!(refused.body["booking_status"], "CANCELLED");
+    }
+    strangers_cancel.assert_problem(404);
+}
+
+#[tokio::test]
+async fn an_archiver_stopped_after_the_record_finishes_the_move_when_run_again() {
+    let desk = Desk::open().await;
+    let id = desk.confirmed(50).await;
+    desk.move_to(&desk.guest, &id, &["CANCELLED"]).await;
+    let booking = desk.live(&id).await.expect("live");
+    let list = format!("/bookings/user/{}?limit=1", desk.guest.id);
+
+    // The record is written, then the archiver dies before its transaction.
+    let key = desk.archiver.write_record(&booking).await.expect("written");
+    let halfway = desk.walk(&desk.guest, &list).await;
+    let entry_halfway = desk.archiver.index.archived(booking.id).await.unwrap();
+    let rerun = desk.archiver.archive_by_id(booking.id, later()).await;
+
+    assert_eq!(halfway, [(id.clone(), "CANCELLED".to_owned(), false)]);
+    assert_eq!(entry_halfway, None);
+    assert_eq!(rerun.expect("archived"), Archived::Moved);
+    assert_eq!(desk.live(&id).await, None);
+    let entry = desk.archiver.index.archived(booking.id).await.unwrap();
+    assert_eq!(entry.map(|e| e.record_key), Some(key.clone()));
+    // The record is the booking as clients read it (the creating request's digest is never shown).
+    let served = Booking {
+        request_hash: String::new(),
+        ..booking
+    };
+    assert_eq!(
+        desk.archiver.records.record(&key).await.unwrap(),
+        Some(served)
+    );
+    assert_eq!(
+        desk.walk(&desk.guest, &list).await,
+        [(id, "CANCELLED".to_owned(), true)]
+    );
+}
+
+#[tokio::test]
+async fn an_archiver_run_again_after_its_transaction_changes_nothing() {
+    let desk = Desk::open().await;
+    let id = desk.confirmed(51).await;
+    desk.move_to(&desk.guest, &id, &["CANCELLED"]).await;
+    let booking = desk.live(&id).await.expect("live");
+    let key = desk.archiver.write_record(&booking).await.expect("written");
+    let first = desk.archiver.commit(&booking, key.clone(), later()).await;
+    let entry = desk.archiver.index.archived(booking.id).await.unwrap();
+
+    // It died before acknowledging its work: the same message, or the sweep, comes again.
+    let same_booking_again = desk.archiver.archive(&booking, later()).await;
+    let commit_again = desk.archiver.commit(&booking, key, later()).await;
+    let by_id_again = desk.archiver.archive_by_id(booking.id, later()).await;
+
+    assert_eq!(first.expect("committed"), MoveOutcome::Moved);
+    assert_eq!(same_booking_again.unwrap(), Archived::AlreadyArchived);
+    assert_eq!(commit_again.unwrap(), MoveOutcome::AlreadyArchived);
+    assert_eq!(by_id_again.unwrap(), Archived::AlreadyArchived);
+    assert_eq!(
+        desk.archiver.index.archived(booking.id).await.unwrap(),
+        entry
+    );
+    assert_eq!(desk.live(&id).await, None);
+    assert_eq!(
+        desk.walk(
+            &desk.guest,
+            &format!("/bookings/user/{}?limit=5", desk.guest.id)
+        )
+        .await,
+        [(id, "CANCELLED".to_owned(), true)]
+    );
+}
+
+#[tokio::test]
+async fn two_archivers_moving_the_same_bookings_at_once_move_each_exactly_once() {
+    let desk = Desk::open().await;
+    let mut ids = Vec::new();
+    for days in 60..66 {
+        let id = desk.confirmed(days).await;
+        desk.move_to(&desk.guest, &id, &["CANCELLED"]).await;
+        ids.push(id);
+    }
+
+    let runs = futures::future::join_all(ids.iter().map(|id| async {
+        let id = booking_id(id);
+        let (a, b) = tokio::join!(
+            desk.archiver.archive_by_id(id, later()),
+            desk.archiver.archive_by_id(id, later())
+        );
+        (a.expect("no failure"), b.expect("no failure"))
+    }))
+    .await;
+
+    for (id, (a, b)) in ids.iter().zip(&runs) {
+        let moved = [a, b].iter().filter(|o| ***o == Archived::Moved).count();
+        assert_eq!(moved, 1, "{id}: {a:?} {b:?}");
+        assert!(desk.live(id).await.is_none());
+        assert!(
+            desk.archiver
+                .index
+                .archived(booking_id(id))
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+    let listed = desk
+        .walk(
+            &desk.guest,
+            &format!("/bookings/user/{}?limit=4", desk.guest.id),
+        )
+        .await;
+    let listed: Vec<&String> = listed.iter().map(|(id, _, _)| id).collect();
+    assert_eq!(listed, ids.iter().collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn an_ending_fact_archives_a_booking_at_once_only_when_it_is_already_old_enough() {
+    let desk = Desk::open().await;
+    let sdk = shared::aws::sdk_config().await;
+    let inbox = Inbox::from_env(&sdk).expect("the ledger is set");
+    let (recent, old) = (desk.confirmed(70).await, desk.confirmed(71).await);
+    for id in [&recent, &old] {
+        desk.move_to(&desk.guest, id, &["CANCELLED"]).await;
+    }
+    let fact = |booking: &Booking| {
+        let fact = Event::Booking(booking_event(None, Some(booking)).expect("a fact"));
+        serde_json::to_string(&api_tests::received(&fact)).expect("an event")
+    };
+    let recent_fact = fact(&desk.live(&recent).await.unwrap());
+    let old_fact = fact(&desk.live(&old).await.unwrap());
+    // The deployed policy for the recent one; for the old one, as if 180 days had passed.
+    let waiting = &desk.archiver;
+    let aged = Archiver {
+        policy: ArchivePolicy {
+            after: Duration::zero(),
+            batch: 1,
+        },
+        ..desk.archiver.clone()
+    };
+
+    let first = archiver::CONSUMER
+        .consume(&inbox, waiting, sqs_event(&[("m-recent", recent_fact)]))
+        .await;
+    let second = archiver::CONSUMER
+        .consume(&inbox, &aged, sqs_event(&[("m-old", old_fact)]))
+        .await;
+
+    assert!(first.batch_item_failures.is_empty());
+    assert!(second.batch_item_failures.is_empty());
+    assert!(desk.live(&recent).await.is_some());
+    assert_eq!(
+        desk.archiver
+            .index
+            .archived(booking_id(&recent))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(desk.live(&old).await, None);
+    assert!(
+        desk.archiver
+            .index
+            .archived(booking_id(&old))
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
