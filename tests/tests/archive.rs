@@ -35,6 +35,27 @@ struct Desk {
     guest: Account,
     archiver: Archiver,
     stripe: StripeClient,
+    /// Every list page is checked against the OpenAPI document's `BookingList`.
+    list_schema: jsonschema::Validator,
+}
+
+/// A schema of the OpenAPI document's components, with its references resolvable.
+fn openapi_schema(name: &str) -> jsonschema::Validator {
+    let document: Value =
+        serde_json::from_str(include_str!("../../shared/api/openapi.json")).expect("openapi.json");
+    let schema = json!({
+        "$ref": format!("#/components/schemas/{name}"),
+        "components": document["components"],
+    });
+    jsonschema::draft202012::options()
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[track_caller]
+fn assert_valid(schema: &jsonschema::Validator, body: &Value) {
+    let errors: Vec<String> = schema.iter_errors(body).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?} in {body:#}");
 }
 
 impl Desk {
@@ -71,6 +92,7 @@ impl Desk {
             deposit_room,
             archiver,
             stripe,
+            list_schema: openapi_schema("BookingList"),
         }
     }
 
@@ -180,6 +202,7 @@ impl Desk {
             };
             let reply = self.api.get(&url, who.token()).await;
             assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+            assert_valid(&self.list_schema, &reply.body);
             for item in reply.body["items"].as_array().expect("items") {
                 seen.push((
                     item["id"].as_str().expect("an id").to_owned(),
@@ -365,11 +388,21 @@ async fn old_ended_bookings_move_to_the_archive_and_both_lists_show_the_same_boo
                 .collect()
         };
         assert_eq!(strip(&after), strip(before), "{path}");
+        assert!(!after.is_empty(), "{path}");
         assert!(before.iter().all(|(_, _, archived)| !archived), "{path}");
         for (id, _, archived) in &after {
             assert_eq!(*archived, archivable.contains(&id), "{path}: {id}");
         }
     }
+    // The schema the pages were checked against tells the two kinds apart.
+    let page = desk.api.get(&lists[0].1, desk.guest.token()).await.body;
+    let mut mislabelled = page.clone();
+    let first_archived = page["items"]
+        .as_array()
+        .and_then(|items| items.iter().position(|item| item["archived"] == true))
+        .expect("an archived item");
+    mislabelled["items"][first_archived]["archived"] = json!(false);
+    assert!(!desk.list_schema.is_valid(&mislabelled));
     // The whole guest list, once each: every booking but the walk-in.
     let whole = desk
         .walk(
@@ -414,12 +447,24 @@ async fn an_archived_booking_reads_as_before_for_its_owners_only_and_refuses_cha
         let reply = desk.get(reader, &id).await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
         assert_eq!(reply.body["archived"], true);
+        assert_valid(&openapi_schema("Booking"), &reply.body);
         assert_eq!(unmarked(&reply.body), before.body);
         assert_eq!(reply.header("etag"), before.header("etag"));
     }
     assert_eq!(live_foreign, (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
     desk.get(&stranger, &id).await.assert_problem(404);
     desk.get(&other_hotel, &id).await.assert_problem(404);
+    let status_path = format!("/booking/{id}/status");
+    let status = desk.api.get(&status_path, desk.guest.token()).await;
+    assert_eq!(status.status, StatusCode::OK, "{status:#?}");
+    assert_eq!(
+        status.body,
+        json!({"id": id, "status": "CANCELLED", "version": before.body["version"]})
+    );
+    desk.api
+        .get(&status_path, stranger.token())
+        .await
+        .assert_problem(404);
     let cancel = desk.set_status(&desk.guest, &id, "CANCELLED").await;
     let check_in = desk.set_status(&staff, &id, "CHECKED_IN").await;
     let change = desk

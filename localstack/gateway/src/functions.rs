@@ -119,7 +119,7 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("booking-create",       |d, req| booking_create::handler(&d.store, &d.payments, &d.holds, req));
     register!("booking-get",          |d, req| booking_get::handler(&d.store, &d.archiver.index, &d.archiver.records, req));
     register!("booking-update",       |d, req| booking_update::handler(&d.store, &d.archiver.index, req));
-    register!("booking-status-get",   |d, req| booking_status_get::handler(&d.store, req));
+    register!("booking-status-get",   |d, req| booking_status_get::handler(&d.store, &d.archiver.index, req));
     register!("booking-status-update", |d, req| booking_status_update::handler(&d.store, &d.archiver.index, req));
     register!("booking-review",       |d, req| booking_review::handler(&d.store, req));
     register!("user-bookings",        |d, req| user_bookings::handler(&d.archiver.index, req));
