@@ -587,7 +587,8 @@ async fn a_hold_mails_its_payment_link_once_whichever_of_its_two_facts_comes_fir
 }
 
 #[tokio::test]
-async fn a_due_reminder_mails_the_guest_once_and_nothing_once_the_booking_is_cancelled() {
+async fn a_due_reminder_mails_the_guest_once_and_nothing_for_a_cancelled_booking_or_a_moved_arrival()
+ {
     let scene = Scene::new("de").await;
     let date = in_days(12);
     let first = scene.book(&scene.guest, date, "19:30", 2).await;
@@ -610,6 +611,12 @@ async fn a_due_reminder_mails_the_guest_once_and_nothing_once_the_booking_is_can
     }
     let second_id = second["id"].as_str().expect("an id");
     scene.set_status(&scene.guest, second_id, "CANCELLED").await;
+    // A reminder for an arrival the first booking no longer has is dropped too.
+    let mut moved: Value = serde_json::from_str(&reminders[0]).expect("JSON");
+    let arrival: DateTime<Utc> =
+        serde_json::from_value(moved["arrival_at"].clone()).expect("a time");
+    moved["arrival_at"] = json!(arrival - Duration::hours(1));
+    scene.deliver_ok(&moved.to_string()).await;
 
     assert!(
         scene

@@ -480,11 +480,13 @@ where
     ) -> anyhow::Result<(Option<GuestNotice>, String)> {
         Ok(match news {
             GuestNews::Hold => {
+                // A hold whose time ran out (a fact redriven late) has nothing left to pay for.
+                let pay_by = detail.hold_expires_at.filter(|pay_by| *pay_by > now);
                 let notice =
                     detail
                         .payment
                         .deposit
-                        .zip(detail.hold_expires_at)
+                        .zip(pay_by)
                         .map(|(deposit, pay_by)| GuestNotice::Hold {
                             deposit,
                             pay_by,
@@ -538,13 +540,17 @@ where
         })
     }
 
-    /// A reminder came due: sent only if the booking is still confirmed for that arrival.
-    pub async fn remind(&self, due: &ReminderDue) -> anyhow::Result<()> {
+    /// A reminder came due: sent only if the booking is still confirmed for that arrival, and
+    /// that arrival is still ahead (not a reminder redriven from the dead-letter queue too late).
+    pub async fn remind(&self, due: &ReminderDue, now: DateTime<Utc>) -> anyhow::Result<()> {
         let Some(booking) = self.store.booking(due.booking_id).await? else {
             tracing::info!(booking_id = %due.booking_id, "reminder for a booking that is gone; dropped");
             return Ok(());
         };
-        if booking.status != BookingStatus::Confirmed || booking.arrival_at != due.arrival_at {
+        if booking.status != BookingStatus::Confirmed
+            || booking.arrival_at != due.arrival_at
+            || booking.arrival_at <= now
+        {
             tracing::info!(booking_id = %due.booking_id, status = ?booking.status, "reminder for a booking that moved or ended; dropped");
             return Ok(());
         }
@@ -602,7 +608,7 @@ where
         let Some(due) = reminder_in(message) else {
             continue;
         };
-        if let Err(err) = notifier.remind(&due).await {
+        if let Err(err) = notifier.remind(&due, Utc::now()).await {
             tracing::error!(consumer = CONSUMER.name, booking_id = %due.booking_id, error = %format!("{err:#}"), "reminder not sent; it will be delivered again");
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = message.message_id.clone().unwrap_or_default();
