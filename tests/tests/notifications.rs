@@ -783,3 +783,93 @@ async fn with_sms_enabled_a_guest_with_a_phone_gets_a_short_text_once_beside_the
     );
     assert_eq!(mailbox(&guest.email).await.len(), 1);
 }
+
+/// Everything written to the logs, as the Lambda's JSON lines.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_notifiers_logs_name_bookings_and_vendors_but_never_the_guests_address_name_or_phone() {
+    // Each test runs in its own process (nextest), so this subscriber sees only this test; the
+    // harness's own init then finds one in place and leaves it.
+    let captured = Captured::default();
+    let writer = captured.clone();
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter("info")
+        .with_current_span(true)
+        .with_span_list(true)
+        .with_writer(move || writer.clone())
+        .init();
+    let scene = Scene::new("de").await;
+    let phone = "+4915112345678";
+    let email = unique_email("private");
+    let created = scene
+        .api
+        .post(
+            "/user/create",
+            None,
+            &json!({"email": email, "password": PASSWORD, "name": "Zoë Privat", "phone": phone}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
+    let guest = Account {
+        id: created.body["id"].as_str().unwrap_or_default().to_owned(),
+        token: scene.api.login("/user/login", &email, PASSWORD).await,
+        email: email.clone(),
+        vendor_id: None,
+    };
+    let booked = scene.book(&guest, in_days(15), "19:30", 2).await;
+    let id = booked["id"].as_str().expect("an id").to_owned();
+    let confirmed = scene.booking(&id).await;
+    let confirmation = fact(None, &confirmed);
+    scene.deliver_ok(&confirmation).await;
+    scene.deliver_ok(&confirmation).await;
+    let reminder = scene
+        .schedule(&id)
+        .await
+        .and_then(|s| s.target().and_then(|t| t.input()).map(str::to_owned))
+        .expect("a reminder");
+    scene.deliver_ok(&reminder).await;
+    scene.set_status(&guest, &id, "CANCELLED").await;
+    scene
+        .deliver_ok(&fact(Some(&confirmed), &scene.booking(&id).await))
+        .await;
+    assert_eq!(
+        mailbox(&email).await.len(),
+        3,
+        "confirmed, reminded, cancelled"
+    );
+
+    let logs = String::from_utf8(captured.0.lock().expect("not poisoned").clone()).expect("UTF-8");
+    let ours: Vec<&str> = logs
+        .lines()
+        .filter(|line| {
+            line.contains("\"target\":\"notifier") || line.contains("\"consumer\":\"notifier\"")
+        })
+        .collect();
+    assert!(
+        ours.iter()
+            .any(|l| l.contains("email sent") && l.contains(&id)),
+        "the notifier logs what it sent, by booking: {logs}"
+    );
+    for line in ours {
+        for private in [email.as_str(), "Zoë", "Privat", phone, &scene.contact] {
+            assert!(!line.contains(private), "{private} in the logs: {line}");
+        }
+    }
+}
