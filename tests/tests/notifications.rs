@@ -873,3 +873,47 @@ async fn the_notifiers_logs_name_bookings_and_vendors_but_never_the_guests_addre
         }
     }
 }
+
+#[tokio::test]
+async fn a_no_show_mails_the_guest_the_fee_kept_in_their_language_and_drops_the_reminder() {
+    // 20 % deposit of 100.00.
+    let scene = Scene::with_table("de-CH", resource_body("Table for four", 4, 3, 10_000)).await;
+    let date = in_days(6);
+    let held = scene.book(&scene.guest, date, "20:00", 2).await;
+    let id = held["id"].as_str().expect("an id").to_owned();
+    pay(&scene, &held).await;
+    let confirmed = scene.booking(&id).await;
+    assert_eq!(confirmed.status, BookingStatus::Confirmed);
+    scene.deliver_ok(&fact(None, &confirmed)).await;
+    assert!(scene.schedule(&id).await.is_some());
+
+    scene.set_status(&scene.manager, &id, "NO_SHOW").await;
+    let no_show = fact(Some(&confirmed), &scene.booking(&id).await);
+    scene.deliver_ok(&no_show).await;
+    scene.forget_facts(&id).await;
+    scene.deliver_ok(&no_show).await;
+
+    let mails = mailbox(&scene.guest.email).await;
+    assert_eq!(mails.len(), 2, "{mails:#?}");
+    assert!(
+        mails[1].subject.starts_with("Sie haben Ihre Buchung bei"),
+        "{mails:#?}"
+    );
+    assert!(
+        mails[1]
+            .body
+            .contains("Ihre Anzahlung von 20,00\u{a0}€ wird als No-Show-Gebühr einbehalten."),
+        "{}",
+        mails[1].body
+    );
+    assert!(
+        mails[1]
+            .body
+            .contains(&format!("Wann: {}", german(date, "20:00"))),
+        "{}",
+        mails[1].body
+    );
+    // The vendor marked it; only the new booking was news to them.
+    assert_eq!(mailbox(&scene.contact).await.len(), 1);
+    assert!(scene.schedule(&id).await.is_none(), "the reminder is gone");
+}
