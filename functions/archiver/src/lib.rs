@@ -240,3 +240,231 @@ pub async fn handler(
     }
     Ok(serde_json::to_value(archiver.sweep(Utc::now()).await?)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::domain::booking::BookingStatus;
+    use shared::domain::calendar::Bucket;
+    use shared::domain::ids::{ResourceId, VendorId};
+    use shared::store::{BookingWriteError, CounterChange};
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    fn booking(status: &str, updated_at: &str) -> Booking {
+        serde_json::from_value(serde_json::json!({
+            "id": BookingId::generate(),
+            "vendor_id": VendorId::generate(),
+            "resource_id": ResourceId::generate(),
+            "booked_by": "staff:x",
+            "channel": "front_desk",
+            "party_size": 2,
+            "units": 1,
+            "time": {"kind": "stay", "check_in": "2026-01-31", "check_out": "2026-02-01"},
+            "time_zone": "Pacific/Auckland",
+            "buckets": [],
+            "arrival_at": "2026-01-31T02:00:00Z",
+            "quote": {"lines": [], "total": {"amount_minor": 100, "currency": "NZD"}},
+            "status": status,
+            "version": 3,
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": updated_at,
+        }))
+        .unwrap()
+    }
+
+    /// The bookings table and the archive, in memory, with the same all-or-nothing move.
+    #[derive(Default)]
+    struct Tables {
+        live: Mutex<HashMap<BookingId, Booking>>,
+        archived: Mutex<HashMap<BookingId, ArchiveEntry>>,
+        records: Mutex<HashMap<String, Booking>>,
+    }
+
+    impl BookingStore for &Tables {
+        async fn insert_booking(
+            &self,
+            _: &Booking,
+            _: &[CounterChange],
+        ) -> Result<(), BookingWriteError> {
+            unreachable!("the archiver never books")
+        }
+
+        async fn booking(&self, id: BookingId) -> anyhow::Result<Option<Booking>> {
+            Ok(self.live.lock().unwrap().get(&id).cloned())
+        }
+
+        async fn replace_booking(
+            &self,
+            _: &Booking,
+            _: (BookingStatus, u64),
+            _: &[CounterChange],
+        ) -> Result<(), BookingWriteError> {
+            unreachable!("the archiver never changes a booking")
+        }
+
+        async fn sold(
+            &self,
+            _: VendorId,
+            _: ResourceId,
+            _: &[Bucket],
+        ) -> anyhow::Result<HashMap<Bucket, u32>> {
+            unreachable!("the archiver never counts")
+        }
+    }
+
+    impl ArchivableBookings for &Tables {
+        async fn archivable(
+            &self,
+            before: DateTime<Utc>,
+            limit: usize,
+        ) -> anyhow::Result<Vec<Booking>> {
+            let mut found: Vec<Booking> = self
+                .live
+                .lock()
+                .unwrap()
+                .values()
+                .filter(|b| b.status.is_final() && !b.payment_pending() && b.updated_at < before)
+                .cloned()
+                .collect();
+            found.sort_by_key(|b| b.updated_at);
+            found.truncate(limit);
+            Ok(found)
+        }
+    }
+
+    impl ArchiveIndex for &Tables {
+        async fn archived(&self, id: BookingId) -> anyhow::Result<Option<ArchiveEntry>> {
+            Ok(self.archived.lock().unwrap().get(&id).cloned())
+        }
+
+        async fn move_out(
+            &self,
+            booking: &Booking,
+            entry: &ArchiveEntry,
+        ) -> anyhow::Result<MoveOutcome> {
+            let (mut live, mut archived) =
+                (self.live.lock().unwrap(), self.archived.lock().unwrap());
+            if archived.contains_key(&booking.id) {
+                return Ok(MoveOutcome::AlreadyArchived);
+            }
+            if live.get(&booking.id).map(|b| b.version) != Some(booking.version) {
+                return Ok(MoveOutcome::Changed);
+            }
+            live.remove(&booking.id);
+            archived.insert(booking.id, entry.clone());
+            Ok(MoveOutcome::Moved)
+        }
+    }
+
+    impl ArchiveRecords for &Tables {
+        async fn put_record(&self, key: &str, booking: &Booking) -> anyhow::Result<()> {
+            self.records
+                .lock()
+                .unwrap()
+                .insert(key.to_owned(), booking.clone());
+            Ok(())
+        }
+
+        async fn record(&self, key: &str) -> anyhow::Result<Option<Booking>> {
+            Ok(self.records.lock().unwrap().get(key).cloned())
+        }
+    }
+
+    fn archiver(tables: &Tables, batch: usize) -> Archiver<&Tables, &Tables, &Tables> {
+        Archiver {
+            store: tables,
+            index: tables,
+            records: tables,
+            policy: ArchivePolicy {
+                after: Duration::days(180),
+                batch,
+            },
+        }
+    }
+
+    fn at(raw: &str) -> DateTime<Utc> {
+        raw.parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_sweep_moves_old_ended_bookings_a_batch_at_a_time_and_leaves_the_rest() {
+        let tables = Tables::default();
+        let old = [
+            booking("COMPLETED", "2026-01-02T00:00:00Z"),
+            booking("CANCELLED", "2026-01-03T00:00:00Z"),
+            booking("NO_SHOW", "2026-01-04T00:00:00Z"),
+            booking("EXPIRED", "2026-01-05T00:00:00Z"),
+        ];
+        let recent = booking("COMPLETED", "2026-06-01T00:00:00Z");
+        let live = booking("CONFIRMED", "2026-01-02T00:00:00Z");
+        for b in old.iter().chain([&recent, &live]) {
+            tables.live.lock().unwrap().insert(b.id, b.clone());
+        }
+        let now = at("2026-07-20T00:00:00Z");
+
+        let first = archiver(&tables, 3).sweep(now).await.unwrap();
+        let second = archiver(&tables, 3).sweep(now).await.unwrap();
+        let third = archiver(&tables, 3).sweep(now).await.unwrap();
+
+        assert_eq!((first.found, first.moved, first.failed), (3, 3, 0));
+        assert_eq!((second.found, second.moved), (1, 1));
+        assert_eq!((third.found, third.moved), (0, 0));
+        let live_ids: Vec<BookingId> = tables.live.lock().unwrap().keys().copied().collect();
+        assert_eq!(live_ids.len(), 2);
+        assert!(live_ids.contains(&recent.id) && live_ids.contains(&live.id));
+        for b in &old {
+            let entry = tables.archived.lock().unwrap().get(&b.id).cloned().unwrap();
+            assert_eq!(entry.status, b.status);
+            assert_eq!(entry.archived_at, now);
+            assert_eq!(
+                tables.records.lock().unwrap().get(&entry.record_key),
+                Some(b)
+            );
+        }
+    }
+
+    #[test]
+    fn the_record_key_is_partitioned_by_vendor_and_the_month_of_arrival_in_the_vendors_zone() {
+        // 02:00 UTC on 31 January is 15:00 on 31 January in Auckland; 12:00 UTC is 1 February.
+        let january = booking("COMPLETED", "2026-02-02T00:00:00Z");
+        let mut february = january.clone();
+        february.arrival_at = at("2026-01-31T12:00:00Z");
+
+        assert_eq!(
+            record_key(&january),
+            format!(
+                "bookings/vendor_id={}/month=2026-01/{}.v3.json",
+                january.vendor_id, january.id
+            )
+        );
+        assert!(record_key(&february).contains("/month=2026-02/"));
+    }
+
+    #[test]
+    fn only_ended_settled_bookings_unchanged_since_the_cutoff_are_archived() {
+        let policy = ArchivePolicy {
+            after: Duration::days(180),
+            batch: 1,
+        };
+        let now = at("2026-07-20T00:00:00Z");
+        let exactly = (now - Duration::days(180)).to_rfc3339();
+
+        assert!(policy.allows(&booking("CANCELLED", &exactly), now));
+        assert!(!policy.allows(&booking("CANCELLED", "2026-01-22T00:00:01Z"), now));
+        let mut refund_due = booking("CANCELLED", "2025-01-01T00:00:00Z");
+        refund_due.deposit_payment = Some(
+            serde_json::from_value(
+                serde_json::json!({"intent_id": "pi_1", "status": "REFUND_DUE"}),
+            )
+            .unwrap(),
+        );
+        assert!(!policy.allows(&refund_due, now));
+        for status in ["HELD", "CONFIRMED", "CHECKED_IN"] {
+            assert!(
+                !policy.allows(&booking(status, "2025-01-01T00:00:00Z"), now),
+                "{status}"
+            );
+        }
+    }
+}

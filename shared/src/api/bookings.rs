@@ -111,7 +111,7 @@ impl Serialize for Listed {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Listed::Live(booking) => Marked {
-                item: booking,
+                item: booking.as_ref(),
                 archived: false,
             }
             .serialize(serializer),

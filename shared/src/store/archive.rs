@@ -75,7 +75,7 @@ impl ArchiveEntry {
 /// A booking on a list: live, or archived (then only its entry).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Listed {
-    Live(Booking),
+    Live(Box<Booking>),
     Archived(ArchiveEntry),
 }
 
@@ -284,7 +284,7 @@ impl SortedSource for LiveSide<'_> {
                 let booking: Booking = from_item(item)?;
                 Ok((
                     list_position(booking.arrival_at, booking.id),
-                    Listed::Live(booking),
+                    Listed::Live(Box::new(booking)),
                 ))
             })
             .collect::<anyhow::Result<_>>()?;
