@@ -186,16 +186,15 @@ pub fn refund(deposit: Option<&DepositPayment>) -> Refund {
     let Some(deposit) = deposit else {
         return Refund::NothingPaid;
     };
-    match (deposit.settlement, deposit.paid) {
-        (Some(s), _) if s.refund.amount_minor == 0 => Refund::None { kept: s.kept },
-        (Some(s), _) if s.kept.amount_minor == 0 => Refund::Full(s.refund),
-        (Some(s), _) => Refund::Partial {
+    match deposit.settlement {
+        Some(s) if s.refund.amount_minor == 0 => Refund::None { kept: s.kept },
+        Some(s) if s.kept.amount_minor == 0 => Refund::Full(s.refund),
+        Some(s) => Refund::Partial {
             refund: s.refund,
             kept: s.kept,
         },
-        // Paid but not settled does not happen (the cancelling transition settles); promise
-        // nothing rather than a wrong amount.
-        (None, _) => Refund::NothingPaid,
+        // Unpaid; a paid deposit is always settled by the transition that cancels it.
+        None => Refund::NothingPaid,
     }
 }
 

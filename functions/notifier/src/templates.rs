@@ -60,7 +60,7 @@ pub struct Phrases {
     pub changed_party: &'static str,
     pub changed_type: &'static str,
     pub changed_total: &'static str,
-    /// Greeting without a name (a guest without an account never gets mail, but a vendor does).
+    /// The greeting when the name is not known.
     pub hello: &'static str,
     /// `{name}`.
     pub hello_name: &'static str,
@@ -101,7 +101,7 @@ pub struct Catalog {
     pub vendor_new: Template,
     /// `{vendor}`, `{what}`, `{when}`, `{party}`, `{booking}`.
     pub vendor_cancelled: Template,
-    /// `{online}` / `{front_desk}`: how a booking came in, for the vendor.
+    /// How a booking came in, as the vendor reads it (`{channel}`).
     pub online: &'static str,
     pub front_desk: &'static str,
     /// `{vendor}`, `{when}` in each.
