@@ -376,17 +376,23 @@ export class ReservationsStack extends Stack {
     if (grants.reminders) {
       const { def, role } = this.messaging.reminders;
       // The group's name is known (the token would hide it from the acknowledgment below).
-      const schedules = `${this.settings.prefix}-${def.name}/*`;
+      // Schedules are `reminder-<booking>` (notifier's outlets.rs).
+      const schedules = `${this.settings.prefix}-${def.name}/reminder-*`;
       iam.Grant.addToPrincipal({
         grantee: fn,
         actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'],
         resourceArns: [this.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: schedules })],
       });
-      role.grantPassRole(fn.grantPrincipal);
+      iam.Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['iam:PassRole'],
+        resourceArns: [role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      });
       acknowledge(
         fn.role!.node.findChild('DefaultPolicy'),
         `IAM5[Resource::arn:<AWS::Partition>:scheduler:${this.nagName(this.region, 'AWS::Region')}:${this.nagName(this.account, 'AWS::AccountId')}:schedule/${schedules}]`,
-        "one schedule per confirmed booking, named after it at run time; only the reminders group's",
+        "one schedule per confirmed booking, `reminder-<booking>`, named at run time; only the reminders group's",
       );
     }
     if (grants.sms && this.settings.sms) {

@@ -18,7 +18,7 @@ const sorted = (pairs: string[]) => [...new Set(pairs)].sort();
 const ARN = (service: string, resource: string) => `arn:ref:AWS::Partition:${service}:ref:AWS::Region:ref:AWS::AccountId:${resource}`;
 const SEND_MAIL = `ses:SendEmail ${ARN('ses', 'identity/ses:sender')}`;
 const REMINDERS = [
-  ...['CreateSchedule', 'DeleteSchedule', 'UpdateSchedule'].map((a) => `scheduler:${a} ${ARN('scheduler', 'schedule/reservations-reminders/*')}`),
+  ...['CreateSchedule', 'DeleteSchedule', 'UpdateSchedule'].map((a) => `scheduler:${a} ${ARN('scheduler', 'schedule/reservations-reminders/reminder-*')}`),
   'iam:PassRole role:reminders',
 ];
 
@@ -94,6 +94,15 @@ test('the search endpoint queries the search table and its indexes, and reads co
     allowed(built, 'vendor-search'),
     sorted([...LOGS('vendor-search'), ...READ('search'), ...indexes, ...READ('inventory')]),
   );
+});
+
+test('the notifier may pass the reminders role to the scheduler only', () => {
+  const roleId = built.logicalId(built.stack.functions.notifier.role!);
+  const statements = ofType(built, 'AWS::IAM::Policy')
+    .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+    .filter((s: any) => s.Action === 'iam:PassRole');
+  assert.deepEqual(statements.map((s: any) => s.Condition), [{ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } }]);
 });
 
 test('the notifier reads guests, vendors and bookings, sends mail from the sender, and manages reminder schedules', () => {
@@ -184,9 +193,10 @@ test('no function may use a wildcard action, nor any resource "*" but ListStream
       const [action, resource] = pair.split(' ');
       assert.ok(!action.includes('*'), `${name}: ${pair}`);
       if (resource === '*') assert.equal(`${name} ${action}`, 'outbox-publisher dynamodb:ListStreams', `${name}: ${pair}`);
+      assert.ok(!resource.endsWith('/*') || !resource.includes('schedule/'), `${name}: ${pair}`);
       // An index is named, never `index/*`; the only trailing wildcards are run-time names under
       // one named prefix: documents by id, archived records, reminder schedules.
-      const named = ['/_update/', 'bucket:archive/bookings/', 'schedule/reservations-reminders/'];
+      const named = ['/_update/', 'bucket:archive/bookings/', 'schedule/reservations-reminders/reminder-'];
       assert.ok(!resource.endsWith('/*') || named.some((prefix) => resource.includes(prefix)), `${name}: ${pair}`);
     }
   }
