@@ -35,6 +35,7 @@ struct Desk {
     guest: Account,
     archiver: Archiver,
     stripe: StripeClient,
+    stripe_base: String,
     /// Every list page is checked against the OpenAPI document's `BookingList`.
     list_schema: jsonschema::Validator,
 }
@@ -79,11 +80,10 @@ impl Desk {
                 batch: 500,
             },
         };
-        let stripe = StripeSettings::load(&sdk)
+        let settings = StripeSettings::load(&sdk)
             .await
-            .expect("the Stripe secret is provisioned")
-            .client()
-            .expect("a Stripe client");
+            .expect("the Stripe secret is provisioned");
+        let stripe = settings.client().expect("a Stripe client");
         Self {
             guest: api.guest().await,
             api,
@@ -92,6 +92,7 @@ impl Desk {
             deposit_room,
             archiver,
             stripe,
+            stripe_base: settings.api_base.clone(),
             list_schema: openapi_schema("BookingList"),
         }
     }
@@ -654,4 +655,51 @@ async fn an_ending_fact_archives_a_booking_at_once_only_when_it_is_already_old_e
             .unwrap()
             .is_some()
     );
+}
+
+#[tokio::test]
+async fn a_cancelled_booking_whose_deposit_is_still_to_be_refunded_stays_until_the_refund_is_made()
+{
+    let desk = Desk::open().await;
+    let held = desk.book(&desk.guest, &desk.deposit_room, 80).await;
+    let intent = held["deposit_payment"]["intent_id"]
+        .as_str()
+        .expect("an intent");
+    let (paid, body) =
+        api_tests::pay_intent(&desk.stripe_base, "sk_test_local", intent, "pm_card_visa").await;
+    assert_eq!(paid, StatusCode::OK, "{body}");
+    let id = id_of(&held);
+    let booking = desk.live(&id).await.expect("live");
+    // What the webhook (or reconciliation, should it be lost) does with the payment.
+    shared::deposits::reconcile_booking(&desk.archiver.store, &desk.stripe, &booking, Utc::now())
+        .await
+        .expect("the payment is recorded");
+    desk.move_to(&desk.guest, &id, &["CANCELLED"]).await;
+    let cancelled = desk.live(&id).await.expect("live");
+
+    let while_due = desk.archiver.archive_by_id(booking.id, later()).await;
+    let found_while_due = desk
+        .archiver
+        .store
+        .archivable(later(), 100_000)
+        .await
+        .unwrap();
+    desk.settle(&id).await;
+    let refunded = desk.live(&id).await.expect("live");
+    let after_refund = desk.archiver.archive_by_id(booking.id, later()).await;
+
+    assert_eq!(
+        cancelled.deposit_payment.map(|d| format!("{:?}", d.status)),
+        Some("RefundDue".to_owned())
+    );
+    assert_eq!(while_due.unwrap(), Archived::Kept);
+    assert!(found_while_due.iter().all(|b| b.id != booking.id));
+    assert_eq!(
+        refunded.deposit_payment.map(|d| format!("{:?}", d.status)),
+        Some("Refunded".to_owned())
+    );
+    assert_eq!(after_refund.unwrap(), Archived::Moved);
+    let reply = desk.get(&desk.guest, &id).await;
+    assert_eq!(reply.body["archived"], true, "{reply:#?}");
+    assert_eq!(reply.body["deposit_payment"]["status"], "REFUNDED");
 }

@@ -167,15 +167,12 @@ pub(super) const BOOKING_SK: &str = "BOOKING";
 
 /// The booking item, indexed for its guest's list (gsi1) and its vendor's list (gsi2), both in
 /// order of arrival.
-pub(super) fn booking_item(booking: &Booking) -> anyhow::Result<Item> {
+fn booking_item(booking: &Booking) -> anyhow::Result<Item> {
     let mut item = to_item(booking, booking_key(booking.id), BOOKING_SK)?;
     // Not part of the booking's serialised form (clients never see it), so written by hand.
     item.insert("request_hash".into(), s(booking.request_hash.clone()));
-    let order = format!(
-        "{}#{}",
-        booking.arrival_at.format("%Y-%m-%dT%H:%M:%SZ"),
-        booking.id
-    );
+    // The archive's entries sort the same way, so the history lists merge both.
+    let order = super::archive::list_position(booking.arrival_at, booking.id);
     if let Some(guest) = booking.guest_id {
         item.insert("gsi1pk".into(), s(format!("GUEST#{guest}")));
         item.insert("gsi1sk".into(), s(order.clone()));
