@@ -703,3 +703,55 @@ async fn a_cancelled_booking_whose_deposit_is_still_to_be_refunded_stays_until_t
     assert_eq!(reply.body["archived"], true, "{reply:#?}");
     assert_eq!(reply.body["deposit_payment"]["status"], "REFUNDED");
 }
+
+#[tokio::test]
+async fn the_lambda_takes_a_queue_batch_as_facts_and_anything_else_as_the_scheduled_sweep() {
+    use lambda_http::lambda_runtime::{Context, LambdaEvent};
+    let desk = Desk::open().await;
+    let sdk = shared::aws::sdk_config().await;
+    let inbox = Inbox::from_env(&sdk).expect("the ledger is set");
+    let id = desk.confirmed(90).await;
+    desk.move_to(&desk.guest, &id, &["CANCELLED"]).await;
+    let booking = desk.live(&id).await.unwrap();
+    let fact = Event::Booking(booking_event(None, Some(&booking)).expect("a fact"));
+    let body = serde_json::to_string(&api_tests::received(&fact)).expect("an event");
+    let batch = serde_json::to_value(sqs_event(&[("m-1", body)])).expect("a batch");
+    let aged = Archiver {
+        policy: ArchivePolicy {
+            after: Duration::zero(),
+            batch: 1,
+        },
+        ..desk.archiver.clone()
+    };
+
+    let consumed =
+        archiver::handler(&inbox, &aged, LambdaEvent::new(batch, Context::default())).await;
+    // The deployed policy: only bookings that ended half a year ago, of which a test stack has
+    // none of its own making, so no other test's booking moves.
+    let swept = archiver::handler(
+        &inbox,
+        &desk.archiver,
+        LambdaEvent::new(json!({}), Context::default()),
+    )
+    .await;
+
+    assert_eq!(
+        consumed.expect("consumed"),
+        json!({"batchItemFailures": []})
+    );
+    assert_eq!(desk.live(&id).await, None);
+    assert!(
+        desk.archiver
+            .index
+            .archived(booking.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let swept = swept.expect("swept");
+    assert_eq!(swept["failed"], 0, "{swept}");
+    assert!(
+        swept["found"].is_u64() && swept["moved"].is_u64(),
+        "{swept}"
+    );
+}
