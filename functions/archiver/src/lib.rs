@@ -34,10 +34,23 @@ pub struct ArchivePolicy {
     pub batch: usize,
 }
 
+/// The shortest age accepted from configuration. Whatever still looks a booking up by id in the
+/// bookings table must have stopped coming by then: Stripe retries a webhook for 3 days, a
+/// consumer's dead-letter queue keeps a fact 14 days, and a payment for a booking that is not
+/// there is refunded in full, which must never happen to a kept deposit.
+pub const MIN_AFTER_DAYS: u32 = 30;
+
 impl ArchivePolicy {
-    /// `ARCHIVE_AFTER_DAYS` (default 180) and `ARCHIVE_BATCH` (default 500).
+    /// `ARCHIVE_AFTER_DAYS` (default 180, at least `MIN_AFTER_DAYS`) and `ARCHIVE_BATCH`
+    /// (default 500).
     pub fn from_env() -> Result<Self, ConfigError> {
         let days: u32 = shared::config::optional("ARCHIVE_AFTER_DAYS", 180)?;
+        if days < MIN_AFTER_DAYS {
+            return Err(ConfigError::Invalid {
+                name: "ARCHIVE_AFTER_DAYS",
+                reason: format!("must be at least {MIN_AFTER_DAYS} days"),
+            });
+        }
         Ok(Self {
             after: Duration::days(i64::from(days)),
             batch: shared::config::optional("ARCHIVE_BATCH", 500)?,
