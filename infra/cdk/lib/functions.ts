@@ -96,7 +96,7 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
   'booking-create': { config: ['store', 'stripe'], ...CALLS_STRIPE },
   'booking-get': { config: ['store', 'archiveIndex', 'archiveRecords'] },
   'booking-update': { config: ['store', 'archiveIndex'] },
-  'booking-status-get': { config: ['store'] },
+  'booking-status-get': { config: ['store', 'archiveIndex'] },
   'booking-status-update': { config: ['store', 'archiveIndex'] },
   'booking-review': { config: ['store'] },
   'user-bookings': { config: ['store', 'archiveIndex'] },

@@ -151,7 +151,10 @@ export const PERMISSIONS: Record<string, Grants> = {
     },
   },
   'booking-status-get': {
-    tables: { bookings: read('reads the booking') },
+    tables: {
+      bookings: read('reads the booking'),
+      'booking-archive': read("answers an archived booking's status from its archive entry"),
+    },
   },
   'booking-status-update': {
     tables: {
