@@ -48,6 +48,17 @@ function positive(node: Node, key: string, fallback: number): number {
   return value;
 }
 
+/**
+ * At least 30 days, as the archiver insists at cold start: a late payment webhook or a redriven
+ * fact must still find its booking in the bookings table, or it is taken for a payment without a
+ * booking and refunded in full.
+ */
+function archiveAge(node: Node): number {
+  const days = positive(node, 'archiveAfterDays', 180);
+  if (!Number.isInteger(days) || days < 30) throw new Error(`context archiveAfterDays=${days}: must be a whole number of days, at least 30`);
+  return days;
+}
+
 export function readSettings(node: Node, resources: Resources): Settings {
   const issuer = text(node, 'issuer');
   if (issuer && !/^https:\/\/[^/]+(\/.*)?$/.test(issuer)) {
@@ -68,7 +79,7 @@ export function readSettings(node: Node, resources: Resources): Settings {
       rateLimit: positive(node, 'throttleRate', 500),
       burstLimit: positive(node, 'throttleBurst', 1000),
     },
-    archiveAfterDays: positive(node, 'archiveAfterDays', 180),
+    archiveAfterDays: archiveAge(node),
     appBaseUrl: text(node, 'appBaseUrl')?.replace(/\/+$/, ''),
     sms: String(node.tryGetContext('sms') ?? 'false') === 'true',
   };

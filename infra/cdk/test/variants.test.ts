@@ -77,3 +77,9 @@ test('unknown switch values and a non-https issuer are refused', () => {
   assert.throws(() => build({ search: 'elastic' }), /search=elastic/);
   assert.throws(() => build({ issuer: 'http://api.example.com' }), /https/);
 });
+
+test('the archive age reaches the archiver, and one under 30 days is refused', () => {
+  assert.equal(build().fn('archiver').Environment.Variables.ARCHIVE_AFTER_DAYS, '180');
+  assert.equal(build({ archiveAfterDays: '45' }, { nag: false }).fn('archiver').Environment.Variables.ARCHIVE_AFTER_DAYS, '45');
+  assert.throws(() => build({ archiveAfterDays: '7' }), /at least 30/);
+});
