@@ -5,6 +5,7 @@
 mod event;
 mod functions;
 pub mod pump;
+pub mod schedules;
 pub mod stream;
 
 pub use functions::{
@@ -206,6 +207,9 @@ pub async fn start_with(listener: TcpListener, backbone: bool) -> anyhow::Result
     if backbone {
         let mut running = Backbone::start(consumers(deps.clone()), streams(deps.clone())).await?;
         running.schedules(schedules(deps.clone()))?;
+        // LocalStack's Scheduler keeps the reminders' one-time schedules but never runs them.
+        let stand_in = schedules::StandIn::from_env().await?;
+        running.tasks.push(tokio::spawn(stand_in.run()));
         // Runs as long as the process: the gateway has no shutdown of its own.
         std::mem::forget(running);
     }
