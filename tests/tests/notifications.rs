@@ -9,7 +9,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use lambda_http::lambda_runtime::{Context, LambdaEvent};
 use notifier::Notifier;
 use notifier::outlets::{
-    Claim, DynamoSentLog, SchedulerReminders, SentLog, SesMailer, TextMessages,
+    Claim, DynamoSentLog, SchedulerReminders, SentLog, SesMailer, SnsTexts, TextMessages,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -916,4 +916,44 @@ async fn a_no_show_mails_the_guest_the_fee_kept_in_their_language_and_drops_the_
     // The vendor marked it; only the new booking was news to them.
     assert_eq!(mailbox(&scene.contact).await.len(), 1);
     assert!(scene.schedule(&id).await.is_none(), "the reminder is gone");
+}
+
+/// The SNS adapter itself, against LocalStack's SNS: a text to a phone number is published as a
+/// transactional SMS with exactly the text, and LocalStack's SMS log (`GET /_aws/sns/sms-messages`)
+/// holds it for that number.
+#[tokio::test]
+async fn the_sns_adapter_publishes_the_text_as_a_transactional_sms_to_the_number() {
+    api_tests::require_env();
+    let sdk = shared::aws::sdk_config().await;
+    // A number of this run's own, so earlier runs' texts don't count.
+    let digits: u64 = 4_915_100_000_000 + u64::from(rand::random::<u32>() % 9_999_999);
+    let phone = Phone::parse(&format!("+{digits}")).expect("an E.164 number");
+    let text = format!("Ihre Buchung ist bestätigt ({}).", uuid::Uuid::new_v4());
+    SnsTexts::new(&sdk)
+        .send(&phone, &text)
+        .await
+        .expect("SNS accepts the text");
+
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL is set");
+    let log: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/_aws/sns/sms-messages",
+            endpoint.trim_end_matches('/')
+        ))
+        .query(&[("phoneNumber", phone.as_str())])
+        .send()
+        .await
+        .expect("LocalStack answers")
+        .json()
+        .await
+        .expect("the SMS log as JSON");
+    let sent = log["sms_messages"][phone.as_str()]
+        .as_array()
+        .expect("the number's texts");
+    assert_eq!(sent.len(), 1, "{log:#}");
+    assert_eq!(sent[0]["Message"], text.as_str());
+    assert_eq!(
+        sent[0]["MessageAttributes"]["AWS.SNS.SMS.SMSType"]["StringValue"], "Transactional",
+        "{log:#}"
+    );
 }
