@@ -45,7 +45,7 @@ export interface Grants {
   readonly stripeSecret?: Why<'read'>;
   readonly eventBus?: Why<'putEvents'>;
   readonly holdExpiryQueue?: Why<'send'>;
-  /** The archive bucket's booking records (`bookings/...`): s3:PutObject or s3:GetObject. */
+  /** The archive bucket's booking records (`bookings/...`): put (s3:PutObject, s3:DeleteObject) or get (s3:GetObject). */
   readonly archiveRecords?: Why<'put' | 'get'>;
   /** ses:SendEmail from the sender identity. */
   readonly mail?: Why<'send'>;
@@ -229,7 +229,7 @@ export const PERMISSIONS: Record<string, Grants> = {
       bookings: readWrite('queries the archivable partitions of gsi3, reads a booking, deletes it in the move transaction', 'gsi3'),
       'booking-archive': readWrite('reads an entry (archived already?) and puts it in the move transaction'),
     },
-    archiveRecords: ['put', 'writes the full record before the move transaction'],
+    archiveRecords: ['put', 'writes the full record before the move transaction; deletes it if the move did not happen'],
   },
   'outbox-publisher': {
     eventBus: ['putEvents', 'publishes each committed change as a typed event'],

@@ -21,7 +21,7 @@ export interface Settings {
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   /** Ended bookings unchanged this long move to the archive. */
   readonly archiveAfterDays: number;
-  /** The guest-facing app, for the payment link in emails; unset, the API's own URL. */
+  /** The guest-facing app, for the payment link in emails; unset, hold emails carry no link. */
   readonly appBaseUrl?: string;
   /** Texts through SNS besides emails (the account needs SMS set up and out of the sandbox). */
   readonly sms: boolean;

@@ -308,7 +308,9 @@ export class ReservationsStack extends Stack {
           break;
         }
         case 'notices':
-          env.APP_BASE_URL = this.settings.appBaseUrl ?? this.api.issuer;
+          // No guest app is part of this stack: without one, hold emails ask the guest to pay in
+          // the app they booked in, with no link (a link to the API would lead nowhere).
+          if (this.settings.appBaseUrl) env.APP_BASE_URL = this.settings.appBaseUrl;
           env.SMS_ENABLED = String(this.settings.sms);
           break;
       }
@@ -360,8 +362,10 @@ export class ReservationsStack extends Stack {
     if (grants.holdExpiryQueue) this.messaging.queues['hold-expiry'].queue.grantSendMessages(fn);
     if (grants.archiveRecords) {
       // Only the records' prefix, and only the one action (grantPut/grantRead add more).
-      const action = grants.archiveRecords[0] === 'put' ? 's3:PutObject' : 's3:GetObject';
-      iam.Grant.addToPrincipal({ grantee: fn, actions: [action], resourceArns: [this.data.archive.arnForObjects('bookings/*')] });
+      // The archiver also deletes a record it wrote for a move that did not happen (the booking
+      // changed, or another run archived it), so the bucket holds one record per booking.
+      const actions = grants.archiveRecords[0] === 'put' ? ['s3:DeleteObject', 's3:PutObject'] : ['s3:GetObject'];
+      iam.Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [this.data.archive.arnForObjects('bookings/*')] });
       acknowledge(
         fn.role!.node.findChild('DefaultPolicy'),
         `IAM5[Resource::<${this.getLogicalId(this.data.archive.node.defaultChild as CfnElement)}.Arn>/bookings/*]`,

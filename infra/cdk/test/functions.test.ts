@@ -24,6 +24,7 @@ const NOT_SET_ON_AWS: Record<string, string> = {
   OPENSEARCH_SIGV4: 'the code signs requests to *.amazonaws.com endpoints by itself',
   REMINDER_LEAD_HOURS: 'the default (24 h before arrival) is the product rule',
   ARCHIVE_BATCH: "the default (500 per sweep) fits the archiver's 55 s timeout",
+  APP_BASE_URL: 'set only with -c appBaseUrl (the guest app is not part of this stack); without it hold emails carry no link',
 };
 
 function rustSources(dir: string): string[] {

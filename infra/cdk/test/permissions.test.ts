@@ -142,13 +142,14 @@ test('the archiver writes records under bookings/ and moves bookings from the ho
       'dynamodb:Query table:bookings/index/gsi3',
       ...READ('booking-archive'),
       ...WRITE('booking-archive'),
+      's3:DeleteObject bucket:archive/bookings/*',
       's3:PutObject bucket:archive/bookings/*',
     ]),
   );
   // Only booking-get reads records back; nothing else touches the bucket.
   for (const name of Object.keys(built.stack.functions)) {
     const s3 = allowed(built, name).filter((p) => p.startsWith('s3:'));
-    const expected = name === 'archiver' ? ['s3:PutObject bucket:archive/bookings/*'] : name === 'booking-get' ? ['s3:GetObject bucket:archive/bookings/*'] : [];
+    const expected = name === 'archiver' ? ['s3:DeleteObject bucket:archive/bookings/*', 's3:PutObject bucket:archive/bookings/*'] : name === 'booking-get' ? ['s3:GetObject bucket:archive/bookings/*'] : [];
     assert.deepEqual(s3, expected, name);
   }
 });
@@ -178,7 +179,10 @@ test("every function's policy is its log group, its trigger and exactly its perm
     if (grants.searchIndex?.[0] === 'write') expected.push(...WRITE('search'));
     if (grants.jwtKey) expected.push(...grants.jwtKey[0].map((a) => `${a} key:jwt`));
     if (grants.stripeSecret) expected.push(...SECRET);
-    if (grants.archiveRecords) expected.push(`s3:${grants.archiveRecords[0] === 'put' ? 'PutObject' : 'GetObject'} bucket:archive/bookings/*`);
+    if (grants.archiveRecords) {
+      const actions = grants.archiveRecords[0] === 'put' ? ['DeleteObject', 'PutObject'] : ['GetObject'];
+      expected.push(...actions.map((a) => `s3:${a} bucket:archive/bookings/*`));
+    }
     if (grants.mail) expected.push(SEND_MAIL);
     if (grants.reminders) expected.push(...REMINDERS);
     const queue = consumerQueue.get(name);

@@ -83,3 +83,9 @@ test('the archive age reaches the archiver, and one under 30 days is refused', (
   assert.equal(build({ archiveAfterDays: '45' }, { nag: false }).fn('archiver').Environment.Variables.ARCHIVE_AFTER_DAYS, '45');
   assert.throws(() => build({ archiveAfterDays: '7' }), /at least 30/);
 });
+
+test('the payment link base reaches the notifier only when given', () => {
+  assert.equal(build().fn('notifier').Environment.Variables.APP_BASE_URL, undefined);
+  const withApp = build({ appBaseUrl: 'https://book.example.com/' }, { nag: false });
+  assert.equal(withApp.fn('notifier').Environment.Variables.APP_BASE_URL, 'https://book.example.com');
+});
