@@ -54,7 +54,8 @@ pub enum GuestNotice {
     Hold {
         deposit: Money,
         pay_by: DateTime<Utc>,
-        link: String,
+        /// Where to pay; `None` without a guest app to link to.
+        link: Option<String>,
     },
     Confirmed(CancellationTerms),
     /// The booking as it was before the change.
@@ -190,20 +191,23 @@ pub fn guest_mail(
         ("booking", booking.as_str()),
     ];
     let extra: String;
-    let extra2: String;
     let template = match notice {
         GuestNotice::Hold {
             deposit,
             pay_by,
             link,
         } => {
-            extra = format::money(catalog, *deposit);
-            extra2 = format::date_time(catalog, *pay_by, booked.time_zone);
-            values.extend([
-                ("deposit", extra.as_str()),
-                ("pay_by", extra2.as_str()),
-                ("link", link.as_str()),
-            ]);
+            let deposit = format::money(catalog, *deposit);
+            let pay_by = format::date_time(catalog, *pay_by, booked.time_zone);
+            let mut payment = vec![("deposit", deposit.as_str()), ("pay_by", pay_by.as_str())];
+            extra = match link {
+                Some(link) => {
+                    payment.push(("link", link.as_str()));
+                    fill(catalog.phrases.pay_by_link, &payment)
+                }
+                None => fill(catalog.phrases.pay_in_app, &payment),
+            };
+            values.push(("payment", extra.as_str()));
             catalog.hold
         }
         GuestNotice::Confirmed(terms) => {
@@ -331,7 +335,12 @@ mod tests {
             GuestNotice::Hold {
                 deposit: eur(5_160),
                 pay_by: "2026-12-01T10:10:00Z".parse().unwrap(),
-                link: "https://app.example/bookings/b1/pay".into(),
+                link: Some("https://app.example/bookings/b1/pay".into()),
+            },
+            GuestNotice::Hold {
+                deposit: eur(5_160),
+                pay_by: "2026-12-01T10:10:00Z".parse().unwrap(),
+                link: None,
             },
             GuestNotice::Confirmed(CancellationTerms::FreeUntil(
                 "2026-12-22T18:30:00Z".parse().unwrap(),
@@ -464,6 +473,41 @@ mod tests {
             mail.body
                 .contains("\nhttps://app.example/bookings/b1/pay\n")
         );
+    }
+
+    #[test]
+    fn without_a_guest_app_the_hold_asks_to_pay_in_the_app_where_they_booked_in_every_language() {
+        let hold = GuestNotice::Hold {
+            deposit: eur(5_160),
+            pay_by: "2026-12-01T10:10:00Z".parse().unwrap(),
+            link: None,
+        };
+        let expected = [
+            (
+                &EN,
+                "pay the deposit of €51.60 by Tuesday, 1 December 2026, 11:10 in the app where you booked.\n",
+            ),
+            (
+                &DE,
+                "die Anzahlung von 51,60\u{a0}€ bis Dienstag, 1. Dezember 2026, 11:10 in der App, in der Sie gebucht haben.\n",
+            ),
+            (
+                &FR,
+                "l'acompte de 51,60\u{a0}€ avant le mardi 1 décembre 2026 à 11:10 dans l'application où vous avez réservé.\n",
+            ),
+        ];
+        for (catalog, says) in expected {
+            let mail = guest_mail(catalog, &hold, &dinner(), None);
+
+            assert!(mail.body.contains(says), "{}: {}", catalog.tag, mail.body);
+            assert!(
+                !mail.body.contains("http"),
+                "{}: {}",
+                catalog.tag,
+                mail.body
+            );
+            assert!(!mail.body.contains('{'), "{}: {}", catalog.tag, mail.body);
+        }
     }
 
     #[test]

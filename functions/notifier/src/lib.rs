@@ -38,8 +38,10 @@ pub const CONSUMER: Consumer = Consumer {
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Where guests pay: `{app_base_url}/bookings/{id}/pay`.
-    pub app_base_url: String,
+    /// The guest app, where guests pay: `{app_base_url}/bookings/{id}/pay`. `None` when there is
+    /// none to link to (it is not part of this stack): the hold mail then asks the guest to pay
+    /// in the app where they booked.
+    pub app_base_url: Option<String>,
     /// How long before arrival the reminder goes out.
     pub reminder_lead: Duration,
 }
@@ -48,12 +50,22 @@ impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         let hours: u32 = config::optional("REMINDER_LEAD_HOURS", 24)?;
         Ok(Self {
-            app_base_url: config::optional("APP_BASE_URL", "http://localhost:3000".to_owned())?
-                .trim_end_matches('/')
-                .to_owned(),
+            app_base_url: base_url(&config::optional("APP_BASE_URL", String::new())?),
             reminder_lead: Duration::hours(i64::from(hours)),
         })
     }
+
+    /// Where the guest pays for this booking, if there is a guest app to link to.
+    pub fn payment_link(&self, booking: BookingId) -> Option<String> {
+        self.app_base_url
+            .as_ref()
+            .map(|base| format!("{base}/bookings/{booking}/pay"))
+    }
+}
+
+/// A configured base URL without its trailing slash; `None` for an empty one.
+fn base_url(configured: &str) -> Option<String> {
+    Some(configured.trim().trim_end_matches('/').to_owned()).filter(|base| !base.is_empty())
 }
 
 /// The consumer's effect, and what it handles reminders with.
@@ -105,8 +117,17 @@ pub enum ReminderStep {
 pub struct Plan {
     pub guest: Option<GuestNews>,
     pub vendor: Option<VendorNotice>,
+    /// The vendor's notice goes out only if the vendor was told of the booking (its `new` mail
+    /// is in the sent log): a fact catching up on a cancellation does not say whether the
+    /// booking was ever confirmed.
+    pub vendor_if_told: bool,
     pub reminder: ReminderStep,
 }
+
+/// How recent the predecessor of a `BookingUpdated` must be for it to catch up on its status's
+/// messages. Well inside the sent log's 30 days, so whatever the status change sent itself is
+/// still recorded there and is not sent twice.
+pub const CATCH_UP: Duration = Duration::days(7);
 
 /// Whether a hold still waits for its deposit.
 fn awaiting_deposit(detail: &BookingDetail) -> bool {
@@ -118,10 +139,16 @@ fn awaiting_deposit(detail: &BookingDetail) -> bool {
 }
 
 /// Decides from the fact alone who hears what, and what becomes of the reminder.
-pub fn plan(fact: &BookingEvent) -> Plan {
+///
+/// The inbox applies only facts newer than the last one applied, so a status change that failed
+/// its first try, or that SQS delivers after the next fact (a refund's amend seconds after a
+/// cancellation), is never applied. A `BookingUpdated` soon after a status change therefore
+/// sends what that change would have; the per-occasion sent log keeps each message to one.
+pub fn plan(fact: &BookingEvent, now: DateTime<Utc>) -> Plan {
     let nothing = Plan {
         guest: None,
         vendor: None,
+        vendor_if_told: false,
         reminder: ReminderStep::Leave,
     };
     match fact {
@@ -135,13 +162,26 @@ pub fn plan(fact: &BookingEvent) -> Plan {
             vendor: matches!(detail.previous_status, None | Some(BookingStatus::Held))
                 .then_some(VendorNotice::New(detail.channel)),
             reminder: ReminderStep::Schedule,
+            ..nothing
         },
         BookingEvent::Updated(detail) => {
+            let catch_up = detail
+                .previous_version_at
+                .is_some_and(|at| at > now - CATCH_UP);
             let live = matches!(
                 detail.status,
                 BookingStatus::Held | BookingStatus::Confirmed
             );
+            let status_news = match detail.status {
+                BookingStatus::Confirmed => Some(GuestNews::Confirmed),
+                BookingStatus::Cancelled => Some(GuestNews::Cancelled),
+                BookingStatus::NoShow => Some(GuestNews::NoShow),
+                _ => None,
+            }
+            .filter(|_| catch_up);
             let guest = match &detail.previous {
+                // The guest gets one message per fact: a change that overtook the confirmation
+                // tells the booking as it now is, and the confirmation is not sent.
                 Some(before) if live && *before != detail.terms() => {
                     Some(GuestNews::Changed(Box::new(before.clone())))
                 }
@@ -150,16 +190,24 @@ pub fn plan(fact: &BookingEvent) -> Plan {
                 _ if detail.status == BookingStatus::Held && awaiting_deposit(detail) => {
                     Some(GuestNews::Hold)
                 }
-                _ => None,
+                _ => status_news,
             };
+            let vendor = match detail.status {
+                BookingStatus::Confirmed => Some(VendorNotice::New(detail.channel)),
+                BookingStatus::Cancelled => Some(VendorNotice::Cancelled),
+                _ => None,
+            }
+            .filter(|_| catch_up);
             Plan {
                 guest,
-                reminder: if detail.status == BookingStatus::Confirmed {
-                    ReminderStep::Schedule
-                } else {
-                    ReminderStep::Leave
+                vendor,
+                vendor_if_told: vendor == Some(VendorNotice::Cancelled),
+                reminder: match detail.status {
+                    BookingStatus::Held => ReminderStep::Leave,
+                    BookingStatus::Confirmed => ReminderStep::Schedule,
+                    // Dropping it again is harmless; it may be all that is left of a lost ending.
+                    _ => ReminderStep::Cancel,
                 },
-                ..nothing
             }
         }
         BookingEvent::Cancelled(detail) => Plan {
@@ -167,6 +215,7 @@ pub fn plan(fact: &BookingEvent) -> Plan {
             vendor: (detail.previous_status == Some(BookingStatus::Confirmed))
                 .then_some(VendorNotice::Cancelled),
             reminder: ReminderStep::Cancel,
+            ..nothing
         },
         BookingEvent::NoShow(_) => Plan {
             guest: Some(GuestNews::NoShow),
@@ -206,20 +255,27 @@ pub fn no_show_fee(deposit: Option<&DepositPayment>) -> Option<Money> {
         .filter(|kept| kept.amount_minor > 0)
 }
 
+/// What cancelling costs, as of `at`.
 fn cancellation_terms(
     payment: &PaymentTerms,
     arrival_at: DateTime<Utc>,
-    now: DateTime<Utc>,
+    at: DateTime<Utc>,
 ) -> CancellationTerms {
     if payment.cancellation.late_fee.is_none() {
         return CancellationTerms::Free;
     }
     let deadline = payment.cancellation.free_until(arrival_at);
-    if deadline > now {
+    if deadline > at {
         CancellationTerms::FreeUntil(deadline)
     } else {
         CancellationTerms::NotFree
     }
+}
+
+/// The cancellation terms a confirmation states: as of the fact, not of sending it, so a retry
+/// states the same terms as the first attempt.
+pub fn confirmed_terms(detail: &BookingDetail) -> CancellationTerms {
+    cancellation_terms(&detail.payment, detail.arrival_at, detail.occurred_at)
 }
 
 /// The language a vendor is written to in: its country's (a vendor profile has no locale yet).
@@ -430,9 +486,20 @@ where
 
     /// Everything one booking fact asks for.
     pub async fn on_fact(&self, fact: &BookingEvent, now: DateTime<Utc>) -> anyhow::Result<()> {
-        let plan = plan(fact);
+        let mut plan = plan(fact, now);
         let detail = fact.booking();
         let facts = Facts::from(detail);
+        if plan.vendor.is_some() && plan.vendor_if_told {
+            let told = sent_key(
+                detail.booking_id,
+                VendorNotice::New(detail.channel).name(),
+                Recipient::Vendor,
+                "email",
+            );
+            if !self.sent.was_sent(&told).await? {
+                plan.vendor = None;
+            }
+        }
         if plan.guest.is_some() || plan.vendor.is_some() {
             let vendor = self.vendor_of(detail.vendor_id).await?;
             let booked = self.booked(&facts, &vendor).await?;
@@ -489,19 +556,12 @@ where
                         .map(|(deposit, pay_by)| GuestNotice::Hold {
                             deposit,
                             pay_by,
-                            link: format!(
-                                "{}/bookings/{}/pay",
-                                self.settings.app_base_url, detail.booking_id
-                            ),
+                            link: self.settings.payment_link(detail.booking_id),
                         });
                 (notice, "hold".into())
             }
             GuestNews::Confirmed => (
-                Some(GuestNotice::Confirmed(cancellation_terms(
-                    &detail.payment,
-                    detail.arrival_at,
-                    now,
-                ))),
+                Some(GuestNotice::Confirmed(confirmed_terms(detail))),
                 "confirmed".into(),
             ),
             GuestNews::Changed(before) => {
@@ -543,20 +603,21 @@ where
     /// that arrival is still ahead (not a reminder redriven from the dead-letter queue too late).
     pub async fn remind(&self, due: &ReminderDue, now: DateTime<Utc>) -> anyhow::Result<()> {
         let Some(booking) = self.store.booking(due.booking_id).await? else {
-            tracing::info!(booking_id = %due.booking_id, "reminder for a booking that is gone; dropped");
+            tracing::info!(booking_id = %due.booking_id, version = due.version, "reminder for a booking that is gone; dropped");
             return Ok(());
         };
         if booking.status != BookingStatus::Confirmed
             || booking.arrival_at != due.arrival_at
             || booking.arrival_at <= now
         {
-            tracing::info!(booking_id = %due.booking_id, status = ?booking.status, "reminder for a booking that moved or ended; dropped");
+            tracing::info!(booking_id = %due.booking_id, version = due.version, current_version = booking.version, status = ?booking.status, "reminder for a booking that moved or ended; dropped");
             return Ok(());
         }
         let facts = Facts::from(&booking);
         let vendor = self.vendor_of(booking.vendor_id).await?;
         let booked = self.booked(&facts, &vendor).await?;
         let occasion = format!("reminder-{}", due.arrival_at.timestamp());
+        tracing::info!(booking_id = %due.booking_id, version = due.version, current_version = booking.version, "reminder due for a booking still confirmed for that arrival");
         self.tell_guest(&facts, &booked, &GuestNotice::Reminder, &occasion)
             .await
     }
@@ -640,20 +701,45 @@ mod tests {
         BookingEvent::from_detail(detail_type, detail).unwrap()
     }
 
+    /// Any time: for the facts whose plan does not depend on it.
+    fn now() -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    /// Minutes after the `BookingUpdated` sample (its predecessor: 2026-03-05T17:57:10Z).
+    fn soon_after_update() -> DateTime<Utc> {
+        "2026-03-05T18:05:00Z".parse().unwrap()
+    }
+
+    /// An update of a booking whose status (and its previous) is `status`, and whose terms
+    /// changed only if `changed`.
+    fn updated(status: &str, changed: bool) -> BookingEvent {
+        let sample = sample("BookingUpdated", |_| {});
+        let same_terms = serde_json::to_value(sample.booking().terms()).unwrap();
+        self::sample("BookingUpdated", |d| {
+            d["status"] = status.into();
+            d["previous_status"] = status.into();
+            if !changed {
+                d["previous"] = same_terms;
+            }
+        })
+    }
+
     #[test]
     fn a_hold_awaiting_its_deposit_gets_the_payment_link_and_the_vendor_hears_nothing() {
         let held = sample("BookingHeld", |_| {});
         let free = sample("BookingHeld", |d| d["payment"]["deposit"] = Value::Null);
 
         assert_eq!(
-            plan(&held),
+            plan(&held, now()),
             Plan {
                 guest: Some(GuestNews::Hold),
                 vendor: None,
+                vendor_if_told: false,
                 reminder: ReminderStep::Leave
             }
         );
-        assert_eq!(plan(&free).guest, None);
+        assert_eq!(plan(&free, now()).guest, None);
     }
 
     #[test]
@@ -661,10 +747,11 @@ mod tests {
         let confirmed = sample("BookingConfirmed", |d| d["channel"] = "front_desk".into());
 
         assert_eq!(
-            plan(&confirmed),
+            plan(&confirmed, now()),
             Plan {
                 guest: Some(GuestNews::Confirmed),
                 vendor: Some(VendorNotice::New(Channel::FrontDesk)),
+                vendor_if_told: false,
                 reminder: ReminderStep::Schedule
             }
         );
@@ -672,18 +759,135 @@ mod tests {
 
     #[test]
     fn a_change_of_terms_is_news_and_bookkeeping_is_not() {
-        let changed = sample("BookingUpdated", |_| {});
-        let BookingEvent::Updated(detail) = &changed else {
-            panic!("{changed:?}")
-        };
-        let same = sample("BookingUpdated", |d| {
-            d["previous"] = serde_json::to_value(detail.terms()).unwrap();
-        });
+        // Long after the predecessor: nothing to catch up on.
+        let later = soon_after_update() + CATCH_UP + Duration::minutes(10);
+        let changed = updated("CONFIRMED", true);
+        let same = updated("CONFIRMED", false);
 
-        assert!(matches!(plan(&changed).guest, Some(GuestNews::Changed(_))));
-        assert_eq!(plan(&changed).reminder, ReminderStep::Schedule);
-        assert_eq!(plan(&same).guest, None);
-        assert_eq!(plan(&same).reminder, ReminderStep::Schedule);
+        assert!(matches!(
+            plan(&changed, later).guest,
+            Some(GuestNews::Changed(_))
+        ));
+        assert_eq!(plan(&changed, later).vendor, None);
+        assert_eq!(plan(&changed, later).reminder, ReminderStep::Schedule);
+        assert_eq!(
+            plan(&same, later),
+            Plan {
+                guest: None,
+                vendor: None,
+                vendor_if_told: false,
+                reminder: ReminderStep::Schedule
+            }
+        );
+    }
+
+    #[test]
+    fn an_update_soon_after_a_cancellation_sends_the_cancellation_it_may_have_overtaken() {
+        let plan = plan(&updated("CANCELLED", false), soon_after_update());
+
+        assert_eq!(
+            plan,
+            Plan {
+                guest: Some(GuestNews::Cancelled),
+                vendor: Some(VendorNotice::Cancelled),
+                // Only to a vendor that was told of the booking: it may have been a hold.
+                vendor_if_told: true,
+                reminder: ReminderStep::Cancel
+            }
+        );
+    }
+
+    #[test]
+    fn an_update_soon_after_a_confirmation_sends_it_unless_the_terms_changed() {
+        let same = plan(&updated("CONFIRMED", false), soon_after_update());
+        let changed = plan(&updated("CONFIRMED", true), soon_after_update());
+
+        assert_eq!(
+            same,
+            Plan {
+                guest: Some(GuestNews::Confirmed),
+                vendor: Some(VendorNotice::New(Channel::Online)),
+                vendor_if_told: false,
+                reminder: ReminderStep::Schedule
+            }
+        );
+        // One guest message: the change, which shows the booking as it now is.
+        assert!(matches!(changed.guest, Some(GuestNews::Changed(_))));
+        assert_eq!(changed.vendor, Some(VendorNotice::New(Channel::Online)));
+        assert_eq!(changed.reminder, ReminderStep::Schedule);
+    }
+
+    #[test]
+    fn an_update_soon_after_a_no_show_sends_the_no_show_and_tells_the_vendor_nothing() {
+        assert_eq!(
+            plan(&updated("NO_SHOW", false), soon_after_update()),
+            Plan {
+                guest: Some(GuestNews::NoShow),
+                vendor: None,
+                vendor_if_told: false,
+                reminder: ReminderStep::Cancel
+            }
+        );
+    }
+
+    #[test]
+    fn an_update_long_after_its_predecessor_catches_up_on_nothing_but_the_reminder() {
+        let later = soon_after_update() + CATCH_UP;
+        for (status, reminder) in [
+            ("CANCELLED", ReminderStep::Cancel),
+            ("NO_SHOW", ReminderStep::Cancel),
+            ("CONFIRMED", ReminderStep::Schedule),
+        ] {
+            assert_eq!(
+                plan(&updated(status, false), later),
+                Plan {
+                    guest: None,
+                    vendor: None,
+                    vendor_if_told: false,
+                    reminder
+                },
+                "{status}"
+            );
+        }
+        // And none for an update without a predecessor's time.
+        let no_time = sample("BookingUpdated", |d| {
+            d["status"] = "CANCELLED".into();
+            d["previous_status"] = "CANCELLED".into();
+            d["previous_version_at"] = Value::Null;
+        });
+        assert_eq!(plan(&no_time, soon_after_update()).guest, None);
+    }
+
+    #[test]
+    fn an_update_of_an_ended_or_checked_in_booking_drops_the_reminder_and_sends_nothing() {
+        for status in ["EXPIRED", "CHECKED_IN", "COMPLETED"] {
+            assert_eq!(
+                plan(&updated(status, true), soon_after_update()),
+                Plan {
+                    guest: None,
+                    vendor: None,
+                    vendor_if_told: false,
+                    reminder: ReminderStep::Cancel
+                },
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_confirmation_states_the_cancellation_terms_as_of_the_fact_not_of_sending() {
+        // Confirmed 2026-03-01 for 2026-03-27 14:00, free until 48 hours before: long past by
+        // now, but a retry today must say what the first attempt said.
+        let confirmed = sample("BookingConfirmed", |_| {});
+
+        assert_eq!(
+            confirmed_terms(confirmed.booking()),
+            CancellationTerms::FreeUntil("2026-03-25T14:00:00Z".parse().unwrap())
+        );
+        let late = sample("BookingConfirmed", |d| {
+            d["occurred_at"] = "2026-03-26T09:00:00Z".into();
+        });
+        assert_eq!(confirmed_terms(late.booking()), CancellationTerms::NotFree);
     }
 
     #[test]
@@ -692,28 +896,33 @@ mod tests {
         let hold_cancelled = sample("BookingCancelled", |d| d["previous_status"] = "HELD".into());
 
         assert_eq!(
-            plan(&confirmed_then_cancelled).vendor,
+            plan(&confirmed_then_cancelled, now()).vendor,
             Some(VendorNotice::Cancelled)
         );
-        assert_eq!(plan(&hold_cancelled).vendor, None);
-        assert_eq!(plan(&hold_cancelled).guest, Some(GuestNews::Cancelled));
-        assert_eq!(plan(&hold_cancelled).reminder, ReminderStep::Cancel);
+        assert!(!plan(&confirmed_then_cancelled, now()).vendor_if_told);
+        assert_eq!(plan(&hold_cancelled, now()).vendor, None);
+        assert_eq!(
+            plan(&hold_cancelled, now()).guest,
+            Some(GuestNews::Cancelled)
+        );
+        assert_eq!(plan(&hold_cancelled, now()).reminder, ReminderStep::Cancel);
     }
 
     #[test]
     fn endings_drop_the_reminder() {
         for detail_type in ["BookingExpired", "BookingCheckedIn", "BookingNoShow"] {
             assert_eq!(
-                plan(&sample(detail_type, |_| {})).reminder,
+                plan(&sample(detail_type, |_| {}), now()).reminder,
                 ReminderStep::Cancel,
                 "{detail_type}"
             );
         }
         assert_eq!(
-            plan(&sample("BookingCompleted", |_| {})),
+            plan(&sample("BookingCompleted", |_| {}), now()),
             Plan {
                 guest: None,
                 vendor: None,
+                vendor_if_told: false,
                 reminder: ReminderStep::Leave
             }
         );
@@ -748,6 +957,27 @@ mod tests {
         assert_eq!(no_show_fee(settled(0, 400).as_ref()), Some(eur(400)));
         assert_eq!(no_show_fee(settled(400, 0).as_ref()), None);
         assert_eq!(no_show_fee(None), None);
+    }
+
+    #[test]
+    fn without_a_guest_app_there_is_no_payment_link_and_with_one_it_is_the_bookings_pay_page() {
+        let booking = BookingId::parse("0195a1b2-0000-7000-8000-0000000000b1").unwrap();
+        let settings = |base: Option<&str>| Settings {
+            app_base_url: base.map(str::to_owned),
+            reminder_lead: Duration::hours(24),
+        };
+
+        assert_eq!(base_url(""), None);
+        assert_eq!(base_url("  "), None);
+        assert_eq!(
+            base_url("https://book.example.com/"),
+            Some("https://book.example.com".to_owned())
+        );
+        assert_eq!(settings(None).payment_link(booking), None);
+        assert_eq!(
+            settings(Some("https://book.example.com")).payment_link(booking),
+            Some(format!("https://book.example.com/bookings/{booking}/pay"))
+        );
     }
 
     #[test]

@@ -84,6 +84,8 @@ pub trait SentLog: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = anyhow::Result<()>> + Send;
     fn release(&self, key: &str) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// Whether the message was sent (within the log's keeping time).
+    fn was_sent(&self, key: &str) -> impl Future<Output = anyhow::Result<bool>> + Send;
 }
 
 /// An SDK error without the provider's message, which may quote the recipient's address or
@@ -110,11 +112,15 @@ pub struct SesMailer {
 }
 
 impl SesMailer {
-    pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self {
+    pub fn new(sdk: &SdkConfig, from: String) -> Self {
+        Self {
             client: aws_sdk_ses::Client::new(sdk),
-            from: config::required("SES_FROM_ADDRESS")?,
-        })
+            from,
+        }
+    }
+
+    pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+        Ok(Self::new(sdk, config::required("SES_FROM_ADDRESS")?))
     }
 }
 
@@ -368,5 +374,53 @@ impl SentLog for DynamoSentLog {
                 other => Err(anyhow::Error::new(other).context("releasing a sent-log claim")),
             },
         }
+    }
+    async fn was_sent(&self, key: &str) -> anyhow::Result<bool> {
+        let found = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(key.to_owned()))
+            .projection_expression("sent_at")
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| anyhow::Error::new(e.into_service_error()))
+            .context("reading the sent log")?;
+        Ok(found.item.is_some_and(|item| item.contains_key("sent_at")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ses::error::ErrorMetadata;
+    use aws_sdk_ses::operation::send_email::SendEmailError;
+    use aws_sdk_ses::types::error::MessageRejected;
+
+    #[test]
+    fn a_refusal_that_quotes_the_recipient_reaches_the_logs_as_its_code_only() {
+        let quoted = "Email address is not verified. The following identities failed the check in region EU-CENTRAL-1: zoe.privat@example.com";
+        let refused = SendEmailError::MessageRejected(
+            MessageRejected::builder()
+                .message(quoted)
+                .meta(
+                    ErrorMetadata::builder()
+                        .code("MessageRejected")
+                        .message(quoted)
+                        .build(),
+                )
+                .build(),
+        );
+
+        let err = scrubbed(SdkError::service_error(refused, ()), "SES SendEmail");
+
+        let logged = format!("{err:#} {err:?}");
+        assert!(
+            logged.contains("SES SendEmail refused: MessageRejected"),
+            "{logged}"
+        );
+        assert!(!logged.contains("zoe.privat"), "{logged}");
+        assert!(!logged.contains("not verified"), "{logged}");
     }
 }

@@ -60,6 +60,10 @@ pub struct Phrases {
     pub changed_party: &'static str,
     pub changed_type: &'static str,
     pub changed_total: &'static str,
+    /// How to pay a hold's deposit: `{deposit}`, `{pay_by}`, `{link}` (the guest app's page).
+    pub pay_by_link: &'static str,
+    /// The same without a guest app to link to: `{deposit}`, `{pay_by}`.
+    pub pay_in_app: &'static str,
     /// The greeting when the name is not known.
     pub hello: &'static str,
     /// `{name}`.
@@ -82,8 +86,8 @@ pub struct Catalog {
     pub calendar: Calendar,
     pub numbers: Numbers,
     pub phrases: Phrases,
-    /// `{hello}`, `{vendor}`, `{what}`, `{when}`, `{party}`, `{total}`, `{deposit}`,
-    /// `{pay_by}`, `{link}`, `{booking}`.
+    /// `{hello}`, `{vendor}`, `{what}`, `{when}`, `{party}`, `{total}`, `{payment}` (how and
+    /// by when to pay the deposit), `{booking}`.
     pub hold: Template,
     /// `{hello}`, `{vendor}`, `{what}`, `{when}`, `{party}`, `{total}`, `{cancellation}`,
     /// `{booking}`.
@@ -159,12 +163,14 @@ pub const EN: Catalog = Catalog {
         changed_party: "Party: {before} -> {after}",
         changed_type: "Booked: {before} -> {after}",
         changed_total: "Total: {before} -> {after}",
+        pay_by_link: "To confirm the booking, pay the deposit of {deposit} by {pay_by}:\n{link}",
+        pay_in_app: "To confirm the booking, pay the deposit of {deposit} by {pay_by} in the app where you booked.",
         hello: "Hello,",
         hello_name: "Hello {name},",
     },
     hold: Template {
         subject: "Pay your deposit to confirm your booking at {vendor}",
-        body: "{hello}\n\nWe are holding {what} at {vendor} for you:\n\n  When: {when}\n  Party: {party}\n  Total: {total}\n\nTo confirm the booking, pay the deposit of {deposit} by {pay_by}:\n{link}\n\nIf it is not paid by then, the hold ends and nothing is charged.\n\nBooking {booking}\n",
+        body: "{hello}\n\nWe are holding {what} at {vendor} for you:\n\n  When: {when}\n  Party: {party}\n  Total: {total}\n\n{payment}\n\nIf it is not paid by then, the hold ends and nothing is charged.\n\nBooking {booking}\n",
     },
     confirmed: Template {
         subject: "Your booking at {vendor} is confirmed",
@@ -254,12 +260,14 @@ pub const DE: Catalog = Catalog {
         changed_party: "Personen: {before} -> {after}",
         changed_type: "Gebucht: {before} -> {after}",
         changed_total: "Gesamtpreis: {before} -> {after}",
+        pay_by_link: "Um die Buchung zu bestätigen, zahlen Sie bitte die Anzahlung von {deposit} bis {pay_by}:\n{link}",
+        pay_in_app: "Um die Buchung zu bestätigen, zahlen Sie bitte die Anzahlung von {deposit} bis {pay_by} in der App, in der Sie gebucht haben.",
         hello: "Guten Tag,",
         hello_name: "Guten Tag {name},",
     },
     hold: Template {
         subject: "Leisten Sie die Anzahlung, um Ihre Buchung bei {vendor} zu bestätigen",
-        body: "{hello}\n\nWir halten {what} bei {vendor} für Sie bereit:\n\n  Wann: {when}\n  Personen: {party}\n  Gesamtpreis: {total}\n\nUm die Buchung zu bestätigen, zahlen Sie bitte die Anzahlung von {deposit} bis {pay_by}:\n{link}\n\nIst sie bis dahin nicht bezahlt, verfällt die Reservierung, und es wird nichts berechnet.\n\nBuchung {booking}\n",
+        body: "{hello}\n\nWir halten {what} bei {vendor} für Sie bereit:\n\n  Wann: {when}\n  Personen: {party}\n  Gesamtpreis: {total}\n\n{payment}\n\nIst sie bis dahin nicht bezahlt, verfällt die Reservierung, und es wird nichts berechnet.\n\nBuchung {booking}\n",
     },
     confirmed: Template {
         subject: "Ihre Buchung bei {vendor} ist bestätigt",
@@ -343,12 +351,14 @@ pub const FR: Catalog = Catalog {
         changed_party: "Personnes : {before} -> {after}",
         changed_type: "Réservé : {before} -> {after}",
         changed_total: "Total : {before} -> {after}",
+        pay_by_link: "Pour confirmer la réservation, réglez l'acompte de {deposit} avant le {pay_by} :\n{link}",
+        pay_in_app: "Pour confirmer la réservation, réglez l'acompte de {deposit} avant le {pay_by} dans l'application où vous avez réservé.",
         hello: "Bonjour,",
         hello_name: "Bonjour {name},",
     },
     hold: Template {
         subject: "Réglez votre acompte pour confirmer votre réservation chez {vendor}",
-        body: "{hello}\n\nNous vous réservons {what} chez {vendor} :\n\n  Quand : {when}\n  Personnes : {party}\n  Total : {total}\n\nPour confirmer la réservation, réglez l'acompte de {deposit} avant le {pay_by} :\n{link}\n\nSans paiement d'ici là, la réservation est levée et rien n'est facturé.\n\nRéservation {booking}\n",
+        body: "{hello}\n\nNous vous réservons {what} chez {vendor} :\n\n  Quand : {when}\n  Personnes : {party}\n  Total : {total}\n\n{payment}\n\nSans paiement d'ici là, la réservation est levée et rien n'est facturé.\n\nRéservation {booking}\n",
     },
     confirmed: Template {
         subject: "Votre réservation chez {vendor} est confirmée",
@@ -493,6 +503,8 @@ mod tests {
                 p.changed_party,
                 p.changed_type,
                 p.changed_total,
+                p.pay_by_link,
+                p.pay_in_app,
                 p.hello,
                 p.hello_name,
                 c.sms.confirmed,
