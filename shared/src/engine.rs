@@ -581,32 +581,30 @@ impl Requester {
     fn actor_for(&self, booking: &Booking) -> Option<Actor> {
         match self {
             Self::System => Some(Actor::System),
-            Self::Caller(Caller::Guest(id)) => {
-                (booking.guest_id == Some(*id)).then_some(Actor::Guest)
-            }
-            Self::Caller(caller @ Caller::Staff { .. }) => caller
-                .is_staff_of(booking.vendor_id)
-                .then_some(Actor::Staff),
-            Self::Caller(Caller::Admin(_)) => Some(Actor::Staff),
+            Self::Caller(caller) => actor_of(caller, booking.guest_id, booking.vendor_id),
         }
+    }
+}
+
+/// What `caller` is to a booking of `guest` at `vendor`, if anything: its guest, staff of its
+/// vendor, or an admin (acting as staff).
+fn actor_of(caller: &Caller, guest: Option<UserId>, vendor: VendorId) -> Option<Actor> {
+    match caller {
+        Caller::Guest(id) => (guest == Some(*id)).then_some(Actor::Guest),
+        staff @ Caller::Staff { .. } => staff.is_staff_of(vendor).then_some(Actor::Staff),
+        Caller::Admin(_) => Some(Actor::Staff),
     }
 }
 
 /// Whether `caller` may see the booking at all.
 pub fn may_read(caller: &Caller, booking: &Booking) -> bool {
-    Requester::Caller(caller.clone())
-        .actor_for(booking)
-        .is_some()
+    may_read_of(caller, booking.guest_id, booking.vendor_id)
 }
 
 /// Whether `caller` may see a booking of `guest` at `vendor` (one known only by its archive
-/// entry, say): the same people as `may_read`.
+/// entry, say): the same people as `may_read`, who are those a change may come from.
 pub fn may_read_of(caller: &Caller, guest: Option<UserId>, vendor: VendorId) -> bool {
-    match caller {
-        Caller::Guest(id) => guest == Some(*id),
-        staff @ Caller::Staff { .. } => staff.is_staff_of(vendor),
-        Caller::Admin(_) => true,
-    }
+    actor_of(caller, guest, vendor).is_some()
 }
 
 /// What a change to a booking missing from the bookings table answers: a 409 when it was
@@ -822,5 +820,67 @@ impl From<ChangeError> for Problem {
             ChangeError::Busy => Problem::edit_conflict(),
             ChangeError::Unexpected(cause) => Problem::internal(&cause),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::StaffId;
+
+    fn booking(guest: Option<UserId>, vendor: VendorId) -> Booking {
+        serde_json::from_value(serde_json::json!({
+            "id": BookingId::generate(),
+            "vendor_id": vendor,
+            "resource_id": ResourceId::generate(),
+            "guest_id": guest,
+            "booked_by": "staff:x",
+            "channel": "front_desk",
+            "party_size": 2,
+            "units": 1,
+            "time": {"kind": "stay", "check_in": "2026-01-31", "check_out": "2026-02-01"},
+            "time_zone": "Europe/Berlin",
+            "buckets": [],
+            "arrival_at": "2026-01-31T14:00:00Z",
+            "quote": {"lines": [], "total": {"amount_minor": 100, "currency": "EUR"}},
+            "status": "CANCELLED",
+            "version": 1,
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-02T00:00:00Z",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn whoever_may_read_a_booking_by_its_entry_is_whoever_may_act_on_it() {
+        let (guest, vendor) = (UserId::generate(), VendorId::generate());
+        let staff = |vendor_id| Caller::Staff {
+            id: StaffId::generate(),
+            vendor_id,
+            manager: false,
+        };
+        let callers = [
+            (Caller::Guest(guest), Some(Actor::Guest)),
+            (Caller::Guest(UserId::generate()), None),
+            (staff(vendor), Some(Actor::Staff)),
+            (staff(VendorId::generate()), None),
+            (Caller::Admin("ops".into()), Some(Actor::Staff)),
+        ];
+
+        for (caller, actor) in callers {
+            let booked = booking(Some(guest), vendor);
+            let requester = Requester::Caller(caller.clone());
+
+            assert_eq!(requester.actor_for(&booked), actor, "{caller:?}");
+            assert_eq!(may_read(&caller, &booked), actor.is_some(), "{caller:?}");
+            assert_eq!(
+                may_read_of(&caller, Some(guest), vendor),
+                actor.is_some(),
+                "{caller:?}"
+            );
+        }
+        let walk_in = booking(None, vendor);
+        assert!(!may_read(&Caller::Guest(guest), &walk_in));
+        assert!(!may_read_of(&Caller::Guest(guest), None, vendor));
     }
 }

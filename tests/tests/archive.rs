@@ -21,6 +21,7 @@ use shared::store::{
     ArchivableBookings, ArchiveIndex, ArchiveRecords, BookingStore, DynamoArchive, DynamoStore,
     MoveOutcome, S3Records,
 };
+use std::collections::BTreeMap;
 
 /// The age the deployed archiver waits for; tests archive "181 days from now".
 const AFTER_DAYS: i64 = 180;
@@ -186,6 +187,33 @@ impl Desk {
             .booking(booking_id(id))
             .await
             .expect("the bookings table answers")
+    }
+
+    /// The key of every object in the hotel's part of the archive bucket.
+    async fn records_in_bucket(&self) -> Vec<String> {
+        let sdk = shared::aws::sdk_config().await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(true)
+                .build(),
+        );
+        let bucket = std::env::var("ARCHIVE_BUCKET").expect("ARCHIVE_BUCKET is set");
+        let pages: Vec<_> = s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(format!("bookings/vendor_id={}/", self.hotel.vendor()))
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .expect("S3 ListObjectsV2");
+        let mut keys: Vec<String> = pages
+            .iter()
+            .flat_map(|page| page.contents())
+            .filter_map(|object| object.key().map(str::to_owned))
+            .collect();
+        keys.sort();
+        keys
     }
 
     async fn get(&self, who: &Account, id: &str) -> Reply {
@@ -601,6 +629,131 @@ async fn two_archivers_moving_the_same_bookings_at_once_move_each_exactly_once()
         .await;
     let listed: Vec<&String> = listed.iter().map(|(id, _, _)| id).collect();
     assert_eq!(listed, ids.iter().collect::<Vec<_>>());
+    // One record per booking in the bucket: the one its entry points to.
+    let mut per_booking: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for key in desk.records_in_bucket().await {
+        let file = key.rsplit('/').next().unwrap_or_default();
+        let id = file.split('.').next().unwrap_or_default().to_owned();
+        per_booking.entry(id).or_default().push(key);
+    }
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(
+        per_booking.keys().collect::<Vec<_>>(),
+        sorted.iter().collect::<Vec<_>>()
+    );
+    for (id, keys) in &per_booking {
+        let entry = desk.archiver.index.archived(booking_id(id)).await.unwrap();
+        assert_eq!(*keys, [entry.expect("archived").record_key], "{id}");
+    }
+}
+
+/// The archive bucket, where the booking changes right after its record is written: a change
+/// landing between the archiver's two steps (a deposit settled late, say).
+struct ChangesAfterTheRecord {
+    records: S3Records,
+    store: DynamoStore,
+}
+
+impl ArchiveRecords for ChangesAfterTheRecord {
+    async fn put_record(&self, key: &str, booking: &Booking) -> anyhow::Result<()> {
+        self.records.put_record(key, booking).await?;
+        let changed = Booking {
+            version: booking.version + 1,
+            updated_at: booking.updated_at + Duration::seconds(1),
+            ..booking.clone()
+        };
+        self.store
+            .replace_booking(&changed, (booking.status, booking.version), &[])
+            .await?;
+        Ok(())
+    }
+
+    async fn record(&self, key: &str) -> anyhow::Result<Option<Booking>> {
+        self.records.record(key).await
+    }
+
+    async fn delete_record(&self, key: &str) -> anyhow::Result<()> {
+        self.records.delete_record(key).await
+    }
+}
+
+#[tokio::test]
+async fn a_booking_that_changes_while_it_is_moved_leaves_no_stray_record_in_the_bucket() {
+    let desk = Desk::open().await;
+    let id = desk.confirmed(52).await;
+    desk.move_to(&desk.guest, &id, &["CANCELLED"]).await;
+    let read = desk.live(&id).await.expect("live");
+    let interrupted = Archiver {
+        store: desk.archiver.store.clone(),
+        index: desk.archiver.index.clone(),
+        records: ChangesAfterTheRecord {
+            records: desk.archiver.records.clone(),
+            store: desk.archiver.store.clone(),
+        },
+        policy: desk.archiver.policy,
+    };
+
+    let first = interrupted.archive_by_id(read.id, later()).await;
+    let left_after_first = desk.records_in_bucket().await;
+    let second = desk.archiver.archive_by_id(read.id, later()).await;
+
+    assert_eq!(first.expect("no failure"), Archived::Kept);
+    assert_eq!(left_after_first, Vec::<String>::new());
+    assert_eq!(second.expect("archived"), Archived::Moved);
+    let entry = desk.archiver.index.archived(read.id).await.unwrap();
+    let entry = entry.expect("archived");
+    assert_eq!(entry.version, read.version + 1);
+    assert_eq!(desk.records_in_bucket().await, [entry.record_key]);
+}
+
+#[tokio::test]
+async fn an_unreadable_item_in_the_sweeps_index_is_passed_over_and_the_rest_still_found() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let desk = Desk::open().await;
+    let id = desk.confirmed(53).await;
+    desk.move_to(&desk.guest, &id, &["CANCELLED"]).await;
+    let booking = desk.live(&id).await.expect("live");
+    let sdk = shared::aws::sdk_config().await;
+    let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = std::env::var("BOOKINGS_TABLE").expect("BOOKINGS_TABLE is set");
+    // One in each of the sweep's partitions, changed just before the booking.
+    let changed = (booking.updated_at - Duration::seconds(1)).format("%Y-%m-%dT%H:%M:%S%.3fZ");
+    let mut garbage = Vec::new();
+    for shard in 0..8 {
+        let pk = format!("BOOKING#{}", BookingId::generate());
+        dynamo
+            .put_item()
+            .table_name(&table)
+            .item("pk", AttributeValue::S(pk.clone()))
+            .item("sk", AttributeValue::S("BOOKING".into()))
+            .item("status", AttributeValue::S("MISLAID".into()))
+            .item("gsi3pk", AttributeValue::S(format!("ARCHIVABLE#{shard}")))
+            .item("gsi3sk", AttributeValue::S(format!("{changed}#{pk}")))
+            .send()
+            .await
+            .expect("PutItem");
+        garbage.push(pk);
+    }
+
+    let found = desk
+        .archiver
+        .store
+        .archivable(booking.updated_at + Duration::seconds(1), 100_000)
+        .await;
+
+    for pk in &garbage {
+        dynamo
+            .delete_item()
+            .table_name(&table)
+            .key("pk", AttributeValue::S(pk.clone()))
+            .key("sk", AttributeValue::S("BOOKING".into()))
+            .send()
+            .await
+            .expect("DeleteItem");
+    }
+    let found = found.expect("the sweep's index answers despite the unreadable items");
+    assert!(found.iter().any(|b| b.id == booking.id));
 }
 
 #[tokio::test]

@@ -426,6 +426,72 @@ async fn a_cursor_reused_with_a_range_it_lies_outside_is_rejected_as_a_cursor() 
     assert_invalid(&earlier_range, "cursor");
 }
 
+/// A cursor made up in the shape of the ones we give out: base64url of the JSON.
+fn crafted_cursor(list: &str, after: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(json!({"list": list, "after": after}).to_string())
+}
+
+#[tokio::test]
+async fn a_crafted_cursor_at_the_end_of_the_range_or_not_a_position_is_rejected_as_a_cursor() {
+    let api = Api::start().await;
+    // In UTC, so the vendor's `to` ends where the guest's does.
+    let hotel = api.vendor_with("hotel", json!({"time_zone": "UTC"})).await;
+    let room = add_type(&api, &hotel, ("Double", 2, 5, 10_000), json!({})).await;
+    let guest = api.guest().await;
+    let booked = held(&api, &guest, hotel.vendor(), &stay(&room, day(70), 1)).await;
+    let to = day(75);
+    // `to` is inclusive: the range ends at the start of the next day.
+    let end = format!("{}T00:00:00Z", to + Days::new(1));
+    let lists = [
+        (
+            &guest,
+            format!("GUEST#{}", guest.id),
+            guest_list(&guest, ""),
+        ),
+        (
+            &hotel,
+            format!("VENDOR#{}", hotel.vendor()),
+            vendor_list(hotel.vendor(), ""),
+        ),
+    ];
+
+    for (who, list, path) in &lists {
+        for (after, range) in [
+            ("~".to_owned(), String::new()),
+            ("~".to_owned(), format!("to={to}&")),
+            (end.clone(), format!("to={to}&")),
+            (format!("{end}#{booked}"), format!("to={to}&")),
+            ("2027-01-01T15:00:00Z".to_owned(), String::new()),
+            (
+                "2027-01-01T15:00:00Z#not-a-booking".to_owned(),
+                String::new(),
+            ),
+            (format!("2027-01-01 15:00:00#{booked}"), String::new()),
+        ] {
+            let cursor = crafted_cursor(list, &after);
+
+            let reply = api
+                .get(&format!("{path}{range}cursor={cursor}"), who.token())
+                .await;
+
+            assert_invalid(&reply, "cursor");
+        }
+        let before_the_booking = format!("{}T00:00:00Z#{booked}", day(70));
+        let taken = api
+            .get(
+                &format!(
+                    "{path}to={to}&cursor={}",
+                    crafted_cursor(list, &before_the_booking)
+                ),
+                who.token(),
+            )
+            .await;
+        assert_eq!(only_page(&taken), [booked.clone()], "{path}");
+    }
+}
+
 #[tokio::test]
 async fn bad_list_parameters_are_rejected_naming_the_parameter() {
     let api = Api::start().await;

@@ -42,18 +42,31 @@ pub const MIN_AFTER_DAYS: u32 = 30;
 
 impl ArchivePolicy {
     /// `ARCHIVE_AFTER_DAYS` (default 180, at least `MIN_AFTER_DAYS`) and `ARCHIVE_BATCH`
-    /// (default 500).
+    /// (default 500, at least 1).
     pub fn from_env() -> Result<Self, ConfigError> {
-        let days: u32 = shared::config::optional("ARCHIVE_AFTER_DAYS", 180)?;
+        Self::configured(
+            shared::config::optional("ARCHIVE_AFTER_DAYS", 180)?,
+            shared::config::optional("ARCHIVE_BATCH", 500)?,
+        )
+    }
+
+    /// The policy configured as `ARCHIVE_AFTER_DAYS` and `ARCHIVE_BATCH`, if both are allowed.
+    pub fn configured(days: u32, batch: usize) -> Result<Self, ConfigError> {
         if days < MIN_AFTER_DAYS {
             return Err(ConfigError::Invalid {
                 name: "ARCHIVE_AFTER_DAYS",
                 reason: format!("must be at least {MIN_AFTER_DAYS} days"),
             });
         }
+        if batch < 1 {
+            return Err(ConfigError::Invalid {
+                name: "ARCHIVE_BATCH",
+                reason: "must be at least 1: a sweep of none would never archive anything".into(),
+            });
+        }
         Ok(Self {
             after: Duration::days(i64::from(days)),
-            batch: shared::config::optional("ARCHIVE_BATCH", 500)?,
+            batch,
         })
     }
 
@@ -137,13 +150,18 @@ where
         self.index.move_out(booking, &entry).await
     }
 
-    /// Both steps for a booking as read (from the table or an index), if the policy allows it.
+    /// Both steps for a booking as read, if the policy allows it. A record written for a move
+    /// that did not happen is deleted again, since Athena reads every object in a partition.
     pub async fn archive(&self, booking: &Booking, now: DateTime<Utc>) -> anyhow::Result<Archived> {
         if !self.policy.allows(booking, now) {
             return Ok(Archived::Kept);
         }
         let key = self.write_record(booking).await?;
-        Ok(match self.commit(booking, key, now).await? {
+        let outcome = self.commit(booking, key.clone(), now).await?;
+        if outcome != MoveOutcome::Moved {
+            self.drop_unused_record(booking.id, &key).await;
+        }
+        Ok(match outcome {
             MoveOutcome::Moved => Archived::Moved,
             MoveOutcome::AlreadyArchived => Archived::AlreadyArchived,
             MoveOutcome::Changed => {
@@ -151,6 +169,33 @@ where
                 Archived::Kept
             }
         })
+    }
+
+    /// Deletes the record at `key` unless it is the one the booking's archive entry points to
+    /// (another run archived this very version, to the same key). Best effort: one left over
+    /// is a duplicate row in Athena, not a lost booking.
+    async fn drop_unused_record(&self, id: BookingId, key: &str) {
+        let dropped = async {
+            let entry = self.index.archived(id).await?;
+            if entry.is_some_and(|entry| entry.record_key == key) {
+                return Ok(false);
+            }
+            self.records.delete_record(key).await?;
+            anyhow::Ok(true)
+        }
+        .await;
+        match dropped {
+            Ok(true) => {
+                tracing::info!(booking_id = %id, "deleted the record of a move that did not happen")
+            }
+            Ok(false) => {}
+            Err(err) => tracing::warn!(
+                booking_id = %id,
+                record_key = key,
+                error = %format!("{err:#}"),
+                "the record of a move that did not happen stays in the bucket"
+            ),
+        }
     }
 
     /// Archives the booking with this id, read afresh, if the policy allows it.
@@ -166,7 +211,9 @@ where
         }
     }
 
-    /// One scheduled run: up to a batch of old ended bookings, several at a time.
+    /// One scheduled run: up to a batch of old ended bookings, several at a time, each read
+    /// afresh (the index that found it lags behind the table) before it is moved. An error,
+    /// after trying all of them, when any failed, so the invocation counts as failed.
     pub async fn sweep(&self, now: DateTime<Utc>) -> anyhow::Result<Swept> {
         let found = self
             .store
@@ -177,7 +224,7 @@ where
             ..Swept::default()
         };
         let results: Vec<anyhow::Result<Archived>> = futures::stream::iter(found)
-            .map(|booking| async move { self.archive(&booking, now).await })
+            .map(|booking| async move { self.archive_by_id(booking.id, now).await })
             .buffer_unordered(CONCURRENT_MOVES)
             .collect()
             .await;
@@ -197,6 +244,9 @@ where
             failed = swept.failed,
             "archive sweep"
         );
+        if swept.failed > 0 {
+            return Err(Incomplete(swept).into());
+        }
         Ok(swept)
     }
 }
@@ -208,6 +258,22 @@ pub struct Swept {
     pub moved: usize,
     pub failed: usize,
 }
+
+/// A sweep in which some moves failed; the others are done, and the next sweep retries these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Incomplete(pub Swept);
+
+impl std::fmt::Display for Incomplete {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} of {} bookings found were not archived",
+            self.0.failed, self.0.found
+        )
+    }
+}
+
+impl std::error::Error for Incomplete {}
 
 impl<S, I, R> Effect for Archiver<S, I, R>
 where
@@ -261,7 +327,7 @@ mod tests {
     use shared::domain::calendar::Bucket;
     use shared::domain::ids::{ResourceId, VendorId};
     use shared::store::{BookingWriteError, CounterChange};
-    use std::collections::HashMap;
+    use std::collections::{HashMap, HashSet};
     use std::sync::Mutex;
 
     fn booking(status: &str, updated_at: &str) -> Booking {
@@ -292,6 +358,10 @@ mod tests {
         live: Mutex<HashMap<BookingId, Booking>>,
         archived: Mutex<HashMap<BookingId, ArchiveEntry>>,
         records: Mutex<HashMap<String, Booking>>,
+        /// What gsi3 still shows of a booking, where it lags behind the table.
+        lagging: Mutex<HashMap<BookingId, Booking>>,
+        /// Bookings whose record S3 refuses to take.
+        unwritable: Mutex<HashSet<BookingId>>,
     }
 
     impl BookingStore for &Tables {
@@ -338,7 +408,10 @@ mod tests {
                 .unwrap()
                 .values()
                 .filter(|b| b.status.is_final() && !b.payment_pending() && b.updated_at < before)
-                .cloned()
+                .map(|b| {
+                    let lagging = self.lagging.lock().unwrap();
+                    lagging.get(&b.id).cloned().unwrap_or_else(|| b.clone())
+                })
                 .collect();
             found.sort_by_key(|b| b.updated_at);
             found.truncate(limit);
@@ -372,6 +445,9 @@ mod tests {
 
     impl ArchiveRecords for &Tables {
         async fn put_record(&self, key: &str, booking: &Booking) -> anyhow::Result<()> {
+            if self.unwritable.lock().unwrap().contains(&booking.id) {
+                anyhow::bail!("S3 is down for this one");
+            }
             self.records
                 .lock()
                 .unwrap()
@@ -381,6 +457,11 @@ mod tests {
 
         async fn record(&self, key: &str) -> anyhow::Result<Option<Booking>> {
             Ok(self.records.lock().unwrap().get(key).cloned())
+        }
+
+        async fn delete_record(&self, key: &str) -> anyhow::Result<()> {
+            self.records.lock().unwrap().remove(key);
+            Ok(())
         }
     }
 
@@ -435,6 +516,113 @@ mod tests {
                 Some(b)
             );
         }
+    }
+
+    /// The booking as changed since: a settled deposit, say, which an ended booking may still get.
+    fn changed(booking: &Booking) -> Booking {
+        Booking {
+            version: booking.version + 1,
+            updated_at: booking.updated_at + Duration::hours(1),
+            ..booking.clone()
+        }
+    }
+
+    fn record_keys(tables: &Tables) -> Vec<String> {
+        let mut keys: Vec<String> = tables.records.lock().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    #[tokio::test]
+    async fn a_sweep_moves_the_booking_as_the_table_has_it_not_as_the_lagging_index_showed_it() {
+        let tables = Tables::default();
+        let seen = booking("CANCELLED", "2026-01-02T00:00:00Z");
+        let now_live = changed(&seen);
+        tables
+            .live
+            .lock()
+            .unwrap()
+            .insert(seen.id, now_live.clone());
+        tables.lagging.lock().unwrap().insert(seen.id, seen.clone());
+        let now = at("2026-07-20T00:00:00Z");
+
+        let swept = archiver(&tables, 10).sweep(now).await.unwrap();
+
+        assert_eq!((swept.found, swept.moved, swept.failed), (1, 1, 0));
+        let entry = tables.archived.lock().unwrap().get(&seen.id).cloned();
+        assert_eq!(entry.map(|e| e.version), Some(now_live.version));
+        assert_eq!(record_keys(&tables), [record_key(&now_live)]);
+    }
+
+    #[tokio::test]
+    async fn a_move_that_did_not_happen_leaves_no_record_behind_but_the_archived_one() {
+        let tables = Tables::default();
+        let now = at("2026-07-20T00:00:00Z");
+        let stale = booking("CANCELLED", "2026-01-02T00:00:00Z");
+        tables
+            .live
+            .lock()
+            .unwrap()
+            .insert(stale.id, changed(&stale));
+        let moved = booking("COMPLETED", "2026-01-02T00:00:00Z");
+        tables.live.lock().unwrap().insert(moved.id, moved.clone());
+        let newer = changed(&moved);
+
+        let changed_meanwhile = archiver(&tables, 1).archive(&stale, now).await.unwrap();
+        let first = archiver(&tables, 1).archive(&moved, now).await.unwrap();
+        let same_again = archiver(&tables, 1).archive(&moved, now).await.unwrap();
+        // A run that read a version the archive never took, after another run archived one.
+        tables.live.lock().unwrap().insert(newer.id, newer.clone());
+        let other_version = archiver(&tables, 1).archive(&newer, now).await.unwrap();
+
+        assert_eq!(changed_meanwhile, Archived::Kept);
+        assert_eq!(first, Archived::Moved);
+        assert_eq!(same_again, Archived::AlreadyArchived);
+        assert_eq!(other_version, Archived::AlreadyArchived);
+        assert_eq!(record_keys(&tables), [record_key(&moved)]);
+    }
+
+    #[tokio::test]
+    async fn a_sweep_in_which_a_move_fails_moves_the_others_and_then_fails() {
+        let tables = Tables::default();
+        let bookings = [
+            booking("COMPLETED", "2026-01-02T00:00:00Z"),
+            booking("CANCELLED", "2026-01-03T00:00:00Z"),
+            booking("NO_SHOW", "2026-01-04T00:00:00Z"),
+        ];
+        for b in &bookings {
+            tables.live.lock().unwrap().insert(b.id, b.clone());
+        }
+        tables.unwritable.lock().unwrap().insert(bookings[1].id);
+
+        let swept = archiver(&tables, 10)
+            .sweep(at("2026-07-20T00:00:00Z"))
+            .await;
+
+        let err = swept.expect_err("a failed move fails the sweep");
+        assert_eq!(
+            err.downcast_ref::<Incomplete>(),
+            Some(&Incomplete(Swept {
+                found: 3,
+                moved: 2,
+                failed: 1
+            }))
+        );
+        let live: Vec<BookingId> = tables.live.lock().unwrap().keys().copied().collect();
+        assert_eq!(live, [bookings[1].id]);
+    }
+
+    #[test]
+    fn an_age_under_30_days_or_a_batch_of_none_is_refused_at_cold_start() {
+        let refused = |days, batch| match ArchivePolicy::configured(days, batch) {
+            Err(ConfigError::Invalid { name, .. }) => Some(name),
+            _ => None,
+        };
+
+        assert_eq!(refused(29, 500), Some("ARCHIVE_AFTER_DAYS"));
+        assert_eq!(refused(180, 0), Some("ARCHIVE_BATCH"));
+        let policy = ArchivePolicy::configured(30, 1).unwrap();
+        assert_eq!((policy.after, policy.batch), (Duration::days(30), 1));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::domain::party::PartySize;
 use crate::domain::vendor::TimeZone;
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 
@@ -88,9 +88,23 @@ impl Listed {
     }
 }
 
+/// How a list position writes its instant (whole seconds, so every position has the same length).
+pub(super) const POSITION_TIME: &str = "%Y-%m-%dT%H:%M:%SZ";
+
 /// The sort key of both tables' list indexes.
 pub(super) fn list_position(arrival_at: DateTime<Utc>, id: BookingId) -> String {
-    format!("{}#{id}", arrival_at.format("%Y-%m-%dT%H:%M:%SZ"))
+    format!("{}#{id}", arrival_at.format(POSITION_TIME))
+}
+
+/// The arrival and booking of `key`, if it is a list position exactly as `list_position`
+/// writes it.
+pub(super) fn parse_list_position(key: &str) -> Option<(DateTime<Utc>, BookingId)> {
+    let (at, id) = key.split_once('#')?;
+    let at = NaiveDateTime::parse_from_str(at, POSITION_TIME)
+        .ok()?
+        .and_utc();
+    let id = BookingId::parse(id).ok()?;
+    (list_position(at, id) == key).then_some((at, id))
 }
 
 /// What became of a move's transaction.
@@ -129,6 +143,9 @@ pub trait ArchiveRecords: Send + Sync {
     ) -> impl Future<Output = anyhow::Result<()>> + Send;
 
     fn record(&self, key: &str) -> impl Future<Output = anyhow::Result<Option<Booking>>> + Send;
+
+    /// Deletes the record at `key` (done already if there is none).
+    fn delete_record(&self, key: &str) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
 /// The archive table beside the bookings table (the move spans both).
@@ -262,64 +279,42 @@ async fn read_window(
     Ok((output.items.unwrap_or_default(), examined_to))
 }
 
-struct LiveSide<'a> {
-    store: &'a DynamoStore,
+/// One table's side of an owner's list: its list index, read a window at a time, each item
+/// decoded into what the list shows.
+struct TableSide<'a> {
+    client: &'a aws_sdk_dynamodb::Client,
+    table: &'a str,
     owner: BookingOwner,
+    decode: fn(Item) -> anyhow::Result<(String, Listed)>,
 }
 
-impl SortedSource for LiveSide<'_> {
+impl SortedSource for TableSide<'_> {
     type Item = Listed;
 
     async fn read(&self, window: &Window) -> anyhow::Result<SourcePage<Listed>> {
-        let (items, examined_to) = read_window(
-            &self.store.client,
-            &self.store.tables.bookings,
-            self.owner,
-            window,
-        )
-        .await?;
+        let (items, examined_to) = read_window(self.client, self.table, self.owner, window).await?;
         let items = items
             .into_iter()
-            .map(|item| {
-                let booking: Booking = from_item(item)?;
-                Ok((
-                    list_position(booking.arrival_at, booking.id),
-                    Listed::Live(Box::new(booking)),
-                ))
-            })
+            .map(self.decode)
             .collect::<anyhow::Result<_>>()?;
         Ok(SourcePage { items, examined_to })
     }
 }
 
-struct ArchivedSide<'a> {
-    archive: &'a DynamoArchive,
-    owner: BookingOwner,
+fn live_item(item: Item) -> anyhow::Result<(String, Listed)> {
+    let booking: Booking = from_item(item)?;
+    Ok((
+        list_position(booking.arrival_at, booking.id),
+        Listed::Live(Box::new(booking)),
+    ))
 }
 
-impl SortedSource for ArchivedSide<'_> {
-    type Item = Listed;
-
-    async fn read(&self, window: &Window) -> anyhow::Result<SourcePage<Listed>> {
-        let (items, examined_to) = read_window(
-            &self.archive.store.client,
-            &self.archive.table,
-            self.owner,
-            window,
-        )
-        .await?;
-        let items = items
-            .into_iter()
-            .map(|item| {
-                let entry: ArchiveEntry = from_item(item)?;
-                Ok((
-                    list_position(entry.arrival_at, entry.id),
-                    Listed::Archived(entry),
-                ))
-            })
-            .collect::<anyhow::Result<_>>()?;
-        Ok(SourcePage { items, examined_to })
-    }
+fn archived_item(item: Item) -> anyhow::Result<(String, Listed)> {
+    let entry: ArchiveEntry = from_item(item)?;
+    Ok((
+        list_position(entry.arrival_at, entry.id),
+        Listed::Archived(entry),
+    ))
 }
 
 impl BookingLists for DynamoArchive {
@@ -328,13 +323,17 @@ impl BookingLists for DynamoArchive {
         owner: BookingOwner,
         query: &BookingQuery,
     ) -> Result<BookingPage<Listed>, ListError> {
-        let live = LiveSide {
-            store: &self.store,
+        let live = TableSide {
+            client: &self.store.client,
+            table: &self.store.tables.bookings,
             owner,
+            decode: live_item,
         };
-        let archived = ArchivedSide {
-            archive: self,
+        let archived = TableSide {
+            client: &self.store.client,
+            table: &self.table,
             owner,
+            decode: archived_item,
         };
         merged_page(owner, query, &live, &archived).await
     }
@@ -412,5 +411,17 @@ impl ArchiveRecords for S3Records {
         Ok(Some(
             serde_json::from_slice(&bytes).context("parsing an archive record")?,
         ))
+    }
+
+    async fn delete_record(&self, key: &str) -> anyhow::Result<()> {
+        // S3 answers a delete of a missing key with success.
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .context("DeleteObject archive record")?;
+        Ok(())
     }
 }

@@ -200,15 +200,19 @@ fn booking_item(booking: &Booking) -> anyhow::Result<Item> {
 }
 
 fn changed_key(at: chrono::DateTime<chrono::Utc>, id: BookingId) -> String {
-    format!("{}#{id}", at.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
+    format!("{}#{id}", changed_key_time(at))
+}
+
+fn changed_key_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 /// Partitions of each of gsi3's lists (pending payments, archivable bookings).
-const PAYMENT_SHARDS: u8 = 8;
+const SWEEP_SHARDS: u8 = 8;
 
 fn shard_of(id: BookingId) -> u8 {
     let digest = sha2::Sha256::digest(id.to_string().as_bytes());
-    digest[0] % PAYMENT_SHARDS
+    digest[0] % SWEEP_SHARDS
 }
 
 fn payments_pending_key(shard: u8) -> String {
@@ -504,21 +508,34 @@ impl PaymentsPending for DynamoStore {
         before: chrono::DateTime<chrono::Utc>,
         limit: usize,
     ) -> anyhow::Result<Vec<Booking>> {
-        let before = before.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-        let per_shard = limit.div_ceil(usize::from(PAYMENT_SHARDS)).max(1);
-        let shards = (0..PAYMENT_SHARDS)
-            .map(|shard| self.swept_in(payments_pending_key(shard), &before, per_shard));
-        let mut pending = Vec::new();
-        for shard in futures::future::try_join_all(shards).await? {
-            pending.extend(shard);
-        }
-        pending.truncate(limit);
-        Ok(pending)
+        self.swept(payments_pending_key, before, limit).await
     }
 }
 
 impl DynamoStore {
-    /// Up to `limit` bookings of one gsi3 partition changed before `before`, oldest first.
+    /// Up to `limit` bookings of one of gsi3's sharded lists (`partition` names each shard's
+    /// partition) changed before `before`, read from every shard at once.
+    async fn swept(
+        &self,
+        partition: fn(u8) -> String,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<Booking>> {
+        let before = changed_key_time(before);
+        let per_shard = limit.div_ceil(usize::from(SWEEP_SHARDS)).max(1);
+        let shards =
+            (0..SWEEP_SHARDS).map(|shard| self.swept_in(partition(shard), &before, per_shard));
+        let mut found = Vec::new();
+        for shard in futures::future::try_join_all(shards).await? {
+            found.extend(shard);
+        }
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    /// Up to `limit` bookings of one gsi3 partition changed before `before`, oldest first. An
+    /// item that is not a readable booking is logged (by key) and passed over, so it cannot
+    /// stop every later sweep.
     async fn swept_in(
         &self,
         partition: String,
@@ -542,7 +559,16 @@ impl DynamoStore {
                 .await
                 .context("Query gsi3")?;
             for item in output.items.unwrap_or_default() {
-                found.push(from_item(item)?);
+                let key = item.get("pk").and_then(|v| v.as_s().ok()).cloned();
+                match from_item::<Booking>(item) {
+                    Ok(booking) => found.push(booking),
+                    Err(err) => tracing::error!(
+                        key = key.as_deref().unwrap_or("?"),
+                        index = %partition,
+                        error = %format!("{err:#}"),
+                        "an unreadable booking item in gsi3 was skipped"
+                    ),
+                }
             }
             start = output.last_evaluated_key;
             if start.is_none() || found.len() >= limit {
@@ -569,15 +595,6 @@ impl ArchivableBookings for DynamoStore {
         before: chrono::DateTime<chrono::Utc>,
         limit: usize,
     ) -> anyhow::Result<Vec<Booking>> {
-        let before = before.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-        let per_shard = limit.div_ceil(usize::from(PAYMENT_SHARDS)).max(1);
-        let shards = (0..PAYMENT_SHARDS)
-            .map(|shard| self.swept_in(archivable_key(shard), &before, per_shard));
-        let mut found = Vec::new();
-        for shard in futures::future::try_join_all(shards).await? {
-            found.extend(shard);
-        }
-        found.truncate(limit);
-        Ok(found)
+        self.swept(archivable_key, before, limit).await
     }
 }

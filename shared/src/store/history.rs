@@ -6,29 +6,30 @@
 //! the status filter, so a source with more to read has examined exactly up to its last
 //! evaluated key. A page holds only what every such source has examined, merged; it may come
 //! back short (even empty, with a cursor) when the filter drops what was read.
+use super::archive::{POSITION_TIME, parse_list_position};
 use super::bookings::{BookingOwner, BookingPage, BookingQuery, ListError};
 use crate::domain::booking::BookingStatus;
 use std::future::Future;
 
 /// A run of one source's list, in sort order: sort keys from `lower` to `upper`, both inclusive.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Window {
-    pub lower: String,
-    pub upper: String,
-    pub statuses: Vec<BookingStatus>,
-    pub limit: i32,
+pub(crate) struct Window {
+    pub(crate) lower: String,
+    pub(crate) upper: String,
+    pub(crate) statuses: Vec<BookingStatus>,
+    pub(crate) limit: i32,
 }
 
 /// What a source read of a window: the items that passed the filter, with their sort keys, and
 /// how far it got when it stopped before the end of the window (`None`: it read all of it).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourcePage<T> {
-    pub items: Vec<(String, T)>,
-    pub examined_to: Option<String>,
+pub(crate) struct SourcePage<T> {
+    pub(crate) items: Vec<(String, T)>,
+    pub(crate) examined_to: Option<String>,
 }
 
 /// One side of the list.
-pub trait SortedSource: Send + Sync {
+pub(crate) trait SortedSource: Send + Sync {
     type Item: Send;
     fn read(
         &self,
@@ -40,7 +41,7 @@ pub trait SortedSource: Send + Sync {
 /// them (`<instant>#<id>`), so `to` is exclusive in effect.
 pub(super) fn range(query: &BookingQuery) -> (String, String) {
     let bound = |at: Option<chrono::DateTime<chrono::Utc>>, default: &str| {
-        at.map(|at| at.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        at.map(|at| at.format(POSITION_TIME).to_string())
             .unwrap_or_else(|| default.to_owned())
     };
     (bound(query.from, "0"), bound(query.to, "~"))
@@ -65,14 +66,17 @@ struct Cursor {
 }
 
 /// The position a cursor stands for, if it is well formed, from this very list (a cursor of
-/// someone else's list must not open a window onto it), and inside the range asked for now.
+/// someone else's list must not open a window onto it), a position as the lists write them,
+/// and inside the range asked for now: at or after `from`, strictly before `to`, so the window
+/// after it is never empty (DynamoDB refuses a BETWEEN whose lower bound is above its upper).
 fn decode_cursor(cursor: &str, list: &str, (from, to): (&str, &str)) -> Option<String> {
     use base64::Engine;
     let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()?;
     let cursor: Cursor = serde_json::from_slice(&json).ok()?;
-    (cursor.list == list && cursor.after.as_str() >= from && cursor.after.as_str() <= to)
+    let after = cursor.after.as_str();
+    (cursor.list == list && parse_list_position(after).is_some() && after >= from && after < to)
         .then_some(cursor.after)
 }
 
@@ -86,7 +90,7 @@ pub(super) fn list_key(owner: BookingOwner) -> String {
 
 /// One page of the list over `first` and `second`; on a sort key both hold (a booking caught
 /// between the two while it moves, as the indexes catch up), `first`'s item is kept.
-pub async fn merged_page<T, A, B>(
+pub(crate) async fn merged_page<T, A, B>(
     owner: BookingOwner,
     query: &BookingQuery,
     first: &A,
@@ -148,6 +152,7 @@ pub(crate) fn merge<T>(
 mod tests {
     use super::*;
     use crate::domain::ids::UserId;
+    use serde_json::json;
 
     /// A source as DynamoDB serves a sorted index: `limit` entries examined from the window's
     /// start, then the status filter.
@@ -181,8 +186,10 @@ mod tests {
         }
     }
 
-    fn key(day: u32, id: &str) -> String {
-        format!("2027-01-{day:02}T15:00:00Z#{id}")
+    /// A position as the lists write it; the booking id spells `tag` (up to 6 bytes) in hex.
+    fn key(day: u32, tag: &str) -> String {
+        let hex: String = tag.bytes().map(|b| format!("{b:02x}")).collect();
+        format!("2027-01-{day:02}T15:00:00Z#00000000-0000-7000-8000-{hex:0>12}")
     }
 
     fn query(limit: i32, statuses: &[BookingStatus], cursor: Option<String>) -> BookingQuery {
@@ -337,6 +344,79 @@ mod tests {
         assert!(matches!(foreign, Err(ListError::BadCursor)));
         assert!(matches!(outside, Err(ListError::BadCursor)));
         assert!(matches!(made_up, Err(ListError::BadCursor)));
+    }
+
+    fn crafted(list: &str, after: &str) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(json!({"list": list, "after": after}).to_string())
+    }
+
+    #[tokio::test]
+    async fn a_crafted_cursor_at_the_end_of_the_range_or_not_a_position_is_refused() {
+        let live = InMemory((1..=4).map(|d| (key(d, "x"), Confirmed)).collect());
+        let empty = InMemory(Vec::new());
+        let owner = BookingOwner::Guest(UserId::generate());
+        let list = list_key(owner);
+        let to = "2027-01-03T00:00:00Z";
+        let in_range = |cursor: String| {
+            let mut query = query(2, &[], Some(cursor));
+            query.to = Some(to.parse().unwrap());
+            query
+        };
+        let id = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+
+        for (cursor, ranged) in [
+            (crafted(&list, "~"), false),
+            (crafted(&list, "~"), true),
+            (crafted(&list, to), true),
+            (crafted(&list, &format!("{to}#{id}")), true),
+            (crafted(&list, "2027-01-01T15:00:00Z"), false),
+            (crafted(&list, "2027-01-01T15:00:00Z#"), false),
+            (crafted(&list, "2027-01-01T15:00:00Z#not-an-id"), false),
+            (crafted(&list, &format!("2027-01-01T15:00:00#{id}")), false),
+            (crafted(&list, &format!("2027-1-01T15:00:00Z#{id}")), false),
+            (
+                crafted(
+                    &list,
+                    &format!("2027-01-01T15:00:00Z#{}", id.to_uppercase()),
+                ),
+                false,
+            ),
+            (crafted(&list, &format!("2027-02-30T15:00:00Z#{id}")), false),
+            (
+                crafted(&list, &format!("2027-01-01T15:00:00Z#{id}#{id}")),
+                false,
+            ),
+        ] {
+            let query = if ranged {
+                in_range(cursor.clone())
+            } else {
+                query(2, &[], Some(cursor.clone()))
+            };
+
+            let page = merged_page(owner, &query, &live, &empty).await;
+
+            assert!(
+                matches!(page, Err(ListError::BadCursor)),
+                "{cursor} (to: {ranged}): {:?}",
+                page.map(|p| p.items)
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_well_formed_cursor_just_before_the_end_of_the_range_reads_an_empty_last_page() {
+        let live = InMemory((1..=4).map(|d| (key(d, "x"), Confirmed)).collect());
+        let empty = InMemory(Vec::new());
+        let owner = BookingOwner::Guest(UserId::generate());
+        let mut query = query(2, &[], Some(crafted(&list_key(owner), &key(2, "x"))));
+        query.to = Some("2027-01-03T00:00:00Z".parse().unwrap());
+
+        let page = merged_page(owner, &query, &live, &empty).await.unwrap();
+
+        assert!(page.items.is_empty());
+        assert_eq!(page.next_cursor, None);
     }
 
     #[test]

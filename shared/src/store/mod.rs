@@ -14,7 +14,6 @@ pub use bookings::{
     ArchivableBookings, BookingLists, BookingOwner, BookingPage, BookingQuery, BookingStore,
     BookingWriteError, CounterChange, CounterKey, ListError, PaymentsPending,
 };
-pub use history::{SortedSource, SourcePage, Window, merged_page};
 
 pub use changes::StreamTables;
 pub(crate) use dynamo::batch_put;
