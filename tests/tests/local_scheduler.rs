@@ -244,6 +244,67 @@ async fn a_due_schedule_puts_exactly_its_input_on_its_queue_once_and_is_deleted(
 }
 
 #[tokio::test]
+async fn a_schedule_updated_between_its_firing_and_its_deletion_stays_and_fires_again_as_updated() {
+    let mut scene = Scene::new().await;
+    let (url, arn) = scene.queue("moved").await;
+    let (first, second) = (reminder_input("first"), reminder_input("second"));
+    scene
+        .schedule(
+            "moved",
+            &at(Utc::now() - Duration::seconds(5)),
+            &arn,
+            &first,
+            ActionAfterCompletion::Delete,
+        )
+        .await;
+    let (fired, ran) = scene.stand_in.fire_due(Utc::now()).await;
+    // The notifier moves the reminder (a new time, a new input) before the stand-in deletes it.
+    let moved_to = at(Utc::now() - Duration::seconds(1));
+    scene
+        .scheduler
+        .update_schedule()
+        .group_name(&scene.group)
+        .name(scene.name("moved"))
+        .schedule_expression(&moved_to)
+        .schedule_expression_timezone("UTC")
+        .flexible_time_window(
+            FlexibleTimeWindow::builder()
+                .mode(FlexibleTimeWindowMode::Off)
+                .build()
+                .expect("a window"),
+        )
+        .action_after_completion(ActionAfterCompletion::Delete)
+        .target(
+            Target::builder()
+                .arn(&arn)
+                .role_arn(std::env::var("REMINDER_ROLE_ARN").expect("REMINDER_ROLE_ARN is set"))
+                .input(&second)
+                .build()
+                .expect("a target"),
+        )
+        .send()
+        .await
+        .expect("Scheduler UpdateSchedule");
+
+    for done in ran {
+        scene.stand_in.complete(done).await;
+    }
+    let kept = scene.get("moved").await;
+    let next = scene.round().await;
+
+    assert_eq!(fired.fired, 1, "{fired:?}");
+    let kept = kept.expect("the updated schedule stays");
+    assert_eq!(kept.schedule_expression(), Some(moved_to.as_str()));
+    assert_eq!(next.fired, 1, "{next:?}");
+    assert_eq!(scene.messages(&url).await, vec![first, second]);
+    assert!(
+        scene.get("moved").await.is_none(),
+        "deleted once run as updated"
+    );
+    scene.clean_up().await;
+}
+
+#[tokio::test]
 async fn a_schedule_due_later_is_left_alone_and_its_queue_stays_empty() {
     let mut scene = Scene::new().await;
     let (url, arn) = scene.queue("later").await;

@@ -1,6 +1,7 @@
 //! The local stand-in for EventBridge Scheduler running one-time schedules: LocalStack stores
 //! schedules but never runs them, so this sends each due `at(...)` schedule's input to its SQS
-//! target and then deletes the schedule if it asks for that, as the real scheduler does.
+//! target and then deletes the schedule if it asks for that, as the real scheduler does; unless
+//! it was updated since it fired (a reminder moved), when the new version is left to fire.
 use anyhow::{Context, anyhow};
 use aws_sdk_scheduler::operation::delete_schedule::DeleteScheduleError;
 use aws_sdk_scheduler::operation::get_schedule::{GetScheduleError, GetScheduleOutput};
@@ -37,9 +38,64 @@ pub struct Round {
 const DEFAULT_MAX_EVENT_AGE_SECONDS: i32 = 86_400;
 
 enum Outcome {
-    Fired,
+    Fired(Ran),
+    /// Too old to deliver: completed without firing.
+    GivenUp(Ran),
     Waiting,
     Ignored,
+}
+
+/// A schedule a round ran (or gave up on), still to be completed as AWS does once a one-time
+/// schedule has run: deleted, or kept without running again.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    group: String,
+    name: String,
+    version: String,
+    delete: bool,
+    revision: Revision,
+}
+
+/// What a schedule says, as far as running it goes: an update to any of it makes another run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Revision {
+    modified: Option<(i64, u32)>,
+    expression: Option<String>,
+    timezone: Option<String>,
+    target: Option<String>,
+    input: Option<String>,
+}
+
+impl Revision {
+    fn of(schedule: &GetScheduleOutput) -> Self {
+        Self {
+            modified: schedule
+                .last_modification_date()
+                .map(|t| (t.secs(), t.subsec_nanos())),
+            expression: schedule.schedule_expression().map(str::to_owned),
+            timezone: schedule.schedule_expression_timezone().map(str::to_owned),
+            target: schedule.target().map(|t| t.arn().to_owned()),
+            input: schedule.target().and_then(|t| t.input()).map(str::to_owned),
+        }
+    }
+}
+
+/// What becomes of a schedule that ran and asks to be deleted, given what it says now.
+#[derive(Debug, PartialEq, Eq)]
+enum AfterRun {
+    Delete,
+    /// Deleted meanwhile.
+    Gone,
+    /// Updated since it ran: a run of its own is due, at its new time.
+    Changed,
+}
+
+fn after_run(ran: &Revision, now: Option<&Revision>) -> AfterRun {
+    match now {
+        None => AfterRun::Gone,
+        Some(now) if now == ran => AfterRun::Delete,
+        Some(_) => AfterRun::Changed,
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -108,10 +164,22 @@ impl StandIn {
         }
     }
 
-    /// Fires every watched schedule due at `now`. Failures are logged and counted, and leave
-    /// the schedule for the next round, so delivery is at least once, as in AWS.
+    /// Fires every watched schedule due at `now`, then completes each. Failures are logged and
+    /// counted, and leave the schedule for the next round, so delivery is at least once, as in
+    /// AWS.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Round {
+        let (round, ran) = self.fire_due(now).await;
+        for ran in ran {
+            self.complete(ran).await;
+        }
+        round
+    }
+
+    /// The first half of a round: fires what is due, and says what to complete (`complete`).
+    /// Apart so a test can change a schedule in between, as a notifier might.
+    pub async fn fire_due(&self, now: DateTime<Utc>) -> (Round, Vec<Ran>) {
         let mut round = Round::default();
+        let mut ran = Vec::new();
         for watch in &self.watches {
             let names = match self.names(watch).await {
                 Ok(names) => names,
@@ -123,9 +191,14 @@ impl StandIn {
             };
             for name in names {
                 match self.visit(&watch.group, &name, now).await {
-                    Ok(Outcome::Fired) => {
+                    Ok(Outcome::Fired(done)) => {
                         self.forget(&failure(&watch.group, &name));
                         round.fired += 1;
+                        ran.push(done);
+                    }
+                    Ok(Outcome::GivenUp(done)) => {
+                        round.ignored += 1;
+                        ran.push(done);
                     }
                     Ok(Outcome::Waiting) => round.waiting += 1,
                     Ok(Outcome::Ignored) => round.ignored += 1,
@@ -141,7 +214,7 @@ impl StandIn {
                 }
             }
         }
-        round
+        (round, ran)
     }
 
     async fn names(&self, watch: &Watch) -> anyhow::Result<Vec<String>> {
@@ -206,8 +279,7 @@ impl StandIn {
             .unwrap_or(DEFAULT_MAX_EVENT_AGE_SECONDS);
         if now - due > chrono::Duration::seconds(i64::from(max_age)) {
             tracing::warn!(%group, schedule = %name, "schedule given up: not delivered within its retry policy's maximum event age");
-            self.complete(group, name, &schedule, version).await;
-            return Ok(Outcome::Ignored);
+            return Ok(Outcome::GivenUp(ran(group, name, &schedule, version)));
         }
         let deliverable = target.and_then(|t| Some((t, queue_of(t.arn())?, t.input()?)));
         let Some((target, (account, queue), input)) = deliverable else {
@@ -242,28 +314,42 @@ impl StandIn {
             .map_err(|e| anyhow::Error::new(e.into_service_error()))
             .context("SQS SendMessage")?;
         tracing::info!(%group, schedule = %name, %queue, "schedule fired");
-        self.complete(group, name, &schedule, version).await;
-        Ok(Outcome::Fired)
+        Ok(Outcome::Fired(ran(group, name, &schedule, version)))
     }
 
-    /// What AWS does once a one-time schedule ran: deletes it, or keeps it without running it again.
-    async fn complete(
-        &self,
-        group: &str,
-        name: &str,
-        schedule: &GetScheduleOutput,
-        version: String,
-    ) {
-        if schedule.action_after_completion() == Some(&ActionAfterCompletion::Delete) {
-            if let Err(err) = self.delete(group, name).await {
-                // It fires again next round: at least once.
-                tracing::warn!(%group, schedule = %name, error = %format!("{err:#}"), "schedule ran but was not deleted");
-            }
-        } else {
+    /// What AWS does once a one-time schedule ran: deletes it, or keeps it without running it
+    /// again. One updated since it ran is a new run of its own (a moved reminder), so it stays.
+    pub async fn complete(&self, ran: Ran) {
+        let Ran {
+            group,
+            name,
+            version,
+            delete,
+            revision,
+        } = ran;
+        if !delete {
             self.ran
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .insert(version);
+            return;
+        }
+        // DeleteSchedule takes no condition: this re-read narrows the window to one round trip.
+        let deleted = match self.schedule(&group, &name).await {
+            Ok(now) => match after_run(&revision, now.as_ref().map(Revision::of).as_ref()) {
+                AfterRun::Delete => self.delete(&group, &name).await,
+                AfterRun::Gone => Ok(()),
+                AfterRun::Changed => {
+                    let _ = self.delete(&group, &name).await;
+                    tracing::info!(%group, schedule = %name, "schedule updated since it ran; it stays for its new run");
+                    Ok(())
+                }
+            },
+            Err(err) => Err(err),
+        };
+        if let Err(err) = deleted {
+            // It fires again next round: at least once.
+            tracing::warn!(%group, schedule = %name, error = %format!("{err:#}"), "schedule ran but was not deleted");
         }
     }
 
@@ -321,6 +407,16 @@ impl StandIn {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(version.to_owned())
+    }
+}
+
+fn ran(group: &str, name: &str, schedule: &GetScheduleOutput, version: String) -> Ran {
+    Ran {
+        group: group.to_owned(),
+        name: name.to_owned(),
+        version,
+        delete: schedule.action_after_completion() == Some(&ActionAfterCompletion::Delete),
+        revision: Revision::of(schedule),
     }
 }
 
@@ -422,6 +518,36 @@ mod tests {
             when("at(2027-10-31T02:30:00)", Some("Europe/Berlin")).ok(),
             Some(When::At(utc("2027-10-31T00:30:00Z")))
         );
+    }
+
+    fn revision(expression: &str, input: &str) -> Revision {
+        Revision {
+            modified: Some((1_800_000_000, 0)),
+            expression: Some(expression.to_owned()),
+            timezone: Some("UTC".to_owned()),
+            target: Some("arn:aws:sqs:us-east-1:000000000000:reminders".to_owned()),
+            input: Some(input.to_owned()),
+        }
+    }
+
+    #[test]
+    fn a_schedule_that_ran_is_deleted_only_if_it_is_still_what_ran() {
+        let ran = revision("at(2027-12-24T18:30:00)", r#"{"version":3}"#);
+        let moved = revision("at(2027-12-25T18:30:00)", r#"{"version":4}"#);
+        let same_time_new_input = revision("at(2027-12-24T18:30:00)", r#"{"version":4}"#);
+        let touched = Revision {
+            modified: Some((1_800_000_001, 0)),
+            ..ran.clone()
+        };
+
+        assert_eq!(after_run(&ran, Some(&ran.clone())), AfterRun::Delete);
+        assert_eq!(after_run(&ran, None), AfterRun::Gone);
+        assert_eq!(after_run(&ran, Some(&moved)), AfterRun::Changed);
+        assert_eq!(
+            after_run(&ran, Some(&same_time_new_input)),
+            AfterRun::Changed
+        );
+        assert_eq!(after_run(&ran, Some(&touched)), AfterRun::Changed);
     }
 
     #[test]
