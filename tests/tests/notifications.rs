@@ -7,15 +7,16 @@ use api_tests::{Account, Api, PASSWORD, pay_intent, resource_body, sqs_event, un
 use aws_sdk_scheduler::operation::get_schedule::{GetScheduleError, GetScheduleOutput};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use lambda_http::lambda_runtime::{Context, LambdaEvent};
-use notifier::Notifier;
 use notifier::outlets::{
     Claim, DynamoSentLog, SchedulerReminders, SentLog, SesMailer, SnsTexts, TextMessages,
 };
+use notifier::{Notifier, Settings};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use shared::domain::account::Phone;
 use shared::domain::booking::{Booking, BookingStatus};
 use shared::domain::ids::BookingId;
+use shared::domain::payment::DepositStatus;
 use shared::events::{Event, booking_event};
 use shared::inbox::Inbox;
 use shared::payments::{StripeSettings, webhook};
@@ -157,9 +158,12 @@ impl Scene {
         table["seating"] = json!({"slot_minutes": 30, "seating_minutes": 90});
         let table = api.resource(&manager, &table).await;
         let guest = guest(&api, locale).await;
+        let mut notifier = Notifier::from_env(store.clone(), &sdk)
+            .expect("the notifier's settings are set: eval \"$(localstack/local.sh env)\"");
+        // Not the developer's environment: no guest app to link to, unless a test says so.
+        notifier.settings = settings(None);
         Self {
-            notifier: Notifier::from_env(store.clone(), &sdk)
-                .expect("the notifier's settings are set: eval \"$(localstack/local.sh env)\""),
+            notifier,
             inbox: Inbox::from_env(&sdk).expect("LEDGER_TABLE is set"),
             scheduler: aws_sdk_scheduler::Client::new(&sdk),
             dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
@@ -273,6 +277,29 @@ impl Scene {
             },
         }
     }
+}
+
+/// The notifier's settings as the tests want them: a reminder 24 hours ahead, and a guest app
+/// at `app` if any.
+fn settings(app: Option<&str>) -> Settings {
+    Settings {
+        app_base_url: app.map(str::to_owned),
+        reminder_lead: Duration::hours(24),
+    }
+}
+
+/// The payment consumer's amend of a cancelled booking seconds later (the refund made, or an
+/// unpaid intent voided): the next version, same status.
+fn refunded(cancelled: &Booking) -> Booking {
+    let mut next = cancelled.clone();
+    next.version += 1;
+    next.updated_at += Duration::seconds(3);
+    if let Some(deposit) = next.deposit_payment.as_mut()
+        && deposit.status == DepositStatus::RefundDue
+    {
+        deposit.status = DepositStatus::Refunded;
+    }
+    next
 }
 
 /// Signs up a guest with this locale and signs them in.
@@ -471,6 +498,10 @@ async fn a_cancelled_paid_booking_mails_the_refund_to_the_guest_and_the_vendor_a
     let cancellation = fact(Some(&confirmed), &cancelled);
     scene.deliver_ok(&cancellation).await;
     scene.deliver_ok(&cancellation).await;
+    // The refund's amend seconds later catches up on what the cancellation sent: nothing more.
+    scene
+        .deliver_ok(&fact(Some(&cancelled), &refunded(&cancelled)))
+        .await;
 
     let mails = mailbox(&scene.guest.email).await;
     assert_eq!(mails.len(), 2, "{mails:#?}");
@@ -502,6 +533,120 @@ async fn a_cancelled_paid_booking_mails_the_refund_to_the_guest_and_the_vendor_a
         ]
     );
     assert!(scene.schedule(&id).await.is_none(), "the reminder is gone");
+}
+
+#[tokio::test]
+async fn a_cancellation_overtaken_by_the_next_update_is_still_mailed_once_to_the_guest_and_the_vendor()
+ {
+    let scene = Scene::with_table("en", resource_body("Table for four", 4, 3, 10_000)).await;
+    let date = in_days(21);
+    // A paid booking the vendor was told of, and a hold cancelled before it was paid.
+    let paid = scene.book(&scene.guest, date, "12:00", 2).await;
+    let id = paid["id"].as_str().expect("an id").to_owned();
+    pay(&scene, &paid).await;
+    let confirmed = scene.booking(&id).await;
+    assert_eq!(confirmed.status, BookingStatus::Confirmed);
+    scene.deliver_ok(&fact(None, &confirmed)).await;
+    assert!(scene.schedule(&id).await.is_some());
+    let hold = scene.book(&scene.guest, date, "19:00", 2).await;
+    let hold_id = hold["id"].as_str().expect("an id").to_owned();
+    let held = scene.booking(&hold_id).await;
+
+    for (id, before) in [(&id, &confirmed), (&hold_id, &held)] {
+        scene.set_status(&scene.guest, id, "CANCELLED").await;
+        let cancelled = scene.booking(id).await;
+        let cancellation = fact(Some(before), &cancelled);
+        let amend = fact(Some(&cancelled), &refunded(&cancelled));
+        // SQS hands over the amend first (or the cancellation failed its first try); the
+        // cancellation, older than what was applied, is then dropped by the inbox.
+        scene.deliver_ok(&amend).await;
+        scene.deliver_ok(&cancellation).await;
+        scene.deliver_ok(&amend).await;
+    }
+
+    let about = |mails: Vec<Mail>, id: &str| -> Vec<String> {
+        mails
+            .into_iter()
+            .filter(|m| m.body.contains(id))
+            .map(|m| m.subject)
+            .collect()
+    };
+    let to_guest = mailbox(&scene.guest.email).await;
+    let paid_mails = about(to_guest.clone(), &id);
+    assert_eq!(paid_mails.len(), 2, "{to_guest:#?}");
+    assert!(paid_mails[0].ends_with(" is confirmed"), "{paid_mails:?}");
+    assert!(paid_mails[1].ends_with(" is cancelled"), "{paid_mails:?}");
+    let cancelled_mail = to_guest
+        .iter()
+        .find(|m| m.body.contains(&id) && m.subject.ends_with(" is cancelled"))
+        .expect("the cancellation");
+    assert!(
+        cancelled_mail
+            .body
+            .contains("Your deposit of €20.00 is being refunded in full."),
+        "{}",
+        cancelled_mail.body
+    );
+    let hold_mails = about(to_guest.clone(), &hold_id);
+    assert_eq!(hold_mails.len(), 1, "{to_guest:#?}");
+    assert!(hold_mails[0].ends_with(" is cancelled"), "{hold_mails:?}");
+
+    let to_vendor = mailbox(&scene.contact).await;
+    assert_eq!(
+        about(to_vendor.clone(), &id),
+        [
+            format!("Neue Buchung: {}", german(date, "12:00")),
+            format!("Buchung storniert: {}", german(date, "12:00")),
+        ]
+    );
+    // Never told of the hold, the vendor hears nothing of its end.
+    assert!(about(to_vendor, &hold_id).is_empty());
+    assert!(scene.schedule(&id).await.is_none(), "the reminder is gone");
+}
+
+#[tokio::test]
+async fn a_confirmation_overtaken_by_a_change_tells_the_guest_the_change_and_the_vendor_once() {
+    let scene = Scene::new("en").await;
+    let (date, later) = (in_days(25), in_days(26));
+    let booked = scene.book(&scene.guest, date, "19:30", 2).await;
+    let id = booked["id"].as_str().expect("an id").to_owned();
+    let confirmed = scene.booking(&id).await;
+    let changed = scene
+        .api
+        .put(
+            &format!("/booking/{id}"),
+            scene.guest.token(),
+            &json!({"date": later.to_string(), "time": "20:00", "party_size": 2}),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{changed:#?}");
+    let after = scene.booking(&id).await;
+
+    scene.deliver_ok(&fact(Some(&confirmed), &after)).await;
+    scene.deliver_ok(&fact(None, &confirmed)).await;
+
+    let to_guest: Vec<String> = mailbox(&scene.guest.email)
+        .await
+        .into_iter()
+        .map(|m| m.subject)
+        .collect();
+    // One message per fact: the change, which shows the booking as it now is.
+    assert_eq!(to_guest.len(), 1, "{to_guest:?}");
+    assert!(to_guest[0].ends_with(" has changed"), "{to_guest:?}");
+    let to_vendor: Vec<String> = mailbox(&scene.contact)
+        .await
+        .into_iter()
+        .map(|m| m.subject)
+        .collect();
+    assert_eq!(
+        to_vendor,
+        [format!("Neue Buchung: {}", german(later, "20:00"))]
+    );
+    let schedule = scene.schedule(&id).await.expect("a reminder is scheduled");
+    assert_eq!(
+        schedule.schedule_expression(),
+        Some(at_expression(after.arrival_at - Duration::hours(24)).as_str())
+    );
 }
 
 /// The guest pays the hold's deposit at localstripe and Stripe's webhook reaches the gateway.
@@ -548,7 +693,8 @@ async fn pay(scene: &Scene, held: &Value) {
 
 #[tokio::test]
 async fn a_hold_mails_its_payment_link_once_whichever_of_its_two_facts_comes_first() {
-    let scene = Scene::with_table("fr-CA", resource_body("Table for four", 4, 3, 10_000)).await;
+    let mut scene = Scene::with_table("fr-CA", resource_body("Table for four", 4, 3, 10_000)).await;
+    scene.notifier.settings = settings(Some("https://book.example.test"));
     let date = in_days(10);
     let held = scene.book(&scene.guest, date, "19:30", 2).await;
     let id = held["id"].as_str().expect("an id").to_owned();
@@ -573,17 +719,41 @@ async fn a_hold_mails_its_payment_link_once_whichever_of_its_two_facts_comes_fir
         "{mails:#?}"
     );
     let body = &mails[0].body;
-    let base = std::env::var("APP_BASE_URL").unwrap_or_else(|_| "http://localhost:3000".into());
     assert!(
-        body.contains(&format!(
-            "\n{}/bookings/{id}/pay\n",
-            base.trim_end_matches('/')
-        )),
+        body.contains(&format!("\nhttps://book.example.test/bookings/{id}/pay\n")),
         "{body}"
     );
     assert!(body.contains("l'acompte de 20,00\u{a0}€"), "{body}");
     // Nobody tells the vendor about a hold.
     assert!(mailbox(&scene.contact).await.is_empty());
+}
+
+#[tokio::test]
+async fn without_a_guest_app_the_hold_mail_asks_to_pay_in_the_app_where_they_booked_with_no_link() {
+    let scene = Scene::with_table("de", resource_body("Table for four", 4, 3, 10_000)).await;
+    assert_eq!(scene.notifier.settings.app_base_url, None);
+    let held = scene.book(&scene.guest, in_days(10), "19:30", 2).await;
+    let id = held["id"].as_str().expect("an id").to_owned();
+    let with_intent = scene.booking(&id).await;
+    let mut first = with_intent.clone();
+    first.version = 1;
+    first.deposit_payment = None;
+
+    scene.deliver_ok(&fact(None, &first)).await;
+
+    let mails = mailbox(&scene.guest.email).await;
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    let body = &mails[0].body;
+    assert!(
+        body.contains("die Anzahlung von 20,00\u{a0}€ bis "),
+        "{body}"
+    );
+    assert!(
+        body.contains(" in der App, in der Sie gebucht haben.\n"),
+        "{body}"
+    );
+    assert!(!body.contains("http"), "{body}");
+    assert!(!body.contains("/pay"), "{body}");
 }
 
 #[tokio::test]
@@ -745,7 +915,7 @@ async fn with_sms_enabled_a_guest_with_a_phone_gets_a_short_text_once_beside_the
         sms: Some(&texts),
         reminders: SchedulerReminders::from_env(&sdk).expect("the reminder settings are set"),
         sent: DynamoSentLog::from_env(&sdk).expect("LEDGER_TABLE is set"),
-        settings: notifier::Settings::from_env().expect("valid settings"),
+        settings: settings(None),
     };
     let date = in_days(9);
     let booked = scene.book(&guest, date, "19:30", 2).await;
@@ -802,10 +972,10 @@ impl std::io::Write for Captured {
     }
 }
 
-#[tokio::test]
-async fn the_notifiers_logs_name_bookings_and_vendors_but_never_the_guests_address_name_or_phone() {
-    // Each test runs in its own process (nextest), so this subscriber sees only this test; the
-    // harness's own init then finds one in place and leaves it.
+/// Captures everything logged in this test's process from here on, as the Lambda's JSON lines.
+/// Each test runs in its own process (nextest), so the subscriber sees only this test; the
+/// harness's own init then finds one in place and leaves it.
+fn capture_logs() -> Captured {
     let captured = Captured::default();
     let writer = captured.clone();
     tracing_subscriber::fmt()
@@ -815,11 +985,19 @@ async fn the_notifiers_logs_name_bookings_and_vendors_but_never_the_guests_addre
         .with_span_list(true)
         .with_writer(move || writer.clone())
         .init();
-    let scene = Scene::new("de").await;
-    let phone = "+4915112345678";
+    captured
+}
+
+impl Captured {
+    fn lines(&self) -> String {
+        String::from_utf8(self.0.lock().expect("not poisoned").clone()).expect("UTF-8")
+    }
+}
+
+/// Signs up a guest whose name, address and phone must never be logged.
+async fn private_guest(api: &Api, phone: &str) -> Account {
     let email = unique_email("private");
-    let created = scene
-        .api
+    let created = api
         .post(
             "/user/create",
             None,
@@ -827,12 +1005,30 @@ async fn the_notifiers_logs_name_bookings_and_vendors_but_never_the_guests_addre
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
-    let guest = Account {
+    Account {
         id: created.body["id"].as_str().unwrap_or_default().to_owned(),
-        token: scene.api.login("/user/login", &email, PASSWORD).await,
-        email: email.clone(),
+        token: api.login("/user/login", &email, PASSWORD).await,
+        email,
         vendor_id: None,
-    };
+    }
+}
+
+/// Every captured line, whoever wrote it (the gateway, the inbox, the notifier, a 500's cause),
+/// is free of the guest's and the vendor contact's personal data.
+fn assert_no_personal_data(logs: &str, private: &[&str]) {
+    for line in logs.lines() {
+        for private in private {
+            assert!(!line.contains(private), "{private} in the logs: {line}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_notifiers_logs_name_bookings_and_vendors_but_never_the_guests_address_name_or_phone() {
+    let captured = capture_logs();
+    let scene = Scene::new("de").await;
+    let phone = "+4915112345678";
+    let guest = private_guest(&scene.api, phone).await;
     let booked = scene.book(&guest, in_days(15), "19:30", 2).await;
     let id = booked["id"].as_str().expect("an id").to_owned();
     let confirmed = scene.booking(&id).await;
@@ -850,28 +1046,84 @@ async fn the_notifiers_logs_name_bookings_and_vendors_but_never_the_guests_addre
         .deliver_ok(&fact(Some(&confirmed), &scene.booking(&id).await))
         .await;
     assert_eq!(
-        mailbox(&email).await.len(),
+        mailbox(&guest.email).await.len(),
         3,
         "confirmed, reminded, cancelled"
     );
 
-    let logs = String::from_utf8(captured.0.lock().expect("not poisoned").clone()).expect("UTF-8");
-    let ours: Vec<&str> = logs
-        .lines()
-        .filter(|line| {
-            line.contains("\"target\":\"notifier") || line.contains("\"consumer\":\"notifier\"")
-        })
-        .collect();
+    let logs = captured.lines();
     assert!(
-        ours.iter()
-            .any(|l| l.contains("email sent") && l.contains(&id)),
+        logs.lines().any(|l| l.contains("\"target\":\"notifier")
+            && l.contains("email sent")
+            && l.contains(&id)),
         "the notifier logs what it sent, by booking: {logs}"
     );
-    for line in ours {
-        for private in [email.as_str(), "Zoë", "Privat", phone, &scene.contact] {
-            assert!(!line.contains(private), "{private} in the logs: {line}");
-        }
-    }
+    assert!(
+        logs.lines().any(|l| l.contains("reminder due")
+            && l.contains(&format!("\"version\":{}", confirmed.version))),
+        "the reminder's version is logged: {logs}"
+    );
+    assert_no_personal_data(
+        &logs,
+        &[guest.email.as_str(), "Zoë", "Privat", phone, &scene.contact],
+    );
+}
+
+#[tokio::test]
+async fn a_mail_the_provider_refuses_is_logged_by_its_error_code_without_the_address_it_quotes() {
+    let captured = capture_logs();
+    let scene = Scene::new("en").await;
+    let sdk = shared::aws::sdk_config().await;
+    let phone = "+4915112345679";
+    let guest = private_guest(&scene.api, phone).await;
+    // SES refuses a sender that is not verified, quoting the address ("Email address not
+    // verified <address>"), as it quotes a recipient in the sandbox.
+    let unverified = unique_email("unverified-zoe-privat");
+    let notifier = Notifier {
+        store: scene.store.clone(),
+        mail: SesMailer::new(&sdk, unverified.clone()),
+        sms: None::<SnsTexts>,
+        reminders: SchedulerReminders::from_env(&sdk).expect("the reminder settings are set"),
+        sent: DynamoSentLog::from_env(&sdk).expect("LEDGER_TABLE is set"),
+        settings: settings(None),
+    };
+    let booked = scene.book(&guest, in_days(16), "19:30", 2).await;
+    let id = booked["id"].as_str().expect("an id").to_owned();
+    let confirmed = fact(None, &scene.booking(&id).await);
+
+    let failed = notifier::handler(
+        &scene.inbox,
+        &notifier,
+        LambdaEvent::new(sqs_event(&[("m-1", confirmed)]), Context::default()),
+    )
+    .await
+    .expect("the handler answers");
+
+    assert_eq!(failed.batch_item_failures.len(), 1, "the fact comes back");
+    assert!(mailbox(&guest.email).await.is_empty());
+    let logs = captured.lines();
+    let refusal: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("event not applied") && l.contains("\"consumer\":\"notifier\""))
+        .collect();
+    assert_eq!(refusal.len(), 1, "{logs}");
+    assert!(
+        refusal[0].contains("SES SendEmail refused: MessageRejected"),
+        "{}",
+        refusal[0]
+    );
+    assert_no_personal_data(
+        &logs,
+        &[
+            unverified.as_str(),
+            "unverified-zoe-privat",
+            guest.email.as_str(),
+            "Zoë",
+            "Privat",
+            phone,
+            &scene.contact,
+        ],
+    );
 }
 
 #[tokio::test]

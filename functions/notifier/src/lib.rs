@@ -2,7 +2,8 @@
 //! on a hold awaiting its deposit, confirmation, change, cancellation, no-show and before
 //! arrival; to the vendor's contact on new and cancelled bookings. Only news is sent: a fact
 //! arriving after a newer one about the same booking (a hold's link after its confirmation) is
-//! dropped by the inbox.
+//! dropped by the inbox, so a change soon after a status change also sends what that status
+//! change would have (see `plan`).
 //!
 //! Its queue carries two kinds of message: the bus's booking facts, and the reminders the
 //! scheduler puts there when one is due (scheduled here when a booking is confirmed).
