@@ -340,7 +340,6 @@ impl StandIn {
                 AfterRun::Delete => self.delete(&group, &name).await,
                 AfterRun::Gone => Ok(()),
                 AfterRun::Changed => {
-                    let _ = self.delete(&group, &name).await;
                     tracing::info!(%group, schedule = %name, "schedule updated since it ran; it stays for its new run");
                     Ok(())
                 }
