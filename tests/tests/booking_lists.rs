@@ -488,7 +488,7 @@ async fn a_crafted_cursor_at_the_end_of_the_range_or_not_a_position_is_rejected_
                 who.token(),
             )
             .await;
-        assert_eq!(only_page(&taken), [booked.clone()], "{path}");
+        assert_eq!(only_page(&taken), std::slice::from_ref(&booked), "{path}");
     }
 }
 
