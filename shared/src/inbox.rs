@@ -111,10 +111,15 @@ pub struct LedgerEntry {
     pub previous_version_at: Option<DateTime<Utc>>,
 }
 
+/// A consumer's ledger entry for one aggregate.
+pub fn ledger_key(consumer: &str, aggregate_id: &str) -> String {
+    format!("{consumer}#{aggregate_id}")
+}
+
 impl LedgerEntry {
     pub fn new(consumer: &str, order: Order, event: &Event) -> Self {
         Self {
-            key: format!("{consumer}#{}", event.aggregate_id()),
+            key: ledger_key(consumer, &event.aggregate_id()),
             version: event.version(),
             order,
             previous_version_at: event.previous_version_at(),
@@ -155,6 +160,29 @@ fn n(value: impl ToString) -> AttributeValue {
 
 fn number(item: &HashMap<String, AttributeValue>, name: &str) -> Option<i64> {
     item.get(name)?.as_n().ok()?.parse().ok()
+}
+
+impl DynamoLedger {
+    /// The last version of an aggregate the entry's consumer applied, while the ledger keeps it
+    /// (`KEEP_DAYS` after its last fact). For an effect that must know whether the fact before
+    /// its own was applied, which the ordering `LatestWins` does not promise.
+    pub async fn applied_version(&self, key: &str) -> anyhow::Result<Option<u64>> {
+        let found = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(key.to_owned()))
+            .projection_expression("done_version")
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| anyhow::Error::new(e.into_service_error()))
+            .context("reading the ledger")?;
+        Ok(found
+            .item
+            .and_then(|item| number(&item, "done_version"))
+            .and_then(|v| u64::try_from(v).ok()))
+    }
 }
 
 impl Ledger for DynamoLedger {

@@ -649,6 +649,40 @@ async fn a_confirmation_overtaken_by_a_change_tells_the_guest_the_change_and_the
     );
 }
 
+#[tokio::test]
+async fn an_update_after_an_applied_fact_catches_up_on_nothing_even_when_the_sent_log_forgot() {
+    let scene = Scene::new("en").await;
+    let booked = scene.book(&scene.guest, in_days(18), "19:30", 2).await;
+    let id = booked["id"].as_str().expect("an id").to_owned();
+    let confirmed = scene.booking(&id).await;
+    scene.deliver_ok(&fact(None, &confirmed)).await;
+    // The confirmation's sent-log entries are gone, as 30 days after it (TTL); what the
+    // notifier applied last is still the confirmation.
+    for key in ["confirmed#guest#email", "new#vendor#email"] {
+        scene
+            .dynamodb
+            .delete_item()
+            .table_name(std::env::var("LEDGER_TABLE").expect("LEDGER_TABLE is set"))
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("notifier#sent#{id}#{key}")),
+            )
+            .send()
+            .await
+            .expect("DynamoDB answers");
+    }
+    let mut bookkeeping = confirmed.clone();
+    bookkeeping.version += 1;
+    bookkeeping.updated_at += Duration::seconds(1);
+
+    scene
+        .deliver_ok(&fact(Some(&confirmed), &bookkeeping))
+        .await;
+
+    assert_eq!(mailbox(&scene.guest.email).await.len(), 1);
+    assert_eq!(mailbox(&scene.contact).await.len(), 1);
+}
+
 /// The guest pays the hold's deposit at localstripe and Stripe's webhook reaches the gateway.
 async fn pay(scene: &Scene, held: &Value) {
     let sdk = shared::aws::sdk_config().await;

@@ -16,8 +16,8 @@ use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMe
 use chrono::{DateTime, Duration, Utc};
 use compose::{Booked, CancellationTerms, GuestNotice, Refund, VendorNotice};
 use outlets::{
-    Claim, DynamoSentLog, Mailer, ReminderDue, ReminderKind, Reminders, SchedulerReminders,
-    SentLog, SesMailer, SnsTexts, TextMessages,
+    AppliedFacts, Claim, DynamoSentLog, Mailer, ReminderDue, ReminderKind, Reminders,
+    SchedulerReminders, SentLog, SesMailer, SnsTexts, TextMessages,
 };
 use shared::aws::SdkConfig;
 use shared::config::{self, ConfigError};
@@ -118,11 +118,27 @@ pub enum ReminderStep {
 pub struct Plan {
     pub guest: Option<GuestNews>,
     pub vendor: Option<VendorNotice>,
-    /// The vendor's notice goes out only if the vendor was told of the booking (its `new` mail
-    /// is in the sent log): a fact catching up on a cancellation does not say whether the
-    /// booking was ever confirmed.
-    pub vendor_if_told: bool,
     pub reminder: ReminderStep,
+    /// A `BookingUpdated` soon after its predecessor: what the status change before it sent,
+    /// for when that change was never applied.
+    pub catch_up: Option<CatchUp>,
+}
+
+/// What a status change sends, caught up on by the fact after it. The inbox applies only facts
+/// newer than the last one applied, so a status change that failed its first try, or that SQS
+/// delivers after the next fact (a refund's amend seconds after a cancellation), never is.
+///
+/// Sent only if the fact before this one was not applied (the status change may be further
+/// back, its own messages' sent-log entries expired), and then kept to one by the per-occasion
+/// sent log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatchUp {
+    /// Only if the fact itself has nothing for the guest: a guest gets one message per fact,
+    /// and a change that overtook the confirmation tells the booking as it now is.
+    pub guest: Option<GuestNews>,
+    /// A cancellation only to a vendor that was told of the booking (its `new` mail is in the
+    /// sent log): the fact does not say whether the booking was ever confirmed.
+    pub vendor: Option<VendorNotice>,
 }
 
 /// How recent the predecessor of a `BookingUpdated` must be for it to catch up on its status's
@@ -140,17 +156,12 @@ fn awaiting_deposit(detail: &BookingDetail) -> bool {
 }
 
 /// Decides from the fact alone who hears what, and what becomes of the reminder.
-///
-/// The inbox applies only facts newer than the last one applied, so a status change that failed
-/// its first try, or that SQS delivers after the next fact (a refund's amend seconds after a
-/// cancellation), is never applied. A `BookingUpdated` soon after a status change therefore
-/// sends what that change would have; the per-occasion sent log keeps each message to one.
 pub fn plan(fact: &BookingEvent, now: DateTime<Utc>) -> Plan {
     let nothing = Plan {
         guest: None,
         vendor: None,
-        vendor_if_told: false,
         reminder: ReminderStep::Leave,
+        catch_up: None,
     };
     match fact {
         BookingEvent::Held(detail) => Plan {
@@ -166,23 +177,11 @@ pub fn plan(fact: &BookingEvent, now: DateTime<Utc>) -> Plan {
             ..nothing
         },
         BookingEvent::Updated(detail) => {
-            let catch_up = detail
-                .previous_version_at
-                .is_some_and(|at| at > now - CATCH_UP);
             let live = matches!(
                 detail.status,
                 BookingStatus::Held | BookingStatus::Confirmed
             );
-            let status_news = match detail.status {
-                BookingStatus::Confirmed => Some(GuestNews::Confirmed),
-                BookingStatus::Cancelled => Some(GuestNews::Cancelled),
-                BookingStatus::NoShow => Some(GuestNews::NoShow),
-                _ => None,
-            }
-            .filter(|_| catch_up);
             let guest = match &detail.previous {
-                // The guest gets one message per fact: a change that overtook the confirmation
-                // tells the booking as it now is, and the confirmation is not sent.
                 Some(before) if live && *before != detail.terms() => {
                     Some(GuestNews::Changed(Box::new(before.clone())))
                 }
@@ -191,24 +190,37 @@ pub fn plan(fact: &BookingEvent, now: DateTime<Utc>) -> Plan {
                 _ if detail.status == BookingStatus::Held && awaiting_deposit(detail) => {
                     Some(GuestNews::Hold)
                 }
-                _ => status_news,
+                _ => None,
             };
-            let vendor = match detail.status {
-                BookingStatus::Confirmed => Some(VendorNotice::New(detail.channel)),
-                BookingStatus::Cancelled => Some(VendorNotice::Cancelled),
+            let soon = detail
+                .previous_version_at
+                .is_some_and(|at| at > now - CATCH_UP);
+            let catch_up = match detail.status {
+                BookingStatus::Confirmed => Some(CatchUp {
+                    guest: Some(GuestNews::Confirmed),
+                    vendor: Some(VendorNotice::New(detail.channel)),
+                }),
+                BookingStatus::Cancelled => Some(CatchUp {
+                    guest: Some(GuestNews::Cancelled),
+                    vendor: Some(VendorNotice::Cancelled),
+                }),
+                BookingStatus::NoShow => Some(CatchUp {
+                    guest: Some(GuestNews::NoShow),
+                    vendor: None,
+                }),
                 _ => None,
             }
-            .filter(|_| catch_up);
+            .filter(|_| soon);
             Plan {
                 guest,
-                vendor,
-                vendor_if_told: vendor == Some(VendorNotice::Cancelled),
                 reminder: match detail.status {
                     BookingStatus::Held => ReminderStep::Leave,
                     BookingStatus::Confirmed => ReminderStep::Schedule,
                     // Dropping it again is harmless; it may be all that is left of a lost ending.
                     _ => ReminderStep::Cancel,
                 },
+                catch_up,
+                ..nothing
             }
         }
         BookingEvent::Cancelled(detail) => Plan {
@@ -368,7 +380,7 @@ where
     M: Mailer,
     T: TextMessages,
     R: Reminders,
-    L: SentLog,
+    L: SentLog + AppliedFacts,
 {
     /// Sends one message unless it was sent before.
     ///
@@ -490,16 +502,8 @@ where
         let mut plan = plan(fact, now);
         let detail = fact.booking();
         let facts = Facts::from(detail);
-        if plan.vendor.is_some() && plan.vendor_if_told {
-            let told = sent_key(
-                detail.booking_id,
-                VendorNotice::New(detail.channel).name(),
-                Recipient::Vendor,
-                "email",
-            );
-            if !self.sent.was_sent(&told).await? {
-                plan.vendor = None;
-            }
+        if let Some(catch_up) = plan.catch_up.take() {
+            self.catch_up(detail, catch_up, &mut plan).await?;
         }
         if plan.guest.is_some() || plan.vendor.is_some() {
             let vendor = self.vendor_of(detail.vendor_id).await?;
@@ -534,6 +538,37 @@ where
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Adds what the status change before this fact sent, if that fact was not applied.
+    async fn catch_up(
+        &self,
+        detail: &BookingDetail,
+        catch_up: CatchUp,
+        plan: &mut Plan,
+    ) -> anyhow::Result<()> {
+        let previous = detail.version.checked_sub(1);
+        if previous.is_some() && self.sent.applied_version(detail.booking_id).await? == previous {
+            return Ok(());
+        }
+        plan.guest = plan.guest.take().or(catch_up.guest);
+        plan.vendor = match catch_up.vendor {
+            Some(VendorNotice::Cancelled) => {
+                let told = sent_key(
+                    detail.booking_id,
+                    VendorNotice::New(detail.channel).name(),
+                    Recipient::Vendor,
+                    "email",
+                );
+                self.sent
+                    .was_sent(&told)
+                    .await?
+                    .then_some(VendorNotice::Cancelled)
+            }
+            other => other,
+        };
+        tracing::info!(booking_id = %detail.booking_id, version = detail.version, "the fact before this one was not applied; catching up on its status's messages");
         Ok(())
     }
 
@@ -630,7 +665,7 @@ where
     M: Mailer,
     T: TextMessages,
     R: Reminders,
-    L: SentLog,
+    L: SentLog + AppliedFacts,
 {
     async fn apply(&self, event: &Event, _received: &ReceivedEvent) -> anyhow::Result<()> {
         match event {
@@ -657,7 +692,7 @@ where
     M: Mailer,
     T: TextMessages,
     R: Reminders,
-    L: SentLog,
+    L: SentLog + AppliedFacts,
 {
     let (reminders, facts): (Vec<SqsMessage>, Vec<SqsMessage>) = event
         .payload
@@ -736,8 +771,8 @@ mod tests {
             Plan {
                 guest: Some(GuestNews::Hold),
                 vendor: None,
-                vendor_if_told: false,
-                reminder: ReminderStep::Leave
+                reminder: ReminderStep::Leave,
+                catch_up: None
             }
         );
         assert_eq!(plan(&free, now()).guest, None);
@@ -752,8 +787,8 @@ mod tests {
             Plan {
                 guest: Some(GuestNews::Confirmed),
                 vendor: Some(VendorNotice::New(Channel::FrontDesk)),
-                vendor_if_told: false,
-                reminder: ReminderStep::Schedule
+                reminder: ReminderStep::Schedule,
+                catch_up: None
             }
         );
     }
@@ -776,57 +811,65 @@ mod tests {
             Plan {
                 guest: None,
                 vendor: None,
-                vendor_if_told: false,
-                reminder: ReminderStep::Schedule
+                reminder: ReminderStep::Schedule,
+                catch_up: None
             }
         );
     }
 
     #[test]
-    fn an_update_soon_after_a_cancellation_sends_the_cancellation_it_may_have_overtaken() {
-        let plan = plan(&updated("CANCELLED", false), soon_after_update());
-
+    fn an_update_soon_after_a_cancellation_catches_up_on_the_cancellation_it_may_have_overtaken() {
         assert_eq!(
-            plan,
+            plan(&updated("CANCELLED", false), soon_after_update()),
             Plan {
-                guest: Some(GuestNews::Cancelled),
-                vendor: Some(VendorNotice::Cancelled),
-                // Only to a vendor that was told of the booking: it may have been a hold.
-                vendor_if_told: true,
-                reminder: ReminderStep::Cancel
+                guest: None,
+                vendor: None,
+                reminder: ReminderStep::Cancel,
+                catch_up: Some(CatchUp {
+                    guest: Some(GuestNews::Cancelled),
+                    // Only to a vendor that was told of the booking: it may have been a hold.
+                    vendor: Some(VendorNotice::Cancelled),
+                }),
             }
         );
     }
 
     #[test]
-    fn an_update_soon_after_a_confirmation_sends_it_unless_the_terms_changed() {
+    fn an_update_soon_after_a_confirmation_catches_up_on_it_and_a_change_still_tells_the_guest() {
         let same = plan(&updated("CONFIRMED", false), soon_after_update());
         let changed = plan(&updated("CONFIRMED", true), soon_after_update());
+        let confirmation = Some(CatchUp {
+            guest: Some(GuestNews::Confirmed),
+            vendor: Some(VendorNotice::New(Channel::Online)),
+        });
 
         assert_eq!(
             same,
             Plan {
-                guest: Some(GuestNews::Confirmed),
-                vendor: Some(VendorNotice::New(Channel::Online)),
-                vendor_if_told: false,
-                reminder: ReminderStep::Schedule
+                guest: None,
+                vendor: None,
+                reminder: ReminderStep::Schedule,
+                catch_up: confirmation.clone(),
             }
         );
-        // One guest message: the change, which shows the booking as it now is.
+        // The change is the guest's one message; the catch-up's guest news only fills a gap.
         assert!(matches!(changed.guest, Some(GuestNews::Changed(_))));
-        assert_eq!(changed.vendor, Some(VendorNotice::New(Channel::Online)));
+        assert_eq!(changed.catch_up, confirmation);
         assert_eq!(changed.reminder, ReminderStep::Schedule);
     }
 
     #[test]
-    fn an_update_soon_after_a_no_show_sends_the_no_show_and_tells_the_vendor_nothing() {
+    fn an_update_soon_after_a_no_show_catches_up_on_the_guests_mail_and_tells_the_vendor_nothing() {
         assert_eq!(
             plan(&updated("NO_SHOW", false), soon_after_update()),
             Plan {
-                guest: Some(GuestNews::NoShow),
+                guest: None,
                 vendor: None,
-                vendor_if_told: false,
-                reminder: ReminderStep::Cancel
+                reminder: ReminderStep::Cancel,
+                catch_up: Some(CatchUp {
+                    guest: Some(GuestNews::NoShow),
+                    vendor: None,
+                }),
             }
         );
     }
@@ -844,19 +887,19 @@ mod tests {
                 Plan {
                     guest: None,
                     vendor: None,
-                    vendor_if_told: false,
-                    reminder
+                    reminder,
+                    catch_up: None,
                 },
                 "{status}"
             );
         }
-        // And none for an update without a predecessor's time.
+        // And nothing for an update without a predecessor's time.
         let no_time = sample("BookingUpdated", |d| {
             d["status"] = "CANCELLED".into();
             d["previous_status"] = "CANCELLED".into();
             d["previous_version_at"] = Value::Null;
         });
-        assert_eq!(plan(&no_time, soon_after_update()).guest, None);
+        assert_eq!(plan(&no_time, soon_after_update()).catch_up, None);
     }
 
     #[test]
@@ -867,8 +910,8 @@ mod tests {
                 Plan {
                     guest: None,
                     vendor: None,
-                    vendor_if_told: false,
-                    reminder: ReminderStep::Cancel
+                    reminder: ReminderStep::Cancel,
+                    catch_up: None,
                 },
                 "{status}"
             );
@@ -900,7 +943,6 @@ mod tests {
             plan(&confirmed_then_cancelled, now()).vendor,
             Some(VendorNotice::Cancelled)
         );
-        assert!(!plan(&confirmed_then_cancelled, now()).vendor_if_told);
         assert_eq!(plan(&hold_cancelled, now()).vendor, None);
         assert_eq!(
             plan(&hold_cancelled, now()).guest,
@@ -923,8 +965,8 @@ mod tests {
             Plan {
                 guest: None,
                 vendor: None,
-                vendor_if_told: false,
-                reminder: ReminderStep::Leave
+                reminder: ReminderStep::Leave,
+                catch_up: None
             }
         );
     }

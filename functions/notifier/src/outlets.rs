@@ -17,6 +17,7 @@ use shared::aws::SdkConfig;
 use shared::config::{self, ConfigError};
 use shared::domain::account::{Email, Phone};
 use shared::domain::ids::BookingId;
+use shared::inbox::{DynamoLedger, ledger_key};
 use std::future::Future;
 
 pub trait Mailer: Send + Sync {
@@ -86,6 +87,15 @@ pub trait SentLog: Send + Sync {
     fn release(&self, key: &str) -> impl Future<Output = anyhow::Result<()>> + Send;
     /// Whether the message was sent (within the log's keeping time).
     fn was_sent(&self, key: &str) -> impl Future<Output = anyhow::Result<bool>> + Send;
+}
+
+/// What the inbox applied for the notifier.
+pub trait AppliedFacts: Send + Sync {
+    /// The version of the booking's last fact the notifier applied, while the ledger keeps it.
+    fn applied_version(
+        &self,
+        booking: BookingId,
+    ) -> impl Future<Output = anyhow::Result<Option<u64>>> + Send;
 }
 
 /// An SDK error without the provider's message, which may quote the recipient's address or
@@ -293,19 +303,32 @@ const CLAIM_SECONDS: i64 = 60;
 /// fact could still arrive.
 const KEEP_DAYS: i64 = 30;
 
-/// The sent log as items of the consumers' ledger table, `notifier#sent#...`.
+/// The sent log as items of the consumers' ledger table, `notifier#sent#...`, beside the
+/// inbox's own entries for the notifier, which it reads.
 #[derive(Debug, Clone)]
 pub struct DynamoSentLog {
     client: aws_sdk_dynamodb::Client,
     table: String,
+    ledger: DynamoLedger,
 }
 
 impl DynamoSentLog {
     pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+        let client = aws_sdk_dynamodb::Client::new(sdk);
+        let table = config::required("LEDGER_TABLE")?;
         Ok(Self {
-            client: aws_sdk_dynamodb::Client::new(sdk),
-            table: config::required("LEDGER_TABLE")?,
+            ledger: DynamoLedger::new(client.clone(), table.clone()),
+            client,
+            table,
         })
+    }
+}
+
+impl AppliedFacts for DynamoSentLog {
+    async fn applied_version(&self, booking: BookingId) -> anyhow::Result<Option<u64>> {
+        self.ledger
+            .applied_version(&ledger_key(crate::CONSUMER.name, &booking.to_string()))
+            .await
     }
 }
 
