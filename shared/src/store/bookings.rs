@@ -562,10 +562,10 @@ impl DynamoStore {
                 let key = item.get("pk").and_then(|v| v.as_s().ok()).cloned();
                 match from_item::<Booking>(item) {
                     Ok(booking) => found.push(booking),
-                    Err(err) => tracing::error!(
+                    // Only the key: a deserialisation error may quote the item's values.
+                    Err(_) => tracing::error!(
                         key = key.as_deref().unwrap_or("?"),
                         index = %partition,
-                        error = %format!("{err:#}"),
                         "an unreadable booking item in gsi3 was skipped"
                     ),
                 }
