@@ -207,7 +207,7 @@ export const PERMISSIONS: Record<string, Grants> = {
   },
   notifier: {
     tables: {
-      ledger: write('the inbox claims each fact (UpdateItem); each message sent is recorded once (conditional PutItem)'),
+      ledger: readWrite('the inbox claims each fact (UpdateItem); each message sent is recorded once (conditional PutItem); a catch-up reads whether a message was sent and whether the previous fact was applied (GetItem)'),
       accounts: read("reads the guest's address, phone and language"),
       vendors: read('reads the vendor (name, contact, zone) and the booked type'),
       bookings: read('rereads the booking when its reminder is due'),

@@ -111,6 +111,7 @@ test('the notifier reads guests, vendors and bookings, sends mail from the sende
     sorted([
       ...LOGS('notifier'),
       ...SQS_CONSUME('notifier'),
+      ...READ('ledger'),
       ...WRITE('ledger'),
       ...READ('accounts'),
       ...READ('vendors'),
