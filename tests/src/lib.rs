@@ -496,3 +496,39 @@ pub fn received(fact: &shared::events::Event) -> shared::events::ReceivedEvent {
         detail: fact.detail().expect("a fact's detail serialises"),
     }
 }
+
+/// One mail as LocalStack's SES recorded it.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub subject: String,
+    pub body: String,
+}
+
+/// Every mail LocalStack's SES accepted for `address` (`GET /_aws/ses`, which cannot filter by
+/// recipient), oldest first.
+pub async fn mailbox(address: &str) -> Vec<Mail> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL is set");
+    let all: Value = reqwest::get(format!("{}/_aws/ses", endpoint.trim_end_matches('/')))
+        .await
+        .expect("LocalStack answers")
+        .json()
+        .await
+        .expect("the SES mailbox as JSON");
+    all["messages"]
+        .as_array()
+        .expect("a list of messages")
+        .iter()
+        .filter(|m| {
+            m["Destination"]["ToAddresses"]
+                .as_array()
+                .is_some_and(|to| to.iter().any(|a| a == address))
+        })
+        .map(|m| Mail {
+            subject: m["Subject"].as_str().unwrap_or_default().to_owned(),
+            body: m["Body"]["text_part"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        })
+        .collect()
+}

@@ -14,7 +14,7 @@ use local_gateway::schedules::{Round, StandIn, Watch};
 use local_gateway::{Backbone, Deps, consumers};
 use notifier::outlets::{ReminderDue, ReminderKind, SchedulerReminders};
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 use shared::domain::ids::BookingId;
 use shared::store::{BookingStore, DynamoStore};
 use std::sync::Arc;
@@ -424,23 +424,10 @@ async fn recurring_schedules_and_runs_older_than_their_maximum_event_age_do_not_
 
 /// Every mail subject LocalStack's SES recorded for `address`.
 async fn subjects(address: &str) -> Vec<String> {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL is set");
-    let all: Value = reqwest::get(format!("{}/_aws/ses", endpoint.trim_end_matches('/')))
+    api_tests::mailbox(address)
         .await
-        .expect("LocalStack answers")
-        .json()
-        .await
-        .expect("the SES mailbox as JSON");
-    all["messages"]
-        .as_array()
-        .expect("a list of messages")
-        .iter()
-        .filter(|m| {
-            m["Destination"]["ToAddresses"]
-                .as_array()
-                .is_some_and(|to| to.iter().any(|a| a == address))
-        })
-        .filter_map(|m| m["Subject"].as_str().map(str::to_owned))
+        .into_iter()
+        .map(|mail| mail.subject)
         .collect()
 }
 

@@ -3,7 +3,9 @@
 //! its queue would; mail read back from LocalStack's SES mailbox (`GET /_aws/ses`), reminder
 //! schedules from its EventBridge Scheduler. Every test has its own guest and vendor addresses,
 //! so tests read only their own mail and run in parallel.
-use api_tests::{Account, Api, PASSWORD, pay_intent, resource_body, sqs_event, unique_email};
+use api_tests::{
+    Account, Api, Mail, PASSWORD, mailbox, pay_intent, resource_body, sqs_event, unique_email,
+};
 use aws_sdk_scheduler::operation::get_schedule::{GetScheduleError, GetScheduleOutput};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use lambda_http::lambda_runtime::{Context, LambdaEvent};
@@ -82,41 +84,6 @@ fn german(date: NaiveDate, time: &str) -> String {
     let day = DE_DAYS[date.weekday().num_days_from_monday() as usize];
     let month = DE_MONTHS[date.month0() as usize];
     format!("{day}, {}. {month} {}, {time}", date.day(), date.year())
-}
-
-/// One mail as LocalStack's SES recorded it.
-#[derive(Debug, Clone)]
-struct Mail {
-    subject: String,
-    body: String,
-}
-
-/// Every mail SES accepted for `address`, oldest first.
-async fn mailbox(address: &str) -> Vec<Mail> {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL is set");
-    let all: Value = reqwest::get(format!("{}/_aws/ses", endpoint.trim_end_matches('/')))
-        .await
-        .expect("LocalStack answers")
-        .json()
-        .await
-        .expect("the SES mailbox as JSON");
-    all["messages"]
-        .as_array()
-        .expect("a list of messages")
-        .iter()
-        .filter(|m| {
-            m["Destination"]["ToAddresses"]
-                .as_array()
-                .is_some_and(|to| to.iter().any(|a| a == address))
-        })
-        .map(|m| Mail {
-            subject: m["Subject"].as_str().unwrap_or_default().to_owned(),
-            body: m["Body"]["text_part"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        })
-        .collect()
 }
 
 /// A restaurant in Berlin with its own contact address, a table type, a guest with a locale,
