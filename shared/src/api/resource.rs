@@ -435,6 +435,58 @@ impl ResourceChanges {
             "/price_rules",
             PricePlan::new(resource.base_price, resource.price_rules.clone()),
         );
+        payable_charges(resource, &mut errors);
         errors.finish()
+    }
+}
+
+/// What the type's deposit and fee come to must be something a card payment can move: fixed
+/// amounts in whole payment steps (tens of minor units in the three-decimal currencies), and a
+/// deposit never below Stripe's minimum charge. A deposit is at its smallest on the cheapest
+/// booking the type can have (one unit for one night or one seating at the lowest price among
+/// the base price and the price rules; free nights are left out, a booking of only those takes
+/// no deposit), so that one is checked: every other booking's deposit is at least as large.
+fn payable_charges(resource: &Resource, errors: &mut FieldErrors) {
+    let step_rule = |money: Money| {
+        format!(
+            "must be a whole number of {} minor units: card payments in {} move in those",
+            money.currency.payment_step(),
+            money.currency
+        )
+    };
+    if let DepositPolicy::Fixed { amount } = resource.deposit
+        && !amount.is_payable()
+    {
+        errors.push("/deposit/amount/amount_minor", step_rule(amount));
+    }
+    if let Some(Charge::Fixed { amount }) = resource.cancellation.late_fee
+        && !amount.is_payable()
+    {
+        errors.push(
+            "/cancellation/late_fee/amount/amount_minor",
+            step_rule(amount),
+        );
+    }
+    let Some(minimum) = crate::payments::minimum_charge(resource.base_price.currency) else {
+        return;
+    };
+    let lowest = std::iter::once(resource.base_price.amount_minor)
+        .chain(resource.price_rules.iter().map(|r| r.amount_minor()))
+        .filter(|amount| *amount > 0)
+        .min()
+        .map(|amount| resource.base_price.with_amount(amount));
+    let smallest =
+        lowest.and_then(|price| Some((price, resource.deposit.deposit_for(price).ok()??)));
+    if let Some((price, deposit)) = smallest
+        && deposit.amount_minor < minimum.amount_minor
+    {
+        errors.push(
+            "/deposit",
+            format!(
+                "would be {} minor units on the cheapest booking (one unit at {}), below the \
+                 {} Stripe charges at least in {}",
+                deposit.amount_minor, price.amount_minor, minimum.amount_minor, minimum.currency
+            ),
+        );
     }
 }

@@ -24,13 +24,10 @@ impl Percent {
         self.0
     }
 
-    /// `percent` of `amount`, rounded half up to a minor unit.
+    /// `percent` of `amount`, rounded half up to what a card payment can move: a minor unit,
+    /// or ten of them in the three-decimal currencies (`Currency::payment_step`).
     fn of(self, amount: Money) -> Money {
-        let share = (i128::from(amount.amount_minor) * i128::from(self.0) + 50) / 100;
-        Money {
-            amount_minor: i64::try_from(share).unwrap_or(amount.amount_minor),
-            currency: amount.currency,
-        }
+        amount.share_payable(i64::from(self.0), 100)
     }
 }
 
@@ -57,9 +54,11 @@ pub enum Charge {
 }
 
 impl Charge {
-    /// What it comes to on a booking of `total`: never more than the total, and a fixed amount
-    /// must be in the booking's currency.
-    fn on(self, total: Money) -> Result<Money, Invalid> {
+    /// What it comes to on a booking of `total`: a whole number of payment steps (a deposit is
+    /// charged, a fee kept out of a refund, so both must be amounts a card payment can move),
+    /// never more than the total (rounded down to a step), and a fixed amount must be in the
+    /// booking's currency.
+    pub fn on(self, total: Money) -> Result<Money, Invalid> {
         let amount = match self {
             Self::Fixed { amount } if amount.currency != total.currency => {
                 return Err(Invalid::new(format!(
@@ -67,11 +66,12 @@ impl Charge {
                     amount.currency, total.currency
                 )));
             }
-            Self::Fixed { amount } => amount,
+            // Checked at save time to be payable; one saved before that is rounded.
+            Self::Fixed { amount } => amount.share_payable(1, 1),
             Self::Percent { percent } => percent.of(total),
         };
         Ok(Money {
-            amount_minor: amount.amount_minor.min(total.amount_minor),
+            amount_minor: amount.amount_minor.min(total.floor_payable().amount_minor),
             currency: total.currency,
         })
     }
@@ -234,6 +234,37 @@ mod tests {
         assert_eq!(fifty.deposit_for(eur(3_000)).unwrap(), Some(eur(3_000)));
         let yen = Money::price(20_000, "JPY").unwrap();
         assert!(fifty.deposit_for(yen).is_err());
+    }
+
+    #[test]
+    fn three_decimal_deposits_fees_and_refunds_are_whole_hundredths() {
+        let kwd = |minor| Money::price(minor, "KWD").unwrap();
+        let twenty = DepositPolicy::Percent {
+            percent: percent(20),
+        };
+        let late = CancellationPolicy {
+            free_until_hours: FreeHours::new(48).unwrap(),
+            late_fee: Some(Charge::Percent {
+                percent: percent(10),
+            }),
+        };
+        let arrival = at("2027-03-27T14:00:00Z");
+
+        // 20% of 12.345 KWD is 2.469: 2.470 is charged.
+        let deposit = twenty.deposit_for(kwd(12_345)).unwrap().unwrap();
+        // A 10% fee is 1.2345: 1.230 is kept, so 1.240 goes back.
+        let refund = late
+            .refund(deposit, kwd(12_345), arrival, at("2027-03-27T10:00:00Z"))
+            .unwrap();
+        // A fixed 5.000 deposit on a 4.995 stay takes what a card can: 4.990.
+        let capped = DepositPolicy::Fixed { amount: kwd(5_000) }
+            .deposit_for(kwd(4_995))
+            .unwrap();
+
+        assert_eq!(deposit, kwd(2_470));
+        assert_eq!(refund, kwd(1_240));
+        assert_eq!(capped, Some(kwd(4_990)));
+        assert!(refund.is_payable() && deposit.is_payable());
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! - HUF and TWD are special cases too, but only for payouts (whole units); charges are
 //!   two-decimal like ISO, so they pass.
 //! - The three-decimal currencies BHD JOD KWD OMR TND match ISO, but Stripe requires the last
-//!   digit to be 0; we refuse other amounts instead of rounding someone's price.
+//!   digit to be 0 (`Currency::payment_step`): deposits and fees are rounded to it when they are
+//!   worked out (`domain::deposit`), and any other amount that reaches the adapter is refused.
 //! - Everything else is two-decimal to Stripe, so any other ISO exponent (IQD and LYD: 3, CLF: 4,
 //!   UYI: 0, metals and funds: none) is refused.
 use crate::domain::money::{Currency, Money};
@@ -53,13 +54,61 @@ pub(super) fn check_amount(money: Money) -> Result<(), String> {
     if money.amount_minor <= 0 {
         return Err("the amount must be positive".into());
     }
-    let code = money.currency.code();
-    if THREE_DECIMAL.contains(&code) && money.amount_minor % 10 != 0 {
+    if !money.is_payable() {
         return Err(format!(
-            "Stripe takes {code} amounts only in whole hundredths (the last digit 0)"
+            "Stripe takes {} amounts only in whole hundredths (the last digit 0)",
+            money.currency
         ));
     }
     Ok(())
+}
+
+/// Stripe's minimum charge per currency, in minor units, from its table
+/// (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts). For the three-decimal
+/// currencies, which that table leaves to "the equivalent of 0.50 USD", ours: a floor above
+/// 0.50 USD at today's rates with room for them to move.
+const MINIMUM_CHARGE: [(&str, i64); 29] = [
+    ("USD", 50),
+    ("AED", 200),
+    ("AUD", 50),
+    ("BGN", 100),
+    ("BRL", 50),
+    ("CAD", 50),
+    ("CHF", 50),
+    ("CZK", 1_500),
+    ("DKK", 250),
+    ("EUR", 50),
+    ("GBP", 30),
+    ("HKD", 400),
+    ("HUF", 17_500),
+    ("INR", 50),
+    ("JPY", 50),
+    ("MXN", 1_000),
+    ("MYR", 200),
+    ("NOK", 300),
+    ("NZD", 50),
+    ("PLN", 200),
+    ("RON", 200),
+    ("SEK", 300),
+    ("SGD", 50),
+    ("THB", 1_000),
+    ("BHD", 200),
+    ("JOD", 400),
+    ("KWD", 200),
+    ("OMR", 200),
+    ("TND", 2_000),
+];
+
+/// The least Stripe charges in this currency, where we know it; for the others Stripe decides
+/// at the time (the equivalent of 0.50 USD in the account's settlement currency).
+pub(super) fn minimum_charge(currency: Currency) -> Option<Money> {
+    MINIMUM_CHARGE
+        .iter()
+        .find(|(code, _)| *code == currency.code())
+        .map(|(_, amount_minor)| Money {
+            amount_minor: *amount_minor,
+            currency,
+        })
 }
 
 #[cfg(test)]
@@ -97,6 +146,24 @@ mod tests {
         assert_eq!(check_amount(money(5_120, "KWD")), Ok(()));
         assert!(check_amount(money(5_124, "KWD")).is_err());
         assert!(check_amount(money(1_001, "BHD")).is_err());
+    }
+
+    #[test]
+    fn minimum_charges_follow_stripes_table() {
+        assert_eq!(
+            minimum_charge(money(1, "EUR").currency),
+            Some(money(50, "EUR"))
+        );
+        assert_eq!(
+            minimum_charge(money(1, "JPY").currency),
+            Some(money(50, "JPY"))
+        );
+        let kwd = minimum_charge(money(10, "KWD").currency).unwrap();
+        assert!(check_amount(kwd).is_ok(), "a minimum Stripe can take");
+        assert_eq!(minimum_charge(money(1, "SAR").currency), None);
+        for (code, minimum) in MINIMUM_CHARGE {
+            assert!(check_amount(money(minimum, code)).is_ok(), "{code}");
+        }
     }
 
     #[test]

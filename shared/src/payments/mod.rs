@@ -19,6 +19,11 @@ pub fn chargeable(currency: crate::domain::money::Currency) -> Result<(), String
     currency::check_currency(currency)
 }
 
+/// The least Stripe charges in this currency, where it is known ahead (see `currency.rs`).
+pub fn minimum_charge(currency: crate::domain::money::Currency) -> Option<Money> {
+    currency::minimum_charge(currency)
+}
+
 use crate::domain::ids::BookingId;
 use crate::domain::money::Money;
 use std::fmt;
