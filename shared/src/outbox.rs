@@ -6,7 +6,8 @@
 //! A batch is published in stream order. When an entry can't be put, the batch reports the
 //! record it came from as failed: Lambda (or the local pump) checkpoints everything before it and
 //! delivers it and everything after it again. What was already put goes out again then, with the
-//! same event id, and consumers drop the copy.
+//! same event id, and consumers drop the copy. Every entry the bus accepted has its hold timer
+//! armed before the batch answers, since the stream never hands a checkpointed record back.
 use crate::config::{self, ConfigError};
 use crate::events::{BookingEvent, Event, EventEntry};
 use crate::store::StreamTables;
@@ -115,14 +116,23 @@ pub async fn publish(
         }
     }
     for chunk in pending.chunks(PUT_EVENTS_MAX) {
-        if let Err(at) = put_chunk(bus, chunk).await {
-            return failed_from(at);
-        }
-        for item in chunk {
+        let accepted = put_chunk(bus, chunk).await;
+        // The first record not done, in stream order: refused, or accepted without its timer.
+        let mut first_failed = None;
+        for (item, accepted) in chunk.iter().zip(accepted) {
+            if !accepted {
+                first_failed.get_or_insert_with(|| item.sequence_number.clone());
+                continue;
+            }
+            // Past a refused entry too: the stream hands this record back, but a second timer
+            // only gives the hold-expiry function a second look, and no hold waits on that retry.
             if let Err(err) = arm_hold_timer(timer, &item.event, now).await {
                 tracing::error!(event_id = %item.event.event_id(), booking_id = %item.event.aggregate_id(), error = %format!("{err:#}"), "hold expiry not scheduled; retrying the record");
-                return failed_from(item.sequence_number.clone());
+                first_failed.get_or_insert_with(|| item.sequence_number.clone());
             }
+        }
+        if let Some(at) = first_failed {
+            return failed_from(at);
         }
     }
     match unreadable {
@@ -147,30 +157,30 @@ fn sequence(record: &EventRecord) -> String {
     record.change.sequence_number.clone().unwrap_or_default()
 }
 
-/// Puts a chunk, retrying the entries EventBridge refused; on giving up, the sequence number of
-/// the first record still unpublished.
-async fn put_chunk(bus: &impl EventBus, chunk: &[Pending]) -> Result<(), String> {
-    let mut waiting: Vec<&Pending> = chunk.iter().collect();
+/// Puts a chunk, retrying the entries EventBridge refused; for each entry of the chunk, whether
+/// the bus took it in the end.
+async fn put_chunk(bus: &impl EventBus, chunk: &[Pending]) -> Vec<bool> {
+    let mut accepted = vec![false; chunk.len()];
+    let mut waiting: Vec<(usize, &Pending)> = chunk.iter().enumerate().collect();
     for attempt in 1..=PUT_ATTEMPTS {
-        let entries: Vec<EventEntry> = waiting.iter().map(|p| p.entry.clone()).collect();
+        let entries: Vec<EventEntry> = waiting.iter().map(|(_, p)| p.entry.clone()).collect();
         match bus.put(&entries).await {
             Ok(results) => {
                 let mut refused = Vec::new();
-                for (index, item) in waiting.iter().enumerate() {
+                for (index, &(at, item)) in waiting.iter().enumerate() {
                     match results.get(index) {
-                        Some(None) => tracing::info!(
-                            event_id = %item.event.event_id(),
-                            aggregate_id = %item.event.aggregate_id(),
-                            detail_type = item.event.detail_type(),
-                            version = item.event.version(),
-                            "published"
-                        ),
+                        Some(None) => {
+                            if let Some(taken) = accepted.get_mut(at) {
+                                *taken = true;
+                            }
+                            tracing::info!(event_id = %item.event.event_id(), aggregate_id = %item.event.aggregate_id(), detail_type = item.event.detail_type(), version = item.event.version(), "published");
+                        }
                         Some(Some(reason)) => {
                             tracing::warn!(event_id = %item.event.event_id(), aggregate_id = %item.event.aggregate_id(), %reason, attempt, "entry refused");
-                            refused.push(*item);
+                            refused.push((at, item));
                         }
                         // A result list shorter than the request: nothing proves it was put.
-                        None => refused.push(*item),
+                        None => refused.push((at, item)),
                     }
                 }
                 waiting = refused;
@@ -180,14 +190,13 @@ async fn put_chunk(bus: &impl EventBus, chunk: &[Pending]) -> Result<(), String>
             }
         }
         if waiting.is_empty() {
-            return Ok(());
+            break;
         }
-        crate::store::jittered_pause(attempt).await;
+        if attempt < PUT_ATTEMPTS {
+            crate::store::jittered_pause(attempt).await;
+        }
     }
-    Err(waiting
-        .first()
-        .map(|p| p.sequence_number.clone())
-        .unwrap_or_default())
+    accepted
 }
 
 async fn arm_hold_timer(
@@ -503,6 +512,42 @@ mod tests {
         assert_eq!(calls.len(), PUT_ATTEMPTS as usize);
         assert_eq!(calls[0].len(), 10);
         assert!(calls[1..].iter().all(|c| c == &["BookingConfirmed"]));
+    }
+
+    #[tokio::test]
+    async fn a_refused_entry_fails_the_batch_at_its_record_and_every_accepted_hold_gets_its_timer()
+    {
+        let held = |id: &str| Booking {
+            id: crate::domain::ids::BookingId::parse(id).unwrap(),
+            ..hold()
+        };
+        let first = held("0195a1b2-0000-7000-8000-0000000000f1");
+        let second = held("0195a1b2-0000-7000-8000-0000000000f2");
+        let confirmed = moved(&hold(), BookingAction::Confirm);
+        let records = vec![
+            booking_record(None, &first, 1),
+            booking_record(Some(&hold()), &confirmed, 2),
+            booking_record(None, &second, 3),
+        ];
+        let bus = Bus {
+            refuse: Some(|detail_type, _| detail_type == "BookingConfirmed"),
+            ..Bus::default()
+        };
+        let timer = Timer::default();
+
+        let response = publish(&tables(), &bus, &timer, batch(records), Utc::now()).await;
+
+        // The stream checkpoints the first hold and hands back the refused record and the one
+        // after it; the first hold's timer is armed now or never.
+        assert_eq!(failed_at(&response), [Some("000002".to_owned())]);
+        let armed: Vec<_> = timer
+            .armed
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|due| due.booking_id)
+            .collect();
+        assert_eq!(armed, [first.id, second.id]);
     }
 
     #[tokio::test]
