@@ -6,8 +6,7 @@
 //! applied in the ledger, claims a fact there before applying it (a lease, so a concurrent copy
 //! waits and a crashed claimant's copy takes over), and records it done afterwards:
 //! - `Order::InOrder`: every fact, one at a time, in version order. Every committed version is a
-//!   fact, so version `n` waits until `n - 1` is applied: its message comes back shortly (its
-//!   visibility is cut to a backoff) until then.
+//!   fact, so version `n` waits until `n - 1` is applied.
 //! - `Order::LatestWins`: only facts newer than the last one applied; an older one arriving late
 //!   is dropped (it describes a state already superseded).
 //!
@@ -15,6 +14,12 @@
 //! timeout; after the queue's maxReceiveCount it goes to the dead-letter queue. An effect that
 //! succeeds but whose "done" is lost (a crash in between) may be applied again when its lease runs
 //! out, so effects themselves must tolerate a repeat (idempotency keys, conditional writes).
+//!
+//! Waiting is not failing, and has its own budget (`Waiting`): a fact that must wait is sent
+//! again to its own queue, delayed, carrying how long it has waited (`WAIT_ATTRIBUTE`), and only
+//! then acknowledged, so the queue's receive count (and its maxReceiveCount) counts failures only.
+//! Once a fact has waited its budget without its aggregate moving on, it stops being sent again:
+//! its deliveries count as failures and it reaches the dead-letter queue like one.
 use crate::config::{self, ConfigError};
 use crate::events::{Event, ReceivedEvent};
 use anyhow::Context;
@@ -22,6 +27,7 @@ use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMe
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -36,8 +42,18 @@ const KEEP_DAYS: i64 = 30;
 /// dead-letter queue fourteen. A fact whose predecessor is older than this, and of which the
 /// ledger knows nothing, follows a predecessor that was applied (and its entry expired) or lost.
 const IN_FLIGHT_DAYS: i64 = 20;
-/// The longest a fact waiting for its predecessor stays invisible before it is tried again.
+/// The longest a fact waiting for its predecessor stays away before it is tried again.
 const MAX_WAIT_SECONDS: u64 = 60;
+/// How long a fact may wait with its aggregate standing still: three times a failing
+/// predecessor's whole retry span (maxReceiveCount 10 x visibility timeout 60 s, resources.json).
+const WAIT_BUDGET_SECONDS: u64 = 30 * 60;
+/// A waiting fact far behind comes back later: this much later per fact still ahead of it.
+const WAIT_PER_FACT_AHEAD_MS: u64 = 100;
+/// SQS delays a message by at most 15 minutes.
+const MAX_DELAY_SECONDS: u64 = 900;
+
+/// The message attribute a waiting fact's copy carries: its `WaitState` as JSON.
+pub const WAIT_ATTRIBUTE: &str = "inbox-wait";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
@@ -87,13 +103,28 @@ pub enum Claimed {
     Busy,
 }
 
+/// A claim's outcome, with the aggregate's last applied version as the ledger saw it when the
+/// claim was refused (a waiting fact's progress check; none when taken or nothing is applied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    pub outcome: Claimed,
+    pub applied: Option<u64>,
+}
+
 /// Where a consumer records what it has applied.
 pub trait Ledger: Send + Sync {
+    fn try_claim(
+        &self,
+        entry: &LedgerEntry,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = anyhow::Result<Claim>> + Send;
     fn claim(
         &self,
         entry: &LedgerEntry,
         now: DateTime<Utc>,
-    ) -> impl Future<Output = anyhow::Result<Claimed>> + Send;
+    ) -> impl Future<Output = anyhow::Result<Claimed>> + Send {
+        async move { Ok(self.try_claim(entry, now).await?.outcome) }
+    }
     fn complete(
         &self,
         entry: &LedgerEntry,
@@ -186,7 +217,7 @@ impl DynamoLedger {
 }
 
 impl Ledger for DynamoLedger {
-    async fn claim(&self, entry: &LedgerEntry, now: DateTime<Utc>) -> anyhow::Result<Claimed> {
+    async fn try_claim(&self, entry: &LedgerEntry, now: DateTime<Utc>) -> anyhow::Result<Claim> {
         let (after, previous) = match entry.order {
             Order::LatestWins => (
                 "(attribute_not_exists(done_version) OR done_version < :v)",
@@ -227,16 +258,20 @@ impl Ledger for DynamoLedger {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(Claimed::Fresh),
+            Ok(_) => Ok(Claim {
+                outcome: Claimed::Fresh,
+                applied: None,
+            }),
             Err(err) => match err.into_service_error() {
                 UpdateItemError::ConditionalCheckFailedException(failed) => {
                     let item = failed.item.unwrap_or_default();
-                    let done = number(&item, "done_version").unwrap_or(-1);
-                    if done >= i64::try_from(entry.version).unwrap_or(i64::MAX) {
-                        Ok(Claimed::Done)
+                    let applied = number(&item, "done_version").and_then(|v| u64::try_from(v).ok());
+                    let outcome = if applied.is_some_and(|done| done >= entry.version) {
+                        Claimed::Done
                     } else {
-                        Ok(Claimed::Busy)
-                    }
+                        Claimed::Busy
+                    };
+                    Ok(Claim { outcome, applied })
                 }
                 other => Err(anyhow::Error::new(other).context("claiming in the ledger")),
             },
@@ -295,8 +330,17 @@ impl Ledger for DynamoLedger {
     }
 }
 
-/// Brings a message back sooner than its queue's visibility timeout would.
+/// Delivers a message again: a copy sent anew, or the message itself sooner than its queue's
+/// visibility timeout would.
 pub trait Redelivery: Send + Sync {
+    /// Sends a copy of `message` (its body, and `wait` as `WAIT_ATTRIBUTE`) to the queue it came
+    /// from, delivered after `delay`. Only once this succeeded may the message be acknowledged.
+    fn send_again(
+        &self,
+        message: &SqsMessage,
+        wait: &WaitState,
+        delay: std::time::Duration,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
     /// Best effort: if it fails, the message comes back after the visibility timeout anyway.
     fn retry_in(
         &self,
@@ -305,8 +349,8 @@ pub trait Redelivery: Send + Sync {
     ) -> impl Future<Output = ()> + Send;
 }
 
-/// Sets a received message's visibility timeout; the queue is found from the message's source
-/// ARN, as a Lambda event source mapping hands it over.
+/// Sends to and sets the visibility of the queue a message came from, found from the message's
+/// source ARN as a Lambda event source mapping hands it over.
 #[derive(Debug, Clone)]
 pub struct SqsRedelivery {
     client: aws_sdk_sqs::Client,
@@ -349,6 +393,36 @@ impl SqsRedelivery {
 }
 
 impl Redelivery for SqsRedelivery {
+    async fn send_again(
+        &self,
+        message: &SqsMessage,
+        wait: &WaitState,
+        delay: std::time::Duration,
+    ) -> anyhow::Result<()> {
+        let arn = message
+            .event_source_arn
+            .as_deref()
+            .context("the message names no queue")?;
+        let body = message.body.as_deref().context("the message has no body")?;
+        let url = self.queue_url(arn).await?;
+        let attribute = aws_sdk_sqs::types::MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(serde_json::to_string(wait).context("serialising the wait")?)
+            .build()
+            .context("the wait attribute")?;
+        let delay = delay.as_secs().min(MAX_DELAY_SECONDS);
+        self.client
+            .send_message()
+            .queue_url(url)
+            .message_body(body)
+            .delay_seconds(i32::try_from(delay).unwrap_or(0))
+            .message_attributes(WAIT_ATTRIBUTE, attribute)
+            .send()
+            .await
+            .context("SendMessage")?;
+        Ok(())
+    }
+
     async fn retry_in(&self, message: &SqsMessage, delay: std::time::Duration) {
         let (Some(arn), Some(receipt)) = (
             message.event_source_arn.as_deref(),
@@ -375,11 +449,12 @@ impl Redelivery for SqsRedelivery {
     }
 }
 
-/// What every consumer needs around its effect: the ledger and early redelivery.
+/// What every consumer needs around its effect: the ledger, redelivery and how facts wait.
 #[derive(Debug, Clone)]
 pub struct Inbox<L = DynamoLedger, R = SqsRedelivery> {
     pub ledger: L,
     pub redelivery: R,
+    pub waiting: Waiting,
 }
 
 impl Inbox {
@@ -387,16 +462,135 @@ impl Inbox {
         Ok(Self {
             ledger: DynamoLedger::from_env(sdk)?,
             redelivery: SqsRedelivery::new(aws_sdk_sqs::Client::new(sdk)),
+            waiting: Waiting::default(),
         })
     }
 }
 
+/// How facts wait for their predecessors (or for another copy being applied), apart from the
+/// failure retries the queue's maxReceiveCount counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waiting {
+    /// How long a fact may wait while its aggregate stands still (no fact of it applied). Longer
+    /// than a failing predecessor's whole retry span, so a predecessor that recovers within its
+    /// retries finds its followers still there. Each fact applied in between starts it anew.
+    pub budget: std::time::Duration,
+    /// The longest a waiting fact stays away before it looks again.
+    pub max_delay: std::time::Duration,
+}
+
+impl Default for Waiting {
+    fn default() -> Self {
+        Self {
+            budget: std::time::Duration::from_secs(WAIT_BUDGET_SECONDS),
+            max_delay: std::time::Duration::from_secs(MAX_WAIT_SECONDS),
+        }
+    }
+}
+
+/// How long a fact has waited, carried by each copy sent again (`WAIT_ATTRIBUTE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitState {
+    /// Since when (Unix seconds) it waits with its aggregate standing still.
+    pub since: i64,
+    /// The aggregate's last applied version when it last looked.
+    pub applied: Option<u64>,
+    /// Waits in a row with the aggregate standing still; each doubles the delay.
+    pub stalls: u32,
+    /// Waits in all.
+    pub waits: u32,
+}
+
+impl WaitState {
+    /// What a copy sent again carries; none on a message as the bus delivered it.
+    pub fn of(message: &SqsMessage) -> Option<Self> {
+        let value = message.message_attributes.get(WAIT_ATTRIBUTE)?;
+        serde_json::from_str(value.string_value.as_deref()?).ok()
+    }
+}
+
+/// What a fact that must wait does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextWait {
+    /// Sent again, to be looked at after `delay`.
+    Again {
+        state: WaitState,
+        delay: std::time::Duration,
+    },
+    /// Its budget is spent: from now on its deliveries count as failures.
+    Spent { state: WaitState },
+}
+
+impl Waiting {
+    /// `before`: what its previous wait saw (none on its first); `applied`: the aggregate's last
+    /// applied version now; `ahead`: how many facts are still to be applied before it.
+    pub fn next(
+        &self,
+        before: Option<WaitState>,
+        applied: Option<u64>,
+        ahead: u64,
+        now: DateTime<Utc>,
+    ) -> NextWait {
+        let waits = before.map_or(0, |b| b.waits).saturating_add(1);
+        let state = match before {
+            Some(before) if before.applied == applied => WaitState {
+                stalls: before.stalls.saturating_add(1),
+                waits,
+                ..before
+            },
+            // The first wait, or the aggregate moved on since the last one.
+            _ => WaitState {
+                since: now.timestamp(),
+                applied,
+                stalls: 0,
+                waits,
+            },
+        };
+        let waited = u64::try_from(now.timestamp().saturating_sub(state.since)).unwrap_or(0);
+        if waited >= self.budget.as_secs() {
+            return NextWait::Spent { state };
+        }
+        let backoff = 1u64.checked_shl(state.stalls).unwrap_or(u64::MAX);
+        let behind = ahead.saturating_mul(WAIT_PER_FACT_AHEAD_MS) / 1000;
+        let delay = backoff
+            .max(behind)
+            .clamp(1, self.max_delay.as_secs().max(1));
+        NextWait::Again {
+            state,
+            delay: std::time::Duration::from_secs(delay),
+        }
+    }
+}
+
+/// Why a fact must wait, and where its aggregate stands.
+struct Wait {
+    reason: &'static str,
+    applied: Option<u64>,
+    ahead: u64,
+}
+
 /// Why a message is to be delivered again.
 enum Retry {
-    /// It waits for another copy or an earlier fact: soon, with a backoff.
-    Waiting(String),
+    /// It waits for another copy or an earlier fact: sent again, with a backoff.
+    Waiting(Wait),
     /// It failed: after the visibility timeout, and to the dead-letter queue in the end.
     Failed(anyhow::Error),
+}
+
+/// A message read as the fact it carries.
+struct Fact {
+    received: ReceivedEvent,
+    event: Event,
+}
+
+impl Fact {
+    fn read(message: &SqsMessage) -> anyhow::Result<Self> {
+        let body = message.body.as_deref().context("the message has no body")?;
+        let received: ReceivedEvent =
+            serde_json::from_str(body).context("the message is not an EventBridge event")?;
+        let event = received.event().context("the event can't be read")?;
+        Ok(Self { received, event })
+    }
 }
 
 impl From<anyhow::Error> for Retry {
@@ -423,33 +617,45 @@ impl Consumer {
         Ok(self.consume(inbox, effect, event.payload).await)
     }
 
-    /// Applies every message of the batch in order and reports the ones to deliver again.
+    /// Applies every message of the batch and reports the ones to deliver again. In order, an
+    /// aggregate's facts go in version order whatever order the batch brought them in (latest
+    /// wins keeps the batch's order: an older fact after a newer one is dropped, not acted on).
     pub async fn consume(
         &self,
         inbox: &Inbox<impl Ledger, impl Redelivery>,
         effect: &impl Effect,
         batch: SqsEvent,
     ) -> SqsBatchResponse {
+        let mut facts: Vec<(&SqsMessage, anyhow::Result<Fact>)> = batch
+            .records
+            .iter()
+            .map(|message| (message, Fact::read(message)))
+            .collect();
+        if self.order == Order::InOrder {
+            facts.sort_by_key(|(_, fact)| {
+                fact.as_ref()
+                    .ok()
+                    .map(|f| (f.event.aggregate_id(), f.event.version()))
+            });
+        }
         let mut failures = Vec::new();
-        for message in &batch.records {
+        for (message, fact) in facts {
             let message_id = message.message_id.as_deref().unwrap_or_default();
             let receives: u32 = message
                 .attributes
                 .get("ApproximateReceiveCount")
                 .and_then(|c| c.parse().ok())
                 .unwrap_or(1);
-            match self.handle(&inbox.ledger, effect, message).await {
+            let outcome = match fact {
+                Ok(fact) => self.handle(&inbox.ledger, effect, &fact).await,
+                Err(err) => Err(Retry::Failed(err)),
+            };
+            match outcome {
                 Ok(()) => continue,
-                Err(Retry::Waiting(why)) => {
-                    let delay = 1u64
-                        .checked_shl(receives.saturating_sub(1))
-                        .unwrap_or(MAX_WAIT_SECONDS)
-                        .min(MAX_WAIT_SECONDS);
-                    tracing::info!(consumer = self.name, message_id, receives, delay_seconds = delay, reason = %why, "event waits");
-                    inbox
-                        .redelivery
-                        .retry_in(message, std::time::Duration::from_secs(delay))
-                        .await;
+                Err(Retry::Waiting(wait)) => {
+                    if self.wait(inbox, message, wait, receives).await {
+                        continue;
+                    }
                 }
                 Err(Retry::Failed(err)) => {
                     tracing::error!(consumer = self.name, message_id, receives, error = %format!("{err:#}"), "event not applied; it will be delivered again");
@@ -464,16 +670,58 @@ impl Consumer {
         response
     }
 
+    /// Sends a waiting fact again, delayed; true when it was, so the message is done with. False
+    /// when it is to be reported failed: its waiting budget is spent, or it could not be sent
+    /// (then it comes back after the backoff, as a failure).
+    async fn wait(
+        &self,
+        inbox: &Inbox<impl Ledger, impl Redelivery>,
+        message: &SqsMessage,
+        wait: Wait,
+        receives: u32,
+    ) -> bool {
+        let message_id = message.message_id.as_deref().unwrap_or_default();
+        let before = WaitState::of(message);
+        match inbox
+            .waiting
+            .next(before, wait.applied, wait.ahead, Utc::now())
+        {
+            NextWait::Spent { state } => {
+                tracing::error!(consumer = self.name, message_id, receives, waits = state.waits, waiting_since = state.since, applied = ?state.applied, reason = wait.reason, "event waited its whole budget while its aggregate stood still; its deliveries now count as failures");
+                false
+            }
+            NextWait::Again { state, delay } => {
+                match inbox.redelivery.send_again(message, &state, delay).await {
+                    Ok(()) => {
+                        tracing::info!(
+                            consumer = self.name,
+                            message_id,
+                            waits = state.waits,
+                            stalls = state.stalls,
+                            ahead = wait.ahead,
+                            delay_seconds = delay.as_secs(),
+                            reason = wait.reason,
+                            "event waits; sent again"
+                        );
+                        true
+                    }
+                    Err(err) => {
+                        tracing::warn!(consumer = self.name, message_id, receives, error = %format!("{err:#}"), "waiting event not sent again; it comes back as a failure");
+                        inbox.redelivery.retry_in(message, delay).await;
+                        false
+                    }
+                }
+            }
+        }
+    }
+
     async fn handle(
         &self,
         ledger: &impl Ledger,
         effect: &impl Effect,
-        message: &SqsMessage,
+        fact: &Fact,
     ) -> Result<(), Retry> {
-        let body = message.body.as_deref().context("the message has no body")?;
-        let received: ReceivedEvent =
-            serde_json::from_str(body).context("the message is not an EventBridge event")?;
-        let event = received.event().context("the event can't be read")?;
+        let event = &fact.event;
         let span = tracing::info_span!(
             "event",
             consumer = self.name,
@@ -482,7 +730,7 @@ impl Consumer {
             detail_type = event.detail_type(),
             version = event.version(),
         );
-        self.apply_once(ledger, effect, &event, &received)
+        self.apply_once(ledger, effect, event, &fact.received)
             .instrument(span)
             .await
     }
@@ -495,15 +743,26 @@ impl Consumer {
         received: &ReceivedEvent,
     ) -> Result<(), Retry> {
         let entry = LedgerEntry::new(self.name, self.order, event);
-        match ledger.claim(&entry, Utc::now()).await? {
+        let claim = ledger.try_claim(&entry, Utc::now()).await?;
+        match claim.outcome {
             Claimed::Done => {
                 tracing::info!("already applied or superseded; dropped");
                 return Ok(());
             }
             Claimed::Busy => {
-                return Err(Retry::Waiting(
-                    "another copy is being applied, or an earlier fact is still to come".into(),
-                ));
+                let applied = claim.applied;
+                let next = applied.map_or(1, |a| a.saturating_add(1));
+                let (reason, ahead) = match self.order {
+                    Order::InOrder if entry.version > next => {
+                        ("an earlier fact is still to come", entry.version - next)
+                    }
+                    _ => ("another copy is being applied", 0),
+                };
+                return Err(Retry::Waiting(Wait {
+                    reason,
+                    applied,
+                    ahead,
+                }));
             }
             Claimed::Fresh => {}
         }
@@ -516,5 +775,116 @@ impl Consumer {
         ledger.complete(&entry, Utc::now()).await?;
         tracing::info!("applied");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration as Span;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()
+    }
+
+    fn again(next: NextWait) -> (WaitState, u64) {
+        match next {
+            NextWait::Again { state, delay } => (state, delay.as_secs()),
+            NextWait::Spent { state } => panic!("spent: {state:?}"),
+        }
+    }
+
+    #[test]
+    fn a_first_wait_comes_back_after_a_second_and_a_standstill_doubles_it_up_to_the_cap() {
+        let waiting = Waiting::default();
+        let (mut state, delay) = again(waiting.next(None, Some(3), 1, at(0)));
+        assert_eq!(
+            state,
+            WaitState {
+                since: at(0).timestamp(),
+                applied: Some(3),
+                stalls: 0,
+                waits: 1
+            }
+        );
+        let mut delays = vec![delay];
+        for _ in 0..8 {
+            let (next, delay) = again(waiting.next(Some(state), Some(3), 1, at(0)));
+            delays.push(delay);
+            state = next;
+        }
+        assert_eq!(delays, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+        assert_eq!((state.waits, state.since), (9, at(0).timestamp()));
+    }
+
+    #[test]
+    fn a_fact_far_behind_looks_again_later_than_one_next_in_line() {
+        let waiting = Waiting::default();
+        let (_, next_in_line) = again(waiting.next(None, Some(10), 1, at(0)));
+        let (_, far_behind) = again(waiting.next(None, Some(10), 300, at(0)));
+        assert_eq!((next_in_line, far_behind), (1, 30));
+    }
+
+    #[test]
+    fn the_budget_runs_while_the_aggregate_stands_still_and_starts_anew_when_it_moves_on() {
+        let waiting = Waiting {
+            budget: Span::from_secs(100),
+            max_delay: Span::from_secs(60),
+        };
+        let (first, _) = again(waiting.next(None, Some(3), 1, at(0)));
+
+        let stood_still = waiting.next(Some(first), Some(3), 1, at(100));
+        assert!(
+            matches!(stood_still, NextWait::Spent { state } if state.waits == 2),
+            "{stood_still:?}"
+        );
+        let (moved_on, delay) = again(waiting.next(Some(first), Some(4), 1, at(100)));
+        assert_eq!(
+            (moved_on.since, moved_on.stalls, moved_on.waits, delay),
+            (at(100).timestamp(), 0, 2, 1)
+        );
+        // Nothing applied yet, and still nothing: standing still too.
+        let (none_yet, _) = again(waiting.next(None, None, 1, at(0)));
+        assert!(matches!(
+            waiting.next(Some(none_yet), None, 1, at(150)),
+            NextWait::Spent { .. }
+        ));
+    }
+
+    #[test]
+    fn the_waiting_budget_outlasts_every_consumer_queues_failure_retries() {
+        let resources: serde_json::Value =
+            serde_json::from_str(include_str!("../../localstack/resources.json")).unwrap();
+        let defaults = &resources["consumerDefaults"];
+        let consumers = resources["consumers"].as_array().unwrap();
+        assert!(!consumers.is_empty());
+        for consumer in consumers {
+            let setting = |key: &str| consumer[key].as_u64().or(defaults[key].as_u64()).unwrap();
+            let retries = setting("maxReceiveCount") * setting("visibilityTimeoutSeconds");
+            assert!(
+                Waiting::default().budget.as_secs() > 2 * retries,
+                "{}: a predecessor retries for {retries} s",
+                consumer["name"]
+            );
+        }
+    }
+
+    #[test]
+    fn the_wait_travels_as_a_string_message_attribute() {
+        let state = WaitState {
+            since: 1_800_000_000,
+            applied: None,
+            stalls: 2,
+            waits: 5,
+        };
+        let mut message = SqsMessage::default();
+        assert_eq!(WaitState::of(&message), None);
+        let mut attribute = aws_lambda_events::sqs::SqsMessageAttribute::default();
+        attribute.data_type = Some("String".into());
+        attribute.string_value = Some(serde_json::to_string(&state).unwrap());
+        message
+            .message_attributes
+            .insert(WAIT_ATTRIBUTE.into(), attribute);
+        assert_eq!(WaitState::of(&message), Some(state));
     }
 }

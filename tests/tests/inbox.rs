@@ -1,12 +1,13 @@
 //! The consumers' inbox against the real ledger table (DynamoDB Local): duplicates and stale facts
 //! have no second effect, facts are applied in version order (a later one waits for an earlier
-//! one), a failing message is the only one reported, a copy in flight waits and a crashed
-//! claimant's lease lapses.
+//! one, sent again rather than failed, within a budget of its own), a failing message is the only
+//! one reported, a copy in flight waits and a crashed claimant's lease lapses.
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use serde_json::Value;
 use shared::events::{Event, ReceivedEvent};
 use shared::inbox::{
     Claimed, Consumer, DynamoLedger, Effect, Inbox, Ledger, LedgerEntry, Order, Redelivery,
+    WAIT_ATTRIBUTE, WaitState, Waiting,
 };
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -39,14 +40,31 @@ impl Effect for Probe {
     }
 }
 
-/// Records which messages were asked to come back early, and after how long.
+/// Records the messages sent again (with their wait and delay) and those asked to come back
+/// early; cannot send while `broken`.
 #[derive(Default)]
-struct Waits(Mutex<Vec<(String, u64)>>);
+struct Waits {
+    sent: Mutex<Vec<(String, WaitState, u64)>>,
+    sooner: Mutex<Vec<String>>,
+    broken: bool,
+}
 
 impl Redelivery for Waits {
-    async fn retry_in(&self, message: &SqsMessage, delay: std::time::Duration) {
+    async fn send_again(
+        &self,
+        message: &SqsMessage,
+        wait: &WaitState,
+        delay: std::time::Duration,
+    ) -> anyhow::Result<()> {
+        anyhow::ensure!(!self.broken, "SQS is down");
         let id = message.message_id.clone().unwrap_or_default();
-        self.0.lock().unwrap().push((id, delay.as_secs()));
+        self.sent.lock().unwrap().push((id, *wait, delay.as_secs()));
+        Ok(())
+    }
+
+    async fn retry_in(&self, message: &SqsMessage, _delay: std::time::Duration) {
+        let id = message.message_id.clone().unwrap_or_default();
+        self.sooner.lock().unwrap().push(id);
     }
 }
 
@@ -105,7 +123,8 @@ impl Booking {
     }
 }
 
-fn batch(bodies: &[&str]) -> (SqsEvent, Vec<String>) {
+/// One message per body, received once; a copy sent again carries `wait`.
+fn batch(bodies: &[&str], wait: Option<WaitState>) -> (SqsEvent, Vec<String>) {
     let mut event = SqsEvent::default();
     let mut ids = Vec::new();
     for body in bodies {
@@ -116,47 +135,86 @@ fn batch(bodies: &[&str]) -> (SqsEvent, Vec<String>) {
         message
             .attributes
             .insert("ApproximateReceiveCount".into(), "1".into());
+        if let Some(wait) = wait {
+            let mut attribute = aws_lambda_events::sqs::SqsMessageAttribute::default();
+            attribute.data_type = Some("String".into());
+            attribute.string_value = Some(serde_json::to_string(&wait).unwrap());
+            message
+                .message_attributes
+                .insert(WAIT_ATTRIBUTE.into(), attribute);
+        }
         event.records.push(message);
         ids.push(id);
     }
     (event, ids)
 }
 
-/// What a delivery reported: the failed messages' positions, and those of them that wait.
+/// What a delivery reported: the failed messages' positions, and the waiting ones sent again.
 #[derive(Debug, PartialEq, Eq)]
 struct Outcome {
     failed: Vec<usize>,
     waiting: Vec<usize>,
 }
 
+/// Also what was sent again (position, wait, delay), and which messages were asked back sooner.
+struct Detail {
+    outcome: Outcome,
+    sent: Vec<(usize, WaitState, u64)>,
+    sooner: Vec<usize>,
+}
+
 async fn deliver(consumer: Consumer, probe: &Probe, bodies: &[&str]) -> Outcome {
+    let outcome = deliver_with(consumer, probe, bodies, None, Waits::default()).await;
+    for (_, wait, delay) in &outcome.sent {
+        assert_eq!((wait.waits, *delay), (1, 1), "a first wait is one second");
+    }
+    outcome.outcome
+}
+
+async fn deliver_with(
+    consumer: Consumer,
+    probe: &Probe,
+    bodies: &[&str],
+    wait: Option<WaitState>,
+    redelivery: Waits,
+) -> Detail {
     let inbox = Inbox {
         ledger: ledger().await,
-        redelivery: Waits::default(),
+        redelivery,
+        waiting: Waiting::default(),
     };
-    let (event, ids) = batch(bodies);
+    let (event, ids) = batch(bodies, wait);
     let response = consumer.consume(&inbox, probe, event).await;
     let position = |id: &String| {
         ids.iter()
             .position(|i| i == id)
             .expect("a failure names a message of the batch")
     };
-    Outcome {
-        failed: response
-            .batch_item_failures
-            .iter()
-            .map(|f| position(&f.item_identifier))
-            .collect(),
-        waiting: inbox
+    let sent: Vec<(usize, WaitState, u64)> = inbox
+        .redelivery
+        .sent
+        .into_inner()
+        .unwrap()
+        .iter()
+        .map(|(id, wait, delay)| (position(id), *wait, *delay))
+        .collect();
+    Detail {
+        outcome: Outcome {
+            failed: response
+                .batch_item_failures
+                .iter()
+                .map(|f| position(&f.item_identifier))
+                .collect(),
+            waiting: sent.iter().map(|(at, _, _)| *at).collect(),
+        },
+        sent,
+        sooner: inbox
             .redelivery
-            .0
+            .sooner
             .into_inner()
             .unwrap()
             .iter()
-            .map(|(id, delay)| {
-                assert_eq!(*delay, 1, "a first wait is one second");
-                position(id)
-            })
+            .map(position)
             .collect(),
     }
 }
@@ -192,27 +250,24 @@ async fn in_order_a_fact_waits_for_the_one_before_it_and_both_apply_in_version_o
     let confirmed = booking.fact("BookingConfirmed", 2);
     let cancelled = booking.fact("BookingCancelled", 3);
 
+    // Waiting is not failing: each is sent again and the original acknowledged, so the queue's
+    // receive count (and maxReceiveCount) never sees it.
     let early = deliver(consumer, &probe, &[&confirmed, &cancelled]).await;
     assert_eq!(
         early,
         Outcome {
-            failed: vec![0, 1],
+            failed: vec![],
             waiting: vec![0, 1]
         }
     );
     assert!(probe.applied().is_empty());
 
     assert_eq!(deliver(consumer, &probe, &[&held]).await, ok());
-    // Redelivered in any order, they still apply in version order.
-    let again = deliver(consumer, &probe, &[&cancelled, &confirmed]).await;
+    // Redelivered in any order, in one batch, they still apply in version order.
     assert_eq!(
-        again,
-        Outcome {
-            failed: vec![0],
-            waiting: vec![0]
-        }
+        deliver(consumer, &probe, &[&cancelled, &confirmed]).await,
+        ok()
     );
-    assert_eq!(deliver(consumer, &probe, &[&cancelled]).await, ok());
     assert_eq!(
         probe.applied(),
         [
@@ -336,7 +391,7 @@ async fn a_copy_arriving_while_another_is_applied_waits_and_a_lapsed_claim_is_ta
     assert_eq!(
         deliver(consumer, &probe, &[&held]).await,
         Outcome {
-            failed: vec![0],
+            failed: vec![],
             waiting: vec![0]
         }
     );
@@ -349,4 +404,118 @@ async fn a_copy_arriving_while_another_is_applied_waits_and_a_lapsed_claim_is_ta
     assert_eq!(ledger.claim(&entry, later).await.unwrap(), Claimed::Done);
     assert_eq!(deliver(consumer, &probe, &[&held]).await, ok());
     assert!(probe.applied().is_empty());
+}
+
+/// A wait that began `ago` with nothing of the aggregate applied, after `waits` waits.
+fn waited(ago: std::time::Duration, waits: u32) -> WaitState {
+    WaitState {
+        since: (chrono::Utc::now() - chrono::Duration::from_std(ago).unwrap()).timestamp(),
+        applied: None,
+        stalls: waits - 1,
+        waits,
+    }
+}
+
+#[tokio::test]
+async fn a_waiting_fact_carries_how_long_it_waited_and_backs_off_while_nothing_moves() {
+    let (consumer, probe, booking) = (consumer(Order::InOrder), Probe::default(), Booking::new());
+    let confirmed = booking.fact("BookingConfirmed", 2);
+    let before = waited(std::time::Duration::from_secs(30), 3);
+
+    let detail = deliver_with(
+        consumer,
+        &probe,
+        &[&confirmed],
+        Some(before),
+        Waits::default(),
+    )
+    .await;
+
+    assert_eq!(
+        detail.sent,
+        [(
+            0,
+            WaitState {
+                stalls: 3,
+                waits: 4,
+                ..before
+            },
+            8
+        )]
+    );
+    assert!(detail.outcome.failed.is_empty());
+}
+
+#[tokio::test]
+async fn a_fact_that_waited_its_budget_while_nothing_moved_counts_as_failed_from_then_on() {
+    let (consumer, probe, booking) = (consumer(Order::InOrder), Probe::default(), Booking::new());
+    let confirmed = booking.fact("BookingConfirmed", 2);
+    let budget = Waiting::default().budget;
+
+    let detail = deliver_with(
+        consumer,
+        &probe,
+        &[&confirmed],
+        Some(waited(budget, 40)),
+        Waits::default(),
+    )
+    .await;
+
+    // Reported failed and not sent again: it comes back after the visibility timeout, and the
+    // queue moves it to the dead-letter queue after maxReceiveCount of those.
+    assert_eq!(
+        detail.outcome,
+        Outcome {
+            failed: vec![0],
+            waiting: vec![]
+        }
+    );
+    assert!(detail.sooner.is_empty());
+    assert!(probe.applied().is_empty());
+}
+
+#[tokio::test]
+async fn a_fact_whose_aggregate_moved_on_while_it_waited_gets_its_budget_anew() {
+    let (consumer, probe, booking) = (consumer(Order::InOrder), Probe::default(), Booking::new());
+    let held = booking.fact("BookingHeld", 1);
+    let cancelled = booking.fact("BookingCancelled", 3);
+    assert_eq!(deliver(consumer, &probe, &[&held]).await, ok());
+    let budget = Waiting::default().budget;
+
+    let detail = deliver_with(
+        consumer,
+        &probe,
+        &[&cancelled],
+        Some(waited(budget, 40)),
+        Waits::default(),
+    )
+    .await;
+
+    assert!(detail.outcome.failed.is_empty(), "{:?}", detail.outcome);
+    let [(0, wait, 1)] = detail.sent.as_slice() else {
+        panic!("sent again once, after a second: {:?}", detail.sent);
+    };
+    assert_eq!((wait.applied, wait.stalls, wait.waits), (Some(1), 0, 41));
+    assert!(chrono::Utc::now().timestamp() - wait.since < 60, "{wait:?}");
+}
+
+#[tokio::test]
+async fn a_waiting_fact_that_cannot_be_sent_again_is_not_acknowledged_and_comes_back_sooner() {
+    let (consumer, probe, booking) = (consumer(Order::InOrder), Probe::default(), Booking::new());
+    let confirmed = booking.fact("BookingConfirmed", 2);
+    let broken = Waits {
+        broken: true,
+        ..Waits::default()
+    };
+
+    let detail = deliver_with(consumer, &probe, &[&confirmed], None, broken).await;
+
+    assert_eq!(
+        detail.outcome,
+        Outcome {
+            failed: vec![0],
+            waiting: vec![]
+        }
+    );
+    assert_eq!(detail.sooner, [0]);
 }

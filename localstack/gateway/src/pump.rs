@@ -1,8 +1,9 @@
 //! The local stand-in for Lambda's SQS event source mapping: long-polls each consumer's queue,
 //! hands the function a real `SqsEvent` batch, deletes the messages it processed and leaves its
 //! reported failures to come back after the visibility timeout (and, past the queue's
-//! maxReceiveCount, to move to the dead-letter queue, which LocalStack does as SQS does).
-use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+//! maxReceiveCount, to move to the dead-letter queue, which LocalStack does as SQS does). Message
+//! attributes are handed over too: a waiting fact's copy carries its wait in one.
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage, SqsMessageAttribute};
 use futures::future::BoxFuture;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -45,6 +46,7 @@ pub async fn pump(
             .max_number_of_messages(10)
             .wait_time_seconds(1)
             .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+            .message_attribute_names("All")
             .send()
             .await;
         let messages = match received {
@@ -71,6 +73,12 @@ pub async fn pump(
                 .unwrap_or_default()
                 .into_iter()
                 .map(|(k, v)| (k.as_str().to_owned(), v))
+                .collect();
+            record.message_attributes = message
+                .message_attributes
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(name, value)| (name, attribute(value)))
                 .collect();
             record.event_source = Some("aws:sqs".into());
             record.event_source_arn = Some(queue_arn.clone());
@@ -109,4 +117,13 @@ pub async fn pump(
         }
         tracing::info!(%function, messages = count, failed = failed.len(), "consumer batch");
     }
+}
+
+/// A message attribute as Lambda hands it over (binary values are not used here).
+fn attribute(value: aws_sdk_sqs::types::MessageAttributeValue) -> SqsMessageAttribute {
+    let mut attribute = SqsMessageAttribute::default();
+    attribute.data_type = Some(value.data_type);
+    attribute.string_value = value.string_value;
+    attribute.string_list_values = value.string_list_values.unwrap_or_default();
+    attribute
 }
