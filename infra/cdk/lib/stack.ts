@@ -158,6 +158,9 @@ export class ReservationsStack extends Stack {
         throw new Error(`${consumer.function}: its timeout exceeds its queue's visibility timeout`);
       }
       fn.addEventSource(new SqsEventSource(pair.queue, { batchSize: 10, reportBatchItemFailures: true }));
+      // The inbox sends a fact that waits for its predecessor back to its own queue, delayed,
+      // rather than failing it (shared/src/inbox.rs): its only write to a queue.
+      if (this.messaging.consumers[consumer.queue]) pair.queue.grantSendMessages(fn);
       consumerPairs.push({ name: consumer.function, pair });
     }
 

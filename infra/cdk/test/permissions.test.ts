@@ -3,16 +3,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DYNAMODB_READ, DYNAMODB_WRITE, PERMISSIONS } from '../lib/permissions';
-import { allowed, build, describe, ofType, ROUTES } from './helpers';
+import { allowed, build, describe, ofType, RESOURCES, ROUTES } from './helpers';
 
 const built = build();
 const LOGS = (fn: string) => [`logs:CreateLogStream logs:${fn}`, `logs:PutLogEvents logs:${fn}`];
 const READ = (table: string) => DYNAMODB_READ.map((a) => `${a} table:${table}`);
 const WRITE = (table: string) => DYNAMODB_WRITE.map((a) => `${a} table:${table}`);
+// A consumer of the bus also sends a waiting fact back to its own queue (the inbox).
 const SQS_CONSUME = (queue: string) =>
-  ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'].map(
-    (a) => `${a} queue:${queue}`,
-  );
+  [
+    'sqs:ChangeMessageVisibility',
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+    'sqs:GetQueueUrl',
+    'sqs:ReceiveMessage',
+    ...(RESOURCES.consumers.some((c) => c.name === queue) ? ['sqs:SendMessage'] : []),
+  ].map((a) => `${a} queue:${queue}`);
 const SECRET = ['secretsmanager:DescribeSecret secret:stripe', 'secretsmanager:GetSecretValue secret:stripe'];
 const sorted = (pairs: string[]) => [...new Set(pairs)].sort();
 const ARN = (service: string, resource: string) => `arn:ref:AWS::Partition:${service}:ref:AWS::Region:ref:AWS::AccountId:${resource}`;
