@@ -10,7 +10,7 @@ use shared::domain::ids::{BookingId, ResourceId, UserId, VendorId};
 use shared::domain::inventory::OverbookingAllowance;
 use shared::domain::money::{Currency, Money};
 use shared::domain::party::PartySize;
-use shared::domain::payment::{DepositPayment, IntentId, RefundId, RefundRecord};
+use shared::domain::payment::{DepositPayment, IntentId, RefundId, RefundRecord, SettlementRule};
 use shared::domain::resource::{Capacity, Resource, ResourceKind, UnitCount};
 use shared::domain::review::Rating;
 use shared::domain::text::{AddressLine, Description, Title};
@@ -400,7 +400,8 @@ fn the_events_of_real_looking_bookings_match_their_schemas() {
         deposit.pay(paid);
         deposit
             .booking_ended(
-                BookingAction::Complete,
+                SettlementRule::Completed,
+                "staff:0195b2f0-9999-7000-8000-000000000001",
                 &b.payment,
                 b.quote.total,
                 b.arrival_at,

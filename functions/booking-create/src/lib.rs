@@ -15,10 +15,10 @@ use shared::domain::booking::BookingTime;
 use shared::domain::booking::{Booking, BookingAction};
 use shared::domain::ids::{BookingId, ResourceId, VendorId};
 use shared::domain::party::PartySize;
-use shared::engine::{self, Creator, Held, HoldRequest, Requester};
+use shared::engine::{self, Creator, Held, HoldRequest, NewHold, Requester};
 use shared::http::{Problem, created, json_body, path_id, respond};
 use shared::payments::{PaymentError, PaymentGateway};
-use shared::store::{BookingStore, ResourceStore, VendorStore};
+use shared::store::{ArchiveIndex, BookingStore, ResourceStore, VendorStore};
 
 /// How long a hold lasts, from `HOLD_SECONDS` (default 600).
 #[derive(Debug, Clone, Copy)]
@@ -144,15 +144,17 @@ struct HeldBooking {
 
 pub async fn handler(
     store: &(impl VendorStore + ResourceStore + BookingStore),
+    archive: &impl ArchiveIndex,
     payments: &impl PaymentGateway,
     settings: &HoldSettings,
     req: Request,
 ) -> Result<Response<Body>, Error> {
-    respond(create_hold(store, payments, settings, &req).await)
+    respond(create_hold(store, archive, payments, settings, &req).await)
 }
 
 async fn create_hold(
     store: &(impl VendorStore + ResourceStore + BookingStore),
+    archive: &impl ArchiveIndex,
     payments: &impl PaymentGateway,
     settings: &HoldSettings,
     req: &Request,
@@ -168,16 +170,15 @@ async fn create_hold(
     let request = hold_request(vendor, body)?;
 
     let now = Utc::now();
-    let held = engine::hold(
-        store,
-        &creator,
-        &key,
-        &hash,
+    let new = NewHold {
+        creator: &creator,
+        idempotency_key: &key,
+        request_hash: &hash,
         request,
         now,
-        settings.hold_seconds,
-    )
-    .await?;
+        hold_seconds: settings.hold_seconds,
+    };
+    let held = engine::hold(store, archive, new).await?;
     let (booking, replayed) = match held {
         Held::Created(booking) => (booking, false),
         Held::Replayed(booking) => (booking, true),

@@ -47,7 +47,7 @@ async fn update_status(
         })?;
     let requester = Requester::Caller(caller.clone());
     let booking = match engine::transition(store, id, action, &requester, Utc::now()).await {
-        Err(TransitionError::NotFound) => return Err(engine::not_live(archive, &caller, id).await),
+        Err(TransitionError::NotFound) => return Err(shared::http::not_live(archive, &caller, id).await),
         moved => moved?,
     };
     tracing::info!(booking_id = %booking.id, status = %booking.status, "booking status");

@@ -248,7 +248,7 @@ pub fn refund(deposit: Option<&DepositPayment>) -> Refund {
     let Some(deposit) = deposit else {
         return Refund::NothingPaid;
     };
-    match deposit.settlement {
+    match &deposit.settlement {
         Some(s) if s.refund.amount_minor == 0 => Refund::None { kept: s.kept },
         Some(s) if s.kept.amount_minor == 0 => Refund::Full(s.refund),
         Some(s) => Refund::Partial {
@@ -263,7 +263,7 @@ pub fn refund(deposit: Option<&DepositPayment>) -> Refund {
 /// The no-show fee kept, if any.
 pub fn no_show_fee(deposit: Option<&DepositPayment>) -> Option<Money> {
     deposit
-        .and_then(|d| d.settlement)
+        .and_then(|d| d.settlement.as_ref())
         .map(|s| s.kept)
         .filter(|kept| kept.amount_minor > 0)
 }

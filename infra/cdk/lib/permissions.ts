@@ -132,6 +132,7 @@ export const PERMISSIONS: Record<string, Grants> = {
       vendors: read('reads the vendor and its types to quote the hold'),
       bookings: readWrite('puts the hold (or reads the one the idempotency key made), records the deposit intent'),
       inventory: write('takes the counters in the same transaction (UpdateItem); releases them if Stripe refuses'),
+      'booking-archive': read("refuses an idempotency key whose booking was archived (its id must not be made twice)"),
     },
     stripeSecret: STRIPE,
   },
@@ -184,7 +185,8 @@ export const PERMISSIONS: Record<string, Grants> = {
   },
   'payment-webhook': {
     tables: {
-      bookings: readWrite('reads the booking, confirms it or records a late payment'),
+      bookings: readWrite('reads the booking, confirms it, records a late payment or a refund\'s status'),
+      'booking-archive': read('an event for an archived booking changes nothing (no refund of a settled deposit)'),
       ledger: write('processes each Stripe event id once (conditional UpdateItem)'),
     },
     stripeSecret: STRIPE,

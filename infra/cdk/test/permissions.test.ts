@@ -40,12 +40,13 @@ test('the JWKS only reads the public key, and the discovery document touches not
   assert.deepEqual(allowed(built, 'openid-configuration'), sorted(LOGS('openid-configuration')));
 });
 
-test('a hold reads vendors, writes bookings and counters, and reads the Stripe secret', () => {
+test('a hold reads vendors and the archive index, writes bookings and counters, and reads the Stripe secret', () => {
   assert.deepEqual(
     allowed(built, 'booking-create'),
     sorted([
       ...LOGS('booking-create'),
       ...READ('vendors'),
+      ...READ('booking-archive'),
       ...READ('bookings'),
       ...WRITE('bookings'),
       ...WRITE('inventory'),

@@ -116,7 +116,7 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("vendor-availability",  |d, req| vendor_availability::handler(&d.store, req));
     register!("resource-get",         |d, req| resource_get::handler(&d.store, req));
     register!("resource-update",      |d, req| resource_update::handler(&d.store, req));
-    register!("booking-create",       |d, req| booking_create::handler(&d.store, &d.payments, &d.holds, req));
+    register!("booking-create",       |d, req| booking_create::handler(&d.store, &d.archiver.index, &d.payments, &d.holds, req));
     register!("booking-get",          |d, req| booking_get::handler(&d.store, &d.archiver.index, &d.archiver.records, req));
     register!("booking-update",       |d, req| booking_update::handler(&d.store, &d.archiver.index, req));
     register!("booking-status-get",   |d, req| booking_status_get::handler(&d.store, &d.archiver.index, req));
@@ -124,7 +124,7 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("booking-review",       |d, req| booking_review::handler(&d.store, req));
     register!("user-bookings",        |d, req| user_bookings::handler(&d.archiver.index, req));
     register!("vendor-bookings",      |d, req| vendor_bookings::handler(&d.store, &d.archiver.index, req));
-    register!("payment-webhook",      |d, req| payment_webhook::handler(&d.store, &d.payments, &d.inbox.ledger, &d.webhook, req));
+    register!("payment-webhook",      |d, req| payment_webhook::handler(&d.store, &d.archiver.index, &d.payments, &d.inbox.ledger, &d.webhook, req));
     functions
 }
 

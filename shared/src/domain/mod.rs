@@ -13,9 +13,10 @@ pub mod payment;
 pub mod pricing;
 pub mod resource;
 pub mod review;
+pub mod terms;
 pub mod text;
 pub mod validation;
 pub mod vendor;
 pub mod window;
 
-pub use validation::{FieldError, FieldErrors, Invalid};
+pub use validation::{FieldError, FieldErrors, Invalid, Location};

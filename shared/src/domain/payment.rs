@@ -2,9 +2,9 @@
 //! was paid, and what was decided and done when the booking ended (refunded, kept, voided).
 //! Pure rules; the flows that talk to Stripe live in `crate::deposits`.
 use super::Invalid;
-use super::booking::BookingAction;
 use super::deposit::PaymentTerms;
 use super::money::Money;
+pub use super::terms::SettlementRule;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -81,9 +81,17 @@ pub struct DepositPayment {
     /// already ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settlement: Option<Settlement>,
-    /// The refund made at the provider, once it was made.
+    /// The latest refund made at the provider, as the provider last reported it (a failed one
+    /// stays here, with its reason, until the next attempt replaces it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund: Option<RefundRecord>,
+    /// Reconciliation passes that failed on this booking (each set it aside for the next).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reconcile_failures: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,10 +101,16 @@ pub enum DepositStatus {
     AwaitingPayment,
     /// Paid, and the booking is live.
     Paid,
-    /// The booking ended and part or all of the deposit goes back; the refund is not made yet.
+    /// The booking ended and part or all of the deposit goes back; the refund is not made yet
+    /// (or the last attempt failed and another is due).
     RefundDue,
-    /// The refund was made (the settlement says whether in full).
+    /// The refund was made and the provider has not settled it yet (`refund.status` pending).
+    RefundPending,
+    /// The refund succeeded at the provider (the settlement says whether in full).
     Refunded,
+    /// Every attempt to refund failed (`refund.failure_reason` says why): staff must return
+    /// the money another way. Nothing is tried again automatically.
+    RefundFailed,
     /// The booking ended and the vendor keeps the whole deposit (no-show, late cancellation).
     Kept,
     /// The booking ended unpaid and the intent was cancelled: nothing was charged.
@@ -106,7 +120,10 @@ pub enum DepositStatus {
 impl DepositStatus {
     /// Whether something is still to be done at the provider.
     pub fn is_open(self) -> bool {
-        matches!(self, Self::AwaitingPayment | Self::RefundDue)
+        matches!(
+            self,
+            Self::AwaitingPayment | Self::RefundDue | Self::RefundPending
+        )
     }
 }
 
@@ -125,10 +142,32 @@ pub enum SettlementReason {
     NotBooked,
 }
 
+impl SettlementReason {
+    fn of(rule: SettlementRule) -> Self {
+        match rule {
+            SettlementRule::FreeCancellation
+            | SettlementRule::LateCancellation
+            | SettlementRule::VendorCancellation => Self::Cancelled,
+            SettlementRule::Completed => Self::Completed,
+            SettlementRule::CancelledAfterArrival | SettlementRule::NoShow => Self::NoShow,
+            SettlementRule::NotBooked => Self::NotBooked,
+        }
+    }
+}
+
+/// Who `acted_by` names when the platform itself ended a booking.
+pub const SYSTEM: &str = "system";
+
 /// The split of a paid deposit between the guest and the vendor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settlement {
     pub reason: SettlementReason,
+    /// The rule that split it (absent on settlements made before rules were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<SettlementRule>,
+    /// Who ended the booking: `guest:<id>`, `staff:<id>`, `admin:<id>` or `system`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acted_by: Option<String>,
     pub refund: Money,
     pub kept: Money,
     pub decided_at: DateTime<Utc>,
@@ -138,8 +177,43 @@ pub struct Settlement {
 pub struct RefundRecord {
     pub refund_id: RefundId,
     pub amount: Money,
+    /// When the refund was made.
     pub refunded_at: DateTime<Utc>,
+    /// The provider's status of it, as last read (records from before statuses were kept were
+    /// all made succeeded).
+    #[serde(default = "RefundState::succeeded")]
+    pub status: RefundState,
+    /// The provider's `failure_reason` of a failed refund (`expired_or_canceled_card`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    /// Which attempt this is, from 1; each attempt is a new refund at the provider.
+    #[serde(default = "first_attempt")]
+    pub attempt: u32,
 }
+
+fn first_attempt() -> u32 {
+    1
+}
+
+/// A refund's state at the provider (Stripe's `pending` and `requires_action` are both
+/// `Pending`: the money has not moved yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RefundState {
+    Pending,
+    Succeeded,
+    Failed,
+    Canceled,
+}
+
+impl RefundState {
+    fn succeeded() -> Self {
+        Self::Succeeded
+    }
+}
+
+/// How many refunds are tried for one booking before it is left to staff (`RefundFailed`).
+pub const REFUND_ATTEMPTS: u32 = 3;
 
 impl DepositPayment {
     pub fn awaiting(intent_id: IntentId) -> Self {
@@ -149,6 +223,7 @@ impl DepositPayment {
             paid: None,
             settlement: None,
             refund: None,
+            reconcile_failures: 0,
         }
     }
 
@@ -161,15 +236,16 @@ impl DepositPayment {
     /// The guest paid `amount` after the booking ended unpaid: all of it is due back.
     pub fn paid_too_late(&mut self, amount: Money, at: DateTime<Utc>) {
         self.pay(amount);
-        self.settle(SettlementReason::NotBooked, amount, at);
+        self.settle(SettlementRule::NotBooked, SYSTEM, amount, at);
     }
 
-    /// Decides the deposit's fate when `action` ends the booking at `at`, by the terms agreed at
-    /// hold. Only a paid deposit has one; any other action, or an unpaid deposit, changes
-    /// nothing.
+    /// Decides the deposit's fate when a booking ends at `at` under `rule` (decided by who acted
+    /// and when, `terms::SettlementRule::for_ending`), by the booking's current terms. Only a
+    /// paid deposit has one; an unpaid deposit changes nothing.
     pub fn booking_ended(
         &mut self,
-        action: BookingAction,
+        rule: SettlementRule,
+        acted_by: &str,
         terms: &PaymentTerms,
         total: Money,
         arrival_at: DateTime<Utc>,
@@ -178,26 +254,34 @@ impl DepositPayment {
         let (DepositStatus::Paid, Some(paid)) = (self.status, self.paid) else {
             return Ok(());
         };
-        let (reason, refund) = match action {
-            BookingAction::Cancel => (
-                SettlementReason::Cancelled,
-                terms.cancellation.refund(paid, total, arrival_at, at)?,
-            ),
-            BookingAction::Complete => (SettlementReason::Completed, paid),
-            BookingAction::NoShow => (SettlementReason::NoShow, paid.with_amount(0)),
-            BookingAction::Confirm | BookingAction::Expire | BookingAction::CheckIn => {
-                return Ok(());
+        let refund = match rule {
+            SettlementRule::FreeCancellation
+            | SettlementRule::VendorCancellation
+            | SettlementRule::Completed
+            | SettlementRule::NotBooked => paid,
+            SettlementRule::LateCancellation => {
+                terms.cancellation.refund(paid, total, arrival_at, at)?
+            }
+            // The deposit the terms ask for is kept; what was paid beyond it (a change to a
+            // cheaper stay, say) goes back.
+            SettlementRule::CancelledAfterArrival | SettlementRule::NoShow => {
+                let kept = terms
+                    .deposit
+                    .map_or(paid.amount_minor, |d| d.amount_minor.min(paid.amount_minor));
+                paid.with_amount(paid.amount_minor - kept)
             }
         };
-        self.settle(reason, refund, at);
+        self.settle(rule, acted_by, refund, at);
         Ok(())
     }
 
-    fn settle(&mut self, reason: SettlementReason, refund: Money, at: DateTime<Utc>) {
+    fn settle(&mut self, rule: SettlementRule, acted_by: &str, refund: Money, at: DateTime<Utc>) {
         let paid = self.paid.unwrap_or(refund);
         let refund = refund.with_amount(refund.amount_minor.clamp(0, paid.amount_minor));
         self.settlement = Some(Settlement {
-            reason,
+            reason: SettlementReason::of(rule),
+            rule: Some(rule),
+            acted_by: Some(acted_by.to_owned()),
             refund,
             kept: paid.with_amount(paid.amount_minor - refund.amount_minor),
             decided_at: at,
@@ -209,10 +293,42 @@ impl DepositPayment {
         };
     }
 
-    /// The refund the settlement asked for was made.
-    pub fn refunded(&mut self, record: RefundRecord) {
-        self.status = DepositStatus::Refunded;
+    /// The refund the settlement asked for was made (or, for an update, the provider says what
+    /// became of it): succeeded, it is REFUNDED; pending, REFUND_PENDING; failed or canceled,
+    /// due again for another attempt, or after `REFUND_ATTEMPTS` left to staff
+    /// (REFUND_FAILED). An update about another refund than the latest one, or one that says
+    /// nothing new, changes nothing; returns whether anything changed.
+    pub fn refund_reported(&mut self, record: RefundRecord) -> bool {
+        let expected = match (&self.refund, self.status) {
+            // A new attempt: only while one is due.
+            (_, DepositStatus::RefundDue) => self
+                .refund
+                .as_ref()
+                .is_none_or(|r| r.refund_id != record.refund_id),
+            // The latest attempt moved on (a succeeded refund can still fail later).
+            (Some(latest), DepositStatus::RefundPending | DepositStatus::Refunded) => {
+                latest.refund_id == record.refund_id && latest.status != record.status
+            }
+            _ => false,
+        };
+        if !expected {
+            return false;
+        }
+        self.status = match record.status {
+            RefundState::Succeeded => DepositStatus::Refunded,
+            RefundState::Pending => DepositStatus::RefundPending,
+            RefundState::Failed | RefundState::Canceled if record.attempt < REFUND_ATTEMPTS => {
+                DepositStatus::RefundDue
+            }
+            RefundState::Failed | RefundState::Canceled => DepositStatus::RefundFailed,
+        };
         self.refund = Some(record);
+        true
+    }
+
+    /// The attempt the next refund is: 1 for the first, one more after a failed one.
+    pub fn next_refund_attempt(&self) -> u32 {
+        self.refund.as_ref().map_or(1, |r| r.attempt + 1)
     }
 
     /// The unpaid intent was cancelled.
@@ -222,7 +338,7 @@ impl DepositPayment {
 
     /// The refund still to be made, if any.
     pub fn refund_due(&self) -> Option<Money> {
-        match (self.status, self.settlement) {
+        match (self.status, &self.settlement) {
             (DepositStatus::RefundDue, Some(settlement)) => Some(settlement.refund),
             _ => None,
         }
@@ -263,17 +379,24 @@ mod tests {
 
     const ARRIVAL: &str = "2026-06-10T13:00:00Z";
 
-    fn ended(action: BookingAction, when: &str) -> DepositPayment {
+    fn ended(rule: SettlementRule, when: &str) -> DepositPayment {
         let mut deposit = paid(5_160);
         deposit
-            .booking_ended(action, &terms(), eur(25_800), at(ARRIVAL), at(when))
+            .booking_ended(
+                rule,
+                "guest:g",
+                &terms(),
+                eur(25_800),
+                at(ARRIVAL),
+                at(when),
+            )
             .unwrap();
         deposit
     }
 
     #[test]
     fn cancelling_in_the_free_window_refunds_everything() {
-        let deposit = ended(BookingAction::Cancel, "2026-06-08T13:00:00Z");
+        let deposit = ended(SettlementRule::FreeCancellation, "2026-06-08T13:00:00Z");
 
         assert_eq!(deposit.status, DepositStatus::RefundDue);
         assert_eq!(deposit.refund_due(), Some(eur(5_160)));
@@ -282,7 +405,7 @@ mod tests {
 
     #[test]
     fn cancelling_a_second_late_keeps_the_fee() {
-        let deposit = ended(BookingAction::Cancel, "2026-06-08T13:00:01Z");
+        let deposit = ended(SettlementRule::LateCancellation, "2026-06-08T13:00:01Z");
 
         // 10% of 25 800 is 2 580; the rest of the 5 160 goes back.
         let settlement = deposit.settlement.unwrap();
@@ -296,7 +419,8 @@ mod tests {
         let mut deposit = paid(1_000);
         deposit
             .booking_ended(
-                BookingAction::Cancel,
+                SettlementRule::LateCancellation,
+                "guest:g",
                 &terms(),
                 eur(25_800),
                 at(ARRIVAL),
@@ -311,8 +435,8 @@ mod tests {
 
     #[test]
     fn completion_refunds_all_and_a_no_show_keeps_all() {
-        let completed = ended(BookingAction::Complete, "2026-06-12T09:00:00Z");
-        let no_show = ended(BookingAction::NoShow, "2026-06-11T09:00:00Z");
+        let completed = ended(SettlementRule::Completed, "2026-06-12T09:00:00Z");
+        let no_show = ended(SettlementRule::NoShow, "2026-06-11T09:00:00Z");
 
         assert_eq!(completed.refund_due(), Some(eur(5_160)));
         assert_eq!(no_show.status, DepositStatus::Kept);
@@ -320,12 +444,12 @@ mod tests {
     }
 
     #[test]
-    fn check_in_and_an_unpaid_deposit_decide_nothing() {
-        let checked_in = ended(BookingAction::CheckIn, "2026-06-10T14:00:00Z");
+    fn an_unpaid_deposit_decides_nothing() {
         let mut unpaid = DepositPayment::awaiting(IntentId::parse("pi_9").unwrap());
         unpaid
             .booking_ended(
-                BookingAction::Cancel,
+                SettlementRule::FreeCancellation,
+                "guest:g",
                 &terms(),
                 eur(25_800),
                 at(ARRIVAL),
@@ -333,8 +457,6 @@ mod tests {
             )
             .unwrap();
 
-        assert_eq!(checked_in.status, DepositStatus::Paid);
-        assert_eq!(checked_in.settlement, None);
         assert_eq!(unpaid.status, DepositStatus::AwaitingPayment);
         assert!(unpaid.status.is_open());
     }
@@ -344,7 +466,7 @@ mod tests {
         let mut deposit = DepositPayment::awaiting(IntentId::parse("pi_7").unwrap());
         deposit.paid_too_late(eur(5_160), at("2026-06-01T10:00:00Z"));
 
-        let settlement = deposit.settlement.unwrap();
+        let settlement = deposit.settlement.clone().unwrap();
         assert_eq!(settlement.reason, SettlementReason::NotBooked);
         assert_eq!(deposit.refund_due(), Some(eur(5_160)));
         assert_eq!(settlement.kept, eur(0));
@@ -352,15 +474,88 @@ mod tests {
 
     #[test]
     fn a_refunded_deposit_has_nothing_due_and_nothing_open() {
-        let mut deposit = ended(BookingAction::Complete, "2026-06-12T09:00:00Z");
-        deposit.refunded(RefundRecord {
-            refund_id: RefundId::parse("re_1").unwrap(),
-            amount: eur(5_160),
-            refunded_at: at("2026-06-12T09:00:05Z"),
-        });
+        let mut deposit = ended(SettlementRule::Completed, "2026-06-12T09:00:00Z");
+        deposit.refund_reported(refund("re_1", RefundState::Succeeded, 1));
 
+        assert_eq!(deposit.status, DepositStatus::Refunded);
         assert_eq!(deposit.refund_due(), None);
         assert!(!deposit.status.is_open());
+    }
+
+    fn refund(id: &str, status: RefundState, attempt: u32) -> RefundRecord {
+        RefundRecord {
+            refund_id: RefundId::parse(id).unwrap(),
+            amount: eur(5_160),
+            refunded_at: at("2026-06-12T09:00:05Z"),
+            status,
+            failure_reason: (status == RefundState::Failed)
+                .then(|| "expired_or_canceled_card".into()),
+            attempt,
+        }
+    }
+
+    #[test]
+    fn a_pending_refund_stays_open_until_the_provider_settles_it() {
+        let mut deposit = ended(SettlementRule::Completed, "2026-06-12T09:00:00Z");
+
+        assert!(deposit.refund_reported(refund("re_1", RefundState::Pending, 1)));
+        assert_eq!(deposit.status, DepositStatus::RefundPending);
+        assert!(deposit.status.is_open());
+        assert_eq!(
+            deposit.refund_due(),
+            None,
+            "nothing more to send while it is pending"
+        );
+        // Told again that it is pending: nothing new.
+        assert!(!deposit.refund_reported(refund("re_1", RefundState::Pending, 1)));
+        // About some other refund: not ours.
+        assert!(!deposit.refund_reported(refund("re_other", RefundState::Succeeded, 1)));
+        assert!(deposit.refund_reported(refund("re_1", RefundState::Succeeded, 1)));
+        assert_eq!(deposit.status, DepositStatus::Refunded);
+        assert!(!deposit.status.is_open());
+    }
+
+    #[test]
+    fn a_failed_refund_is_due_again_until_the_last_attempt_fails_and_staff_must_act() {
+        let mut deposit = ended(SettlementRule::Completed, "2026-06-12T09:00:00Z");
+        assert_eq!(deposit.next_refund_attempt(), 1);
+
+        deposit.refund_reported(refund("re_1", RefundState::Succeeded, 1));
+        // A succeeded refund can still fail later (a closed account).
+        deposit.refund_reported(refund("re_1", RefundState::Failed, 1));
+        assert_eq!(deposit.status, DepositStatus::RefundDue);
+        assert_eq!(deposit.refund_due(), Some(eur(5_160)));
+        assert_eq!(deposit.next_refund_attempt(), 2);
+        deposit.refund_reported(refund("re_2", RefundState::Canceled, 2));
+        assert_eq!(deposit.status, DepositStatus::RefundDue);
+        deposit.refund_reported(refund("re_3", RefundState::Failed, REFUND_ATTEMPTS));
+
+        assert_eq!(deposit.status, DepositStatus::RefundFailed);
+        assert_eq!(deposit.refund_due(), None);
+        assert!(
+            !deposit.status.is_open(),
+            "nothing more is tried automatically"
+        );
+        let shown = serde_json::to_value(&deposit).unwrap();
+        assert_eq!(shown["status"], "REFUND_FAILED");
+        assert_eq!(
+            shown["refund"]["failure_reason"],
+            "expired_or_canceled_card"
+        );
+        assert_eq!(shown["refund"]["attempt"], REFUND_ATTEMPTS);
+    }
+
+    #[test]
+    fn a_refund_recorded_before_statuses_were_kept_reads_as_succeeded() {
+        let old: RefundRecord = serde_json::from_value(serde_json::json!({
+            "refund_id": "re_1",
+            "amount": {"amount_minor": 5_160, "currency": "EUR"},
+            "refunded_at": "2026-06-12T09:00:05Z",
+        }))
+        .unwrap();
+
+        assert_eq!(old.status, RefundState::Succeeded);
+        assert_eq!(old.attempt, 1);
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The HTTP edge: turning API Gateway requests into typed input and results into responses.
+mod booking;
 mod problem;
 mod request;
 mod response;
 
+pub use booking::not_live;
 pub use problem::Problem;
 pub use request::{MAX_JSON_BODY, from_json_value, if_match, json_body, path_id, query_param};
 pub use response::{created, json, json_with_etag, respond};

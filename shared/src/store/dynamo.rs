@@ -1,7 +1,10 @@
 //! The DynamoDB store. Every multi-item change is one TransactWriteItems with a condition on each
 //! item, so nothing is ever half written and concurrent writers cannot both win.
 use super::keys;
-use super::{CredentialStore, GuestStore, LoginAttempts, ResourceStore, VendorStore, WriteError};
+use super::{
+    AttemptBudget, CredentialStore, GuestStore, LoginAttempts, ResourceStore, VendorStore,
+    WriteError,
+};
 use crate::config::{self, ConfigError};
 use crate::domain::account::{AccountKind, Credential, Email, GuestProfile, StaffMember};
 use crate::domain::ids::{ResourceId, UserId, VendorId};
@@ -128,6 +131,17 @@ fn vendor_exists(table: &str, vendor: VendorId) -> anyhow::Result<TransactWriteI
     Ok(TransactWriteItem::builder().condition_check(check).build())
 }
 
+/// Whether a cancelled transaction may pass if tried again: another transaction held one of its
+/// items, or an item or the table was throttled.
+fn transient(codes: &[String]) -> bool {
+    const PASSING: [&str; 3] = [
+        "TransactionConflict",
+        "ThrottlingError",
+        "ProvisionedThroughputExceeded",
+    ];
+    codes.iter().any(|code| PASSING.contains(&code.as_str()))
+}
+
 impl DynamoStore {
     pub fn new(client: Client, tables: Tables) -> Self {
         Self { client, tables }
@@ -138,7 +152,8 @@ impl DynamoStore {
     }
 
     /// Runs a transaction, retrying with jittered backoff while DynamoDB reports a conflict
-    /// with another transaction (never a reason to fail the client's request).
+    /// with another transaction or throttles an item (never a reason to fail the client's
+    /// request; after the last attempt the client is asked to retry, a 503).
     pub(super) async fn transact(&self, items: Vec<TransactWriteItem>) -> anyhow::Result<Outcome> {
         let mut attempt = 0;
         loop {
@@ -159,7 +174,7 @@ impl DynamoStore {
                         .iter()
                         .map(|r| r.code().unwrap_or("None").to_owned())
                         .collect();
-                    if !codes.iter().any(|c| c == "TransactionConflict") {
+                    if !transient(&codes) {
                         return Ok(Outcome::Cancelled(codes));
                     }
                     true
@@ -215,26 +230,34 @@ impl DynamoStore {
 
     async fn update_attempts(
         &self,
-        pk: &str,
+        (pk, sk): (&str, &str),
         expression: &str,
         condition: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<LoginAttempts>> {
         let window_end = now + Duration::minutes(LOGIN_WINDOW_MINUTES);
-        let result = self
+        let mut update = self
             .client
             .update_item()
             .table_name(&self.tables.accounts)
             .key("pk", s(pk))
-            .key("sk", s(keys::ATTEMPTS))
+            .key("sk", s(sk))
             .update_expression(expression)
             .condition_expression(condition)
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":now", n(now.timestamp()))
-            .expression_attribute_values(":end", n(window_end.timestamp()))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
+            .return_values(ReturnValue::AllNew);
+        // DynamoDB refuses values that the expressions do not use.
+        for (name, value) in [
+            (":one", 1),
+            (":minus_one", -1),
+            (":zero", 0),
+            (":now", now.timestamp()),
+            (":end", window_end.timestamp()),
+        ] {
+            if expression.contains(name) || condition.contains(name) {
+                update = update.expression_attribute_values(name, n(value));
+            }
+        }
+        let result = update.send().await;
         match result {
             Ok(output) => {
                 let attributes = output.attributes.unwrap_or_default();
@@ -340,19 +363,19 @@ impl CredentialStore for DynamoStore {
         .await
     }
 
-    async fn count_login_attempt(
+    async fn count_attempt(
         &self,
-        kind: AccountKind,
-        email: &Email,
+        budget: AttemptBudget<'_>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<LoginAttempts> {
-        let pk = keys::login(kind, email);
+        let (pk, sk) = attempts_key(budget);
+        let key = (pk.as_str(), sk.as_str());
         // Count within the current window; if it has ended, start a new one. Two tries cover a
         // concurrent request starting the new window between our two updates.
         for _ in 0..2 {
             if let Some(attempts) = self
                 .update_attempts(
-                    &pk,
+                    key,
                     "ADD attempts :one SET expires_at = if_not_exists(expires_at, :end)",
                     "attribute_not_exists(expires_at) OR expires_at > :now",
                     now,
@@ -363,7 +386,7 @@ impl CredentialStore for DynamoStore {
             }
             if let Some(attempts) = self
                 .update_attempts(
-                    &pk,
+                    key,
                     "SET attempts = :one, expires_at = :end",
                     "expires_at <= :now",
                     now,
@@ -376,16 +399,52 @@ impl CredentialStore for DynamoStore {
         anyhow::bail!("login attempts kept changing under us")
     }
 
-    async fn reset_login_attempts(&self, kind: AccountKind, email: &Email) -> anyhow::Result<()> {
+    async fn forgive_attempt(
+        &self,
+        budget: AttemptBudget<'_>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let (pk, sk) = attempts_key(budget);
+        // Nothing to take back once the window has ended (or the count is already 0).
+        self.update_attempts(
+            (&pk, &sk),
+            "ADD attempts :minus_one",
+            "expires_at > :now AND attempts > :zero",
+            now,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn reset_attempts(&self, budget: AttemptBudget<'_>) -> anyhow::Result<()> {
+        let (pk, sk) = attempts_key(budget);
         self.client
             .delete_item()
             .table_name(&self.tables.accounts)
-            .key("pk", s(keys::login(kind, email)))
-            .key("sk", s(keys::ATTEMPTS))
+            .key("pk", s(pk))
+            .key("sk", s(sk))
             .send()
             .await
             .context("DeleteItem login attempts")?;
         Ok(())
+    }
+}
+
+/// An account's budgets live beside its credential; a source's under its own key. Sources
+/// appear in keys only as SHA-256 digests, as emails do.
+fn attempts_key(budget: AttemptBudget<'_>) -> (String, String) {
+    match budget {
+        AttemptBudget::Account(kind, email) => {
+            (keys::login(kind, email), keys::ATTEMPTS.to_owned())
+        }
+        AttemptBudget::AccountFromSource(kind, email, source) => (
+            keys::login(kind, email),
+            format!("{}#{}", keys::ATTEMPTS, keys::digest(source)),
+        ),
+        AttemptBudget::Source(source) => (
+            format!("SOURCE#{}", keys::digest(source)),
+            keys::ATTEMPTS.to_owned(),
+        ),
     }
 }
 
@@ -640,4 +699,25 @@ pub(crate) async fn batch_put(
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::transient;
+
+    fn codes(raw: &[&str]) -> Vec<String> {
+        raw.iter().map(|c| (*c).to_owned()).collect()
+    }
+
+    #[test]
+    fn throttled_and_conflicting_transactions_are_tried_again_failed_conditions_are_not() {
+        assert!(transient(&codes(&["None", "ThrottlingError"])));
+        assert!(transient(&codes(&["TransactionConflict", "None"])));
+        assert!(transient(&codes(&[
+            "None",
+            "ProvisionedThroughputExceeded"
+        ])));
+        assert!(!transient(&codes(&["ConditionalCheckFailed", "None"])));
+        assert!(!transient(&codes(&["None", "ValidationError"])));
+    }
 }

@@ -5,6 +5,7 @@ mod changes;
 mod dynamo;
 mod history;
 mod keys;
+pub mod memory;
 mod reviews;
 
 pub use archive::{
@@ -58,11 +59,23 @@ pub enum WriteError {
     Unexpected(#[from] anyhow::Error),
 }
 
-/// Sign-in attempts for one account name within the current window.
+/// Sign-in attempts counted against one budget within the current window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginAttempts {
     pub count: u32,
     pub window_ends_at: DateTime<Utc>,
+}
+
+/// What a sign-in attempt (or a check of a current password) is counted against. A source is
+/// where requests come from as API Gateway saw it (`auth::AttemptSource`); stored only hashed.
+#[derive(Debug, Clone, Copy)]
+pub enum AttemptBudget<'a> {
+    /// One account, from every source.
+    Account(AccountKind, &'a Email),
+    /// One account from one source.
+    AccountFromSource(AccountKind, &'a Email, &'a str),
+    /// One source, across every account.
+    Source(&'a str),
 }
 
 pub trait GuestStore: Send + Sync {
@@ -94,18 +107,25 @@ pub trait CredentialStore: Send + Sync {
         email: &Email,
     ) -> impl Future<Output = anyhow::Result<Option<Credential>>> + Send;
 
-    /// Counts one more attempt, whether or not the account exists, and returns the count.
-    fn count_login_attempt(
+    /// Counts one more attempt against `budget` in its current window (a new window when the
+    /// last one has ended), whether or not the account exists, and returns the count.
+    fn count_attempt(
         &self,
-        kind: AccountKind,
-        email: &Email,
+        budget: AttemptBudget<'_>,
         now: DateTime<Utc>,
     ) -> impl Future<Output = anyhow::Result<LoginAttempts>> + Send;
 
-    fn reset_login_attempts(
+    /// Takes back one attempt counted in the current window: it succeeded.
+    fn forgive_attempt(
         &self,
-        kind: AccountKind,
-        email: &Email,
+        budget: AttemptBudget<'_>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Forgets every attempt counted against `budget`.
+    fn reset_attempts(
+        &self,
+        budget: AttemptBudget<'_>,
     ) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 

@@ -324,6 +324,7 @@ async fn follow_hold(scene: &Scene, round: usize) -> anyhow::Result<Journey> {
     let request = hold_event(scene.vendor, scene.guest, scene.room, check_in, 1)?;
     let held = hold(
         &scene.deps.store,
+        &scene.deps.archiver.index,
         &scene.deps.payments,
         &scene.deps.holds,
         request,

@@ -24,7 +24,7 @@ use shared::domain::calendar::Bucket;
 use shared::domain::ids::{BookingId, ResourceId, UserId, VendorId};
 use shared::domain::resource::Resource;
 use shared::engine::{self, ChangeRequest, Requester};
-use shared::store::{BookingStore, DynamoStore, ResourceStore, Tables, VendorStore};
+use shared::store::{BookingStore, DynamoArchive, DynamoStore, ResourceStore, Tables, VendorStore};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -36,6 +36,7 @@ type Item = HashMap<String, AttributeValue>;
 /// Everything a hold needs, shared by the concurrent tasks.
 struct Bench {
     store: DynamoStore,
+    archive: DynamoArchive,
     payments: shared::payments::StripeClient,
     settings: booking_create::HoldSettings,
     dynamo: aws_sdk_dynamodb::Client,
@@ -79,9 +80,15 @@ async fn timed_hold(
     nights: i64,
 ) -> anyhow::Result<(Duration, BookingId)> {
     let request = hold_event(bench.vendor, bench.guest, resource, check_in, nights)?;
-    let held = hold(&bench.store, &bench.payments, &bench.settings, request)
-        .await
-        .with_context(|| format!("hold of {check_in} + {nights} nights"))?;
+    let held = hold(
+        &bench.store,
+        &bench.archive,
+        &bench.payments,
+        &bench.settings,
+        request,
+    )
+    .await
+    .with_context(|| format!("hold of {check_in} + {nights} nights"))?;
     Ok((held.took, held.id))
 }
 
@@ -333,8 +340,14 @@ async fn contend_handler(
             let Ok(request) = hold_event(bench.vendor, bench.guest, resource, night, 1) else {
                 return Outcome::Other;
             };
-            match booking_create::handler(&bench.store, &bench.payments, &bench.settings, request)
-                .await
+            match booking_create::handler(
+                &bench.store,
+                &bench.archive,
+                &bench.payments,
+                &bench.settings,
+                request,
+            )
+            .await
             {
                 Ok(response) if response.status() == StatusCode::CREATED => Outcome::Taken,
                 Ok(response) if response.status() == StatusCode::CONFLICT => Outcome::SoldOut,
@@ -752,6 +765,7 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .client()?;
     let bench = Arc::new(Bench {
+        archive: DynamoArchive::from_env(&store)?,
         store,
         payments,
         settings: hold_settings,

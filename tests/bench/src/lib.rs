@@ -21,7 +21,7 @@ fn field_errors(what: &str, errors: FieldErrors) -> anyhow::Error {
     let details: Vec<String> = errors
         .into_vec()
         .into_iter()
-        .map(|e| format!("{} {}", e.pointer, e.detail))
+        .map(|e| format!("{:?} {}", e.location, e.detail))
         .collect();
     anyhow!("{what}: {}", details.join("; "))
 }
@@ -223,12 +223,13 @@ pub struct Hold {
 /// One hold through the real handler; anything but 201 is an error.
 pub async fn hold(
     store: &DynamoStore,
+    archive: &impl shared::store::ArchiveIndex,
     payments: &shared::payments::StripeClient,
     settings: &booking_create::HoldSettings,
     request: Request,
 ) -> anyhow::Result<Hold> {
     let started = Instant::now();
-    let response = booking_create::handler(store, payments, settings, request)
+    let response = booking_create::handler(store, archive, payments, settings, request)
         .await
         .map_err(|e| anyhow!("booking_create::handler failed: {e}"))?;
     let answered = Instant::now();

@@ -1,0 +1,158 @@
+//! Changing a held or confirmed booking's dates, party size, units or type: one transaction that
+//! swaps the old buckets for the new (by their net difference), re-prices the stay at today's
+//! rates, and re-derives its terms, or nothing happens.
+use super::MAX_COUNTERS;
+use super::access::Requester;
+use super::hold::{HoldError, check_fit, invalid, place, terms_for};
+use super::rewrite::{Edit, RewriteError, rewrite};
+use crate::domain::booking::{Actor, Booking, BookingStatus, BookingTime};
+use crate::domain::ids::{BookingId, ResourceId};
+use crate::domain::party::{PartySize, smallest_fit};
+use crate::domain::payment::DepositStatus;
+use crate::domain::resource::Resource;
+use crate::domain::terms::{ChangeRefused, deposit_after_change, may_change};
+use crate::store::{BookingStore, BookingWriteError, CounterChange, ResourceStore, VendorStore};
+use chrono::{DateTime, Utc};
+
+/// What a guest or staff member wants changed; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeRequest {
+    pub resource: Option<ResourceId>,
+    pub party: Option<PartySize>,
+    pub units: Option<u32>,
+    pub time: Option<BookingTime>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("no such booking")]
+    NotFound,
+    #[error("a {0} booking cannot be changed")]
+    NotChangeable(BookingStatus),
+    /// The new dates, party or type don't work (invalid, no fit, sold out).
+    #[error(transparent)]
+    Rejected(HoldError),
+    /// The money rules refuse it (too late for the guest, a larger deposit than was paid).
+    #[error(transparent)]
+    Refused(ChangeRefused),
+    #[error("the booking keeps changing")]
+    Busy,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl RewriteError for ChangeError {
+    fn not_found() -> Self {
+        Self::NotFound
+    }
+
+    fn busy() -> Self {
+        Self::Busy
+    }
+
+    fn refused(err: BookingWriteError, attempted: &Booking) -> Self {
+        match err {
+            BookingWriteError::SoldOut(buckets) => Self::Rejected(HoldError::SoldOut {
+                resource: attempted.resource_id,
+                buckets,
+            }),
+            other => Self::Unexpected(other.into()),
+        }
+    }
+}
+
+/// Changes a HELD or CONFIRMED booking as one transaction: the old buckets are released and the
+/// new ones taken (by their net difference), or nothing happens. The price is quoted again at
+/// today's rates, and the terms are those of the (new) type as they are now: a change is a new
+/// agreement. A guest may change only before cancelling would cost a fee, and no change may
+/// need a larger deposit than the one paid (README, "Money rules").
+pub async fn change(
+    store: &(impl VendorStore + ResourceStore + BookingStore),
+    id: BookingId,
+    request: &ChangeRequest,
+    requester: &Requester,
+    now: DateTime<Utc>,
+) -> Result<Booking, ChangeError> {
+    let first = store.booking(id).await?.ok_or(ChangeError::NotFound)?;
+    let actor = match requester.actor_for(&first) {
+        Some(actor @ (Actor::Guest | Actor::Staff)) => actor,
+        _ => return Err(ChangeError::NotFound),
+    };
+    let (vendor, resources) = tokio::try_join!(
+        store.vendor(first.vendor_id),
+        store.resources(first.vendor_id)
+    )?;
+    let vendor = vendor.ok_or_else(|| anyhow::anyhow!("vendor of booking {id} is gone"))?;
+    rewrite(store, id, now, |booking| {
+        if !matches!(
+            booking.status,
+            BookingStatus::Held | BookingStatus::Confirmed
+        ) {
+            return Err(ChangeError::NotChangeable(booking.status));
+        }
+        may_change(actor, &booking.payment, booking.arrival_at, now)
+            .map_err(ChangeError::Refused)?;
+        let rejected = ChangeError::Rejected;
+        let old_resource = resources.iter().find(|r| r.id == booking.resource_id);
+        let party = request.party.unwrap_or(booking.party_size);
+        let resource = match request.resource {
+            Some(wanted) => resources
+                .iter()
+                .find(|r| r.id == wanted)
+                .ok_or(rejected(HoldError::ResourceNotFound))?,
+            None => match old_resource {
+                Some(current) if request.party.is_none() || party.fits(current.capacity) => current,
+                _ => smallest_fit(party, &resources).map_err(|e| rejected(HoldError::NoFit(e)))?,
+            },
+        };
+        let units = request.units.unwrap_or(booking.units);
+        check_fit(resource, party, units).map_err(rejected)?;
+        let time = request.time.unwrap_or(booking.time);
+        let (buckets, arrival_at, booked) =
+            place(vendor.time_zone, resource, time, now).map_err(rejected)?;
+        let quote = resource
+            .price_plan()
+            .quote(&booked, units)
+            .map_err(|_| rejected(invalid("/units", "the price is too large")))?;
+        let mut terms = terms_for(resource, quote.total)?;
+        let asked = (booking.status == BookingStatus::Held)
+            .then_some(booking.payment.deposit)
+            .flatten();
+        let paid = booking
+            .deposit_payment
+            .as_ref()
+            .filter(|d| d.status == DepositStatus::Paid)
+            .and_then(|d| d.paid);
+        terms.deposit =
+            deposit_after_change(terms.deposit, asked, paid).map_err(ChangeError::Refused)?;
+        let mut changed = booking.clone();
+        changed.resource_id = resource.id;
+        changed.party_size = party;
+        changed.units = units;
+        changed.time = time;
+        changed.buckets = buckets;
+        changed.arrival_at = arrival_at;
+        changed.quote = quote;
+        changed.payment = terms;
+        let old_limit = old_resource.map(Resource::sellable_limit).unwrap_or(0);
+        let changes = CounterChange::between(
+            Some((&booking, old_limit)),
+            Some((&changed, resource.sellable_limit())),
+        );
+        if changes.len() > MAX_COUNTERS {
+            let pointer = match time {
+                BookingTime::Stay { .. } => "/check_out",
+                BookingTime::Seating { .. } => "/time",
+            };
+            return Err(rejected(invalid(
+                pointer,
+                format!(
+                    "the change moves {} nights or slots at once; at most {MAX_COUNTERS} can move together: change the dates in two steps",
+                    changes.len()
+                ),
+            )));
+        }
+        Ok(Edit::Write(changed, changes))
+    })
+    .await
+}

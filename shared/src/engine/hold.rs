@@ -1,0 +1,373 @@
+//! Holding a room or table: the booking's inventory is taken in one transaction, all buckets or
+//! none, and its id comes from its creator and idempotency key so a retry finds the first one.
+use super::{IDEMPOTENCY_WINDOW_HOURS, MAX_COUNTERS, MAX_UNITS};
+use crate::auth::Caller;
+use crate::domain::FieldErrors;
+use crate::domain::booking::{Booking, BookingStatus, BookingTime, Channel};
+use crate::domain::calendar::{BookedTime, Bucket, Seating, StayNights};
+use crate::domain::deposit::PaymentTerms;
+use crate::domain::ids::{BookingId, ResourceId, UserId, VendorId};
+use crate::domain::party::{NoResourceFits, PartySize, fitting_resources};
+use crate::domain::resource::{Resource, ResourceKind};
+use crate::domain::vendor::{TimeZone, Vendor};
+use crate::store::{
+    ArchiveIndex, BookingStore, BookingWriteError, CounterChange, ResourceStore, VendorStore,
+};
+use chrono::{DateTime, Duration, Utc};
+
+/// A validated request for a hold.
+#[derive(Debug, Clone)]
+pub struct HoldRequest {
+    pub vendor: VendorId,
+    /// `None`: the smallest resource type that seats the party.
+    pub resource: Option<ResourceId>,
+    pub party: PartySize,
+    /// `None`: one unit.
+    pub units: Option<u32>,
+    pub time: BookingTime,
+}
+
+/// Who is creating a booking.
+#[derive(Debug, Clone)]
+pub struct Creator {
+    /// `guest:<id>` or `staff:<id>`: part of the booking's idempotency identity.
+    pub booked_by: String,
+    pub guest: Option<UserId>,
+    pub channel: Channel,
+}
+
+impl Creator {
+    /// Guests book for themselves online; staff book for their own vendor at the front desk.
+    pub fn from_caller(caller: &Caller, vendor: VendorId) -> Option<Self> {
+        match caller {
+            Caller::Guest(id) => Some(Self {
+                booked_by: format!("guest:{id}"),
+                guest: Some(*id),
+                channel: Channel::Online,
+            }),
+            Caller::Staff { id, vendor_id, .. } if *vendor_id == vendor => Some(Self {
+                booked_by: format!("staff:{id}"),
+                guest: None,
+                channel: Channel::FrontDesk,
+            }),
+            Caller::Admin(id) => Some(Self {
+                booked_by: format!("admin:{id}"),
+                guest: None,
+                channel: Channel::FrontDesk,
+            }),
+            Caller::Staff { .. } => None,
+        }
+    }
+}
+
+/// Everything a hold needs besides the stores.
+#[derive(Debug, Clone)]
+pub struct NewHold<'a> {
+    pub creator: &'a Creator,
+    pub idempotency_key: &'a str,
+    /// A digest of the request, to tell a retry from a reused key.
+    pub request_hash: &'a str,
+    pub request: HoldRequest,
+    pub now: DateTime<Utc>,
+    pub hold_seconds: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HoldError {
+    #[error("no such vendor")]
+    VendorNotFound,
+    #[error("no such resource")]
+    ResourceNotFound,
+    #[error(transparent)]
+    NoFit(NoResourceFits),
+    #[error("invalid request")]
+    Invalid(FieldErrors),
+    #[error("sold out")]
+    SoldOut {
+        resource: ResourceId,
+        buckets: Vec<Bucket>,
+    },
+    #[error("the idempotency key was used for another request")]
+    KeyReused,
+    #[error("the idempotency key has expired")]
+    KeyExpired,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// A new hold, or the one an earlier identical request made.
+#[derive(Debug)]
+pub enum Held {
+    Created(Booking),
+    Replayed(Booking),
+}
+
+pub(super) fn invalid(pointer: &str, detail: impl Into<String>) -> HoldError {
+    let mut errors = FieldErrors::default();
+    errors.push(pointer, detail);
+    HoldError::Invalid(errors)
+}
+
+/// Where a hold's time lands in the vendor's calendar (`zone`): its buckets and the arrival
+/// instant, or why it cannot be booked (invalid, outside the booking window, more buckets than
+/// one transaction takes).
+pub(crate) fn place(
+    zone: TimeZone,
+    resource: &Resource,
+    time: BookingTime,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Bucket>, DateTime<Utc>, BookedTime), HoldError> {
+    let booked = match (time, resource.kind) {
+        (
+            BookingTime::Stay {
+                check_in,
+                check_out,
+            },
+            ResourceKind::RoomType,
+        ) => BookedTime::Stay(
+            StayNights::new(check_in, check_out).map_err(|e| invalid("/check_out", e.0))?,
+        ),
+        (BookingTime::Seating { date, time }, ResourceKind::TableType) => BookedTime::Seating(
+            Seating::new(resource.seating_grid(), zone, date, time)
+                .map_err(|e| invalid("/time", e.0))?,
+        ),
+        (BookingTime::Stay { .. }, ResourceKind::TableType) => {
+            return Err(invalid(
+                "/check_in",
+                "a restaurant takes a date and a time, not nights",
+            ));
+        }
+        (BookingTime::Seating { .. }, ResourceKind::RoomType) => {
+            return Err(invalid(
+                "/date",
+                "a hotel takes check_in and check_out dates",
+            ));
+        }
+    };
+    let buckets = booked.buckets();
+    if buckets.len() > MAX_COUNTERS {
+        let (pointer, what) = match booked {
+            BookedTime::Stay(_) => ("/check_out", "nights"),
+            BookedTime::Seating(_) => ("/time", "slots"),
+        };
+        return Err(invalid(
+            pointer,
+            format!(
+                "takes {} {what}; one booking takes at most {MAX_COUNTERS}",
+                buckets.len()
+            ),
+        ));
+    }
+    let arrival = booked
+        .arrival(zone, resource.check_in())
+        .map_err(|e| invalid("/check_in", e.0))?;
+    // A guest who turns up tonight after the check-in hour is a late arrival, not a past one.
+    let today = now.with_timezone(&zone.tz()).date_naive();
+    let window_arrival = match booked {
+        BookedTime::Stay(stay) if stay.check_in() == today && arrival < now => now,
+        _ => arrival,
+    };
+    let pointer = match booked {
+        BookedTime::Stay(_) => "/check_in",
+        BookedTime::Seating(_) => "/date",
+    };
+    resource
+        .booking_window
+        .check(now, window_arrival)
+        .map_err(|e| invalid(pointer, e.0))?;
+    Ok((buckets, arrival, booked))
+}
+
+/// Holds inventory for a request: HELD for `hold_seconds`, priced now, all buckets or none.
+/// The booking's id comes from its creator and idempotency key, so a retry finds the first one;
+/// a key whose booking was archived since is expired, never a second booking with that id.
+pub async fn hold(
+    store: &(impl VendorStore + ResourceStore + BookingStore),
+    archive: &impl ArchiveIndex,
+    new: NewHold<'_>,
+) -> Result<Held, HoldError> {
+    // No read of the id first: if the booking exists, the transaction's first condition fails,
+    // nothing is written, and the retry is answered from the stored booking. Only a request that
+    // fails before reaching the store (its dates have passed since, say) looks for one.
+    let id = BookingId::from_idempotency_key(&new.creator.booked_by, new.idempotency_key);
+    let (request_hash, now) = (new.request_hash, new.now);
+    match hold_new(store, archive, id, new).await {
+        Err(HoldError::Invalid(_) | HoldError::NoFit(_) | HoldError::ResourceNotFound)
+            if let Some(existing) = store.booking(id).await? =>
+        {
+            replay(existing, request_hash, now)
+        }
+        other => other,
+    }
+}
+
+async fn hold_new(
+    store: &(impl VendorStore + ResourceStore + BookingStore),
+    archive: &impl ArchiveIndex,
+    id: BookingId,
+    new: NewHold<'_>,
+) -> Result<Held, HoldError> {
+    let request = &new.request;
+    // Archived bookings are months old, far past the key's window: their key is expired. Read
+    // beside the vendor, so it costs no extra round trip.
+    let (vendor, resources, archived) = tokio::try_join!(
+        store.vendor(request.vendor),
+        store.resources(request.vendor),
+        archive.archived(id),
+    )?;
+    if archived.is_some() {
+        return Err(HoldError::KeyExpired);
+    }
+    let vendor = vendor.ok_or(HoldError::VendorNotFound)?;
+    // A guest who picks a type gets that type or a 409. Otherwise the smallest type that fits
+    // is tried first, then the next, so a free family room is offered when doubles are gone.
+    let candidates: Vec<&Resource> = match request.resource {
+        Some(wanted) => vec![
+            resources
+                .iter()
+                .find(|r| r.id == wanted)
+                .ok_or(HoldError::ResourceNotFound)?,
+        ],
+        None => {
+            let fitting = fitting_resources(request.party, &resources);
+            if fitting.is_empty() {
+                return Err(HoldError::NoFit(NoResourceFits {
+                    party: request.party,
+                    largest: resources.iter().map(|r| r.capacity).max(),
+                }));
+            }
+            fitting
+        }
+    };
+    let mut first_refusal = None;
+    for resource in candidates {
+        match hold_on(store, id, &new, &vendor, resource).await {
+            Err(refused @ (HoldError::SoldOut { .. } | HoldError::Invalid(_)))
+                if request.resource.is_none() =>
+            {
+                first_refusal.get_or_insert(refused);
+            }
+            other => return other,
+        }
+    }
+    Err(first_refusal.unwrap_or_else(|| anyhow::anyhow!("no candidate resource was tried").into()))
+}
+
+/// Checks that `units` of `resource` can seat `party`, naming the field that is wrong.
+pub(super) fn check_fit(
+    resource: &Resource,
+    party: PartySize,
+    units: u32,
+) -> Result<(), HoldError> {
+    let most = resource.sellable_limit().min(MAX_UNITS);
+    if !(1..=most).contains(&units) {
+        return Err(invalid(
+            "/units",
+            format!("{} takes between 1 and {most} units", resource.name),
+        ));
+    }
+    let seats = u32::from(resource.capacity.get()) * units;
+    if u32::from(party.get()) > seats {
+        return Err(invalid(
+            "/party_size",
+            format!("{units} x {} seats at most {seats}", resource.name),
+        ));
+    }
+    Ok(())
+}
+
+/// The terms a booking of `resource` quoted at `total` takes: the type's deposit on that total
+/// and its cancellation policy, as they are now.
+pub(super) fn terms_for(
+    resource: &Resource,
+    total: crate::domain::money::Money,
+) -> anyhow::Result<PaymentTerms> {
+    let deposit = resource.deposit.deposit_for(total).map_err(|e| {
+        anyhow::anyhow!(
+            "resource {}'s deposit doesn't fit its price: {}",
+            resource.id,
+            e.0
+        )
+    })?;
+    Ok(PaymentTerms {
+        deposit,
+        cancellation: resource.cancellation,
+    })
+}
+
+/// Holds `resource` for the request, all buckets or none.
+async fn hold_on(
+    store: &impl BookingStore,
+    id: BookingId,
+    new: &NewHold<'_>,
+    vendor: &Vendor,
+    resource: &Resource,
+) -> Result<Held, HoldError> {
+    let (request, now) = (&new.request, new.now);
+    let units = request.units.unwrap_or(1);
+    check_fit(resource, request.party, units)?;
+    let (buckets, arrival_at, booked) = place(vendor.time_zone, resource, request.time, now)?;
+    let quote = resource
+        .price_plan()
+        .quote(&booked, units)
+        .map_err(|_| invalid("/units", "the price is too large"))?;
+    let payment = terms_for(resource, quote.total)?;
+    // Without a deposit there is nothing to wait for: the booking is confirmed at once.
+    let (status, hold_expires_at) = match payment.deposit {
+        Some(_) => (
+            BookingStatus::Held,
+            Some(now + Duration::seconds(new.hold_seconds)),
+        ),
+        None => (BookingStatus::Confirmed, None),
+    };
+    let booking = Booking {
+        id,
+        vendor_id: vendor.id,
+        resource_id: resource.id,
+        guest_id: new.creator.guest,
+        booked_by: new.creator.booked_by.clone(),
+        channel: new.creator.channel,
+        party_size: request.party,
+        units,
+        time: request.time,
+        time_zone: vendor.time_zone,
+        buckets,
+        arrival_at,
+        quote,
+        status,
+        version: 1,
+        hold_expires_at,
+        payment,
+        deposit_payment: None,
+        request_hash: new.request_hash.to_owned(),
+        created_at: now,
+        updated_at: now,
+    };
+    let takes = CounterChange::between(None, Some((&booking, resource.sellable_limit())));
+    match store.insert_booking(&booking, &takes).await {
+        Ok(()) => Ok(Held::Created(booking)),
+        Err(BookingWriteError::SoldOut(buckets)) => Err(HoldError::SoldOut {
+            resource: resource.id,
+            buckets,
+        }),
+        // A concurrent identical request won the race: answer as it did.
+        Err(BookingWriteError::Duplicate) => match store.booking(id).await? {
+            Some(existing) => replay(existing, new.request_hash, now),
+            None => Err(anyhow::anyhow!("booking {id} refused as duplicate but not found").into()),
+        },
+        Err(BookingWriteError::Stale) => {
+            Err(anyhow::anyhow!("a new booking cannot be stale").into())
+        }
+        Err(BookingWriteError::Unexpected(e)) => Err(e.into()),
+    }
+}
+
+fn replay(existing: Booking, request_hash: &str, now: DateTime<Utc>) -> Result<Held, HoldError> {
+    if existing.created_at + Duration::hours(IDEMPOTENCY_WINDOW_HOURS) < now {
+        return Err(HoldError::KeyExpired);
+    }
+    if existing.request_hash != request_hash {
+        return Err(HoldError::KeyReused);
+    }
+    Ok(Held::Replayed(existing))
+}

@@ -1,0 +1,30 @@
+//! The booking engine: what holding, changing and moving a booking along its lifecycle mean, on
+//! top of the domain rules and the booking store. Handlers, the consumers and the payment flows
+//! all call these, so a rule lives in one place. Nothing here knows of HTTP: the edge maps these
+//! errors to answers (`crate::http::booking`).
+mod access;
+mod availability;
+mod change;
+mod hold;
+mod lifecycle;
+mod rewrite;
+
+pub use access::{Requester, may_read, may_read_of};
+pub use availability::{Offer, availability, units_free, units_left};
+pub use change::{ChangeError, ChangeRequest, change};
+pub(crate) use hold::place;
+pub use hold::{Creator, Held, HoldError, HoldRequest, NewHold, hold};
+pub use lifecycle::{TransitionError, amend, transition, transition_with};
+
+/// How long a hold keeps its inventory while payment runs.
+pub const DEFAULT_HOLD_SECONDS: i64 = 600;
+/// How long an idempotency key is honoured for a replay.
+pub const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
+/// Units one booking may take at most.
+pub const MAX_UNITS: u32 = 50;
+/// The most counters one booking write may touch: DynamoDB takes 100 items per transaction, one
+/// of which is the booking itself.
+pub const MAX_COUNTERS: usize = 99;
+
+#[cfg(test)]
+mod tests;
