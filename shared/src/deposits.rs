@@ -14,8 +14,9 @@ use crate::domain::ids::BookingId;
 use crate::domain::money::Money;
 use crate::domain::payment::{DepositPayment, DepositStatus, IntentId, RefundRecord};
 use crate::engine::{self, Requester, TransitionError};
-use crate::payments::{Intent, IntentStatus, PaymentError, PaymentGateway};
-use crate::store::{BookingStore, ResourceStore};
+use crate::payments::metrics;
+use crate::payments::{Intent, IntentStatus, PaymentError, PaymentGateway, Refund};
+use crate::store::{ArchiveIndex, BookingStore, ResourceStore};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
@@ -74,8 +75,13 @@ fn deposit_key(id: BookingId) -> String {
     format!("deposit:{id}")
 }
 
-fn refund_key(id: BookingId) -> String {
-    format!("refund:{id}")
+/// One refund per attempt: a retry of the same attempt gets the same refund back, and the next
+/// attempt after a failed one is a new refund.
+fn refund_key(id: BookingId, attempt: u32) -> String {
+    match attempt {
+        0 | 1 => format!("refund:{id}"),
+        n => format!("refund:{id}:{n}"),
+    }
 }
 
 fn void_key(id: BookingId) -> String {
@@ -169,6 +175,30 @@ pub enum PaymentOutcome {
     /// Paid on an intent its booking does not know (a surplus one), or for a booking that does
     /// not exist: refunded at once.
     Refunded(Money),
+    /// For a booking that was archived: its payment was settled before it could be archived
+    /// (an archived booking has nothing left to charge, void or refund), so nothing is done.
+    Archived,
+}
+
+/// `on_intent` for a payment event from the provider: a booking missing from the bookings table
+/// is looked up in the archive first. Stripe re-sends events for days, and one for an
+/// archived booking must not be taken for a payment without a booking and refunded in full (a
+/// kept no-show deposit would go back).
+pub async fn on_intent_event(
+    store: &(impl ResourceStore + BookingStore),
+    archive: &impl ArchiveIndex,
+    gateway: &impl PaymentGateway,
+    intent: &Intent,
+    now: DateTime<Utc>,
+) -> Result<PaymentOutcome, DepositError> {
+    if let Some(booking_id) = intent.booking_id
+        && store.booking(booking_id).await?.is_none()
+        && archive.archived(booking_id).await?.is_some()
+    {
+        tracing::info!(%booking_id, intent_id = %intent.id, "payment event for an archived booking; its deposit was settled before, nothing to do");
+        return Ok(PaymentOutcome::Archived);
+    }
+    on_intent(store, gateway, intent, now).await
 }
 
 /// Brings a booking in line with its payment intent's current state: a succeeded payment
@@ -283,10 +313,17 @@ async fn refund_whole(
 /// What settling an ended booking's deposit did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settled {
-    /// Nothing was left to do.
+    /// Nothing was left to do, or nothing changed.
     Nothing,
-    /// The refund the booking's settlement asked for was made.
+    /// The refund the booking's settlement asked for succeeded.
     Refunded(Money),
+    /// The refund was made and the provider has not settled it yet: REFUND_PENDING.
+    RefundPending,
+    /// The refund failed; another attempt is due (REFUND_DUE again).
+    RefundRetry,
+    /// The last attempt failed too: REFUND_FAILED, left to staff (and counted in the
+    /// `RefundsFailed` metric, which raises an alarm).
+    RefundFailed,
     /// The unpaid intent was cancelled: nothing was charged.
     Voided,
 }
@@ -311,6 +348,14 @@ pub async fn settle(
         match deposit.status {
             DepositStatus::RefundDue => {
                 return refund_due(store, gateway, &booking, &deposit, now).await;
+            }
+            // The provider may have settled it since: read it again.
+            DepositStatus::RefundPending => {
+                let Some(latest) = &deposit.refund else {
+                    return Ok(Settled::Nothing);
+                };
+                let refund = gateway.read_refund(&latest.refund_id).await?;
+                return refund_moved(store, &booking, &refund, now).await;
             }
             DepositStatus::AwaitingPayment if booking.status.is_final() => {
                 match gateway.cancel(&deposit.intent_id, &void_key(id)).await {
@@ -359,25 +404,114 @@ async fn refund_due(
     let Some(amount) = deposit.refund_due() else {
         return Ok(Settled::Nothing);
     };
-    // One refund per booking: its key is the booking's, so a retry gets the first one back.
+    let attempt = deposit.next_refund_attempt();
     let refund = gateway
-        .refund(&deposit.intent_id, amount, &refund_key(booking.id))
+        .refund(&deposit.intent_id, amount, &refund_key(booking.id, attempt))
         .await?;
     let record = RefundRecord {
-        refund_id: refund.id,
+        refund_id: refund.id.clone(),
         amount: refund.amount,
         refunded_at: now,
+        status: refund.status.state(),
+        failure_reason: refund.failure_reason.clone(),
+        attempt,
     };
-    engine::amend(store, booking.id, now, |b| match &mut b.deposit_payment {
-        Some(d) if d.status == DepositStatus::RefundDue => {
-            d.refunded(record.clone());
-            true
-        }
+    record_refund(store, booking.id, deposit, record, now).await
+}
+
+/// Records what the provider now says of a booking's latest refund (a webhook, or
+/// reconciliation reading it again). A refund that is not the booking's latest (a surplus
+/// intent's, an earlier attempt's) changes nothing.
+async fn refund_moved(
+    store: &impl BookingStore,
+    booking: &Booking,
+    refund: &Refund,
+    now: DateTime<Utc>,
+) -> Result<Settled, DepositError> {
+    let Some(deposit) = &booking.deposit_payment else {
+        return Ok(Settled::Nothing);
+    };
+    let Some(latest) = deposit.refund.as_ref().filter(|r| r.refund_id == refund.id) else {
+        return Ok(Settled::Nothing);
+    };
+    let record = RefundRecord {
+        status: refund.status.state(),
+        failure_reason: refund.failure_reason.clone(),
+        ..latest.clone()
+    };
+    record_refund(store, booking.id, deposit, record, now).await
+}
+
+async fn record_refund(
+    store: &impl BookingStore,
+    id: BookingId,
+    before: &DepositPayment,
+    record: RefundRecord,
+    now: DateTime<Utc>,
+) -> Result<Settled, DepositError> {
+    let after = engine::amend(store, id, now, |b| match &mut b.deposit_payment {
+        Some(d) if d.intent_id == before.intent_id => d.refund_reported(record.clone()),
         _ => false,
     })
     .await?;
-    tracing::info!(booking_id = %booking.id, intent_id = %deposit.intent_id, amount_minor = amount.amount_minor, currency = %amount.currency, "deposit refunded");
-    Ok(Settled::Refunded(amount))
+    let Some(deposit) = after
+        .deposit_payment
+        .as_ref()
+        .filter(|d| d.refund.as_ref() == Some(&record))
+    else {
+        return Ok(Settled::Nothing);
+    };
+    let (amount, reason) = (
+        record.amount,
+        record.failure_reason.as_deref().unwrap_or("none"),
+    );
+    Ok(match deposit.status {
+        DepositStatus::Refunded => {
+            tracing::info!(booking_id = %id, refund_id = %record.refund_id, amount_minor = amount.amount_minor, currency = %amount.currency, "deposit refunded");
+            Settled::Refunded(amount)
+        }
+        DepositStatus::RefundPending => {
+            tracing::info!(booking_id = %id, refund_id = %record.refund_id, "deposit refund pending at the provider");
+            Settled::RefundPending
+        }
+        DepositStatus::RefundDue => {
+            tracing::warn!(booking_id = %id, refund_id = %record.refund_id, attempt = record.attempt, %reason, "deposit refund failed; another attempt is due");
+            Settled::RefundRetry
+        }
+        DepositStatus::RefundFailed => {
+            if before.status != DepositStatus::RefundFailed {
+                metrics::count(metrics::REFUNDS_FAILED, 1);
+            }
+            tracing::error!(booking_id = %id, refund_id = %record.refund_id, attempt = record.attempt, %reason, "deposit refund failed for good; left to staff");
+            Settled::RefundFailed
+        }
+        _ => Settled::Nothing,
+    })
+}
+
+/// Brings a booking in line with one of its refunds as the provider holds it now (a refund
+/// webhook: the event's copy is not trusted, the refund is read again, as intents are).
+pub async fn on_refund(
+    store: &impl BookingStore,
+    gateway: &impl PaymentGateway,
+    refund: &Refund,
+    now: DateTime<Utc>,
+) -> Result<Settled, DepositError> {
+    let refund = gateway.read_refund(&refund.id).await?;
+    let booking_id = match (refund.booking_id, &refund.intent_id) {
+        (Some(id), _) => Some(id),
+        (None, Some(intent)) => gateway.intent(intent).await?.booking_id,
+        (None, None) => None,
+    };
+    let Some(booking_id) = booking_id else {
+        return Ok(Settled::Nothing);
+    };
+    // Gone (archived, or a payment for a booking that never existed): nothing to record on.
+    let Some(booking) = store.booking(booking_id).await? else {
+        tracing::info!(%booking_id, refund_id = %refund.id, "refund event for a booking not in the table");
+        return Ok(Settled::Nothing);
+    };
+    refund_moved(store, &booking, &refund, now).await
 }
 
 /// What became of a hold that was due to expire.
@@ -457,12 +591,25 @@ pub struct Reconciled {
     pub expired: usize,
     pub refunded: usize,
     pub voided: usize,
+    /// Refunds still pending at the provider, or failed and due for another attempt.
+    pub refunds_open: usize,
+    /// Refunds that failed for good (left to staff).
+    pub refunds_failed: usize,
+    /// Bookings that could not be repaired (an error); counted in the `ReconcileFailures`
+    /// metric.
     pub failed: usize,
 }
 
 /// Repairs bookings whose payment state and the provider's disagree, or whose next step was
-/// lost (a webhook that never came, a hold timer that never fired, a refund that failed): every
-/// booking with a deposit still pending that has not changed for `quiet_for`.
+/// lost (a webhook that never came, a hold timer that never fired, a refund that failed or is
+/// still pending): up to `limit` bookings with a deposit still open, unchanged for `quiet_for`,
+/// longest unchanged first.
+///
+/// A booking that cannot be repaired now (an error, or a refund the provider still has pending)
+/// is set aside: its record is touched (and its `reconcile_failures` counted on an error), so
+/// it is unchanged for the shortest time of all and goes to the back of the list. Bookings that
+/// keep failing can then never fill a pass and starve those behind them. The report counts the
+/// failures; the caller decides whether the run failed.
 pub async fn reconcile(
     store: &(impl ResourceStore + BookingStore + crate::store::PaymentsPending),
     gateway: &impl PaymentGateway,
@@ -477,20 +624,70 @@ pub async fn reconcile(
     };
     for booking in pending {
         let id = booking.id;
-        match reconcile_booking(store, gateway, &booking, now).await {
-            Ok(Some(Repair::Confirmed)) => report.confirmed += 1,
-            Ok(Some(Repair::Expired)) => report.expired += 1,
-            Ok(Some(Repair::Refunded)) => report.refunded += 1,
-            Ok(Some(Repair::Voided)) => report.voided += 1,
-            Ok(None) => {}
+        let set_aside = match reconcile_booking(store, gateway, &booking, now).await {
+            Ok(Some(Repair::Confirmed)) => {
+                report.confirmed += 1;
+                None
+            }
+            Ok(Some(Repair::Expired)) => {
+                report.expired += 1;
+                None
+            }
+            Ok(Some(Repair::Refunded)) => {
+                report.refunded += 1;
+                None
+            }
+            Ok(Some(Repair::Voided)) => {
+                report.voided += 1;
+                None
+            }
+            Ok(Some(Repair::RefundFailed)) => {
+                report.refunds_failed += 1;
+                None
+            }
+            Ok(Some(Repair::RefundOpen)) => {
+                report.refunds_open += 1;
+                Some(false)
+            }
+            Ok(None) => None,
             Err(err) => {
                 tracing::error!(booking_id = %id, error = %err, "reconciliation failed for a booking");
                 report.failed += 1;
+                Some(true)
             }
+        };
+        if let Some(failed) = set_aside {
+            set_aside_booking(store, &booking, failed, now).await;
         }
+    }
+    if report.failed > 0 {
+        metrics::count(metrics::RECONCILE_FAILURES, report.failed as u64);
     }
     tracing::info!(?report, "payments reconciled");
     Ok(report)
+}
+
+/// Moves a booking reconciliation could not finish to the back of its list (see `reconcile`).
+/// Best effort: one that changed since it was read has moved there already.
+async fn set_aside_booking(
+    store: &impl BookingStore,
+    booking: &Booking,
+    failed: bool,
+    now: DateTime<Utc>,
+) {
+    let touched = engine::amend(store, booking.id, now, |b| {
+        if b.version != booking.version {
+            return false;
+        }
+        if failed && let Some(deposit) = &mut b.deposit_payment {
+            deposit.reconcile_failures += 1;
+        }
+        true
+    })
+    .await;
+    if let Err(err) = touched {
+        tracing::warn!(booking_id = %booking.id, error = %err, "could not set a booking aside for the next reconciliation");
+    }
 }
 
 /// What reconciliation repaired on one booking.
@@ -500,8 +697,13 @@ pub enum Repair {
     Confirmed,
     /// Its hold had lapsed unnoticed: expired.
     Expired,
+    /// Its refund was made, or the provider settled a pending one.
     Refunded,
     Voided,
+    /// Its refund is still pending at the provider, or failed and another attempt is due.
+    RefundOpen,
+    /// Its refund failed for good: left to staff.
+    RefundFailed,
 }
 
 /// Brings one booking with a pending deposit in line with the provider; `None` when there was
@@ -534,6 +736,8 @@ pub async fn reconcile_booking(
     Ok(match settle(store, gateway, booking.id, now).await? {
         Settled::Refunded(_) => Some(Repair::Refunded),
         Settled::Voided => Some(Repair::Voided),
+        Settled::RefundPending | Settled::RefundRetry => Some(Repair::RefundOpen),
+        Settled::RefundFailed => Some(Repair::RefundFailed),
         Settled::Nothing => None,
     })
 }

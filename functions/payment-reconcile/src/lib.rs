@@ -1,8 +1,9 @@
 //! Runs every few minutes (routes.json `schedules`) and repairs bookings whose payment state and
 //! Stripe's disagree, or whose next step was lost: a webhook that never came (the guest paid;
 //! the booking is confirmed), a hold timer that never fired (the hold expires), a refund or void
-//! that failed after its retries (made now). Only bookings quiet for a while are looked at, so
-//! the regular path (webhook, hold expiry, refund consumer) has had its chance first.
+//! that failed after its retries (made now), a refund still pending at Stripe (read again). Only
+//! bookings quiet for a while are looked at, so the regular path (webhook, hold expiry, refund
+//! consumer) has had its chance first.
 use chrono::{DateTime, Duration, Utc};
 use lambda_http::lambda_runtime::{Error, LambdaEvent};
 use shared::deposits::{self, Reconciled};
@@ -37,11 +38,23 @@ pub async fn handler(
     Ok(run(store, payments, settings, Utc::now()).await?)
 }
 
+/// One pass. It fails (so the Lambda's Errors alarm fires, beside the `ReconcileFailures`
+/// metric's) when any booking could not be repaired, after trying every other one; the failed
+/// ones were set aside, so the next pass reaches the bookings behind them.
 pub async fn run(
     store: &(impl ResourceStore + BookingStore + PaymentsPending),
     payments: &impl PaymentGateway,
     settings: &ReconcileSettings,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Reconciled> {
-    deposits::reconcile(store, payments, now, settings.quiet_for, settings.batch).await
+    let report =
+        deposits::reconcile(store, payments, now, settings.quiet_for, settings.batch).await?;
+    if report.failed > 0 {
+        anyhow::bail!(
+            "{} of {} bookings could not be reconciled: {report:?}",
+            report.failed,
+            report.examined
+        );
+    }
+    Ok(report)
 }

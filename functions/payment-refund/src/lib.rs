@@ -41,6 +41,10 @@ where
         }
         match deposits::settle(&self.store, &self.payments, detail.booking_id, Utc::now()).await {
             Ok(Settled::Nothing) => Ok(()),
+            // Stripe has it; its webhook, or reconciliation, says how it ends.
+            Ok(Settled::RefundPending) => Ok(()),
+            // Recorded as due again: the booking's next fact brings the next attempt here.
+            Ok(Settled::RefundRetry) => Ok(()),
             Ok(done) => {
                 tracing::info!(booking_id = %detail.booking_id, outcome = ?done, "deposit settled");
                 Ok(())

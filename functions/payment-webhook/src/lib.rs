@@ -2,8 +2,11 @@
 //! this very body within the tolerance (400 and no change otherwise). Each Stripe event id is
 //! processed once. The event's own copy of the payment is not trusted to be current (deliveries
 //! come late, twice and out of order): the intent is read from Stripe, and the booking is brought
-//! in line with it (`deposits::on_intent`): a paid hold is confirmed, a payment for a booking
-//! that ended or never existed is refunded.
+//! in line with it (`deposits::on_intent_event`): a paid hold is confirmed, a payment for a
+//! booking that ended or never existed is refunded, one for an archived booking changes nothing.
+//! Refund events (`refund.*`, `charge.refund.updated`) likewise read the refund again and record
+//! its status on the booking (`deposits::on_refund`): succeeded, pending, or failed (another
+//! attempt, or left to staff).
 use chrono::{DateTime, Utc};
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
@@ -12,7 +15,7 @@ use shared::http::{Problem, json, respond};
 use shared::inbox::{Claimed, Ledger, LedgerEntry, Order};
 use shared::payments::webhook::{self, EventObject, WebhookError};
 use shared::payments::{PaymentError, PaymentGateway};
-use shared::store::{BookingStore, ResourceStore};
+use shared::store::{ArchiveIndex, BookingStore, ResourceStore};
 use std::time::Duration;
 
 /// The endpoint's signing secrets (several while one is rolled) and how old a signature may be.
@@ -46,16 +49,18 @@ struct Received {
 
 pub async fn handler(
     store: &(impl ResourceStore + BookingStore),
+    archive: &impl ArchiveIndex,
     payments: &impl PaymentGateway,
     ledger: &impl Ledger,
     settings: &WebhookSettings,
     req: Request,
 ) -> Result<Response<Body>, Error> {
-    respond(receive(store, payments, ledger, settings, &req, Utc::now()).await)
+    respond(receive(store, archive, payments, ledger, settings, &req, Utc::now()).await)
 }
 
 async fn receive(
     store: &(impl ResourceStore + BookingStore),
+    archive: &impl ArchiveIndex,
     payments: &impl PaymentGateway,
     ledger: &impl Ledger,
     settings: &WebhookSettings,
@@ -103,16 +108,20 @@ async fn receive(
         }
     }
     let outcome = match &event.object {
-        EventObject::PaymentIntent(intent) => {
-            match payments.intent(&intent.id).await {
-                Ok(current) => deposits::on_intent(store, payments, &current, now)
-                    .await
-                    .map(Some),
-                // Stripe does not know it (a test event, another account's): nothing to do.
-                Err(PaymentError::Rejected { status: 404, .. }) => Ok(None),
-                Err(err) => Err(DepositError::from(err)),
-            }
-        }
+        EventObject::PaymentIntent(intent) => match payments.intent(&intent.id).await {
+            Ok(current) => deposits::on_intent_event(store, archive, payments, &current, now)
+                .await
+                .map(|o| Some(format!("{o:?}"))),
+            // Stripe does not know it (a test event, another account's): nothing to do.
+            Err(PaymentError::Rejected { status: 404, .. }) => Ok(None),
+            Err(err) => Err(DepositError::from(err)),
+        },
+        EventObject::Refund(refund) => match deposits::on_refund(store, payments, refund, now).await
+        {
+            Ok(settled) => Ok(Some(format!("{settled:?}"))),
+            Err(DepositError::Refused(PaymentError::Rejected { status: 404, .. })) => Ok(None),
+            Err(err) => Err(err),
+        },
         EventObject::Other(_) => Ok(None),
     };
     match outcome {

@@ -67,11 +67,10 @@ pub(super) fn check_amount(money: Money) -> Result<(), String> {
 /// (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts). For the three-decimal
 /// currencies, which that table leaves to "the equivalent of 0.50 USD", ours: a floor above
 /// 0.50 USD at today's rates with room for them to move.
-const MINIMUM_CHARGE: [(&str, i64); 29] = [
+const MINIMUM_CHARGE: [(&str, i64); 28] = [
     ("USD", 50),
     ("AED", 200),
     ("AUD", 50),
-    ("BGN", 100),
     ("BRL", 50),
     ("CAD", 50),
     ("CHF", 50),
@@ -136,7 +135,11 @@ mod tests {
     #[test]
     fn currencies_stripe_counts_differently_are_refused() {
         for code in ["ISK", "UGX", "MGA", "IQD", "LYD", "CLF", "UYI"] {
-            let refused = check_amount(money(10_000, code));
+            // Codes that are not currencies in circulation are refused before they get here.
+            let Ok(money) = Money::price(10_000, code) else {
+                continue;
+            };
+            let refused = check_amount(money);
             assert!(refused.is_err(), "{code} must be refused");
         }
     }

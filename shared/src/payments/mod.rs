@@ -6,6 +6,7 @@
 //! workspace's `reqwest` (rustls), form-encoded as Stripe's API expects, and verify webhook
 //! signatures with `hmac` + `sha2`.
 mod currency;
+pub mod metrics;
 mod settings;
 pub mod stripe;
 pub mod webhook;
@@ -56,6 +57,12 @@ pub trait PaymentGateway: Send + Sync {
         id: &IntentId,
         amount: Money,
         idempotency_key: &str,
+    ) -> impl Future<Output = Result<Refund, PaymentError>> + Send;
+
+    /// A refund as the provider holds it now (its status may have moved since it was made).
+    fn read_refund(
+        &self,
+        id: &RefundId,
     ) -> impl Future<Output = Result<Refund, PaymentError>> + Send;
 }
 
@@ -154,6 +161,12 @@ pub struct Refund {
     pub id: RefundId,
     pub status: RefundStatus,
     pub amount: Money,
+    /// Why it failed (Stripe's `failure_reason`), when it did.
+    pub failure_reason: Option<String>,
+    /// The intent it refunds.
+    pub intent_id: Option<IntentId>,
+    /// From its metadata; None for a refund we did not make.
+    pub booking_id: Option<BookingId>,
 }
 
 /// A Refund's `status`, as Stripe documents it: most card refunds succeed at once, some stay
@@ -170,6 +183,18 @@ pub enum RefundStatus {
 }
 
 impl RefundStatus {
+    /// What it means for the booking: a status not known yet counts as pending (nothing moved
+    /// that we know of; reconciliation reads it again later).
+    pub fn state(&self) -> crate::domain::payment::RefundState {
+        use crate::domain::payment::RefundState;
+        match self {
+            Self::Succeeded => RefundState::Succeeded,
+            Self::Failed => RefundState::Failed,
+            Self::Canceled => RefundState::Canceled,
+            Self::Pending | Self::RequiresAction | Self::Other(_) => RefundState::Pending,
+        }
+    }
+
     pub fn from_stripe(status: &str) -> Self {
         match status {
             "pending" => Self::Pending,

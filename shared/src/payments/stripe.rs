@@ -238,16 +238,20 @@ fn stripe_currency(code: &str) -> anyhow::Result<Currency> {
     Ok(currency)
 }
 
+/// A Refund as Stripe sends it, in API answers and in webhook events alike.
 #[derive(Deserialize)]
-struct WireRefund {
+pub(super) struct WireRefund {
     id: String,
     status: Option<String>,
     amount: i64,
     currency: String,
+    failure_reason: Option<String>,
+    payment_intent: Option<String>,
+    metadata: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl WireRefund {
-    fn into_refund(self) -> anyhow::Result<Refund> {
+    pub(super) fn into_refund(self) -> anyhow::Result<Refund> {
         Ok(Refund {
             id: RefundId::parse(&self.id).map_err(|e| anyhow!("refund id {}: {e}", self.id))?,
             status: RefundStatus::from_stripe(self.status.as_deref().unwrap_or("")),
@@ -255,6 +259,17 @@ impl WireRefund {
                 amount_minor: self.amount,
                 currency: stripe_currency(&self.currency)?,
             },
+            failure_reason: self.failure_reason,
+            intent_id: self
+                .payment_intent
+                .as_deref()
+                .and_then(|raw| IntentId::parse(raw).ok()),
+            booking_id: self
+                .metadata
+                .as_ref()
+                .and_then(|m| m.get("booking_id"))
+                .and_then(|v| v.as_str())
+                .and_then(|raw| BookingId::parse(raw).ok()),
         })
     }
 }
@@ -352,6 +367,13 @@ impl PaymentGateway for StripeClient {
                 self.post("/v1/refunds", idempotency_key, &form),
                 "refunding a deposit",
             )
+            .await?;
+        wire.into_refund().map_err(PaymentError::Unexpected)
+    }
+
+    async fn read_refund(&self, id: &RefundId) -> Result<Refund, PaymentError> {
+        let wire: WireRefund = self
+            .call(self.get(&format!("/v1/refunds/{id}")), "reading a refund")
             .await?;
         wire.into_refund().map_err(PaymentError::Unexpected)
     }
@@ -636,6 +658,31 @@ mod tests {
         assert_eq!(refunded.id.as_str(), "re_789");
         assert_eq!(refunded.status, RefundStatus::Succeeded);
         assert_eq!(refunded.amount, eur(4_000));
+        assert_eq!(refunded.intent_id, Some(intent_id()));
+    }
+
+    #[tokio::test]
+    async fn a_refund_is_read_back_with_its_failure_reason_and_booking() {
+        let failed = r#"{"id":"re_789","object":"refund","amount":4000,"currency":"eur",
+            "status":"failed","failure_reason":"expired_or_canceled_card",
+            "payment_intent":"pi_123abc",
+            "metadata":{"booking_id":"0190a5f2-7b1c-7d3e-8f40-1a2b3c4d5e6f"}}"#;
+        let (base, server) = fake_stripe(vec![(200, "", failed)]).await;
+        let stripe = StripeClient::new(&base, "sk_test_123").unwrap();
+
+        let refund = stripe
+            .read_refund(&RefundId::parse("re_789").unwrap())
+            .await
+            .unwrap();
+
+        let seen = server.await.unwrap();
+        assert_eq!(seen[0].request_line, "GET /v1/refunds/re_789 HTTP/1.1");
+        assert_eq!(refund.status, RefundStatus::Failed);
+        assert_eq!(
+            refund.failure_reason.as_deref(),
+            Some("expired_or_canceled_card")
+        );
+        assert_eq!(refund.booking_id, Some(BookingId::parse(BOOKING).unwrap()));
     }
 
     #[tokio::test]

@@ -4,8 +4,8 @@
 //! text as it is, not decoded). Any `v1` matching any configured secret will do, so a secret can
 //! be rolled while the old one still signs. `v0` and other schemes are ignored, as Stripe advises,
 //! so a forged header cannot downgrade the check.
-use super::Intent;
-use super::stripe::WireIntent;
+use super::stripe::{WireIntent, WireRefund};
+use super::{Intent, Refund};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
@@ -33,6 +33,8 @@ pub struct WebhookEvent {
 pub enum EventObject {
     /// For every `payment_intent.*` event.
     PaymentIntent(Intent),
+    /// For `refund.*` and `charge.refund.updated` events.
+    Refund(Refund),
     /// Anything else, unparsed.
     Other(serde_json::Value),
 }
@@ -43,6 +45,7 @@ impl fmt::Debug for EventObject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::PaymentIntent(intent) => f.debug_tuple("PaymentIntent").field(intent).finish(),
+            Self::Refund(refund) => f.debug_tuple("Refund").field(refund).finish(),
             Self::Other(object) => f
                 .debug_struct("Other")
                 .field("object", &object["object"])
@@ -142,6 +145,12 @@ struct WireData {
     object: serde_json::Value,
 }
 
+/// The events whose object is a Refund: `refund.created`, `refund.updated`, `refund.failed`
+/// and the older `charge.refund.updated`.
+fn is_refund_event(kind: &str) -> bool {
+    kind.starts_with("refund.") || kind == "charge.refund.updated"
+}
+
 fn parse_event(payload: &[u8]) -> Result<WebhookEvent, WebhookError> {
     let bad = |e: &dyn fmt::Display| WebhookError::BadPayload(e.to_string());
     let event: WireEvent = serde_json::from_slice(payload).map_err(|e| bad(&e))?;
@@ -150,6 +159,9 @@ fn parse_event(payload: &[u8]) -> Result<WebhookEvent, WebhookError> {
     let object = if event.kind.starts_with("payment_intent.") {
         let intent: WireIntent = serde_json::from_value(event.data.object).map_err(|e| bad(&e))?;
         EventObject::PaymentIntent(intent.into_intent().map_err(|e| bad(&format!("{e:#}")))?)
+    } else if is_refund_event(&event.kind) {
+        let refund: WireRefund = serde_json::from_value(event.data.object).map_err(|e| bad(&e))?;
+        EventObject::Refund(refund.into_refund().map_err(|e| bad(&format!("{e:#}")))?)
     } else {
         EventObject::Other(event.data.object)
     };
@@ -324,6 +336,30 @@ mod tests {
                 ),
                 "{payload}"
             );
+        }
+    }
+
+    #[test]
+    fn refund_events_carry_the_refund() {
+        for kind in ["charge.refund.updated", "refund.failed", "refund.updated"] {
+            let payload = format!(
+                r#"{{"id":"evt_3","type":"{kind}","created":1700000000,"data":{{"object":{{
+                "id":"re_1","object":"refund","amount":2580,"currency":"eur","status":"failed",
+                "failure_reason":"lost_or_stolen_card","payment_intent":"pi_1Known",
+                "metadata":{{"booking_id":"0190a5f2-7b1c-7d3e-8f40-1a2b3c4d5e6f"}}}}}}}}"#
+            );
+            let header = sign(payload.as_bytes(), SECRET, T);
+            let event = check(&payload, &header, &[SECRET], T).unwrap();
+            let EventObject::Refund(refund) = event.object else {
+                panic!("{kind} carries a refund: {event:?}");
+            };
+            assert_eq!(refund.id.as_str(), "re_1");
+            assert_eq!(refund.status, crate::payments::RefundStatus::Failed);
+            assert_eq!(
+                refund.failure_reason.as_deref(),
+                Some("lost_or_stolen_card")
+            );
+            assert_eq!(refund.intent_id.unwrap().as_str(), "pi_1Known");
         }
     }
 
