@@ -741,3 +741,450 @@ pub async fn reconcile_booking(
         Settled::Nothing => None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! The refund and reconciliation rules against the in-memory store and a fake Stripe whose
+    //! refunds fail or stay pending on demand (localstripe's refunds always succeed at once).
+    use super::*;
+    use crate::domain::booking::Booking;
+    use crate::domain::calendar::Bucket;
+    use crate::domain::ids::{ResourceId, VendorId};
+    use crate::domain::payment::{REFUND_ATTEMPTS, RefundState};
+    use crate::domain::resource::Resource;
+    use crate::payments::{RefundId, RefundStatus};
+    use crate::store::memory::{MemoryStore, fixtures};
+    use crate::store::{
+        ArchiveEntry, BookingWriteError, CounterChange, PaymentsPending, WriteError,
+    };
+    use std::collections::{HashMap, HashSet, VecDeque};
+    use std::sync::Mutex;
+
+    /// The in-memory store, with the pending-payments list reconciliation reads (as gsi3: open
+    /// deposits unchanged since `before`, longest unchanged first).
+    #[derive(Default)]
+    struct Desk {
+        memory: MemoryStore,
+        ids: Mutex<Vec<BookingId>>,
+    }
+
+    impl Desk {
+        async fn put(&self, booking: &Booking) {
+            self.memory.insert_booking(booking, &[]).await.unwrap();
+            self.ids.lock().unwrap().push(booking.id);
+        }
+
+        async fn get(&self, id: BookingId) -> Booking {
+            self.memory.booking(id).await.unwrap().unwrap()
+        }
+
+        async fn deposit(&self, id: BookingId) -> DepositPayment {
+            self.get(id).await.deposit_payment.unwrap()
+        }
+    }
+
+    impl BookingStore for Desk {
+        async fn insert_booking(
+            &self,
+            booking: &Booking,
+            takes: &[CounterChange],
+        ) -> Result<(), BookingWriteError> {
+            self.memory.insert_booking(booking, takes).await
+        }
+
+        async fn booking(&self, id: BookingId) -> anyhow::Result<Option<Booking>> {
+            self.memory.booking(id).await
+        }
+
+        async fn replace_booking(
+            &self,
+            booking: &Booking,
+            read: (BookingStatus, u64),
+            changes: &[CounterChange],
+        ) -> Result<(), BookingWriteError> {
+            self.memory.replace_booking(booking, read, changes).await
+        }
+
+        async fn sold(
+            &self,
+            vendor: VendorId,
+            resource: ResourceId,
+            buckets: &[Bucket],
+        ) -> anyhow::Result<HashMap<Bucket, u32>> {
+            self.memory.sold(vendor, resource, buckets).await
+        }
+    }
+
+    impl ResourceStore for Desk {
+        async fn create_resource(&self, resource: &Resource) -> Result<(), WriteError> {
+            self.memory.create_resource(resource).await
+        }
+
+        async fn resources(&self, vendor: VendorId) -> anyhow::Result<Vec<Resource>> {
+            self.memory.resources(vendor).await
+        }
+
+        async fn resource(
+            &self,
+            vendor: VendorId,
+            id: ResourceId,
+        ) -> anyhow::Result<Option<Resource>> {
+            self.memory.resource(vendor, id).await
+        }
+
+        async fn update_resource(
+            &self,
+            resource: &Resource,
+            expected_version: u64,
+        ) -> Result<(), WriteError> {
+            self.memory
+                .update_resource(resource, expected_version)
+                .await
+        }
+    }
+
+    impl PaymentsPending for Desk {
+        async fn payments_pending(
+            &self,
+            before: DateTime<Utc>,
+            limit: usize,
+        ) -> anyhow::Result<Vec<Booking>> {
+            let ids = self.ids.lock().unwrap().clone();
+            let mut pending = Vec::new();
+            for id in ids {
+                if let Some(b) = self.memory.booking(id).await?
+                    && b.payment_pending()
+                    && b.updated_at < before
+                {
+                    pending.push(b);
+                }
+            }
+            pending.sort_by_key(|b| (b.updated_at, b.id.to_string()));
+            pending.truncate(limit);
+            Ok(pending)
+        }
+    }
+
+    /// Stripe with paid intents; each refund takes the next scripted status (succeeded when
+    /// none is left); intents in `down` answer as if Stripe were unreachable.
+    #[derive(Default)]
+    struct FakeStripe {
+        intents: Mutex<HashMap<IntentId, Intent>>,
+        down: Mutex<HashSet<IntentId>>,
+        script: Mutex<VecDeque<RefundStatus>>,
+        refunds: Mutex<Vec<(String, Refund)>>,
+    }
+
+    impl FakeStripe {
+        fn paid(&self, booking: BookingId, amount: Money) -> IntentId {
+            let id =
+                IntentId::parse(&format!("pi_{}", booking.to_string().replace('-', ""))).unwrap();
+            self.intents.lock().unwrap().insert(
+                id.clone(),
+                Intent {
+                    id: id.clone(),
+                    status: IntentStatus::Succeeded,
+                    amount,
+                    amount_received: amount.amount_minor,
+                    client_secret: None,
+                    booking_id: Some(booking),
+                },
+            );
+            id
+        }
+
+        fn keys(&self) -> Vec<String> {
+            self.refunds
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|(k, _)| k.clone())
+                .collect()
+        }
+
+        /// Stripe settles (or fails) a refund later.
+        fn refund_becomes(&self, id: &RefundId, status: RefundStatus) {
+            for (_, refund) in self.refunds.lock().unwrap().iter_mut() {
+                if refund.id == *id {
+                    refund.failure_reason = (status == RefundStatus::Failed)
+                        .then(|| "expired_or_canceled_card".to_owned());
+                    refund.status = status.clone();
+                }
+            }
+        }
+
+        fn unavailable() -> PaymentError {
+            PaymentError::Unavailable(anyhow::anyhow!("Stripe is down"))
+        }
+    }
+
+    impl PaymentGateway for FakeStripe {
+        async fn create_deposit(
+            &self,
+            _: BookingId,
+            _: Money,
+            _: &str,
+        ) -> Result<Intent, PaymentError> {
+            Err(anyhow::anyhow!("not used here").into())
+        }
+
+        async fn intent(&self, id: &IntentId) -> Result<Intent, PaymentError> {
+            if self.down.lock().unwrap().contains(id) {
+                return Err(Self::unavailable());
+            }
+            self.intents
+                .lock()
+                .unwrap()
+                .get(id)
+                .cloned()
+                .ok_or(PaymentError::Rejected {
+                    code: None,
+                    message: "no such intent".into(),
+                    status: 404,
+                })
+        }
+
+        async fn cancel(&self, _: &IntentId, _: &str) -> Result<Intent, PaymentError> {
+            Err(anyhow::anyhow!("not used here").into())
+        }
+
+        async fn refund(
+            &self,
+            id: &IntentId,
+            amount: Money,
+            key: &str,
+        ) -> Result<Refund, PaymentError> {
+            if self.down.lock().unwrap().contains(id) {
+                return Err(Self::unavailable());
+            }
+            let mut refunds = self.refunds.lock().unwrap();
+            if let Some((_, made)) = refunds.iter().find(|(k, _)| k == key) {
+                return Ok(made.clone());
+            }
+            let status = self
+                .script
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or(RefundStatus::Succeeded);
+            let refund = Refund {
+                id: RefundId::parse(&format!("re_{}", refunds.len() + 1)).unwrap(),
+                failure_reason: (status == RefundStatus::Failed)
+                    .then(|| "expired_or_canceled_card".to_owned()),
+                status,
+                amount,
+                intent_id: Some(id.clone()),
+                booking_id: self
+                    .intents
+                    .lock()
+                    .unwrap()
+                    .get(id)
+                    .and_then(|i| i.booking_id),
+            };
+            refunds.push((key.to_owned(), refund.clone()));
+            Ok(refund)
+        }
+
+        async fn read_refund(&self, id: &RefundId) -> Result<Refund, PaymentError> {
+            let refunds = self.refunds.lock().unwrap();
+            refunds
+                .iter()
+                .find(|(_, r)| r.id == *id)
+                .map(|(_, r)| r.clone())
+                .ok_or(PaymentError::Rejected {
+                    code: None,
+                    message: "no such refund".into(),
+                    status: 404,
+                })
+        }
+    }
+
+    fn eur(minor: i64) -> Money {
+        Money::price(minor, "EUR").unwrap()
+    }
+
+    fn at(raw: &str) -> DateTime<Utc> {
+        raw.parse().unwrap()
+    }
+
+    /// An ended booking whose deposit of 100.00 was paid and is all due back, last changed at
+    /// `changed`.
+    async fn refund_due(desk: &Desk, stripe: &FakeStripe, changed: &str) -> BookingId {
+        let mut booking = fixtures::ended_booking(None, VendorId::generate());
+        let intent = stripe.paid(booking.id, eur(10_000));
+        let mut deposit = DepositPayment::awaiting(intent);
+        deposit.paid_too_late(eur(10_000), at(changed));
+        booking.deposit_payment = Some(deposit);
+        booking.updated_at = at(changed);
+        desk.put(&booking).await;
+        booking.id
+    }
+
+    const NOW: &str = "2026-06-01T12:00:00Z";
+
+    #[tokio::test]
+    async fn a_refund_that_keeps_failing_is_tried_anew_then_left_to_staff() {
+        let (desk, stripe) = (Desk::default(), FakeStripe::default());
+        let id = refund_due(&desk, &stripe, NOW).await;
+        stripe.script.lock().unwrap().extend([
+            RefundStatus::Failed,
+            RefundStatus::Canceled,
+            RefundStatus::Failed,
+        ]);
+
+        let mut outcomes = Vec::new();
+        for _ in 0..REFUND_ATTEMPTS {
+            outcomes.push(settle(&desk, &stripe, id, at(NOW)).await.unwrap());
+        }
+        let after_last = settle(&desk, &stripe, id, at(NOW)).await.unwrap();
+
+        assert_eq!(
+            outcomes,
+            [
+                Settled::RefundRetry,
+                Settled::RefundRetry,
+                Settled::RefundFailed
+            ]
+        );
+        assert_eq!(after_last, Settled::Nothing, "nothing more is tried");
+        assert_eq!(
+            stripe.keys(),
+            [
+                format!("refund:{id}"),
+                format!("refund:{id}:2"),
+                format!("refund:{id}:3")
+            ],
+            "each attempt is a new refund"
+        );
+        let deposit = desk.deposit(id).await;
+        assert_eq!(deposit.status, DepositStatus::RefundFailed);
+        let last = deposit.refund.unwrap();
+        assert_eq!(
+            last.failure_reason.as_deref(),
+            Some("expired_or_canceled_card")
+        );
+        assert_eq!(last.attempt, REFUND_ATTEMPTS);
+        assert!(!desk.get(id).await.payment_pending());
+    }
+
+    #[tokio::test]
+    async fn a_pending_refund_counts_as_refunded_only_once_stripe_says_it_succeeded() {
+        let (desk, stripe) = (Desk::default(), FakeStripe::default());
+        let id = refund_due(&desk, &stripe, NOW).await;
+        stripe
+            .script
+            .lock()
+            .unwrap()
+            .push_back(RefundStatus::Pending);
+
+        let made = settle(&desk, &stripe, id, at(NOW)).await.unwrap();
+        let pending = desk.get(id).await;
+        let still = reconcile_booking(&desk, &stripe, &pending, at(NOW))
+            .await
+            .unwrap();
+        let refund_id = pending
+            .deposit_payment
+            .as_ref()
+            .unwrap()
+            .refund
+            .as_ref()
+            .unwrap()
+            .refund_id
+            .clone();
+        stripe.refund_becomes(&refund_id, RefundStatus::Succeeded);
+        let settled = reconcile_booking(&desk, &stripe, &pending, at(NOW))
+            .await
+            .unwrap();
+
+        assert_eq!(made, Settled::RefundPending);
+        assert_eq!(
+            pending.deposit_payment.as_ref().unwrap().status,
+            DepositStatus::RefundPending
+        );
+        assert!(pending.payment_pending(), "reconciliation still sees it");
+        assert_eq!(still, Some(Repair::RefundOpen));
+        assert_eq!(settled, Some(Repair::Refunded));
+        assert_eq!(
+            stripe.keys().len(),
+            1,
+            "one refund, read again, never made twice"
+        );
+        let deposit = desk.deposit(id).await;
+        assert_eq!(deposit.status, DepositStatus::Refunded);
+        assert_eq!(deposit.refund.unwrap().status, RefundState::Succeeded);
+    }
+
+    #[tokio::test]
+    async fn a_refund_webhook_records_a_later_failure_and_the_refund_is_made_again() {
+        let (desk, stripe) = (Desk::default(), FakeStripe::default());
+        let id = refund_due(&desk, &stripe, NOW).await;
+        settle(&desk, &stripe, id, at(NOW)).await.unwrap();
+        let first = desk.deposit(id).await.refund.unwrap().refund_id;
+        // Stripe's event says it succeeded; what Stripe holds now says it failed.
+        stripe.refund_becomes(&first, RefundStatus::Failed);
+        let mut stale = stripe.read_refund(&first).await.unwrap();
+        stale.status = RefundStatus::Succeeded;
+
+        let told = on_refund(&desk, &stripe, &stale, at(NOW)).await.unwrap();
+        let again = settle(&desk, &stripe, id, at(NOW)).await.unwrap();
+
+        assert_eq!(told, Settled::RefundRetry);
+        assert_eq!(again, Settled::Refunded(eur(10_000)));
+        let deposit = desk.deposit(id).await;
+        assert_eq!(deposit.status, DepositStatus::Refunded);
+        assert_eq!(deposit.refund.unwrap().attempt, 2);
+    }
+
+    #[tokio::test]
+    async fn reconciliation_gets_past_bookings_that_keep_failing_to_the_ones_behind_them() {
+        let (desk, stripe) = (Desk::default(), FakeStripe::default());
+        let limit = 3;
+        // More bookings that fail every time (Stripe is down for their intents) than one run
+        // takes, all older than one that can be repaired.
+        let mut failing = Vec::new();
+        for minute in 0..5 {
+            let id = refund_due(&desk, &stripe, &format!("2026-06-01T10:0{minute}:00Z")).await;
+            let intent = desk.deposit(id).await.intent_id;
+            stripe.down.lock().unwrap().insert(intent);
+            failing.push(id);
+        }
+        let repairable = refund_due(&desk, &stripe, "2026-06-01T10:30:00Z").await;
+        let quiet = Duration::minutes(10);
+
+        let first = reconcile(&desk, &stripe, at(NOW), quiet, limit)
+            .await
+            .unwrap();
+        let later = at(NOW) + Duration::minutes(11);
+        let second = reconcile(&desk, &stripe, later, quiet, limit)
+            .await
+            .unwrap();
+
+        assert_eq!(first.failed, limit, "{first:?}");
+        assert_eq!(first.refunded, 0);
+        assert_eq!(second.refunded, 1, "{second:?}");
+        assert_eq!(
+            desk.deposit(repairable).await.status,
+            DepositStatus::Refunded
+        );
+        for id in &failing[..limit] {
+            assert_eq!(desk.deposit(*id).await.reconcile_failures, 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_payment_event_for_an_archived_booking_refunds_nothing() {
+        let (desk, stripe) = (Desk::default(), FakeStripe::default());
+        let booking = fixtures::ended_booking(None, VendorId::generate());
+        let intent_id = stripe.paid(booking.id, eur(10_000));
+        desk.memory
+            .archive(ArchiveEntry::of(&booking, "records/x.json".into(), at(NOW)));
+        let intent = stripe.intent(&intent_id).await.unwrap();
+
+        let outcome = on_intent_event(&desk, &desk.memory, &stripe, &intent, at(NOW))
+            .await
+            .unwrap();
+
+        assert_eq!(outcome, PaymentOutcome::Archived);
+        assert!(stripe.keys().is_empty(), "no refund");
+    }
+}
