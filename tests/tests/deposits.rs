@@ -128,3 +128,85 @@ async fn a_deposit_in_a_currency_stripe_cannot_charge_is_refused_by_field() {
         "{without_deposit:#?}"
     );
 }
+
+/// A type is saved only with charges a card payment can move: fixed amounts in whole payment
+/// steps (the last digit 0 in the three-decimal currencies) and a deposit no smaller than
+/// Stripe's minimum charge on the cheapest booking the type can have.
+#[tokio::test]
+async fn deposits_and_fees_stripe_cannot_charge_are_refused_when_the_type_is_saved() {
+    let api = Api::start().await;
+    let kuwait = api
+        .vendor_with(
+            "hotel",
+            json!({"currency": "KWD", "time_zone": "Asia/Kuwait"}),
+        )
+        .await;
+    let berlin = api.vendor("hotel").await;
+    let kwd_room = |changes: Value| {
+        let mut body = resource_body("Double", 2, 3, 12_345);
+        body["base_price"] = json!({"amount_minor": 12_345, "currency": "KWD"});
+        for (key, value) in changes.as_object().expect("an object") {
+            body[key] = value.clone();
+        }
+        body
+    };
+    let kwd = |minor: i64| json!({"amount_minor": minor, "currency": "KWD"});
+    let cases = [
+        (
+            &kuwait,
+            kwd_room(json!({"deposit": {"kind": "fixed", "amount": kwd(5_005)}})),
+            vec!["/deposit/amount/amount_minor"],
+        ),
+        (
+            &kuwait,
+            kwd_room(json!({"cancellation": {"free_until_hours": 24,
+                "late_fee": {"kind": "fixed", "amount": kwd(1_001)}}})),
+            vec!["/cancellation/late_fee/amount/amount_minor"],
+        ),
+        // 20% of the cheapest night, 0.500 KWD, is 0.100: below the 0.200 floor.
+        (
+            &kuwait,
+            kwd_room(json!({"base_price": kwd(12_000), "price_rules": [
+                {"from": "2027-01-01", "to": "2027-01-31", "amount_minor": 500}]})),
+            vec!["/deposit"],
+        ),
+        // 20% of 1.00 EUR is 0.20, below Stripe's 0.50.
+        (&berlin, resource_body("Box room", 1, 1, 100), vec!["/deposit"]),
+        (
+            &berlin,
+            {
+                let mut body = resource_body("Box room", 1, 1, 9_900);
+                body["deposit"] = json!({"kind": "fixed",
+                    "amount": {"amount_minor": 49, "currency": "EUR"}});
+                body
+            },
+            vec!["/deposit"],
+        ),
+    ];
+
+    for (manager, body, expected) in cases {
+        let path = format!("/vendor/{}/resource", manager.vendor());
+        let reply = api.post(&path, manager.token(), &body).await;
+
+        reply.assert_problem(422);
+        assert_eq!(reply.pointers(), expected, "{body}: {reply:#?}");
+    }
+
+    // A price cut that would take the deposit below the minimum is refused too.
+    let room = api
+        .resource(&berlin, &resource_body("Double", 2, 3, 12_900))
+        .await;
+    let cut = api
+        .put(
+            &format!("/vendor/{}/resource/{room}", berlin.vendor()),
+            berlin.token(),
+            &json!({"base_price": {"amount_minor": 200, "currency": "EUR"}}),
+        )
+        .await;
+    cut.assert_problem(422);
+    assert_eq!(cut.pointers(), ["/deposit"], "{cut:#?}");
+    // Whole hundredths, and a free night (no deposit at all), are fine.
+    let fine = kwd_room(json!({"deposit": {"kind": "fixed", "amount": kwd(5_000)},
+        "price_rules": [{"from": "2027-01-01", "to": "2027-01-02", "amount_minor": 0}]}));
+    api.resource(&kuwait, &fine).await;
+}
