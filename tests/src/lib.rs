@@ -22,14 +22,23 @@ impl Reply {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// The JSON pointers of a 422's field errors.
+    /// The JSON pointers (into the body) of a 422's field errors.
     pub fn pointers(&self) -> Vec<String> {
+        self.errors_at("pointer")
+    }
+
+    /// The query parameters named by a 422's field errors.
+    pub fn parameters(&self) -> Vec<String> {
+        self.errors_at("parameter")
+    }
+
+    fn errors_at(&self, member: &str) -> Vec<String> {
         self.body["errors"]
             .as_array()
             .map(|errors| {
                 errors
                     .iter()
-                    .filter_map(|e| e["pointer"].as_str().map(str::to_owned))
+                    .filter_map(|e| e[member].as_str().map(str::to_owned))
                     .collect()
             })
             .unwrap_or_default()
@@ -71,6 +80,26 @@ pub fn unique_email(tag: &str) -> String {
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// A random address in 127.0.0.0/8 (all of it is the loopback interface on Linux).
+fn random_loopback() -> std::net::IpAddr {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    std::net::Ipv4Addr::new(
+        127,
+        rng.random_range(1..=254),
+        rng.random_range(1..=254),
+        rng.random_range(1..=254),
+    )
+    .into()
+}
+
+fn client_from(source: std::net::IpAddr) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(source)
+        .build()
+        .expect("an HTTP client")
+}
+
 impl Api {
     pub async fn start() -> Self {
         require_env();
@@ -85,7 +114,17 @@ impl Api {
             .expect("start the local gateway");
         Self {
             base,
-            client: reqwest::Client::new(),
+            client: client_from(random_loopback()),
+        }
+    }
+
+    /// The same gateway reached from another source address, as a caller on another network
+    /// reaches API Gateway: sign-in limits are counted per source (`auth::attempts`). Each `Api`
+    /// sends from a loopback address of its own, so tests never share a source's budget.
+    pub fn from_another_source(&self) -> Self {
+        Self {
+            base: self.base.clone(),
+            client: client_from(random_loopback()),
         }
     }
 

@@ -205,6 +205,88 @@ async fn a_wrong_password_and_an_unknown_account_look_the_same() {
     assert_eq!(as_staff.body, wrong.body);
 }
 
+#[track_caller]
+fn retry_after(reply: &api_tests::Reply) -> u64 {
+    reply.assert_problem(429);
+    let seconds: u64 = reply
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no Retry-After in {reply:#?}"));
+    assert!((1..=15 * 60).contains(&seconds), "{seconds}");
+    seconds
+}
+
+async fn sign_in(api: &Api, email: &str, password: &str) -> api_tests::Reply {
+    api.post(
+        "/user/login",
+        None,
+        &json!({"email": email, "password": password}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_lockout_from_one_source_leaves_the_account_open_from_others() {
+    let api = Api::start().await;
+    let guest = api.guest().await;
+    let elsewhere = api.from_another_source();
+
+    for _ in 0..5 {
+        sign_in(&api, &guest.email, "guessing wrong")
+            .await
+            .assert_problem(401);
+    }
+    retry_after(&sign_in(&api, &guest.email, "guessing wrong").await);
+    retry_after(&sign_in(&api, &guest.email, PASSWORD).await);
+
+    // The owner, somewhere else, still signs in; a wrong password there is just wrong.
+    let owner = sign_in(&elsewhere, &guest.email, PASSWORD).await;
+    assert_eq!(owner.status, StatusCode::OK, "{owner:#?}");
+    sign_in(&elsewhere, &guest.email, "a typo")
+        .await
+        .assert_problem(401);
+    // The guesser's source stays refused for the rest of its window.
+    retry_after(&sign_in(&api, &guest.email, PASSWORD).await);
+}
+
+#[tokio::test]
+async fn a_source_guessing_across_many_accounts_is_throttled() {
+    let api = Api::start().await;
+    let guest = api.guest().await;
+    let budget = shared::auth::attempts::MAX_PER_SOURCE;
+
+    // Credential stuffing: one guess each at many addresses, none locked on its own.
+    for _ in 0..budget {
+        sign_in(&api, &unique_email("stuffed"), "password1")
+            .await
+            .assert_problem(401);
+    }
+    retry_after(&sign_in(&api, &unique_email("stuffed"), "password1").await);
+    // The source is refused for every account, even with a right password...
+    retry_after(&sign_in(&api, &guest.email, PASSWORD).await);
+    // ...and nobody else is.
+    let owner = sign_in(&api.from_another_source(), &guest.email, PASSWORD).await;
+    assert_eq!(owner.status, StatusCode::OK, "{owner:#?}");
+}
+
+#[tokio::test]
+async fn right_passwords_do_not_use_up_a_sources_budget() {
+    let api = Api::start().await;
+    let guest = api.guest().await;
+    let budget = shared::auth::attempts::MAX_PER_SOURCE;
+
+    // An office behind one address: its people sign in many times, and some mistype.
+    for round in 0..budget + 5 {
+        if round % 5 == 4 {
+            sign_in(&api, &guest.email, "a typo")
+                .await
+                .assert_problem(401);
+        }
+        let reply = sign_in(&api, &guest.email, PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::OK, "round {round}: {reply:#?}");
+    }
+}
+
 #[tokio::test]
 async fn repeated_sign_in_attempts_are_throttled_per_account() {
     let api = Api::start().await;
@@ -543,4 +625,38 @@ async fn another_guests_id_is_forbidden_and_a_malformed_id_is_not_found() {
     api.get("/user/not-a-uuid", guest.token())
         .await
         .assert_problem(404);
+}
+
+#[tokio::test]
+async fn repeated_wrong_current_passwords_on_a_profile_update_are_throttled() {
+    let api = Api::start().await;
+    let guest = api.guest().await;
+    let path = format!("/user/{}", guest.id);
+    let change = |current: &str| json!({"current_password": current, "new_password": "a completely new passphrase"});
+
+    for _ in 0..5 {
+        let wrong = api
+            .put(&path, guest.token(), &change("guessing wrong"))
+            .await;
+        wrong.assert_problem(422);
+        assert_eq!(wrong.pointers(), ["/current_password"]);
+    }
+    // A stolen token is no way to guess the password: the sixth guess waits, the right one too.
+    retry_after(
+        &api.put(&path, guest.token(), &change("guessing wrong"))
+            .await,
+    );
+    retry_after(&api.put(&path, guest.token(), &change(PASSWORD)).await);
+    // They count as sign-ins do: this source may not sign in to the account either.
+    retry_after(&sign_in(&api, &guest.email, PASSWORD).await);
+    // Edits without a password are not limited, and the owner elsewhere changes it.
+    let renamed = api
+        .put(&path, guest.token(), &json!({"name": "Grace Renamed"}))
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{renamed:#?}");
+    let changed = api
+        .from_another_source()
+        .put(&path, guest.token(), &change(PASSWORD))
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{changed:#?}");
 }

@@ -623,11 +623,11 @@ async fn bad_filters_are_named_in_a_problem() {
     let city = finder.in_city();
     let cases = [
         (format!("{city}&{}", nights(10, 1)), vec!["party_size"]),
-        (format!("{city}&party_size=2"), vec![""]),
-        (format!("party_size=2&{}", nights(10, 1)), vec![""]),
+        (format!("{city}&party_size=2"), vec!["check_in"]),
+        (format!("party_size=2&{}", nights(10, 1)), vec!["city"]),
         (
             format!("{city}&lat=1&lon=2&party_size=2&{}", nights(10, 1)),
-            vec![""],
+            vec!["lat", "lon"],
         ),
         (
             format!("{}&party_size=2&{}", finder.near(500.0), nights(10, 1)),
@@ -665,6 +665,14 @@ async fn bad_filters_are_named_in_a_problem() {
             vec!["check_in"],
         ),
         (
+            format!("{city}&party_size=2&check_in={}", day(10)),
+            vec!["check_out"],
+        ),
+        (
+            format!("{city}&party_size=2&{}&date={}", nights(10, 1), day(10)),
+            vec!["date"],
+        ),
+        (
             format!("city=Berlin&party_size=2&{}", nights(10, 1)),
             vec!["country"],
         ),
@@ -686,7 +694,7 @@ async fn bad_filters_are_named_in_a_problem() {
         reply.assert_problem(422);
         for pointer in pointers {
             assert!(
-                reply.pointers().contains(&pointer.to_owned()),
+                reply.parameters().contains(&pointer.to_owned()),
                 "{query}: {pointer:?} not in {reply:#?}"
             );
         }
@@ -708,5 +716,29 @@ async fn bad_filters_are_named_in_a_problem() {
         ))
         .await;
     elsewhere.assert_problem(422);
-    assert_eq!(elsewhere.pointers(), ["cursor"]);
+    assert_eq!(elsewhere.parameters(), ["cursor"]);
+}
+
+#[tokio::test]
+async fn a_stay_no_hotel_could_sell_is_refused_as_availability_refuses_it() {
+    let finder = Finder::open().await;
+    let city = finder.in_city();
+    finder
+        .vendor("hotel", finder.spot, json!({}), &[DOUBLE])
+        .await;
+    let backwards = format!("check_in={}&check_out={}", day(12), day(10));
+    let same_day = format!("check_in={}&check_out={}", day(10), day(10));
+    let five_years = format!("check_in={}&check_out={}", day(10), day(10 + 5 * 365));
+    let thirty_one = nights(10, 31);
+
+    for stay in [&backwards, &same_day, &five_years, &thirty_one] {
+        let reply = finder.search(&format!("{city}&party_size=2&{stay}")).await;
+        reply.assert_problem(422);
+        assert_eq!(reply.parameters(), ["check_out"], "{stay}: {reply:#?}");
+    }
+    // The longest stay a hotel sells is still a search.
+    let thirty = finder
+        .search(&format!("{city}&party_size=2&{}", nights(10, 30)))
+        .await;
+    assert_eq!(thirty.status, StatusCode::OK, "{thirty:#?}");
 }

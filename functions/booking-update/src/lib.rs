@@ -5,8 +5,8 @@ use chrono::{NaiveDate, NaiveTime, Utc};
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
+use shared::api::availability::TimeFields;
 use shared::auth::Caller;
-use shared::domain::booking::BookingTime;
 use shared::domain::ids::{BookingId, ResourceId};
 use shared::domain::party::PartySize;
 use shared::domain::{FieldErrors, Invalid};
@@ -40,20 +40,17 @@ impl TryFrom<ChangeBody> for ChangeRequest {
                 .filter(|u| (1..=engine::MAX_UNITS).contains(u))
                 .ok_or_else(|| Invalid::new(format!("must be between 1 and {}", engine::MAX_UNITS)))
         });
-        let time = match (body.check_in, body.check_out, body.date, body.time) {
-            (None, None, None, None) => Some(None),
-            (Some(check_in), Some(check_out), None, None) => Some(Some(BookingTime::Stay {
-                check_in,
-                check_out,
-            })),
-            (None, None, Some(date), Some(time)) => Some(Some(BookingTime::Seating { date, time })),
-            _ => {
-                errors.push(
-                    "",
-                    "send check_in with check_out, or date with time, to change when",
-                );
-                None
-            }
+        let fields = TimeFields {
+            check_in: body.check_in,
+            check_out: body.check_out,
+            date: body.date,
+            time: body.time,
+        };
+        // Nothing sent keeps the time; half a pair names the missing member, as a hold does.
+        let time = if fields.is_empty() {
+            Some(None)
+        } else {
+            fields.combine(&mut errors, "/").map(Some)
         };
         match (resource, party, units, time) {
             (Some(resource), Some(party), Some(units), Some(time)) => {

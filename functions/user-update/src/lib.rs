@@ -1,9 +1,10 @@
 //! A guest edits their own profile: any of name, phone and locale, and the password (which
-//! needs the current one). `If-Match` with the profile's ETag guards against lost updates.
+//! needs the current one, whose checks are limited as sign-ins are: `auth::attempts`). `If-Match` with the profile's ETag guards against lost updates.
 use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
+use shared::auth::attempts::{Attempt, AttemptSource};
 use shared::auth::{Caller, password};
 use shared::domain::FieldErrors;
 use shared::domain::account::{AccountKind, Locale, Password, Phone};
@@ -81,6 +82,8 @@ enum UpdateUserError {
     Rejected(Problem),
     #[error("the current password is wrong")]
     WrongPassword,
+    #[error("too many wrong current passwords")]
+    Throttled(u64),
     #[error("the profile changed")]
     VersionMismatch,
     #[error("others kept editing the profile")]
@@ -95,6 +98,9 @@ impl From<UpdateUserError> for Problem {
             UpdateUserError::Rejected(problem) => problem,
             UpdateUserError::WrongPassword => {
                 Problem::field("/current_password", "is not the current password")
+            }
+            UpdateUserError::Throttled(retry_after_seconds) => {
+                Problem::too_many_requests(retry_after_seconds)
             }
             UpdateUserError::VersionMismatch => Problem::precondition_failed(),
             UpdateUserError::Busy => Problem::edit_conflict(),
@@ -136,10 +142,17 @@ async fn update_user(
                 .guest(id)
                 .await?
                 .ok_or_else(|| Problem::not_found("user"))?;
+            // Counted as a sign-in is: a stolen token must not become a way to guess passwords.
+            let now = Utc::now();
+            let source = AttemptSource::of(req);
+            let attempt = Attempt::begin(store, AccountKind::Guest, &profile.email, &source, now)
+                .await?
+                .map_err(|throttled| UpdateUserError::Throttled(throttled.retry_after_seconds))?;
             let credential = store.credential(AccountKind::Guest, &profile.email).await?;
             if !password::verify(current, credential.map(|c| c.password_hash)).await {
                 return Err(UpdateUserError::WrongPassword);
             }
+            attempt.succeeded(store, now).await?;
             Some(password::hash(new).await?)
         }
     };

@@ -9,7 +9,7 @@ use serde::Serialize;
 use shared::api::availability::{self, parsed};
 use shared::domain::ids::VendorId;
 use shared::domain::{FieldErrors, Invalid};
-use shared::engine::{self, Offer};
+use shared::engine::{self, HoldError, Offer};
 use shared::http::{Problem, json, path_id, query_param, respond};
 use shared::store::{BookingStore, ResourceStore, VendorStore};
 
@@ -30,7 +30,7 @@ async fn availability(
     req: &Request,
 ) -> Result<Response<Body>, Problem> {
     let vendor = path_id(req, "id", "vendor", VendorId::parse)?;
-    let mut errors = FieldErrors::default();
+    let mut errors = FieldErrors::query();
     let party = availability::party(req, &mut errors);
     let units = errors.check_opt("units", query_param(req, "units"), |v| {
         parsed::<u32>(v, "a number")
@@ -43,8 +43,14 @@ async fn availability(
         return Err(errors.into());
     };
     errors.finish()?;
-    let items =
-        engine::availability(store, vendor, party, units.unwrap_or(1), when, Utc::now()).await?;
+    let items = engine::availability(store, vendor, party, units.unwrap_or(1), when, Utc::now())
+        .await
+        .map_err(|err| match err {
+            // The engine's rules name body members; here the same values are query parameters.
+            HoldError::Invalid(errors) => Problem::validation(errors.into_parameters()),
+            HoldError::NoFit(no_fit) => Problem::parameter("party_size", no_fit.to_string()),
+            other => other.into(),
+        })?;
     let mut response = json(StatusCode::OK, &Availability { items });
     // Good for a moment only: a booking can take the last unit at any time.
     response.headers_mut().insert(

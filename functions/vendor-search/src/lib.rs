@@ -42,7 +42,9 @@ async fn find(
     let page = search::search(index, counters, &query, Utc::now())
         .await
         .map_err(|err| match err {
-            SearchError::BadCursor => Problem::field("cursor", "is not a cursor from this search"),
+            SearchError::BadCursor => {
+                Problem::parameter("cursor", "is not a cursor from this search")
+            }
             SearchError::Unexpected(cause) => Problem::internal(&cause),
         })?;
     let mut response = json(StatusCode::OK, &page);
@@ -87,7 +89,7 @@ fn words(raw: &str) -> Result<Vec<String>, Invalid> {
 }
 
 fn search_query(req: &Request) -> Result<SearchQuery, Problem> {
-    let mut errors = FieldErrors::default();
+    let mut errors = FieldErrors::query();
     let party = availability::party(req, &mut errors);
     let when = availability::booking_time(req, &mut errors);
     let area = area(req, &mut errors);
@@ -228,14 +230,16 @@ fn area(req: &Request, errors: &mut FieldErrors) -> Option<Area> {
             None
         }
         (None, None, None, None) => {
-            errors.push("", "say where: city and country, or lat and lon");
+            errors.push("city", "say where: city and country, or lat and lon");
             None
         }
         _ => {
-            errors.push(
-                "",
-                "search by city and country, or by lat and lon, not both",
-            );
+            for name in ["lat", "lon"] {
+                errors.push(
+                    name,
+                    "search by city and country, or by lat and lon, not both",
+                );
+            }
             None
         }
     }

@@ -34,7 +34,7 @@ fn date(raw: &str) -> Result<NaiveDate, Invalid> {
 /// Reads the list's query string; dates are read in `zone` (the vendor's, or UTC for a guest,
 /// whose bookings span time zones).
 pub fn list_query(req: &Request, zone: Tz) -> Result<BookingQuery, Problem> {
-    let mut errors = FieldErrors::default();
+    let mut errors = FieldErrors::query();
     let from = errors.check_opt("from", query_param(req, "from"), date);
     let to = errors.check_opt("to", query_param(req, "to"), date);
     let statuses = errors.check("status", {
@@ -68,7 +68,7 @@ pub fn list_query(req: &Request, zone: Tz) -> Result<BookingQuery, Problem> {
     if let (Some(from), Some(to)) = (from, to)
         && to < from
     {
-        return Err(Problem::field("to", "must not be before from"));
+        return Err(Problem::parameter("to", "must not be before from"));
     }
     Ok(BookingQuery {
         from: from.and_then(|d| start_of(d, zone)),
@@ -127,7 +127,7 @@ impl Serialize for Listed {
 impl From<ListError> for Problem {
     fn from(err: ListError) -> Self {
         match err {
-            ListError::BadCursor => Problem::field("cursor", "is not a cursor from this list"),
+            ListError::BadCursor => Problem::parameter("cursor", "is not a cursor from this list"),
             ListError::Unexpected(cause) => Problem::internal(&cause),
         }
     }

@@ -1,5 +1,7 @@
-//! Signing in, the same for guests and staff: count the attempt, check the password, issue a
-//! token. Every failure looks the same, so a reply never tells whether an account exists.
+//! Signing in, the same for guests and staff: count the attempt (`attempts`), check the
+//! password, issue a token. Every failure looks the same, so a reply never tells whether an
+//! account exists.
+use super::attempts::{Attempt, AttemptSource, Throttled};
 use super::{TokenSettings, TokenSigner, issue_token, password};
 use crate::domain::FieldErrors;
 use crate::domain::account::{AccountKind, Email, Password};
@@ -9,9 +11,6 @@ use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
-
-/// Attempts allowed per account name per window (see `store::LOGIN_WINDOW_MINUTES`).
-pub const MAX_LOGIN_ATTEMPTS: u32 = 5;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,13 +74,16 @@ pub async fn login(
     };
 
     let now = Utc::now();
-    let attempts = store.count_login_attempt(kind, &email, now).await?;
-    if attempts.count > MAX_LOGIN_ATTEMPTS {
-        let wait = (attempts.window_ends_at - now).num_seconds().max(1);
-        return Err(LoginError::Throttled {
-            retry_after_seconds: wait.unsigned_abs(),
-        });
-    }
+    let source = AttemptSource::of(req);
+    let attempt = Attempt::begin(store, kind, &email, &source, now)
+        .await?
+        .map_err(
+            |Throttled {
+                 retry_after_seconds,
+             }| LoginError::Throttled {
+                retry_after_seconds,
+            },
+        )?;
     let credential = store.credential(kind, &email).await?;
     let stored_hash = credential.as_ref().map(|c| c.password_hash.clone());
     // Verified even without an account, against a dummy hash, so timing reveals nothing.
@@ -89,7 +91,7 @@ pub async fn login(
     let Some(credential) = credential.filter(|_| verified) else {
         return Err(LoginError::WrongCredentials);
     };
-    store.reset_login_attempts(kind, &email).await?;
+    attempt.succeeded(store, now).await?;
     let token = issue_token(signer, settings, &credential, now).await?;
     Ok(crate::http::json(
         StatusCode::OK,

@@ -1,4 +1,5 @@
 //! Identity: who is calling (from verified token claims), passwords, and the tokens we issue.
+pub mod attempts;
 mod caller;
 mod claims;
 pub mod login;

@@ -34,9 +34,13 @@ impl CountryCode {
         &self.0
     }
 
+    /// One of the codes ISO 3166-1 assigns (`DE`, not `ZZ` or `de`).
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let code = raw.trim();
-        if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+        let assigned = code.len() == 2
+            && code.bytes().all(|b| b.is_ascii_uppercase())
+            && code.parse::<iso_country::Country>().is_ok();
+        if assigned {
             Ok(Self(code.to_owned()))
         } else {
             Err(Invalid::new(
@@ -168,6 +172,13 @@ mod tests {
     fn countries_are_alpha2() {
         assert!(CountryCode::parse("DE").is_ok());
         assert!(CountryCode::parse("de").is_err());
+        // Well formed but assigned to no country (user-assigned, or never used).
+        for code in ["ZZ", "XX", "AA", "QM", "UK"] {
+            assert!(CountryCode::parse(code).is_err(), "{code}");
+        }
+        for code in ["GB", "SS", "CW", "AX", "US"] {
+            assert!(CountryCode::parse(code).is_ok(), "{code}");
+        }
         assert!(CountryCode::parse("DEU").is_err());
     }
 }

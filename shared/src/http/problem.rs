@@ -14,7 +14,7 @@ pub struct Problem {
     status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     detail: Option<String>,
-    /// One entry per rejected field of the request body.
+    /// One entry per rejected value: a body member (`pointer`) or a query parameter (`parameter`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldError>,
     /// Boxed: rarely used, and it keeps `Result<_, Problem>` small.
@@ -93,10 +93,16 @@ impl Problem {
         problem
     }
 
+    /// A 422 naming one member of the body by its JSON pointer (`/check_out`).
     pub fn field(pointer: &str, detail: impl Into<String>) -> Self {
         let mut errors = FieldErrors::default();
         errors.push(pointer, detail);
         Self::validation(errors)
+    }
+
+    /// A 422 naming one query parameter by its name (`party_size`).
+    pub fn parameter(name: &str, detail: impl Into<String>) -> Self {
+        Self::validation(FieldErrors::param(name, detail))
     }
 
     pub fn unsupported_media_type() -> Self {
@@ -234,6 +240,34 @@ mod tests {
         assert_eq!(body["status"], 422);
         assert_eq!(body["errors"][0]["pointer"], "/email");
         assert_eq!(body["errors"][1]["pointer"], "/name");
+    }
+
+    #[test]
+    fn a_query_parameter_is_named_apart_from_the_body() {
+        let mut errors = FieldErrors::query();
+        errors.push("party_size", "must be a number");
+        let problem = Problem::validation(errors);
+        let body = serde_json::to_value(&problem).unwrap();
+        assert_eq!(
+            body["errors"],
+            serde_json::json!([{"parameter": "party_size", "detail": "must be a number"}])
+        );
+        let body = serde_json::to_value(Problem::field("", "is empty")).unwrap();
+        assert_eq!(
+            body["errors"],
+            serde_json::json!([{"pointer": "", "detail": "is empty"}])
+        );
+    }
+
+    #[test]
+    fn a_body_rule_reused_for_a_query_string_names_parameters() {
+        let mut errors = FieldErrors::default();
+        errors.push("/check_out", "must be after check_in");
+        errors.push("units", "the price is too large");
+        let body = serde_json::to_value(Problem::validation(errors.into_parameters())).unwrap();
+        assert_eq!(body["errors"][0]["parameter"], "check_out");
+        assert_eq!(body["errors"][1]["parameter"], "units");
+        assert!(body["errors"][0].get("pointer").is_none(), "{body}");
     }
 
     #[test]

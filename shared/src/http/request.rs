@@ -4,7 +4,6 @@ use crate::domain::Invalid;
 use http::header;
 use lambda_http::{Body, Request, RequestExt};
 use serde::de::DeserializeOwned;
-use serde_json::error::Category;
 
 /// Larger bodies are refused before parsing; no request of this API needs more.
 pub const MAX_JSON_BODY: usize = 64 * 1024;
@@ -37,22 +36,17 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Problem::malformed_json("the body is empty"));
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value =
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-            let pointer = json_pointer(err.path());
-            let inner = err.into_inner();
-            match inner.classify() {
-                Category::Data => Problem::field(&pointer, data_error_detail(&inner)),
-                Category::Syntax | Category::Eof | Category::Io => Problem::malformed_json(
-                    format!("at line {} column {}", inner.line(), inner.column()),
-                ),
-            }
-        })?;
-    deserializer
-        .end()
-        .map_err(|_| Problem::malformed_json("trailing characters after the JSON value"))?;
-    Ok(value)
+    // Syntax first, then types: serde_json reports some wrong types (a number where an enum's
+    // string goes) as syntax errors when it reads the bytes straight into `T`, but valid JSON of
+    // the wrong type is the client's field error, a 422 naming the field.
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| {
+        if err.to_string().starts_with("trailing characters") {
+            Problem::malformed_json("trailing characters after the JSON value")
+        } else {
+            Problem::malformed_json(format!("at line {} column {}", err.line(), err.column()))
+        }
+    })?;
+    from_json_value(value, "")
 }
 
 /// Deserializes one part of an already parsed body; errors name fields under `prefix`.

@@ -32,9 +32,15 @@ pub fn review(booking: BookingId) -> String {
 }
 
 pub fn login(kind: AccountKind, email: &Email) -> String {
-    let digest = Sha256::digest(email.as_str().as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("LOGIN#{}#{hex}", kind.as_str())
+    format!("LOGIN#{}#{}", kind.as_str(), digest(email.as_str()))
+}
+
+/// The SHA-256 of a value that must not appear in a key as it is (an email, an IP address).
+pub fn digest(value: &str) -> String {
+    Sha256::digest(value.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub fn city(key: &str) -> String {
