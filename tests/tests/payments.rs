@@ -3,18 +3,28 @@
 //! payment webhook, hold expiry, the payment-refund consumer, reconciliation). Expected amounts
 //! are computed here from the policy, never read back from the system under test.
 use api_tests::{Account, Api, Reply, pay_intent, resource_body, sqs_event};
+use archiver::{ArchivePolicy, Archived, Archiver};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use payment_refund::Refunds;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use shared::auth::Caller;
 use shared::deposits::{self, Repair};
 use shared::domain::booking::Booking;
+use shared::domain::booking::BookingAction;
+use shared::domain::deposit::{DepositPolicy, Percent};
 use shared::domain::ids::BookingId;
+use shared::domain::ids::{ResourceId, VendorId};
+use shared::domain::resource::Resource;
+use shared::engine::Requester;
 use shared::events::{Event, booking_event};
 use shared::inbox::Effect;
 use shared::payments::webhook;
 use shared::payments::{IntentId, PaymentGateway, StripeClient, StripeSettings};
-use shared::store::{BookingStore, DynamoStore, PaymentsPending};
+use shared::store::{
+    ArchiveIndex, BookingStore, DynamoArchive, DynamoStore, PaymentsPending, ResourceStore,
+    S3Records,
+};
 
 const NIGHTLY: i64 = 12_900;
 const DEPOSIT_PERCENT: i64 = 20;
@@ -273,6 +283,10 @@ fn minor(money: &Value) -> i64 {
     money["amount_minor"].as_i64().expect("minor units")
 }
 
+fn booking_id(id: &str) -> BookingId {
+    BookingId::parse(id).expect("a booking id")
+}
+
 fn unreachable_stripe() -> StripeClient {
     StripeClient::new("http://127.0.0.1:9", "sk_test_local").expect("a client")
 }
@@ -402,16 +416,25 @@ async fn a_no_show_keeps_the_whole_deposit_and_refunds_nothing() {
     desk.paid_webhook(&held).await;
     let id = held["id"].as_str().unwrap();
 
-    let no_show = desk.set_status(&desk.hotel, id, "NO_SHOW").await;
+    // A no-show is marked only after arrival (plus the grace): staff do it days later.
+    let staff = Requester::Caller(Caller::Admin("front-desk".into()));
+    let later = Utc::now() + Duration::days(5);
+    shared::engine::transition(
+        &desk.store,
+        booking_id(id),
+        BookingAction::NoShow,
+        &staff,
+        later,
+    )
+    .await
+    .expect("marked a no-show");
     desk.refund_consumer(id, &desk.stripe)
         .await
         .expect("nothing to do");
 
-    assert_eq!(
-        no_show.body["deposit_payment"]["status"], "KEPT",
-        "{no_show:#?}"
-    );
-    let settlement = &no_show.body["deposit_payment"]["settlement"];
+    let no_show = serde_json::to_value(desk.booking(id).await).unwrap();
+    assert_eq!(no_show["deposit_payment"]["status"], "KEPT", "{no_show:#}");
+    let settlement = &no_show["deposit_payment"]["settlement"];
     assert_eq!(settlement["reason"], "NO_SHOW");
     assert_eq!(minor(&settlement["kept"]), deposit);
     assert_eq!(minor(&settlement["refund"]), 0);
@@ -904,19 +927,40 @@ async fn hold_expiry_waits_for_a_stripe_that_is_down_then_lets_the_hold_lapse() 
 #[tokio::test]
 async fn a_deposit_stripe_refuses_releases_the_hold_at_once() {
     let desk = Desk::open().await;
-    // Kuwaiti dinars have three decimals, and Stripe takes only whole hundredths of them: 20% of
-    // 12.345 KWD is 2.469 KWD, which it cannot charge.
+    // Icelandic krónur have no decimals to ISO but two to Stripe: a type saved today cannot
+    // take a deposit in them, so this one was saved before that rule (written to the table
+    // directly), and the adapter refuses the amount it would misread.
     let hotel = desk
         .api
         .vendor_with(
             "hotel",
-            json!({"currency": "KWD", "time_zone": "Asia/Kuwait"}),
+            json!({"currency": "ISK", "time_zone": "Atlantic/Reykjavik"}),
         )
         .await;
-    let mut room = resource_body("Double", 2, 1, 12_345);
-    room["base_price"] = json!({"amount_minor": 12_345, "currency": "KWD"});
-    room["deposit"] = json!({"kind": "percent", "percent": 20});
+    let mut room = resource_body("Double", 2, 1, 20_000);
+    room["base_price"] = json!({"amount_minor": 20_000, "currency": "ISK"});
+    room.as_object_mut().unwrap().remove("deposit");
     let room = desk.api.resource(&hotel, &room).await;
+    let vendor_id = VendorId::parse(hotel.vendor()).unwrap();
+    let mut saved = desk
+        .store
+        .resource(vendor_id, ResourceId::parse(&room).unwrap())
+        .await
+        .expect("DynamoDB answers")
+        .expect("the room type");
+    saved.deposit = DepositPolicy::Percent {
+        percent: Percent::new(20).unwrap(),
+    };
+    desk.store
+        .update_resource(
+            &Resource {
+                version: saved.version + 1,
+                ..saved.clone()
+            },
+            saved.version,
+        )
+        .await
+        .expect("written");
     let check_in = Utc::now().date_naive() + Duration::days(30);
 
     let body = stay(&room, check_in, 1);
@@ -936,4 +980,120 @@ async fn a_deposit_stripe_refuses_releases_the_hold_at_once() {
     // Its only unit is free again at once.
     let again = desk.hold_at(hotel.vendor(), &body, &key()).await;
     again.assert_problem(502);
+}
+
+/// `percent` of `amount` in a three-decimal currency, half up to whole hundredths (tens of
+/// minor units), as the README states it; written out independently of the code.
+fn percent_in_hundredths(amount: i64, percent: i64) -> i64 {
+    (amount * percent + 500) / 1_000 * 10
+}
+
+#[tokio::test]
+async fn a_kuwaiti_dinar_percentage_deposit_is_held_paid_and_partly_refunded() {
+    let desk = Desk::open().await;
+    let hotel = desk
+        .api
+        .vendor_with(
+            "hotel",
+            json!({"currency": "KWD", "time_zone": "Asia/Kuwait"}),
+        )
+        .await;
+    let price = 12_345;
+    let mut room = resource_body("Double", 2, 1, price);
+    room["base_price"] = json!({"amount_minor": price, "currency": "KWD"});
+    room["deposit"] = json!({"kind": "percent", "percent": DEPOSIT_PERCENT});
+    room["cancellation"] = json!({
+        "free_until_hours": FREE_UNTIL_HOURS,
+        "late_fee": {"kind": "percent", "percent": LATE_FEE_PERCENT},
+    });
+    let room = desk.api.resource(&hotel, &room).await;
+    // 20% of 12.345 KWD is 2.469, which Stripe cannot charge: 2.470 is. The fee, 10%, is
+    // 1.2345: 1.230 is kept and 1.240 goes back.
+    let deposit = percent_in_hundredths(price, DEPOSIT_PERCENT);
+    let fee = percent_in_hundredths(price, LATE_FEE_PERCENT);
+    assert_eq!((deposit, fee), (2_470, 1_230));
+    let check_in = Utc::now().date_naive() + Duration::days(1);
+
+    let held = desk
+        .hold_at(
+            hotel.vendor(),
+            &stay(&room, check_in, 1),
+            &uuid::Uuid::new_v4().to_string(),
+        )
+        .await;
+
+    assert_eq!(held.status, StatusCode::CREATED, "{held:#?}");
+    let held = held.body;
+    assert_eq!(
+        held["checkout"]["amount"],
+        json!({"amount_minor": deposit, "currency": "KWD"})
+    );
+    desk.pay(&held).await;
+    desk.paid_webhook(&held).await;
+    let id = held["id"].as_str().unwrap();
+    assert_eq!(desk.booking(id).await.status.as_str(), "CONFIRMED");
+    let cancelled = desk.set_status(&desk.guest, id, "CANCELLED").await;
+    assert_eq!(cancelled.body["deposit_payment"]["status"], "REFUND_DUE");
+    desk.refund_consumer(id, &desk.stripe)
+        .await
+        .expect("refunded");
+
+    let refunds = desk.refunds_at_stripe(intent_of(&held)).await;
+    assert_eq!(
+        refunds.iter().map(|r| r.1).collect::<Vec<_>>(),
+        [deposit - fee]
+    );
+    let record = desk.booking(id).await.deposit_payment.unwrap();
+    assert_eq!(format!("{:?}", record.status), "Refunded");
+    let settlement = record.settlement.unwrap();
+    assert_eq!(settlement.kept.amount_minor, fee);
+    assert_eq!(record.refund.unwrap().amount.amount_minor, deposit - fee);
+}
+
+#[tokio::test]
+async fn a_payment_webhook_for_an_archived_booking_refunds_nothing_more() {
+    let desk = Desk::open().await;
+    let sdk = shared::aws::sdk_config().await;
+    let archiver = Archiver {
+        index: DynamoArchive::from_env(&desk.store).expect("BOOKING_ARCHIVE_TABLE is set"),
+        records: S3Records::from_env(&sdk).expect("ARCHIVE_BUCKET is set"),
+        store: desk.store.clone(),
+        policy: ArchivePolicy {
+            after: Duration::days(180),
+            batch: 500,
+        },
+    };
+    // Cancelled late: the fee is kept and the rest refunded, then the booking is archived.
+    let total = NIGHTLY;
+    let deposit = percent_of(total, DEPOSIT_PERCENT);
+    let fee = percent_of(total, LATE_FEE_PERCENT);
+    let held = desk.hold(1, 1).await;
+    desk.pay(&held).await;
+    desk.paid_webhook(&held).await;
+    let id = held["id"].as_str().unwrap();
+    desk.set_status(&desk.guest, id, "CANCELLED").await;
+    desk.refund_consumer(id, &desk.stripe)
+        .await
+        .expect("refunded");
+    let booking_id = BookingId::parse(id).unwrap();
+    let archived = archiver
+        .archive_by_id(booking_id, Utc::now() + Duration::days(181))
+        .await
+        .expect("archived");
+    assert!(matches!(archived, Archived::Moved), "{archived:?}");
+
+    // Stripe sends the payment's event again (its retries run for days).
+    let reply = desk.paid_webhook(&held).await;
+
+    assert_eq!(reply.body, json!({"received": true, "duplicate": false}));
+    let refunds = desk.refunds_at_stripe(intent_of(&held)).await;
+    assert_eq!(
+        refunds.iter().map(|r| r.1).collect::<Vec<_>>(),
+        [deposit - fee]
+    );
+    assert!(
+        desk.store.booking(booking_id).await.unwrap().is_none(),
+        "not brought back"
+    );
+    assert!(archiver.index.archived(booking_id).await.unwrap().is_some());
 }
