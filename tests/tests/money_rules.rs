@@ -445,6 +445,32 @@ async fn the_vendor_cancelling_refunds_everything_even_inside_the_late_window() 
     assert_eq!(minor(&settlement["kept"]), 0);
     assert_eq!(settlement["acted_by"], format!("staff:{}", desk.staff.id));
 
+    // A cancellation the guest phoned in is settled by the guest's terms, and names who took it.
+    let phoned = desk
+        .arranged(&room, today() + Duration::days(1), 2, Utc::now())
+        .await;
+    let for_guest = desk
+        .api
+        .put(
+            &format!("/booking/{phoned}/status"),
+            desk.staff.token(),
+            &json!({"status": "CANCELLED", "requested_by": "guest"}),
+        )
+        .await;
+    let settlement = &for_guest.body["deposit_payment"]["settlement"];
+    assert_eq!(settlement["rule"], "LATE_CANCELLATION", "{for_guest:#?}");
+    assert_eq!(settlement["acted_by"], format!("staff:{}", desk.staff.id));
+    let not_a_cancel = desk
+        .api
+        .put(
+            &format!("/booking/{own_stay}/status", own_stay = phoned),
+            desk.staff.token(),
+            &json!({"status": "NO_SHOW", "requested_by": "guest"}),
+        )
+        .await;
+    not_a_cancel.assert_problem(422);
+    assert_eq!(not_a_cancel.pointers(), ["/requested_by"]);
+
     // The guest cancelling the same kind of booking pays the late fee: 10% of the stay.
     let own = desk
         .arranged(&room, today() + Duration::days(1), 2, Utc::now())

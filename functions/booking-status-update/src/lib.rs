@@ -1,6 +1,8 @@
 //! Moves a booking on: a guest cancels their own; the vendor's staff cancel, check in, complete
 //! or mark a no-show. Confirmation comes from payment, never from this endpoint. Repeating a
-//! request that already took effect changes nothing and answers 200.
+//! request that already took effect changes nothing and answers 200. Staff cancelling on the
+//! guest's request (`"requested_by": "guest"`) settle the deposit by the guest's terms; by
+//! default a cancellation by staff is the vendor's and refunds everything.
 use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
@@ -16,6 +18,15 @@ use shared::store::{ArchiveIndex, BookingStore, ResourceStore};
 #[serde(deny_unknown_fields)]
 struct StatusBody {
     status: Option<BookingStatus>,
+    requested_by: Option<RequestedBy>,
+}
+
+/// Who asked for a cancellation made by staff.
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum RequestedBy {
+    Guest,
+    Vendor,
 }
 
 pub async fn handler(
@@ -45,9 +56,29 @@ async fn update_status(
                 "must be CANCELLED, CHECKED_IN, COMPLETED or NO_SHOW",
             )
         })?;
-    let requester = Requester::Caller(caller.clone());
+    let requester = match (body.requested_by, &caller) {
+        (None | Some(RequestedBy::Vendor), Caller::Staff { .. } | Caller::Admin(_))
+        | (None | Some(RequestedBy::Guest), Caller::Guest(_)) => Requester::Caller(caller.clone()),
+        (Some(RequestedBy::Guest), _) if action == BookingAction::Cancel => {
+            Requester::ForGuest(caller.clone())
+        }
+        (Some(RequestedBy::Guest), _) => {
+            return Err(Problem::field(
+                "/requested_by",
+                "only a cancellation can be made on the guest's request",
+            ));
+        }
+        (Some(RequestedBy::Vendor), Caller::Guest(_)) => {
+            return Err(Problem::field(
+                "/requested_by",
+                "a guest cancels on their own request: send \"guest\" or nothing",
+            ));
+        }
+    };
     let booking = match engine::transition(store, id, action, &requester, Utc::now()).await {
-        Err(TransitionError::NotFound) => return Err(shared::http::not_live(archive, &caller, id).await),
+        Err(TransitionError::NotFound) => {
+            return Err(shared::http::not_live(archive, &caller, id).await);
+        }
         moved => moved?,
     };
     tracing::info!(booking_id = %booking.id, status = %booking.status, "booking status");

@@ -9,6 +9,9 @@ use crate::domain::payment::SYSTEM;
 #[derive(Debug, Clone)]
 pub enum Requester {
     Caller(Caller),
+    /// Staff of the booking's vendor acting on its guest's request (a cancellation phoned in):
+    /// the guest's rules apply, and the settlement names the member of staff.
+    ForGuest(Caller),
     System,
 }
 
@@ -18,6 +21,10 @@ impl Requester {
         match self {
             Self::System => Some(Actor::System),
             Self::Caller(caller) => actor_of(caller, booking.guest_id, booking.vendor_id),
+            Self::ForGuest(caller) => match actor_of(caller, booking.guest_id, booking.vendor_id) {
+                Some(Actor::Staff) => Some(Actor::Guest),
+                _ => None,
+            },
         }
     }
 
@@ -25,9 +32,11 @@ impl Requester {
     pub(crate) fn acted_by(&self) -> String {
         match self {
             Self::System => SYSTEM.to_owned(),
-            Self::Caller(Caller::Guest(id)) => format!("guest:{id}"),
-            Self::Caller(Caller::Staff { id, .. }) => format!("staff:{id}"),
-            Self::Caller(Caller::Admin(id)) => format!("admin:{id}"),
+            Self::Caller(caller) | Self::ForGuest(caller) => match caller {
+                Caller::Guest(id) => format!("guest:{id}"),
+                Caller::Staff { id, .. } => format!("staff:{id}"),
+                Caller::Admin(id) => format!("admin:{id}"),
+            },
         }
     }
 }
