@@ -137,6 +137,20 @@ export class Operations extends Construct {
       description: "Lambda throttled invocations (the account's concurrency is used up) in two of three 5-minute periods",
     });
 
+    // Payments count these as embedded-metric log lines (shared/src/payments/metrics.rs).
+    const payments = (metricName: string, period: Duration) =>
+      new cloudwatch.Metric({ namespace: 'Reservations/Payments', metricName, dimensionsMap: { Service: 'payments' }, statistic: 'Sum', period });
+    this.alarm('payments-refund-failed', payments('RefundsFailed', FIVE_MINUTES), {
+      threshold: 1,
+      description: "a deposit refund failed at every attempt: the booking shows REFUND_FAILED with Stripe's failure_reason; return the money another way",
+    });
+    this.alarm('payments-reconcile-failures', payments('ReconcileFailures', Duration.minutes(10)), {
+      threshold: 1,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      description: 'payment-reconcile could not repair some bookings in two of its last three runs (its log names them; each counts reconcile_failures)',
+    });
+
     if (props.searchDomain) {
       this.alarm('search-cluster-red', props.searchDomain.metricClusterStatusRed({ period: Duration.minutes(1) }), {
         threshold: 1,

@@ -144,6 +144,21 @@ test('the API and Lambda have alarms on 5xx rate and throttling', () => {
   assert.equal(alarmOn('lambda-throttles').MetricName, 'Throttles');
 });
 
+test('payments alarm on refunds that failed for good and on reconciliation failures', () => {
+  for (const [name, metric] of [
+    ['payments-refund-failed', 'RefundsFailed'],
+    ['payments-reconcile-failures', 'ReconcileFailures'],
+  ]) {
+    const alarm = alarmOn(name);
+    assert.ok(alarm, name);
+    assert.equal(alarm.Namespace, 'Reservations/Payments', name);
+    assert.equal(alarm.MetricName, metric, name);
+    assert.deepEqual(alarm.Dimensions, [{ Name: 'Service', Value: 'payments' }], name);
+    assert.equal(alarm.Threshold, 1, name);
+    assert.equal(describe(alarm.AlarmActions[0], built.names), `ref:${built.logicalId(built.stack.operations.topic)}`);
+  }
+});
+
 test('the SES sender of resources.json is an identity', () => {
   const identities = ofType(built, 'AWS::SES::EmailIdentity').map(([, i]) => i.Properties.EmailIdentity);
   assert.deepEqual(identities, RESOURCES.sesIdentities.map((i) => i.email));
