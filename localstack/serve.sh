@@ -3,8 +3,10 @@
 # the emulators (installed on first use), the local gateway in front of every function, and
 # demo data: a guest, a hotel and a restaurant made through the API, and the `demo` data set of
 # the seeding tool (5,000 hotels and restaurants in about 100 metropolitan areas, for search).
-# SEED_PRESET=test|demo|full picks another data set, SEED_PRESET=none none. Ctrl-C stops the
-# gateway; `localstack/local.sh down` stops the emulators.
+# SEED_PRESET=test|demo|full picks another data set, SEED_PRESET=none none. The gateway logs (one
+# JSON line per request and per consumer run) go to .local-aws/logs/gateway.log, so the banner
+# with the demo accounts stays on screen; GATEWAY_LOG=- sends them to the terminal instead.
+# Ctrl-C stops the gateway; `localstack/local.sh down` stops the emulators.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
@@ -21,12 +23,23 @@ if [[ "${SEED_PRESET:-demo}" != none ]]; then
   "$CARGO_TARGET_DIR/debug/seed" --preset "${SEED_PRESET:-demo}"
 fi
 
-GATEWAY_ADDR="127.0.0.1:$PORT" "$CARGO_TARGET_DIR/debug/local-gateway" &
+LOGS="${LOCAL_AWS_STATE:-$REPO/.local-aws}/logs"
+GATEWAY_LOG="${GATEWAY_LOG:-$LOGS/gateway.log}"
+if [[ "$GATEWAY_LOG" == - ]]; then
+  GATEWAY_ADDR="127.0.0.1:$PORT" "$CARGO_TARGET_DIR/debug/local-gateway" &
+else
+  mkdir -p "$(dirname "$GATEWAY_LOG")"
+  GATEWAY_ADDR="127.0.0.1:$PORT" "$CARGO_TARGET_DIR/debug/local-gateway" >"$GATEWAY_LOG" 2>&1 &
+fi
 gateway=$!
 trap 'kill $gateway 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$PORT/.well-known/openid-configuration" >/dev/null && break
-  kill -0 $gateway 2>/dev/null || { echo "serve.sh: the gateway exited; see its output above" >&2; exit 1; }
+  kill -0 $gateway 2>/dev/null || {
+    [[ "$GATEWAY_LOG" == - ]] || tail -n 20 "$GATEWAY_LOG" >&2
+    echo "serve.sh: the gateway exited (log: $GATEWAY_LOG)" >&2
+    exit 1
+  }
   sleep 0.2
 done
 
@@ -40,6 +53,7 @@ shared/api/openapi.json). Demo accounts, password "demo password 123":
   hotel manager        manager@hotel.demo.example       POST /vendor/login
   restaurant manager   manager@restaurant.demo.example  POST /vendor/login
 Deposits are paid at localstripe ($STRIPE_API_BASE), which sends its webhooks here.
-Emulator logs: .local-aws/logs/. Ctrl-C stops the gateway.
+Gateway log: $GATEWAY_LOG (tail -f it to watch requests; GATEWAY_LOG=- prints it here).
+Emulator logs: $LOGS/. Ctrl-C stops the gateway.
 BANNER
 wait $gateway

@@ -49,3 +49,6 @@ fi
 
 step "README walk-through"
 tests/readme-walkthrough.sh
+
+step "serve.sh keeps its banner on screen"
+tests/serve-banner.sh

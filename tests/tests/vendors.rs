@@ -144,7 +144,7 @@ async fn onboarding_with_a_bad_value_names_the_field_and_writes_nothing() {
     let api = Api::start().await;
     let email = unique_email("owner");
     let long_name = "n".repeat(300);
-    let cases: [(&str, Value, &[&str]); 14] = [
+    let cases: [(&str, Value, &[&str]); 20] = [
         ("/kind", json!("spa"), &["/kind"]),
         ("/kind", json!(1), &["/kind"]),
         ("/time_zone", json!("CEST"), &["/time_zone"]),
@@ -159,6 +159,15 @@ async fn onboarding_with_a_bad_value_names_the_field_and_writes_nothing() {
         ("/manager/password", json!("short"), &["/manager/password"]),
         ("/manager/role", json!("admin"), &["/manager/role"]),
         ("/address/country", json!("Germany"), &["/address/country"]),
+        // Well formed, but ISO 3166-1 assigns them to no country.
+        ("/address/country", json!("ZZ"), &["/address/country"]),
+        ("/address/country", json!("UK"), &["/address/country"]),
+        // ISO 4217 codes, but not of a currency in circulation: no currency, gold, a fund, one
+        // replaced by another.
+        ("/currency", json!("XXX"), &["/currency"]),
+        ("/currency", json!("XAU"), &["/currency"]),
+        ("/currency", json!("BOV"), &["/currency"]),
+        ("/currency", json!("VES"), &["/currency"]),
     ];
 
     for (field, value, expected) in cases {
