@@ -10,7 +10,9 @@ use shared::domain::ids::{BookingId, ResourceId, UserId, VendorId};
 use shared::domain::inventory::OverbookingAllowance;
 use shared::domain::money::{Currency, Money};
 use shared::domain::party::PartySize;
-use shared::domain::payment::{DepositPayment, IntentId, RefundId, RefundRecord, SettlementRule};
+use shared::domain::payment::{
+    DepositPayment, IntentId, RefundId, RefundRecord, RefundState, SettlementRule,
+};
 use shared::domain::resource::{Capacity, Resource, ResourceKind, UnitCount};
 use shared::domain::review::Rating;
 use shared::domain::text::{AddressLine, Description, Title};
@@ -408,10 +410,13 @@ fn the_events_of_real_looking_bookings_match_their_schemas() {
                 b.updated_at,
             )
             .unwrap();
-        deposit.refunded(RefundRecord {
+        deposit.refund_reported(RefundRecord {
             refund_id: RefundId::parse("re_3QxRoom").unwrap(),
             amount: paid,
             refunded_at: b.updated_at,
+            status: RefundState::Succeeded,
+            failure_reason: None,
+            attempt: 1,
         });
         b.deposit_payment = Some(deposit);
     });
