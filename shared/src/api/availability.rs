@@ -125,3 +125,53 @@ impl TimeFields {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Location;
+
+    fn named(fields: TimeFields, errors: FieldErrors, prefix: &str) -> Vec<Location> {
+        let mut errors = errors;
+        assert!(fields.combine(&mut errors, prefix).is_none());
+        errors.into_vec().into_iter().map(|e| e.location).collect()
+    }
+
+    #[test]
+    fn half_a_pair_names_the_missing_member_in_a_body_or_a_query_string() {
+        let day = NaiveDate::from_ymd_opt(2027, 3, 1);
+        let check_in_alone = TimeFields {
+            check_in: day,
+            ..TimeFields::default()
+        };
+        assert_eq!(
+            named(check_in_alone, FieldErrors::default(), "/"),
+            [Location::Pointer("/check_out".into())]
+        );
+        assert_eq!(
+            named(check_in_alone, FieldErrors::query(), ""),
+            [Location::Parameter("check_out".into())]
+        );
+        let date_alone = TimeFields {
+            date: day,
+            ..TimeFields::default()
+        };
+        assert_eq!(
+            named(date_alone, FieldErrors::default(), "/"),
+            [Location::Pointer("/time".into())]
+        );
+        let both = TimeFields {
+            check_in: day,
+            check_out: day,
+            date: day,
+            time: NaiveTime::from_hms_opt(19, 0, 0),
+        };
+        assert_eq!(
+            named(both, FieldErrors::default(), "/"),
+            [
+                Location::Pointer("/date".into()),
+                Location::Pointer("/time".into())
+            ]
+        );
+    }
+}

@@ -125,3 +125,69 @@ pub fn query_param<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
         .and_then(|params| params.first(name))
         .filter(|v| !v.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+    enum Status {
+        Cancelled,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct StatusBody {
+        #[allow(dead_code)]
+        status: Option<Status>,
+    }
+
+    fn request(body: &str) -> Request {
+        http::Request::builder()
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    }
+
+    fn pointers(problem: &Problem) -> Vec<serde_json::Value> {
+        let body = serde_json::to_value(problem).unwrap();
+        body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["pointer"].clone())
+            .collect()
+    }
+
+    #[test]
+    fn valid_json_of_the_wrong_type_is_a_422_naming_the_member() {
+        // serde_json reads a number where an enum's string goes as a syntax error when it
+        // parses bytes straight into the type: the client must still hear which member.
+        for body in [
+            r#"{"status": 3}"#,
+            r#"{"status": [1]}"#,
+            r#"{"status": "LOST"}"#,
+        ] {
+            let problem = json_body::<StatusBody>(&request(body)).unwrap_err();
+            assert_eq!(
+                problem.status(),
+                http::StatusCode::UNPROCESSABLE_ENTITY,
+                "{body}"
+            );
+            assert_eq!(pointers(&problem), ["/status"], "{body}");
+        }
+        let unknown = json_body::<StatusBody>(&request(r#"{"colour": 1}"#)).unwrap_err();
+        assert_eq!(pointers(&unknown), ["/colour"]);
+    }
+
+    #[test]
+    fn json_that_does_not_parse_is_a_400() {
+        for body in [r#"{"status": 3"#, r#"{"status": CANCELLED}"#, "{} {}", "  "] {
+            let problem = json_body::<StatusBody>(&request(body)).unwrap_err();
+            assert_eq!(problem.status(), http::StatusCode::BAD_REQUEST, "{body}");
+        }
+        assert!(json_body::<StatusBody>(&request(r#"{"status": "CANCELLED"}"#)).is_ok());
+    }
+}
