@@ -270,6 +270,31 @@ async fn a_source_guessing_across_many_accounts_is_throttled() {
 }
 
 #[tokio::test]
+async fn guesses_spread_over_many_sources_lock_the_account_for_all_at_its_higher_cap() {
+    use shared::auth::attempts::{MAX_PER_ACCOUNT, MAX_PER_ACCOUNT_AND_SOURCE};
+    let api = Api::start().await;
+    let guest = api.guest().await;
+    let sources = MAX_PER_ACCOUNT / MAX_PER_ACCOUNT_AND_SOURCE;
+
+    // Each source guesses as often as it may; together they use up the account's budget.
+    let guessers: Vec<Api> = (0..sources).map(|_| api.from_another_source()).collect();
+    futures::future::join_all(guessers.iter().map(|guesser| async {
+        for _ in 0..MAX_PER_ACCOUNT_AND_SOURCE {
+            sign_in(guesser, &guest.email, "guessing wrong")
+                .await
+                .assert_problem(401);
+        }
+    }))
+    .await;
+
+    // Now the account waits, from a source that never guessed too.
+    retry_after(&sign_in(&api.from_another_source(), &guest.email, PASSWORD).await);
+    // Other accounts are not affected.
+    let other = api.guest().await;
+    assert!(!other.token.is_empty());
+}
+
+#[tokio::test]
 async fn right_passwords_do_not_use_up_a_sources_budget() {
     let api = Api::start().await;
     let guest = api.guest().await;

@@ -71,14 +71,14 @@ export const PERMISSIONS: Record<string, Grants> = {
     tables: { accounts: write('create_guest puts the credential and the profile in one transaction') },
   },
   'user-login': {
-    tables: { accounts: readWrite('reads the credential, counts failed sign-ins (UpdateItem) and resets them (DeleteItem)') },
+    tables: { accounts: readWrite('reads the credential, counts sign-in attempts per account, source and both (UpdateItem) and clears them (DeleteItem)') },
     jwtKey: TOKEN_SIGNER,
   },
   'user-get': {
     tables: { accounts: read('reads the guest profile') },
   },
   'user-update': {
-    tables: { accounts: readWrite('reads profile and credential, writes both in one transaction') },
+    tables: { accounts: readWrite('reads profile and credential, writes both in one transaction; counts current-password checks as sign-ins (UpdateItem, DeleteItem)') },
   },
   'vendor-search': {
     searchIndex: ['query', 'finds candidate vendors in the index'],
@@ -91,7 +91,7 @@ export const PERMISSIONS: Record<string, Grants> = {
     },
   },
   'vendor-login': {
-    tables: { accounts: readWrite('reads the credential, counts failed sign-ins (UpdateItem) and resets them (DeleteItem)') },
+    tables: { accounts: readWrite('reads the credential, counts sign-in attempts per account, source and both (UpdateItem) and clears them (DeleteItem)') },
     jwtKey: TOKEN_SIGNER,
   },
   'vendor-get': {
