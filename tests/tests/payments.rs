@@ -1097,3 +1097,59 @@ async fn a_payment_webhook_for_an_archived_booking_refunds_nothing_more() {
     );
     assert!(archiver.index.archived(booking_id).await.unwrap().is_some());
 }
+
+#[tokio::test]
+async fn a_refund_event_is_checked_with_stripe_not_trusted() {
+    let desk = Desk::open().await;
+    let held = desk.hold(30, 1).await;
+    desk.pay(&held).await;
+    desk.paid_webhook(&held).await;
+    let id = held["id"].as_str().unwrap();
+    desk.set_status(&desk.guest, id, "CANCELLED").await;
+    desk.refund_consumer(id, &desk.stripe)
+        .await
+        .expect("refunded");
+    let refund = desk
+        .booking(id)
+        .await
+        .deposit_payment
+        .unwrap()
+        .refund
+        .unwrap();
+    // An event claiming the refund failed; localstripe, asked, says it succeeded.
+    let event = |kind: &str, refund_id: &str| {
+        serde_json::to_vec(&json!({
+            "id": format!("evt_{}", uuid::Uuid::new_v4().simple()),
+            "object": "event",
+            "type": kind,
+            "created": Utc::now().timestamp(),
+            "data": {"object": {"id": refund_id, "object": "refund",
+                "amount": refund.amount.amount_minor, "currency": "eur", "status": "failed",
+                "failure_reason": "expired_or_canceled_card",
+                "payment_intent": intent_of(&held), "metadata": {"booking_id": id}}},
+        }))
+        .unwrap()
+    };
+
+    let updated = desk
+        .webhook(
+            &event("charge.refund.updated", refund.refund_id.as_str()),
+            desk.secret(),
+            Utc::now(),
+        )
+        .await;
+    let unknown = desk
+        .webhook(
+            &event("refund.failed", "re_NotAtStripe"),
+            desk.secret(),
+            Utc::now(),
+        )
+        .await;
+
+    assert_eq!(updated.status, StatusCode::OK, "{updated:#?}");
+    assert_eq!(unknown.status, StatusCode::OK, "{unknown:#?}");
+    let record = desk.booking(id).await.deposit_payment.unwrap();
+    assert_eq!(format!("{:?}", record.status), "Refunded");
+    assert_eq!(record.refund.unwrap().failure_reason, None);
+    assert_eq!(desk.refunds_at_stripe(intent_of(&held)).await.len(), 1);
+}
