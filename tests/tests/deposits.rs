@@ -171,7 +171,11 @@ async fn deposits_and_fees_stripe_cannot_charge_are_refused_when_the_type_is_sav
             vec!["/deposit"],
         ),
         // 20% of 1.00 EUR is 0.20, below Stripe's 0.50.
-        (&berlin, resource_body("Box room", 1, 1, 100), vec!["/deposit"]),
+        (
+            &berlin,
+            resource_body("Box room", 1, 1, 100),
+            vec!["/deposit"],
+        ),
         (
             &berlin,
             {

@@ -116,12 +116,13 @@ async fn receive(
             Err(PaymentError::Rejected { status: 404, .. }) => Ok(None),
             Err(err) => Err(DepositError::from(err)),
         },
-        EventObject::Refund(refund) => match deposits::on_refund(store, payments, refund, now).await
-        {
-            Ok(settled) => Ok(Some(format!("{settled:?}"))),
-            Err(DepositError::Refused(PaymentError::Rejected { status: 404, .. })) => Ok(None),
-            Err(err) => Err(err),
-        },
+        EventObject::Refund(refund) => {
+            match deposits::on_refund(store, payments, refund, now).await {
+                Ok(settled) => Ok(Some(format!("{settled:?}"))),
+                Err(DepositError::Refused(PaymentError::Rejected { status: 404, .. })) => Ok(None),
+                Err(err) => Err(err),
+            }
+        }
         EventObject::Other(_) => Ok(None),
     };
     match outcome {
