@@ -1153,3 +1153,37 @@ async fn a_refund_event_is_checked_with_stripe_not_trusted() {
     assert_eq!(record.refund.unwrap().failure_reason, None);
     assert_eq!(desk.refunds_at_stripe(intent_of(&held)).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_refund_reconciliation_failed_on_is_left_to_reconciliation() {
+    let desk = Desk::open().await;
+    let held = desk.hold(30, 1).await;
+    desk.pay(&held).await;
+    desk.paid_webhook(&held).await;
+    let id = held["id"].as_str().unwrap();
+    desk.set_status(&desk.guest, id, "CANCELLED").await;
+    // What a failed reconciliation pass leaves: the booking set aside, its failure counted.
+    shared::engine::amend(&desk.store, booking_id(id), Utc::now(), |b| {
+        if let Some(deposit) = &mut b.deposit_payment {
+            deposit.reconcile_failures += 1;
+        }
+        true
+    })
+    .await
+    .expect("amended");
+
+    // The fact of that version reaches the consumer while Stripe is still down: not a failure.
+    let skipped = desk.refund_consumer(id, &unreachable_stripe()).await;
+    let due = desk.booking(id).await;
+    let repaired = deposits::reconcile_booking(&desk.store, &desk.stripe, &due, Utc::now())
+        .await
+        .expect("repaired");
+
+    assert!(skipped.is_ok(), "{skipped:?}");
+    assert_eq!(
+        format!("{:?}", due.deposit_payment.unwrap().status),
+        "RefundDue"
+    );
+    assert_eq!(repaired, Some(Repair::Refunded));
+    assert_eq!(desk.refunds_at_stripe(intent_of(&held)).await.len(), 1);
+}

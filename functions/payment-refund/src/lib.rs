@@ -39,6 +39,17 @@ where
         if !(pending && detail.status.is_final()) {
             return Ok(());
         }
+        // Reconciliation failed on it before and has taken it over: each pass that fails again
+        // sets it aside with a new version, whose fact would only fail here too and fill the
+        // dead-letter queue with copies of one problem.
+        if detail
+            .deposit_payment
+            .as_ref()
+            .is_some_and(|deposit| deposit.reconcile_failures > 0)
+        {
+            tracing::info!(booking_id = %detail.booking_id, "deposit left to reconciliation, which failed on it before");
+            return Ok(());
+        }
         match deposits::settle(&self.store, &self.payments, detail.booking_id, Utc::now()).await {
             Ok(Settled::Nothing) => Ok(()),
             // Stripe has it; its webhook, or reconciliation, says how it ends.
