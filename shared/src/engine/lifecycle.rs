@@ -128,8 +128,8 @@ pub async fn transition_with(
     .await
 }
 
-/// A guest who leaves before the booked end: the nights from today on (a stay keeps at least
-/// its first night), or the slots not yet started (a seating keeps at least its first), become
+/// A guest who leaves before the booked end: the nights from today on (a begun stay keeps at
+/// least its first night), or the slots not yet started (a seating keeps at least its first), become
 /// sellable again, and a stay is charged only for the nights kept, at the rates agreed. Returns
 /// the counter releases; none when the booking ran its course.
 fn depart_early(booking: &mut Booking, now: DateTime<Utc>) -> Vec<CounterChange> {
@@ -140,8 +140,9 @@ fn depart_early(booking: &mut Booking, now: DateTime<Utc>) -> Vec<CounterChange>
             check_out,
         } => {
             let today = now.with_timezone(&booking.time_zone.tz()).date_naive();
+            // A stay not begun yet (checked in ahead of its first night) has nothing to cut.
             let departure = today.max(check_in + Duration::days(1));
-            if departure >= check_out {
+            if today < check_in || departure >= check_out {
                 return Vec::new();
             }
             booking.time = BookingTime::Stay {
