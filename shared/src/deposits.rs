@@ -404,6 +404,7 @@ async fn refund_due(
     let Some(amount) = deposit.refund_due() else {
         return Ok(Settled::Nothing);
     };
+    let amount = payable_refund(amount, deposit.paid);
     let attempt = deposit.next_refund_attempt();
     let refund = gateway
         .refund(&deposit.intent_id, amount, &refund_key(booking.id, attempt))
@@ -417,6 +418,22 @@ async fn refund_due(
         attempt,
     };
     record_refund(store, booking.id, deposit, record, now).await
+}
+
+/// A refund the provider can make. A settlement decided before deposits and fees were rounded to
+/// payment steps may ask for one that is not (a three-decimal late fee of 1.2345 KWD kept out of
+/// 2.470): it is rounded up, in the guest's favour, never above what was paid (itself whole
+/// steps, or the provider could not have charged it).
+fn payable_refund(amount: Money, paid: Option<Money>) -> Money {
+    let step = amount.currency.payment_step();
+    let up = amount.amount_minor.div_euclid(step) * step
+        + if amount.amount_minor.rem_euclid(step) == 0 {
+            0
+        } else {
+            step
+        };
+    let most = paid.map_or(up, |p| p.amount_minor);
+    amount.with_amount(up.min(most.max(amount.amount_minor)))
 }
 
 /// Records what the provider now says of a booking's latest refund (a webhook, or
@@ -1065,6 +1082,16 @@ mod tests {
         );
         assert_eq!(last.attempt, REFUND_ATTEMPTS);
         assert!(!desk.get(id).await.payment_pending());
+    }
+
+    #[test]
+    fn a_refund_decided_before_rounding_is_rounded_up_to_what_stripe_can_refund() {
+        let kwd = |minor| Money::price(minor, "KWD").unwrap();
+
+        assert_eq!(payable_refund(kwd(1_235), Some(kwd(2_470))), kwd(1_240));
+        assert_eq!(payable_refund(kwd(1_240), Some(kwd(2_470))), kwd(1_240));
+        assert_eq!(payable_refund(kwd(2_469), Some(kwd(2_470))), kwd(2_470));
+        assert_eq!(payable_refund(eur(1_235), Some(eur(2_470))), eur(1_235));
     }
 
     #[tokio::test]
