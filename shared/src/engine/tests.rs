@@ -66,31 +66,57 @@ impl Desk {
         Requester::Caller(self.staff.clone())
     }
 
-    /// The guest holds `room` from `check_in` to `check_out` at `now`.
-    async fn hold(&self, room: &Resource, check_in: &str, check_out: &str, now: &str) -> Booking {
+    /// The guest asks for `units` of `resource` at `time`, with `key`, at `now`.
+    async fn ask(
+        &self,
+        resource: &Resource,
+        time: BookingTime,
+        key: &str,
+        now: &str,
+    ) -> Result<Held, HoldError> {
         let creator = Creator::from_caller(&Caller::Guest(self.guest), self.hotel.id).unwrap();
-        let key = format!("{}-{check_in}-{check_out}", room.id);
         let new = NewHold {
             creator: &creator,
-            idempotency_key: &key,
+            idempotency_key: key,
             request_hash: "hash",
             request: HoldRequest {
                 vendor: self.hotel.id,
-                resource: Some(room.id),
+                resource: Some(resource.id),
                 party: PartySize::new(2).unwrap(),
                 units: None,
-                time: BookingTime::Stay {
-                    check_in: date(check_in),
-                    check_out: date(check_out),
-                },
+                time,
             },
             now: at(now),
             hold_seconds: 600,
         };
-        match hold(&self.store, &self.store, new).await.unwrap() {
+        hold(&self.store, &self.store, new).await
+    }
+
+    /// The guest holds `room` from `check_in` to `check_out` at `now`.
+    async fn hold(&self, room: &Resource, check_in: &str, check_out: &str, now: &str) -> Booking {
+        let key = format!("{}-{check_in}-{check_out}", room.id);
+        let time = BookingTime::Stay {
+            check_in: date(check_in),
+            check_out: date(check_out),
+        };
+        match self.ask(room, time, &key, now).await.unwrap() {
             Held::Created(booking) => booking,
             Held::Replayed(booking) => panic!("a new hold was replayed: {booking:?}"),
         }
+    }
+
+    /// Staff check the guest in on arrival and out at `out`.
+    async fn stay_until(&self, booking: &Booking, out: &str) -> Booking {
+        let staff = self.as_staff();
+        for (action, when) in [
+            (BookingAction::CheckIn, ARRIVAL),
+            (BookingAction::Complete, out),
+        ] {
+            transition(&self.store, booking.id, action, &staff, at(when))
+                .await
+                .unwrap();
+        }
+        self.stored(booking).await
     }
 
     /// The guest holds `room` and pays its deposit, which confirms the booking.
@@ -420,27 +446,8 @@ async fn leaving_early_releases_the_nights_not_stayed_and_charges_the_nights_kep
     let booking = desk
         .hold(&room, "2027-03-20", "2027-03-24", BOOKED_AT)
         .await;
-    let staff = desk.as_staff();
-    transition(
-        &desk.store,
-        booking.id,
-        BookingAction::CheckIn,
-        &staff,
-        at(ARRIVAL),
-    )
-    .await
-    .unwrap();
-
     // The morning of the 22nd, Berlin time: the nights of the 20th and 21st were used.
-    let completed = transition(
-        &desk.store,
-        booking.id,
-        BookingAction::Complete,
-        &staff,
-        at("2027-03-22T08:00:00Z"),
-    )
-    .await
-    .unwrap();
+    let completed = desk.stay_until(&booking, "2027-03-22T08:00:00Z").await;
 
     assert_eq!(
         completed.time,
@@ -465,26 +472,7 @@ async fn a_stay_that_ran_its_course_completes_unchanged() {
     let booking = desk
         .hold(&room, "2027-03-20", "2027-03-22", BOOKED_AT)
         .await;
-    let staff = desk.as_staff();
-    transition(
-        &desk.store,
-        booking.id,
-        BookingAction::CheckIn,
-        &staff,
-        at(ARRIVAL),
-    )
-    .await
-    .unwrap();
-
-    let completed = transition(
-        &desk.store,
-        booking.id,
-        BookingAction::Complete,
-        &staff,
-        at("2027-03-22T09:00:00Z"),
-    )
-    .await
-    .unwrap();
+    let completed = desk.stay_until(&booking, "2027-03-22T09:00:00Z").await;
 
     assert_eq!(completed.time, booking.time);
     assert_eq!(completed.quote, booking.quote);
@@ -516,27 +504,10 @@ async fn a_key_whose_booking_was_archived_is_expired_not_a_second_booking() {
         .await
         .unwrap();
 
-    let creator = Creator::from_caller(&Caller::Guest(desk.guest), desk.hotel.id).unwrap();
     let key = format!("{}-2027-03-20-2027-03-22", room.id);
-    let again = hold(
-        &desk.store,
-        &desk.store,
-        NewHold {
-            creator: &creator,
-            idempotency_key: &key,
-            request_hash: "hash",
-            request: HoldRequest {
-                vendor: desk.hotel.id,
-                resource: Some(room.id),
-                party: PartySize::new(2).unwrap(),
-                units: None,
-                time: booking.time,
-            },
-            now: at("2027-09-01T10:00:00Z"),
-            hold_seconds: 600,
-        },
-    )
-    .await;
+    let again = desk
+        .ask(&room, booking.time, &key, "2027-09-01T10:00:00Z")
+        .await;
 
     assert!(matches!(again, Err(HoldError::KeyExpired)), "{again:?}");
     assert!(desk.store.booking(booking.id).await.unwrap().is_none());
@@ -554,31 +525,15 @@ async fn a_change_that_moves_more_counters_than_one_transaction_takes_names_the_
         json!({"kind": "table_type", "seating": {"slot_minutes": 5, "seating_minutes": 360}}),
     );
     desk.store.create_resource(&table).await.unwrap();
-    let creator = Creator::from_caller(&Caller::Guest(desk.guest), desk.hotel.id).unwrap();
     let seating = |time: &str| BookingTime::Seating {
         date: date("2027-03-20"),
         time: time.parse::<NaiveTime>().unwrap(),
     };
-    let Held::Created(booking) = hold(
-        &desk.store,
-        &desk.store,
-        NewHold {
-            creator: &creator,
-            idempotency_key: "banquet",
-            request_hash: "hash",
-            request: HoldRequest {
-                vendor: desk.hotel.id,
-                resource: Some(table.id),
-                party: PartySize::new(2).unwrap(),
-                units: None,
-                time: seating("08:00"),
-            },
-            now: at(BOOKED_AT),
-            hold_seconds: 600,
-        },
-    )
-    .await
-    .unwrap() else {
+    let Held::Created(booking) = desk
+        .ask(&table, seating("08:00"), "banquet", BOOKED_AT)
+        .await
+        .unwrap()
+    else {
         panic!("a new hold was replayed")
     };
     assert_eq!(booking.buckets.len(), 72);
