@@ -92,7 +92,9 @@ async fn change_booking(
     let request = ChangeRequest::try_from(body)?;
     let requester = Requester::Caller(caller.clone());
     let booking = match engine::change(store, id, &request, &requester, Utc::now()).await {
-        Err(ChangeError::NotFound) => return Err(shared::http::not_live(archive, &caller, id).await),
+        Err(ChangeError::NotFound) => {
+            return Err(shared::http::not_live(archive, &caller, id).await);
+        }
         changed => changed?,
     };
     tracing::info!(booking_id = %booking.id, version = booking.version, "booking changed");
