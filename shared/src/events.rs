@@ -213,7 +213,7 @@ impl BookingDetail {
             total: booking.quote.total,
             hold_expires_at: booking.hold_expires_at,
             payment: booking.payment,
-            deposit_payment: booking.deposit_payment.clone(),
+            deposit_payment: booking.deposit_payment.clone().map(by_role),
             previous: None,
         }
     }
@@ -230,6 +230,20 @@ impl BookingDetail {
             total: self.total,
         }
     }
+}
+
+/// The deposit with its settlement's `acted_by` cut to the role (`staff:<id>` -> `staff`), as
+/// `booked_by` is: who in particular acted stays in the bookings table.
+fn by_role(mut deposit: DepositPayment) -> DepositPayment {
+    if let Some(acted_by) = deposit
+        .settlement
+        .as_mut()
+        .and_then(|settlement| settlement.acted_by.as_mut())
+        && let Some((role, _)) = acted_by.split_once(':')
+    {
+        *acted_by = role.to_owned();
+    }
+    deposit
 }
 
 /// One fact about a booking; each is its own EventBridge detail-type.
