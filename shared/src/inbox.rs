@@ -19,7 +19,10 @@
 //! again to its own queue, delayed, carrying how long it has waited (`WAIT_ATTRIBUTE`), and only
 //! then acknowledged, so the queue's receive count (and its maxReceiveCount) counts failures only.
 //! Once a fact has waited its budget without its aggregate moving on, it stops being sent again:
-//! its deliveries count as failures and it reaches the dead-letter queue like one.
+//! its deliveries count as failures and it reaches the dead-letter queue like one. In order, a
+//! waiting fact is also parked in the ledger, and whoever applies its predecessor applies it next,
+//! and so on along the chain, so a burst is not paced by the waiting facts' delays; the copy sent
+//! again is only the safety net, dropped as done when it comes back.
 use crate::config::{self, ConfigError};
 use crate::events::{Event, ReceivedEvent};
 use anyhow::Context;
@@ -51,6 +54,12 @@ const WAIT_BUDGET_SECONDS: u64 = 30 * 60;
 const WAIT_PER_FACT_AHEAD_MS: u64 = 100;
 /// SQS delays a message by at most 15 minutes.
 const MAX_DELAY_SECONDS: u64 = 900;
+/// A parked fact goes (DynamoDB TTL) this long after it parked; its copy in the queue is the one
+/// that counts.
+const PARK_HOURS: i64 = 24;
+/// At most this many parked facts are applied after the one a message brought, so one delivery
+/// stays well inside the consumer's timeout.
+const DRAIN_MAX: usize = 50;
 
 /// The message attribute a waiting fact's copy carries: its `WaitState` as JSON.
 pub const WAIT_ATTRIBUTE: &str = "inbox-wait";
@@ -131,6 +140,23 @@ pub trait Ledger: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = anyhow::Result<()>> + Send;
     fn release(&self, entry: &LedgerEntry) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// Keeps a waiting fact's message body, for whoever applies its predecessor.
+    fn park(
+        &self,
+        entry: &LedgerEntry,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// Takes the parked body of the aggregate's fact `version`, if one is parked.
+    fn unpark(
+        &self,
+        key: &str,
+        version: u64,
+    ) -> impl Future<Output = anyhow::Result<Option<String>>> + Send;
+}
+
+fn park_key(key: &str, version: u64) -> String {
+    format!("{key}@{version}")
 }
 
 /// One fact, as a consumer's ledger sees it: the aggregate's entry and the fact's version.
@@ -327,6 +353,45 @@ impl Ledger for DynamoLedger {
                 other => Err(anyhow::Error::new(other).context("releasing a ledger claim")),
             },
         }
+    }
+
+    async fn park(
+        &self,
+        entry: &LedgerEntry,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", AttributeValue::S(park_key(&entry.key, entry.version)))
+            .item("body", AttributeValue::S(body.to_owned()))
+            .item(
+                "expires_at",
+                n((now + Duration::hours(PARK_HOURS)).timestamp()),
+            )
+            .send()
+            .await
+            .map_err(|e| anyhow::Error::new(e.into_service_error()))
+            .context("parking a waiting fact")?;
+        Ok(())
+    }
+
+    async fn unpark(&self, key: &str, version: u64) -> anyhow::Result<Option<String>> {
+        // One write that also reads, so taking a parked fact needs no read permission.
+        let taken = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(park_key(key, version)))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| anyhow::Error::new(e.into_service_error()))
+            .context("taking a parked fact")?;
+        Ok(taken
+            .attributes
+            .and_then(|item| item.get("body")?.as_s().ok().cloned()))
     }
 }
 
@@ -579,6 +644,7 @@ enum Retry {
 
 /// A message read as the fact it carries.
 struct Fact {
+    body: String,
     received: ReceivedEvent,
     event: Event,
 }
@@ -586,10 +652,18 @@ struct Fact {
 impl Fact {
     fn read(message: &SqsMessage) -> anyhow::Result<Self> {
         let body = message.body.as_deref().context("the message has no body")?;
+        Self::parse(body.to_owned())
+    }
+
+    fn parse(body: String) -> anyhow::Result<Self> {
         let received: ReceivedEvent =
-            serde_json::from_str(body).context("the message is not an EventBridge event")?;
+            serde_json::from_str(&body).context("the message is not an EventBridge event")?;
         let event = received.event().context("the event can't be read")?;
-        Ok(Self { received, event })
+        Ok(Self {
+            body,
+            received,
+            event,
+        })
     }
 }
 
@@ -715,12 +789,60 @@ impl Consumer {
         }
     }
 
+    /// Applies the fact once; in order, then also the parked facts that follow it.
     async fn handle(
         &self,
         ledger: &impl Ledger,
         effect: &impl Effect,
         fact: &Fact,
     ) -> Result<(), Retry> {
+        let entry = self.apply_once(ledger, effect, fact).await?;
+        if self.order == Order::InOrder {
+            self.drain(ledger, effect, entry).await;
+        }
+        Ok(())
+    }
+
+    /// Applies the parked facts after `entry`'s, one after another, while the next one is parked
+    /// and applies. Whatever stops it, the facts' own messages are still on their way.
+    async fn drain(&self, ledger: &impl Ledger, effect: &impl Effect, mut entry: LedgerEntry) {
+        for _ in 0..DRAIN_MAX {
+            let next = entry.version.saturating_add(1);
+            let body = match ledger.unpark(&entry.key, next).await {
+                Ok(Some(body)) => body,
+                Ok(None) => return,
+                Err(err) => {
+                    tracing::warn!(consumer = self.name, ledger_key = %entry.key, version = next, error = %format!("{err:#}"), "parked fact not taken; its message brings it");
+                    return;
+                }
+            };
+            let fact = match Fact::parse(body) {
+                Ok(fact)
+                    if LedgerEntry::new(self.name, self.order, &fact.event).key == entry.key =>
+                {
+                    fact
+                }
+                Ok(_) => return,
+                Err(err) => {
+                    tracing::warn!(consumer = self.name, ledger_key = %entry.key, version = next, error = %format!("{err:#}"), "parked fact unreadable; its message brings it");
+                    return;
+                }
+            };
+            match self.apply_once(ledger, effect, &fact).await {
+                Ok(applied) => entry = applied,
+                // Its message comes back and is handled as any other.
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Applies one fact at most once; the ledger entry it applied (or found done).
+    async fn apply_once(
+        &self,
+        ledger: &impl Ledger,
+        effect: &impl Effect,
+        fact: &Fact,
+    ) -> Result<LedgerEntry, Retry> {
         let event = &fact.event;
         let span = tracing::info_span!(
             "event",
@@ -730,20 +852,40 @@ impl Consumer {
             detail_type = event.detail_type(),
             version = event.version(),
         );
-        self.apply_once(ledger, effect, event, &fact.received)
+        let entry = LedgerEntry::new(self.name, self.order, event);
+        self.claim_and_apply(ledger, effect, fact, &entry)
             .instrument(span)
-            .await
+            .await?;
+        Ok(entry)
     }
 
-    async fn apply_once(
+    async fn claim_and_apply(
         &self,
         ledger: &impl Ledger,
         effect: &impl Effect,
-        event: &Event,
-        received: &ReceivedEvent,
+        fact: &Fact,
+        entry: &LedgerEntry,
     ) -> Result<(), Retry> {
-        let entry = LedgerEntry::new(self.name, self.order, event);
-        let claim = ledger.try_claim(&entry, Utc::now()).await?;
+        let mut claim = ledger.try_claim(entry, Utc::now()).await?;
+        let mut parked = false;
+        if claim.outcome == Claimed::Busy && self.waits_for_predecessor(entry, claim.applied) {
+            // Parked for whoever applies the predecessor; then looked at once more, in case that
+            // happened just before it was parked.
+            match ledger.park(entry, &fact.body, Utc::now()).await {
+                Ok(()) => {
+                    parked = true;
+                    claim = ledger.try_claim(entry, Utc::now()).await?;
+                }
+                Err(err) => {
+                    tracing::warn!(error = %format!("{err:#}"), "waiting fact not parked; its message brings it back");
+                }
+            }
+        }
+        if parked && claim.outcome != Claimed::Busy {
+            if let Err(err) = ledger.unpark(&entry.key, entry.version).await {
+                tracing::warn!(error = %format!("{err:#}"), "parked copy not removed; it is dropped as done when taken");
+            }
+        }
         match claim.outcome {
             Claimed::Done => {
                 tracing::info!("already applied or superseded; dropped");
@@ -751,12 +893,14 @@ impl Consumer {
             }
             Claimed::Busy => {
                 let applied = claim.applied;
-                let next = applied.map_or(1, |a| a.saturating_add(1));
-                let (reason, ahead) = match self.order {
-                    Order::InOrder if entry.version > next => {
-                        ("an earlier fact is still to come", entry.version - next)
-                    }
-                    _ => ("another copy is being applied", 0),
+                let (reason, ahead) = if self.waits_for_predecessor(entry, applied) {
+                    let next = applied.map_or(1, |a| a.saturating_add(1));
+                    (
+                        "an earlier fact is still to come",
+                        entry.version.saturating_sub(next),
+                    )
+                } else {
+                    ("another copy is being applied", 0)
                 };
                 return Err(Retry::Waiting(Wait {
                     reason,
@@ -766,15 +910,21 @@ impl Consumer {
             }
             Claimed::Fresh => {}
         }
-        if let Err(err) = effect.apply(event, received).await {
-            if let Err(release) = ledger.release(&entry).await {
+        if let Err(err) = effect.apply(&fact.event, &fact.received).await {
+            if let Err(release) = ledger.release(entry).await {
                 tracing::warn!(error = %format!("{release:#}"), "claim not released; it lapses by itself");
             }
             return Err(Retry::Failed(err));
         }
-        ledger.complete(&entry, Utc::now()).await?;
+        ledger.complete(entry, Utc::now()).await?;
         tracing::info!("applied");
         Ok(())
+    }
+
+    /// In order, whether a busy fact waits for an earlier one (rather than for a copy of itself).
+    fn waits_for_predecessor(&self, entry: &LedgerEntry, applied: Option<u64>) -> bool {
+        let next = applied.map_or(1, |a| a.saturating_add(1));
+        self.order == Order::InOrder && entry.version > next
     }
 }
 

@@ -519,3 +519,30 @@ async fn a_waiting_fact_that_cannot_be_sent_again_is_not_acknowledged_and_comes_
     );
     assert_eq!(detail.sooner, [0]);
 }
+
+#[tokio::test]
+async fn a_waiting_fact_is_applied_right_after_its_predecessor_by_whoever_applies_that() {
+    let (consumer, probe, booking) = (consumer(Order::InOrder), Probe::default(), Booking::new());
+    let held = booking.fact("BookingHeld", 1);
+    let confirmed = booking.fact("BookingConfirmed", 2);
+    let cancelled = booking.fact("BookingCancelled", 3);
+    assert_eq!(deliver(consumer, &probe, &[&cancelled]).await.waiting, [0]);
+    assert_eq!(deliver(consumer, &probe, &[&confirmed]).await.waiting, [0]);
+
+    // The delivery of the first fact applies the two parked after it; their copies in the queue
+    // are dropped as done when they come back.
+    assert_eq!(deliver(consumer, &probe, &[&held]).await, ok());
+    assert_eq!(
+        probe.applied(),
+        [
+            ("BookingHeld".to_owned(), 1),
+            ("BookingConfirmed".to_owned(), 2),
+            ("BookingCancelled".to_owned(), 3)
+        ]
+    );
+    assert_eq!(
+        deliver(consumer, &probe, &[&confirmed, &cancelled]).await,
+        ok()
+    );
+    assert_eq!(probe.applied().len(), 3);
+}
