@@ -235,7 +235,7 @@ fn failed_from(sequence_number: String) -> DynamoDbEventResponse {
 mod tests {
     use super::*;
     use crate::domain::booking::{Booking, BookingAction};
-    use crate::events::tests::{hold, moved, next, vendor};
+    use crate::events::fixtures::{hold, moved, next, vendor};
     use serde::Serialize;
     use std::sync::Mutex;
 

@@ -160,13 +160,13 @@ fn every_sample_carries_the_event_id_its_aggregate_and_version_derive() {
                 EventId::for_booking(booking.booking().booking_id, event.version())
             }
             Event::Vendor(VendorEvent::Onboarded(vendor) | VendorEvent::Updated(vendor)) => {
-                EventId::for_vendor(vendor.vendor_id, vendor.version)
+                EventId::for_vendor(vendor.vendor_id, event.version())
             }
             Event::Vendor(VendorEvent::ResourceChanged(resource)) => {
-                EventId::for_resource(resource.resource_id, resource.version)
+                EventId::for_resource(resource.resource_id, event.version())
             }
             Event::Vendor(VendorEvent::Rated(rating)) => {
-                EventId::for_rating(rating.vendor_id, rating.version)
+                EventId::for_rating(rating.vendor_id, event.version())
             }
         };
 

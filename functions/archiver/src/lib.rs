@@ -293,7 +293,10 @@ where
         let now = Utc::now();
         // Most facts are of live or recent bookings: the sweep gets to those in time, without a
         // read here.
-        if !detail.status.is_final() || !settled || detail.occurred_at > now - self.policy.after {
+        if !detail.status.is_final()
+            || !settled
+            || detail.header.occurred_at > now - self.policy.after
+        {
             return Ok(());
         }
         let archived = self.archive_by_id(detail.booking_id, now).await?;

@@ -193,6 +193,7 @@ pub fn plan(fact: &BookingEvent, now: DateTime<Utc>) -> Plan {
                 _ => None,
             };
             let soon = detail
+                .header
                 .previous_version_at
                 .is_some_and(|at| at > now - CATCH_UP);
             let catch_up = match detail.status {
@@ -288,7 +289,11 @@ fn cancellation_terms(
 /// The cancellation terms a confirmation states: as of the fact, not of sending it, so a retry
 /// states the same terms as the first attempt.
 pub fn confirmed_terms(detail: &BookingDetail) -> CancellationTerms {
-    cancellation_terms(&detail.payment, detail.arrival_at, detail.occurred_at)
+    cancellation_terms(
+        &detail.payment,
+        detail.arrival_at,
+        detail.header.occurred_at,
+    )
 }
 
 /// The language a vendor is written to in: its country's (a vendor profile has no locale yet).
@@ -527,7 +532,7 @@ where
                     let due = ReminderDue {
                         kind: ReminderKind::BookingReminder,
                         booking_id: detail.booking_id,
-                        version: detail.version,
+                        version: detail.header.version,
                         arrival_at: detail.arrival_at,
                     };
                     self.reminders.schedule(&due, at).await?;
@@ -548,7 +553,7 @@ where
         catch_up: CatchUp,
         plan: &mut Plan,
     ) -> anyhow::Result<()> {
-        let previous = detail.version.checked_sub(1);
+        let previous = detail.header.version.checked_sub(1);
         if previous.is_some() && self.sent.applied_version(detail.booking_id).await? == previous {
             return Ok(());
         }
@@ -568,7 +573,7 @@ where
             }
             other => other,
         };
-        tracing::info!(booking_id = %detail.booking_id, version = detail.version, "the fact before this one was not applied; catching up on its status's messages");
+        tracing::info!(booking_id = %detail.booking_id, version = detail.header.version, "the fact before this one was not applied; catching up on its status's messages");
         Ok(())
     }
 
@@ -617,7 +622,7 @@ where
                 };
                 (
                     Some(GuestNotice::Changed(Box::new(before))),
-                    format!("changed-v{}", detail.version),
+                    format!("changed-v{}", detail.header.version),
                 )
             }
             GuestNews::Cancelled => (

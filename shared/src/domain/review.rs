@@ -167,7 +167,7 @@ pub struct RatingSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::tests::{hold, next};
+    use crate::events::fixtures::{hold, next};
 
     fn completed() -> Booking {
         next(&hold(), |b| b.status = BookingStatus::Completed)

@@ -929,7 +929,7 @@ mod tests {
     #[test]
     fn a_listing_stored_before_ratings_existed_still_reads_and_a_rating_moves_its_stamp() {
         let old = hotel(1, 52.5, &[], vec![]).listing;
-        let vendor = crate::events::tests::vendor();
+        let vendor = crate::events::fixtures::vendor();
         let rating = Rating {
             vendor_id: vendor.id,
             stars_total: 9,
