@@ -41,11 +41,15 @@ pub struct EventBridgeBus {
 }
 
 impl EventBridgeBus {
+    pub fn new(client: aws_sdk_eventbridge::Client, bus_name: String) -> Self {
+        Self { client, bus_name }
+    }
+
     pub fn from_env(sdk: &crate::aws::SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self {
-            client: aws_sdk_eventbridge::Client::new(sdk),
-            bus_name: config::required("EVENT_BUS_NAME")?,
-        })
+        Ok(Self::new(
+            aws_sdk_eventbridge::Client::new(sdk),
+            config::required("EVENT_BUS_NAME")?,
+        ))
     }
 }
 

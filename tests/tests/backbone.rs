@@ -2,10 +2,12 @@
 //! outbox publisher -> LocalStack's EventBridge bus -> rules -> SQS queues -> the consumers'
 //! inbox, with probes in place of the consumers' effects (what each consumer does is its own
 //! capability). Every test here reads the shared bookings stream with a publisher of its own, so
-//! `.config/nextest.toml` runs them one at a time.
+//! `.config/nextest.toml` runs them one at a time. Facts that wait for their predecessor wait on
+//! a budget of their own, so neither an outage nor a burst sends them to the dead-letter queue.
 use api_tests::{Account, Api, resource_body};
 use aws_lambda_events::sqs::SqsEvent;
 use chrono::Utc;
+use futures::StreamExt;
 use local_gateway::pump::QueueHandler;
 use local_gateway::stream::StreamConsumer;
 use local_gateway::{Backbone, Deps, consumers, inbox, streams};
@@ -15,7 +17,9 @@ use shared::domain::booking::BookingAction;
 use shared::domain::ids::BookingId;
 use shared::engine::{self, Requester};
 use shared::events::{Event, EventEntry, ReceivedEvent};
-use shared::inbox::{Consumer, Effect, Order};
+use shared::inbox::{
+    Consumer, Effect, Inbox, Ledger, LedgerEntry, Order, WAIT_ATTRIBUTE, Waiting, ledger_key,
+};
 use shared::outbox::{EventBridgeBus, EventBus};
 use shared::store::BookingStore;
 use std::collections::{HashMap, HashSet};
@@ -32,6 +36,8 @@ struct Delivery {
     message_id: String,
     aggregate_id: String,
     detail_type: String,
+    /// A copy the inbox sent again while the fact waited (it carries the wait).
+    sent_again: bool,
 }
 
 /// One fact as a consumer's effect applied it.
@@ -110,6 +116,7 @@ fn tap(consumer: &'static str, handler: QueueHandler, log: Arc<Log>) -> QueueHan
                     message_id: message.message_id.clone().unwrap_or_default(),
                     aggregate_id: event.aggregate_id(),
                     detail_type: event.detail_type().to_owned(),
+                    sent_again: message.message_attributes.contains_key(WAIT_ATTRIBUTE),
                 });
             }
         }
@@ -212,12 +219,14 @@ impl Scene {
     }
 }
 
-/// A queue of the test's own on the real bus, fed by a rule that matches only one vendor's
-/// booking (or vendor) facts, with a short visibility timeout and its own dead-letter queue.
+/// A queue of the test's own on the real bus (or a bus of its own), fed by a rule that matches
+/// only one vendor's booking (or vendor) facts, with a short visibility timeout and its own
+/// dead-letter queue.
 struct Route {
     sqs: aws_sdk_sqs::Client,
     events: aws_sdk_eventbridge::Client,
     bus: String,
+    own_bus: bool,
     rule: String,
     queue_url: String,
     dlq_url: String,
@@ -235,12 +244,42 @@ impl Route {
         visibility_seconds: u32,
         max_receive_count: u32,
     ) -> Self {
+        Self::on(false, pattern, visibility_seconds, max_receive_count).await
+    }
+
+    /// On a bus of its own, which only a publisher of the test's own puts to: none of its facts
+    /// reach the real consumers' queues.
+    async fn on_own_bus(
+        pattern: serde_json::Value,
+        visibility_seconds: u32,
+        max_receive_count: u32,
+    ) -> Self {
+        Self::on(true, pattern, visibility_seconds, max_receive_count).await
+    }
+
+    async fn on(
+        own_bus: bool,
+        pattern: serde_json::Value,
+        visibility_seconds: u32,
+        max_receive_count: u32,
+    ) -> Self {
         let sdk = shared::aws::sdk_config().await;
         let sqs = aws_sdk_sqs::Client::new(&sdk);
         let events = aws_sdk_eventbridge::Client::new(&sdk);
-        let bus = std::env::var("EVENT_BUS_NAME").expect("EVENT_BUS_NAME is set");
-        sweep(&sqs, &events, &bus).await;
+        let shared_bus = std::env::var("EVENT_BUS_NAME").expect("EVENT_BUS_NAME is set");
+        sweep(&sqs, &events, &shared_bus).await;
         let name = format!("{ROUTE_PREFIX}{}", uuid::Uuid::new_v4().simple());
+        let bus = if own_bus {
+            events
+                .create_event_bus()
+                .name(&name)
+                .send()
+                .await
+                .expect("CreateEventBus");
+            name.clone()
+        } else {
+            shared_bus
+        };
         let dlq_url = create_queue(&sqs, &format!("{name}-dlq"), HashMap::new()).await;
         let dlq_arn = queue_arn(&sqs, &dlq_url).await;
         let queue_url = create_queue(
@@ -280,6 +319,7 @@ impl Route {
             sqs,
             events,
             bus,
+            own_bus,
             rule: name,
             queue_url,
             dlq_url,
@@ -320,6 +360,9 @@ impl Route {
             .event_bus_name(&self.bus)
             .send()
             .await;
+        if self.own_bus {
+            let _ = self.events.delete_event_bus().name(&self.bus).send().await;
+        }
         for url in [&self.queue_url, &self.dlq_url] {
             let _ = self.sqs.delete_queue().queue_url(url).send().await;
         }
@@ -331,6 +374,29 @@ const ROUTE_PREFIX: &str = "test-backbone-";
 /// Removes what an earlier run left behind when it failed before `Route::remove` (these tests run
 /// one at a time, so nothing here is in use).
 async fn sweep(sqs: &aws_sdk_sqs::Client, events: &aws_sdk_eventbridge::Client, bus: &str) {
+    let buses = events
+        .list_event_buses()
+        .name_prefix(ROUTE_PREFIX)
+        .send()
+        .await
+        .expect("ListEventBuses");
+    for own in buses.event_buses().iter().filter_map(|b| b.name()) {
+        sweep_rules(events, own).await;
+        let _ = events.delete_event_bus().name(own).send().await;
+    }
+    sweep_rules(events, bus).await;
+    let queues = sqs
+        .list_queues()
+        .queue_name_prefix(ROUTE_PREFIX)
+        .send()
+        .await
+        .expect("ListQueues");
+    for url in queues.queue_urls() {
+        let _ = sqs.delete_queue().queue_url(url).send().await;
+    }
+}
+
+async fn sweep_rules(events: &aws_sdk_eventbridge::Client, bus: &str) {
     let rules = events
         .list_rules()
         .event_bus_name(bus)
@@ -352,15 +418,6 @@ async fn sweep(sqs: &aws_sdk_sqs::Client, events: &aws_sdk_eventbridge::Client, 
             .event_bus_name(bus)
             .send()
             .await;
-    }
-    let queues = sqs
-        .list_queues()
-        .queue_name_prefix(ROUTE_PREFIX)
-        .send()
-        .await
-        .expect("ListQueues");
-    for url in queues.queue_urls() {
-        let _ = sqs.delete_queue().queue_url(url).send().await;
     }
 }
 
@@ -475,11 +532,11 @@ async fn hold_confirm_and_cancel_each_reach_all_four_consumers_once_in_order_and
     tokio::time::sleep(Duration::from_secs(2)).await;
     for consumer in four {
         let name = consumer.name;
-        // Each fact reached the queue once: one message each (a message may be delivered more
-        // than once when it waits for the fact before it).
+        // Each fact reached the queue once: one message each (a fact that waits for the one before
+        // it also comes back as copies the inbox sends, which carry their wait).
         let delivered = log.delivered(name, &booking);
         let mut messages: HashMap<&str, HashSet<&str>> = HashMap::new();
-        for d in &delivered {
+        for d in delivered.iter().filter(|d| !d.sent_again) {
             messages
                 .entry(d.detail_type.as_str())
                 .or_default()
@@ -794,6 +851,401 @@ async fn a_review_reaches_search_as_vendor_rated_through_the_vendors_stream() {
         !rated.is_empty() && rated.iter().all(|d| d.detail_type == "VendorRated"),
         "{rated:#?}"
     );
+    drop(backbone);
+    route.remove().await;
+}
+
+/// A consumer's effect behind a switch: while `down`, every fact fails (its downstream is out).
+struct Outage<E> {
+    down: Arc<AtomicBool>,
+    effect: E,
+}
+
+impl<E: Effect> Effect for Outage<E> {
+    async fn apply(&self, event: &Event, received: &ReceivedEvent) -> anyhow::Result<()> {
+        anyhow::ensure!(!self.down.load(Ordering::SeqCst), "downstream is down");
+        self.effect.apply(event, received).await
+    }
+}
+
+/// A consumer's own effect, with what it applied logged.
+struct Logged<E> {
+    consumer: &'static str,
+    log: Arc<Log>,
+    effect: E,
+}
+
+impl<E: Effect> Effect for Logged<E> {
+    async fn apply(&self, event: &Event, received: &ReceivedEvent) -> anyhow::Result<()> {
+        self.effect.apply(event, received).await?;
+        self.log.applied.lock().unwrap().push(Applied {
+            consumer: self.consumer.to_owned(),
+            aggregate_id: event.aggregate_id(),
+            detail_type: event.detail_type().to_owned(),
+            version: event.version(),
+        });
+        Ok(())
+    }
+}
+
+/// A consumer wired like its Lambda, but waiting as `waiting` says (times scaled down), tapped.
+fn waiting_consumer(
+    deps: &Arc<Deps>,
+    consumer: Consumer,
+    effect: impl Effect + 'static,
+    waiting: Waiting,
+    log: &Arc<Log>,
+) -> QueueHandler {
+    let inbox = Arc::new(Inbox {
+        ledger: deps.inbox.ledger.clone(),
+        redelivery: deps.inbox.redelivery.clone(),
+        waiting,
+    });
+    let effect = Arc::new(effect);
+    let handler: QueueHandler = Arc::new(move |batch| {
+        let (inbox, effect) = (inbox.clone(), effect.clone());
+        Box::pin(async move { Ok(consumer.consume(&*inbox, &*effect, batch).await) })
+    });
+    tap(consumer.name, handler, log.clone())
+}
+
+async fn dead_letters(route: &Route) -> u64 {
+    event_ops::depths(&route.sqs, &route.dlq_url)
+        .await
+        .expect("the dead-letter queue's depth")
+        .waiting
+}
+
+#[tokio::test]
+async fn a_consumer_down_longer_than_waiting_used_to_last_dead_letters_nothing_and_then_applies_every_fact_in_order()
+ {
+    // A failure comes back after 20 s, three times. A fact waiting for it used to be dead-lettered
+    // after three waits (1 + 2 + 4 s); now it waits on its own budget.
+    const VISIBILITY: u32 = 20;
+    const MAX_RECEIVES: u32 = 3;
+    let waiting = Waiting {
+        budget: Duration::from_secs(300),
+        max_delay: Duration::from_secs(4),
+    };
+    let api = Api::start().await;
+    let deps = deps(&api).await;
+    let scene = Scene::new(&api).await;
+    let route = Route::for_vendor(scene.vendor(), VISIBILITY, MAX_RECEIVES).await;
+    let log = Arc::new(Log::default());
+    let down = Arc::new(AtomicBool::new(true));
+    let consumer = test_consumer();
+    let probe = Probe {
+        consumer: consumer.name,
+        log: log.clone(),
+        failing: Arc::default(),
+    };
+    let outage = Outage {
+        down: down.clone(),
+        effect: probe,
+    };
+    let handler = waiting_consumer(&deps, consumer, outage, waiting, &log);
+    let publisher = streams(deps.clone())
+        .remove("outbox-publisher")
+        .expect("the publisher is registered");
+    let backbone = route.feed(publisher, consumer, handler).await;
+
+    // Held and Updated (its payment intent), Confirmed, Cancelled.
+    let booking = scene.hold(&api, 45).await;
+    engine::transition(
+        &deps.store,
+        BookingId::parse(&booking).unwrap(),
+        BookingAction::Confirm,
+        &Requester::System,
+        Utc::now(),
+    )
+    .await
+    .expect("payment confirms the hold");
+    let cancelled = api
+        .put(
+            &format!("/booking/{booking}/status"),
+            scene.guest.token(),
+            &json!({"status": "CANCELLED"}),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{cancelled:#?}");
+
+    // Down until a later fact has been delivered more often than the queue receives a message.
+    let started = tokio::time::Instant::now();
+    loop {
+        let delivered = log.delivered(consumer.name, &booking);
+        assert_eq!(
+            dead_letters(&route).await,
+            0,
+            "a fact was dead-lettered while the consumer was down: {delivered:#?}"
+        );
+        let most_waits = ["BookingUpdated", "BookingConfirmed", "BookingCancelled"]
+            .map(|fact| delivered.iter().filter(|d| d.detail_type == fact).count())
+            .into_iter()
+            .max()
+            .unwrap_or(0);
+        if most_waits > MAX_RECEIVES as usize {
+            break;
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "the facts never waited: {delivered:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let held_tries = log
+        .delivered(consumer.name, &booking)
+        .iter()
+        .filter(|d| d.detail_type == "BookingHeld")
+        .count();
+    assert!(
+        held_tries < MAX_RECEIVES as usize,
+        "the failing fact is still within its retries: {held_tries}"
+    );
+    assert!(log.applied(consumer.name, &booking).is_empty());
+    down.store(false, Ordering::SeqCst);
+
+    eventually("every fact to be applied after the outage", || {
+        log.applied(consumer.name, &booking).len() == 4
+    })
+    .await;
+    // Anything late (a duplicate, a dead letter) would show within the poll intervals.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let applied = log.applied(consumer.name, &booking);
+    let versions: Vec<u64> = applied.iter().map(|a| a.version).collect();
+    assert_eq!(versions, [1, 2, 3, 4], "{applied:#?}");
+    assert_eq!(dead_letters(&route).await, 0);
+    drop(backbone);
+    route.remove().await;
+}
+
+#[tokio::test]
+async fn a_fact_whose_predecessor_never_comes_is_dead_lettered_once_its_waiting_budget_is_spent() {
+    let waiting = Waiting {
+        budget: Duration::from_secs(5),
+        max_delay: Duration::from_secs(2),
+    };
+    let deps = deps(&Api::start().await).await;
+    let nobody = uuid::Uuid::now_v7().to_string();
+    let route = Route::for_vendor(&nobody, 1, 2).await;
+    let log = Arc::new(Log::default());
+    let consumer = test_consumer();
+    let probe = Probe {
+        consumer: consumer.name,
+        log: log.clone(),
+        failing: Arc::default(),
+    };
+    let mut backbone = Backbone::default();
+    backbone
+        .queue(
+            consumer.name,
+            &route.queue_url,
+            waiting_consumer(&deps, consumer, probe, waiting, &log),
+        )
+        .await;
+
+    // Version 3 of a booking whose version 2 (committed a minute ago) never reaches the queue.
+    let booking = uuid::Uuid::now_v7();
+    let sample = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../events/samples/BookingConfirmed.json"),
+    )
+    .expect("the sample reads");
+    let mut fact: serde_json::Value = serde_json::from_str(&sample).expect("the sample parses");
+    fact["id"] = json!(uuid::Uuid::new_v4());
+    fact["detail"]["booking_id"] = json!(booking);
+    fact["detail"]["version"] = json!(3);
+    fact["detail"]["previous_version_at"] = json!(Utc::now() - chrono::Duration::minutes(1));
+    fact["detail"]["event_id"] = json!(uuid::Uuid::new_v5(&booking, b"3"));
+    route
+        .sqs
+        .send_message()
+        .queue_url(&route.queue_url)
+        .message_body(fact.to_string())
+        .send()
+        .await
+        .expect("SendMessage");
+
+    let started = tokio::time::Instant::now();
+    while dead_letters(&route).await == 0 {
+        assert!(
+            started.elapsed() < WAIT,
+            "the fact never reached the dead-letter queue: {:#?}",
+            log.delivered(consumer.name, &booking.to_string())
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let delivered = log.delivered(consumer.name, &booking.to_string());
+    assert!(
+        delivered.iter().any(|d| d.sent_again),
+        "it waited (sent again) before it counted as failed: {delivered:#?}"
+    );
+    assert!(log.applied(consumer.name, &booking.to_string()).is_empty());
+    assert_eq!(dead_letters(&route).await, 1);
+    drop(backbone);
+    route.remove().await;
+}
+
+#[tokio::test]
+async fn a_burst_of_500_updates_to_one_vendor_reaches_search_in_order_with_nothing_dead_lettered() {
+    // Few receives per message, so a fact that spent them waiting would soon show up in the
+    // dead-letter queue; waiting itself as in production.
+    const UPDATES: usize = 500;
+    const CLIENTS: usize = 16;
+    const POLLERS: usize = 4;
+    const CATCH_UP: Duration = Duration::from_secs(600);
+    let api = Api::start().await;
+    let deps = deps(&api).await;
+    let manager = api.vendor("hotel").await;
+    let vendor = manager.vendor().to_owned();
+    // The burst stays off the real bus: the real consumers' queues would carry it for minutes.
+    let route = Route::on_own_bus(
+        json!({"source": ["reservations.vendors"], "detail": {"vendor_id": [vendor]}}),
+        10,
+        3,
+    )
+    .await;
+    let log = Arc::new(Log::default());
+    let consumer = test_consumer();
+    // The vendor's onboarding was applied before its facts were routed here.
+    let onboarded = LedgerEntry {
+        key: ledger_key(consumer.name, &vendor),
+        version: 1,
+        order: Order::InOrder,
+        previous_version_at: None,
+    };
+    deps.inbox
+        .ledger
+        .claim(&onboarded, Utc::now())
+        .await
+        .expect("claim");
+    deps.inbox
+        .ledger
+        .complete(&onboarded, Utc::now())
+        .await
+        .expect("complete");
+    let indexer = Logged {
+        consumer: consumer.name,
+        log: log.clone(),
+        effect: search_indexer::Indexer {
+            store: deps.store.clone(),
+            index: deps.search.clone(),
+        },
+    };
+    let handler = waiting_consumer(&deps, consumer, indexer, Waiting::default(), &log);
+    let mut backbone = Backbone::default();
+    let bus = Arc::new(EventBridgeBus::new(route.events.clone(), route.bus.clone()));
+    let publisher: StreamConsumer = {
+        let deps = deps.clone();
+        Arc::new(move |batch| {
+            let (deps, bus) = (deps.clone(), bus.clone());
+            Box::pin(async move {
+                Ok(shared::outbox::publish(
+                    &deps.stream_tables,
+                    &*bus,
+                    &deps.timer,
+                    batch,
+                    Utc::now(),
+                )
+                .await)
+            })
+        })
+    };
+    let vendors = std::env::var("VENDORS_TABLE").expect("VENDORS_TABLE is set");
+    backbone
+        .stream("outbox-publisher", &vendors, publisher)
+        .await
+        .expect("the stream opens");
+    // Lambda polls a busy queue with several batches at once, so one aggregate's facts are
+    // applied side by side and most of them wait for another.
+    for _ in 0..POLLERS {
+        backbone
+            .queue(consumer.name, &route.queue_url, handler.clone())
+            .await;
+    }
+    let room = api
+        .resource(&manager, &resource_body("Double", 2, 10, 12_900))
+        .await;
+
+    // Profile and room-type updates, as fast as a client can send them.
+    let statuses: Vec<StatusCode> = futures::stream::iter(0..UPDATES)
+        .map(|n| {
+            let (api, manager, vendor, room) = (&api, &manager, &vendor, &room);
+            async move {
+                let description = json!({"description": format!("Burst update {n}")});
+                let path = if n % 5 == 4 {
+                    format!("/vendor/{vendor}/resource/{room}")
+                } else {
+                    format!("/vendor/{vendor}")
+                };
+                api.put(&path, manager.token(), &description).await.status
+            }
+        })
+        .buffer_unordered(CLIENTS)
+        .collect()
+        .await;
+    let made = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT),
+        "an update neither made nor lost to a conflict: {statuses:?}"
+    );
+    let version = |reply: api_tests::Reply| -> u64 {
+        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+        reply.body["version"].as_u64().expect("a version")
+    };
+    let vendor_version = version(api.get(&format!("/vendor/{vendor}"), None).await);
+    let room_version = version(
+        api.get(&format!("/vendor/{vendor}/resource/{room}"), None)
+            .await,
+    );
+    // Every version after the onboarding is one update made (and the type's first its creation).
+    assert_eq!(
+        (vendor_version - 1) + (room_version - 1),
+        made as u64,
+        "{made} updates made"
+    );
+
+    let started = tokio::time::Instant::now();
+    let caught_up = || {
+        let last = |aggregate: &str| {
+            log.applied(consumer.name, aggregate)
+                .last()
+                .map(|a| a.version)
+        };
+        last(&vendor) == Some(vendor_version) && last(&room) == Some(room_version)
+    };
+    while !caught_up() {
+        assert_eq!(
+            dead_letters(&route).await,
+            0,
+            "a fact was dead-lettered during the burst"
+        );
+        assert!(
+            started.elapsed() < CATCH_UP,
+            "the consumer did not catch up within {CATCH_UP:?}: at {:?} of {vendor_version} and {:?} of {room_version}",
+            log.applied(consumer.name, &vendor).last(),
+            log.applied(consumer.name, &room).last(),
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let versions = |aggregate: &str| -> Vec<u64> {
+        log.applied(consumer.name, aggregate)
+            .iter()
+            .map(|a| a.version)
+            .collect()
+    };
+    assert_eq!(
+        versions(&vendor),
+        (2..=vendor_version).collect::<Vec<_>>(),
+        "each profile version once, in order"
+    );
+    assert_eq!(
+        versions(&room),
+        (1..=room_version).collect::<Vec<_>>(),
+        "each room type version once, in order"
+    );
+    assert_eq!(dead_letters(&route).await, 0);
     drop(backbone);
     route.remove().await;
 }
