@@ -597,3 +597,48 @@ async fn a_change_too_big_for_one_transaction_is_a_422_naming_the_time() {
     moved.assert_problem(422);
     assert_eq!(moved.pointers(), ["/time"], "{moved:#?}");
 }
+
+#[tokio::test]
+async fn the_vendors_grace_decides_when_a_no_show_may_be_marked() {
+    let desk = Desk::open().await;
+    let bad = desk
+        .api
+        .post(
+            &format!("/vendor/{}/resource", desk.hotel.vendor()),
+            desk.hotel.token(),
+            &api_tests::merged(
+                resource_body("Late", 2, 5, NIGHTLY),
+                &json!({"cancellation": {"free_until_hours": 0, "no_show_grace_minutes": 2000}}),
+            ),
+        )
+        .await;
+    bad.assert_problem(422);
+    assert_eq!(bad.pointers(), ["/cancellation/no_show_grace_minutes"]);
+
+    // Guests arrive from midnight and are no-shows the moment it passes: the stay below arrived
+    // at midnight, Berlin time, today.
+    let strict_door = json!({
+        "deposit": {"kind": "none"},
+        "check_in_time": "00:00",
+        "cancellation": {"free_until_hours": 0, "no_show_grace_minutes": 0},
+    });
+    let room = desk.room("Strict door", strict_door).await;
+    let berlin = shared::domain::vendor::TimeZone::parse("Europe/Berlin").expect("a zone");
+    let arrival_day = Utc::now().with_timezone(&berlin.tz()).date_naive();
+    let id = desk
+        .arranged(&room, arrival_day, 1, Utc::now() - Duration::days(1))
+        .await;
+    let stored = desk.stored(&id).await;
+    assert_eq!(
+        stored
+            .payment
+            .cancellation
+            .no_show_grace_minutes
+            .map(|g| g.get()),
+        Some(0)
+    );
+
+    let no_show = desk.set_status(&desk.staff, &id, "NO_SHOW").await;
+
+    assert_eq!(no_show.status, StatusCode::OK, "{no_show:#?}");
+}

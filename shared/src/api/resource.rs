@@ -1,6 +1,8 @@
 //! A room type or table type as clients send it, for create (all required) and update (any).
 use crate::domain::calendar::{CheckInTime, SlotGrid};
-use crate::domain::deposit::{CancellationPolicy, Charge, DepositPolicy, FreeHours, Percent};
+use crate::domain::deposit::{
+    CancellationPolicy, Charge, DepositPolicy, FreeHours, GraceMinutes, Percent,
+};
 use crate::domain::ids::{ResourceId, VendorId};
 use crate::domain::inventory::OverbookingAllowance;
 use crate::domain::money::{Currency, Money};
@@ -58,6 +60,9 @@ pub struct CancellationInput {
     pub free_until_hours: Option<i64>,
     /// `null`: cancelling is always free.
     pub late_fee: Option<ChargeInput>,
+    /// Left out: the platform's default grace for the kind (12 hours for rooms, 30 minutes for
+    /// tables).
+    pub no_show_grace_minutes: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -288,9 +293,15 @@ impl ResourceInput {
                         errors,
                     ),
                 };
+                let grace = errors.check_opt(
+                    "/cancellation/no_show_grace_minutes",
+                    v.no_show_grace_minutes,
+                    GraceMinutes::new,
+                );
                 Some(CancellationPolicy {
                     free_until_hours: hours?,
                     late_fee: late_fee?,
+                    no_show_grace_minutes: grace?,
                 })
             }),
         }

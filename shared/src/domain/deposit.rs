@@ -106,11 +106,49 @@ impl DepositPolicy {
 }
 
 /// Cancelling is free until `free_until_hours` before arrival; later it costs `late_fee` (none:
-/// always free), kept out of the deposit.
+/// always free), kept out of the deposit. A guest not there `no_show_grace_minutes` after the
+/// arrival time is a no-show (none: the platform's default for the kind, `terms::no_show_from`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancellationPolicy {
     pub free_until_hours: FreeHours,
     pub late_fee: Option<Charge>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_show_grace_minutes: Option<GraceMinutes>,
+}
+
+/// How long after the arrival time a guest still counts as coming: at most a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "u16")]
+pub struct GraceMinutes(u16);
+
+impl GraceMinutes {
+    const MAX: u16 = 24 * 60;
+
+    pub fn new(minutes: i64) -> Result<Self, Invalid> {
+        u16::try_from(minutes)
+            .ok()
+            .filter(|m| *m <= Self::MAX)
+            .map(Self)
+            .ok_or_else(|| Invalid::new(format!("must be between 0 and {}", Self::MAX)))
+    }
+
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for GraceMinutes {
+    type Error = Invalid;
+
+    fn try_from(minutes: i64) -> Result<Self, Invalid> {
+        Self::new(minutes)
+    }
+}
+
+impl From<GraceMinutes> for u16 {
+    fn from(minutes: GraceMinutes) -> u16 {
+        minutes.0
+    }
 }
 
 /// Hours before arrival, at most a year.
@@ -247,6 +285,7 @@ mod tests {
             late_fee: Some(Charge::Percent {
                 percent: percent(10),
             }),
+            no_show_grace_minutes: None,
         };
         let arrival = at("2027-03-27T14:00:00Z");
 
@@ -274,6 +313,7 @@ mod tests {
             late_fee: Some(Charge::Percent {
                 percent: percent(50),
             }),
+            no_show_grace_minutes: None,
         };
         let arrival = at("2027-03-27T14:00:00Z");
 
@@ -293,6 +333,7 @@ mod tests {
             late_fee: Some(Charge::Percent {
                 percent: percent(20),
             }),
+            no_show_grace_minutes: None,
         };
         let fixed = CancellationPolicy {
             late_fee: Some(Charge::Fixed {

@@ -367,6 +367,7 @@ mod tests {
                 late_fee: Some(Charge::Percent {
                     percent: Percent::new(10).unwrap(),
                 }),
+                no_show_grace_minutes: None,
             },
         }
     }

@@ -14,13 +14,19 @@ pub const ROOM_GRACE_HOURS: i64 = 12;
 pub const TABLE_GRACE_MINUTES: i64 = 30;
 
 /// The first instant a booking arriving at `arrival_at` may be declared a no-show, and after
-/// which a guest's cancellation is settled as one.
-pub fn no_show_from(time: &BookingTime, arrival_at: DateTime<Utc>) -> DateTime<Utc> {
-    arrival_at
-        + match time {
-            BookingTime::Stay { .. } => Duration::hours(ROOM_GRACE_HOURS),
-            BookingTime::Seating { .. } => Duration::minutes(TABLE_GRACE_MINUTES),
-        }
+/// which a guest's cancellation is settled as one: the vendor's grace from the terms, else the
+/// default for the kind.
+pub fn no_show_from(
+    terms: &PaymentTerms,
+    time: &BookingTime,
+    arrival_at: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let grace = match (terms.cancellation.no_show_grace_minutes, time) {
+        (Some(minutes), _) => Duration::minutes(i64::from(minutes.get())),
+        (None, BookingTime::Stay { .. }) => Duration::hours(ROOM_GRACE_HOURS),
+        (None, BookingTime::Seating { .. }) => Duration::minutes(TABLE_GRACE_MINUTES),
+    };
+    arrival_at + grace
 }
 
 /// Why a deposit was split the way it was, recorded with the settlement.
@@ -58,7 +64,9 @@ impl SettlementRule {
         match action {
             BookingAction::Cancel => Some(match actor {
                 Actor::Staff | Actor::System => Self::VendorCancellation,
-                Actor::Guest if at >= no_show_from(time, arrival_at) => Self::CancelledAfterArrival,
+                Actor::Guest if at >= no_show_from(terms, time, arrival_at) => {
+                    Self::CancelledAfterArrival
+                }
                 Actor::Guest
                     if terms.cancellation.late_fee.is_some()
                         && at > terms.cancellation.free_until(arrival_at) =>
@@ -140,7 +148,7 @@ pub fn deposit_after_change(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::deposit::{CancellationPolicy, Charge, FreeHours, Percent};
+    use crate::domain::deposit::{CancellationPolicy, Charge, FreeHours, GraceMinutes, Percent};
     use chrono::{NaiveDate, NaiveTime};
 
     fn eur(minor: i64) -> Money {
@@ -176,6 +184,7 @@ mod tests {
                 late_fee: Some(Charge::Percent {
                     percent: Percent::new(50).unwrap(),
                 }),
+                no_show_grace_minutes: None,
             },
         }
     }
@@ -237,13 +246,29 @@ mod tests {
     #[test]
     fn a_table_is_held_half_an_hour_a_room_until_the_night_audit() {
         assert_eq!(
-            no_show_from(&seating(), at("2027-03-10T18:00:00Z")),
+            no_show_from(
+                &PaymentTerms::default(),
+                &seating(),
+                at("2027-03-10T18:00:00Z")
+            ),
             at("2027-03-10T18:30:00Z")
         );
         assert_eq!(
-            no_show_from(&stay(), at(ARRIVAL)),
+            no_show_from(&PaymentTerms::default(), &stay(), at(ARRIVAL)),
             at("2027-03-11T02:00:00Z")
         );
+    }
+
+    #[test]
+    fn the_vendors_grace_replaces_the_default() {
+        let mut terms = strict();
+        terms.cancellation.no_show_grace_minutes = Some(GraceMinutes::new(90).unwrap());
+        assert_eq!(
+            no_show_from(&terms, &stay(), at(ARRIVAL)),
+            at("2027-03-10T15:30:00Z")
+        );
+        assert!(GraceMinutes::new(24 * 60 + 1).is_err());
+        assert!(GraceMinutes::new(-1).is_err());
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub async fn transition_with(
             return Err(TransitionError::NotExpiredYet);
         }
         if action == BookingAction::NoShow {
-            let allowed_from = no_show_from(&booking.time, booking.arrival_at);
+            let allowed_from = no_show_from(&booking.payment, &booking.time, booking.arrival_at);
             if now < allowed_from {
                 return Err(TransitionError::TooEarly { allowed_from });
             }

@@ -61,6 +61,7 @@ pub(crate) fn hold() -> Booking {
                 late_fee: Some(Charge::Percent {
                     percent: Percent::new(50).unwrap(),
                 }),
+                no_show_grace_minutes: None,
             },
         },
         deposit_payment: None,
