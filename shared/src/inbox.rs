@@ -796,9 +796,11 @@ impl Consumer {
         effect: &impl Effect,
         fact: &Fact,
     ) -> Result<(), Retry> {
-        let entry = self.apply_once(ledger, effect, fact).await?;
+        // Boxed: an effect's future nested twice (here and in the drain) is too deep a type for
+        // the compiler to lay out inline.
+        let entry = Box::pin(self.apply_once(ledger, effect, fact)).await?;
         if self.order == Order::InOrder {
-            self.drain(ledger, effect, entry).await;
+            Box::pin(self.drain(ledger, effect, entry)).await;
         }
         Ok(())
     }
@@ -881,10 +883,11 @@ impl Consumer {
                 }
             }
         }
-        if parked && claim.outcome != Claimed::Busy {
-            if let Err(err) = ledger.unpark(&entry.key, entry.version).await {
-                tracing::warn!(error = %format!("{err:#}"), "parked copy not removed; it is dropped as done when taken");
-            }
+        if parked
+            && claim.outcome != Claimed::Busy
+            && let Err(err) = ledger.unpark(&entry.key, entry.version).await
+        {
+            tracing::warn!(error = %format!("{err:#}"), "parked copy not removed; it is dropped as done when taken");
         }
         match claim.outcome {
             Claimed::Done => {
