@@ -57,9 +57,10 @@ const MAX_DELAY_SECONDS: u64 = 900;
 /// A parked fact goes (DynamoDB TTL) this long after it parked; its copy in the queue is the one
 /// that counts.
 const PARK_HOURS: i64 = 24;
-/// At most this many parked facts are applied after the one a message brought, so one delivery
-/// stays well inside the consumer's timeout.
+/// At most this many parked facts are applied after the one a message brought, and a batch takes
+/// none after this long, so a delivery stays well inside a consumer's timeout (30 s).
 const DRAIN_MAX: usize = 50;
+const DRAIN_FOR: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The message attribute a waiting fact's copy carries: its `WaitState` as JSON.
 pub const WAIT_ATTRIBUTE: &str = "inbox-wait";
@@ -712,6 +713,7 @@ impl Consumer {
                     .map(|f| (f.event.aggregate_id(), f.event.version()))
             });
         }
+        let drain_until = std::time::Instant::now() + DRAIN_FOR;
         let mut failures = Vec::new();
         for (message, fact) in facts {
             let message_id = message.message_id.as_deref().unwrap_or_default();
@@ -721,7 +723,7 @@ impl Consumer {
                 .and_then(|c| c.parse().ok())
                 .unwrap_or(1);
             let outcome = match fact {
-                Ok(fact) => self.handle(&inbox.ledger, effect, &fact).await,
+                Ok(fact) => self.handle(&inbox.ledger, effect, &fact, drain_until).await,
                 Err(err) => Err(Retry::Failed(err)),
             };
             match outcome {
@@ -795,20 +797,31 @@ impl Consumer {
         ledger: &impl Ledger,
         effect: &impl Effect,
         fact: &Fact,
+        drain_until: std::time::Instant,
     ) -> Result<(), Retry> {
         // Boxed: an effect's future nested twice (here and in the drain) is too deep a type for
         // the compiler to lay out inline.
         let entry = Box::pin(self.apply_once(ledger, effect, fact)).await?;
         if self.order == Order::InOrder {
-            Box::pin(self.drain(ledger, effect, entry)).await;
+            Box::pin(self.drain(ledger, effect, entry, drain_until)).await;
         }
         Ok(())
     }
 
     /// Applies the parked facts after `entry`'s, one after another, while the next one is parked
-    /// and applies. Whatever stops it, the facts' own messages are still on their way.
-    async fn drain(&self, ledger: &impl Ledger, effect: &impl Effect, mut entry: LedgerEntry) {
+    /// and applies (and time is left). Whatever stops it, the facts' own messages are still on
+    /// their way.
+    async fn drain(
+        &self,
+        ledger: &impl Ledger,
+        effect: &impl Effect,
+        mut entry: LedgerEntry,
+        until: std::time::Instant,
+    ) {
         for _ in 0..DRAIN_MAX {
+            if std::time::Instant::now() >= until {
+                return;
+            }
             let next = entry.version.saturating_add(1);
             let body = match ledger.unpark(&entry.key, next).await {
                 Ok(Some(body)) => body,
