@@ -8,10 +8,10 @@ use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use shared::api::availability::TimeFields;
 use shared::auth::Caller;
 use shared::deposits::{self, Checkout, DepositError};
 use shared::domain::FieldErrors;
-use shared::domain::booking::BookingTime;
 use shared::domain::booking::{Booking, BookingAction};
 use shared::domain::ids::{BookingId, ResourceId, VendorId};
 use shared::domain::party::PartySize;
@@ -59,43 +59,13 @@ fn hold_request(vendor: VendorId, body: HoldBody) -> Result<HoldRequest, FieldEr
                 shared::domain::Invalid::new(format!("must be between 1 and {}", engine::MAX_UNITS))
             })
     });
-    let time = match (body.check_in, body.check_out, body.date, body.time) {
-        (Some(check_in), Some(check_out), None, None) => Some(BookingTime::Stay {
-            check_in,
-            check_out,
-        }),
-        (None, None, Some(date), Some(time)) => Some(BookingTime::Seating { date, time }),
-        (Some(_), None, None, None) => {
-            errors.push("/check_out", "is required with check_in");
-            None
-        }
-        (None, Some(_), None, None) => {
-            errors.push("/check_in", "is required with check_out");
-            None
-        }
-        (None, None, Some(_), None) => {
-            errors.push("/time", "is required with date");
-            None
-        }
-        (None, None, None, Some(_)) => {
-            errors.push("/date", "is required with time");
-            None
-        }
-        (None, None, None, None) => {
-            errors.push(
-                "",
-                "send check_in and check_out (hotels) or date and time (restaurants)",
-            );
-            None
-        }
-        _ => {
-            errors.push(
-                "",
-                "send either check_in and check_out, or date and time, not both",
-            );
-            None
-        }
-    };
+    let time = TimeFields {
+        check_in: body.check_in,
+        check_out: body.check_out,
+        date: body.date,
+        time: body.time,
+    }
+    .combine(&mut errors, "/");
     match (resource, party, units, time) {
         (Some(resource), Some(party), Some(units), Some(time)) => Ok(HoldRequest {
             vendor,
