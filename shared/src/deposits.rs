@@ -673,8 +673,16 @@ pub async fn reconcile(
                 Some(true)
             }
         };
-        if let Some(failed) = set_aside {
-            set_aside_booking(store, &booking, failed, now).await;
+        match set_aside {
+            Some(failed) => set_aside_booking(store, &booking, failed, now).await,
+            None if booking
+                .deposit_payment
+                .as_ref()
+                .is_some_and(|d| d.reconcile_failures > 0) =>
+            {
+                clear_failures(store, id, now).await;
+            }
+            None => {}
         }
     }
     if report.failed > 0 {
@@ -696,14 +704,40 @@ async fn set_aside_booking(
         if b.version != booking.version {
             return false;
         }
-        if failed && let Some(deposit) = &mut b.deposit_payment {
-            deposit.reconcile_failures += 1;
+        if let Some(deposit) = &mut b.deposit_payment {
+            // A pass that did not fail ends the run of failures: payment-refund takes the
+            // booking's facts again.
+            deposit.reconcile_failures = if failed {
+                deposit.reconcile_failures + 1
+            } else {
+                0
+            };
         }
         true
     })
     .await;
     if let Err(err) = touched {
         tracing::warn!(booking_id = %booking.id, error = %err, "could not set a booking aside for the next reconciliation");
+    }
+}
+
+/// A booking reconciliation failed on before and has now repaired, or found nothing to do on:
+/// its failures are forgotten, so payment-refund acts on its facts again.
+async fn clear_failures(
+    store: &impl BookingStore,
+    id: crate::domain::ids::BookingId,
+    now: DateTime<Utc>,
+) {
+    let cleared = engine::amend(store, id, now, |b| match &mut b.deposit_payment {
+        Some(deposit) if deposit.reconcile_failures > 0 => {
+            deposit.reconcile_failures = 0;
+            true
+        }
+        _ => false,
+    })
+    .await;
+    if let Err(err) = cleared {
+        tracing::warn!(booking_id = %id, error = %err, "could not clear a repaired booking's reconciliation failures");
     }
 }
 
@@ -1196,6 +1230,26 @@ mod tests {
         for id in &failing[..limit] {
             assert_eq!(desk.deposit(*id).await.reconcile_failures, 1);
         }
+    }
+
+    #[tokio::test]
+    async fn a_booking_repaired_after_failing_is_handed_back_to_payment_refund() {
+        let (desk, stripe) = (Desk::default(), FakeStripe::default());
+        let id = refund_due(&desk, &stripe, "2026-06-01T10:00:00Z").await;
+        let intent = desk.deposit(id).await.intent_id;
+        stripe.down.lock().unwrap().insert(intent.clone());
+        let quiet = Duration::minutes(10);
+        reconcile(&desk, &stripe, at(NOW), quiet, 10).await.unwrap();
+        assert_eq!(desk.deposit(id).await.reconcile_failures, 1);
+
+        stripe.down.lock().unwrap().remove(&intent);
+        let later = at(NOW) + Duration::minutes(11);
+        let repaired = reconcile(&desk, &stripe, later, quiet, 10).await.unwrap();
+
+        assert_eq!(repaired.refunded, 1, "{repaired:?}");
+        let deposit = desk.deposit(id).await;
+        assert_eq!(deposit.status, DepositStatus::Refunded);
+        assert_eq!(deposit.reconcile_failures, 0);
     }
 
     #[tokio::test]

@@ -783,7 +783,11 @@ impl Consumer {
                     }
                     Err(err) => {
                         tracing::warn!(consumer = self.name, message_id, receives, error = %format!("{err:#}"), "waiting event not sent again; it comes back as a failure");
-                        inbox.redelivery.retry_in(message, delay).await;
+                        // Not sooner than a failure would: a message that cannot be sent again
+                        // carries no wait, so its backoff would restart at a second each time
+                        // and spend the queue's receives in seconds.
+                        let floor = std::time::Duration::from_secs(MAX_WAIT_SECONDS);
+                        inbox.redelivery.retry_in(message, delay.max(floor)).await;
                         false
                     }
                 }

@@ -263,11 +263,11 @@ impl DepositPayment {
                 terms.cancellation.refund(paid, total, arrival_at, at)?
             }
             // The deposit the terms ask for is kept; what was paid beyond it (a change to a
-            // cheaper stay, say) goes back.
+            // cheaper stay, or to a type that takes none) goes back.
             SettlementRule::CancelledAfterArrival | SettlementRule::NoShow => {
                 let kept = terms
                     .deposit
-                    .map_or(paid.amount_minor, |d| d.amount_minor.min(paid.amount_minor));
+                    .map_or(0, |d| d.amount_minor.min(paid.amount_minor));
                 paid.with_amount(paid.amount_minor - kept)
             }
         };

@@ -130,15 +130,22 @@ pub fn deposit_after_change(
     held: Option<Money>,
     paid: Option<Money>,
 ) -> Result<Option<Money>, ChangeRefused> {
-    let Some(required) = required else {
-        return Ok(None);
-    };
-    match (held, paid) {
-        (_, Some(paid)) if required.amount_minor <= paid.amount_minor => Ok(Some(required)),
-        (_, Some(paid)) => Err(ChangeRefused::DepositIncrease { required, paid }),
-        (Some(asked), None) if asked == required => Ok(Some(required)),
-        (Some(asked), None) => Err(ChangeRefused::DepositPending { required, asked }),
-        (None, None) => Err(ChangeRefused::DepositIncrease {
+    match (required, held, paid) {
+        // Nothing asked any more: a paid deposit all goes back when the booking ends.
+        (None, None, _) | (None, Some(_), Some(_)) => Ok(None),
+        (None, Some(asked), None) => Err(ChangeRefused::DepositPending {
+            required: asked.with_amount(0),
+            asked,
+        }),
+        (Some(required), _, Some(paid)) if required.amount_minor <= paid.amount_minor => {
+            Ok(Some(required))
+        }
+        (Some(required), _, Some(paid)) => Err(ChangeRefused::DepositIncrease { required, paid }),
+        (Some(required), Some(asked), None) if asked == required => Ok(Some(required)),
+        (Some(required), Some(asked), None) => {
+            Err(ChangeRefused::DepositPending { required, asked })
+        }
+        (Some(required), None, None) => Err(ChangeRefused::DepositIncrease {
             required,
             paid: required.with_amount(0),
         }),
@@ -299,6 +306,13 @@ mod tests {
     fn a_paid_deposit_covers_a_smaller_requirement_but_never_a_larger_one() {
         let (ten, twenty) = (eur(1_000), eur(2_000));
         assert_eq!(deposit_after_change(None, None, Some(ten)), Ok(None));
+        assert_eq!(
+            deposit_after_change(None, Some(ten), None),
+            Err(ChangeRefused::DepositPending {
+                required: eur(0),
+                asked: ten
+            })
+        );
         assert_eq!(
             deposit_after_change(Some(ten), None, Some(twenty)),
             Ok(Some(ten))

@@ -140,14 +140,21 @@ pub async fn change(
             Some((&changed, resource.sellable_limit())),
         );
         if changes.len() > MAX_COUNTERS {
-            let pointer = match time {
-                BookingTime::Stay { .. } => "/check_out",
-                BookingTime::Seating { .. } => "/time",
+            // DynamoDB takes 100 items a transaction: name what the client asked to move.
+            let (pointer, advice) = match (request.time, time) {
+                (None, _) => (
+                    "/resource_id",
+                    "a stay or seating this long cannot change its type at once",
+                ),
+                (Some(_), BookingTime::Stay { .. }) => {
+                    ("/check_out", "change the dates in two steps")
+                }
+                (Some(_), BookingTime::Seating { .. }) => ("/time", "move the seating in two steps"),
             };
             return Err(rejected(invalid(
                 pointer,
                 format!(
-                    "the change moves {} nights or slots at once; at most {MAX_COUNTERS} can move together: change the dates in two steps",
+                    "the change moves {} nights or slots at once; at most {MAX_COUNTERS} can move together: {advice}",
                     changes.len()
                 ),
             )));

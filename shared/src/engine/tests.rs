@@ -563,3 +563,70 @@ async fn a_change_that_moves_more_counters_than_one_transaction_takes_names_the_
     }
     assert_eq!(desk.stored(&booking).await, booking);
 }
+
+#[tokio::test]
+async fn a_no_show_after_a_change_to_a_type_without_a_deposit_keeps_nothing() {
+    let desk = Desk::new().await;
+    let suite = desk.room("Suite", 30_000, strict()).await;
+    let cheap = desk.room("Cheap", 10_000, no_deposit()).await;
+    let booking = desk.paid(&suite, "2027-03-20", "2027-03-22").await;
+    let to_cheap = ChangeRequest {
+        resource: Some(cheap.id),
+        ..ChangeRequest::default()
+    };
+    let changed = change(
+        &desk.store,
+        booking.id,
+        &to_cheap,
+        &desk.as_guest(),
+        at(BOOKED_AT),
+    )
+    .await
+    .unwrap();
+    assert_eq!(changed.payment.deposit, None);
+
+    let no_show = transition(
+        &desk.store,
+        booking.id,
+        BookingAction::NoShow,
+        &desk.as_staff(),
+        at("2027-03-21T03:00:00Z"),
+    )
+    .await
+    .unwrap();
+
+    let settlement = settlement_of(&no_show);
+    assert_eq!(settlement.kept.amount_minor, 0);
+    assert_eq!(settlement.refund.amount_minor, 12_000);
+}
+
+#[tokio::test]
+async fn a_hold_waiting_for_its_deposit_cannot_change_to_a_type_without_one() {
+    let desk = Desk::new().await;
+    let suite = desk.room("Suite", 30_000, strict()).await;
+    let cheap = desk.room("Cheap", 10_000, no_deposit()).await;
+    let held = desk
+        .hold(&suite, "2027-03-20", "2027-03-22", BOOKED_AT)
+        .await;
+    assert_eq!(held.status, BookingStatus::Held);
+
+    let to_cheap = ChangeRequest {
+        resource: Some(cheap.id),
+        ..ChangeRequest::default()
+    };
+    let refused = change(
+        &desk.store,
+        held.id,
+        &to_cheap,
+        &desk.as_guest(),
+        at(BOOKED_AT),
+    )
+    .await;
+
+    assert!(
+        matches!(refused, Err(ChangeError::Refused(ChangeRefused::DepositPending { required, asked }))
+            if required.amount_minor == 0 && asked.amount_minor == 12_000),
+        "{refused:?}"
+    );
+    assert_eq!(desk.stored(&held).await, held);
+}
