@@ -4,7 +4,7 @@
 use super::MAX_COUNTERS;
 use super::access::Requester;
 use super::hold::{HoldError, check_fit, invalid, place, terms_for};
-use super::rewrite::{Edit, RewriteError, rewrite};
+use super::rewrite::{Edit, RewriteError, rewrite_from};
 use crate::domain::booking::{Actor, Booking, BookingStatus, BookingTime};
 use crate::domain::ids::{BookingId, ResourceId};
 use crate::domain::party::{PartySize, smallest_fit};
@@ -83,7 +83,7 @@ pub async fn change(
         store.resources(first.vendor_id)
     )?;
     let vendor = vendor.ok_or_else(|| anyhow::anyhow!("vendor of booking {id} is gone"))?;
-    rewrite(store, id, now, |booking| {
+    rewrite_from(store, id, Some(first), now, |booking| {
         if !matches!(
             booking.status,
             BookingStatus::Held | BookingStatus::Confirmed

@@ -36,10 +36,25 @@ pub(crate) async fn rewrite<E: RewriteError>(
     store: &impl BookingStore,
     id: BookingId,
     now: DateTime<Utc>,
+    edit: impl FnMut(Booking) -> Result<Edit, E>,
+) -> Result<Booking, E> {
+    rewrite_from(store, id, None, now, edit).await
+}
+
+/// `rewrite`, starting from `read` when the caller has just read the booking (its first
+/// attempt then costs no second read; a stale one is caught by the write's condition).
+pub(crate) async fn rewrite_from<E: RewriteError>(
+    store: &impl BookingStore,
+    id: BookingId,
+    mut read: Option<Booking>,
+    now: DateTime<Utc>,
     mut edit: impl FnMut(Booking) -> Result<Edit, E>,
 ) -> Result<Booking, E> {
     for _ in 0..ATTEMPTS {
-        let read = store.booking(id).await?.ok_or_else(E::not_found)?;
+        let read = match read.take() {
+            Some(booking) => booking,
+            None => store.booking(id).await?.ok_or_else(E::not_found)?,
+        };
         let expected = (read.status, read.version);
         let (mut next, changes) = match edit(read)? {
             Edit::Keep(booking) => return Ok(booking),

@@ -5,7 +5,7 @@ use super::*;
 use crate::auth::Caller;
 use crate::domain::booking::{Booking, BookingAction, BookingStatus, BookingTime};
 use crate::domain::calendar::Bucket;
-use crate::domain::ids::{StaffId, UserId};
+use crate::domain::ids::{BookingId, StaffId, UserId};
 use crate::domain::party::PartySize;
 use crate::domain::payment::{DepositPayment, DepositStatus, IntentId, SettlementRule};
 use crate::domain::resource::Resource;
@@ -112,11 +112,31 @@ impl Desk {
             (BookingAction::CheckIn, ARRIVAL),
             (BookingAction::Complete, out),
         ] {
-            transition(&self.store, booking.id, action, &staff, at(when))
+            self.act(booking.id, action, &staff, at(when))
                 .await
                 .unwrap();
         }
         self.stored(booking).await
+    }
+
+    async fn change(
+        &self,
+        id: BookingId,
+        request: &ChangeRequest,
+        by: &Requester,
+        when: DateTime<Utc>,
+    ) -> Result<Booking, ChangeError> {
+        change(&self.store, id, request, by, when).await
+    }
+
+    async fn act(
+        &self,
+        id: BookingId,
+        action: BookingAction,
+        by: &Requester,
+        when: DateTime<Utc>,
+    ) -> Result<Booking, TransitionError> {
+        transition(&self.store, id, action, by, when).await
     }
 
     /// The guest holds `room` and pays its deposit, which confirms the booking.
@@ -163,6 +183,13 @@ fn dates(check_in: &str, check_out: &str) -> ChangeRequest {
     }
 }
 
+fn to_type(resource: &Resource) -> ChangeRequest {
+    ChangeRequest {
+        resource: Some(resource.id),
+        ..ChangeRequest::default()
+    }
+}
+
 fn no_deposit() -> serde_json::Value {
     json!({})
 }
@@ -193,18 +220,10 @@ async fn a_change_to_a_type_that_takes_a_deposit_is_refused_when_none_was_paid()
         .await;
     assert_eq!(booking.status, BookingStatus::Confirmed);
 
-    let upgrade = ChangeRequest {
-        resource: Some(suite.id),
-        ..ChangeRequest::default()
-    };
-    let refused = change(
-        &desk.store,
-        booking.id,
-        &upgrade,
-        &desk.as_guest(),
-        at(BOOKED_AT),
-    )
-    .await;
+    let upgrade = to_type(&suite);
+    let refused = desk
+        .change(booking.id, &upgrade, &desk.as_guest(), at(BOOKED_AT))
+        .await;
 
     assert!(
         matches!(
@@ -225,29 +244,24 @@ async fn a_guest_cannot_move_a_booking_out_of_the_late_window_and_cancelling_kee
     let booking = desk.paid(&suite, "2027-03-20", "2027-03-22").await;
     let late = at("2027-03-19T14:00:00Z");
 
-    let moved = change(
-        &desk.store,
-        booking.id,
-        &dates("2027-04-20", "2027-04-22"),
-        &desk.as_guest(),
-        late,
-    )
-    .await;
+    let moved = desk
+        .change(
+            booking.id,
+            &dates("2027-04-20", "2027-04-22"),
+            &desk.as_guest(),
+            late,
+        )
+        .await;
     assert!(
         matches!(moved, Err(ChangeError::Refused(ChangeRefused::LateWindow { free_until }))
             if free_until == at("2027-03-18T14:00:00Z")),
         "{moved:?}"
     );
 
-    let cancelled = transition(
-        &desk.store,
-        booking.id,
-        BookingAction::Cancel,
-        &desk.as_guest(),
-        late,
-    )
-    .await
-    .unwrap();
+    let cancelled = desk
+        .act(booking.id, BookingAction::Cancel, &desk.as_guest(), late)
+        .await
+        .unwrap();
     // 20% of 60 000 was paid; 10% of it is the fee.
     let settlement = settlement_of(&cancelled);
     assert_eq!(settlement.rule, Some(SettlementRule::LateCancellation));
@@ -262,14 +276,14 @@ async fn a_percentage_deposit_paid_on_one_night_does_not_cover_thirty() {
     let suite = desk.room("Suite", 30_000, strict()).await;
     let booking = desk.paid(&suite, "2027-03-20", "2027-03-21").await;
 
-    let longer = change(
-        &desk.store,
-        booking.id,
-        &dates("2027-03-20", "2027-04-19"),
-        &desk.as_guest(),
-        at(BOOKED_AT),
-    )
-    .await;
+    let longer = desk
+        .change(
+            booking.id,
+            &dates("2027-03-20", "2027-04-19"),
+            &desk.as_guest(),
+            at(BOOKED_AT),
+        )
+        .await;
 
     assert!(
         matches!(longer, Err(ChangeError::Refused(ChangeRefused::DepositIncrease { required, paid }))
@@ -292,31 +306,28 @@ async fn a_change_takes_the_new_types_terms_and_a_no_show_keeps_only_the_new_dep
         .await;
     let booking = desk.paid(&suite, "2027-03-20", "2027-03-22").await;
 
-    let changed = change(
-        &desk.store,
-        booking.id,
-        &ChangeRequest {
-            resource: Some(flexible.id),
-            ..ChangeRequest::default()
-        },
-        &desk.as_guest(),
-        at(BOOKED_AT),
-    )
-    .await
-    .unwrap();
+    let changed = desk
+        .change(
+            booking.id,
+            &to_type(&flexible),
+            &desk.as_guest(),
+            at(BOOKED_AT),
+        )
+        .await
+        .unwrap();
     assert_eq!(changed.payment.deposit.map(|d| d.amount_minor), Some(2_500));
     assert_eq!(changed.payment.cancellation, flexible.cancellation);
     assert_eq!(changed.quote.total.amount_minor, 40_000);
 
-    let no_show = transition(
-        &desk.store,
-        booking.id,
-        BookingAction::NoShow,
-        &desk.as_staff(),
-        at("2027-03-21T03:00:00Z"),
-    )
-    .await
-    .unwrap();
+    let no_show = desk
+        .act(
+            booking.id,
+            BookingAction::NoShow,
+            &desk.as_staff(),
+            at("2027-03-21T03:00:00Z"),
+        )
+        .await
+        .unwrap();
     let settlement = settlement_of(&no_show);
     assert_eq!(settlement.rule, Some(SettlementRule::NoShow));
     assert_eq!(settlement.kept.amount_minor, 2_500);
@@ -335,15 +346,15 @@ async fn a_guest_who_cancels_after_arrival_is_settled_as_a_no_show() {
         .await;
     let booking = desk.paid(&lenient, "2027-03-20", "2027-03-22").await;
 
-    let cancelled = transition(
-        &desk.store,
-        booking.id,
-        BookingAction::Cancel,
-        &desk.as_guest(),
-        at("2027-03-21T09:00:00Z"),
-    )
-    .await
-    .unwrap();
+    let cancelled = desk
+        .act(
+            booking.id,
+            BookingAction::Cancel,
+            &desk.as_guest(),
+            at("2027-03-21T09:00:00Z"),
+        )
+        .await
+        .unwrap();
 
     assert_eq!(cancelled.status, BookingStatus::Cancelled);
     let settlement = settlement_of(&cancelled);
@@ -359,14 +370,14 @@ async fn a_no_show_waits_for_the_arrival_time_and_its_grace() {
     let booking = desk.paid(&suite, "2027-03-20", "2027-03-22").await;
 
     for early in [BOOKED_AT, ARRIVAL, "2027-03-21T01:59:59Z"] {
-        let refused = transition(
-            &desk.store,
-            booking.id,
-            BookingAction::NoShow,
-            &desk.as_staff(),
-            at(early),
-        )
-        .await;
+        let refused = desk
+            .act(
+                booking.id,
+                BookingAction::NoShow,
+                &desk.as_staff(),
+                at(early),
+            )
+            .await;
         assert!(
             matches!(refused, Err(TransitionError::TooEarly { allowed_from })
                 if allowed_from == at("2027-03-21T02:00:00Z")),
@@ -375,15 +386,15 @@ async fn a_no_show_waits_for_the_arrival_time_and_its_grace() {
     }
     assert_eq!(desk.sold(&booking, "2027-03-20"), 1);
 
-    let no_show = transition(
-        &desk.store,
-        booking.id,
-        BookingAction::NoShow,
-        &desk.as_staff(),
-        at("2027-03-21T02:00:00Z"),
-    )
-    .await
-    .unwrap();
+    let no_show = desk
+        .act(
+            booking.id,
+            BookingAction::NoShow,
+            &desk.as_staff(),
+            at("2027-03-21T02:00:00Z"),
+        )
+        .await
+        .unwrap();
     assert_eq!(no_show.status, BookingStatus::NoShow);
     assert_eq!(desk.sold(&booking, "2027-03-20"), 0);
 }
@@ -394,15 +405,15 @@ async fn the_vendor_cancelling_refunds_everything_even_late() {
     let suite = desk.room("Suite", 30_000, strict()).await;
     let booking = desk.paid(&suite, "2027-03-20", "2027-03-22").await;
 
-    let cancelled = transition(
-        &desk.store,
-        booking.id,
-        BookingAction::Cancel,
-        &desk.as_staff(),
-        at("2027-03-20T12:00:00Z"),
-    )
-    .await
-    .unwrap();
+    let cancelled = desk
+        .act(
+            booking.id,
+            BookingAction::Cancel,
+            &desk.as_staff(),
+            at("2027-03-20T12:00:00Z"),
+        )
+        .await
+        .unwrap();
 
     let settlement = settlement_of(&cancelled);
     assert_eq!(settlement.rule, Some(SettlementRule::VendorCancellation));
@@ -424,15 +435,15 @@ async fn staff_may_move_a_booking_inside_the_late_window_and_it_takes_the_new_te
     let suite = desk.room("Suite", 30_000, strict()).await;
     let booking = desk.paid(&suite, "2027-03-20", "2027-03-22").await;
 
-    let moved = change(
-        &desk.store,
-        booking.id,
-        &dates("2027-03-21", "2027-03-23"),
-        &desk.as_staff(),
-        at("2027-03-19T14:00:00Z"),
-    )
-    .await
-    .unwrap();
+    let moved = desk
+        .change(
+            booking.id,
+            &dates("2027-03-21", "2027-03-23"),
+            &desk.as_staff(),
+            at("2027-03-19T14:00:00Z"),
+        )
+        .await
+        .unwrap();
 
     assert_eq!(moved.arrival_at, at("2027-03-21T14:00:00Z"));
     assert_eq!(desk.sold(&booking, "2027-03-20"), 0);
@@ -486,15 +497,15 @@ async fn a_key_whose_booking_was_archived_is_expired_not_a_second_booking() {
     let booking = desk
         .hold(&room, "2027-03-20", "2027-03-22", BOOKED_AT)
         .await;
-    let cancelled = transition(
-        &desk.store,
-        booking.id,
-        BookingAction::Cancel,
-        &desk.as_guest(),
-        at(BOOKED_AT),
-    )
-    .await
-    .unwrap();
+    let cancelled = desk
+        .act(
+            booking.id,
+            BookingAction::Cancel,
+            &desk.as_guest(),
+            at(BOOKED_AT),
+        )
+        .await
+        .unwrap();
     let entry = ArchiveEntry::of(
         &cancelled,
         "bookings/record.json".into(),
@@ -538,17 +549,17 @@ async fn a_change_that_moves_more_counters_than_one_transaction_takes_names_the_
     };
     assert_eq!(booking.buckets.len(), 72);
 
-    let moved = change(
-        &desk.store,
-        booking.id,
-        &ChangeRequest {
-            time: Some(seating("15:00")),
-            ..ChangeRequest::default()
-        },
-        &desk.as_guest(),
-        at(BOOKED_AT),
-    )
-    .await;
+    let moved = desk
+        .change(
+            booking.id,
+            &ChangeRequest {
+                time: Some(seating("15:00")),
+                ..ChangeRequest::default()
+            },
+            &desk.as_guest(),
+            at(BOOKED_AT),
+        )
+        .await;
 
     match moved {
         Err(ChangeError::Rejected(HoldError::Invalid(errors))) => {
@@ -570,30 +581,22 @@ async fn a_no_show_after_a_change_to_a_type_without_a_deposit_keeps_nothing() {
     let suite = desk.room("Suite", 30_000, strict()).await;
     let cheap = desk.room("Cheap", 10_000, no_deposit()).await;
     let booking = desk.paid(&suite, "2027-03-20", "2027-03-22").await;
-    let to_cheap = ChangeRequest {
-        resource: Some(cheap.id),
-        ..ChangeRequest::default()
-    };
-    let changed = change(
-        &desk.store,
-        booking.id,
-        &to_cheap,
-        &desk.as_guest(),
-        at(BOOKED_AT),
-    )
-    .await
-    .unwrap();
+    let to_cheap = to_type(&cheap);
+    let changed = desk
+        .change(booking.id, &to_cheap, &desk.as_guest(), at(BOOKED_AT))
+        .await
+        .unwrap();
     assert_eq!(changed.payment.deposit, None);
 
-    let no_show = transition(
-        &desk.store,
-        booking.id,
-        BookingAction::NoShow,
-        &desk.as_staff(),
-        at("2027-03-21T03:00:00Z"),
-    )
-    .await
-    .unwrap();
+    let no_show = desk
+        .act(
+            booking.id,
+            BookingAction::NoShow,
+            &desk.as_staff(),
+            at("2027-03-21T03:00:00Z"),
+        )
+        .await
+        .unwrap();
 
     let settlement = settlement_of(&no_show);
     assert_eq!(settlement.kept.amount_minor, 0);
@@ -610,18 +613,10 @@ async fn a_hold_waiting_for_its_deposit_cannot_change_to_a_type_without_one() {
         .await;
     assert_eq!(held.status, BookingStatus::Held);
 
-    let to_cheap = ChangeRequest {
-        resource: Some(cheap.id),
-        ..ChangeRequest::default()
-    };
-    let refused = change(
-        &desk.store,
-        held.id,
-        &to_cheap,
-        &desk.as_guest(),
-        at(BOOKED_AT),
-    )
-    .await;
+    let to_cheap = to_type(&cheap);
+    let refused = desk
+        .change(held.id, &to_cheap, &desk.as_guest(), at(BOOKED_AT))
+        .await;
 
     assert!(
         matches!(refused, Err(ChangeError::Refused(ChangeRefused::DepositPending { required, asked }))
