@@ -351,6 +351,7 @@ impl ResourceChanges {
             description: Description::empty(),
             capacity,
             units,
+            units_in_service: None,
             base_price,
             amenities: Vec::new(),
             price_rules: Vec::new(),

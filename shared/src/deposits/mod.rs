@@ -662,7 +662,7 @@ mod tests {
             &self,
             booking: &Booking,
             read: (BookingStatus, u64),
-            changes: &[CounterChange],
+            changes: &crate::store::BookingChanges,
         ) -> Result<(), BookingWriteError> {
             self.memory.replace_booking(booking, read, changes).await
         }

@@ -51,6 +51,14 @@ id_type!(
     /// A booking (a hold until it is confirmed).
     BookingId
 );
+id_type!(
+    /// One physical room or table of a vendor.
+    UnitId
+);
+id_type!(
+    /// A period a unit is out of order.
+    BlockId
+);
 
 impl BookingId {
     /// The id a booking gets from its creator and their idempotency key: retrying the same

@@ -80,6 +80,10 @@ pub struct Resource {
     pub description: Description,
     pub capacity: Capacity,
     pub units: UnitCount,
+    /// How many of its registered rooms or tables are in service, once any are registered:
+    /// `units` then always equals it, moved in the same transaction as every unit change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units_in_service: Option<u32>,
     pub base_price: Money,
     #[serde(default)]
     pub amenities: Vec<String>,

@@ -8,6 +8,7 @@ mod change;
 mod hold;
 mod lifecycle;
 mod rewrite;
+mod rooms;
 
 pub use access::{Requester, may_read, may_read_of};
 pub use availability::{Offer, availability, units_free, units_left};

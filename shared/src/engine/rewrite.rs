@@ -56,12 +56,14 @@ pub(crate) async fn rewrite_from<E: RewriteError>(
             None => store.booking(id).await?.ok_or_else(E::not_found)?,
         };
         let expected = (read.status, read.version);
-        let (mut next, changes) = match edit(read)? {
+        let before = read.clone();
+        let (mut next, counters) = match edit(read)? {
             Edit::Keep(booking) => return Ok(booking),
-            Edit::Write(next, changes) => (next, changes),
+            Edit::Write(next, counters) => (next, counters),
         };
         next.version = expected.1 + 1;
         next.updated_at = now;
+        let changes = super::rooms::changes(&before, &next, counters, now);
         match store.replace_booking(&next, expected, &changes).await {
             Ok(()) => return Ok(next),
             Err(BookingWriteError::Stale) => continue,

@@ -838,7 +838,7 @@ mod tests {
             &self,
             _: &crate::domain::booking::Booking,
             _: (crate::domain::booking::BookingStatus, u64),
-            _: &[crate::store::CounterChange],
+            _: &crate::store::BookingChanges,
         ) -> Result<(), crate::store::BookingWriteError> {
             unreachable!("a search writes nothing")
         }

@@ -6,12 +6,13 @@
 //! limit computed from the resource's current unit count and overbooking allowance; lowering the
 //! unit count while bookings exist is therefore safe: it only stops new holds.
 use super::WriteError;
+use super::units::{HousekeepingChange, OccupancyChange, housekeeping_update, occupancy_write};
 use super::dynamo::{DynamoStore, Item, Outcome, from_item, n, s, to_item, unexplained};
 use crate::domain::booking::{Booking, BookingStatus};
 use crate::domain::calendar::Bucket;
-use crate::domain::ids::{BookingId, ResourceId, VendorId};
+use crate::domain::ids::{BookingId, ResourceId, UnitId, VendorId};
 use anyhow::Context;
-use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use sha2::Digest;
 use std::collections::HashMap;
 use std::future::Future;
@@ -63,6 +64,32 @@ impl CounterChange {
     }
 }
 
+/// Everything besides the booking item that one booking write changes, in the same transaction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BookingChanges {
+    pub counters: Vec<CounterChange>,
+    /// Rooms or tables taken or freed, per bucket.
+    pub occupancy: Vec<OccupancyChange>,
+    /// A unit whose housekeeping status the write sets (a check-out leaves its room dirty).
+    pub housekeeping: Option<HousekeepingChange>,
+}
+
+impl From<Vec<CounterChange>> for BookingChanges {
+    fn from(counters: Vec<CounterChange>) -> Self {
+        Self {
+            counters,
+            ..Self::default()
+        }
+    }
+}
+
+impl BookingChanges {
+    /// How many items besides the booking the write touches.
+    pub fn items(&self) -> usize {
+        self.counters.len() + self.occupancy.len() + usize::from(self.housekeeping.is_some())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum BookingWriteError {
     /// A booking with this id exists already (an idempotent retry, or a reused key).
@@ -74,6 +101,9 @@ pub enum BookingWriteError {
     /// These buckets have fewer units left than asked for.
     #[error("sold out")]
     SoldOut(Vec<Bucket>),
+    /// The unit is already occupied in these buckets (by another booking or a block).
+    #[error("the unit is taken")]
+    UnitTaken { unit: UnitId, buckets: Vec<Bucket> },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -103,7 +133,7 @@ pub trait BookingStore: Send + Sync {
         &self,
         booking: &Booking,
         expected: (BookingStatus, u64),
-        changes: &[CounterChange],
+        changes: &BookingChanges,
     ) -> impl Future<Output = Result<(), BookingWriteError>> + Send;
 
     /// Units sold per bucket (0 for buckets nobody has booked yet).
@@ -255,17 +285,18 @@ fn counter_update(
 }
 
 impl DynamoStore {
-    /// The booking write first, then one update per counter; sold-out buckets are reported
-    /// from the cancellation reasons.
-    async fn write_booking(
+    /// The booking write first, then one update per counter, one write per occupied or freed
+    /// unit bucket, and the unit's housekeeping status; sold-out buckets and taken units are
+    /// reported from the cancellation reasons.
+    pub(super) async fn write_booking(
         &self,
         booking_write: TransactWriteItem,
-        changes: &[CounterChange],
+        changes: &BookingChanges,
         booking_refused: BookingWriteError,
     ) -> Result<(), BookingWriteError> {
         let mut items = vec![booking_write];
         let mut impossible = Vec::new();
-        for change in changes {
+        for change in &changes.counters {
             match counter_update(&self.tables.inventory, change)? {
                 Some(item) => items.push(item),
                 None => impossible.push(change.bucket),
@@ -273,6 +304,13 @@ impl DynamoStore {
         }
         if !impossible.is_empty() {
             return Err(BookingWriteError::SoldOut(impossible));
+        }
+        let occupancy_from = items.len();
+        for change in &changes.occupancy {
+            items.push(occupancy_write(&self.tables.inventory, change)?);
+        }
+        if let Some(change) = &changes.housekeeping {
+            items.push(housekeeping_update(&self.tables.vendors, change)?);
         }
         let outcome = self.transact(items).await?;
         if outcome.failed(0) {
@@ -282,15 +320,32 @@ impl DynamoStore {
             Outcome::Committed => Ok(()),
             Outcome::Cancelled(codes) => {
                 let sold_out: Vec<Bucket> = changes
+                    .counters
                     .iter()
                     .enumerate()
                     .filter(|(i, c)| c.delta > 0 && outcome.failed(i + 1))
                     .map(|(_, c)| c.bucket)
                     .collect();
-                if sold_out.is_empty() {
-                    Err(unexplained("a booking write", codes).into())
-                } else {
-                    Err(BookingWriteError::SoldOut(sold_out))
+                if !sold_out.is_empty() {
+                    return Err(BookingWriteError::SoldOut(sold_out));
+                }
+                let taken: Vec<&OccupancyChange> = changes
+                    .occupancy
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, c)| c.take && outcome.failed(occupancy_from + i))
+                    .map(|(_, c)| c)
+                    .collect();
+                match taken.first() {
+                    Some(first) => Err(BookingWriteError::UnitTaken {
+                        unit: first.unit,
+                        buckets: taken
+                            .iter()
+                            .filter(|c| c.unit == first.unit)
+                            .map(|c| c.bucket)
+                            .collect(),
+                    }),
+                    None => Err(unexplained("a booking write", codes).into()),
                 }
             }
         }
@@ -310,7 +365,8 @@ impl BookingStore for DynamoStore {
             .build()
             .context("building the booking put")?;
         let write = TransactWriteItem::builder().put(put).build();
-        self.write_booking(write, takes, BookingWriteError::Duplicate)
+        let changes = BookingChanges::from(takes.to_vec());
+        self.write_booking(write, &changes, BookingWriteError::Duplicate)
             .await
     }
 
@@ -323,7 +379,7 @@ impl BookingStore for DynamoStore {
         &self,
         booking: &Booking,
         (status, version): (BookingStatus, u64),
-        changes: &[CounterChange],
+        changes: &BookingChanges,
     ) -> Result<(), BookingWriteError> {
         let put = Put::builder()
             .table_name(&self.tables.bookings)
@@ -382,49 +438,15 @@ impl BookingStore for DynamoStore {
 }
 
 impl DynamoStore {
-    /// The counter items that exist among up to 100 keys, asking again for unprocessed keys.
+    /// The counter items that exist among up to 100 keys.
     async fn counters(&self, keys: &[&(String, String)]) -> anyhow::Result<Vec<(String, Counter)>> {
-        let keys: Vec<Item> = keys
-            .iter()
-            .map(|(pk, sk)| {
-                HashMap::from([
-                    ("pk".to_owned(), s(pk.clone())),
-                    ("sk".to_owned(), s(sk.clone())),
-                ])
-            })
-            .collect();
-        let mut request = Some(
-            KeysAndAttributes::builder()
-                .set_keys(Some(keys))
-                .consistent_read(true)
-                .build()
-                .context("building a batch get")?,
-        );
         let mut found = Vec::new();
-        while let Some(keys) = request.take() {
-            let output = self
-                .client
-                .batch_get_item()
-                .request_items(&self.tables.inventory, keys)
-                .send()
-                .await
-                .context("BatchGetItem counters")?;
-            for mut item in output
-                .responses
-                .unwrap_or_default()
-                .remove(&self.tables.inventory)
-                .unwrap_or_default()
-            {
-                let pk = match item.remove("pk") {
-                    Some(aws_sdk_dynamodb::types::AttributeValue::S(pk)) => pk,
-                    _ => continue,
-                };
-                found.push((pk, from_item::<Counter>(item)?));
-            }
-            request = output
-                .unprocessed_keys
-                .and_then(|mut rest| rest.remove(&self.tables.inventory))
-                .filter(|rest| !rest.keys().is_empty());
+        for mut item in self.batch_get_inventory(keys).await? {
+            let pk = match item.remove("pk") {
+                Some(aws_sdk_dynamodb::types::AttributeValue::S(pk)) => pk,
+                _ => continue,
+            };
+            found.push((pk, from_item::<Counter>(item)?));
         }
         Ok(found)
     }

@@ -98,7 +98,7 @@ fn vendor_item(vendor: &Vendor) -> anyhow::Result<Item> {
     Ok(item)
 }
 
-fn put(table: &str, item: Item, condition: &str) -> anyhow::Result<TransactWriteItem> {
+pub(super) fn put(table: &str, item: Item, condition: &str) -> anyhow::Result<TransactWriteItem> {
     let put = Put::builder()
         .table_name(table)
         .set_item(Some(item))
@@ -107,7 +107,7 @@ fn put(table: &str, item: Item, condition: &str) -> anyhow::Result<TransactWrite
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
-fn put_versioned(
+pub(super) fn put_versioned(
     table: &str,
     item: Item,
     expected_version: u64,
@@ -546,7 +546,7 @@ impl VendorStore for DynamoStore {
 
 impl DynamoStore {
     /// Every item of a query, following the pages.
-    async fn query_all<T: DeserializeOwned>(
+    pub(super) async fn query_all<T: DeserializeOwned>(
         &self,
         query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
     ) -> anyhow::Result<Vec<T>> {

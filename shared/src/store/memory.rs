@@ -2,13 +2,15 @@
 //! keep the contracts the DynamoDB store keeps: conditional writes on status and version,
 //! counters capped at their limit, all of a booking write or none of it.
 use super::archive::{ArchiveEntry, ArchiveIndex, MoveOutcome};
-use super::bookings::{BookingStore, BookingWriteError, CounterChange};
+use super::bookings::{BookingChanges, BookingStore, BookingWriteError, CounterChange};
+use super::units::{BlockWriteError, OccupancyChange, UnitStore, UnitWriteError};
 use super::{ResourceStore, VendorStore, WriteError};
 use crate::domain::account::{Credential, StaffMember};
 use crate::domain::booking::{Booking, BookingStatus};
 use crate::domain::calendar::Bucket;
-use crate::domain::ids::{BookingId, ResourceId, VendorId};
+use crate::domain::ids::{BookingId, ResourceId, UnitId, VendorId};
 use crate::domain::resource::Resource;
+use crate::domain::unit::{Block, Occupant, Unit};
 use crate::domain::vendor::Vendor;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -21,6 +23,9 @@ struct State {
     bookings: HashMap<BookingId, Booking>,
     counters: HashMap<(VendorId, ResourceId, Bucket), i64>,
     archived: HashMap<BookingId, ArchiveEntry>,
+    units: Vec<Unit>,
+    occupancy: HashMap<(VendorId, UnitId, Bucket), Occupant>,
+    blocks: Vec<Block>,
 }
 
 /// Vendors, their types, bookings, counters and the archive index, in one lock.
@@ -55,6 +60,54 @@ impl MemoryStore {
     /// Lists `entry` as archived (what the archiver's move does, without the live delete).
     pub fn archive(&self, entry: ArchiveEntry) {
         self.state().archived.insert(entry.id, entry);
+    }
+
+    /// Applies a booking write's changes besides the booking itself if every one holds, else
+    /// changes nothing and says why.
+    fn apply_all(state: &mut State, changes: &BookingChanges) -> Result<(), BookingWriteError> {
+        let taken: Vec<&OccupancyChange> = changes
+            .occupancy
+            .iter()
+            .filter(|c| c.take && state.occupancy.contains_key(&(c.vendor, c.unit, c.bucket)))
+            .collect();
+        if let Some(first) = taken.first() {
+            return Err(BookingWriteError::UnitTaken {
+                unit: first.unit,
+                buckets: taken
+                    .iter()
+                    .filter(|c| c.unit == first.unit)
+                    .map(|c| c.bucket)
+                    .collect(),
+            });
+        }
+        let wrongly_freed = changes.occupancy.iter().any(|c| {
+            !c.take && state.occupancy.get(&(c.vendor, c.unit, c.bucket)) != Some(&c.occupant)
+        });
+        if wrongly_freed {
+            return Err(anyhow::anyhow!("a unit bucket freed by someone who does not hold it").into());
+        }
+        if let Some(change) = &changes.housekeeping
+            && !state.units.iter().any(|u| u.id == change.unit)
+        {
+            return Err(anyhow::anyhow!("no such unit to set the housekeeping of").into());
+        }
+        Self::apply(state, &changes.counters)?;
+        for change in &changes.occupancy {
+            let key = (change.vendor, change.unit, change.bucket);
+            if change.take {
+                state.occupancy.insert(key, change.occupant);
+            } else {
+                state.occupancy.remove(&key);
+            }
+        }
+        if let Some(change) = &changes.housekeeping
+            && let Some(unit) = state.units.iter_mut().find(|u| u.id == change.unit)
+        {
+            unit.housekeeping = change.status;
+            unit.updated_at = change.at;
+            unit.version += 1;
+        }
+        Ok(())
     }
 
     /// Applies the counter changes if every one holds, else names the buckets that don't.
@@ -211,14 +264,14 @@ impl BookingStore for MemoryStore {
         &self,
         booking: &Booking,
         (status, version): (BookingStatus, u64),
-        changes: &[CounterChange],
+        changes: &BookingChanges,
     ) -> Result<(), BookingWriteError> {
         let mut state = self.state();
         match state.bookings.get(&booking.id) {
             Some(current) if current.status == status && current.version == version => {}
             _ => return Err(BookingWriteError::Stale),
         }
-        Self::apply(&mut state, changes)?;
+        Self::apply_all(&mut state, changes)?;
         state.bookings.insert(booking.id, booking.clone());
         Ok(())
     }
@@ -338,5 +391,169 @@ pub(crate) mod fixtures {
             "updated_at": "2026-01-02T00:00:00Z",
         }))
         .expect("a valid booking")
+    }
+}
+
+impl UnitStore for MemoryStore {
+    async fn create_unit(
+        &self,
+        unit: &Unit,
+        resource: &Resource,
+        resource_version: u64,
+    ) -> Result<(), UnitWriteError> {
+        let mut state = self.state();
+        let number = unit.number.canonical();
+        if state
+            .units
+            .iter()
+            .any(|u| u.vendor_id == unit.vendor_id && u.number.canonical() == number)
+        {
+            return Err(UnitWriteError::NumberTaken);
+        }
+        let Some(current) = state
+            .resources
+            .iter_mut()
+            .find(|r| r.id == resource.id && r.version == resource_version)
+        else {
+            return Err(UnitWriteError::Stale);
+        };
+        *current = resource.clone();
+        state.units.push(unit.clone());
+        Ok(())
+    }
+
+    async fn units(&self, vendor: VendorId) -> anyhow::Result<Vec<Unit>> {
+        Ok(self
+            .state()
+            .units
+            .iter()
+            .filter(|u| u.vendor_id == vendor)
+            .cloned()
+            .collect())
+    }
+
+    async fn unit(&self, vendor: VendorId, id: UnitId) -> anyhow::Result<Option<Unit>> {
+        Ok(self
+            .state()
+            .units
+            .iter()
+            .find(|u| u.vendor_id == vendor && u.id == id)
+            .cloned())
+    }
+
+    async fn update_unit(
+        &self,
+        unit: &Unit,
+        before: &Unit,
+        resource: Option<(&Resource, u64)>,
+    ) -> Result<(), UnitWriteError> {
+        let mut state = self.state();
+        let number = unit.number.canonical();
+        if state.units.iter().any(|u| {
+            u.vendor_id == unit.vendor_id && u.id != unit.id && u.number.canonical() == number
+        }) {
+            return Err(UnitWriteError::NumberTaken);
+        }
+        let unit_current = state
+            .units
+            .iter()
+            .any(|u| u.id == unit.id && u.version == before.version);
+        let resource_current = resource.is_none_or(|(r, version)| {
+            state
+                .resources
+                .iter()
+                .any(|c| c.id == r.id && c.version == version)
+        });
+        if !unit_current || !resource_current {
+            return Err(UnitWriteError::Stale);
+        }
+        if let Some((resource, _)) = resource
+            && let Some(current) = state.resources.iter_mut().find(|r| r.id == resource.id)
+        {
+            *current = resource.clone();
+        }
+        if let Some(current) = state.units.iter_mut().find(|u| u.id == unit.id) {
+            *current = unit.clone();
+        }
+        Ok(())
+    }
+
+    async fn occupants(
+        &self,
+        vendor: VendorId,
+        wanted: &[(UnitId, Bucket)],
+    ) -> anyhow::Result<HashMap<(UnitId, Bucket), Occupant>> {
+        let state = self.state();
+        Ok(wanted
+            .iter()
+            .filter_map(|&(unit, bucket)| {
+                let occupant = state.occupancy.get(&(vendor, unit, bucket))?;
+                Some(((unit, bucket), *occupant))
+            })
+            .collect())
+    }
+
+    async fn occupancy(
+        &self,
+        vendor: VendorId,
+        unit: UnitId,
+        from: Bucket,
+    ) -> anyhow::Result<Vec<(Bucket, Occupant)>> {
+        let state = self.state();
+        let mut found: Vec<(Bucket, Occupant)> = state
+            .occupancy
+            .iter()
+            .filter(|((v, u, b), _)| *v == vendor && *u == unit && b.key() >= from.key())
+            .map(|((_, _, b), o)| (*b, *o))
+            .collect();
+        found.sort_by_key(|(b, _)| b.key());
+        Ok(found)
+    }
+
+    async fn insert_block(
+        &self,
+        block: &Block,
+        counters: &[CounterChange],
+        occupancy: &[OccupancyChange],
+    ) -> Result<(), BlockWriteError> {
+        let mut state = self.state();
+        let changes = BookingChanges {
+            counters: counters.to_vec(),
+            occupancy: occupancy.to_vec(),
+            housekeeping: None,
+        };
+        Self::apply_all(&mut state, &changes)?;
+        state.blocks.push(block.clone());
+        Ok(())
+    }
+
+    async fn blocks(&self, vendor: VendorId, unit: UnitId) -> anyhow::Result<Vec<Block>> {
+        Ok(self
+            .state()
+            .blocks
+            .iter()
+            .filter(|b| b.vendor_id == vendor && b.unit_id == unit)
+            .cloned()
+            .collect())
+    }
+
+    async fn delete_block(
+        &self,
+        block: &Block,
+        counters: &[CounterChange],
+        occupancy: &[OccupancyChange],
+    ) -> Result<(), BlockWriteError> {
+        let mut state = self.state();
+        if !state.blocks.iter().any(|b| b.id == block.id) {
+            return Err(BlockWriteError::Gone);
+        }
+        let changes = BookingChanges {
+            counters: counters.to_vec(),
+            occupancy: occupancy.to_vec(),
+            housekeeping: None,
+        };
+        Self::apply_all(&mut state, &changes)?;
+        state.blocks.retain(|b| b.id != block.id);
+        Ok(())
     }
 }

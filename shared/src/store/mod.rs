@@ -7,12 +7,13 @@ mod history;
 mod keys;
 pub mod memory;
 mod reviews;
+mod units;
 
 pub use archive::{
     ArchiveEntry, ArchiveIndex, ArchiveRecords, DynamoArchive, Listed, MoveOutcome, S3Records,
 };
 pub use bookings::{
-    ArchivableBookings, BookingLists, BookingOwner, BookingPage, BookingQuery, BookingStore,
+    ArchivableBookings, BookingChanges, BookingLists, BookingOwner, BookingPage, BookingQuery, BookingStore,
     BookingWriteError, CounterChange, CounterKey, ListError, PaymentsPending,
 };
 
@@ -20,6 +21,9 @@ pub use changes::StreamTables;
 pub(crate) use dynamo::batch_put;
 pub use dynamo::{DynamoStore, Tables};
 pub use reviews::{ReviewStore, ReviewWriteError};
+pub use units::{
+    BlockWriteError, HousekeepingChange, OccupancyChange, UnitStore, UnitWriteError,
+};
 
 use crate::domain::account::{AccountKind, Credential, Email, GuestProfile, StaffMember};
 use crate::domain::ids::{ResourceId, UserId, VendorId};
