@@ -8,6 +8,7 @@ pub mod deposits;
 pub mod domain;
 pub mod engine;
 pub mod events;
+pub mod feed;
 pub mod http;
 pub mod inbox;
 pub mod outbox;
