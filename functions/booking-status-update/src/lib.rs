@@ -57,7 +57,10 @@ async fn update_status(
             )
         })?;
     let requester = match (body.requested_by, &caller) {
-        (None | Some(RequestedBy::Vendor), Caller::Staff { .. } | Caller::Admin(_))
+        (
+            None | Some(RequestedBy::Vendor),
+            Caller::Staff { .. } | Caller::Housekeeping { .. } | Caller::Admin(_),
+        )
         | (None | Some(RequestedBy::Guest), Caller::Guest(_)) => Requester::Caller(caller.clone()),
         (Some(RequestedBy::Guest), _) if action == BookingAction::Cancel => {
             Requester::ForGuest(caller.clone())

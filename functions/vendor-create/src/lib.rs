@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use shared::api::vendor::ProfileInput;
 use shared::auth::password;
 use shared::domain::FieldErrors;
-use shared::domain::account::{Credential, Email, Password, Role, StaffMember};
+use shared::domain::account::{Credential, Email, Password, Role, StaffMember, StaffRole};
 use shared::domain::ids::{StaffId, VendorId};
 use shared::domain::text::{Description, PersonName};
 use shared::domain::vendor::{Vendor, VendorKind};
@@ -146,7 +146,7 @@ async fn create_vendor(
         vendor_id: vendor.id,
         email,
         name,
-        manager: true,
+        role: StaffRole::Manager,
         created_at: now,
     };
     let credential = Credential {

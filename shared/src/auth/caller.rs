@@ -14,6 +14,11 @@ pub enum Caller {
         vendor_id: VendorId,
         manager: bool,
     },
+    /// A vendor's housekeeper: units and their statuses only, never guests or bookings.
+    Housekeeping {
+        id: StaffId,
+        vendor_id: VendorId,
+    },
     Admin(String),
 }
 
@@ -42,15 +47,23 @@ impl Caller {
             .get("role")
             .and_then(|r| serde_json::from_value(serde_json::Value::String(r.clone())).ok())
             .ok_or_else(invalid)?;
+        let staff_id = || StaffId::parse(sub).map_err(|_| invalid());
+        let vendor_id = || {
+            claims
+                .get("vendor_id")
+                .and_then(|v| VendorId::parse(v).ok())
+                .ok_or_else(invalid)
+        };
         Ok(match role {
             Role::Guest => Self::Guest(UserId::parse(sub).map_err(|_| invalid())?),
             Role::Staff => Self::Staff {
-                id: StaffId::parse(sub).map_err(|_| invalid())?,
-                vendor_id: claims
-                    .get("vendor_id")
-                    .and_then(|v| VendorId::parse(v).ok())
-                    .ok_or_else(invalid)?,
+                id: staff_id()?,
+                vendor_id: vendor_id()?,
                 manager: claims.get("manager").is_some_and(|m| m == "true"),
+            },
+            Role::Housekeeping => Self::Housekeeping {
+                id: staff_id()?,
+                vendor_id: vendor_id()?,
             },
             Role::Admin => Self::Admin(sub.clone()),
         })
@@ -61,16 +74,26 @@ impl Caller {
         match self {
             Self::Guest(id) => *id == user,
             Self::Admin(_) => true,
-            Self::Staff { .. } => false,
+            Self::Staff { .. } | Self::Housekeeping { .. } => false,
         }
     }
 
-    /// Any member of the vendor's staff, or an admin.
+    /// A manager or the front desk of the vendor, or an admin: may see and act on its bookings.
+    /// Not its housekeepers.
     pub fn is_staff_of(&self, vendor: VendorId) -> bool {
         match self {
             Self::Staff { vendor_id, .. } => *vendor_id == vendor,
             Self::Admin(_) => true,
-            Self::Guest(_) => false,
+            Self::Guest(_) | Self::Housekeeping { .. } => false,
+        }
+    }
+
+    /// Anyone who may see the vendor's units and set their housekeeping statuses: its
+    /// housekeepers, its desk and managers, and admins.
+    pub fn may_keep_house(&self, vendor: VendorId) -> bool {
+        match self {
+            Self::Housekeeping { vendor_id, .. } => *vendor_id == vendor,
+            other => other.is_staff_of(vendor),
         }
     }
 
@@ -81,7 +104,7 @@ impl Caller {
                 vendor_id, manager, ..
             } => *vendor_id == vendor && *manager,
             Self::Admin(_) => true,
-            Self::Guest(_) => false,
+            Self::Guest(_) | Self::Housekeeping { .. } => false,
         }
     }
 }
@@ -114,6 +137,47 @@ mod tests {
     }
 
     #[test]
+    fn a_housekeeper_keeps_house_and_nothing_else() {
+        let vendor = VendorId::generate();
+        let housekeeper = StaffId::generate();
+        let caller = Caller::from_claims(&claims(&[
+            ("sub", &housekeeper.to_string()),
+            ("role", "housekeeping"),
+            ("vendor_id", &vendor.to_string()),
+            // A forged manager flag means nothing to this role.
+            ("manager", "true"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            caller,
+            Caller::Housekeeping {
+                id: housekeeper,
+                vendor_id: vendor
+            }
+        );
+        assert!(caller.may_keep_house(vendor));
+        assert!(!caller.may_keep_house(VendorId::generate()));
+        assert!(!caller.is_staff_of(vendor));
+        assert!(!caller.manages(vendor));
+        assert!(!caller.may_act_for_guest(UserId::generate()));
+    }
+
+    #[test]
+    fn the_desk_managers_and_admins_may_keep_house_too() {
+        let vendor = VendorId::generate();
+        let staff = |manager| Caller::Staff {
+            id: StaffId::generate(),
+            vendor_id: vendor,
+            manager,
+        };
+        assert!(staff(false).may_keep_house(vendor));
+        assert!(staff(true).may_keep_house(vendor));
+        assert!(!staff(false).may_keep_house(VendorId::generate()));
+        assert!(Caller::Admin("ops".into()).may_keep_house(vendor));
+        assert!(!Caller::Guest(UserId::generate()).may_keep_house(vendor));
+    }
+
+    #[test]
     fn a_guest_acts_only_for_themself() {
         let me = UserId::generate();
         let caller =
@@ -132,5 +196,10 @@ mod tests {
             ("role", "staff"),
         ]));
         assert!(staff_without_vendor.is_err());
+        let housekeeper_without_vendor = Caller::from_claims(&claims(&[
+            ("sub", &StaffId::generate().to_string()),
+            ("role", "housekeeping"),
+        ]));
+        assert!(housekeeper_without_vendor.is_err());
     }
 }

@@ -153,7 +153,11 @@ impl AccountKind {
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Guest,
+    /// A vendor's manager or front desk (`manager` in the token tells which).
     Staff,
+    /// A vendor's housekeeper: its units and their statuses, nothing of guests or bookings. A
+    /// role of its own, so that every check written for `staff` refuses it without knowing it.
+    Housekeeping,
     Admin,
 }
 
@@ -162,8 +166,52 @@ impl Role {
         match self {
             Self::Guest => "guest",
             Self::Staff => "staff",
+            Self::Housekeeping => "housekeeping",
             Self::Admin => "admin",
         }
+    }
+}
+
+/// What a member of staff does at their vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    /// Edits the property, its rooms/tables and staff; everything the desk does.
+    Manager,
+    /// Front desk or host: bookings, check-in and check-out.
+    Desk,
+    /// Units and their housekeeping statuses only.
+    Housekeeping,
+}
+
+impl StaffRole {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        match raw {
+            "manager" => Ok(Self::Manager),
+            "desk" => Ok(Self::Desk),
+            "housekeeping" => Ok(Self::Housekeeping),
+            _ => Err(Invalid::new("must be manager, desk or housekeeping")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Manager => "manager",
+            Self::Desk => "desk",
+            Self::Housekeeping => "housekeeping",
+        }
+    }
+
+    /// The role the member's tokens carry.
+    pub fn token_role(self) -> Role {
+        match self {
+            Self::Manager | Self::Desk => Role::Staff,
+            Self::Housekeeping => Role::Housekeeping,
+        }
+    }
+
+    pub fn is_manager(self) -> bool {
+        self == Self::Manager
     }
 }
 
@@ -183,13 +231,74 @@ pub struct GuestProfile {
 
 /// A member of one vendor's staff; managers may edit the property and add staff.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StaffRecord", into = "StaffRecord")]
 pub struct StaffMember {
     pub id: StaffId,
     pub vendor_id: VendorId,
     pub email: Email,
     pub name: PersonName,
-    pub manager: bool,
+    pub role: StaffRole,
     pub created_at: DateTime<Utc>,
+}
+
+impl StaffMember {
+    /// The credential they sign in with: its role and `manager` become their token's claims.
+    pub fn credential(&self, password_hash: String) -> Credential {
+        Credential {
+            account_id: self.id.to_string(),
+            password_hash,
+            role: self.role.token_role(),
+            vendor_id: Some(self.vendor_id),
+            manager: self.role.is_manager(),
+        }
+    }
+}
+
+/// A member of staff as stored and answered: `manager` is kept beside `role` for clients and
+/// records from before roles, which read as `manager` or `desk`.
+#[derive(Serialize, Deserialize)]
+struct StaffRecord {
+    id: StaffId,
+    vendor_id: VendorId,
+    email: Email,
+    name: PersonName,
+    #[serde(default)]
+    role: Option<StaffRole>,
+    #[serde(default)]
+    manager: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl From<StaffRecord> for StaffMember {
+    fn from(record: StaffRecord) -> Self {
+        let role = record.role.unwrap_or(if record.manager {
+            StaffRole::Manager
+        } else {
+            StaffRole::Desk
+        });
+        Self {
+            id: record.id,
+            vendor_id: record.vendor_id,
+            email: record.email,
+            name: record.name,
+            role,
+            created_at: record.created_at,
+        }
+    }
+}
+
+impl From<StaffMember> for StaffRecord {
+    fn from(staff: StaffMember) -> Self {
+        Self {
+            id: staff.id,
+            vendor_id: staff.vendor_id,
+            email: staff.email,
+            name: staff.name,
+            role: Some(staff.role),
+            manager: staff.role.is_manager(),
+            created_at: staff.created_at,
+        }
+    }
 }
 
 /// What login needs: the password hash and the claims the token will carry.
@@ -207,6 +316,62 @@ pub struct Credential {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staff_stored_before_roles_read_as_manager_or_desk() {
+        let stored = |extra: serde_json::Value| {
+            let mut record = serde_json::json!({
+                "id": StaffId::generate(),
+                "vendor_id": VendorId::generate(),
+                "email": "sam@example.com",
+                "name": "Sam Staff",
+                "created_at": "2026-01-01T00:00:00Z",
+            });
+            record
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            serde_json::from_value::<StaffMember>(record).unwrap().role
+        };
+        assert_eq!(
+            stored(serde_json::json!({"manager": true})),
+            StaffRole::Manager
+        );
+        assert_eq!(
+            stored(serde_json::json!({"manager": false})),
+            StaffRole::Desk
+        );
+        assert_eq!(stored(serde_json::json!({})), StaffRole::Desk);
+        assert_eq!(
+            stored(serde_json::json!({"role": "housekeeping"})),
+            StaffRole::Housekeeping
+        );
+    }
+
+    #[test]
+    fn a_housekeepers_credential_carries_a_role_of_its_own() {
+        let housekeeper = StaffMember {
+            id: StaffId::generate(),
+            vendor_id: VendorId::generate(),
+            email: Email::parse("hk@example.com").unwrap(),
+            name: PersonName::parse("Kim Keeper").unwrap(),
+            role: StaffRole::Housekeeping,
+            created_at: Utc::now(),
+        };
+        let credential = housekeeper.credential("hash".into());
+        assert_eq!(credential.role, Role::Housekeeping);
+        assert!(!credential.manager);
+        assert_eq!(credential.vendor_id, Some(housekeeper.vendor_id));
+        let answered = serde_json::to_value(&housekeeper).unwrap();
+        assert_eq!(answered["role"], "housekeeping");
+        assert_eq!(answered["manager"], false);
+        let manager = StaffMember {
+            role: StaffRole::Manager,
+            ..housekeeper
+        };
+        assert_eq!(manager.credential("hash".into()).role, Role::Staff);
+        assert!(manager.credential("hash".into()).manager);
+    }
 
     #[test]
     fn emails_are_normalised() {

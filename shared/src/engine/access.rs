@@ -34,7 +34,9 @@ impl Requester {
             Self::System => SYSTEM.to_owned(),
             Self::Caller(caller) | Self::ForGuest(caller) => match caller {
                 Caller::Guest(id) => format!("guest:{id}"),
-                Caller::Staff { id, .. } => format!("staff:{id}"),
+                Caller::Staff { id, .. } | Caller::Housekeeping { id, .. } => {
+                    format!("staff:{id}")
+                }
                 Caller::Admin(id) => format!("admin:{id}"),
             },
         }
@@ -48,6 +50,7 @@ fn actor_of(caller: &Caller, guest: Option<UserId>, vendor: VendorId) -> Option<
         Caller::Guest(id) => (guest == Some(*id)).then_some(Actor::Guest),
         staff @ Caller::Staff { .. } => staff.is_staff_of(vendor).then_some(Actor::Staff),
         Caller::Admin(_) => Some(Actor::Staff),
+        Caller::Housekeeping { .. } => None,
     }
 }
 

@@ -55,7 +55,7 @@ impl Creator {
                 guest: None,
                 channel: Channel::FrontDesk,
             }),
-            Caller::Staff { .. } => None,
+            Caller::Staff { .. } | Caller::Housekeeping { .. } => None,
         }
     }
 }

@@ -9,7 +9,7 @@ use shared::api::resource::ResourceInput;
 use shared::api::vendor::ProfileInput;
 use shared::auth::password;
 use shared::domain::FieldErrors;
-use shared::domain::account::{Credential, Email, Password, Role, StaffMember};
+use shared::domain::account::{Credential, Email, Password, Role, StaffMember, StaffRole};
 use shared::domain::ids::{BookingId, ResourceId, StaffId, UserId, VendorId};
 use shared::domain::resource::{Resource, ResourceKind};
 use shared::domain::text::{Description, PersonName};
@@ -97,7 +97,7 @@ pub async fn onboard_hotel(store: &DynamoStore, run: &str) -> anyhow::Result<Ven
         vendor_id: vendor.id,
         email,
         name,
-        manager: true,
+        role: StaffRole::Manager,
         created_at: now,
     };
     let credential = Credential {
