@@ -1,7 +1,9 @@
-//! Identity: who is calling (from verified token claims), passwords, and the tokens we issue.
+//! Identity: who is calling (from verified token claims), passwords, and the tokens we issue:
+//! access tokens for the API and door keys for locks.
 pub mod attempts;
 mod caller;
 mod claims;
+mod keys;
 pub mod login;
 pub mod password;
 mod token;
@@ -9,6 +11,10 @@ mod verify;
 
 pub use caller::Caller;
 pub use claims::{AccessClaims, flatten_claims};
+pub use keys::{
+    DOOR_KEY_TYPE, DoorKey, DoorKeyClaims, DoorKeyRejected, IssuedDoorKey, KeyHolder,
+    door_audience, issue_door_key, verify_door_key,
+};
 pub use token::{
     IssuedToken, Jwk, Jwks, KmsSigner, TokenSettings, TokenSigner, issue_token, sign_claims,
 };

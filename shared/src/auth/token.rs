@@ -157,11 +157,20 @@ pub async fn sign_claims(
     signer: &impl TokenSigner,
     claims: &AccessClaims,
 ) -> anyhow::Result<String> {
-    let header = serde_json::json!({"alg": "ES256", "typ": "JWT", "kid": signer.key_id()});
+    sign_jws(signer, "JWT", claims).await
+}
+
+/// A compact ES256 JWS of `payload` with this `typ` header, signed by `signer`.
+pub(super) async fn sign_jws(
+    signer: &impl TokenSigner,
+    typ: &str,
+    payload: &impl Serialize,
+) -> anyhow::Result<String> {
+    let header = serde_json::json!({"alg": "ES256", "typ": typ, "kid": signer.key_id()});
     let signing_input = format!(
         "{}.{}",
         B64.encode(serde_json::to_vec(&header)?),
-        B64.encode(serde_json::to_vec(claims)?)
+        B64.encode(serde_json::to_vec(payload)?)
     );
     let signature = signer.sign(signing_input.clone().into_bytes()).await?;
     Ok(format!("{signing_input}.{}", B64.encode(signature)))
