@@ -1025,7 +1025,7 @@ async fn every_forbidden_transition_is_rejected_and_leaves_booking_and_counters_
 }
 
 #[tokio::test]
-async fn a_guest_may_only_cancel_and_staff_may_not_confirm_or_expire() {
+async fn a_guest_may_only_cancel_and_staff_may_not_confirm_an_online_hold_or_expire() {
     let world = booking_in_every_status().await;
     let (api, backend) = (&world.api, &world.backend);
     let before = backend.counters(world.hotel.vendor(), &world.room).await;
@@ -1036,13 +1036,25 @@ async fn a_guest_may_only_cancel_and_staff_may_not_confirm_or_expire() {
         let reply = set_status(api, &world.guest, confirmed, status).await;
         reply.assert_problem(403);
     }
-    for status in ["CONFIRMED", "EXPIRED", "HELD"] {
+    for status in ["EXPIRED", "HELD"] {
         for caller in [&world.guest, &world.hotel] {
             let reply = set_status(api, caller, held, status).await;
             reply.assert_problem(422);
             assert_eq!(reply.pointers(), ["/status"], "{reply:#?}");
         }
     }
+    // Staff confirm desk holds only; a guest's online hold waits for its deposit.
+    set_status(api, &world.guest, held, "CONFIRMED")
+        .await
+        .assert_problem(403);
+    let by_staff = set_status(api, &world.hotel, held, "CONFIRMED").await;
+    by_staff.assert_problem(409);
+    assert!(
+        by_staff.body["type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("/awaits-online-deposit")),
+        "{by_staff:#?}"
+    );
 
     assert_eq!(
         get_booking(api, &world.guest, confirmed).await.body["status"],

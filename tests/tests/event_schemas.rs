@@ -488,6 +488,7 @@ fn the_events_of_a_real_looking_vendor_and_its_tables_match_their_schemas() {
             email: Email::parse("ciao@lumen.example").unwrap(),
             phone: None,
         },
+        desk_hold_minutes: Default::default(),
         created_at: at,
         updated_at: at,
         version: 1,

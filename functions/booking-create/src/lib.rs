@@ -1,8 +1,10 @@
 //! Holds a room or table: the booking is HELD with its inventory taken until its deposit is paid
 //! (which confirms it) or its hold expires; a type that takes no deposit confirms it at once.
-//! The answer carries what the guest's browser needs to pay (`checkout`). An `Idempotency-Key`
-//! header is required: retrying the same request returns the first answer, never a second
-//! booking or a second payment.
+//! The answer carries what the guest's browser needs to pay (`checkout`). Staff book at the desk
+//! (`walk_in` or `phone`) for a guest without an account (`guest`: name and contact) or with one
+//! (`guest_id`): a desk hold lasts the vendor's desk minutes, asks Stripe for nothing and is
+//! confirmed by staff. An `Idempotency-Key` header is required: retrying the same request
+//! returns the first answer, never a second booking or a second payment.
 use chrono::{NaiveDate, NaiveTime, Utc};
 use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Error, Request, Response};
@@ -12,13 +14,16 @@ use shared::api::availability::TimeFields;
 use shared::auth::Caller;
 use shared::deposits::{self, Checkout, DepositError};
 use shared::domain::FieldErrors;
-use shared::domain::booking::{Booking, BookingAction};
-use shared::domain::ids::{BookingId, ResourceId, VendorId};
+use shared::domain::account::{Email, Locale, Phone};
+use shared::domain::booking::{Booking, BookingAction, Channel};
+use shared::domain::desk::DeskGuest;
+use shared::domain::ids::{BookingId, ResourceId, UserId, VendorId};
 use shared::domain::party::PartySize;
+use shared::domain::text::PersonName;
 use shared::engine::{self, Creator, Held, HoldRequest, NewHold, Requester};
 use shared::http::{Problem, created, json_body, path_id, respond};
 use shared::payments::{PaymentError, PaymentGateway};
-use shared::store::{ArchiveIndex, BookingStore, ResourceStore, VendorStore};
+use shared::store::{ArchiveIndex, BookingStore, GuestStore, ResourceStore, VendorStore};
 
 /// How long a hold lasts, from `HOLD_SECONDS` (default 600).
 #[derive(Debug, Clone, Copy)]
@@ -45,10 +50,104 @@ struct HoldBody {
     check_out: Option<NaiveDate>,
     date: Option<NaiveDate>,
     time: Option<NaiveTime>,
+    /// Staff only: `walk_in` (the default: the guest is at the desk) or `phone`.
+    channel: Option<String>,
+    /// Staff only: the account of the guest booked for.
+    guest_id: Option<String>,
+    /// Staff only: a guest without an account.
+    guest: Option<DeskGuestBody>,
 }
 
-fn hold_request(vendor: VendorId, body: HoldBody) -> Result<HoldRequest, FieldErrors> {
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeskGuestBody {
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    locale: Option<String>,
+}
+
+/// Who a desk booking is for, as the body says, before the account (if any) is looked up.
+struct DeskFields {
+    channel: Channel,
+    guest_id: Option<UserId>,
+    guest: Option<DeskGuest>,
+}
+
+/// The desk fields of a body: only staff send them; a desk booking names its guest, by account
+/// (`guest_id`) or by name (`guest.name`), not both.
+fn desk_fields(
+    creator: &Creator,
+    channel: Option<String>,
+    guest_id: Option<String>,
+    guest: Option<DeskGuestBody>,
+    errors: &mut FieldErrors,
+) -> Option<DeskFields> {
+    if !creator.is_desk() {
+        for (pointer, sent) in [
+            ("/channel", channel.is_some()),
+            ("/guest_id", guest_id.is_some()),
+            ("/guest", guest.is_some()),
+        ] {
+            if sent {
+                errors.push(pointer, "only staff book at the desk for someone else");
+            }
+        }
+        return None;
+    }
+    let channel = errors.check_opt("/channel", channel, |c| Channel::parse_desk(&c));
+    let guest_id = errors.check_opt("/guest_id", guest_id, |v| UserId::parse(&v));
+    let guest = match (guest, &guest_id) {
+        (Some(_), Some(Some(_))) => {
+            errors.push(
+                "/guest",
+                "send guest_id or guest, not both: the account has the guest's name and contact",
+            );
+            None
+        }
+        (Some(body), _) => desk_guest(body, errors),
+        (None, Some(None)) => {
+            errors.push(
+                "/guest/name",
+                "is required for a desk booking unless guest_id is given",
+            );
+            None
+        }
+        (None, _) => None,
+    };
+    Some(DeskFields {
+        channel: channel?.unwrap_or(Channel::WalkIn),
+        guest_id: guest_id?,
+        guest,
+    })
+}
+
+fn desk_guest(body: DeskGuestBody, errors: &mut FieldErrors) -> Option<DeskGuest> {
+    let name = errors.require("/guest/name", body.name, |v| PersonName::parse(&v));
+    let email = errors.check_opt("/guest/email", body.email, |v| Email::parse(&v));
+    let phone = errors.check_opt("/guest/phone", body.phone, |v| Phone::parse(&v));
+    let locale = errors.check_opt("/guest/locale", body.locale, |v| Locale::parse(&v));
+    Some(DeskGuest {
+        name: name?,
+        email: email?,
+        phone: phone?,
+        locale: locale?,
+    })
+}
+
+fn hold_request(
+    vendor: VendorId,
+    creator: &Creator,
+    body: HoldBody,
+) -> Result<(HoldRequest, Option<DeskFields>), FieldErrors> {
     let mut errors = FieldErrors::default();
+    let desk = desk_fields(
+        creator,
+        body.channel,
+        body.guest_id,
+        body.guest,
+        &mut errors,
+    );
     let resource = errors.check_opt("/resource_id", body.resource_id, |v| ResourceId::parse(&v));
     let party = errors.require("/party_size", body.party_size, PartySize::new);
     let units = errors.check_opt("/units", body.units, |v| {
@@ -67,15 +166,43 @@ fn hold_request(vendor: VendorId, body: HoldBody) -> Result<HoldRequest, FieldEr
     }
     .combine(&mut errors, "/");
     match (resource, party, units, time) {
-        (Some(resource), Some(party), Some(units), Some(time)) => Ok(HoldRequest {
-            vendor,
-            resource,
-            party,
-            units,
-            time,
-        }),
+        (Some(resource), Some(party), Some(units), Some(time)) if errors.is_empty() => Ok((
+            HoldRequest {
+                vendor,
+                resource,
+                party,
+                units,
+                time,
+            },
+            desk,
+        )),
         _ => Err(errors),
     }
+}
+
+/// The creator of a desk booking, once the guest's account (if named) is known to exist.
+async fn at_desk(
+    store: &impl GuestStore,
+    mut creator: Creator,
+    desk: Option<DeskFields>,
+) -> Result<Creator, Problem> {
+    let Some(desk) = desk else {
+        return Ok(creator);
+    };
+    if let Some(guest) = desk.guest_id {
+        let known = store
+            .guest(guest)
+            .await
+            .map_err(|e| Problem::internal(&e))?
+            .is_some();
+        if !known {
+            return Err(Problem::field("/guest_id", "no guest has this id"));
+        }
+    }
+    creator.channel = desk.channel;
+    creator.guest = desk.guest_id;
+    creator.desk_guest = desk.guest;
+    Ok(creator)
 }
 
 fn idempotency_key(req: &Request) -> Result<String, Problem> {
@@ -113,7 +240,7 @@ struct HeldBooking {
 }
 
 pub async fn handler(
-    store: &(impl VendorStore + ResourceStore + BookingStore),
+    store: &(impl VendorStore + ResourceStore + BookingStore + GuestStore),
     archive: &impl ArchiveIndex,
     payments: &impl PaymentGateway,
     settings: &HoldSettings,
@@ -123,7 +250,7 @@ pub async fn handler(
 }
 
 async fn create_hold(
-    store: &(impl VendorStore + ResourceStore + BookingStore),
+    store: &(impl VendorStore + ResourceStore + BookingStore + GuestStore),
     archive: &impl ArchiveIndex,
     payments: &impl PaymentGateway,
     settings: &HoldSettings,
@@ -137,7 +264,8 @@ async fn create_hold(
     let raw: serde_json::Value = json_body(req)?;
     let hash = request_hash(vendor, &raw);
     let body: HoldBody = shared::http::from_json_value(raw, "")?;
-    let request = hold_request(vendor, body)?;
+    let (request, desk) = hold_request(vendor, &creator, body)?;
+    let creator = at_desk(store, creator, desk).await?;
 
     let now = Utc::now();
     let new = NewHold {
@@ -154,9 +282,15 @@ async fn create_hold(
         Held::Replayed(booking) => (booking, true),
     };
     tracing::info!(booking_id = %booking.id, vendor_id = %booking.vendor_id, replayed, "hold");
-    // A replay asks again too: the first attempt may have found the provider down.
+    // A replay asks again too: the first attempt may have found the provider down. A desk hold
+    // asks for nothing: its deposit is paid at the desk.
     let id = booking.id;
-    let (booking, checkout) = match deposits::ask(store, payments, booking, now).await {
+    let asked = if booking.channel.is_desk() {
+        Ok((booking, None))
+    } else {
+        deposits::ask(store, payments, booking, now).await
+    };
+    let (booking, checkout) = match asked {
         Ok(asked) => asked,
         Err(DepositError::Refused(cause)) => {
             return Err(release_unpayable(store, id, cause, now).await);

@@ -1,6 +1,6 @@
-//! Moves a booking on: a guest cancels their own; the vendor's staff cancel, check in, complete
-//! or mark a no-show. Confirmation comes from payment, never from this endpoint. Repeating a
-//! request that already took effect changes nothing and answers 200. Staff cancelling on the
+//! Moves a booking on: a guest cancels their own; the vendor's staff confirm a desk hold, cancel,
+//! check in, complete or mark a no-show (an online hold is confirmed by its payment, never here).
+//! Repeating a request that already took effect changes nothing and answers 200. Staff cancelling on the
 //! guest's request (`"requested_by": "guest"`) settle the deposit by the guest's terms; by
 //! default a cancellation by staff is the vendor's and refunds everything.
 use chrono::Utc;
@@ -48,12 +48,13 @@ async fn update_status(
     let target = body
         .status
         .ok_or_else(|| Problem::field("/status", "is required"))?;
+    // CONFIRMED is staff confirming a desk hold; an online hold is confirmed by its deposit.
     let action = BookingAction::leading_to(target)
-        .filter(|a| *a != BookingAction::Confirm && *a != BookingAction::Expire)
+        .filter(|a| *a != BookingAction::Expire)
         .ok_or_else(|| {
             Problem::field(
                 "/status",
-                "must be CANCELLED, CHECKED_IN, COMPLETED or NO_SHOW",
+                "must be CONFIRMED, CANCELLED, CHECKED_IN, COMPLETED or NO_SHOW",
             )
         })?;
     let requester = match (body.requested_by, &caller) {

@@ -137,6 +137,7 @@ async fn create_vendor(
         facilities: changes.facilities.unwrap_or_default(),
         cuisines: changes.cuisines.unwrap_or_default(),
         contact,
+        desk_hold_minutes: Default::default(),
         created_at: now,
         updated_at: now,
         version: 1,

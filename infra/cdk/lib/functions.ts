@@ -98,6 +98,7 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
   'booking-update': { config: ['store', 'archiveIndex'] },
   'booking-status-get': { config: ['store', 'archiveIndex'] },
   'booking-status-update': { config: ['store', 'archiveIndex'] },
+  'booking-payment': { config: ['store', 'archiveIndex'] },
   'booking-review': { config: ['store'] },
   'user-bookings': { config: ['store', 'archiveIndex'] },
   'vendor-bookings': { config: ['store', 'archiveIndex'] },

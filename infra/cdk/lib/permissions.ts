@@ -130,6 +130,7 @@ export const PERMISSIONS: Record<string, Grants> = {
   'booking-create': {
     tables: {
       vendors: read('reads the vendor and its types to quote the hold'),
+      accounts: read('a desk booking for a guest with an account checks the account exists'),
       bookings: readWrite('puts the hold (or reads the one the idempotency key made), records the deposit intent'),
       inventory: write('takes the counters in the same transaction (UpdateItem); releases them if Stripe refuses'),
       'booking-archive': read("refuses an idempotency key whose booking was archived (its id must not be made twice)"),
@@ -162,6 +163,12 @@ export const PERMISSIONS: Record<string, Grants> = {
       bookings: readWrite('reads the booking and moves it with a conditional put'),
       'booking-archive': read('tells an archived booking (409) from an unknown one (404)'),
       inventory: write('a cancellation or no-show releases the counters in the same transaction'),
+    },
+  },
+  'booking-payment': {
+    tables: {
+      bookings: readWrite('reads the booking and records the desk payment with a conditional put'),
+      'booking-archive': read('tells an archived booking (409) from an unknown one (404)'),
     },
   },
   'booking-review': {

@@ -46,6 +46,7 @@ test('a hold reads vendors and the archive index, writes bookings and counters, 
     sorted([
       ...LOGS('booking-create'),
       ...READ('vendors'),
+      ...READ('accounts'),
       ...READ('booking-archive'),
       ...READ('bookings'),
       ...WRITE('bookings'),

@@ -40,6 +40,7 @@ pub struct Deps {
     pub search: AnyIndex,
     pub archiver: archiver::Archiver,
     pub notifier: notifier::Notifier<DynamoStore>,
+    pub feed: shared::feed::Feed<shared::feed::DynamoFeed>,
 }
 
 impl Deps {
@@ -65,6 +66,7 @@ impl Deps {
         let archiver = archiver::Archiver::from_env(&sdk)?;
         let notifier = notifier::Notifier::from_env(store.clone(), &sdk)?;
         Ok(Self {
+            feed: shared::feed::Feed::new(shared::feed::DynamoFeed::from_env(&sdk)?),
             archiver,
             notifier,
             payments: stripe.client()?,
@@ -122,8 +124,10 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("booking-status-get",   |d, req| booking_status_get::handler(&d.store, &d.archiver.index, req));
     register!("booking-status-update", |d, req| booking_status_update::handler(&d.store, &d.archiver.index, req));
     register!("booking-review",       |d, req| booking_review::handler(&d.store, req));
+    register!("booking-payment",      |d, req| booking_payment::handler(&d.store, &d.archiver.index, req));
     register!("user-bookings",        |d, req| user_bookings::handler(&d.archiver.index, req));
     register!("vendor-bookings",      |d, req| vendor_bookings::handler(&d.store, &d.archiver.index, req));
+    register!("vendor-changes",       |d, req| vendor_changes::handler(&d.store, &d.feed, vendor_changes::Polling::default(), req));
     register!("payment-webhook",      |d, req| payment_webhook::handler(&d.store, &d.archiver.index, &d.payments, &d.inbox.ledger, &d.webhook, req));
     functions
 }
@@ -161,6 +165,7 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
             },
         ),
         inbox(&deps, archiver::CONSUMER, deps.archiver.clone()),
+        inbox(&deps, change_feed::CONSUMER, change_feed::FeedWriter { feed: deps.feed.clone() }),
     ];
     consumers.extend(inboxes);
     consumers

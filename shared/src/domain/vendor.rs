@@ -141,6 +141,9 @@ pub struct Vendor {
     #[serde(default)]
     pub cuisines: Vec<String>,
     pub contact: Contact,
+    /// How long a desk hold keeps its inventory unless staff confirm it (5 minutes unless set).
+    #[serde(default)]
+    pub desk_hold_minutes: super::desk::DeskHoldMinutes,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,

@@ -6,6 +6,7 @@ use crate::domain::FieldErrors;
 use crate::domain::booking::{Booking, BookingStatus, BookingTime, Channel};
 use crate::domain::calendar::{BookedTime, Bucket, Seating, StayNights};
 use crate::domain::deposit::PaymentTerms;
+use crate::domain::desk::DeskGuest;
 use crate::domain::ids::{BookingId, ResourceId, UserId, VendorId};
 use crate::domain::party::{NoResourceFits, PartySize, fitting_resources};
 use crate::domain::resource::{Resource, ResourceKind};
@@ -30,33 +31,42 @@ pub struct HoldRequest {
 /// Who is creating a booking.
 #[derive(Debug, Clone)]
 pub struct Creator {
-    /// `guest:<id>` or `staff:<id>`: part of the booking's idempotency identity.
+    /// `guest:<id>`, `staff:<id>` or `admin:<id>`: part of the booking's idempotency identity.
     pub booked_by: String,
     pub guest: Option<UserId>,
     pub channel: Channel,
+    /// A desk booking's guest without an account (name and contact).
+    pub desk_guest: Option<DeskGuest>,
 }
 
 impl Creator {
-    /// Guests book for themselves online; staff book for their own vendor at the front desk.
+    /// Guests book for themselves online; staff book for their own vendor (admins for any) at
+    /// the desk: a walk-in until `at_desk` says otherwise.
     pub fn from_caller(caller: &Caller, vendor: VendorId) -> Option<Self> {
+        let desk = |booked_by| Self {
+            booked_by,
+            guest: None,
+            channel: Channel::WalkIn,
+            desk_guest: None,
+        };
         match caller {
             Caller::Guest(id) => Some(Self {
                 booked_by: format!("guest:{id}"),
                 guest: Some(*id),
                 channel: Channel::Online,
+                desk_guest: None,
             }),
-            Caller::Staff { id, vendor_id, .. } if *vendor_id == vendor => Some(Self {
-                booked_by: format!("staff:{id}"),
-                guest: None,
-                channel: Channel::FrontDesk,
-            }),
-            Caller::Admin(id) => Some(Self {
-                booked_by: format!("admin:{id}"),
-                guest: None,
-                channel: Channel::FrontDesk,
-            }),
+            Caller::Staff { id, vendor_id, .. } if *vendor_id == vendor => {
+                Some(desk(format!("staff:{id}")))
+            }
+            Caller::Admin(id) => Some(desk(format!("admin:{id}"))),
             Caller::Staff { .. } | Caller::Housekeeping { .. } => None,
         }
+    }
+
+    /// Whether this is staff booking at the desk (a desk hold, no online payment).
+    pub fn is_desk(&self) -> bool {
+        self.channel.is_desk()
     }
 }
 
@@ -312,8 +322,14 @@ async fn hold_on(
         .quote(&booked, units)
         .map_err(|_| invalid("/units", "the price is too large"))?;
     let payment = terms_for(resource, quote.total)?;
-    // Without a deposit there is nothing to wait for: the booking is confirmed at once.
+    // A desk hold waits for staff to confirm it, for the vendor's desk minutes, whatever the
+    // deposit: a deposit is paid at the desk. Online, a booking without a deposit has nothing to
+    // wait for and is confirmed at once.
     let (status, hold_expires_at) = match payment.deposit {
+        _ if new.creator.is_desk() => (
+            BookingStatus::Held,
+            Some(now + vendor.desk_hold_minutes.duration()),
+        ),
         Some(_) => (
             BookingStatus::Held,
             Some(now + Duration::seconds(new.hold_seconds)),
@@ -336,9 +352,13 @@ async fn hold_on(
         quote,
         status,
         version: 1,
+        unit: None,
+        check_in: None,
         hold_expires_at,
         payment,
         deposit_payment: None,
+        desk_guest: new.creator.desk_guest.clone(),
+        desk_payments: Vec::new(),
         request_hash: new.request_hash.to_owned(),
         created_at: now,
         updated_at: now,
@@ -357,6 +377,9 @@ async fn hold_on(
         },
         Err(BookingWriteError::Stale) => {
             Err(anyhow::anyhow!("a new booking cannot be stale").into())
+        }
+        Err(BookingWriteError::UnitTaken { .. }) => {
+            Err(anyhow::anyhow!("a new booking takes no unit").into())
         }
         Err(BookingWriteError::Unexpected(e)) => Err(e.into()),
     }

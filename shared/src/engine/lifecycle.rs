@@ -4,7 +4,7 @@
 use super::access::Requester;
 use super::rewrite::{Edit, RewriteError, rewrite};
 use crate::domain::booking::{
-    Booking, BookingAction, BookingStatus, BookingTime, InvalidTransition,
+    Actor, Booking, BookingAction, BookingStatus, BookingTime, InvalidTransition,
 };
 use crate::domain::calendar::Bucket;
 use crate::domain::ids::BookingId;
@@ -22,6 +22,9 @@ pub enum TransitionError {
     Invalid(#[from] InvalidTransition),
     #[error("the hold has not expired yet")]
     NotExpiredYet,
+    /// Staff confirm desk holds only; a guest's online hold is confirmed by its deposit.
+    #[error("the hold waits for its online deposit")]
+    AwaitsOnlineDeposit,
     /// A no-show is declared only once the guest's arrival time and its grace have passed.
     #[error("a no-show can be declared from {allowed_from}")]
     TooEarly { allowed_from: DateTime<Utc> },
@@ -71,6 +74,13 @@ pub async fn transition_with(
             .ok_or(TransitionError::NotFound)?;
         if !actor.may(action) {
             return Err(TransitionError::Forbidden(action));
+        }
+        if action == BookingAction::Confirm
+            && actor == Actor::Staff
+            && booking.status == BookingStatus::Held
+            && !crate::domain::desk::staff_may_confirm(&booking)
+        {
+            return Err(TransitionError::AwaitsOnlineDeposit);
         }
         if booking.status == action.target() {
             return Ok(Edit::Keep(booking));

@@ -4,6 +4,7 @@ use super::{BOOKINGS_SOURCE, EventId, FactHeader};
 use crate::domain::booking::{Booking, BookingStatus, BookingTime, Channel};
 use crate::domain::calendar::Bucket;
 use crate::domain::deposit::PaymentTerms;
+use crate::domain::desk::{DeskPayment, DeskPaymentMethod};
 use crate::domain::ids::{BookingId, ResourceId, UserId, VendorId};
 use crate::domain::money::Money;
 use crate::domain::party::PartySize;
@@ -30,8 +31,34 @@ impl Booker {
             // Every creator is written as `<role>:<id>`; the channel tells the role otherwise.
             _ => match booking.channel {
                 Channel::Online => Self::Guest,
-                Channel::FrontDesk => Self::Staff,
+                Channel::WalkIn | Channel::Phone | Channel::FrontDesk => Self::Staff,
             },
+        }
+    }
+}
+
+/// Money taken at the desk as a fact tells it: how much, how, when and by which role. The member
+/// of staff and the receipt's reference stay in the bookings table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeskPaymentFact {
+    pub amount: Money,
+    pub method: DeskPaymentMethod,
+    /// `staff` or `admin`.
+    pub taken_by: String,
+    pub taken_at: DateTime<Utc>,
+}
+
+impl DeskPaymentFact {
+    fn of(payment: &DeskPayment) -> Self {
+        let role = payment
+            .taken_by
+            .split_once(':')
+            .map_or(payment.taken_by.as_str(), |(role, _)| role);
+        Self {
+            amount: payment.amount,
+            method: payment.method,
+            taken_by: role.to_owned(),
+            taken_at: payment.taken_at,
         }
     }
 }
@@ -92,6 +119,10 @@ pub struct BookingDetail {
     /// What happened to the deposit at the payment provider: paid, and when the booking ended,
     /// refunded or kept with the amounts. `None` while no payment was asked for.
     pub deposit_payment: Option<DepositPayment>,
+    /// Money taken at the desk, outside Stripe. A desk guest's name and contact are never here:
+    /// a consumer that needs them reads the booking.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub desk_payments: Vec<DeskPaymentFact>,
     /// `BookingUpdated` only: the terms before the change, so a refund or a notification can tell
     /// what moved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -125,6 +156,11 @@ impl BookingDetail {
             hold_expires_at: booking.hold_expires_at,
             payment: booking.payment,
             deposit_payment: booking.deposit_payment.clone().map(by_role),
+            desk_payments: booking
+                .desk_payments
+                .iter()
+                .map(DeskPaymentFact::of)
+                .collect(),
             previous: None,
         }
     }
@@ -397,6 +433,64 @@ mod tests {
                 format!("booking#{}#2", held.id).as_bytes()
             )
             .to_string()
+        );
+    }
+
+    #[test]
+    fn a_desk_booking_s_facts_carry_neither_the_guest_s_name_nor_contact_and_payments_by_role() {
+        use crate::domain::account::{Email, Locale, Phone};
+        use crate::domain::desk::{DeskGuest, DeskPayment, PaymentReference};
+        use crate::domain::text::PersonName;
+        let walk_in = next(&hold(), |b| {
+            b.guest_id = None;
+            b.booked_by = format!("staff:{STAFF_ID}");
+            b.channel = Channel::WalkIn;
+            b.desk_guest = Some(DeskGuest {
+                name: PersonName::parse("Ana Quaresma").unwrap(),
+                email: Some(Email::parse("ana.quaresma@example.org").unwrap()),
+                phone: Some(Phone::parse("+351912345678").unwrap()),
+                locale: Some(Locale::parse("pt-PT").unwrap()),
+            });
+        });
+        let paid = next(&walk_in, |b| {
+            b.desk_payments.push(DeskPayment {
+                amount: Money::price(5_000, "EUR").unwrap(),
+                method: DeskPaymentMethod::CardTerminal,
+                reference: Some(PaymentReference::parse("RCPT-77").unwrap()),
+                taken_by: format!("staff:{STAFF_ID}"),
+                taken_at: b.updated_at,
+                idempotency_key: "desk-pay-1".into(),
+            })
+        });
+
+        for event in [
+            booking_event(None, Some(&walk_in)).unwrap(),
+            booking_event(Some(&walk_in), Some(&paid)).unwrap(),
+        ] {
+            let detail = event.detail().unwrap();
+            let text = detail.to_string();
+
+            assert_eq!(detail["channel"], "walk_in");
+            for personal in ["Ana", "Quaresma", "ana.quaresma", "912345678", STAFF_ID] {
+                assert!(!text.contains(personal), "{personal} leaked: {text}");
+            }
+            assert!(!keys(&detail).contains(&"desk_guest".to_owned()), "{text}");
+            assert!(
+                !text.contains("RCPT-77") && !text.contains("desk-pay-1"),
+                "{text}"
+            );
+        }
+        let updated = booking_event(Some(&walk_in), Some(&paid)).unwrap();
+        assert_eq!(updated.detail_type(), "BookingUpdated");
+        let detail = updated.detail().unwrap();
+        assert_eq!(
+            detail["desk_payments"],
+            json!([{
+                "amount": {"amount_minor": 5_000, "currency": "EUR"},
+                "method": "card_terminal",
+                "taken_by": "staff",
+                "taken_at": paid.updated_at,
+            }])
         );
     }
 

@@ -55,6 +55,11 @@ impl From<TransitionError> for Problem {
                 invalid.to_string(),
             )
             .with_extension("booking_status", json!(invalid.from)),
+            TransitionError::AwaitsOnlineDeposit => Problem::conflict(
+                "awaits-online-deposit",
+                "The hold waits for its online deposit",
+                "a guest's online hold is confirmed by paying its deposit; staff confirm desk holds only",
+            ),
             TransitionError::NotExpiredYet => Problem::conflict(
                 "hold-not-expired",
                 "The hold has not expired yet",

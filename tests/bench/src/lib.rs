@@ -88,6 +88,7 @@ pub async fn onboard_hotel(store: &DynamoStore, run: &str) -> anyhow::Result<Ven
         facilities: Vec::new(),
         cuisines: Vec::new(),
         contact,
+        desk_hold_minutes: Default::default(),
         created_at: now,
         updated_at: now,
         version: 1,
