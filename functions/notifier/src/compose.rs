@@ -260,6 +260,8 @@ pub fn vendor_mail(catalog: &Catalog, notice: VendorNotice, booked: &Booked) -> 
     let (template, channel) = match notice {
         VendorNotice::New(Channel::Online) => (catalog.vendor_new, catalog.online),
         VendorNotice::New(Channel::FrontDesk) => (catalog.vendor_new, catalog.front_desk),
+        VendorNotice::New(Channel::WalkIn) => (catalog.vendor_new, catalog.walk_in),
+        VendorNotice::New(Channel::Phone) => (catalog.vendor_new, catalog.phone),
         VendorNotice::Cancelled => (catalog.vendor_cancelled, ""),
     };
     render(

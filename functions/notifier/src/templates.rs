@@ -108,6 +108,8 @@ pub struct Catalog {
     /// How a booking came in, as the vendor reads it (`{channel}`).
     pub online: &'static str,
     pub front_desk: &'static str,
+    pub walk_in: &'static str,
+    pub phone: &'static str,
     /// `{vendor}`, `{when}` in each.
     pub sms: Texts,
 }
@@ -202,6 +204,8 @@ pub const EN: Catalog = Catalog {
     },
     online: "online",
     front_desk: "front desk",
+    walk_in: "walk-in at the desk",
+    phone: "by phone",
     sms: Texts {
         confirmed: "{vendor}: your booking for {when} is confirmed.",
         cancelled: "{vendor}: your booking for {when} is cancelled.",
@@ -299,6 +303,8 @@ pub const DE: Catalog = Catalog {
     },
     online: "online",
     front_desk: "Rezeption",
+    walk_in: "an der Rezeption",
+    phone: "telefonisch",
     sms: Texts {
         confirmed: "{vendor}: Ihre Buchung für {when} ist bestätigt.",
         cancelled: "{vendor}: Ihre Buchung für {when} ist storniert.",
@@ -390,6 +396,8 @@ pub const FR: Catalog = Catalog {
     },
     online: "en ligne",
     front_desk: "réception",
+    walk_in: "sur place à la réception",
+    phone: "par téléphone",
     sms: Texts {
         confirmed: "{vendor} : votre réservation du {when} est confirmée.",
         cancelled: "{vendor} : votre réservation du {when} est annulée.",

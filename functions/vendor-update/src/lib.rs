@@ -1,15 +1,18 @@
-//! A manager of the vendor edits its profile; only the fields sent change. The kind (hotel or
-//! restaurant) is fixed at onboarding. `If-Match` with the profile's ETag guards against lost
-//! updates.
+//! A manager of the vendor edits its profile and its desk settings (`desk_hold_minutes`); only
+//! the fields sent change. The kind (hotel or restaurant) is fixed at onboarding. `If-Match` with
+//! the profile's ETag guards against lost updates.
 use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use shared::api::vendor::ProfileInput;
 use shared::auth::Caller;
-use shared::domain::FieldErrors;
+use shared::domain::desk::DeskHoldMinutes;
 use shared::domain::ids::VendorId;
 use shared::domain::vendor::Vendor;
-use shared::http::{Problem, if_match, json_body, json_with_etag, path_id, respond};
+use shared::domain::{FieldErrors, Invalid};
+use shared::http::{
+    Problem, from_json_value, if_match, json_body, json_with_etag, path_id, respond,
+};
 use shared::store::{EDIT_ATTEMPTS, VendorStore, WriteError, jittered_pause};
 
 pub async fn handler(store: &impl VendorStore, req: Request) -> Result<Response<Body>, Error> {
@@ -33,12 +36,25 @@ async fn update_vendor(store: &impl VendorStore, req: &Request) -> Result<Respon
         ));
     }
     let expected = if_match(req)?;
-    let input: ProfileInput = json_body(req)?;
+    let mut body: serde_json::Value = json_body(req)?;
+    // The desk setting is the vendor's, not its public profile's: taken out before the profile
+    // is read, so the profile's own checks stay as they are.
+    let desk_hold = body
+        .as_object_mut()
+        .and_then(|fields| fields.remove("desk_hold_minutes"));
+    let input: ProfileInput = from_json_value(body, "")?;
     let mut vendor = load(store, id).await?;
     let mut errors = FieldErrors::default();
     let changes = input.validate(vendor.kind, false, &mut errors);
+    let desk_hold = errors.check_opt("/desk_hold_minutes", desk_hold, |minutes| {
+        minutes
+            .as_i64()
+            .ok_or_else(|| Invalid::new("must be a whole number of minutes"))
+            .and_then(DeskHoldMinutes::new)
+    });
     errors.finish()?;
-    if changes.is_empty() {
+    let desk_hold = desk_hold.flatten();
+    if changes.is_empty() && desk_hold.is_none() {
         return Err(Problem::field("", "send at least one field to change"));
     }
 
@@ -48,6 +64,9 @@ async fn update_vendor(store: &impl VendorStore, req: &Request) -> Result<Respon
         }
         let read_version = vendor.version;
         changes.clone().apply(&mut vendor);
+        if let Some(minutes) = desk_hold {
+            vendor.desk_hold_minutes = minutes;
+        }
         vendor.updated_at = Utc::now();
         vendor.version = read_version + 1;
         match store.update_vendor(&vendor, read_version).await {
