@@ -571,3 +571,28 @@ pub async fn mailbox(address: &str) -> Vec<Mail> {
         })
         .collect()
 }
+
+impl Api {
+    /// Adds a member of staff with `role` (`manager`, `desk` or `housekeeping`) to the manager's
+    /// vendor and signs them in.
+    pub async fn staff_as(&self, manager: &Account, role: &str) -> Account {
+        let email = unique_email(role);
+        let body = json!({"name": "Sam Staff", "email": email, "password": PASSWORD, "role": role});
+        let created = self
+            .post(
+                &format!("/vendor/{}/staff", manager.vendor()),
+                manager.token(),
+                &body,
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{created:#?}");
+        assert_eq!(created.body["role"], role, "{created:#?}");
+        let token = self.login("/vendor/login", &email, PASSWORD).await;
+        Account {
+            id: created.body["id"].as_str().unwrap_or_default().to_owned(),
+            email,
+            token,
+            vendor_id: Some(manager.vendor().to_owned()),
+        }
+    }
+}

@@ -685,3 +685,80 @@ async fn repeated_wrong_current_passwords_on_a_profile_update_are_throttled() {
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{changed:#?}");
 }
+
+#[tokio::test]
+async fn a_door_key_opens_its_lock_offline_and_is_refused_as_an_access_token() {
+    use shared::auth::{
+        DoorKey, DoorKeyRejected, Jwks, KeyHolder, TokenSettings, issue_door_key, verify_door_key,
+    };
+    use shared::domain::ids::{BookingId, StaffId, UnitId, VendorId};
+    let api = Api::start().await;
+    let guest = api.guest().await;
+    let manager = api.vendor("hotel").await;
+    let sdk = shared::aws::sdk_config().await;
+    let kms = KmsSigner::from_env(&sdk).await.unwrap();
+    let settings = TokenSettings {
+        issuer: api.base.clone(),
+        audience: "reservations-api".into(),
+        ttl_seconds: 900,
+    };
+    let now = Utc::now();
+    let unit = UnitId::generate();
+    let key = |holder| DoorKey {
+        vendor_id: VendorId::parse(manager.vendor()).unwrap(),
+        unit_id: unit,
+        unit_number: "214".into(),
+        holder,
+        valid_from: now - chrono::Duration::minutes(1),
+        valid_to: now + chrono::Duration::hours(20),
+    };
+    let for_guest = issue_door_key(
+        &kms,
+        &settings,
+        &key(KeyHolder::Guest(BookingId::generate())),
+        now,
+    )
+    .await
+    .unwrap();
+    let for_cart = issue_door_key(
+        &kms,
+        &settings,
+        &key(KeyHolder::Housekeeping(StaffId::generate())),
+        now,
+    )
+    .await
+    .unwrap();
+
+    // The lock read the issuer's keys once, while it was online; it checks keys without a network.
+    let served = api.get("/.well-known/jwks.json", None).await;
+    assert_eq!(served.status, StatusCode::OK);
+    let jwks: Jwks = serde_json::from_value(served.body).unwrap();
+    for issued in [&for_guest, &for_cart] {
+        assert_eq!(
+            verify_door_key(&jwks, &api.base, &issued.token, unit, now),
+            Ok(issued.claims.clone())
+        );
+        assert_eq!(
+            verify_door_key(&jwks, &api.base, &issued.token, UnitId::generate(), now),
+            Err(DoorKeyRejected::WrongUnit)
+        );
+    }
+    // An access token of ours opens no door.
+    assert_eq!(
+        verify_door_key(&jwks, &api.base, &guest.token, unit, now),
+        Err(DoorKeyRejected::NotADoorKey)
+    );
+
+    // And no door key opens the API, though signed by the same key.
+    for (path, owner) in [
+        (format!("/user/{}", guest.id), &guest),
+        (format!("/bookings/vendor/{}", manager.vendor()), &manager),
+    ] {
+        assert_eq!(api.get(&path, owner.token()).await.status, StatusCode::OK);
+        for issued in [&for_guest, &for_cart] {
+            api.get(&path, Some(&issued.token))
+                .await
+                .assert_problem(401);
+        }
+    }
+}
