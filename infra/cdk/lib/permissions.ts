@@ -171,6 +171,77 @@ export const PERMISSIONS: Record<string, Grants> = {
       'booking-archive': read('tells an archived booking (409) from an unknown one (404)'),
     },
   },
+  'unit-create': {
+    tables: {
+      vendors: readWrite("reads the unit's type; puts the unit, its number's guard and the type's count in one transaction"),
+    },
+  },
+  'unit-list': {
+    tables: {
+      vendors: read('reads the vendor, its types and units'),
+      inventory: read("batch-reads the units' occupancy items for the date"),
+    },
+  },
+  'unit-update': {
+    tables: {
+      vendors: readWrite("reads the unit and its type; puts both (and the number's guard) in one transaction"),
+      inventory: read("queries the unit's occupancy before taking it out of service"),
+    },
+  },
+  'unit-housekeeping': {
+    tables: {
+      vendors: readWrite("reads the unit and its type; puts the unit's status"),
+      inventory: read("queries the unit's occupancy (the edit path checks it only when taking a unit out of service)"),
+    },
+  },
+  'unit-block-create': {
+    tables: {
+      vendors: readWrite('reads the vendor, the unit and its type; puts the block'),
+      inventory: readWrite("takes the type's counters and the unit's occupancy in the block's transaction; reads who occupies it"),
+      bookings: read("queries the vendor's bookings on gsi2 to name those in the way", 'gsi2'),
+      'booking-archive': read("queries the vendor's archived bookings on gsi2 (the merged list)", 'gsi2'),
+    },
+  },
+  'unit-block-delete': {
+    tables: {
+      vendors: readWrite('reads the vendor, the unit, its type and block; deletes the block'),
+      inventory: write("releases the block's counters and occupancy in the same transaction"),
+    },
+  },
+  'booking-unit-assign': {
+    tables: {
+      bookings: readWrite('reads the booking and puts it with its unit (conditional on status and version)'),
+      vendors: read('reads the type and its units'),
+      inventory: readWrite("reads the units' occupancy; takes the new unit's and frees the old unit's in the same transaction"),
+    },
+  },
+  'booking-unit-release': {
+    tables: {
+      bookings: readWrite('reads the booking and puts it without its unit'),
+      inventory: write("frees the unit's occupancy in the same transaction"),
+    },
+  },
+  'booking-check-in': {
+    tables: {
+      bookings: readWrite('reads the booking and moves it to CHECKED_IN with its unit'),
+      vendors: read('reads the type and its units'),
+      inventory: readWrite("reads the units' occupancy; takes the unit's in the same transaction"),
+    },
+    jwtKey: [['kms:GetPublicKey', 'kms:Sign'], 'signs the digital door key with the issuer\'s KMS key (its kid read at cold start)'],
+  },
+  'booking-check-out': {
+    tables: {
+      bookings: readWrite('reads the booking and completes it'),
+      vendors: readWrite("reads the type; sets the room dirty in the same transaction"),
+      inventory: write('an early departure releases the remaining counters and occupancy in the same transaction'),
+    },
+  },
+  'booking-key': {
+    tables: {
+      bookings: read('reads the booking'),
+    },
+    jwtKey: [['kms:GetPublicKey', 'kms:Sign'], 'signs the digital door key with the issuer\'s KMS key (its kid read at cold start)'],
+  },
   'booking-review': {
     tables: {
       bookings: read("reads the booking; the transaction's condition checks it is still the guest's and COMPLETED"),

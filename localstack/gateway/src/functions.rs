@@ -128,6 +128,17 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("user-bookings",        |d, req| user_bookings::handler(&d.archiver.index, req));
     register!("vendor-bookings",      |d, req| vendor_bookings::handler(&d.store, &d.archiver.index, req));
     register!("vendor-changes",       |d, req| vendor_changes::handler(&d.store, &d.feed, vendor_changes::Polling::default(), req));
+    register!("unit-create",          |d, req| unit_create::handler(&d.store, req));
+    register!("unit-list",            |d, req| unit_list::handler(&d.store, req));
+    register!("unit-update",          |d, req| unit_update::handler(&d.store, req));
+    register!("unit-housekeeping",    |d, req| unit_housekeeping::handler(&d.store, req));
+    register!("unit-block-create",    |d, req| unit_block_create::handler(&d.store, &d.archiver.index, req));
+    register!("unit-block-delete",    |d, req| unit_block_delete::handler(&d.store, req));
+    register!("booking-unit-assign",  |d, req| booking_unit_assign::handler(&d.store, req));
+    register!("booking-unit-release", |d, req| booking_unit_release::handler(&d.store, req));
+    register!("booking-check-in",     |d, req| booking_check_in::handler(&d.store, &d.signer, &d.tokens, req));
+    register!("booking-check-out",    |d, req| booking_check_out::handler(&d.store, req));
+    register!("booking-key",          |d, req| booking_key::handler(&d.store, &d.signer, &d.tokens, req));
     register!("payment-webhook",      |d, req| payment_webhook::handler(&d.store, &d.archiver.index, &d.payments, &d.inbox.ledger, &d.webhook, req));
     functions
 }

@@ -2,4 +2,5 @@
 pub mod availability;
 pub mod bookings;
 pub mod resource;
+pub mod units;
 pub mod vendor;

@@ -386,6 +386,20 @@ impl ResourceChanges {
             resource.capacity = v;
         }
         if let Some(v) = self.units {
+            // Registered rooms or tables set the count: it moves with them, in their transaction.
+            if let Some(in_service) = resource.units_in_service
+                && v.get() != in_service
+            {
+                let mut errors = FieldErrors::default();
+                errors.push(
+                    "/units",
+                    format!(
+                        "follows this type's {in_service} rooms or tables in service: register, \
+                         or take in or out of service, a unit instead"
+                    ),
+                );
+                return Err(errors);
+            }
             resource.units = v;
         }
         if let Some(v) = self.base_price {

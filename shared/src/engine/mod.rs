@@ -3,13 +3,19 @@
 //! all call these, so a rule lives in one place. Nothing here knows of HTTP: the edge maps these
 //! errors to answers (`crate::http::booking`).
 mod access;
+mod assign;
 mod availability;
 mod change;
 mod hold;
 mod lifecycle;
 mod rewrite;
 mod rooms;
+mod units;
 
+pub use assign::{
+    AssignError, CheckIn, CheckInRefused, Pick, assign, check_in, guest_key, unassign,
+};
+pub use units::{BlockError, UnitError, block, edit as edit_unit, register as register_unit, set_housekeeping, unblock};
 pub use access::{Requester, may_read, may_read_of};
 pub use availability::{Offer, availability, units_free, units_left};
 pub use change::{ChangeError, ChangeRequest, change};

@@ -3,6 +3,7 @@ mod booking;
 mod problem;
 mod request;
 mod response;
+mod units;
 
 pub use booking::not_live;
 pub use problem::Problem;

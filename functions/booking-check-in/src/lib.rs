@@ -1,0 +1,86 @@
+//! Checks a guest in. Staff do it at the desk, a kiosk or through a face-recognition system
+//! (`method`), optionally naming the room (`unit_id`), recording that they checked the guest's
+//! identity document (`id_checked`) or letting them in before the check-in time on the arrival
+//! day (`early`). The guest does it on their phone (`"method": "mobile"`) from the check-in time
+//! once the deposit is paid, and gets a digital key for their room. A booking without a room is
+//! given a free, clean one that fits, in the same write.
+use chrono::Utc;
+use http::StatusCode;
+use lambda_http::{Body, Error, Request, Response};
+use serde::Deserialize;
+use serde_json::json;
+use shared::auth::{Caller, TokenSettings, TokenSigner, issue_door_key};
+use shared::domain::ids::{BookingId, UnitId};
+use shared::domain::unit::CheckInMethod;
+use shared::engine::{self, CheckIn, Requester};
+use shared::http::{Problem, json_body, json_with_etag, path_id, respond};
+use shared::store::{BookingStore, ResourceStore, UnitStore};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckInBody {
+    method: Option<CheckInMethod>,
+    unit_id: Option<String>,
+    #[serde(default)]
+    id_checked: bool,
+    #[serde(default)]
+    early: bool,
+}
+
+pub async fn handler(
+    store: &(impl BookingStore + ResourceStore + UnitStore),
+    signer: &impl TokenSigner,
+    settings: &TokenSettings,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    respond(check_in(store, signer, settings, &req).await)
+}
+
+async fn check_in(
+    store: &(impl BookingStore + ResourceStore + UnitStore),
+    signer: &impl TokenSigner,
+    settings: &TokenSettings,
+    req: &Request,
+) -> Result<Response<Body>, Problem> {
+    let caller = Caller::from_request(req)?;
+    let id = path_id(req, "bookingid", "booking", BookingId::parse)?;
+    let body: CheckInBody = json_body(req)?;
+    let method = match (body.method, &caller) {
+        (Some(method), _) => method,
+        (None, Caller::Guest(_)) => CheckInMethod::Mobile,
+        (None, _) => CheckInMethod::Desk,
+    };
+    let unit = body
+        .unit_id
+        .as_deref()
+        .map(UnitId::parse)
+        .transpose()
+        .map_err(|e| Problem::field("/unit_id", e.0))?;
+    let request = CheckIn {
+        method,
+        unit,
+        id_checked: body.id_checked,
+        early: body.early,
+    };
+    let now = Utc::now();
+    let booking = engine::check_in(store, id, &request, &Requester::Caller(caller), now).await?;
+    let key = match engine::guest_key(&booking, now) {
+        Some(key) if method == CheckInMethod::Mobile => {
+            let issued = issue_door_key(signer, settings, &key, now)
+                .await
+                .map_err(|e| Problem::internal(&e))?;
+            Some(json!({
+                "token": issued.token,
+                "unit": key.unit_number,
+                "valid_from": key.valid_from,
+                "valid_to": key.valid_to,
+            }))
+        }
+        _ => None,
+    };
+    Ok(json_with_etag(
+        StatusCode::OK,
+        &json!({ "booking": booking, "key": key }),
+        booking.version,
+    ))
+}
