@@ -113,6 +113,11 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
   'booking-key': { config: ['store', 'tokens', 'signer'] },
   'user-bookings': { config: ['store', 'archiveIndex'] },
   'vendor-bookings': { config: ['store', 'archiveIndex'] },
+  'vendor-changes': {
+    config: ['store'],
+    timeoutSeconds: 25,
+    sizing: 'a long-poll waits up to 20 s for a change (the wait parameter); API Gateway cuts an HTTP API request at 30 s',
+  },
   'payment-webhook': { config: ['store', 'archiveIndex', 'ledger', 'stripe'], ...CALLS_STRIPE },
   'hold-expiry': { config: ['store', 'stripe'] },
   'search-indexer': { config: ['ledger', 'store', 'search'] },
@@ -123,6 +128,7 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
     timeoutSeconds: 55,
     sizing: 'its hourly sweep moves up to ARCHIVE_BATCH (500) bookings, 8 at a time; still under its queue visibility timeout (60 s)',
   },
+  'change-feed': { config: ['ledger', 'store'] },
   'outbox-publisher': { config: ['streamTables', 'bus', 'holdTimer'] },
   'payment-reconcile': { config: ['store', 'stripe'] },
 };

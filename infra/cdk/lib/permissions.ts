@@ -261,6 +261,12 @@ export const PERMISSIONS: Record<string, Grants> = {
       vendors: read('reads the vendor (its time zone for the date filters)'),
     },
   },
+  'vendor-changes': {
+    tables: {
+      vendors: read('reads the vendor (404 for an unknown one)'),
+      inventory: read("queries the vendor's feed partition from the cursor (Query); reads its head when entries expired (GetItem)"),
+    },
+  },
   'payment-webhook': {
     tables: {
       bookings: readWrite('reads the booking, confirms it, records a late payment or a refund\'s status'),
@@ -310,6 +316,12 @@ export const PERMISSIONS: Record<string, Grants> = {
       'booking-archive': readWrite('reads an entry (archived already?) and puts it in the move transaction'),
     },
     archiveRecords: ['put', 'writes the full record before the move transaction; deletes it if the move did not happen'],
+  },
+  'change-feed': {
+    tables: {
+      ledger: LEDGER,
+      inventory: readWrite("reads the vendor's feed head (GetItem); moves it, puts the entry and the fact's marker in one transaction (UpdateItem, PutItem)"),
+    },
   },
   'outbox-publisher': {
     eventBus: ['putEvents', 'publishes each committed change as a typed event'],

@@ -239,3 +239,14 @@ test('each schedule of routes.json may invoke its own function and nothing else'
     );
   }
 });
+
+test("the change feed's consumer writes only the ledger and the inventory table, and its reader only reads vendors and inventory within API Gateway's 30 s", () => {
+  assert.deepEqual(
+    allowed(built, 'change-feed'),
+    sorted([...LOGS('change-feed'), ...SQS_CONSUME('change-feed'), ...WRITE('ledger'), ...READ('inventory'), ...WRITE('inventory')]),
+  );
+  assert.deepEqual(allowed(built, 'vendor-changes'), sorted([...LOGS('vendor-changes'), ...READ('vendors'), ...READ('inventory')]));
+  // A long-poll waits up to 20 s; the function's limit covers it, API Gateway's 30 s covers the function.
+  const timeout = built.fn('vendor-changes').Timeout;
+  assert.ok(timeout >= 25 && timeout < 30, `vendor-changes times out after ${timeout} s`);
+});
