@@ -34,4 +34,6 @@ pub const MAX_UNITS: u32 = 50;
 pub const MAX_COUNTERS: usize = 99;
 
 #[cfg(test)]
+mod front_desk_tests;
+#[cfg(test)]
 mod tests;
