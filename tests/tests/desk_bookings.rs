@@ -157,9 +157,11 @@ fn held_fact(booking: &Booking) -> Value {
         &std::fs::read_to_string(&schema_path).expect("the BookingHeld schema"),
     )
     .expect("the schema is JSON");
+    // The schema is of the whole EventBridge event; the detail is its `$defs/detail`.
+    let detail_schema = json!({"$ref": "#/$defs/detail", "$defs": schema["$defs"]});
     let validator = jsonschema::draft202012::options()
         .should_validate_formats(true)
-        .build(&schema)
+        .build(&detail_schema)
         .expect("a valid schema");
     let errors: Vec<String> = validator
         .iter_errors(&detail)
