@@ -40,10 +40,10 @@ impl Polling {
 
 /// The query: where to read from, how much, and how long to wait for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Query {
-    after: Position,
-    limit: usize,
-    wait: Duration,
+pub struct Query {
+    pub after: Position,
+    pub limit: usize,
+    pub wait: Duration,
 }
 
 fn number(raw: &str, range: std::ops::RangeInclusive<u64>) -> Result<u64, Invalid> {
@@ -141,8 +141,9 @@ async fn changes(
     Ok(json(StatusCode::OK, &answer))
 }
 
-/// Reads until something is new or the wait is over; the last read's answer.
-async fn long_poll(
+/// Reads until something is new or the wait is over; the last read's answer. What the handler
+/// answers with (and what the feed benchmark follows the feed with).
+pub async fn long_poll(
     feed: &Feed<impl ChangeLog>,
     vendor: VendorId,
     query: Query,
