@@ -2,7 +2,9 @@
 //! check in, complete or mark a no-show (an online hold is confirmed by its payment, never here).
 //! Repeating a request that already took effect changes nothing and answers 200. Staff cancelling on the
 //! guest's request (`"requested_by": "guest"`) settle the deposit by the guest's terms; by
-//! default a cancellation by staff is the vendor's and refunds everything.
+//! default a cancellation by staff is the vendor's and refunds everything. Staff checking a guest
+//! in here is `POST /booking/{id}/check-in` at the desk with early arrival allowed: from the
+//! arrival day only, with a room given when the type's rooms are registered.
 use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
@@ -10,9 +12,10 @@ use serde::Deserialize;
 use shared::auth::Caller;
 use shared::domain::booking::{BookingAction, BookingStatus};
 use shared::domain::ids::BookingId;
-use shared::engine::{self, Requester, TransitionError};
+use shared::domain::unit::CheckInMethod;
+use shared::engine::{self, AssignError, CheckIn, Requester, TransitionError};
 use shared::http::{Problem, json_body, json_with_etag, path_id, respond};
-use shared::store::{ArchiveIndex, BookingStore, ResourceStore};
+use shared::store::{ArchiveIndex, BookingStore, ResourceStore, UnitStore};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,7 +33,7 @@ enum RequestedBy {
 }
 
 pub async fn handler(
-    store: &(impl ResourceStore + BookingStore),
+    store: &(impl ResourceStore + BookingStore + UnitStore),
     archive: &impl ArchiveIndex,
     req: Request,
 ) -> Result<Response<Body>, Error> {
@@ -38,7 +41,7 @@ pub async fn handler(
 }
 
 async fn update_status(
-    store: &(impl ResourceStore + BookingStore),
+    store: &(impl ResourceStore + BookingStore + UnitStore),
     archive: &impl ArchiveIndex,
     req: &Request,
 ) -> Result<Response<Body>, Problem> {
@@ -79,7 +82,26 @@ async fn update_status(
             ));
         }
     };
-    let booking = match engine::transition(store, id, action, &requester, Utc::now()).await {
+    let now = Utc::now();
+    // A guest's own request goes through the lifecycle, which tells them they may not (403).
+    if action == BookingAction::CheckIn && !matches!(caller, Caller::Guest(_)) {
+        // The same check-in as `POST .../check-in` at the desk, early allowed: a room is given
+        // when the type's rooms are registered, and only from the arrival day.
+        let desk = CheckIn {
+            method: CheckInMethod::Desk,
+            unit: None,
+            id_checked: false,
+            early: true,
+        };
+        let booking = match engine::check_in(store, id, &desk, &requester, now).await {
+            Err(AssignError::NotFound) => {
+                return Err(shared::http::not_live(archive, &caller, id).await);
+            }
+            moved => moved?,
+        };
+        return Ok(json_with_etag(StatusCode::OK, &booking, booking.version));
+    }
+    let booking = match engine::transition(store, id, action, &requester, now).await {
         Err(TransitionError::NotFound) => {
             return Err(shared::http::not_live(archive, &caller, id).await);
         }
