@@ -567,3 +567,54 @@ async fn a_cancelled_booking_takes_no_payment_and_nothing_is_written() {
 
     assert_eq!(desk.stored(&id).await, before);
 }
+
+#[tokio::test]
+async fn a_desk_guest_with_an_email_hears_of_the_confirmation_in_their_language_and_no_payment_link()
+ {
+    let desk = Desk::open(3).await;
+    let sdk = shared::aws::sdk_config().await;
+    let notifier = notifier::Notifier::from_env(desk.store.clone(), &sdk)
+        .expect("the notifier's settings are set: eval \"$(localstack/local.sh env)\"");
+    let email = api_tests::unique_email("desk-guest");
+    let body = desk.stay(
+        25,
+        json!({"channel": "phone",
+               "guest": {"name": "Lena Vogel", "email": email, "locale": "de-AT"}}),
+    );
+    let reply = desk.book(&desk.staff, &body).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+    let id = id_of(&reply.body);
+    let held = desk.stored(&id).await;
+
+    let hold_fact = shared::events::booking_event(None, Some(&held)).expect("a fact");
+    notifier
+        .on_fact(&hold_fact, Utc::now())
+        .await
+        .expect("the hold is handled");
+    assert!(
+        api_tests::mailbox(&email).await.is_empty(),
+        "a desk hold's deposit is due at the desk: no payment link"
+    );
+
+    let confirmed = desk.set_status(&desk.staff, &id, "CONFIRMED").await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{confirmed:#?}");
+    let confirmed = desk.stored(&id).await;
+    let fact = shared::events::booking_event(Some(&held), Some(&confirmed)).expect("a fact");
+    notifier
+        .on_fact(&fact, Utc::now())
+        .await
+        .expect("the confirmation is handled");
+    notifier
+        .on_fact(&fact, Utc::now())
+        .await
+        .expect("a copy of the fact is handled");
+
+    let mails = api_tests::mailbox(&email).await;
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    assert!(mails[0].subject.contains("ist bestätigt"), "{mails:#?}");
+    assert!(
+        mails[0].body.starts_with("Guten Tag Lena Vogel,"),
+        "{mails:#?}"
+    );
+    assert!(mails[0].body.contains(&id), "{mails:#?}");
+}

@@ -826,12 +826,29 @@ async fn a_due_reminder_mails_the_guest_once_and_nothing_for_a_cancelled_booking
 async fn a_front_desk_booking_for_a_guest_without_an_account_mails_only_the_vendor() {
     let scene = Scene::new("en").await;
     let date = in_days(8);
-    let booked = scene.book(&scene.manager, date, "18:00", 3).await;
-    let id = booked["id"].as_str().expect("an id");
+    // A walk-in with a name and no contact: a desk hold, which the desk confirms.
+    let booked = scene
+        .api
+        .send_with(
+            Method::POST,
+            &format!("/booking/vendor/{}", scene.manager.vendor()),
+            scene.manager.token(),
+            Some(
+                &json!({"resource_id": scene.table, "party_size": 3, "date": date.to_string(),
+                         "time": "18:00", "guest": {"name": "Walk-in Guest"}}),
+            ),
+            &[("idempotency-key", &uuid::Uuid::new_v4().to_string())],
+        )
+        .await;
+    assert_eq!(booked.status, StatusCode::CREATED, "{booked:#?}");
+    let id = booked.body["id"].as_str().expect("an id");
+    let held = scene.booking(id).await;
+    assert_eq!(held.guest_id, None);
+    scene.set_status(&scene.manager, id, "CONFIRMED").await;
     let booking = scene.booking(id).await;
-    assert_eq!(booking.guest_id, None);
 
-    scene.deliver_ok(&fact(None, &booking)).await;
+    scene.deliver_ok(&fact(None, &held)).await;
+    scene.deliver_ok(&fact(Some(&held), &booking)).await;
 
     let to_vendor = mailbox(&scene.contact).await;
     assert_eq!(to_vendor.len(), 1, "{to_vendor:#?}");

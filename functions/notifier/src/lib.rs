@@ -146,9 +146,11 @@ pub struct CatchUp {
 /// still recorded there and is not sent twice.
 pub const CATCH_UP: Duration = Duration::days(7);
 
-/// Whether a hold still waits for its deposit.
+/// Whether a hold still waits for its deposit online. A desk hold's deposit is due at the desk:
+/// no payment link.
 fn awaiting_deposit(detail: &BookingDetail) -> bool {
-    detail.payment.deposit.is_some()
+    !detail.channel.is_desk()
+        && detail.payment.deposit.is_some()
         && detail
             .deposit_payment
             .as_ref()
@@ -351,6 +353,14 @@ impl From<&Booking> for Facts {
     }
 }
 
+/// A guest as a message addresses them. Personal data: never logged.
+struct Addressee {
+    name: String,
+    email: Option<shared::domain::account::Email>,
+    phone: Option<shared::domain::account::Phone>,
+    locale: String,
+}
+
 /// Who a message is for, as the sent log and the logs name them (never their address).
 #[derive(Debug, Clone, Copy)]
 enum Recipient {
@@ -445,8 +455,40 @@ where
         })
     }
 
+    /// Who the guest is and how to reach them: their account, or for a desk guest without one,
+    /// the name and contact on the booking record (facts never carry them). `None`: nobody to
+    /// write to (no contact given at the desk, or the account is gone).
+    async fn addressee(&self, facts: &Facts) -> anyhow::Result<Option<Addressee>> {
+        if let Some(guest_id) = facts.guest_id {
+            let Some(guest) = self.store.guest(guest_id).await? else {
+                tracing::info!(booking_id = %facts.booking_id, "the guest's account is gone; no message");
+                return Ok(None);
+            };
+            return Ok(Some(Addressee {
+                name: guest.name.as_str().to_owned(),
+                email: Some(guest.email),
+                phone: guest.phone,
+                locale: guest.locale.as_str().to_owned(),
+            }));
+        }
+        let desk_guest = self
+            .store
+            .booking(facts.booking_id)
+            .await?
+            .and_then(|booking| booking.desk_guest);
+        Ok(desk_guest.map(|guest| Addressee {
+            name: guest.name.as_str().to_owned(),
+            email: guest.email,
+            phone: guest.phone,
+            locale: guest
+                .locale
+                .map_or_else(|| "en".to_owned(), |l| l.as_str().to_owned()),
+        }))
+    }
+
     /// The guest's email (and SMS, for the notices that have one), each once per occasion. A
-    /// booking without an account (a front-desk guest) or whose account is gone gets none.
+    /// desk guest is written to at the contact given at the desk; a booking with nobody to
+    /// write to, or whose account is gone, gets none.
     async fn tell_guest(
         &self,
         facts: &Facts,
@@ -454,21 +496,16 @@ where
         notice: &GuestNotice,
         occasion: &str,
     ) -> anyhow::Result<()> {
-        let Some(guest_id) = facts.guest_id else {
+        let Some(guest) = self.addressee(facts).await? else {
             return Ok(());
         };
-        let Some(guest) = self.store.guest(guest_id).await? else {
-            tracing::info!(booking_id = %facts.booking_id, "the guest's account is gone; no message");
-            return Ok(());
-        };
-        let catalog = templates::catalog(guest.locale.as_str());
-        let message = compose::guest_mail(catalog, notice, booked, Some(guest.name.as_str()));
-        let key = sent_key(facts.booking_id, occasion, Recipient::Guest, "email");
-        if self
-            .once(&key, self.mail.send(&guest.email, &message))
-            .await?
-        {
-            tracing::info!(booking_id = %facts.booking_id, message = notice.name(), recipient = "guest", language = catalog.tag, "email sent");
+        let catalog = templates::catalog(&guest.locale);
+        if let Some(email) = &guest.email {
+            let message = compose::guest_mail(catalog, notice, booked, Some(&guest.name));
+            let key = sent_key(facts.booking_id, occasion, Recipient::Guest, "email");
+            if self.once(&key, self.mail.send(email, &message)).await? {
+                tracing::info!(booking_id = %facts.booking_id, message = notice.name(), recipient = "guest", language = catalog.tag, "email sent");
+            }
         }
         if let (Some(sms), Some(phone), Some(text)) = (
             &self.sms,
@@ -781,6 +818,22 @@ mod tests {
             }
         );
         assert_eq!(plan(&free, now()).guest, None);
+    }
+
+    #[test]
+    fn a_desk_hold_sends_no_payment_link_and_its_confirmation_tells_both() {
+        for channel in ["walk_in", "phone"] {
+            let held = sample("BookingHeld", |d| d["channel"] = channel.into());
+            let confirmed = sample("BookingConfirmed", |d| d["channel"] = channel.into());
+
+            assert_eq!(plan(&held, now()).guest, None, "{channel}");
+            let told = plan(&confirmed, now());
+            assert_eq!(told.guest, Some(GuestNews::Confirmed), "{channel}");
+            assert!(
+                matches!(told.vendor, Some(VendorNotice::New(c)) if c.is_desk()),
+                "{channel}"
+            );
+        }
     }
 
     #[test]

@@ -204,8 +204,8 @@ pub const EN: Catalog = Catalog {
     },
     online: "online",
     front_desk: "front desk",
-    walk_in: "walk-in at the desk",
-    phone: "by phone",
+    walk_in: "walk-in",
+    phone: "phone",
     sms: Texts {
         confirmed: "{vendor}: your booking for {when} is confirmed.",
         cancelled: "{vendor}: your booking for {when} is cancelled.",
@@ -303,8 +303,8 @@ pub const DE: Catalog = Catalog {
     },
     online: "online",
     front_desk: "Rezeption",
-    walk_in: "an der Rezeption",
-    phone: "telefonisch",
+    walk_in: "Rezeption",
+    phone: "Telefon",
     sms: Texts {
         confirmed: "{vendor}: Ihre Buchung für {when} ist bestätigt.",
         cancelled: "{vendor}: Ihre Buchung für {when} ist storniert.",
@@ -396,8 +396,8 @@ pub const FR: Catalog = Catalog {
     },
     online: "en ligne",
     front_desk: "réception",
-    walk_in: "sur place à la réception",
-    phone: "par téléphone",
+    walk_in: "réception",
+    phone: "téléphone",
     sms: Texts {
         confirmed: "{vendor} : votre réservation du {when} est confirmée.",
         cancelled: "{vendor} : votre réservation du {when} est annulée.",
