@@ -185,6 +185,15 @@ fn cases(guest: &Account, hotel: &Account) -> Vec<Case> {
             json!({"status": 3}),
         )
         .naming_pointers(&["/status"]),
+        Case::send(
+            Method::POST,
+            "/booking/{bookingid}/payments",
+            format!("/booking/{booking}/payments"),
+            h,
+            json!({"amount_minor": 0, "currency": "EUR", "method": "cheque"}),
+        )
+        .with_header("idempotency-key", uuid::Uuid::new_v4().to_string())
+        .naming_pointers(&["/amount_minor", "/method"]),
         // Query strings: parameters named as they are sent.
         Case::get("/vendors", format!("/vendors?{city}&{stay}&party_size=x"), None)
             .naming_parameters(&["party_size"]),
