@@ -248,9 +248,13 @@ fn hold(id: &str, resource: &Resource, booked: BookedTime, time: BookingTime) ->
         quote,
         status: BookingStatus::Held,
         version: 1,
+        unit: None,
+        check_in: None,
         hold_expires_at: Some(created + Duration::minutes(10)),
         payment: Default::default(),
         deposit_payment: None,
+        desk_guest: None,
+        desk_payments: Vec::new(),
         request_hash: "4e1d7c".into(),
         created_at: created,
         updated_at: created,
@@ -314,6 +318,7 @@ fn resource(id: &str, name: &str, kind: ResourceKind, price_minor: i64) -> Resou
         seating: (kind == ResourceKind::TableType).then(|| SlotGrid::new(30, 90).unwrap()),
         deposit: Default::default(),
         cancellation: Default::default(),
+        units_in_service: None,
         created_at: at,
         updated_at: at,
         version: 1,
@@ -390,9 +395,25 @@ fn the_events_of_real_looking_bookings_match_their_schemas() {
     );
     phone.guest_id = None;
     phone.booked_by = "staff:0195b2f0-9999-7000-8000-000000000001".into();
-    phone.channel = Channel::FrontDesk;
+    phone.channel = Channel::Phone;
+    phone.desk_guest = Some(shared::domain::desk::DeskGuest {
+        name: shared::domain::text::PersonName::parse("Ana Quaresma").unwrap(),
+        email: Some(Email::parse("ana.quaresma@example.org").unwrap()),
+        phone: Some(shared::domain::account::Phone::parse("+351912345678").unwrap()),
+        locale: None,
+    });
     let phone_confirmed = act(&phone, BookingAction::Confirm);
-    let no_show = act(&phone_confirmed, BookingAction::NoShow);
+    let paid_at_desk = then(&phone_confirmed, |b| {
+        b.desk_payments.push(shared::domain::desk::DeskPayment {
+            amount: Money::price(3_000, "EUR").unwrap(),
+            method: shared::domain::desk::DeskPaymentMethod::Cash,
+            reference: None,
+            taken_by: "staff:0195b2f0-9999-7000-8000-000000000001".into(),
+            taken_at: b.updated_at,
+            idempotency_key: "desk-1".into(),
+        })
+    });
+    let no_show = act(&paid_at_desk, BookingAction::NoShow);
     // What happens to deposits after the bookings ended: versions of their own (BookingUpdated
     // with the status unchanged).
     let intent = |raw: &str| IntentId::parse(raw).unwrap();
@@ -430,7 +451,7 @@ fn the_events_of_real_looking_bookings_match_their_schemas() {
         deposit.paid_too_late(Money::price(400, "EUR").unwrap(), b.updated_at);
         b.deposit_payment = Some(deposit);
     });
-    let changes: [(Option<&Booking>, &Booking); 17] = [
+    let changes: [(Option<&Booking>, &Booking); 18] = [
         (None, &held),
         (Some(&held), &confirmed),
         (Some(&confirmed), &moved),
@@ -444,7 +465,8 @@ fn the_events_of_real_looking_bookings_match_their_schemas() {
         (Some(&other_confirmed), &cancelled),
         (None, &phone),
         (Some(&phone), &phone_confirmed),
-        (Some(&phone_confirmed), &no_show),
+        (Some(&phone_confirmed), &paid_at_desk),
+        (Some(&paid_at_desk), &no_show),
         (Some(&completed), &refunded),
         (Some(&expired), &voided),
         (Some(&cancelled), &paid_late),
@@ -459,6 +481,10 @@ fn the_events_of_real_looking_bookings_match_their_schemas() {
         let text = delivered["detail"].to_string();
         assert!(!text.contains("staff:"), "{text}");
         assert!(!text.contains("4e1d7c"), "{text}");
+        assert!(
+            !text.contains("Quaresma") && !text.contains("351912345678"),
+            "{text}"
+        );
         seen.insert(event.detail_type());
     }
     assert_eq!(seen, BookingEvent::DETAIL_TYPES.into_iter().collect());
