@@ -40,3 +40,64 @@ impl<L: ChangeLog> Effect for FeedWriter<L> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::domain::ids::VendorId;
+    use shared::feed::{Audience, MemoryFeed, Position};
+
+    fn sample(detail_type: &str) -> (Event, ReceivedEvent) {
+        let path = format!(
+            "{}/../../events/samples/{detail_type}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let received: ReceivedEvent =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        (received.event().unwrap(), received)
+    }
+
+    fn vendor_of(received: &ReceivedEvent) -> VendorId {
+        VendorId::parse(received.detail["vendor_id"].as_str().unwrap()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn booking_and_room_type_facts_are_appended_once_and_the_profile_and_rating_are_not() {
+        let writer = FeedWriter {
+            feed: Feed::new(MemoryFeed::default()),
+        };
+        let (held, held_received) = sample("BookingHeld");
+        let (room, room_received) = sample("ResourceChanged");
+        for (event, received) in [
+            sample("VendorOnboarded"),
+            sample("VendorRated"),
+            (held.clone(), held_received.clone()),
+            (held, held_received.clone()),
+            (room, room_received.clone()),
+        ] {
+            writer.apply(&event, &received).await.unwrap();
+        }
+
+        // Both samples are of one vendor.
+        let feed = writer
+            .feed
+            .changes(
+                vendor_of(&held_received),
+                Position::START,
+                10,
+                Audience::Everything,
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        let types: Vec<&str> = feed
+            .changes
+            .iter()
+            .map(|e| e.change.detail_type.as_str())
+            .collect();
+
+        assert_eq!(vendor_of(&room_received), vendor_of(&held_received));
+        assert_eq!(types, ["BookingHeld", "ResourceChanged"]);
+        assert_eq!(feed.changes[0].change.detail, held_received.detail);
+    }
+}
