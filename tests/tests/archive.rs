@@ -18,8 +18,8 @@ use shared::events::{Event, booking_event};
 use shared::inbox::{Effect, Inbox};
 use shared::payments::{StripeClient, StripeSettings};
 use shared::store::{
-    ArchivableBookings, ArchiveIndex, ArchiveRecords, BookingStore, DynamoArchive, DynamoStore,
-    MoveOutcome, S3Records,
+    ArchivableBookings, ArchiveIndex, ArchiveRecords, BookingChanges, BookingStore, DynamoArchive,
+    DynamoStore, MoveOutcome, S3Records,
 };
 use std::collections::BTreeMap;
 
@@ -679,7 +679,11 @@ impl ArchiveRecords for ChangesAfterTheRecord {
             ..booking.clone()
         };
         self.store
-            .replace_booking(&changed, (booking.status, booking.version), &[])
+            .replace_booking(
+                &changed,
+                (booking.status, booking.version),
+                &BookingChanges::default(),
+            )
             .await?;
         Ok(())
     }
