@@ -101,7 +101,7 @@ fn delivered(event: &Event) -> Value {
 fn every_detail_type_has_one_schema_and_one_sample_and_nothing_else_is_there() {
     let detail_types: BTreeSet<String> = Event::detail_types().map(str::to_owned).collect();
 
-    assert_eq!(detail_types.len(), 12);
+    assert_eq!(detail_types.len(), 14);
     assert_eq!(stems("schemas"), detail_types);
     assert_eq!(stems("samples"), detail_types);
 }
@@ -167,6 +167,12 @@ fn every_sample_carries_the_event_id_its_aggregate_and_version_derive() {
             }
             Event::Vendor(VendorEvent::Rated(rating)) => {
                 EventId::for_rating(rating.vendor_id, event.version())
+            }
+            Event::Vendor(VendorEvent::UnitChanged(unit)) => {
+                EventId::for_unit(unit.unit_id, event.version())
+            }
+            Event::Vendor(VendorEvent::UnitBlockChanged(block)) => {
+                EventId::for_block(block.block_id, event.version())
             }
         };
 

@@ -80,6 +80,14 @@ where
                 self.relist(detail.vendor_id).await
             }
             Event::Vendor(VendorEvent::Rated(detail)) => self.relist(detail.vendor_id).await,
+            // A room's number or housekeeping is not searched; its type's count comes as a
+            // ResourceChanged.
+            Event::Vendor(VendorEvent::UnitChanged(_)) => Ok(()),
+            // A block takes (or gives back) units like a booking does.
+            Event::Vendor(VendorEvent::UnitBlockChanged(detail)) => {
+                self.remark(detail.vendor_id, detail.resource_id, &detail.buckets)
+                    .await
+            }
             Event::Booking(fact) => {
                 let detail = fact.booking();
                 self.remark(detail.vendor_id, detail.resource_id, &detail.buckets)

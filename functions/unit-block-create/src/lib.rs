@@ -56,7 +56,8 @@ async fn create_block(
         .await
         .map_err(|e| Problem::internal(&e))?
         .ok_or_else(|| Problem::not_found("vendor"))?;
-    let today = Utc::now().with_timezone(&vendor.time_zone.tz()).date_naive();
+    let now = Utc::now();
+    let today = now.with_timezone(&vendor.time_zone.tz()).date_naive();
     if from < today {
         return Err(Problem::field("/from", "must not be in the past"));
     }
@@ -73,9 +74,14 @@ async fn create_block(
             .resource_id,
         from,
         to,
+        buckets: Vec::new(),
         reason,
-        created_by: actor(&caller),
-        created_at: Utc::now(),
+        created_by: caller.acting_as(),
+        created_at: now,
+        removed_at: None,
+        removed_by: None,
+        updated_at: now,
+        version: 1,
     };
     let block = engine::block(store, lists, &block, vendor.time_zone).await?;
     Ok(created(
@@ -85,10 +91,3 @@ async fn create_block(
     ))
 }
 
-fn actor(caller: &Caller) -> String {
-    match caller {
-        Caller::Guest(id) => format!("guest:{id}"),
-        Caller::Staff { id, .. } | Caller::Housekeeping { id, .. } => format!("staff:{id}"),
-        Caller::Admin(id) => format!("admin:{id}"),
-    }
-}

@@ -33,7 +33,16 @@ async fn delete_block(
         .await
         .map_err(|e| Problem::internal(&e))?
         .ok_or_else(|| Problem::not_found("vendor"))?;
-    engine::unblock(store, vendor_id, unit_id, block_id, vendor.time_zone).await?;
+    engine::unblock(
+        store,
+        vendor_id,
+        unit_id,
+        block_id,
+        vendor.time_zone,
+        &caller.acting_as(),
+        chrono::Utc::now(),
+    )
+    .await?;
     Response::builder()
         .status(StatusCode::NO_CONTENT)
         .body(Body::Empty)

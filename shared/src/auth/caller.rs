@@ -69,6 +69,15 @@ impl Caller {
         })
     }
 
+    /// How records name who acted: `guest:<id>`, `staff:<id>` (housekeepers too), `admin:<id>`.
+    pub fn acting_as(&self) -> String {
+        match self {
+            Self::Guest(id) => format!("guest:{id}"),
+            Self::Staff { id, .. } | Self::Housekeeping { id, .. } => format!("staff:{id}"),
+            Self::Admin(id) => format!("admin:{id}"),
+        }
+    }
+
     /// The guest themself, or an admin.
     pub fn may_act_for_guest(&self, user: UserId) -> bool {
         match self {

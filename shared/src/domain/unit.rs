@@ -214,10 +214,21 @@ pub struct Block {
     pub from: NaiveDate,
     /// The first night back in order.
     pub to: NaiveDate,
+    /// The nights or slots it takes from the type's counters.
+    #[serde(default)]
+    pub buckets: Vec<super::calendar::Bucket>,
     pub reason: String,
     /// `staff:<id>`.
     pub created_by: String,
     pub created_at: DateTime<Utc>,
+    /// When the unit was put back in order; a removed block is kept, as history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed_by: Option<String>,
+    pub updated_at: DateTime<Utc>,
+    /// 1 when taken, 2 once removed.
+    pub version: u64,
 }
 
 /// The most days one block may cover: with one counter and one occupancy item per night, a

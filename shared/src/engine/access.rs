@@ -32,13 +32,7 @@ impl Requester {
     pub(crate) fn acted_by(&self) -> String {
         match self {
             Self::System => SYSTEM.to_owned(),
-            Self::Caller(caller) | Self::ForGuest(caller) => match caller {
-                Caller::Guest(id) => format!("guest:{id}"),
-                Caller::Staff { id, .. } | Caller::Housekeeping { id, .. } => {
-                    format!("staff:{id}")
-                }
-                Caller::Admin(id) => format!("admin:{id}"),
-            },
+            Self::Caller(caller) | Self::ForGuest(caller) => caller.acting_as(),
         }
     }
 }

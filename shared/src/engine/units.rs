@@ -304,6 +304,11 @@ pub async fn block(
         .ok_or_else(|| anyhow::anyhow!("unit {}'s type is gone", unit.id))?;
     let buckets = block_buckets(&resource, block, zone)?;
     let (counters, occupancy) = block_changes(&resource, block, &buckets, true);
+    let block = &Block {
+        resource_id: resource.id,
+        buckets: buckets.clone(),
+        ..block.clone()
+    };
     match store.insert_block(block, &counters, &occupancy).await {
         Ok(()) => Ok(block.clone()),
         Err(BlockWriteError::Occupied(buckets)) => {
@@ -335,21 +340,34 @@ pub async fn unblock(
     unit: UnitId,
     id: BlockId,
     zone: TimeZone,
+    by: &str,
+    now: DateTime<Utc>,
 ) -> Result<(), BlockError> {
     let unit = store.unit(vendor, unit).await?.ok_or(BlockError::UnitNotFound)?;
     let block = store
         .blocks(vendor, unit.id)
         .await?
         .into_iter()
-        .find(|b| b.id == id)
+        .find(|b| b.id == id && b.removed_at.is_none())
         .ok_or(BlockError::NotFound)?;
     let resource = store
         .resource(vendor, unit.resource_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("unit {}'s type is gone", unit.id))?;
-    let buckets = block_buckets(&resource, &block, zone)?;
+    // The buckets it took, even if the grid or the zone changed since.
+    let buckets = match block.buckets.is_empty() {
+        true => block_buckets(&resource, &block, zone)?,
+        false => block.buckets.clone(),
+    };
     let (counters, occupancy) = block_changes(&resource, &block, &buckets, false);
-    match store.delete_block(&block, &counters, &occupancy).await {
+    let removed = Block {
+        removed_at: Some(now),
+        removed_by: Some(by.to_owned()),
+        updated_at: now,
+        version: block.version + 1,
+        ..block
+    };
+    match store.delete_block(&removed, &counters, &occupancy).await {
         Ok(()) => Ok(()),
         Err(BlockWriteError::Gone) => Err(BlockError::NotFound),
         Err(other) => Err(anyhow::Error::new(other).into()),

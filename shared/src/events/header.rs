@@ -1,6 +1,6 @@
 //! What every fact carries whatever it is about: its schema, its id, and which committed version
 //! of its aggregate it reports, when.
-use crate::domain::ids::{BookingId, ResourceId, VendorId};
+use crate::domain::ids::{BlockId, BookingId, ResourceId, UnitId, VendorId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -65,6 +65,14 @@ impl EventId {
 
     pub fn for_rating(vendor: VendorId, version: u64) -> Self {
         Self::of("rating", vendor, version)
+    }
+
+    pub fn for_unit(id: UnitId, version: u64) -> Self {
+        Self::of("unit", id, version)
+    }
+
+    pub fn for_block(id: BlockId, version: u64) -> Self {
+        Self::of("block", id, version)
     }
 }
 

@@ -79,8 +79,8 @@ mod vendor;
 pub use booking::{Booker, BookingDetail, BookingEvent, BookingTerms, booking_event};
 pub use header::{EventId, FactHeader, SchemaVersion};
 pub use vendor::{
-    RatingDetail, ResourceDetail, VendorDetail, VendorEvent, rating_event, resource_event,
-    vendor_event,
+    BlockDetail, RatingDetail, ResourceDetail, UnitDetail, VendorDetail, VendorEvent,
+    block_event, rating_event, resource_event, unit_event, vendor_event,
 };
 
 pub const BOOKINGS_SOURCE: &str = "reservations.bookings";
@@ -153,6 +153,8 @@ impl Event {
             }
             Self::Vendor(VendorEvent::ResourceChanged(detail)) => detail.resource_id.to_string(),
             Self::Vendor(VendorEvent::Rated(detail)) => detail.aggregate_id(),
+            Self::Vendor(VendorEvent::UnitChanged(detail)) => detail.unit_id.to_string(),
+            Self::Vendor(VendorEvent::UnitBlockChanged(detail)) => detail.block_id.to_string(),
         }
     }
 

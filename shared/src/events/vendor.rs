@@ -1,7 +1,10 @@
 //! Facts about a vendor and what it sells: its profile, its room and table types, and its
 //! rating.
 use super::{EventId, FactHeader, VENDORS_SOURCE};
-use crate::domain::ids::{ResourceId, VendorId};
+use crate::domain::ids::{BlockId, ResourceId, UnitId, VendorId};
+use crate::domain::unit::{Block, Housekeeping, Unit, UnitNumber};
+use crate::domain::calendar::Bucket;
+use chrono::NaiveDate;
 use crate::domain::inventory::OverbookingAllowance;
 use crate::domain::money::{Currency, Money};
 use crate::domain::resource::{Capacity, Resource, ResourceKind, UnitCount};
@@ -131,6 +134,76 @@ impl RatingDetail {
     }
 }
 
+/// A room or table as the board, housekeeping and search's availability need it: never who is
+/// in it, nor a block's free-text reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitDetail {
+    #[serde(flatten)]
+    pub header: FactHeader,
+    pub unit_id: UnitId,
+    pub vendor_id: VendorId,
+    pub resource_id: ResourceId,
+    pub number: UnitNumber,
+    pub in_service: bool,
+    pub housekeeping: Housekeeping,
+}
+
+impl UnitDetail {
+    fn of(unit: &Unit, previous: Option<&Unit>) -> Self {
+        Self {
+            header: FactHeader::new(
+                EventId::for_unit(unit.id, unit.version),
+                unit.version,
+                unit.updated_at,
+                previous.map(|u| u.updated_at),
+            ),
+            unit_id: unit.id,
+            vendor_id: unit.vendor_id,
+            resource_id: unit.resource_id,
+            number: unit.number.clone(),
+            in_service: unit.in_service,
+            housekeeping: unit.housekeeping,
+        }
+    }
+}
+
+/// A period a unit is out of order, taken (version 1) or removed (version 2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockDetail {
+    #[serde(flatten)]
+    pub header: FactHeader,
+    pub block_id: BlockId,
+    pub vendor_id: VendorId,
+    pub unit_id: UnitId,
+    pub resource_id: ResourceId,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub removed: bool,
+    /// The nights or slots it takes from the type's counters (and gives back once removed).
+    pub buckets: Vec<Bucket>,
+}
+
+impl BlockDetail {
+    fn of(block: &Block, previous: Option<&Block>) -> Self {
+        Self {
+            header: FactHeader::new(
+                EventId::for_block(block.id, block.version),
+                block.version,
+                block.updated_at,
+                previous.map(|b| b.updated_at),
+            ),
+            block_id: block.id,
+            vendor_id: block.vendor_id,
+            unit_id: block.unit_id,
+            resource_id: block.resource_id,
+            from: block.from,
+            to: block.to,
+            removed: block.removed_at.is_some(),
+            buckets: block.buckets.clone(),
+        }
+    }
+}
+
 super::fact_family! {
     /// One fact about a vendor or what it sells.
     #[derive(Debug, Clone, PartialEq)]
@@ -141,6 +214,10 @@ super::fact_family! {
         ResourceChanged(ResourceDetail) = "ResourceChanged",
         /// A guest's review changed the vendor's rating.
         Rated(RatingDetail) = "VendorRated",
+        /// A room or table was registered or changed (number, service, housekeeping status).
+        UnitChanged(UnitDetail) = "UnitChanged",
+        /// A room or table was taken out of order for some dates, or put back.
+        UnitBlockChanged(BlockDetail) = "UnitBlockChanged",
     }
 }
 
@@ -181,6 +258,30 @@ pub fn rating_event(old: Option<&Rating>, new: Option<&Rating>) -> Option<Vendor
         return None;
     }
     RatingDetail::of(new, old).map(VendorEvent::Rated)
+}
+
+/// The event a committed change of a room or table means: `UnitChanged` for every version
+/// (stale pairs and deletes publish nothing).
+pub fn unit_event(old: Option<&Unit>, new: Option<&Unit>) -> Option<VendorEvent> {
+    let new = new?;
+    if let Some(old) = old
+        && (old.id != new.id || new.version <= old.version)
+    {
+        return None;
+    }
+    Some(VendorEvent::UnitChanged(UnitDetail::of(new, old)))
+}
+
+/// The event a committed change of an out-of-order block means: `UnitBlockChanged` when it is
+/// taken and when it is removed.
+pub fn block_event(old: Option<&Block>, new: Option<&Block>) -> Option<VendorEvent> {
+    let new = new?;
+    if let Some(old) = old
+        && (old.id != new.id || new.version <= old.version)
+    {
+        return None;
+    }
+    Some(VendorEvent::UnitBlockChanged(BlockDetail::of(new, old)))
 }
 
 #[cfg(test)]

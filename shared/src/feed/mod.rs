@@ -91,8 +91,10 @@ pub enum ChangeKind {
     Booking,
     /// A room type or table type.
     Resource,
-    /// A room or a table: its assignment, housekeeping status or out-of-order blocks.
+    /// A room or a table: its number, service and housekeeping status.
     Unit,
+    /// A period a room or table is out of order.
+    Block,
 }
 
 /// One fact, as the feed keeps it (before it has a position).
@@ -123,6 +125,10 @@ fn subject(event: &Event) -> Option<(ChangeKind, VendorId)> {
         // The profile and the rating are not the desk's business: it reads them from the vendor.
         Event::Vendor(VendorEvent::Onboarded(_) | VendorEvent::Updated(_)) => None,
         Event::Vendor(VendorEvent::Rated(_)) => None,
+        Event::Vendor(VendorEvent::UnitChanged(detail)) => Some((ChangeKind::Unit, detail.vendor_id)),
+        Event::Vendor(VendorEvent::UnitBlockChanged(detail)) => {
+            Some((ChangeKind::Block, detail.vendor_id))
+        }
     }
 }
 

@@ -1,12 +1,15 @@
 //! Reads a DynamoDB stream record of our tables back into the fact it means. The store owns the
 //! item layout, so it is the one place that knows a `BOOKING` item from a vendor's `PROFILE`, a
-//! `RESOURCE#` item or its `RATING`.
+//! `RESOURCE#` item, its `RATING`, a `UNIT#` or a `BLOCK#`.
 use super::{bookings::BOOKING_SK, keys};
 use crate::domain::booking::Booking;
 use crate::domain::resource::Resource;
 use crate::domain::review::Rating;
 use crate::domain::vendor::Vendor;
-use crate::events::{Event, booking_event, rating_event, resource_event, vendor_event};
+use crate::domain::unit::{Block, Unit};
+use crate::events::{
+    Event, block_event, booking_event, rating_event, resource_event, unit_event, vendor_event,
+};
 use anyhow::Context;
 use aws_lambda_events::dynamodb::EventRecord;
 use serde::de::DeserializeOwned;
@@ -52,6 +55,14 @@ impl StreamTables {
             if sort_key == keys::RATING {
                 let (old, new) = images::<Rating>(&change.old_image, &change.new_image)?;
                 return Ok(rating_event(old.as_ref(), new.as_ref()).map(Event::from));
+            }
+            if sort_key.starts_with(super::units::UNIT_PREFIX) {
+                let (old, new) = images::<Unit>(&change.old_image, &change.new_image)?;
+                return Ok(unit_event(old.as_ref(), new.as_ref()).map(Event::from));
+            }
+            if sort_key.starts_with(super::units::BLOCK_PREFIX) {
+                let (old, new) = images::<Block>(&change.old_image, &change.new_image)?;
+                return Ok(block_event(old.as_ref(), new.as_ref()).map(Event::from));
             }
             return Ok(None);
         }

@@ -544,7 +544,11 @@ impl UnitStore for MemoryStore {
         occupancy: &[OccupancyChange],
     ) -> Result<(), BlockWriteError> {
         let mut state = self.state();
-        if !state.blocks.iter().any(|b| b.id == block.id) {
+        if !state
+            .blocks
+            .iter()
+            .any(|b| b.id == block.id && b.removed_at.is_none())
+        {
             return Err(BlockWriteError::Gone);
         }
         let changes = BookingChanges {
@@ -553,7 +557,9 @@ impl UnitStore for MemoryStore {
             housekeeping: None,
         };
         Self::apply_all(&mut state, &changes)?;
-        state.blocks.retain(|b| b.id != block.id);
+        if let Some(stored) = state.blocks.iter_mut().find(|b| b.id == block.id) {
+            *stored = block.clone();
+        }
         Ok(())
     }
 }

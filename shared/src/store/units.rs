@@ -145,14 +145,15 @@ pub trait UnitStore: Send + Sync {
         occupancy: &[OccupancyChange],
     ) -> impl Future<Output = Result<(), BlockWriteError>> + Send;
 
-    /// The unit's blocks, oldest first.
+    /// The unit's blocks, removed ones too, oldest first.
     fn blocks(
         &self,
         vendor: VendorId,
         unit: UnitId,
     ) -> impl Future<Output = anyhow::Result<Vec<Block>>> + Send;
 
-    /// Deletes a block with its counter releases and freed occupancy, all or nothing.
+    /// Writes `block` as removed (if it was still in force) with its counter releases and freed
+    /// occupancy, all or nothing.
     fn delete_block(
         &self,
         block: &Block,
@@ -169,10 +170,11 @@ fn number_key(number: &str) -> String {
     format!("UNITNO#{number}")
 }
 
-const UNIT_PREFIX: &str = "UNIT#";
+pub(super) const UNIT_PREFIX: &str = "UNIT#";
+pub(super) const BLOCK_PREFIX: &str = "BLOCK#";
 
 fn block_key(unit: UnitId, id: BlockId) -> String {
-    format!("BLOCK#{unit}#{id}")
+    format!("{BLOCK_PREFIX}{unit}#{id}")
 }
 
 fn occupancy_key(vendor: VendorId, unit: UnitId) -> String {
@@ -400,7 +402,7 @@ impl UnitStore for DynamoStore {
             .table_name(&self.tables.vendors)
             .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
             .expression_attribute_values(":pk", s(keys::vendor(vendor)))
-            .expression_attribute_values(":prefix", s(format!("BLOCK#{unit}#")))
+            .expression_attribute_values(":prefix", s(format!("{BLOCK_PREFIX}{unit}#")))
             .consistent_read(true);
         self.query_all(query).await
     }
@@ -411,14 +413,16 @@ impl UnitStore for DynamoStore {
         counters: &[CounterChange],
         occupancy: &[OccupancyChange],
     ) -> Result<(), BlockWriteError> {
-        let delete = Delete::builder()
-            .table_name(&self.tables.vendors)
-            .key("pk", s(keys::vendor(block.vendor_id)))
-            .key("sk", s(block_key(block.unit_id, block.id)))
-            .condition_expression("attribute_exists(pk)")
-            .build()
-            .context("building the block delete")?;
-        let write = TransactWriteItem::builder().delete(delete).build();
+        // Kept as history, marked removed: only a block still in force is removed, once.
+        let write = put(
+            &self.tables.vendors,
+            to_item(
+                block,
+                keys::vendor(block.vendor_id),
+                &block_key(block.unit_id, block.id),
+            )?,
+            "attribute_exists(pk) AND attribute_not_exists(removed_at)",
+        )?;
         match self.write_block(write, counters, occupancy).await {
             Err(BlockWriteError::Occupied(_)) => Err(BlockWriteError::Gone),
             other => other,
