@@ -1,6 +1,7 @@
 //! The vendor's rooms or tables as the board and housekeeping see them on one date (`?date=`,
 //! today in the vendor's zone by default): each with its status (`out_of_order` when a block
-//! covers the date) and whether a booking is put in it. Never who is in it.
+//! covers the date) and whether a booking is put in it. Never who is in it. `?mine=true` lists
+//! only the rooms given to the caller (a housekeeper's round).
 use chrono::{NaiveDate, Utc};
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
@@ -51,6 +52,14 @@ async fn list_units(
         .await
         .map_err(|e| Problem::internal(&e))?;
     units.sort_by_key(|u| u.number.canonical());
+    // A housekeeper's own rooms: those given to them.
+    if query_param(req, "mine") == Some("true") {
+        let me = match &caller {
+            Caller::Housekeeping { id, .. } | Caller::Staff { id, .. } => Some(*id),
+            Caller::Guest(_) | Caller::Admin(_) => None,
+        };
+        units.retain(|u| u.housekeeper.is_some() && u.housekeeper == me);
+    }
     let bucket_of = |unit: &Unit| {
         let resource = resources.iter().find(|r| r.id == unit.resource_id)?;
         bucket_on(&vendor, resource.kind, resource.seating_grid(), date, now)

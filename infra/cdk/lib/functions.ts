@@ -106,6 +106,7 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
   'unit-housekeeping': { config: ['store'] },
   'unit-block-create': { config: ['store', 'archiveIndex'] },
   'unit-block-delete': { config: ['store'] },
+  'unit-key': { config: ['store', 'tokens', 'signer'] },
   'booking-unit-assign': { config: ['store'] },
   'booking-unit-release': { config: ['store'] },
   'booking-check-in': { config: ['store', 'tokens', 'signer'] },

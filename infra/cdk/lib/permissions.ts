@@ -208,6 +208,12 @@ export const PERMISSIONS: Record<string, Grants> = {
       inventory: write("releases the block's counters and occupancy in the same transaction"),
     },
   },
+  'unit-key': {
+    tables: {
+      vendors: read('reads the unit (which housekeeper it is given to)'),
+    },
+    jwtKey: [['kms:GetPublicKey', 'kms:Sign'], 'signs the housekeeper\'s door key with the issuer\'s KMS key (its kid read at cold start)'],
+  },
   'booking-unit-assign': {
     tables: {
       bookings: readWrite('reads the booking and puts it with its unit (conditional on status and version)'),

@@ -134,6 +134,7 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("unit-housekeeping",    |d, req| unit_housekeeping::handler(&d.store, req));
     register!("unit-block-create",    |d, req| unit_block_create::handler(&d.store, &d.archiver.index, req));
     register!("unit-block-delete",    |d, req| unit_block_delete::handler(&d.store, req));
+    register!("unit-key",             |d, req| unit_key::handler(&d.store, &d.signer, &d.tokens, req));
     register!("booking-unit-assign",  |d, req| booking_unit_assign::handler(&d.store, req));
     register!("booking-unit-release", |d, req| booking_unit_release::handler(&d.store, req));
     register!("booking-check-in",     |d, req| booking_check_in::handler(&d.store, &d.signer, &d.tokens, req));

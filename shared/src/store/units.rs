@@ -193,6 +193,7 @@ pub(super) fn occupancy_write(
             ("pk".to_owned(), s(pk)),
             ("sk".to_owned(), s(sk)),
             ("occupant".to_owned(), s(change.occupant.key())),
+            ("expires_at".to_owned(), n(expires_at(change.bucket))),
         ]);
         return put(table, item, "attribute_not_exists(pk)");
     }
@@ -204,6 +205,18 @@ pub(super) fn occupancy_write(
         .expression_attribute_values(":occupant", s(change.occupant.key()))
         .build()?;
     Ok(TransactWriteItem::builder().delete(delete).build())
+}
+
+/// How long after its bucket an occupancy item is kept: long enough for the board, the night
+/// audit and a late correction to read it, then DynamoDB's TTL removes it.
+const OCCUPANCY_KEPT_DAYS: i64 = 90;
+
+fn expires_at(bucket: Bucket) -> i64 {
+    let start = match bucket {
+        Bucket::Night(date) => date.and_time(chrono::NaiveTime::MIN).and_utc(),
+        Bucket::Slot(start) => start,
+    };
+    (start + chrono::Duration::days(OCCUPANCY_KEPT_DAYS)).timestamp()
 }
 
 pub(super) fn housekeeping_update(
