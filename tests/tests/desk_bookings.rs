@@ -324,6 +324,15 @@ async fn bad_desk_bookings_are_422s_naming_the_field_and_hold_nothing() {
         assert_eq!(reply.pointers(), [pointer], "{extra}: {reply:#?}");
     }
 
+    // Staff of another vendor do not book here.
+    let other_hotel = desk.api.vendor("hotel").await;
+    desk.book(
+        &other_hotel,
+        &desk.stay(16, json!({"guest": {"name": "Ana"}})),
+    )
+    .await
+    .assert_problem(403);
+
     // Nothing was held: the one room is still free.
     let room = desk.walk_in(16).await;
     assert_eq!(room["status"], "HELD");
