@@ -46,4 +46,17 @@ grep -q '"name":"Hotel Walkthrough","kind":"hotel","city":"Berlin"' <<<"$output"
 grep -q '"status":"CANCELLED"' <<<"$output" || { echo "walk-through: the booking was not cancelled" >&2; exit 1; }
 grep -q '"client_secret":"pi_' <<<"$output" || { echo "walk-through: the deposit hold had no checkout" >&2; exit 1; }
 grep -q '"status":"PAID"' <<<"$output" || { echo "walk-through: the paid deposit did not confirm the booking" >&2; exit 1; }
+# The front desk: a walk-in checked in to a clean room, moved (the room left dirty), checked out a
+# night early, and the room dirty until housekeeping reports it clean. Board entries are picked
+# out as objects, whatever order their members come in.
+units_numbered() { grep -oE '\{[^{}]*"number":"'"$1"'"[^{}]*\}' <<<"$output" | grep '"status":' || true; }
+grep -q '"units":2,"units_in_service":2' <<<"$output" || { echo "walk-through: the type's units did not follow its rooms" >&2; exit 1; }
+grep -q '"channel":"walk_in"' <<<"$output" || { echo "walk-through: the walk-in booking did not show" >&2; exit 1; }
+grep -q '"status":"CHECKED_IN"' <<<"$output" && grep -qE '"unit":\{("unit_id":"[^"]*",)?"number":"101"' <<<"$output" \
+  || { echo "walk-through: the guest was not checked in to room 101" >&2; exit 1; }
+grep -q 'moved to 102' <<<"$output" || { echo "walk-through: the guest was not moved to room 102" >&2; exit 1; }
+grep -q '"status":"dirty"' <<<"$(units_numbered 101)" || { echo "walk-through: the room left behind was not dirty" >&2; exit 1; }
+grep -q '"status":"COMPLETED"' <<<"$output" || { echo "walk-through: the guest was not checked out" >&2; exit 1; }
+grep -q '"status":"dirty"' <<<"$(units_numbered 102)" || { echo "walk-through: the room was not dirty after check-out" >&2; exit 1; }
+grep -q '"status":"clean"' <<<"$(units_numbered 102 | tail -1)" || { echo "walk-through: housekeeping did not report the room clean" >&2; exit 1; }
 echo "walkthrough: 1 passed, 0 failed"
