@@ -8,6 +8,8 @@ use chrono::{Duration, NaiveDate, Utc};
 use futures::future::join_all;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use shared::auth::{DoorKeyRejected, Jwks, verify_door_key};
+use shared::domain::ids::UnitId;
 use std::collections::{BTreeSet, HashMap};
 
 const NIGHTLY: i64 = 10_000;
@@ -992,7 +994,7 @@ async fn a_guest_checks_in_on_their_phone_and_gets_a_key_but_not_at_the_desk_nor
     let double = front
         .room_type("Double", 2, 5, json!({"check_in_time": "00:00"}))
         .await;
-    front.rooms(&double, "1", 1).await;
+    let room = front.rooms(&double, "1", 1).await.remove(0);
     let booking = id_of(&front.book(&double, vendor_today(), 1).await);
     let stranger = front.api.guest().await;
 
@@ -1036,6 +1038,26 @@ async fn a_guest_checks_in_on_their_phone_and_gets_a_key_but_not_at_the_desk_nor
     assert!(
         key["valid_from"].is_string() && key["valid_to"].is_string(),
         "{key:#}"
+    );
+    // The door checks it offline against the issuer's keys: it opens room 101 and no other.
+    let served = front.api.get("/.well-known/jwks.json", None).await;
+    assert_eq!(served.status, StatusCode::OK, "{served:#?}");
+    let jwks: Jwks = serde_json::from_value(served.body).expect("a JWKS");
+    let token = key["token"].as_str().unwrap_or_default();
+    let room = UnitId::parse(&room).expect("a unit id");
+    let claims = verify_door_key(&jwks, &front.api.base, token, room, Utc::now())
+        .unwrap_or_else(|e| panic!("the key opens room 101: {e:?} {key:#}"));
+    assert_eq!(claims.unit, "101");
+    assert_eq!(claims.sub.to_string(), format!("booking:{booking}"));
+    assert_eq!(
+        verify_door_key(
+            &jwks,
+            &front.api.base,
+            token,
+            UnitId::generate(),
+            Utc::now()
+        ),
+        Err(DoorKeyRejected::WrongUnit)
     );
 
     let again = front
@@ -1156,6 +1178,12 @@ async fn an_early_departure_frees_the_rest_of_the_stay_and_the_room() {
 
     assert_eq!(out.status, StatusCode::OK, "{out:#?}");
     assert_eq!(out.body["status"], "COMPLETED", "{out:#?}");
+    // The stay is re-priced to the night kept.
+    assert_eq!(out.body["time"]["check_out"], json!(tomorrow), "{out:#?}");
+    assert_eq!(
+        out.body["quote"]["total"]["amount_minor"], NIGHTLY,
+        "{out:#?}"
+    );
     // Only `later` holds tomorrow now; the guest's two remaining nights went back.
     assert_eq!(front.free_on(&double, tomorrow).await, 1);
     assert_eq!(front.free_on(&double, today + Duration::days(2)).await, 2);
