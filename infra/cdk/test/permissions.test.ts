@@ -250,3 +250,23 @@ test("the change feed's consumer writes only the ledger and the inventory table,
   const timeout = built.fn('vendor-changes').Timeout;
   assert.ok(timeout >= 25 && timeout < 30, `vendor-changes times out after ${timeout} s`);
 });
+
+test("what a housekeeper can reach never touches guests' accounts, and only the block asks for bookings, by id", () => {
+  // The unit endpoints let housekeeping in (Caller::may_keep_house); everything else refuses them.
+  const housekeeping = ['unit-list', 'unit-housekeeping', 'unit-key', 'unit-block-create', 'unit-block-delete'];
+  for (const fn of housekeeping) {
+    const grants = allowed(built, fn);
+    assert.ok(grants.every((g) => !g.includes('table:accounts')), `${fn} reads no account`);
+    const bookings = grants.filter((g) => g.includes('table:bookings'));
+    if (fn === 'unit-block-create') {
+      // Names the bookings in the way of a block (ids only), through the vendor's index.
+      assert.ok(bookings.every((g) => DYNAMODB_READ.some((a) => g.startsWith(a))), `${fn} only reads bookings`);
+    } else {
+      assert.deepEqual(bookings, [], `${fn} touches no booking`);
+    }
+  }
+  assert.deepEqual(
+    allowed(built, 'unit-key'),
+    sorted([...LOGS('unit-key'), ...READ('vendors'), 'kms:GetPublicKey key:jwt', 'kms:Sign key:jwt']),
+  );
+});
