@@ -627,3 +627,44 @@ async fn a_desk_guest_with_an_email_hears_of_the_confirmation_in_their_language_
     );
     assert!(mails[0].body.contains(&id), "{mails:#?}");
 }
+
+#[tokio::test]
+async fn staff_change_a_desk_booking_whose_deposit_is_due_at_the_desk() {
+    let desk = Desk::open(3).await;
+    let hold = desk.walk_in(26).await;
+    let id = id_of(&hold);
+    let longer = json!({"check_in": day(26), "check_out": day(28)});
+
+    // Held: no Stripe intent fixes the deposit, so the new terms' deposit is simply taken.
+    let changed = desk
+        .api
+        .put(&format!("/booking/{id}"), desk.staff.token(), &longer)
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{changed:#?}");
+    let deposit = |body: &Value| body["payment"]["deposit"]["amount_minor"].as_i64();
+    assert!(
+        deposit(&changed.body) > deposit(&hold),
+        "two nights ask a larger deposit: {changed:#?}"
+    );
+
+    // Confirmed: nothing was paid online, and a longer stay is not a "deposit increase".
+    let confirmed = desk.set_status(&desk.staff, &id, "CONFIRMED").await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{confirmed:#?}");
+    let longest = desk
+        .api
+        .put(
+            &format!("/booking/{id}"),
+            desk.staff.token(),
+            &json!({"check_in": day(26), "check_out": day(29)}),
+        )
+        .await;
+    assert_eq!(longest.status, StatusCode::OK, "{longest:#?}");
+    assert!(
+        deposit(&longest.body) > deposit(&changed.body),
+        "{longest:#?}"
+    );
+    assert!(
+        longest.body.get("deposit_payment").is_none(),
+        "{longest:#?}"
+    );
+}

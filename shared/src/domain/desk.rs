@@ -158,10 +158,17 @@ impl DeskPayment {
     }
 }
 
-/// Whether staff may confirm this hold: a desk booking (walk-in, phone, or an old front-desk one)
-/// that no Stripe deposit waits on. A guest's online hold is confirmed by its deposit only.
-pub fn staff_may_confirm(booking: &Booking) -> bool {
+/// Whether the booking's deposit is due at the desk: a desk booking (walk-in, phone, or an old
+/// front-desk one) that no Stripe intent was made for. The Stripe rules (a hold waits for its
+/// intent, a change may not ask more than was paid online) do not apply to it.
+pub fn deposit_due_at_desk(booking: &Booking) -> bool {
     booking.channel.is_desk() && booking.deposit_payment.is_none()
+}
+
+/// Whether staff may confirm this hold: one whose deposit is due at the desk. A guest's online
+/// hold is confirmed by its deposit only.
+pub fn staff_may_confirm(booking: &Booking) -> bool {
+    deposit_due_at_desk(booking)
 }
 
 /// Records `payment` on `booking` if the rules allow it: not on a booking that ended without
