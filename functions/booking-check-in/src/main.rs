@@ -9,5 +9,8 @@ async fn main() -> Result<(), Error> {
     let store = DynamoStore::from_env(&sdk)?;
     let settings = TokenSettings::from_env()?;
     let signer = KmsSigner::from_env(&sdk).await?;
-    run(service_fn(|req| booking_check_in::handler(&store, &signer, &settings, req))).await
+    run(service_fn(|req| {
+        booking_check_in::handler(&store, &signer, &settings, req)
+    }))
+    .await
 }

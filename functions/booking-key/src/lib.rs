@@ -39,7 +39,10 @@ async fn key(
         return Err(Problem::conflict(
             "no-key",
             "The booking has no key",
-            format!("a key is given while the guest is checked in; the booking is {}", booking.status),
+            format!(
+                "a key is given while the guest is checked in; the booking is {}",
+                booking.status
+            ),
         )
         .with_extension("booking_status", json!(booking.status)));
     }

@@ -35,12 +35,15 @@ async fn assign(
     let id = path_id(req, "bookingid", "booking", BookingId::parse)?;
     let body: AssignBody = json_body(req)?;
     let pick = match (body.unit_id, body.auto) {
-        (Some(raw), false) => Pick::Unit(
-            UnitId::parse(&raw).map_err(|e| Problem::field("/unit_id", e.0))?,
-        ),
+        (Some(raw), false) => {
+            Pick::Unit(UnitId::parse(&raw).map_err(|e| Problem::field("/unit_id", e.0))?)
+        }
         (None, true) => Pick::Auto,
         (Some(_), true) => {
-            return Err(Problem::field("/auto", "send either unit_id or auto, not both"));
+            return Err(Problem::field(
+                "/auto",
+                "send either unit_id or auto, not both",
+            ));
         }
         (None, false) => {
             return Err(Problem::field(
@@ -49,7 +52,6 @@ async fn assign(
             ));
         }
     };
-    let booking =
-        engine::assign(store, id, pick, &Requester::Caller(caller), Utc::now()).await?;
+    let booking = engine::assign(store, id, pick, &Requester::Caller(caller), Utc::now()).await?;
     Ok(json_with_etag(StatusCode::OK, &booking, booking.version))
 }

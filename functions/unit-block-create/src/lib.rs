@@ -90,4 +90,3 @@ async fn create_block(
         1,
     ))
 }
-

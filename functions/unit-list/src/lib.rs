@@ -30,7 +30,9 @@ async fn list_units(
     let caller = Caller::from_request(req)?;
     let vendor_id = path_id(req, "id", "vendor", VendorId::parse)?;
     if !caller.may_keep_house(vendor_id) {
-        return Err(Problem::forbidden("only this vendor's staff may list its units"));
+        return Err(Problem::forbidden(
+            "only this vendor's staff may list its units",
+        ));
     }
     let vendor = store
         .vendor(vendor_id)
@@ -86,7 +88,10 @@ async fn list_units(
             }
         })
         .collect();
-    Ok(json(StatusCode::OK, &serde_json::json!({ "date": date, "units": views })))
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({ "date": date, "units": views }),
+    ))
 }
 
 /// The bucket a unit is looked at in on `date`: that night, or for a table the slot under way

@@ -68,7 +68,10 @@ pub enum CheckInRefused {
     /// Before the arrival day nobody checks in; before the check-in time only with staff's
     /// leave.
     #[error("check-in opens at {opens_at}")]
-    TooEarly { opens_at: DateTime<Utc>, arrival_day: bool },
+    TooEarly {
+        opens_at: DateTime<Utc>,
+        arrival_day: bool,
+    },
     /// The stay or seating is over.
     #[error("the booking's time is over")]
     TooLate,
@@ -180,9 +183,7 @@ pub async fn check_in(
     now: DateTime<Utc>,
 ) -> Result<Booking, AssignError> {
     let booking = store.booking(id).await?.ok_or(AssignError::NotFound)?;
-    let actor = requester
-        .actor_for(&booking)
-        .ok_or(AssignError::NotFound)?;
+    let actor = requester.actor_for(&booking).ok_or(AssignError::NotFound)?;
     if booking.status == BookingStatus::CheckedIn {
         return Ok(booking);
     }
@@ -344,13 +345,7 @@ async fn candidates(
         })
         .collect();
     // The smallest table that seats the party, the readiest room, then by number.
-    fitting.sort_by_key(|u| {
-        (
-            u.seats.map(|s| s.get()),
-            readiness(u),
-            u.number.canonical(),
-        )
-    });
+    fitting.sort_by_key(|u| (u.seats.map(|s| s.get()), readiness(u), u.number.canonical()));
     let keys: Vec<(UnitId, Bucket)> = fitting
         .iter()
         .flat_map(|u| booking.buckets.iter().map(move |b| (u.id, *b)))

@@ -3,7 +3,7 @@
 //! rates, and re-derives its terms, or nothing happens.
 use super::MAX_COUNTERS;
 use super::access::Requester;
-use super::hold::{HoldError, check_fit, invalid, place, terms_for};
+use super::hold::{HoldError, check_fit, invalid, place_within, terms_for};
 use super::rewrite::{Edit, RewriteError, rewrite_from};
 use crate::domain::booking::{Actor, Booking, BookingStatus, BookingTime};
 use crate::domain::ids::{BookingId, ResourceId};
@@ -35,6 +35,13 @@ pub enum ChangeError {
     /// The money rules refuse it (too late for the guest, a larger deposit than was paid).
     #[error(transparent)]
     Refused(ChangeRefused),
+    /// A guest in the house keeps their room: it is taken on these buckets by another booking.
+    #[error("unit {number} is taken")]
+    UnitTaken {
+        unit: crate::domain::ids::UnitId,
+        number: String,
+        buckets: Vec<crate::domain::calendar::Bucket>,
+    },
     #[error("the booking keeps changing")]
     Busy,
     #[error(transparent)]
@@ -56,6 +63,15 @@ impl RewriteError for ChangeError {
                 resource: attempted.resource_id,
                 buckets,
             }),
+            BookingWriteError::UnitTaken { unit, buckets } => Self::UnitTaken {
+                unit,
+                number: attempted
+                    .unit
+                    .as_ref()
+                    .map(|u| u.number.to_string())
+                    .unwrap_or_default(),
+                buckets,
+            },
             other => Self::Unexpected(other.into()),
         }
     }
@@ -66,12 +82,36 @@ impl RewriteError for ChangeError {
 /// today's rates, and the terms are those of the (new) type as they are now: a change is a new
 /// agreement. A guest may change only before cancelling would cost a fee, and no change may
 /// need a larger deposit than the one paid (README, "Money rules").
+///
+/// Staff may also extend or shorten the stay of a guest in the house (CHECKED_IN): only its
+/// departure moves, the nights agreed keep their prices and the added ones are quoted at today's
+/// rates, and the guest keeps their room (409 when another booking has it on an added night).
+/// A booking put in a room keeps it through a change of dates when the room is free; otherwise,
+/// and on a change of type, it is taken out of the room and given one again later.
 pub async fn change(
     store: &(impl VendorStore + ResourceStore + BookingStore),
     id: BookingId,
     request: &ChangeRequest,
     requester: &Requester,
     now: DateTime<Utc>,
+) -> Result<Booking, ChangeError> {
+    match change_keeping(store, id, request, requester, now, true).await {
+        Err(ChangeError::UnitTaken { .. }) => {
+            change_keeping(store, id, request, requester, now, false).await
+        }
+        other => other,
+    }
+}
+
+/// `change`, keeping the booking's room (when `keep_unit` and it stays of the same type) or
+/// taking it out of it. A guest in the house always keeps theirs.
+async fn change_keeping(
+    store: &(impl VendorStore + ResourceStore + BookingStore),
+    id: BookingId,
+    request: &ChangeRequest,
+    requester: &Requester,
+    now: DateTime<Utc>,
+    keep_unit: bool,
 ) -> Result<Booking, ChangeError> {
     let first = store.booking(id).await?.ok_or(ChangeError::NotFound)?;
     let actor = match requester.actor_for(&first) {
@@ -84,11 +124,16 @@ pub async fn change(
     )?;
     let vendor = vendor.ok_or_else(|| anyhow::anyhow!("vendor of booking {id} is gone"))?;
     rewrite_from(store, id, Some(first), now, |booking| {
+        let in_house = booking.status == BookingStatus::CheckedIn;
         if !matches!(
             booking.status,
             BookingStatus::Held | BookingStatus::Confirmed
-        ) {
+        ) && !(in_house && actor == Actor::Staff)
+        {
             return Err(ChangeError::NotChangeable(booking.status));
+        }
+        if in_house {
+            in_house_request(&booking, request).map_err(ChangeError::Rejected)?;
         }
         may_change(actor, &booking.payment, booking.arrival_at, now)
             .map_err(ChangeError::Refused)?;
@@ -109,11 +154,14 @@ pub async fn change(
         check_fit(resource, party, units).map_err(rejected)?;
         let time = request.time.unwrap_or(booking.time);
         let (buckets, arrival_at, booked) =
-            place(vendor.time_zone, resource, time, now).map_err(rejected)?;
-        let quote = resource
+            place_within(vendor.time_zone, resource, time, now, !in_house).map_err(rejected)?;
+        let mut quote = resource
             .price_plan()
             .quote(&booked, units)
             .map_err(|_| rejected(invalid("/units", "the price is too large")))?;
+        if in_house {
+            quote = keep_agreed_prices(&booking, quote);
+        }
         let mut terms = terms_for(resource, quote.total)?;
         let asked = (booking.status == BookingStatus::Held)
             .then_some(booking.payment.deposit)
@@ -123,8 +171,16 @@ pub async fn change(
             .as_ref()
             .filter(|d| d.status == DepositStatus::Paid)
             .and_then(|d| d.paid);
-        terms.deposit =
-            deposit_after_change(terms.deposit, asked, paid).map_err(ChangeError::Refused)?;
+        if in_house {
+            // The guest is in: what was agreed for the deposit stands; the rest is settled at
+            // check-out.
+            terms.deposit = booking.payment.deposit;
+        } else if !crate::domain::desk::deposit_due_at_desk(&booking) {
+            // Online, the deposit may not outgrow what was paid, nor change while an intent waits.
+            // A desk booking's is due at the desk: it takes the new terms' deposit as they are.
+            terms.deposit =
+                deposit_after_change(terms.deposit, asked, paid).map_err(ChangeError::Refused)?;
+        }
         let mut changed = booking.clone();
         changed.resource_id = resource.id;
         changed.party_size = party;
@@ -134,6 +190,9 @@ pub async fn change(
         changed.arrival_at = arrival_at;
         changed.quote = quote;
         changed.payment = terms;
+        if !in_house && (!keep_unit || changed.resource_id != booking.resource_id) {
+            changed.unit = None;
+        }
         let old_limit = old_resource.map(Resource::sellable_limit).unwrap_or(0);
         let changes = CounterChange::between(
             Some((&booking, old_limit)),
@@ -162,4 +221,50 @@ pub async fn change(
         Ok(Edit::Write(changed, changes))
     })
     .await
+}
+
+/// What staff may change of a stay in progress: its departure (and the party), not its arrival,
+/// type or number of rooms.
+fn in_house_request(booking: &Booking, request: &ChangeRequest) -> Result<(), HoldError> {
+    if request.resource.is_some_and(|r| r != booking.resource_id) {
+        return Err(invalid(
+            "/resource_id",
+            "a guest in the house changes type by moving to a room of that type",
+        ));
+    }
+    if request.units.is_some_and(|u| u != booking.units) {
+        return Err(invalid("/units", "a stay in progress keeps its rooms"));
+    }
+    match (request.time, booking.time) {
+        (
+            Some(BookingTime::Stay { check_in, .. }),
+            BookingTime::Stay {
+                check_in: arrived, ..
+            },
+        ) if check_in != arrived => Err(invalid(
+            "/check_in",
+            "a guest in the house keeps their arrival date: change the departure",
+        )),
+        (Some(BookingTime::Seating { .. }), _) => Err(invalid(
+            "/time",
+            "a seated party is not moved: complete it and book again",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A quote for a stay in progress: the nights it had keep the prices agreed, the nights added
+/// are at today's rates.
+fn keep_agreed_prices(
+    booking: &Booking,
+    mut quote: crate::domain::pricing::Quote,
+) -> crate::domain::pricing::Quote {
+    for line in &mut quote.lines {
+        if let Some(agreed) = booking.quote.lines.iter().find(|l| l.date == line.date) {
+            *line = agreed.clone();
+        }
+    }
+    let total = quote.lines.iter().map(|l| l.amount.amount_minor).sum();
+    quote.total = quote.total.with_amount(total);
+    quote
 }

@@ -10,6 +10,7 @@ use crate::domain::party::PartySize;
 use crate::domain::resource::Resource;
 use crate::domain::unit::{CheckInMethod, Housekeeping, Occupant, Unit, UnitNumber};
 use crate::domain::vendor::Vendor;
+use crate::engine::ChangeRequest;
 use crate::store::memory::{MemoryStore, fixtures};
 use crate::store::{BookingStore, ResourceStore, UnitStore};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -151,7 +152,11 @@ impl Hotel {
 #[tokio::test]
 async fn the_types_units_follow_its_units_in_service() {
     let hotel = Hotel::new().await;
-    assert_eq!(hotel.units_of_type().await, 5, "set by hand before any room");
+    assert_eq!(
+        hotel.units_of_type().await,
+        5,
+        "set by hand before any room"
+    );
 
     let first = hotel.register("101", Housekeeping::Clean).await;
     hotel.register("102", Housekeeping::Clean).await;
@@ -173,8 +178,15 @@ async fn the_types_units_follow_its_units_in_service() {
         ..first.clone()
     };
     let refused = register_unit(&hotel.store, &clash, at(BOOKED_AT)).await;
-    assert!(matches!(refused, Err(UnitError::NumberTaken)), "{refused:?}");
-    assert_eq!(hotel.units_of_type().await, 1, "a refused unit moves nothing");
+    assert!(
+        matches!(refused, Err(UnitError::NumberTaken)),
+        "{refused:?}"
+    );
+    assert_eq!(
+        hotel.units_of_type().await,
+        1,
+        "a refused unit moves nothing"
+    );
 }
 
 #[tokio::test]
@@ -196,7 +208,16 @@ async fn a_room_is_never_given_to_two_bookings_for_one_night() {
     };
     assert_eq!(number, "214");
     assert_eq!(buckets, [Bucket::Night(date("2027-03-22"))]);
-    assert!(hotel.store.booking(overlapping.id).await.unwrap().unwrap().unit.is_none());
+    assert!(
+        hotel
+            .store
+            .booking(overlapping.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .unit
+            .is_none()
+    );
 
     // The departure day is free for the next guest.
     hotel.assign(&after, &room).await.unwrap();
@@ -358,9 +379,142 @@ async fn a_checked_in_guest_is_moved_not_taken_out_and_their_old_room_is_left_di
     .unwrap();
 
     let refused = unassign(&hotel.store, stay.id, &hotel.staff, at(ARRIVAL)).await;
-    assert!(matches!(refused, Err(AssignError::CheckedIn)), "{refused:?}");
+    assert!(
+        matches!(refused, Err(AssignError::CheckedIn)),
+        "{refused:?}"
+    );
 
     hotel.assign(&stay, &b).await.unwrap();
     assert_eq!(hotel.unit(&a).await.housekeeping, Housekeeping::Dirty);
     assert_eq!(hotel.occupant(&a, "2027-03-21").await, None);
+}
+
+fn departure(check_in: &str, check_out: &str) -> ChangeRequest {
+    ChangeRequest {
+        time: Some(BookingTime::Stay {
+            check_in: date(check_in),
+            check_out: date(check_out),
+        }),
+        ..ChangeRequest::default()
+    }
+}
+
+#[tokio::test]
+async fn staff_extend_a_stay_in_progress_in_the_same_room_at_the_prices_agreed() {
+    let hotel = Hotel::new().await;
+    let (a, b) = (
+        hotel.register("101", Housekeeping::Clean).await,
+        hotel.register("102", Housekeeping::Clean).await,
+    );
+    let stay = hotel.stay("2027-03-20", "2027-03-22").await;
+    hotel.assign(&stay, &a).await.unwrap();
+    check_in(
+        &hotel.store,
+        stay.id,
+        &hotel.desk(false),
+        &hotel.staff,
+        at(ARRIVAL),
+    )
+    .await
+    .unwrap();
+    let guest = Requester::Caller(Caller::Guest(stay.guest_id.unwrap()));
+    let wanted = departure("2027-03-20", "2027-03-23");
+    let next_day = at("2027-03-21T08:00:00Z");
+
+    let by_guest = change(&hotel.store, stay.id, &wanted, &guest, next_day).await;
+    assert!(
+        matches!(
+            by_guest,
+            Err(ChangeError::NotChangeable(BookingStatus::CheckedIn))
+        ),
+        "{by_guest:?}"
+    );
+    let moved_arrival = departure("2027-03-21", "2027-03-23");
+    let refused = change(
+        &hotel.store,
+        stay.id,
+        &moved_arrival,
+        &hotel.staff,
+        next_day,
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(ChangeError::Rejected(_))),
+        "{refused:?}"
+    );
+
+    // Room 101 is someone else's on the 22nd: the guest keeps their room, so no extension.
+    let next = hotel.stay("2027-03-22", "2027-03-23").await;
+    hotel.assign(&next, &a).await.unwrap();
+    let taken = change(&hotel.store, stay.id, &wanted, &hotel.staff, next_day).await;
+    let Err(ChangeError::UnitTaken {
+        number, buckets, ..
+    }) = taken
+    else {
+        panic!("expected unit-taken, got {taken:?}");
+    };
+    assert_eq!(
+        (number.as_str(), buckets),
+        ("101", vec![Bucket::Night(date("2027-03-22"))])
+    );
+
+    // Moved to 102, the next guest leaves 101 free: the extension goes through.
+    hotel.assign(&next, &b).await.unwrap();
+    let extended = change(&hotel.store, stay.id, &wanted, &hotel.staff, next_day)
+        .await
+        .unwrap();
+    assert_eq!(extended.status, BookingStatus::CheckedIn);
+    assert_eq!(extended.unit.as_ref().unwrap().unit_id, a.id);
+    assert_eq!(extended.quote.lines.len(), 3);
+    assert_eq!(
+        &extended.quote.lines[..2],
+        &stay.quote.lines[..],
+        "the nights agreed keep their prices"
+    );
+    assert_eq!(
+        hotel.occupant(&a, "2027-03-22").await,
+        Some(Occupant::Booking(stay.id))
+    );
+}
+
+#[tokio::test]
+async fn a_booking_moved_to_dates_its_room_is_taken_on_keeps_the_dates_and_loses_the_room() {
+    let hotel = Hotel::new().await;
+    let (a, _b) = (
+        hotel.register("101", Housekeeping::Clean).await,
+        hotel.register("102", Housekeeping::Clean).await,
+    );
+    let first = hotel.stay("2027-03-20", "2027-03-22").await;
+    let second = hotel.stay("2027-03-22", "2027-03-24").await;
+    hotel.assign(&first, &a).await.unwrap();
+    hotel.assign(&second, &a).await.unwrap();
+
+    let later = change(
+        &hotel.store,
+        first.id,
+        &departure("2027-03-20", "2027-03-23"),
+        &hotel.staff,
+        at(BOOKED_AT),
+    )
+    .await
+    .unwrap();
+    assert_eq!(later.unit, None, "room 101 is the next guest's on the 22nd");
+    assert_eq!(hotel.occupant(&a, "2027-03-20").await, None);
+    assert_eq!(
+        hotel.occupant(&a, "2027-03-22").await,
+        Some(Occupant::Booking(second.id))
+    );
+
+    // Earlier dates where the room is free keep it.
+    hotel.assign(&later, &a).await.unwrap_err();
+    let kept = change(
+        &hotel.store,
+        second.id,
+        &departure("2027-03-22", "2027-03-25"),
+        &hotel.staff,
+        at(BOOKED_AT),
+    )
+    .await
+    .unwrap();
+    assert_eq!(kept.unit.as_ref().unwrap().unit_id, a.id);
 }

@@ -127,6 +127,18 @@ pub(crate) fn place(
     time: BookingTime,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Bucket>, DateTime<Utc>, BookedTime), HoldError> {
+    place_within(zone, resource, time, now, true)
+}
+
+/// `place`, checking the booking window only when `window` is set: a guest already in the
+/// house extends a stay that began in the past.
+pub(crate) fn place_within(
+    zone: TimeZone,
+    resource: &Resource,
+    time: BookingTime,
+    now: DateTime<Utc>,
+    window: bool,
+) -> Result<(Vec<Bucket>, DateTime<Utc>, BookedTime), HoldError> {
     let booked = match (time, resource.kind) {
         (
             BookingTime::Stay {
@@ -171,6 +183,9 @@ pub(crate) fn place(
     let arrival = booked
         .arrival(zone, resource.check_in())
         .map_err(|e| invalid("/check_in", e.0))?;
+    if !window {
+        return Ok((buckets, arrival, booked));
+    }
     // A guest who turns up tonight after the check-in hour is a late arrival, not a past one.
     let today = now.with_timezone(&zone.tz()).date_naive();
     let window_arrival = match booked {

@@ -8,9 +8,9 @@
 use crate::domain::calendar::Bucket;
 use crate::domain::calendar::Seating;
 use crate::domain::ids::{BlockId, BookingId, UnitId, VendorId};
-use crate::domain::vendor::TimeZone;
 use crate::domain::resource::{Resource, ResourceKind, UnitCount};
 use crate::domain::unit::{Block, Housekeeping, Occupant, Unit};
+use crate::domain::vendor::TimeZone;
 use crate::store::{
     BlockWriteError, CounterChange, OccupancyChange, ResourceStore, UnitStore, UnitWriteError,
 };
@@ -70,12 +70,14 @@ fn check_kind(unit: &Unit, kind: ResourceKind) -> Result<(), UnitError> {
             "/seats",
             "a room seats its type's capacity".into(),
         )),
-        ResourceKind::RoomType if unit.area.is_some() => {
-            Err(UnitError::Invalid("/area", "rooms have floors, not areas".into()))
-        }
-        ResourceKind::TableType if unit.floor.is_some() => {
-            Err(UnitError::Invalid("/floor", "tables have areas, not floors".into()))
-        }
+        ResourceKind::RoomType if unit.area.is_some() => Err(UnitError::Invalid(
+            "/area",
+            "rooms have floors, not areas".into(),
+        )),
+        ResourceKind::TableType if unit.floor.is_some() => Err(UnitError::Invalid(
+            "/floor",
+            "tables have areas, not floors".into(),
+        )),
         _ => Ok(()),
     }
 }
@@ -182,7 +184,9 @@ pub async fn set_housekeeping(
 /// The first bucket that is not over yet: tonight, or the current slot.
 fn today_bucket(resource: &Resource, now: DateTime<Utc>) -> Bucket {
     match resource.kind {
-        ResourceKind::RoomType => Bucket::Night(NaiveDate::MIN.max(now.date_naive() - Duration::days(1))),
+        ResourceKind::RoomType => {
+            Bucket::Night(NaiveDate::MIN.max(now.date_naive() - Duration::days(1)))
+        }
         ResourceKind::TableType => Bucket::Slot(now - Duration::hours(12)),
     }
 }
@@ -312,7 +316,12 @@ pub async fn block(
     match store.insert_block(block, &counters, &occupancy).await {
         Ok(()) => Ok(block.clone()),
         Err(BlockWriteError::Occupied(buckets)) => {
-            let found = store.occupants(block.vendor_id, &buckets.iter().map(|b| (unit.id, *b)).collect::<Vec<_>>()).await?;
+            let found = store
+                .occupants(
+                    block.vendor_id,
+                    &buckets.iter().map(|b| (unit.id, *b)).collect::<Vec<_>>(),
+                )
+                .await?;
             let mut bookings: Vec<BookingId> = found
                 .values()
                 .filter_map(|o| match o {
@@ -328,7 +337,9 @@ pub async fn block(
             let bookings = bookings_over(lists, &resource, &buckets).await?;
             Err(BlockError::SoldOut { buckets, bookings })
         }
-        Err(BlockWriteError::Gone) => Err(anyhow::anyhow!("block {} exists already", block.id).into()),
+        Err(BlockWriteError::Gone) => {
+            Err(anyhow::anyhow!("block {} exists already", block.id).into())
+        }
         Err(BlockWriteError::Unexpected(e)) => Err(e.into()),
     }
 }
@@ -343,7 +354,10 @@ pub async fn unblock(
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<(), BlockError> {
-    let unit = store.unit(vendor, unit).await?.ok_or(BlockError::UnitNotFound)?;
+    let unit = store
+        .unit(vendor, unit)
+        .await?
+        .ok_or(BlockError::UnitNotFound)?;
     let block = store
         .blocks(vendor, unit.id)
         .await?

@@ -84,11 +84,21 @@ impl From<ChangeError> for Problem {
             ChangeError::NotChangeable(status) => Problem::conflict(
                 "not-changeable",
                 "The booking can no longer be changed",
-                format!("only HELD or CONFIRMED bookings change; this one is {status}"),
+                format!(
+                    "only HELD or CONFIRMED bookings change (and staff extend a CHECKED_IN stay); this one is {status}"
+                ),
             )
             .with_extension("booking_status", json!(status)),
             ChangeError::Rejected(hold) => hold.into(),
             ChangeError::Refused(refused) => change_refused(refused),
+            ChangeError::UnitTaken {
+                unit,
+                number,
+                buckets,
+            } => super::units::unit_taken(unit, &number, &buckets)
+                .with_detail(format!(
+                    "the guest's room {number} is taken by another booking then: move that booking or the guest first"
+                )),
             ChangeError::Busy => Problem::edit_conflict(),
             ChangeError::Unexpected(cause) => Problem::internal(&cause),
         }

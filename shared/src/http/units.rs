@@ -1,6 +1,7 @@
 //! How failures of units, assignment, check-in and blocks look to a client.
 use super::Problem;
 use crate::domain::calendar::Bucket;
+use crate::domain::ids::UnitId;
 use crate::engine::{AssignError, BlockError, CheckInRefused, UnitError};
 use serde_json::{Value, json};
 
@@ -18,6 +19,19 @@ fn named(buckets: &[Bucket]) -> (&'static str, Value) {
     } else {
         ("slots", json!(buckets))
     }
+}
+
+/// Unit `number` is occupied on `buckets`: the 409 that names the room and the nights.
+pub(super) fn unit_taken(unit: UnitId, number: &str, buckets: &[Bucket]) -> Problem {
+    let (name, value) = named(buckets);
+    Problem::conflict(
+        "unit-taken",
+        "The room or table is taken",
+        format!("unit {number} is taken on {value}"),
+    )
+    .with_extension("unit_id", json!(unit.to_string()))
+    .with_extension("unit_number", json!(number))
+    .with_extension(name, value)
 }
 
 impl From<AssignError> for Problem {
@@ -42,17 +56,7 @@ impl From<AssignError> for Problem {
                 unit,
                 number,
                 buckets,
-            } => {
-                let (name, value) = named(&buckets);
-                Problem::conflict(
-                    "unit-taken",
-                    "The room or table is taken",
-                    format!("unit {number} is taken on {}", value),
-                )
-                .with_extension("unit_id", json!(unit.to_string()))
-                .with_extension("unit_number", json!(number))
-                .with_extension(name, value)
-            }
+            } => unit_taken(unit, &number, &buckets),
             AssignError::NoneFree { not_ready } => Problem::conflict(
                 "no-unit-free",
                 "No room or table is free",
@@ -85,10 +89,12 @@ impl From<CheckInRefused> for Problem {
     fn from(refused: CheckInRefused) -> Self {
         let detail = refused.to_string();
         match refused {
-            CheckInRefused::Status(status) => {
-                Problem::conflict("check-in-refused", "The booking cannot be checked in", detail)
-                    .with_extension("booking_status", json!(status))
-            }
+            CheckInRefused::Status(status) => Problem::conflict(
+                "check-in-refused",
+                "The booking cannot be checked in",
+                detail,
+            )
+            .with_extension("booking_status", json!(status)),
             CheckInRefused::TooEarly {
                 opens_at,
                 arrival_day,

@@ -9,9 +9,7 @@
 //! two bookings for one night. A block takes the type's counters and the unit's occupancy items
 //! in one transaction, so an out-of-order room is never sold.
 use super::bookings::{BookingWriteError, CounterChange};
-use super::dynamo::{
-    DynamoStore, Item, Outcome, n, put, put_versioned, s, to_item, unexplained,
-};
+use super::dynamo::{DynamoStore, Item, Outcome, n, put, put_versioned, s, to_item, unexplained};
 use super::keys;
 use super::{WriteError, bookings};
 use crate::domain::calendar::Bucket;
@@ -232,7 +230,9 @@ pub(super) fn housekeeping_update(
         .expression_attribute_values(":status", s(change.status.as_str()))
         .expression_attribute_values(
             ":at",
-            s(change.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            s(change
+                .at
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
         )
         .expression_attribute_values(":one", n(1))
         .build()?;
@@ -263,7 +263,11 @@ fn guard_delete(table: &str, unit: &Unit) -> anyhow::Result<TransactWriteItem> {
     Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
-fn resource_put(table: &str, resource: &Resource, version: u64) -> anyhow::Result<TransactWriteItem> {
+fn resource_put(
+    table: &str,
+    resource: &Resource,
+    version: u64,
+) -> anyhow::Result<TransactWriteItem> {
     let item = to_item(
         resource,
         keys::vendor(resource.vendor_id),
@@ -481,7 +485,10 @@ impl DynamoStore {
     }
 
     /// The inventory items that exist among up to 100 keys, asking again for unprocessed keys.
-    pub(super) async fn batch_get_inventory(&self, keys: &[&(String, String)]) -> anyhow::Result<Vec<Item>> {
+    pub(super) async fn batch_get_inventory(
+        &self,
+        keys: &[&(String, String)],
+    ) -> anyhow::Result<Vec<Item>> {
         let keys: Vec<Item> = keys
             .iter()
             .map(|(pk, sk)| {
