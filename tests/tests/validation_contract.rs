@@ -194,6 +194,53 @@ fn cases(guest: &Account, hotel: &Account) -> Vec<Case> {
         )
         .with_header("idempotency-key", uuid::Uuid::new_v4().to_string())
         .naming_pointers(&["/amount_minor", "/method"]),
+        // The front desk: each body is refused before its unit or booking is looked up.
+        Case::send(
+            Method::POST,
+            "/vendor/{id}/unit",
+            format!("/vendor/{vendor}/unit"),
+            h,
+            json!({"floor": 2}),
+        )
+        .naming_pointers(&["/resource_id", "/number"]),
+        Case::send(
+            Method::PUT,
+            "/vendor/{id}/unit/{unitid}/housekeeping",
+            format!("/vendor/{vendor}/unit/{booking}/housekeeping"),
+            h,
+            json!({}),
+        )
+        .naming_pointers(&["/status"]),
+        Case::send(
+            Method::POST,
+            "/vendor/{id}/unit/{unitid}/blocks",
+            format!("/vendor/{vendor}/unit/{booking}/blocks"),
+            h,
+            json!({}),
+        )
+        .naming_pointers(&["/from", "/to", "/reason"]),
+        Case::send(
+            Method::PUT,
+            "/booking/{bookingid}/unit",
+            format!("/booking/{booking}/unit"),
+            h,
+            json!({}),
+        )
+        .naming_pointers(&["/unit_id"]),
+        Case::send(
+            Method::POST,
+            "/booking/{bookingid}/check-in",
+            format!("/booking/{booking}/check-in"),
+            h,
+            json!({"unit_id": "room-214"}),
+        )
+        .naming_pointers(&["/unit_id"]),
+        Case::get(
+            "/vendor/{id}/units",
+            format!("/vendor/{vendor}/units?date=tomorrow"),
+            h,
+        )
+        .naming_parameters(&["date"]),
         // Query strings: parameters named as they are sent.
         Case::get("/vendors", format!("/vendors?{city}&{stay}&party_size=x"), None)
             .naming_parameters(&["party_size"]),
