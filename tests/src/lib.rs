@@ -596,3 +596,54 @@ impl Api {
         }
     }
 }
+
+/// Today's date where a vendor is (`zone`, an IANA name as onboarding takes it): the arrival
+/// day of a booking staff may check in now (nobody checks in before the arrival day).
+pub fn today_in(zone: &str) -> chrono::NaiveDate {
+    let zone = shared::domain::vendor::TimeZone::parse(zone)
+        .expect("an IANA time zone")
+        .tz();
+    chrono::Utc::now().with_timezone(&zone).date_naive()
+}
+
+/// A zone where it is now between noon and one in the afternoon (one of the whole-hour `Etc`
+/// zones, which keep no summer time), for a vendor whose test books and checks in "today":
+/// a stay from today or a seating later today then never straddles the vendor's midnight,
+/// whenever the test runs.
+pub fn zone_at_noon() -> &'static str {
+    use chrono::Timelike;
+    const ZONES: [&str; 24] = [
+        "Etc/GMT+11",
+        "Etc/GMT+10",
+        "Etc/GMT+9",
+        "Etc/GMT+8",
+        "Etc/GMT+7",
+        "Etc/GMT+6",
+        "Etc/GMT+5",
+        "Etc/GMT+4",
+        "Etc/GMT+3",
+        "Etc/GMT+2",
+        "Etc/GMT+1",
+        "Etc/GMT",
+        "Etc/GMT-1",
+        "Etc/GMT-2",
+        "Etc/GMT-3",
+        "Etc/GMT-4",
+        "Etc/GMT-5",
+        "Etc/GMT-6",
+        "Etc/GMT-7",
+        "Etc/GMT-8",
+        "Etc/GMT-9",
+        "Etc/GMT-10",
+        "Etc/GMT-11",
+        "Etc/GMT-12",
+    ];
+    let now = chrono::Utc::now();
+    ZONES
+        .into_iter()
+        .find(|zone| {
+            let zone = shared::domain::vendor::TimeZone::parse(zone).expect("an IANA time zone");
+            now.with_timezone(&zone.tz()).hour() == 12
+        })
+        .expect("every hour of the day is noon in one of 24 zones an hour apart")
+}

@@ -4,7 +4,7 @@
 //! capability). Every test here reads the shared bookings stream with a publisher of its own, so
 //! `.config/nextest.toml` runs them one at a time. Facts that wait for their predecessor wait on
 //! a budget of their own, so neither an outage nor a burst sends them to the dead-letter queue.
-use api_tests::{Account, Api, resource_body};
+use api_tests::{Account, Api, resource_body, today_in, zone_at_noon};
 use aws_lambda_events::sqs::SqsEvent;
 use chrono::Utc;
 use futures::StreamExt;
@@ -198,7 +198,12 @@ impl Scene {
 
     /// A one-night hold `days` from today; the booking id.
     async fn hold(&self, api: &Api, days: i64) -> String {
-        let check_in = Utc::now().date_naive() + chrono::Duration::days(days);
+        self.hold_on(api, Utc::now().date_naive() + chrono::Duration::days(days))
+            .await
+    }
+
+    /// A one-night hold from `check_in`; the booking id.
+    async fn hold_on(&self, api: &Api, check_in: chrono::NaiveDate) -> String {
         let body = json!({
             "resource_id": self.room,
             "party_size": 2,
@@ -774,10 +779,16 @@ async fn a_review_reaches_search_as_vendor_rated_through_the_vendors_stream() {
         "Backbonetown {}",
         &uuid::Uuid::new_v4().simple().to_string()[..12]
     );
+    // Where it is about noon now: the stay reviewed arrives today, as staff check guests in from
+    // their arrival day only.
+    let zone = zone_at_noon();
     let manager = api
         .vendor_with(
             "hotel",
-            json!({"address": {"line1": "Hauptstrasse 1", "postal_code": "10117", "city": city, "country": "DE"}}),
+            json!({
+                "address": {"line1": "Hauptstrasse 1", "postal_code": "10117", "city": city, "country": "DE"},
+                "time_zone": zone,
+            }),
         )
         .await;
     // The vendor's facts go to a queue of the test's own, where the search-indexer's own effect
@@ -819,7 +830,7 @@ async fn a_review_reaches_search_as_vendor_rated_through_the_vendors_stream() {
         manager,
     };
 
-    let booking = scene.hold(&api, 44).await;
+    let booking = scene.hold_on(&api, today_in(zone)).await;
     api.complete(&scene.manager, &booking).await;
     let reviewed = api
         .review(&scene.guest, &booking, &json!({"stars": 4}))

@@ -1,7 +1,7 @@
 //! The booking engine end to end: holds under real concurrency, the lifecycle, idempotency, time
 //! zones, bad input and hold expiry, through the gateway and the hold-expiry consumer against
 //! DynamoDB Local, with the inventory counters read back from the table afterwards.
-use api_tests::{Account, Api, Reply, merged, resource_body, sqs_event};
+use api_tests::{Account, Api, Reply, merged, resource_body, sqs_event, today_in, zone_at_noon};
 use aws_lambda_events::sqs::SqsEvent;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
@@ -502,32 +502,38 @@ struct Shop {
     resources: Vec<(String, i64)>,
 }
 
-fn random_time(rng: &mut StdRng, hotel: bool) -> Value {
+/// A stay starting within a week of `today`, or a seating in the evening within three days of it
+/// (the shops are where it is about noon now, so an evening today is still ahead).
+fn random_time(rng: &mut StdRng, hotel: bool, today: NaiveDate) -> Value {
     if hotel {
-        let check_in = NaiveDate::from_ymd_opt(2027, 2, 1).expect("a date")
-            + Duration::days(rng.random_range(0..8));
+        let check_in = today + Duration::days(rng.random_range(0..8));
         let check_out = check_in + Duration::days(rng.random_range(1..=3));
         json!({"check_in": check_in, "check_out": check_out})
     } else {
-        let date = NaiveDate::from_ymd_opt(2027, 2, 10).expect("a date")
-            + Duration::days(rng.random_range(0..3));
+        let date = today + Duration::days(rng.random_range(0..3));
         let time = NaiveTime::from_hms_opt(18, 0, 0).expect("a time")
             + Duration::minutes(30 * rng.random_range(0..6));
         json!({"date": date, "time": time.format("%H:%M").to_string()})
     }
 }
 
-fn plans(rng: &mut StdRng, shops: &[Shop], guests: usize, how_many: usize) -> Vec<Plan> {
+fn plans(
+    rng: &mut StdRng,
+    shops: &[Shop],
+    guests: usize,
+    how_many: usize,
+    today: NaiveDate,
+) -> Vec<Plan> {
     (0..how_many)
         .map(|_| {
             let shop = rng.random_range(0..shops.len());
             let resources = &shops[shop].resources;
             let resource = rng.random_range(0..resources.len());
-            let body = merged(
+            let mut body = merged(
                 json!({"resource_id": resources[resource].0, "party_size": 1, "units": rng.random_range(1..=2)}),
-                &random_time(rng, shops[shop].hotel),
+                &random_time(rng, shops[shop].hotel, today),
             );
-            let mut change = random_time(rng, shops[shop].hotel);
+            let mut change = random_time(rng, shops[shop].hotel, today);
             // As many nights as held: a hold waiting for its deposit may not change the amount
             // (every type here has the same price and deposit).
             let date = |v: &Value, k: &str| v[k].as_str().and_then(|d| d.parse::<NaiveDate>().ok());
@@ -542,6 +548,11 @@ fn plans(rng: &mut StdRng, shops: &[Shop], guests: usize, how_many: usize) -> Ve
                 let other = &resources[(resource + 1) % resources.len()].0;
                 change["resource_id"] = json!(other);
             }
+            let next = Next::ALL[rng.random_range(0..Next::ALL.len())];
+            if matches!(next, Next::CheckIn | Next::CheckInAndComplete) {
+                // Staff check guests in from their arrival day only: these arrive today.
+                arrive_today(&mut body, today);
+            }
             Plan {
                 start_after_ms: rng.random_range(0..300),
                 guest: rng.random_range(0..guests),
@@ -549,12 +560,23 @@ fn plans(rng: &mut StdRng, shops: &[Shop], guests: usize, how_many: usize) -> Ve
                 key: format!("mix-{}", rng.random::<u64>()),
                 body,
                 replayed: rng.random_bool(0.15),
-                next: Next::ALL[rng.random_range(0..Next::ALL.len())],
+                next,
                 change,
                 pause_ms: rng.random_range(0..50),
             }
         })
         .collect()
+}
+
+/// `body`'s stay moved to start today, as many nights long, or its seating moved to today.
+fn arrive_today(body: &mut Value, today: NaiveDate) {
+    let date = |k: &str| body[k].as_str().and_then(|d| d.parse::<NaiveDate>().ok());
+    if let (Some(check_in), Some(check_out)) = (date("check_in"), date("check_out")) {
+        body["check_in"] = json!(today);
+        body["check_out"] = json!(today + (check_out - check_in));
+    } else {
+        body["date"] = json!(today);
+    }
 }
 
 /// What a plan did: the booking it made (if any) and whether a hold was refused as sold out.
@@ -735,7 +757,15 @@ async fn a_random_concurrent_mix_keeps_every_counter_equal_to_its_live_bookings(
     let mut rng = StdRng::seed_from_u64(seed);
     let api = Arc::new(Api::start().await);
     let backend = Backend::connect().await;
-    let (hotel, restaurant) = tokio::join!(api.vendor("hotel"), api.vendor("restaurant"));
+    // Both shops are where it is about noon now: plans that check in arrive today, and today's
+    // evening seatings are still ahead, whenever the test runs.
+    let zone = zone_at_noon();
+    let today = today_in(zone);
+    let in_zone = json!({"time_zone": zone});
+    let (hotel, restaurant) = tokio::join!(
+        api.vendor_with("hotel", in_zone.clone()),
+        api.vendor_with("restaurant", in_zone)
+    );
     let seating = json!({"seating": {"slot_minutes": 30, "seating_minutes": 90}});
     let shops = Arc::new(vec![
         Shop {
@@ -772,7 +802,7 @@ async fn a_random_concurrent_mix_keeps_every_counter_equal_to_its_live_bookings(
         },
     ]);
     let guests = Arc::new(guests(&api, 8).await);
-    let plans = plans(&mut rng, &shops, guests.len(), 160);
+    let plans = plans(&mut rng, &shops, guests.len(), 160, today);
 
     let tasks: Vec<_> = plans
         .into_iter()
@@ -848,25 +878,31 @@ async fn a_random_concurrent_mix_keeps_every_counter_equal_to_its_live_bookings(
     );
 }
 
-/// A hotel with one room type of ten rooms, a guest, and one booking of theirs per status.
+/// A hotel with one room type of ten rooms, a guest, and one booking of theirs per status, each
+/// for two nights from today (staff check guests in from their arrival day only).
 struct Lifecycle {
     api: Api,
     backend: Backend,
     hotel: Account,
     room: String,
     guest: Account,
+    /// The two nights every booking takes.
+    nights: [NaiveDate; 2],
     /// status -> booking id
     bookings: BTreeMap<&'static str, String>,
 }
 
-const NIGHTS: (&str, &str) = ("2027-02-15", "2027-02-17");
-
 async fn booking_in_every_status() -> Lifecycle {
     let api = Api::start().await;
     let backend = Backend::connect().await;
-    let hotel = api.vendor("hotel").await;
+    // At noon where the hotel is, so today stays today while the test runs.
+    let zone = zone_at_noon();
+    let hotel = api.vendor_with("hotel", json!({"time_zone": zone})).await;
     let room = add_resource(&api, &hotel, "Double", 10, json!({})).await;
     let guest = api.guest().await;
+    let today = today_in(zone);
+    let nights = [today, today + Duration::days(1)];
+    let (check_in, check_out) = (today.to_string(), (today + Duration::days(2)).to_string());
     let mut bookings = BTreeMap::new();
     for status in [
         "HELD",
@@ -882,7 +918,7 @@ async fn booking_in_every_status() -> Lifecycle {
                 &api,
                 &guest,
                 hotel.vendor(),
-                &stay(&room, NIGHTS.0, NIGHTS.1),
+                &stay(&room, &check_in, &check_out),
             )
             .await,
         );
@@ -925,6 +961,7 @@ async fn booking_in_every_status() -> Lifecycle {
         hotel,
         room,
         guest,
+        nights,
         bookings,
     }
 }
@@ -945,11 +982,10 @@ async fn every_forbidden_transition_is_rejected_and_leaves_booking_and_counters_
     let world = booking_in_every_status().await;
     let (api, backend) = (&world.api, &world.backend);
     let before = backend.counters(world.hotel.vendor(), &world.room).await;
-    // HELD, CONFIRMED, CHECKED_IN and COMPLETED hold a room each.
-    assert_eq!(
-        before,
-        counters_of(&[("N#2027-02-15", 4), ("N#2027-02-16", 4)])
-    );
+    // HELD, CONFIRMED, CHECKED_IN and COMPLETED hold a room each the first night; the COMPLETED
+    // one, checked out on its arrival day, gave its second night back (an early departure).
+    let [first, second] = world.nights.map(|night| format!("N#{night}"));
+    assert_eq!(before, counters_of(&[(&first, 4), (&second, 3)]));
     let mut versions = BTreeMap::new();
     for (status, id) in &world.bookings {
         let booking = get_booking(api, &world.guest, id).await;

@@ -2,7 +2,9 @@
 //! the hold to its refund, kept amount or void, through the real handlers (booking-create, the
 //! payment webhook, hold expiry, the payment-refund consumer, reconciliation). Expected amounts
 //! are computed here from the policy, never read back from the system under test.
-use api_tests::{Account, Api, Reply, pay_intent, resource_body, sqs_event};
+use api_tests::{
+    Account, Api, Reply, pay_intent, resource_body, sqs_event, today_in, zone_at_noon,
+};
 use archiver::{ArchivePolicy, Archived, Archiver};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use payment_refund::Refunds;
@@ -50,12 +52,17 @@ struct Desk {
 
 impl Desk {
     async fn open() -> Self {
+        Self::open_in("Europe/Berlin").await
+    }
+
+    /// The desk of a hotel in time zone `zone`.
+    async fn open_in(zone: &str) -> Self {
         let api = Api::start().await;
         let sdk = shared::aws::sdk_config().await;
         let settings = StripeSettings::load(&sdk)
             .await
             .expect("the Stripe secret is provisioned: run via tests/run.sh");
-        let hotel = api.vendor("hotel").await;
+        let hotel = api.vendor_with("hotel", json!({"time_zone": zone})).await;
         let mut room = resource_body("Double", 2, 5, NIGHTLY);
         room["deposit"] = json!({"kind": "percent", "percent": DEPOSIT_PERCENT});
         room["cancellation"] = json!({
@@ -77,6 +84,11 @@ impl Desk {
     /// Holds `nights` nights from `days` days ahead with this idempotency key.
     async fn hold_with_key(&self, days: i64, nights: i64, key: &str) -> Reply {
         let check_in = Utc::now().date_naive() + Duration::days(days);
+        self.hold_from_with_key(check_in, nights, key).await
+    }
+
+    /// Holds `nights` nights from `check_in` with this idempotency key.
+    async fn hold_from_with_key(&self, check_in: NaiveDate, nights: i64, key: &str) -> Reply {
         let body = stay(&self.room, check_in, nights);
         self.hold_at(self.hotel.vendor(), &body, key).await
     }
@@ -95,8 +107,14 @@ impl Desk {
     }
 
     async fn hold(&self, days: i64, nights: i64) -> Value {
+        let check_in = Utc::now().date_naive() + Duration::days(days);
+        self.hold_from(check_in, nights).await
+    }
+
+    /// A hold of `nights` nights from `check_in` that must succeed; the booking as returned.
+    async fn hold_from(&self, check_in: NaiveDate, nights: i64) -> Value {
         let reply = self
-            .hold_with_key(days, nights, &uuid::Uuid::new_v4().to_string())
+            .hold_from_with_key(check_in, nights, &uuid::Uuid::new_v4().to_string())
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
         reply.body
@@ -293,12 +311,15 @@ fn unreachable_stripe() -> StripeClient {
 
 #[tokio::test]
 async fn a_paid_stay_is_confirmed_and_its_deposit_refunded_once_it_is_billed() {
-    let desk = Desk::open().await;
-    let nights = 2;
+    // A stay from today (staff check guests in from their arrival day only), one night long so
+    // that completing it today is no early departure, at a hotel where it is about noon now.
+    let zone = zone_at_noon();
+    let desk = Desk::open_in(zone).await;
+    let nights = 1;
     let total = NIGHTLY * nights;
     let deposit = percent_of(total, DEPOSIT_PERCENT);
 
-    let held = desk.hold(30, nights).await;
+    let held = desk.hold_from(today_in(zone), nights).await;
 
     assert_eq!(held["status"], "HELD", "{held:#}");
     assert_eq!(minor(&held["quote"]["total"]), total);

@@ -1,7 +1,7 @@
 //! `POST /booking/{id}/review` on the local stack: the guest of a completed stay reviews the
 //! hotel once, the vendor's rating counts every review exactly once (also when copies race), and
 //! the vendor's profile and search (once the indexer hears of it) show the rating. Every test onboards its own hotel.
-use api_tests::{Account, Api, Reply, received, resource_body};
+use api_tests::{Account, Api, Reply, received, resource_body, today_in, zone_at_noon};
 use chrono::{Duration, Utc};
 use futures::future::join_all;
 use reqwest::{Method, StatusCode};
@@ -21,6 +21,9 @@ struct Hotel {
     manager: Account,
     room: String,
     city: String,
+    /// The hotel's time zone, one where it is about noon now: its guests' stays begin today
+    /// (staff check guests in from their arrival day only), and today lasts the whole test.
+    zone: &'static str,
 }
 
 impl Hotel {
@@ -31,10 +34,14 @@ impl Hotel {
             "Reviewtown {}",
             &uuid::Uuid::new_v4().simple().to_string()[..12]
         );
+        let zone = zone_at_noon();
         let manager = api
             .vendor_with(
                 "hotel",
-                json!({"address": {"line1": "Hauptstrasse 1", "postal_code": "10117", "city": city, "country": "DE"}}),
+                json!({
+                    "address": {"line1": "Hauptstrasse 1", "postal_code": "10117", "city": city, "country": "DE"},
+                    "time_zone": zone,
+                }),
             )
             .await;
         let mut room = resource_body("Double", 2, 50, 12_900);
@@ -46,6 +53,7 @@ impl Hotel {
             manager,
             room,
             city,
+            zone,
         }
     }
 
@@ -53,9 +61,9 @@ impl Hotel {
         VendorId::parse(self.manager.vendor()).expect("a vendor id")
     }
 
-    /// A confirmed one-night stay of `guest`, `days` from today; its id.
+    /// A confirmed one-night stay of `guest`, `days` from the hotel's today; its id.
     async fn book(&self, guest: &Account, days: i64) -> String {
-        let check_in = Utc::now().date_naive() + Duration::days(days);
+        let check_in = today_in(self.zone) + Duration::days(days);
         let body = json!({
             "resource_id": self.room,
             "party_size": 2,
@@ -77,9 +85,10 @@ impl Hotel {
         reply.body["id"].as_str().expect("a booking id").to_owned()
     }
 
-    /// A stay of `guest` that is over (checked in and completed by the manager); its id.
-    async fn stayed(&self, guest: &Account, days: i64) -> String {
-        let booking = self.book(guest, days).await;
+    /// A stay of `guest` from today that is over (checked in and completed by the manager, on
+    /// its one day, so no early departure); its id.
+    async fn stayed(&self, guest: &Account) -> String {
+        let booking = self.book(guest, 0).await;
         self.api.complete(&self.manager, &booking).await;
         booking
     }
@@ -100,8 +109,8 @@ fn stars(n: i64) -> Value {
 async fn guests_review_their_completed_stays_and_search_shows_the_vendors_rating() {
     let hotel = Hotel::open().await;
     let (ada, bob) = (hotel.api.guest().await, hotel.api.guest().await);
-    let ada_stay = hotel.stayed(&ada, 10).await;
-    let bob_stay = hotel.stayed(&bob, 11).await;
+    let ada_stay = hotel.stayed(&ada).await;
+    let bob_stay = hotel.stayed(&bob).await;
     assert_eq!(hotel.rating().await, None);
     let profile_path = format!("/vendor/{}", hotel.manager.vendor());
     let unreviewed = hotel.api.get(&profile_path, None).await;
@@ -173,7 +182,7 @@ async fn only_the_bookings_own_guest_may_review_it() {
     let hotel = Hotel::open().await;
     let guest = hotel.api.guest().await;
     let stranger = hotel.api.guest().await;
-    let booking = hotel.stayed(&guest, 12).await;
+    let booking = hotel.stayed(&guest).await;
     let desk = hotel.api.staff(&hotel.manager, false).await;
 
     let by_stranger = hotel.api.review(&stranger, &booking, &stars(1)).await;
@@ -200,7 +209,8 @@ async fn a_booking_that_is_not_completed_is_refused_with_its_status() {
     let hotel = Hotel::open().await;
     let guest = hotel.api.guest().await;
     let confirmed = hotel.book(&guest, 13).await;
-    let checked_in = hotel.book(&guest, 14).await;
+    // Checked in on its arrival day.
+    let checked_in = hotel.book(&guest, 0).await;
     let checked = hotel
         .api
         .put(
@@ -248,7 +258,7 @@ async fn a_booking_that_is_not_completed_is_refused_with_its_status() {
 async fn bad_stars_and_comments_are_named_in_a_problem() {
     let hotel = Hotel::open().await;
     let guest = hotel.api.guest().await;
-    let booking = hotel.stayed(&guest, 16).await;
+    let booking = hotel.stayed(&guest).await;
     let cases = [
         (json!({}), vec!["/stars"]),
         (json!({"stars": 0}), vec!["/stars"]),
@@ -290,7 +300,7 @@ async fn bad_stars_and_comments_are_named_in_a_problem() {
 async fn a_booking_is_reviewed_once_and_a_repeat_is_answered_with_the_first_review() {
     let hotel = Hotel::open().await;
     let guest = hotel.api.guest().await;
-    let booking = hotel.stayed(&guest, 17).await;
+    let booking = hotel.stayed(&guest).await;
     let body = json!({"stars": 4, "comment": "Good beds."});
 
     let first = hotel.api.review(&guest, &booking, &body).await;
@@ -317,7 +327,7 @@ async fn a_booking_is_reviewed_once_and_a_repeat_is_answered_with_the_first_revi
 async fn ten_identical_reviews_at_once_are_counted_once() {
     let hotel = Hotel::open().await;
     let guest = hotel.api.guest().await;
-    let booking = hotel.stayed(&guest, 18).await;
+    let booking = hotel.stayed(&guest).await;
     let body = json!({"stars": 5, "comment": "Worth it."});
 
     let replies: Vec<Reply> =
@@ -344,8 +354,8 @@ async fn ten_guests_reviewing_the_same_hotel_at_once_are_all_counted() {
     let hotel = Hotel::open().await;
     let guests: Vec<Account> = join_all((0..10).map(|_| hotel.api.guest())).await;
     let mut stays = Vec::new();
-    for (i, guest) in guests.iter().enumerate() {
-        stays.push(hotel.stayed(guest, 20 + i as i64).await);
+    for guest in &guests {
+        stays.push(hotel.stayed(guest).await);
     }
 
     let bodies: Vec<Value> = (0..10).map(|i| stars(1 + i % 5)).collect();

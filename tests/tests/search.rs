@@ -3,7 +3,7 @@
 //! vendor's own time zone), as bookings sell types out and cancellations free them. The
 //! search-indexer's effect is driven directly with the facts of what the test stored. Every test
 //! searches a city or a spot of its own, so tests don't see each other's vendors.
-use api_tests::{Account, Api, Reply, received, resource_body};
+use api_tests::{Account, Api, Reply, received, resource_body, today_in, zone_at_noon};
 use chrono::{Duration, NaiveDate, Utc};
 use reqwest::{Method, StatusCode};
 use search_indexer::Indexer;
@@ -117,11 +117,19 @@ impl Finder {
             .expect("indexed");
     }
 
-    /// The guest stays at `vendor` once per entry of `stars` (nights from day 30 on), and
-    /// reviews each stay with those stars; then the indexer hears of the vendor's rating.
-    async fn rate(&self, vendor: &Account, room: &str, stars: &[i64]) {
-        for (i, n) in stars.iter().enumerate() {
-            let booking = self.book(vendor, stay_body(room, 30 + i as i64, 1)).await;
+    /// The guest stays at `vendor` (in time zone `zone`) once per entry of `stars`, each a night
+    /// from today as staff check guests in from their arrival day only, and reviews each stay
+    /// with those stars; then the indexer hears of the vendor's rating.
+    async fn rate(&self, vendor: &Account, zone: &str, room: &str, stars: &[i64]) {
+        let today = today_in(zone);
+        for n in stars {
+            let body = json!({
+                "resource_id": room,
+                "party_size": 2,
+                "check_in": today.to_string(),
+                "check_out": (today + Duration::days(1)).to_string(),
+            });
+            let booking = self.book(vendor, body).await;
             self.api.complete(vendor, &booking).await;
             let reviewed = self
                 .api
@@ -547,11 +555,13 @@ async fn pages_follow_each_other_without_duplicates_or_gaps() {
 #[tokio::test]
 async fn sorted_by_rating_the_best_reviewed_come_first_and_the_unreviewed_last_across_pages() {
     let finder = Finder::open().await;
+    // Where it is about noon now, so the stays reviewed arrive today and are over today.
+    let zone = zone_at_noon();
     let mut hotels = Vec::new();
     for _ in 0..6 {
         hotels.push(
             finder
-                .vendor("hotel", finder.spot, json!({}), &[DOUBLE])
+                .vendor("hotel", finder.spot, json!({"time_zone": zone}), &[DOUBLE])
                 .await,
         );
     }
@@ -559,7 +569,7 @@ async fn sorted_by_rating_the_best_reviewed_come_first_and_the_unreviewed_last_a
     let reviews: [&[i64]; 6] = [&[4], &[2, 3], &[], &[5], &[4], &[]];
     for ((hotel, rooms), stars) in hotels.iter().zip(reviews) {
         if !stars.is_empty() {
-            finder.rate(hotel, &rooms[0], stars).await;
+            finder.rate(hotel, zone, &rooms[0], stars).await;
         }
     }
     let id = |i: usize| hotels[i].0.vendor().to_owned();
