@@ -3,7 +3,7 @@
 //! one unit for a night, even under 50 concurrent requests), guests are checked in at the desk or
 //! on their phone and checked out, housekeeping marks rooms clean, and an out-of-order block takes
 //! a unit out of the counters so it can never oversell. Who may do what is checked on each.
-use api_tests::{Account, Api, Reply, merged, resource_body};
+use api_tests::{Account, Api, Reply, merged, resource_body, today_in, zone_at_noon};
 use chrono::{Duration, NaiveDate, Utc};
 use futures::future::join_all;
 use reqwest::{Method, StatusCode};
@@ -17,6 +17,7 @@ const NIGHTLY: i64 = 10_000;
 /// A hotel (or restaurant) with its manager, a desk member, a housekeeper and a guest.
 struct Front {
     api: Api,
+    zone: &'static str,
     manager: Account,
     desk: Account,
     housekeeper: Account,
@@ -33,14 +34,21 @@ impl Front {
         Self::open_on(self.api.from_another_source(), "hotel").await
     }
 
+    /// The vendor is in a zone where it is about noon, so a stay from today never straddles its
+    /// midnight while the test runs.
     async fn open_on(api: Api, kind: &str) -> Self {
-        let (manager, guest) = tokio::join!(api.vendor(kind), api.guest());
+        let zone = zone_at_noon();
+        let (manager, guest) = tokio::join!(
+            api.vendor_with(kind, json!({ "time_zone": zone })),
+            api.guest()
+        );
         let (desk, housekeeper) = tokio::join!(
             api.staff_as(&manager, "desk"),
             api.staff_as(&manager, "housekeeping")
         );
         Self {
             api,
+            zone,
             manager,
             desk,
             housekeeper,
@@ -50,6 +58,11 @@ impl Front {
 
     fn vendor(&self) -> &str {
         self.manager.vendor()
+    }
+
+    /// Today at the vendor: a guest arriving today checks in today.
+    fn today(&self) -> NaiveDate {
+        today_in(self.zone)
     }
 
     /// A room or table type for two (or `capacity`) that takes no deposit, so a guest's hold is
@@ -257,14 +270,6 @@ impl Front {
     }
 }
 
-/// Today in the harness' vendors' zone (Berlin), which is the hotel's arrival day.
-fn vendor_today() -> NaiveDate {
-    let berlin = shared::domain::vendor::TimeZone::parse("Europe/Berlin")
-        .expect("a zone")
-        .tz();
-    Utc::now().with_timezone(&berlin).date_naive()
-}
-
 fn stay(room_type: &str, check_in: NaiveDate, nights: i64) -> Value {
     json!({
         "resource_id": room_type,
@@ -352,7 +357,7 @@ async fn registered_rooms_set_their_types_units_and_one_out_of_service_lowers_it
     assert_eq!(registered["units_in_service"], 3, "{registered:#}");
     assert_eq!(
         front
-            .free_on(&double, vendor_today() + Duration::days(5))
+            .free_on(&double, front.today() + Duration::days(5))
             .await,
         3
     );
@@ -371,7 +376,7 @@ async fn registered_rooms_set_their_types_units_and_one_out_of_service_lowers_it
     assert_eq!(after["units_in_service"], 2, "{after:#}");
     assert_eq!(
         front
-            .free_on(&double, vendor_today() + Duration::days(5))
+            .free_on(&double, front.today() + Duration::days(5))
             .await,
         2
     );
@@ -400,7 +405,7 @@ async fn registered_rooms_set_their_types_units_and_one_out_of_service_lowers_it
     assert_eq!(front.resource(&double).await["units"], 3);
 
     // Staff, the housekeeper included, see the rooms of the day without any guest in them.
-    let listed = front.units_on(&front.housekeeper, vendor_today()).await;
+    let listed = front.units_on(&front.housekeeper, front.today()).await;
     assert_eq!(listed.len(), 3, "{listed:#?}");
     for number in ["201", "202", "203"] {
         let unit = &listed[number];
@@ -465,7 +470,7 @@ async fn a_unit_is_refused_naming_the_field_for_a_taken_number_a_foreign_type_or
 
     // Nothing of the refused requests was written: one room, and the type counts it alone.
     assert_eq!(front.resource(&double).await["units"], 1);
-    let listed = front.units_on(&front.manager, vendor_today()).await;
+    let listed = front.units_on(&front.manager, front.today()).await;
     assert_eq!(listed.keys().collect::<Vec<_>>(), ["12a"], "{listed:#?}");
 }
 
@@ -475,7 +480,7 @@ async fn taking_a_room_with_a_guest_put_in_it_out_of_service_is_409_naming_the_b
     let double = front.room_type("Double", 2, 5, json!({})).await;
     let rooms = front.rooms(&double, "3", 2).await;
     let booking = front
-        .book(&double, vendor_today() + Duration::days(4), 2)
+        .book(&double, front.today() + Duration::days(4), 2)
         .await;
     let id = id_of(&booking);
     let put = front
@@ -503,7 +508,7 @@ async fn a_booking_is_put_in_a_room_moved_and_taken_out_and_a_taken_room_is_409_
     let front = Front::open("hotel").await;
     let double = front.room_type("Double", 2, 5, json!({})).await;
     let rooms = front.rooms(&double, "4", 2).await;
-    let check_in = vendor_today() + Duration::days(10);
+    let check_in = front.today() + Duration::days(10);
     let first = id_of(&front.book(&double, check_in, 3).await);
     let second = id_of(&front.book(&double, check_in + Duration::days(2), 2).await);
 
@@ -560,6 +565,116 @@ async fn a_booking_is_put_in_a_room_moved_and_taken_out_and_a_taken_room_is_409_
 }
 
 #[tokio::test]
+async fn a_change_of_dates_keeps_the_room_when_free_and_a_cancel_frees_it() {
+    let front = Front::open("hotel").await;
+    let double = front.room_type("Double", 2, 5, json!({})).await;
+    let rooms = front.rooms(&double, "5", 2).await;
+    let first_stay = front.today() + Duration::days(8);
+    let a = id_of(&front.book(&double, first_stay, 2).await);
+    let b = id_of(&front.book(&double, first_stay, 2).await);
+    let put = front
+        .assign(&front.desk, &a, &json!({"unit_id": rooms[0]}))
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{put:#?}");
+
+    let later = first_stay + Duration::days(4);
+    let moved = front
+        .api
+        .put(
+            &format!("/booking/{a}"),
+            front.guest.token(),
+            &json!({"check_in": later, "check_out": later + Duration::days(2)}),
+        )
+        .await;
+
+    assert_eq!(moved.status, StatusCode::OK, "{moved:#?}");
+    assert_eq!(moved.body["unit"]["number"], "501", "{moved:#?}");
+    // Its old nights in 501 are free again.
+    let into_old = front
+        .assign(&front.desk, &b, &json!({"unit_id": rooms[0]}))
+        .await;
+    assert_eq!(into_old.status, StatusCode::OK, "{into_old:#?}");
+
+    // Cancelled, `a` gives 501 back for its new nights too.
+    let c = id_of(&front.book(&double, later, 1).await);
+    let clash = front
+        .assign(&front.desk, &c, &json!({"unit_id": rooms[0]}))
+        .await;
+    assert_type(&clash, 409, "unit-taken");
+    let cancelled = front
+        .api
+        .put(
+            &format!("/booking/{a}/status"),
+            front.guest.token(),
+            &json!({"status": "CANCELLED"}),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{cancelled:#?}");
+    let freed = front
+        .assign(&front.desk, &c, &json!({"unit_id": rooms[0]}))
+        .await;
+    assert_eq!(freed.status, StatusCode::OK, "{freed:#?}");
+}
+
+#[tokio::test]
+async fn staying_longer_keeps_the_room_or_is_409_naming_the_room_and_the_night_it_is_taken() {
+    let front = Front::open("hotel").await;
+    let double = front.room_type("Double", 2, 5, json!({})).await;
+    let rooms = front.rooms(&double, "9", 2).await;
+    let today = front.today();
+    let tomorrow = today + Duration::days(1);
+    let staying = id_of(&front.book(&double, today, 1).await);
+    let arrived = front
+        .check_in(
+            &front.desk,
+            &staying,
+            &json!({"method": "desk", "unit_id": rooms[0], "early": true}),
+        )
+        .await;
+    assert_eq!(arrived.status, StatusCode::OK, "{arrived:#?}");
+    let next_guest = id_of(&front.book(&double, tomorrow, 1).await);
+    let put = front
+        .assign(&front.desk, &next_guest, &json!({"unit_id": rooms[0]}))
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{put:#?}");
+    let longer = json!({"check_in": today, "check_out": today + Duration::days(2)});
+
+    let refused = front
+        .api
+        .put(&format!("/booking/{staying}"), front.desk.token(), &longer)
+        .await;
+
+    assert_type(&refused, 409, "unit-taken");
+    assert_eq!(refused.body["unit_number"], "901", "{refused:#?}");
+    assert_eq!(
+        dates_in(&refused.body["nights"]),
+        BTreeSet::from([tomorrow]),
+        "{refused:#?}"
+    );
+    let unchanged = front.booking(&staying).await;
+    assert_eq!(
+        unchanged["time"]["check_out"],
+        json!(tomorrow),
+        "{unchanged:#}"
+    );
+    assert_eq!(front.free_on(&double, tomorrow).await, 1);
+
+    // With the next guest moved to 902, the stay goes on in 901.
+    let moved = front
+        .assign(&front.desk, &next_guest, &json!({"unit_id": rooms[1]}))
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{moved:#?}");
+    let extended = front
+        .api
+        .put(&format!("/booking/{staying}"), front.desk.token(), &longer)
+        .await;
+    assert_eq!(extended.status, StatusCode::OK, "{extended:#?}");
+    assert_eq!(extended.body["unit"]["number"], "901", "{extended:#?}");
+    assert_eq!(extended.body["status"], "CHECKED_IN", "{extended:#?}");
+    assert_eq!(front.free_on(&double, tomorrow).await, 0);
+}
+
+#[tokio::test]
 async fn putting_a_booking_in_an_unknown_foreign_or_other_types_room_is_422_naming_unit_id() {
     let front = Front::open("hotel").await;
     let other = front.neighbour().await;
@@ -582,7 +697,7 @@ async fn putting_a_booking_in_an_unknown_foreign_or_other_types_room_is_422_nami
     assert_eq!(out.status, StatusCode::OK, "{out:#?}");
     let booking = id_of(
         &front
-            .book(&double, vendor_today() + Duration::days(6), 1)
+            .book(&double, front.today() + Duration::days(6), 1)
             .await,
     );
 
@@ -621,7 +736,7 @@ async fn a_table_too_small_is_422_naming_unit_id_and_a_taken_table_names_the_sha
         )
         .await;
     assert_eq!(large.status, StatusCode::CREATED, "{large:#?}");
-    let date = vendor_today() + Duration::days(9);
+    let date = front.today() + Duration::days(9);
     let held = front
         .hold(
             &front.guest,
@@ -682,7 +797,7 @@ async fn fifty_concurrent_assignments_across_five_rooms_never_put_two_guests_in_
     let double = front.room_type("Double", 2, 50, json!({})).await;
     let rooms = front.rooms(&double, "7", 50).await;
     let contested = &rooms[..5];
-    let first_night = vendor_today() + Duration::days(20);
+    let first_night = front.today() + Duration::days(20);
     let mut bookings = Vec::with_capacity(50);
     for k in 0..50 {
         // Three nights from first_night, +1 or +2: every stay has first_night + 2.
@@ -782,7 +897,7 @@ async fn checking_in_at_the_desk_puts_the_guest_in_a_clean_room_not_a_dirty_one(
         .await;
     assert_eq!(dirty.status, StatusCode::OK, "{dirty:#?}");
     assert_eq!(dirty.body["housekeeping"], "dirty", "{dirty:#?}");
-    let booking = id_of(&front.book(&double, vendor_today(), 2).await);
+    let booking = id_of(&front.book(&double, front.today(), 2).await);
 
     let arrived = front
         .check_in(
@@ -814,7 +929,7 @@ async fn checking_in_at_the_desk_puts_the_guest_in_a_clean_room_not_a_dirty_one(
         "{record:#}"
     );
     assert!(record["at"].is_string(), "{record:#}");
-    let today = front.units_on(&front.housekeeper, vendor_today()).await;
+    let today = front.units_on(&front.housekeeper, front.today()).await;
     assert_eq!(today["802"]["occupied"], true, "{today:#?}");
     assert_eq!(today["801"]["occupied"], false, "{today:#?}");
     assert_eq!(today["801"]["status"], "dirty", "{today:#?}");
@@ -825,7 +940,7 @@ async fn checking_in_at_the_desk_puts_the_guest_in_a_clean_room_not_a_dirty_one(
     assert_eq!(front.booking(&booking).await["unit"]["number"], "802");
 
     // Only the dirty room is left: the next guest waits for it to be cleaned.
-    let next = id_of(&front.book(&double, vendor_today(), 1).await);
+    let next = id_of(&front.book(&double, front.today(), 1).await);
     let waits = front
         .check_in(
             &front.desk,
@@ -856,23 +971,21 @@ async fn checking_in_at_the_desk_puts_the_guest_in_a_clean_room_not_a_dirty_one(
 #[tokio::test]
 async fn staff_check_a_guest_in_before_the_check_in_time_only_when_they_say_early() {
     let front = Front::open("hotel").await;
-    // Check-in from 23:59: before it all day but its last minute.
-    let late = front
-        .room_type("Late", 2, 5, json!({"check_in_time": "23:59"}))
+    // It is about noon at the vendor: before the default 15:00 check-in.
+    let double = front.room_type("Double", 2, 5, json!({})).await;
+    front.rooms(&double, "L", 1).await;
+    let booking = id_of(&front.book(&double, front.today(), 1).await);
+
+    let phone = front
+        .check_in(
+            &front.guest,
+            &booking,
+            &json!({"method": "mobile", "early": true}),
+        )
         .await;
-    front.rooms(&late, "L", 1).await;
-    let booking = id_of(&front.book(&late, vendor_today(), 1).await);
-    let berlin = shared::domain::vendor::TimeZone::parse("Europe/Berlin")
-        .expect("a zone")
-        .tz();
-    let local = Utc::now().with_timezone(&berlin);
-    let last_safe = chrono::NaiveTime::from_hms_opt(23, 58, 0).expect("a time");
-    if local.time() >= last_safe || local.date_naive() != vendor_today() {
-        eprintln!(
-            "skipped: it is {local} in Berlin, too close to the 23:59 check-in time to be before it"
-        );
-        return;
-    }
+    // The guest on their phone waits for the check-in time: only staff let a guest in early.
+    assert_type(&phone, 409, "check-in-too-early");
+    assert_eq!(front.booking(&booking).await["status"], "CONFIRMED");
 
     let unasked = front
         .check_in(&front.desk, &booking, &json!({"method": "desk"}))
@@ -904,7 +1017,7 @@ async fn checking_in_through_the_status_puts_the_guest_in_a_room_too() {
     let front = Front::open("hotel").await;
     let double = front.room_type("Double", 2, 5, json!({})).await;
     front.rooms(&double, "6", 1).await;
-    let booking = id_of(&front.book(&double, vendor_today(), 1).await);
+    let booking = id_of(&front.book(&double, front.today(), 1).await);
 
     let arrived = front
         .api
@@ -934,7 +1047,7 @@ async fn checking_in_before_the_arrival_day_or_a_held_booking_is_409_and_changes
     front.rooms(&suite, "S", 1).await;
     let tomorrow = id_of(
         &front
-            .book(&double, vendor_today() + Duration::days(1), 1)
+            .book(&double, front.today() + Duration::days(1), 1)
             .await,
     );
 
@@ -951,7 +1064,7 @@ async fn checking_in_before_the_arrival_day_or_a_held_booking_is_409_and_changes
     assert_eq!(unchanged["status"], "CONFIRMED", "{unchanged:#}");
     assert!(unchanged["unit"].is_null(), "{unchanged:#}");
 
-    let held = front.book(&suite, vendor_today(), 1).await;
+    let held = front.book(&suite, front.today(), 1).await;
     assert_eq!(held["status"], "HELD", "{held:#}");
     let refused = front
         .check_in(
@@ -981,7 +1094,7 @@ async fn a_guest_checks_in_on_their_phone_and_gets_a_key_but_not_at_the_desk_nor
         .room_type("Double", 2, 5, json!({"check_in_time": "00:00"}))
         .await;
     let room = front.rooms(&double, "1", 1).await.remove(0);
-    let booking = id_of(&front.book(&double, vendor_today(), 1).await);
+    let booking = id_of(&front.book(&double, front.today(), 1).await);
     let stranger = front.api.guest().await;
 
     let at_desk = front
@@ -1061,7 +1174,7 @@ async fn a_guest_checks_in_on_their_phone_and_gets_a_key_but_not_at_the_desk_nor
     // A cancelled booking has no key.
     let cancelled = id_of(
         &front
-            .book(&double, vendor_today() + Duration::days(3), 1)
+            .book(&double, front.today() + Duration::days(3), 1)
             .await,
     );
     let cancel = front
@@ -1085,7 +1198,7 @@ async fn checking_out_leaves_the_room_dirty_until_housekeeping_marks_it_clean() 
     let front = Front::open("hotel").await;
     let double = front.room_type("Double", 2, 5, json!({})).await;
     let rooms = front.rooms(&double, "2", 1).await;
-    let booking = id_of(&front.book(&double, vendor_today(), 1).await);
+    let booking = id_of(&front.book(&double, front.today(), 1).await);
     let arrived = front
         .check_in(
             &front.desk,
@@ -1099,7 +1212,7 @@ async fn checking_out_leaves_the_room_dirty_until_housekeeping_marks_it_clean() 
 
     assert_eq!(out.status, StatusCode::OK, "{out:#?}");
     assert_eq!(out.body["status"], "COMPLETED", "{out:#?}");
-    let listed = front.units_on(&front.housekeeper, vendor_today()).await;
+    let listed = front.units_on(&front.housekeeper, front.today()).await;
     assert_eq!(listed["201"]["status"], "dirty", "{listed:#?}");
     let listed_text = serde_json::to_string(&listed).expect("JSON");
     assert!(
@@ -1116,7 +1229,7 @@ async fn checking_out_leaves_the_room_dirty_until_housekeeping_marks_it_clean() 
         .housekeeping(&front.desk, &rooms[0], "inspected")
         .await;
     assert_eq!(inspected.status, StatusCode::OK, "{inspected:#?}");
-    let listed = front.units_on(&front.housekeeper, vendor_today()).await;
+    let listed = front.units_on(&front.housekeeper, front.today()).await;
     assert_eq!(listed["201"]["status"], "inspected", "{listed:#?}");
 
     let nonsense = front
@@ -1129,7 +1242,7 @@ async fn checking_out_leaves_the_room_dirty_until_housekeeping_marks_it_clean() 
     let twice = front.check_out(&front.desk, &booking).await;
     assert_eq!(twice.status, StatusCode::OK, "{twice:#?}");
     assert_eq!(twice.body["version"], out.body["version"], "{twice:#?}");
-    let listed = front.units_on(&front.housekeeper, vendor_today()).await;
+    let listed = front.units_on(&front.housekeeper, front.today()).await;
     assert_eq!(listed["201"]["status"], "inspected", "{listed:#?}");
 }
 
@@ -1138,7 +1251,7 @@ async fn an_early_departure_frees_the_rest_of_the_stay_and_the_room() {
     let front = Front::open("hotel").await;
     let double = front.room_type("Double", 2, 2, json!({})).await;
     let rooms = front.rooms(&double, "3", 2).await;
-    let today = vendor_today();
+    let today = front.today();
     let tomorrow = today + Duration::days(1);
     let booking = id_of(&front.book(&double, today, 3).await);
     let arrived = front
@@ -1187,7 +1300,7 @@ async fn an_out_of_order_block_takes_one_unit_until_it_is_lifted_exactly_once() 
     let front = Front::open("hotel").await;
     let double = front.room_type("Double", 2, 5, json!({})).await;
     let rooms = front.rooms(&double, "4", 3).await;
-    let from = vendor_today() + Duration::days(12);
+    let from = front.today() + Duration::days(12);
     let to = from + Duration::days(2);
 
     let block = front.block(&front.housekeeper, &rooms[1], from, to).await;
@@ -1230,7 +1343,7 @@ async fn a_block_on_a_sold_out_type_or_an_occupied_room_is_409_naming_the_bookin
     let front = Front::open("hotel").await;
     let double = front.room_type("Double", 2, 5, json!({})).await;
     let rooms = front.rooms(&double, "5", 2).await;
-    let night = vendor_today() + Duration::days(15);
+    let night = front.today() + Duration::days(15);
     let first = id_of(&front.book(&double, night, 2).await);
     let second = id_of(&front.book(&double, night + Duration::days(1), 1).await);
     assert_eq!(front.free_on(&double, night + Duration::days(1)).await, 0);
@@ -1279,7 +1392,7 @@ async fn a_block_racing_holds_for_the_last_room_never_oversells() {
     let front = Front::open("hotel").await;
     let double = front.room_type("Double", 2, 5, json!({})).await;
     let rooms = front.rooms(&double, "6", 3).await;
-    let night = vendor_today() + Duration::days(25);
+    let night = front.today() + Duration::days(25);
     front.book(&double, night, 1).await;
     front.book(&double, night, 1).await;
     assert_eq!(front.free_on(&double, night).await, 1);
@@ -1326,7 +1439,7 @@ async fn guests_other_vendors_staff_and_housekeepers_are_refused() {
     let other = front.neighbour().await;
     let double = front.room_type("Double", 2, 5, json!({})).await;
     let rooms = front.rooms(&double, "7", 2).await;
-    let booking = id_of(&front.book(&double, vendor_today(), 1).await);
+    let booking = id_of(&front.book(&double, front.today(), 1).await);
     let strangers = [
         &front.guest,
         &other.manager,
@@ -1366,8 +1479,8 @@ async fn guests_other_vendors_staff_and_housekeepers_are_refused() {
                 .block(
                     who,
                     &rooms[0],
-                    vendor_today(),
-                    vendor_today() + Duration::days(1),
+                    front.today(),
+                    front.today() + Duration::days(1),
                 )
                 .await,
             who,
@@ -1403,9 +1516,9 @@ async fn guests_other_vendors_staff_and_housekeepers_are_refused() {
     let after = front.booking(&booking).await;
     assert_eq!(after["status"], "CONFIRMED", "{after:#}");
     assert!(after["unit"].is_null(), "{after:#}");
-    let listed = front.units_on(&front.manager, vendor_today()).await;
+    let listed = front.units_on(&front.manager, front.today()).await;
     assert_eq!(listed.len(), 2, "{listed:#?}");
     assert_eq!(listed["701"]["status"], "clean", "{listed:#?}");
     assert_eq!(listed["701"]["in_service"], true, "{listed:#?}");
-    assert_eq!(front.free_on(&double, vendor_today()).await, 1);
+    assert_eq!(front.free_on(&double, front.today()).await, 1);
 }
