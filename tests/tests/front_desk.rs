@@ -1440,12 +1440,27 @@ async fn guests_other_vendors_staff_and_housekeepers_are_refused() {
     let double = front.room_type("Double", 2, 5, json!({})).await;
     let rooms = front.rooms(&double, "7", 2).await;
     let booking = id_of(&front.book(&double, front.today(), 1).await);
+    let repairs = front.today() + Duration::days(30);
+    let block = front
+        .block(
+            &front.manager,
+            &rooms[1],
+            repairs,
+            repairs + Duration::days(1),
+        )
+        .await;
+    assert_eq!(block.status, StatusCode::CREATED, "{block:#?}");
     let strangers = [
         &front.guest,
         &other.manager,
         &other.desk,
         &other.housekeeper,
     ];
+    for who in strangers {
+        let lift = front.unblock(who, &rooms[1], &id_of(&block.body)).await;
+        assert_refused(&lift, who);
+    }
+    assert_eq!(front.free_on(&double, repairs).await, 1, "the block stands");
 
     // Units are managed by the vendor's manager only.
     for who in [
