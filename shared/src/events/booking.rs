@@ -9,6 +9,7 @@ use crate::domain::ids::{BookingId, ResourceId, UserId, VendorId};
 use crate::domain::money::Money;
 use crate::domain::party::PartySize;
 use crate::domain::payment::DepositPayment;
+use crate::domain::unit::{CheckInMethod, UnitAssignment};
 use crate::domain::vendor::TimeZone;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -90,6 +91,15 @@ impl BookingTerms {
     }
 }
 
+/// A check-in as a fact carries it: when, how, whether staff saw an identity document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckInFact {
+    pub at: DateTime<Utc>,
+    pub method: CheckInMethod,
+    pub early: bool,
+    pub id_checked: bool,
+}
+
 /// A booking as consumers see it after the change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BookingDetail {
@@ -123,6 +133,12 @@ pub struct BookingDetail {
     /// a consumer that needs them reads the booking.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub desk_payments: Vec<DeskPaymentFact>,
+    /// The room or table it is put in (a move is a `BookingUpdated` with another one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<UnitAssignment>,
+    /// How and when the guest was checked in; who did it stays in the bookings table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_in: Option<CheckInFact>,
     /// `BookingUpdated` only: the terms before the change, so a refund or a notification can tell
     /// what moved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,6 +177,13 @@ impl BookingDetail {
                 .iter()
                 .map(DeskPaymentFact::of)
                 .collect(),
+            unit: booking.unit.clone(),
+            check_in: booking.check_in.as_ref().map(|record| CheckInFact {
+                at: record.at,
+                method: record.method,
+                early: record.early,
+                id_checked: record.id_checked_by.is_some(),
+            }),
             previous: None,
         }
     }
