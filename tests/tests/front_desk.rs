@@ -875,6 +875,20 @@ async fn fifty_concurrent_assignments_across_five_rooms_never_put_two_guests_in_
         );
         assert!(stored[k]["unit"].is_null(), "{:#}", stored[k]);
     }
+    // The board agrees: on the shared night the five contested rooms are occupied, no other.
+    let board = front
+        .units_on(&front.desk, first_night + Duration::days(2))
+        .await;
+    let occupied: BTreeSet<&str> = board
+        .iter()
+        .filter(|(_, unit)| unit["occupied"] == true)
+        .map(|(number, _)| number.as_str())
+        .collect();
+    assert_eq!(
+        occupied,
+        BTreeSet::from(["701", "702", "703", "704", "705"]),
+        "{board:#?}"
+    );
     // Assignment moves rooms, never the type's counters: every hold still counts once.
     assert_eq!(
         front
