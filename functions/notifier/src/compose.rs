@@ -27,6 +27,8 @@ pub struct Booked {
     pub arrival_at: DateTime<Utc>,
     pub party: u16,
     pub total: Money,
+    /// The room or table number it is put in, if any.
+    pub unit: Option<String>,
 }
 
 /// What happened to a cancelled booking's deposit.
@@ -64,6 +66,12 @@ pub enum GuestNotice {
     /// The fee kept, if any.
     NoShow(Option<Money>),
     Reminder,
+    /// Welcome on check-in; `digital_key`: the room's key is in the guest's app.
+    CheckedIn {
+        digital_key: bool,
+    },
+    /// A stay checked out: the nights stayed (an early departure's are already cut) and the total.
+    CheckedOut,
 }
 
 impl GuestNotice {
@@ -76,6 +84,8 @@ impl GuestNotice {
             Self::Cancelled(_) => "cancelled",
             Self::NoShow(_) => "no-show",
             Self::Reminder => "reminder",
+            Self::CheckedIn { .. } => "checked-in",
+            Self::CheckedOut => "checked-out",
         }
     }
 }
@@ -109,6 +119,38 @@ pub fn when(catalog: &Catalog, booked: &Booked) -> String {
         ),
         BookingTime::Seating { .. } => arrival,
     }
+}
+
+/// The dates alone: a stay's arrival and check-out day (no check-in time: the guest is there),
+/// or a seating's time.
+pub fn dates(catalog: &Catalog, booked: &Booked) -> String {
+    match booked.time {
+        BookingTime::Stay {
+            check_in,
+            check_out,
+        } => fill(
+            catalog.phrases.stay,
+            &[
+                ("arrival", &format::date(catalog, check_in)),
+                ("check_out", &format::date(catalog, check_out)),
+            ],
+        ),
+        BookingTime::Seating { .. } => {
+            format::date_time(catalog, booked.arrival_at, booked.time_zone)
+        }
+    }
+}
+
+/// `, room 214` or `, table 12` after the booked type's name; empty without a unit.
+fn unit_suffix(catalog: &Catalog, booked: &Booked) -> String {
+    let Some(number) = &booked.unit else {
+        return String::new();
+    };
+    let phrase = match booked.time {
+        BookingTime::Stay { .. } => catalog.phrases.in_room,
+        BookingTime::Seating { .. } => catalog.phrases.at_table,
+    };
+    fill(phrase, &[("number", number)])
 }
 
 fn render(template: Template, values: &[(&str, &str)]) -> Message {
@@ -247,7 +289,22 @@ pub fn guest_mail(
             catalog.no_show
         }
         GuestNotice::Reminder => catalog.reminder,
+        GuestNotice::CheckedIn { digital_key } => {
+            extra = if *digital_key {
+                format!("{}\n\n", catalog.phrases.digital_key)
+            } else {
+                String::new()
+            };
+            values.push(("key", extra.as_str()));
+            catalog.checked_in
+        }
+        GuestNotice::CheckedOut => catalog.checked_out,
     };
+    // The welcome and the check-out name the room or table, and give the dates alone.
+    let unit = unit_suffix(catalog, booked);
+    let dates = dates(catalog, booked);
+    values.push(("unit", unit.as_str()));
+    values.push(("dates", dates.as_str()));
     render(template, &values)
 }
 
@@ -284,12 +341,18 @@ pub fn text(catalog: &Catalog, notice: &GuestNotice, booked: &Booked) -> Option<
         GuestNotice::Confirmed(_) => catalog.sms.confirmed,
         GuestNotice::Cancelled(_) => catalog.sms.cancelled,
         GuestNotice::Reminder => catalog.sms.reminder,
+        GuestNotice::CheckedIn { .. } => catalog.sms.checked_in,
+        GuestNotice::CheckedOut => catalog.sms.checked_out,
         _ => return None,
     };
     let when = format::date_time(catalog, booked.arrival_at, booked.time_zone);
     Some(fill(
         template,
-        &[("vendor", &booked.vendor_name), ("when", &when)],
+        &[
+            ("vendor", &booked.vendor_name),
+            ("when", &when),
+            ("unit", &unit_suffix(catalog, booked)),
+        ],
     ))
 }
 
@@ -315,6 +378,7 @@ mod tests {
             arrival_at: "2026-12-24T18:30:00Z".parse().unwrap(),
             party: 4,
             total: eur(123_450),
+            unit: None,
         }
     }
 
@@ -354,6 +418,9 @@ mod tests {
             }),
             GuestNotice::NoShow(Some(eur(5_160))),
             GuestNotice::Reminder,
+            GuestNotice::CheckedIn { digital_key: true },
+            GuestNotice::CheckedIn { digital_key: false },
+            GuestNotice::CheckedOut,
         ]
     }
 
@@ -529,10 +596,146 @@ mod tests {
         );
     }
 
+    fn in_room_214() -> Booked {
+        Booked {
+            unit: Some("214".into()),
+            ..stay()
+        }
+    }
+
+    #[test]
+    fn a_welcome_in_german_names_the_room_and_the_check_out_day_and_the_key_only_after_a_phone_check_in()
+     {
+        let desk = guest_mail(
+            &DE,
+            &GuestNotice::CheckedIn { digital_key: false },
+            &in_room_214(),
+            Some("Anna"),
+        );
+        let phone = guest_mail(
+            &DE,
+            &GuestNotice::CheckedIn { digital_key: true },
+            &in_room_214(),
+            Some("Anna"),
+        );
+
+        assert_eq!(desk.subject, "Willkommen bei Zur Linde");
+        assert!(
+            desk.body.contains(
+                "Sie sind eingecheckt:\n\n  Double room, Zimmer 214\n  Wann: Freitag, 27. März 2026 bis Sonntag, 29. März 2026\n  Personen: 2 Personen\n\nBuchung "
+            ),
+            "{}",
+            desk.body
+        );
+        assert!(!desk.body.contains("Schlüssel"), "{}", desk.body);
+        assert!(
+            phone.body.contains(
+                "Personen: 2 Personen\n\nIhr digitaler Zimmerschlüssel ist in der App: Er öffnet Ihr Zimmer bis zur Abreise.\n\nBuchung "
+            ),
+            "{}",
+            phone.body
+        );
+    }
+
+    #[test]
+    fn a_welcome_at_a_table_names_the_table_and_the_seating_and_without_a_unit_names_none() {
+        let seated = Booked {
+            unit: Some("12".into()),
+            ..dinner()
+        };
+        let welcome = GuestNotice::CheckedIn { digital_key: false };
+
+        let en = guest_mail(&EN, &welcome, &seated, None);
+        let fr = guest_mail(&FR, &welcome, &seated, None);
+        let unassigned = guest_mail(&EN, &welcome, &stay(), None);
+
+        assert!(
+            en.body.contains(
+                "  Table for four, table 12\n  When: Thursday, 24 December 2026, 19:30\n"
+            ),
+            "{}",
+            en.body
+        );
+        assert!(
+            fr.body
+                .contains("  Table for four, table 12\n  Quand : jeudi 24 décembre 2026 à 19:30\n"),
+            "{}",
+            fr.body
+        );
+        assert!(
+            unassigned.body.contains("  Double room\n  When: "),
+            "{}",
+            unassigned.body
+        );
+    }
+
+    #[test]
+    fn a_check_out_thanks_the_guest_with_the_nights_stayed_and_the_total_in_every_language() {
+        // An early departure: the stay is already cut to one night and re-priced.
+        let left_early = Booked {
+            time: BookingTime::Stay {
+                check_in: "2026-03-27".parse().unwrap(),
+                check_out: "2026-03-28".parse().unwrap(),
+            },
+            total: eur(12_900),
+            ..in_room_214()
+        };
+        let expected = [
+            (
+                &EN,
+                "Thank you for staying at Zur Linde",
+                "  Double room, room 214\n  Stayed: Friday, 27 March 2026 to Saturday, 28 March 2026\n  Total: €129.00\n",
+            ),
+            (
+                &DE,
+                "Vielen Dank für Ihren Aufenthalt bei Zur Linde",
+                "  Double room, Zimmer 214\n  Aufenthalt: Freitag, 27. März 2026 bis Samstag, 28. März 2026\n  Gesamtpreis: 129,00\u{a0}€\n",
+            ),
+            (
+                &FR,
+                "Merci de votre séjour chez Zur Linde",
+                "  Double room, chambre 214\n  Séjour : vendredi 27 mars 2026 au samedi 28 mars 2026\n  Total : 129,00\u{a0}€\n",
+            ),
+        ];
+        for (catalog, subject, says) in expected {
+            let mail = guest_mail(catalog, &GuestNotice::CheckedOut, &left_early, None);
+
+            assert_eq!(mail.subject, subject, "{}", catalog.tag);
+            assert!(mail.body.contains(says), "{}: {}", catalog.tag, mail.body);
+        }
+    }
+
+    #[test]
+    fn the_check_in_and_check_out_texts_name_the_vendor_and_the_room() {
+        let welcome = text(
+            &DE,
+            &GuestNotice::CheckedIn { digital_key: true },
+            &in_room_214(),
+        );
+        let goodbye = text(&EN, &GuestNotice::CheckedOut, &in_room_214());
+
+        assert_eq!(
+            welcome.as_deref(),
+            Some("Zur Linde: Willkommen! Sie sind eingecheckt, Zimmer 214.")
+        );
+        assert_eq!(
+            goodbye.as_deref(),
+            Some("Zur Linde: thank you for your stay. You are checked out.")
+        );
+    }
+
     #[test]
     fn no_message_in_any_language_leaves_a_placeholder_unfilled() {
         for catalog in CATALOGS {
-            for booked in [dinner(), stay()] {
+            let seated = Booked {
+                unit: Some("12".into()),
+                ..dinner()
+            };
+            let in_room = Booked {
+                unit: Some("214".into()),
+                ..stay()
+            };
+            for booked in [dinner(), stay(), seated, in_room] {
                 for notice in every_notice() {
                     let mail = guest_mail(catalog, &notice, &booked, Some("Sam"));
                     assert!(

@@ -1,9 +1,9 @@
 //! Tells guests and vendors about their bookings: emails (and, when enabled, SMS) to the guest
-//! on a hold awaiting its deposit, confirmation, change, cancellation, no-show and before
-//! arrival; to the vendor's contact on new and cancelled bookings. Only news is sent: a fact
-//! arriving after a newer one about the same booking (a hold's link after its confirmation) is
-//! dropped by the inbox, so a change soon after a status change also sends what that status
-//! change would have (see `plan`).
+//! on a hold awaiting its deposit, confirmation, change, cancellation, no-show, before arrival,
+//! on check-in (a welcome) and on a stay's check-out (a thank-you); to the vendor's contact on
+//! new and cancelled bookings. Only news is sent: a fact arriving after a newer one about the
+//! same booking (a hold's link after its confirmation) is dropped by the inbox, so a change soon
+//! after a status change also sends what that status change would have (see `plan`).
 //!
 //! Its queue carries two kinds of message: the bus's booking facts, and the reminders the
 //! scheduler puts there when one is due (scheduled here when a booking is confirmed).
@@ -26,6 +26,7 @@ use shared::domain::deposit::PaymentTerms;
 use shared::domain::ids::{BookingId, ResourceId, UserId, VendorId};
 use shared::domain::money::Money;
 use shared::domain::payment::{DepositPayment, DepositStatus};
+use shared::domain::unit::CheckInMethod;
 use shared::domain::vendor::{TimeZone, Vendor};
 use shared::events::{BookingDetail, BookingEvent, BookingTerms, Event, ReceivedEvent};
 use shared::inbox::{Consumer, Effect, Inbox, Ledger, Order, Redelivery};
@@ -103,6 +104,10 @@ pub enum GuestNews {
     Changed(Box<BookingTerms>),
     Cancelled,
     NoShow,
+    /// Welcome: the room or table, and the digital key for a stay checked in on the phone.
+    CheckedIn,
+    /// A stay's check-out: the nights stayed and the total.
+    CheckedOut,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,6 +160,24 @@ fn awaiting_deposit(detail: &BookingDetail) -> bool {
             .deposit_payment
             .as_ref()
             .is_none_or(|d| d.status == DepositStatus::AwaitingPayment)
+}
+
+/// What a guest hears when a booking is completed: a stay's check-out confirmation. A seating's
+/// completion sends nothing: the guest has just left the table, and the booking's total is not
+/// the bill (what was ordered is settled at the table), so a "total" would mislead.
+fn completion(detail: &BookingDetail) -> Option<GuestNews> {
+    matches!(detail.time, BookingTime::Stay { .. }).then_some(GuestNews::CheckedOut)
+}
+
+/// Whether the welcome says the digital key is in the app: a stay the guest checked in to on
+/// their phone, which is what issues them a key for its room.
+pub fn digital_key(detail: &BookingDetail) -> bool {
+    matches!(detail.time, BookingTime::Stay { .. })
+        && detail.unit.is_some()
+        && detail
+            .check_in
+            .as_ref()
+            .is_some_and(|c| c.method == CheckInMethod::Mobile)
 }
 
 /// Decides from the fact alone who hears what, and what becomes of the reminder.
@@ -211,6 +234,16 @@ pub fn plan(fact: &BookingEvent, now: DateTime<Utc>) -> Plan {
                     guest: Some(GuestNews::NoShow),
                     vendor: None,
                 }),
+                // A room move or a change of the stay soon after the check-in, or the deposit's
+                // refund amended seconds after the check-out.
+                BookingStatus::CheckedIn => Some(CatchUp {
+                    guest: Some(GuestNews::CheckedIn),
+                    vendor: None,
+                }),
+                BookingStatus::Completed => completion(detail).map(|guest| CatchUp {
+                    guest: Some(guest),
+                    vendor: None,
+                }),
                 _ => None,
             }
             .filter(|_| soon);
@@ -238,11 +271,19 @@ pub fn plan(fact: &BookingEvent, now: DateTime<Utc>) -> Plan {
             reminder: ReminderStep::Cancel,
             ..nothing
         },
-        BookingEvent::Expired(_) | BookingEvent::CheckedIn(_) => Plan {
+        BookingEvent::CheckedIn(_) => Plan {
+            guest: Some(GuestNews::CheckedIn),
             reminder: ReminderStep::Cancel,
             ..nothing
         },
-        BookingEvent::Completed(_) => nothing,
+        BookingEvent::Completed(detail) => Plan {
+            guest: completion(detail),
+            ..nothing
+        },
+        BookingEvent::Expired(_) => Plan {
+            reminder: ReminderStep::Cancel,
+            ..nothing
+        },
     }
 }
 
@@ -319,6 +360,8 @@ struct Facts {
     arrival_at: DateTime<Utc>,
     party: u16,
     total: Money,
+    /// The room or table number it is put in.
+    unit: Option<String>,
 }
 
 impl From<&BookingDetail> for Facts {
@@ -333,6 +376,7 @@ impl From<&BookingDetail> for Facts {
             arrival_at: d.arrival_at,
             party: d.party_size.get(),
             total: d.total,
+            unit: d.unit.as_ref().map(|u| u.number.as_str().to_owned()),
         }
     }
 }
@@ -349,6 +393,7 @@ impl From<&Booking> for Facts {
             arrival_at: b.arrival_at,
             party: b.party_size.get(),
             total: b.quote.total,
+            unit: b.unit.as_ref().map(|u| u.number.as_str().to_owned()),
         }
     }
 }
@@ -452,6 +497,7 @@ where
             arrival_at: facts.arrival_at,
             party: facts.party,
             total: facts.total,
+            unit: facts.unit.clone(),
         })
     }
 
@@ -674,6 +720,13 @@ where
                 ))),
                 "no-show".into(),
             ),
+            GuestNews::CheckedIn => (
+                Some(GuestNotice::CheckedIn {
+                    digital_key: digital_key(detail),
+                }),
+                "checked-in".into(),
+            ),
+            GuestNews::CheckedOut => (Some(GuestNotice::CheckedOut), "checked-out".into()),
         })
     }
 
@@ -961,19 +1014,98 @@ mod tests {
     }
 
     #[test]
-    fn an_update_of_an_ended_or_checked_in_booking_drops_the_reminder_and_sends_nothing() {
-        for status in ["EXPIRED", "CHECKED_IN", "COMPLETED"] {
+    fn an_update_of_an_expired_booking_drops_the_reminder_and_sends_nothing() {
+        assert_eq!(
+            plan(&updated("EXPIRED", true), soon_after_update()),
+            Plan {
+                guest: None,
+                vendor: None,
+                reminder: ReminderStep::Cancel,
+                catch_up: None,
+            }
+        );
+    }
+
+    #[test]
+    fn an_update_soon_after_a_check_in_or_a_stays_check_out_catches_up_on_the_guests_message() {
+        for (status, news) in [
+            ("CHECKED_IN", GuestNews::CheckedIn),
+            ("COMPLETED", GuestNews::CheckedOut),
+        ] {
             assert_eq!(
                 plan(&updated(status, true), soon_after_update()),
                 Plan {
                     guest: None,
                     vendor: None,
                     reminder: ReminderStep::Cancel,
-                    catch_up: None,
+                    catch_up: Some(CatchUp {
+                        guest: Some(news),
+                        vendor: None,
+                    }),
                 },
                 "{status}"
             );
         }
+        let seating = sample("BookingUpdated", |d| {
+            d["status"] = "COMPLETED".into();
+            d["previous_status"] = "COMPLETED".into();
+            d["time"] =
+                serde_json::json!({"kind": "seating", "date": "2026-03-28", "time": "19:30"});
+        });
+        assert_eq!(plan(&seating, soon_after_update()).catch_up, None);
+    }
+
+    #[test]
+    fn a_check_in_welcomes_the_guest_and_drops_the_reminder() {
+        assert_eq!(
+            plan(&sample("BookingCheckedIn", |_| {}), now()),
+            Plan {
+                guest: Some(GuestNews::CheckedIn),
+                vendor: None,
+                reminder: ReminderStep::Cancel,
+                catch_up: None
+            }
+        );
+    }
+
+    #[test]
+    fn a_stays_completion_thanks_the_guest_and_a_seatings_sends_nothing() {
+        let stay = sample("BookingCompleted", |_| {});
+        let seating = sample("BookingCompleted", |d| {
+            d["time"] =
+                serde_json::json!({"kind": "seating", "date": "2026-03-28", "time": "19:30"});
+        });
+
+        assert_eq!(
+            plan(&stay, now()),
+            Plan {
+                guest: Some(GuestNews::CheckedOut),
+                vendor: None,
+                reminder: ReminderStep::Leave,
+                catch_up: None
+            }
+        );
+        assert_eq!(plan(&seating, now()).guest, None);
+    }
+
+    #[test]
+    fn the_digital_key_is_mentioned_only_for_a_stay_checked_in_on_the_phone_with_a_room() {
+        let checked_in =
+            |change: fn(&mut Value)| sample("BookingCheckedIn", change).booking().clone();
+
+        assert!(!digital_key(&checked_in(|_| {})), "at the desk");
+        assert!(digital_key(&checked_in(|d| {
+            d["check_in"]["method"] = "mobile".into();
+        })));
+        assert!(!digital_key(&checked_in(|d| {
+            d["check_in"]["method"] = "mobile".into();
+            d["unit"] = Value::Null;
+        })));
+        assert!(!digital_key(&checked_in(|d| {
+            d["check_in"]["method"] = "mobile".into();
+            d["time"] =
+                serde_json::json!({"kind": "seating", "date": "2026-03-28", "time": "19:30"});
+        })));
     }
 
     #[test]
@@ -1018,14 +1150,10 @@ mod tests {
                 "{detail_type}"
             );
         }
+        // Checked in before completing: nothing left to drop.
         assert_eq!(
-            plan(&sample("BookingCompleted", |_| {}), now()),
-            Plan {
-                guest: None,
-                vendor: None,
-                reminder: ReminderStep::Leave,
-                catch_up: None
-            }
+            plan(&sample("BookingCompleted", |_| {}), now()).reminder,
+            ReminderStep::Leave
         );
     }
 

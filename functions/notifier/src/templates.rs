@@ -68,6 +68,12 @@ pub struct Phrases {
     pub hello: &'static str,
     /// `{name}`.
     pub hello_name: &'static str,
+    /// After the room type's name: `{number}`.
+    pub in_room: &'static str,
+    /// After the table type's name: `{number}`.
+    pub at_table: &'static str,
+    /// The welcome's line for a stay checked in on the phone.
+    pub digital_key: &'static str,
 }
 
 /// The short texts sent by SMS.
@@ -76,6 +82,9 @@ pub struct Texts {
     pub confirmed: &'static str,
     pub cancelled: &'static str,
     pub reminder: &'static str,
+    /// Also `{unit}` (`, room 214`, or empty).
+    pub checked_in: &'static str,
+    pub checked_out: &'static str,
 }
 
 /// Everything in one language.
@@ -101,6 +110,13 @@ pub struct Catalog {
     pub no_show: Template,
     /// `{hello}`, `{vendor}`, `{what}`, `{when}`, `{party}`, `{booking}`.
     pub reminder: Template,
+    /// The welcome on check-in: `{hello}`, `{vendor}`, `{what}`, `{unit}` (`, room 214`, or
+    /// empty), `{dates}` (a stay's days, or the seating), `{party}`, `{key}` (the digital key's
+    /// paragraph, or empty), `{booking}`.
+    pub checked_in: Template,
+    /// A stay's check-out: `{hello}`, `{vendor}`, `{what}`, `{unit}`, `{dates}` (the nights
+    /// stayed), `{total}`, `{booking}`.
+    pub checked_out: Template,
     /// `{vendor}`, `{what}`, `{when}`, `{party}`, `{total}`, `{channel}`, `{booking}`.
     pub vendor_new: Template,
     /// `{vendor}`, `{what}`, `{when}`, `{party}`, `{booking}`.
@@ -169,6 +185,9 @@ pub const EN: Catalog = Catalog {
         pay_in_app: "To confirm the booking, pay the deposit of {deposit} by {pay_by} in the app where you booked.",
         hello: "Hello,",
         hello_name: "Hello {name},",
+        in_room: ", room {number}",
+        at_table: ", table {number}",
+        digital_key: "Your digital room key is in the app: it opens your room until check-out.",
     },
     hold: Template {
         subject: "Pay your deposit to confirm your booking at {vendor}",
@@ -194,6 +213,14 @@ pub const EN: Catalog = Catalog {
         subject: "Reminder: your booking at {vendor}",
         body: "{hello}\n\nA reminder of your booking at {vendor}:\n\n  {what}\n  When: {when}\n  Party: {party}\n\nWe look forward to seeing you.\n\nBooking {booking}\n",
     },
+    checked_in: Template {
+        subject: "Welcome to {vendor}",
+        body: "{hello}\n\nWelcome to {vendor}. You are checked in:\n\n  {what}{unit}\n  When: {dates}\n  Party: {party}\n\n{key}Booking {booking}\n",
+    },
+    checked_out: Template {
+        subject: "Thank you for staying at {vendor}",
+        body: "{hello}\n\nThank you for staying at {vendor}. You are checked out:\n\n  {what}{unit}\n  Stayed: {dates}\n  Total: {total}\n\nWe hope to welcome you again.\n\nBooking {booking}\n",
+    },
     vendor_new: Template {
         subject: "New booking: {when}",
         body: "A new booking at {vendor} ({channel}):\n\n  {what}\n  When: {when}\n  Party: {party}\n  Total: {total}\n\nBooking {booking}\n",
@@ -210,6 +237,8 @@ pub const EN: Catalog = Catalog {
         confirmed: "{vendor}: your booking for {when} is confirmed.",
         cancelled: "{vendor}: your booking for {when} is cancelled.",
         reminder: "{vendor}: a reminder of your booking for {when}.",
+        checked_in: "{vendor}: welcome! You are checked in{unit}.",
+        checked_out: "{vendor}: thank you for your stay. You are checked out.",
     },
 };
 
@@ -268,6 +297,9 @@ pub const DE: Catalog = Catalog {
         pay_in_app: "Um die Buchung zu bestätigen, zahlen Sie bitte die Anzahlung von {deposit} bis {pay_by} in der App, in der Sie gebucht haben.",
         hello: "Guten Tag,",
         hello_name: "Guten Tag {name},",
+        in_room: ", Zimmer {number}",
+        at_table: ", Tisch {number}",
+        digital_key: "Ihr digitaler Zimmerschlüssel ist in der App: Er öffnet Ihr Zimmer bis zur Abreise.",
     },
     hold: Template {
         subject: "Leisten Sie die Anzahlung, um Ihre Buchung bei {vendor} zu bestätigen",
@@ -293,6 +325,14 @@ pub const DE: Catalog = Catalog {
         subject: "Erinnerung: Ihre Buchung bei {vendor}",
         body: "{hello}\n\nWir erinnern Sie an Ihre Buchung bei {vendor}:\n\n  {what}\n  Wann: {when}\n  Personen: {party}\n\nWir freuen uns auf Sie.\n\nBuchung {booking}\n",
     },
+    checked_in: Template {
+        subject: "Willkommen bei {vendor}",
+        body: "{hello}\n\nWillkommen bei {vendor}! Sie sind eingecheckt:\n\n  {what}{unit}\n  Wann: {dates}\n  Personen: {party}\n\n{key}Buchung {booking}\n",
+    },
+    checked_out: Template {
+        subject: "Vielen Dank für Ihren Aufenthalt bei {vendor}",
+        body: "{hello}\n\nVielen Dank für Ihren Aufenthalt bei {vendor}. Sie sind ausgecheckt:\n\n  {what}{unit}\n  Aufenthalt: {dates}\n  Gesamtpreis: {total}\n\nWir freuen uns, Sie wieder begrüßen zu dürfen.\n\nBuchung {booking}\n",
+    },
     vendor_new: Template {
         subject: "Neue Buchung: {when}",
         body: "Eine neue Buchung bei {vendor} ({channel}):\n\n  {what}\n  Wann: {when}\n  Personen: {party}\n  Gesamtpreis: {total}\n\nBuchung {booking}\n",
@@ -309,6 +349,8 @@ pub const DE: Catalog = Catalog {
         confirmed: "{vendor}: Ihre Buchung für {when} ist bestätigt.",
         cancelled: "{vendor}: Ihre Buchung für {when} ist storniert.",
         reminder: "{vendor}: Erinnerung an Ihre Buchung für {when}.",
+        checked_in: "{vendor}: Willkommen! Sie sind eingecheckt{unit}.",
+        checked_out: "{vendor}: Vielen Dank für Ihren Aufenthalt. Sie sind ausgecheckt.",
     },
 };
 
@@ -361,6 +403,9 @@ pub const FR: Catalog = Catalog {
         pay_in_app: "Pour confirmer la réservation, réglez l'acompte de {deposit} avant le {pay_by} dans l'application où vous avez réservé.",
         hello: "Bonjour,",
         hello_name: "Bonjour {name},",
+        in_room: ", chambre {number}",
+        at_table: ", table {number}",
+        digital_key: "Votre clé de chambre numérique est dans l'application : elle ouvre votre chambre jusqu'à votre départ.",
     },
     hold: Template {
         subject: "Réglez votre acompte pour confirmer votre réservation chez {vendor}",
@@ -386,6 +431,14 @@ pub const FR: Catalog = Catalog {
         subject: "Rappel : votre réservation chez {vendor}",
         body: "{hello}\n\nPetit rappel de votre réservation chez {vendor} :\n\n  {what}\n  Quand : {when}\n  Personnes : {party}\n\nAu plaisir de vous accueillir.\n\nRéservation {booking}\n",
     },
+    checked_in: Template {
+        subject: "Bienvenue chez {vendor}",
+        body: "{hello}\n\nBienvenue chez {vendor} ! Votre arrivée est enregistrée :\n\n  {what}{unit}\n  Quand : {dates}\n  Personnes : {party}\n\n{key}Réservation {booking}\n",
+    },
+    checked_out: Template {
+        subject: "Merci de votre séjour chez {vendor}",
+        body: "{hello}\n\nMerci de votre séjour chez {vendor}. Votre départ est enregistré :\n\n  {what}{unit}\n  Séjour : {dates}\n  Total : {total}\n\nAu plaisir de vous accueillir à nouveau.\n\nRéservation {booking}\n",
+    },
     vendor_new: Template {
         subject: "Nouvelle réservation : {when}",
         body: "Nouvelle réservation chez {vendor} ({channel}) :\n\n  {what}\n  Quand : {when}\n  Personnes : {party}\n  Total : {total}\n\nRéservation {booking}\n",
@@ -402,6 +455,8 @@ pub const FR: Catalog = Catalog {
         confirmed: "{vendor} : votre réservation du {when} est confirmée.",
         cancelled: "{vendor} : votre réservation du {when} est annulée.",
         reminder: "{vendor} : rappel de votre réservation du {when}.",
+        checked_in: "{vendor} : bienvenue ! Votre arrivée est enregistrée{unit}.",
+        checked_out: "{vendor} : merci de votre séjour. Votre départ est enregistré.",
     },
 };
 
@@ -515,9 +570,14 @@ mod tests {
                 p.pay_in_app,
                 p.hello,
                 p.hello_name,
+                p.in_room,
+                p.at_table,
+                p.digital_key,
                 c.sms.confirmed,
                 c.sms.cancelled,
                 c.sms.reminder,
+                c.sms.checked_in,
+                c.sms.checked_out,
             ];
             for t in [
                 c.hold,
@@ -526,6 +586,8 @@ mod tests {
                 c.cancelled,
                 c.no_show,
                 c.reminder,
+                c.checked_in,
+                c.checked_out,
                 c.vendor_new,
                 c.vendor_cancelled,
             ] {
