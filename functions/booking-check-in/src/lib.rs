@@ -9,11 +9,11 @@ use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
-use shared::auth::{Caller, TokenSettings, TokenSigner, issue_door_key};
+use shared::auth::{Caller, TokenSettings, TokenSigner};
 use shared::domain::ids::{BookingId, UnitId};
 use shared::domain::unit::CheckInMethod;
 use shared::engine::{self, CheckIn, Requester};
-use shared::http::{Problem, json_body, json_with_etag, path_id, respond};
+use shared::http::{Problem, door_key, json_body, json_with_etag, path_id, respond};
 use shared::store::{BookingStore, ResourceStore, UnitStore};
 
 #[derive(Deserialize)]
@@ -66,15 +66,7 @@ async fn check_in(
     let booking = engine::check_in(store, id, &request, &Requester::Caller(caller), now).await?;
     let key = match engine::guest_key(&booking, now) {
         Some(key) if method == CheckInMethod::Mobile => {
-            let issued = issue_door_key(signer, settings, &key, now)
-                .await
-                .map_err(|e| Problem::internal(&e))?;
-            Some(json!({
-                "token": issued.token,
-                "unit": key.unit_number,
-                "valid_from": key.valid_from,
-                "valid_to": key.valid_to,
-            }))
+            Some(door_key(signer, settings, &key, now).await?)
         }
         _ => None,
     };

@@ -5,11 +5,11 @@ use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde_json::json;
-use shared::auth::{Caller, TokenSettings, TokenSigner, issue_door_key};
+use shared::auth::{Caller, TokenSettings, TokenSigner};
 use shared::domain::booking::BookingStatus;
 use shared::domain::ids::BookingId;
 use shared::engine;
-use shared::http::{Problem, json, path_id, respond};
+use shared::http::{Problem, door_key, json, path_id, respond};
 use shared::store::BookingStore;
 
 pub async fn handler(
@@ -54,16 +54,8 @@ async fn key(
             "only a stay in a room has a door key, until noon of the departure day",
         )
     })?;
-    let issued = issue_door_key(signer, settings, &key, now)
-        .await
-        .map_err(|e| Problem::internal(&e))?;
     Ok(json(
         StatusCode::OK,
-        &json!({
-            "token": issued.token,
-            "unit": key.unit_number,
-            "valid_from": key.valid_from,
-            "valid_to": key.valid_to,
-        }),
+        &door_key(signer, settings, &key, now).await?,
     ))
 }

@@ -4,10 +4,9 @@
 use chrono::{Duration, Utc};
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
-use serde_json::json;
-use shared::auth::{Caller, DoorKey, KeyHolder, TokenSettings, TokenSigner, issue_door_key};
+use shared::auth::{Caller, DoorKey, KeyHolder, TokenSettings, TokenSigner};
 use shared::domain::ids::{UnitId, VendorId};
-use shared::http::{Problem, json, path_id, respond};
+use shared::http::{Problem, door_key, json, path_id, respond};
 use shared::store::UnitStore;
 
 /// How long a housekeeper's key opens the door: one shift.
@@ -59,16 +58,8 @@ async fn key(
         valid_from: now,
         valid_to: now + Duration::hours(SHIFT_HOURS),
     };
-    let issued = issue_door_key(signer, settings, &key, now)
-        .await
-        .map_err(|e| Problem::internal(&e))?;
     Ok(json(
         StatusCode::CREATED,
-        &json!({
-            "token": issued.token,
-            "unit": key.unit_number,
-            "valid_from": key.valid_from,
-            "valid_to": key.valid_to,
-        }),
+        &door_key(signer, settings, &key, now).await?,
     ))
 }

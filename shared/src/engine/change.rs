@@ -125,11 +125,12 @@ async fn change_keeping(
     let vendor = vendor.ok_or_else(|| anyhow::anyhow!("vendor of booking {id} is gone"))?;
     rewrite_from(store, id, Some(first), now, |booking| {
         let in_house = booking.status == BookingStatus::CheckedIn;
-        if !matches!(
-            booking.status,
-            BookingStatus::Held | BookingStatus::Confirmed
-        ) && !(in_house && actor == Actor::Staff)
-        {
+        let changeable = match booking.status {
+            BookingStatus::Held | BookingStatus::Confirmed => true,
+            BookingStatus::CheckedIn => actor == Actor::Staff,
+            _ => false,
+        };
+        if !changeable {
             return Err(ChangeError::NotChangeable(booking.status));
         }
         if in_house {

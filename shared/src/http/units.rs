@@ -174,3 +174,22 @@ impl From<BlockError> for Problem {
         }
     }
 }
+
+/// A door key as its holder's phone or device receives it: the signed token, the number on the
+/// door and the window it opens in.
+pub async fn door_key(
+    signer: &impl crate::auth::TokenSigner,
+    settings: &crate::auth::TokenSettings,
+    key: &crate::auth::DoorKey,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Value, Problem> {
+    let issued = crate::auth::issue_door_key(signer, settings, key, now)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    Ok(json!({
+        "token": issued.token,
+        "unit": key.unit_number,
+        "valid_from": key.valid_from,
+        "valid_to": key.valid_to,
+    }))
+}

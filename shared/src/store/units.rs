@@ -400,16 +400,8 @@ impl UnitStore for DynamoStore {
         counters: &[CounterChange],
         occupancy: &[OccupancyChange],
     ) -> Result<(), BlockWriteError> {
-        let write = put(
-            &self.tables.vendors,
-            to_item(
-                block,
-                keys::vendor(block.vendor_id),
-                &block_key(block.unit_id, block.id),
-            )?,
-            "attribute_not_exists(pk)",
-        )?;
-        self.write_block(write, counters, occupancy).await
+        self.write_block(block, "attribute_not_exists(pk)", counters, occupancy)
+            .await
     }
 
     async fn blocks(&self, vendor: VendorId, unit: UnitId) -> anyhow::Result<Vec<Block>> {
@@ -431,16 +423,8 @@ impl UnitStore for DynamoStore {
         occupancy: &[OccupancyChange],
     ) -> Result<(), BlockWriteError> {
         // Kept as history, marked removed: only a block still in force is removed, once.
-        let write = put(
-            &self.tables.vendors,
-            to_item(
-                block,
-                keys::vendor(block.vendor_id),
-                &block_key(block.unit_id, block.id),
-            )?,
-            "attribute_exists(pk) AND attribute_not_exists(removed_at)",
-        )?;
-        match self.write_block(write, counters, occupancy).await {
+        let in_force = "attribute_exists(pk) AND attribute_not_exists(removed_at)";
+        match self.write_block(block, in_force, counters, occupancy).await {
             Err(BlockWriteError::Occupied(_)) => Err(BlockWriteError::Gone),
             other => other,
         }
@@ -461,14 +445,21 @@ fn string_of(item: &Item, name: &str) -> String {
 }
 
 impl DynamoStore {
-    /// A block's own write, then its counters and occupancy, in one transaction: the booking
-    /// write's shape, with the block in the booking's place.
+    /// The block put on `condition`, then its counters and occupancy, in one transaction: the
+    /// booking write's shape, with the block in the booking's place.
     async fn write_block(
         &self,
-        write: TransactWriteItem,
+        block: &Block,
+        condition: &str,
         counters: &[CounterChange],
         occupancy: &[OccupancyChange],
     ) -> Result<(), BlockWriteError> {
+        let item = to_item(
+            block,
+            keys::vendor(block.vendor_id),
+            &block_key(block.unit_id, block.id),
+        )?;
+        let write = put(&self.tables.vendors, item, condition)?;
         let changes = bookings::BookingChanges {
             counters: counters.to_vec(),
             occupancy: occupancy.to_vec(),
