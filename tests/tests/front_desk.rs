@@ -1162,6 +1162,21 @@ async fn a_guest_checks_in_on_their_phone_and_gets_a_key_but_not_at_the_desk_nor
         .unwrap_or_else(|e| panic!("the key opens room 101: {e:?} {key:#}"));
     assert_eq!(claims.unit, "101");
     assert_eq!(claims.sub.to_string(), format!("booking:{booking}"));
+    // It opens until noon of the departure day at the vendor.
+    let zone = shared::domain::vendor::TimeZone::parse(front.zone)
+        .expect("a zone")
+        .tz();
+    let noon_of_departure = (front.today() + Duration::days(1))
+        .and_hms_opt(12, 0, 0)
+        .and_then(|t| t.and_local_timezone(zone).single())
+        .expect("noon in the vendor's zone")
+        .with_timezone(&Utc);
+    assert_eq!(
+        key["valid_to"].as_str().and_then(|t| t.parse().ok()),
+        Some(noon_of_departure),
+        "{key:#}"
+    );
+    assert_eq!(claims.exp, noon_of_departure.timestamp(), "{claims:?}");
     assert_eq!(
         verify_door_key(
             &jwks,
@@ -1205,6 +1220,109 @@ async fn a_guest_checks_in_on_their_phone_and_gets_a_key_but_not_at_the_desk_nor
         .get(&format!("/booking/{cancelled}/key"), front.guest.token())
         .await;
     none.assert_problem(409);
+}
+
+#[tokio::test]
+async fn a_room_given_in_advance_that_is_dirty_is_refused_at_the_desk_and_swapped_on_the_phone() {
+    let front = Front::open("hotel").await;
+    let double = front
+        .room_type("Double", 2, 5, json!({"check_in_time": "00:00"}))
+        .await;
+    let rooms = front.rooms(&double, "3", 2).await;
+    let booking = id_of(&front.book(&double, front.today(), 1).await);
+    let put = front
+        .assign(&front.desk, &booking, &json!({"unit_id": rooms[0]}))
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{put:#?}");
+    let dirty = front
+        .housekeeping(&front.housekeeper, &rooms[0], "dirty")
+        .await;
+    assert_eq!(dirty.status, StatusCode::OK, "{dirty:#?}");
+
+    let at_desk = front
+        .check_in(&front.desk, &booking, &json!({"method": "desk"}))
+        .await;
+
+    assert_type(&at_desk, 409, "unit-not-ready");
+    assert_eq!(at_desk.body["unit_number"], "301", "{at_desk:#?}");
+    assert_eq!(front.booking(&booking).await["status"], "CONFIRMED");
+    let on_phone = front
+        .check_in(&front.guest, &booking, &json!({"method": "mobile"}))
+        .await;
+    assert_eq!(on_phone.status, StatusCode::OK, "{on_phone:#?}");
+    assert_eq!(
+        on_phone.body["booking"]["unit"]["number"], "302",
+        "{on_phone:#?}"
+    );
+    assert!(on_phone.body["key"]["token"].is_string(), "{on_phone:#?}");
+    // 301 was given back: it is free tonight.
+    let board = front.units_on(&front.housekeeper, front.today()).await;
+    assert_eq!(board["301"]["occupied"], false, "{board:#?}");
+    assert_eq!(board["302"]["occupied"], true, "{board:#?}");
+}
+
+#[tokio::test]
+async fn a_guest_checks_in_on_the_phone_only_once_the_deposit_is_paid_even_at_the_desk() {
+    let front = Front::open("hotel").await;
+    // A 20 % deposit, check-in from midnight.
+    let suite = merged(
+        resource_body("Suite", 2, 5, NIGHTLY),
+        &json!({"check_in_time": "00:00"}),
+    );
+    let suite = front.api.resource(&front.manager, &suite).await;
+    front.rooms(&suite, "S", 1).await;
+    // Booked by phone at the desk for the guest's account, confirmed before anything is paid.
+    let phoned = front
+        .hold(
+            &front.desk,
+            &merged(
+                stay(&suite, front.today(), 1),
+                &json!({"channel": "phone", "guest_id": front.guest.id}),
+            ),
+        )
+        .await;
+    assert_eq!(phoned.status, StatusCode::CREATED, "{phoned:#?}");
+    let booking = id_of(&phoned.body);
+    let confirmed = front
+        .api
+        .put(
+            &format!("/booking/{booking}/status"),
+            front.desk.token(),
+            &json!({"status": "CONFIRMED"}),
+        )
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{confirmed:#?}");
+    let deposit = confirmed.body["payment"]["deposit"]["amount_minor"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("the type's deposit: {confirmed:#?}"));
+
+    let unpaid = front
+        .check_in(&front.guest, &booking, &json!({"method": "mobile"}))
+        .await;
+
+    assert_type(&unpaid, 409, "deposit-unpaid");
+    assert_eq!(front.booking(&booking).await["status"], "CONFIRMED");
+
+    // The guest pays the deposit in cash at the desk: it is paid.
+    let paid = front
+        .api
+        .send_with(
+            Method::POST,
+            &format!("/booking/{booking}/payments"),
+            front.desk.token(),
+            Some(&json!({"amount_minor": deposit, "currency": "EUR", "method": "cash"})),
+            &[("idempotency-key", &uuid::Uuid::new_v4().to_string())],
+        )
+        .await;
+    assert_eq!(paid.status, StatusCode::CREATED, "{paid:#?}");
+    let arrived = front
+        .check_in(&front.guest, &booking, &json!({"method": "mobile"}))
+        .await;
+    assert_eq!(arrived.status, StatusCode::OK, "{arrived:#?}");
+    assert_eq!(
+        arrived.body["booking"]["status"], "CHECKED_IN",
+        "{arrived:#?}"
+    );
 }
 
 #[tokio::test]
