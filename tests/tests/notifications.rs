@@ -4,7 +4,8 @@
 //! schedules from its EventBridge Scheduler. Every test has its own guest and vendor addresses,
 //! so tests read only their own mail and run in parallel.
 use api_tests::{
-    Account, Api, Mail, PASSWORD, mailbox, pay_intent, resource_body, sqs_event, unique_email,
+    Account, Api, Mail, PASSWORD, mailbox, merged, pay_intent, resource_body, sqs_event, today_in,
+    unique_email, zone_at_noon,
 };
 use aws_sdk_scheduler::operation::get_schedule::{GetScheduleError, GetScheduleOutput};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -81,9 +82,14 @@ fn english(date: NaiveDate, time: &str) -> String {
 
 /// `Freitag, 24. Dezember 2027, 19:30`.
 fn german(date: NaiveDate, time: &str) -> String {
+    format!("{}, {time}", german_day(date))
+}
+
+/// `Freitag, 24. Dezember 2027`.
+fn german_day(date: NaiveDate) -> String {
     let day = DE_DAYS[date.weekday().num_days_from_monday() as usize];
     let month = DE_MONTHS[date.month0() as usize];
-    format!("{day}, {}. {month} {}, {time}", date.day(), date.year())
+    format!("{day}, {}. {month} {}", date.day(), date.year())
 }
 
 /// A restaurant in Berlin with its own contact address, a table type, a guest with a locale,
@@ -102,6 +108,8 @@ struct Scene {
 }
 
 const PRICE: i64 = 123_450;
+/// A night in the hotel's double room.
+const NIGHTLY: i64 = 12_900;
 
 impl Scene {
     /// The table type takes no deposit, so a booking is confirmed at once.
@@ -113,8 +121,6 @@ impl Scene {
 
     async fn with_table(locale: &str, mut table: Value) -> Self {
         let api = Api::start().await;
-        let sdk = shared::aws::sdk_config().await;
-        let store = DynamoStore::from_env(&sdk).expect("the table names are set");
         let contact = unique_email("host");
         let manager = api
             .vendor_with(
@@ -124,6 +130,43 @@ impl Scene {
             .await;
         table["seating"] = json!({"slot_minutes": 30, "seating_minutes": 90});
         let table = api.resource(&manager, &table).await;
+        Self::wired(api, manager, contact, table, locale).await
+    }
+
+    /// A hotel in a zone where it is about noon (so a stay from today never straddles its
+    /// midnight while the test runs) with a double room type that takes no deposit (`table`);
+    /// the zone.
+    async fn hotel_at_noon(locale: &str) -> (Self, &'static str) {
+        let api = Api::start().await;
+        let zone = zone_at_noon();
+        let contact = unique_email("host");
+        let manager = api
+            .vendor_with(
+                "hotel",
+                json!({"time_zone": zone, "contact": {"email": contact, "phone": "+49301234567"}}),
+            )
+            .await;
+        let room_type = merged(
+            resource_body("Double room", 2, 3, NIGHTLY),
+            &json!({"deposit": {"kind": "none"}}),
+        );
+        let room_type = api.resource(&manager, &room_type).await;
+        (
+            Self::wired(api, manager, contact, room_type, locale).await,
+            zone,
+        )
+    }
+
+    /// The notifier wired as its Lambda is, for this vendor and a new guest with `locale`.
+    async fn wired(
+        api: Api,
+        manager: Account,
+        contact: String,
+        table: String,
+        locale: &str,
+    ) -> Self {
+        let sdk = shared::aws::sdk_config().await;
+        let store = DynamoStore::from_env(&sdk).expect("the table names are set");
         let guest = guest(&api, locale).await;
         let mut notifier = Notifier::from_env(store.clone(), &sdk)
             .expect("the notifier's settings are set: eval \"$(localstack/local.sh env)\"");
@@ -1235,4 +1278,121 @@ async fn the_sns_adapter_publishes_the_text_as_a_transactional_sms_to_the_number
         sent[0]["MessageAttributes"]["AWS.SNS.SMS.SMSType"]["StringValue"], "Transactional",
         "{log:#}"
     );
+}
+
+#[tokio::test]
+async fn a_guest_checked_in_and_out_at_the_desk_is_welcomed_to_their_room_and_thanked_once_in_german()
+ {
+    let (scene, zone) = Scene::hotel_at_noon("de-DE").await;
+    let vendor = scene.manager.vendor().to_owned();
+    let registered = scene
+        .api
+        .post(
+            &format!("/vendor/{vendor}/unit"),
+            scene.manager.token(),
+            &json!({"resource_id": scene.table, "number": "214"}),
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::CREATED, "{registered:#?}");
+    let desk = scene.api.staff_as(&scene.manager, "desk").await;
+    let today = today_in(zone);
+    let (tomorrow, departure) = (today + Duration::days(1), today + Duration::days(2));
+    let held = scene
+        .api
+        .send_with(
+            Method::POST,
+            &format!("/booking/vendor/{vendor}"),
+            scene.guest.token(),
+            Some(&json!({
+                "resource_id": scene.table,
+                "party_size": 2,
+                "check_in": today,
+                "check_out": departure,
+            })),
+            &[("idempotency-key", &uuid::Uuid::new_v4().to_string())],
+        )
+        .await;
+    assert_eq!(held.status, StatusCode::CREATED, "{held:#?}");
+    assert_eq!(held.body["status"], "CONFIRMED", "{held:#?}");
+    let id = held.body["id"].as_str().expect("an id").to_owned();
+    let confirmed = scene.booking(&id).await;
+    scene.deliver_ok(&fact(None, &confirmed)).await;
+
+    // Checked in at the desk before the check-in time, which staff may allow.
+    let arrived = scene
+        .api
+        .post(
+            &format!("/booking/{id}/check-in"),
+            desk.token(),
+            &json!({"method": "desk", "early": true}),
+        )
+        .await;
+    assert_eq!(arrived.status, StatusCode::OK, "{arrived:#?}");
+    assert_eq!(
+        arrived.body["booking"]["unit"]["number"], "214",
+        "{arrived:#?}"
+    );
+    let checked_in = scene.booking(&id).await;
+    let welcome = fact(Some(&confirmed), &checked_in);
+    assert!(welcome.contains("BookingCheckedIn"), "{welcome}");
+    scene.deliver_ok(&welcome).await;
+    scene.deliver_ok(&welcome).await;
+    scene.forget_facts(&id).await;
+    scene.deliver_ok(&welcome).await;
+
+    // Checked out on the arrival day: an early departure, cut to the one night stayed.
+    let left = scene
+        .api
+        .post(
+            &format!("/booking/{id}/check-out"),
+            desk.token(),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(left.status, StatusCode::OK, "{left:#?}");
+    assert_eq!(left.body["status"], "COMPLETED", "{left:#?}");
+    assert_eq!(left.body["time"]["check_out"], json!(tomorrow), "{left:#?}");
+    let completed = scene.booking(&id).await;
+    let goodbye = fact(Some(&checked_in), &completed);
+    assert!(goodbye.contains("BookingCompleted"), "{goodbye}");
+    scene.deliver_ok(&goodbye).await;
+    scene.forget_facts(&id).await;
+    scene.deliver_ok(&goodbye).await;
+
+    let mails = mailbox(&scene.guest.email).await;
+    let subjects: Vec<&str> = mails.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(subjects.len(), 3, "{mails:#?}");
+    assert!(subjects[0].ends_with(" ist bestätigt"), "{subjects:?}");
+    assert!(
+        subjects[1].starts_with("Willkommen bei Test hotel "),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects[2].starts_with("Vielen Dank für Ihren Aufenthalt bei Test hotel "),
+        "{subjects:?}"
+    );
+    let welcome = &mails[1].body;
+    assert!(welcome.starts_with("Guten Tag Alex Gast,\n"), "{welcome}");
+    assert!(
+        welcome.contains(&format!(
+            "  Double room, Zimmer 214\n  Wann: {} bis {}\n  Personen: 2 Personen\n",
+            german_day(today),
+            german_day(departure)
+        )),
+        "{welcome}"
+    );
+    // Checked in at the desk, not on the phone: no digital key to speak of.
+    assert!(!welcome.contains("Schlüssel"), "{welcome}");
+    assert!(welcome.contains(&id), "{welcome}");
+    let thanks = &mails[2].body;
+    assert!(
+        thanks.contains(&format!(
+            "  Double room, Zimmer 214\n  Aufenthalt: {} bis {}\n  Gesamtpreis: 129,00\u{a0}€\n",
+            german_day(today),
+            german_day(tomorrow)
+        )),
+        "{thanks}"
+    );
+    // The vendor heard of the new booking only; its own desk did the rest.
+    assert_eq!(mailbox(&scene.contact).await.len(), 1);
 }
