@@ -134,9 +134,9 @@ impl Scene {
     }
 
     /// A hotel in a zone where it is about noon (so a stay from today never straddles its
-    /// midnight while the test runs) with a double room type that takes no deposit (`table`);
-    /// the zone.
-    async fn hotel_at_noon(locale: &str) -> (Self, &'static str) {
+    /// midnight while the test runs) with a double room type that takes no deposit (`table`,
+    /// with `extra` written over it); the zone.
+    async fn hotel_at_noon(locale: &str, extra: Value) -> (Self, &'static str) {
         let api = Api::start().await;
         let zone = zone_at_noon();
         let contact = unique_email("host");
@@ -147,8 +147,11 @@ impl Scene {
             )
             .await;
         let room_type = merged(
-            resource_body("Double room", 2, 3, NIGHTLY),
-            &json!({"deposit": {"kind": "none"}}),
+            merged(
+                resource_body("Double room", 2, 3, NIGHTLY),
+                &json!({"deposit": {"kind": "none"}}),
+            ),
+            &extra,
         );
         let room_type = api.resource(&manager, &room_type).await;
         (
@@ -206,6 +209,41 @@ impl Scene {
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
         reply.body
+    }
+
+    /// Registers room `number` of the room type (`table`) as the manager.
+    async fn room(&self, number: &str) {
+        let registered = self
+            .api
+            .post(
+                &format!("/vendor/{}/unit", self.manager.vendor()),
+                self.manager.token(),
+                &json!({"resource_id": self.table, "number": number}),
+            )
+            .await;
+        assert_eq!(registered.status, StatusCode::CREATED, "{registered:#?}");
+    }
+
+    /// The guest's stay in the room type from `arrival` to `departure`, confirmed at once; its id.
+    async fn stay(&self, arrival: NaiveDate, departure: NaiveDate) -> String {
+        let held = self
+            .api
+            .send_with(
+                Method::POST,
+                &format!("/booking/vendor/{}", self.manager.vendor()),
+                self.guest.token(),
+                Some(&json!({
+                    "resource_id": self.table,
+                    "party_size": 2,
+                    "check_in": arrival,
+                    "check_out": departure,
+                })),
+                &[("idempotency-key", &uuid::Uuid::new_v4().to_string())],
+            )
+            .await;
+        assert_eq!(held.status, StatusCode::CREATED, "{held:#?}");
+        assert_eq!(held.body["status"], "CONFIRMED", "{held:#?}");
+        held.body["id"].as_str().expect("an id").to_owned()
     }
 
     async fn booking(&self, id: &str) -> Booking {
@@ -1283,38 +1321,12 @@ async fn the_sns_adapter_publishes_the_text_as_a_transactional_sms_to_the_number
 #[tokio::test]
 async fn a_guest_checked_in_and_out_at_the_desk_is_welcomed_to_their_room_and_thanked_once_in_german()
  {
-    let (scene, zone) = Scene::hotel_at_noon("de-DE").await;
-    let vendor = scene.manager.vendor().to_owned();
-    let registered = scene
-        .api
-        .post(
-            &format!("/vendor/{vendor}/unit"),
-            scene.manager.token(),
-            &json!({"resource_id": scene.table, "number": "214"}),
-        )
-        .await;
-    assert_eq!(registered.status, StatusCode::CREATED, "{registered:#?}");
+    let (scene, zone) = Scene::hotel_at_noon("de-DE", json!({})).await;
+    scene.room("214").await;
     let desk = scene.api.staff_as(&scene.manager, "desk").await;
     let today = today_in(zone);
     let (tomorrow, departure) = (today + Duration::days(1), today + Duration::days(2));
-    let held = scene
-        .api
-        .send_with(
-            Method::POST,
-            &format!("/booking/vendor/{vendor}"),
-            scene.guest.token(),
-            Some(&json!({
-                "resource_id": scene.table,
-                "party_size": 2,
-                "check_in": today,
-                "check_out": departure,
-            })),
-            &[("idempotency-key", &uuid::Uuid::new_v4().to_string())],
-        )
-        .await;
-    assert_eq!(held.status, StatusCode::CREATED, "{held:#?}");
-    assert_eq!(held.body["status"], "CONFIRMED", "{held:#?}");
-    let id = held.body["id"].as_str().expect("an id").to_owned();
+    let id = scene.stay(today, departure).await;
     let confirmed = scene.booking(&id).await;
     scene.deliver_ok(&fact(None, &confirmed)).await;
 
@@ -1395,4 +1407,42 @@ async fn a_guest_checked_in_and_out_at_the_desk_is_welcomed_to_their_room_and_th
     );
     // The vendor heard of the new booking only; its own desk did the rest.
     assert_eq!(mailbox(&scene.contact).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_guest_checked_in_on_their_phone_is_told_the_digital_key_is_in_the_app_in_french() {
+    // Check-in from midnight, so the phone check-in is open on the arrival day whatever the hour.
+    let (scene, zone) = Scene::hotel_at_noon("fr-FR", json!({"check_in_time": "00:00"})).await;
+    scene.room("31").await;
+    let today = today_in(zone);
+    let id = scene.stay(today, today + Duration::days(1)).await;
+    let confirmed = scene.booking(&id).await;
+
+    let arrived = scene
+        .api
+        .post(
+            &format!("/booking/{id}/check-in"),
+            scene.guest.token(),
+            &json!({"method": "mobile"}),
+        )
+        .await;
+    assert_eq!(arrived.status, StatusCode::OK, "{arrived:#?}");
+    scene
+        .deliver_ok(&fact(Some(&confirmed), &scene.booking(&id).await))
+        .await;
+
+    let mails = mailbox(&scene.guest.email).await;
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    assert!(
+        mails[0].subject.starts_with("Bienvenue chez Test hotel "),
+        "{mails:#?}"
+    );
+    let body = &mails[0].body;
+    assert!(body.contains("  Double room, chambre 31\n"), "{body}");
+    assert!(
+        body.contains(
+            "Votre clé de chambre numérique est dans l'application : elle ouvre votre chambre jusqu'à votre départ.\n"
+        ),
+        "{body}"
+    );
 }
