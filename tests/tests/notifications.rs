@@ -1446,3 +1446,65 @@ async fn a_guest_checked_in_on_their_phone_is_told_the_digital_key_is_in_the_app
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_check_out_overtaken_by_the_next_update_still_thanks_the_guest_once() {
+    let (scene, zone) = Scene::hotel_at_noon("en-GB", json!({})).await;
+    scene.room("101").await;
+    let desk = scene.api.staff_as(&scene.manager, "desk").await;
+    let today = today_in(zone);
+    let id = scene.stay(today, today + Duration::days(1)).await;
+    let confirmed = scene.booking(&id).await;
+    let arrived = scene
+        .api
+        .post(
+            &format!("/booking/{id}/check-in"),
+            desk.token(),
+            &json!({"method": "desk", "early": true}),
+        )
+        .await;
+    assert_eq!(arrived.status, StatusCode::OK, "{arrived:#?}");
+    let checked_in = scene.booking(&id).await;
+    scene.deliver_ok(&fact(Some(&confirmed), &checked_in)).await;
+    let left = scene
+        .api
+        .post(
+            &format!("/booking/{id}/check-out"),
+            desk.token(),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(left.status, StatusCode::OK, "{left:#?}");
+    let completed = scene.booking(&id).await;
+    let completion = fact(Some(&checked_in), &completed);
+    // The next version seconds later (as the payment consumer's amend), same status.
+    let amend = fact(Some(&completed), &refunded(&completed));
+
+    // SQS hands over the amend first; the completion, older than what was applied, is then
+    // dropped by the inbox.
+    scene.deliver_ok(&amend).await;
+    scene.deliver_ok(&completion).await;
+    scene.deliver_ok(&amend).await;
+
+    let mails = mailbox(&scene.guest.email).await;
+    let subjects: Vec<&str> = mails.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(subjects.len(), 2, "{mails:#?}");
+    assert!(
+        subjects[0].starts_with("Welcome to Test hotel "),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects[1].starts_with("Thank you for staying at Test hotel "),
+        "{subjects:?}"
+    );
+    assert!(
+        mails[1].body.contains("  Double room, room 101\n"),
+        "{}",
+        mails[1].body
+    );
+    assert!(
+        mails[1].body.contains("  Total: €129.00\n"),
+        "{}",
+        mails[1].body
+    );
+}
