@@ -273,14 +273,24 @@ fn may_check_in(
     }
 }
 
-/// Whether the deposit the booking's terms ask for is paid (or none is asked for).
+/// Whether the deposit the booking's terms ask for is paid (or none is asked for): online, or at
+/// the desk in payments that add up to it.
 fn deposit_settled(booking: &Booking) -> bool {
     use crate::domain::payment::DepositStatus;
-    booking.payment.deposit.is_none()
-        || booking
-            .deposit_payment
-            .as_ref()
-            .is_some_and(|d| d.status == DepositStatus::Paid)
+    let Some(deposit) = booking.payment.deposit else {
+        return true;
+    };
+    let paid_online = booking
+        .deposit_payment
+        .as_ref()
+        .is_some_and(|d| d.status == DepositStatus::Paid);
+    let paid_at_desk: i64 = booking
+        .desk_payments
+        .iter()
+        .filter(|p| p.amount.currency == deposit.currency)
+        .map(|p| p.amount.amount_minor)
+        .sum();
+    paid_online || paid_at_desk >= deposit.amount_minor
 }
 
 fn live(booking: &Booking) -> Result<(), AssignError> {
