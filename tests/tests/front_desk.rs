@@ -1679,3 +1679,57 @@ async fn guests_other_vendors_staff_and_housekeepers_are_refused() {
     assert_eq!(listed["701"]["in_service"], true, "{listed:#?}");
     assert_eq!(front.free_on(&double, front.today()).await, 1);
 }
+
+/// A stay that was put in a room, checked in and out, then moved to the archive still says
+/// which room it had and how the guest was checked in, for its guest and its staff.
+#[tokio::test]
+async fn an_archived_stay_still_says_which_room_it_had_and_how_the_guest_checked_in() {
+    use archiver::{ArchivePolicy, Archived, Archiver};
+    use shared::store::{DynamoArchive, DynamoStore, S3Records};
+    let front = Front::open("hotel").await;
+    let double = front.room_type("Double", 2, 5, json!({})).await;
+    front.room(&double, "301").await;
+    let booking = front.book(&double, front.today(), 1).await;
+    let id = id_of(&booking);
+    let checked_in = front
+        .check_in(
+            &front.desk,
+            &id,
+            &json!({"method": "desk", "early": true, "id_checked": true}),
+        )
+        .await;
+    assert_eq!(checked_in.status, StatusCode::OK, "{checked_in:#?}");
+    let out = front.check_out(&front.desk, &id).await;
+    assert_eq!(out.status, StatusCode::OK, "{out:#?}");
+    let live = front.booking(&id).await;
+
+    let sdk = shared::aws::sdk_config().await;
+    let store = DynamoStore::from_env(&sdk).expect("the table names are set");
+    let archiver = Archiver {
+        index: DynamoArchive::from_env(&store).expect("BOOKING_ARCHIVE_TABLE is set"),
+        records: S3Records::from_env(&sdk).expect("ARCHIVE_BUCKET is set"),
+        store,
+        policy: ArchivePolicy {
+            after: Duration::days(180),
+            batch: 500,
+        },
+    };
+    let booking_id = shared::domain::ids::BookingId::parse(&id).expect("a booking id");
+    let moved = archiver
+        .archive_by_id(booking_id, Utc::now() + Duration::days(181))
+        .await;
+    assert_eq!(moved.expect("archived"), Archived::Moved);
+
+    for reader in [&front.guest, &front.desk] {
+        let reply = front
+            .api
+            .get(&format!("/booking/{id}"), reader.token())
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+        assert_eq!(reply.body["archived"], true);
+        assert_eq!(reply.body["unit"]["number"], "301");
+        assert_eq!(reply.body["unit"], live["unit"]);
+        assert_eq!(reply.body["check_in"], live["check_in"]);
+        assert_eq!(reply.body["check_in"]["method"], "desk");
+    }
+}
