@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates demo data through the API itself: a guest, a hotel in Berlin with two room types and
-# a restaurant in Munich with two table types. Harmless to run again (existing accounts stay).
+# their 25 rooms, a restaurant in Munich with two table types and their 12 tables, and a desk
+# and a housekeeping member of staff for each. Harmless to run again (existing accounts stay).
 #   localstack/demo-data.sh [base URL, default http://127.0.0.1:3000]
 set -euo pipefail
 API="${1:-http://127.0.0.1:3000}"
@@ -30,14 +31,33 @@ vendor() { # kind manager-email json-profile resource1 resource2
   vendor_id=$(body_of "$reply" | field vendor id)
   token=$(body_of "$(post /vendor/login "{\"email\":\"$email\",\"password\":\"$PASSWORD\"}")" | field access_token)
   shift 3
-  for resource in "$@"; do
-    echo "  $(body_of "$(post "/vendor/$vendor_id/resource" "$resource" "$token")" | field name) added"
+  # Each resource is followed by the numbers of its rooms or tables ("101 102 ..."), registered
+  # as units: the type's units then follow the rooms in service.
+  while (($# >= 2)); do
+    local resource=$1 numbers=$2 created rid
+    shift 2
+    created=$(body_of "$(post "/vendor/$vendor_id/resource" "$resource" "$token")")
+    rid=$(field id <<<"$created")
+    for number in $numbers; do
+      local unit="{\"resource_id\":\"$rid\",\"number\":\"$number\"}"
+      [[ $kind == hotel ]] && unit="{\"resource_id\":\"$rid\",\"number\":\"$number\",\"floor\":${number:0:1}}"
+      [[ $(status_of "$(post "/vendor/$vendor_id/unit" "$unit" "$token")") == 201 ]] || echo "  unit $number refused" >&2
+    done
+    echo "  $(field name <<<"$created") added with $(wc -w <<<"$numbers") units"
+  done
+  for role in desk housekeeping; do
+    local staff="{\"name\":\"Demo ${role^}\",\"email\":\"$role@${email#manager@}\",\"password\":\"$PASSWORD\",\"role\":\"$role\"}"
+    echo "  $role staff: HTTP $(status_of "$(post "/vendor/$vendor_id/staff" "$staff" "$token")") ($role@${email#manager@})"
   done
 }
 
 vendor hotel manager@hotel.demo.example '{"name":"Hotel Demo Berlin","description":"Quiet rooms by the Spree","address":{"line1":"Friedrichstrasse 100","postal_code":"10117","city":"Berlin","country":"DE"},"location":{"lat":52.5200,"lon":13.3880},"time_zone":"Europe/Berlin","currency":"EUR","facilities":["wifi","breakfast","parking"],"contact":{"email":"frontdesk@hotel.demo.example","phone":"+49301234567"}}' \
   '{"name":"Double room","capacity":2,"units":20,"base_price":{"amount_minor":12900,"currency":"EUR"},"amenities":["balcony"]}' \
-  '{"name":"Family suite","capacity":4,"units":5,"base_price":{"amount_minor":24900}}'
+  "$(echo {101..110} {201..210})" \
+  '{"name":"Family suite","capacity":4,"units":5,"base_price":{"amount_minor":24900}}' \
+  "$(echo {301..305})"
 vendor restaurant manager@restaurant.demo.example '{"name":"Demo Wirtshaus","description":"Bavarian classics","address":{"line1":"Marienplatz 1","postal_code":"80331","city":"Munich","country":"DE"},"location":{"lat":48.1374,"lon":11.5755},"time_zone":"Europe/Berlin","currency":"EUR","facilities":["terrace"],"cuisines":["bavarian","vegetarian"],"contact":{"email":"host@restaurant.demo.example"}}' \
   '{"name":"Table for two","capacity":2,"units":10,"base_price":{"amount_minor":0}}' \
-  '{"name":"Stammtisch","capacity":8,"units":2,"base_price":{"amount_minor":5000}}'
+  "$(echo T{1..10})" \
+  '{"name":"Stammtisch","capacity":8,"units":2,"base_price":{"amount_minor":5000}}' \
+  "S1 S2"
