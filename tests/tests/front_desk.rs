@@ -1089,8 +1089,7 @@ async fn checking_in_before_the_arrival_day_or_a_held_booking_is_409_and_changes
         .await;
     refused.assert_problem(409);
     assert!(
-        problem_type(&refused).ends_with("check-in-refused")
-            || problem_type(&refused).ends_with("invalid-transition"),
+        problem_type(&refused).ends_with("invalid-transition"),
         "{refused:#?}"
     );
     assert_eq!(front.booking(&id_of(&held)).await["status"], "HELD");

@@ -89,10 +89,11 @@ impl From<CheckInRefused> for Problem {
     fn from(refused: CheckInRefused) -> Self {
         let detail = refused.to_string();
         match refused {
+            // The lifecycle's own answer, as for any other move it does not allow.
             CheckInRefused::Status(status) => Problem::conflict(
-                "check-in-refused",
-                "The booking cannot be checked in",
-                detail,
+                "invalid-transition",
+                "The booking cannot make that change",
+                format!("cannot check in a booking that is {status}"),
             )
             .with_extension("booking_status", json!(status)),
             CheckInRefused::TooEarly {
