@@ -177,7 +177,13 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
             },
         ),
         inbox(&deps, archiver::CONSUMER, deps.archiver.clone()),
-        inbox(&deps, change_feed::CONSUMER, change_feed::FeedWriter { feed: deps.feed.clone() }),
+        inbox(
+            &deps,
+            change_feed::CONSUMER,
+            change_feed::FeedWriter {
+                feed: deps.feed.clone(),
+            },
+        ),
     ];
     consumers.extend(inboxes);
     consumers

@@ -12,16 +12,19 @@ mod rewrite;
 mod rooms;
 mod units;
 
+pub use access::{Requester, may_read, may_read_of};
 pub use assign::{
     AssignError, CheckIn, CheckInRefused, Pick, assign, check_in, guest_key, unassign,
 };
-pub use units::{BlockError, UnitError, block, edit as edit_unit, register as register_unit, set_housekeeping, unblock};
-pub use access::{Requester, may_read, may_read_of};
 pub use availability::{Offer, availability, units_free, units_left};
 pub use change::{ChangeError, ChangeRequest, change};
 pub(crate) use hold::place;
 pub use hold::{Creator, Held, HoldError, HoldRequest, NewHold, hold};
 pub use lifecycle::{TransitionError, amend, transition, transition_with};
+pub use units::{
+    BlockError, UnitError, block, edit as edit_unit, register as register_unit, set_housekeeping,
+    unblock,
+};
 
 /// How long a hold keeps its inventory while payment runs.
 pub const DEFAULT_HOLD_SECONDS: i64 = 600;

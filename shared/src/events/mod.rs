@@ -79,8 +79,8 @@ mod vendor;
 pub use booking::{Booker, BookingDetail, BookingEvent, BookingTerms, booking_event};
 pub use header::{EventId, FactHeader, SchemaVersion};
 pub use vendor::{
-    BlockDetail, RatingDetail, ResourceDetail, UnitDetail, VendorDetail, VendorEvent,
-    block_event, rating_event, resource_event, unit_event, vendor_event,
+    BlockDetail, RatingDetail, ResourceDetail, UnitDetail, VendorDetail, VendorEvent, block_event,
+    rating_event, resource_event, unit_event, vendor_event,
 };
 
 pub const BOOKINGS_SOURCE: &str = "reservations.bookings";

@@ -1,16 +1,16 @@
 //! Facts about a vendor and what it sells: its profile, its room and table types, and its
 //! rating.
 use super::{EventId, FactHeader, VENDORS_SOURCE};
-use crate::domain::ids::{BlockId, ResourceId, UnitId, VendorId};
-use crate::domain::unit::{Block, Housekeeping, Unit, UnitNumber};
 use crate::domain::calendar::Bucket;
-use chrono::NaiveDate;
+use crate::domain::ids::{BlockId, ResourceId, UnitId, VendorId};
 use crate::domain::inventory::OverbookingAllowance;
 use crate::domain::money::{Currency, Money};
 use crate::domain::resource::{Capacity, Resource, ResourceKind, UnitCount};
 use crate::domain::review::Rating;
 use crate::domain::text::{AddressLine, Title};
+use crate::domain::unit::{Block, Housekeeping, Unit, UnitNumber};
 use crate::domain::vendor::{CountryCode, GeoPoint, TimeZone, Vendor, VendorKind};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// A vendor as search needs it to find and show it.

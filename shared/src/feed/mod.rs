@@ -125,7 +125,9 @@ fn subject(event: &Event) -> Option<(ChangeKind, VendorId)> {
         // The profile and the rating are not the desk's business: it reads them from the vendor.
         Event::Vendor(VendorEvent::Onboarded(_) | VendorEvent::Updated(_)) => None,
         Event::Vendor(VendorEvent::Rated(_)) => None,
-        Event::Vendor(VendorEvent::UnitChanged(detail)) => Some((ChangeKind::Unit, detail.vendor_id)),
+        Event::Vendor(VendorEvent::UnitChanged(detail)) => {
+            Some((ChangeKind::Unit, detail.vendor_id))
+        }
         Event::Vendor(VendorEvent::UnitBlockChanged(detail)) => {
             Some((ChangeKind::Block, detail.vendor_id))
         }

@@ -6,8 +6,8 @@
 //! limit computed from the resource's current unit count and overbooking allowance; lowering the
 //! unit count while bookings exist is therefore safe: it only stops new holds.
 use super::WriteError;
-use super::units::{HousekeepingChange, OccupancyChange, housekeeping_update, occupancy_write};
 use super::dynamo::{DynamoStore, Item, Outcome, from_item, n, s, to_item, unexplained};
+use super::units::{HousekeepingChange, OccupancyChange, housekeeping_update, occupancy_write};
 use crate::domain::booking::{Booking, BookingStatus};
 use crate::domain::calendar::Bucket;
 use crate::domain::ids::{BookingId, ResourceId, UnitId, VendorId};

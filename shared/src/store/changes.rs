@@ -5,8 +5,8 @@ use super::{bookings::BOOKING_SK, keys};
 use crate::domain::booking::Booking;
 use crate::domain::resource::Resource;
 use crate::domain::review::Rating;
-use crate::domain::vendor::Vendor;
 use crate::domain::unit::{Block, Unit};
+use crate::domain::vendor::Vendor;
 use crate::events::{
     Event, block_event, booking_event, rating_event, resource_event, unit_event, vendor_event,
 };

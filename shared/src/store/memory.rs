@@ -84,7 +84,9 @@ impl MemoryStore {
             !c.take && state.occupancy.get(&(c.vendor, c.unit, c.bucket)) != Some(&c.occupant)
         });
         if wrongly_freed {
-            return Err(anyhow::anyhow!("a unit bucket freed by someone who does not hold it").into());
+            return Err(
+                anyhow::anyhow!("a unit bucket freed by someone who does not hold it").into(),
+            );
         }
         if let Some(change) = &changes.housekeeping
             && !state.units.iter().any(|u| u.id == change.unit)

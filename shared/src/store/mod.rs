@@ -13,17 +13,15 @@ pub use archive::{
     ArchiveEntry, ArchiveIndex, ArchiveRecords, DynamoArchive, Listed, MoveOutcome, S3Records,
 };
 pub use bookings::{
-    ArchivableBookings, BookingChanges, BookingLists, BookingOwner, BookingPage, BookingQuery, BookingStore,
-    BookingWriteError, CounterChange, CounterKey, ListError, PaymentsPending,
+    ArchivableBookings, BookingChanges, BookingLists, BookingOwner, BookingPage, BookingQuery,
+    BookingStore, BookingWriteError, CounterChange, CounterKey, ListError, PaymentsPending,
 };
 
 pub use changes::StreamTables;
 pub(crate) use dynamo::batch_put;
 pub use dynamo::{DynamoStore, Tables};
 pub use reviews::{ReviewStore, ReviewWriteError};
-pub use units::{
-    BlockWriteError, HousekeepingChange, OccupancyChange, UnitStore, UnitWriteError,
-};
+pub use units::{BlockWriteError, HousekeepingChange, OccupancyChange, UnitStore, UnitWriteError};
 
 use crate::domain::account::{AccountKind, Credential, Email, GuestProfile, StaffMember};
 use crate::domain::ids::{ResourceId, UserId, VendorId};
