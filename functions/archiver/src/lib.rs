@@ -384,7 +384,7 @@ mod tests {
             &self,
             _: &Booking,
             _: (BookingStatus, u64),
-            _: &[CounterChange],
+            _: &shared::store::BookingChanges,
         ) -> Result<(), BookingWriteError> {
             unreachable!("the archiver never changes a booking")
         }

@@ -105,7 +105,7 @@ mod tests {
             &self,
             _: &Booking,
             _: (shared::domain::booking::BookingStatus, u64),
-            _: &[CounterChange],
+            _: &shared::store::BookingChanges,
         ) -> Result<(), BookingWriteError> {
             Err(down().into())
         }

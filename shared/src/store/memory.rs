@@ -321,81 +321,6 @@ impl ArchiveIndex for MemoryStore {
 }
 
 /// Vendors, types and bookings for unit tests, built from the JSON the API stores.
-#[cfg(test)]
-pub(crate) mod fixtures {
-    use crate::domain::booking::Booking;
-    use crate::domain::ids::{BookingId, ResourceId, UserId, VendorId};
-    use crate::domain::resource::Resource;
-    use crate::domain::vendor::Vendor;
-    use serde_json::{Value, json};
-
-    /// A Berlin hotel with prices in EUR.
-    pub fn hotel() -> Vendor {
-        serde_json::from_value(json!({
-            "id": VendorId::generate(),
-            "kind": "hotel",
-            "name": "Hotel Spreeblick",
-            "description": "By the river",
-            "address": {"line1": "Am Ufer 1", "postal_code": "10178", "city": "Berlin", "country": "DE"},
-            "location": {"lat": 52.5163, "lon": 13.4021},
-            "time_zone": "Europe/Berlin",
-            "currency": "EUR",
-            "facilities": [],
-            "contact": {"email": "desk@spreeblick.example"},
-            "created_at": "2026-01-01T00:00:00Z",
-            "updated_at": "2026-01-01T00:00:00Z",
-            "version": 1,
-        }))
-        .expect("a valid vendor")
-    }
-
-    /// A room type of `vendor` at `price` minor units a night, 5 units, with `policy` merged in
-    /// (`deposit`, `cancellation`, ...).
-    pub fn room_type(vendor: &Vendor, name: &str, price: i64, policy: Value) -> Resource {
-        let mut raw = json!({
-            "id": ResourceId::generate(),
-            "vendor_id": vendor.id,
-            "kind": "room_type",
-            "name": name,
-            "description": "",
-            "capacity": 2,
-            "units": 5,
-            "base_price": {"amount_minor": price, "currency": "EUR"},
-            "created_at": "2026-01-01T00:00:00Z",
-            "updated_at": "2026-01-01T00:00:00Z",
-            "version": 1,
-        });
-        if let (Some(raw), Value::Object(policy)) = (raw.as_object_mut(), policy) {
-            raw.extend(policy);
-        }
-        serde_json::from_value(raw).expect("a valid room type")
-    }
-
-    /// An ended (CANCELLED) stay of `guest` at `vendor`.
-    pub fn ended_booking(guest: Option<UserId>, vendor: VendorId) -> Booking {
-        serde_json::from_value(json!({
-            "id": BookingId::generate(),
-            "vendor_id": vendor,
-            "resource_id": ResourceId::generate(),
-            "guest_id": guest,
-            "booked_by": "staff:x",
-            "channel": "front_desk",
-            "party_size": 2,
-            "units": 1,
-            "time": {"kind": "stay", "check_in": "2026-01-31", "check_out": "2026-02-01"},
-            "time_zone": "Europe/Berlin",
-            "buckets": [],
-            "arrival_at": "2026-01-31T14:00:00Z",
-            "quote": {"lines": [], "total": {"amount_minor": 100, "currency": "EUR"}},
-            "status": "CANCELLED",
-            "version": 1,
-            "created_at": "2026-01-01T00:00:00Z",
-            "updated_at": "2026-01-02T00:00:00Z",
-        }))
-        .expect("a valid booking")
-    }
-}
-
 impl UnitStore for MemoryStore {
     async fn create_unit(
         &self,
@@ -563,5 +488,80 @@ impl UnitStore for MemoryStore {
             *stored = block.clone();
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use crate::domain::booking::Booking;
+    use crate::domain::ids::{BookingId, ResourceId, UserId, VendorId};
+    use crate::domain::resource::Resource;
+    use crate::domain::vendor::Vendor;
+    use serde_json::{Value, json};
+
+    /// A Berlin hotel with prices in EUR.
+    pub fn hotel() -> Vendor {
+        serde_json::from_value(json!({
+            "id": VendorId::generate(),
+            "kind": "hotel",
+            "name": "Hotel Spreeblick",
+            "description": "By the river",
+            "address": {"line1": "Am Ufer 1", "postal_code": "10178", "city": "Berlin", "country": "DE"},
+            "location": {"lat": 52.5163, "lon": 13.4021},
+            "time_zone": "Europe/Berlin",
+            "currency": "EUR",
+            "facilities": [],
+            "contact": {"email": "desk@spreeblick.example"},
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "version": 1,
+        }))
+        .expect("a valid vendor")
+    }
+
+    /// A room type of `vendor` at `price` minor units a night, 5 units, with `policy` merged in
+    /// (`deposit`, `cancellation`, ...).
+    pub fn room_type(vendor: &Vendor, name: &str, price: i64, policy: Value) -> Resource {
+        let mut raw = json!({
+            "id": ResourceId::generate(),
+            "vendor_id": vendor.id,
+            "kind": "room_type",
+            "name": name,
+            "description": "",
+            "capacity": 2,
+            "units": 5,
+            "base_price": {"amount_minor": price, "currency": "EUR"},
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "version": 1,
+        });
+        if let (Some(raw), Value::Object(policy)) = (raw.as_object_mut(), policy) {
+            raw.extend(policy);
+        }
+        serde_json::from_value(raw).expect("a valid room type")
+    }
+
+    /// An ended (CANCELLED) stay of `guest` at `vendor`.
+    pub fn ended_booking(guest: Option<UserId>, vendor: VendorId) -> Booking {
+        serde_json::from_value(json!({
+            "id": BookingId::generate(),
+            "vendor_id": vendor,
+            "resource_id": ResourceId::generate(),
+            "guest_id": guest,
+            "booked_by": "staff:x",
+            "channel": "front_desk",
+            "party_size": 2,
+            "units": 1,
+            "time": {"kind": "stay", "check_in": "2026-01-31", "check_out": "2026-02-01"},
+            "time_zone": "Europe/Berlin",
+            "buckets": [],
+            "arrival_at": "2026-01-31T14:00:00Z",
+            "quote": {"lines": [], "total": {"amount_minor": 100, "currency": "EUR"}},
+            "status": "CANCELLED",
+            "version": 1,
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-02T00:00:00Z",
+        }))
+        .expect("a valid booking")
     }
 }
