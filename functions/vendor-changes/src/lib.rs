@@ -16,7 +16,9 @@ pub const MAX_LIMIT: usize = 500;
 /// The longest a request waits for something new: well inside API Gateway's 30 s.
 pub const MAX_WAIT_SECONDS: u64 = 20;
 
-/// How a waiting request looks again: soon at first, then a little less often.
+/// How a waiting request looks again: soon at first, then a little less often, but never more
+/// than half a second apart, so a live board sees a change at most that long after it was
+/// recorded (a read that finds nothing is one consistent Query of the head item).
 #[derive(Debug, Clone, Copy)]
 pub struct Polling {
     pub first: Duration,
@@ -27,7 +29,7 @@ impl Default for Polling {
     fn default() -> Self {
         Self {
             first: Duration::from_millis(250),
-            longest: Duration::from_secs(1),
+            longest: Duration::from_millis(500),
         }
     }
 }

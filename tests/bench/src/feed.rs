@@ -482,7 +482,7 @@ fn report(samples: &Samples, settings: &Settings) {
         poll / 2.0
     );
     println!(
-        "  The feed's path is (c) + publisher + (b) + inbox and append; the reader adds up to one of its polls (250 ms-1 s)."
+        "  The feed's path is (c) + publisher + (b) + inbox and append; the reader adds up to one of its polls (250-500 ms)."
     );
 }
 
