@@ -59,6 +59,43 @@ fn consumer(deps: &Arc<Deps>) -> (&'static str, local_gateway::pump::QueueHandle
     )
 }
 
+/// A schema of the OpenAPI document's components, with its references resolvable.
+fn openapi_schema(name: &str) -> jsonschema::Validator {
+    let schema = json!({
+        "$ref": format!("#/components/schemas/{name}"),
+        "components": openapi()["components"],
+    });
+    jsonschema::draft202012::options()
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn openapi() -> Value {
+    serde_json::from_str(include_str!("../../shared/api/openapi.json")).expect("openapi.json")
+}
+
+#[track_caller]
+fn assert_valid(schema: &str, body: &Value) {
+    let errors: Vec<String> = openapi_schema(schema)
+        .iter_errors(body)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?} in {body:#}");
+}
+
+#[test]
+fn the_documented_examples_are_valid_answers() {
+    let operation = &openapi()["paths"]["/vendor/{id}/changes"]["get"]["responses"];
+    assert_valid(
+        "ChangeFeed",
+        &operation["200"]["content"]["application/json"]["example"],
+    );
+    assert_valid(
+        "Problem",
+        &operation["410"]["content"]["application/problem+json"]["example"],
+    );
+}
+
 fn changes_of(vendor: &str, query: &str) -> String {
     format!("/vendor/{vendor}/changes{query}")
 }
@@ -86,6 +123,7 @@ async fn follow(
             )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+        assert_valid("ChangeFeed", &reply.body);
         entries.extend(
             reply.body["changes"]
                 .as_array()
@@ -473,6 +511,7 @@ async fn a_cursor_whose_changes_expired_is_410_with_where_to_follow_from_after_r
         .await;
 
     expired.assert_problem(410);
+    assert_valid("Problem", &expired.body);
     assert_eq!(expired.body["next"], "00000000000000000003", "{expired:#?}");
     assert_eq!(from_the_start.status, StatusCode::OK, "{from_the_start:#?}");
     let kept: Vec<&Value> = from_the_start.body["changes"]
