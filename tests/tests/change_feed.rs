@@ -355,7 +355,7 @@ async fn only_the_vendors_staff_read_its_changes() {
     let own = api.get(&path, manager.token()).await;
     let other_staff = api.get(&path, neighbour.token()).await;
     let as_guest = api.get(&path, guest.token()).await;
-    // Until unit facts are in the feed, housekeepers (who will see units only) are refused.
+    // Housekeepers read the feed too, its rooms and tables only (see the test below).
     let as_housekeeper = api.get(&path, housekeeper.token()).await;
     let anonymous = api.get(&path, None).await;
     let unknown_vendor = api
@@ -372,7 +372,7 @@ async fn only_the_vendors_staff_read_its_changes() {
     );
     other_staff.assert_problem(403);
     as_guest.assert_problem(403);
-    as_housekeeper.assert_problem(403);
+    assert_eq!(as_housekeeper.status, StatusCode::OK, "{as_housekeeper:#?}");
     anonymous.assert_problem(401);
     unknown_vendor.assert_problem(403);
 }
@@ -521,4 +521,85 @@ async fn a_cursor_whose_changes_expired_is_410_with_where_to_follow_from_after_r
         .collect();
     assert_eq!(kept.len(), 1, "{from_the_start:#?}");
     assert_eq!(kept[0]["position"], "00000000000000000003");
+}
+
+#[tokio::test]
+async fn rooms_their_housekeeping_and_blocks_reach_the_feed_and_housekeepers_see_nothing_else() {
+    let api = Api::start().await;
+    let deps = deps(&api).await;
+    let _backbone = backbone(&deps).await;
+    let manager = api.vendor("hotel").await;
+    let housekeeper = api.staff_as(&manager, "housekeeping").await;
+    let guest = api.guest().await;
+    let room_type = api
+        .resource(&manager, &resource_body("Double", 2, 10, 12_900))
+        .await;
+    let vendor = manager.vendor().to_owned();
+    let registered = api
+        .post(
+            &format!("/vendor/{vendor}/unit"),
+            manager.token(),
+            &json!({"resource_id": room_type, "number": "214"}),
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::CREATED, "{registered:#?}");
+    let unit = registered.body["id"]
+        .as_str()
+        .expect("a unit id")
+        .to_owned();
+    let booking = hold(&api, &guest, &vendor, &room_type, 30).await;
+    let dirty = api
+        .put(
+            &format!("/vendor/{vendor}/unit/{unit}/housekeeping"),
+            housekeeper.token(),
+            &json!({"status": "dirty"}),
+        )
+        .await;
+    assert_eq!(dirty.status, StatusCode::OK, "{dirty:#?}");
+    let from = Utc::now().date_naive() + Days::days(40);
+    let blocked = api
+        .post(
+            &format!("/vendor/{vendor}/unit/{unit}/blocks"),
+            manager.token(),
+            &json!({"from": from, "to": from + Days::days(2), "reason": "new carpet"}),
+        )
+        .await;
+    assert_eq!(blocked.status, StatusCode::CREATED, "{blocked:#?}");
+    let block = blocked.body["id"].as_str().expect("a block id").to_owned();
+
+    let start = Position::START.cursor();
+    let (staff_sees, _) = follow(&api, &manager, &start, |entries| {
+        !of(entries, &block).is_empty() && !of(entries, &booking).is_empty()
+    })
+    .await;
+    let (housekeeper_sees, _) = follow(&api, &housekeeper, &start, |entries| {
+        !of(entries, &block).is_empty()
+    })
+    .await;
+
+    // The room as registered, then dirty; its block with the nights it takes.
+    assert_eq!(
+        types(&of(&staff_sees, &unit)),
+        ["UnitChanged", "UnitChanged"]
+    );
+    let room_facts = of(&staff_sees, &unit);
+    assert_eq!(room_facts[1]["detail"]["housekeeping"], "dirty");
+    assert_eq!(room_facts[1]["kind"], "unit");
+    let block_facts = of(&staff_sees, &block);
+    assert_eq!(types(&block_facts), ["UnitBlockChanged"]);
+    assert_eq!(block_facts[0]["kind"], "block");
+    assert_eq!(
+        block_facts[0]["detail"]["buckets"],
+        json!([format!("N#{from}"), format!("N#{}", from + Days::days(1))])
+    );
+    assert!(block_facts[0]["detail"].get("reason").is_none());
+    // The housekeeper: the same room and block entries, and no booking (nor the room type).
+    assert!(
+        housekeeper_sees
+            .iter()
+            .all(|e| e["kind"] == "unit" || e["kind"] == "block"),
+        "{housekeeper_sees:#?}"
+    );
+    assert_eq!(of(&housekeeper_sees, &unit).len(), 2);
+    assert!(of(&housekeeper_sees, &booking).is_empty());
 }

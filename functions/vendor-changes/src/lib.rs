@@ -121,10 +121,8 @@ async fn changes(
     let vendor_id = path_id(req, "id", "vendor", VendorId::parse)?;
     let audience = match &caller {
         staff if staff.is_staff_of(vendor_id) => Audience::Everything,
-        // HOUSEKEEPING: housekeepers are to follow unit entries only (`Audience::UnitsOnly`,
-        // already applied by the feed and tested there) once unit facts are in the feed; until
-        // then they are refused like anyone else. To allow them, one arm:
-        // Caller::Housekeeping { vendor_id: own, .. } if *own == vendor_id => Audience::UnitsOnly,
+        // Housekeepers follow the rooms and tables (and their blocks), never a booking.
+        Caller::Housekeeping { vendor_id: own, .. } if *own == vendor_id => Audience::UnitsOnly,
         _ => {
             return Err(Problem::forbidden(
                 "only the vendor's staff may read its changes",

@@ -224,7 +224,8 @@ pub trait ChangeLog: Send + Sync {
 pub enum Audience {
     /// The vendor's staff: every entry.
     Everything,
-    /// Housekeeping: rooms and tables only, never a booking (whose detail is about guests).
+    /// Housekeeping: rooms and tables and their out-of-order blocks only, never a booking
+    /// (whose detail is about guests).
     UnitsOnly,
 }
 
@@ -232,7 +233,7 @@ impl Audience {
     pub fn admits(self, kind: ChangeKind) -> bool {
         match self {
             Self::Everything => true,
-            Self::UnitsOnly => kind == ChangeKind::Unit,
+            Self::UnitsOnly => matches!(kind, ChangeKind::Unit | ChangeKind::Block),
         }
     }
 }
