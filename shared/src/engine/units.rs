@@ -14,7 +14,7 @@ use crate::domain::vendor::TimeZone;
 use crate::store::{
     BlockWriteError, CounterChange, OccupancyChange, ResourceStore, UnitStore, UnitWriteError,
 };
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 /// A concurrent change to the unit or its type makes us re-read and retry this many times.
 const ATTEMPTS: u32 = 5;
@@ -181,12 +181,11 @@ pub async fn set_housekeeping(
     .await
 }
 
-/// The first bucket that is not over yet: tonight, or the current slot.
+/// Where "from today on" starts for a unit, whatever the vendor's zone: last night in UTC
+/// terms (a guest may still be in it this morning), or the slots of the last 12 hours.
 fn today_bucket(resource: &Resource, now: DateTime<Utc>) -> Bucket {
     match resource.kind {
-        ResourceKind::RoomType => {
-            Bucket::Night(NaiveDate::MIN.max(now.date_naive() - Duration::days(1)))
-        }
+        ResourceKind::RoomType => Bucket::Night(now.date_naive() - Duration::days(1)),
         ResourceKind::TableType => Bucket::Slot(now - Duration::hours(12)),
     }
 }
