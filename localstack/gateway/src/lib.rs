@@ -2,6 +2,7 @@
 //! the bearer token like the JWT authorizer, builds the same payload 2.0 event API Gateway would
 //! send, and calls the very handler the route's Lambda runs. Its event side (`Backbone`) feeds the
 //! stream and queue consumers like Lambda's event source mappings.
+pub mod desk;
 mod event;
 mod functions;
 pub mod pump;
@@ -179,9 +180,19 @@ async fn entry(
     http::Response::from_parts(parts, body)
 }
 
-/// Serves the gateway on `listener` until the task is dropped.
+/// Serves the gateway on `listener` until the task is dropped, and the desk web app at `/desk/`.
 pub async fn serve(listener: TcpListener, gateway: Arc<Gateway>) -> std::io::Result<()> {
-    let app = axum::Router::new().fallback(entry).with_state(gateway);
+    let desk = desk::DeskApp::from_env().map_err(std::io::Error::other)?;
+    let desk_app = move |req: http::Request<axum::body::Body>| {
+        let desk = desk.clone();
+        async move { desk.respond(req).await }
+    };
+    let app = axum::Router::new()
+        .route(desk::MOUNT, axum::routing::any(desk_app.clone()))
+        .route("/desk/", axum::routing::any(desk_app.clone()))
+        .route("/desk/{*path}", axum::routing::any(desk_app))
+        .fallback(entry)
+        .with_state(gateway);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
