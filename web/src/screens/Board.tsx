@@ -1,0 +1,203 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { Api } from '../api';
+import { addDays } from '../dates';
+import { guestName, layoutBoard, type Cell, type UnitRow } from '../board';
+import { formatColumn, formatDay, formatNumber, t, type Lang } from '../i18n';
+import { BoardStore, type BoardState } from '../store';
+import type { Session } from '../types';
+
+/** Arrow keys move focus between the grid's cells (one tab stop for the whole grid). */
+function onGridKey(e: KeyboardEvent) {
+  const keys: Record<string, [number, number]> = {
+    ArrowLeft: [0, -1],
+    ArrowRight: [0, 1],
+    ArrowUp: [-1, 0],
+    ArrowDown: [1, 0],
+  };
+  const move = keys[e.key];
+  const cell = (e.target as HTMLElement).closest<HTMLElement>('[data-cell]');
+  if (!move || !cell) return;
+  const grid = e.currentTarget as HTMLElement;
+  const rows = [...grid.querySelectorAll('tr')].filter((r) => r.querySelector('[data-cell]'));
+  const row = cell.closest('tr');
+  const r = rows.indexOf(row as HTMLTableRowElement);
+  const cellsOf = (tr: Element) => [...tr.querySelectorAll<HTMLElement>('[data-cell]')];
+  let target: HTMLElement | undefined;
+  if (move[0] === 0) {
+    const cells = cellsOf(row as Element);
+    target = cells[cells.indexOf(cell) + move[1]];
+  } else {
+    const next = rows[r + move[0]];
+    if (next) {
+      const col = Number(cell.dataset.col);
+      const cells = cellsOf(next);
+      target = cells.filter((c) => Number(c.dataset.col) <= col).pop() ?? cells[0];
+    }
+  }
+  if (!target) return;
+  e.preventDefault();
+  grid.querySelectorAll<HTMLElement>('[data-cell]').forEach((c) => (c.tabIndex = -1));
+  target.tabIndex = 0;
+  target.focus();
+}
+
+function UnitCells({ row, lang, first }: { row: UnitRow; lang: Lang; first: boolean }) {
+  const room = row.unit.number;
+  let col = 0;
+  return (
+    <>
+      {row.cells.map((cell: Cell, i) => {
+        const at = col;
+        const day = formatDay(lang, cell.date);
+        const tab = first && i === 0 ? 0 : -1;
+        if (cell.kind === 'free') {
+          col += 1;
+          return (
+            <td key={cell.date} data-cell data-col={at} tabIndex={tab} class="free" aria-label={t(lang, 'board.cell.free', { room, date: day })} />
+          );
+        }
+        const { booking, span } = cell.bar;
+        col += span;
+        const guest = guestName(booking, t(lang, 'board.guest'));
+        const date = span > 1 ? t(lang, 'board.cell.span', { from: day, to: formatDay(lang, addDays(cell.date, span - 1)) }) : day;
+        return (
+          <td
+            key={cell.date}
+            colSpan={span}
+            data-cell
+            data-col={at}
+            tabIndex={tab}
+            aria-label={t(lang, 'board.cell.booking', { room, date, guest, status: booking.status, channel: booking.channel })}
+          >
+            <div class={`bar status-${booking.status.toLowerCase()}`} data-testid={`booking-${booking.id}`}>
+              <span class="guest">{guest}</span> <span class="meta">{booking.status} · {booking.channel}</span>
+            </div>
+          </td>
+        );
+      })}
+    </>
+  );
+}
+
+export function Board({ lang, session }: { lang: Lang; session: Session }) {
+  const store = useMemo(() => new BoardStore(new Api(session)), [session]);
+  const [state, setState] = useState<BoardState>(store.current);
+
+  useEffect(() => {
+    const off = store.subscribe(setState);
+    void store.start();
+    return () => {
+      off();
+      store.stop();
+    };
+  }, [store]);
+
+  const layout = useMemo(
+    () =>
+      layoutBoard(state.resources, [...state.data.units.values()], [...state.data.bookings.values()], state.dates),
+    [state.resources, state.data, state.dates],
+  );
+  const days = state.dates.length;
+  let firstRow = true;
+
+  return (
+    <main class="board">
+      <div class="board-head">
+        <h1>{t(lang, 'board.title')}</h1>
+        <p class={`live ${state.live ? 'on' : 'off'}`} data-testid="live-status" role="status">
+          {state.live ? t(lang, 'live.live') : t(lang, 'live.offline')}
+        </p>
+      </div>
+      {state.vendor && <p class="vendor-name">{state.vendor.name}</p>}
+      {state.error && !state.live && <p class="error">{t(lang, 'error.load', { detail: state.error })}</p>}
+      {!state.loaded && <p>{t(lang, 'board.loading')}</p>}
+      {state.loaded && state.vendor?.kind === 'restaurant' && <p>{t(lang, 'restaurant.later')}</p>}
+      {state.loaded && (
+        <>
+          <dl class="counts">
+            <div>
+              <dt>{t(lang, 'counts.arrivals')}</dt>
+              <dd data-testid="count-arrivals">{formatNumber(lang, layout.counts.arrivals)}</dd>
+            </div>
+            <div>
+              <dt>{t(lang, 'counts.inHouse')}</dt>
+              <dd data-testid="count-in-house">{formatNumber(lang, layout.counts.inHouse)}</dd>
+            </div>
+            <div>
+              <dt>{t(lang, 'counts.departures')}</dt>
+              <dd data-testid="count-departures">{formatNumber(lang, layout.counts.departures)}</dd>
+            </div>
+          </dl>
+          {layout.groups.length === 0 && <p>{t(lang, 'board.noTypes')}</p>}
+          <div class="grid-scroll">
+            <table role="grid" aria-label={t('en', 'board.grid')} onKeyDown={onGridKey}>
+              <thead>
+                <tr>
+                  <th scope="col">{t(lang, 'board.room')}</th>
+                  {layout.dates.map((d, i) => (
+                    <th scope="col" key={d} class={i === 0 ? 'today' : undefined}>
+                      {formatColumn(lang, d)}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              {layout.groups.map((group) => (
+                <tbody key={group.resource.id}>
+                  <tr class="type-row">
+                    <th scope="colgroup" colSpan={days + 1}>
+                      {group.resource.name}
+                    </th>
+                  </tr>
+                  {group.rows.map((row) => {
+                    const first = firstRow;
+                    firstRow = false;
+                    return (
+                      <tr key={row.unit.id} data-testid={`unit-${row.unit.number}`}>
+                        <th scope="row">
+                          {row.unit.number}
+                          {row.unit.status === 'out_of_order' && <span class="ooo"> ({t(lang, 'board.outOfOrder')})</span>}
+                        </th>
+                        <UnitCells row={row} lang={lang} first={first} />
+                      </tr>
+                    );
+                  })}
+                  <tr data-testid={`unassigned-${group.resource.id}`} class="unassigned">
+                    <th scope="row">{t(lang, 'board.unassigned')}</th>
+                    <td colSpan={days} data-cell data-col={0} tabIndex={-1} aria-label={`${group.resource.name}: ${t(lang, 'board.unassigned')} (${group.unassigned.length})`}>
+                      <div class="lanes">
+                        {group.unassigned.map((bar) => {
+                          const guest = guestName(bar.booking, t(lang, 'board.guest'));
+                          return (
+                            <div
+                              key={bar.booking.id}
+                              class={`bar status-${bar.booking.status.toLowerCase()}`}
+                              data-testid={`booking-${bar.booking.id}`}
+                              style={{ gridColumn: `${bar.start + 1} / span ${bar.span}` }}
+                            >
+                              <span class="guest">{guest}</span>{' '}
+                              <span class="meta">
+                                {bar.booking.status} · {bar.booking.channel}
+                              </span>
+                            </div>
+                          );
+                        })}
+                      </div>
+                    </td>
+                  </tr>
+                  <tr class="free-row">
+                    <th scope="row">{t(lang, 'board.free')}</th>
+                    {group.free.map((n, i) => (
+                      <td key={layout.dates[i]} data-cell data-col={i} tabIndex={-1} aria-label={`${t(lang, 'board.freeRow', { type: group.resource.name })}, ${formatDay(lang, layout.dates[i])}: ${n}`}>
+                        {formatNumber(lang, n)}
+                      </td>
+                    ))}
+                  </tr>
+                </tbody>
+              ))}
+            </table>
+          </div>
+        </>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,170 @@
+// The board's state and the change-feed loop that keeps it live. Screens subscribe to it; later
+// slices (walk-ins, check-in, the offline queue) act through the Api and let the feed bring the result.
+import { Api, ApiError } from './api';
+import { addDays, dateRange, todayIn } from './dates';
+import { applyEntries, type BoardData } from './feed';
+import type { Booking, LocalDate, Resource, Unit, Vendor } from './types';
+
+export const BOARD_DAYS = 14;
+/** Bookings are listed by arrival: reach back far enough to catch stays still running today. */
+export const LOOKBACK_DAYS = 31;
+const RETRY_MS = 2000;
+
+export interface BoardState {
+  vendor?: Vendor;
+  resources: Resource[];
+  data: BoardData;
+  dates: LocalDate[];
+  live: boolean;
+  error?: string;
+  loaded: boolean;
+}
+
+type Listener = (state: BoardState) => void;
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+export class BoardStore {
+  private state: BoardState = {
+    resources: [],
+    data: { bookings: new Map(), units: new Map() },
+    dates: [],
+    live: false,
+    loaded: false,
+  };
+  private listeners = new Set<Listener>();
+  private abort = new AbortController();
+  private cursor: string | undefined;
+
+  constructor(private readonly api: Api) {}
+
+  get current(): BoardState {
+    return this.state;
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    listener(this.state);
+    return () => this.listeners.delete(listener);
+  }
+
+  private set(patch: Partial<BoardState>) {
+    this.state = { ...this.state, ...patch };
+    for (const l of this.listeners) l(this.state);
+  }
+
+  /** Loads the board, then follows the change feed until stop(). */
+  async start(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      try {
+        await this.load(signal);
+        await this.follow(signal);
+      } catch (err) {
+        if (signal.aborted) return;
+        this.set({ live: false, error: err instanceof Error ? err.message : String(err) });
+        await sleep(RETRY_MS, signal);
+      }
+    }
+  }
+
+  stop(): void {
+    this.abort.abort();
+  }
+
+  /** Finds the feed's end first, then reads the board, so nothing committed in between is missed. */
+  private async load(signal: AbortSignal): Promise<void> {
+    this.cursor = await this.feedEnd(signal);
+    const vendor = this.state.vendor ?? (await this.api.vendor());
+    const today = todayIn(vendor.time_zone);
+    const [resources, units, bookings] = await Promise.all([
+      this.api.resources(),
+      this.api.units({ date: today }),
+      this.api.bookings(addDays(today, -LOOKBACK_DAYS), addDays(today, BOARD_DAYS - 1)),
+    ]);
+    this.set({
+      vendor,
+      resources,
+      dates: dateRange(today, BOARD_DAYS),
+      data: {
+        bookings: new Map(bookings.map((b) => [b.id, b])),
+        units: new Map(units.map((u) => [u.id, u])),
+      },
+      loaded: true,
+      error: undefined,
+    });
+  }
+
+  private async feedEnd(signal: AbortSignal): Promise<string | undefined> {
+    let after = this.cursor;
+    for (;;) {
+      const page = await this.api.changes(after, 0, signal);
+      if (page.changes.length === 0) return page.next;
+      after = page.next;
+    }
+  }
+
+  private async follow(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      this.set({ live: true });
+      let page;
+      try {
+        page = await this.api.changes(this.cursor, 20, signal);
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 410) {
+          this.cursor = err.problem.next;
+          return; // start() reloads the board and follows from there
+        }
+        throw err;
+      }
+      this.cursor = page.next;
+      if (page.changes.length === 0) continue;
+      const applied = applyEntries(this.state.data, page.changes);
+      this.set({ data: applied.data, dates: this.datesNow() });
+      if (applied.reload) await this.reloadUnitsAndTypes();
+      await this.fetchNames(applied.fetchBookings);
+    }
+  }
+
+  /** The window moves on at midnight in the vendor's zone. */
+  private datesNow(): LocalDate[] {
+    const zone = this.state.vendor?.time_zone;
+    if (!zone) return this.state.dates;
+    const today = todayIn(zone);
+    return this.state.dates[0] === today ? this.state.dates : dateRange(today, BOARD_DAYS);
+  }
+
+  private async reloadUnitsAndTypes(): Promise<void> {
+    const today = this.state.dates[0];
+    const [resources, units] = await Promise.all([this.api.resources(), this.api.units({ date: today })]);
+    this.set({ resources, data: { ...this.state.data, units: new Map(units.map((u) => [u.id, u])) } });
+  }
+
+  private async fetchNames(ids: string[]): Promise<void> {
+    const records = await Promise.all(ids.map((id) => this.api.booking(id).catch(() => undefined)));
+    const bookings = new Map(this.state.data.bookings);
+    for (const record of records) {
+      if (!record) continue;
+      const held = bookings.get(record.id);
+      if (held && held.version > record.version) {
+        bookings.set(record.id, { ...held, desk_guest: record.desk_guest });
+      } else {
+        bookings.set(record.id, record as Booking);
+      }
+    }
+    this.set({ data: { ...this.state.data, bookings } });
+  }
+}
+
+/** Units for the housekeeping view, re-read when the feed says a unit changed. */
+export async function loadHousekeepingUnits(api: Api): Promise<Unit[]> {
+  const mine = await api.units({ mine: true });
+  return mine.length > 0 ? mine : api.units();
+}
