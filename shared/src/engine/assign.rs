@@ -35,6 +35,9 @@ pub enum AssignError {
     /// A booking of several rooms is put in its rooms one booking at a time.
     #[error("a booking of {0} units cannot be put in one")]
     SeveralUnits(u32),
+    /// A booking of more nights or slots than a move can take in one transaction.
+    #[error("a booking of {0} nights or slots is not put in one unit")]
+    TooLong(usize),
     /// The unit is occupied in these buckets.
     #[error("unit {number} is taken")]
     UnitTaken {
@@ -104,6 +107,7 @@ impl RewriteError for AssignError {
                     .unwrap_or_default(),
                 buckets,
             },
+            BookingWriteError::TooLarge(_) => Self::TooLong(attempted.buckets.len()),
             other => Self::Unexpected(other.into()),
         }
     }
@@ -204,8 +208,13 @@ pub async fn check_in(
         (Some(unit), _) if actor == Actor::Staff => Pick::Unit(unit),
         (Some(_), _) => return Err(AssignError::Forbidden),
         (None, Some(unit)) => Pick::Unit(unit),
-        // A type whose rooms or tables are not registered is sold by count alone.
-        (None, None) if resource.units_in_service.is_none() || booking.units != 1 => {
+        // A type whose rooms or tables are not registered is sold by count alone, and so is a
+        // booking of several units or of more nights than one unit is given for.
+        (None, None)
+            if resource.units_in_service.is_none()
+                || booking.units != 1
+                || booking.buckets.len() > super::MAX_UNIT_BUCKETS =>
+        {
             return rewrite(store, id, now, |read| {
                 may_check_in(&read, &resource, actor, request, now)?;
                 let mut next = read.clone();
@@ -217,6 +226,9 @@ pub async fn check_in(
         }
         (None, None) => Pick::Auto,
     };
+    if booking.units != 1 || booking.buckets.len() > super::MAX_UNIT_BUCKETS {
+        live(&booking)?;
+    }
     let mut candidates = candidates(store, &booking, pick, true).await;
     // A guest on their phone whose room is not ready yet is given another that is.
     if actor == Actor::Guest && matches!(candidates, Err(AssignError::NotReady(_))) {
@@ -299,6 +311,9 @@ fn live(booking: &Booking) -> Result<(), AssignError> {
     }
     if booking.units != 1 {
         return Err(AssignError::SeveralUnits(booking.units));
+    }
+    if booking.buckets.len() > super::MAX_UNIT_BUCKETS {
+        return Err(AssignError::TooLong(booking.buckets.len()));
     }
     Ok(())
 }

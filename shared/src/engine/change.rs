@@ -42,6 +42,9 @@ pub enum ChangeError {
         number: String,
         buckets: Vec<crate::domain::calendar::Bucket>,
     },
+    /// The change and the booking's room do not fit one transaction.
+    #[error("the change does not fit one transaction")]
+    TooLarge,
     #[error("the booking keeps changing")]
     Busy,
     #[error(transparent)]
@@ -63,6 +66,7 @@ impl RewriteError for ChangeError {
                 resource: attempted.resource_id,
                 buckets,
             }),
+            BookingWriteError::TooLarge(_) => Self::TooLarge,
             BookingWriteError::UnitTaken { unit, buckets } => Self::UnitTaken {
                 unit,
                 number: attempted
@@ -99,8 +103,33 @@ pub async fn change(
         Err(ChangeError::UnitTaken { .. }) => {
             change_keeping(store, id, request, requester, now, false).await
         }
+        // Freeing the room and moving the counters do not fit one transaction: the booking
+        // leaves its room first (a write of its own, consistent on its own), then changes.
+        Err(ChangeError::TooLarge) if take_out_of_unit(store, id, now).await? => {
+            change_keeping(store, id, request, requester, now, false).await
+        }
         other => other,
     }
+}
+
+/// Takes a booking that is not in the house out of its unit; whether it was in one.
+async fn take_out_of_unit(
+    store: &impl BookingStore,
+    id: BookingId,
+    now: DateTime<Utc>,
+) -> Result<bool, ChangeError> {
+    let mut was_in_one = false;
+    rewrite_from::<ChangeError>(store, id, None, now, |booking| {
+        if booking.unit.is_none() || booking.status == BookingStatus::CheckedIn {
+            return Ok(Edit::Keep(booking));
+        }
+        was_in_one = true;
+        let mut next = booking.clone();
+        next.unit = None;
+        Ok(Edit::Write(next, Vec::new()))
+    })
+    .await?;
+    Ok(was_in_one)
 }
 
 /// `change`, keeping the booking's room (when `keep_unit` and it stays of the same type) or
@@ -191,7 +220,17 @@ async fn change_keeping(
         changed.arrival_at = arrival_at;
         changed.quote = quote;
         changed.payment = terms;
-        if !in_house && (!keep_unit || changed.resource_id != booking.resource_id) {
+        let too_long = changed.buckets.len() > super::MAX_UNIT_BUCKETS;
+        if in_house && too_long && changed.unit.is_some() {
+            return Err(rejected(invalid(
+                "/check_out",
+                format!(
+                    "a guest stays in one room for at most {} nights per booking: book the rest as a new stay",
+                    super::MAX_UNIT_BUCKETS
+                ),
+            )));
+        }
+        if !in_house && (!keep_unit || too_long || changed.resource_id != booking.resource_id) {
             changed.unit = None;
         }
         let old_limit = old_resource.map(Resource::sellable_limit).unwrap_or(0);

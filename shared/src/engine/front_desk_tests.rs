@@ -518,3 +518,39 @@ async fn a_booking_moved_to_dates_its_room_is_taken_on_keeps_the_dates_and_loses
     .unwrap();
     assert_eq!(kept.unit.as_ref().unwrap().unit_id, a.id);
 }
+
+#[tokio::test]
+async fn a_move_too_large_for_one_transaction_with_its_room_leaves_the_room_first() {
+    let hotel = Hotel::new().await;
+    let room = hotel.register("101", Housekeeping::Clean).await;
+    // 30 nights (the longest stay) in room 101, moved 30 nights later: 60 counters and 60 room
+    // buckets do not fit one transaction, so the booking leaves its room first, then moves.
+    let stay = hotel.stay("2027-05-01", "2027-05-31").await;
+    hotel.assign(&stay, &room).await.unwrap();
+    let moved = change(
+        &hotel.store,
+        stay.id,
+        &departure("2027-07-01", "2027-07-31"),
+        &hotel.staff,
+        at(BOOKED_AT),
+    )
+    .await
+    .unwrap();
+    assert_eq!(moved.unit, None);
+    assert_eq!(hotel.occupant(&room, "2027-05-01").await, None);
+    assert_eq!(hotel.occupant(&room, "2027-05-30").await, None);
+    assert_eq!(moved.buckets.len(), 30);
+
+    // Cancelling a 30-night stay in its room frees counters and room at once.
+    hotel.assign(&moved, &room).await.unwrap();
+    transition(
+        &hotel.store,
+        stay.id,
+        BookingAction::Cancel,
+        &hotel.staff,
+        at(BOOKED_AT),
+    )
+    .await
+    .unwrap();
+    assert_eq!(hotel.occupant(&room, "2027-07-30").await, None);
+}

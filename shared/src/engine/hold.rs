@@ -393,8 +393,8 @@ async fn hold_on(
         Err(BookingWriteError::Stale) => {
             Err(anyhow::anyhow!("a new booking cannot be stale").into())
         }
-        Err(BookingWriteError::UnitTaken { .. }) => {
-            Err(anyhow::anyhow!("a new booking takes no unit").into())
+        Err(BookingWriteError::UnitTaken { .. } | BookingWriteError::TooLarge(_)) => {
+            Err(anyhow::anyhow!("a new booking takes no unit and at most 99 counters").into())
         }
         Err(BookingWriteError::Unexpected(e)) => Err(e.into()),
     }

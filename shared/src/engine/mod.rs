@@ -35,6 +35,10 @@ pub const MAX_UNITS: u32 = 50;
 /// The most counters one booking write may touch: DynamoDB takes 100 items per transaction, one
 /// of which is the booking itself.
 pub const MAX_COUNTERS: usize = 99;
+/// The most nights or slots a booking put in a room or table may cover: a move takes the new
+/// unit's buckets and frees the old unit's, a cancellation frees the counters and the unit, each
+/// in one transaction of at most 100 items with the booking.
+pub const MAX_UNIT_BUCKETS: usize = 49;
 
 #[cfg(test)]
 mod front_desk_tests;

@@ -64,6 +64,12 @@ pub(crate) async fn rewrite_from<E: RewriteError>(
         next.version = expected.1 + 1;
         next.updated_at = now;
         let changes = super::rooms::changes(&before, &next, counters, now);
+        if changes.items() > super::MAX_COUNTERS {
+            return Err(E::refused(
+                BookingWriteError::TooLarge(changes.items() + 1),
+                &next,
+            ));
+        }
         match store.replace_booking(&next, expected, &changes).await {
             Ok(()) => return Ok(next),
             Err(BookingWriteError::Stale) => continue,

@@ -100,6 +100,11 @@ impl From<ChangeError> for Problem {
                     "the guest's room {number} is taken by another booking then: move that booking or the guest first"
                 )),
             ChangeError::Busy => Problem::edit_conflict(),
+            // Only a guest in the house keeps a room through a change this large.
+            ChangeError::TooLarge => Problem::field(
+                "/check_out",
+                "a stay in its room changes by fewer nights at once: change the departure in steps",
+            ),
             ChangeError::Unexpected(cause) => Problem::internal(&cause),
         }
     }

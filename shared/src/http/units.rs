@@ -48,6 +48,13 @@ impl From<AssignError> for Problem {
                 format!("a booking that is {status} has no room or table"),
             )
             .with_extension("booking_status", json!(status)),
+            AssignError::TooLong(buckets) => Problem::field(
+                "/unit_id",
+                format!(
+                    "this booking covers {buckets} nights or slots; one unit is given for at most {} (split the stay)",
+                    crate::engine::MAX_UNIT_BUCKETS
+                ),
+            ),
             AssignError::SeveralUnits(units) => Problem::field(
                 "/unit_id",
                 format!("this booking takes {units} units; put each in a room by its own booking"),

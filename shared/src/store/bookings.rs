@@ -104,6 +104,9 @@ pub enum BookingWriteError {
     /// The unit is already occupied in these buckets (by another booking or a block).
     #[error("the unit is taken")]
     UnitTaken { unit: UnitId, buckets: Vec<Bucket> },
+    /// The write would touch more items than one transaction takes (100); nothing was sent.
+    #[error("{0} items do not fit one transaction")]
+    TooLarge(usize),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
