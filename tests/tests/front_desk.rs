@@ -1732,3 +1732,39 @@ async fn an_archived_stay_still_says_which_room_it_had_and_how_the_guest_checked
         assert_eq!(reply.body["check_in"]["method"], "desk");
     }
 }
+
+/// Moving a 30-night stay that is in a room 30 nights later swaps 60 counters and would swap 60
+/// room buckets: more than one transaction takes. The booking leaves its room first, then moves;
+/// nothing is half written and the room is free on the old nights.
+#[tokio::test]
+async fn a_long_stay_moved_far_leaves_its_room_first_and_frees_it() {
+    let front = Front::open("hotel").await;
+    let double = front.room_type("Double", 2, 5, json!({})).await;
+    let room = id_of(&front.room(&double, "401").await);
+    let start = front.today() + Duration::days(10);
+    let booking = front.book(&double, start, 30).await;
+    let id = id_of(&booking);
+    let assigned = front
+        .assign(&front.desk, &id, &json!({ "unit_id": room }))
+        .await;
+    assert_eq!(assigned.status, StatusCode::OK, "{assigned:#?}");
+
+    let later = start + Duration::days(40);
+    let moved = front
+        .api
+        .put(
+            &format!("/booking/{id}"),
+            front.desk.token(),
+            &json!({"check_in": later, "check_out": later + Duration::days(30)}),
+        )
+        .await;
+
+    assert_eq!(moved.status, StatusCode::OK, "{moved:#?}");
+    assert!(moved.body.get("unit").is_none(), "{moved:#?}");
+    let board = front.units_on(&front.desk, start).await;
+    assert_eq!(board["401"]["occupied"], false, "{board:#?}");
+    let again = front
+        .assign(&front.desk, &id, &json!({ "unit_id": room }))
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{again:#?}");
+}
