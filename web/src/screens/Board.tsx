@@ -163,7 +163,7 @@ export function Board({ lang, session }: { lang: Lang; session: Session }) {
                   })}
                   <tr data-testid={`unassigned-${group.resource.id}`} class="unassigned">
                     <th scope="row">{t(lang, 'board.unassigned')}</th>
-                    <td colSpan={days} data-cell data-col={0} tabIndex={-1} aria-label={`${group.resource.name}: ${t(lang, 'board.unassigned')} (${group.unassigned.length})`}>
+                    <td colSpan={days} data-cell data-col={0} tabIndex={-1}>
                       <div class="lanes">
                         {group.unassigned.map((bar) => {
                           const guest = guestName(bar.booking, t(lang, 'board.guest'));
