@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The desk web app: builds it (web/), runs its unit tests (vitest), starts a local gateway on a
+# free port that serves it at /desk/ next to the API, and drives it in Debian's Chromium through
+# playwright-core (web/e2e/). Installs Chromium when /usr/bin/chromium is missing. Needs the
+# emulators (localstack/local.sh up). Screenshots go to web/e2e/artifacts/.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/reservations/target}"
+export npm_config_cache="${npm_config_cache:-$HOME/.cache/reservations/npm}"
+
+if [[ ! -x /usr/bin/chromium ]]; then
+  echo "web: /usr/bin/chromium is missing; installing Debian's chromium (apt-get install -y chromium)"
+  if [[ $(id -u) == 0 ]]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
+fi
+command -v npm >/dev/null || { echo "web: npm is missing (install Node.js 20 or later)" >&2; exit 1; }
+
+cd "$REPO/web"
+npm ci --no-audit --no-fund
+npm run build
+npm test
+
+eval "$("$REPO/localstack/local.sh" env)"
+(cd "$REPO" && cargo build --quiet -p local-gateway --bin local-gateway)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+log="${TMPDIR:-/tmp}/web-e2e-gateway.log"
+DESK_APP_DIR="$REPO/web/dist" GATEWAY_ADDR="127.0.0.1:$port" "$CARGO_TARGET_DIR/debug/local-gateway" >"$log" 2>&1 &
+gateway=$!
+trap 'kill $gateway 2>/dev/null || true' EXIT
+ready=0
+for _ in $(seq 1 100); do
+  if curl -sf "http://127.0.0.1:$port/.well-known/jwks.json" >/dev/null; then ready=1; break; fi
+  kill -0 $gateway 2>/dev/null || break
+  sleep 0.1
+done
+if [[ $ready != 1 ]]; then
+  echo "web: the local gateway did not start; its log:" >&2
+  tail -20 "$log" >&2
+  exit 1
+fi
+curl -sf -o /dev/null "http://127.0.0.1:$port/desk/" || { echo "web: the gateway does not serve /desk/" >&2; exit 1; }
+
+DESK_E2E_BASE_URL="http://127.0.0.1:$port" node --test e2e/desk.e2e.mjs
+echo "web: screenshots in $REPO/web/e2e/artifacts/"
