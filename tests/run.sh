@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test. Checks the CDK app offline (infra/cdk/test.sh), installs and starts the local
 # emulators it needs (DynamoDB Local, LocalStack, localstripe; see localstack/local.sh), runs the
-# Rust unit and end-to-end tests against them, walks through the README's curl session, and stops
+# Rust unit and end-to-end tests against them, drives the desk web app in Chromium (tests/web.sh),
+# walks through the README's curl session, and stops
 # the emulators again if it started them.
 #
 # Settings: CARGO_TARGET_DIR (default ~/.cache/reservations/target, outside the clone so
@@ -46,6 +47,9 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --no-fail-fast
 fi
+
+step "desk web app"
+tests/web.sh
 
 step "README walk-through"
 tests/readme-walkthrough.sh

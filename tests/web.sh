@@ -22,6 +22,11 @@ npm test
 
 eval "$("$REPO/localstack/local.sh" env)"
 (cd "$REPO" && cargo build --quiet -p local-gateway --bin local-gateway)
+# As in the README walk-through: start from empty consumer queues, so this run's facts are not
+# queued behind those the earlier tests left unconsumed.
+for var in $(compgen -e | grep '_QUEUE_URL$'); do
+  curl -sf -X POST "${!var}" -d "Action=PurgeQueue" >/dev/null || echo "web: could not purge ${!var}" >&2
+done
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 log="${TMPDIR:-/tmp}/web-e2e-gateway.log"
 DESK_APP_DIR="$REPO/web/dist" GATEWAY_ADDR="127.0.0.1:$port" "$CARGO_TARGET_DIR/debug/local-gateway" >"$log" 2>&1 &

@@ -92,8 +92,8 @@ after(async () => {
 });
 
 /** A page that records CSP violations and script errors, to be asserted empty. */
-async function openPage() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
+async function openPage(viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport, locale: 'en-GB' });
   const page = await context.newPage();
   page.problems = [];
   page.on('console', (m) => {
@@ -176,7 +176,8 @@ test('desk staff sign in and the board shows the rooms and the guest booking', a
 });
 
 test('a housekeeper signs in, marks a dirty room clean, and the API agrees', async () => {
-  const page = await openPage();
+  // The housekeeper's phone.
+  const page = await openPage({ width: 390, height: 844 });
   await signIn(page, world.keeperEmail);
   await page.getByRole('heading', { level: 1, name: 'Housekeeping' }).waitFor();
   const room = page.getByTestId('hk-unit-102');
