@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'preact/hooks';
-import { Api } from './api';
 import { initialLang, rememberLang, isLang, LANGS, t, type Lang } from './i18n';
 import { Board } from './screens/Board';
 import { Housekeeping } from './screens/Housekeeping';
@@ -59,8 +58,8 @@ export function App() {
         )}
       </header>
       {!session && <SignIn lang={lang} onSignedIn={signedIn} />}
-      {session && session.role === 'housekeeping' && <Housekeeping lang={lang} api={new Api(session)} />}
-      {session && session.role !== 'housekeeping' && <Board lang={lang} session={session} />}
+      {session && session.role === 'housekeeping' && <Housekeeping lang={lang} session={session} onSignedOut={signOut} />}
+      {session && session.role !== 'housekeeping' && <Board lang={lang} session={session} onSignedOut={signOut} />}
     </>
   );
 }

@@ -22,6 +22,18 @@ export interface BoardState {
 
 type Listener = (state: BoardState) => void;
 
+/** The feed's current end: reads with wait=0 until nothing is newer. */
+export async function feedEnd(api: Api, after: string | undefined, signal: AbortSignal): Promise<string | undefined> {
+  for (;;) {
+    const page = await api.changes(after, 0, signal);
+    if (page.changes.length === 0) return page.next;
+    after = page.next;
+  }
+}
+
+/** The session is over (expired token, revoked account): the app goes back to sign-in. */
+export const isUnauthorized = (err: unknown) => err instanceof ApiError && err.status === 401;
+
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -43,7 +55,10 @@ export class BoardStore {
   private abort = new AbortController();
   private cursor: string | undefined;
 
-  constructor(private readonly api: Api) {}
+  constructor(
+    private readonly api: Api,
+    private readonly onUnauthorized: () => void = () => {},
+  ) {}
 
   get current(): BoardState {
     return this.state;
@@ -69,6 +84,11 @@ export class BoardStore {
         await this.follow(signal);
       } catch (err) {
         if (signal.aborted) return;
+        if (isUnauthorized(err)) {
+          this.set({ live: false });
+          this.onUnauthorized();
+          return;
+        }
         this.set({ live: false, error: err instanceof Error ? err.message : String(err) });
         await sleep(RETRY_MS, signal);
       }
@@ -81,7 +101,7 @@ export class BoardStore {
 
   /** Finds the feed's end first, then reads the board, so nothing committed in between is missed. */
   private async load(signal: AbortSignal): Promise<void> {
-    this.cursor = await this.feedEnd(signal);
+    this.cursor = await feedEnd(this.api, this.cursor, signal);
     const vendor = this.state.vendor ?? (await this.api.vendor());
     const today = todayIn(vendor.time_zone);
     const [resources, units, bookings] = await Promise.all([
@@ -100,15 +120,6 @@ export class BoardStore {
       loaded: true,
       error: undefined,
     });
-  }
-
-  private async feedEnd(signal: AbortSignal): Promise<string | undefined> {
-    let after = this.cursor;
-    for (;;) {
-      const page = await this.api.changes(after, 0, signal);
-      if (page.changes.length === 0) return page.next;
-      after = page.next;
-    }
   }
 
   private async follow(signal: AbortSignal): Promise<void> {

@@ -79,8 +79,8 @@ function UnitCells({ row, lang, first }: { row: UnitRow; lang: Lang; first: bool
   );
 }
 
-export function Board({ lang, session }: { lang: Lang; session: Session }) {
-  const store = useMemo(() => new BoardStore(new Api(session)), [session]);
+export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Session; onSignedOut: () => void }) {
+  const store = useMemo(() => new BoardStore(new Api(session), onSignedOut), [session]);
   const [state, setState] = useState<BoardState>(store.current);
 
   useEffect(() => {

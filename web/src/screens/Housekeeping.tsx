@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Api } from '../api';
+import { applyEntries } from '../feed';
 import { t, type Key, type Lang } from '../i18n';
-import { loadHousekeepingUnits } from '../store';
-import type { HousekeepingStatus, Unit } from '../types';
+import { feedEnd, isUnauthorized, loadHousekeepingUnits } from '../store';
+import type { HousekeepingStatus, Session, Unit } from '../types';
 
 const ACTIONS: { status: HousekeepingStatus; key: Key }[] = [
   { status: 'clean', key: 'hk.clean' },
@@ -11,16 +12,45 @@ const ACTIONS: { status: HousekeepingStatus; key: Key }[] = [
 ];
 
 /** The housekeeper's rooms (their round, else every room), each with its status and the three reports. */
-export function Housekeeping({ lang, api }: { lang: Lang; api: Api }) {
+export function Housekeeping({ lang, session, onSignedOut }: { lang: Lang; session: Session; onSignedOut: () => void }) {
+  const api = useMemo(() => new Api(session), [session]);
   const [units, setUnits] = useState<Unit[]>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState<string>();
 
+  // Load the rooms, then follow the change feed (housekeepers read its unit entries) so a room
+  // reported by someone else, or made dirty by a check-out, changes here too.
   useEffect(() => {
-    loadHousekeepingUnits(api)
-      .then(setUnits)
-      .catch((err: Error) => setError(t(lang, 'error.load', { detail: err.message })));
-  }, []);
+    const abort = new AbortController();
+    const signal = abort.signal;
+    (async () => {
+      while (!signal.aborted) {
+        try {
+          let cursor = await feedEnd(api, undefined, signal);
+          setUnits(await loadHousekeepingUnits(api));
+          setError(undefined);
+          while (!signal.aborted) {
+            const page = await api.changes(cursor, 20, signal);
+            cursor = page.next;
+            if (page.changes.some((c) => c.kind === 'block')) break; // reload the statuses
+            if (page.changes.length === 0) continue;
+            // Applied to the list as it is now, so a report just made here is not undone.
+            setUnits((list) => {
+              if (!list) return list;
+              const applied = applyEntries({ bookings: new Map(), units: new Map(list.map((u) => [u.id, u])) }, page.changes);
+              return list.map((u) => applied.data.units.get(u.id) ?? u);
+            });
+          }
+        } catch (err) {
+          if (signal.aborted) return;
+          if (isUnauthorized(err)) return onSignedOut();
+          setError(t(lang, 'error.load', { detail: err instanceof Error ? err.message : String(err) }));
+          await new Promise((resolve) => setTimeout(resolve, 2000));
+        }
+      }
+    })();
+    return () => abort.abort();
+  }, [api]);
 
   const report = async (unit: Unit, status: HousekeepingStatus) => {
     setBusy(unit.id);
