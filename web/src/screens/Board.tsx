@@ -112,7 +112,7 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
       {state.error && !state.live && <p class="error">{t(lang, 'error.load', { detail: state.error })}</p>}
       {!state.loaded && <p>{t(lang, 'board.loading')}</p>}
       {state.loaded && state.vendor?.kind === 'restaurant' && <p>{t(lang, 'restaurant.later')}</p>}
-      {state.loaded && (
+      {state.loaded && state.vendor?.kind !== 'restaurant' && (
         <>
           <dl class="counts">
             <div>

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { Api } from './api';
+import { BoardStore, type BoardState } from './store';
+import type { Booking, ChangeEntry } from './types';
+
+/** A fake API on the fetch seam: answers by path, and records what was asked. */
+function fakeApi(feed: ChangeEntry[][], records: Record<string, Booking>) {
+  const asked: string[] = [];
+  let served = 0;
+  const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status });
+  const fetcher = (async (input: RequestInfo | URL) => {
+    const url = new URL(String(input), 'http://desk.test');
+    asked.push(url.pathname + url.search);
+    const p = url.pathname;
+    if (p === '/vendor/v1') return json({ id: 'v1', kind: 'hotel', name: 'H', time_zone: 'UTC', currency: 'EUR' });
+    if (p === '/vendor/v1/resources') return json({ items: [{ id: 'dbl', name: 'Double', kind: 'room', units: 1 }] });
+    if (p === '/vendor/v1/units') return json({ date: 'x', units: [] });
+    if (p === '/bookings/vendor/v1') return json({ items: [] });
+    if (p.startsWith('/booking/')) return json(records[p.slice('/booking/'.length)]);
+    if (p === '/vendor/v1/changes') {
+      if (url.searchParams.get('wait') === '0') return json({ changes: [], next: '00000000000000000007' });
+      const changes = feed[served] ?? [];
+      served += 1;
+      if (changes.length === 0) return new Promise<Response>(() => {}); // a long-poll that waits
+      return json({ changes, next: changes[changes.length - 1].position });
+    }
+    return json({ title: 'not found' }, 404);
+  }) as typeof fetch;
+  return { api: new Api({ token: 't', vendorId: 'v1', role: 'desk', expiresAt: Infinity }, fetcher), asked };
+}
+
+const detail = { booking_id: 'b1', resource_id: 'dbl', status: 'HELD', version: 1, channel: 'walk_in', booked_by: 'staff:s', units: 1, party_size: 1, time: { kind: 'stay', check_in: '2026-03-12', check_out: '2026-03-13' } };
+const entry: ChangeEntry = { position: '00000000000000000008', kind: 'booking', aggregate_id: 'b1', version: 1, detail_type: 'BookingHeld', detail };
+
+describe('the board store', () => {
+  it('follows the feed from its end, and reads a new desk booking once for its guest name', async () => {
+    const record = { ...(detail as unknown as Booking), id: 'b1', desk_guest: { name: 'Ada Lovelace' } };
+    const { api, asked } = fakeApi([[entry]], { b1: record });
+    const store = new BoardStore(api);
+    const named = new Promise<BoardState>((resolve) =>
+      store.subscribe((s) => s.data.bookings.get('b1')?.desk_guest && resolve(s)),
+    );
+    void store.start();
+    const state = await named;
+    store.stop();
+
+    expect(state.live).toBe(true);
+    expect(state.data.bookings.get('b1')).toMatchObject({ status: 'HELD', desk_guest: { name: 'Ada Lovelace' } });
+    const follows = asked.filter((a) => a.startsWith('/vendor/v1/changes') && !a.includes('wait=0'));
+    expect(follows[0]).toContain('after=00000000000000000007');
+    expect(asked.filter((a) => a === '/booking/b1')).toHaveLength(1);
+  });
+
+  it('calls back when the session is over (401), instead of retrying', async () => {
+    const fetcher = (async () => new Response(JSON.stringify({ status: 401 }), { status: 401 })) as typeof fetch;
+    const api = new Api({ token: 't', vendorId: 'v1', role: 'desk', expiresAt: Infinity }, fetcher);
+    await new Promise<void>((resolve) => {
+      const store = new BoardStore(api, resolve);
+      void store.start();
+    });
+  });
+});
