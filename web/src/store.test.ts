@@ -26,7 +26,7 @@ function fakeApi(feed: ChangeEntry[][], records: Record<string, Booking>) {
     }
     return json({ title: 'not found' }, 404);
   }) as typeof fetch;
-  return { api: new Api({ token: 't', vendorId: 'v1', role: 'desk', expiresAt: Infinity }, fetcher), asked };
+  return { api: new Api({ token: 't', vendorId: 'v1', role: 'desk', expiresAt: Infinity }, fetcher), asked, fetcher };
 }
 
 const detail = { booking_id: 'b1', resource_id: 'dbl', status: 'HELD', version: 1, channel: 'walk_in', booked_by: 'staff:s', units: 1, party_size: 1, time: { kind: 'stay', check_in: '2026-03-12', check_out: '2026-03-13' } };
@@ -58,5 +58,28 @@ describe('the board store', () => {
       const store = new BoardStore(api, resolve);
       void store.start();
     });
+  });
+
+  it('is not live while the feed cannot be reached, and live again once it can', async () => {
+    let down = true;
+    const { fetcher: inner } = fakeApi([], {});
+    const flaky = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (down && String(input).startsWith('/vendor/v1/changes')) throw new TypeError('Failed to fetch');
+      return inner(input, init);
+    }) as typeof fetch;
+    const store = new BoardStore(new Api({ token: 't', vendorId: 'v1', role: 'desk', expiresAt: Infinity }, flaky));
+    const seen: boolean[] = [];
+    const back = new Promise<void>((resolve) =>
+      store.subscribe((s) => {
+        seen.push(s.live);
+        if (s.error && down) down = false; // the network comes back after the first failure
+        if (s.live) resolve();
+      }),
+    );
+    void store.start();
+    await back;
+    store.stop();
+    expect(seen[0]).toBe(false);
+    expect(seen.at(-1)).toBe(true);
   });
 });
