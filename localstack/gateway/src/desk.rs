@@ -152,7 +152,7 @@ mod tests {
         )
     }
 
-    fn header<'a>(response: &'a Response<Body>, name: header::HeaderName) -> &'a str {
+    fn header(response: &Response<Body>, name: header::HeaderName) -> &str {
         response
             .headers()
             .get(name)
@@ -171,7 +171,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_app_is_served_with_its_content_types_and_never_cached_index() {
-        let (app, _dir) = built_app();
+        let (app, dir) = built_app();
         let (index, body) = get(&app, "/desk/").await;
         assert_eq!(index.status(), StatusCode::OK);
         assert!(header(&index, header::CONTENT_TYPE).starts_with("text/html"));
@@ -191,11 +191,12 @@ mod tests {
 
         let (missing, _) = get(&app, "/desk/assets/index-000000.js").await;
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[tokio::test]
     async fn an_app_route_gets_index_html_and_the_bare_mount_redirects() {
-        let (app, _dir) = built_app();
+        let (app, dir) = built_app();
         let (route, body) = get(&app, "/desk/board?day=2026-12-07").await;
         assert_eq!(route.status(), StatusCode::OK);
         assert!(header(&route, header::CONTENT_TYPE).starts_with("text/html"));
@@ -206,6 +207,7 @@ mod tests {
         let (bare, _) = get(&app, "/desk").await;
         assert_eq!(bare.status(), StatusCode::PERMANENT_REDIRECT);
         assert_eq!(header(&bare, header::LOCATION), "/desk/");
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[tokio::test]
