@@ -166,6 +166,14 @@ test('desk staff sign in and the board shows the rooms and the guest booking', a
   const delay = Math.round(performance.now() - started);
   console.log(`a guest's booking showed on the board ${delay} ms after the API answered (target: 2000 ms)`);
 
+  // Cut off, the board says so; back online, it follows the feed again.
+  const cut = performance.now();
+  await page.context().setOffline(true);
+  await page.getByTestId('live-status').filter({ hasText: 'Offline' }).waitFor({ timeout: 3 * NEVER_MS });
+  console.log(`the board read Offline ${Math.round(performance.now() - cut)} ms after the network went`);
+  await page.context().setOffline(false);
+  await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor({ timeout: 3 * NEVER_MS });
+
   // The German switch.
   await page.getByLabel('Language').selectOption('de');
   await page.getByRole('heading', { level: 1, name: 'Belegung' }).waitFor();
