@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Api } from './api';
-import { BoardStore, type BoardState } from './store';
+import { BoardStore, type BoardState, type Network } from './store';
 import type { Booking, ChangeEntry } from './types';
 
 /** A fake API on the fetch seam: answers by path, and records what was asked. */
@@ -81,5 +81,59 @@ describe('the board store', () => {
     store.stop();
     expect(seen[0]).toBe(false);
     expect(seen.at(-1)).toBe(true);
+  });
+
+  it('reads offline at once when the browser goes offline (the waiting long-poll dropped), live when it returns', async () => {
+    const listeners = { online: new Set<() => void>(), offline: new Set<() => void>() };
+    const network: Network & { fire(type: 'online' | 'offline'): void } = {
+      onLine: true,
+      addEventListener: (type, l) => listeners[type].add(l),
+      removeEventListener: (type, l) => listeners[type].delete(l),
+      fire(type) {
+        (this as { onLine: boolean }).onLine = type === 'online';
+        for (const l of listeners[type]) l();
+      },
+    };
+    // The long-poll never answers on its own: only an abort ends it.
+    const { fetcher: inner, asked } = fakeApi([], {});
+    const aborted: string[] = [];
+    const fetcher = ((input: RequestInfo | URL, init?: RequestInit) => {
+      const answer = inner(input, init);
+      const signal = init?.signal;
+      if (!signal) return answer;
+      return new Promise<Response>((resolve, reject) => {
+        signal.addEventListener('abort', () => {
+          aborted.push(String(input));
+          reject(new DOMException('aborted', 'AbortError'));
+        });
+        answer.then(resolve, reject);
+      });
+    }) as typeof fetch;
+    const store = new BoardStore(new Api({ token: 't', vendorId: 'v1', role: 'desk', expiresAt: Infinity }, fetcher), () => {}, network);
+    const states: BoardState[] = [];
+    let waiters: Array<[(s: BoardState) => boolean, () => void]> = [];
+    store.subscribe((s) => {
+      states.push(s);
+      waiters = waiters.filter(([ok, done]) => (ok(s) ? (done(), false) : true));
+    });
+    const until = (ok: (s: BoardState) => boolean) => new Promise<void>((done) => waiters.push([ok, done]));
+
+    void store.start();
+    await until((s) => s.live);
+    const polls = () => asked.filter((a) => a.includes('wait=20')).length;
+    expect(polls()).toBe(1);
+
+    network.fire('offline');
+    // Synchronously: the badge reads offline and the waiting long-poll is aborted.
+    expect(store.current.live).toBe(false);
+    expect(aborted.some((a) => a.includes('wait=20'))).toBe(true);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(store.current.live).toBe(false);
+    expect(store.current.error).toBeUndefined();
+
+    network.fire('online');
+    await until((s) => s.live);
+    store.stop();
+    expect(polls()).toBe(2);
   });
 });

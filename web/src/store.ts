@@ -22,6 +22,27 @@ export interface BoardState {
 
 type Listener = (state: BoardState) => void;
 
+/** The browser's view of the network (window + navigator.onLine); a seam for the unit tests. */
+export interface Network {
+  readonly onLine: boolean;
+  addEventListener(type: 'online' | 'offline', listener: () => void): void;
+  removeEventListener(type: 'online' | 'offline', listener: () => void): void;
+}
+
+/** The browser's network, or one that is always on where there is no window (the unit tests). */
+export function browserNetwork(): Network {
+  if (typeof window === 'undefined' || typeof navigator === 'undefined') {
+    return { onLine: true, addEventListener: () => {}, removeEventListener: () => {} };
+  }
+  return {
+    get onLine() {
+      return navigator.onLine;
+    },
+    addEventListener: (type, listener) => window.addEventListener(type, listener),
+    removeEventListener: (type, listener) => window.removeEventListener(type, listener),
+  };
+}
+
 /** The feed's current end: reads with wait=0 until nothing is newer. */
 export async function feedEnd(api: Api, after: string | undefined, signal: AbortSignal): Promise<string | undefined> {
   for (;;) {
@@ -53,12 +74,28 @@ export class BoardStore {
   };
   private listeners = new Set<Listener>();
   private abort = new AbortController();
+  /** One load-and-follow attempt: aborted when the browser goes offline (the long-poll would hang). */
+  private attempt = new AbortController();
+  /** Wakes a retry's wait early (the browser is back online). */
+  private wake = new AbortController();
   private cursor: string | undefined;
 
   constructor(
     private readonly api: Api,
     private readonly onUnauthorized: () => void = () => {},
+    private readonly network: Network = browserNetwork(),
   ) {}
+
+  /** Offline: say so at once and drop the waiting long-poll. */
+  private readonly wentOffline = () => {
+    this.set({ live: false });
+    this.attempt.abort();
+  };
+
+  /** Online again: retry now instead of after the back-off. */
+  private readonly cameOnline = () => {
+    this.wake.abort();
+  };
 
   get current(): BoardState {
     return this.state;
@@ -77,21 +114,38 @@ export class BoardStore {
 
   /** Loads the board, then follows the change feed until stop(). */
   async start(): Promise<void> {
-    const signal = this.abort.signal;
-    while (!signal.aborted) {
-      try {
-        await this.load(signal);
-        await this.follow(signal);
-      } catch (err) {
-        if (signal.aborted) return;
-        if (isUnauthorized(err)) {
-          this.set({ live: false });
-          this.onUnauthorized();
-          return;
+    const stopped = this.abort.signal;
+    this.network.addEventListener('offline', this.wentOffline);
+    this.network.addEventListener('online', this.cameOnline);
+    try {
+      while (!stopped.aborted) {
+        this.attempt = new AbortController();
+        this.wake = new AbortController();
+        const signal = AbortSignal.any([stopped, this.attempt.signal]);
+        try {
+          if (!this.network.onLine) throw new Error('offline');
+          await this.load(signal);
+          await this.follow(signal);
+        } catch (err) {
+          if (stopped.aborted) return;
+          if (isUnauthorized(err)) {
+            this.set({ live: false });
+            this.onUnauthorized();
+            return;
+          }
+          if (this.network.onLine) {
+            this.set({ live: false, error: err instanceof Error ? err.message : String(err) });
+            await sleep(RETRY_MS, AbortSignal.any([stopped, this.wake.signal]));
+          } else {
+            // Offline: no error to show (the badge says it); wait for the network to come back.
+            this.set({ live: false });
+            await sleep(RETRY_MS * 30, AbortSignal.any([stopped, this.wake.signal]));
+          }
         }
-        this.set({ live: false, error: err instanceof Error ? err.message : String(err) });
-        await sleep(RETRY_MS, signal);
       }
+    } finally {
+      this.network.removeEventListener('offline', this.wentOffline);
+      this.network.removeEventListener('online', this.cameOnline);
     }
   }
 
@@ -124,7 +178,7 @@ export class BoardStore {
 
   private async follow(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      this.set({ live: true });
+      if (!this.state.live) this.set({ live: true });
       let page;
       try {
         page = await this.api.changes(this.cursor, 20, signal);
