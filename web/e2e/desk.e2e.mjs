@@ -1,6 +1,6 @@
 // The desk app in a real browser (Debian's Chromium through playwright-core) against a local
 // gateway that serves the app at /desk/ and the API on the same origin (DESK_E2E_BASE_URL, set by
-// tests/web.sh). A hotel with three rooms, a desk member of staff, a housekeeper and a guest's
+// tests/web.sh). A hotel with five rooms, a desk member of staff, a housekeeper and a guest's
 // booking are made through the API first; every screen is checked with axe-core and must obey
 // the gateway's Content-Security-Policy.
 import { after, before, test } from 'node:test';
@@ -58,10 +58,11 @@ before(async () => {
   const boss = await login(manager);
   const resource = await api('POST', `/vendor/${world.vendorId}/resource`, {
     token: boss,
-    body: { name: 'Double room', capacity: 2, units: 3, base_price: { amount_minor: 12900, currency: 'EUR' } },
+    body: { name: 'Double room', capacity: 2, units: 5, base_price: { amount_minor: 12900, currency: 'EUR' } },
   });
   world.resourceId = resource.id;
-  world.rooms = ['101', '102', '103'];
+  // Five rooms: the board test's three guest bookings leave two for the walk-in.
+  world.rooms = ['101', '102', '103', '104', '105'];
   for (const number of world.rooms) {
     await api('POST', `/vendor/${world.vendorId}/unit`, { token: boss, body: { resource_id: resource.id, number, floor: 1 } });
   }
@@ -185,6 +186,90 @@ test('desk staff sign in and the board shows the rooms and the guest booking', a
   await page.getByRole('heading', { level: 1, name: 'Belegung' }).waitFor();
   await page.screenshot({ path: join(ARTIFACTS, 'board-de.png'), fullPage: true });
   await assertAccessible(page, 'board (de)');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+/** Presses Tab (at most 40 times) until the focused element's name matches; keyboard only. */
+async function tabTo(page, name) {
+  for (let i = 0; i < 40; i += 1) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el) return '';
+      const label = el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : '';
+      return (label || el.getAttribute('aria-label') || el.textContent || '').trim();
+    });
+    if (name instanceof RegExp ? name.test(focused) : focused === name) return;
+  }
+  assert.fail(`no focusable element named ${name} within 40 Tabs`);
+}
+
+/** Replaces the focused field's text by typing, as a keyboard would. */
+async function retype(page, text) {
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Backspace');
+  if (text) await page.keyboard.type(text);
+}
+
+test('the desk books a walk-in with the keyboard alone, and it shows on the board', async () => {
+  const page = await openPage();
+  await signIn(page, world.deskEmail);
+  await page.getByRole('grid', { name: 'Room board' }).waitFor();
+
+  // Step 1: the stay (check-in today by default), with what is free per type.
+  await tabTo(page, 'New booking');
+  await page.keyboard.press('Enter');
+  const form = page.getByTestId('walk-in');
+  await form.getByRole('heading', { name: /Step 1 of 3/ }).waitFor();
+  await tabTo(page, 'Nights');
+  await retype(page, '2');
+  await tabTo(page, 'Guests');
+  await retype(page, '2');
+  await form.getByRole('radio', { name: /Double room: \d+ free/ }).waitFor({ timeout: NEVER_MS });
+  assert.equal(await form.getByLabel('Check-in').inputValue(), day(0));
+  await assertAccessible(page, 'walk-in, stay');
+  await form.screenshot({ path: join(ARTIFACTS, 'walk-in.png') });
+  await page.keyboard.press('Enter');
+
+  // Step 2: the guest. An email the API refuses comes back next to the email field.
+  await form.getByRole('heading', { name: /Step 2 of 3/ }).waitFor();
+  await tabTo(page, 'Guest name');
+  await page.keyboard.type('Walter Walkin');
+  await tabTo(page, 'Email (optional)');
+  await page.keyboard.type('walter@');
+  await page.keyboard.press('Enter');
+  await form.getByRole('heading', { name: /Step 3 of 3/ }).waitFor();
+  await assertAccessible(page, 'walk-in, review');
+  await tabTo(page, 'Book');
+  await page.keyboard.press('Enter');
+  await form.getByRole('heading', { name: /Step 2 of 3/ }).waitFor({ timeout: NEVER_MS });
+  const email = form.getByLabel('Email (optional)');
+  assert.equal(await email.getAttribute('aria-invalid'), 'true');
+  const described = await email.getAttribute('aria-describedby');
+  assert.ok((await page.locator(`#${described}`).textContent()).length > 0, 'the API problem shown next to the email');
+  await assertAccessible(page, 'walk-in, guest with a problem');
+
+  // Without the email it books: Enter goes on to the review, Tab to Book, Enter books.
+  await tabTo(page, 'Email (optional)');
+  await retype(page, '');
+  await page.keyboard.press('Enter');
+  await form.getByRole('heading', { name: /Step 3 of 3/ }).waitFor();
+  await tabTo(page, 'Book');
+  await page.keyboard.press('Enter');
+  await page.getByTestId('walk-in-note').filter({ hasText: 'Booked: Walter Walkin' }).waitFor({ timeout: NEVER_MS });
+
+  const desk = await login(world.deskEmail);
+  const listed = await api('GET', `/bookings/vendor/${world.vendorId}?from=${day(0)}&to=${day(0)}&limit=100`, { token: desk });
+  const walkIn = listed.items.find((b) => b.desk_guest?.name === 'Walter Walkin');
+  assert.ok(walkIn, 'the walk-in is stored with its guest name');
+  assert.equal(walkIn.status, 'CONFIRMED');
+  assert.equal(walkIn.channel, 'walk_in');
+  assert.equal(walkIn.party_size, 2);
+  assert.equal(walkIn.time.check_out, day(2));
+  assert.equal(walkIn.desk_guest.email, undefined);
+  const bar = page.getByTestId(`booking-${walkIn.id}`);
+  await bar.filter({ hasText: 'Walter Walkin' }).filter({ hasText: 'CONFIRMED' }).waitFor({ timeout: NEVER_MS });
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

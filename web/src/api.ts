@@ -1,10 +1,11 @@
 // The API client: same origin, relative paths, the bearer token of the session.
-import type { Booking, ChangeFeed, LocalDate, Resource, Role, Session, Unit, Vendor } from './types';
+import type { Booking, ChangeFeed, LocalDate, Offer, Resource, Role, Session, Unit, Vendor } from './types';
+import type { ProblemError } from './walkin';
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly problem: { type?: string; title?: string; detail?: string; next?: string },
+    readonly problem: { type?: string; title?: string; detail?: string; next?: string; errors?: ProblemError[] },
   ) {
     super(problem.detail ?? problem.title ?? `HTTP ${status}`);
   }
@@ -36,8 +37,14 @@ export class Api {
     private readonly fetcher: typeof fetch = fetch.bind(globalThis),
   ) {}
 
-  private async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.session.token}` };
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+    extra: Record<string, string> = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = { ...extra, authorization: `Bearer ${this.session.token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await this.fetcher(path, {
       method,
@@ -46,8 +53,13 @@ export class Api {
       signal,
     });
     const text = await res.text();
-    const json = text ? JSON.parse(text) : {};
-    if (!res.ok) throw new ApiError(res.status, json);
+    let json: unknown = {};
+    try {
+      json = text ? JSON.parse(text) : {};
+    } catch {
+      json = { detail: `HTTP ${res.status}` };
+    }
+    if (!res.ok) throw new ApiError(res.status, json as ApiError['problem']);
     return json as T;
   }
 
@@ -94,6 +106,31 @@ export class Api {
     const q = new URLSearchParams({ wait: String(wait), limit: '500' });
     if (after) q.set('after', after);
     return this.call('GET', `/vendor/${this.session.vendorId}/changes?${q}`, undefined, signal);
+  }
+
+  /** What is free for the party on those nights, per type (nothing is held). */
+  async availability(partySize: number, checkIn: LocalDate, checkOut: LocalDate, signal?: AbortSignal): Promise<Offer[]> {
+    const q = new URLSearchParams({ party_size: String(partySize), check_in: checkIn, check_out: checkOut });
+    const list = await this.call<{ items: Offer[] }>('GET', `/vendor/${this.session.vendorId}/availability?${q}`, undefined, signal);
+    return list.items;
+  }
+
+  /** A desk booking (HELD for the desk hold); the same key and body answer the same booking. */
+  createBooking(body: Record<string, unknown>, idempotencyKey: string): Promise<Booking> {
+    return this.call('POST', `/booking/vendor/${this.session.vendorId}`, body, undefined, { 'idempotency-key': idempotencyKey });
+  }
+
+  setStatus(id: string, status: 'CONFIRMED' | 'CANCELLED'): Promise<Booking> {
+    return this.call('PUT', `/booking/${id}/status`, { status });
+  }
+
+  /** Money taken at the desk; `confirm` also confirms a desk hold in the same write. */
+  recordPayment(
+    id: string,
+    payment: { amount_minor: number; currency: string; method: 'cash' | 'card_terminal'; confirm: boolean },
+    idempotencyKey: string,
+  ): Promise<Booking> {
+    return this.call('POST', `/booking/${id}/payments`, payment, undefined, { 'idempotency-key': idempotencyKey });
   }
 
   setHousekeeping(unitId: string, status: 'clean' | 'inspected' | 'dirty'): Promise<Unit> {

@@ -34,6 +34,15 @@ export interface Resource {
   base_price: Money;
 }
 
+export interface Offer {
+  resource_id: string;
+  name: string;
+  kind: string;
+  capacity: number;
+  units_left: number;
+  quote: { total: Money };
+}
+
 export type HousekeepingStatus = 'clean' | 'dirty' | 'inspected';
 export type UnitStatus = HousekeepingStatus | 'out_of_order';
 

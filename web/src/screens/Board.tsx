@@ -1,10 +1,11 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api } from '../api';
 import { addDays } from '../dates';
 import { guestName, layoutBoard, type Cell, type UnitRow } from '../board';
 import { formatColumn, formatDay, formatNumber, t, type Lang } from '../i18n';
 import { BoardStore, type BoardState } from '../store';
 import type { Session } from '../types';
+import { WalkIn } from './WalkIn';
 
 /** Arrow keys move focus between the grid's cells (one tab stop for the whole grid). */
 function onGridKey(e: KeyboardEvent) {
@@ -80,8 +81,17 @@ function UnitCells({ row, lang, first }: { row: UnitRow; lang: Lang; first: bool
 }
 
 export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Session; onSignedOut: () => void }) {
-  const store = useMemo(() => new BoardStore(new Api(session), onSignedOut), [session]);
+  const api = useMemo(() => new Api(session), [session]);
+  const store = useMemo(() => new BoardStore(api, onSignedOut), [api]);
   const [state, setState] = useState<BoardState>(store.current);
+  const [walkIn, setWalkIn] = useState(false);
+  const [note, setNote] = useState<string | undefined>();
+  const opener = useRef<HTMLButtonElement>(null);
+  const closeWalkIn = () => {
+    setWalkIn(false);
+    // Focus goes back where it came from (after the form is gone).
+    setTimeout(() => opener.current?.focus(), 0);
+  };
 
   useEffect(() => {
     const off = store.subscribe(setState);
@@ -107,7 +117,34 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
         <p class={`live ${state.live ? 'on' : 'off'}`} data-testid="live-status" role="status">
           {state.live ? t(lang, 'live.live') : t(lang, 'live.offline')}
         </p>
+        {state.loaded && state.vendor?.kind === 'hotel' && !walkIn && (
+          <button
+            type="button"
+            ref={opener}
+            onClick={() => {
+              setNote(undefined);
+              setWalkIn(true);
+            }}
+          >
+            {t(lang, 'walkin.open')}
+          </button>
+        )}
       </div>
+      <p class="note" role="status" data-testid="walk-in-note">
+        {note}
+      </p>
+      {walkIn && state.vendor && state.dates[0] && (
+        <WalkIn
+          api={api}
+          lang={lang}
+          today={state.dates[0]}
+          onClose={closeWalkIn}
+          onBooked={(_booking, text) => {
+            setNote(text);
+            closeWalkIn();
+          }}
+        />
+      )}
       {state.vendor && <p class="vendor-name">{state.vendor.name}</p>}
       {state.error && !state.live && <p class="error">{t(lang, 'error.load', { detail: state.error })}</p>}
       {!state.loaded && <p>{t(lang, 'board.loading')}</p>}
