@@ -447,7 +447,11 @@ async fn old_ended_bookings_move_to_the_archive_and_both_lists_show_the_same_boo
             .await
             .expect("S3 answers")
             .expect("the record is in the bucket");
-        assert_eq!(&serde_json::to_value(&record).unwrap(), live_body);
+        // The record is the booking; staff's answer also names the guest (`guest_name`), which
+        // is read from the guest's profile, not stored with the booking.
+        let mut stored = live_body.clone();
+        stored.as_object_mut().expect("an object").remove("guest_name");
+        assert_eq!(serde_json::to_value(&record).unwrap(), stored);
     }
     for id in kept {
         assert!(desk.live(id).await.is_some(), "{id} stays live");

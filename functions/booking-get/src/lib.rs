@@ -1,17 +1,17 @@
-//! A booking in full, for its guest, its vendor's staff and admins. Anyone else is told it
-//! does not exist, so booking ids reveal nothing. An archived booking is read back from its
+//! A booking in full, for its guest, its vendor's staff and admins (staff also get the guest's
+//! name, `guest_name`). Anyone else is told it does not exist, so booking ids reveal nothing. An archived booking is read back from its
 //! record and marked `"archived": true`.
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
-use shared::api::bookings::Marked;
+use shared::api::bookings::{Marked, guest_names, with_guest_names};
 use shared::auth::Caller;
 use shared::domain::ids::BookingId;
 use shared::engine::{may_read, may_read_of};
 use shared::http::{Problem, json_with_etag, path_id, respond};
-use shared::store::{ArchiveIndex, ArchiveRecords, BookingStore};
+use shared::store::{ArchiveIndex, ArchiveRecords, BookingStore, GuestStore};
 
 pub async fn handler(
-    store: &impl BookingStore,
+    store: &(impl BookingStore + GuestStore),
     archive: &impl ArchiveIndex,
     records: &impl ArchiveRecords,
     req: Request,
@@ -20,7 +20,7 @@ pub async fn handler(
 }
 
 async fn get_booking(
-    store: &impl BookingStore,
+    store: &(impl BookingStore + GuestStore),
     archive: &impl ArchiveIndex,
     records: &impl ArchiveRecords,
     req: &Request,
@@ -29,7 +29,18 @@ async fn get_booking(
     let id = path_id(req, "bookingid", "booking", BookingId::parse)?;
     match store.booking(id).await {
         Ok(Some(booking)) if may_read(&caller, &booking) => {
-            Ok(json_with_etag(StatusCode::OK, &booking, booking.version))
+            let body = serde_json::to_value(&booking).map_err(|e| Problem::internal(&e.into()))?;
+            if !caller.is_staff_of(booking.vendor_id) {
+                return Ok(json_with_etag(StatusCode::OK, &body, booking.version));
+            }
+            let names = guest_names(store, &[&booking])
+                .await
+                .map_err(|e| Problem::internal(&e))?;
+            Ok(json_with_etag(
+                StatusCode::OK,
+                &with_guest_names(body, &names),
+                booking.version,
+            ))
         }
         Ok(Some(_)) => Err(Problem::not_found("booking")),
         // Read after the live table: a booking moved out meanwhile is in the archive by now.

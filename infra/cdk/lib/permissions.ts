@@ -141,6 +141,7 @@ export const PERMISSIONS: Record<string, Grants> = {
     tables: {
       bookings: read('reads the booking'),
       'booking-archive': read("when the booking is gone from the hot table, reads its archive entry (the owner check)"),
+      accounts: read("reads the guest's profile for their name when the vendor's staff ask"),
     },
     archiveRecords: ['get', "reads an archived booking's full record back"],
   },
@@ -265,6 +266,7 @@ export const PERMISSIONS: Record<string, Grants> = {
       bookings: read("queries the vendor's live bookings on gsi2", 'gsi2'),
       'booking-archive': read("queries the vendor's archived bookings on gsi2, merged into the same list", 'gsi2'),
       vendors: read('reads the vendor (its time zone for the date filters)'),
+      accounts: read("batch-reads the listed guests' profiles for their names (staff see who is arriving)"),
     },
   },
   'vendor-changes': {

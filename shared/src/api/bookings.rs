@@ -132,3 +132,51 @@ impl From<ListError> for Problem {
         }
     }
 }
+
+/// The guests' names of these bookings as their vendor's staff read them: the profile's name of
+/// a guest with an account (facts and the booking itself carry only the id), or the name given
+/// at the desk. Bookings with neither are left out.
+pub async fn guest_names(
+    store: &impl crate::store::GuestStore,
+    bookings: &[&crate::domain::booking::Booking],
+) -> anyhow::Result<std::collections::HashMap<crate::domain::ids::BookingId, String>> {
+    let accounts: Vec<crate::domain::ids::UserId> =
+        bookings.iter().filter_map(|b| b.guest_id).collect();
+    let profiles = if accounts.is_empty() {
+        Default::default()
+    } else {
+        store.guest_names(&accounts).await?
+    };
+    Ok(bookings
+        .iter()
+        .filter_map(|b| {
+            let name = match (b.guest_id, &b.desk_guest) {
+                (Some(guest), _) => profiles.get(&guest)?.to_string(),
+                (None, Some(desk)) => desk.name.to_string(),
+                (None, None) => return None,
+            };
+            Some((b.id, name))
+        })
+        .collect())
+}
+
+/// `body` (a booking, or a list of them under `items`) with each named booking's `guest_name`.
+pub fn with_guest_names(
+    mut body: serde_json::Value,
+    names: &std::collections::HashMap<crate::domain::ids::BookingId, String>,
+) -> serde_json::Value {
+    let name_one = |item: &mut serde_json::Value| {
+        let id = item["id"]
+            .as_str()
+            .and_then(|id| crate::domain::ids::BookingId::parse(id).ok());
+        if let (Some(name), Some(fields)) = (id.and_then(|id| names.get(&id)), item.as_object_mut())
+        {
+            fields.insert("guest_name".into(), serde_json::Value::String(name.clone()));
+        }
+    };
+    match body.get_mut("items").and_then(|items| items.as_array_mut()) {
+        Some(items) => items.iter_mut().for_each(name_one),
+        None => name_one(&mut body),
+    }
+    body
+}

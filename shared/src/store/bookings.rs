@@ -444,7 +444,7 @@ impl DynamoStore {
     /// The counter items that exist among up to 100 keys.
     async fn counters(&self, keys: &[&(String, String)]) -> anyhow::Result<Vec<(String, Counter)>> {
         let mut found = Vec::new();
-        for mut item in self.batch_get_inventory(keys).await? {
+        for mut item in self.batch_get(&self.tables.inventory, keys).await? {
             let pk = match item.remove("pk") {
                 Some(aws_sdk_dynamodb::types::AttributeValue::S(pk)) => pk,
                 _ => continue,

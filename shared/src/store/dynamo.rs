@@ -318,6 +318,27 @@ impl GuestStore for DynamoStore {
             .await
     }
 
+    async fn guest_names(
+        &self,
+        ids: &[UserId],
+    ) -> anyhow::Result<HashMap<UserId, crate::domain::text::PersonName>> {
+        let wanted: Vec<(String, String)> = ids
+            .iter()
+            .map(|id| (keys::user(*id), keys::PROFILE.to_owned()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let keys: Vec<&(String, String)> = wanted.iter().collect();
+        let mut names = HashMap::new();
+        for chunk in keys.chunks(100) {
+            for item in self.batch_get(&self.tables.accounts, chunk).await? {
+                let profile: GuestProfile = from_item(item)?;
+                names.insert(profile.id, profile.name);
+            }
+        }
+        Ok(names)
+    }
+
     async fn update_guest(
         &self,
         profile: &GuestProfile,

@@ -26,8 +26,10 @@ pub use units::{BlockWriteError, HousekeepingChange, OccupancyChange, UnitStore,
 use crate::domain::account::{AccountKind, Credential, Email, GuestProfile, StaffMember};
 use crate::domain::ids::{ResourceId, UserId, VendorId};
 use crate::domain::resource::Resource;
+use crate::domain::text::PersonName;
 use crate::domain::vendor::Vendor;
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::future::Future;
 
 /// How many times an edit sent without `If-Match` re-reads and re-applies itself after another
@@ -91,6 +93,13 @@ pub trait GuestStore: Send + Sync {
         &self,
         id: UserId,
     ) -> impl Future<Output = anyhow::Result<Option<GuestProfile>>> + Send;
+
+    /// The names of these guests (as many as a page of bookings names), for the staff of a vendor
+    /// they booked with; ids without a profile are left out.
+    fn guest_names(
+        &self,
+        ids: &[UserId],
+    ) -> impl Future<Output = anyhow::Result<HashMap<UserId, PersonName>>> + Send;
 
     /// Replaces the profile if it is still at `expected_version`; with a new password hash, the
     /// credential changes in the same transaction.

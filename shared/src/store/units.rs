@@ -351,7 +351,7 @@ impl UnitStore for DynamoStore {
         let keys: Vec<&(String, String)> = by_key.keys().collect();
         let mut found = HashMap::new();
         for chunk in keys.chunks(100) {
-            for item in self.batch_get_inventory(chunk).await? {
+            for item in self.batch_get(&self.tables.inventory, chunk).await? {
                 let key = (string_of(&item, "pk"), string_of(&item, "sk"));
                 let (Some(wanted), Ok(occupant)) = (
                     by_key.get(&key),
@@ -475,9 +475,10 @@ impl DynamoStore {
         }
     }
 
-    /// The inventory items that exist among up to 100 keys, asking again for unprocessed keys.
-    pub(super) async fn batch_get_inventory(
+    /// The items of `table` that exist among up to 100 keys, asking again for unprocessed keys.
+    pub(super) async fn batch_get(
         &self,
+        table: &str,
         keys: &[&(String, String)],
     ) -> anyhow::Result<Vec<Item>> {
         let keys: Vec<Item> = keys
@@ -501,20 +502,20 @@ impl DynamoStore {
             let output = self
                 .client
                 .batch_get_item()
-                .request_items(&self.tables.inventory, keys)
+                .request_items(table, keys)
                 .send()
                 .await
-                .context("BatchGetItem occupancy")?;
+                .context("BatchGetItem")?;
             found.extend(
                 output
                     .responses
                     .unwrap_or_default()
-                    .remove(&self.tables.inventory)
+                    .remove(table)
                     .unwrap_or_default(),
             );
             request = output
                 .unprocessed_keys
-                .and_then(|mut rest| rest.remove(&self.tables.inventory))
+                .and_then(|mut rest| rest.remove(table))
                 .filter(|rest| !rest.keys().is_empty());
         }
         Ok(found)

@@ -105,3 +105,57 @@ async fn guests_other_vendors_staff_and_housekeepers_are_refused() {
     assert_eq!(listed["701"]["in_service"], true, "{listed:#?}");
     assert_eq!(front.free_on(&double, front.today()).await, 1);
 }
+
+/// The desk sees who is arriving: the vendor's list and a booking's GET name the guest, by their
+/// profile or by the name given at the desk; the guest's own answers and other readers do not.
+#[tokio::test]
+async fn staff_read_their_guests_names_and_nobody_else_does() {
+    let front = Front::open("hotel").await;
+    let double = front.room_type("Double", 2, 5, json!({})).await;
+    let online = front.book(&double, front.today(), 1).await;
+    let walk_in = front
+        .api
+        .send_with(
+            Method::POST,
+            &format!("/booking/vendor/{}", front.vendor()),
+            front.desk.token(),
+            Some(&merged(
+                stay(&double, front.today(), 2),
+                &json!({"guest": {"name": "Grace Hopper"}}),
+            )),
+            &[("idempotency-key", &uuid::Uuid::new_v4().to_string())],
+        )
+        .await;
+    assert_eq!(walk_in.status, StatusCode::CREATED, "{walk_in:#?}");
+    let profile = front
+        .api
+        .get(&format!("/user/{}", front.guest.id), front.guest.token())
+        .await;
+    let guest_name = profile.body["name"].as_str().expect("a name").to_owned();
+
+    let listed = front
+        .api
+        .get(
+            &format!("/bookings/vendor/{}", front.vendor()),
+            front.desk.token(),
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{listed:#?}");
+    let name_of = |id: &str| {
+        listed.body["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|i| i["id"] == id))
+            .map(|i| i["guest_name"].clone())
+    };
+    assert_eq!(name_of(&id_of(&online)), Some(json!(guest_name)));
+    assert_eq!(name_of(&id_of(&walk_in.body)), Some(json!("Grace Hopper")));
+
+    let for_staff = front.booking(&id_of(&online)).await;
+    assert_eq!(for_staff["guest_name"], json!(guest_name));
+    let own = front
+        .api
+        .get(&format!("/booking/{}", id_of(&online)), front.guest.token())
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "{own:#?}");
+    assert!(own.body.get("guest_name").is_none(), "{own:#?}");
+}
