@@ -450,7 +450,10 @@ async fn old_ended_bookings_move_to_the_archive_and_both_lists_show_the_same_boo
         // The record is the booking; staff's answer also names the guest (`guest_name`), which
         // is read from the guest's profile, not stored with the booking.
         let mut stored = live_body.clone();
-        stored.as_object_mut().expect("an object").remove("guest_name");
+        stored
+            .as_object_mut()
+            .expect("an object")
+            .remove("guest_name");
         assert_eq!(serde_json::to_value(&record).unwrap(), stored);
     }
     for id in kept {
