@@ -212,7 +212,7 @@ async function retype(page, text) {
   if (text) await page.keyboard.type(text);
 }
 
-test('the desk books a walk-in with the keyboard alone, and it shows on the board', async () => {
+test('the desk books a walk-in with the keyboard alone; it shows on the board, checks in to a clean room, and its check-out leaves the room dirty', async () => {
   const page = await openPage();
   await signIn(page, world.deskEmail);
   await page.getByRole('grid', { name: 'Room board' }).waitFor();
@@ -270,8 +270,50 @@ test('the desk books a walk-in with the keyboard alone, and it shows on the boar
   assert.equal(walkIn.desk_guest.email, undefined);
   const bar = page.getByTestId(`booking-${walkIn.id}`);
   await bar.filter({ hasText: 'Walter Walkin' }).filter({ hasText: 'CONFIRMED' }).waitFor({ timeout: NEVER_MS });
+
+  // Booked, its detail opens: check in (the server picks a free, clean room and the desk is told which).
+  const detail = page.getByTestId('booking-detail');
+  await detail.getByRole('heading', { name: 'Booking: Walter Walkin' }).waitFor({ timeout: NEVER_MS });
+  await assertAccessible(page, 'booking detail');
+  await page.screenshot({ path: join(ARTIFACTS, 'booking-detail.png'), fullPage: true });
+  await tabTo(page, 'Check in');
+  await page.keyboard.press('Enter');
+  const checkedIn = page.getByTestId('detail-note').filter({ hasText: /Checked in: room \d+/ });
+  await checkedIn.waitFor({ timeout: NEVER_MS });
+  const room = (await checkedIn.textContent()).match(/room (\d+)/)[1];
+  assert.ok(world.rooms.includes(room), `a room of the hotel: ${room}`);
+  assert.notEqual(room, '102', 'not the dirty room');
+  assert.equal(await page.getByTestId('detail-room').textContent(), room);
+  const stored = await api('GET', `/booking/${walkIn.id}`, { token: desk });
+  assert.equal(stored.status, 'CHECKED_IN');
+  assert.equal(stored.unit?.number, room);
+  // The board puts the bar in that room's row, through the change feed.
+  await page.getByTestId(`unit-${room}`).getByTestId(`booking-${walkIn.id}`).filter({ hasText: 'CHECKED_IN' })
+    .waitFor({ timeout: NEVER_MS });
+
+  // Close the detail; back on the board, arrow keys to the bar and Enter opens it again: check out.
+  await tabTo(page, 'Close');
+  await page.keyboard.press('Enter');
+  await detail.waitFor({ state: 'detached' });
+  await tabTo(page, /^Room 101, /);
+  for (let i = 0; i < world.rooms.indexOf(room); i += 1) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await detail.getByRole('heading', { name: 'Booking: Walter Walkin' }).waitFor({ timeout: NEVER_MS });
+  await tabTo(page, 'Check out');
+  await page.keyboard.press('Enter');
+  await page.getByTestId('detail-note').filter({ hasText: `room ${room} is now dirty` }).waitFor({ timeout: NEVER_MS });
+  assert.equal((await api('GET', `/booking/${walkIn.id}`, { token: desk })).status, 'COMPLETED');
   assert.deepEqual(page.problems, []);
   await page.context().close();
+
+  // The housekeeper sees that room dirty.
+  const phone = await openPage({ width: 390, height: 844 });
+  await signIn(phone, world.keeperEmail);
+  const item = phone.getByTestId(`hk-unit-${room}`);
+  await item.waitFor();
+  await untilStatus(item, 'dirty');
+  assert.deepEqual(phone.problems, []);
+  await phone.context().close();
 });
 
 test('a housekeeper signs in, marks a dirty room clean, and the API agrees', async () => {

@@ -133,6 +133,16 @@ export class Api {
     return this.call('POST', `/booking/${id}/payments`, payment, undefined, { 'idempotency-key': idempotencyKey });
   }
 
+  /** A desk check-in (early allowed): the server puts the guest in a free, clean room. */
+  async checkIn(id: string): Promise<Booking> {
+    const result = await this.call<{ booking: Booking }>('POST', `/booking/${id}/check-in`, { method: 'desk', early: true });
+    return result.booking;
+  }
+
+  checkOut(id: string): Promise<Booking> {
+    return this.call('POST', `/booking/${id}/check-out`);
+  }
+
   setHousekeeping(unitId: string, status: 'clean' | 'inspected' | 'dirty'): Promise<Unit> {
     return this.call('PUT', `/vendor/${this.session.vendorId}/unit/${unitId}/housekeeping`, { status });
   }

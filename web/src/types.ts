@@ -82,8 +82,12 @@ export interface Booking {
   buckets?: string[];
   status: BookingStatus;
   version: number;
-  desk_guest?: { name: string };
+  desk_guest?: { name: string; email?: string; phone?: string };
   unit?: { unit_id: string; number: string };
+  quote?: { total: Money };
+  payment?: { deposit: Money | null };
+  desk_payments?: { amount: Money; method: 'cash' | 'card_terminal'; taken_at: string }[];
+  hold_expires_at?: string;
 }
 
 export interface ChangeEntry {

@@ -5,6 +5,7 @@ import { guestName, layoutBoard, type Cell, type UnitRow } from '../board';
 import { formatColumn, formatDay, formatNumber, t, type Lang } from '../i18n';
 import { BoardStore, type BoardState } from '../store';
 import type { Session } from '../types';
+import { Detail } from './Detail';
 import { WalkIn } from './WalkIn';
 
 /** Arrow keys move focus between the grid's cells (one tab stop for the whole grid). */
@@ -70,7 +71,7 @@ function UnitCells({ row, lang, first }: { row: UnitRow; lang: Lang; first: bool
             tabIndex={tab}
             aria-label={t(lang, 'board.cell.booking', { room, date, guest, status: booking.status, channel: booking.channel })}
           >
-            <div class={`bar status-${booking.status.toLowerCase()}`} data-testid={`booking-${booking.id}`}>
+            <div class={`bar status-${booking.status.toLowerCase()}`} data-testid={`booking-${booking.id}`} data-booking={booking.id}>
               <span class="guest">{guest}</span> <span class="meta">{booking.status} · {booking.channel}</span>
             </div>
           </td>
@@ -87,6 +88,23 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
   const [walkIn, setWalkIn] = useState(false);
   const [note, setNote] = useState<string | undefined>();
   const opener = useRef<HTMLButtonElement>(null);
+  const [detail, setDetail] = useState<string | undefined>();
+  const [detailFrom, setDetailFrom] = useState<HTMLElement | undefined>();
+  /** A bar's detail, by click or by Enter on its cell (or on an unassigned bar). */
+  const openFrom = (target: EventTarget | null) => {
+    const el = target as HTMLElement | null;
+    const bar = el?.closest<HTMLElement>('[data-booking]') ?? el?.querySelector<HTMLElement>('[data-booking]');
+    if (!bar?.dataset.booking) return false;
+    setWalkIn(false);
+    setDetailFrom(el?.closest<HTMLElement>('[data-cell]') ?? undefined);
+    setDetail(bar.dataset.booking);
+    return true;
+  };
+  const closeDetail = () => {
+    setDetail(undefined);
+    const back = detailFrom?.isConnected ? detailFrom : opener.current;
+    setTimeout(() => back?.focus(), 0);
+  };
   const closeWalkIn = () => {
     setWalkIn(false);
     // Focus goes back where it came from (after the form is gone).
@@ -123,6 +141,7 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
             ref={opener}
             onClick={() => {
               setNote(undefined);
+              setDetail(undefined);
               setWalkIn(true);
             }}
           >
@@ -139,11 +158,16 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
           lang={lang}
           today={state.dates[0]}
           onClose={closeWalkIn}
-          onBooked={(_booking, text) => {
+          onBooked={(booking, text) => {
             setNote(text);
-            closeWalkIn();
+            setWalkIn(false);
+            setDetailFrom(undefined);
+            setDetail(booking.id);
           }}
         />
+      )}
+      {detail && state.vendor && (
+        <Detail api={api} lang={lang} id={detail} zone={state.vendor.time_zone} onClose={closeDetail} />
       )}
       {state.vendor && <p class="vendor-name">{state.vendor.name}</p>}
       {state.error && !state.live && <p class="error">{t(lang, 'error.load', { detail: state.error })}</p>}
@@ -167,7 +191,15 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
           </dl>
           {layout.groups.length === 0 && <p>{t(lang, 'board.noTypes')}</p>}
           <div class="grid-scroll">
-            <table role="grid" aria-label={t('en', 'board.grid')} onKeyDown={onGridKey}>
+            <table
+              role="grid"
+              aria-label={t('en', 'board.grid')}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' && openFrom(e.target)) e.preventDefault();
+                else onGridKey(e);
+              }}
+              onClick={(e) => openFrom(e.target)}
+            >
               <thead>
                 <tr>
                   <th scope="col">{t(lang, 'board.room')}</th>
@@ -200,7 +232,7 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
                   })}
                   <tr data-testid={`unassigned-${group.resource.id}`} class="unassigned">
                     <th scope="row">{t(lang, 'board.unassigned')}</th>
-                    <td colSpan={days} data-cell data-col={0} tabIndex={-1}>
+                    <td colSpan={days} data-cell={group.unassigned.length === 0 ? true : undefined} data-col={0} tabIndex={group.unassigned.length === 0 ? -1 : undefined}>
                       <div class="lanes">
                         {group.unassigned.map((bar) => {
                           const guest = guestName(bar.booking, t(lang, 'board.guest'));
@@ -209,6 +241,10 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
                               key={bar.booking.id}
                               class={`bar status-${bar.booking.status.toLowerCase()}`}
                               data-testid={`booking-${bar.booking.id}`}
+                              data-booking={bar.booking.id}
+                              data-cell
+                              data-col={bar.start}
+                              tabIndex={-1}
                               style={{ gridColumn: `${bar.start + 1} / span ${bar.span}` }}
                             >
                               <span class="guest">{guest}</span>{' '}
