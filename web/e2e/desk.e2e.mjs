@@ -190,6 +190,32 @@ test('desk staff sign in and the board shows the rooms and the guest booking', a
   await page.context().close();
 });
 
+test('the walk-in form in German: labelled, and a guest name is asked for before the review', async () => {
+  const page = await openPage();
+  await signIn(page, world.deskEmail);
+  await page.getByRole('heading', { level: 1, name: 'Board' }).waitFor();
+  await page.getByLabel('Language').selectOption('de');
+  await page.getByRole('heading', { level: 1, name: 'Belegung' }).waitFor();
+  await page.getByRole('button', { name: 'Neue Buchung' }).click();
+  const form = page.getByTestId('walk-in');
+  await form.getByRole('heading', { name: /Schritt 1 von 3/ }).waitFor();
+  for (const label of ['Anreise', 'Nächte', 'Personen']) await form.getByLabel(label, { exact: true }).waitFor();
+  await form.getByRole('radio', { name: /Double room: \d+ frei/ }).waitFor({ timeout: NEVER_MS });
+  await assertAccessible(page, 'walk-in (de)');
+  await form.getByRole('button', { name: 'Weiter' }).click();
+  await form.getByRole('heading', { name: /Schritt 2 von 3/ }).waitFor();
+  await form.getByRole('button', { name: 'Weiter' }).click();
+  const name = form.getByLabel('Name des Gastes');
+  assert.equal(await name.getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator(`#${await name.getAttribute('aria-describedby')}`).textContent(), 'Der Name des Gastes fehlt.');
+  await form.getByRole('heading', { name: /Schritt 2 von 3/ }).waitFor();
+  await assertAccessible(page, 'walk-in guest step with a problem (de)');
+  await form.getByRole('button', { name: 'Schließen' }).click();
+  await form.waitFor({ state: 'detached' });
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 /** Presses Tab (at most 40 times) until the focused element's name matches; keyboard only. */
 async function tabTo(page, name) {
   for (let i = 0; i < 40; i += 1) {

@@ -195,7 +195,7 @@ export function WalkIn({
                   inputMode="numeric"
                   value={form.nights}
                   onInput={(e) => set('nights', e.currentTarget.value)}
-                  {...invalid(errors, 'nights', 'wi-nights-error')}
+                  {...invalid({ ...errors, nights: errors.nights ?? errors.check_out }, 'nights', 'wi-nights-error')}
                 />
                 <FieldError id="wi-nights-error" lang={lang} errors={{ ...errors, nights: errors.nights ?? errors.check_out }} field="nights" />
               </div>
