@@ -53,7 +53,7 @@ export function barFor(booking: Booking, dates: LocalDate[]): Bar | undefined {
 }
 
 export function guestName(booking: Booking, fallback: string): string {
-  return booking.desk_guest?.name ?? fallback;
+  return booking.guest_name ?? booking.desk_guest?.name ?? fallback;
 }
 
 /** A unit's cells: its bookings' bars (the earlier one wins an overlap) and free nights between. */

@@ -44,9 +44,15 @@ describe('applying the change feed', () => {
     expect(applied.fetchBookings).toEqual(['b1']);
   });
 
-  it("does not ask for an online guest's booking, which carries no desk name", () => {
+  it("asks for an online guest's booking too (staff read the account's name), but not once it is named", () => {
     const applied = applyEntries(empty(), [bookingEntry(1, { guest_id: 'g1', channel: 'online' })]);
-    expect(applied.fetchBookings).toEqual([]);
+    expect(applied.fetchBookings).toEqual(['b1']);
+    const named = applied.data.bookings.get('b1');
+    expect(named).toBeDefined();
+    const held = new Map([['b1', { ...named!, guest_name: 'Ada Lovelace' }]]);
+    const again = applyEntries({ ...applied.data, bookings: held }, [bookingEntry(2, { guest_id: 'g1', channel: 'online' })]);
+    expect(again.fetchBookings).toEqual([]);
+    expect(again.data.bookings.get('b1')?.guest_name).toBe('Ada Lovelace');
   });
 
   it('applies a newer version: status and unit change, the guest name is kept', () => {

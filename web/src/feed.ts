@@ -45,9 +45,9 @@ export function bookingFromDetail(detail: Record<string, unknown>, held?: Bookin
   };
 }
 
-/** A desk booking (no guest account) carries its guest's name only on its own record. */
+/** Facts carry no names: a booking new to the board is read once for its guest's name. */
 function needsName(b: Booking): boolean {
-  return !b.guest_id && !b.desk_guest;
+  return !b.guest_name && !b.desk_guest;
 }
 
 export function applyEntries(data: BoardData, entries: ChangeEntry[]): Applied {

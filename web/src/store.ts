@@ -219,7 +219,7 @@ export class BoardStore {
       if (!record) continue;
       const held = bookings.get(record.id);
       if (held && held.version > record.version) {
-        bookings.set(record.id, { ...held, desk_guest: record.desk_guest });
+        bookings.set(record.id, { ...held, desk_guest: record.desk_guest, guest_name: record.guest_name });
       } else {
         bookings.set(record.id, record as Booking);
       }

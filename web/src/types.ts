@@ -83,6 +83,8 @@ export interface Booking {
   status: BookingStatus;
   version: number;
   desk_guest?: { name: string; email?: string; phone?: string };
+  /** The guest's name as staff read it (the account's or the desk's); never in feed entries. */
+  guest_name?: string;
   unit?: { unit_id: string; number: string };
   quote?: { total: Money };
   payment?: { deposit: Money | null };
