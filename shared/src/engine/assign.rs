@@ -142,7 +142,14 @@ pub async fn assign(
         });
     }
     live(&booking)?;
-    let candidates = candidates(store, &booking, pick, false).await?;
+    let candidates = candidates(
+        store,
+        &booking,
+        &type_of(store, &booking).await?,
+        pick,
+        false,
+    )
+    .await?;
     put_in(store, &booking, candidates, now, |booking, _| {
         live(booking)?;
         Ok(())
@@ -191,10 +198,7 @@ pub async fn check_in(
     if booking.status == BookingStatus::CheckedIn {
         return Ok(booking);
     }
-    let resource = store
-        .resource(booking.vendor_id, booking.resource_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("booking {id}'s type is gone"))?;
+    let resource = type_of(store, &booking).await?;
     may_check_in(&booking, &resource, actor, request, now)?;
     let record = CheckInRecord {
         at: now,
@@ -229,10 +233,10 @@ pub async fn check_in(
     if booking.units != 1 || booking.buckets.len() > super::MAX_UNIT_BUCKETS {
         live(&booking)?;
     }
-    let mut candidates = candidates(store, &booking, pick, true).await;
+    let mut candidates = candidates(store, &booking, &resource, pick, true).await;
     // A guest on their phone whose room is not ready yet is given another that is.
     if actor == Actor::Guest && matches!(candidates, Err(AssignError::NotReady(_))) {
-        candidates = self::candidates(store, &booking, Pick::Auto, true).await;
+        candidates = self::candidates(store, &booking, &resource, Pick::Auto, true).await;
     }
     put_in(store, &booking, candidates?, now, |booking, next| {
         may_check_in(booking, &resource, actor, request, now)?;
@@ -321,15 +325,12 @@ fn live(booking: &Booking) -> Result<(), AssignError> {
 /// The units worth trying for `booking`, best first: the one asked for, or every free unit of
 /// its type that fits (inspected, then clean, then, unless a guest is moving in now, dirty).
 async fn candidates(
-    store: &(impl ResourceStore + UnitStore),
+    store: &impl UnitStore,
     booking: &Booking,
+    resource: &Resource,
     pick: Pick,
     moving_in: bool,
 ) -> Result<Vec<Unit>, AssignError> {
-    let resource = store
-        .resource(booking.vendor_id, booking.resource_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("booking {}'s type is gone", booking.id))?;
     let party = booking.party_size.get();
     if let Pick::Unit(id) = pick {
         let unit = store
@@ -393,6 +394,14 @@ async fn candidates(
         });
     }
     Ok(ready)
+}
+
+/// The booking's room or table type.
+async fn type_of(store: &impl ResourceStore, booking: &Booking) -> anyhow::Result<Resource> {
+    store
+        .resource(booking.vendor_id, booking.resource_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("booking {}'s type is gone", booking.id))
 }
 
 fn readiness(unit: &Unit) -> u8 {

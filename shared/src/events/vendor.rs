@@ -235,52 +235,50 @@ pub fn vendor_event(old: Option<&Vendor>, new: Option<&Vendor>) -> Option<Vendor
     Some(VendorEvent::Updated(VendorDetail::of(new, Some(old))))
 }
 
+/// `new` and the version it follows, when the pair is one aggregate moving forward: not a
+/// delete, not a stale pair, not two aggregates.
+fn forward<'a, T, K: PartialEq>(
+    old: Option<&'a T>,
+    new: Option<&'a T>,
+    id_and_version: impl Fn(&T) -> (K, u64),
+) -> Option<(&'a T, Option<&'a T>)> {
+    let new = new?;
+    let (id, version) = id_and_version(new);
+    match old {
+        Some(old) => {
+            let (old_id, old_version) = id_and_version(old);
+            (old_id == id && version > old_version).then_some((new, Some(old)))
+        }
+        None => Some((new, None)),
+    }
+}
+
 /// The event a committed change of a room type or table type means: `ResourceChanged` for every
 /// version (price rules, amenities and descriptions are read from the resource itself when
 /// needed; stale pairs and deletes publish nothing).
 pub fn resource_event(old: Option<&Resource>, new: Option<&Resource>) -> Option<VendorEvent> {
-    let new = new?;
-    if let Some(old) = old
-        && (old.id != new.id || new.version <= old.version)
-    {
-        return None;
-    }
+    let (new, old) = forward(old, new, |x| (x.id, x.version))?;
     Some(VendorEvent::ResourceChanged(ResourceDetail::of(new, old)))
 }
 
 /// The event a committed change of a vendor's rating means: `VendorRated` for every version
 /// (stale pairs, deletes and a rating that counts no review publish nothing).
 pub fn rating_event(old: Option<&Rating>, new: Option<&Rating>) -> Option<VendorEvent> {
-    let new = new?;
-    if let Some(old) = old
-        && (old.vendor_id != new.vendor_id || new.version <= old.version)
-    {
-        return None;
-    }
+    let (new, old) = forward(old, new, |x| (x.vendor_id, x.version))?;
     RatingDetail::of(new, old).map(VendorEvent::Rated)
 }
 
 /// The event a committed change of a room or table means: `UnitChanged` for every version
 /// (stale pairs and deletes publish nothing).
 pub fn unit_event(old: Option<&Unit>, new: Option<&Unit>) -> Option<VendorEvent> {
-    let new = new?;
-    if let Some(old) = old
-        && (old.id != new.id || new.version <= old.version)
-    {
-        return None;
-    }
+    let (new, old) = forward(old, new, |x| (x.id, x.version))?;
     Some(VendorEvent::UnitChanged(UnitDetail::of(new, old)))
 }
 
 /// The event a committed change of an out-of-order block means: `UnitBlockChanged` when it is
 /// taken and when it is removed.
 pub fn block_event(old: Option<&Block>, new: Option<&Block>) -> Option<VendorEvent> {
-    let new = new?;
-    if let Some(old) = old
-        && (old.id != new.id || new.version <= old.version)
-    {
-        return None;
-    }
+    let (new, old) = forward(old, new, |x| (x.id, x.version))?;
     Some(VendorEvent::UnitBlockChanged(BlockDetail::of(new, old)))
 }
 
