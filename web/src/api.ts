@@ -1,6 +1,8 @@
-// The API client: same origin, relative paths, the bearer token of the session.
+// The API client: paths under the configured API address (config.ts; same origin locally), the
+// bearer token of the session.
 import type { Booking, ChangeFeed, LocalDate, Offer, Resource, Role, Session, Unit, Vendor } from './types';
 import type { ProblemError } from './walkin';
+import { apiBase } from './config';
 
 export class ApiError extends Error {
   constructor(
@@ -46,7 +48,7 @@ export class Api {
   ): Promise<T> {
     const headers: Record<string, string> = { ...extra, authorization: `Bearer ${this.session.token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await this.fetcher(path, {
+    const res = await this.fetcher(`${apiBase()}${path}`, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -150,7 +152,7 @@ export class Api {
 
 /** POST /vendor/login; the token's claims say the vendor and the role. */
 export async function signIn(email: string, password: string, fetcher: typeof fetch = fetch.bind(globalThis)): Promise<Session> {
-  const res = await fetcher('/vendor/login', {
+  const res = await fetcher(`${apiBase()}/vendor/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password }),
