@@ -5,141 +5,29 @@
 // the gateway's Content-Security-Policy.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import {
+  ARTIFACTS, NEVER_MS, api, assertAccessible, day, guestBooking as bookAsGuest, launchBrowser, makeHotel,
+  login, openPage as open, signIn, untilStatus, words,
+} from './lib.mjs';
 
-const BASE = process.env.DESK_E2E_BASE_URL;
-if (!BASE) throw new Error('DESK_E2E_BASE_URL is not set (run tests/web.sh)');
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ARTIFACTS = join(HERE, 'artifacts');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const PASSWORD = 'e2e password 12345';
-// Generous: the point is the measured delay, printed; failing only if it never comes.
-const NEVER_MS = 20_000;
-
-const unique = `${Date.now()}${Math.floor(Math.random() * 1e6)}`;
-const world = {};
+let world = {};
 let browser;
-
-async function api(method, path, { token, body } = {}) {
-  const headers = { 'content-type': 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (method === 'POST' && path.startsWith('/booking/vendor/')) headers['idempotency-key'] = `e2e-${unique}-${Math.random()}`;
-  const response = await fetch(BASE + path, { method, headers, body: body && JSON.stringify(body) });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-const login = async (email) => (await api('POST', '/vendor/login', { body: { email, password: PASSWORD } })).access_token;
-const day = (offset) => new Date(Date.now() + offset * 86_400_000).toLocaleDateString('sv-SE', { timeZone: 'Europe/Berlin' });
-
-async function guestBooking() {
-  return api('POST', `/booking/vendor/${world.vendorId}`, {
-    token: world.guest,
-    body: { resource_id: world.resourceId, party_size: 2, check_in: day(0), check_out: day(2) },
-  });
-}
+const guestBooking = () => bookAsGuest(world);
+const openPage = (viewport) => open(browser, viewport);
 
 before(async () => {
-  const manager = `manager-${unique}@e2e.example`;
-  const created = await api('POST', '/vendor/create', {
-    body: {
-      kind: 'hotel', name: `Hotel E2E ${unique}`, time_zone: 'Europe/Berlin', currency: 'EUR',
-      address: { line1: 'Teststrasse 1', postal_code: '10117', city: 'Berlin', country: 'DE' },
-      location: { lat: 52.52, lon: 13.4 }, contact: { email: `desk-${unique}@e2e.example` },
-      manager: { name: 'Max', email: manager, password: PASSWORD },
-    },
-  });
-  world.vendorId = created.vendor.id;
-  const boss = await login(manager);
-  const resource = await api('POST', `/vendor/${world.vendorId}/resource`, {
-    token: boss,
-    body: { name: 'Double room', capacity: 2, units: 5, base_price: { amount_minor: 12900, currency: 'EUR' } },
-  });
-  world.resourceId = resource.id;
   // Five rooms: the board test's three guest bookings leave two for the walk-in.
-  world.rooms = ['101', '102', '103', '104', '105'];
-  for (const number of world.rooms) {
-    await api('POST', `/vendor/${world.vendorId}/unit`, { token: boss, body: { resource_id: resource.id, number, floor: 1 } });
-  }
-  world.deskEmail = `desk-${unique}@e2e.example`;
-  world.keeperEmail = `keeper-${unique}@e2e.example`;
-  await api('POST', `/vendor/${world.vendorId}/staff`, { token: boss, body: { name: 'Dee', email: world.deskEmail, password: PASSWORD, role: 'desk' } });
-  await api('POST', `/vendor/${world.vendorId}/staff`, { token: boss, body: { name: 'Kim', email: world.keeperEmail, password: PASSWORD, role: 'housekeeping' } });
-  world.keeper = await login(world.keeperEmail);
-  world.desk = await login(world.deskEmail);
-  const guestEmail = `guest-${unique}@e2e.example`;
-  await api('POST', '/user/create', { body: { email: guestEmail, password: PASSWORD, name: 'Gita Guest', locale: 'en-GB' } });
-  world.guest = (await api('POST', '/user/login', { body: { email: guestEmail, password: PASSWORD } })).access_token;
+  world = await makeHotel();
   world.booking = await guestBooking();
   // Room 102 starts dirty, for the housekeeper to clean.
-  const units = await api('GET', `/vendor/${world.vendorId}/units`, { token: world.keeper });
-  world.unitIds = Object.fromEntries(units.units.map((u) => [u.number, u.id ?? u.unit_id]));
   await api('PUT', `/vendor/${world.vendorId}/unit/${world.unitIds['102']}/housekeeping`, { token: world.keeper, body: { status: 'dirty' } });
-
-  mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
 });
-
-/** A page that records CSP violations and script errors, to be asserted empty. */
-async function openPage(viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ viewport, locale: 'en-GB' });
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) page.problems.push(`CSP: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => page.problems.push(`script error: ${e.message}`));
-  await page.goto(`${BASE}/desk/`);
-  return page;
-}
-
-async function signIn(page, email) {
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-/** axe-core, evaluated through the DevTools protocol (an injected script would break the CSP). */
-async function assertAccessible(page, screen) {
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => (await window.axe.run(document)).violations
-    .map((v) => `${v.id} (${v.impact}): ${v.help}; ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`));
-  assert.deepEqual(violations, [], `axe-core violations on ${screen}`);
-}
-
-/** Waits until a housekeeping item's own text (its buttons left out) says `status`. */
-async function untilStatus(room, status) {
-  const own = () => room.evaluate((el) => {
-    const texts = [];
-    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-    while (walker.nextNode()) {
-      if (!walker.currentNode.parentElement?.closest('button')) texts.push(walker.currentNode.textContent);
-    }
-    return texts.join(' ').toLowerCase();
-  });
-  const deadline = performance.now() + NEVER_MS;
-  let text = await own();
-  while (!new RegExp(`\\b${status}\\b`).test(text) && performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    text = await own();
-  }
-  assert.match(text, new RegExp(`\\b${status}\\b`), `room status should read ${status}`);
-}
-
-const words = (s) => String(s).toLowerCase().replace(/_/g, ' ');
 
 test('desk staff sign in and the board shows the rooms and the guest booking', async () => {
   const page = await openPage();

@@ -1,0 +1,145 @@
+// Shared setup of the desk app's browser tests: the API on the gateway (DESK_E2E_BASE_URL, set by
+// tests/web.sh), a hotel with rooms, staff and a guest made through it, Debian's Chromium through
+// playwright-core, pages that record CSP violations and script errors, and axe-core.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const BASE = process.env.DESK_E2E_BASE_URL;
+if (!BASE) throw new Error('DESK_E2E_BASE_URL is not set (run tests/web.sh)');
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const ARTIFACTS = join(HERE, 'artifacts');
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+export const PASSWORD = 'e2e password 12345';
+// Generous: the point is the measured delay, printed; failing only if it never comes.
+export const NEVER_MS = 20_000;
+
+/** Unique per test file run: emails and names never collide with another run's. */
+export const unique = `${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+
+export async function api(method, path, { token, body, idempotencyKey } = {}) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (idempotencyKey || (method === 'POST' && path.startsWith('/booking/vendor/'))) {
+    headers['idempotency-key'] = idempotencyKey ?? `e2e-${unique}-${Math.random()}`;
+  }
+  const response = await fetch(BASE + path, { method, headers, body: body && JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+export const login = async (email) => (await api('POST', '/vendor/login', { body: { email, password: PASSWORD } })).access_token;
+/** The date `offset` days from today in Berlin (the test vendors' zone), YYYY-MM-DD. */
+export const day = (offset) => new Date(Date.now() + offset * 86_400_000).toLocaleDateString('sv-SE', { timeZone: 'Europe/Berlin' });
+export const words = (s) => String(s).toLowerCase().replace(/_/g, ' ');
+
+/**
+ * A Berlin hotel with one room type of `rooms.length` rooms, a manager (`boss`), a desk member of
+ * staff, a housekeeper and a guest account, all made through the API. Returns their tokens and ids.
+ */
+export async function makeHotel({ rooms = ['101', '102', '103', '104', '105'], tag = '' } = {}) {
+  const id = `${unique}${tag}`;
+  const world = { rooms };
+  const manager = `manager-${id}@e2e.example`;
+  const created = await api('POST', '/vendor/create', {
+    body: {
+      kind: 'hotel', name: `Hotel E2E ${id}`, time_zone: 'Europe/Berlin', currency: 'EUR',
+      address: { line1: 'Teststrasse 1', postal_code: '10117', city: 'Berlin', country: 'DE' },
+      location: { lat: 52.52, lon: 13.4 }, contact: { email: `desk-${id}@e2e.example` },
+      manager: { name: 'Max', email: manager, password: PASSWORD },
+    },
+  });
+  world.vendorId = created.vendor.id;
+  world.managerEmail = manager;
+  world.boss = await login(manager);
+  const resource = await api('POST', `/vendor/${world.vendorId}/resource`, {
+    token: world.boss,
+    body: { name: 'Double room', capacity: 2, units: rooms.length, base_price: { amount_minor: 12900, currency: 'EUR' } },
+  });
+  world.resourceId = resource.id;
+  for (const number of rooms) {
+    await api('POST', `/vendor/${world.vendorId}/unit`, { token: world.boss, body: { resource_id: resource.id, number, floor: 1 } });
+  }
+  world.deskEmail = `desk-${id}@e2e.example`;
+  world.keeperEmail = `keeper-${id}@e2e.example`;
+  await api('POST', `/vendor/${world.vendorId}/staff`, { token: world.boss, body: { name: 'Dee', email: world.deskEmail, password: PASSWORD, role: 'desk' } });
+  await api('POST', `/vendor/${world.vendorId}/staff`, { token: world.boss, body: { name: 'Kim', email: world.keeperEmail, password: PASSWORD, role: 'housekeeping' } });
+  world.keeper = await login(world.keeperEmail);
+  world.desk = await login(world.deskEmail);
+  const guestEmail = `guest-${id}@e2e.example`;
+  await api('POST', '/user/create', { body: { email: guestEmail, password: PASSWORD, name: 'Gita Guest', locale: 'en-GB' } });
+  world.guest = (await api('POST', '/user/login', { body: { email: guestEmail, password: PASSWORD } })).access_token;
+  const units = await api('GET', `/vendor/${world.vendorId}/units`, { token: world.keeper });
+  world.unitIds = Object.fromEntries(units.units.map((u) => [u.number, u.id ?? u.unit_id]));
+  return world;
+}
+
+/** A guest's online booking of the hotel's room type (2 guests), `nights` from `from` days on. */
+export function guestBooking(world, { from = 0, nights = 2, token = world.guest } = {}) {
+  return api('POST', `/booking/vendor/${world.vendorId}`, {
+    token,
+    body: { resource_id: world.resourceId, party_size: 2, check_in: day(from), check_out: day(from + nights) },
+  });
+}
+
+/** Debian's Chromium with the flags this machine needs. */
+export async function launchBrowser() {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** A page (in a new context) that records CSP violations and script errors, to be asserted empty. */
+export async function openPage(browser, viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport, locale: 'en-GB' });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) page.problems.push(`CSP: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => page.problems.push(`script error: ${e.message}`));
+  await page.goto(`${BASE}/desk/`);
+  return page;
+}
+
+export async function signIn(page, email) {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** axe-core, evaluated through the DevTools protocol (an injected script would break the CSP). */
+export async function assertAccessible(page, screen) {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => (await window.axe.run(document)).violations
+    .map((v) => `${v.id} (${v.impact}): ${v.help}; ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`));
+  assert.deepEqual(violations, [], `axe-core violations on ${screen}`);
+}
+
+export const screenshot = (page, name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+/** Waits until a housekeeping item's own text (its buttons left out) says `status`. */
+export async function untilStatus(room, status) {
+  const own = () => room.evaluate((el) => {
+    const texts = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      if (!walker.currentNode.parentElement?.closest('button')) texts.push(walker.currentNode.textContent);
+    }
+    return texts.join(' ').toLowerCase();
+  });
+  const deadline = performance.now() + NEVER_MS;
+  let text = await own();
+  while (!new RegExp(`\\b${status}\\b`).test(text) && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    text = await own();
+  }
+  assert.match(text, new RegExp(`\\b${status}\\b`), `room status should read ${status}`);
+}
