@@ -4,6 +4,7 @@ mod bookings;
 mod changes;
 mod dynamo;
 mod history;
+mod history_log;
 mod keys;
 pub mod memory;
 mod reviews;
@@ -18,6 +19,9 @@ pub use bookings::{
 };
 
 pub use changes::StreamTables;
+pub use history_log::{
+    DynamoHistoryLog, HistoryDeskPayment, HistoryEntry, HistoryLog, HistoryUnit, MemoryHistoryLog,
+};
 pub(crate) use dynamo::batch_put;
 pub use dynamo::{DynamoStore, Tables};
 pub use reviews::{ReviewStore, ReviewWriteError};
