@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { dropTarget, movable, moveTargets, stepTarget, takenFrom } from './moves';
+import type { Booking, Unit } from './types';
+
+const unit = (id: string, number: string, extra: Partial<Unit> = {}): Unit => ({
+  id,
+  resource_id: 'dbl',
+  number,
+  in_service: true,
+  housekeeping: 'clean',
+  version: 1,
+  status: 'clean',
+  occupied: false,
+  ...extra,
+});
+const stay = (id: string, check_in: string, check_out: string, extra: Partial<Booking> = {}): Booking => ({
+  id,
+  resource_id: 'dbl',
+  channel: 'walk_in',
+  party_size: 2,
+  units: 1,
+  time: { kind: 'stay', check_in, check_out },
+  status: 'CONFIRMED',
+  version: 1,
+  ...extra,
+});
+const in_ = (unit_id: string, number: string) => ({ unit: { unit_id, number } });
+
+const units = [unit('u103', '103'), unit('u101', '101'), unit('u102', '102'), unit('s1', '201', { resource_id: 'suite' })];
+
+describe('move targets', () => {
+  it('lists the other rooms of the booking type, by number, leaving out its own room and other types', () => {
+    const b = stay('b', '2026-03-12', '2026-03-14', in_('u101', '101'));
+    expect(moveTargets(b, units, [b]).map((t) => t.unit.number)).toEqual(['102', '103']);
+  });
+
+  it('marks a room taken on the nights another booking is put in it, free when the stays only touch', () => {
+    const b = stay('b', '2026-03-12', '2026-03-14', in_('u101', '101'));
+    const overlapping = stay('o', '2026-03-13', '2026-03-15', in_('u102', '102'));
+    const before = stay('p', '2026-03-10', '2026-03-12', in_('u103', '103'));
+    const targets = moveTargets(b, units, [b, overlapping, before]);
+    expect(targets.map((t) => [t.unit.number, t.free, t.taken])).toEqual([
+      ['102', false, ['2026-03-13']],
+      ['103', true, []],
+    ]);
+  });
+
+  it('ignores cancelled, expired and completed bookings and bookings in no room', () => {
+    const b = stay('b', '2026-03-12', '2026-03-14');
+    const others = [
+      stay('c', '2026-03-12', '2026-03-14', { ...in_('u101', '101'), status: 'CANCELLED' }),
+      stay('e', '2026-03-12', '2026-03-14', { ...in_('u102', '102'), status: 'EXPIRED' }),
+      stay('d', '2026-03-11', '2026-03-13', { ...in_('u103', '103'), status: 'COMPLETED' }),
+      stay('n', '2026-03-12', '2026-03-14'),
+    ];
+    expect(moveTargets(b, units, [b, ...others]).every((t) => t.free)).toBe(true);
+  });
+
+  it('counts only the nights from today on, and a room out of order today as taken today', () => {
+    const inHouse = stay('b', '2026-03-10', '2026-03-14', { ...in_('u101', '101'), status: 'CHECKED_IN' });
+    const past = stay('p', '2026-03-10', '2026-03-12', { ...in_('u102', '102'), status: 'CHECKED_IN' });
+    const list = [unit('u101', '101'), unit('u102', '102'), unit('u103', '103', { status: 'out_of_order' })];
+    const targets = moveTargets(inHouse, list, [inHouse, past], '2026-03-12');
+    expect(targets.map((t) => [t.unit.number, t.free, t.taken])).toEqual([
+      ['102', true, []],
+      ['103', false, ['2026-03-12']],
+    ]);
+  });
+
+  it('never offers a room out of service', () => {
+    const b = stay('b', '2026-03-12', '2026-03-14');
+    const list = [unit('u101', '101', { in_service: false }), unit('u102', '102')];
+    expect(moveTargets(b, list, [b]).map((t) => t.unit.number)).toEqual(['102']);
+  });
+
+  it('moves only live one-room stays', () => {
+    expect(movable(stay('a', '2026-03-12', '2026-03-14'))).toBe(true);
+    expect(movable(stay('a', '2026-03-12', '2026-03-14', { status: 'CHECKED_IN' }))).toBe(true);
+    expect(movable(stay('a', '2026-03-12', '2026-03-14', { status: 'COMPLETED' }))).toBe(false);
+    expect(movable(stay('a', '2026-03-12', '2026-03-14', { status: 'CANCELLED' }))).toBe(false);
+    expect(movable(stay('a', '2026-03-12', '2026-03-14', { units: 2 }))).toBe(false);
+  });
+});
+
+describe('choosing a target', () => {
+  const b = stay('b', '2026-03-12', '2026-03-14', in_('u101', '101'));
+  const targets = moveTargets(b, units, [b]);
+
+  it('steps down from none to the first and up from none to the last, stopping at the ends', () => {
+    expect(stepTarget(targets, -1, 1)).toBe(0);
+    expect(stepTarget(targets, -1, -1)).toBe(1);
+    expect(stepTarget(targets, 1, 1)).toBe(1);
+    expect(stepTarget(targets, 0, -1)).toBe(0);
+    expect(stepTarget([], -1, 1)).toBe(-1);
+  });
+
+  it('finds the drop target by the row unit, none for its own room or another type', () => {
+    expect(dropTarget(targets, 'u103')?.unit.number).toBe('103');
+    expect(dropTarget(targets, 'u101')).toBeUndefined();
+    expect(dropTarget(targets, 's1')).toBeUndefined();
+  });
+});
+
+describe('a refused move', () => {
+  it('names the room and nights from the 409 unit-taken problem', () => {
+    const problem = { type: 'https://reservations.example/problems/unit-taken', unit_number: '214', nights: ['2026-04-07', 3] };
+    expect(takenFrom(problem, '999')).toEqual({ room: '214', nights: ['2026-04-07'] });
+    expect(takenFrom({}, '104')).toEqual({ room: '104', nights: [] });
+  });
+});
