@@ -1,6 +1,6 @@
 // The API client: paths under the configured API address (config.ts; same origin locally), the
 // bearer token of the session.
-import type { Booking, ChangeFeed, LocalDate, Offer, Resource, Role, Session, Unit, Vendor } from './types';
+import type { Block, Booking, BookingHistory, ChangeFeed, LocalDate, Offer, Resource, Role, Session, Unit, Vendor } from './types';
 import type { ProblemError } from './walkin';
 import { apiBase } from './config';
 
@@ -32,6 +32,9 @@ export function sessionFromToken(token: string, expiresIn: number, now = Date.no
   else return undefined;
   return { token, vendorId, role, expiresAt: now + expiresIn * 1000 };
 }
+
+/** The offline queue's replays carry the action's key (check-in, check-out, room status). */
+const keyed = (key: string | undefined): Record<string, string> => (key ? { 'idempotency-key': key } : {});
 
 export class Api {
   constructor(
@@ -117,6 +120,13 @@ export class Api {
     return list.items;
   }
 
+  /** What is free for a restaurant party at a seating's start (local date and HH:MM), per table type. */
+  async seatingAvailability(partySize: number, date: LocalDate, time: string, signal?: AbortSignal): Promise<Offer[]> {
+    const q = new URLSearchParams({ party_size: String(partySize), date, time });
+    const list = await this.call<{ items: Offer[] }>('GET', `/vendor/${this.session.vendorId}/availability?${q}`, undefined, signal);
+    return list.items;
+  }
+
   /** A desk booking (HELD for the desk hold); the same key and body answer the same booking. */
   createBooking(body: Record<string, unknown>, idempotencyKey: string): Promise<Booking> {
     return this.call('POST', `/booking/vendor/${this.session.vendorId}`, body, undefined, { 'idempotency-key': idempotencyKey });
@@ -136,17 +146,42 @@ export class Api {
   }
 
   /** A desk check-in (early allowed): the server puts the guest in a free, clean room. */
-  async checkIn(id: string): Promise<Booking> {
-    const result = await this.call<{ booking: Booking }>('POST', `/booking/${id}/check-in`, { method: 'desk', early: true });
+  async checkIn(id: string, idempotencyKey?: string): Promise<Booking> {
+    const result = await this.call<{ booking: Booking }>('POST', `/booking/${id}/check-in`, { method: 'desk', early: true }, undefined, keyed(idempotencyKey));
     return result.booking;
   }
 
-  checkOut(id: string): Promise<Booking> {
-    return this.call('POST', `/booking/${id}/check-out`);
+  checkOut(id: string, idempotencyKey?: string): Promise<Booking> {
+    return this.call('POST', `/booking/${id}/check-out`, undefined, undefined, keyed(idempotencyKey));
   }
 
-  setHousekeeping(unitId: string, status: 'clean' | 'inspected' | 'dirty'): Promise<Unit> {
-    return this.call('PUT', `/vendor/${this.session.vendorId}/unit/${unitId}/housekeeping`, { status });
+  setHousekeeping(unitId: string, status: 'clean' | 'inspected' | 'dirty', idempotencyKey?: string): Promise<Unit> {
+    return this.call('PUT', `/vendor/${this.session.vendorId}/unit/${unitId}/housekeeping`, { status }, undefined, keyed(idempotencyKey));
+  }
+
+  /** The signed-in vendor (the offline desk keeps its board and queue per vendor). */
+  get vendorId(): string {
+    return this.session.vendorId;
+  }
+
+  /** Puts a booking in a room (or moves it there); `auto` lets the server pick a free one. */
+  assignUnit(id: string, target: { unit_id: string } | { auto: true }): Promise<Booking> {
+    return this.call('PUT', `/booking/${id}/unit`, target);
+  }
+
+  /** A booking's facts, oldest first (`GET /booking/{id}/history`). */
+  history(id: string): Promise<BookingHistory> {
+    return this.call('GET', `/booking/${id}/history`);
+  }
+
+  /** Out of order from `from` to `to` (the first day back in order). */
+  createBlock(unitId: string, block: { from: LocalDate; to: LocalDate; reason: string }): Promise<Block> {
+    return this.call('POST', `/vendor/${this.session.vendorId}/unit/${unitId}/blocks`, block);
+  }
+
+  /** Back in order: the block's nights are sellable again. */
+  async deleteBlock(unitId: string, blockId: string): Promise<void> {
+    await this.call('DELETE', `/vendor/${this.session.vendorId}/unit/${unitId}/blocks/${blockId}`);
   }
 }
 

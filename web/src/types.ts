@@ -32,6 +32,10 @@ export interface Resource {
   kind: string;
   units: number;
   base_price: Money;
+  /** How many one unit seats (a table type: the most a table of it seats). */
+  capacity?: number;
+  /** Table types: the slot grid from local midnight and how long a seating holds a table. */
+  seating?: { slot_minutes: number; seating_minutes: number };
 }
 
 export interface Offer {
@@ -57,6 +61,9 @@ export interface Unit {
   version: number;
   status: UnitStatus;
   occupied: boolean;
+  /** Tables: how many it seats, and where it stands. */
+  seats?: number;
+  area?: string;
 }
 
 export interface StayTime {
@@ -67,7 +74,9 @@ export interface StayTime {
 
 export interface SeatingTime {
   kind: 'seating';
-  [key: string]: unknown;
+  /** The local date and start time (HH:MM) of the seating. */
+  date: LocalDate;
+  time: string;
 }
 
 export interface Booking {
@@ -90,6 +99,56 @@ export interface Booking {
   payment?: { deposit: Money | null };
   desk_payments?: { amount: Money; method: 'cash' | 'card_terminal'; taken_at: string }[];
   hold_expires_at?: string;
+  /** What happened to an online deposit at Stripe; absent for desk bookings (paid at the desk). */
+  deposit_payment?: DepositPayment;
+}
+
+export type DepositStatus =
+  | 'AWAITING_PAYMENT'
+  | 'PAID'
+  | 'REFUND_DUE'
+  | 'REFUND_PENDING'
+  | 'REFUNDED'
+  | 'REFUND_FAILED'
+  | 'KEPT'
+  | 'VOIDED';
+
+export interface DepositPayment {
+  status: DepositStatus;
+  paid?: Money;
+  settlement?: { refund: Money; kept: Money };
+  refund?: { amount: Money };
+}
+
+/** A period a unit is out of order: from `from` up to, not including, `to`. */
+export interface Block {
+  id: string;
+  unit_id: string;
+  from: LocalDate;
+  to: LocalDate;
+  reason: string;
+  removed_at?: string;
+}
+
+/** One fact of a booking's life (`GET /booking/{id}/history`), oldest first. */
+export interface HistoryItem {
+  version: number;
+  detail_type: string;
+  occurred_at: string;
+  status: BookingStatus;
+  previous_status?: BookingStatus | null;
+  time?: StayTime | SeatingTime;
+  unit?: { id: string; number: string } | null;
+  total?: Money;
+  deposit_status?: DepositStatus | null;
+  desk_payments?: { amount: Money; method: 'cash' | 'card_terminal'; taken_at: string }[];
+  booked_by?: string;
+  channel?: Channel;
+}
+
+export interface BookingHistory {
+  booking_id: string;
+  items: HistoryItem[];
 }
 
 export interface ChangeEntry {
