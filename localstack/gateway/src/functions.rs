@@ -41,6 +41,7 @@ pub struct Deps {
     pub archiver: archiver::Archiver,
     pub notifier: notifier::Notifier<DynamoStore>,
     pub feed: shared::feed::Feed<shared::feed::DynamoFeed>,
+    pub history: shared::store::DynamoHistoryLog,
 }
 
 impl Deps {
@@ -67,6 +68,7 @@ impl Deps {
         let notifier = notifier::Notifier::from_env(store.clone(), &sdk)?;
         Ok(Self {
             feed: shared::feed::Feed::new(shared::feed::DynamoFeed::from_env(&sdk)?),
+            history: shared::store::DynamoHistoryLog::from_env(&sdk)?,
             archiver,
             notifier,
             payments: stripe.client()?,
@@ -122,6 +124,7 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("booking-get",          |d, req| booking_get::handler(&d.store, &d.archiver.index, &d.archiver.records, req));
     register!("booking-update",       |d, req| booking_update::handler(&d.store, &d.archiver.index, req));
     register!("booking-status-get",   |d, req| booking_status_get::handler(&d.store, &d.archiver.index, req));
+    register!("booking-history-get",  |d, req| booking_history_get::handler(&d.store, &d.archiver.index, &d.history, req));
     register!("booking-status-update", |d, req| booking_status_update::handler(&d.store, &d.archiver.index, req));
     register!("booking-review",       |d, req| booking_review::handler(&d.store, req));
     register!("booking-payment",      |d, req| booking_payment::handler(&d.store, &d.archiver.index, req));
@@ -182,6 +185,13 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
             change_feed::CONSUMER,
             change_feed::FeedWriter {
                 feed: deps.feed.clone(),
+            },
+        ),
+        inbox(
+            &deps,
+            booking_history::CONSUMER,
+            booking_history::HistoryWriter {
+                log: deps.history.clone(),
             },
         ),
     ];
