@@ -1,14 +1,18 @@
-// The board's state and the change-feed loop that keeps it live. Screens subscribe to it; later
-// slices (walk-ins, check-in, the offline queue) act through the Api and let the feed bring the result.
+// The board's state and the change-feed loop that keeps it live. Screens subscribe to it; the
+// desk's actions go through the Api (or the offline queue) and the feed brings the result. The
+// board is saved to IndexedDB as it changes, and shown from there (stale) when the network is down.
 import { Api, ApiError } from './api';
 import { addDays, dateRange, todayIn } from './dates';
 import { applyEntries, type BoardData } from './feed';
+import { deskDb, type BoardSnapshot, type Db } from './offline/db';
 import type { Booking, LocalDate, Resource, Unit, Vendor } from './types';
 
 export const BOARD_DAYS = 14;
 /** Bookings are listed by arrival: reach back far enough to catch stays still running today. */
 export const LOOKBACK_DAYS = 31;
 const RETRY_MS = 2000;
+/** The board is written to IndexedDB at most this often. */
+const SAVE_MS = 1000;
 
 export interface BoardState {
   vendor?: Vendor;
@@ -18,6 +22,29 @@ export interface BoardState {
   live: boolean;
   error?: string;
   loaded: boolean;
+  /** Shown from the saved copy or while the feed cannot be followed: it may be out of date. */
+  stale: boolean;
+  /** When the board was last known current (ISO instant). */
+  savedAt?: string;
+}
+
+/** Where the board's last copy is kept (the desk's IndexedDB); a seam for the unit tests. */
+export type SnapshotStore = Pick<Db, 'saveBoard' | 'board'>;
+
+/** The app's IndexedDB where there is one (the browser), else nowhere. */
+export function browserSnapshots(): SnapshotStore | undefined {
+  if (typeof indexedDB === 'undefined') return undefined;
+  return {
+    saveBoard: async (snapshot) => (await deskDb()).saveBoard(snapshot),
+    board: async (vendorId) => (await deskDb()).board(vendorId),
+  };
+}
+
+let active: BoardStore | undefined;
+
+/** A booking as the board holds it (the detail opened offline shows this copy). */
+export function boardBooking(id: string): Booking | undefined {
+  return active?.current.data.bookings.get(id);
 }
 
 type Listener = (state: BoardState) => void;
@@ -71,6 +98,7 @@ export class BoardStore {
     dates: [],
     live: false,
     loaded: false,
+    stale: false,
   };
   private listeners = new Set<Listener>();
   private abort = new AbortController();
@@ -79,16 +107,18 @@ export class BoardStore {
   /** Wakes a retry's wait early (the browser is back online). */
   private wake = new AbortController();
   private cursor: string | undefined;
+  private saving: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly api: Api,
     private readonly onUnauthorized: () => void = () => {},
     private readonly network: Network = browserNetwork(),
+    private readonly snapshots: SnapshotStore | undefined = browserSnapshots(),
   ) {}
 
   /** Offline: say so at once and drop the waiting long-poll. */
   private readonly wentOffline = () => {
-    this.set({ live: false });
+    this.set({ live: false, stale: this.state.loaded });
     this.attempt.abort();
   };
 
@@ -115,6 +145,7 @@ export class BoardStore {
   /** Loads the board, then follows the change feed until stop(). */
   async start(): Promise<void> {
     const stopped = this.abort.signal;
+    active = this;
     this.network.addEventListener('offline', this.wentOffline);
     this.network.addEventListener('online', this.cameOnline);
     try {
@@ -128,17 +159,19 @@ export class BoardStore {
           await this.follow(signal);
         } catch (err) {
           if (stopped.aborted) return;
+          // No network (fetch threw, or the browser is offline) and nothing shown yet: the saved board.
+          if (!(err instanceof ApiError) && !this.state.loaded) await this.restore();
           if (isUnauthorized(err)) {
             this.set({ live: false });
             this.onUnauthorized();
             return;
           }
           if (this.network.onLine) {
-            this.set({ live: false, error: err instanceof Error ? err.message : String(err) });
+            this.set({ live: false, stale: this.state.loaded, error: err instanceof Error ? err.message : String(err) });
             await sleep(RETRY_MS, AbortSignal.any([stopped, this.wake.signal]));
           } else {
             // Offline: no error to show (the badge says it); wait for the network to come back.
-            this.set({ live: false });
+            this.set({ live: false, stale: this.state.loaded });
             await sleep(RETRY_MS * 30, AbortSignal.any([stopped, this.wake.signal]));
           }
         }
@@ -151,6 +184,54 @@ export class BoardStore {
 
   stop(): void {
     this.abort.abort();
+    if (active === this) active = undefined;
+    if (this.saving) {
+      clearTimeout(this.saving);
+      void this.save();
+    }
+  }
+
+  /** Shows the board as it was last saved for this vendor, marked stale. */
+  private async restore(): Promise<void> {
+    const snapshot = await this.snapshots?.board(this.api.vendorId).catch(() => undefined);
+    if (!snapshot || this.state.loaded) return;
+    this.set({
+      vendor: snapshot.vendor,
+      resources: snapshot.resources,
+      dates: snapshot.dates,
+      data: {
+        bookings: new Map(snapshot.bookings.map((b) => [b.id, b])),
+        units: new Map(snapshot.units.map((u) => [u.id, u])),
+      },
+      loaded: true,
+      live: false,
+      stale: true,
+      savedAt: snapshot.savedAt,
+    });
+  }
+
+  /** Writes the board to IndexedDB soon (at most once a second while the feed brings changes). */
+  private saveSoon(): void {
+    if (!this.snapshots || this.saving) return;
+    this.saving = setTimeout(() => void this.save(), SAVE_MS);
+  }
+
+  private async save(): Promise<void> {
+    this.saving = undefined;
+    const { vendor, resources, data, dates, savedAt, loaded } = this.state;
+    if (!this.snapshots || !vendor || !loaded) return;
+    const snapshot: BoardSnapshot = {
+      vendorId: this.api.vendorId,
+      vendor,
+      resources,
+      bookings: [...data.bookings.values()],
+      units: [...data.units.values()],
+      dates,
+      cursor: this.cursor,
+      savedAt: savedAt ?? new Date().toISOString(),
+    };
+    // A full or unavailable IndexedDB costs the offline copy, never the live board.
+    await this.snapshots.saveBoard(snapshot).catch(() => undefined);
   }
 
   /** Finds the feed's end first, then reads the board, so nothing committed in between is missed. */
@@ -172,13 +253,16 @@ export class BoardStore {
         units: new Map(units.map((u) => [u.id, u])),
       },
       loaded: true,
+      stale: false,
+      savedAt: new Date().toISOString(),
       error: undefined,
     });
+    this.saveSoon();
   }
 
   private async follow(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      if (!this.state.live) this.set({ live: true });
+      if (!this.state.live) this.set({ live: true, stale: false });
       let page;
       try {
         page = await this.api.changes(this.cursor, 20, signal);
@@ -190,11 +274,15 @@ export class BoardStore {
         throw err;
       }
       this.cursor = page.next;
-      if (page.changes.length === 0) continue;
+      if (page.changes.length === 0) {
+        this.state = { ...this.state, savedAt: new Date().toISOString() };
+        continue;
+      }
       const applied = applyEntries(this.state.data, page.changes);
-      this.set({ data: applied.data, dates: this.datesNow() });
+      this.set({ data: applied.data, dates: this.datesNow(), savedAt: new Date().toISOString() });
       if (applied.reload) await this.reloadUnitsAndTypes();
       await this.fetchNames(applied.fetchBookings);
+      this.saveSoon();
     }
   }
 

@@ -139,3 +139,13 @@ export class Db {
     await this.db.delete('conflicts', conflictId);
   }
 }
+
+let opened: Promise<Db> | undefined;
+
+/** The app's one database, opened on first use; rejects where there is no IndexedDB. */
+export function deskDb(): Promise<Db> {
+  opened ??= typeof indexedDB === 'undefined' ? Promise.reject(new Error('no IndexedDB')) : Db.open();
+  // A rejection nobody waits for yet is not an error: callers each handle it.
+  opened.catch(() => {});
+  return opened;
+}
