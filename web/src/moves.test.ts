@@ -108,3 +108,19 @@ describe('a refused move', () => {
     expect(takenFrom({}, '104')).toEqual({ room: '104', nights: [] });
   });
 });
+
+describe('a refused move in words', () => {
+  it('names the room and the nights of a 409 unit-taken, in the language', async () => {
+    const { ApiError } = await import('./api');
+    const { moveFailure } = await import('./moves');
+    const err = new ApiError(409, {
+      type: 'https://reservations.example/problems/unit-taken',
+      detail: 'unit 104 is taken',
+      unit_number: '104',
+      nights: ['2026-04-07', '2026-04-08'],
+    } as ConstructorParameters<typeof ApiError>[1]);
+    expect(moveFailure('en', err, '999')).toBe('Room 104 is taken on 7 April, 8 April. Nothing was moved.');
+    expect(moveFailure('de', err, '999')).toBe('Zimmer 104 ist am 7. April, 8. April belegt. Nichts wurde verschoben.');
+    expect(moveFailure('en', new Error('offline'), '104')).toBe('The move did not work: offline');
+  });
+});

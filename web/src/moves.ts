@@ -1,6 +1,8 @@
 // Where a booking may be moved on the board: the rooms of its type, each free or taken on all of
 // its nights as the board knows them. Pure, so it is unit-tested; the server still decides.
+import { ApiError } from './api';
 import { bookingNights, OCCUPYING } from './board';
+import { formatDay, t, type Lang } from './i18n';
 import type { Booking, LocalDate, Unit } from './types';
 
 export interface MoveTarget {
@@ -67,4 +69,14 @@ export function takenFrom(problem: Record<string, unknown>, fallbackRoom: string
   const room = typeof problem.unit_number === 'string' ? problem.unit_number : fallbackRoom;
   const nights = Array.isArray(problem.nights) ? problem.nights.filter((n): n is string => typeof n === 'string') : [];
   return { room, nights };
+}
+
+/** A refused move in words: a 409 unit-taken names the room and the nights. */
+export function moveFailure(lang: Lang, err: unknown, room: string): string {
+  if (err instanceof ApiError && err.problem.type?.endsWith('/unit-taken')) {
+    const taken = takenFrom(err.problem as Record<string, unknown>, room);
+    const nights = taken.nights.map((n) => formatDay(lang, n)).join(', ');
+    return t(lang, 'move.takenError', { room: taken.room, nights });
+  }
+  return t(lang, 'move.failed', { detail: err instanceof Error ? err.message : String(err) });
 }

@@ -2,9 +2,11 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api } from '../api';
 import { addDays } from '../dates';
 import { guestName, layoutBoard, type Cell, type UnitRow } from '../board';
+import { channelText, statusText } from '../history';
 import { formatColumn, formatDay, formatNumber, t, type Lang } from '../i18n';
+import { dropTarget, moveFailure, movable, moveTargets, stepTarget, type MoveTarget } from '../moves';
 import { BoardStore, type BoardState } from '../store';
-import type { Session } from '../types';
+import type { Booking, Session, Unit } from '../types';
 import { Detail } from './Detail';
 import { WalkIn } from './WalkIn';
 
@@ -43,7 +45,17 @@ function onGridKey(e: KeyboardEvent) {
   target.focus();
 }
 
-function UnitCells({ row, lang, first }: { row: UnitRow; lang: Lang; first: boolean }) {
+/** A room move under way: by keyboard (a chosen target) or by dragging (the row under the pointer). */
+interface Move {
+  booking: Booking;
+  targets: MoveTarget[];
+  index: number;
+}
+
+/** Starts dragging a bar: what is dragged is the booking's id. */
+type DragStart = (e: DragEvent, bookingId: string) => void;
+
+function UnitCells({ row, lang, first, onDragStart }: { row: UnitRow; lang: Lang; first: boolean; onDragStart: DragStart }) {
   const room = row.unit.number;
   let col = 0;
   return (
@@ -62,6 +74,9 @@ function UnitCells({ row, lang, first }: { row: UnitRow; lang: Lang; first: bool
         col += span;
         const guest = guestName(booking, t(lang, 'board.guest'));
         const date = span > 1 ? t(lang, 'board.cell.span', { from: day, to: formatDay(lang, addDays(cell.date, span - 1)) }) : day;
+        const status = statusText(lang, booking.status);
+        const channel = channelText(lang, booking.channel);
+        const canMove = movable(booking);
         return (
           <td
             key={cell.date}
@@ -69,10 +84,18 @@ function UnitCells({ row, lang, first }: { row: UnitRow; lang: Lang; first: bool
             data-cell
             data-col={at}
             tabIndex={tab}
-            aria-label={t(lang, 'board.cell.booking', { room, date, guest, status: booking.status, channel: booking.channel })}
+            aria-label={t(lang, 'board.cell.booking', { room, date, guest, status, channel })}
+            aria-describedby={canMove ? 'move-hint' : undefined}
           >
-            <div class={`bar status-${booking.status.toLowerCase()}`} data-testid={`booking-${booking.id}`} data-booking={booking.id}>
-              <span class="guest">{guest}</span> <span class="meta">{booking.status} · {booking.channel}</span>
+            <div
+              class={`bar status-${booking.status.toLowerCase()}`}
+              data-testid={`booking-${booking.id}`}
+              data-booking={booking.id}
+              data-status={booking.status}
+              draggable={canMove}
+              onDragStart={canMove ? (e) => onDragStart(e, booking.id) : undefined}
+            >
+              <span class="guest">{guest}</span> <span class="meta">{status} · {channel}</span>
             </div>
           </td>
         );
@@ -109,6 +132,102 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
     setWalkIn(false);
     // Focus goes back where it came from (after the form is gone).
     setTimeout(() => opener.current?.focus(), 0);
+  };
+
+  // Room moves: the board only proposes; the server decides, and the feed moves the bar.
+  const [move, setMove] = useState<Move | undefined>();
+  const [drag, setDrag] = useState<{ booking: Booking; targets: MoveTarget[]; over?: string } | undefined>();
+  const [moveNote, setMoveNote] = useState<string | undefined>();
+  const [moveError, setMoveError] = useState<string | undefined>();
+  const targetsFor = (booking: Booking) =>
+    moveTargets(booking, [...state.data.units.values()], [...state.data.bookings.values()], state.dates[0]);
+  const freeText = (target: MoveTarget) => t(lang, target.free ? 'move.free' : 'move.taken');
+
+  const moveTo = async (booking: Booking, unit: Unit) => {
+    const guest = guestName(booking, t(lang, 'board.guest'));
+    setMove(undefined);
+    setDrag(undefined);
+    setMoveError(undefined);
+    setMoveNote(t(lang, 'move.moving', { guest, room: unit.number }));
+    try {
+      const moved = await api.assignUnit(booking.id, { unit_id: unit.id });
+      setMoveNote(t(lang, 'move.done', { guest, room: moved.unit?.number ?? unit.number }));
+    } catch (err) {
+      setMoveNote(undefined);
+      setMoveError(moveFailure(lang, err, unit.number));
+    }
+  };
+
+  /** `m` on a bar's cell starts a move; then arrows choose, Enter moves, Escape stops. */
+  const onMoveKey = (e: KeyboardEvent): boolean => {
+    if (move) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        const index = stepTarget(move.targets, move.index, e.key === 'ArrowDown' ? 1 : -1);
+        const target = move.targets[index];
+        setMove({ ...move, index });
+        if (target) setMoveNote(t(lang, 'move.to', { room: target.unit.number, state: freeText(target) }));
+      } else if (e.key === 'Enter') {
+        const target = move.targets[move.index];
+        if (target) void moveTo(move.booking, target.unit);
+      } else if (e.key === 'Escape') {
+        setMove(undefined);
+        setMoveNote(t(lang, 'move.aborted'));
+      } else if (e.key !== 'Tab') {
+        return true; // other keys do nothing while a room is chosen
+      } else {
+        setMove(undefined);
+        return false;
+      }
+      e.preventDefault();
+      return true;
+    }
+    if (e.key !== 'm' && e.key !== 'M') return false;
+    const cell = (e.target as HTMLElement).closest<HTMLElement>('[data-cell]');
+    const id = (cell?.closest<HTMLElement>('[data-booking]') ?? cell?.querySelector<HTMLElement>('[data-booking]'))?.dataset.booking;
+    const booking = id ? state.data.bookings.get(id) : undefined;
+    if (!booking || !movable(booking)) return false;
+    e.preventDefault();
+    const targets = targetsFor(booking);
+    setMoveError(undefined);
+    setMove({ booking, targets, index: -1 });
+    setMoveNote(
+      targets.length === 0
+        ? t(lang, 'move.none')
+        : t(lang, 'move.start', { guest: guestName(booking, t(lang, 'board.guest')) }),
+    );
+    return true;
+  };
+
+  const onDragStart: DragStart = (e, bookingId) => {
+    const booking = state.data.bookings.get(bookingId);
+    if (!booking || !e.dataTransfer) return;
+    e.dataTransfer.setData('text/plain', bookingId);
+    e.dataTransfer.effectAllowed = 'move';
+    setMove(undefined);
+    setMoveError(undefined);
+    setDrag({ booking, targets: targetsFor(booking) });
+  };
+  /** The row under a dragged bar: a drop target when its room is one of the booking's type. */
+  const rowDrop = (unitId: string) => ({
+    onDragOver: (e: DragEvent) => {
+      if (!drag || !dropTarget(drag.targets, unitId)) return;
+      e.preventDefault();
+      if (drag.over !== unitId) setDrag({ ...drag, over: unitId });
+    },
+    onDrop: (e: DragEvent) => {
+      const target = drag && dropTarget(drag.targets, unitId);
+      if (!drag || !target) return;
+      e.preventDefault();
+      void moveTo(drag.booking, target.unit);
+    },
+  });
+  /** A row's highlight while a move is under way: where the bar would go, free or taken. */
+  const rowClass = (unitId: string): string | undefined => {
+    const chosen = move?.targets[move.index];
+    if (chosen?.unit.id === unitId) return `move-target ${chosen.free ? 'move-free' : 'move-taken'}`;
+    const dragged = drag && dropTarget(drag.targets, unitId);
+    if (dragged) return `drop-target ${dragged.free ? 'move-free' : 'move-taken'}${drag?.over === unitId ? ' drop-over' : ''}`;
+    return undefined;
   };
 
   useEffect(() => {
@@ -167,9 +286,28 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
         />
       )}
       {detail && state.vendor && (
-        <Detail api={api} lang={lang} id={detail} zone={state.vendor.time_zone} onClose={closeDetail} />
+        <Detail
+          api={api}
+          lang={lang}
+          id={detail}
+          zone={state.vendor.time_zone}
+          version={state.data.bookings.get(detail)?.version}
+          onClose={closeDetail}
+          targetsFor={targetsFor}
+        />
       )}
       {state.vendor && <p class="vendor-name">{state.vendor.name}</p>}
+      <p class="note" role="status" data-testid="move-status">
+        {moveNote}
+      </p>
+      {moveError && (
+        <p class="error" role="alert" data-testid="move-error">
+          {moveError}
+        </p>
+      )}
+      <p id="move-hint" class="sr-only">
+        {t(lang, 'move.drag')}
+      </p>
       {state.error && !state.live && <p class="error">{t(lang, 'error.load', { detail: state.error })}</p>}
       {!state.loaded && <p>{t(lang, 'board.loading')}</p>}
       {state.loaded && state.vendor?.kind === 'restaurant' && <p>{t(lang, 'restaurant.later')}</p>}
@@ -195,9 +333,11 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
               role="grid"
               aria-label={t('en', 'board.grid')}
               onKeyDown={(e) => {
+                if (onMoveKey(e)) return;
                 if (e.key === 'Enter' && openFrom(e.target)) e.preventDefault();
                 else onGridKey(e);
               }}
+              onDragEnd={() => setDrag(undefined)}
               onClick={(e) => openFrom(e.target)}
             >
               <thead>
@@ -221,12 +361,12 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
                     const first = firstRow;
                     firstRow = false;
                     return (
-                      <tr key={row.unit.id} data-testid={`unit-${row.unit.number}`}>
+                      <tr key={row.unit.id} data-testid={`unit-${row.unit.number}`} class={rowClass(row.unit.id)} {...rowDrop(row.unit.id)}>
                         <th scope="row">
                           {row.unit.number}
                           {row.unit.status === 'out_of_order' && <span class="ooo"> ({t(lang, 'board.outOfOrder')})</span>}
                         </th>
-                        <UnitCells row={row} lang={lang} first={first} />
+                        <UnitCells row={row} lang={lang} first={first} onDragStart={onDragStart} />
                       </tr>
                     );
                   })}
@@ -242,14 +382,18 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
                               class={`bar status-${bar.booking.status.toLowerCase()}`}
                               data-testid={`booking-${bar.booking.id}`}
                               data-booking={bar.booking.id}
+                              data-status={bar.booking.status}
                               data-cell
                               data-col={bar.start}
                               tabIndex={-1}
                               style={{ gridColumn: `${bar.start + 1} / span ${bar.span}` }}
+                              draggable={movable(bar.booking)}
+                              onDragStart={(e) => onDragStart(e, bar.booking.id)}
+                              aria-describedby={movable(bar.booking) ? 'move-hint' : undefined}
                             >
                               <span class="guest">{guest}</span>{' '}
                               <span class="meta">
-                                {bar.booking.status} · {bar.booking.channel}
+                                {statusText(lang, bar.booking.status)} · {channelText(lang, bar.booking.channel)}
                               </span>
                             </div>
                           );
