@@ -3,17 +3,22 @@
 //! identity document (`id_checked`) or letting them in before the check-in time on the arrival
 //! day (`early`). The guest does it on their phone (`"method": "mobile"`) from the check-in time
 //! once the deposit is paid, and gets a digital key for their room. A booking without a room is
-//! given a free, clean one that fits, in the same write.
+//! given a free, clean one that fits, in the same write. An optional `Idempotency-Key` header
+//! makes a resend safe: the same key again answers 200 with the booking as it is now and
+//! `Idempotent-Replayed: true`, writing nothing; a booking checked in by another request is 409.
 use chrono::Utc;
-use http::StatusCode;
+use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::auth::{Caller, TokenSettings, TokenSigner};
+use shared::domain::idempotency::Delivery;
 use shared::domain::ids::{BookingId, UnitId};
 use shared::domain::unit::CheckInMethod;
 use shared::engine::{self, CheckIn, Requester};
-use shared::http::{Problem, door_key, json_body, json_with_etag, path_id, respond};
+use shared::http::{
+    Problem, door_key, idempotency_key, json_body, json_with_etag, path_id, respond,
+};
 use shared::store::{BookingStore, ResourceStore, UnitStore};
 
 #[derive(Deserialize)]
@@ -44,6 +49,7 @@ async fn check_in(
 ) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
     let id = path_id(req, "bookingid", "booking", BookingId::parse)?;
+    let idempotency_key = idempotency_key(req)?;
     let body: CheckInBody = json_body(req)?;
     let method = match (body.method, &caller) {
         (Some(method), _) => method,
@@ -63,16 +69,31 @@ async fn check_in(
         early: body.early,
     };
     let now = Utc::now();
-    let booking = engine::check_in(store, id, &request, &Requester::Caller(caller), now).await?;
+    let requester = Requester::Caller(caller);
+    let (booking, delivery) = engine::check_in_once(
+        store,
+        id,
+        &request,
+        idempotency_key.as_ref(),
+        &requester,
+        now,
+    )
+    .await?;
     let key = match engine::guest_key(&booking, now) {
         Some(key) if method == CheckInMethod::Mobile => {
             Some(door_key(signer, settings, &key, now).await?)
         }
         _ => None,
     };
-    Ok(json_with_etag(
+    let mut response = json_with_etag(
         StatusCode::OK,
         &json!({ "booking": booking, "key": key }),
         booking.version,
-    ))
+    );
+    if delivery == Delivery::Replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
 }

@@ -1,15 +1,18 @@
 //! Housekeeping reports a room or table `clean`, `inspected` or `dirty` (a check-out makes it
-//! dirty by itself). Housekeepers, desk staff and managers of the vendor may.
+//! dirty by itself). Housekeepers, desk staff and managers of the vendor may. An optional
+//! `Idempotency-Key` header makes a resend safe: the same key again answers 200 with the unit as
+//! it is now (a later report stands) and `Idempotent-Replayed: true`, writing nothing.
 use chrono::Utc;
-use http::StatusCode;
+use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
 use shared::auth::Caller;
+use shared::domain::idempotency::Delivery;
 use shared::domain::ids::{UnitId, VendorId};
 use shared::domain::unit::Housekeeping;
 use shared::engine;
-use shared::http::{Problem, json_body, json_with_etag, path_id, respond};
-use shared::store::{ResourceStore, UnitStore};
+use shared::http::{Problem, idempotency_key, json_body, json_with_etag, path_id, respond};
+use shared::store::UnitStore;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,17 +20,11 @@ struct HousekeepingBody {
     status: Option<Housekeeping>,
 }
 
-pub async fn handler(
-    store: &(impl ResourceStore + UnitStore),
-    req: Request,
-) -> Result<Response<Body>, Error> {
+pub async fn handler(store: &impl UnitStore, req: Request) -> Result<Response<Body>, Error> {
     respond(set_status(store, &req).await)
 }
 
-async fn set_status(
-    store: &(impl ResourceStore + UnitStore),
-    req: &Request,
-) -> Result<Response<Body>, Problem> {
+async fn set_status(store: &impl UnitStore, req: &Request) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
     let vendor_id = path_id(req, "id", "vendor", VendorId::parse)?;
     let unit_id = path_id(req, "unitid", "unit", UnitId::parse)?;
@@ -36,6 +33,7 @@ async fn set_status(
             "only this vendor's staff and housekeeping may report a room's status",
         ));
     }
+    let key = idempotency_key(req)?;
     let body: HousekeepingBody = json_body(req)?;
     let status = body.status.ok_or_else(|| {
         Problem::field(
@@ -43,6 +41,14 @@ async fn set_status(
             "is required: clean, inspected or dirty (out of order is a block)",
         )
     })?;
-    let unit = engine::set_housekeeping(store, vendor_id, unit_id, status, Utc::now()).await?;
-    Ok(json_with_etag(StatusCode::OK, &unit, unit.version))
+    let (unit, delivery) =
+        engine::set_housekeeping(store, vendor_id, unit_id, status, key.as_ref(), Utc::now())
+            .await?;
+    let mut response = json_with_etag(StatusCode::OK, &unit, unit.version);
+    if delivery == Delivery::Replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
 }

@@ -48,6 +48,7 @@ impl UnitInput {
             in_service: self.in_service.unwrap_or(true),
             housekeeping: self.housekeeping.unwrap_or(Housekeeping::Clean),
             housekeeper: rest.housekeeper,
+            housekeeping_reports: Vec::new(),
             created_at: now,
             updated_at: now,
             version: 1,

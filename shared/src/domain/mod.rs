@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod deposit;
 pub mod desk;
 pub mod geo;
+pub mod idempotency;
 pub mod ids;
 pub mod inventory;
 pub mod money;

@@ -1,6 +1,7 @@
 //! Physical rooms and tables: the units a room or table type sells, what state housekeeping
 //! left them in, and the periods they are out of order.
 use super::Invalid;
+use super::idempotency::IdempotencyKey;
 use super::ids::{BlockId, BookingId, ResourceId, StaffId, UnitId, VendorId};
 use super::resource::Capacity;
 use super::text::{bounded, tags};
@@ -129,6 +130,11 @@ pub struct Unit {
     /// The housekeeper it is given to, whose device may open it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub housekeeper: Option<StaffId>,
+    /// The latest reports sent with an `Idempotency-Key`, newest last, so one sent again is
+    /// recognised even after later reports changed the status. Stored with the unit (by the
+    /// store), never shown.
+    #[serde(default, skip_serializing)]
+    pub housekeeping_reports: Vec<HousekeepingReport>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -139,6 +145,32 @@ impl Unit {
     pub fn seats_party(&self, type_capacity: Capacity, party: u16) -> bool {
         self.seats.unwrap_or(type_capacity).get() >= party
     }
+
+    /// The report made with `key`, if it is among the latest kept.
+    pub fn report_with(&self, key: &IdempotencyKey) -> Option<&HousekeepingReport> {
+        self.housekeeping_reports.iter().find(|r| &r.key == key)
+    }
+
+    /// Keeps `report`'s key, forgetting those made before `since` and the oldest beyond
+    /// `KEPT_REPORTS`, so the unit stays small however often it is reported.
+    pub fn remember_report(&mut self, report: HousekeepingReport, since: DateTime<Utc>) {
+        self.housekeeping_reports.retain(|r| r.at >= since);
+        self.housekeeping_reports.push(report);
+        let over = self.housekeeping_reports.len().saturating_sub(KEPT_REPORTS);
+        self.housekeeping_reports.drain(..over);
+    }
+}
+
+/// How many keyed housekeeping reports a unit remembers: more than a desk queues for one room
+/// while it is offline.
+pub const KEPT_REPORTS: usize = 20;
+
+/// A housekeeping report sent with an `Idempotency-Key`: the key, what it reported and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HousekeepingReport {
+    pub key: IdempotencyKey,
+    pub status: Housekeeping,
+    pub at: DateTime<Utc>,
 }
 
 /// The unit a booking is put in, as the booking carries it (so an archived booking still says
@@ -174,6 +206,13 @@ pub struct CheckInRecord {
     /// Staff let the guest in before the type's check-in time or arrival day.
     #[serde(default)]
     pub early: bool,
+    /// The `Idempotency-Key` of the request that checked the guest in, if it sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<IdempotencyKey>,
+    /// The `Idempotency-Key` of the request that checked the guest out, if it sent one: the
+    /// check-out closes the stay this record opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_out_key: Option<IdempotencyKey>,
 }
 
 /// Who occupies a unit in one bucket.
@@ -286,6 +325,43 @@ mod tests {
             assert_eq!(Occupant::parse_key(&occupant.key()).unwrap(), occupant);
         }
         assert!(Occupant::parse_key("guest:1").is_err());
+    }
+
+    #[test]
+    fn a_unit_remembers_its_latest_keyed_reports_within_the_window() {
+        let start: DateTime<Utc> = "2027-03-01T08:00:00Z".parse().unwrap();
+        let key = |n: usize| IdempotencyKey::parse(&format!("key-{n}")).unwrap();
+        let mut unit: Unit = serde_json::from_value(serde_json::json!({
+            "id": UnitId::generate(), "vendor_id": VendorId::generate(),
+            "resource_id": ResourceId::generate(), "number": "101", "in_service": true,
+            "housekeeping": "dirty", "created_at": start, "updated_at": start, "version": 1
+        }))
+        .unwrap();
+        for n in 0..KEPT_REPORTS + 3 {
+            let at = start + chrono::Duration::minutes(n as i64);
+            let report = HousekeepingReport {
+                key: key(n),
+                status: Housekeeping::Clean,
+                at,
+            };
+            unit.remember_report(report, start);
+        }
+        assert_eq!(unit.housekeeping_reports.len(), KEPT_REPORTS);
+        assert!(
+            unit.report_with(&key(2)).is_none(),
+            "the oldest are forgotten"
+        );
+        assert!(unit.report_with(&key(3)).is_some());
+        let late = start + chrono::Duration::hours(30);
+        let report = HousekeepingReport {
+            key: key(99),
+            status: Housekeeping::Dirty,
+            at: late,
+        };
+        unit.remember_report(report, late - chrono::Duration::hours(24));
+        assert_eq!(unit.housekeeping_reports.len(), 1, "older than the window");
+        let shown = serde_json::to_value(&unit).unwrap();
+        assert!(shown.get("housekeeping_reports").is_none(), "{shown}");
     }
 
     #[test]

@@ -1,11 +1,17 @@
 //! Putting a booking in a room or table, moving it to another, taking it out, and checking a
-//! guest in. Each is one conditional write of the booking with its unit occupancy (derived in
-//! `rooms`), so a unit is never given to two bookings for one bucket, and a move takes the new
-//! unit and frees the old one together.
+//! guest in and out. Each is one conditional write of the booking with its unit occupancy
+//! (derived in `rooms`), so a unit is never given to two bookings for one bucket, and a move
+//! takes the new unit and frees the old one together. A check-in or check-out sent with an
+//! idempotency key keeps the key in the check-in record in that write, so the same request
+//! sent again is recognised and answered without a second write.
 use super::access::Requester;
+use super::lifecycle::{TransitionError, transition, transition_with};
 use super::rewrite::{Edit, RewriteError, rewrite};
-use crate::domain::booking::{Actor, Booking, BookingStatus, BookingTime};
+use crate::domain::booking::{
+    Actor, Booking, BookingAction, BookingStatus, BookingTime, InvalidTransition,
+};
 use crate::domain::calendar::Bucket;
+use crate::domain::idempotency::{Delivery, IdempotencyKey};
 use crate::domain::ids::{BookingId, UnitId};
 use crate::domain::resource::Resource;
 use crate::domain::unit::{CheckInMethod, CheckInRecord, Unit, UnitAssignment};
@@ -185,7 +191,8 @@ pub async fn unassign(
 
 /// Checks a guest in: staff at the desk, a kiosk or a recognition system, or the guest on their
 /// phone. The booking gets a unit if it has none (or the one asked for), ready to move into,
-/// in the same write that moves it to CHECKED_IN.
+/// in the same write that moves it to CHECKED_IN. A guest checked in already is answered with
+/// the booking as it is.
 pub async fn check_in(
     store: &(impl BookingStore + ResourceStore + UnitStore),
     id: BookingId,
@@ -193,11 +200,68 @@ pub async fn check_in(
     requester: &Requester,
     now: DateTime<Utc>,
 ) -> Result<Booking, AssignError> {
+    check_in_once(store, id, request, None, requester, now)
+        .await
+        .map(|(booking, _)| booking)
+}
+
+/// `check_in`, sent with an idempotency key or without one. With a key, the key is kept in the
+/// check-in record: the same key again answers with the booking as it is now (whatever happened
+/// to it since) and writes nothing, while a booking checked in by another request (another key,
+/// or none) is refused as any check-in of a checked-in booking is.
+pub async fn check_in_once(
+    store: &(impl BookingStore + ResourceStore + UnitStore),
+    id: BookingId,
+    request: &CheckIn,
+    key: Option<&IdempotencyKey>,
+    requester: &Requester,
+    now: DateTime<Utc>,
+) -> Result<(Booking, Delivery), AssignError> {
     let booking = store.booking(id).await?.ok_or(AssignError::NotFound)?;
     let actor = requester.actor_for(&booking).ok_or(AssignError::NotFound)?;
-    if booking.status == BookingStatus::CheckedIn {
-        return Ok(booking);
+    let Some(key) = key else {
+        if booking.status == BookingStatus::CheckedIn {
+            return Ok((booking, Delivery::Applied));
+        }
+        let moved = move_in(store, booking, actor, request, None, requester, now).await?;
+        return Ok((moved, Delivery::Applied));
+    };
+    if checked_in_with(&booking, key) {
+        return Ok((booking, Delivery::Replayed));
     }
+    match move_in(store, booking, actor, request, Some(key), requester, now).await {
+        Ok(moved) => Ok((moved, Delivery::Applied)),
+        // The same request sent twice at once: the other one checked the guest in.
+        Err(AssignError::CheckIn(CheckInRefused::Status(status))) => {
+            match store.booking(id).await? {
+                Some(read) if checked_in_with(&read, key) => Ok((read, Delivery::Replayed)),
+                _ => Err(CheckInRefused::Status(status).into()),
+            }
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Whether the booking was checked in by a request with `key`.
+fn checked_in_with(booking: &Booking, key: &IdempotencyKey) -> bool {
+    booking
+        .check_in
+        .as_ref()
+        .and_then(|record| record.idempotency_key.as_ref())
+        == Some(key)
+}
+
+/// Checks in `booking` as read (the write re-reads it and checks again).
+async fn move_in(
+    store: &(impl BookingStore + ResourceStore + UnitStore),
+    booking: Booking,
+    actor: Actor,
+    request: &CheckIn,
+    key: Option<&IdempotencyKey>,
+    requester: &Requester,
+    now: DateTime<Utc>,
+) -> Result<Booking, AssignError> {
+    let id = booking.id;
     let resource = type_of(store, &booking).await?;
     may_check_in(&booking, &resource, actor, request, now)?;
     let record = CheckInRecord {
@@ -206,6 +270,8 @@ pub async fn check_in(
         by: requester.acted_by(),
         id_checked_by: (actor == Actor::Staff && request.id_checked).then(|| requester.acted_by()),
         early: now < booking.arrival_at,
+        idempotency_key: key.cloned(),
+        check_out_key: None,
     };
     let keep = booking.unit.as_ref().map(|u| u.unit_id);
     let pick = match (request.unit, keep) {
@@ -245,6 +311,56 @@ pub async fn check_in(
         Ok(())
     })
     .await
+}
+
+/// Checks a guest out: the booking COMPLETED as `transition` does it (an early departure frees
+/// the rest of the stay, the room is left dirty). Without a key, a booking checked out already
+/// is answered as it is. With one, the key is kept in the check-in record in the same write:
+/// the same key again answers with the booking as it is now and writes nothing, while a
+/// booking checked out by another request (another key, or none) is refused.
+pub async fn check_out(
+    store: &(impl ResourceStore + BookingStore),
+    id: BookingId,
+    key: Option<&IdempotencyKey>,
+    requester: &Requester,
+    now: DateTime<Utc>,
+) -> Result<(Booking, Delivery), TransitionError> {
+    let action = BookingAction::Complete;
+    let Some(key) = key else {
+        let booking = transition(store, id, action, requester, now).await?;
+        return Ok((booking, Delivery::Applied));
+    };
+    let checked_out_with = |booking: &Booking| {
+        booking
+            .check_in
+            .as_ref()
+            .and_then(|record| record.check_out_key.as_ref())
+            == Some(key)
+    };
+    let read = store.booking(id).await?.ok_or(TransitionError::NotFound)?;
+    let may = requester
+        .actor_for(&read)
+        .is_some_and(|actor| actor.may(action));
+    if may && checked_out_with(&read) {
+        return Ok((read, Delivery::Replayed));
+    }
+    // A checked-in booking always has its check-in record (`check_in` writes it).
+    let done = transition_with(store, id, action, requester, now, |moved| {
+        if let Some(record) = &mut moved.check_in {
+            record.check_out_key = Some(key.clone());
+        }
+        Ok(())
+    })
+    .await?;
+    if checked_out_with(&done) {
+        // Ours, or the same request sent twice at once: either way done once, with this key.
+        return Ok((done, Delivery::Applied));
+    }
+    Err(InvalidTransition {
+        from: done.status,
+        action,
+    }
+    .into())
 }
 
 /// When a guest may be checked in: a confirmed booking, from its arrival day (from the check-in

@@ -14,7 +14,8 @@ mod units;
 
 pub use access::{Requester, may_read, may_read_of};
 pub use assign::{
-    AssignError, CheckIn, CheckInRefused, Pick, assign, check_in, guest_key, unassign,
+    AssignError, CheckIn, CheckInRefused, Pick, assign, check_in, check_in_once, check_out,
+    guest_key, unassign,
 };
 pub use availability::{Offer, availability, units_free, units_left};
 pub use change::{ChangeError, ChangeRequest, change};

@@ -5,11 +5,13 @@
 //! of those in service, moved in the same transaction as the unit change that moves it, and only
 //! that way. Out of order for dates is a block that takes one unit of the type's counters for
 //! each of those buckets, like a booking does, so it can never cause an oversell.
+use super::IDEMPOTENCY_WINDOW_HOURS;
 use crate::domain::calendar::Bucket;
 use crate::domain::calendar::Seating;
+use crate::domain::idempotency::{Delivery, IdempotencyKey};
 use crate::domain::ids::{BlockId, BookingId, UnitId, VendorId};
 use crate::domain::resource::{Resource, ResourceKind, UnitCount};
-use crate::domain::unit::{Block, Housekeeping, Occupant, Unit};
+use crate::domain::unit::{Block, Housekeeping, HousekeepingReport, Occupant, Unit};
 use crate::domain::vendor::TimeZone;
 use crate::store::{
     BlockWriteError, CounterChange, OccupancyChange, ResourceStore, UnitStore, UnitWriteError,
@@ -31,6 +33,9 @@ pub enum UnitError {
     Invalid(&'static str, String),
     #[error("another unit has this number")]
     NumberTaken,
+    /// A housekeeping report's key was used for another status.
+    #[error("the idempotency key was used for another report")]
+    KeyReused,
     /// Taking the unit out of service would strand bookings put in it.
     #[error("bookings are put in this unit")]
     Occupied(Vec<BookingId>),
@@ -165,20 +170,43 @@ pub async fn edit(
     Err(UnitError::Busy)
 }
 
-/// Sets what housekeeping reports of a unit.
+/// Sets what housekeeping reports of a unit. A report sent with a key the unit remembers was
+/// made already: it answers with the unit as it is now (a later report stands) and writes
+/// nothing; the key with another status is refused.
 pub async fn set_housekeeping(
-    store: &(impl ResourceStore + UnitStore),
+    store: &impl UnitStore,
     vendor: VendorId,
     id: UnitId,
     status: Housekeeping,
+    key: Option<&IdempotencyKey>,
     now: DateTime<Utc>,
-) -> Result<Unit, UnitError> {
-    edit(store, vendor, id, now, |unit| {
-        let mut next = unit.clone();
+) -> Result<(Unit, Delivery), UnitError> {
+    for _ in 0..ATTEMPTS {
+        let before = store.unit(vendor, id).await?.ok_or(UnitError::NotFound)?;
+        let mut next = before.clone();
+        if let Some(key) = key {
+            match before.report_with(key) {
+                Some(made) if made.status == status => return Ok((before, Delivery::Replayed)),
+                Some(_) => return Err(UnitError::KeyReused),
+                None => {}
+            }
+            let report = HousekeepingReport {
+                key: key.clone(),
+                status,
+                at: now,
+            };
+            next.remember_report(report, now - Duration::hours(IDEMPOTENCY_WINDOW_HOURS));
+        }
         next.housekeeping = status;
-        Ok(next)
-    })
-    .await
+        next.version = before.version + 1;
+        next.updated_at = now;
+        match store.update_unit(&next, &before, None).await {
+            Ok(()) => return Ok((next, Delivery::Applied)),
+            Err(UnitWriteError::Stale) => continue,
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(UnitError::Busy)
 }
 
 /// Where "from today on" starts for a unit, whatever the vendor's zone: last night in UTC

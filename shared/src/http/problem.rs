@@ -105,6 +105,22 @@ impl Problem {
         Self::validation(FieldErrors::param(name, detail))
     }
 
+    /// A 400 naming one request header (`Idempotency-Key`) whose value is unusable.
+    pub fn header(name: &str, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        let mut problem = Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-header",
+            "A request header is invalid",
+        )
+        .with_detail(format!("{name} {detail}"));
+        problem.errors = vec![FieldError {
+            location: crate::domain::Location::Header(name.to_owned()),
+            detail,
+        }];
+        problem
+    }
+
     pub fn unsupported_media_type() -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -1,6 +1,7 @@
 //! Reading a request: its JSON body, path parameters and preconditions.
 use super::Problem;
 use crate::domain::Invalid;
+use crate::domain::idempotency::IdempotencyKey;
 use http::header;
 use lambda_http::{Body, Request, RequestExt};
 use serde::de::DeserializeOwned;
@@ -117,6 +118,18 @@ pub fn if_match(req: &Request) -> Result<Option<u64>, Problem> {
             )
             .with_detail("send the ETag of the version you last read, e.g. \"3\"")
         })
+}
+
+/// The `Idempotency-Key` of a desk action that may be sent again, if the client sent one; a
+/// value that is not a usable key is a 400 naming the header.
+pub fn idempotency_key(req: &Request) -> Result<Option<IdempotencyKey>, Problem> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let raw = value.to_str().map(str::trim).unwrap_or("");
+    IdempotencyKey::parse(raw)
+        .map(Some)
+        .map_err(|e| Problem::header("Idempotency-Key", e.0))
 }
 
 /// A query string parameter, if present and not empty.

@@ -140,6 +140,12 @@ impl From<UnitError> for Problem {
                 "The number is taken",
                 "another room or table of this vendor has this number",
             ),
+            UnitError::KeyReused => Problem::new(
+                http::StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "The Idempotency-Key was used for a different request",
+            )
+            .with_detail("this key reported another status: use a new key for a new report"),
             UnitError::Occupied(bookings) => Problem::conflict(
                 "unit-occupied",
                 "Bookings are put in this unit",

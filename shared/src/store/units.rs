@@ -240,7 +240,15 @@ pub(super) fn housekeeping_update(
 }
 
 fn unit_item(unit: &Unit) -> anyhow::Result<Item> {
-    to_item(unit, keys::vendor(unit.vendor_id), &unit_key(unit.id))
+    let mut item = to_item(unit, keys::vendor(unit.vendor_id), &unit_key(unit.id))?;
+    // Never shown, so not serialized with the unit; kept beside it for replays to find.
+    if !unit.housekeeping_reports.is_empty() {
+        let reports: aws_sdk_dynamodb::types::AttributeValue =
+            serde_dynamo::to_attribute_value(&unit.housekeeping_reports)
+                .context("serialising a unit's housekeeping reports")?;
+        item.insert("housekeeping_reports".into(), reports);
+    }
+    Ok(item)
 }
 
 fn guard_put(table: &str, unit: &Unit) -> anyhow::Result<TransactWriteItem> {
