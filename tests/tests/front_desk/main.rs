@@ -15,7 +15,9 @@ use std::collections::{BTreeSet, HashMap};
 mod access;
 mod assignment;
 mod check_in;
+mod history;
 mod out_of_order;
+mod replays;
 mod units;
 
 const NIGHTLY: i64 = 10_000;
