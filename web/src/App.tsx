@@ -1,5 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { initialLang, rememberLang, isLang, LANGS, t, type Lang } from './i18n';
+import { deskFor, endDesk } from './offline/desk';
+import { OfflineBar, PendingList } from './offline/ui';
+import { Conflicts } from './screens/Conflicts';
 import { Board } from './screens/Board';
 import { Housekeeping } from './screens/Housekeeping';
 import { SignIn } from './screens/SignIn';
@@ -36,7 +39,17 @@ export function App() {
   };
   const signOut = () => {
     sessionStorage.removeItem(SESSION_KEY);
+    endDesk();
     setSession(undefined);
+  };
+  // The offline desk: its queue and conflicts stay in IndexedDB whatever happens to the session.
+  const [conflictsOpen, setConflictsOpen] = useState(false);
+  const desk = useMemo(() => (session ? deskFor(session, signOut) : undefined), [session]);
+  /** Signing out with actions not sent asks first; they stay queued for the next sign-in. */
+  const signOutAsked = () => {
+    const n = desk?.current.queue.length ?? 0;
+    if (n > 0 && !window.confirm(t(lang, 'offline.signOutQueue', { n }))) return;
+    signOut();
   };
 
   return (
@@ -51,12 +64,17 @@ export function App() {
             </option>
           ))}
         </select>
+        {desk && (
+          <OfflineBar lang={lang} desk={desk} open={conflictsOpen} onConflicts={() => setConflictsOpen((o) => !o)} />
+        )}
         {session && (
-          <button type="button" class="secondary" onClick={signOut}>
+          <button type="button" class="secondary" onClick={signOutAsked}>
             {t(lang, 'signout')}
           </button>
         )}
       </header>
+      {desk && <PendingList lang={lang} desk={desk} />}
+      {desk && conflictsOpen && <Conflicts lang={lang} desk={desk} onClose={() => setConflictsOpen(false)} />}
       {!session && <SignIn lang={lang} onSignedIn={signedIn} />}
       {session && session.role === 'housekeeping' && <Housekeeping lang={lang} session={session} onSignedOut={signOut} />}
       {session && session.role !== 'housekeeping' && <Board lang={lang} session={session} onSignedOut={signOut} />}

@@ -42,6 +42,11 @@ export function browserSnapshots(): SnapshotStore | undefined {
 
 let active: BoardStore | undefined;
 
+/** The board as shown now (the walk-in form counts free rooms from it when offline). */
+export function boardState(): BoardState | undefined {
+  return active?.current;
+}
+
 /** A booking as the board holds it (the detail opened offline shows this copy). */
 export function boardBooking(id: string): Booking | undefined {
   return active?.current.data.bookings.get(id);

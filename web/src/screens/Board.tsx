@@ -6,6 +6,7 @@ import { channelText, statusText } from '../history';
 import { formatColumn, formatDay, formatNumber, t, type Lang } from '../i18n';
 import { dropTarget, moveFailure, movable, moveTargets, stepTarget, type MoveTarget } from '../moves';
 import { BoardStore, type BoardState } from '../store';
+import { PendingMark, StaleNotice, useIntents } from '../offline/ui';
 import type { Booking, Session, Unit } from '../types';
 import { Detail } from './Detail';
 import { WalkIn } from './WalkIn';
@@ -96,6 +97,7 @@ function UnitCells({ row, lang, first, onDragStart }: { row: UnitRow; lang: Lang
               onDragStart={canMove ? (e) => onDragStart(e, booking.id) : undefined}
             >
               <span class="guest">{guest}</span> <span class="meta">{status} · {channel}</span>
+              <PendingMark lang={lang} bookingId={booking.id} />
             </div>
           </td>
         );
@@ -230,6 +232,20 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
     return undefined;
   };
 
+  // The conflicts list asks for the walk-in form (another type) or a booking's detail (another room).
+  useIntents(
+    () => {
+      setDetail(undefined);
+      setWalkIn(false);
+      setTimeout(() => setWalkIn(true), 0);
+    },
+    (id) => {
+      setWalkIn(false);
+      setDetailFrom(undefined);
+      setDetail(id);
+    },
+  );
+
   useEffect(() => {
     const off = store.subscribe(setState);
     void store.start();
@@ -268,6 +284,7 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
           </button>
         )}
       </div>
+      {state.stale && <StaleNotice lang={lang} savedAt={state.savedAt} zone={state.vendor?.time_zone} />}
       <p class="note" role="status" data-testid="walk-in-note">
         {note}
       </p>
@@ -395,6 +412,7 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
                               <span class="meta">
                                 {statusText(lang, bar.booking.status)} · {channelText(lang, bar.booking.channel)}
                               </span>
+                              <PendingMark lang={lang} bookingId={bar.booking.id} />
                             </div>
                           );
                         })}

@@ -10,6 +10,8 @@ import { formatDay, formatInstant, formatMoney, t, type Key, type Lang } from '.
 import { moveFailure, movable, type MoveTarget } from '../moves';
 import { amountText, currencyDigits, outstanding, parseAmount } from '../payment';
 import type { Booking, HistoryItem } from '../types';
+import { checkInOrOut } from '../offline/desk';
+import { boardBooking } from '../store';
 
 type Action = 'checkIn' | 'checkOut' | 'cancel';
 type Method = 'cash' | 'card_terminal';
@@ -111,7 +113,12 @@ export function Detail({
     setHistory(undefined);
     setNote(undefined);
     setFailure(undefined);
-    reload().catch((err) => isLive() && setFailure(t(lang, 'detail.failed', { detail: describe(err) })));
+    reload().catch((err) => {
+      // Offline: the board's copy, so a check-in or check-out can be queued.
+      const saved = err instanceof ApiError ? undefined : boardBooking(id);
+      if (saved && isLive()) return setBooking(saved);
+      if (isLive()) setFailure(t(lang, 'detail.failed', { detail: describe(err) }));
+    });
   }, [id]);
 
   // The board heard of a newer version (another desk, a payment, the night jobs): read it again.
@@ -128,10 +135,14 @@ export function Detail({
     try {
       let next: Booking;
       if (action === 'checkIn') {
-        next = await api.checkIn(booking.id);
+        const sent = await checkInOrOut(api, booking, 'checkIn', guestName(booking, t(lang, 'board.guest')));
+        if (!sent) return setNote(t(lang, 'offline.queuedCheckIn'));
+        next = sent;
         setNote(t(lang, 'detail.checkedIn', { room: next.unit?.number ?? '?' }));
       } else if (action === 'checkOut') {
-        next = await api.checkOut(booking.id);
+        const sent = await checkInOrOut(api, booking, 'checkOut', guestName(booking, t(lang, 'board.guest')));
+        if (!sent) return setNote(t(lang, 'offline.queuedCheckOut'));
+        next = sent;
         setNote(t(lang, 'detail.checkedOut', { room: next.unit?.number ?? booking.unit?.number ?? '?' }));
       } else {
         next = await api.setStatus(booking.id, 'CANCELLED');

@@ -6,6 +6,8 @@ import { applyEntries } from '../feed';
 import { formatDay, t, type Key, type Lang } from '../i18n';
 import { browserNetwork, isUnauthorized, loadHousekeepingUnits } from '../store';
 import type { HousekeepingStatus, LocalDate, Session, Unit } from '../types';
+import { reportRoom, saveRooms, savedRooms } from '../offline/desk';
+import { PendingStatus, StaleNotice } from '../offline/ui';
 
 const ACTIONS: { status: HousekeepingStatus; key: Key }[] = [
   { status: 'clean', key: 'hk.clean' },
@@ -30,6 +32,7 @@ export function Housekeeping({ lang, session, onSignedOut }: { lang: Lang; sessi
   const [note, setNote] = useState<string>();
   const [busy, setBusy] = useState<string>();
   const [live, setLive] = useState(false);
+  const [staleAt, setStaleAt] = useState<string>();
   const [zone, setZone] = useState<string>();
   const [blocking, setBlocking] = useState<string>();
   const today: LocalDate = todayIn(zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone);
@@ -70,7 +73,10 @@ export function Housekeeping({ lang, session, onSignedOut }: { lang: Lang; sessi
             if (page.changes.length === 0) break;
           }
           setBlocks(known);
-          setUnits(await loadHousekeepingUnits(api));
+          const loaded = await loadHousekeepingUnits(api);
+          setUnits(loaded);
+          void saveRooms(api.vendorId, loaded);
+          setStaleAt(undefined);
           setError(undefined);
           setLive(true);
           while (!signal.aborted) {
@@ -93,6 +99,12 @@ export function Housekeeping({ lang, session, onSignedOut }: { lang: Lang; sessi
           if (stopped.signal.aborted) return;
           if (isUnauthorized(err)) return onSignedOut();
           setLive(false);
+          // No network: the rooms as last loaded, marked stale (reports are queued meanwhile).
+          void savedRooms(api.vendorId).then((saved) => {
+            if (!saved) return;
+            setUnits((held) => held ?? saved.units);
+            setStaleAt((at) => at ?? saved.savedAt);
+          });
           if (network.onLine) setError(t(lang, 'error.load', { detail: describe(err) }));
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, network.onLine ? 2000 : 60_000);
@@ -115,7 +127,8 @@ export function Housekeeping({ lang, session, onSignedOut }: { lang: Lang; sessi
     setBusy(unit.id);
     setError(undefined);
     try {
-      const updated = await api.setHousekeeping(unit.id, status);
+      const updated = await reportRoom(api, unit, status);
+      if (!updated) return; // queued: the room shows it as pending
       setUnits((list) =>
         list?.map((u) =>
           u.id === unit.id
@@ -171,6 +184,7 @@ export function Housekeeping({ lang, session, onSignedOut }: { lang: Lang; sessi
           {live ? t(lang, 'live.live') : t(lang, 'live.offline')}
         </p>
       </div>
+      {!live && <StaleNotice lang={lang} savedAt={staleAt} zone={zone} rooms />}
       <p class="note" role="status" data-testid="hk-note">
         {note}
       </p>
@@ -189,6 +203,7 @@ export function Housekeeping({ lang, session, onSignedOut }: { lang: Lang; sessi
               <p class="hk-status" aria-live="polite">
                 {t(lang, `status.${unit.status}` as Key)}
               </p>
+              <PendingStatus lang={lang} unitId={unit.id} />
               {block && <p class="hk-until">{t(lang, 'hk.ooo.until', { to: formatDay(lang, block.to) })}</p>}
               <div class="hk-actions" role="group" aria-label={t(lang, 'hk.room', { room: unit.number })}>
                 {ACTIONS.map(({ status, key }) => (

@@ -1,10 +1,16 @@
 // The walk-in booking, in three steps: the stay (with what is free per type), the guest, and the
 // review that books (POST with an Idempotency-Key), then confirms the desk hold or records the
 // payment that confirms it. Each step is a form: Enter submits it, every control is labelled,
-// and a problem from the API is shown next to the field it names.
+// and a problem from the API is shown next to the field it names. Offline, the free rooms come
+// from the saved board and "Queue booking" puts the walk-in in the offline queue instead.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Api } from '../api';
+import { layoutBoard } from '../board';
+import { nightsOf } from '../dates';
 import { formatDay, formatMoney, t, type Key, type Lang } from '../i18n';
+import { currentDesk, takeWalkInIntent } from '../offline/desk';
+import type { WalkInBody } from '../offline/queue';
+import { boardState, type BoardState } from '../store';
 import type { Booking, LocalDate, Offer } from '../types';
 import {
   bookingRequest,
@@ -38,6 +44,42 @@ function FieldError({ id, lang, errors, field }: { id: string; lang: Lang; error
   ) : null;
 }
 
+/** What the saved board shows free per type on every night of the stay (possibly out of date). */
+export function offersFromBoard(board: BoardState | undefined, checkIn: LocalDate, checkOut: LocalDate): Offer[] {
+  if (!board?.loaded) return [];
+  const layout = layoutBoard(board.resources, [...board.data.units.values()], [...board.data.bookings.values()], board.dates);
+  const nights = nightsOf(checkIn, checkOut);
+  const currency = board.vendor?.currency ?? 'EUR';
+  return layout.groups.map((group) => {
+    const known = nights.map((n) => board.dates.indexOf(n)).filter((i) => i >= 0);
+    const left = known.length === 0 ? 0 : Math.min(...known.map((i) => group.free[i] ?? 0));
+    return {
+      resource_id: group.resource.id,
+      name: group.resource.name,
+      kind: group.resource.kind,
+      capacity: 0,
+      units_left: Math.max(0, left),
+      quote: { total: { amount_minor: 0, currency } },
+    };
+  });
+}
+
+/** The browser's online state, as it changes. */
+function useOnline(): boolean {
+  const [online, setOnline] = useState(() => typeof navigator === 'undefined' || navigator.onLine);
+  useEffect(() => {
+    const on = () => setOnline(true);
+    const off = () => setOnline(false);
+    window.addEventListener('online', on);
+    window.addEventListener('offline', off);
+    return () => {
+      window.removeEventListener('online', on);
+      window.removeEventListener('offline', off);
+    };
+  }, []);
+  return online;
+}
+
 /** Props for an input whose problem (if any) is described by its error line. */
 const invalid = (errors: FieldErrors, field: string, id: string) =>
   errors[field] ? { 'aria-invalid': true as const, 'aria-describedby': id } : {};
@@ -56,7 +98,13 @@ export function WalkIn({
   onBooked: (booking: Booking, note: string) => void;
 }) {
   const [step, setStep] = useState<Step>(1);
-  const [form, setForm] = useState<WalkInForm>(() => newForm(today));
+  // Opened by the conflicts list for a refused walk-in: the same guest, dates and party.
+  const [asked] = useState(takeWalkInIntent);
+  const [form, setForm] = useState<WalkInForm>(() => ({ ...newForm(today), ...asked?.form }));
+  const online = useOnline();
+  /** Offline (or the API cannot be reached): free rooms from the saved board, and the booking queued. */
+  const [unreachable, setUnreachable] = useState(false);
+  const offline = !online || unreachable;
   const [errors, setErrors] = useState<FieldErrors>({});
   const [offers, setOffers] = useState<Offer[] | undefined>();
   const [busy, setBusy] = useState(false);
@@ -78,6 +126,17 @@ export function WalkIn({
     if (!stayOk) return setOffers(undefined);
     const abort = new AbortController();
     setOffers(undefined);
+    const choose = (items: Offer[]) => {
+      setOffers(items);
+      setForm((f) => {
+        const still = items.find((o) => o.resource_id === f.resourceId && o.units_left > 0);
+        return still ? f : { ...f, resourceId: items.find((o) => o.units_left > 0)?.resource_id ?? '' };
+      });
+    };
+    if (offline) {
+      choose(offersFromBoard(boardState(), form.checkIn, out));
+      return;
+    }
     api
       .availability(Number(form.party), form.checkIn, out, abort.signal)
       .then((items) => {
@@ -89,11 +148,34 @@ export function WalkIn({
       })
       .catch((err) => {
         if (abort.signal.aborted) return;
+        if (!(err instanceof ApiError)) return setUnreachable(true);
         setOffers([]);
-        if (err instanceof ApiError) setErrors(fieldProblems(err.problem.errors));
+        setErrors(fieldProblems(err.problem.errors));
       });
     return () => abort.abort();
-  }, [form.checkIn, form.nights, form.party, stayOk]);
+  }, [form.checkIn, form.nights, form.party, stayOk, offline]);
+
+  // Back online: ask the API again.
+  useEffect(() => {
+    if (online) setUnreachable(false);
+  }, [online]);
+
+  /** Puts the walk-in in the offline queue (confirmed when sent; paid at the desk later). */
+  const queue = async (idempotencyKey: string) => {
+    const desk = currentDesk();
+    if (!desk) throw new Error('no offline desk');
+    await desk.enqueue(
+      {
+        kind: 'walkIn',
+        vendorId: desk.vendorId,
+        body: bookingRequest(form) as unknown as WalkInBody,
+        resourceName: offer?.name ?? '',
+      },
+      { key: idempotencyKey },
+    );
+    if (asked?.replaces) await desk.discard(asked.replaces);
+    onClose();
+  };
 
   const offer = offers?.find((o) => o.resource_id === form.resourceId);
   const total = offer ? formatMoney(lang, offer.quote.total.amount_minor, offer.quote.total.currency) : '';
@@ -125,9 +207,18 @@ export function WalkIn({
     }
     let booking = held.current;
     try {
+      if (!booking && offline) return await queue(key.current.key);
       booking ??= await api.createBooking(request, key.current.key);
       held.current = booking;
     } catch (err) {
+      // The network failed: queued with the same key, so a request that did arrive is found again.
+      if (!(err instanceof ApiError) && !held.current) {
+        try {
+          return await queue(key.current.key);
+        } catch {
+          // no offline queue here (no IndexedDB): say what failed, as before
+        }
+      }
       setBusy(false);
       if (err instanceof ApiError) {
         const fields = fieldProblems(err.problem.errors);
@@ -149,6 +240,7 @@ export function WalkIn({
               { ...offer.quote.total, method: form.settle, confirm: true },
               `${key.current.key}-payment`,
             );
+      if (asked?.replaces) await currentDesk()?.discard(asked.replaces);
       onBooked(
         { ...booking, ...confirmed },
         t(lang, 'walkin.booked', { name: form.name.trim(), from: formatDay(lang, form.checkIn), to: formatDay(lang, out) }),
@@ -216,6 +308,11 @@ export function WalkIn({
             </div>
             <fieldset class="offers">
               <legend>{t(lang, 'walkin.type')}</legend>
+              {offline && (
+                <p class="stale-notice" data-testid="offers-stale">
+                  {t(lang, boardState()?.loaded ? 'offline.offersStale' : 'offline.noBoard')}
+                </p>
+              )}
               {stayOk && offers === undefined && <p role="status">{t(lang, 'walkin.loadingOffers')}</p>}
               {offers?.length === 0 && <p>{t(lang, 'walkin.noOffers')}</p>}
               {offers?.map((o) => (
@@ -230,7 +327,9 @@ export function WalkIn({
                   />{' '}
                   {o.units_left < 1
                     ? t(lang, 'walkin.soldOut', { name: o.name })
-                    : t(lang, 'walkin.offer', {
+                    : offline
+                      ? t(lang, 'offline.offer', { name: o.name, left: o.units_left })
+                      : t(lang, 'walkin.offer', {
                         name: o.name,
                         left: o.units_left,
                         total: formatMoney(lang, o.quote.total.amount_minor, o.quote.total.currency),
@@ -317,12 +416,15 @@ export function WalkIn({
                 <dt>{t(lang, 'walkin.type')}</dt>
                 <dd>{offer?.name}</dd>
               </div>
-              <div>
-                <dt>{t(lang, 'walkin.review.price')}</dt>
-                <dd>{total}</dd>
-              </div>
+              {!offline && (
+                <div>
+                  <dt>{t(lang, 'walkin.review.price')}</dt>
+                  <dd>{total}</dd>
+                </div>
+              )}
             </dl>
-            <div class="field">
+            {offline && <p class="stale-notice">{t(lang, 'offline.offersStale')}</p>}
+            <div class={offline ? 'hidden' : 'field'}>
               <label for="wi-settle">{t(lang, 'walkin.settle')}</label>
               <select
                 id="wi-settle"
@@ -349,7 +451,13 @@ export function WalkIn({
             </button>
           )}
           <button type="submit" disabled={busy}>
-            {step < 3 ? t(lang, 'walkin.next') : busy ? t(lang, 'walkin.booking') : t(lang, 'walkin.book')}
+            {step < 3
+              ? t(lang, 'walkin.next')
+              : busy
+                ? t(lang, 'walkin.booking')
+                : offline
+                  ? t(lang, 'offline.queueBook')
+                  : t(lang, 'walkin.book')}
           </button>
           <button type="button" class="secondary" onClick={onClose} disabled={busy}>
             {t(lang, 'walkin.cancel')}

@@ -1,0 +1,135 @@
+// The actions the server refused after the desk was offline: each with what it was, why it was
+// refused and the ways out (retry, discard, another type or room). They stay until resolved.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { t, type Key, type Lang } from '../i18n';
+import { request } from '../offline/desk';
+import type { Conflict } from '../offline/queue';
+import type { Desk } from '../offline/sync';
+import { describeAction, useDeskState } from '../offline/ui';
+import { addDays } from '../dates';
+
+/** The walk-in form's fields from a refused walk-in: the same guest, dates and party. */
+function walkInForm(conflict: Conflict) {
+  const action = conflict.action;
+  if (action.kind !== 'walkIn') return {};
+  const b = action.body;
+  let nights = 1;
+  while (nights < 30 && addDays(b.check_in, nights) < b.check_out) nights += 1;
+  return {
+    checkIn: b.check_in,
+    nights: String(nights),
+    party: String(b.party_size),
+    name: b.guest.name,
+    email: b.guest.email ?? '',
+    phone: b.guest.phone ?? '',
+    channel: b.channel === 'phone' ? ('phone' as const) : ('walk_in' as const),
+  };
+}
+
+function Item({ lang, desk, conflict, onClose }: { lang: Lang; desk: Desk; conflict: Conflict; onClose: () => void }) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const keep = useRef<HTMLButtonElement>(null);
+  const discardButton = useRef<HTMLButtonElement>(null);
+  const { action } = conflict;
+  const detail = conflict.refusal.detail ?? conflict.refusal.title;
+
+  useEffect(() => {
+    if (confirming) keep.current?.focus();
+  }, [confirming]);
+
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    try {
+      await work();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <li class="conflict" data-testid={`conflict-${conflict.id}`}>
+      <p class="conflict-action">{describeAction(lang, action)}</p>
+      <p class="conflict-reason">
+        <strong>{t(lang, `conflict.reason.${conflict.reason}` as Key)}</strong>
+      </p>
+      {detail && conflict.reason !== 'dependency' && <p class="conflict-detail">{t(lang, 'conflict.server', { detail })}</p>}
+      {confirming ? (
+        <div class="conflict-confirm" role="group" aria-labelledby={`confirm-${conflict.id}`}>
+          <p id={`confirm-${conflict.id}`}>{t(lang, 'conflict.confirmDiscard')}</p>
+          <button type="button" disabled={busy} onClick={() => void run(() => desk.discard(conflict.id))}>
+            {t(lang, 'conflict.yesDiscard')}
+          </button>
+          <button
+            type="button"
+            class="secondary"
+            ref={keep}
+            onClick={() => {
+              setConfirming(false);
+              setTimeout(() => discardButton.current?.focus(), 0);
+            }}
+          >
+            {t(lang, 'conflict.keep')}
+          </button>
+        </div>
+      ) : (
+        <div class="conflict-actions">
+          <button type="button" disabled={busy} onClick={() => void run(() => desk.retry(conflict.id))}>
+            {t(lang, 'conflict.retry')}
+          </button>
+          {action.kind === 'walkIn' && (
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => {
+                request({ kind: 'walkIn', form: walkInForm(conflict), replaces: conflict.id });
+                onClose();
+              }}
+            >
+              {t(lang, 'conflict.otherType')}
+            </button>
+          )}
+          {action.kind === 'checkIn' && action.bookingId && (
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => {
+                request({ kind: 'detail', bookingId: action.bookingId ?? '' });
+                onClose();
+              }}
+            >
+              {t(lang, 'conflict.otherRoom')}
+            </button>
+          )}
+          <button type="button" class="secondary" ref={discardButton} onClick={() => setConfirming(true)}>
+            {t(lang, 'conflict.discard')}
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}
+
+/** The conflicts list, opened from the top bar's "Conflicts (<n>)". */
+export function Conflicts({ lang, desk, onClose }: { lang: Lang; desk: Desk; onClose: () => void }) {
+  const { conflicts } = useDeskState(desk);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+  return (
+    // The name stays "Conflicts" in every language, so it is found by it (like the room board).
+    <section class="conflicts" aria-label="Conflicts" data-testid="conflicts">
+      <h2 tabIndex={-1} ref={heading}>
+        {t(lang, 'conflict.title')}
+      </h2>
+      {conflicts.length === 0 && <p>{t(lang, 'conflict.empty')}</p>}
+      <ul>
+        {conflicts.map((c) => (
+          <Item key={c.id} lang={lang} desk={desk} conflict={c} onClose={onClose} />
+        ))}
+      </ul>
+      <button type="button" class="secondary" onClick={onClose}>
+        {t(lang, 'conflict.close')}
+      </button>
+    </section>
+  );
+}
