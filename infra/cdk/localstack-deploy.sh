@@ -14,7 +14,10 @@
 #
 # Environment: LOCALSTACK_ENDPOINT (default http://127.0.0.1:4566), PREFIX (default
 # reservations-cdk), AWS_REGION (default us-east-1), STRIPE_API_BASE (what the functions call as
-# Stripe, e.g. a localstripe the Lambda containers can reach), ASSETS (cargo-lambda|placeholder).
+# Stripe, e.g. a localstripe the Lambda containers can reach), ASSETS (cargo-lambda|placeholder),
+# WEB (none|cloudfront, default none: the desk app's S3 + CloudFront hosting is left out, since
+# LocalStack's CloudFront is not in its free image and the gateway serves the app locally anyway;
+# cloudfront needs web/dist built first).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -24,6 +27,7 @@ log() { printf 'localstack-deploy.sh: %s\n' "$*" >&2; }
 ENDPOINT="${LOCALSTACK_ENDPOINT:-http://127.0.0.1:4566}"
 PREFIX="${PREFIX:-reservations-cdk}"
 ASSETS="${ASSETS:-cargo-lambda}"
+WEB="${WEB:-none}"
 export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_DEFAULT_REGION="${AWS_REGION:-us-east-1}"
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 export AWS_ENDPOINT_URL="$ENDPOINT"
@@ -46,7 +50,7 @@ fi
 
 [[ -d node_modules ]] || npm ci --prefer-offline --no-audit --no-fund --loglevel=error
 
-context=(-c "prefix=$PREFIX" -c "assets=$ASSETS" -c ephemeral=true -c "region=$AWS_REGION")
+context=(-c "prefix=$PREFIX" -c "assets=$ASSETS" -c ephemeral=true -c "region=$AWS_REGION" -c "web=$WEB")
 [[ -n "${STRIPE_API_BASE:-}" ]] && context+=(-c "stripeApiBase=$STRIPE_API_BASE")
 
 case "${1:-deploy}" in
@@ -61,7 +65,7 @@ case "${1:-deploy}" in
     npx cdklocal destroy --force "${context[@]}"
     ;;
   *)
-    sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

@@ -25,6 +25,12 @@ export interface Settings {
   readonly appBaseUrl?: string;
   /** Texts through SNS besides emails (the account needs SMS set up and out of the sandbox). */
   readonly sms: boolean;
+  /** `cloudfront`: host the desk app (web/) in S3 behind CloudFront; `none`: leave it out (LocalStack). */
+  readonly web: 'cloudfront' | 'none';
+  /** The built desk app, relative to the repository (default `web/dist`). */
+  readonly webDist: string;
+  /** The desk app's own host name and its ACM certificate (us-east-1), instead of CloudFront's. */
+  readonly deskDomain?: { readonly name: string; readonly certificateArn: string };
 }
 
 function oneOf<T extends string>(node: Node, key: string, allowed: readonly T[], fallback: T): T {
@@ -59,8 +65,31 @@ function archiveAge(node: Node): number {
   return days;
 }
 
+/** `deskDomain` and `deskCertificate` go together. */
+function deskDomain(node: Node): Settings['deskDomain'] {
+  const name = text(node, 'deskDomain');
+  const certificateArn = text(node, 'deskCertificate');
+  if (!name && !certificateArn) return undefined;
+  if (!name || !certificateArn || !/^[a-z0-9.-]+$/.test(name) || !certificateArn.startsWith('arn:')) {
+    throw new Error('context deskDomain=<host name> needs deskCertificate=<ACM certificate ARN in us-east-1>, and the reverse');
+  }
+  return { name, certificateArn };
+}
+
+/**
+ * The API's CORS origins: `corsOrigins` when given; else the desk's own domain when it has one;
+ * else any (`*`). The CloudFront host name cannot be named here: it exists only once the
+ * distribution does, whose CSP names the API, which would close a circle (see README).
+ */
+function corsOrigins(node: Node, desk: Settings['deskDomain']): string[] {
+  const given = text(node, 'corsOrigins');
+  if (given) return given.split(',').map((o) => o.trim()).filter(Boolean);
+  return desk ? [`https://${desk.name}`] : ['*'];
+}
+
 export function readSettings(node: Node, resources: Resources): Settings {
   const issuer = text(node, 'issuer');
+  const desk = deskDomain(node);
   if (issuer && !/^https:\/\/[^/]+(\/.*)?$/.test(issuer)) {
     throw new Error(`context issuer=${issuer}: must be an https URL (the API's public base URL)`);
   }
@@ -70,7 +99,7 @@ export function readSettings(node: Node, resources: Resources): Settings {
     search: oneOf(node, 'search', ['dynamodb', 'opensearch'] as const, 'dynamodb'),
     issuer: issuer?.replace(/\/+$/, ''),
     audience: text(node, 'audience') ?? 'reservations-api',
-    corsOrigins: (text(node, 'corsOrigins') ?? '*').split(',').map((o) => o.trim()).filter(Boolean),
+    corsOrigins: corsOrigins(node, desk),
     alarmEmail: text(node, 'alarmEmail'),
     waf: oneOf(node, 'waf', ['none', 'cloudfront'] as const, 'none'),
     stripeApiBase: text(node, 'stripeApiBase'),
@@ -82,5 +111,8 @@ export function readSettings(node: Node, resources: Resources): Settings {
     archiveAfterDays: archiveAge(node),
     appBaseUrl: text(node, 'appBaseUrl')?.replace(/\/+$/, ''),
     sms: String(node.tryGetContext('sms') ?? 'false') === 'true',
+    web: oneOf(node, 'web', ['cloudfront', 'none'] as const, 'cloudfront'),
+    webDist: text(node, 'webDist') ?? 'web/dist',
+    deskDomain: desk,
   };
 }

@@ -20,6 +20,7 @@ import { acknowledge } from './nag';
 import { Operations } from './operations';
 import { DYNAMODB_READ, DYNAMODB_WRITE, Grants, PERMISSIONS, TableAccess } from './permissions';
 import { readSettings, Settings } from './settings';
+import { DeskHosting } from './web';
 
 export interface ReservationsStackProps extends StackProps {
   /** Defaults to shared/api/routes.json and localstack/resources.json. */
@@ -36,6 +37,8 @@ export class ReservationsStack extends Stack {
   readonly stripeSecret: secretsmanager.Secret;
   readonly publisherFailures: sqs.Queue;
   readonly operations: Operations;
+  /** The desk app's hosting, unless `-c web=none`. */
+  readonly desk?: DeskHosting;
   /** By crate name. */
   readonly functions: Record<string, lambda.Function> = {};
   private readonly resources: Resources;
@@ -79,6 +82,9 @@ export class ReservationsStack extends Stack {
     acknowledge(this.stripeSecret, 'SMG4', "Stripe's keys are rolled in Stripe's dashboard and pasted in; no rotation Lambda can mint them");
 
     this.api = new Api(this, 'Api', { settings });
+    // What clients call: the API's own URL, or with waf=cloudfront the distribution in front of it.
+    const apiUrl = this.api.distribution ? this.api.issuer : this.api.httpApi.apiEndpoint;
+    if (settings.web === 'cloudfront') this.desk = new DeskHosting(this, 'Desk', { settings, apiUrl });
 
     this.publisherFailures = new sqs.Queue(this, 'OutboxPublisherFailures', {
       queueName: `${settings.prefix}-outbox-publisher-dlq`,
@@ -209,7 +215,8 @@ export class ReservationsStack extends Stack {
       searchDomain: this.data.searchDomain,
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.distribution ? this.api.issuer : this.api.httpApi.apiEndpoint });
+    new CfnOutput(this, 'ApiUrl', { value: apiUrl });
+    if (this.desk) new CfnOutput(this, 'DeskUrl', { value: this.desk.url, description: 'the front desk app' });
     new CfnOutput(this, 'Issuer', { value: this.api.issuer });
     new CfnOutput(this, 'EventBusName', { value: this.messaging.bus.eventBusName });
     new CfnOutput(this, 'ArchiveBucket', { value: this.data.archive.bucketName });

@@ -89,10 +89,13 @@ test('the default stage is throttled and writes JSON access logs to its log grou
   assert.equal(format.requestId, '$context.requestId');
 });
 
-test('no WAF or CloudFront by default (an HTTP API cannot carry a web ACL)', () => {
+test('no WAF or CloudFront in front of the API by default (an HTTP API cannot carry a web ACL)', () => {
   assert.equal(ofType(built, 'AWS::WAFv2::WebACL').length, 0);
   assert.equal(ofType(built, 'AWS::WAFv2::WebACLAssociation').length, 0);
-  assert.equal(ofType(built, 'AWS::CloudFront::Distribution').length, 0);
+  // The one distribution is the desk app's (web.test.ts), with S3 as its only origin.
+  const distributions = ofType(built, 'AWS::CloudFront::Distribution');
+  assert.deepEqual(distributions.map(([id]) => id), [built.logicalId(built.stack.desk!.distribution)]);
+  assert.ok(distributions[0][1].Properties.DistributionConfig.Origins.every((o: any) => o.S3OriginConfig));
 });
 
 test('no resource depends on itself through others (the issuer wiring could close a circle)', () => {

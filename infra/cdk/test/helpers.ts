@@ -1,6 +1,7 @@
 // Builds the stack as the app does (placeholder assets, no Rust build) and reads the template
 // back in terms of the names the code uses: tables, queues, functions by crate name.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -14,6 +15,23 @@ export const RESOURCES = readResources();
 export const PREFIX = RESOURCES.defaultPrefix;
 
 const CDK_JSON_CONTEXT = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context ?? {};
+
+let fixture: string | undefined;
+/**
+ * A small built desk app (index.html, sw.js, one hashed asset) the stacks deploy instead of
+ * web/dist, so templates do not depend on whether, or what, someone last built there.
+ */
+export function deskFixture(): string {
+  if (!fixture) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'reservations-desk-'));
+    mkdirSync(path.join(dir, 'assets'));
+    writeFileSync(path.join(dir, 'index.html'), '<!doctype html><script type="module" src="/desk/assets/index-3f9a1c.js"></script>');
+    writeFileSync(path.join(dir, 'sw.js'), 'self.addEventListener("fetch", () => {});');
+    writeFileSync(path.join(dir, 'assets', 'index-3f9a1c.js'), 'console.log("desk");');
+    fixture = dir;
+  }
+  return fixture;
+}
 
 export interface Built {
   readonly app: App;
@@ -45,7 +63,7 @@ export function build(context: Record<string, string> = {}, options: { nag?: boo
 
 function synthesize(context: Record<string, string>, options: { nag?: boolean; region?: string }): Built {
   const { app, stack } = buildApp(
-    { context: { ...CDK_JSON_CONTEXT, assets: 'placeholder', ...(options.region ? { region: options.region } : {}), ...context } },
+    { context: { ...CDK_JSON_CONTEXT, assets: 'placeholder', webDist: deskFixture(), ...(options.region ? { region: options.region } : {}), ...context } },
     // With the AwsSolutions plugin, as `cdk synth` runs: any unacknowledged finding fails the synth.
     { nag: options.nag ?? true },
   );

@@ -7,3 +7,4 @@ import './functions.test';
 import './nag.test';
 import './permissions.test';
 import './variants.test';
+import './web.test';
