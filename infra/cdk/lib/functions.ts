@@ -97,6 +97,7 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
   'booking-get': { config: ['store', 'archiveIndex', 'archiveRecords'] },
   'booking-update': { config: ['store', 'archiveIndex'] },
   'booking-status-get': { config: ['store', 'archiveIndex'] },
+  'booking-history-get': { config: ['store', 'archiveIndex'] },
   'booking-status-update': { config: ['store', 'archiveIndex'] },
   'booking-payment': { config: ['store', 'archiveIndex'] },
   'booking-review': { config: ['store'] },
@@ -130,6 +131,7 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
     sizing: 'its hourly sweep moves up to ARCHIVE_BATCH (500) bookings, 8 at a time; still under its queue visibility timeout (60 s)',
   },
   'change-feed': { config: ['ledger', 'store'] },
+  'booking-history': { config: ['ledger', 'store'] },
   'outbox-publisher': { config: ['streamTables', 'bus', 'holdTimer'] },
   'payment-reconcile': { config: ['store', 'stripe'] },
 };

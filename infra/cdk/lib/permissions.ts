@@ -159,6 +159,13 @@ export const PERMISSIONS: Record<string, Grants> = {
       'booking-archive': read("answers an archived booking's status from its archive entry"),
     },
   },
+  'booking-history-get': {
+    tables: {
+      bookings: read('reads the booking (who may read its history)'),
+      'booking-archive': read("reads an archived booking's entry (who may read its history)"),
+      inventory: read("queries the booking's history partition (HISTORY#<booking>)"),
+    },
+  },
   'booking-status-update': {
     tables: {
       bookings: readWrite('reads the booking and moves it with a conditional put'),
@@ -329,6 +336,12 @@ export const PERMISSIONS: Record<string, Grants> = {
     tables: {
       ledger: LEDGER,
       inventory: readWrite("reads the vendor's feed head (GetItem); moves it, puts the entry and the fact's marker in one transaction (UpdateItem, PutItem)"),
+    },
+  },
+  'booking-history': {
+    tables: {
+      ledger: LEDGER,
+      inventory: write("puts each fact in its booking's history if that version is not there yet (conditional PutItem)"),
     },
   },
   'outbox-publisher': {

@@ -251,6 +251,17 @@ test("the change feed's consumer writes only the ledger and the inventory table,
   assert.ok(timeout >= 25 && timeout < 30, `vendor-changes times out after ${timeout} s`);
 });
 
+test("a booking's history is written only by its consumer (ledger and inventory) and read beside the booking and the archive entry", () => {
+  assert.deepEqual(
+    allowed(built, 'booking-history'),
+    sorted([...LOGS('booking-history'), ...SQS_CONSUME('booking-history'), ...WRITE('ledger'), ...WRITE('inventory')]),
+  );
+  assert.deepEqual(
+    allowed(built, 'booking-history-get'),
+    sorted([...LOGS('booking-history-get'), ...READ('bookings'), ...READ('booking-archive'), ...READ('inventory')]),
+  );
+});
+
 test("what a housekeeper can reach never touches guests' accounts, and only the block asks for bookings, by id", () => {
   // The unit endpoints let housekeeping in (Caller::may_keep_house); everything else refuses them.
   const housekeeping = ['unit-list', 'unit-housekeeping', 'unit-key', 'unit-block-create', 'unit-block-delete'];
