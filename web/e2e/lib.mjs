@@ -86,6 +86,65 @@ export function guestBooking(world, { from = 0, nights = 2, token = world.guest 
   });
 }
 
+/**
+ * A Berlin restaurant with two table types, made through the API: "Two-top" (up to 2; tables T1
+ * to T3, by the window and on the terrace) and "Family table" (up to 6; F1 and F2), both on the
+ * default grid (30-minute slots, 90-minute seatings), with a manager, a desk member of staff and a
+ * guest account. Returns their tokens and ids like makeHotel.
+ */
+export async function makeRestaurant({ tag = '' } = {}) {
+  const id = `${unique}${tag}r`;
+  const world = { tables: ['T1', 'T2', 'T3', 'F1', 'F2'] };
+  const manager = `manager-${id}@e2e.example`;
+  const created = await api('POST', '/vendor/create', {
+    body: {
+      kind: 'restaurant', name: `Restaurant E2E ${id}`, time_zone: 'Europe/Berlin', currency: 'EUR', cuisines: ['german'],
+      address: { line1: 'Tischstrasse 2', postal_code: '10117', city: 'Berlin', country: 'DE' },
+      location: { lat: 52.52, lon: 13.4 }, contact: { email: `table-${id}@e2e.example` },
+      manager: { name: 'Mia', email: manager, password: PASSWORD },
+    },
+  });
+  world.vendorId = created.vendor.id;
+  world.boss = await login(manager);
+  const type = (name, capacity) => api('POST', `/vendor/${world.vendorId}/resource`, {
+    token: world.boss,
+    body: { name, capacity, units: 1, base_price: { amount_minor: 1500, currency: 'EUR' } },
+  });
+  world.small = (await type('Two-top', 2)).id;
+  world.large = (await type('Family table', 6)).id;
+  const tables = [['T1', world.small, 2, 'window'], ['T2', world.small, 2, 'window'], ['T3', world.small, 2, 'terrace'],
+    ['F1', world.large, 6, 'terrace'], ['F2', world.large, 6, 'terrace']];
+  for (const [number, resource_id, seats, area] of tables) {
+    await api('POST', `/vendor/${world.vendorId}/unit`, { token: world.boss, body: { resource_id, number, seats, area } });
+  }
+  world.deskEmail = `desk-${id}@e2e.example`;
+  await api('POST', `/vendor/${world.vendorId}/staff`, { token: world.boss, body: { name: 'Dora', email: world.deskEmail, password: PASSWORD, role: 'desk' } });
+  world.desk = await login(world.deskEmail);
+  const guestEmail = `guest-${id}@e2e.example`;
+  await api('POST', '/user/create', { body: { email: guestEmail, password: PASSWORD, name: 'Gustav Gast', locale: 'de-DE' } });
+  world.guest = (await api('POST', '/user/login', { body: { email: guestEmail, password: PASSWORD } })).access_token;
+  return world;
+}
+
+/** Tonight in Berlin: 20:00 today, or the next half hour but one when that has passed (tomorrow 20:00 after 23:00). */
+export function tonight() {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .formatToParts(new Date()).map((p) => [p.type, Number(p.value)]));
+  const minutes = parts.hour * 60 + parts.minute;
+  if (minutes < 19 * 60) return { date: day(0), time: '20:00' };
+  if (minutes >= 23 * 60) return { date: day(1), time: '20:00' };
+  const start = (Math.floor(minutes / 30) + 2) * 30;
+  return { date: day(0), time: `${String(Math.floor(start / 60)).padStart(2, '0')}:${String(start % 60).padStart(2, '0')}` };
+}
+
+/** A guest's online seating at the restaurant's two-top (party of 2). */
+export function guestSeating(world, { date, time } = tonight(), token = world.guest) {
+  return api('POST', `/booking/vendor/${world.vendorId}`, {
+    token,
+    body: { resource_id: world.small, party_size: 2, date, time },
+  });
+}
+
 /** Debian's Chromium with the flags this machine needs. */
 export async function launchBrowser() {
   mkdirSync(ARTIFACTS, { recursive: true });

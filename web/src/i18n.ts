@@ -239,6 +239,45 @@ const en = {
   'conflict.otherType': 'Choose another type',
   'conflict.otherRoom': 'Choose another room',
   'conflict.close': 'Close',
+  'tables.grid': 'Table board',
+  'tables.table': 'Table',
+  'tables.day': 'Day',
+  'tables.tableNo': 'table {table}',
+  'tables.party': '{n} guests',
+  'tables.seats': '{n} seats',
+  'tables.upTo': 'up to {n}',
+  'tables.cell.free': 'Table {table}, {time}: free',
+  'tables.cell.booking': 'Table {table}, {time}: {guest}, {party}, {status}, {channel}',
+  'tables.cell.unassigned': 'No table yet, {time}: {guest}, {party}, {status}, {channel}',
+  'tables.arrivals': 'Arriving',
+  'tables.seated': 'Seated',
+  'tables.left': 'Left',
+  'tables.none': 'None.',
+  'tables.noTypes': 'No table types yet.',
+  'tables.walkin.open': 'Walk-in',
+  'tables.walkin.title': 'Walk-in or phone booking',
+  'tables.walkin.step1': 'Party and time',
+  'tables.walkin.step2': 'Guest',
+  'tables.walkin.step3': 'Review and book',
+  'tables.walkin.party': 'Party size',
+  'tables.walkin.date': 'Date',
+  'tables.walkin.time': 'Time',
+  'tables.walkin.type': 'Table type',
+  'tables.walkin.offer': '{name}, up to {capacity}: {left} free',
+  'tables.walkin.loading': 'Looking for free tables…',
+  'tables.walkin.noOffers': 'No table type seats this party at that time.',
+  'tables.walkin.noTimes': 'No start time is left on that day.',
+  'tables.walkin.when': '{date} at {time}',
+  'tables.walkin.bookSeat': 'Book and seat',
+  'tables.walkin.booked': 'Booked: {name}, {date} at {time}.',
+  'tables.walkin.seated': 'Booked and seated: {name} at table {table}.',
+  'tables.walkin.notSeated': '{booked} Not seated: {detail}',
+  'tables.err.time': 'Choose a start time.',
+  'tables.err.type': 'Choose a table type with a free table.',
+  'tables.detail.when': 'Seating',
+  'tables.detail.table': 'Table',
+  'tables.detail.seated': 'Seated: table {table}.',
+  'tables.detail.left': 'Left: table {table} is free again.',
 };
 
 export type Key = keyof typeof en;
@@ -480,6 +519,45 @@ const de: Record<Key, string> = {
   'hk.ooo.until': 'Außer Betrieb bis {to}',
   'hk.ooo.back': 'Wieder in Betrieb',
   'hk.ooo.backDone': 'Zimmer {room} ist wieder in Betrieb.',
+  'tables.grid': 'Tischbelegung',
+  'tables.table': 'Tisch',
+  'tables.day': 'Tag',
+  'tables.tableNo': 'Tisch {table}',
+  'tables.party': '{n} Pers.',
+  'tables.seats': '{n} Plätze',
+  'tables.upTo': 'bis {n} Pers.',
+  'tables.cell.free': 'Tisch {table}, {time}: frei',
+  'tables.cell.booking': 'Tisch {table}, {time}: {guest}, {party}, {status}, {channel}',
+  'tables.cell.unassigned': 'Noch kein Tisch, {time}: {guest}, {party}, {status}, {channel}',
+  'tables.arrivals': 'Erwartet',
+  'tables.seated': 'Am Tisch',
+  'tables.left': 'Gegangen',
+  'tables.none': 'Keine.',
+  'tables.noTypes': 'Noch keine Tischarten.',
+  'tables.walkin.open': 'Walk-in',
+  'tables.walkin.title': 'Walk-in oder telefonische Reservierung',
+  'tables.walkin.step1': 'Gruppe und Uhrzeit',
+  'tables.walkin.step2': 'Gast',
+  'tables.walkin.step3': 'Prüfen und buchen',
+  'tables.walkin.party': 'Personen',
+  'tables.walkin.date': 'Datum',
+  'tables.walkin.time': 'Uhrzeit',
+  'tables.walkin.type': 'Tischart',
+  'tables.walkin.offer': '{name}, bis {capacity} Pers.: {left} frei',
+  'tables.walkin.loading': 'Freie Tische werden gesucht…',
+  'tables.walkin.noOffers': 'Keine Tischart passt zu dieser Gruppe und Uhrzeit.',
+  'tables.walkin.noTimes': 'An diesem Tag ist keine Startzeit mehr übrig.',
+  'tables.walkin.when': '{date} um {time}',
+  'tables.walkin.bookSeat': 'Buchen und platzieren',
+  'tables.walkin.booked': 'Gebucht: {name}, {date} um {time}.',
+  'tables.walkin.seated': 'Gebucht und platziert: {name} an Tisch {table}.',
+  'tables.walkin.notSeated': '{booked} Nicht platziert: {detail}',
+  'tables.err.time': 'Bitte eine Startzeit wählen.',
+  'tables.err.type': 'Bitte eine Tischart mit freiem Tisch wählen.',
+  'tables.detail.when': 'Reservierung',
+  'tables.detail.table': 'Tisch',
+  'tables.detail.seated': 'Platziert: Tisch {table}.',
+  'tables.detail.left': 'Gegangen: Tisch {table} ist wieder frei.',
 };
 
 const tables: Record<Lang, Record<Key, string>> = { en, de };
@@ -534,6 +612,11 @@ export function formatMoney(lang: Lang, amountMinor: number, currency: string): 
   const fmt = new Intl.NumberFormat(locales[lang], { style: 'currency', currency });
   const digits = fmt.resolvedOptions().maximumFractionDigits ?? 2;
   return fmt.format(amountMinor / 10 ** digits);
+}
+
+/** A slot's start (an instant) as a 24-hour clock time in the vendor's zone, e.g. 19:30. */
+export function formatTime(lang: Lang, at: number, zone: string): string {
+  return new Intl.DateTimeFormat(locales[lang], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: zone }).format(at);
 }
 
 export function formatNumber(lang: Lang, n: number): string {

@@ -9,6 +9,7 @@ import { BoardStore, type BoardState } from '../store';
 import { PendingMark, StaleNotice, useIntents } from '../offline/ui';
 import type { Booking, Session, Unit } from '../types';
 import { Detail } from './Detail';
+import { TableBoard } from './TableBoard';
 import { WalkIn } from './WalkIn';
 
 /** Arrow keys move focus between the grid's cells (one tab stop for the whole grid). */
@@ -327,7 +328,7 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
       </p>
       {state.error && !state.live && <p class="error">{t(lang, 'error.load', { detail: state.error })}</p>}
       {!state.loaded && <p>{t(lang, 'board.loading')}</p>}
-      {state.loaded && state.vendor?.kind === 'restaurant' && <p>{t(lang, 'restaurant.later')}</p>}
+      {state.loaded && state.vendor?.kind === 'restaurant' && <TableBoard api={api} lang={lang} state={state} />}
       {state.loaded && state.vendor?.kind !== 'restaurant' && (
         <>
           <dl class="counts">

@@ -138,12 +138,14 @@ export function Detail({
         const sent = await checkInOrOut(api, booking, 'checkIn', guestName(booking, t(lang, 'board.guest')));
         if (!sent) return setNote(t(lang, 'offline.queuedCheckIn'));
         next = sent;
-        setNote(t(lang, 'detail.checkedIn', { room: next.unit?.number ?? '?' }));
+        const room = next.unit?.number ?? '?';
+        setNote(booking.time.kind === 'seating' ? t(lang, 'tables.detail.seated', { table: room }) : t(lang, 'detail.checkedIn', { room }));
       } else if (action === 'checkOut') {
         const sent = await checkInOrOut(api, booking, 'checkOut', guestName(booking, t(lang, 'board.guest')));
         if (!sent) return setNote(t(lang, 'offline.queuedCheckOut'));
         next = sent;
-        setNote(t(lang, 'detail.checkedOut', { room: next.unit?.number ?? booking.unit?.number ?? '?' }));
+        const room = next.unit?.number ?? booking.unit?.number ?? '?';
+        setNote(booking.time.kind === 'seating' ? t(lang, 'tables.detail.left', { table: room }) : t(lang, 'detail.checkedOut', { room }));
       } else {
         next = await api.setStatus(booking.id, 'CANCELLED');
         setNote(t(lang, 'detail.cancelled'));
@@ -238,6 +240,14 @@ export function Detail({
                 <dd>{stayText}</dd>
               </div>
             )}
+            {booking.time.kind === 'seating' && (
+              <div>
+                <dt>{t(lang, 'tables.detail.when')}</dt>
+                <dd data-testid="detail-seating">
+                  {t(lang, 'tables.walkin.when', { date: formatDay(lang, booking.time.date), time: booking.time.time })}
+                </dd>
+              </div>
+            )}
             {booking.quote && (
               <div>
                 <dt>{t(lang, 'detail.price')}</dt>
@@ -255,7 +265,7 @@ export function Detail({
               <dd>{channelText(lang, booking.channel)}</dd>
             </div>
             <div>
-              <dt>{t(lang, 'detail.room')}</dt>
+              <dt>{t(lang, booking.time.kind === 'seating' ? 'tables.detail.table' : 'detail.room')}</dt>
               <dd data-testid="detail-room">{booking.unit?.number ?? t(lang, 'detail.noRoom')}</dd>
             </div>
             <div>

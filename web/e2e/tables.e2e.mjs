@@ -1,0 +1,210 @@
+// The restaurant board in a real browser: tables x the day's slots, live through the change feed,
+// a keyboard-only walk-in seated at once and then leaving, axe on the board and the walk-in form,
+// and the German locale. A Berlin restaurant with two table types and five tables, a desk member
+// of staff and a guest's online seating for tonight are made through the API first.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import {
+  ARTIFACTS, NEVER_MS, api, assertAccessible, day, guestSeating, launchBrowser, makeRestaurant, openPage as open, screenshot,
+  signIn, tonight, words,
+} from './lib.mjs';
+
+let world = {};
+let browser;
+const openPage = (viewport) => open(browser, viewport);
+
+before(async () => {
+  world = await makeRestaurant();
+  world.when = tonight();
+  world.seating = await guestSeating(world, world.when);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** Shows the seating's day on the board (it is today unless the test runs after 23:00). */
+async function showDay(page, date) {
+  const chooser = page.getByLabel('Day', { exact: true });
+  if ((await chooser.inputValue()) !== date) await chooser.fill(date);
+}
+
+test('the table board shows the tables by slot, a guest online seating, and a new one live; German with 24-hour times', async () => {
+  const page = await openPage();
+  await signIn(page, world.deskEmail);
+  await page.getByRole('heading', { level: 1, name: 'Board' }).waitFor();
+  const grid = page.getByRole('grid', { name: 'Table board' });
+  await grid.waitFor();
+  assert.equal(await page.getByLabel('Day', { exact: true }).inputValue(), day(0), 'today in the vendor zone by default');
+  for (const number of world.tables) await page.getByTestId(`unit-${number}`).waitFor();
+  await showDay(page, world.when.date);
+
+  const bar = page.getByTestId(`booking-${world.seating.id}`);
+  await bar.waitFor({ timeout: NEVER_MS });
+  const stored = await api('GET', `/booking/${world.seating.id}`, { token: world.desk });
+  const text = words(await bar.textContent());
+  for (const part of [stored.guest_name, stored.status, stored.channel, '2 guests']) {
+    assert.ok(text.includes(words(part)), `"${part}" in "${text}"`);
+  }
+  // Not in a table yet: in its type's unassigned lane, and the screen reader hears when and who.
+  await page.getByTestId(`unassigned-${world.small}`).getByTestId(`booking-${world.seating.id}`).waitFor();
+  assert.match(await bar.getAttribute('aria-label'), new RegExp(`^No table yet, ${world.when.time}: Gustav Gast, 2 guests, (Confirmed|Held), Online$`));
+  // One column per slot, the seating's start among them; the free two-tops drop from 3 to 2 there.
+  const headers = await grid.locator('thead th').allTextContents();
+  const col = headers.indexOf(world.when.time) - 1;
+  assert.ok(col >= 0, `a column for ${world.when.time} in ${headers.join(' ')}`);
+  assert.equal(await page.getByTestId(`free-${world.small}-${col}`).textContent(), '2');
+  assert.equal(await page.getByTestId(`free-${world.large}-${col}`).textContent(), '2');
+  await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor({ timeout: NEVER_MS });
+  await assertAccessible(page, 'table board');
+  await screenshot(page, 'table-board');
+
+  // Another guest seating while the board is open: it comes through the change feed.
+  const started = performance.now();
+  const booked = await guestSeating(world, world.when);
+  await page.getByTestId(`booking-${booked.id}`).waitFor({ timeout: NEVER_MS });
+  console.log(`a guest's seating showed on the table board ${Math.round(performance.now() - started)} ms after the API answered (target: 2000 ms)`);
+  await page.getByTestId(`free-${world.small}-${col}`).filter({ hasText: /^1$/ }).waitFor({ timeout: NEVER_MS });
+
+  // German: the heading, the grid's labels, and times on a 24-hour clock.
+  await page.getByLabel('Language').selectOption('de');
+  await page.getByRole('heading', { level: 1, name: 'Belegung' }).waitFor();
+  await page.getByLabel('Tag', { exact: true }).waitFor();
+  const de = await grid.locator('thead th').allTextContents();
+  assert.equal(de[0], 'Tisch');
+  assert.ok(de.slice(1).every((h) => /^([01]\d|2[0-3]):[0-5]\d$/.test(h)), `24-hour columns: ${de.join(' ')}`);
+  assert.ok(de.includes(world.when.time));
+  assert.match(words(await bar.textContent()), /2 pers\./);
+  await assertAccessible(page, 'table board (de)');
+  await screenshot(page, 'table-board-de');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+/** Presses Tab (at most 60 times) until the focused element's name matches; keyboard only. */
+async function tabTo(page, name) {
+  for (let i = 0; i < 60; i += 1) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el) return '';
+      const label = el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : '';
+      return (label || el.getAttribute('aria-label') || el.textContent || '').trim();
+    });
+    if (name instanceof RegExp ? name.test(focused) : focused === name) return;
+  }
+  assert.fail(`no focusable element named ${name} within 60 Tabs`);
+}
+
+async function retype(page, text) {
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Backspace');
+  if (text) await page.keyboard.type(text);
+}
+
+test('a party of 2 walks in: booked and seated with the keyboard alone at a two-top, then leaves and the table is free again', async () => {
+  const page = await openPage();
+  await signIn(page, world.deskEmail);
+  await page.getByRole('grid', { name: 'Table board' }).waitFor();
+
+  // Step 1: the party and the time (the next slot today), with what is free per table type.
+  await tabTo(page, 'Walk-in');
+  await page.keyboard.press('Enter');
+  const form = page.getByTestId('walk-in');
+  await form.getByRole('heading', { name: /Step 1 of 3/ }).waitFor();
+  await tabTo(page, 'Party size');
+  await retype(page, '2');
+  assert.equal(await form.getByLabel('Date').inputValue(), day(0));
+  const time = await form.getByLabel('Time').inputValue();
+  assert.match(time, /^\d{2}:\d{2}$/, 'the next slot is chosen');
+  await form.getByRole('radio', { name: /^Two-top, up to 2: \d+ free$/ }).waitFor({ timeout: NEVER_MS });
+  assert.ok(await form.getByRole('radio', { name: /^Two-top/ }).isChecked(), 'the smallest type that seats the party');
+  await assertAccessible(page, 'table walk-in, party and time');
+  await form.screenshot({ path: join(ARTIFACTS, 'table-walk-in.png') });
+  await page.keyboard.press('Enter');
+
+  // Step 2: the guest's name is asked for before the review.
+  await form.getByRole('heading', { name: /Step 2 of 3/ }).waitFor();
+  await tabTo(page, 'Next');
+  await page.keyboard.press('Enter');
+  const name = form.getByLabel('Guest name');
+  assert.equal(await name.getAttribute('aria-invalid'), 'true');
+  await assertAccessible(page, 'table walk-in, guest with a problem');
+  await tabTo(page, 'Guest name');
+  await page.keyboard.type('Wanda Walkin');
+  await page.keyboard.press('Enter');
+
+  // Step 3: review; "Book and seat" books, confirms and checks the party in.
+  await form.getByRole('heading', { name: /Step 3 of 3/ }).waitFor();
+  await assertAccessible(page, 'table walk-in, review');
+  await tabTo(page, 'Book and seat');
+  await page.keyboard.press('Enter');
+  const note = page.getByTestId('tables-note').filter({ hasText: /Booked and seated: Wanda Walkin at table T\d/ });
+  await note.waitFor({ timeout: NEVER_MS });
+  const table = (await note.textContent()).match(/table (T\d)/)[1];
+  assert.ok(['T1', 'T2', 'T3'].includes(table), `a two-top fits a party of 2: ${table}`);
+
+  const listed = await api('GET', `/bookings/vendor/${world.vendorId}?from=${day(0)}&to=${day(0)}&limit=100`, { token: world.desk });
+  const walkIn = listed.items.find((b) => b.desk_guest?.name === 'Wanda Walkin');
+  assert.ok(walkIn, 'the walk-in is stored with its guest name');
+  assert.equal(walkIn.status, 'CHECKED_IN');
+  assert.equal(walkIn.channel, 'walk_in');
+  assert.equal(walkIn.party_size, 2);
+  assert.deepEqual(walkIn.time, { kind: 'seating', date: day(0), time });
+  assert.equal(walkIn.unit?.number, table);
+
+  // The bar moves to that table's row through the change feed, over the seating's three slots.
+  const row = page.getByTestId(`unit-${table}`);
+  const bar = row.getByTestId(`booking-${walkIn.id}`).filter({ hasText: 'Checked in' });
+  await bar.waitFor({ timeout: NEVER_MS });
+  const cell = row.locator('td', { has: page.getByTestId(`booking-${walkIn.id}`) });
+  assert.equal(await cell.getAttribute('colspan'), '3');
+  const start = Number(await cell.getAttribute('data-col'));
+  assert.equal(await page.getByTestId('count-seated').textContent(), '1');
+
+  // The detail opened once booked: the party leaves (check out) and the table is free again.
+  const detail = page.getByTestId('booking-detail');
+  await detail.getByRole('heading', { name: 'Booking: Wanda Walkin' }).waitFor({ timeout: NEVER_MS });
+  assert.equal(await page.getByTestId('detail-seating').textContent(), `${formatToday()} at ${time}`);
+  await assertAccessible(page, 'seating detail');
+  await tabTo(page, 'Check out');
+  await page.keyboard.press('Enter');
+  await page.getByTestId('detail-note').filter({ hasText: `Left: table ${table} is free again.` }).waitFor({ timeout: NEVER_MS });
+  assert.equal((await api('GET', `/booking/${walkIn.id}`, { token: world.desk })).status, 'COMPLETED');
+  // A seating left before its end keeps its first slot; the slots after it are free at that table.
+  await row.getByTestId(`booking-${walkIn.id}`).filter({ hasText: 'Completed' }).waitFor({ timeout: NEVER_MS });
+  assert.equal((await row.locator('td', { has: page.getByTestId(`booking-${walkIn.id}`) }).getAttribute('colspan')) ?? '1', '1');
+  for (const next of [start + 1, start + 2]) {
+    assert.match(await row.locator(`td[data-col="${next}"]`).getAttribute('aria-label'), new RegExp(`^Table ${table}, \\d{2}:\\d{2}: free$`));
+  }
+  assert.equal(await page.getByTestId('count-left').textContent(), '1');
+  assert.equal(await page.getByTestId('count-seated').textContent(), '0');
+  // The API agrees: at the seating's second slot the two-tops are all free but for tonight's guests.
+  const second = await api('GET', `/vendor/${world.vendorId}/availability?party_size=2&date=${day(0)}&time=${slotAfter(time)}`);
+  assert.equal(second.items.find((o) => o.resource_id === world.small)?.units_left, 3 - seatingsAt(slotAfter(time)));
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+/** Today as the detail writes it in English ("7 December"). */
+function formatToday() {
+  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', timeZone: 'UTC' }).format(new Date(`${day(0)}T12:00:00Z`));
+}
+
+/** The slot after `HH:MM` on the 30-minute grid. */
+function slotAfter(time) {
+  const [h, m] = time.split(':').map(Number);
+  const next = h * 60 + m + 30;
+  return `${String(Math.floor(next / 60)).padStart(2, '0')}:${String(next % 60).padStart(2, '0')}`;
+}
+
+/** How many of the guests' online two-top seatings (90 minutes) cover a slot today. */
+function seatingsAt(time) {
+  if (world.when.date !== day(0)) return 0;
+  const minutes = (t) => t.split(':').map(Number).reduce((h, m) => h * 60 + m);
+  const at = minutes(time);
+  const start = minutes(world.when.time);
+  return at >= start && at < start + 90 ? 2 : 0;
+}
