@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, NEVER_MS, api, assertAccessible, day, guestBooking as bookAsGuest, launchBrowser, makeHotel,
-  login, openPage as open, signIn, untilStatus, words,
+  ARTIFACTS, BASE, NEVER_MS, api, assertAccessible, day, guestBooking as bookAsGuest, launchBrowser, makeHotel,
+  login, openPage as open, screenshot, signIn, untilStatus, words,
 } from './lib.mjs';
 
 let world = {};
@@ -122,6 +122,16 @@ async function tabTo(page, name) {
   assert.fail(`no focusable element named ${name} within 40 Tabs`);
 }
 
+/** Presses ArrowDown (at most 8 times) during a move until the live region announces `text`. */
+async function chooseRoom(page, text) {
+  const status = page.getByTestId('move-status');
+  for (let i = 0; i < 8; i += 1) {
+    await page.keyboard.press('ArrowDown');
+    if ((await status.textContent()) === text) return;
+  }
+  assert.fail(`the move never announced "${text}" (last: "${await status.textContent()}")`);
+}
+
 /** Replaces the focused field's text by typing, as a keyboard would. */
 async function retype(page, text) {
   await page.keyboard.press('ControlOrMeta+A');
@@ -186,7 +196,10 @@ test('the desk books a walk-in with the keyboard alone; it shows on the board, c
   assert.equal(walkIn.time.check_out, day(2));
   assert.equal(walkIn.desk_guest.email, undefined);
   const bar = page.getByTestId(`booking-${walkIn.id}`);
-  await bar.filter({ hasText: 'Walter Walkin' }).filter({ hasText: 'CONFIRMED' }).waitFor({ timeout: NEVER_MS });
+  await bar.filter({ hasText: 'Walter Walkin' }).filter({ hasText: 'Confirmed' }).waitFor({ timeout: NEVER_MS });
+  // Another guest's booking put in room 105 for the same nights: the room the move below is refused.
+  world.blocker = await guestBooking();
+  await api('PUT', `/booking/${world.blocker.id}/unit`, { token: desk, body: { unit_id: world.unitIds['105'] } });
 
   // Booked, its detail opens: check in (the server picks a free, clean room and the desk is told which).
   const detail = page.getByTestId('booking-detail');
@@ -205,28 +218,93 @@ test('the desk books a walk-in with the keyboard alone; it shows on the board, c
   assert.equal(stored.status, 'CHECKED_IN');
   assert.equal(stored.unit?.number, room);
   // The board puts the bar in that room's row, through the change feed.
-  await page.getByTestId(`unit-${room}`).getByTestId(`booking-${walkIn.id}`).filter({ hasText: 'CHECKED_IN' })
+  await page.getByTestId(`unit-${room}`).getByTestId(`booking-${walkIn.id}`).filter({ hasText: 'Checked in' })
     .waitFor({ timeout: NEVER_MS });
 
-  // Close the detail; back on the board, arrow keys to the bar and Enter opens it again: check out.
+  // Close the detail; back on the board, arrow keys to the bar.
   await tabTo(page, 'Close');
   await page.keyboard.press('Enter');
   await detail.waitFor({ state: 'detached' });
   await tabTo(page, /^Room 101, /);
   for (let i = 0; i < world.rooms.indexOf(room); i += 1) await page.keyboard.press('ArrowDown');
+
+  // A room move by keyboard: m, arrows until a free room is announced, Enter. The bar lands on
+  // that room's row once the server agrees (the feed), and the API has it there.
+  const [first, second] = world.rooms.filter((r) => r !== room && r !== '102' && r !== '105');
+  const moveStatus = page.getByTestId('move-status');
+  await page.keyboard.press('m');
+  await moveStatus.filter({ hasText: 'Moving Walter Walkin' }).waitFor();
+  await chooseRoom(page, `Move to room ${first}: free`);
+  await assertAccessible(page, 'board during a keyboard move');
+  await page.keyboard.press('Enter');
+  await page.getByTestId(`unit-${first}`).getByTestId(`booking-${walkIn.id}`).waitFor({ timeout: NEVER_MS });
+  assert.equal((await api('GET', `/booking/${walkIn.id}`, { token: desk })).unit?.number, first);
+
+  // A drag move onto another free room's row.
+  await page.getByTestId(`booking-${walkIn.id}`).dragTo(page.getByTestId(`unit-${second}`).locator('td').first());
+  await page.getByTestId(`unit-${second}`).getByTestId(`booking-${walkIn.id}`).waitFor({ timeout: NEVER_MS });
+  assert.equal((await api('GET', `/booking/${walkIn.id}`, { token: desk })).unit?.number, second);
+
+  // Onto room 105, which another booking has on those nights: the board announces it taken, the
+  // server refuses (409 unit-taken), the message names the room, and the bar stays.
+  const barCell = () => page.getByTestId(`unit-${second}`).locator('td[data-cell]', { has: page.getByTestId(`booking-${walkIn.id}`) });
+  await barCell().focus();
+  await page.keyboard.press('m');
+  await chooseRoom(page, 'Move to room 105: taken');
+  await page.keyboard.press('Enter');
+  await page.getByTestId('move-error').filter({ hasText: 'Room 105 is taken on' }).waitFor({ timeout: NEVER_MS });
+  assert.equal((await api('GET', `/booking/${walkIn.id}`, { token: desk })).unit?.number, second);
+  await page.getByTestId(`unit-${second}`).getByTestId(`booking-${walkIn.id}`).waitFor();
+  assert.equal(await page.getByTestId('unit-105').getByTestId(`booking-${walkIn.id}`).count(), 0);
+
+  // Enter on the bar opens its detail again: record a payment taken at the card terminal.
+  await barCell().focus();
   await page.keyboard.press('Enter');
   await detail.getByRole('heading', { name: 'Booking: Walter Walkin' }).waitFor({ timeout: NEVER_MS });
+  const dialog = page.getByRole('dialog', { name: /Walter Walkin/ });
+  await dialog.waitFor();
+  await tabTo(page, 'Record payment');
+  await page.keyboard.press('Enter');
+  const payment = page.getByTestId('payment-form');
+  await payment.getByRole('heading', { name: 'Record a payment' }).waitFor();
+  await retype(page, '50');
+  await payment.getByRole('radio', { name: 'card terminal' }).check();
+  await assertAccessible(page, 'payment form');
+  await tabTo(page, 'Save payment');
+  await page.keyboard.press('Enter');
+  await page.getByTestId('detail-note').filter({ hasText: 'Payment of €50.00 recorded.' }).waitFor({ timeout: NEVER_MS });
+  await page.getByTestId('detail-payments').filter({ hasText: '€50.00, card terminal' }).waitFor();
+  const paid = await api('GET', `/booking/${walkIn.id}`, { token: desk });
+  assert.deepEqual(paid.desk_payments?.map((p) => [p.amount.amount_minor, p.amount.currency, p.method]), [[5000, 'EUR', 'card_terminal']]);
+
+  // The history: the check-in and both moves, once the history endpoint answers; until then the
+  // list is there and says there is none yet.
+  const history = page.getByRole('list', { name: 'History' });
+  await history.waitFor();
+  const historyUp = await fetch(`${BASE}/booking/${walkIn.id}/history`, { headers: { authorization: `Bearer ${desk}` } });
+  if (historyUp.ok) {
+    await history.filter({ hasText: `Checked in to room ${room}` }).waitFor({ timeout: NEVER_MS });
+    await history.filter({ hasText: `Moved from ${room} to ${first}` }).waitFor({ timeout: NEVER_MS });
+    await history.filter({ hasText: `Moved from ${first} to ${second}` }).waitFor({ timeout: NEVER_MS });
+  } else {
+    console.log(`history: GET /booking/{id}/history answers ${historyUp.status}; the list says "No history yet"`);
+    await history.filter({ hasText: 'No history yet' }).waitFor();
+  }
+  await assertAccessible(page, 'booking detail with a payment and history');
+  await screenshot(page, 'detail');
+
+  // Check out.
   await tabTo(page, 'Check out');
   await page.keyboard.press('Enter');
-  await page.getByTestId('detail-note').filter({ hasText: `room ${room} is now dirty` }).waitFor({ timeout: NEVER_MS });
+  await page.getByTestId('detail-note').filter({ hasText: `room ${second} is now dirty` }).waitFor({ timeout: NEVER_MS });
   assert.equal((await api('GET', `/booking/${walkIn.id}`, { token: desk })).status, 'COMPLETED');
   assert.deepEqual(page.problems, []);
   await page.context().close();
 
-  // The housekeeper sees that room dirty.
+  // The housekeeper sees the room left dirty.
   const phone = await openPage({ width: 390, height: 844 });
   await signIn(phone, world.keeperEmail);
-  const item = phone.getByTestId(`hk-unit-${room}`);
+  const item = phone.getByTestId(`hk-unit-${second}`);
   await item.waitFor();
   await untilStatus(item, 'dirty');
   assert.deepEqual(phone.problems, []);
@@ -248,6 +326,104 @@ test('a housekeeper signs in, marks a dirty room clean, and the API agrees', asy
   const stored = await api('GET', `/vendor/${world.vendorId}/units`, { token: world.keeper });
   const unit = stored.units.find((u) => u.number === '102');
   assert.equal(unit?.status ?? unit?.housekeeping, 'clean', JSON.stringify(unit));
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('cancelling from the detail asks first: Keep keeps the booking, Yes, cancel cancels it', async () => {
+  const page = await openPage();
+  await signIn(page, world.deskEmail);
+  const bar = page.getByTestId('unit-105').getByTestId(`booking-${world.blocker.id}`);
+  await bar.waitFor({ timeout: NEVER_MS });
+  await bar.click();
+  const dialog = page.getByRole('dialog', { name: /Gita Guest/ });
+  await dialog.getByRole('button', { name: 'Cancel booking' }).click();
+  const confirm = page.getByRole('alertdialog', { name: 'Cancel this booking?' });
+  await confirm.waitFor();
+  await assertAccessible(page, 'cancel confirmation');
+  await confirm.getByRole('button', { name: 'Keep' }).click();
+  await confirm.waitFor({ state: 'detached' });
+  assert.equal((await api('GET', `/booking/${world.blocker.id}`, { token: world.desk })).status, 'CONFIRMED');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel booking', 'focus back on Cancel booking');
+
+  await page.keyboard.press('Enter');
+  await confirm.waitFor();
+  await confirm.getByRole('button', { name: 'Yes, cancel' }).click();
+  await page.getByTestId('detail-note').filter({ hasText: 'Cancelled.' }).waitFor({ timeout: NEVER_MS });
+  assert.equal((await api('GET', `/booking/${world.blocker.id}`, { token: world.desk })).status, 'CANCELLED');
+  await page.getByTestId('detail-status').filter({ hasText: 'Cancelled' }).waitFor();
+  // Gone from the board (the feed), and Escape closes the detail.
+  await bar.waitFor({ state: 'detached', timeout: NEVER_MS });
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('the booking detail in German: a modal dialog that keeps focus, closes on Escape and returns focus to the bar', async () => {
+  const page = await openPage();
+  await signIn(page, world.deskEmail);
+  await page.getByRole('grid', { name: 'Room board' }).waitFor();
+  await page.getByLabel('Language').selectOption('de');
+  await page.getByRole('heading', { level: 1, name: 'Belegung' }).waitFor();
+  const bar = page.getByTestId(`booking-${world.booking.id}`);
+  await bar.filter({ hasText: 'Bestätigt' }).filter({ hasText: 'Online' }).waitFor({ timeout: NEVER_MS });
+  await bar.focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Buchung: Gita Guest' });
+  await dialog.waitFor();
+  await page.getByTestId('detail-status').filter({ hasText: 'Bestätigt' }).waitFor({ timeout: NEVER_MS });
+  for (const name of ['Einchecken', 'Zahlung erfassen', 'Buchung stornieren', 'Schließen', 'Umziehen']) {
+    await dialog.getByRole('button', { name, exact: true }).waitFor();
+  }
+  await dialog.getByRole('heading', { name: 'Verlauf' }).waitFor();
+  await page.getByRole('list', { name: 'History' }).waitFor();
+  await assertAccessible(page, 'booking detail (de)');
+  await screenshot(page, 'detail-de');
+  // Focus stays in the dialog however far one tabs.
+  for (let i = 0; i < 25; i += 1) {
+    await page.keyboard.press('Tab');
+    assert.ok(await page.evaluate(() => !!document.activeElement?.closest('[role="dialog"]')), `focus left the dialog after ${i + 1} Tabs`);
+  }
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-booking')), world.booking.id, 'focus back on the bar');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('a housekeeper takes a room out of order and puts it back in order, and the API agrees', async () => {
+  const page = await openPage({ width: 390, height: 844 });
+  await signIn(page, world.keeperEmail);
+  await page.getByRole('heading', { level: 1, name: 'Housekeeping' }).waitFor();
+  await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor({ timeout: NEVER_MS });
+  const room = page.getByTestId('hk-unit-105');
+  await room.waitFor();
+  await room.getByRole('button', { name: 'Out of order', exact: true }).click();
+  const form = page.getByTestId('ooo-form-105');
+  await form.getByRole('heading', { name: 'Room 105 out of order' }).waitFor();
+  assert.equal(await form.getByLabel('From').inputValue(), day(0));
+  assert.equal(await form.getByLabel('Back in order on').inputValue(), day(1));
+  await form.getByLabel('Reason').selectOption('repair');
+  await assertAccessible(page, 'out-of-order form');
+  await screenshot(page, 'out-of-order');
+  await form.getByRole('button', { name: 'Take out of order' }).click();
+  await untilStatus(room, 'out of order');
+  const units = async () => (await api('GET', `/vendor/${world.vendorId}/units?date=${day(0)}`, { token: world.keeper })).units;
+  assert.equal((await units()).find((u) => u.number === '105')?.status, 'out_of_order');
+  await assertAccessible(page, 'housekeeping with a room out of order');
+
+  await room.getByRole('button', { name: 'Back in order' }).click();
+  await page.getByTestId('hk-note').filter({ hasText: 'Room 105 is back in order.' }).waitFor({ timeout: NEVER_MS });
+  const back = (await units()).find((u) => u.number === '105');
+  assert.notEqual(back?.status, 'out_of_order');
+  await room.getByRole('button', { name: 'Out of order', exact: true }).waitFor();
+
+  // Offline, the view says so at once.
+  await page.context().setOffline(true);
+  await page.getByTestId('live-status').filter({ hasText: 'Offline' }).waitFor({ timeout: NEVER_MS });
+  await page.context().setOffline(false);
+  await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor({ timeout: NEVER_MS });
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

@@ -54,6 +54,13 @@ interface Move {
   index: number;
 }
 
+/** A bar being dragged: its booking, where it may go, and the row it is over. */
+interface Drag {
+  booking: Booking;
+  targets: MoveTarget[];
+  over?: string;
+}
+
 /** Starts dragging a bar: what is dragged is the booking's id. */
 type DragStart = (e: DragEvent, bookingId: string) => void;
 
@@ -139,7 +146,13 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
 
   // Room moves: the board only proposes; the server decides, and the feed moves the bar.
   const [move, setMove] = useState<Move | undefined>();
-  const [drag, setDrag] = useState<{ booking: Booking; targets: MoveTarget[]; over?: string } | undefined>();
+  const [drag, setDragState] = useState<Drag | undefined>();
+  // Drag events come faster than renders: the handlers read the drag from a ref.
+  const dragRef = useRef<Drag | undefined>();
+  const setDrag = (next: Drag | undefined) => {
+    dragRef.current = next;
+    setDragState(next);
+  };
   const [moveNote, setMoveNote] = useState<string | undefined>();
   const [moveError, setMoveError] = useState<string | undefined>();
   const targetsFor = (booking: Booking) =>
@@ -213,15 +226,18 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
   /** The row under a dragged bar: a drop target when its room is one of the booking's type. */
   const rowDrop = (unitId: string) => ({
     onDragOver: (e: DragEvent) => {
-      if (!drag || !dropTarget(drag.targets, unitId)) return;
+      const now = dragRef.current;
+      if (!now || !dropTarget(now.targets, unitId)) return;
       e.preventDefault();
-      if (drag.over !== unitId) setDrag({ ...drag, over: unitId });
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'move';
+      if (now.over !== unitId) setDrag({ ...now, over: unitId });
     },
     onDrop: (e: DragEvent) => {
-      const target = drag && dropTarget(drag.targets, unitId);
-      if (!drag || !target) return;
+      const now = dragRef.current;
+      const target = now && dropTarget(now.targets, unitId);
+      if (!now || !target) return;
       e.preventDefault();
-      void moveTo(drag.booking, target.unit);
+      void moveTo(now.booking, target.unit);
     },
   });
   /** A row's highlight while a move is under way: where the bar would go, free or taken. */
