@@ -17,6 +17,7 @@ mod assignment;
 mod check_in;
 mod history;
 mod out_of_order;
+mod replays;
 mod units;
 
 const NIGHTLY: i64 = 10_000;
