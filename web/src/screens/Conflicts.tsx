@@ -55,7 +55,7 @@ function Item({ lang, desk, conflict, onClose }: { lang: Lang; desk: Desk; confl
       </p>
       {detail && conflict.reason !== 'dependency' && <p class="conflict-detail">{t(lang, 'conflict.server', { detail })}</p>}
       {confirming ? (
-        <div class="conflict-confirm" role="group" aria-labelledby={`confirm-${conflict.id}`}>
+        <div class="conflict-confirm" role="alertdialog" aria-labelledby={`confirm-${conflict.id}`}>
           <p id={`confirm-${conflict.id}`}>{t(lang, 'conflict.confirmDiscard')}</p>
           <button type="button" disabled={busy} onClick={() => void run(() => desk.discard(conflict.id))}>
             {t(lang, 'conflict.yesDiscard')}
