@@ -12,7 +12,9 @@ let current: { token: string; desk: Desk } | undefined;
 export function deskFor(session: Session, onUnauthorized: () => void = () => {}): Desk {
   if (current?.token === session.token) return current.desk;
   current?.desk.stop();
-  const desk = new Desk(deskDb(), new Api(session), session.vendorId, onUnauthorized);
+  // Housekeepers keep a queue of their own: a desk's walk-in is never sent with their rights.
+  const scope = session.role === 'housekeeping' ? `${session.vendorId}:housekeeping` : session.vendorId;
+  const desk = new Desk(deskDb(), new Api(session), scope, onUnauthorized);
   current = { token: session.token, desk };
   return desk;
 }

@@ -8,6 +8,7 @@ interface Queued {
   id: string;
   /** Sent as `Idempotency-Key` on every attempt, so a replay finds what the first one did. */
   key: string;
+  /** The queue it is in: the vendor's (a housekeeper's own: `<vendor>:housekeeping`). */
   vendorId: string;
   /** Its place in the queue: actions are sent in this order, one at a time. */
   seq: number;

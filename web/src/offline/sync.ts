@@ -241,7 +241,10 @@ export class Desk {
 
   private async run(): Promise<void> {
     const store = await this.store;
-    const { stop, sent } = await syncQueue(store, this.api, this.vendorId, () => void this.refresh());
+    const sync = () => syncQueue(store, this.api, this.vendorId, () => void this.refresh());
+    // One tab sends at a time (another tab of the desk waits, then finds the queue sent).
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+    const { stop, sent } = locks ? await locks.request(`desk-sync:${this.vendorId}`, sync) : await sync();
     await this.refresh();
     if (stop === 'empty') {
       this.failures = 0;
