@@ -56,7 +56,7 @@ export function OfflineBar({ lang, desk, open, onConflicts }: { lang: Lang; desk
   );
 }
 
-/** The actions waiting to be sent, in the order they will go. */
+/** The actions waiting to be sent, in the order they will go; a queued walk-in's guest can be checked in after it. */
 export function PendingList({ lang, desk }: { lang: Lang; desk: Desk }) {
   const { queue } = useDeskState(desk);
   if (queue.length === 0) return null;
@@ -66,7 +66,22 @@ export function PendingList({ lang, desk }: { lang: Lang; desk: Desk }) {
       <ol>
         {queue.map((action) => (
           <li key={action.id} data-testid={`pending-${action.id}`}>
-            {describeAction(lang, action)}
+            <span id={`pending-text-${action.id}`}>{describeAction(lang, action)}</span>
+            {action.kind === 'walkIn' && !queue.some((a) => a.kind === 'checkIn' && a.dependsOn === action.id) && (
+              <>
+                {' '}
+                <button
+                  type="button"
+                  class="secondary small"
+                  aria-describedby={`pending-text-${action.id}`}
+                  onClick={() =>
+                    void desk.enqueue({ kind: 'checkIn', vendorId: desk.vendorId, dependsOn: action.id, guest: action.body.guest.name })
+                  }
+                >
+                  {t(lang, 'offline.queueCheckIn')}
+                </button>
+              </>
+            )}
           </li>
         ))}
       </ol>
