@@ -75,7 +75,16 @@ export function TableWalkIn({
 
   useEffect(() => heading.current?.focus(), [step]);
 
-  const times = useMemo(() => (/^\d{4}-\d{2}-\d{2}$/.test(form.date) ? startTimes(resources, form.date, zone) : []), [resources, form.date, zone]);
+  // Today's start times run out as slots begin: re-read them every 15 s.
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 15_000);
+    return () => clearInterval(timer);
+  }, []);
+  const times = useMemo(
+    () => (/^\d{4}-\d{2}-\d{2}$/.test(form.date) ? startTimes(resources, form.date, zone, now) : []),
+    [resources, form.date, zone, form.date === today ? now : 0],
+  );
   // A new day keeps the time if it is still offered, else takes that day's default.
   useEffect(() => {
     if (!times.some((c) => c.time === form.time)) set('time', defaultStart(times, form.date === today));
