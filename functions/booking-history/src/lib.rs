@@ -106,7 +106,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            serde_json::to_value(&history[0].total).unwrap(),
+            serde_json::to_value(history[0].total).unwrap(),
             held_received.detail["total"]
         );
     }
