@@ -104,7 +104,12 @@ async function retype(page, text) {
   if (text) await page.keyboard.type(text);
 }
 
-test('a party of 2 walks in: booked and seated with the keyboard alone at a two-top, then leaves and the table is free again', async () => {
+test('a party of 2 walks in: booked and seated with the keyboard alone at a two-top, then leaves and the table is free again', async (t) => {
+  const berlin = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date());
+  if (berlin >= '23:29') {
+    t.skip(`no slot is left today in Berlin (${berlin}) for a party arriving now`);
+    return;
+  }
   const page = await openPage();
   await signIn(page, world.deskEmail);
   await page.getByRole('grid', { name: 'Table board' }).waitFor();

@@ -76,6 +76,14 @@ describe('the day in the vendor zone', () => {
     expect(daySlots(types, '2026-10-25', BERLIN)).toHaveLength(50);
   });
 
+  it('follows a zone whose clocks move by half an hour (Lord Howe Island: 47 and 49 slots)', () => {
+    const types = [tableType('t2', 'Two')];
+    expect(daySlots(types, '2026-10-04', 'Australia/Lord_Howe')).toHaveLength(47);
+    expect(daySlots(types, '2026-04-05', 'Australia/Lord_Howe')).toHaveLength(49);
+    // 02:00 becomes 02:30: the fifth slot.
+    expect(localClock(daySlots(types, '2026-10-04', 'Australia/Lord_Howe')[4], 'Australia/Lord_Howe')).toBe('02:30');
+  });
+
   it('lays the columns on the types common grid', () => {
     expect(slotStep([tableType('a', 'A', { slot_minutes: 30, seating_minutes: 90 }), tableType('b', 'B', { slot_minutes: 45, seating_minutes: 90 })])).toBe(15);
     expect(slotStep([])).toBe(30);
