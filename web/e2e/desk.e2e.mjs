@@ -331,9 +331,12 @@ test('a housekeeper signs in, marks a dirty room clean, and the API agrees', asy
 });
 
 test('cancelling from the detail asks first: Keep keeps the booking, Yes, cancel cancels it', async () => {
+  // A guest's stay in room 105 from six days on (free then whatever the other tests booked).
+  const booking = await bookAsGuest(world, { from: 6 });
+  await api('PUT', `/booking/${booking.id}/unit`, { token: world.desk, body: { unit_id: world.unitIds['105'] } });
   const page = await openPage();
   await signIn(page, world.deskEmail);
-  const bar = page.getByTestId('unit-105').getByTestId(`booking-${world.blocker.id}`);
+  const bar = page.getByTestId('unit-105').getByTestId(`booking-${booking.id}`);
   await bar.waitFor({ timeout: NEVER_MS });
   await bar.click();
   const dialog = page.getByRole('dialog', { name: /Gita Guest/ });
@@ -343,14 +346,14 @@ test('cancelling from the detail asks first: Keep keeps the booking, Yes, cancel
   await assertAccessible(page, 'cancel confirmation');
   await confirm.getByRole('button', { name: 'Keep' }).click();
   await confirm.waitFor({ state: 'detached' });
-  assert.equal((await api('GET', `/booking/${world.blocker.id}`, { token: world.desk })).status, 'CONFIRMED');
+  assert.equal((await api('GET', `/booking/${booking.id}`, { token: world.desk })).status, 'CONFIRMED');
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel booking', 'focus back on Cancel booking');
 
   await page.keyboard.press('Enter');
   await confirm.waitFor();
   await confirm.getByRole('button', { name: 'Yes, cancel' }).click();
   await page.getByTestId('detail-note').filter({ hasText: 'Cancelled.' }).waitFor({ timeout: NEVER_MS });
-  assert.equal((await api('GET', `/booking/${world.blocker.id}`, { token: world.desk })).status, 'CANCELLED');
+  assert.equal((await api('GET', `/booking/${booking.id}`, { token: world.desk })).status, 'CANCELLED');
   await page.getByTestId('detail-status').filter({ hasText: 'Cancelled' }).waitFor();
   // Gone from the board (the feed), and Escape closes the detail.
   await bar.waitFor({ state: 'detached', timeout: NEVER_MS });
@@ -397,26 +400,31 @@ test('a housekeeper takes a room out of order and puts it back in order, and the
   await signIn(page, world.keeperEmail);
   await page.getByRole('heading', { level: 1, name: 'Housekeeping' }).waitFor();
   await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor({ timeout: NEVER_MS });
-  const room = page.getByTestId('hk-unit-105');
+  const room = page.getByTestId('hk-unit-104');
   await room.waitFor();
   await room.getByRole('button', { name: 'Out of order', exact: true }).click();
-  const form = page.getByTestId('ooo-form-105');
-  await form.getByRole('heading', { name: 'Room 105 out of order' }).waitFor();
+  const form = page.getByTestId('ooo-form-104');
+  await form.getByRole('heading', { name: 'Room 104 out of order' }).waitFor();
+  // Today to tomorrow by default; here nine days on (the other tests sell today's rooms out).
   assert.equal(await form.getByLabel('From').inputValue(), day(0));
   assert.equal(await form.getByLabel('Back in order on').inputValue(), day(1));
+  await form.getByLabel('Back in order on').fill(day(11));
+  await form.getByLabel('From').fill(day(9));
   await form.getByLabel('Reason').selectOption('repair');
   await assertAccessible(page, 'out-of-order form');
   await screenshot(page, 'out-of-order');
   await form.getByRole('button', { name: 'Take out of order' }).click();
-  await untilStatus(room, 'out of order');
-  const units = async () => (await api('GET', `/vendor/${world.vendorId}/units?date=${day(0)}`, { token: world.keeper })).units;
-  assert.equal((await units()).find((u) => u.number === '105')?.status, 'out_of_order');
+  await page.getByTestId('hk-note').filter({ hasText: 'Room 104 is out of order until' }).waitFor({ timeout: NEVER_MS });
+  await room.getByText('Out of order until').waitFor();
+  const units = async (date) => (await api('GET', `/vendor/${world.vendorId}/units?date=${date}`, { token: world.keeper })).units;
+  assert.equal((await units(day(9))).find((u) => u.number === '104')?.status, 'out_of_order');
+  assert.equal((await units(day(10))).find((u) => u.number === '104')?.status, 'out_of_order');
+  assert.notEqual((await units(day(11))).find((u) => u.number === '104')?.status, 'out_of_order');
   await assertAccessible(page, 'housekeeping with a room out of order');
 
   await room.getByRole('button', { name: 'Back in order' }).click();
-  await page.getByTestId('hk-note').filter({ hasText: 'Room 105 is back in order.' }).waitFor({ timeout: NEVER_MS });
-  const back = (await units()).find((u) => u.number === '105');
-  assert.notEqual(back?.status, 'out_of_order');
+  await page.getByTestId('hk-note').filter({ hasText: 'Room 104 is back in order.' }).waitFor({ timeout: NEVER_MS });
+  assert.notEqual((await units(day(9))).find((u) => u.number === '104')?.status, 'out_of_order');
   await room.getByRole('button', { name: 'Out of order', exact: true }).waitFor();
 
   // Offline, the view says so at once.
