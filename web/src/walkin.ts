@@ -1,7 +1,9 @@
 // The walk-in form's rules: pure, so they are unit-tested. What the desk types becomes the
 // booking request; the API's problems are put back next to the field they name.
-import { addDays } from './dates';
-import type { LocalDate } from './types';
+import { layoutBoard } from './board';
+import { addDays, nightsOf } from './dates';
+import type { BoardState } from './store';
+import type { LocalDate, Offer } from './types';
 
 export type WalkInChannel = 'walk_in' | 'phone';
 export type Settle = 'confirm' | 'cash' | 'card_terminal';
@@ -104,4 +106,25 @@ export function stepOf(fields: string[]): 1 | 2 | 3 {
     if (fields.some((f) => FIELDS_BY_STEP[step].includes(f))) return step;
   }
   return 3;
+}
+
+/** Offline: what the saved board shows free per type on every night of the stay (possibly out of
+ * date; no price: the server quotes it when the booking is sent). */
+export function offersFromBoard(board: BoardState | undefined, checkIn: LocalDate, checkOut: LocalDate): Offer[] {
+  if (!board?.loaded) return [];
+  const layout = layoutBoard(board.resources, [...board.data.units.values()], [...board.data.bookings.values()], board.dates);
+  const nights = nightsOf(checkIn, checkOut);
+  const currency = board.vendor?.currency ?? 'EUR';
+  return layout.groups.map((group) => {
+    const known = nights.map((n) => board.dates.indexOf(n)).filter((i) => i >= 0);
+    const left = known.length === 0 ? 0 : Math.min(...known.map((i) => group.free[i] ?? 0));
+    return {
+      resource_id: group.resource.id,
+      name: group.resource.name,
+      kind: group.resource.kind,
+      capacity: 0,
+      units_left: Math.max(0, left),
+      quote: { total: { amount_minor: 0, currency } },
+    };
+  });
 }

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { formatDay, formatInstant, t, type Key, type Lang } from '../i18n';
 import { currentDesk, onIntent } from './desk';
-import type { Action } from './queue';
+import type { Action, Reason } from './queue';
 import type { Desk, DeskState } from './sync';
 
 const EMPTY: DeskState = { queue: [], conflicts: [], ready: false, syncing: false };
@@ -36,6 +36,17 @@ export function describeAction(lang: Lang, action: Action): string {
       return t(lang, 'offline.action.roomStatus', { room: action.room, status: t(lang, `status.${action.status}` as Key) });
   }
 }
+
+/** Each refusal's reason in words (a reason with no words does not compile). */
+export const REASON_KEY: Record<Reason, Key> = {
+  soldOut: 'conflict.reason.soldOut',
+  changed: 'conflict.reason.changed',
+  roomTaken: 'conflict.reason.roomTaken',
+  notAllowed: 'conflict.reason.notAllowed',
+  notFound: 'conflict.reason.notFound',
+  invalid: 'conflict.reason.invalid',
+  dependency: 'conflict.reason.dependency',
+};
 
 /** The top bar's part: "<n> pending" while the queue is not empty, and the conflicts button. */
 export function OfflineBar({ lang, desk, open, onConflicts }: { lang: Lang; desk: Desk; open: boolean; onConflicts: () => void }) {

@@ -1,11 +1,11 @@
 // The actions the server refused after the desk was offline: each with what it was, why it was
 // refused and the ways out (retry, discard, another type or room). They stay until resolved.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { t, type Key, type Lang } from '../i18n';
+import { t, type Lang } from '../i18n';
 import { request } from '../offline/desk';
 import type { Conflict } from '../offline/queue';
 import type { Desk } from '../offline/sync';
-import { describeAction, useDeskState } from '../offline/ui';
+import { describeAction, REASON_KEY, useDeskState } from '../offline/ui';
 import { addDays } from '../dates';
 
 /** The walk-in form's fields from a refused walk-in: the same guest, dates and party. */
@@ -51,7 +51,7 @@ function Item({ lang, desk, conflict, onClose }: { lang: Lang; desk: Desk; confl
     <li class="conflict" data-testid={`conflict-${conflict.id}`}>
       <p class="conflict-action">{describeAction(lang, action)}</p>
       <p class="conflict-reason">
-        <strong>{t(lang, `conflict.reason.${conflict.reason}` as Key)}</strong>
+        <strong>{t(lang, REASON_KEY[conflict.reason])}</strong>
       </p>
       {detail && conflict.reason !== 'dependency' && <p class="conflict-detail">{t(lang, 'conflict.server', { detail })}</p>}
       {confirming ? (

@@ -5,12 +5,10 @@
 // from the saved board and "Queue booking" puts the walk-in in the offline queue instead.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Api } from '../api';
-import { layoutBoard } from '../board';
-import { nightsOf } from '../dates';
 import { formatDay, formatMoney, t, type Key, type Lang } from '../i18n';
 import { currentDesk, takeWalkInIntent } from '../offline/desk';
 import type { WalkInBody } from '../offline/queue';
-import { boardState, type BoardState } from '../store';
+import { boardState } from '../store';
 import type { Booking, LocalDate, Offer } from '../types';
 import {
   bookingRequest,
@@ -19,6 +17,7 @@ import {
   checkStay,
   fieldProblems,
   newForm,
+  offersFromBoard,
   stepOf,
   type FieldErrors,
   type Settle,
@@ -42,26 +41,6 @@ function FieldError({ id, lang, errors, field }: { id: string; lang: Lang; error
       {message(lang, text)}
     </p>
   ) : null;
-}
-
-/** What the saved board shows free per type on every night of the stay (possibly out of date). */
-export function offersFromBoard(board: BoardState | undefined, checkIn: LocalDate, checkOut: LocalDate): Offer[] {
-  if (!board?.loaded) return [];
-  const layout = layoutBoard(board.resources, [...board.data.units.values()], [...board.data.bookings.values()], board.dates);
-  const nights = nightsOf(checkIn, checkOut);
-  const currency = board.vendor?.currency ?? 'EUR';
-  return layout.groups.map((group) => {
-    const known = nights.map((n) => board.dates.indexOf(n)).filter((i) => i >= 0);
-    const left = known.length === 0 ? 0 : Math.min(...known.map((i) => group.free[i] ?? 0));
-    return {
-      resource_id: group.resource.id,
-      name: group.resource.name,
-      kind: group.resource.kind,
-      capacity: 0,
-      units_left: Math.max(0, left),
-      quote: { total: { amount_minor: 0, currency } },
-    };
-  });
 }
 
 /** The browser's online state, as it changes. */
