@@ -33,7 +33,8 @@ interface DeskSchema extends DBSchema {
 
 export const DB_NAME = 'desk';
 
-const newId = () =>
+/** A new action id or idempotency key. */
+export const newId = () =>
   typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
 
 export class Db {

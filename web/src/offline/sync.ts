@@ -4,7 +4,7 @@
 import { ApiError } from '../api';
 import { browserNetwork, type Network } from '../store';
 import type { Booking, HousekeepingStatus, Unit } from '../types';
-import { Db } from './db';
+import { newId, type Db } from './db';
 import {
   backoffMs,
   dependencyRefusal,
@@ -217,7 +217,7 @@ export class Desk {
     if (!this.network.onLine || this.state.queue.length > 0) {
       return { queued: true, action: await this.enqueue(action) };
     }
-    const ids = { id: crypto.randomUUID(), key: crypto.randomUUID() };
+    const ids = { id: newId(), key: newId() };
     const direct = { ...action, ...ids, seq: 0, queuedAt: new Date().toISOString() } as Action;
     try {
       return { queued: false, result: await send(this.api, direct) };
