@@ -132,8 +132,9 @@ export class Api {
     return this.call('POST', `/booking/vendor/${this.session.vendorId}`, body, undefined, { 'idempotency-key': idempotencyKey });
   }
 
-  setStatus(id: string, status: 'CONFIRMED' | 'CANCELLED'): Promise<Booking> {
-    return this.call('PUT', `/booking/${id}/status`, { status });
+  /** `requestedBy: 'guest'`: a cancellation the guest asked for, settled by the guest's terms. */
+  setStatus(id: string, status: 'CONFIRMED' | 'CANCELLED', requestedBy?: 'guest'): Promise<Booking> {
+    return this.call('PUT', `/booking/${id}/status`, requestedBy ? { status, requested_by: requestedBy } : { status });
   }
 
   /** Money taken at the desk; `confirm` also confirms a desk hold in the same write. */

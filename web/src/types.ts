@@ -96,7 +96,9 @@ export interface Booking {
   guest_name?: string;
   unit?: { unit_id: string; number: string };
   quote?: { total: Money };
-  payment?: { deposit: Money | null };
+  payment?: { deposit: Money | null; cancellation?: CancellationTerms };
+  /** When the guest is due (the arrival day at the type's check-in time), an instant. */
+  arrival_at?: string;
   desk_payments?: { amount: Money; method: 'cash' | 'card_terminal'; taken_at: string }[];
   hold_expires_at?: string;
   /** What happened to an online deposit at Stripe; absent for desk bookings (paid at the desk). */
@@ -118,6 +120,13 @@ export interface DepositPayment {
   paid?: Money;
   settlement?: { refund: Money; kept: Money };
   refund?: { amount: Money };
+}
+
+/** The cancellation terms copied onto a booking when it was held (README, Money rules). */
+export interface CancellationTerms {
+  free_until_hours: number;
+  late_fee: { kind: 'fixed'; amount: Money } | { kind: 'percent'; percent: number } | null;
+  no_show_grace_minutes?: number;
 }
 
 /** A period a unit is out of order: from `from` up to, not including, `to`. */

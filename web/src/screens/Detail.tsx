@@ -8,7 +8,7 @@ import { guestName } from '../board';
 import { channelText, depositState, historyLines, statusText, type HistoryLine } from '../history';
 import { formatDay, formatInstant, formatMoney, t, type Key, type Lang } from '../i18n';
 import { moveFailure, movable, type MoveTarget } from '../moves';
-import { amountText, currencyDigits, outstanding, parseAmount } from '../payment';
+import { amountText, cancelSplit, currencyDigits, outstanding, parseAmount } from '../payment';
 import type { Booking, HistoryItem } from '../types';
 import { checkInOrOut } from '../offline/desk';
 import { boardBooking } from '../store';
@@ -62,6 +62,8 @@ export function Detail({
   const [note, setNote] = useState<string | undefined>();
   const [failure, setFailure] = useState<string | undefined>();
   const [confirming, setConfirming] = useState(false);
+  /** The guest asked to cancel (phoned in): settled by the guest's terms, not the vendor's. */
+  const [byGuest, setByGuest] = useState(false);
   const [paying, setPaying] = useState(false);
   const [moveChoice, setMoveChoice] = useState('auto');
   const dialog = useRef<HTMLElement>(null);
@@ -147,7 +149,7 @@ export function Detail({
         const room = next.unit?.number ?? booking.unit?.number ?? '?';
         setNote(booking.time.kind === 'seating' ? t(lang, 'tables.detail.left', { table: room }) : t(lang, 'detail.checkedOut', { room }));
       } else {
-        next = await api.setStatus(booking.id, 'CANCELLED');
+        next = await api.setStatus(booking.id, 'CANCELLED', byGuest ? 'guest' : undefined);
         setNote(t(lang, 'detail.cancelled'));
       }
       setBooking({ ...booking, ...next });
@@ -205,6 +207,12 @@ export function Detail({
   const deskPaid = booking?.desk_payments ?? [];
   const targets = booking && movable(booking) ? targetsFor(booking) : [];
   const lines: HistoryLine[] = history ? historyLines(lang, history) : [];
+  const currency = booking?.deposit_payment?.paid?.currency ?? booking?.quote?.total.currency ?? 'EUR';
+  // What cancelling now does to a deposit paid online, by the booking's terms (the server decides).
+  const split =
+    booking && confirming
+      ? cancelSplit(booking, byGuest ? 'guest' : 'vendor', new Date(), booking.time.kind === 'seating' ? 30 : 12 * 60)
+      : undefined;
 
   return (
     <div class="dialog-backdrop">
@@ -352,7 +360,16 @@ export function Detail({
               </button>
             )}
             {(status === 'HELD' || status === 'CONFIRMED') && (
-              <button type="button" class="secondary" ref={cancelButton} disabled={busy} onClick={() => setConfirming(true)}>
+              <button
+                type="button"
+                class="secondary"
+                ref={cancelButton}
+                disabled={busy}
+                onClick={() => {
+                  setByGuest(false);
+                  setConfirming(true);
+                }}
+              >
                 {t(lang, 'detail.cancel')}
               </button>
             )}
@@ -382,8 +399,16 @@ export function Detail({
             <h3 id="cancel-title">{t(lang, 'detail.cancel.title')}</h3>
             <div id="cancel-text">
               <p>{t(lang, 'detail.cancel.text', { guest, stay: stayText })}</p>
-              {booking.deposit_payment?.status === 'PAID' && booking.deposit_payment.paid && (
-                <p>{t(lang, 'detail.cancel.refund', { amount: money(booking.deposit_payment.paid) })}</p>
+              {split && split.kept === 0 && (
+                <p data-testid="cancel-fee">{t(lang, 'detail.cancel.refund', { amount: money({ amount_minor: split.refund, currency }) })}</p>
+              )}
+              {split && split.kept > 0 && (
+                <p data-testid="cancel-fee">
+                  {t(lang, 'detail.cancel.fee', {
+                    kept: money({ amount_minor: split.kept, currency }),
+                    refund: money({ amount_minor: split.refund, currency }),
+                  })}
+                </p>
               )}
               {deskPaid.length > 0 && (
                 <p>
@@ -396,6 +421,12 @@ export function Detail({
                 </p>
               )}
             </div>
+            {split && (
+              <label class="offer">
+                <input type="checkbox" checked={byGuest} onChange={(e) => setByGuest(e.currentTarget.checked)} />
+                {t(lang, 'detail.cancel.byGuest')}
+              </label>
+            )}
             <div class="walkin-actions">
               <button
                 type="button"
