@@ -61,6 +61,8 @@ export function takeWalkInIntent(): (Intent & { kind: 'walkIn' }) | undefined {
 export async function checkInOrOut(api: Api, booking: Booking, kind: 'checkIn' | 'checkOut', guest: string): Promise<Booking | undefined> {
   const desk = currentDesk();
   if (!desk) return kind === 'checkIn' ? api.checkIn(booking.id) : api.checkOut(booking.id);
+  // Pressed again while the first is still queued: it is queued once.
+  if (desk.current.queue.some((a) => a.kind === kind && a.bookingId === booking.id)) return undefined;
   const acted = await desk.act({ kind, vendorId: desk.vendorId, bookingId: booking.id, guest, room: booking.unit?.number });
   return acted.queued ? undefined : (acted.result as Booking);
 }
