@@ -152,6 +152,8 @@ export class Desk {
   private state: DeskState = { queue: [], conflicts: [], ready: false, syncing: false };
   private listeners = new Set<Listener>();
   private running = false;
+  /** Kicked while sending: look at the queue again once this send ends. */
+  private again = false;
   private stopped = false;
   private failures = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -165,7 +167,11 @@ export class Desk {
     private readonly network: Network = browserNetwork(),
   ) {
     this.network.addEventListener('online', this.cameOnline);
-    void this.refresh().then(() => this.kick());
+    // With no IndexedDB (a private window in some browsers) there is no queue: the screens send directly.
+    this.refresh().then(
+      () => this.kick(),
+      () => {},
+    );
   }
 
   private readonly cameOnline = () => {
@@ -183,7 +189,7 @@ export class Desk {
     return () => this.listeners.delete(listener);
   }
 
-  /** Called each time the queue has been sent to its end (the board pulls the feed then). */
+  /** Called each time the queue has been sent to its end after sending something. */
   onDrained(listener: () => void): () => void {
     this.drained.add(listener);
     return () => this.drained.delete(listener);
@@ -229,14 +235,27 @@ export class Desk {
 
   /** Sends the queue unless it is being sent, or the network is down (the online event comes). */
   kick(): void {
-    if (this.running || this.stopped || !this.network.onLine) return;
+    if (this.stopped || !this.network.onLine) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
     clearTimeout(this.timer);
     this.running = true;
+    this.again = false;
     this.set({ syncing: true });
-    void this.run().finally(() => {
-      this.running = false;
-      this.set({ syncing: false });
-    });
+    void this.run()
+      .catch(() => this.later()) // the database failed us: try again later, the queue is intact
+      .finally(() => {
+        this.running = false;
+        this.set({ syncing: false });
+        if (this.again) this.kick();
+      });
+  }
+
+  private later(): void {
+    this.failures += 1;
+    this.timer = setTimeout(() => this.kick(), backoffMs(this.failures));
   }
 
   private async run(): Promise<void> {
@@ -250,12 +269,10 @@ export class Desk {
       this.failures = 0;
       if (sent > 0) for (const l of this.drained) l();
     } else if (stop === 'later') {
-      this.failures += 1;
-      this.timer = setTimeout(() => this.kick(), backoffMs(this.failures));
+      this.later();
     } else if (stop === 'offline' && this.network.onLine) {
       // The browser thinks it is online but the request failed: try again after a pause.
-      this.failures += 1;
-      this.timer = setTimeout(() => this.kick(), backoffMs(this.failures));
+      this.later();
     } else if (stop === 'unauthorized') {
       this.onUnauthorized();
     }
