@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { App } from 'aws-cdk-lib';
 import { REPO_ROOT } from '../lib/definitions';
-import { build, deskFixture, ofType } from './helpers';
+import { readSettings } from '../lib/settings';
+import { build, deskFixture, ofType, RESOURCES } from './helpers';
 
 const built = build();
 const desk = built.stack.desk!;
@@ -163,8 +165,9 @@ test("the API's CORS: any origin by default, the desk's own domain when it has o
   assert.equal(distribution.ViewerCertificate.MinimumProtocolVersion, 'TLSv1.2_2021');
   const output = withDomain.template.toJSON().Outputs.DeskUrl;
   assert.equal(output.Value, 'https://desk.example.com/desk/');
-  const given = build({ corsOrigins: 'https://a.example.com', deskDomain: 'desk.example.com', deskCertificate: 'arn:aws:acm:us-east-1:1:certificate/x' }, { nag: false });
-  assert.deepEqual(cors(given).AllowOrigins, ['https://a.example.com']);
+  // corsOrigins, when given, wins (read from the settings: no second synth needed).
+  const given = new App({ context: { corsOrigins: 'https://a.example.com', deskDomain: 'desk.example.com', deskCertificate: 'arn:aws:acm:us-east-1:1:certificate/x' } });
+  assert.deepEqual(readSettings(given.node, RESOURCES).corsOrigins, ['https://a.example.com']);
   assert.throws(() => build({ deskDomain: 'desk.example.com' }), /deskCertificate/);
 });
 
