@@ -21,7 +21,7 @@ use shared::domain::ids::{BookingId, ResourceId, UserId, VendorId};
 use shared::domain::party::PartySize;
 use shared::domain::text::PersonName;
 use shared::engine::{self, Creator, Held, HoldRequest, NewHold, Requester};
-use shared::http::{Problem, created, json_body, path_id, respond};
+use shared::http::{Problem, created, json_body, path_id, required_idempotency_key, respond};
 use shared::payments::{PaymentError, PaymentGateway};
 use shared::store::{ArchiveIndex, BookingStore, GuestStore, ResourceStore, VendorStore};
 
@@ -205,24 +205,6 @@ async fn at_desk(
     Ok(creator)
 }
 
-fn idempotency_key(req: &Request) -> Result<String, Problem> {
-    let key = req
-        .headers()
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .unwrap_or("");
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Problem::new(
-            StatusCode::BAD_REQUEST,
-            "idempotency-key-required",
-            "An Idempotency-Key header is required",
-        )
-        .with_detail("send a unique key of 1 to 255 visible characters per booking, e.g. a UUID; retries reuse it"));
-    }
-    Ok(key.to_owned())
-}
-
 /// The digest that tells a retry (same vendor and body) from a reused key.
 fn request_hash(vendor: VendorId, body: &serde_json::Value) -> String {
     // serde_json's maps are sorted, so equal bodies serialise equally whatever their key order.
@@ -260,7 +242,7 @@ async fn create_hold(
     let vendor = path_id(req, "vendorid", "vendor", VendorId::parse)?;
     let creator = Creator::from_caller(&caller, vendor)
         .ok_or_else(|| Problem::forbidden("staff may only book for their own vendor"))?;
-    let key = idempotency_key(req)?;
+    let key = required_idempotency_key(req, "booking")?;
     let raw: serde_json::Value = json_body(req)?;
     let hash = request_hash(vendor, &raw);
     let body: HoldBody = shared::http::from_json_value(raw, "")?;
@@ -270,7 +252,7 @@ async fn create_hold(
     let now = Utc::now();
     let new = NewHold {
         creator: &creator,
-        idempotency_key: &key,
+        idempotency_key: key.as_str(),
         request_hash: &hash,
         request,
         now,

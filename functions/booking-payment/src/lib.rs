@@ -18,7 +18,7 @@ use shared::domain::desk::{
 use shared::domain::ids::BookingId;
 use shared::domain::money::{Currency, Money};
 use shared::engine::{self, Requester, TransitionError};
-use shared::http::{Problem, created, json_body, path_id, respond};
+use shared::http::{Problem, created, json_body, path_id, required_idempotency_key, respond};
 use shared::store::{ArchiveIndex, BookingStore, ResourceStore};
 use std::sync::Mutex;
 
@@ -70,24 +70,6 @@ fn payment_request(body: PaymentBody) -> Result<PaymentRequest, FieldErrors> {
         }),
         None => Err(errors),
     }
-}
-
-fn idempotency_key(req: &Request) -> Result<String, Problem> {
-    let key = req
-        .headers()
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .unwrap_or("");
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Problem::new(
-            StatusCode::BAD_REQUEST,
-            "idempotency-key-required",
-            "An Idempotency-Key header is required",
-        )
-        .with_detail("send a unique key of 1 to 255 visible characters per payment, e.g. a UUID; retries reuse it"));
-    }
-    Ok(key.to_owned())
 }
 
 /// Who takes money at the desk: staff (`staff:<id>`) or an admin; nobody else.
@@ -153,7 +135,7 @@ async fn take_payment(
     let caller = Caller::from_request(req)?;
     let id = path_id(req, "bookingid", "booking", BookingId::parse)?;
     let taken_by = taken_by(&caller)?;
-    let key = idempotency_key(req)?;
+    let key = required_idempotency_key(req, "payment")?;
     let body: PaymentBody = json_body(req)?;
     let request = payment_request(body)?;
     let now = Utc::now();
@@ -163,7 +145,7 @@ async fn take_payment(
         reference: request.reference,
         taken_by,
         taken_at: now,
-        idempotency_key: key,
+        idempotency_key: key.to_string(),
     };
 
     let written = if request.confirm {

@@ -4,13 +4,14 @@ use super::Invalid;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// 1 to `MAX_LEN` visible ASCII characters (a UUID, say). Small, and says nothing of anyone.
+/// 1 to `MAX_LEN` visible ASCII characters (a UUID, say): Stripe's bound, which a booking's key
+/// meets as it is passed on. Small, and says nothing of anyone.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
-    pub const MAX_LEN: usize = 100;
+    pub const MAX_LEN: usize = 255;
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let visible = raw.bytes().all(|b| b.is_ascii_graphic());

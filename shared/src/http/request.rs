@@ -132,6 +132,22 @@ pub fn idempotency_key(req: &Request) -> Result<Option<IdempotencyKey>, Problem>
         .map_err(|e| Problem::header("Idempotency-Key", e.0))
 }
 
+/// The `Idempotency-Key` a request cannot go without (a booking, a desk payment): one missing or
+/// unusable is a 400 idempotency-key-required.
+pub fn required_idempotency_key(req: &Request, per: &str) -> Result<IdempotencyKey, Problem> {
+    idempotency_key(req).ok().flatten().ok_or_else(|| {
+        Problem::new(
+            http::StatusCode::BAD_REQUEST,
+            "idempotency-key-required",
+            "An Idempotency-Key header is required",
+        )
+        .with_detail(format!(
+            "send a unique key of 1 to {} visible characters per {per}, e.g. a UUID; retries reuse it",
+            IdempotencyKey::MAX_LEN
+        ))
+    })
+}
+
 /// A query string parameter, if present and not empty.
 pub fn query_param<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.query_string_parameters_ref()

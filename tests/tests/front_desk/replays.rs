@@ -11,7 +11,7 @@ fn key() -> String {
 
 /// A key with a space in it, and one too long.
 fn malformed() -> [String; 2] {
-    ["two words".to_owned(), "k".repeat(101)]
+    ["two words".to_owned(), "k".repeat(256)]
 }
 
 impl Front {
