@@ -26,7 +26,20 @@ function walkInForm(conflict: Conflict) {
   };
 }
 
-function Item({ lang, desk, conflict, onClose }: { lang: Lang; desk: Desk; conflict: Conflict; onClose: () => void }) {
+function Item({
+  lang,
+  desk,
+  conflict,
+  onClose,
+  onResolved,
+}: {
+  lang: Lang;
+  desk: Desk;
+  conflict: Conflict;
+  onClose: () => void;
+  /** The item is gone (retried or discarded): focus goes back to the list. */
+  onResolved: () => void;
+}) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const keep = useRef<HTMLButtonElement>(null);
@@ -42,6 +55,7 @@ function Item({ lang, desk, conflict, onClose }: { lang: Lang; desk: Desk; confl
     setBusy(true);
     try {
       await work();
+      onResolved();
     } finally {
       setBusy(false);
     }
@@ -115,19 +129,31 @@ export function Conflicts({ lang, desk, onClose }: { lang: Lang; desk: Desk; onC
   const { conflicts } = useDeskState(desk);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
+  /** Closed: focus back on the top bar's button (or the page's heading when no conflict is left). */
+  const close = () => {
+    onClose();
+    setTimeout(() => document.querySelector<HTMLElement>('[data-testid="conflicts-button"], main h1')?.focus(), 0);
+  };
   return (
     // The name stays "Conflicts" in every language, so it is found by it (like the room board).
-    <section class="conflicts" aria-label="Conflicts" data-testid="conflicts">
+    <section
+      class="conflicts"
+      aria-label="Conflicts"
+      data-testid="conflicts"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') close();
+      }}
+    >
       <h2 tabIndex={-1} ref={heading}>
         {t(lang, 'conflict.title')}
       </h2>
       {conflicts.length === 0 && <p>{t(lang, 'conflict.empty')}</p>}
       <ul>
         {conflicts.map((c) => (
-          <Item key={c.id} lang={lang} desk={desk} conflict={c} onClose={onClose} />
+          <Item key={c.id} lang={lang} desk={desk} conflict={c} onClose={onClose} onResolved={() => heading.current?.focus()} />
         ))}
       </ul>
-      <button type="button" class="secondary" onClick={onClose}>
+      <button type="button" class="secondary" onClick={close}>
         {t(lang, 'conflict.close')}
       </button>
     </section>
