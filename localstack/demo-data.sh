@@ -69,8 +69,8 @@ vendor restaurant manager@restaurant.demo.example '{"name":"Demo Wirtshaus","des
 # rooms (checked in early today), two bookings in no room yet and one cancelled; and a dozen
 # seatings at the restaurant across today's lunch and dinner, some already seated. The plan is
 # drawn from the date alone and every booking's Idempotency-Key is `demo-<date>-<vendor>-<n>`
-# (the demo guests book at both vendors, and a guest's keys are the guest's own), so a
-# second run the same day finds the same bookings and adds none. The API refuses arrivals in the
+# (the demo guests book at both vendors, and a guest's keys are the guest's own); a board that is
+# already filled is left alone, so a second run adds nothing. The API refuses arrivals in the
 # past, so departures today and guests who arrived before today exist only from a run on an
 # earlier day, and seatings only from now on.
 python3 - "$API" "$PASSWORD" <<'PY'
