@@ -69,7 +69,18 @@ function Item({
       </p>
       {detail && conflict.reason !== 'dependency' && <p class="conflict-detail">{t(lang, 'conflict.server', { detail })}</p>}
       {confirming ? (
-        <div class="conflict-confirm" role="alertdialog" aria-labelledby={`confirm-${conflict.id}`}>
+        <div
+          class="conflict-confirm"
+          role="alertdialog"
+          aria-labelledby={`confirm-${conflict.id}`}
+          onKeyDown={(e) => {
+            // Escape here keeps the conflict (as "Keep"), not the whole list open or closed.
+            if (e.key !== 'Escape') return;
+            e.stopPropagation();
+            setConfirming(false);
+            setTimeout(() => discardButton.current?.focus(), 0);
+          }}
+        >
           <p id={`confirm-${conflict.id}`}>{t(lang, 'conflict.confirmDiscard')}</p>
           <button type="button" disabled={busy} onClick={() => void run(() => desk.discard(conflict.id))}>
             {t(lang, 'conflict.yesDiscard')}
