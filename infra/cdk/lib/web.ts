@@ -35,9 +35,6 @@ export function deskContentSecurityPolicy(apiOrigin: string): string {
   ].join('; ');
 }
 
-/** Files the browser must ask for again each time: they name the content-hashed rest. */
-export const NO_CACHE = ['index.html', 'sw.js', 'config.json'];
-
 /**
  * A viewer-request function (cloudfront-js-2.0): `/` and `/desk` go to `/desk/`, and a path under
  * `/desk/` without a file extension (the directory itself, or a client route) is the app's
