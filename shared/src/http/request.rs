@@ -212,6 +212,34 @@ mod tests {
     }
 
     #[test]
+    fn an_idempotency_key_is_optional_but_a_bad_one_is_a_400_naming_the_header() {
+        let with = |key: &str| {
+            http::Request::builder()
+                .header("idempotency-key", key)
+                .body(Body::Empty)
+                .unwrap()
+        };
+        let none = http::Request::builder().body(Body::Empty).unwrap();
+        assert_eq!(idempotency_key(&none).unwrap(), None);
+        let key = idempotency_key(&with(" 3f2b8c1e-9a4d ")).unwrap().unwrap();
+        assert_eq!(key.as_str(), "3f2b8c1e-9a4d");
+        for bad in ["", "two words", &"k".repeat(256)] {
+            let problem = idempotency_key(&with(bad)).unwrap_err();
+            assert_eq!(problem.status(), http::StatusCode::BAD_REQUEST, "{bad:?}");
+            let body = serde_json::to_value(&problem).unwrap();
+            assert_eq!(body["errors"][0]["header"], "Idempotency-Key", "{body}");
+            let required = required_idempotency_key(&with(bad), "booking").unwrap_err();
+            let body = serde_json::to_value(&required).unwrap();
+            assert!(
+                body["type"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("idempotency-key-required")
+            );
+        }
+    }
+
+    #[test]
     fn json_that_does_not_parse_is_a_400() {
         for body in [r#"{"status": 3"#, r#"{"status": CANCELLED}"#, "{} {}", "  "] {
             let problem = json_body::<StatusBody>(&request(body)).unwrap_err();
