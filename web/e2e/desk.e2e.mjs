@@ -5,6 +5,7 @@
 // the gateway's Content-Security-Policy.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ARTIFACTS, BASE, NEVER_MS, api, assertAccessible, day, guestBooking as bookAsGuest, launchBrowser, makeHotel,
@@ -432,6 +433,71 @@ test('a housekeeper takes a room out of order and puts it back in order, and the
   await page.getByTestId('live-status').filter({ hasText: 'Offline' }).waitFor({ timeout: NEVER_MS });
   await page.context().setOffline(false);
   await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor({ timeout: NEVER_MS });
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('a deposit paid online: the detail reads it paid, and a cancellation the guest asked for shows the late fee kept', async (t) => {
+  // A suite with a 20% deposit, free to cancel until 48 hours before arrival, then 10% kept.
+  const suite = await api('POST', `/vendor/${world.vendorId}/resource`, {
+    token: world.boss,
+    body: {
+      name: 'Suite', capacity: 2, units: 1, base_price: { amount_minor: 30000, currency: 'EUR' },
+      deposit: { kind: 'percent', percent: 20 }, cancellation: { free_until_hours: 48, late_fee: { kind: 'percent', percent: 10 } },
+    },
+  });
+  // localstripe sends the payment's webhook to this run's gateway (an endpoint of its own, so the
+  // one serve.sh registers is left alone), signed with the secret the local stack provisions.
+  const stripe = process.env.STRIPE_API_BASE ?? 'http://127.0.0.1:8420';
+  const spec = JSON.parse(readFileSync(new URL('../../localstack/resources.json', import.meta.url), 'utf8'));
+  const { secret_key: key, webhook_secrets: [secret] } = spec.secrets.find((s) => s.name === 'stripe').localValue;
+  const hook = (events) => fetch(`${stripe}/_config/webhooks/desk-detail-e2e`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url: `${BASE}/payment/webhook`, secret, events }),
+  });
+  const registered = await hook(['payment_intent.succeeded']);
+  if (!registered.ok) return t.skip(`localstripe did not take a webhook endpoint (HTTP ${registered.status})`);
+  t.after(() => hook([])); // no events: the nearest thing to removing it
+
+  // Arriving tomorrow: inside the 48 hours, so a cancellation the guest asks for keeps the fee.
+  const held = await api('POST', `/booking/vendor/${world.vendorId}`, {
+    token: world.guest, body: { resource_id: suite.id, party_size: 2, check_in: day(1), check_out: day(3) },
+  });
+  const intent = held.checkout?.payment_intent_id;
+  assert.ok(intent, `the hold asks for the deposit: ${JSON.stringify(held.checkout)}`);
+  const auth = { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' };
+  await fetch(`${stripe}/v1/payment_intents/${intent}`, { method: 'POST', headers: auth, body: 'payment_method=pm_card_visa' });
+  await fetch(`${stripe}/v1/payment_intents/${intent}/confirm`, { method: 'POST', headers: auth });
+  let paid;
+  for (const deadline = performance.now() + NEVER_MS; performance.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+    paid = await api('GET', `/booking/${held.id}`, { token: world.desk });
+    if (paid.deposit_payment?.status === 'PAID') break;
+  }
+  assert.equal(paid.deposit_payment?.status, 'PAID', 'the webhook confirmed the deposit');
+  const euros = (minor) => `€${(minor / 100).toFixed(2)}`;
+  const deposit = paid.deposit_payment.paid.amount_minor;
+  const fee = Math.floor((paid.quote.total.amount_minor * 10 + 50) / 100);
+
+  const page = await openPage();
+  await signIn(page, world.deskEmail);
+  const bar = page.getByTestId(`unassigned-${suite.id}`).getByTestId(`booking-${held.id}`);
+  await bar.waitFor({ timeout: NEVER_MS });
+  await bar.click();
+  await page.getByTestId('detail-deposit').filter({ hasText: `${euros(deposit)} paid online` }).waitFor({ timeout: NEVER_MS });
+  await page.getByRole('dialog', { name: /Gita Guest/ }).getByRole('button', { name: 'Cancel booking' }).click();
+  const confirm = page.getByRole('alertdialog', { name: 'Cancel this booking?' });
+  // Staff cancelling for the hotel give it all back; the guest's own request keeps the late fee.
+  await confirm.getByTestId('cancel-fee').filter({ hasText: `(${euros(deposit)}) goes back to the guest in full` }).waitFor();
+  await confirm.getByRole('checkbox', { name: /The guest asked to cancel/ }).check();
+  await confirm.getByTestId('cancel-fee')
+    .filter({ hasText: `${euros(fee)} of the deposit paid online is kept as a fee and ${euros(deposit - fee)} goes back` }).waitFor();
+  await assertAccessible(page, 'cancel confirmation with a fee');
+  await confirm.getByRole('button', { name: 'Yes, cancel' }).click();
+  await page.getByTestId('detail-note').filter({ hasText: 'Cancelled.' }).waitFor({ timeout: NEVER_MS });
+  const settled = await api('GET', `/booking/${held.id}`, { token: world.desk });
+  assert.equal(settled.status, 'CANCELLED');
+  assert.equal(settled.deposit_payment.settlement?.kept.amount_minor, fee, JSON.stringify(settled.deposit_payment));
+  await page.getByTestId('detail-deposit').filter({ hasText: `${euros(fee)} kept as a fee` }).waitFor({ timeout: NEVER_MS });
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
