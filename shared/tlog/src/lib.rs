@@ -4,6 +4,7 @@
 pub mod checkpoint;
 pub mod commitment;
 pub mod compact;
+pub mod consistency;
 pub mod hash;
 pub mod key;
 pub mod leaf;
@@ -16,6 +17,7 @@ pub mod verify;
 pub use checkpoint::Checkpoint;
 pub use commitment::{CommitmentSecret, GuestCommitment};
 pub use compact::{CompactRange, NodeId};
+pub use consistency::{ConsistencyProof, verify_checkpoints};
 pub use hash::{Hash, empty_root, leaf_hash, node_hash};
 pub use key::{KeyId, PublicKey, PublicKeys};
 pub use leaf::Leaf;

@@ -55,7 +55,7 @@ pub enum ReceiptError {
     NotIncluded { index: u64, source: VerifyError },
     #[error("leaf {index}: {source}")]
     Leaf { index: u64, source: LeafError },
-    #[error("leaf {index}: it records booking {found}, not {expected}")]
+    #[error("leaf {index}: it records {found}, not {expected}")]
     OtherBooking {
         index: u64,
         expected: String,
@@ -89,48 +89,69 @@ impl Receipt {
     /// each leaf's inclusion in that checkpoint's tree; that each leaf records this booking at
     /// this vendor; and, given the guest's identity, that each leaf commits to it.
     pub fn verify(&self, keys: &PublicKeys, identity: Option<&str>) -> Result<Verified, ReceiptError> {
+        let checkpoint = self.open_checkpoint(keys)?;
+        let leaves = self
+            .leaves
+            .iter()
+            .map(|entry| Ok((entry.index, self.verify_leaf(entry, &checkpoint, identity)?)))
+            .collect::<Result<Vec<_>, ReceiptError>>()?;
+        Ok(Verified {
+            checkpoint,
+            leaves,
+            identity_checked: identity.is_some(),
+        })
+    }
+
+    /// The first step on its own: the receipt's shape and its checkpoint's signature.
+    pub fn open_checkpoint(&self, keys: &PublicKeys) -> Result<Checkpoint, ReceiptError> {
         if self.version != RECEIPT_VERSION {
             return Err(ReceiptError::Version(self.version));
         }
         if self.leaves.is_empty() {
             return Err(ReceiptError::NoLeaves);
         }
-        let checkpoint = Checkpoint::open(&self.checkpoint, &self.origin, keys)?;
-        let mut leaves = Vec::with_capacity(self.leaves.len());
-        for entry in &self.leaves {
-            let index = entry.index;
-            let bytes = STANDARD
-                .decode(&entry.data)
-                .map_err(|_| ReceiptError::LeafEncoding { index })?;
-            verify_inclusion(
-                &leaf_hash(&bytes),
-                index,
-                checkpoint.size,
-                &entry.inclusion,
-                &checkpoint.root,
-            )
-            .map_err(|source| ReceiptError::NotIncluded { index, source })?;
-            let leaf = Leaf::from_bytes(&bytes).map_err(|source| ReceiptError::Leaf { index, source })?;
-            for (expected, found) in [(&self.booking_id, &leaf.booking_id), (&self.vendor_id, &leaf.vendor_id)] {
-                if expected != found {
-                    return Err(ReceiptError::OtherBooking {
-                        index,
-                        expected: expected.clone(),
-                        found: found.clone(),
-                    });
-                }
+        Ok(Checkpoint::open(&self.checkpoint, &self.origin, keys)?)
+    }
+
+    /// One leaf against a checkpoint already opened: inclusion, booking, commitment.
+    pub fn verify_leaf(
+        &self,
+        entry: &ReceiptLeaf,
+        checkpoint: &Checkpoint,
+        identity: Option<&str>,
+    ) -> Result<Leaf, ReceiptError> {
+        let index = entry.index;
+        let bytes = STANDARD
+            .decode(&entry.data)
+            .map_err(|_| ReceiptError::LeafEncoding { index })?;
+        verify_inclusion(
+            &leaf_hash(&bytes),
+            index,
+            checkpoint.size,
+            &entry.inclusion,
+            &checkpoint.root,
+        )
+        .map_err(|source| ReceiptError::NotIncluded { index, source })?;
+        let leaf =
+            Leaf::from_bytes(&bytes).map_err(|source| ReceiptError::Leaf { index, source })?;
+        let named = [
+            (&self.booking_id, &leaf.booking_id),
+            (&self.vendor_id, &leaf.vendor_id),
+        ];
+        for (expected, found) in named {
+            if expected != found {
+                return Err(ReceiptError::OtherBooking {
+                    index,
+                    expected: expected.clone(),
+                    found: found.clone(),
+                });
             }
-            if let Some(identity) = identity
-                && !self.commitment_secret.matches(identity, &leaf.guest_commitment)
-            {
-                return Err(ReceiptError::CommitmentMismatch { index });
-            }
-            leaves.push((index, leaf));
         }
-        Ok(Verified {
-            checkpoint,
-            leaves,
-            identity_checked: identity.is_some(),
-        })
+        if let Some(identity) = identity
+            && !self.commitment_secret.matches(identity, &leaf.guest_commitment)
+        {
+            return Err(ReceiptError::CommitmentMismatch { index });
+        }
+        Ok(leaf)
     }
 }
