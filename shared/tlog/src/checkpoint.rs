@@ -48,7 +48,12 @@ impl Checkpoint {
 
     /// The exact bytes to sign.
     pub fn to_note_text(&self) -> String {
-        let mut text = format!("{}\n{}\n{}\n", self.origin, self.size, self.root.to_base64());
+        let mut text = format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            self.root.to_base64()
+        );
         for line in &self.extensions {
             text.push_str(line);
             text.push('\n');
@@ -59,7 +64,9 @@ impl Checkpoint {
     /// Parses a note text. Clients may not assume the origin's shape, so only emptiness is
     /// refused here; [`Checkpoint::new`] is stricter for the checkpoints we issue.
     pub fn from_note_text(text: &str) -> Result<Self, CheckpointError> {
-        let body = text.strip_suffix('\n').ok_or(CheckpointError::NoFinalNewline)?;
+        let body = text
+            .strip_suffix('\n')
+            .ok_or(CheckpointError::NoFinalNewline)?;
         let mut lines = body.split('\n');
         let (Some(origin), Some(size), Some(root)) = (lines.next(), lines.next(), lines.next())
         else {
@@ -128,9 +135,15 @@ mod tests {
             (format!("\n5\n{root}\n"), CheckpointError::Origin),
             (format!("log\n05\n{root}\n"), CheckpointError::Size),
             (format!("log\n+5\n{root}\n"), CheckpointError::Size),
-            (format!("log\n99999999999999999999\n{root}\n"), CheckpointError::Size),
+            (
+                format!("log\n99999999999999999999\n{root}\n"),
+                CheckpointError::Size,
+            ),
             ("log\n5\nV3JvbmdSb290\n".to_owned(), CheckpointError::Root),
-            (format!("log\n5\n{root}\n\n"), CheckpointError::EmptyExtension),
+            (
+                format!("log\n5\n{root}\n\n"),
+                CheckpointError::EmptyExtension,
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(Checkpoint::from_note_text(&text), Err(want), "{text:?}");
@@ -148,7 +161,10 @@ mod tests {
     #[test]
     fn an_origin_with_a_space_cannot_be_issued() {
         let root = crate::hash::empty_root();
-        assert_eq!(Checkpoint::new("a log", 0, root), Err(CheckpointError::Origin));
+        assert_eq!(
+            Checkpoint::new("a log", 0, root),
+            Err(CheckpointError::Origin)
+        );
         assert!(Checkpoint::new("reservations.example/vendor/v1", 0, root).is_ok());
     }
 }

@@ -19,7 +19,9 @@ pub enum CommitmentError {
 }
 
 fn decode32(text: &str) -> Result<[u8; 32], CommitmentError> {
-    let bytes = STANDARD.decode(text).map_err(|_| CommitmentError::Encoding)?;
+    let bytes = STANDARD
+        .decode(text)
+        .map_err(|_| CommitmentError::Encoding)?;
     <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| CommitmentError::Encoding)
 }
 

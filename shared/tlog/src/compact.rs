@@ -141,7 +141,10 @@ mod tests {
     #[test]
     fn a_stored_range_with_the_wrong_number_of_hashes_is_refused() {
         let got = CompactRange::from_parts(3, vec![leaf_hash(b"")]);
-        assert!(matches!(got, Err(CompactError::WrongLength { expected: 2, .. })));
+        assert!(matches!(
+            got,
+            Err(CompactError::WrongLength { expected: 2, .. })
+        ));
     }
 
     #[test]

@@ -21,7 +21,9 @@ pub enum ConsistencyError {
     Old(CheckpointError),
     #[error("new checkpoint: {0}")]
     New(CheckpointError),
-    #[error("the proof is for sizes {proof_from} -> {proof_to}, the checkpoints are {from} -> {to}")]
+    #[error(
+        "the proof is for sizes {proof_from} -> {proof_to}, the checkpoints are {from} -> {to}"
+    )]
     Sizes {
         proof_from: u64,
         proof_to: u64,

@@ -3,9 +3,9 @@
 //! truncated SHA-256 hash of the DER encoded public key in SPKI format".
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use p256::EncodedPoint;
 use p256::ecdsa::VerifyingKey;
 use p256::pkcs8::{DecodePublicKey, EncodePublicKey};
-use p256::EncodedPoint;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -145,7 +145,9 @@ impl PublicKeys {
     /// A key file as the CLI gets it: PEM, a JWK/JWKS, or raw SPKI DER.
     pub fn from_file_bytes(bytes: &[u8], kid: Option<&str>) -> Result<Self, KeyError> {
         match std::str::from_utf8(bytes).map(str::trim_start) {
-            Ok(text) if text.starts_with("-----BEGIN") => Ok(Self(vec![PublicKey::from_pem(text)?])),
+            Ok(text) if text.starts_with("-----BEGIN") => {
+                Ok(Self(vec![PublicKey::from_pem(text)?]))
+            }
             Ok(text) if text.starts_with('{') => Self::from_jwks(text, kid),
             _ => Ok(Self(vec![PublicKey::from_spki_der(bytes)?])),
         }

@@ -158,7 +158,9 @@ mod tests {
     fn a_leaf_serializes_with_sorted_keys_and_no_whitespace() {
         let text = String::from_utf8(sample().to_bytes()).unwrap();
         assert!(text.starts_with(r#"{"actor":"guest","booking_id":"b-1","channel":"web","#));
-        assert!(text.contains(r#""time":{"check_in":"2026-12-24","check_out":"2026-12-26","kind":"stay"}"#));
+        assert!(text.contains(
+            r#""time":{"check_in":"2026-12-24","check_out":"2026-12-26","kind":"stay"}"#
+        ));
         assert!(!text.contains(' '));
         assert!(!text.contains("deposit_status"));
         assert_eq!(Leaf::from_bytes(text.as_bytes()), Ok(sample()));
@@ -168,9 +170,15 @@ mod tests {
     fn non_canonical_or_unknown_fields_are_refused() {
         let text = String::from_utf8(sample().to_bytes()).unwrap();
         let spaced = text.replacen(':', ": ", 1);
-        assert_eq!(Leaf::from_bytes(spaced.as_bytes()), Err(LeafError::NotCanonical));
+        assert_eq!(
+            Leaf::from_bytes(spaced.as_bytes()),
+            Err(LeafError::NotCanonical)
+        );
         let with_email = text.replacen('{', r#"{"email":"guest@example.com","#, 1);
-        assert!(matches!(Leaf::from_bytes(with_email.as_bytes()), Err(LeafError::Shape(_))));
+        assert!(matches!(
+            Leaf::from_bytes(with_email.as_bytes()),
+            Err(LeafError::Shape(_))
+        ));
     }
 
     #[test]
@@ -179,7 +187,8 @@ mod tests {
         let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
         for banned in ["name", "email", "phone", "account", "user", "guest_id"] {
             assert!(
-                keys.iter().all(|k| !k.contains(banned) || k.as_str() == "guest_commitment"),
+                keys.iter()
+                    .all(|k| !k.contains(banned) || k.as_str() == "guest_commitment"),
                 "{banned} in {keys:?}"
             );
         }

@@ -59,19 +59,27 @@ impl MemoryTree {
             .into_iter()
             .map(|id| self.node(id))
             .collect::<Option<Vec<_>>>()?;
-        CompactRange::from_parts(size, hashes).ok().map(|r| r.root())
+        CompactRange::from_parts(size, hashes)
+            .ok()
+            .map(|r| r.root())
     }
 
     pub fn inclusion(&self, index: u64, size: u64) -> Result<Vec<Hash>, ProofError> {
         if size > self.size() {
-            return Err(ProofError::IndexOutOfRange { index: size, size: self.size() });
+            return Err(ProofError::IndexOutOfRange {
+                index: size,
+                size: self.size(),
+            });
         }
         InclusionPlan::new(index, size)?.build(|id| self.node(id))
     }
 
     pub fn consistency(&self, from: u64, to: u64) -> Result<Vec<Hash>, ProofError> {
         if to > self.size() {
-            return Err(ProofError::SizesReversed { from: to, to: self.size() });
+            return Err(ProofError::SizesReversed {
+                from: to,
+                to: self.size(),
+            });
         }
         ConsistencyPlan::new(from, to)?.build(|id| self.node(id))
     }

@@ -130,7 +130,11 @@ impl SignedNote {
             }
             let parsed = Signature::from_der(&sig.signature).ok();
             let good = parsed.is_some_and(|parsed| {
-                known.any(|k| k.verifying_key().verify(self.text.as_bytes(), &parsed).is_ok())
+                known.any(|k| {
+                    k.verifying_key()
+                        .verify(self.text.as_bytes(), &parsed)
+                        .is_ok()
+                })
             });
             if !good {
                 return Err(NoteError::BadSignature {

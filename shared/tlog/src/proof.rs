@@ -32,10 +32,16 @@ struct Plan {
 
 impl Plan {
     fn nodes(&self) -> Vec<NodeId> {
-        self.parts.iter().flat_map(|p| p.0.iter().copied()).collect()
+        self.parts
+            .iter()
+            .flat_map(|p| p.0.iter().copied())
+            .collect()
     }
 
-    fn build(&self, mut lookup: impl FnMut(NodeId) -> Option<Hash>) -> Result<Vec<Hash>, ProofError> {
+    fn build(
+        &self,
+        mut lookup: impl FnMut(NodeId) -> Option<Hash>,
+    ) -> Result<Vec<Hash>, ProofError> {
         let mut proof = Vec::with_capacity(self.parts.len());
         for part in &self.parts {
             let mut hashes = Vec::with_capacity(part.0.len());
@@ -95,7 +101,10 @@ impl InclusionPlan {
     }
 
     /// The RFC 9162 inclusion path, leaf level first.
-    pub fn build(&self, lookup: impl FnMut(NodeId) -> Option<Hash>) -> Result<Vec<Hash>, ProofError> {
+    pub fn build(
+        &self,
+        lookup: impl FnMut(NodeId) -> Option<Hash>,
+    ) -> Result<Vec<Hash>, ProofError> {
         self.plan.build(lookup)
     }
 }
@@ -146,7 +155,10 @@ impl ConsistencyPlan {
     }
 
     /// The RFC 9162 consistency proof, deepest node first.
-    pub fn build(&self, lookup: impl FnMut(NodeId) -> Option<Hash>) -> Result<Vec<Hash>, ProofError> {
+    pub fn build(
+        &self,
+        lookup: impl FnMut(NodeId) -> Option<Hash>,
+    ) -> Result<Vec<Hash>, ProofError> {
         self.plan.build(lookup)
     }
 }

@@ -88,7 +88,11 @@ impl Receipt {
     /// Verifies, in order: the checkpoint's signature by a key in `keys` named after the origin;
     /// each leaf's inclusion in that checkpoint's tree; that each leaf records this booking at
     /// this vendor; and, given the guest's identity, that each leaf commits to it.
-    pub fn verify(&self, keys: &PublicKeys, identity: Option<&str>) -> Result<Verified, ReceiptError> {
+    pub fn verify(
+        &self,
+        keys: &PublicKeys,
+        identity: Option<&str>,
+    ) -> Result<Verified, ReceiptError> {
         let checkpoint = self.open_checkpoint(keys)?;
         let leaves = self
             .leaves
@@ -148,7 +152,9 @@ impl Receipt {
             }
         }
         if let Some(identity) = identity
-            && !self.commitment_secret.matches(identity, &leaf.guest_commitment)
+            && !self
+                .commitment_secret
+                .matches(identity, &leaf.guest_commitment)
         {
             return Err(ReceiptError::CommitmentMismatch { index });
         }

@@ -31,9 +31,19 @@ impl Drop for Dir {
 }
 
 fn run(args: &[&str]) -> (i32, String) {
-    let Output { status, stdout, stderr } =
-        Command::new(env!("CARGO_BIN_EXE_tlog-verify")).args(args).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&stdout), String::from_utf8_lossy(&stderr));
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(env!("CARGO_BIN_EXE_tlog-verify"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&stdout),
+        String::from_utf8_lossy(&stderr)
+    );
     (status.code().unwrap_or(-1), text)
 }
 
@@ -48,23 +58,34 @@ fn receipt_json(receipt: &tlog::Receipt) -> String {
 #[test]
 fn a_good_receipt_verifies_line_by_line() {
     let dir = Dir::new("good");
-    let receipt = dir.write("receipt.json", receipt_json(&Log::new().receipt(&signing_key(1))));
+    let receipt = dir.write(
+        "receipt.json",
+        receipt_json(&Log::new().receipt(&signing_key(1))),
+    );
     let key = dir.write("jwks.json", jwks(1));
     let (code, out) = run(&["receipt", &receipt, "--key", &key, "--identity", GUEST]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("ok    checkpoint signature"), "{out}");
     for index in [1, 4, 7] {
         assert!(
-            out.contains(&format!("ok    leaf {index}: included (4 hashes), booking b-1, guest commitment matches")),
+            out.contains(&format!(
+                "ok    leaf {index}: included (4 hashes), booking b-1, guest commitment matches"
+            )),
             "{out}"
         );
     }
-    assert!(out.trim_end().ends_with("VERIFIED") && !out.contains("NOT VERIFIED"), "{out}");
+    assert!(
+        out.trim_end().ends_with("VERIFIED") && !out.contains("NOT VERIFIED"),
+        "{out}"
+    );
 
     let pem = dir.write("key.pem", pem(&signing_key(1)));
     let (code, out) = run(&["receipt", &receipt, "--key", &pem]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("skip  guest commitment: no --identity given"), "{out}");
+    assert!(
+        out.contains("skip  guest commitment: no --identity given"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -78,8 +99,14 @@ fn an_edited_leaf_fails_naming_the_leaf() {
     let (code, out) = run(&["receipt", &path, "--key", &key, "--identity", GUEST]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAIL  leaf 4: included"), "{out}");
-    assert!(out.contains("not included in the checkpoint's tree"), "{out}");
-    assert!(out.contains("ok    leaf 1:") && out.contains("NOT VERIFIED"), "{out}");
+    assert!(
+        out.contains("not included in the checkpoint's tree"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ok    leaf 1:") && out.contains("NOT VERIFIED"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -99,28 +126,50 @@ fn a_log_that_dropped_a_leaf_fails() {
     let key = dir.write("jwks.json", jwks(1));
     let (code, out) = run(&["receipt", &path, "--key", &key]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("FAIL  leaf 4") && out.contains("not included"), "{out}");
+    assert!(
+        out.contains("FAIL  leaf 4") && out.contains("not included"),
+        "{out}"
+    );
 }
 
 #[test]
 fn a_wrong_identity_fails_on_the_commitment() {
     let dir = Dir::new("identity");
-    let path = dir.write("receipt.json", receipt_json(&Log::new().receipt(&signing_key(1))));
+    let path = dir.write(
+        "receipt.json",
+        receipt_json(&Log::new().receipt(&signing_key(1))),
+    );
     let key = dir.write("jwks.json", jwks(1));
-    let (code, out) = run(&["receipt", &path, "--key", &key, "--identity", "mallory@example.com"]);
+    let (code, out) = run(&[
+        "receipt",
+        &path,
+        "--key",
+        &key,
+        "--identity",
+        "mallory@example.com",
+    ]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("the guest commitment does not match this identity"), "{out}");
+    assert!(
+        out.contains("the guest commitment does not match this identity"),
+        "{out}"
+    );
 }
 
 #[test]
 fn a_wrong_key_fails_on_the_signature() {
     let dir = Dir::new("key");
-    let path = dir.write("receipt.json", receipt_json(&Log::new().receipt(&signing_key(2))));
+    let path = dir.write(
+        "receipt.json",
+        receipt_json(&Log::new().receipt(&signing_key(2))),
+    );
     let key = dir.write("jwks.json", jwks(1));
     let (code, out) = run(&["receipt", &path, "--key", &key]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAIL  checkpoint signature"), "{out}");
-    assert!(out.contains(&format!("no signature by a trusted key named {ORIGIN}")), "{out}");
+    assert!(
+        out.contains(&format!("no signature by a trusted key named {ORIGIN}")),
+        "{out}"
+    );
 }
 
 #[test]
@@ -139,12 +188,18 @@ fn checkpoints(dir: &Dir, log: &Log, old: u64, key: u8) -> (String, String) {
     let head = |size: u64| Checkpoint::new(ORIGIN, size, log.tree.root_at(size).unwrap()).unwrap();
     (
         dir.write("old.note", sign_checkpoint(&signing_key(1), &head(old))),
-        dir.write("new.note", sign_checkpoint(&signing_key(key), &head(log.tree.size()))),
+        dir.write(
+            "new.note",
+            sign_checkpoint(&signing_key(key), &head(log.tree.size())),
+        ),
     )
 }
 
 fn proof_file(dir: &Dir, from: u64, to: u64, proof: Vec<tlog::Hash>) -> String {
-    dir.write("proof.json", serde_json::to_string(&ConsistencyProof { from, to, proof }).unwrap())
+    dir.write(
+        "proof.json",
+        serde_json::to_string(&ConsistencyProof { from, to, proof }).unwrap(),
+    )
 }
 
 #[test]
@@ -154,9 +209,22 @@ fn consistent_checkpoints_verify() {
     let (old, new) = checkpoints(&dir, &log, 5, 1);
     let proof = proof_file(&dir, 5, 9, log.tree.consistency(5, 9).unwrap());
     let key = dir.write("jwks.json", jwks(1));
-    let (code, out) = run(&["consistency", "--from", &old, "--to", &new, "--proof", &proof, "--key", &key]);
+    let (code, out) = run(&[
+        "consistency",
+        "--from",
+        &old,
+        "--to",
+        &new,
+        "--proof",
+        &proof,
+        "--key",
+        &key,
+    ]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("ok    both checkpoints signed, size 5 -> 9 proven append-only"), "{out}");
+    assert!(
+        out.contains("ok    both checkpoints signed, size 5 -> 9 proven append-only"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -169,14 +237,29 @@ fn a_forked_or_shrunk_or_foreign_checkpoint_is_refused() {
     let mut forked = Log::new();
     let mut tree = MemoryTree::new();
     for (i, data) in log.data.iter().enumerate() {
-        tree.push(if i == 2 { b"rewritten".as_slice() } else { data }).unwrap();
+        tree.push(if i == 2 {
+            b"rewritten".as_slice()
+        } else {
+            data
+        })
+        .unwrap();
     }
     forked.tree = tree;
     let (old, _) = checkpoints(&dir, &log, 5, 1);
     let old = dir.write("honest-old.note", std::fs::read_to_string(old).unwrap());
     let (_, new) = checkpoints(&dir, &forked, 5, 1);
     let proof = proof_file(&dir, 5, 9, forked.tree.consistency(5, 9).unwrap());
-    let (code, out) = run(&["consistency", "--from", &old, "--to", &new, "--proof", &proof, "--key", &key]);
+    let (code, out) = run(&[
+        "consistency",
+        "--from",
+        &old,
+        "--to",
+        &new,
+        "--proof",
+        &proof,
+        "--key",
+        &key,
+    ]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("is not an extension of the old one"), "{out}");
 
@@ -185,14 +268,37 @@ fn a_forked_or_shrunk_or_foreign_checkpoint_is_refused() {
     let old9 = dir.write("old9.note", std::fs::read_to_string(old9).unwrap());
     let (small, _) = checkpoints(&dir, &log, 5, 1);
     let proof = proof_file(&dir, 9, 5, Vec::new());
-    let (code, out) = run(&["consistency", "--from", &old9, "--to", &small, "--proof", &proof, "--key", &key]);
+    let (code, out) = run(&[
+        "consistency",
+        "--from",
+        &old9,
+        "--to",
+        &small,
+        "--proof",
+        &proof,
+        "--key",
+        &key,
+    ]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("larger than the new size"), "{out}");
 
     // The new head signed with another key.
     let (old, new) = checkpoints(&dir, &log, 5, 2);
     let proof = proof_file(&dir, 5, 9, log.tree.consistency(5, 9).unwrap());
-    let (code, out) = run(&["consistency", "--from", &old, "--to", &new, "--proof", &proof, "--key", &key]);
+    let (code, out) = run(&[
+        "consistency",
+        "--from",
+        &old,
+        "--to",
+        &new,
+        "--proof",
+        &proof,
+        "--key",
+        &key,
+    ]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("new checkpoint: no signature by a trusted key"), "{out}");
+    assert!(
+        out.contains("new checkpoint: no signature by a trusted key"),
+        "{out}"
+    );
 }

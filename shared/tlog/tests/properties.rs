@@ -56,7 +56,9 @@ fn subproof(m: usize, d: &[Hash], whole: bool) -> Vec<Hash> {
 }
 
 fn leaves(seed: u64, n: u64) -> Vec<Hash> {
-    (0..n).map(|i| leaf_hash(format!("{seed}/{i}").as_bytes())).collect()
+    (0..n)
+        .map(|i| leaf_hash(format!("{seed}/{i}").as_bytes()))
+        .collect()
 }
 
 fn tree_of(hashes: &[Hash]) -> MemoryTree {
@@ -79,7 +81,11 @@ fn small_trees_match_the_rfc_definitions_for_every_index_and_every_old_size() {
         }
         for m in 1..n {
             let proof = tree.consistency(m, n).unwrap();
-            assert_eq!(proof, subproof(m as usize, &d, true), "consistency {m} -> {n}");
+            assert_eq!(
+                proof,
+                subproof(m as usize, &d, true),
+                "consistency {m} -> {n}"
+            );
         }
     }
 }
@@ -96,14 +102,25 @@ fn random_trees_up_to_a_thousand_leaves_prove_every_leaf_and_every_old_size() {
         for m in 0..n {
             let proof = tree.inclusion(m, n).unwrap();
             let leaf = d[m as usize];
-            assert_eq!(verify_inclusion(&leaf, m, n, &proof, &root), Ok(()), "{m} of {n}");
+            assert_eq!(
+                verify_inclusion(&leaf, m, n, &proof, &root),
+                Ok(()),
+                "{m} of {n}"
+            );
             let changed = leaf_hash(b"changed");
-            assert!(verify_inclusion(&changed, m, n, &proof, &root).is_err(), "changed {m} of {n}");
+            assert!(
+                verify_inclusion(&changed, m, n, &proof, &root).is_err(),
+                "changed {m} of {n}"
+            );
         }
         for m in 0..=n {
             let proof = tree.consistency(m, n).unwrap();
             let old = tree.root_at(m).unwrap();
-            assert_eq!(verify_consistency(m, n, &proof, &old, &root), Ok(()), "{m} -> {n}");
+            assert_eq!(
+                verify_consistency(m, n, &proof, &old, &root),
+                Ok(()),
+                "{m} -> {n}"
+            );
         }
     }
 }

@@ -48,7 +48,11 @@ fn the_signed_checkpoint_follows_the_c2sp_formats() {
     assert_eq!(lines[1], "9");
     assert_eq!(lines[2], log.tree.root().to_base64());
     assert_eq!(lines[3], "");
-    let (name, signature) = lines[4].strip_prefix("\u{2014} ").unwrap().split_once(' ').unwrap();
+    let (name, signature) = lines[4]
+        .strip_prefix("\u{2014} ")
+        .unwrap()
+        .split_once(' ')
+        .unwrap();
     assert_eq!(name, ORIGIN);
     let bytes = STANDARD.decode(signature).unwrap();
     // Key ID: the truncated SHA-256 of the DER SPKI public key, then the DER ECDSA signature.
@@ -61,8 +65,13 @@ fn the_signed_checkpoint_follows_the_c2sp_formats() {
 fn a_wrong_identity_fails_and_no_identity_skips_the_commitment() {
     let key = signing_key(1);
     let receipt = Log::new().receipt(&key);
-    let err = receipt.verify(&keys(1), Some("someone-else@example.com")).unwrap_err();
-    assert!(matches!(err, ReceiptError::CommitmentMismatch { .. }), "{err}");
+    let err = receipt
+        .verify(&keys(1), Some("someone-else@example.com"))
+        .unwrap_err();
+    assert!(
+        matches!(err, ReceiptError::CommitmentMismatch { .. }),
+        "{err}"
+    );
     assert!(!receipt.verify(&keys(1), None).unwrap().identity_checked);
 }
 
@@ -76,7 +85,13 @@ fn an_edited_leaf_is_not_included() {
     receipt.leaves[1].data = STANDARD.encode(edited);
     let err = receipt.verify(&keys(1), Some(GUEST)).unwrap_err();
     assert!(
-        matches!(err, ReceiptError::NotIncluded { source: VerifyError::RootMismatch, .. }),
+        matches!(
+            err,
+            ReceiptError::NotIncluded {
+                source: VerifyError::RootMismatch,
+                ..
+            }
+        ),
         "{err}"
     );
 }
@@ -105,7 +120,9 @@ fn a_checkpoint_signed_by_another_key_is_refused() {
     let err = receipt.verify(&keys(1), Some(GUEST)).unwrap_err();
     assert_eq!(
         err,
-        ReceiptError::Checkpoint(CheckpointError::Note(NoteError::NoTrustedSignature(ORIGIN.into())))
+        ReceiptError::Checkpoint(CheckpointError::Note(NoteError::NoTrustedSignature(
+            ORIGIN.into()
+        )))
     );
 }
 
@@ -116,7 +133,10 @@ fn a_tampered_checkpoint_text_fails_its_known_signature() {
     receipt.checkpoint = receipt.checkpoint.replacen("\n9\n", "\n8\n", 1);
     let err = receipt.verify(&keys(1), Some(GUEST)).unwrap_err();
     assert!(
-        matches!(err, ReceiptError::Checkpoint(CheckpointError::Note(NoteError::BadSignature { .. }))),
+        matches!(
+            err,
+            ReceiptError::Checkpoint(CheckpointError::Note(NoteError::BadSignature { .. }))
+        ),
         "{err}"
     );
 }
@@ -161,9 +181,14 @@ fn a_leaf_of_another_booking_is_refused() {
     let log = Log::new();
     let mut receipt = log.receipt(&key);
     let proof = log.tree.inclusion(0, log.tree.size()).unwrap();
-    receipt.leaves.push(ReceiptLeaf::new(0, &log.data[0], proof));
+    receipt
+        .leaves
+        .push(ReceiptLeaf::new(0, &log.data[0], proof));
     let err = receipt.verify(&keys(1), None).unwrap_err();
-    assert!(matches!(err, ReceiptError::OtherBooking { index: 0, .. }), "{err}");
+    assert!(
+        matches!(err, ReceiptError::OtherBooking { index: 0, .. }),
+        "{err}"
+    );
 }
 
 #[test]

@@ -62,7 +62,9 @@ impl ConsistencyCase {
 }
 
 fn files(kind: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(kind);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(kind);
     let mut found = Vec::new();
     for dir in std::fs::read_dir(&root).unwrap() {
         for file in std::fs::read_dir(dir.unwrap().path()).unwrap() {
@@ -163,7 +165,11 @@ fn the_reference_tree_has_the_upstream_nodes_roots_and_compact_ranges() {
     for (level, row) in NODE_HASHES.iter().enumerate() {
         for index in 0..row.len() {
             let id = NodeId::new(level as u8, index as u64);
-            assert_eq!(tree.node(id), Some(node_hash_constant(id.level, id.index)), "{id:?}");
+            assert_eq!(
+                tree.node(id),
+                Some(node_hash_constant(id.level, id.index)),
+                "{id:?}"
+            );
         }
     }
     let mut growing = CompactRange::empty();
@@ -171,7 +177,11 @@ fn the_reference_tree_has_the_upstream_nodes_roots_and_compact_ranges() {
         let want = Hash::from_slice(&hex(root)).unwrap();
         assert_eq!(tree.root_at(size as u64), Some(want), "root at {size}");
         assert_eq!(growing.root(), want, "compact root at {size}");
-        let ids: Vec<(u8, u64)> = growing.node_ids().iter().map(|n| (n.level, n.index)).collect();
+        let ids: Vec<(u8, u64)> = growing
+            .node_ids()
+            .iter()
+            .map(|n| (n.level, n.index))
+            .collect();
         assert_eq!(ids, COMPACT_TREES[size], "compact range at {size}");
         let want_hashes: Vec<Hash> = ids.iter().map(|&(l, i)| node_hash_constant(l, i)).collect();
         assert_eq!(growing.hashes(), want_hashes.as_slice());
@@ -185,7 +195,13 @@ fn the_reference_tree_has_the_upstream_nodes_roots_and_compact_ranges() {
 fn every_upstream_inclusion_vector_verifies_or_is_refused_as_expected() {
     for path in files("inclusion") {
         let case: InclusionCase = load(&path);
-        assert_eq!(case.verifies(), !case.want_err, "{}: {}", path.display(), case.desc);
+        assert_eq!(
+            case.verifies(),
+            !case.want_err,
+            "{}: {}",
+            path.display(),
+            case.desc
+        );
     }
 }
 
@@ -193,7 +209,13 @@ fn every_upstream_inclusion_vector_verifies_or_is_refused_as_expected() {
 fn every_upstream_consistency_vector_verifies_or_is_refused_as_expected() {
     for path in files("consistency") {
         let case: ConsistencyCase = load(&path);
-        assert_eq!(case.verifies(), !case.want_err, "{}: {}", path.display(), case.desc);
+        assert_eq!(
+            case.verifies(),
+            !case.want_err,
+            "{}: {}",
+            path.display(),
+            case.desc
+        );
     }
 }
 
@@ -206,14 +228,27 @@ fn the_memory_tree_builds_the_upstream_happy_path_proofs() {
         let case: InclusionCase = load(path);
         let proof = tree.inclusion(case.leaf_idx, case.tree_size).unwrap();
         let got: Vec<String> = proof.iter().map(b64).collect();
-        assert_eq!(got, case.proof.clone().unwrap_or_default(), "{}", path.display());
-        assert_eq!(tree.node(NodeId::new(0, case.leaf_idx)).map(|h| b64(&h)), Some(case.leaf_hash));
+        assert_eq!(
+            got,
+            case.proof.clone().unwrap_or_default(),
+            "{}",
+            path.display()
+        );
+        assert_eq!(
+            tree.node(NodeId::new(0, case.leaf_idx)).map(|h| b64(&h)),
+            Some(case.leaf_hash)
+        );
     }
     for path in files("consistency").iter().filter(|p| happy(p)) {
         let case: ConsistencyCase = load(path);
         let proof = tree.consistency(case.size1, case.size2).unwrap();
         let got: Vec<String> = proof.iter().map(b64).collect();
-        assert_eq!(got, case.proof.clone().unwrap_or_default(), "{}", path.display());
+        assert_eq!(
+            got,
+            case.proof.clone().unwrap_or_default(),
+            "{}",
+            path.display()
+        );
         assert_eq!(tree.root_at(case.size1).map(|h| b64(&h)), Some(case.root1));
         assert_eq!(tree.root_at(case.size2).map(|h| b64(&h)), Some(case.root2));
     }
@@ -242,14 +277,26 @@ fn inclusion_corruptions(c: &InclusionCase) -> Vec<InclusionCase> {
     push("treeSize * 2", &|v| v.tree_size *= 2);
     push("treeSize div 2", &|v| v.tree_size /= 2);
     push("wrong leaf", &|v| v.leaf_hash = "V3JvbmdMZWFm".into());
-    push("empty root", &|v| v.root = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=".into());
+    push("empty root", &|v| {
+        v.root = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=".into()
+    });
     push("random root", &|v| v.root = random.clone());
-    push("preceding garbage", &|v| v.proof = Some([vec![String::new()], proof.clone()].concat()));
-    push("trailing garbage", &|v| v.proof = Some([proof.clone(), vec![String::new()]].concat()));
-    push("preceding root", &|v| v.proof = Some([vec![v.root.clone()], proof.clone()].concat()));
-    push("trailing root", &|v| v.proof = Some([proof.clone(), vec![v.root.clone()]].concat()));
+    push("preceding garbage", &|v| {
+        v.proof = Some([vec![String::new()], proof.clone()].concat())
+    });
+    push("trailing garbage", &|v| {
+        v.proof = Some([proof.clone(), vec![String::new()]].concat())
+    });
+    push("preceding root", &|v| {
+        v.proof = Some([vec![v.root.clone()], proof.clone()].concat())
+    });
+    push("trailing root", &|v| {
+        v.proof = Some([proof.clone(), vec![v.root.clone()]].concat())
+    });
     if !proof.is_empty() {
-        push("removed component", &|v| v.proof = Some(proof[..proof.len() - 1].to_vec()));
+        push("removed component", &|v| {
+            v.proof = Some(proof[..proof.len() - 1].to_vec())
+        });
         push("inserted component", &|v| {
             let mut p = proof.clone();
             p.insert(1.min(p.len()), random.clone());
@@ -280,18 +327,36 @@ fn consistency_corruptions(c: &ConsistencyCase) -> Vec<ConsistencyCase> {
     push("size1 ^ 2", &|v| v.size1 ^= 2);
     push("size2 * 2", &|v| v.size2 *= 2);
     push("size2 div 2", &|v| v.size2 /= 2);
-    push("swapped roots", &|v| std::mem::swap(&mut v.root1, &mut v.root2));
+    push("swapped roots", &|v| {
+        std::mem::swap(&mut v.root1, &mut v.root2)
+    });
     push("wrong root1", &|v| v.root1 = "V3JvbmdSb290".into());
     push("wrong root2", &|v| v.root2 = "V3JvbmdSb290".into());
     push("empty proof", &|v| v.proof = Some(Vec::new()));
-    push("truncated proof", &|v| v.proof = Some(proof[..proof.len() - 1].to_vec()));
-    push("preceding garbage", &|v| v.proof = Some([vec![String::new()], proof.clone()].concat()));
-    push("trailing garbage", &|v| v.proof = Some([proof.clone(), vec![String::new()]].concat()));
-    push("preceding root1", &|v| v.proof = Some([vec![v.root1.clone()], proof.clone()].concat()));
-    push("preceding root2", &|v| v.proof = Some([vec![v.root2.clone()], proof.clone()].concat()));
-    push("trailing root1", &|v| v.proof = Some([proof.clone(), vec![v.root1.clone()]].concat()));
-    push("trailing root2", &|v| v.proof = Some([proof.clone(), vec![v.root2.clone()]].concat()));
-    push("preceding proof[0]", &|v| v.proof = Some([vec![proof[0].clone()], proof.clone()].concat()));
+    push("truncated proof", &|v| {
+        v.proof = Some(proof[..proof.len() - 1].to_vec())
+    });
+    push("preceding garbage", &|v| {
+        v.proof = Some([vec![String::new()], proof.clone()].concat())
+    });
+    push("trailing garbage", &|v| {
+        v.proof = Some([proof.clone(), vec![String::new()]].concat())
+    });
+    push("preceding root1", &|v| {
+        v.proof = Some([vec![v.root1.clone()], proof.clone()].concat())
+    });
+    push("preceding root2", &|v| {
+        v.proof = Some([vec![v.root2.clone()], proof.clone()].concat())
+    });
+    push("trailing root1", &|v| {
+        v.proof = Some([proof.clone(), vec![v.root1.clone()]].concat())
+    });
+    push("trailing root2", &|v| {
+        v.proof = Some([proof.clone(), vec![v.root2.clone()]].concat())
+    });
+    push("preceding proof[0]", &|v| {
+        v.proof = Some([vec![proof[0].clone()], proof.clone()].concat())
+    });
     for i in 0..proof.len() {
         push(&format!("modified proof[{i}] bit 4"), &|v| {
             let mut p = proof.clone();
@@ -304,7 +369,10 @@ fn consistency_corruptions(c: &ConsistencyCase) -> Vec<ConsistencyCase> {
 
 #[test]
 fn every_corruption_of_every_inclusion_happy_path_is_refused() {
-    for path in files("inclusion").iter().filter(|p| p.ends_with("happy-path.json")) {
+    for path in files("inclusion")
+        .iter()
+        .filter(|p| p.ends_with("happy-path.json"))
+    {
         let case: InclusionCase = load(path);
         assert!(case.verifies(), "{}", path.display());
         for bad in inclusion_corruptions(&case) {
@@ -315,7 +383,10 @@ fn every_corruption_of_every_inclusion_happy_path_is_refused() {
 
 #[test]
 fn every_corruption_of_every_consistency_happy_path_is_refused() {
-    for path in files("consistency").iter().filter(|p| p.ends_with("happy-path.json")) {
+    for path in files("consistency")
+        .iter()
+        .filter(|p| p.ends_with("happy-path.json"))
+    {
         let case: ConsistencyCase = load(path);
         assert!(case.verifies(), "{}", path.display());
         // Sizes 1 → 1 have an empty proof and only one root: nothing to corrupt but the roots.

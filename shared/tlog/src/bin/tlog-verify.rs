@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use tlog::{Checkpoint, ConsistencyProof, PublicKeys, Receipt, SignedNote, verify_checkpoints};
 
 #[derive(Parser)]
-#[command(name = "tlog-verify", version, about = "Verify booking receipts and log checkpoints offline")]
+#[command(
+    name = "tlog-verify",
+    version,
+    about = "Verify booking receipts and log checkpoints offline"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -109,7 +113,8 @@ fn receipt(path: &Path, keys: &PublicKeys, identity: Option<&str>) -> Result<Exi
         receipt.booking_id, receipt.vendor_id, receipt.origin
     );
     let mut report = Report::default();
-    let Some(checkpoint) = report.check("checkpoint signature", receipt.open_checkpoint(keys)) else {
+    let Some(checkpoint) = report.check("checkpoint signature", receipt.open_checkpoint(keys))
+    else {
         return Ok(report.finish());
     };
     println!(
@@ -123,12 +128,21 @@ fn receipt(path: &Path, keys: &PublicKeys, identity: Option<&str>) -> Result<Exi
             entry.index,
             entry.inclusion.len(),
             receipt.booking_id,
-            if identity.is_some() { ", guest commitment matches" } else { "" }
+            if identity.is_some() {
+                ", guest commitment matches"
+            } else {
+                ""
+            }
         );
         if let Some(leaf) = report.check(&what, receipt.verify_leaf(entry, &checkpoint, identity)) {
             println!(
                 "      v{} {} {} by {:?} via {} at {}",
-                leaf.version, leaf.detail_type, leaf.status, leaf.actor, leaf.channel, leaf.occurred_at
+                leaf.version,
+                leaf.detail_type,
+                leaf.status,
+                leaf.actor,
+                leaf.channel,
+                leaf.occurred_at
             );
         }
     }
@@ -159,8 +173,14 @@ fn consistency(
     };
     println!("consistency of log {origin}");
     let mut report = Report::default();
-    let what = format!("both checkpoints signed, size {} -> {} proven append-only", proof.from, proof.to);
-    if let Some((old, new)) = report.check(&what, verify_checkpoints(&old_note, &new_note, &proof, &origin, keys)) {
+    let what = format!(
+        "both checkpoints signed, size {} -> {} proven append-only",
+        proof.from, proof.to
+    );
+    if let Some((old, new)) = report.check(
+        &what,
+        verify_checkpoints(&old_note, &new_note, &proof, &origin, keys),
+    ) {
         println!("      old root {}", old.root.to_base64());
         println!("      new root {}", new.root.to_base64());
     }
@@ -174,7 +194,9 @@ fn main() -> ExitCode {
             receipt: path,
             key,
             identity,
-        } => key.load().and_then(|keys| receipt(path, &keys, identity.as_deref())),
+        } => key
+            .load()
+            .and_then(|keys| receipt(path, &keys, identity.as_deref())),
         Command::Consistency {
             from,
             to,

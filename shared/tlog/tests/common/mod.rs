@@ -21,11 +21,17 @@ pub fn public_key(key: &SigningKey) -> PublicKey {
 }
 
 pub fn pem(key: &SigningKey) -> String {
-    key.verifying_key().to_public_key_pem(LineEnding::LF).unwrap()
+    key.verifying_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap()
 }
 
 pub fn der(key: &SigningKey) -> Vec<u8> {
-    key.verifying_key().to_public_key_der().unwrap().as_bytes().to_vec()
+    key.verifying_key()
+        .to_public_key_der()
+        .unwrap()
+        .as_bytes()
+        .to_vec()
 }
 
 pub fn jwk(key: &SigningKey, kid: &str) -> serde_json::Value {
