@@ -140,21 +140,18 @@ async function checkInFromDetail(page, bookingId, guest) {
   await detail.waitFor({ state: 'detached' });
 }
 
-/** Discard, then its confirmation (a dialog in the page, or the browser's confirm). */
+/** Discard asks first: Keep keeps the conflict; Discard again and "Yes, discard" removes it. */
 async function discard(page, conflict) {
-  const dialogs = (d) => void d.accept();
-  page.once('dialog', dialogs);
+  const ask = page.getByRole('alertdialog');
   await conflict.getByRole('button', { name: 'Discard', exact: true }).click();
-  const confirm = page
-    .getByRole('alertdialog')
-    .or(page.getByRole('dialog'))
-    .getByRole('button', { name: /^(Yes, discard|Discard|Yes)$/ });
-  await Promise.race([
-    confirm.first().click({ timeout: NEVER_MS }).catch(() => {}),
-    conflict.waitFor({ state: 'detached', timeout: NEVER_MS }),
-  ]);
+  await ask.waitFor();
+  assert.match(await ask.textContent(), /Discard this action for good\?/);
+  await ask.getByRole('button', { name: 'Keep', exact: true }).click();
+  await ask.waitFor({ state: 'detached' });
+  await conflict.waitFor();
+  await conflict.getByRole('button', { name: 'Discard', exact: true }).click();
+  await ask.getByRole('button', { name: 'Yes, discard', exact: true }).click();
   await conflict.waitFor({ state: 'detached', timeout: NEVER_MS });
-  page.off('dialog', dialogs);
 }
 
 test('offline, the desk queues a walk-in and a check-in; a guest takes the last room meanwhile; back online the check-in syncs, the walk-in is a sold-out conflict, nothing is oversold', async () => {
@@ -201,12 +198,21 @@ test('offline, the desk queues a walk-in and a check-in; a guest takes the last 
   const last = await guestBooking(world, { from: 0, nights: 1 });
   assert.equal(last.status, 'CONFIRMED');
 
-  // Back online: the queue goes in order; the server decides.
+  // Back online: the queue goes in order, each action with its own key; the server decides.
+  const sends = [];
+  page.on('request', (r) => {
+    if (r.method() === 'GET') return;
+    const path = new URL(r.url()).pathname;
+    if (path === `/booking/vendor/${world.vendorId}`) sends.push({ what: `walk-in ${r.postDataJSON()?.guest?.name}`, key: r.headers()['idempotency-key'] });
+    else if (path === `/booking/${guest.id}/check-in`) sends.push({ what: 'check-in', key: r.headers()['idempotency-key'] });
+  });
   const back = performance.now();
   await page.context().setOffline(false);
   await page.getByTestId('pending-count').waitFor({ state: 'detached', timeout: NEVER_MS });
   console.log(`the queue of 3 was sent ${Math.round(performance.now() - back)} ms after the network came back`);
   await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor({ timeout: NEVER_MS });
+  assert.deepEqual(sends.map((x) => x.what), ['walk-in Walter Offline', 'check-in', 'walk-in Wanda Offline'], 'sent in the order queued, once each');
+  assert.equal(new Set(sends.map((x) => x.key).filter(Boolean)).size, 3, `each with its own Idempotency-Key: ${JSON.stringify(sends)}`);
   const checkedIn = await api('GET', `/booking/${guest.id}`, { token: world.desk });
   assert.equal(checkedIn.status, 'CHECKED_IN', 'the queued check-in synced');
   assert.ok(['101', '102'].includes(checkedIn.unit?.number), `checked in to a double room: ${checkedIn.unit?.number}`);
@@ -257,12 +263,12 @@ test('offline, the desk queues a walk-in and a check-in; a guest takes the last 
   await page.getByLabel('Language').selectOption('en');
   await list.getByRole('heading', { level: 2, name: 'Conflicts' }).waitFor();
 
-  // Retry: the server decides again, and it is still sold out.
+  // Retry: sent again with the same key, the server decides again, and it is still sold out.
   const retried = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes(`/booking/vendor/${world.vendorId}`), { timeout: NEVER_MS });
   await wandaConflict.getByRole('button', { name: 'Retry', exact: true }).click();
   assert.equal((await retried).status(), 409, 'the retried walk-in is refused by the server');
-  await list.locator('[data-testid^="conflict-"]').filter({ hasText: 'Wanda Offline' }).filter({ hasText: 'Sold out' })
-    .waitFor({ timeout: NEVER_MS });
+  assert.deepEqual(sends.at(-1), { what: 'walk-in Wanda Offline', key: sends[2].key }, 'a retry keeps the idempotency key');
+  await wandaConflict.filter({ hasText: 'Wanda Offline' }).filter({ hasText: 'Sold out' }).waitFor({ timeout: NEVER_MS });
   await page.getByTestId('pending-count').waitFor({ state: 'detached', timeout: NEVER_MS });
 
   // Discard (after its confirmation) removes it for good.
@@ -271,8 +277,7 @@ test('offline, the desk queues a walk-in and a check-in; a guest takes the last 
   assert.equal(await list.locator('[data-testid^="conflict-"]').filter({ hasText: 'Walter Offline' }).count(), 0);
 
   // "Choose another type" opens the walk-in form with the guest, the night and the party.
-  await list.locator('[data-testid^="conflict-"]').filter({ hasText: 'Wanda Offline' })
-    .getByRole('button', { name: 'Choose another type', exact: true }).click();
+  await wandaConflict.getByRole('button', { name: 'Choose another type', exact: true }).click();
   const form = page.getByTestId('walk-in');
   await form.getByRole('heading', { name: /Step 1 of 3/ }).waitFor({ timeout: NEVER_MS });
   assert.equal(await form.getByLabel('Check-in', { exact: true }).inputValue(), day(0));
@@ -333,11 +338,13 @@ test('a reload while offline comes back from the service worker with the saved b
   await pendingCount(desk, 2).waitFor({ timeout: NEVER_MS });
   await room.getByRole('button', { name: 'Clean', exact: true }).click();
   await pendingCount(phone, 1).waitFor({ timeout: NEVER_MS });
+  await room.getByText('clean pending').waitFor();
 
   // Reload, still offline: the app comes back from the service worker, with the board as saved
   // (marked stale) and the queue.
   await desk.reload();
   await desk.getByRole('grid', { name: 'Room board' }).waitFor({ timeout: NEVER_MS });
+  assert.ok(await desk.evaluate(() => navigator.serviceWorker.controller !== null), 'the page came from the service worker');
   await desk.getByTestId('live-status').filter({ hasText: 'Offline' }).waitFor({ timeout: NEVER_MS });
   await desk.getByTestId('stale-notice').filter({ hasText: /^Offline: showing the board as of / }).waitFor({ timeout: NEVER_MS });
   await pendingCount(desk, 2).waitFor({ timeout: NEVER_MS });
@@ -348,6 +355,8 @@ test('a reload while offline comes back from the service worker with the saved b
   await phone.getByRole('heading', { level: 1, name: 'Housekeeping' }).waitFor({ timeout: NEVER_MS });
   await phone.getByTestId('hk-unit-103').waitFor({ timeout: NEVER_MS });
   await pendingCount(phone, 1).waitFor({ timeout: NEVER_MS });
+  await phone.getByTestId('hk-unit-103').getByText('clean pending').waitFor();
+  await phone.getByTestId('stale-notice').waitFor();
   await assertAccessible(phone, 'offline housekeeping after a reload');
 
   // The walk-in's first answer is lost on the way back (the server made the booking, the desk
@@ -377,12 +386,12 @@ test('a reload while offline comes back from the service worker with the saved b
   console.log(`the housekeeper's report was sent ${Math.round(performance.now() - back)} ms after the network came back`);
 
   console.log(`the walk-in was sent at ${sent.map((s) => `${s.at} ms`).join(', ')} after the network came back`);
+  const ritas = (await bookingsArriving(world, day(0))).filter((b) => b.desk_guest?.name === 'Rita Reload');
+  assert.equal(ritas.length, 1, `the walk-in exists exactly once: ${JSON.stringify(ritas.map((b) => b.id))}`);
   assert.ok(sent.length >= 2, `the walk-in was sent again after its answer was lost: ${JSON.stringify(sent)}`);
   assert.ok(sent[0].status >= 200 && sent[0].status < 300, `the first send was booked by the server: ${JSON.stringify(sent)}`);
   assert.ok(sent[0].key, 'the walk-in carries an Idempotency-Key');
   assert.ok(sent.every((s) => s.key === sent[0].key), `every send has the same key: ${JSON.stringify(sent)}`);
-  const ritas = (await bookingsArriving(world, day(0))).filter((b) => b.desk_guest?.name === 'Rita Reload');
-  assert.equal(ritas.length, 1, `the walk-in exists exactly once: ${JSON.stringify(ritas.map((b) => b.id))}`);
   console.log(`the queued walk-in is ${ritas[0].status} (channel ${ritas[0].channel})`);
   assert.equal((await api('GET', `/booking/${guest.id}`, { token: world.desk })).status, 'CHECKED_IN');
   const units = await api('GET', `/vendor/${world.vendorId}/units`, { token: world.keeper });
