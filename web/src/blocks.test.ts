@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyBlockEntries, currentBlock } from './blocks';
+import { applyBlockEntries, currentBlock, listedBlock } from './blocks';
 import type { ChangeEntry } from './types';
 
 const entry = (version: number, detail: Record<string, unknown>, kind: ChangeEntry['kind'] = 'block'): ChangeEntry => ({
@@ -35,5 +35,12 @@ describe('out-of-order blocks from the feed', () => {
     ]);
     expect(currentBlock(known, 'u101', '2026-03-12')?.id).toBe('soon');
     expect(currentBlock(known, 'u103', '2026-03-12')).toBeUndefined();
+  });
+
+  it('takes the block the unit list names when the feed no longer holds it', () => {
+    const unit = { id: 'u101', resource_id: 'r', number: '101', in_service: true, housekeeping: 'clean', version: 1, occupied: false } as const;
+    expect(listedBlock({ ...unit, status: 'out_of_order', block_id: 'b9' }, '2026-03-12')).toMatchObject({ id: 'b9', unitId: 'u101', to: '' });
+    expect(listedBlock({ ...unit, status: 'out_of_order' }, '2026-03-12')).toBeUndefined();
+    expect(listedBlock({ ...unit, status: 'clean', block_id: 'b9' }, '2026-03-12')).toBeUndefined();
   });
 });

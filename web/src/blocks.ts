@@ -1,6 +1,6 @@
 // Out-of-order blocks as the housekeeping view knows them: from the change feed's block entries
 // (the unit list says only "out_of_order" today, not which block nor until when). Pure.
-import type { ChangeEntry, LocalDate } from './types';
+import type { ChangeEntry, LocalDate, Unit } from './types';
 
 export interface KnownBlock {
   id: string;
@@ -32,4 +32,10 @@ export function currentBlock(known: Map<string, KnownBlock>, unitId: string, tod
   return [...known.values()]
     .filter((b) => b.unitId === unitId && !b.removed && b.to > today)
     .sort((a, b) => a.from.localeCompare(b.from))[0];
+}
+
+/** The block the unit list names for an out-of-order unit; its days are unknown (`to` is empty). */
+export function listedBlock(unit: Unit, today: LocalDate): KnownBlock | undefined {
+  if (unit.status !== 'out_of_order' || !unit.block_id) return undefined;
+  return { id: unit.block_id, unitId: unit.id, from: today, to: '', removed: false, version: 0 };
 }

@@ -61,6 +61,8 @@ export interface Unit {
   version: number;
   status: UnitStatus;
   occupied: boolean;
+  /** When out of order: the block in force on the listed date. */
+  block_id?: string;
   /** Tables: how many it seats, and where it stands. */
   seats?: number;
   area?: string;

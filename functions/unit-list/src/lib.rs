@@ -84,6 +84,10 @@ async fn list_units(
                     _ => unit.housekeeping.as_str(),
                 },
                 occupied: matches!(occupant, Some(Occupant::Booking(_))),
+                block_id: match occupant {
+                    Some(Occupant::Block(id)) => Some(id),
+                    _ => None,
+                },
                 unit,
             }
         })

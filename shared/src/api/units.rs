@@ -124,4 +124,7 @@ pub struct UnitView {
     pub status: &'static str,
     /// A booking is put in it for the date.
     pub occupied: bool,
+    /// The block that puts it out of order on the date, so it can be ended ("back in order").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block_id: Option<crate::domain::ids::BlockId>,
 }

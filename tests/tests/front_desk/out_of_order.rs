@@ -23,6 +23,9 @@ async fn an_out_of_order_block_takes_one_unit_until_it_is_lifted_exactly_once() 
     let listed = front.units_on(&front.desk, from).await;
     assert_eq!(listed["402"]["status"], "out_of_order", "{listed:#?}");
     assert_eq!(listed["401"]["status"], "clean", "{listed:#?}");
+    // The listing names the block, so the housekeeping view can end it without the feed.
+    assert_eq!(listed["402"]["block_id"], block.body["id"], "{listed:#?}");
+    assert!(listed["401"].get("block_id").is_none(), "{listed:#?}");
     // A guest is not put in a room that is out of order.
     let booking = id_of(&front.book(&double, from, 1).await);
     let into_block = front

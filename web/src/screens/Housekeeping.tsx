@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api } from '../api';
-import { applyBlockEntries, currentBlock, type KnownBlock } from '../blocks';
+import { applyBlockEntries, currentBlock, listedBlock, type KnownBlock } from '../blocks';
 import { addDays, todayIn } from '../dates';
 import { applyEntries } from '../feed';
 import { formatDay, t, type Key, type Lang } from '../i18n';
@@ -196,7 +196,9 @@ export function Housekeeping({ lang, session, onSignedOut }: { lang: Lang; sessi
       {units && units.length === 0 && <p>{t(lang, 'hk.empty')}</p>}
       <ul class="hk-list">
         {units?.map((unit) => {
-          const block = currentBlock(blocks, unit.id, today);
+          // The feed knows a block's days; the unit list names the block in force even when the
+          // feed no longer holds it (older than its retention), so it can still be ended.
+          const block = currentBlock(blocks, unit.id, today) ?? listedBlock(unit, today);
           return (
             <li key={unit.id} data-testid={`hk-unit-${unit.number}`} class={`hk-unit status-${unit.status}`}>
               <h2>{t(lang, 'hk.room', { room: unit.number })}</h2>
@@ -204,7 +206,7 @@ export function Housekeeping({ lang, session, onSignedOut }: { lang: Lang; sessi
                 {t(lang, `status.${unit.status}` as Key)}
               </p>
               <PendingStatus lang={lang} unitId={unit.id} />
-              {block && <p class="hk-until">{t(lang, 'hk.ooo.until', { to: formatDay(lang, block.to) })}</p>}
+              {block?.to && <p class="hk-until">{t(lang, 'hk.ooo.until', { to: formatDay(lang, block.to) })}</p>}
               <div class="hk-actions" role="group" aria-label={t(lang, 'hk.room', { room: unit.number })}>
                 {ACTIONS.map(({ status, key }) => (
                   <button
