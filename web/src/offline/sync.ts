@@ -271,8 +271,9 @@ export class Desk {
     } else if (stop === 'later') {
       this.later();
     } else if (stop === 'offline' && this.network.onLine) {
-      // The browser thinks it is online but the request failed: try again after a pause.
-      this.later();
+      // The browser thinks it is online but the request failed (a flaky link, an answer lost):
+      // try again soon, without the server's back-off.
+      this.timer = setTimeout(() => this.kick(), backoffMs(1));
     } else if (stop === 'unauthorized') {
       this.onUnauthorized();
     }
