@@ -85,6 +85,26 @@ describe('the board offline', () => {
     expect(state).toMatchObject({ live: false, stale: true, savedAt: '2026-12-07T05:00:00.000Z' });
   });
 
+  it('a live board goes stale, with the time it was last current, when the browser goes offline', async () => {
+    const listeners = new Set<() => void>();
+    const net = {
+      onLine: true,
+      addEventListener: (type: string, l: () => void) => type === 'offline' && listeners.add(l),
+      removeEventListener: (_: string, l: () => void) => listeners.delete(l),
+    } as unknown as Network & { onLine: boolean };
+    const store = new BoardStore(new Api(session, online), () => {}, net, memorySnapshots().store);
+    void store.start();
+    const live = await until(store, (s) => s.live);
+    expect(live.stale).toBe(false);
+
+    net.onLine = false;
+    for (const l of listeners) l();
+
+    expect(store.current).toMatchObject({ live: false, stale: true, savedAt: live.savedAt });
+    expect(store.current.data.bookings.get('b1')).toBeDefined();
+    store.stop();
+  });
+
   it('shows nothing of another vendor\'s saved board', async () => {
     const snapshots = memorySnapshots();
     await snapshots.store.saveBoard({

@@ -182,6 +182,17 @@ describe('the offline queue', () => {
     expect(calls.map((c) => c.op)).toEqual(['walkIn', 'roomStatus']);
   });
 
+  it('a check-in whose walk-in was discarded meanwhile is a conflict, never sent', async () => {
+    const dependent = await db.enqueue(checkIn(undefined, 'gone-walk-in'));
+    const { api, calls } = fakeApi();
+
+    await syncQueue(db, api, VENDOR);
+
+    const [conflict] = await db.conflicts(VENDOR);
+    expect([conflict.id, conflict.reason, conflict.refusal.fields.depends_on]).toEqual([dependent.id, 'dependency', 'gone-walk-in']);
+    expect(calls).toEqual([]);
+  });
+
   it('a check-in waiting on a walk-in that was booked checks in that booking', async () => {
     const booked = await db.enqueue(walkIn('Grace'));
     await db.enqueue(checkIn(undefined, booked.id));
@@ -328,6 +339,20 @@ describe('the desk runtime', () => {
     network.onLine = true;
     desk.stop();
     expect(calls.map((c) => c.target)).toEqual(['b2']);
+  });
+
+  it('a direct send the server refuses is thrown to the screen, not queued nor a conflict', async () => {
+    const network = fakeNetwork();
+    network.onLine = true;
+    const { api } = fakeApi({ 'checkIn:b1': fail(problem(409, 'no-unit-free')) });
+    const desk = new Desk(Promise.resolve(db), api, VENDOR, () => {}, network);
+    await desk.refresh();
+
+    await expect(desk.act(checkIn('b1'))).rejects.toMatchObject({ status: 409 });
+
+    expect(await db.queue(VENDOR)).toEqual([]);
+    expect(await db.conflicts(VENDOR)).toEqual([]);
+    desk.stop();
   });
 
   it('a direct send that fails on the network is queued with the key it was sent with', async () => {
