@@ -138,6 +138,12 @@ mod tests {
         assert_eq!(secret(7).commit("guest@example.com").0, want);
     }
 
+    #[cfg(feature = "generate")]
+    #[test]
+    fn generated_secrets_differ() {
+        assert_ne!(CommitmentSecret::generate(), CommitmentSecret::generate());
+    }
+
     #[test]
     fn the_secret_is_not_printed() {
         assert_eq!(format!("{:?}", secret(1)), "CommitmentSecret(..)");

@@ -15,9 +15,11 @@ impl NodeId {
         Self { level, index }
     }
 
-    /// The first leaf the node covers and the number of leaves (a power of two).
-    pub fn coverage(&self) -> (u64, u64) {
-        (self.index << self.level, 1 << self.level)
+    /// The first leaf the node covers and the number of leaves (a power of two); `None` for a
+    /// node that cannot exist in a tree of at most `u64::MAX` leaves.
+    pub fn coverage(&self) -> Option<(u64, u64)> {
+        let width = 1u64.checked_shl(u32::from(self.level))?;
+        Some((self.index.checked_mul(width)?, width))
     }
 }
 
@@ -136,6 +138,13 @@ mod tests {
         assert_eq!(created.len(), 15);
         assert_eq!(created.last().map(|(id, _)| *id), Some(NodeId::new(3, 0)));
         assert_eq!(range.hashes().len(), 1);
+    }
+
+    #[test]
+    fn a_node_covers_its_leaves_and_impossible_nodes_cover_nothing() {
+        assert_eq!(NodeId::new(2, 3).coverage(), Some((12, 4)));
+        assert_eq!(NodeId::new(64, 0).coverage(), None);
+        assert_eq!(NodeId::new(40, u64::MAX).coverage(), None);
     }
 
     #[test]

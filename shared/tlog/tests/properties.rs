@@ -187,3 +187,31 @@ fn each_append_creates_log_n_nodes_and_plans_fetch_only_existing_perfect_nodes()
         }
     }
 }
+
+#[test]
+fn arbitrary_sizes_indexes_and_proofs_are_refused_without_panicking() {
+    let mut rng = Rng(7);
+    let edge = [0, 1, 2, 3, u64::MAX - 1, u64::MAX, 1 << 63, (1 << 63) + 1];
+    let pick = |rng: &mut Rng| {
+        if rng.below(2) == 0 {
+            edge[rng.below(edge.len() as u64) as usize]
+        } else {
+            rng.below(u64::MAX)
+        }
+    };
+    let h = leaf_hash(b"x");
+    for _ in 0..2000 {
+        let (a, b) = (pick(&mut rng), pick(&mut rng));
+        let proof = vec![h; rng.below(70) as usize];
+        let _ = verify_inclusion(&h, a, b, &proof, &h);
+        let _ = verify_consistency(a, b, &proof, &h, &h);
+        if let Ok(plan) = tlog::InclusionPlan::new(a, b) {
+            assert!(plan.nodes().len() <= 64 * 2);
+            let _ = plan.build(|_| Some(h));
+        }
+        if let Ok(plan) = tlog::ConsistencyPlan::new(a.min(b), a.max(b)) {
+            assert!(plan.nodes().len() <= 64 * 2);
+            let _ = plan.build(|_| None);
+        }
+    }
+}
