@@ -214,3 +214,35 @@ fn malformed_receipts_are_refused_without_panicking() {
     let extra = json.replacen('{', r#"{"guest_email":"a@b.c","#, 1);
     assert!(serde_json::from_str::<tlog::Receipt>(&extra).is_err());
 }
+
+#[test]
+fn a_high_s_signature_as_kms_may_return_verifies() {
+    use p256::ecdsa::Signature;
+    use p256::ecdsa::signature::Signer;
+    use p256::elliptic_curve::PrimeField;
+
+    let key = signing_key(1);
+    let log = Log::new();
+    let checkpoint = log.checkpoint();
+    let text = checkpoint.to_note_text();
+    let signature: Signature = key.sign(text.as_bytes());
+    let (r, s) = signature.split_scalars();
+    let s = *s.as_ref();
+    // Whichever of s and n - s the signer produced, serve the other one too.
+    let flipped = Signature::from_scalars(r.to_repr(), (-s).to_repr()).unwrap();
+    for sig in [signature, flipped] {
+        let note = SignedNote::assemble(
+            &text,
+            ORIGIN,
+            public_key(&key).id(),
+            sig.to_der().as_bytes(),
+        )
+        .unwrap()
+        .to_string();
+        assert!(
+            Checkpoint::open(&note, ORIGIN, &keys(1)).is_ok(),
+            "high s: {}",
+            sig.normalize_s().is_some()
+        );
+    }
+}
