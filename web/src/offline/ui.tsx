@@ -151,3 +151,13 @@ export function PendingStatus({ lang, unitId }: { lang: Lang; unitId: string }) 
     </p>
   );
 }
+
+/** For a cell's label: ", Check-in pending" after a booking whose check-in (or check-out) is queued. */
+export function usePendingLabel(lang: Lang): (bookingId: string) => string {
+  const { queue } = useDeskState();
+  return (bookingId) => {
+    const pending = queue.find((a) => (a.kind === 'checkIn' || a.kind === 'checkOut') && a.bookingId === bookingId);
+    if (!pending) return '';
+    return `, ${t(lang, pending.kind === 'checkIn' ? 'offline.checkInPending' : 'offline.checkOutPending')}`;
+  };
+}

@@ -6,7 +6,7 @@ import { channelText, statusText } from '../history';
 import { formatColumn, formatDay, formatNumber, t, type Lang } from '../i18n';
 import { dropTarget, moveFailure, movable, moveTargets, stepTarget, type MoveTarget } from '../moves';
 import { BoardStore, type BoardState } from '../store';
-import { PendingMark, StaleNotice, useIntents } from '../offline/ui';
+import { PendingMark, StaleNotice, useIntents, usePendingLabel } from '../offline/ui';
 import type { Booking, Session, Unit } from '../types';
 import { Detail } from './Detail';
 import { TableBoard } from './TableBoard';
@@ -66,6 +66,7 @@ type DragStart = (e: DragEvent, bookingId: string) => void;
 
 function UnitCells({ row, lang, first, onDragStart }: { row: UnitRow; lang: Lang; first: boolean; onDragStart: DragStart }) {
   const room = row.unit.number;
+  const pendingLabel = usePendingLabel(lang);
   let col = 0;
   return (
     <>
@@ -93,7 +94,7 @@ function UnitCells({ row, lang, first, onDragStart }: { row: UnitRow; lang: Lang
             data-cell
             data-col={at}
             tabIndex={tab}
-            aria-label={t(lang, 'board.cell.booking', { room, date, guest, status, channel })}
+            aria-label={t(lang, 'board.cell.booking', { room, date, guest, status, channel }) + pendingLabel(booking.id)}
             aria-describedby={canMove ? 'move-hint' : undefined}
           >
             <div
