@@ -1,7 +1,8 @@
 // The offline desk in a real browser (item 6 of issue 18): the board kept from IndexedDB and
 // marked stale while the network is gone, walk-ins, check-ins and room statuses queued with their
 // own idempotency keys, sent in order once back online, and what the server refuses shown as a
-// conflict (never dropped, never oversold). Reloading while offline comes back from the service
+// conflict (never dropped, never oversold; a check-in queued after a refused walk-in follows it
+// there unsent). Reloading while offline comes back from the service
 // worker with the queue intact. Hotels, guests and the racing guest booking are made through the
 // API (DESK_E2E_BASE_URL, set by tests/web.sh); what the server decided is read back through it.
 import { after, before, test } from 'node:test';
@@ -196,6 +197,11 @@ test('offline, the desk queues a walk-in and a check-in; a guest takes the last 
   await walkIn(page, { name: 'Wanda Offline', type: 'Double room' });
   await pendingCount(page, 3).waitFor({ timeout: NEVER_MS });
   const wanda = await pendingWalkIn(page, 'Wanda Offline');
+  // Walter's check-in, queued to follow his walk-in: it waits on it (and fails with it).
+  await page.getByTestId(`pending-${walter}`).getByRole('button', { name: 'Queue check-in', exact: true }).click();
+  await pendingCount(page, 4).waitFor({ timeout: NEVER_MS });
+  const walterCheckInItem = page.getByTestId('pending-list').locator('[data-testid^="pending-"]').filter({ hasText: 'Check-in: Walter Offline' });
+  const walterCheckIn = (await walterCheckInItem.getAttribute('data-testid')).slice('pending-'.length);
   await assertAccessible(page, 'offline board with the pending list');
   await screenshot(page, 'board-offline');
   // Nothing was sent while offline.
@@ -216,8 +222,9 @@ test('offline, the desk queues a walk-in and a check-in; a guest takes the last 
   const back = performance.now();
   await page.context().setOffline(false);
   await page.getByTestId('pending-count').waitFor({ state: 'detached', timeout: NEVER_MS });
-  console.log(`the queue of 3 was sent ${Math.round(performance.now() - back)} ms after the network came back`);
+  console.log(`the queue of 4 was sent ${Math.round(performance.now() - back)} ms after the network came back`);
   await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor({ timeout: NEVER_MS });
+  // In the order queued, once each; Walter's check-in is never sent (his walk-in was refused).
   assert.deepEqual(sends.map((x) => x.what), ['walk-in Walter Offline', 'check-in', 'walk-in Wanda Offline'], 'sent in the order queued, once each');
   assert.equal(new Set(sends.map((x) => x.key).filter(Boolean)).size, 3, `each with its own Idempotency-Key: ${JSON.stringify(sends)}`);
   const checkedIn = await api('GET', `/booking/${guest.id}`, { token: world.desk });
@@ -227,9 +234,9 @@ test('offline, the desk queues a walk-in and a check-in; a guest takes the last 
   await page.getByTestId(`unit-${checkedIn.unit.number}`).getByTestId(`booking-${guest.id}`).waitFor({ timeout: NEVER_MS });
   console.log(`the checked-in guest showed in room ${checkedIn.unit.number} on the board ${Math.round(performance.now() - back)} ms after the network came back`);
 
-  // Both walk-ins are conflicts, sold out, in the conflicts list.
+  // Both walk-ins are conflicts, sold out, in the conflicts list, and Walter's check-in with his.
   const button = page.getByTestId('conflicts-button');
-  await button.filter({ hasText: /^\s*Conflicts \(2\)\s*$/ }).waitFor({ timeout: NEVER_MS });
+  await button.filter({ hasText: /^\s*Conflicts \(3\)\s*$/ }).waitFor({ timeout: NEVER_MS });
   await button.click();
   const list = page.getByRole('region', { name: 'Conflicts' });
   await list.getByRole('heading', { level: 2, name: 'Conflicts' }).waitFor();
@@ -241,6 +248,8 @@ test('offline, the desk queues a walk-in and a check-in; a guest takes the last 
       await conflict.getByRole('button', { name: way, exact: true }).waitFor();
     }
   }
+  const walterCheckInConflict = list.getByTestId(`conflict-${walterCheckIn}`);
+  await walterCheckInConflict.filter({ hasText: 'Walter Offline' }).filter({ hasText: 'Depends on a walk-in that failed' }).waitFor();
   await assertAccessible(page, 'conflicts list');
   await screenshot(page, 'conflicts');
 
@@ -278,7 +287,9 @@ test('offline, the desk queues a walk-in and a check-in; a guest takes the last 
   await wandaConflict.filter({ hasText: 'Wanda Offline' }).filter({ hasText: 'Sold out' }).waitFor({ timeout: NEVER_MS });
   await page.getByTestId('pending-count').waitFor({ state: 'detached', timeout: NEVER_MS });
 
-  // Discard (after its confirmation) removes it for good.
+  // Discard (after its confirmation) removes it for good: Walter's check-in, then his walk-in.
+  await discard(page, walterCheckInConflict);
+  await button.filter({ hasText: /^\s*Conflicts \(2\)\s*$/ }).waitFor({ timeout: NEVER_MS });
   await discard(page, walterConflict);
   await button.filter({ hasText: /^\s*Conflicts \(1\)\s*$/ }).waitFor({ timeout: NEVER_MS });
   assert.equal(await list.locator('[data-testid^="conflict-"]').filter({ hasText: 'Walter Offline' }).count(), 0);
