@@ -423,3 +423,65 @@ test('a reload while offline comes back from the service worker with the saved b
   await desk.context().close();
   await phone.context().close();
 });
+
+test('queued check-ins the server refuses: a booking cancelled meanwhile is "The booking changed", no clean room left is "Room taken"; Choose another room opens the booking', async () => {
+  const world = await makeHotel({ rooms: ['101', '102'], tag: 'changed' });
+  const cancelled = await guestBooking(world, { from: 0, nights: 1 });
+  const waiting = await guestBooking(world, { from: 0, nights: 1 });
+
+  const page = await openPage();
+  await signIn(page, world.deskEmail);
+  await page.getByTestId(`booking-${waiting.id}`).waitFor({ timeout: NEVER_MS });
+  await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor({ timeout: NEVER_MS });
+  await page.context().setOffline(true);
+  await page.getByTestId('live-status').filter({ hasText: 'Offline' }).waitFor({ timeout: NEVER_MS });
+  await checkInFromDetail(page, cancelled.id, 'Gita Guest');
+  await checkInFromDetail(page, waiting.id, 'Gita Guest');
+  await pendingCount(page, 2).waitFor({ timeout: NEVER_MS });
+  for (const id of [cancelled.id, waiting.id]) {
+    await page.getByTestId(`booking-${id}`).filter({ hasText: 'Check-in pending' }).waitFor();
+  }
+  const queued = await page.getByTestId('pending-list').locator('[data-testid^="pending-"]').evaluateAll((items) => items.map((el) => el.dataset.testid.slice('pending-'.length)));
+  assert.equal(queued.length, 2, 'two check-ins in the pending list');
+
+  // Meanwhile: the first booking is cancelled, and both rooms are reported dirty.
+  await api('PUT', `/booking/${cancelled.id}/status`, { token: world.desk, body: { status: 'CANCELLED' } });
+  for (const number of world.rooms) {
+    await api('PUT', `/vendor/${world.vendorId}/unit/${world.unitIds[number]}/housekeeping`, { token: world.keeper, body: { status: 'dirty' } });
+  }
+
+  const back = performance.now();
+  await page.context().setOffline(false);
+  const button = page.getByTestId('conflicts-button');
+  await button.filter({ hasText: /^\s*Conflicts \(2\)\s*$/ }).waitFor({ timeout: NEVER_MS });
+  console.log(`both check-ins were refused and listed ${Math.round(performance.now() - back)} ms after the network came back`);
+  await page.getByTestId('pending-count').waitFor({ state: 'detached', timeout: NEVER_MS });
+  await button.click();
+  const list = page.getByRole('region', { name: 'Conflicts' });
+  const [changed, noRoom] = queued.map((id) => list.getByTestId(`conflict-${id}`));
+  await changed.filter({ hasText: 'The booking changed' }).waitFor();
+  await noRoom.filter({ hasText: 'Room taken' }).waitFor();
+  assert.equal((await api('GET', `/booking/${cancelled.id}`, { token: world.desk })).status, 'CANCELLED');
+  assert.equal((await api('GET', `/booking/${waiting.id}`, { token: world.desk })).status, 'CONFIRMED', 'never put in a dirty room');
+  await assertAccessible(page, 'conflicts list with check-ins');
+
+  // Choose another room: the booking opens; once a room is clean, the desk checks the guest in there.
+  await noRoom.getByRole('button', { name: 'Choose another room', exact: true }).click();
+  const detail = page.getByTestId('booking-detail');
+  await detail.getByRole('heading', { name: /Gita Guest/ }).waitFor({ timeout: NEVER_MS });
+  await api('PUT', `/vendor/${world.vendorId}/unit/${world.unitIds['102']}/housekeeping`, { token: world.keeper, body: { status: 'clean' } });
+  await detail.getByRole('button', { name: 'Check in', exact: true }).click();
+  await page.getByTestId('detail-note').filter({ hasText: 'Checked in: room 102' }).waitFor({ timeout: NEVER_MS });
+  const stored = await api('GET', `/booking/${waiting.id}`, { token: world.desk });
+  assert.deepEqual([stored.status, stored.unit?.number], ['CHECKED_IN', '102']);
+  await detail.getByRole('button', { name: 'Close', exact: true }).click();
+  await detail.waitFor({ state: 'detached' });
+
+  // The conflicts stay until the desk says so.
+  await button.filter({ hasText: /^\s*Conflicts \(2\)\s*$/ }).waitFor();
+  await button.click();
+  for (const conflict of [changed, noRoom]) await discard(page, conflict);
+  await noConflicts(page);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
