@@ -1,21 +1,159 @@
-//! The audit logs in the `audit` table (filled in next; every call answers an error until then).
-use super::{Appended, AuditError, AuditLog, StoredCheckpoint, TreeHead};
+//! The audit logs in the `audit` table (no TTL, no stream: a transparency log is never deleted).
+//! - `LOG#<vendor>` / `HEAD`: `size`, `range` (the compact range's hashes, largest subtree
+//!   first, concatenated) and the latest checkpoint (`cp_size`, `cp_note`, `cp_signed_at`);
+//!   `size` is the head's version: every append moves it, and an append is conditioned on it;
+//! - `LOG#<vendor>` / `L#<20 digits>`: a leaf (`leaf` bytes, its `hash`, which is also the
+//!   level-0 node, `booking`, `fact`);
+//! - `LOG#<vendor>` / `N#<2 digits>#<20 digits>`: a perfect node of level 1 and up (`hash`);
+//! - `LOG#<vendor>` / `C#<20 digits>`: a signed checkpoint (`note`, `signed_at`);
+//! - `FACT#<event id>` / `FACT`: the fact's `vendor` and `index` (a fact enters once);
+//! - `BOOKING#<booking>` / `L#<vendor>#<20 digits>`: a leaf of the booking (`vendor`, `index`);
+//! - `SECRET#<booking>` / `SECRET`: the booking's commitment `secret`;
+//! - `GROWN#<shard>` / `<vendor>`: the vendor's tree grew since its latest checkpoint (`size`,
+//!   `root`: the head as of the append that wrote it).
+//!
+//! An append is one TransactWriteItems of 5 items plus the perfect nodes it completes (one
+//! on average, at most 63): head, leaf, fact guard, booking index, marker, nodes.
+use super::{
+    Appended, AuditError, AuditLog, GROWN_SHARDS, StoredCheckpoint, TreeHead, grow, grown_shard,
+};
 use crate::config::{self, ConfigError};
 use crate::domain::ids::{BookingId, VendorId};
 use crate::events::EventId;
+use anyhow::Context;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+type Item = HashMap<String, AttributeValue>;
+
+const HEAD: &str = "HEAD";
 
 #[derive(Debug, Clone)]
 pub struct DynamoAudit {
-    #[allow(dead_code)]
     client: Client,
-    #[allow(dead_code)]
     table: String,
 }
 
-fn pending() -> AuditError {
-    AuditError::Unexpected(anyhow::anyhow!("the DynamoDB audit log is not written yet"))
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn b(bytes: impl Into<Vec<u8>>) -> AttributeValue {
+    AttributeValue::B(Blob::new(bytes))
+}
+
+fn log_pk(vendor: VendorId) -> String {
+    format!("LOG#{vendor}")
+}
+
+fn leaf_sk(index: u64) -> String {
+    format!("L#{index:020}")
+}
+
+fn node_sk(id: tlog::NodeId) -> String {
+    format!("N#{:02}#{:020}", id.level, id.index)
+}
+
+fn checkpoint_sk(size: u64) -> String {
+    format!("C#{size:020}")
+}
+
+fn fact_pk(fact: EventId) -> String {
+    format!("FACT#{fact}")
+}
+
+fn grown_pk(shard: u8) -> String {
+    format!("GROWN#{shard:02}")
+}
+
+fn key(pk: String, sk: String) -> Item {
+    HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
+}
+
+fn unexpected(err: impl Into<anyhow::Error>) -> AuditError {
+    AuditError::Unexpected(err.into())
+}
+
+fn number(item: &Item, name: &str) -> anyhow::Result<u64> {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .with_context(|| format!("the audit item has no {name}"))?
+        .parse()
+        .with_context(|| format!("the audit item's {name}"))
+}
+
+fn bytes<'a>(item: &'a Item, name: &str) -> anyhow::Result<&'a [u8]> {
+    item.get(name)
+        .and_then(|v| v.as_b().ok())
+        .map(Blob::as_ref)
+        .with_context(|| format!("the audit item has no {name}"))
+}
+
+fn text<'a>(item: &'a Item, name: &str) -> anyhow::Result<&'a str> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .with_context(|| format!("the audit item has no {name}"))
+}
+
+fn hash(item: &Item, name: &str) -> anyhow::Result<tlog::Hash> {
+    tlog::Hash::from_slice(bytes(item, name)?).context("an audit hash")
+}
+
+fn range_of(head: &Item) -> anyhow::Result<tlog::CompactRange> {
+    let size = number(head, "size")?;
+    let hashes = bytes(head, "range")?
+        .chunks(32)
+        .map(tlog::Hash::from_slice)
+        .collect::<Result<Vec<_>, _>>()
+        .context("the compact range's hashes")?;
+    tlog::CompactRange::from_parts(size, hashes).context("the stored compact range")
+}
+
+fn range_bytes(range: &tlog::CompactRange) -> Vec<u8> {
+    range.hashes().iter().flat_map(|h| h.0).collect()
+}
+
+fn head_of(range: &tlog::CompactRange) -> TreeHead {
+    TreeHead {
+        size: range.size(),
+        root: range.root(),
+    }
+}
+
+/// Which items of a cancelled transaction failed their condition, and whether anything else
+/// (a conflicting transaction, throttling) cancelled it.
+struct Cancelled {
+    conditions: Vec<bool>,
+}
+
+impl Cancelled {
+    fn of(err: &TransactWriteItemsError) -> Option<Self> {
+        match err {
+            TransactWriteItemsError::TransactionCanceledException(cancelled) => Some(Self {
+                conditions: cancelled
+                    .cancellation_reasons()
+                    .iter()
+                    .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                    .collect(),
+            }),
+            _ => None,
+        }
+    }
+
+    fn failed(&self, index: usize) -> bool {
+        self.conditions.get(index).copied().unwrap_or(false)
+    }
 }
 
 impl DynamoAudit {
@@ -29,50 +167,521 @@ impl DynamoAudit {
             config::required("AUDIT_TABLE")?,
         ))
     }
+
+    async fn get(&self, key: Item) -> anyhow::Result<Option<Item>> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .context("GetItem audit")?;
+        Ok(output.item)
+    }
+
+    async fn head_item(&self, vendor: VendorId) -> anyhow::Result<Option<Item>> {
+        self.get(key(log_pk(vendor), HEAD.to_owned())).await
+    }
+
+    async fn batch_get(&self, keys: Vec<Item>) -> anyhow::Result<Vec<Item>> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(100) {
+            let mut request = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.to_vec()))
+                    .consistent_read(true)
+                    .build()
+                    .context("building a batch get")?,
+            );
+            let mut attempt = 0;
+            while let Some(keys) = request.take() {
+                if attempt > 0 {
+                    crate::store::jittered_pause(attempt).await;
+                }
+                attempt += 1;
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, keys)
+                    .send()
+                    .await
+                    .context("BatchGetItem audit")?;
+                found.extend(
+                    output
+                        .responses
+                        .unwrap_or_default()
+                        .remove(&self.table)
+                        .unwrap_or_default(),
+                );
+                request = output
+                    .unprocessed_keys
+                    .and_then(|mut rest| rest.remove(&self.table))
+                    .filter(|rest| !rest.keys().is_empty());
+            }
+        }
+        Ok(found)
+    }
+
+    fn put(&self, item: Item) -> anyhow::Result<TransactWriteItem> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .context("building an audit put")?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// The transaction that appends `leaf` to a tree that is `range` now. Order matters:
+    /// the head is item 0 and the fact guard item 2 (see `append`).
+    fn append_items(
+        &self,
+        vendor: VendorId,
+        booking: BookingId,
+        fact: EventId,
+        leaf: &[u8],
+        range: &tlog::CompactRange,
+    ) -> Result<(Vec<TransactWriteItem>, TreeHead), AuditError> {
+        let index = range.size();
+        let growth = grow(range, leaf)?;
+        let next = head_of(&growth.range);
+        let pk = log_pk(vendor);
+        let head = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(&pk))
+            .key("sk", s(HEAD))
+            .update_expression("SET #size = :next, #range = :range")
+            .condition_expression(if index == 0 {
+                "attribute_not_exists(#size)"
+            } else {
+                "#size = :expected"
+            })
+            .expression_attribute_names("#size", "size")
+            .expression_attribute_names("#range", "range")
+            .expression_attribute_values(":next", n(next.size))
+            .expression_attribute_values(":range", b(range_bytes(&growth.range)));
+        let head = if index == 0 {
+            head
+        } else {
+            head.expression_attribute_values(":expected", n(index))
+        };
+        let mut created = growth.created.into_iter();
+        let (_, leaf_hash) = created
+            .next()
+            .ok_or_else(|| unexpected(anyhow::anyhow!("an append created no leaf node")))?;
+        let with = |mut item: Item, extra: Vec<(&str, AttributeValue)>| {
+            item.extend(extra.into_iter().map(|(k, v)| (k.to_owned(), v)));
+            item
+        };
+        let mut items = vec![
+            TransactWriteItem::builder()
+                .update(head.build().context("building the audit head")?)
+                .build(),
+            self.put(with(
+                key(pk.clone(), leaf_sk(index)),
+                vec![
+                    ("leaf", b(leaf)),
+                    ("hash", b(leaf_hash.0)),
+                    ("booking", s(booking.to_string())),
+                    ("fact", s(fact.to_string())),
+                ],
+            ))?,
+            self.put(with(
+                key(fact_pk(fact), "FACT".to_owned()),
+                vec![("vendor", s(vendor.to_string())), ("index", n(index))],
+            ))?,
+            self.put(with(
+                key(
+                    format!("BOOKING#{booking}"),
+                    format!("L#{vendor}#{index:020}"),
+                ),
+                vec![("vendor", s(vendor.to_string())), ("index", n(index))],
+            ))?,
+            // The marker is overwritten by every append: it holds the latest head.
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(with(
+                            key(grown_pk(grown_shard(vendor)), vendor.to_string()),
+                            vec![("size", n(next.size)), ("root", b(next.root.0))],
+                        )))
+                        .build()
+                        .context("building the grown marker")?,
+                )
+                .build(),
+        ];
+        for (id, node) in created {
+            items.push(self.put(with(
+                key(pk.clone(), node_sk(id)),
+                vec![("hash", b(node.0))],
+            ))?);
+        }
+        Ok((items, next))
+    }
+
+    /// The fact's existing place: its guard, and the head of the log it is in.
+    async fn existing(&self, fact: EventId) -> Result<Appended, AuditError> {
+        let guard = self
+            .get(key(fact_pk(fact), "FACT".to_owned()))
+            .await?
+            .context("a fact guard that failed its condition is gone")?;
+        let vendor = VendorId::parse(text(&guard, "vendor")?)
+            .map_err(|_| unexpected(anyhow::anyhow!("a fact guard's vendor is not an id")))?;
+        let index = number(&guard, "index")?;
+        let head = self
+            .head(vendor)
+            .await?
+            .context("a fact guard names a log without a head")?;
+        Ok(Appended { index, head })
+    }
 }
 
 impl AuditLog for DynamoAudit {
     async fn append(
         &self,
-        _: VendorId,
-        _: BookingId,
-        _: EventId,
-        _: &[u8],
+        vendor: VendorId,
+        booking: BookingId,
+        fact: EventId,
+        leaf: &[u8],
     ) -> Result<Appended, AuditError> {
-        Err(pending())
+        for attempt in 1..=super::APPEND_ATTEMPTS {
+            let range = match self.head_item(vendor).await? {
+                Some(item) => range_of(&item)?,
+                None => tlog::CompactRange::empty(),
+            };
+            let index = range.size();
+            let (items, head) = self.append_items(vendor, booking, fact, leaf, &range)?;
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .send()
+                .await;
+            let err = match result {
+                Ok(_) => return Ok(Appended { index, head }),
+                Err(err) => err.into_service_error(),
+            };
+            match Cancelled::of(&err) {
+                // The guard first: a repeat is done whatever else happened meanwhile.
+                Some(cancelled) if cancelled.failed(2) => return self.existing(fact).await,
+                // The head moved (or a conflicting transaction): read it again.
+                Some(_) => {}
+                None if matches!(
+                    err,
+                    TransactWriteItemsError::TransactionInProgressException(_)
+                ) => {}
+                None => {
+                    return Err(unexpected(
+                        anyhow::Error::new(err).context("TransactWriteItems audit append"),
+                    ));
+                }
+            }
+            crate::store::jittered_pause(attempt).await;
+        }
+        Err(AuditError::Contended)
     }
-    async fn head(&self, _: VendorId) -> Result<Option<TreeHead>, AuditError> {
-        Err(pending())
+
+    async fn head(&self, vendor: VendorId) -> Result<Option<TreeHead>, AuditError> {
+        let Some(item) = self.head_item(vendor).await? else {
+            return Ok(None);
+        };
+        Ok(Some(head_of(&range_of(&item)?)))
     }
-    async fn nodes(&self, _: VendorId, _: &[tlog::NodeId]) -> Result<Vec<tlog::Hash>, AuditError> {
-        Err(pending())
+
+    async fn nodes(
+        &self,
+        vendor: VendorId,
+        ids: &[tlog::NodeId],
+    ) -> Result<Vec<tlog::Hash>, AuditError> {
+        let pk = log_pk(vendor);
+        let sk = |id: &tlog::NodeId| {
+            if id.level == 0 {
+                leaf_sk(id.index)
+            } else {
+                node_sk(*id)
+            }
+        };
+        let mut keys: Vec<Item> = ids.iter().map(|id| key(pk.clone(), sk(id))).collect();
+        keys.sort_by(|a, b| {
+            a.get("sk")
+                .and_then(|v| v.as_s().ok())
+                .cmp(&b.get("sk").and_then(|v| v.as_s().ok()))
+        });
+        keys.dedup();
+        let mut found = HashMap::new();
+        for item in self.batch_get(keys).await? {
+            found.insert(text(&item, "sk")?.to_owned(), hash(&item, "hash")?);
+        }
+        ids.iter()
+            .map(|id| {
+                found.get(&sk(id)).copied().ok_or(AuditError::MissingNode {
+                    level: id.level,
+                    index: id.index,
+                })
+            })
+            .collect()
     }
-    async fn leaf(&self, _: VendorId, _: u64) -> Result<Option<Vec<u8>>, AuditError> {
-        Err(pending())
+
+    async fn leaf(&self, vendor: VendorId, index: u64) -> Result<Option<Vec<u8>>, AuditError> {
+        let Some(item) = self.get(key(log_pk(vendor), leaf_sk(index))).await? else {
+            return Ok(None);
+        };
+        Ok(Some(bytes(&item, "leaf")?.to_vec()))
     }
-    async fn booking_leaves(&self, _: BookingId) -> Result<Vec<(VendorId, u64)>, AuditError> {
-        Err(pending())
+
+    async fn booking_leaves(&self, booking: BookingId) -> Result<Vec<(VendorId, u64)>, AuditError> {
+        let mut leaves = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(format!("BOOKING#{booking}")))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .context("Query audit booking index")?;
+            for item in output.items.unwrap_or_default() {
+                let vendor = VendorId::parse(text(&item, "vendor")?).map_err(|_| {
+                    unexpected(anyhow::anyhow!(
+                        "a booking index entry's vendor is not an id"
+                    ))
+                })?;
+                leaves.push((vendor, number(&item, "index")?));
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        leaves.sort_by_key(|&(_, index)| index);
+        Ok(leaves)
     }
-    async fn commitment_secret(&self, _: BookingId) -> Result<tlog::CommitmentSecret, AuditError> {
-        Err(pending())
+
+    async fn commitment_secret(
+        &self,
+        booking: BookingId,
+    ) -> Result<tlog::CommitmentSecret, AuditError> {
+        let item_key = key(format!("SECRET#{booking}"), "SECRET".to_owned());
+        let read = |item: &Item| -> Result<tlog::CommitmentSecret, AuditError> {
+            let raw: [u8; 32] = bytes(item, "secret")?
+                .try_into()
+                .map_err(|_| unexpected(anyhow::anyhow!("a commitment secret is not 32 bytes")))?;
+            Ok(tlog::CommitmentSecret::from_bytes(raw))
+        };
+        if let Some(item) = self.get(item_key.clone()).await? {
+            return read(&item);
+        }
+        let fresh: [u8; 32] = rand::random();
+        let mut item = item_key.clone();
+        item.insert("secret".to_owned(), b(fresh));
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(tlog::CommitmentSecret::from_bytes(fresh)),
+            // Another writer created it first: theirs is the booking's secret.
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
+            {
+                let item = self
+                    .get(item_key)
+                    .await?
+                    .context("a commitment secret that exists cannot be read")?;
+                read(&item)
+            }
+            Err(e) => Err(unexpected(
+                anyhow::Error::new(e).context("PutItem commitment secret"),
+            )),
+        }
     }
-    async fn grown(&self, _: usize) -> Result<Vec<(VendorId, TreeHead)>, AuditError> {
-        Err(pending())
+
+    async fn grown(&self, limit: usize) -> Result<Vec<(VendorId, TreeHead)>, AuditError> {
+        let mut grown = Vec::new();
+        for shard in 0..GROWN_SHARDS {
+            let mut start = None;
+            loop {
+                if grown.len() >= limit {
+                    return Ok(grown);
+                }
+                let page = i32::try_from(limit - grown.len()).unwrap_or(i32::MAX);
+                let output = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("pk = :pk")
+                    .expression_attribute_values(":pk", s(grown_pk(shard)))
+                    .consistent_read(true)
+                    .limit(page)
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .context("Query audit grown markers")?;
+                for item in output.items.unwrap_or_default() {
+                    let vendor = VendorId::parse(text(&item, "sk")?).map_err(|_| {
+                        unexpected(anyhow::anyhow!("a grown marker's vendor is not an id"))
+                    })?;
+                    grown.push((
+                        vendor,
+                        TreeHead {
+                            size: number(&item, "size")?,
+                            root: hash(&item, "root")?,
+                        },
+                    ));
+                }
+                start = output.last_evaluated_key;
+                if start.is_none() {
+                    break;
+                }
+            }
+        }
+        grown.truncate(limit);
+        Ok(grown)
     }
+
     async fn store_checkpoint(
         &self,
-        _: VendorId,
-        _: u64,
-        _: &str,
-        _: DateTime<Utc>,
+        vendor: VendorId,
+        size: u64,
+        note: &str,
+        signed_at: DateTime<Utc>,
     ) -> Result<bool, AuditError> {
-        Err(pending())
+        let pk = log_pk(vendor);
+        let signed = s(signed_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        let head = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(&pk))
+            .key("sk", s(HEAD))
+            .update_expression("SET cp_size = :size, cp_note = :note, cp_signed_at = :at")
+            .condition_expression(
+                "#size >= :size AND (attribute_not_exists(cp_size) OR cp_size < :size)",
+            )
+            .expression_attribute_names("#size", "size")
+            .expression_attribute_values(":size", n(size))
+            .expression_attribute_values(":note", s(note))
+            .expression_attribute_values(":at", signed.clone())
+            .build()
+            .context("building the checkpoint's head update")?;
+        let mut item = key(pk, checkpoint_sk(size));
+        item.insert("note".to_owned(), s(note));
+        item.insert("signed_at".to_owned(), signed);
+        let items = vec![
+            TransactWriteItem::builder().update(head).build(),
+            self.put(item)?,
+        ];
+        let mut stored = false;
+        for attempt in 1..=super::APPEND_ATTEMPTS {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await;
+            let err = match result {
+                Ok(_) => {
+                    stored = true;
+                    break;
+                }
+                Err(err) => err.into_service_error(),
+            };
+            match Cancelled::of(&err) {
+                Some(cancelled) if cancelled.failed(0) || cancelled.failed(1) => break,
+                Some(_) => crate::store::jittered_pause(attempt).await,
+                None => {
+                    return Err(unexpected(
+                        anyhow::Error::new(err).context("TransactWriteItems audit checkpoint"),
+                    ));
+                }
+            }
+        }
+        let Some(head) = self.head_item(vendor).await? else {
+            return Err(AuditError::BeyondHead { size, head: 0 });
+        };
+        let tree = number(&head, "size")?;
+        if size > tree {
+            return Err(AuditError::BeyondHead { size, head: tree });
+        }
+        let latest = if head.contains_key("cp_size") {
+            number(&head, "cp_size")?
+        } else {
+            0
+        };
+        if !stored && latest < size {
+            // Neither refused nor stored: the transaction kept conflicting.
+            return Err(AuditError::Contended);
+        }
+        // Also after a refusal: a signer that stored a checkpoint but died before this delete
+        // clears the marker next time. The marker holds the size of the last append, so it goes
+        // only if no append came after the latest checkpoint.
+        let cleared = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(grown_pk(grown_shard(vendor)), vendor.to_string())))
+            .condition_expression("#size <= :latest")
+            .expression_attribute_names("#size", "size")
+            .expression_attribute_values(":latest", n(latest))
+            .send()
+            .await;
+        match cleared {
+            Ok(_) => {}
+            Err(SdkError::ServiceError(e))
+                if matches!(
+                    e.err(),
+                    aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(_)
+                ) => {}
+            Err(e) => {
+                return Err(unexpected(anyhow::Error::new(e).context("DeleteItem grown marker")));
+            }
+        }
+        Ok(stored)
     }
+
     async fn checkpoint(
         &self,
-        _: VendorId,
-        _: Option<u64>,
+        vendor: VendorId,
+        size: Option<u64>,
     ) -> Result<Option<StoredCheckpoint>, AuditError> {
-        Err(pending())
+        let (item, size_attr, note_attr, at_attr) = match size {
+            Some(size) => (
+                self.get(key(log_pk(vendor), checkpoint_sk(size))).await?,
+                None,
+                "note",
+                "signed_at",
+            ),
+            None => (
+                self.head_item(vendor).await?,
+                Some("cp_size"),
+                "cp_note",
+                "cp_signed_at",
+            ),
+        };
+        let Some(item) = item else {
+            return Ok(None);
+        };
+        let size = match (size, size_attr) {
+            (Some(size), _) => size,
+            (None, Some(attr)) if item.contains_key(attr) => number(&item, attr)?,
+            _ => return Ok(None),
+        };
+        let signed_at = DateTime::parse_from_rfc3339(text(&item, at_attr)?)
+            .context("a checkpoint's signing time")?
+            .with_timezone(&Utc);
+        Ok(Some(StoredCheckpoint {
+            size,
+            note: text(&item, note_attr)?.to_owned(),
+            signed_at,
+        }))
     }
 }

@@ -142,6 +142,7 @@ mod tests {
         vendor: VendorId,
         booking: BookingId,
         guest: UserId,
+        versions: std::sync::atomic::AtomicU64,
     }
 
     impl Fixture {
@@ -152,6 +153,7 @@ mod tests {
                 vendor: VendorId::generate(),
                 booking: BookingId::generate(),
                 guest: UserId::generate(),
+                versions: std::sync::atomic::AtomicU64::new(1),
             }
         }
 
@@ -161,13 +163,20 @@ mod tests {
 
         /// A fact of this booking (`ours`) or of another booking of the vendor.
         async fn fact(&self, ours: bool, detail_type: &str) -> u64 {
-            let booking = if ours { self.booking } else { BookingId::generate() };
+            let booking = if ours {
+                self.booking
+            } else {
+                BookingId::generate()
+            };
+            let version = self
+                .versions
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let secret = self.log.commitment_secret(booking).await.unwrap();
             let identity = guest_identity(booking, ours.then_some(self.guest));
             let leaf = tlog::Leaf {
                 booking_id: booking.to_string(),
                 vendor_id: self.vendor.to_string(),
-                version: 1,
+                version,
                 detail_type: detail_type.into(),
                 status: "CONFIRMED".into(),
                 previous_status: None,
@@ -182,7 +191,12 @@ mod tests {
             };
             let appended = self
                 .log
-                .append(self.vendor, booking, EventId::generate(), &leaf.to_bytes())
+                .append(
+                    self.vendor,
+                    booking,
+                    EventId::for_booking(booking, version),
+                    &leaf.to_bytes(),
+                )
                 .await
                 .unwrap();
             appended.index
@@ -195,9 +209,15 @@ mod tests {
         }
 
         async fn receipt(&self) -> (Option<BookingReceipt>, u64) {
-            booking_receipt(&self.log, ISSUER, self.vendor, self.booking, Some(self.guest))
-                .await
-                .unwrap()
+            booking_receipt(
+                &self.log,
+                ISSUER,
+                self.vendor,
+                self.booking,
+                Some(self.guest),
+            )
+            .await
+            .unwrap()
         }
     }
 
@@ -258,15 +278,18 @@ mod tests {
         let mut forged: serde_json::Value =
             serde_json::from_slice(&f.log.leaf(f.vendor, edited).await.unwrap().unwrap()).unwrap();
         forged["status"] = "CANCELLED".into();
-        assert!(f.log.overwrite_leaf(
-            f.vendor,
-            edited,
-            serde_json::to_vec(&forged).unwrap()
-        ));
+        assert!(
+            f.log
+                .overwrite_leaf(f.vendor, edited, serde_json::to_vec(&forged).unwrap())
+        );
         // The receipt handed out before still verifies: the guest keeps the proof.
         assert!(receipt.unwrap().receipt.verify(&f.keys(), None).is_ok());
         let (tampered, _) = f.receipt().await;
-        let err = tampered.unwrap().receipt.verify(&f.keys(), None).unwrap_err();
+        let err = tampered
+            .unwrap()
+            .receipt
+            .verify(&f.keys(), None)
+            .unwrap_err();
         assert!(
             matches!(err, tlog::ReceiptError::NotIncluded { index, .. } if index == edited),
             "{err}"
@@ -292,7 +315,12 @@ mod tests {
                     to,
                     proof: consistency_proof(&f.log, f.vendor, from, to).await.unwrap(),
                 };
-                let old = f.log.checkpoint(f.vendor, Some(from)).await.unwrap().unwrap();
+                let old = f
+                    .log
+                    .checkpoint(f.vendor, Some(from))
+                    .await
+                    .unwrap()
+                    .unwrap();
                 let new = f.log.checkpoint(f.vendor, Some(to)).await.unwrap().unwrap();
                 verify_checkpoints(&old.note, &new.note, &proof, &origin, &f.keys())
                     .unwrap_or_else(|e| panic!("{from} -> {to}: {e}"));

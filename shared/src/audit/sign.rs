@@ -236,10 +236,11 @@ mod tests {
 
     async fn append(log: &MemoryAudit, vendor: VendorId, n: usize) {
         for i in 0..n {
+            let booking = BookingId::generate();
             log.append(
                 vendor,
-                BookingId::generate(),
-                EventId::generate(),
+                booking,
+                EventId::for_booking(booking, 1),
                 format!("leaf {i}").as_bytes(),
             )
             .await
@@ -255,7 +256,13 @@ mod tests {
         append(&log, vendor, 5).await;
 
         let round = sign_grown(&log, &signer, ISSUER, Utc::now()).await.unwrap();
-        assert_eq!(round, SignRound { signed: 1, ..SignRound::default() });
+        assert_eq!(
+            round,
+            SignRound {
+                signed: 1,
+                ..SignRound::default()
+            }
+        );
         let stored = log.checkpoint(vendor, None).await.unwrap().unwrap();
         assert_eq!(stored.size, 5);
         let origin = log_origin(ISSUER, vendor);
@@ -263,7 +270,10 @@ mod tests {
         let keys = PublicKeys::from(signer.public_key().clone());
         let checkpoint = Checkpoint::open(&stored.note, &origin, &keys).unwrap();
         assert_eq!(checkpoint.size, 5);
-        assert_eq!(checkpoint.root, log.head(vendor).await.unwrap().unwrap().root);
+        assert_eq!(
+            checkpoint.root,
+            log.head(vendor).await.unwrap().unwrap().root
+        );
 
         // Nothing grew: nothing to sign.
         let again = sign_grown(&log, &signer, ISSUER, Utc::now()).await.unwrap();
@@ -287,7 +297,10 @@ mod tests {
         }
 
         async fn sign(&self, message: Vec<u8>) -> anyhow::Result<Vec<u8>> {
-            anyhow::ensure!(!message.starts_with(self.origin.as_bytes()), "KMS unavailable");
+            anyhow::ensure!(
+                !message.starts_with(self.origin.as_bytes()),
+                "KMS unavailable"
+            );
             self.inner.sign(message).await
         }
     }
@@ -304,8 +317,17 @@ mod tests {
             origin: log_origin(ISSUER, bad),
         };
 
-        let round = sign_grown(&log, &failing, ISSUER, Utc::now()).await.unwrap();
-        assert_eq!(round, SignRound { signed: 1, refused: 0, failed: 1 });
+        let round = sign_grown(&log, &failing, ISSUER, Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(
+            round,
+            SignRound {
+                signed: 1,
+                refused: 0,
+                failed: 1
+            }
+        );
         assert_eq!(log.checkpoint(good, None).await.unwrap().unwrap().size, 3);
         assert_eq!(log.checkpoint(bad, None).await.unwrap(), None);
 
@@ -367,7 +389,11 @@ mod tests {
             root: tree.root(),
         };
         let note = sign_checkpoint(&signer, &origin, smaller).await.unwrap();
-        assert!(!log.store_checkpoint(vendor, 2, &note, Utc::now()).await.unwrap());
+        assert!(
+            !log.store_checkpoint(vendor, 2, &note, Utc::now())
+                .await
+                .unwrap()
+        );
         assert_eq!(log.checkpoint(vendor, None).await.unwrap().unwrap().size, 4);
     }
 
