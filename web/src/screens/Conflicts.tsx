@@ -143,7 +143,12 @@ export function Conflicts({ lang, desk, onClose }: { lang: Lang; desk: Desk; onC
   /** Closed: focus back on the top bar's button (or the page's heading when no conflict is left). */
   const close = () => {
     onClose();
-    setTimeout(() => document.querySelector<HTMLElement>('[data-testid="conflicts-button"], main h1')?.focus(), 0);
+    setTimeout(() => {
+      const to = document.querySelector<HTMLElement>('[data-testid="conflicts-button"], main h1');
+      // A heading takes focus only with a tabindex (-1: from script, not in the Tab order).
+      if (to?.tagName === 'H1' && !to.hasAttribute('tabindex')) to.tabIndex = -1;
+      to?.focus();
+    }, 0);
   };
   return (
     // The name stays "Conflicts" in every language, so it is found by it (like the room board).
