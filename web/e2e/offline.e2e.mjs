@@ -136,6 +136,23 @@ async function noConflicts(page) {
   if (await button.count()) assert.match(await button.textContent(), /\(0\)/, 'no conflicts');
 }
 
+/** The focused element's name as a keyboard user hears it (its label, aria-label or text). */
+const focusedName = (page) => page.evaluate(() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return '';
+  const label = el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : '';
+  return (label || el.getAttribute('aria-label') || el.textContent || '').trim();
+});
+
+/** Presses Tab (at most 60 times) until the focused element's name is `name`; keyboard only. */
+async function tabTo(page, name) {
+  for (let i = 0; i < 60; i += 1) {
+    await page.keyboard.press('Tab');
+    if ((await focusedName(page)) === name) return;
+  }
+  assert.fail(`no focusable element named ${name} within 60 Tabs`);
+}
+
 const pendingCount = (page, n) => page.getByTestId('pending-count').filter({ hasText: new RegExp(`^\\s*${n} pending\\s*$`) });
 
 /** Opens a bar's detail and presses Check in (offline: queued), then closes the detail. */
@@ -477,11 +494,29 @@ test('queued check-ins the server refuses: a booking cancelled meanwhile is "The
   await detail.getByRole('button', { name: 'Close', exact: true }).click();
   await detail.waitFor({ state: 'detached' });
 
-  // The conflicts stay until the desk says so.
+  // The conflicts stay until the desk says so; with the keyboard alone: the list from the top
+  // bar, Discard, the question's Keep focused, back to "Yes, discard", then Escape closes the list.
   await button.filter({ hasText: /^\s*Conflicts \(2\)\s*$/ }).waitFor();
-  await button.click();
-  for (const conflict of [changed, noRoom]) await discard(page, conflict);
+  await tabTo(page, 'Conflicts (2)');
+  await page.keyboard.press('Enter');
+  await list.waitFor();
+  assert.equal(await focusedName(page), 'Conflicts', 'the list opens with its heading focused');
+  for (const [conflict, left] of [[changed, 1], [noRoom, 0]]) {
+    await tabTo(page, 'Discard');
+    await page.keyboard.press('Enter');
+    await page.getByRole('alertdialog').waitFor();
+    assert.equal(await focusedName(page), 'Keep', 'the question focuses Keep, the safe answer');
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await focusedName(page), 'Yes, discard');
+    await page.keyboard.press('Enter');
+    await conflict.waitFor({ state: 'detached', timeout: NEVER_MS });
+    assert.equal(await list.locator('[data-testid^="conflict-"]').count(), left);
+    assert.equal(await focusedName(page), 'Conflicts', 'focus back on the list, not lost');
+  }
+  await page.keyboard.press('Escape');
+  await list.waitFor({ state: 'detached' });
   await noConflicts(page);
+  assert.equal(await focusedName(page), 'Board', 'the list closed, focus on the page heading');
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
