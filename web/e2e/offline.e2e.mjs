@@ -520,3 +520,40 @@ test('queued check-ins the server refuses: a booking cancelled meanwhile is "The
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+test('signing out with a queue asks first; the queue stays on the device and is sent after the next sign-in', async () => {
+  const world = await makeHotel({ rooms: ['101', '102'], tag: 'signout' });
+  const page = await openPage();
+  await signIn(page, world.deskEmail);
+  await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor({ timeout: NEVER_MS });
+  await page.context().setOffline(true);
+  await page.getByTestId('live-status').filter({ hasText: 'Offline' }).waitFor({ timeout: NEVER_MS });
+  await walkIn(page, { name: 'Otto Signout', type: 'Double room' });
+  await pendingCount(page, 1).waitFor({ timeout: NEVER_MS });
+
+  // Sign out asks (the browser's confirm, naming what is not sent); No keeps the desk signed in.
+  const asked = [];
+  const answer = (accept) => page.once('dialog', (d) => {
+    asked.push(d.message());
+    void (accept ? d.accept() : d.dismiss());
+  });
+  answer(false);
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await pendingCount(page, 1).waitFor();
+  await page.getByRole('grid', { name: 'Room board' }).waitFor();
+  answer(true);
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  assert.equal(asked.length, 2, 'asked each time');
+  assert.match(asked[0], /^1 actions? (is|are) not sent yet/);
+
+  // Back online and signed in again: the queued walk-in is sent, once.
+  await page.context().setOffline(false);
+  await signIn(page, world.deskEmail);
+  await page.getByRole('grid', { name: 'Room board' }).waitFor({ timeout: NEVER_MS });
+  await page.getByTestId('pending-count').waitFor({ state: 'detached', timeout: SYNC_MS });
+  const ottos = (await bookingsArriving(world, day(0))).filter((b) => b.desk_guest?.name === 'Otto Signout');
+  assert.deepEqual(ottos.map((b) => b.status), ['CONFIRMED'], 'the walk-in queued before the sign-out is booked once');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
