@@ -42,6 +42,7 @@ pub struct Deps {
     pub notifier: notifier::Notifier<DynamoStore>,
     pub feed: shared::feed::Feed<shared::feed::DynamoFeed>,
     pub history: shared::store::DynamoHistoryLog,
+    pub audit: shared::audit::DynamoAudit,
 }
 
 impl Deps {
@@ -69,6 +70,7 @@ impl Deps {
         Ok(Self {
             feed: shared::feed::Feed::new(shared::feed::DynamoFeed::from_env(&sdk)?),
             history: shared::store::DynamoHistoryLog::from_env(&sdk)?,
+            audit: shared::audit::DynamoAudit::from_env(&sdk)?,
             archiver,
             notifier,
             payments: stripe.client()?,
@@ -192,6 +194,13 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
             booking_history::CONSUMER,
             booking_history::HistoryWriter {
                 log: deps.history.clone(),
+            },
+        ),
+        inbox(
+            &deps,
+            audit::CONSUMER,
+            audit::AuditWriter {
+                log: deps.audit.clone(),
             },
         ),
     ];
