@@ -6,7 +6,7 @@
 // half-hour slots, and a seating's slots are matched to columns by instant, never by wall time.
 import { addDays } from './dates';
 import { OCCUPYING } from './board';
-import type { Booking, LocalDate, Resource, Unit } from './types';
+import type { Booking, LocalDate, Offer, Resource, Unit } from './types';
 
 const MINUTE = 60_000;
 /** The grid a table type gets when it does not say (the API's default). */
@@ -241,13 +241,8 @@ export function layoutTables(
       ),
     }));
     const unassigned = bars.filter((bar) => !bar.booking.unit || !ids.has(bar.booking.unit.unit_id));
-    const inService = tables.filter((u) => u.in_service);
-    const outOfOrder = today ? inService.filter((u) => u.status === 'out_of_order').length : 0;
-    const sellable = tables.length > 0 ? inService.length - outOfOrder : resource.units;
-    const free = columns.map((at) => {
-      const booked = ofType.filter((b) => slotsOf.get(b.id)?.includes(at)).reduce((sum, b) => sum + b.units, 0);
-      return Math.max(0, sellable - booked);
-    });
+    const sellable = sellableTables(resource, tables, today);
+    const free = columns.map((at) => Math.max(0, sellable - bookedAt(ofType, slotsOf, at)));
     return { resource, rows, unassigned, free };
   });
 
@@ -259,6 +254,64 @@ export function layoutTables(
     lists,
     counts: { arrivals: lists.arrivals.length, seated: lists.seated.length, left: lists.left.length },
   };
+}
+
+/** A type's tables that can be sold: those in service, less those out of order when it is today. */
+function sellableTables(resource: Resource, tables: Unit[], today: boolean): number {
+  const inService = tables.filter((u) => u.in_service);
+  const outOfOrder = today ? inService.filter((u) => u.status === 'out_of_order').length : 0;
+  return tables.length > 0 ? inService.length - outOfOrder : resource.units;
+}
+
+/** Tables the live seatings hold at a slot. */
+function bookedAt(seatings: Booking[], slotsOf: Map<string, number[]>, at: number): number {
+  return seatings.filter((b) => slotsOf.get(b.id)?.includes(at)).reduce((sum, b) => sum + b.units, 0);
+}
+
+/**
+ * Offline: each table type's free tables for a seating of `party` starting at `date` `time`,
+ * from the saved board (possibly out of date, no price), by the board's own free-count rules.
+ * Types that seat fewer than the party are left out, as the API leaves them out; a type's free
+ * tables are the fewest over every slot the seating would hold.
+ */
+export function seatingOffersFromBoard(
+  resources: Resource[],
+  units: Unit[],
+  bookings: Booking[],
+  party: number,
+  date: LocalDate,
+  time: string,
+  zone: string,
+  now: number = Date.now(),
+): Offer[] {
+  const [h, m] = time.split(':').map(Number);
+  const start = zonedInstant(date, h * 60 + m, zone);
+  const today = localParts(now, zone).date === date;
+  const typeOf = new Map(resources.map((r) => [r.id, r]));
+  const live = bookings.filter((b) => b.time.kind === 'seating' && OCCUPYING.has(b.status));
+  const slotsOf = new Map(live.map((b) => [b.id, seatingSlots(b, typeOf.get(b.resource_id), zone)]));
+  return resources
+    .filter((r) => r.capacity === undefined || r.capacity >= party)
+    .map((resource) => {
+      const grid = resource.seating ?? DEFAULT_SEATING;
+      const count = Math.max(1, Math.round(grid.seating_minutes / grid.slot_minutes));
+      const sellable = sellableTables(
+        resource,
+        units.filter((u) => u.resource_id === resource.id),
+        today,
+      );
+      const ofType = live.filter((b) => b.resource_id === resource.id);
+      const held = start === undefined ? [] : Array.from({ length: count }, (_, i) => start + i * grid.slot_minutes * MINUTE);
+      const left = held.length === 0 ? 0 : Math.min(...held.map((at) => sellable - bookedAt(ofType, slotsOf, at)));
+      return {
+        resource_id: resource.id,
+        name: resource.name,
+        kind: resource.kind,
+        capacity: resource.capacity ?? 0,
+        units_left: Math.max(0, left),
+        quote: { total: { amount_minor: 0, currency: resource.base_price.currency } },
+      };
+    });
 }
 
 /** The day's seatings (those starting that local date) by where they are: to come, seated, left. */

@@ -79,16 +79,23 @@ export class Db {
 
   /** Puts an action at the queue's end with its own id and idempotency key (unless it has them). */
   async enqueue(action: NewAction & { id?: string; key?: string }): Promise<Action> {
+    const [queued] = await this.enqueueAll([action]);
+    return queued;
+  }
+
+  /**
+   * Puts actions at the queue's end in order, in one transaction: a sync reading the queue sees
+   * all of them or none (a check-in is never left behind the walk-in it waits on).
+   */
+  async enqueueAll(actions: (NewAction & { id?: string; key?: string })[]): Promise<Action[]> {
     const tx = this.db.transaction('queue', 'readwrite');
     const last = await tx.store.index('seq').openCursor(null, 'prev');
-    const queued = {
-      ...action,
-      id: action.id ?? newId(),
-      key: action.key ?? newId(),
-      seq: (last?.value.seq ?? 0) + 1,
-      queuedAt: new Date().toISOString(),
-    } as Action;
-    await tx.store.put(queued);
+    let seq = last?.value.seq ?? 0;
+    const queuedAt = new Date().toISOString();
+    const queued = actions.map(
+      (action) => ({ ...action, id: action.id ?? newId(), key: action.key ?? newId(), seq: (seq += 1), queuedAt }) as Action,
+    );
+    for (const action of queued) await tx.store.put(action);
     await tx.done;
     return queued;
   }

@@ -2,6 +2,7 @@
 // to open: the walk-in form prefilled for another type, or a booking's detail for another room.
 import { Api } from '../api';
 import type { Booking, HousekeepingStatus, Session, Unit } from '../types';
+import type { SeatingForm } from '../tables';
 import type { WalkInForm } from '../walkin';
 import { deskDb, type UnitsSnapshot } from './db';
 import { Desk } from './sync';
@@ -29,8 +30,14 @@ export function endDesk(): void {
   current = undefined;
 }
 
-/** `replaces`: the refused walk-in's conflict, resolved once the new booking is made or queued. */
-export type Intent = { kind: 'walkIn'; form: Partial<WalkInForm>; replaces?: string } | { kind: 'detail'; bookingId: string };
+/**
+ * `replaces`: the refused walk-in's conflict, resolved once the new booking is made or queued.
+ * A hotel's walk-in (`walkIn`) and a restaurant's (`seating`) open their own forms.
+ */
+export type Intent =
+  | { kind: 'walkIn'; form: Partial<WalkInForm>; replaces?: string }
+  | { kind: 'seating'; form: Partial<SeatingForm>; replaces?: string }
+  | { kind: 'detail'; bookingId: string };
 
 const intents = new Set<(intent: Intent) => void>();
 
@@ -41,9 +48,11 @@ export function onIntent(listener: (intent: Intent) => void): () => void {
 }
 
 let walkInAsked: (Intent & { kind: 'walkIn' }) | undefined;
+let seatingAsked: (Intent & { kind: 'seating' }) | undefined;
 
 export function request(intent: Intent): void {
   if (intent.kind === 'walkIn') walkInAsked = intent;
+  if (intent.kind === 'seating') seatingAsked = intent;
   for (const l of intents) l(intent);
 }
 
@@ -51,6 +60,13 @@ export function request(intent: Intent): void {
 export function takeWalkInIntent(): (Intent & { kind: 'walkIn' }) | undefined {
   const asked = walkInAsked;
   walkInAsked = undefined;
+  return asked;
+}
+
+/** The restaurant walk-in form asked for by the conflicts list, once. */
+export function takeSeatingIntent(): (Intent & { kind: 'seating' }) | undefined {
+  const asked = seatingAsked;
+  seatingAsked = undefined;
   return asked;
 }
 

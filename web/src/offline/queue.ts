@@ -23,13 +23,33 @@ export interface WalkInAction extends Queued {
   resourceName: string;
 }
 
-export interface WalkInBody {
+/**
+ * The body of `POST /booking/vendor/{id}`, sent as queued: a hotel's stay or a restaurant's
+ * seating. Told apart by their fields (no marker is added to what the API receives), so items
+ * queued before seatings could be queued still read as stays.
+ */
+export type WalkInBody = StayBody | SeatingBody;
+
+interface BodyBase {
   resource_id: string;
   party_size: number;
-  check_in: string;
-  check_out: string;
   channel: string;
   guest: { name: string; email?: string; phone?: string };
+}
+
+export interface StayBody extends BodyBase {
+  check_in: string;
+  check_out: string;
+}
+
+/** A seating: the local date and `HH:MM` start in the vendor's zone, as `seatingRequest` sends. */
+export interface SeatingBody extends BodyBase {
+  date: string;
+  time: string;
+}
+
+export function isSeating(body: WalkInBody): body is SeatingBody {
+  return typeof (body as Partial<SeatingBody>).date === 'string' && typeof (body as Partial<SeatingBody>).time === 'string';
 }
 
 export interface CheckInAction extends Queued {

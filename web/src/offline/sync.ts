@@ -26,7 +26,7 @@ export interface SyncApi {
 }
 
 /** Where the queue and the conflicts are kept (the Db; the tests use it on fake-indexeddb). */
-export type QueueStore = Pick<Db, 'queue' | 'enqueue' | 'remove' | 'update' | 'toConflict' | 'conflicts' | 'updateConflict' | 'retry' | 'discard'>;
+export type QueueStore = Pick<Db, 'queue' | 'enqueue' | 'enqueueAll' | 'remove' | 'update' | 'toConflict' | 'conflicts' | 'updateConflict' | 'retry' | 'discard'>;
 
 export type Stop = 'empty' | 'offline' | 'later' | 'unauthorized';
 
@@ -209,6 +209,14 @@ export class Desk {
   /** Queues an action (its own id and idempotency key) and sends the queue if the network is up. */
   async enqueue(action: NewAction, ids: { id?: string; key?: string } = {}): Promise<Action> {
     const queued = await (await this.store).enqueue({ ...action, ...ids });
+    await this.refresh();
+    this.kick();
+    return queued;
+  }
+
+  /** Queues actions in order, all at once, then sends the queue (a check-in after its walk-in). */
+  async enqueueAll(actions: (NewAction & { id?: string; key?: string })[]): Promise<Action[]> {
+    const queued = await (await this.store).enqueueAll(actions);
     await this.refresh();
     this.kick();
     return queued;

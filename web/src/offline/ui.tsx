@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { formatDay, formatInstant, t, type Key, type Lang } from '../i18n';
 import { currentDesk, onIntent } from './desk';
-import type { Action, Reason } from './queue';
+import { isSeating, type Action, type Reason } from './queue';
 import type { Desk, DeskState } from './sync';
 
 const EMPTY: DeskState = { queue: [], conflicts: [], ready: false, syncing: false };
@@ -15,6 +15,22 @@ export function useDeskState(desk: Desk | undefined = currentDesk()): DeskState 
   return desk ? state : EMPTY;
 }
 
+/** The browser's online state, as it changes. */
+export function useOnline(): boolean {
+  const [online, setOnline] = useState(() => typeof navigator === 'undefined' || navigator.onLine);
+  useEffect(() => {
+    const on = () => setOnline(true);
+    const off = () => setOnline(false);
+    window.addEventListener('online', on);
+    window.addEventListener('offline', off);
+    return () => {
+      window.removeEventListener('online', on);
+      window.removeEventListener('offline', off);
+    };
+  }, []);
+  return online;
+}
+
 /** The browser's own zone, where there is no vendor's (the housekeeping view). */
 export const localZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
@@ -22,6 +38,16 @@ export const localZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 export function describeAction(lang: Lang, action: Action): string {
   switch (action.kind) {
     case 'walkIn':
+      // A restaurant's seating is named by its day and time; a hotel's stay by its nights.
+      if (isSeating(action.body)) {
+        return t(lang, 'offline.action.seating', {
+          guest: action.body.guest.name,
+          date: formatDay(lang, action.body.date),
+          time: action.body.time,
+          party: action.body.party_size,
+          type: action.resourceName,
+        });
+      }
       return t(lang, 'offline.action.walkIn', {
         guest: action.body.guest.name,
         from: formatDay(lang, action.body.check_in),
@@ -129,13 +155,16 @@ export function pendingStatus(state: DeskState, unitId: string): Action | undefi
   return [...state.queue].reverse().find((a) => a.kind === 'roomStatus' && a.unitId === unitId);
 }
 
-/** The board opens what the conflicts list asks for: the walk-in form (prefilled), or a booking. */
-export function useIntents(openWalkIn: () => void, openDetail: (bookingId: string) => void): void {
+/**
+ * The board opens what the conflicts list asks for: the walk-in form (prefilled), or a booking.
+ * `form` says which walk-in form this board has: a hotel's stay or a restaurant's seating.
+ */
+export function useIntents(openWalkIn: () => void, openDetail: (bookingId: string) => void, form: 'walkIn' | 'seating' = 'walkIn'): void {
   useEffect(
     () =>
       onIntent((intent) => {
-        if (intent.kind === 'walkIn') openWalkIn();
-        else openDetail(intent.bookingId);
+        if (intent.kind === 'detail') openDetail(intent.bookingId);
+        else if (intent.kind === form) openWalkIn();
       }),
     [],
   );

@@ -2,17 +2,14 @@
 // refused and the ways out (retry, discard, another type or room). They stay until resolved.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { t, type Lang } from '../i18n';
-import { request } from '../offline/desk';
-import type { Conflict } from '../offline/queue';
+import { request, type Intent } from '../offline/desk';
+import { isSeating, type Conflict, type SeatingBody, type StayBody } from '../offline/queue';
 import type { Desk } from '../offline/sync';
 import { describeAction, REASON_KEY, useDeskState } from '../offline/ui';
 import { addDays } from '../dates';
 
 /** The walk-in form's fields from a refused walk-in: the same guest, dates and party. */
-function walkInForm(conflict: Conflict) {
-  const action = conflict.action;
-  if (action.kind !== 'walkIn') return {};
-  const b = action.body;
+function walkInForm(b: StayBody) {
   let nights = 1;
   while (nights < 30 && addDays(b.check_in, nights) < b.check_out) nights += 1;
   return {
@@ -24,6 +21,28 @@ function walkInForm(conflict: Conflict) {
     phone: b.guest.phone ?? '',
     channel: b.channel === 'phone' ? ('phone' as const) : ('walk_in' as const),
   };
+}
+
+/** The restaurant walk-in form's fields from a refused seating: the same guest, day, time and party. */
+function seatingForm(b: SeatingBody) {
+  return {
+    date: b.date,
+    time: b.time,
+    party: String(b.party_size),
+    name: b.guest.name,
+    email: b.guest.email ?? '',
+    phone: b.guest.phone ?? '',
+    channel: b.channel === 'phone' ? ('phone' as const) : ('walk_in' as const),
+  };
+}
+
+/** "Choose another type": the form the walk-in came from (a hotel's or a restaurant's), prefilled. */
+function anotherType(conflict: Conflict): Intent | undefined {
+  const { action } = conflict;
+  if (action.kind !== 'walkIn') return undefined;
+  return isSeating(action.body)
+    ? { kind: 'seating', form: seatingForm(action.body), replaces: conflict.id }
+    : { kind: 'walkIn', form: walkInForm(action.body), replaces: conflict.id };
 }
 
 function Item({
@@ -107,7 +126,8 @@ function Item({
               type="button"
               class="secondary"
               onClick={() => {
-                request({ kind: 'walkIn', form: walkInForm(conflict), replaces: conflict.id });
+                const intent = anotherType(conflict);
+                if (intent) request(intent);
                 onClose();
               }}
             >

@@ -8,6 +8,7 @@ import { guestName } from '../board';
 import { addDays } from '../dates';
 import { channelText, statusText } from '../history';
 import { formatDay, formatNumber, formatTime, t, type Lang } from '../i18n';
+import { useIntents } from '../offline/ui';
 import { BOARD_DAYS, LOOKBACK_DAYS, type BoardState } from '../store';
 import { layoutTables, type TableCell, type TableRow } from '../tables';
 import type { Booking } from '../types';
@@ -157,6 +158,17 @@ export function TableBoard({ api, lang, state }: { api: Api; lang: Lang; state: 
     setWalkIn(false);
     setTimeout(() => opener.current?.focus(), 0);
   };
+  // "Choose another type" on a refused seating opens the walk-in again, prefilled (the room
+  // board's own listener opens a booking's detail).
+  useIntents(
+    () => {
+      setDetail(undefined);
+      setWalkIn(false);
+      setTimeout(() => setWalkIn(true), 0);
+    },
+    () => {},
+    'seating',
+  );
 
   const columns = layout.columns;
   const width = columns.length;

@@ -1,11 +1,24 @@
 // The restaurant walk-in or phone booking, in three steps: the party and its time (with what is
 // free per table type at that slot), the guest, and the review that books (POST with an
 // Idempotency-Key, then the desk hold confirmed) and, for a party arriving now, seats it at once
-// (a desk check-in: the server gives the smallest clean table that seats the party).
+// (a desk check-in: the server gives the smallest clean table that seats the party). Offline, the
+// free tables come from the saved board and the walk-in (and its seating) is queued instead.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, type Api } from '../api';
 import { formatDay, t, type Key, type Lang } from '../i18n';
-import { checkSeating, defaultStart, seatingRequest, seatingStepOf, startTimes, type SeatingForm } from '../tables';
+import { currentDesk, takeSeatingIntent } from '../offline/desk';
+import type { SeatingBody } from '../offline/queue';
+import { useOnline } from '../offline/ui';
+import { boardState } from '../store';
+import {
+  checkSeating,
+  defaultStart,
+  seatingOffersFromBoard,
+  seatingRequest,
+  seatingStepOf,
+  startTimes,
+  type SeatingForm,
+} from '../tables';
 import type { Booking, LocalDate, Offer, Resource } from '../types';
 import { fieldProblems, type FieldErrors } from '../walkin';
 
@@ -31,6 +44,22 @@ function FieldError({ id, lang, errors, field }: { id: string; lang: Lang; error
 const invalid = (errors: FieldErrors, field: string, id: string) =>
   errors[field] ? { 'aria-invalid': true as const, 'aria-describedby': id } : {};
 
+/** What the saved board shows free at that slot; nothing for a day it does not hold. */
+function savedOffers(party: number, date: LocalDate, time: string, zone: string): Offer[] {
+  const board = boardState();
+  if (!board?.loaded) return [];
+  const offers = seatingOffersFromBoard(
+    board.resources,
+    [...board.data.units.values()],
+    [...board.data.bookings.values()],
+    party,
+    date,
+    time,
+    zone,
+  );
+  return board.dates.includes(date) ? offers : offers.map((o) => ({ ...o, units_left: 0 }));
+}
+
 export function TableWalkIn({
   api,
   lang,
@@ -52,16 +81,26 @@ export function TableWalkIn({
   onBooked: (booking: Booking, note: string) => void;
 }) {
   const [step, setStep] = useState<Step>(1);
-  const [form, setForm] = useState<SeatingForm>(() => ({
-    date: day,
-    time: defaultStart(startTimes(resources, day, zone), day === today),
-    party: '2',
-    resourceId: '',
-    name: '',
-    email: '',
-    phone: '',
-    channel: 'walk_in',
-  }));
+  // Opened by the conflicts list for a refused walk-in: the same guest, day, time and party.
+  const [asked] = useState(takeSeatingIntent);
+  const [form, setForm] = useState<SeatingForm>(() => {
+    const date = asked?.form.date && asked.form.date >= today ? asked.form.date : day;
+    return {
+      time: defaultStart(startTimes(resources, date, zone), date === today),
+      party: '2',
+      resourceId: '',
+      name: '',
+      email: '',
+      phone: '',
+      channel: 'walk_in',
+      ...asked?.form,
+      date,
+    };
+  });
+  const online = useOnline();
+  /** Offline (or the API cannot be reached): free tables from the saved board, and the booking queued. */
+  const [unreachable, setUnreachable] = useState(false);
+  const offline = !online || unreachable;
   const [errors, setErrors] = useState<FieldErrors>({});
   const [offers, setOffers] = useState<Offer[] | undefined>();
   const [busy, setBusy] = useState(false);
@@ -97,23 +136,60 @@ export function TableWalkIn({
     if (!seatingOk) return setOffers(undefined);
     const abort = new AbortController();
     setOffers(undefined);
+    const choose = (items: Offer[]) => {
+      setOffers(items);
+      setForm((f) => {
+        const still = items.find((o) => o.resource_id === f.resourceId && o.units_left > 0);
+        return still ? f : { ...f, resourceId: items.find((o) => o.units_left > 0)?.resource_id ?? '' };
+      });
+    };
+    if (offline) {
+      choose(savedOffers(Number(form.party), form.date, form.time, zone));
+      return;
+    }
     api
       .seatingAvailability(Number(form.party), form.date, form.time, abort.signal)
       .then((items) => {
-        setOffers(items);
         setErrors({});
-        setForm((f) => {
-          const still = items.find((o) => o.resource_id === f.resourceId && o.units_left > 0);
-          return still ? f : { ...f, resourceId: items.find((o) => o.units_left > 0)?.resource_id ?? '' };
-        });
+        choose(items);
       })
       .catch((err) => {
         if (abort.signal.aborted) return;
+        if (!(err instanceof ApiError)) return setUnreachable(true);
         setOffers([]);
-        if (err instanceof ApiError) setErrors(fieldProblems(err.problem.errors));
+        setErrors(fieldProblems(err.problem.errors));
       });
     return () => abort.abort();
-  }, [form.date, form.time, form.party, seatingOk]);
+  }, [form.date, form.time, form.party, seatingOk, offline]);
+
+  // Back online: ask the API again.
+  useEffect(() => {
+    if (online) setUnreachable(false);
+  }, [online]);
+
+  /**
+   * Puts the walk-in in the offline queue (confirmed when sent) and, for "Book and seat", the
+   * party's check-in after it, both at once: the check-in waits on the booking the walk-in makes.
+   */
+  const queue = async (idempotencyKey: string, seat: boolean) => {
+    const desk = currentDesk();
+    if (!desk) throw new Error('no offline desk');
+    const walkInId = newKey();
+    const guest = form.name.trim();
+    await desk.enqueueAll([
+      {
+        kind: 'walkIn',
+        vendorId: desk.vendorId,
+        body: seatingRequest(form) as unknown as SeatingBody,
+        resourceName: offer?.name ?? '',
+        id: walkInId,
+        key: idempotencyKey,
+      },
+      ...(seat ? [{ kind: 'checkIn' as const, vendorId: desk.vendorId, dependsOn: walkInId, guest }] : []),
+    ]);
+    if (asked?.replaces) await desk.discard(asked.replaces);
+    onClose();
+  };
 
   const offer = offers?.find((o) => o.resource_id === form.resourceId);
   const arrivingNow = form.date === today && form.time === times[0]?.time;
@@ -147,9 +223,18 @@ export function TableWalkIn({
     }
     let booking = held.current;
     try {
+      if (!booking && offline) return await queue(key.current.key, seat);
       booking ??= await api.createBooking(request, key.current.key);
       held.current = booking;
     } catch (err) {
+      // The network failed: queued with the same key, so a request that did arrive is found again.
+      if (!(err instanceof ApiError) && !held.current) {
+        try {
+          return await queue(key.current.key, seat);
+        } catch {
+          // no offline queue here (no IndexedDB): say what failed, as before
+        }
+      }
       setBusy(false);
       if (err instanceof ApiError) {
         const fields = fieldProblems(err.problem.errors);
@@ -171,6 +256,7 @@ export function TableWalkIn({
       setFailure(t(lang, 'walkin.heldOnly', { id: booking.id, detail: err instanceof Error ? err.message : String(err) }));
       return;
     }
+    if (asked?.replaces) await currentDesk()?.discard(asked.replaces);
     const booked = t(lang, 'tables.walkin.booked', { name, date: formatDay(lang, form.date), time: form.time });
     if (!seat) return onBooked(confirmed, booked);
     try {
@@ -240,6 +326,11 @@ export function TableWalkIn({
             {times.length === 0 && <p>{t(lang, 'tables.walkin.noTimes')}</p>}
             <fieldset class="offers">
               <legend>{t(lang, 'tables.walkin.type')}</legend>
+              {offline && (
+                <p class="stale-notice" data-testid="offers-stale">
+                  {t(lang, boardState()?.loaded ? 'offline.tablesStale' : 'offline.noBoard')}
+                </p>
+              )}
               {seatingOk && offers === undefined && <p role="status">{t(lang, 'tables.walkin.loading')}</p>}
               {offers?.length === 0 && <p>{t(lang, 'tables.walkin.noOffers')}</p>}
               {offers?.map((o) => (
@@ -254,7 +345,11 @@ export function TableWalkIn({
                   />{' '}
                   {o.units_left < 1
                     ? t(lang, 'walkin.soldOut', { name: o.name })
-                    : t(lang, 'tables.walkin.offer', { name: o.name, capacity: o.capacity, left: o.units_left })}
+                    : t(lang, offline ? 'offline.tableOffer' : 'tables.walkin.offer', {
+                        name: o.name,
+                        capacity: o.capacity,
+                        left: o.units_left,
+                      })}
                 </label>
               ))}
               <FieldError id="tw-type-error" lang={lang} errors={errors} field="resource_id" />
@@ -338,6 +433,7 @@ export function TableWalkIn({
             </div>
           </dl>
         )}
+        {step === 3 && offline && <p class="stale-notice">{t(lang, 'offline.tablesStale')}</p>}
         {failure && (
           <p class="error" role="alert">
             {failure}
@@ -351,11 +447,17 @@ export function TableWalkIn({
           )}
           {step === 3 && arrivingNow && (
             <button type="submit" name="then" value="seat" disabled={busy}>
-              {t(lang, 'tables.walkin.bookSeat')}
+              {t(lang, offline ? 'offline.queueBookSeat' : 'tables.walkin.bookSeat')}
             </button>
           )}
           <button type="submit" name="then" value="book" class={step === 3 && arrivingNow ? 'secondary' : undefined} disabled={busy}>
-            {step < 3 ? t(lang, 'walkin.next') : busy ? t(lang, 'walkin.booking') : t(lang, 'walkin.book')}
+            {step < 3
+              ? t(lang, 'walkin.next')
+              : busy
+                ? t(lang, 'walkin.booking')
+                : offline
+                  ? t(lang, 'offline.queueBook')
+                  : t(lang, 'walkin.book')}
           </button>
           <button type="button" class="secondary" onClick={onClose} disabled={busy}>
             {t(lang, 'walkin.cancel')}
