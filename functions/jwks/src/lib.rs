@@ -1,5 +1,7 @@
 //! The JSON Web Key Set: the public half of the KMS key that signs our tokens, read once at
 //! cold start. Verifiers cache it; a key rotation shows up here before tokens use the new key.
+//! It also holds the audit log's checkpoint key (kid `audit-...`), which verifies checkpoints
+//! and receipts only: token verifiers skip it.
 use http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Error, Request, Response};
 use shared::auth::Jwks;

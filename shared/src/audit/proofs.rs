@@ -19,6 +19,18 @@ pub enum ProofsError {
     Audit(#[from] AuditError),
 }
 
+/// A tree size from a query string: a positive decimal without sign or leading zeros.
+pub fn parse_tree_size(raw: &str) -> Result<u64, String> {
+    let digits = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
+    match raw.parse::<u64>() {
+        Ok(size) if digits && size > 0 && !raw.starts_with('0') => Ok(size),
+        _ => Err(format!(
+            "must be a tree size, a whole number from 1 to {}, not {raw:?}",
+            u64::MAX
+        )),
+    }
+}
+
 async fn fetch(
     log: &impl AuditLog,
     vendor: VendorId,
@@ -330,6 +342,23 @@ mod tests {
             consistency_proof(&f.log, f.vendor, 5, 2).await,
             Err(ProofsError::Proof(_))
         ));
+    }
+
+    #[test]
+    fn tree_sizes_are_positive_decimals() {
+        assert_eq!(parse_tree_size("42"), Ok(42));
+        for bad in [
+            "0",
+            "",
+            "-1",
+            "+3",
+            "07",
+            "1e3",
+            "99999999999999999999",
+            "x",
+        ] {
+            assert!(parse_tree_size(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

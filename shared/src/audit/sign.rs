@@ -143,7 +143,7 @@ pub async fn sign_checkpoint(
 }
 
 /// What one signer run did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct SignRound {
     pub signed: usize,
     /// A checkpoint of that size or larger was stored already (another run got there first).

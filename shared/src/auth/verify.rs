@@ -17,6 +17,12 @@ pub enum VerifyError {
     KeysUnavailable(String),
 }
 
+/// The JWKS also publishes the audit log's checkpoint key (`audit-` kids); a token must never
+/// pass under it, whatever it signed.
+fn is_token_kid(kid: &str) -> bool {
+    !kid.starts_with(crate::audit::sign::AUDIT_KID_PREFIX)
+}
+
 pub struct JwtVerifier {
     issuer: String,
     audience: String,
@@ -54,6 +60,9 @@ impl JwtVerifier {
             return Err(VerifyError::Invalid("only ES256 is accepted".into()));
         }
         let kid = header.kid.ok_or(VerifyError::Malformed)?;
+        if !is_token_kid(&kid) {
+            return Err(VerifyError::UnknownKey);
+        }
         // Bound first: a guard held in the match would deadlock with refresh's write lock.
         let known = self.keys.read().await.get(&kid).cloned();
         let key = match known {
@@ -104,11 +113,40 @@ impl JwtVerifier {
             .map_err(unavailable)?;
         let mut keys = HashMap::new();
         for jwk in &set.keys {
-            if let (Some(kid), Ok(key)) = (jwk.common.key_id.clone(), DecodingKey::from_jwk(jwk)) {
+            if let (Some(kid), Ok(key)) = (jwk.common.key_id.clone(), DecodingKey::from_jwk(jwk))
+                && is_token_kid(&kid)
+            {
                 keys.insert(kid, key);
             }
         }
         *self.keys.write().await = keys;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_token_keys_are_trusted_for_tokens_never_the_audit_key() {
+        assert!(is_token_kid("Ql3bq0hZ0qWdXnIu8r5wLNcDJDjyYb1KdkUczMHLyBM"));
+        assert!(!is_token_kid(
+            "audit-Ql3bq0hZ0qWdXnIu8r5wLNcDJDjyYb1KdkUczMHLyBM"
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_token_naming_the_audit_key_is_refused_before_any_key_is_fetched() {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+        // An issuer nobody serves: the refusal must not depend on fetching the JWKS.
+        let verifier = JwtVerifier::new("http://127.0.0.1:9", "reservations-api");
+        let header = B64.encode(br#"{"alg":"ES256","typ":"JWT","kid":"audit-abc"}"#);
+        let token = format!("{header}.{}.{}", B64.encode(b"{}"), B64.encode([0u8; 64]));
+        assert!(matches!(
+            verifier.verify(&token).await,
+            Err(VerifyError::UnknownKey)
+        ));
     }
 }
