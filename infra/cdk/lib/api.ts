@@ -113,8 +113,12 @@ export class Api extends Construct {
     this.audience = settings.audience;
   }
 
-  /** One route per routes.json entry; `functions` by crate name. */
-  addRoutes(routes: Route[], functions: Record<string, lambda.IFunction>): void {
+  /**
+   * One route per routes.json entry, created in `scope` (the stack of their functions, so each
+   * route's integration and Lambda permission sit beside the function); `functions` by crate name.
+   * The authorizer stays with the API.
+   */
+  addRoutes(scope: Construct, routes: Route[], functions: Record<string, lambda.IFunction>): void {
     this.authorizer ??= new HttpJwtAuthorizer('Jwt', this.issuer, {
       authorizerName: 'jwt',
       jwtAudience: [this.audience],
@@ -129,7 +133,7 @@ export class Api extends Construct {
         this.integrations.set(route.function, integration);
       }
       const id = `${route.method}${route.path}`.replace(/[^A-Za-z0-9]+(.)?/g, (_, c?: string) => (c ?? '').toUpperCase());
-      const created = new apigwv2.HttpRoute(this, id, {
+      const created = new apigwv2.HttpRoute(scope, id, {
         httpApi: this.httpApi,
         routeKey: apigwv2.HttpRouteKey.with(route.path, apigwv2.HttpMethod[route.method]),
         integration,

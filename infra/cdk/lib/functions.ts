@@ -36,7 +36,11 @@ export type ConfigGroup =
   /** `SchedulerReminders::from_env`: REMINDER_SCHEDULE_GROUP, REMINDER_TARGET_ARN, REMINDER_ROLE_ARN. */
   | 'reminders'
   /** `notifier::Settings` and SMS: APP_BASE_URL (the payment link's base), SMS_ENABLED. */
-  | 'notices';
+  | 'notices'
+  /** `DynamoAudit::from_env`: AUDIT_TABLE (the audit logs). */
+  | 'auditLog'
+  /** `KmsCheckpointSigner::from_env`, `audit_public_key_from_env`: AUDIT_KMS_KEY_ID (the audit key's ARN). */
+  | 'auditKey';
 
 export type FunctionKind = 'http' | 'consumer' | 'stream' | 'schedule';
 

@@ -13,7 +13,7 @@
 // Every function using `DynamoStore` gets all four table names in its environment
 // (`Tables::from_env` reads them), but permissions only on the tables its code path touches.
 
-export type TableName = 'accounts' | 'vendors' | 'bookings' | 'inventory' | 'ledger' | 'search' | 'booking-archive';
+export type TableName = 'accounts' | 'vendors' | 'bookings' | 'inventory' | 'ledger' | 'search' | 'booking-archive' | 'audit';
 export type TableAccess = 'read' | 'write' | 'readWrite';
 export type KmsAction = 'kms:Sign' | 'kms:GetPublicKey';
 
@@ -42,6 +42,11 @@ export interface Grants {
    */
   readonly searchIndex?: Why<'query' | 'write'>;
   readonly jwtKey?: Why<KmsAction[]>;
+  /**
+   * The other signing keys of resources.json, by name (`audit`). Whoever is granted `kms:Sign`
+   * here is the only one the key's policy lets sign (stack.ts), each key the same way.
+   */
+  readonly kmsKeys?: Partial<Record<string, Why<KmsAction[]>>>;
   readonly stripeSecret?: Why<'read'>;
   readonly eventBus?: Why<'putEvents'>;
   readonly holdExpiryQueue?: Why<'send'>;

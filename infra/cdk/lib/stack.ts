@@ -1,5 +1,6 @@
-// The whole system as one stack, built from routes.json and resources.json.
-import { CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Token } from 'aws-cdk-lib';
+// The whole system, built from routes.json and resources.json: the data, the event backbone, the
+// API and the operations in this stack, the functions in nested stacks by area (layout.ts).
+import { CfnElement, CfnOutput, Duration, Names, NestedStack, RemovalPolicy, Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -15,6 +16,7 @@ import { rustFunction } from './code';
 import { Data, OPENSEARCH_INDEX, pascal } from './data';
 import { functionCrates, readResources, readRoutes, Resources, RouteTable } from './definitions';
 import { ConfigGroup, FUNCTIONS, functionKinds, sizeOf } from './functions';
+import { FUNCTION_STACKS, functionStack, FunctionStackName } from './layout';
 import { Messaging, QueuePair } from './messaging';
 import { acknowledge } from './nag';
 import { Operations } from './operations';
@@ -34,6 +36,8 @@ export class ReservationsStack extends Stack {
   readonly messaging: Messaging;
   readonly api: Api;
   readonly jwtKey: kms.Key;
+  /** Every signing key of resources.json by name (`jwt` is jwtKey). */
+  readonly keys: Record<string, kms.Key> = {};
   readonly stripeSecret: secretsmanager.Secret;
   readonly publisherFailures: sqs.Queue;
   readonly operations: Operations;
@@ -41,6 +45,8 @@ export class ReservationsStack extends Stack {
   readonly desk?: DeskHosting;
   /** By crate name. */
   readonly functions: Record<string, lambda.Function> = {};
+  /** The nested stacks holding the functions (layout.ts), those that hold any. */
+  readonly functionStacks: Partial<Record<FunctionStackName, NestedStack>> = {};
   private readonly resources: Resources;
 
   constructor(scope: Construct, id: string, props: ReservationsStackProps = {}) {
@@ -53,18 +59,40 @@ export class ReservationsStack extends Stack {
     this.data = new Data(this, 'Data', { resources, settings });
     this.messaging = new Messaging(this, 'Messaging', { resources, settings });
 
-    const [keyDef] = resources.kmsKeys;
-    if (resources.kmsKeys.length !== 1 || keyDef.keySpec !== 'ECC_NIST_P256' || keyDef.keyUsage !== 'SIGN_VERIFY') {
-      throw new Error('resources.json: expected one ECC_NIST_P256 SIGN_VERIFY key (the token signer)');
+    const kinds = functionKinds(routes);
+    // Only the functions permissions.ts lets sign with a key may sign with it (signers() below):
+    // they get role names the key policies can name without a reference across stacks.
+    const signers = (key: string) => [...kinds.keys()].filter((name) => signsWith(PERMISSIONS[name], key));
+    for (const keyDef of resources.kmsKeys) {
+      if (keyDef.keySpec !== 'ECC_NIST_P256' || keyDef.keyUsage !== 'SIGN_VERIFY') {
+        throw new Error(`resources.json: key ${keyDef.name}: only ECC_NIST_P256 SIGN_VERIFY (signing) keys are deployed`);
+      }
+      // Asymmetric keys cannot rotate automatically; rotating means a new key and both in the JWKS.
+      const key = new kms.Key(this, keyDef.name === 'jwt' ? 'JwtKey' : `${pascal(keyDef.name)}Key`, {
+        alias: `alias/${settings.prefix}-${keyDef.name}`,
+        description: keyDef.description,
+        keySpec: kms.KeySpec.ECC_NIST_P256,
+        keyUsage: kms.KeyUsage.SIGN_VERIFY,
+        removalPolicy,
+      });
+      // The default key policy lets any principal of the account whose own policy allows it use
+      // the key; a signature is what the key is for, so nobody else gets to make one, however
+      // broad their IAM policy (administrators still manage the key, they cannot sign with it).
+      const allowed = signers(keyDef.name).map((name) => `arn:${this.partition}:iam::${this.account}:role/${signerRoleName(settings.prefix, name)}`);
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'OnlyItsSignersSign',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['kms:Sign'],
+          resources: ['*'],
+          conditions: allowed.length > 0 ? { ArnNotEquals: { 'aws:PrincipalArn': allowed } } : undefined,
+        }),
+      );
+      this.keys[keyDef.name] = key;
     }
-    // Asymmetric keys cannot rotate automatically; rotating means a new key and both in the JWKS.
-    this.jwtKey = new kms.Key(this, 'JwtKey', {
-      alias: `alias/${settings.prefix}-${keyDef.name}`,
-      description: keyDef.description,
-      keySpec: kms.KeySpec.ECC_NIST_P256,
-      keyUsage: kms.KeyUsage.SIGN_VERIFY,
-      removalPolicy,
-    });
+    if (!this.keys.jwt) throw new Error('resources.json: no kmsKeys entry named jwt (the access tokens\' signer)');
+    this.jwtKey = this.keys.jwt;
 
     const [secretDef] = resources.secrets;
     this.stripeSecret = new secretsmanager.Secret(this, 'StripeSecret', {
@@ -94,7 +122,6 @@ export class ReservationsStack extends Stack {
     });
     acknowledge(this.publisherFailures, 'SQS3', 'this is the failure destination of the stream publisher; it has no dead-letter queue of its own');
 
-    const kinds = functionKinds(routes);
     const crates = functionCrates();
     for (const name of crates) {
       if (!kinds.has(name)) throw new Error(`functions/${name} is not in routes.json (no route, consumer, stream or schedule)`);
@@ -105,17 +132,32 @@ export class ReservationsStack extends Stack {
       if (!PERMISSIONS[name]) throw new Error(`permissions.ts has no grants for ${name}`);
     }
 
-    const functionsScope = new Construct(this, 'Functions');
+    const functionScopes = new Map<FunctionStackName, Construct>();
+    const scopeOf = (name: FunctionStackName): Construct => {
+      let scope = functionScopes.get(name);
+      if (!scope) {
+        const nested = new NestedStack(this, name, { description: `${this.stackName}: ${FUNCTION_STACKS[name]} (infra/cdk/lib/layout.ts)` });
+        this.functionStacks[name] = nested;
+        scope = new Construct(nested, 'Functions');
+        functionScopes.set(name, scope);
+      }
+      return scope;
+    };
+    const placement = new Map<string, FunctionStackName>();
     for (const [name, kind] of kinds) {
       const { memoryMb, timeoutSeconds } = sizeOf(name, kind);
       const id = pascal(name);
+      placement.set(name, functionStack(name, kind, routes));
+      const functionsScope = scopeOf(placement.get(name)!);
       const logGroup = new logs.LogGroup(functionsScope, `${id}Logs`, {
         logGroupName: `/aws/lambda/${settings.prefix}-${name}`,
         retention: logs.RetentionDays.ONE_MONTH,
         removalPolicy,
       });
       // A role of its own with no managed policy: only its log group, its trigger and permissions.ts.
+      const signing = resources.kmsKeys.some((k) => signsWith(PERMISSIONS[name], k.name));
       const role = new iam.Role(functionsScope, `${id}Role`, {
+        roleName: signing ? signerRoleName(settings.prefix, name) : undefined,
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
         description: `${name}: what infra/cdk/lib/permissions.ts grants it`,
       });
@@ -133,7 +175,11 @@ export class ReservationsStack extends Stack {
       this.functions[name] = fn;
     }
 
-    this.api.addRoutes(routes.routes, this.functions);
+    // Each route beside its function, so its integration and Lambda permission stay in one stack.
+    for (const [stackName, scope] of functionScopes) {
+      const here = routes.routes.filter((r) => placement.get(r.function) === stackName);
+      if (here.length > 0) this.api.addRoutes(Stack.of(scope), here, this.functions);
+    }
 
     for (const stream of routes.streams) {
       const fn = this.functions[stream.function];
@@ -172,12 +218,14 @@ export class ReservationsStack extends Stack {
 
     for (const schedule of routes.schedules) {
       const id = pascal(schedule.function);
-      const role = new iam.Role(this, `${id}ScheduleRole`, {
+      // Beside its function, in the function's stack.
+      const home = Stack.of(this.functions[schedule.function]);
+      const role = new iam.Role(home, `${id}ScheduleRole`, {
         assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+          conditions: { StringEquals: { 'aws:SourceAccount': home.account } },
         }),
       });
-      new scheduler.Schedule(this, `${id}Schedule`, {
+      new scheduler.Schedule(home, `${id}Schedule`, {
         description: `runs ${schedule.function} every ${schedule.everyMinutes} minutes`,
         schedule: scheduler.ScheduleExpression.rate(Duration.minutes(schedule.everyMinutes)),
         // A missed run is made up by the next one.
@@ -185,7 +233,7 @@ export class ReservationsStack extends Stack {
       });
       acknowledge(
         role.node.findChild('DefaultPolicy'),
-        `IAM5[Resource::<${this.getLogicalId(this.functions[schedule.function].node.defaultChild as CfnElement)}.Arn>:*]`,
+        `IAM5[Resource::${nagRef(role, this.functions[schedule.function].node.defaultChild as CfnElement, 'Arn')}:*]`,
         "grantInvoke's `<function ARN>:*` covers only this function's versions and aliases",
       );
     }
@@ -259,6 +307,11 @@ export class ReservationsStack extends Stack {
       if (!def) throw new Error(`resources.json has no table ${name}`);
       env[def.envVar] = tables[name].tableName;
     };
+    const keyVar = (name: string) => {
+      const def = resources.kmsKeys.find((k) => k.name === name);
+      if (!def) throw new Error(`resources.json has no key ${name}`);
+      env[def.envVar] = this.keys[name].keyArn;
+    };
     for (const group of groups) {
       switch (group) {
         case 'store':
@@ -288,7 +341,13 @@ export class ReservationsStack extends Stack {
           env.JWT_AUDIENCE = this.api.audience;
           break;
         case 'signer':
-          env[resources.kmsKeys[0].envVar] = this.jwtKey.keyArn;
+          keyVar('jwt');
+          break;
+        case 'auditKey':
+          keyVar('audit');
+          break;
+        case 'auditLog':
+          tableVar('audit');
           break;
         case 'bus':
           env[resources.eventBus.envVar] = this.messaging.bus.eventBusName;
@@ -355,7 +414,7 @@ export class ReservationsStack extends Stack {
           });
           acknowledge(
             fn.role!.node.findChild('DefaultPolicy'),
-            `IAM5[Resource::<${this.getLogicalId(domain.node.defaultChild as CfnElement)}.Arn>/${OPENSEARCH_INDEX}/_update/*]`,
+            `IAM5[Resource::${nagRef(fn, domain.node.defaultChild as CfnElement, 'Arn')}/${OPENSEARCH_INDEX}/_update/*]`,
             'documents are updated by id (one per vendor, `_update/<vendor id>`), known only at run time; the index itself is named',
           );
         }
@@ -367,6 +426,11 @@ export class ReservationsStack extends Stack {
       }
     }
     if (grants.jwtKey) this.jwtKey.grant(fn, ...grants.jwtKey[0]);
+    for (const [name, why] of Object.entries(grants.kmsKeys ?? {})) {
+      const key = this.keys[name];
+      if (!key || !why) throw new Error(`permissions.ts: no key ${name} in resources.json`);
+      key.grant(fn, ...why[0]);
+    }
     if (grants.stripeSecret) this.stripeSecret.grantRead(fn);
     if (grants.eventBus) this.messaging.bus.grantPutEventsTo(fn);
     if (grants.holdExpiryQueue) this.messaging.queues['hold-expiry'].queue.grantSendMessages(fn);
@@ -378,7 +442,7 @@ export class ReservationsStack extends Stack {
       iam.Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [this.data.archive.arnForObjects('bookings/*')] });
       acknowledge(
         fn.role!.node.findChild('DefaultPolicy'),
-        `IAM5[Resource::<${this.getLogicalId(this.data.archive.node.defaultChild as CfnElement)}.Arn>/bookings/*]`,
+        `IAM5[Resource::${nagRef(fn, this.data.archive.node.defaultChild as CfnElement, 'Arn')}/bookings/*]`,
         'one object per archived booking, named by vendor, month and booking at run time; only the bookings/ prefix',
       );
     }
@@ -395,7 +459,7 @@ export class ReservationsStack extends Stack {
       iam.Grant.addToPrincipal({
         grantee: fn,
         actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'],
-        resourceArns: [this.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: schedules })],
+        resourceArns: [Stack.of(fn).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: schedules })],
       });
       iam.Grant.addToPrincipal({
         grantee: fn,
@@ -414,4 +478,26 @@ export class ReservationsStack extends Stack {
       acknowledge(fn.role!.node.findChild('DefaultPolicy'), 'IAM5[Resource::*]', 'sns:Publish to a phone number has no resource to scope it to');
     }
   }
+}
+
+/** Whether permissions.ts lets a function sign with the key (`jwt` through `jwtKey`). */
+function signsWith(grants: Grants | undefined, key: string): boolean {
+  const actions = key === 'jwt' ? grants?.jwtKey?.[0] : grants?.kmsKeys?.[key]?.[0];
+  return actions?.includes('kms:Sign') ?? false;
+}
+
+/** A signer's role name, fixed so a key policy can name it (`<prefix>-<function>`). */
+export function signerRoleName(prefix: string, fn: string): string {
+  return `${prefix}-${fn}`;
+}
+
+/**
+ * How cdk-nag names `target`'s attribute in a finding on `consumer`: `<Id.Arn>` in the same stack;
+ * across stacks the reference is the nested stack's parameter CDK creates for it
+ * (`reference-to-<target's unique id><attribute>`, the dashes dropped in its logical id).
+ */
+export function nagRef(consumer: Construct, target: CfnElement, attribute: string): string {
+  const stack = Stack.of(consumer);
+  if (stack === Stack.of(target)) return `<${stack.getLogicalId(target)}.${attribute}>`;
+  return `<referenceto${Names.nodeUniqueId(target.node)}${attribute}>`;
 }

@@ -1,9 +1,11 @@
 // Builds the stack as the app does (placeholder assets, no Rust build) and reads the template
-// back in terms of the names the code uses: tables, queues, functions by crate name.
+// back in terms of the names the code uses: tables, queues, functions by crate name. The nested
+// stacks' templates are merged into one, each cross-stack parameter and output replaced by what
+// it carries, so a test reads a reference to a table the same wherever the function lives.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, CfnElement, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, NestedStack, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import { buildApp } from '../lib/app';
@@ -14,7 +16,7 @@ export const ROUTES = readRoutes();
 export const RESOURCES = readResources();
 export const PREFIX = RESOURCES.defaultPrefix;
 
-const CDK_JSON_CONTEXT = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context ?? {};
+export const CDK_JSON_CONTEXT = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context ?? {};
 
 let fixture: string | undefined;
 /**
@@ -36,7 +38,11 @@ export function deskFixture(): string {
 export interface Built {
   readonly app: App;
   readonly stack: ReservationsStack;
+  /** The root stack's own template (its nested stacks are resources in it). */
   readonly template: Template;
+  /** Every stack's template: the root first, then each nested stack. */
+  readonly stacks: StackTemplate[];
+  /** The resources of all stacks by logical id, cross-stack references resolved (see merge()). */
   readonly resources: Record<string, any>;
   /** Logical id -> a readable name ("table:bookings", "fn:user-login", ...). */
   readonly names: Map<string, string>;
@@ -68,7 +74,8 @@ function synthesize(context: Record<string, string>, options: { nag?: boolean; r
     { nag: options.nag ?? true },
   );
   const template = Template.fromStack(stack);
-  const resources = template.toJSON().Resources as Record<string, any>;
+  const stacks = stackTemplates(stack, template);
+  const resources = merge(stacks);
   const logicalId = (construct: IConstruct) => Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
   const names = new Map<string, string>();
   for (const [name, table] of Object.entries(stack.data.tables)) names.set(logicalId(table), `table:${name}`);
@@ -83,7 +90,7 @@ function synthesize(context: Record<string, string>, options: { nag?: boolean; r
   }
   names.set(logicalId(stack.publisherFailures), 'queue:outbox-publisher-failures');
   names.set(logicalId(stack.messaging.bus), 'bus');
-  names.set(logicalId(stack.jwtKey), 'key:jwt');
+  for (const [name, key] of Object.entries(stack.keys)) names.set(logicalId(key), `key:${name}`);
   names.set(logicalId(stack.stripeSecret), 'secret:stripe');
   names.set(logicalId(stack.data.archive), 'bucket:archive');
   names.set(logicalId(stack.messaging.reminders.role), 'role:reminders');
@@ -94,11 +101,67 @@ function synthesize(context: Record<string, string>, options: { nag?: boolean; r
     app,
     stack,
     template,
+    stacks,
     resources,
     names,
     logicalId,
     fn: (name) => resources[logicalId(stack.functions[name])].Properties,
   };
+}
+
+export interface StackTemplate {
+  readonly stack: Stack;
+  /** `Root` or the nested stack's path under the root (`Workers`). */
+  readonly name: string;
+  readonly json: any;
+  /** For a nested stack: its template's parameters as its parent passes them (unresolved). */
+  readonly parameters: Record<string, unknown>;
+  readonly parent?: StackTemplate;
+  /** In the parent's template, the AWS::CloudFormation::Stack resource that is this stack. */
+  readonly resourceId?: string;
+}
+
+/** The root's template and every nested stack's, parents before children. */
+export function stackTemplates(root: Stack, rootTemplate = Template.fromStack(root)): StackTemplate[] {
+  const out: StackTemplate[] = [{ stack: root, name: 'Root', json: rootTemplate.toJSON(), parameters: {} }];
+  const nested = root.node.findAll().filter((c): c is NestedStack => NestedStack.isNestedStack(c));
+  for (const child of nested) {
+    const parent = out.find((t) => t.stack === child.nestedStackParent);
+    if (!parent) throw new Error(`${child.node.path}: its parent stack comes after it`);
+    const resourceId = parent.stack.getLogicalId(child.nestedStackResource!);
+    const parameters = parent.json.Resources[resourceId]?.Properties?.Parameters ?? {};
+    out.push({ stack: child, name: child.node.path.split('/').slice(1).join('/'), json: Template.fromStack(child).toJSON(), parameters, parent, resourceId });
+  }
+  return out;
+}
+
+/**
+ * All resources of all stacks in one map, with `Ref` to a nested stack's parameter replaced by
+ * the value its parent passes, and `Fn::GetAtt [<nested stack>, Outputs.X]` by that output's
+ * value, recursively; so references read as if everything were one stack. A logical id that two
+ * stacks both use is refused (the merged map could not tell them apart).
+ */
+export function merge(stacks: StackTemplate[]): Record<string, any> {
+  const resolve = (value: unknown, at: StackTemplate): unknown => {
+    if (Array.isArray(value)) return value.map((v) => resolve(v, at));
+    if (!value || typeof value !== 'object') return value;
+    const v = value as Record<string, any>;
+    if (typeof v.Ref === 'string' && at.parent && v.Ref in at.parameters) return resolve(at.parameters[v.Ref], at.parent);
+    const getAtt = v['Fn::GetAtt'];
+    if (Array.isArray(getAtt) && typeof getAtt[1] === 'string' && getAtt[1].startsWith('Outputs.')) {
+      const child = stacks.find((t) => t.parent === at && t.resourceId === getAtt[0]);
+      if (child) return resolve(child.json.Outputs[getAtt[1].slice('Outputs.'.length)].Value, child);
+    }
+    return Object.fromEntries(Object.entries(v).map(([key, inner]) => [key, resolve(inner, at)]));
+  };
+  const merged: Record<string, any> = {};
+  for (const t of stacks) {
+    for (const [id, resource] of Object.entries<any>(t.json.Resources ?? {})) {
+      if (merged[id]) throw new Error(`logical id ${id} is in two stacks (${t.name} and another)`);
+      merged[id] = resolve(resource, t);
+    }
+  }
+  return merged;
 }
 
 /** A policy statement's Resource as a readable string: "table:bookings/index/gsi1", "*", ... */

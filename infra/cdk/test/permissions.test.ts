@@ -2,8 +2,11 @@
 // representative functions spelled out in full; no wildcard anywhere but where it is justified.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { App, CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { DYNAMODB_READ, DYNAMODB_WRITE, PERMISSIONS } from '../lib/permissions';
-import { allowed, build, describe, ofType, RESOURCES, ROUTES } from './helpers';
+import { ReservationsStack } from '../lib/stack';
+import { allowed, build, CDK_JSON_CONTEXT, describe, ofType, RESOURCES, ROUTES } from './helpers';
 
 const built = build();
 const LOGS = (fn: string) => [`logs:CreateLogStream logs:${fn}`, `logs:PutLogEvents logs:${fn}`];
@@ -279,5 +282,40 @@ test("what a housekeeper can reach never touches guests' accounts, and only the 
   assert.deepEqual(
     allowed(built, 'unit-key'),
     sorted([...LOGS('unit-key'), ...READ('vendors'), 'kms:GetPublicKey key:jwt', 'kms:Sign key:jwt']),
+  );
+});
+
+test("only the functions permissions.ts lets sign with a key may sign with it: the key's policy denies everyone else", () => {
+  const roleArn = (fn: string) => `arn:ref:AWS::Partition:iam::ref:AWS::AccountId:role/${built.resources[built.logicalId(built.stack.functions[fn].role!)].Properties.RoleName}`;
+  for (const [name, key] of Object.entries(built.stack.keys)) {
+    const signers = Object.keys(built.stack.functions).filter((fn) => allowed(built, fn).includes(`kms:Sign key:${name}`));
+    const statements = built.resources[built.logicalId(key)].Properties.KeyPolicy.Statement;
+    const deny = statements.find((s: any) => s.Sid === 'OnlyItsSignersSign');
+    assert.ok(deny, name);
+    assert.equal(deny.Effect, 'Deny');
+    assert.deepEqual(deny.Principal, { AWS: '*' });
+    assert.equal(deny.Action, 'kms:Sign');
+    const excepted = [deny.Condition?.ArnNotEquals?.['aws:PrincipalArn'] ?? []].flat().map((arn: unknown) => describe(arn, built.names));
+    assert.deepEqual(excepted.sort(), signers.map(roleArn).sort(), name);
+    for (const fn of signers) assert.equal(built.resources[built.logicalId(built.stack.functions[fn].role!)].Properties.RoleName, `reservations-${fn}`);
+  }
+  // The token key's signers, spelled out.
+  const jwtSigners = Object.keys(built.stack.functions).filter((fn) => allowed(built, fn).includes('kms:Sign key:jwt'));
+  assert.deepEqual(jwtSigners.sort(), ['booking-check-in', 'booking-key', 'unit-key', 'user-login', 'vendor-login']);
+});
+
+test('a key of resources.json that no function may sign with denies kms:Sign to every principal', () => {
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, assets: 'placeholder', web: 'none' } });
+  const extra = { name: 'spare', envVar: 'SPARE_KMS_KEY_ID', description: 'a key nobody signs with', keySpec: 'ECC_NIST_P256', keyUsage: 'SIGN_VERIFY' };
+  const stack = new ReservationsStack(app, 'Keys', { resources: { ...RESOURCES, kmsKeys: [...RESOURCES.kmsKeys, extra] } });
+  const key = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(stack.keys.spare.node.defaultChild as CfnElement)];
+  assert.equal(key.Properties.KeySpec, 'ECC_NIST_P256');
+  const deny = key.Properties.KeyPolicy.Statement.find((s: any) => s.Sid === 'OnlyItsSignersSign');
+  assert.deepEqual([deny.Effect, deny.Principal, deny.Action, deny.Condition], ['Deny', { AWS: '*' }, 'kms:Sign', undefined]);
+  // A key of another kind is refused rather than deployed as something the code cannot use.
+  const symmetric = { ...extra, keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT' };
+  assert.throws(
+    () => new ReservationsStack(new App({ context: { ...CDK_JSON_CONTEXT, assets: 'placeholder', web: 'none' } }), 'Keys', { resources: { ...RESOURCES, kmsKeys: [...RESOURCES.kmsKeys, symmetric] } }),
+    /only ECC_NIST_P256 SIGN_VERIFY/,
   );
 });

@@ -4,6 +4,7 @@ import './api.test';
 import './data.test';
 import './events.test';
 import './functions.test';
+import './layout.test';
 import './nag.test';
 import './permissions.test';
 import './variants.test';
