@@ -237,3 +237,77 @@ function seatingsAt(time) {
   const start = minutes(world.when.time);
   return at >= start && at < start + 90 ? 2 : 0;
 }
+
+test('offline, a restaurant walk-in for a party of 2 at the next slot is queued; back online it is booked exactly once and shows on the table board', async (t) => {
+  const berlin = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date());
+  if (berlin >= '23:29') {
+    t.skip(`no slot is left today in Berlin (${berlin}) for a party arriving now`);
+    return;
+  }
+  const page = await openPage();
+  await signIn(page, world.deskEmail);
+  await page.getByRole('grid', { name: 'Table board' }).waitFor();
+  await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor({ timeout: NEVER_MS });
+  // The queued seating must not have begun when it is sent (the server refuses a past start).
+  const toSlot = 30 * 60_000 - (Date.now() % (30 * 60_000));
+  if (toSlot < 60_000) {
+    console.log(`waiting ${Math.round(toSlot / 1000)} s for the next slot to begin`);
+    await new Promise((resolve) => setTimeout(resolve, toSlot + 1000));
+  }
+
+  // The network goes; the walk-in form offers what the saved board has free, and queues.
+  await page.context().setOffline(true);
+  await page.getByTestId('live-status').filter({ hasText: 'Offline' }).waitFor({ timeout: NEVER_MS });
+  await page.getByRole('button', { name: 'Walk-in', exact: true }).click();
+  const form = page.getByTestId('walk-in');
+  await form.getByRole('heading', { name: /Step 1 of 3/ }).waitFor();
+  await form.getByLabel('Party size', { exact: true }).fill('2');
+  assert.equal(await form.getByLabel('Date', { exact: true }).inputValue(), day(0));
+  const time = await form.getByLabel('Time', { exact: true }).inputValue();
+  assert.match(time, /^\d{2}:\d{2}$/, 'the next slot is chosen');
+  await form.getByTestId('offers-stale').filter({ hasText: /^Offline: free tables as the saved board shows them, possibly out of date/ }).waitFor();
+  const twoTop = form.getByRole('radio', { name: /^Two-top, up to 2: [1-9]\d* free \(possibly out of date\)$/ });
+  await twoTop.waitFor({ timeout: NEVER_MS });
+  assert.ok(await twoTop.isChecked(), 'the smallest type that seats the party, free on the saved board');
+  await assertAccessible(page, 'table walk-in offline, party and time');
+  await form.getByRole('button', { name: 'Next', exact: true }).click();
+  await form.getByRole('heading', { name: /Step 2 of 3/ }).waitFor();
+  await form.getByLabel('Guest name', { exact: true }).fill('Olga Offline');
+  await form.getByRole('button', { name: 'Next', exact: true }).click();
+  await form.getByRole('heading', { name: /Step 3 of 3/ }).waitFor();
+  await assertAccessible(page, 'table walk-in offline, review');
+  await form.getByRole('button', { name: 'Queue booking', exact: true }).click();
+  await form.waitFor({ state: 'detached', timeout: NEVER_MS });
+
+  // Queued: one pending, named by its day and time; nothing sent yet.
+  await page.getByTestId('pending-count').filter({ hasText: /^\s*1 pending\s*$/ }).waitFor({ timeout: NEVER_MS });
+  const item = page.getByTestId('pending-list').locator('[data-testid^="pending-"]').filter({ hasText: 'Olga Offline' });
+  assert.equal(words(await item.textContent()).startsWith(words(`Walk-in: Olga Offline, ${formatToday()} at ${time}, 2 guests, Two-top`)), true);
+  assert.equal(await page.getByRole('grid', { name: 'Table board' }).getByText('Olga Offline').count(), 0, 'a queued walk-in is not drawn');
+  await assertAccessible(page, 'table board offline with the pending list');
+  await screenshot(page, 'table-board-offline');
+  const olgas = async () => {
+    const listed = await api('GET', `/bookings/vendor/${world.vendorId}?from=${day(0)}&to=${day(0)}&limit=100`, { token: world.desk });
+    return listed.items.filter((b) => b.desk_guest?.name === 'Olga Offline');
+  };
+  assert.deepEqual(await olgas(), [], 'nothing is sent while offline');
+
+  // Back online: the queue is sent, the booking made once and confirmed, and the board shows it.
+  const started = performance.now();
+  await page.context().setOffline(false);
+  await page.getByTestId('pending-count').waitFor({ state: 'detached', timeout: NEVER_MS });
+  console.log(`the queued restaurant walk-in was sent ${Math.round(performance.now() - started)} ms after the network came back`);
+  assert.equal(await page.getByTestId('conflicts-button').count(), 0, 'no conflict');
+  const made = await olgas();
+  assert.equal(made.length, 1, 'booked exactly once');
+  assert.equal(made[0].status, 'CONFIRMED');
+  assert.equal(made[0].channel, 'walk_in');
+  assert.equal(made[0].party_size, 2);
+  assert.equal(made[0].resource_id, world.small);
+  assert.deepEqual(made[0].time, { kind: 'seating', date: day(0), time });
+  await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor({ timeout: NEVER_MS });
+  const bar = page.getByTestId(`unassigned-${world.small}`).getByTestId(`booking-${made[0].id}`);
+  await bar.filter({ hasText: 'Olga Offline' }).waitFor({ timeout: NEVER_MS });
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
