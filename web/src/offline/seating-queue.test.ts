@@ -5,7 +5,9 @@ import { ApiError } from '../api';
 import { seatingOffersFromBoard } from '../tables';
 import type { Booking, Resource, Unit } from '../types';
 import { Db } from './db';
-import { isSeating, type Action, type NewAction } from './queue';
+import { anotherType } from '../screens/Conflicts';
+import { request, takeSeatingIntent, takeWalkInIntent } from './desk';
+import { isSeating, type Action, type Conflict, type NewAction } from './queue';
 import { syncQueue, type SyncApi } from './sync';
 import { describeAction } from './ui';
 
@@ -153,6 +155,42 @@ describe('a restaurant walk-in in the offline queue', () => {
     const { api, calls } = fakeApi();
     expect(await syncQueue(db, api, VENDOR)).toEqual({ stop: 'empty', sent: 1 });
     expect(calls[0]).toMatchObject({ key: 'old-key', body: old.body });
+  });
+});
+
+describe('"Choose another type" on a refused walk-in', () => {
+  const conflictOf = (action: Action): Conflict => ({
+    id: action.id,
+    vendorId: VENDOR,
+    action,
+    reason: 'soldOut',
+    refusal: { status: 409, fields: {} },
+    at: '2026-12-07T10:00:00.000Z',
+  });
+
+  it('opens the restaurant form with the seating\'s day, time, party and guest, once', async () => {
+    const queued = await db.enqueue(seatingWalkIn());
+    const intent = anotherType(conflictOf(queued));
+    expect(intent).toEqual({
+      kind: 'seating',
+      form: { date: '2026-12-07', time: '19:30', party: '2', name: 'Ada Lovelace', email: '', phone: '+44 20 7946 0000', channel: 'walk_in' },
+      replaces: queued.id,
+    });
+
+    request(intent!);
+    expect(takeWalkInIntent()).toBeUndefined();
+    expect(takeSeatingIntent()).toEqual(intent);
+    expect(takeSeatingIntent()).toBeUndefined();
+  });
+
+  it('opens the hotel form for a stay, with its nights', async () => {
+    const queued = await db.enqueue({
+      kind: 'walkIn',
+      vendorId: VENDOR,
+      resourceName: 'Double',
+      body: { resource_id: 'dbl', party_size: 2, check_in: '2026-12-07', check_out: '2026-12-09', channel: 'phone', guest: { name: 'Grace' } },
+    });
+    expect(anotherType(conflictOf(queued))).toMatchObject({ kind: 'walkIn', form: { checkIn: '2026-12-07', nights: '2', channel: 'phone' } });
   });
 });
 

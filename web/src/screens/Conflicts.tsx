@@ -37,7 +37,7 @@ function seatingForm(b: SeatingBody) {
 }
 
 /** "Choose another type": the form the walk-in came from (a hotel's or a restaurant's), prefilled. */
-function anotherType(conflict: Conflict): Intent | undefined {
+export function anotherType(conflict: Conflict): Intent | undefined {
   const { action } = conflict;
   if (action.kind !== 'walkIn') return undefined;
   return isSeating(action.body)
