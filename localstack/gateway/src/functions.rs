@@ -43,6 +43,11 @@ pub struct Deps {
     pub feed: shared::feed::Feed<shared::feed::DynamoFeed>,
     pub history: shared::store::DynamoHistoryLog,
     pub audit: shared::audit::DynamoAudit,
+    pub audit_signer: shared::audit::sign::KmsCheckpointSigner,
+    /// The audit key's public half: what the witness verifies checkpoints with.
+    pub audit_keys: tlog::PublicKeys,
+    pub witness: audit_witness::DynamoWitnessState,
+    pub vendor_directory: audit_witness::DynamoVendorDirectory,
 }
 
 impl Deps {
@@ -59,8 +64,9 @@ impl Deps {
             audience: config::optional("JWT_AUDIENCE", "reservations-api".to_owned())?,
             ttl_seconds: config::optional("JWT_TTL_SECONDS", 900)?,
         };
+        let audit_signer = shared::audit::sign::KmsCheckpointSigner::from_env(&sdk).await?;
         let jwks = Jwks {
-            keys: vec![signer.jwk().clone()],
+            keys: vec![signer.jwk().clone(), audit_signer.jwk().clone()],
         };
         let stripe = StripeSettings::load(&sdk).await?;
         let search = AnyIndex::from_env(&sdk)?;
@@ -71,6 +77,12 @@ impl Deps {
             feed: shared::feed::Feed::new(shared::feed::DynamoFeed::from_env(&sdk)?),
             history: shared::store::DynamoHistoryLog::from_env(&sdk)?,
             audit: shared::audit::DynamoAudit::from_env(&sdk)?,
+            audit_keys: tlog::PublicKeys::from(
+                shared::audit::sign::CheckpointSigner::public_key(&audit_signer).clone(),
+            ),
+            audit_signer,
+            witness: audit_witness::DynamoWitnessState::from_env(&sdk)?,
+            vendor_directory: audit_witness::DynamoVendorDirectory::from_env(&sdk)?,
             archiver,
             notifier,
             payments: stripe.client()?,
@@ -145,6 +157,9 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("booking-check-in",     |d, req| booking_check_in::handler(&d.store, &d.signer, &d.tokens, req));
     register!("booking-check-out",    |d, req| booking_check_out::handler(&d.store, req));
     register!("booking-key",          |d, req| booking_key::handler(&d.store, &d.signer, &d.tokens, req));
+    register!("booking-receipt",      |d, req| booking_receipt::handler(&d.store, &d.archiver.index, &d.audit, &d.tokens.issuer, req));
+    register!("audit-checkpoint",     |d, req| audit_checkpoint::handler(&d.audit, req));
+    register!("audit-consistency",    |d, req| audit_consistency::handler(&d.audit, req));
     register!("payment-webhook",      |d, req| payment_webhook::handler(&d.store, &d.archiver.index, &d.payments, &d.inbox.ledger, &d.webhook, req));
     functions
 }
@@ -257,6 +272,8 @@ pub type ScheduledHandler = Arc<dyn Fn() -> BoxFuture<'static, anyhow::Result<()
 /// The functions run on a schedule (`schedules` in the route table), by name.
 pub fn schedules(deps: Arc<Deps>) -> HashMap<&'static str, ScheduledHandler> {
     let sweep_deps = deps.clone();
+    let signer_deps = deps.clone();
+    let witness_deps = deps.clone();
     let sweep: ScheduledHandler = Arc::new(move || {
         let deps = sweep_deps.clone();
         Box::pin(async move { deps.archiver.sweep(chrono::Utc::now()).await.map(|_| ()) })
@@ -271,5 +288,38 @@ pub fn schedules(deps: Arc<Deps>) -> HashMap<&'static str, ScheduledHandler> {
                 .map_err(|e| anyhow::anyhow!("{e}"))
         })
     });
-    HashMap::from([("payment-reconcile", reconcile), ("archiver", sweep)])
+    let audit_signer: ScheduledHandler = Arc::new(move || {
+        let deps = signer_deps.clone();
+        Box::pin(async move {
+            let event = LambdaEvent::new(serde_json::json!({}), Context::default());
+            audit_signer::handler(&deps.audit, &deps.audit_signer, &deps.tokens.issuer, event)
+                .await
+                .map(|_| ())
+                .map_err(|e| anyhow::anyhow!("{e}"))
+        })
+    });
+    let audit_witness: ScheduledHandler = Arc::new(move || {
+        let deps = witness_deps.clone();
+        Box::pin(async move {
+            let event = LambdaEvent::new(serde_json::json!({}), Context::default());
+            let d = &*deps;
+            audit_witness::handler(
+                &d.audit,
+                &d.witness,
+                &d.vendor_directory,
+                &d.audit_keys,
+                &d.tokens.issuer,
+                event,
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| anyhow::anyhow!("{e}"))
+        })
+    });
+    HashMap::from([
+        ("payment-reconcile", reconcile),
+        ("archiver", sweep),
+        ("audit-signer", audit_signer),
+        ("audit-witness", audit_witness),
+    ])
 }

@@ -310,7 +310,8 @@ impl Backbone {
 
 impl Backbone {
     /// Runs each scheduled function every `everyMinutes` of the route table, like EventBridge
-    /// Scheduler; the first run comes one period after the start.
+    /// Scheduler, or every `<FUNCTION>_EVERY_SECONDS` when set (`AUDIT_SIGNER_EVERY_SECONDS=10`);
+    /// the first run comes one period after the start.
     pub fn schedules(
         &mut self,
         mut handlers: HashMap<&'static str, ScheduledHandler>,
@@ -319,7 +320,18 @@ impl Backbone {
             let handler = handlers
                 .remove(schedule.function.as_str())
                 .ok_or_else(|| anyhow::anyhow!("{} is not registered", schedule.function))?;
-            let period = std::time::Duration::from_secs(u64::from(schedule.every_minutes) * 60);
+            let variable = format!(
+                "{}_EVERY_SECONDS",
+                schedule.function.to_uppercase().replace('-', "_")
+            );
+            let seconds: u64 = match std::env::var(&variable) {
+                Ok(raw) => raw.trim().parse().map_err(|_| {
+                    anyhow::anyhow!("{variable} must be a whole number of seconds, not {raw:?}")
+                })?,
+                Err(_) => u64::from(schedule.every_minutes) * 60,
+            };
+            anyhow::ensure!(seconds > 0, "{variable} must be at least 1");
+            let period = std::time::Duration::from_secs(seconds);
             self.tasks.push(tokio::spawn(async move {
                 let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
                 loop {
