@@ -48,7 +48,7 @@ export function App() {
   /** Signing out with actions not sent asks first; they stay queued for the next sign-in. */
   const signOutAsked = () => {
     const n = desk?.current.queue.length ?? 0;
-    if (n > 0 && !window.confirm(t(lang, 'offline.signOutQueue', { n }))) return;
+    if (n > 0 && !window.confirm(n === 1 ? t(lang, 'offline.signOutQueueOne') : t(lang, 'offline.signOutQueue', { n }))) return;
     signOut();
   };
 

@@ -6,6 +6,7 @@ import { channelText, statusText } from '../history';
 import { formatColumn, formatDay, formatNumber, t, type Lang } from '../i18n';
 import { dropTarget, moveFailure, movable, moveTargets, stepTarget, type MoveTarget } from '../moves';
 import { BoardStore, type BoardState } from '../store';
+import { currentDesk } from '../offline/desk';
 import { PendingMark, StaleNotice, useIntents, usePendingLabel } from '../offline/ui';
 import type { Booking, Session, Unit } from '../types';
 import { Detail } from './Detail';
@@ -272,6 +273,12 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
       store.stop();
     };
   }, [store]);
+
+  // The feed reached again is the surest sign the network is back (the browser's online event may
+  // never come, e.g. after a reload while offline): send the queue now rather than after a back-off.
+  useEffect(() => {
+    if (state.live) currentDesk()?.kick();
+  }, [state.live]);
 
   const layout = useMemo(
     () =>
