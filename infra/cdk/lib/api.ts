@@ -32,6 +32,8 @@ export const PUBLIC_BECAUSE: Record<string, string> = {
   'resource-get': 'a room or table type is open to anyone',
   'vendor-availability': 'what is free, with prices, is open to anyone',
   'payment-webhook': 'Stripe calls it without our token; the function verifies the Stripe-Signature header instead',
+  'audit-checkpoint': "a vendor's signed checkpoint is public so anyone (a guest, an auditor, a witness) can check a receipt against it",
+  'audit-consistency': 'consistency proofs are public so any witness can check that a log only grew between two checkpoints',
 };
 
 /** Requests per five minutes from one IP before WAF blocks it (WAF's rate-based rule). */

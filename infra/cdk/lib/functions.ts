@@ -40,7 +40,11 @@ export type ConfigGroup =
   /** `DynamoAudit::from_env`: AUDIT_TABLE (the audit logs). */
   | 'auditLog'
   /** `KmsCheckpointSigner::from_env`, `audit_public_key_from_env`: AUDIT_KMS_KEY_ID (the audit key's ARN). */
-  | 'auditKey';
+  | 'auditKey'
+  /** `audit_witness::DynamoWitnessState::from_env`: AUDIT_WITNESS_TABLE (the trees the witness verified). */
+  | 'witnessState'
+  /** `audit_witness::DynamoVendorDirectory::from_env`: VENDORS_TABLE (every vendor, for the witness). */
+  | 'vendorDirectory';
 
 export type FunctionKind = 'http' | 'consumer' | 'stream' | 'schedule';
 
@@ -76,7 +80,7 @@ const CALLS_STRIPE = {
 
 export const FUNCTIONS: Record<string, FunctionProfile> = {
   'openid-configuration': { config: ['tokens'] },
-  jwks: { config: ['signer'] },
+  jwks: { config: ['signer', 'auditKey'] },
   'user-create': { config: ['store'], ...HASHES_PASSWORDS },
   'user-login': { config: ['store', 'tokens', 'signer'], ...HASHES_PASSWORDS },
   'user-get': { config: ['store'] },
@@ -138,6 +142,20 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
   'booking-history': { config: ['ledger', 'store'] },
   'outbox-publisher': { config: ['streamTables', 'bus', 'holdTimer'] },
   'payment-reconcile': { config: ['store', 'stripe'] },
+  audit: { config: ['ledger', 'auditLog'] },
+  'audit-checkpoint': { config: ['auditLog'] },
+  'audit-consistency': { config: ['auditLog'] },
+  'booking-receipt': { config: ['store', 'archiveIndex', 'auditLog', 'tokens'] },
+  'audit-signer': {
+    config: ['auditLog', 'auditKey', 'tokens'],
+    timeoutSeconds: 55,
+    sizing: 'runs every minute; a round is cut before the next begins (unsigned logs keep their markers for it)',
+  },
+  'audit-witness': {
+    config: ['auditLog', 'witnessState', 'vendorDirectory', 'auditKey', 'tokens'],
+    timeoutSeconds: 240,
+    sizing: 'runs every 5 minutes; ends before the next run starts, so two never verify the same vendor at once',
+  },
 };
 
 /** How routes.json says each function is invoked; a function must appear exactly once. */

@@ -151,6 +151,25 @@ export class Operations extends Construct {
       description: 'payment-reconcile could not repair some bookings in two of its last three runs (its log names them; each counts reconcile_failures)',
     });
 
+    // The audit logs (issue 19): the witness counts each failed check as an embedded-metric line
+    // (functions/audit-witness), without dimensions; a signer that keeps failing stalls receipts.
+    const witness = props.functions['audit-witness'];
+    if (witness) {
+      this.alarm('audit-inconsistency', new cloudwatch.Metric({ namespace: 'Reservations/Audit', metricName: 'AuditInconsistency', statistic: 'Sum', period: FIVE_MINUTES }), {
+        threshold: 1,
+        description: "the audit witness found a log failing its checks (signature, consistency with the tree it saw, leaves rebuilding the signed root); its log names the vendor and the reason, and the alarm repeats every run until it is resolved",
+      });
+    }
+    const signer = props.functions['audit-signer'];
+    if (signer) {
+      this.alarm('audit-signer-errors', signer.metricErrors({ period: FIVE_MINUTES }), {
+        threshold: 1,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        description: 'the audit signer fails whole runs in two of three 5-minute periods: no new checkpoints, so receipts stay pending',
+      });
+    }
+
     if (props.searchDomain) {
       this.alarm('search-cluster-red', props.searchDomain.metricClusterStatusRed({ period: Duration.minutes(1) }), {
         threshold: 1,

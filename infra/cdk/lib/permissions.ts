@@ -13,7 +13,7 @@
 // Every function using `DynamoStore` gets all four table names in its environment
 // (`Tables::from_env` reads them), but permissions only on the tables its code path touches.
 
-export type TableName = 'accounts' | 'vendors' | 'bookings' | 'inventory' | 'ledger' | 'search' | 'booking-archive' | 'audit';
+export type TableName = 'accounts' | 'vendors' | 'bookings' | 'inventory' | 'ledger' | 'search' | 'booking-archive' | 'audit' | 'audit-witness';
 export type TableAccess = 'read' | 'write' | 'readWrite';
 export type KmsAction = 'kms:Sign' | 'kms:GetPublicKey';
 
@@ -27,12 +27,15 @@ export interface TableGrant {
   readonly access: TableAccess;
   /** Global secondary indexes it queries. */
   readonly indexes: string[];
+  /** Also dynamodb:Scan on the table (a listing no key or index can answer). */
+  readonly scan?: boolean;
   readonly why: string;
 }
 
 const read = (why: string, ...indexes: string[]): TableGrant => ({ access: 'read', indexes, why });
 const write = (why: string): TableGrant => ({ access: 'write', indexes: [], why });
 const readWrite = (why: string, ...indexes: string[]): TableGrant => ({ access: 'readWrite', indexes, why });
+const readScanning = (why: string): TableGrant => ({ access: 'read', indexes: [], scan: true, why });
 
 export interface Grants {
   readonly tables?: Partial<Record<TableName, TableGrant>>;
@@ -71,6 +74,7 @@ export const PERMISSIONS: Record<string, Grants> = {
   'openid-configuration': {},
   jwks: {
     jwtKey: [['kms:GetPublicKey'], 'publishes the public half of the signing key as a JWK'],
+    kmsKeys: { audit: [['kms:GetPublicKey'], "publishes the audit key's public half (kid audit-...) for verifying checkpoints"] },
   },
   'user-create': {
     tables: { accounts: write('create_guest puts the credential and the profile in one transaction') },
@@ -352,6 +356,37 @@ export const PERMISSIONS: Record<string, Grants> = {
   'outbox-publisher': {
     eventBus: ['putEvents', 'publishes each committed change as a typed event'],
     holdExpiryQueue: ['send', "arms each new hold's timer as a delayed message"],
+  },
+  audit: {
+    tables: {
+      ledger: LEDGER,
+      audit: readWrite("creates the booking's commitment secret once (conditional PutItem), reads the head and nodes, appends leaf, nodes, head, fact guard, booking index and grown marker in one transaction conditional on the tree size"),
+    },
+  },
+  'audit-checkpoint': {
+    tables: { audit: read("reads a vendor's stored checkpoint (latest or of a size)") },
+  },
+  'audit-consistency': {
+    tables: { audit: read('reads the checkpoints and the perfect nodes a consistency proof needs') },
+  },
+  'booking-receipt': {
+    tables: {
+      bookings: read("reads the booking (whose it is)"),
+      'booking-archive': read("reads an archived booking's entry (whose it is)"),
+      audit: read("reads the booking's leaves, the latest checkpoint, the nodes of each inclusion proof and the commitment secret (made when its first leaf was)"),
+    },
+  },
+  'audit-signer': {
+    tables: { audit: readWrite('queries the grown markers, reads heads, stores each signed checkpoint (conditional) and clears the marker') },
+    kmsKeys: { audit: [['kms:GetPublicKey', 'kms:Sign'], "signs each grown log's checkpoint; the only function the audit key lets sign"] },
+  },
+  'audit-witness': {
+    tables: {
+      audit: read('reads checkpoints, nodes and the new leaves it verifies'),
+      'audit-witness': readWrite('reads and records the last tree it verified per vendor'),
+      vendors: readScanning('lists every vendor (Scan of the profiles, keys only): a log may exist for any of them'),
+    },
+    kmsKeys: { audit: [['kms:GetPublicKey'], "verifies checkpoint signatures with the audit key's public half"] },
   },
   'payment-reconcile': {
     tables: {

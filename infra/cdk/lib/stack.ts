@@ -277,7 +277,7 @@ export class ReservationsStack extends Stack {
 
   /** The variables each config group's code reads (see functions.ts). */
   /** On the table and the named indexes only (see permissions.ts). */
-  private grantTable(fn: lambda.Function, name: string, access: TableAccess, indexes: string[]): void {
+  private grantTable(fn: lambda.Function, name: string, access: TableAccess, indexes: string[], scan = false): void {
     const table = this.data.tables[name];
     const def = this.resources.tables.find((t) => t.name === name);
     if (!table || !def) throw new Error(`permissions.ts: no table ${name} in resources.json`);
@@ -288,6 +288,7 @@ export class ReservationsStack extends Stack {
       ...(access === 'write' ? [] : DYNAMODB_READ),
       ...(access === 'read' ? [] : DYNAMODB_WRITE),
     ];
+    if (scan) actions.push('dynamodb:Scan');
     iam.Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [table.tableArn] });
     if (indexes.length > 0) {
       iam.Grant.addToPrincipal({
@@ -349,6 +350,12 @@ export class ReservationsStack extends Stack {
         case 'auditLog':
           tableVar('audit');
           break;
+        case 'witnessState':
+          tableVar('audit-witness');
+          break;
+        case 'vendorDirectory':
+          tableVar('vendors');
+          break;
         case 'bus':
           env[resources.eventBus.envVar] = this.messaging.bus.eventBusName;
           break;
@@ -395,7 +402,7 @@ export class ReservationsStack extends Stack {
   /** permissions.ts, as grant calls. */
   private grant(fn: lambda.Function, grants: Grants): void {
     for (const [name, tableGrant] of Object.entries(grants.tables ?? {})) {
-      if (tableGrant) this.grantTable(fn, name, tableGrant.access, tableGrant.indexes);
+      if (tableGrant) this.grantTable(fn, name, tableGrant.access, tableGrant.indexes, tableGrant.scan);
     }
     if (grants.searchIndex) {
       const [use] = grants.searchIndex;
