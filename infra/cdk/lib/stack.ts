@@ -60,8 +60,8 @@ export class ReservationsStack extends Stack {
     this.messaging = new Messaging(this, 'Messaging', { resources, settings });
 
     const kinds = functionKinds(routes);
-    // Only the functions permissions.ts lets sign with a key may sign with it (signers() below):
-    // they get role names the key policies can name without a reference across stacks.
+    // Only the functions permissions.ts lets sign with a key may sign with it: their roles get
+    // fixed names, so a key policy here names them without a reference into a nested stack.
     const signers = (key: string) => [...kinds.keys()].filter((name) => signsWith(PERMISSIONS[name], key));
     for (const keyDef of resources.kmsKeys) {
       if (keyDef.keySpec !== 'ECC_NIST_P256' || keyDef.keyUsage !== 'SIGN_VERIFY') {
