@@ -267,6 +267,9 @@ test('offline, the desk queues a walk-in and a check-in; a guest takes the last 
   }
   const walterCheckInConflict = list.getByTestId(`conflict-${walterCheckIn}`);
   await walterCheckInConflict.filter({ hasText: 'Walter Offline' }).filter({ hasText: 'Depends on a walk-in that failed' }).waitFor();
+  // Its walk-in has no booking: Retry could only fail again, so it is not offered; Discard is.
+  await walterCheckInConflict.getByRole('button', { name: 'Discard', exact: true }).waitFor();
+  assert.equal(await walterCheckInConflict.getByRole('button', { name: 'Retry', exact: true }).count(), 0, 'no Retry on a check-in whose walk-in failed');
   await assertAccessible(page, 'conflicts list');
   await screenshot(page, 'conflicts');
 

@@ -118,9 +118,12 @@ function Item({
         </div>
       ) : (
         <div class="conflict-actions">
-          <button type="button" disabled={busy} onClick={() => void run(() => desk.retry(conflict.id))}>
-            {t(lang, 'conflict.retry')}
-          </button>
+          {/* A check-in whose walk-in failed has no booking to check in: retrying can only fail. */}
+          {conflict.reason !== 'dependency' && (
+            <button type="button" disabled={busy} onClick={() => void run(() => desk.retry(conflict.id))}>
+              {t(lang, 'conflict.retry')}
+            </button>
+          )}
           {action.kind === 'walkIn' && (
             <button
               type="button"
