@@ -11,6 +11,14 @@ describe('i18n', () => {
     );
   });
 
+  it('chooses the plural form the language asks for', () => {
+    expect(t('en', 'tables.party', { n: 1 })).toBe('1 guest');
+    expect(t('en', 'tables.party', { n: 2 })).toBe('2 guests');
+    expect(t('en', 'tables.party', { n: 0 })).toBe('0 guests');
+    expect(t('de', 'walkin.review.party', { n: 1 })).toBe('1 Person');
+    expect(t('de', 'walkin.review.party', { n: 3 })).toBe('3 Personen');
+  });
+
   it('remembers the switch, and otherwise follows the browser when it can', () => {
     const store = new Map<string, string>();
     const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };

@@ -70,7 +70,7 @@ const en = {
   'walkin.settle.cash': 'Paid {total} in cash',
   'walkin.settle.card_terminal': 'Paid {total} by card terminal',
   'walkin.review.stay': '{from} to {to}, {nights} nights',
-  'walkin.review.party': '{n} guests',
+  'walkin.review.party': '{n} {n:guest|guests}',
   'walkin.review.price': 'Price',
   'walkin.next': 'Next',
   'walkin.back': 'Back',
@@ -251,8 +251,8 @@ const en = {
   'tables.table': 'Table',
   'tables.day': 'Day',
   'tables.tableNo': 'table {table}',
-  'tables.party': '{n} guests',
-  'tables.seats': '{n} seats',
+  'tables.party': '{n} {n:guest|guests}',
+  'tables.seats': '{n} {n:seat|seats}',
   'tables.upTo': 'up to {n}',
   'tables.cell.free': 'Table {table}, {time}: free',
   'tables.cell.booking': 'Table {table}, {time}: {guest}, {party}, {status}, {channel}',
@@ -358,7 +358,7 @@ const de: Record<Key, string> = {
   'walkin.settle.cash': '{total} bar bezahlt',
   'walkin.settle.card_terminal': '{total} am Kartenterminal bezahlt',
   'walkin.review.stay': '{from} bis {to}, {nights} Nächte',
-  'walkin.review.party': '{n} Personen',
+  'walkin.review.party': '{n} {n:Person|Personen}',
   'walkin.review.price': 'Preis',
   'walkin.next': 'Weiter',
   'walkin.back': 'Zurück',
@@ -540,7 +540,7 @@ const de: Record<Key, string> = {
   'tables.day': 'Tag',
   'tables.tableNo': 'Tisch {table}',
   'tables.party': '{n} Pers.',
-  'tables.seats': '{n} Plätze',
+  'tables.seats': '{n} {n:Platz|Plätze}',
   'tables.upTo': 'bis {n} Pers.',
   'tables.cell.free': 'Tisch {table}, {time}: frei',
   'tables.cell.booking': 'Tisch {table}, {time}: {guest}, {party}, {status}, {channel}',
@@ -579,11 +579,17 @@ const de: Record<Key, string> = {
 const tables: Record<Lang, Record<Key, string>> = { en, de };
 
 /** The string for `key` in `lang`, with `{name}` placeholders filled from `params`. */
+/**
+ * The text of `key` with `{name}` replaced by its parameter, and `{name:one|other}` by the form
+ * the language's plural rules choose for that number ("{n} {n:guest|guests}").
+ */
 export function t(lang: Lang, key: Key, params: Record<string, string | number> = {}): string {
   const template = tables[lang][key] ?? en[key];
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    name in params ? String(params[name]) : whole,
-  );
+  return template
+    .replace(/\{(\w+):([^|}]*)\|([^}]*)\}/g, (whole, name: string, one: string, other: string) =>
+      typeof params[name] === 'number' ? (new Intl.PluralRules(lang).select(params[name]) === 'one' ? one : other) : whole,
+    )
+    .replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
 export function isLang(v: unknown): v is Lang {
