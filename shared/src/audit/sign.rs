@@ -3,6 +3,7 @@
 use super::{AuditLog, TreeHead, log_origin};
 use crate::auth::Jwk;
 use crate::config;
+use crate::domain::ids::VendorId;
 use anyhow::Context;
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
@@ -166,15 +167,7 @@ pub async fn sign_grown(
         .context("listing the grown audit logs")?;
     let mut round = SignRound::default();
     for (vendor, head) in grown {
-        let origin = log_origin(issuer, vendor);
-        let stored = match sign_checkpoint(signer, &origin, head).await {
-            Ok(note) => log
-                .store_checkpoint(vendor, head.size, &note, now)
-                .await
-                .map_err(|e| anyhow::Error::new(e).context("storing the checkpoint")),
-            Err(err) => Err(anyhow::Error::new(err)),
-        };
-        match stored {
+        match sign_vendor(log, signer, issuer, vendor, head, now).await {
             Ok(true) => {
                 tracing::info!(vendor_id = %vendor, size = head.size, "checkpoint signed");
                 round.signed += 1;
@@ -190,6 +183,22 @@ pub async fn sign_grown(
         }
     }
     Ok(round)
+}
+
+/// Signs `head` of the vendor's log and stores it: `Ok(false)` if a checkpoint as large is
+/// stored already.
+pub async fn sign_vendor(
+    log: &impl AuditLog,
+    signer: &impl CheckpointSigner,
+    issuer: &str,
+    vendor: VendorId,
+    head: TreeHead,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let note = sign_checkpoint(signer, &log_origin(issuer, vendor), head).await?;
+    log.store_checkpoint(vendor, head.size, &note, now)
+        .await
+        .context("storing the checkpoint")
 }
 
 /// A P-256 key in memory that signs the way KMS does (DER, not normalised): for tests and the
@@ -229,7 +238,7 @@ impl CheckpointSigner for LocalCheckpointSigner {
 mod tests {
     use super::*;
     use crate::audit::MemoryAudit;
-    use crate::domain::ids::{BookingId, VendorId};
+    use crate::domain::ids::BookingId;
     use crate::events::EventId;
 
     const ISSUER: &str = "https://api.example.com";
