@@ -19,11 +19,11 @@ pub use bookings::{
 };
 
 pub use changes::StreamTables;
+pub(crate) use dynamo::batch_put;
+pub use dynamo::{DynamoStore, Tables};
 pub use history_log::{
     DynamoHistoryLog, HistoryDeskPayment, HistoryEntry, HistoryLog, HistoryUnit, MemoryHistoryLog,
 };
-pub(crate) use dynamo::batch_put;
-pub use dynamo::{DynamoStore, Tables};
 pub use reviews::{ReviewStore, ReviewWriteError};
 pub use units::{BlockWriteError, HousekeepingChange, OccupancyChange, UnitStore, UnitWriteError};
 
