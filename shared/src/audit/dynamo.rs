@@ -29,15 +29,26 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 type Item = HashMap<String, AttributeValue>;
 
 const HEAD: &str = "HEAD";
 
+/// The last head this process wrote or saw, by vendor, behind a lock that appends of this
+/// process to that vendor's log take in turn (they would only fail each other's condition).
+/// An append starts from it without reading the head first. Only a guess: the transaction's
+/// condition on the size decides, and a wrong guess comes back with the head as stored.
+type Slot = Arc<tokio::sync::Mutex<Option<tlog::CompactRange>>>;
+type Heads = Arc<Mutex<HashMap<VendorId, Slot>>>;
+/// More vendors than this and the guesses start over (each is at most 64 hashes).
+const HEADS_KEPT: usize = 10_000;
+
 #[derive(Debug, Clone)]
 pub struct DynamoAudit {
     client: Client,
     table: String,
+    heads: Heads,
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {
@@ -135,6 +146,8 @@ fn head_of(range: &tlog::CompactRange) -> TreeHead {
 /// (a conflicting transaction, throttling) cancelled it.
 struct Cancelled {
     conditions: Vec<bool>,
+    /// The head as stored, when item 0 was the head and failed its condition.
+    head: Option<Item>,
 }
 
 impl Cancelled {
@@ -146,6 +159,13 @@ impl Cancelled {
                     .iter()
                     .map(|r| r.code() == Some("ConditionalCheckFailed"))
                     .collect(),
+                head: cancelled
+                    .cancellation_reasons()
+                    .first()
+                    .filter(|r| r.code() == Some("ConditionalCheckFailed"))
+                    .and_then(|r| r.item())
+                    .filter(|item| item.contains_key("range"))
+                    .cloned(),
             }),
             _ => None,
         }
@@ -158,7 +178,25 @@ impl Cancelled {
 
 impl DynamoAudit {
     pub fn new(client: Client, table: String) -> Self {
-        Self { client, table }
+        Self {
+            client,
+            table,
+            heads: Heads::default(),
+        }
+    }
+
+    /// The same table through a store that shares no guessed heads with this one: what
+    /// another process (another Lambda) is.
+    pub fn clone_without_heads(&self) -> Self {
+        Self::new(self.client.clone(), self.table.clone())
+    }
+
+    fn slot(&self, vendor: VendorId) -> Slot {
+        let mut heads = self.heads.lock().unwrap_or_else(PoisonError::into_inner);
+        if heads.len() >= HEADS_KEPT && !heads.contains_key(&vendor) {
+            heads.clear();
+        }
+        heads.entry(vendor).or_default().clone()
     }
 
     pub fn from_env(sdk: &crate::aws::SdkConfig) -> Result<Self, ConfigError> {
@@ -243,7 +281,7 @@ impl DynamoAudit {
         fact: EventId,
         leaf: &[u8],
         range: &tlog::CompactRange,
-    ) -> Result<(Vec<TransactWriteItem>, TreeHead), AuditError> {
+    ) -> Result<(Vec<TransactWriteItem>, tlog::CompactRange), AuditError> {
         let index = range.size();
         let growth = grow(range, leaf)?;
         let next = head_of(&growth.range);
@@ -261,7 +299,10 @@ impl DynamoAudit {
             .expression_attribute_names("#size", "size")
             .expression_attribute_names("#range", "range")
             .expression_attribute_values(":next", n(next.size))
-            .expression_attribute_values(":range", b(range_bytes(&growth.range)));
+            .expression_attribute_values(":range", b(range_bytes(&growth.range)))
+            .return_values_on_condition_check_failure(
+                aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+            );
         let head = if index == 0 {
             head
         } else {
@@ -319,7 +360,7 @@ impl DynamoAudit {
                 vec![("hash", b(node.0))],
             ))?);
         }
-        Ok((items, next))
+        Ok((items, growth.range))
     }
 
     /// The fact's existing place: its guard, and the head of the log it is in.
@@ -347,13 +388,21 @@ impl AuditLog for DynamoAudit {
         fact: EventId,
         leaf: &[u8],
     ) -> Result<Appended, AuditError> {
+        // The head this process saw last, else read; a wrong one fails the condition and comes
+        // back with the head as stored, so a lone writer never reads before it appends.
+        let slot = self.slot(vendor);
+        let mut guess = slot.lock().await;
+        let mut known = guess.take();
         for attempt in 1..=super::APPEND_ATTEMPTS {
-            let range = match self.head_item(vendor).await? {
-                Some(item) => range_of(&item)?,
-                None => tlog::CompactRange::empty(),
+            let range = match known.take() {
+                Some(range) => range,
+                None => match self.head_item(vendor).await? {
+                    Some(item) => range_of(&item)?,
+                    None => tlog::CompactRange::empty(),
+                },
             };
             let index = range.size();
-            let (items, head) = self.append_items(vendor, booking, fact, leaf, &range)?;
+            let (items, grown) = self.append_items(vendor, booking, fact, leaf, &range)?;
             let result = self
                 .client
                 .transact_write_items()
@@ -361,13 +410,25 @@ impl AuditLog for DynamoAudit {
                 .send()
                 .await;
             let err = match result {
-                Ok(_) => return Ok(Appended { index, head }),
+                Ok(_) => {
+                    let head = head_of(&grown);
+                    *guess = Some(grown);
+                    return Ok(Appended { index, head });
+                }
                 Err(err) => err.into_service_error(),
             };
             match Cancelled::of(&err) {
                 // The guard first: a repeat is done whatever else happened meanwhile.
                 Some(cancelled) if cancelled.failed(2) => return self.existing(fact).await,
-                // The head moved (or a conflicting transaction): read it again.
+                // The head moved: try at once from the head the refusal returned, pausing only
+                // when that keeps failing (other writers keep winning).
+                Some(cancelled) if cancelled.failed(0) => {
+                    known = cancelled.head.as_ref().map(range_of).transpose()?;
+                    if known.is_some() && attempt < 3 {
+                        continue;
+                    }
+                }
+                // A conflicting transaction, throttling: read the head again after a pause.
                 Some(_) => {}
                 None if matches!(
                     err,

@@ -22,7 +22,7 @@ pub use memory::MemoryAudit;
 
 /// Appends that lost the vendor's next index to another writer are tried again this many times
 /// before the fact is reported `Contended` (and its message comes back).
-pub const APPEND_ATTEMPTS: u32 = 10;
+pub const APPEND_ATTEMPTS: u32 = 20;
 /// The "grown since signed" markers are spread over this many partitions, so the signer finds
 /// every grown vendor with this many queries and no scan, and no partition gets every append.
 pub const GROWN_SHARDS: u8 = 16;

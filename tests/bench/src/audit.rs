@@ -1,0 +1,190 @@
+//! The audit log's append rate on the local stack: appends per second to one vendor's log
+//! (`DynamoAudit::append`: a consistent read of the head, then one TransactWriteItems of the head,
+//! leaf, fact guard, booking index, marker and the perfect nodes it completes, conditioned on the
+//! tree size), beside bare conditional puts (`PutItem` if absent, one item) to the same table in
+//! the same run. Each is measured with one writer and with several writers at once (which, for
+//! the log, contend for the same head and retry).
+//!
+//! ```sh
+//! eval "$(localstack/local.sh env)"
+//! CARGO_TARGET_DIR=$HOME/.cache/reservations/target cargo run --release -p bench --bin bench-audit
+//! ```
+//!
+//! Settings (environment): `BENCH_AUDIT` (300 operations per row), `BENCH_AUDIT_WRITERS` (4,
+//! the concurrent writers of the second rows). The goal (issue 19) is appends at at least half
+//! the rate of bare conditional puts.
+use anyhow::{Context, ensure};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use futures::future::try_join_all;
+use shared::audit::{AuditError, AuditLog, DynamoAudit};
+use shared::domain::ids::{BookingId, VendorId};
+use shared::events::EventId;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct Settings {
+    operations: usize,
+    writers: usize,
+}
+
+impl Settings {
+    fn from_env() -> anyhow::Result<Self> {
+        let operations: usize = shared::config::optional("BENCH_AUDIT", 300)?;
+        let writers: usize = shared::config::optional("BENCH_AUDIT_WRITERS", 4)?;
+        ensure!(
+            (1..=100_000).contains(&operations),
+            "BENCH_AUDIT must be between 1 and 100000"
+        );
+        ensure!(
+            (1..=64).contains(&writers),
+            "BENCH_AUDIT_WRITERS must be between 1 and 64"
+        );
+        Ok(Self {
+            operations,
+            writers,
+        })
+    }
+}
+
+/// A leaf of about the size a booking fact's is (~450 bytes of canonical JSON).
+fn leaf(n: usize) -> Vec<u8> {
+    format!("{{\"bench\":{n},\"pad\":\"{}\"}}", "x".repeat(420)).into_bytes()
+}
+
+/// `operations` appends to `vendor`'s log by `writers` tasks; the time they took. With
+/// `own_store`, each task has a store of its own (separate Lambdas, contending through the
+/// table's conditions); else they share one (one process, whose appends to a log take turns).
+async fn appends(
+    log: &Arc<DynamoAudit>,
+    vendor: VendorId,
+    operations: usize,
+    writers: usize,
+    own_store: bool,
+) -> anyhow::Result<(Duration, usize)> {
+    let started = Instant::now();
+    let tasks = (0..writers).map(|w| {
+        let log = if own_store {
+            Arc::new(log.as_ref().clone_without_heads())
+        } else {
+            log.clone()
+        };
+        let share = operations / writers + usize::from(w < operations % writers);
+        tokio::spawn(async move {
+            let mut contended = 0;
+            for n in 0..share {
+                let booking = BookingId::generate();
+                // A contended fact comes back to its consumer and is appended later: so here.
+                loop {
+                    match log
+                        .append(vendor, booking, EventId::for_booking(booking, 1), &leaf(n))
+                        .await
+                    {
+                        Ok(_) => break,
+                        Err(AuditError::Contended) => contended += 1,
+                        Err(e) => return Err(anyhow::Error::new(e).context("an append")),
+                    }
+                }
+            }
+            anyhow::Ok(contended)
+        })
+    });
+    let mut contended = 0;
+    for done in try_join_all(tasks).await? {
+        contended += done?;
+    }
+    Ok((started.elapsed(), contended))
+}
+
+/// `operations` bare conditional puts (one item each, if absent) by `writers` tasks.
+async fn puts(
+    client: &Client,
+    table: &str,
+    operations: usize,
+    writers: usize,
+) -> anyhow::Result<Duration> {
+    let run = uuid::Uuid::new_v4();
+    let started = Instant::now();
+    let tasks = (0..writers).map(|w| {
+        let client = client.clone();
+        let table = table.to_owned();
+        let share = operations / writers + usize::from(w < operations % writers);
+        tokio::spawn(async move {
+            for n in 0..share {
+                client
+                    .put_item()
+                    .table_name(&table)
+                    .item("pk", AttributeValue::S(format!("BENCH#{run}")))
+                    .item("sk", AttributeValue::S(format!("{w}#{n:020}")))
+                    .item("leaf", AttributeValue::B(leaf(n).into()))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .send()
+                    .await
+                    .context("a conditional put")?;
+            }
+            anyhow::Ok(())
+        })
+    });
+    for done in try_join_all(tasks).await? {
+        done?;
+    }
+    Ok(started.elapsed())
+}
+
+fn rate(operations: usize, took: Duration) -> f64 {
+    operations as f64 / took.as_secs_f64().max(f64::EPSILON)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    let sdk = shared::aws::sdk_config().await;
+    let table = shared::config::required("AUDIT_TABLE")?;
+    let client = Client::new(&sdk);
+    let log = Arc::new(DynamoAudit::new(client.clone(), table.clone()));
+    let ops = settings.operations;
+
+    // Warm the connections and the table up.
+    appends(&log, VendorId::generate(), 20, 1, false).await?;
+    puts(&client, &table, 20, 1).await?;
+
+    println!("audit log appends vs bare conditional puts ({ops} each, table {table})");
+    println!(
+        "  {:<40} {:>10} {:>10} {:>8} {:>10}",
+        "writers", "appends/s", "puts/s", "ratio", "contended"
+    );
+    let rows = [
+        (1, false, "1".to_owned()),
+        (
+            settings.writers,
+            false,
+            format!("{} in one process", settings.writers),
+        ),
+        (
+            settings.writers,
+            true,
+            format!("{} processes", settings.writers),
+        ),
+    ];
+    for (writers, own_store, label) in rows {
+        let vendor = VendorId::generate();
+        let (appended, contended) = appends(&log, vendor, ops, writers, own_store).await?;
+        let put = puts(&client, &table, ops, writers).await?;
+        let head = log
+            .head(vendor)
+            .await?
+            .context("the bench's log has a head")?;
+        ensure!(
+            head.size == ops as u64,
+            "the log has {} leaves, not {ops}",
+            head.size
+        );
+        let (a, p) = (rate(ops, appended), rate(ops, put));
+        println!(
+            "  {label:<40} {a:>10.1} {p:>10.1} {:>8.2} {contended:>10}",
+            a / p
+        );
+    }
+    println!("goal: appends at >= 0.5 of bare conditional puts (issue 19)");
+    Ok(())
+}
