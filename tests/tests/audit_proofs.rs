@@ -6,7 +6,10 @@
 //! `tests/tests/audit.rs`), and each test signs only its own vendor's log, so no other test's
 //! grown markers or checkpoints are touched.
 use api_tests::{Account, Api, resource_body};
-use audit_witness::{DynamoWitnessState, Inconsistency, Verdict, check_vendor};
+use audit_witness::{
+    DynamoVendorDirectory, DynamoWitnessState, Inconsistency, VendorDirectory, Verdict,
+    check_vendor,
+};
 use chrono::{Duration, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -459,6 +462,14 @@ async fn an_edited_leaf_fails_the_receipt_and_the_witness_raises_the_alarm() {
     s.fact(true, "BookingHeld", "HELD").await;
     s.fact(false, "BookingHeld", "HELD").await;
     let first = s.sign().await;
+    // The scheduled witness finds the vendor among those it watches.
+    let sdk = shared::aws::sdk_config().await;
+    let directory = DynamoVendorDirectory::from_env(&sdk).expect("VENDORS_TABLE is set");
+    let watched = directory
+        .vendor_ids()
+        .await
+        .expect("the vendors are listed");
+    assert!(watched.contains(&s.vendor));
     assert_eq!(
         s.witness(&state).await,
         Verdict::Verified { from: 0, to: first }
