@@ -315,6 +315,7 @@ async fn a_bookings_receipt_verifies_with_tlog_verify_and_the_jwks_for_its_guest
         "{pending:#?}"
     );
     assert!(pending.body["pending"].as_u64() >= Some(1), "{pending:#?}");
+    assert_eq!(pending.header("retry-after"), Some("60"));
 
     let size = s.sign().await;
     let second = s.fact(true, "BookingConfirmed", "CONFIRMED").await;

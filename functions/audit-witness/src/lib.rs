@@ -141,7 +141,14 @@ pub async fn witness(
 /// The alarm: an error line for people, and one EMF line CloudWatch turns into the metric.
 fn alarm(vendor: VendorId, why: &Inconsistency, now: DateTime<Utc>) {
     tracing::error!(vendor_id = %vendor, reason = %why, "AUDIT INCONSISTENCY: the audit log failed the witness's checks");
-    let emf = serde_json::json!({
+    // Lambda sends stdout to CloudWatch Logs, where an EMF line becomes a metric point.
+    println!("{}", emf_line(vendor, why, now));
+}
+
+/// One `AuditInconsistency` point in Embedded Metric Format, with the vendor and the reason as
+/// properties (not dimensions: one alarm covers every vendor).
+pub fn emf_line(vendor: VendorId, why: &Inconsistency, now: DateTime<Utc>) -> String {
+    serde_json::json!({
         "_aws": {
             "Timestamp": now.timestamp_millis(),
             "CloudWatchMetrics": [{
@@ -153,9 +160,8 @@ fn alarm(vendor: VendorId, why: &Inconsistency, now: DateTime<Utc>) {
         METRIC: 1,
         "vendor_id": vendor.to_string(),
         "reason": why.to_string(),
-    });
-    // Lambda sends stdout to CloudWatch Logs, where an EMF line becomes a metric point.
-    println!("{emf}");
+    })
+    .to_string()
 }
 
 /// The checks on one vendor's latest checkpoint. `Err` only when the stores fail.
@@ -552,6 +558,22 @@ mod tests {
             f.check().await,
             Verdict::Alarm(Inconsistency::Signature(_))
         ));
+    }
+
+    #[test]
+    fn an_alarm_is_one_embedded_metric_format_line_of_the_metric() {
+        let vendor = VendorId::generate();
+        let why = Inconsistency::MissingLeaf { index: 4 };
+        let line = emf_line(vendor, &why, "2026-12-07T06:00:00Z".parse().unwrap());
+        assert!(!line.contains('\n'));
+        let emf: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let directive = &emf["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], NAMESPACE);
+        assert_eq!(directive["Metrics"][0]["Name"], METRIC);
+        assert_eq!(emf["_aws"]["Timestamp"], 1_796_623_200_000_i64);
+        assert_eq!(emf[METRIC], 1);
+        assert_eq!(emf["vendor_id"], vendor.to_string());
+        assert_eq!(emf["reason"], "leaf 4 is missing");
     }
 
     #[tokio::test]
