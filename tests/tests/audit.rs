@@ -142,6 +142,41 @@ async fn fifty_concurrent_appends_to_one_log_take_sizes_one_to_fifty_once_each_a
 }
 
 #[tokio::test]
+async fn a_writer_whose_last_head_is_stale_appends_after_the_other_writers_leaf() {
+    api_tests::require_env();
+    let (first, second) = (audit_log().await, audit_log().await);
+    let vendor = VendorId::generate();
+    let mut leaves = Vec::new();
+    let mut append = async |log: &DynamoAudit, leaf: &[u8]| {
+        let booking = BookingId::generate();
+        leaves.push(leaf.to_vec());
+        log.append(vendor, booking, EventId::for_booking(booking, 1), leaf)
+            .await
+            .expect("the append lands")
+            .index
+    };
+
+    // The first writer remembers the head of size 1; the second moves it on behind its back.
+    let indexes = [
+        append(&first, b"one").await,
+        append(&second, b"two").await,
+        append(&first, b"three").await,
+    ];
+
+    assert_eq!(indexes, [0, 1, 2]);
+    let mut tree = tlog::MemoryTree::new();
+    for leaf in &leaves {
+        tree.push(leaf).unwrap();
+    }
+    let head = second.head(vendor).await.unwrap().expect("a head");
+    assert_eq!((head.size, head.root), (3, tree.root()));
+    assert_eq!(
+        second.leaf(vendor, 2).await.unwrap().as_deref(),
+        Some(&b"three"[..])
+    );
+}
+
+#[tokio::test]
 async fn a_fact_appended_twice_keeps_its_first_index_and_the_log_does_not_grow() {
     api_tests::require_env();
     let log = audit_log().await;
