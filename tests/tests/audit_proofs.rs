@@ -753,3 +753,95 @@ async fn the_jwks_publishes_the_audit_key_and_a_token_it_signed_is_refused() {
     let own = s.api.get(&path, s.guest.token()).await;
     assert_eq!(own.status, StatusCode::OK, "{own:#?}");
 }
+
+/// The publisher on the bookings stream and the audit queue feeding its consumer, as their
+/// Lambdas run them (so this test runs in the event-backbone group, `.config/nextest.toml`).
+async fn backbone(api: &Api) -> local_gateway::Backbone {
+    let deps = std::sync::Arc::new(
+        local_gateway::Deps::from_env(&api.base)
+            .await
+            .expect("the local stack's env is set: run via tests/run.sh"),
+    );
+    let mut backbone = local_gateway::Backbone::default();
+    let publisher = local_gateway::streams(deps.clone())
+        .remove("outbox-publisher")
+        .expect("the publisher is registered");
+    let bookings = std::env::var("BOOKINGS_TABLE").expect("the table's name is set");
+    backbone
+        .stream("outbox-publisher", &bookings, publisher)
+        .await
+        .expect("the stream opens");
+    let consumer = local_gateway::consumers(deps)
+        .remove("audit")
+        .expect("the audit consumer is registered");
+    let queue_url = std::env::var("AUDIT_QUEUE_URL").expect("AUDIT_QUEUE_URL is set");
+    backbone.queue("audit", &queue_url, consumer).await;
+    backbone
+}
+
+#[tokio::test]
+async fn a_bookings_life_through_the_backbone_gets_a_receipt_that_verifies_and_names_no_one() {
+    api_tests::require_env();
+    let setup_api = Api::start().await;
+    let _backbone = backbone(&setup_api).await;
+    drop(setup_api);
+    // The booking is made after the stream is positioned, so its facts reach the log.
+    let s = Setup::new().await;
+    let cancelled = s
+        .api
+        .put(
+            &format!("/booking/{}/status", s.booking),
+            s.guest.token(),
+            &json!({"status": "CANCELLED"}),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{cancelled:#?}");
+
+    // Made, then cancelled: two facts, about a second each through the backbone (the bound is
+    // for a stuck test, not a speed assertion).
+    let wait = std::time::Duration::from_secs(90);
+    let started = tokio::time::Instant::now();
+    loop {
+        let leaves = s.log.booking_leaves(s.booking).await.expect("the index");
+        if leaves.len() >= 2 {
+            break;
+        }
+        assert!(
+            started.elapsed() < wait,
+            "the log did not get the booking's 2 facts in {wait:?}: {leaves:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    s.sign().await;
+
+    let reply = s.receipt(&s.guest).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    let dir = scratch();
+    let jwks = s.jwks_file(&dir).await;
+    let receipt = write(&dir, "receipt.json", &reply.body["receipt"].to_string());
+    let identity = reply.body["guest_identity"]
+        .as_str()
+        .expect("an identity")
+        .to_owned();
+    assert_eq!(identity, s.identity());
+    let (code, out) = run_verifier(&["receipt", &receipt, "--key", &jwks, "--identity", &identity]);
+    assert_eq!(code, 0, "{out}");
+
+    // What the guest is handed names the facts, never the guest.
+    use base64::Engine;
+    let leaves = reply.body["receipt"]["leaves"].as_array().expect("leaves");
+    let mut kinds = Vec::new();
+    for leaf in leaves {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(leaf["data"].as_str().expect("data"))
+            .expect("base64");
+        let text = String::from_utf8(bytes).expect("JSON text");
+        for personal in [s.guest.id.as_str(), s.guest.email.as_str(), "Test Guest"] {
+            assert!(!text.contains(personal), "{personal} in {text}");
+        }
+        let fact: Value = serde_json::from_str(&text).expect("a leaf");
+        kinds.push(fact["detail_type"].as_str().unwrap_or_default().to_owned());
+    }
+    // Without a deposit the booking is confirmed as it is made; then the guest cancelled.
+    assert_eq!(kinds, ["BookingConfirmed", "BookingCancelled"], "{out}");
+}
