@@ -324,6 +324,7 @@ async fn a_bookings_receipt_verifies_with_tlog_verify_and_the_jwks_for_its_guest
     assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
     assert_eq!(reply.body["guest_identity"], s.identity());
     assert!(reply.body["pending"].as_u64() >= Some(1), "{reply:#?}");
+    assert_eq!(reply.header("cache-control"), Some("private, no-store"));
     let indexes: Vec<u64> = reply.body["receipt"]["leaves"]
         .as_array()
         .expect("leaves")

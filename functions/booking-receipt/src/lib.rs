@@ -65,7 +65,15 @@ async fn receipt(
         .await
         .map_err(|e| Problem::internal(&e.into()))?;
     match receipt {
-        Some(receipt) => Ok(shared::http::json(StatusCode::OK, &receipt)),
+        Some(receipt) => {
+            let mut response = shared::http::json(StatusCode::OK, &receipt);
+            // It carries the booking's commitment secret: no shared cache may keep it.
+            response.headers_mut().insert(
+                http::header::CACHE_CONTROL,
+                http::HeaderValue::from_static("private, no-store"),
+            );
+            Ok(response)
+        }
         None => Err(Problem::new(
             StatusCode::NOT_FOUND,
             "receipt-pending",
