@@ -560,6 +560,29 @@ mod tests {
         ));
     }
 
+    #[tokio::test]
+    async fn another_root_for_a_size_seen_or_a_smaller_tree_raises_the_alarm() {
+        let f = Fixture::new();
+        f.grow(4).await;
+        // What the witness saw for size 4 before the log was rewritten and re-signed.
+        let other = Seen {
+            size: 4,
+            root: tlog::leaf_hash(b"another history"),
+            range: Vec::new(),
+        };
+        assert!(f.state.record(f.vendor, None, &other).await.unwrap());
+        assert_eq!(
+            f.check().await,
+            Verdict::Alarm(Inconsistency::Forked { size: 4 })
+        );
+        let larger = Seen { size: 9, ..other };
+        assert!(f.state.record(f.vendor, Some(4), &larger).await.unwrap());
+        assert_eq!(
+            f.check().await,
+            Verdict::Alarm(Inconsistency::Shrank { seen: 9, now: 4 })
+        );
+    }
+
     #[test]
     fn an_alarm_is_one_embedded_metric_format_line_of_the_metric() {
         let vendor = VendorId::generate();
