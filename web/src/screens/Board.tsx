@@ -10,43 +10,9 @@ import { currentDesk } from '../offline/desk';
 import { PendingMark, StaleNotice, useIntents, usePendingLabel } from '../offline/ui';
 import type { Booking, Session, Unit } from '../types';
 import { Detail } from './Detail';
+import { bookingAt, Counts, onGridKey, useBoardPanels } from './grid';
 import { TableBoard } from './TableBoard';
 import { WalkIn } from './WalkIn';
-
-/** Arrow keys move focus between the grid's cells (one tab stop for the whole grid). */
-function onGridKey(e: KeyboardEvent) {
-  const keys: Record<string, [number, number]> = {
-    ArrowLeft: [0, -1],
-    ArrowRight: [0, 1],
-    ArrowUp: [-1, 0],
-    ArrowDown: [1, 0],
-  };
-  const move = keys[e.key];
-  const cell = (e.target as HTMLElement).closest<HTMLElement>('[data-cell]');
-  if (!move || !cell) return;
-  const grid = e.currentTarget as HTMLElement;
-  const rows = [...grid.querySelectorAll('tr')].filter((r) => r.querySelector('[data-cell]'));
-  const row = cell.closest('tr');
-  const r = rows.indexOf(row as HTMLTableRowElement);
-  const cellsOf = (tr: Element) => [...tr.querySelectorAll<HTMLElement>('[data-cell]')];
-  let target: HTMLElement | undefined;
-  if (move[0] === 0) {
-    const cells = cellsOf(row as Element);
-    target = cells[cells.indexOf(cell) + move[1]];
-  } else {
-    const next = rows[r + move[0]];
-    if (next) {
-      const col = Number(cell.dataset.col);
-      const cells = cellsOf(next);
-      target = cells.filter((c) => Number(c.dataset.col) <= col).pop() ?? cells[0];
-    }
-  }
-  if (!target) return;
-  e.preventDefault();
-  grid.querySelectorAll<HTMLElement>('[data-cell]').forEach((c) => (c.tabIndex = -1));
-  target.tabIndex = 0;
-  target.focus();
-}
 
 /** A room move under way: by keyboard (a chosen target) or by dragging (the row under the pointer). */
 interface Move {
@@ -120,31 +86,9 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
   const api = useMemo(() => new Api(session), [session]);
   const store = useMemo(() => new BoardStore(api, onSignedOut), [api]);
   const [state, setState] = useState<BoardState>(store.current);
-  const [walkIn, setWalkIn] = useState(false);
   const [note, setNote] = useState<string | undefined>();
-  const opener = useRef<HTMLButtonElement>(null);
-  const [detail, setDetail] = useState<string | undefined>();
-  const [detailFrom, setDetailFrom] = useState<HTMLElement | undefined>();
-  /** A bar's detail, by click or by Enter on its cell (or on an unassigned bar). */
-  const openFrom = (target: EventTarget | null) => {
-    const el = target as HTMLElement | null;
-    const bar = el?.closest<HTMLElement>('[data-booking]') ?? el?.querySelector<HTMLElement>('[data-booking]');
-    if (!bar?.dataset.booking) return false;
-    setWalkIn(false);
-    setDetailFrom(el?.closest<HTMLElement>('[data-cell]') ?? undefined);
-    setDetail(bar.dataset.booking);
-    return true;
-  };
-  const closeDetail = () => {
-    setDetail(undefined);
-    const back = detailFrom?.isConnected ? detailFrom : opener.current;
-    setTimeout(() => back?.focus(), 0);
-  };
-  const closeWalkIn = () => {
-    setWalkIn(false);
-    // Focus goes back where it came from (after the form is gone).
-    setTimeout(() => opener.current?.focus(), 0);
-  };
+  const { walkIn, setWalkIn, detail, setDetail, opener, openFrom, openDetail, reopenWalkIn, closeDetail, closeWalkIn } =
+    useBoardPanels();
 
   // Room moves: the board only proposes; the server decides, and the feed moves the bar.
   const [move, setMove] = useState<Move | undefined>();
@@ -201,7 +145,7 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
     }
     if (e.key !== 'm' && e.key !== 'M') return false;
     const cell = (e.target as HTMLElement).closest<HTMLElement>('[data-cell]');
-    const id = (cell?.closest<HTMLElement>('[data-booking]') ?? cell?.querySelector<HTMLElement>('[data-booking]'))?.dataset.booking;
+    const id = bookingAt(cell);
     const booking = id ? state.data.bookings.get(id) : undefined;
     if (!booking || !movable(booking)) return false;
     e.preventDefault();
@@ -252,18 +196,7 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
   };
 
   // The conflicts list asks for the walk-in form (another type) or a booking's detail (another room).
-  useIntents(
-    () => {
-      setDetail(undefined);
-      setWalkIn(false);
-      setTimeout(() => setWalkIn(true), 0);
-    },
-    (id) => {
-      setWalkIn(false);
-      setDetailFrom(undefined);
-      setDetail(id);
-    },
-  );
+  useIntents(reopenWalkIn, openDetail);
 
   useEffect(() => {
     const off = store.subscribe(setState);
@@ -321,9 +254,7 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
           onClose={closeWalkIn}
           onBooked={(booking, text) => {
             setNote(text);
-            setWalkIn(false);
-            setDetailFrom(undefined);
-            setDetail(booking.id);
+            openDetail(booking.id);
           }}
         />
       )}
@@ -355,20 +286,14 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
       {state.loaded && state.vendor?.kind === 'restaurant' && <TableBoard api={api} lang={lang} state={state} />}
       {state.loaded && state.vendor?.kind !== 'restaurant' && (
         <>
-          <dl class="counts">
-            <div>
-              <dt>{t(lang, 'counts.arrivals')}</dt>
-              <dd data-testid="count-arrivals">{formatNumber(lang, layout.counts.arrivals)}</dd>
-            </div>
-            <div>
-              <dt>{t(lang, 'counts.inHouse')}</dt>
-              <dd data-testid="count-in-house">{formatNumber(lang, layout.counts.inHouse)}</dd>
-            </div>
-            <div>
-              <dt>{t(lang, 'counts.departures')}</dt>
-              <dd data-testid="count-departures">{formatNumber(lang, layout.counts.departures)}</dd>
-            </div>
-          </dl>
+          <Counts
+            lang={lang}
+            items={[
+              [t(lang, 'counts.arrivals'), 'count-arrivals', layout.counts.arrivals],
+              [t(lang, 'counts.inHouse'), 'count-in-house', layout.counts.inHouse],
+              [t(lang, 'counts.departures'), 'count-departures', layout.counts.departures],
+            ]}
+          />
           {layout.groups.length === 0 && <p>{t(lang, 'board.noTypes')}</p>}
           <div class="grid-scroll">
             <table

@@ -2,7 +2,7 @@
 // bar over its slots, seatings in no table per type, free tables per type and slot, and the day's
 // arrivals, seated parties and those who left. It reads the board store's state (the feed keeps it
 // live); the day chooser only changes which day of it is laid out.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Api } from '../api';
 import { guestName } from '../board';
 import { addDays } from '../dates';
@@ -13,36 +13,8 @@ import { BOARD_DAYS, LOOKBACK_DAYS, type BoardState } from '../store';
 import { layoutTables, type TableCell, type TableRow } from '../tables';
 import type { Booking } from '../types';
 import { Detail } from './Detail';
+import { Counts, onGridKey, useBoardPanels } from './grid';
 import { TableWalkIn } from './TableWalkIn';
-
-/** Arrow keys move focus between the grid's cells (one tab stop for the whole grid). */
-function onGridKey(e: KeyboardEvent) {
-  const moves: Record<string, [number, number]> = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
-  const move = moves[e.key];
-  const cell = (e.target as HTMLElement).closest<HTMLElement>('[data-cell]');
-  if (!move || !cell) return;
-  const grid = e.currentTarget as HTMLElement;
-  const rows = [...grid.querySelectorAll('tr')].filter((r) => r.querySelector('[data-cell]'));
-  const row = cell.closest('tr') as HTMLTableRowElement;
-  const cellsOf = (tr: Element) => [...tr.querySelectorAll<HTMLElement>('[data-cell]')];
-  let target: HTMLElement | undefined;
-  if (move[0] === 0) {
-    const cells = cellsOf(row);
-    target = cells[cells.indexOf(cell) + move[1]];
-  } else {
-    const next = rows[rows.indexOf(row) + move[0]];
-    if (next) {
-      const col = Number(cell.dataset.col);
-      const cells = cellsOf(next);
-      target = cells.filter((c) => Number(c.dataset.col) <= col).pop() ?? cells[0];
-    }
-  }
-  if (!target) return;
-  e.preventDefault();
-  grid.querySelectorAll<HTMLElement>('[data-cell]').forEach((c) => (c.tabIndex = -1));
-  target.tabIndex = 0;
-  target.focus();
-}
 
 function BarText({ booking, lang }: { booking: Booking; lang: Lang }) {
   return (
@@ -122,11 +94,9 @@ export function TableBoard({ api, lang, state }: { api: Api; lang: Lang; state: 
   const zone = state.vendor?.time_zone ?? 'UTC';
   const [day, setDay] = useState(today);
   const [now, setNow] = useState(() => Date.now());
-  const [walkIn, setWalkIn] = useState(false);
   const [note, setNote] = useState<string | undefined>();
-  const [detail, setDetail] = useState<string | undefined>();
-  const [detailFrom, setDetailFrom] = useState<HTMLElement | undefined>();
-  const opener = useRef<HTMLButtonElement>(null);
+  const { walkIn, setWalkIn, detail, setDetail, opener, openFrom, openDetail, reopenWalkIn, closeDetail, closeWalkIn } =
+    useBoardPanels();
 
   // The slot under way moves on; so does the day at midnight (the store's today follows it).
   useEffect(() => {
@@ -140,35 +110,9 @@ export function TableBoard({ api, lang, state }: { api: Api; lang: Lang; state: 
     [state.resources, state.data, shown, zone, now],
   );
 
-  const openFrom = (target: EventTarget | null) => {
-    const el = target as HTMLElement | null;
-    const bar = el?.closest<HTMLElement>('[data-booking]') ?? el?.querySelector<HTMLElement>('[data-booking]');
-    if (!bar?.dataset.booking) return false;
-    setWalkIn(false);
-    setDetailFrom(el?.closest<HTMLElement>('[data-cell]') ?? undefined);
-    setDetail(bar.dataset.booking);
-    return true;
-  };
-  const closeDetail = () => {
-    setDetail(undefined);
-    const back = detailFrom?.isConnected ? detailFrom : opener.current;
-    setTimeout(() => back?.focus(), 0);
-  };
-  const closeWalkIn = () => {
-    setWalkIn(false);
-    setTimeout(() => opener.current?.focus(), 0);
-  };
   // "Choose another type" on a refused seating opens the walk-in again, prefilled (the room
   // board's own listener opens a booking's detail).
-  useIntents(
-    () => {
-      setDetail(undefined);
-      setWalkIn(false);
-      setTimeout(() => setWalkIn(true), 0);
-    },
-    () => {},
-    'seating',
-  );
+  useIntents(reopenWalkIn, () => {}, 'seating');
 
   const columns = layout.columns;
   const width = columns.length;
@@ -219,30 +163,22 @@ export function TableBoard({ api, lang, state }: { api: Api; lang: Lang; state: 
           onClose={closeWalkIn}
           onBooked={(booking, text) => {
             setNote(text);
-            setWalkIn(false);
             if (booking.time.kind === 'seating') setDay(booking.time.date);
-            setDetailFrom(undefined);
-            setDetail(booking.id);
+            openDetail(booking.id);
           }}
         />
       )}
       {detail && (
         <Detail api={api} lang={lang} id={detail} zone={zone} version={state.data.bookings.get(detail)?.version} onClose={closeDetail} />
       )}
-      <dl class="counts">
-        <div>
-          <dt>{t(lang, 'tables.arrivals')}</dt>
-          <dd data-testid="count-arrivals">{formatNumber(lang, layout.counts.arrivals)}</dd>
-        </div>
-        <div>
-          <dt>{t(lang, 'tables.seated')}</dt>
-          <dd data-testid="count-seated">{formatNumber(lang, layout.counts.seated)}</dd>
-        </div>
-        <div>
-          <dt>{t(lang, 'tables.left')}</dt>
-          <dd data-testid="count-left">{formatNumber(lang, layout.counts.left)}</dd>
-        </div>
-      </dl>
+      <Counts
+        lang={lang}
+        items={[
+          [t(lang, 'tables.arrivals'), 'count-arrivals', layout.counts.arrivals],
+          [t(lang, 'tables.seated'), 'count-seated', layout.counts.seated],
+          [t(lang, 'tables.left'), 'count-left', layout.counts.left],
+        ]}
+      />
       {layout.groups.length === 0 && <p>{t(lang, 'tables.noTypes')}</p>}
       <div class="grid-scroll">
         <table
