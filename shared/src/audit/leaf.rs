@@ -1,5 +1,7 @@
 //! A booking fact as a leaf of its vendor's audit log: the fact's own fields (status, dates,
-//! room, price, deposit), who acted by kind, the channel, and a salted commitment to the guest.
+//! room and resource, price, the deposit paid, refunded and kept, money taken at the desk), who
+//! acted by kind (a desk payment's taker by role), the channel, and a salted commitment to the
+//! guest.
 //! Nothing else of the event goes in: no name, email, phone or account id can reach a leaf.
 use crate::domain::booking::BookingStatus;
 use crate::domain::booking::BookingTime;
@@ -23,6 +25,8 @@ pub fn guest_identity(detail: &BookingDetail) -> String {
 /// The leaf a booking fact becomes, committing to the guest with the booking's secret.
 pub fn leaf_of(event: &BookingEvent, secret: &tlog::CommitmentSecret) -> tlog::Leaf {
     let detail = event.booking();
+    let deposit = detail.deposit_payment.as_ref();
+    let settlement = deposit.and_then(|deposit| deposit.settlement.as_ref());
     tlog::Leaf {
         booking_id: detail.booking_id.to_string(),
         vendor_id: detail.vendor_id.to_string(),
@@ -33,16 +37,26 @@ pub fn leaf_of(event: &BookingEvent, secret: &tlog::CommitmentSecret) -> tlog::L
         time: Some(time(&detail.time)),
         unit_number: detail.unit.as_ref().map(|unit| unit.number.to_string()),
         total: Some(amount(&detail.total)),
-        deposit_status: detail
-            .deposit_payment
-            .as_ref()
-            .map(|deposit| label(&deposit.status)),
+        deposit_status: deposit.map(|deposit| label(&deposit.status)),
+        resource_id: Some(detail.resource_id.to_string()),
+        deposit_paid: deposit
+            .and_then(|deposit| deposit.paid.as_ref())
+            .map(amount),
+        deposit_refund: settlement.map(|settlement| amount(&settlement.refund)),
+        deposit_kept: settlement.map(|settlement| amount(&settlement.kept)),
+        desk_payments: detail
+            .desk_payments
+            .iter()
+            .map(|payment| tlog::leaf::DeskPayment {
+                amount: amount(&payment.amount),
+                method: label(&payment.method),
+                taken_by: role(&payment.taken_by),
+                taken_at: rfc3339(&payment.taken_at),
+            })
+            .collect(),
         channel: label(&detail.channel),
         actor: actor(event),
-        occurred_at: detail
-            .header
-            .occurred_at
-            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        occurred_at: rfc3339(&detail.header.occurred_at),
         guest_commitment: secret.commit(&guest_identity(detail)),
     }
 }
@@ -138,6 +152,18 @@ fn amount(money: &Money) -> Amount {
         minor: money.amount_minor,
         currency: label(&money.currency),
     }
+}
+
+fn rfc3339(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// The role part of who acted (`staff:<id>` gives `staff`): a leaf names a role, never a person.
+fn role(acted_by: &str) -> String {
+    acted_by
+        .split_once(':')
+        .map_or(acted_by, |(role, _)| role)
+        .to_owned()
 }
 
 /// A unit enum or code as the events spell it (`CONFIRMED`, `walk_in`, `EUR`).

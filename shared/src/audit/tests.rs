@@ -262,8 +262,62 @@ fn every_kind_of_fact() -> Vec<BookingEvent> {
         push(Some(&repriced), &checked_in);
         let completed = moved(&checked_in, BookingAction::Complete);
         push(Some(&checked_in), &completed);
+        // Money: a deposit paid online, a payment at the desk, a refund with a fee kept.
+        let paid = next(&held, |b| b.deposit_payment = Some(paid_deposit(None)));
+        push(Some(&held), &paid);
+        let desk_paid = next(&checked_in, |b| b.desk_payments.push(desk_payment()));
+        push(Some(&checked_in), &desk_paid);
+        let refunded = next(&moved(&paid, BookingAction::Cancel), |b| {
+            b.deposit_payment = Some(paid_deposit(Some(DEPOSIT_REFUND)));
+        });
+        push(Some(&paid), &refunded);
     }
     events
+}
+
+const DEPOSIT: i64 = 5_000;
+const DEPOSIT_REFUND: i64 = 4_000;
+const DESK_PAID: i64 = 20_000;
+const STAFF: &str = "staff:0190f0e0-5555-7000-8000-000000000005";
+
+/// A paid deposit; with a refund, settled by the guest's cancellation and refunded.
+fn paid_deposit(refund: Option<i64>) -> crate::domain::payment::DepositPayment {
+    use crate::domain::payment::*;
+    let euros = |minor| crate::domain::money::Money {
+        amount_minor: minor,
+        ..hold().quote.total
+    };
+    let mut deposit = DepositPayment::awaiting(IntentId::parse("pi_audit").unwrap());
+    deposit.status = DepositStatus::Paid;
+    deposit.paid = Some(euros(DEPOSIT));
+    if let Some(refund) = refund {
+        deposit.status = DepositStatus::Refunded;
+        deposit.settlement = Some(Settlement {
+            reason: SettlementReason::Cancelled,
+            rule: None,
+            acted_by: Some(format!("guest:{}", hold().guest_id.unwrap())),
+            refund: euros(refund),
+            kept: euros(DEPOSIT - refund),
+            decided_at: chrono::Utc.with_ymd_and_hms(2026, 12, 20, 9, 0, 0).unwrap(),
+        });
+    }
+    deposit
+}
+
+fn desk_payment() -> crate::domain::desk::DeskPayment {
+    crate::domain::desk::DeskPayment {
+        amount: crate::domain::money::Money {
+            amount_minor: DESK_PAID,
+            ..hold().quote.total
+        },
+        method: crate::domain::desk::DeskPaymentMethod::CardTerminal,
+        reference: None,
+        taken_by: STAFF.into(),
+        taken_at: chrono::Utc
+            .with_ymd_and_hms(2026, 12, 24, 15, 0, 0)
+            .unwrap(),
+        idempotency_key: "desk-pay-1".into(),
+    }
 }
 
 /// Every booking sample in `events/samples/`.
@@ -325,6 +379,82 @@ fn every_kind_of_booking_fact_becomes_a_canonical_leaf_with_its_fields() {
             detail.unit.as_ref().map(|u| u.number.to_string())
         );
         assert!(secret().matches(&guest_identity(detail), &leaf.guest_commitment));
+        assert_eq!(leaf.resource_id, Some(detail.resource_id.to_string()));
+        let deposit = detail.deposit_payment.as_ref();
+        let settlement = deposit.and_then(|d| d.settlement.as_ref());
+        assert_eq!(
+            leaf.deposit_paid.as_ref().map(|a| a.minor),
+            deposit.and_then(|d| d.paid).map(|m| m.amount_minor)
+        );
+        assert_eq!(
+            leaf.deposit_refund.as_ref().map(|a| a.minor),
+            settlement.map(|s| s.refund.amount_minor)
+        );
+        assert_eq!(
+            leaf.deposit_kept.as_ref().map(|a| a.minor),
+            settlement.map(|s| s.kept.amount_minor)
+        );
+        assert_eq!(
+            leaf.desk_payments
+                .iter()
+                .map(|p| (p.amount.minor, p.taken_by.as_str()))
+                .collect::<Vec<_>>(),
+            detail
+                .desk_payments
+                .iter()
+                .map(|p| (p.amount.amount_minor, p.taken_by.as_str()))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn payments_at_the_desk_deposits_and_refunds_are_in_the_leaves() {
+    let events = every_kind_of_fact();
+    let leaves: Vec<tlog::Leaf> = events.iter().map(|e| leaf_of(e, &secret())).collect();
+
+    let desk = leaves
+        .iter()
+        .find(|l| !l.desk_payments.is_empty())
+        .expect("a desk payment's leaf");
+    let payment = &desk.desk_payments[0];
+    assert_eq!(
+        (payment.amount.minor, payment.amount.currency.as_str()),
+        (DESK_PAID, "EUR")
+    );
+    assert_eq!(payment.method, "card_terminal");
+    assert_eq!(payment.taken_by, "staff");
+    assert_eq!(payment.taken_at, "2026-12-24T15:00:00Z");
+
+    let paid = leaves
+        .iter()
+        .find(|l| l.deposit_paid.is_some() && l.deposit_refund.is_none())
+        .expect("a paid deposit's leaf");
+    assert_eq!(paid.deposit_paid.as_ref().unwrap().minor, DEPOSIT);
+    assert_eq!(paid.deposit_status.as_deref(), Some("PAID"));
+
+    let refunded = leaves
+        .iter()
+        .find(|l| l.deposit_refund.is_some())
+        .expect("a refund's leaf");
+    assert_eq!(refunded.deposit_status.as_deref(), Some("REFUNDED"));
+    assert_eq!(
+        refunded.deposit_refund.as_ref().unwrap().minor,
+        DEPOSIT_REFUND
+    );
+    assert_eq!(
+        refunded.deposit_kept.as_ref().unwrap().minor,
+        DEPOSIT - DEPOSIT_REFUND
+    );
+    // A leaf without money says nothing of it (and so keeps the bytes it had before).
+    let held = String::from_utf8(leaf_bytes(&events[0], &secret())).unwrap();
+    for absent in [
+        "desk_payments",
+        "deposit_paid",
+        "deposit_refund",
+        "deposit_kept",
+    ] {
+        assert!(!held.contains(absent), "{absent} in {held}");
     }
 }
 

@@ -38,6 +38,19 @@ pub struct Amount {
     pub currency: String,
 }
 
+/// A payment taken at the desk: how much, how, and the role of who took it (`staff`, `admin`),
+/// never who.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeskPayment {
+    pub amount: Amount,
+    /// `cash`, `card`, ... as the booking records it.
+    pub method: String,
+    pub taken_by: String,
+    /// RFC 3339, UTC.
+    pub taken_at: String,
+}
+
 /// One booking fact. Optional fields are omitted when absent, so adding one later does not
 /// change the bytes of existing leaves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +74,21 @@ pub struct Leaf {
     pub total: Option<Amount>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deposit_status: Option<String>,
+    /// The resource booked (a room type, a table area), by id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    /// What the guest paid online as a deposit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deposit_paid: Option<Amount>,
+    /// Once the booking ended: the part of the deposit that goes back to the guest...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deposit_refund: Option<Amount>,
+    /// ...and the part the vendor keeps (the fee).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deposit_kept: Option<Amount>,
+    /// Money taken at the desk, outside the payment provider, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub desk_payments: Vec<DeskPayment>,
     pub channel: String,
     pub actor: ActorKind,
     /// RFC 3339, UTC.
@@ -147,6 +175,11 @@ mod tests {
                 currency: "EUR".into(),
             }),
             deposit_status: None,
+            resource_id: None,
+            deposit_paid: None,
+            deposit_refund: None,
+            deposit_kept: None,
+            desk_payments: Vec::new(),
             channel: "web".into(),
             actor: ActorKind::Guest,
             occurred_at: "2026-12-07T05:00:00Z".into(),
@@ -164,6 +197,60 @@ mod tests {
         assert!(!text.contains(' '));
         assert!(!text.contains("deposit_status"));
         assert_eq!(Leaf::from_bytes(text.as_bytes()), Ok(sample()));
+    }
+
+    #[test]
+    fn payments_and_refunds_are_canonical_and_older_leaves_still_read() {
+        let older = sample().to_bytes();
+        let paid = Leaf {
+            resource_id: Some("r-1".into()),
+            deposit_paid: Some(Amount {
+                minor: 5_000,
+                currency: "EUR".into(),
+            }),
+            deposit_refund: Some(Amount {
+                minor: 4_000,
+                currency: "EUR".into(),
+            }),
+            deposit_kept: Some(Amount {
+                minor: 1_000,
+                currency: "EUR".into(),
+            }),
+            desk_payments: vec![DeskPayment {
+                amount: Amount {
+                    minor: 20_000,
+                    currency: "EUR".into(),
+                },
+                method: "card".into(),
+                taken_by: "staff".into(),
+                taken_at: "2026-12-26T09:00:00Z".into(),
+            }],
+            ..sample()
+        };
+        let text = String::from_utf8(paid.to_bytes()).unwrap();
+
+        assert!(text.contains(
+            r#""desk_payments":[{"amount":{"currency":"EUR","minor":20000},"method":"card","taken_at":"2026-12-26T09:00:00Z","taken_by":"staff"}]"#
+        ));
+        assert!(text.contains(r#""deposit_kept":{"currency":"EUR","minor":1000}"#));
+        assert_eq!(Leaf::from_bytes(text.as_bytes()), Ok(paid));
+        // A leaf written before these fields existed has the same bytes and still reads.
+        let older_text = String::from_utf8(older.clone()).unwrap();
+        for absent in [
+            "resource_id",
+            "deposit_paid",
+            "deposit_refund",
+            "desk_payments",
+        ] {
+            assert!(!older_text.contains(absent), "{absent} in {older_text}");
+        }
+        assert_eq!(Leaf::from_bytes(&older), Ok(sample()));
+        // An empty list written out is not the canonical form.
+        let empty = older_text.replacen('{', r#"{"desk_payments":[],"#, 1);
+        assert_eq!(
+            Leaf::from_bytes(empty.as_bytes()),
+            Err(LeafError::NotCanonical)
+        );
     }
 
     #[test]
