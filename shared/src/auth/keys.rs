@@ -151,8 +151,10 @@ pub fn verify_door_key(
     if header.alg != Algorithm::ES256 || header.typ.as_deref() != Some(DOOR_KEY_TYPE) {
         return Err(DoorKeyRejected::NotADoorKey);
     }
+    // The JWKS also publishes the audit log's checkpoint key: whatever it signed opens no door.
     let jwk = header
         .kid
+        .filter(|kid| !kid.starts_with(crate::audit::sign::AUDIT_KID_PREFIX))
         .and_then(|kid| keys.keys.iter().find(|k| k.kid == kid))
         .ok_or(DoorKeyRejected::UnknownKey)?;
     let key = decoding_key(jwk).ok_or(DoorKeyRejected::UnknownKey)?;
@@ -363,6 +365,20 @@ mod tests {
         assert_eq!(
             verify_door_key(&jwks, ISSUER, &foreign.token, key.unit_id, at(20)),
             Err(DoorKeyRejected::NotForUs)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_key_signed_under_the_audit_kid_opens_no_door() {
+        let mut audit = LocalKey::new(9);
+        audit.jwk.kid = format!("{}{}", crate::audit::sign::AUDIT_KID_PREFIX, audit.jwk.kid);
+        let key = door_key();
+        // A well-formed door key in every other respect, signed by the published audit key.
+        let issued = issue(&audit, &key).await;
+
+        assert_eq!(
+            verify_door_key(&audit.jwks(), ISSUER, &issued.token, key.unit_id, at(20)),
+            Err(DoorKeyRejected::UnknownKey)
         );
     }
 
