@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ARTIFACTS, BASE, NEVER_MS, api, assertAccessible, day, guestBooking as bookAsGuest, launchBrowser, makeHotel,
-  login, openPage as open, screenshot, signIn, untilStatus, words,
+  login, openPage as open, retype, screenshot, signIn, tabTo, untilStatus, words,
 } from './lib.mjs';
 
 let world = {};
@@ -108,21 +108,6 @@ test('the walk-in form in German: labelled, and a guest name is asked for before
   await page.context().close();
 });
 
-/** Presses Tab (at most 40 times) until the focused element's name matches; keyboard only. */
-async function tabTo(page, name) {
-  for (let i = 0; i < 40; i += 1) {
-    await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => {
-      const el = document.activeElement;
-      if (!el) return '';
-      const label = el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : '';
-      return (label || el.getAttribute('aria-label') || el.textContent || '').trim();
-    });
-    if (name instanceof RegExp ? name.test(focused) : focused === name) return;
-  }
-  assert.fail(`no focusable element named ${name} within 40 Tabs`);
-}
-
 /** Presses ArrowDown (at most 8 times) during a move until the live region announces `text`. */
 async function chooseRoom(page, text) {
   const status = page.getByTestId('move-status');
@@ -131,13 +116,6 @@ async function chooseRoom(page, text) {
     if ((await status.textContent()) === text) return;
   }
   assert.fail(`the move never announced "${text}" (last: "${await status.textContent()}")`);
-}
-
-/** Replaces the focused field's text by typing, as a keyboard would. */
-async function retype(page, text) {
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.press('Backspace');
-  if (text) await page.keyboard.type(text);
 }
 
 test('the desk books a walk-in with the keyboard alone; it shows on the board, checks in to a clean room, and its check-out leaves the room dirty', async () => {

@@ -1,6 +1,7 @@
 // Shared setup of the desk app's browser tests: the API on the gateway (DESK_E2E_BASE_URL, set by
 // tests/web.sh), a hotel with rooms, staff and a guest made through it, Debian's Chromium through
-// playwright-core, pages that record CSP violations and script errors, and axe-core.
+// playwright-core, pages that record CSP violations and script errors, axe-core, and the keyboard
+// and clock helpers the test files share.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -180,6 +181,47 @@ export async function assertAccessible(page, screen) {
   const violations = await page.evaluate(async () => (await window.axe.run(document)).violations
     .map((v) => `${v.id} (${v.impact}): ${v.help}; ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`));
   assert.deepEqual(violations, [], `axe-core violations on ${screen}`);
+}
+
+/** The focused element's name as a keyboard user hears it (its label, aria-label or text). */
+export const focusedName = (page) => page.evaluate(() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return '';
+  const label = el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : '';
+  return (label || el.getAttribute('aria-label') || el.textContent || '').trim();
+});
+
+/** Presses Tab (at most 60 times) until the focused element's name is `name` (or matches it); keyboard only. */
+export async function tabTo(page, name) {
+  for (let i = 0; i < 60; i += 1) {
+    await page.keyboard.press('Tab');
+    const focused = await focusedName(page);
+    if (name instanceof RegExp ? name.test(focused) : focused === name) return;
+  }
+  assert.fail(`no focusable element named ${name} within 60 Tabs`);
+}
+
+/** Replaces the focused field's text by typing, as a keyboard would. */
+export async function retype(page, text) {
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Backspace');
+  if (text) await page.keyboard.type(text);
+}
+
+/** Berlin's wall clock now (`HH:MM`), where the test restaurant is. */
+export const berlinClock = () =>
+  new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date());
+
+/**
+ * Waits for the next half-hour slot when it begins within a minute: a seating at the next slot must
+ * not have begun by the time it is sent (the server refuses a past start).
+ */
+export async function clearOfSlotStart() {
+  const toSlot = 30 * 60_000 - (Date.now() % (30 * 60_000));
+  if (toSlot < 60_000) {
+    console.log(`waiting ${Math.round(toSlot / 1000)} s for the next slot to begin`);
+    await new Promise((resolve) => setTimeout(resolve, toSlot + 1000));
+  }
 }
 
 export const screenshot = (page, name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });

@@ -9,8 +9,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  NEVER_MS, api, assertAccessible, day, guestBooking, launchBrowser, makeHotel, openPage as open, screenshot,
-  signIn, untilStatus,
+  NEVER_MS, api, assertAccessible, day, focusedName, guestBooking, launchBrowser, makeHotel, openPage as open,
+  screenshot, signIn, tabTo, untilStatus,
 } from './lib.mjs';
 
 let browser;
@@ -134,23 +134,6 @@ async function noConflicts(page) {
     await new Promise((r) => setTimeout(r, 100));
   }
   if (await button.count()) assert.match(await button.textContent(), /\(0\)/, 'no conflicts');
-}
-
-/** The focused element's name as a keyboard user hears it (its label, aria-label or text). */
-const focusedName = (page) => page.evaluate(() => {
-  const el = document.activeElement;
-  if (!el || el === document.body) return '';
-  const label = el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : '';
-  return (label || el.getAttribute('aria-label') || el.textContent || '').trim();
-});
-
-/** Presses Tab (at most 60 times) until the focused element's name is `name`; keyboard only. */
-async function tabTo(page, name) {
-  for (let i = 0; i < 60; i += 1) {
-    await page.keyboard.press('Tab');
-    if ((await focusedName(page)) === name) return;
-  }
-  assert.fail(`no focusable element named ${name} within 60 Tabs`);
 }
 
 const pendingCount = (page, n) => page.getByTestId('pending-count').filter({ hasText: new RegExp(`^\\s*${n} pending\\s*$`) });

@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, NEVER_MS, api, assertAccessible, day, guestSeating, launchBrowser, makeRestaurant, openPage as open, screenshot,
-  signIn, tonight, words,
+  ARTIFACTS, NEVER_MS, api, assertAccessible, berlinClock, clearOfSlotStart, day, guestSeating, launchBrowser, makeRestaurant,
+  openPage as open, retype, screenshot, signIn, tabTo, tonight, words,
 } from './lib.mjs';
 
 let world = {};
@@ -83,29 +83,8 @@ test('the table board shows the tables by slot, a guest online seating, and a ne
   await page.context().close();
 });
 
-/** Presses Tab (at most 60 times) until the focused element's name matches; keyboard only. */
-async function tabTo(page, name) {
-  for (let i = 0; i < 60; i += 1) {
-    await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => {
-      const el = document.activeElement;
-      if (!el) return '';
-      const label = el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : '';
-      return (label || el.getAttribute('aria-label') || el.textContent || '').trim();
-    });
-    if (name instanceof RegExp ? name.test(focused) : focused === name) return;
-  }
-  assert.fail(`no focusable element named ${name} within 60 Tabs`);
-}
-
-async function retype(page, text) {
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.press('Backspace');
-  if (text) await page.keyboard.type(text);
-}
-
 test('a party of 2 walks in: booked and seated with the keyboard alone at a two-top, then leaves and the table is free again', async (t) => {
-  const berlin = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date());
+  const berlin = berlinClock();
   if (berlin >= '23:29') {
     t.skip(`no slot is left today in Berlin (${berlin}) for a party arriving now`);
     return;
@@ -116,11 +95,7 @@ test('a party of 2 walks in: booked and seated with the keyboard alone at a two-
 
   // The form offers the next slot; a slot beginning while the test types would be refused as past
   // (the form would go back to its time field), so the test starts at least a minute before one.
-  const toSlot = 30 * 60_000 - (Date.now() % (30 * 60_000));
-  if (toSlot < 60_000) {
-    console.log(`waiting ${Math.round(toSlot / 1000)} s for the next slot to begin`);
-    await new Promise((resolve) => setTimeout(resolve, toSlot + 1000));
-  }
+  await clearOfSlotStart();
 
   // Step 1: the party and the time (the next slot today), with what is free per table type.
   await tabTo(page, 'Walk-in');
@@ -239,7 +214,7 @@ function seatingsAt(time) {
 }
 
 test('offline, a restaurant walk-in for a party of 2 at the next slot is queued; back online it is booked exactly once and shows on the table board', async (t) => {
-  const berlin = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date());
+  const berlin = berlinClock();
   if (berlin >= '23:29') {
     t.skip(`no slot is left today in Berlin (${berlin}) for a party arriving now`);
     return;
@@ -249,11 +224,7 @@ test('offline, a restaurant walk-in for a party of 2 at the next slot is queued;
   await page.getByRole('grid', { name: 'Table board' }).waitFor();
   await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor({ timeout: NEVER_MS });
   // The queued seating must not have begun when it is sent (the server refuses a past start).
-  const toSlot = 30 * 60_000 - (Date.now() % (30 * 60_000));
-  if (toSlot < 60_000) {
-    console.log(`waiting ${Math.round(toSlot / 1000)} s for the next slot to begin`);
-    await new Promise((resolve) => setTimeout(resolve, toSlot + 1000));
-  }
+  await clearOfSlotStart();
 
   // The network goes; the walk-in form offers what the saved board has free, and queues.
   await page.context().setOffline(true);
