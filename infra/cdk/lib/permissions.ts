@@ -29,6 +29,11 @@ export interface TableGrant {
   readonly indexes: string[];
   /** Also dynamodb:Scan on the table (a listing no key or index can answer). */
   readonly scan?: boolean;
+  /**
+   * Also dynamodb:PutItem, but only of items whose partition key starts with this (a
+   * `dynamodb:LeadingKeys` condition): a reader that creates one kind of item on first use.
+   */
+  readonly putsKeysStartingWith?: string;
   readonly why: string;
 }
 
@@ -36,6 +41,7 @@ const read = (why: string, ...indexes: string[]): TableGrant => ({ access: 'read
 const write = (why: string): TableGrant => ({ access: 'write', indexes: [], why });
 const readWrite = (why: string, ...indexes: string[]): TableGrant => ({ access: 'readWrite', indexes, why });
 const readScanning = (why: string): TableGrant => ({ access: 'read', indexes: [], scan: true, why });
+const readPutting = (why: string, keyPrefix: string): TableGrant => ({ access: 'read', indexes: [], putsKeysStartingWith: keyPrefix, why });
 
 export interface Grants {
   readonly tables?: Partial<Record<TableName, TableGrant>>;
@@ -373,7 +379,7 @@ export const PERMISSIONS: Record<string, Grants> = {
     tables: {
       bookings: read("reads the booking (whose it is)"),
       'booking-archive': read("reads an archived booking's entry (whose it is)"),
-      audit: read("reads the booking's leaves, the latest checkpoint, the nodes of each inclusion proof and the commitment secret (made when its first leaf was)"),
+      audit: readPutting("reads the booking's leaves, the latest checkpoint, the nodes of each inclusion proof and the commitment secret, which it creates (conditional PutItem of SECRET#<booking>) if the booking has no leaf yet", 'SECRET#'),
     },
   },
   'audit-signer': {

@@ -277,7 +277,7 @@ export class ReservationsStack extends Stack {
 
   /** The variables each config group's code reads (see functions.ts). */
   /** On the table and the named indexes only (see permissions.ts). */
-  private grantTable(fn: lambda.Function, name: string, access: TableAccess, indexes: string[], scan = false): void {
+  private grantTable(fn: lambda.Function, name: string, access: TableAccess, indexes: string[], scan = false, putsKeysStartingWith?: string): void {
     const table = this.data.tables[name];
     const def = this.resources.tables.find((t) => t.name === name);
     if (!table || !def) throw new Error(`permissions.ts: no table ${name} in resources.json`);
@@ -290,6 +290,14 @@ export class ReservationsStack extends Stack {
     ];
     if (scan) actions.push('dynamodb:Scan');
     iam.Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [table.tableArn] });
+    if (putsKeysStartingWith && access === 'read') {
+      iam.Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['dynamodb:PutItem'],
+        resourceArns: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${putsKeysStartingWith}*`] } },
+      });
+    }
     if (indexes.length > 0) {
       iam.Grant.addToPrincipal({
         grantee: fn,
@@ -402,7 +410,7 @@ export class ReservationsStack extends Stack {
   /** permissions.ts, as grant calls. */
   private grant(fn: lambda.Function, grants: Grants): void {
     for (const [name, tableGrant] of Object.entries(grants.tables ?? {})) {
-      if (tableGrant) this.grantTable(fn, name, tableGrant.access, tableGrant.indexes, tableGrant.scan);
+      if (tableGrant) this.grantTable(fn, name, tableGrant.access, tableGrant.indexes, tableGrant.scan, tableGrant.putsKeysStartingWith);
     }
     if (grants.searchIndex) {
       const [use] = grants.searchIndex;

@@ -33,8 +33,17 @@ test('the audit functions get the log table and the issuer the log origins are n
   for (const fn of ['audit-signer', 'audit-witness', 'booking-receipt']) assert.deepEqual(env(fn).JWT_ISSUER, issuer(), fn);
   assert.equal(describe(env('audit-witness').AUDIT_WITNESS_TABLE, built.names), 'table:audit-witness');
   // Only the consumer and the signer write the log; the endpoints and the witness read it.
-  const writes = (fn: string) => allowed(built, fn).some((p) => p.startsWith('dynamodb:PutItem table:audit') && !p.includes('audit-witness'));
+  const writes = (fn: string) => allowed(built, fn).some((p) => p === 'dynamodb:PutItem table:audit');
   assert.deepEqual(Object.keys(built.stack.functions).filter(writes).sort(), ['audit', 'audit-signer']);
+  // The receipt creates a booking's commitment secret when it has no leaf yet, and nothing else.
+  const receipt = allowed(built, 'booking-receipt').filter((p) => p.includes('table:audit') && !p.includes('audit-witness'));
+  assert.deepEqual(receipt, [
+    'dynamodb:BatchGetItem table:audit',
+    'dynamodb:ConditionCheckItem table:audit',
+    'dynamodb:GetItem table:audit',
+    'dynamodb:PutItem table:audit keys:SECRET#*',
+    'dynamodb:Query table:audit',
+  ]);
 });
 
 test('the witness lists vendors with a Scan of the vendors table, the only Scan granted', { skip }, () => {

@@ -192,7 +192,10 @@ export function allowed(built: Built, fnName: string): string[] {
       if (statement.Effect !== 'Allow') throw new Error(`unexpected ${statement.Effect} in ${fnName}'s policy`);
       const actions = [statement.Action].flat();
       const targets = [statement.Resource].flat();
-      for (const action of actions) for (const target of targets) pairs.push(`${action} ${describe(target, built.names)}`);
+      // A grant limited to some items says so: `dynamodb:PutItem table:audit keys:SECRET#*`.
+      const leading = statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+      const keys = leading ? ` keys:${[leading].flat().join(',')}` : '';
+      for (const action of actions) for (const target of targets) pairs.push(`${action} ${describe(target, built.names)}${keys}`);
     }
   }
   return [...new Set(pairs)].sort();
