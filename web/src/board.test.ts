@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { barFor, countsFor, layoutBoard } from './board';
+import { barFor, countsFor, layoutBoard, rowCells } from './board';
 import { dateRange } from './dates';
-import type { Booking, Resource, Unit } from './types';
+import { stay, unit } from './test-fixtures';
+import type { Resource } from './types';
 
 const dates = dateRange('2026-03-12', 14);
 const resource = (id: string, name: string): Resource => ({
@@ -10,27 +11,6 @@ const resource = (id: string, name: string): Resource => ({
   kind: 'room',
   units: 2,
   base_price: { amount_minor: 10000, currency: 'EUR' },
-});
-const unit = (id: string, number: string, resource_id = 'dbl', status: Unit['status'] = 'clean'): Unit => ({
-  id,
-  resource_id,
-  number,
-  in_service: true,
-  housekeeping: 'clean',
-  version: 1,
-  status,
-  occupied: false,
-});
-const stay = (id: string, check_in: string, check_out: string, extra: Partial<Booking> = {}): Booking => ({
-  id,
-  resource_id: 'dbl',
-  channel: 'walk_in',
-  party_size: 2,
-  units: 1,
-  time: { kind: 'stay', check_in, check_out },
-  status: 'CONFIRMED',
-  version: 1,
-  ...extra,
 });
 
 describe('the board layout', () => {
@@ -56,7 +36,7 @@ describe('the board layout', () => {
   it('shows bookings in no unit as unassigned under their type, and hides cancelled ones', () => {
     const layout = layoutBoard(
       [resource('dbl', 'Double'), resource('sgl', 'Single')],
-      [unit('u1', '101'), unit('u2', '201', 'sgl')],
+      [unit('u1', '101'), unit('u2', '201', { resource_id: 'sgl' })],
       [
         stay('open', '2026-03-12', '2026-03-13'),
         stay('gone', '2026-03-12', '2026-03-13', { status: 'CANCELLED' }),
@@ -79,7 +59,7 @@ describe('the board layout', () => {
   });
 
   it('counts free units per night: units in service, less units booked, less out of order today', () => {
-    const units = [unit('u1', '1'), unit('u2', '2'), unit('u3', '3', 'dbl', 'out_of_order'), { ...unit('u4', '4'), in_service: false }];
+    const units = [unit('u1', '1'), unit('u2', '2'), unit('u3', '3', { status: 'out_of_order' }), { ...unit('u4', '4'), in_service: false }];
     const layout = layoutBoard(
       [resource('dbl', 'Double')],
       units,
@@ -120,5 +100,17 @@ describe("today's counts", () => {
       '2026-03-12',
     );
     expect(counts).toEqual({ arrivals: 2, inHouse: 3, departures: 2 });
+  });
+});
+
+describe('a row of bars', () => {
+  it('gives the earlier bar an overlap: a later one keeps only the columns left free, one left none goes', () => {
+    const bars = [
+      { id: 'b', start: 2, span: 3 },
+      { id: 'a', start: 1, span: 3 },
+      { id: 'c', start: 2, span: 1 },
+    ];
+    const cells = rowCells(bars, 6, (bar, col) => `${bar.id}@${col}+${bar.span}`, (col) => `free@${col}`);
+    expect(cells).toEqual(['free@0', 'a@1+3', 'b@4+1', 'free@5']);
   });
 });

@@ -56,9 +56,17 @@ export function guestName(booking: Booking, fallback: string): string {
   return booking.guest_name ?? booking.desk_guest?.name ?? fallback;
 }
 
-/** A unit's cells: its bookings' bars (the earlier one wins an overlap) and free nights between. */
-function cellsFor(bars: Bar[], dates: LocalDate[]): Cell[] {
-  const taken: (Bar | undefined)[] = dates.map(() => undefined);
+/**
+ * A row's cells left to right, over `n` columns: its bars (the earlier one wins an overlap; a
+ * later one keeps only the columns left free, or goes) and a free cell for each column between.
+ */
+export function rowCells<B extends { start: number; span: number }, C>(
+  bars: B[],
+  n: number,
+  barCell: (bar: B, col: number) => C,
+  freeCell: (col: number) => C,
+): C[] {
+  const taken: (B | undefined)[] = Array.from({ length: n }, () => undefined);
   for (const bar of [...bars].sort((a, b) => a.start - b.start)) {
     let start = bar.start;
     while (start < bar.start + bar.span && taken[start]) start += 1;
@@ -68,19 +76,28 @@ function cellsFor(bars: Bar[], dates: LocalDate[]): Cell[] {
     const placed = { ...bar, start, span };
     for (let i = start; i < start + span; i += 1) taken[i] = placed;
   }
-  const cells: Cell[] = [];
-  for (let i = 0; i < dates.length; ) {
+  const cells: C[] = [];
+  for (let i = 0; i < n; ) {
     const bar = taken[i];
     if (bar && bar.start === i) {
-      cells.push({ kind: 'bar', date: dates[i], bar });
+      cells.push(barCell(bar, i));
       i += bar.span;
     } else {
-      cells.push({ kind: 'free', date: dates[i] });
+      cells.push(freeCell(i));
       i += 1;
     }
   }
   return cells;
 }
+
+/** A unit's cells: its bookings' bars (the earlier one wins an overlap) and free nights between. */
+const cellsFor = (bars: Bar[], dates: LocalDate[]): Cell[] =>
+  rowCells<Bar, Cell>(
+    bars,
+    dates.length,
+    (bar, i) => ({ kind: 'bar', date: dates[i], bar }),
+    (i) => ({ kind: 'free', date: dates[i] }),
+  );
 
 export function layoutBoard(
   resources: Resource[],

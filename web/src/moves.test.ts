@@ -1,29 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dropTarget, movable, moveTargets, stepTarget, takenFrom } from './moves';
-import type { Booking, Unit } from './types';
+import { stay, unit } from './test-fixtures';
 
-const unit = (id: string, number: string, extra: Partial<Unit> = {}): Unit => ({
-  id,
-  resource_id: 'dbl',
-  number,
-  in_service: true,
-  housekeeping: 'clean',
-  version: 1,
-  status: 'clean',
-  occupied: false,
-  ...extra,
-});
-const stay = (id: string, check_in: string, check_out: string, extra: Partial<Booking> = {}): Booking => ({
-  id,
-  resource_id: 'dbl',
-  channel: 'walk_in',
-  party_size: 2,
-  units: 1,
-  time: { kind: 'stay', check_in, check_out },
-  status: 'CONFIRMED',
-  version: 1,
-  ...extra,
-});
 const in_ = (unit_id: string, number: string) => ({ unit: { unit_id, number } });
 
 const units = [unit('u103', '103'), unit('u101', '101'), unit('u102', '102'), unit('s1', '201', { resource_id: 'suite' })];

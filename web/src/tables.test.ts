@@ -14,6 +14,7 @@ import {
   zonedInstant,
   type SeatingForm,
 } from './tables';
+import { unit } from './test-fixtures';
 import type { Booking, Resource, Unit } from './types';
 
 const BERLIN = 'Europe/Berlin';
@@ -29,17 +30,8 @@ const tableType = (id: string, name: string, seating?: Resource['seating']): Res
   base_price: { amount_minor: 0, currency: 'EUR' },
   seating,
 });
-const table = (id: string, number: string, resource_id = 't2', extra: Partial<Unit> = {}): Unit => ({
-  id,
-  resource_id,
-  number,
-  in_service: true,
-  housekeeping: 'clean',
-  version: 1,
-  status: 'clean',
-  occupied: false,
-  ...extra,
-});
+const table = (id: string, number: string, resource_id = 't2', extra: Partial<Unit> = {}): Unit =>
+  unit(id, number, { resource_id, ...extra });
 /** A 90-minute seating on the 30-minute grid starting at a UTC instant (Berlin +2 in July). */
 const seating = (id: string, startUtc: string, extra: Partial<Booking> = {}): Booking => {
   const start = utc(startUtc);

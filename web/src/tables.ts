@@ -5,8 +5,9 @@
 // first instant of its local midnight to the next one, so a day the clocks change has 46 or 50
 // half-hour slots, and a seating's slots are matched to columns by instant, never by wall time.
 import { addDays } from './dates';
-import { OCCUPYING } from './board';
+import { OCCUPYING, rowCells } from './board';
 import type { Booking, LocalDate, Offer, Resource, Unit } from './types';
+import { guestBody, whole } from './walkin';
 
 const MINUTE = 60_000;
 /** The grid a table type gets when it does not say (the API's default). */
@@ -162,30 +163,13 @@ function barAmong(booking: Booking, slots: number[], columns: number[]): Seating
 }
 
 /** A table's cells left to right: its seatings' bars (the earlier wins an overlap) and free slots. */
-function cellsFor(bars: SeatingBar[], columns: number[]): TableCell[] {
-  const taken: (SeatingBar | undefined)[] = columns.map(() => undefined);
-  for (const bar of [...bars].sort((a, b) => a.start - b.start)) {
-    let start = bar.start;
-    while (start < bar.start + bar.span && taken[start]) start += 1;
-    let span = 0;
-    while (start + span < bar.start + bar.span && !taken[start + span]) span += 1;
-    if (span === 0) continue;
-    const placed = { ...bar, start, span };
-    for (let i = start; i < start + span; i += 1) taken[i] = placed;
-  }
-  const cells: TableCell[] = [];
-  for (let i = 0; i < columns.length; ) {
-    const bar = taken[i];
-    if (bar && bar.start === i) {
-      cells.push({ kind: 'bar', col: i, at: columns[i], bar });
-      i += bar.span;
-    } else {
-      cells.push({ kind: 'free', col: i, at: columns[i] });
-      i += 1;
-    }
-  }
-  return cells;
-}
+const cellsFor = (bars: SeatingBar[], columns: number[]): TableCell[] =>
+  rowCells<SeatingBar, TableCell>(
+    bars,
+    columns.length,
+    (bar, i) => ({ kind: 'bar', col: i, at: columns[i], bar }),
+    (i) => ({ kind: 'free', col: i, at: columns[i] }),
+  );
 
 const byNumber = (a: Unit, b: Unit) => a.number.localeCompare(b.number, undefined, { numeric: true });
 /** Tables by area (those with none last), then number. */
@@ -381,8 +365,6 @@ export interface SeatingForm {
   channel: 'walk_in' | 'phone';
 }
 
-const whole = (s: string): number | undefined => (/^\s*\d+\s*$/.test(s) ? Number(s) : undefined);
-
 /** Step 1's own checks (the API checks again); the messages are i18n keys. */
 export function checkSeating(form: SeatingForm, today: LocalDate): Record<string, string> {
   const errors: Record<string, string> = {};
@@ -396,15 +378,12 @@ export function checkSeating(form: SeatingForm, today: LocalDate): Record<string
 
 /** The body of POST /booking/vendor/{id} for a seating: empty contact fields are left out. */
 export function seatingRequest(form: SeatingForm): Record<string, unknown> {
-  const guest: Record<string, string> = { name: form.name.trim() };
-  if (form.email.trim()) guest.email = form.email.trim();
-  if (form.phone.trim()) guest.phone = form.phone.trim();
   return {
     resource_id: form.resourceId,
     party_size: whole(form.party) ?? 1,
     date: form.date,
     time: form.time,
     channel: form.channel,
-    guest,
+    guest: guestBody(form),
   };
 }

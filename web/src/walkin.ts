@@ -43,7 +43,8 @@ export function newForm(today: LocalDate): WalkInForm {
   };
 }
 
-const whole = (s: string): number | undefined => (/^\s*\d+\s*$/.test(s) ? Number(s) : undefined);
+/** A whole number typed in a field (spaces around allowed), else undefined. */
+export const whole = (s: string): number | undefined => (/^\s*\d+\s*$/.test(s) ? Number(s) : undefined);
 
 export type FieldErrors = Record<string, string>;
 
@@ -69,17 +70,22 @@ export function checkOut(form: WalkInForm): LocalDate {
 
 /** The body of POST /booking/vendor/{id}: empty contact fields are left out, not sent empty. */
 export function bookingRequest(form: WalkInForm): Record<string, unknown> {
-  const guest: Record<string, string> = { name: form.name.trim() };
-  if (form.email.trim()) guest.email = form.email.trim();
-  if (form.phone.trim()) guest.phone = form.phone.trim();
   return {
     resource_id: form.resourceId,
     party_size: whole(form.party) ?? 1,
     check_in: form.checkIn,
     check_out: checkOut(form),
     channel: form.channel,
-    guest,
+    guest: guestBody(form),
   };
+}
+
+/** The request's guest: the name, and the email and phone only when given. */
+export function guestBody(form: { name: string; email: string; phone: string }): Record<string, string> {
+  const guest: Record<string, string> = { name: form.name.trim() };
+  if (form.email.trim()) guest.email = form.email.trim();
+  if (form.phone.trim()) guest.phone = form.phone.trim();
+  return guest;
 }
 
 export interface ProblemError {
