@@ -87,7 +87,7 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
   const store = useMemo(() => new BoardStore(api, onSignedOut), [api]);
   const [state, setState] = useState<BoardState>(store.current);
   const [note, setNote] = useState<string | undefined>();
-  const { walkIn, setWalkIn, detail, setDetail, opener, openFrom, openDetail, reopenWalkIn, closeDetail, closeWalkIn } =
+  const { walkIn, detail, opener, openFrom, openDetail, openWalkIn, reopenWalkIn, closeDetail, closeWalkIn } =
     useBoardPanels();
 
   // Room moves: the board only proposes; the server decides, and the feed moves the bar.
@@ -234,8 +234,7 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
             ref={opener}
             onClick={() => {
               setNote(undefined);
-              setDetail(undefined);
-              setWalkIn(true);
+              openWalkIn();
             }}
           >
             {t(lang, 'walkin.open')}

@@ -95,7 +95,7 @@ export function TableBoard({ api, lang, state }: { api: Api; lang: Lang; state: 
   const [day, setDay] = useState(today);
   const [now, setNow] = useState(() => Date.now());
   const [note, setNote] = useState<string | undefined>();
-  const { walkIn, setWalkIn, detail, setDetail, opener, openFrom, openDetail, reopenWalkIn, closeDetail, closeWalkIn } =
+  const { walkIn, detail, opener, openFrom, openDetail, openWalkIn, reopenWalkIn, closeDetail, closeWalkIn } =
     useBoardPanels();
 
   // The slot under way moves on; so does the day at midnight (the store's today follows it).
@@ -141,8 +141,7 @@ export function TableBoard({ api, lang, state }: { api: Api; lang: Lang; state: 
             ref={opener}
             onClick={() => {
               setNote(undefined);
-              setDetail(undefined);
-              setWalkIn(true);
+              openWalkIn();
             }}
           >
             {t(lang, 'tables.walkin.open')}

@@ -76,6 +76,11 @@ export function useBoardPanels() {
     setDetailFrom(undefined);
     setDetail(id);
   };
+  /** The walk-in form, in place of any detail. */
+  const openWalkIn = () => {
+    setDetail(undefined);
+    setWalkIn(true);
+  };
   /** The walk-in form opened afresh (asked by the conflicts list: prefilled from its intent). */
   const reopenWalkIn = () => {
     setDetail(undefined);
@@ -92,5 +97,5 @@ export function useBoardPanels() {
     // Focus goes back where it came from (after the form is gone).
     setTimeout(() => opener.current?.focus(), 0);
   };
-  return { walkIn, setWalkIn, detail, setDetail, opener, openFrom, openDetail, reopenWalkIn, closeDetail, closeWalkIn };
+  return { walkIn, detail, opener, openFrom, openDetail, openWalkIn, reopenWalkIn, closeDetail, closeWalkIn };
 }
