@@ -83,15 +83,22 @@ test('the table board shows the tables by slot, a guest online seating, and a ne
   await page.context().close();
 });
 
-test('a party of 2 walks in: booked and seated with the keyboard alone at a two-top, then leaves and the table is free again', async (t) => {
+/** The desk on the table board, for a party arriving now; none (the test skipped) when no slot is left today. */
+async function deskForPartyNow(t) {
   const berlin = berlinClock();
   if (berlin >= '23:29') {
     t.skip(`no slot is left today in Berlin (${berlin}) for a party arriving now`);
-    return;
+    return undefined;
   }
   const page = await openPage();
   await signIn(page, world.deskEmail);
   await page.getByRole('grid', { name: 'Table board' }).waitFor();
+  return page;
+}
+
+test('a party of 2 walks in: booked and seated with the keyboard alone at a two-top, then leaves and the table is free again', async (t) => {
+  const page = await deskForPartyNow(t);
+  if (!page) return;
 
   // The form offers the next slot; a slot beginning while the test types would be refused as past
   // (the form would go back to its time field), so the test starts at least a minute before one.
@@ -214,14 +221,8 @@ function seatingsAt(time) {
 }
 
 test('offline, a restaurant walk-in for a party of 2 at the next slot is queued; back online it is booked exactly once and shows on the table board', async (t) => {
-  const berlin = berlinClock();
-  if (berlin >= '23:29') {
-    t.skip(`no slot is left today in Berlin (${berlin}) for a party arriving now`);
-    return;
-  }
-  const page = await openPage();
-  await signIn(page, world.deskEmail);
-  await page.getByRole('grid', { name: 'Table board' }).waitFor();
+  const page = await deskForPartyNow(t);
+  if (!page) return;
   await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor({ timeout: NEVER_MS });
   // The queued seating must not have begun when it is sent (the server refuses a past start).
   await clearOfSlotStart();
