@@ -3,12 +3,11 @@
 //! log, and the tamper tests (a leaf edited or dropped in the table, a fork signed by another
 //! key, a smaller checkpoint). Each test has its own vendor and booking; leaves are appended to
 //! the vendor's log directly (facts of the booking itself through the backbone are
-//! `tests/tests/audit.rs`), and each test signs only its own vendor's log, so no other test's
-//! grown markers or checkpoints are touched.
+//! `tests/tests/audit.rs`), and each test signs and witnesses only its own vendor's log, so no
+//! other test's grown or witness markers or checkpoints are touched.
 use api_tests::{Account, Api, resource_body};
 use audit_witness::{
-    DynamoVendorDirectory, DynamoWitnessState, Inconsistency, VendorDirectory, Verdict,
-    check_vendor,
+    DynamoWitnessState, Inconsistency, Verdict, WitnessRound, check_vendor, witness,
 };
 use chrono::{Duration, Utc};
 use reqwest::{Method, StatusCode};
@@ -266,6 +265,36 @@ impl Setup {
             .expect("the witness reads the stores")
     }
 
+    /// This vendor's witness marker (the size of the checkpoint it marks), if any: the markers
+    /// of every vendor on the local table are read, as the scheduled witness reads them.
+    async fn marker(&self) -> Option<u64> {
+        self.log
+            .unwitnessed(usize::MAX)
+            .await
+            .expect("the markers are read")
+            .into_iter()
+            .find_map(|(vendor, size)| (vendor == self.vendor).then_some(size))
+    }
+
+    /// What a scheduled witness run does with this vendor's marker (the run itself takes every
+    /// vendor's; only this one's is this test's to clear).
+    async fn witness_run(&self, state: &DynamoWitnessState) -> WitnessRound {
+        let size = self
+            .marker()
+            .await
+            .expect("the vendor is marked for the witness");
+        let keys = tlog::PublicKeys::from(self.signer.public_key().clone());
+        witness(
+            &self.log,
+            state,
+            &keys,
+            &self.issuer,
+            &[(self.vendor, size)],
+            Utc::now(),
+        )
+        .await
+    }
+
     async fn receipt(&self, who: &Account) -> api_tests::Reply {
         self.api
             .get(&format!("/booking/{}/receipt", self.booking), who.token())
@@ -469,18 +498,11 @@ async fn an_edited_leaf_fails_the_receipt_and_the_witness_raises_the_alarm() {
     s.fact(true, "BookingHeld", "HELD").await;
     s.fact(false, "BookingHeld", "HELD").await;
     let first = s.sign().await;
-    // The scheduled witness finds the vendor among those it watches.
-    let sdk = shared::aws::sdk_config().await;
-    let directory = DynamoVendorDirectory::from_env(&sdk).expect("VENDORS_TABLE is set");
-    let watched = directory
-        .vendor_ids()
-        .await
-        .expect("the vendors are listed");
-    assert!(watched.contains(&s.vendor));
-    assert_eq!(
-        s.witness(&state).await,
-        Verdict::Verified { from: 0, to: first }
-    );
+    // The stored checkpoint marked the vendor for the witness, which checks it and clears it.
+    assert_eq!(s.marker().await, Some(first));
+    let round = s.witness_run(&state).await;
+    assert_eq!((round.verified, round.alarms.len()), (1, 0), "{round:?}");
+    assert_eq!(s.marker().await, None);
     let before = s.receipt(&s.guest).await;
     assert_eq!(before.status, StatusCode::OK, "{before:#?}");
 
@@ -530,6 +552,14 @@ async fn an_edited_leaf_fails_the_receipt_and_the_witness_raises_the_alarm() {
     let (code, out) = run_verifier(&["receipt", &kept, "--key", &jwks]);
     assert_eq!(code, 0, "{out}");
 
+    assert_eq!(s.marker().await, Some(second));
+    let round = s.witness_run(&state).await;
+    assert_eq!(round.alarms.len(), 1, "{round:?}");
+    assert_eq!(
+        s.marker().await,
+        None,
+        "an alarmed checkpoint's marker is cleared too"
+    );
     assert_eq!(
         s.witness(&state).await,
         Verdict::Alarm(Inconsistency::LeavesDiffer {
@@ -537,7 +567,7 @@ async fn an_edited_leaf_fails_the_receipt_and_the_witness_raises_the_alarm() {
             to: second
         })
     );
-    // Not recorded: the alarm repeats on the next run.
+    // Not recorded: the alarm repeats on the next check.
     assert!(matches!(s.witness(&state).await, Verdict::Alarm(_)));
 }
 
@@ -556,7 +586,7 @@ async fn a_dropped_leaf_fails_the_receipt_and_the_witness_raises_the_alarm() {
 
     let dropped = s.fact(true, "BookingCancelled", "CANCELLED").await;
     s.fact(false, "BookingHeld", "HELD").await;
-    s.sign().await;
+    let second = s.sign().await;
     let (client, table) = dynamodb().await;
     client
         .delete_item()
@@ -589,6 +619,10 @@ async fn a_dropped_leaf_fails_the_receipt_and_the_witness_raises_the_alarm() {
         ),
         "{verdict:?}"
     );
+    // The scheduled run finds the vendor by its marker and raises the same alarm.
+    assert_eq!(s.marker().await, Some(second));
+    let round = s.witness_run(&state).await;
+    assert_eq!(round.alarms.len(), 1, "{round:?}");
 }
 
 #[tokio::test]

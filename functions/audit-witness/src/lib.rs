@@ -1,10 +1,13 @@
-//! The witness (scheduled): for each vendor whose latest checkpoint is new to it, checks the
+//! The witness (scheduled): for each vendor with a checkpoint it has not checked (the markers
+//! each stored checkpoint leaves in the audit table, read by Query, never a scan), checks the
 //! checkpoint's signature with the audit key's public half, the consistency proof from the last
 //! tree it saw, and the new leaves themselves (their hashes must rebuild the signed root from the
 //! compact range it kept). Any failure is an alarm: an error log line and the
 //! `AuditInconsistency` metric in Embedded Metric Format, so no CloudWatch call is needed. A
 //! clean pass records the new tree in the witness's own table; a failed one records nothing, so
-//! the alarm repeats every run until someone looks.
+//! the alarm is raised again at each later checkpoint (the bad leaves stay between the tree it
+//! saw and any newer one) until someone looks. Either way the checkpoint's marker is cleared;
+//! a vendor whose stores failed keeps it and is tried again next run.
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -46,11 +49,6 @@ pub trait WitnessState: Send + Sync {
     ) -> impl Future<Output = anyhow::Result<bool>> + Send;
 }
 
-/// The vendors whose logs the witness looks at.
-pub trait VendorDirectory: Send + Sync {
-    fn vendor_ids(&self) -> impl Future<Output = anyhow::Result<Vec<VendorId>>> + Send;
-}
-
 /// Why a vendor's log failed the witness's checks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Inconsistency {
@@ -85,6 +83,9 @@ pub enum Verdict {
     Alarm(Inconsistency),
 }
 
+/// How many marked vendors one run takes at most; the rest wait for the next run.
+pub const WITNESS_BATCH: usize = 500;
+
 /// One witness run.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct WitnessRound {
@@ -99,26 +100,26 @@ pub struct WitnessRound {
 pub async fn handler(
     log: &impl AuditLog,
     state: &impl WitnessState,
-    vendors: &impl VendorDirectory,
     keys: &PublicKeys,
     issuer: &str,
     _event: LambdaEvent<serde_json::Value>,
 ) -> Result<WitnessRound, Error> {
-    let ids = vendors.vendor_ids().await?;
-    Ok(witness(log, state, keys, issuer, &ids, Utc::now()).await)
+    let marked = log.unwitnessed(WITNESS_BATCH).await?;
+    Ok(witness(log, state, keys, issuer, &marked, Utc::now()).await)
 }
 
-/// Checks each vendor of `vendors`; one failing or alarming does not stop the others.
+/// Checks each vendor of `marked` (with the size of the checkpoint that marked it), then clears
+/// its marker; one failing or alarming does not stop the others.
 pub async fn witness(
     log: &impl AuditLog,
     state: &impl WitnessState,
     keys: &PublicKeys,
     issuer: &str,
-    vendors: &[VendorId],
+    marked: &[(VendorId, u64)],
     now: DateTime<Utc>,
 ) -> WitnessRound {
     let mut round = WitnessRound::default();
-    for &vendor in vendors {
+    for &(vendor, size) in marked {
         match check_vendor(log, state, keys, issuer, vendor).await {
             Ok(Verdict::Nothing) => round.unchanged += 1,
             Ok(Verdict::Verified { from, to }) => {
@@ -132,7 +133,13 @@ pub async fn witness(
             Err(err) => {
                 tracing::error!(vendor_id = %vendor, error = %format!("{err:#}"), "audit log not witnessed; tried again next run");
                 round.failed += 1;
+                continue;
             }
+        }
+        // The checkpoint was checked (it, or a newer one: the latest is what is read). A newer
+        // checkpoint stored meanwhile keeps the marker.
+        if let Err(err) = log.witnessed(vendor, size).await {
+            tracing::error!(vendor_id = %vendor, error = %format!("{err:#}"), "audit witness marker not cleared; checked again next run");
         }
     }
     round
@@ -386,61 +393,6 @@ impl WitnessState for DynamoWitnessState {
     }
 }
 
-/// The vendors to watch: every vendor profile in the vendors table (`VENDORS_TABLE`), read with
-/// a keys-only scan. Vendors are few next to bookings; should they not be, a stream of new
-/// checkpoints is the next step.
-#[derive(Debug, Clone)]
-pub struct DynamoVendorDirectory {
-    client: Client,
-    table: String,
-}
-
-impl DynamoVendorDirectory {
-    pub fn new(client: Client, table: String) -> Self {
-        Self { client, table }
-    }
-
-    pub fn from_env(sdk: &shared::aws::SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self::new(
-            Client::new(sdk),
-            config::required("VENDORS_TABLE")?,
-        ))
-    }
-}
-
-impl VendorDirectory for DynamoVendorDirectory {
-    async fn vendor_ids(&self) -> anyhow::Result<Vec<VendorId>> {
-        let mut ids = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .scan()
-                .table_name(&self.table)
-                .projection_expression("pk")
-                .filter_expression("sk = :profile AND begins_with(pk, :vendor)")
-                .expression_attribute_values(":profile", AttributeValue::S("PROFILE".into()))
-                .expression_attribute_values(":vendor", AttributeValue::S("VENDOR#".into()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .context("Scan vendors")?;
-            ids.extend(page.items().iter().filter_map(|item| {
-                match item.get("pk") {
-                    Some(AttributeValue::S(pk)) => pk
-                        .strip_prefix("VENDOR#")
-                        .and_then(|id| VendorId::parse(id).ok()),
-                    _ => None,
-                }
-            }));
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(ids);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -619,17 +571,44 @@ mod tests {
         good.grow(2).await;
         assert!(log.overwrite_leaf(bad_vendor, 1, b"forged".to_vec()));
         let keys = PublicKeys::from(good.signer.public_key().clone());
-        let round = witness(
-            log,
-            &good.state,
-            &keys,
-            ISSUER,
-            &[bad_vendor, good.vendor],
-            Utc::now(),
-        )
-        .await;
+        let marked = log.unwitnessed(10).await.unwrap();
+        assert_eq!(marked.len(), 2);
+        let round = witness(log, &good.state, &keys, ISSUER, &marked, Utc::now()).await;
         assert_eq!(round.verified, 1);
         assert_eq!(round.alarms.len(), 1);
         assert_eq!(round.alarms[0].0, bad_vendor.to_string());
+    }
+
+    #[tokio::test]
+    async fn a_run_checks_the_marked_vendors_only_and_clears_their_markers_clean_or_alarmed() {
+        let f = Fixture::new();
+        let keys = PublicKeys::from(f.signer.public_key().clone());
+        let run = || async {
+            let marked = f.log.unwitnessed(WITNESS_BATCH).await.unwrap();
+            (
+                marked.clone(),
+                witness(&f.log, &f.state, &keys, ISSUER, &marked, Utc::now()).await,
+            )
+        };
+        f.grow(3).await;
+
+        let (marked, round) = run().await;
+        assert_eq!(marked, [(f.vendor, 3)]);
+        assert_eq!(round.verified, 1);
+        // Nothing new signed: the next run reads no marker and checks nothing.
+        let (marked, round) = run().await;
+        assert!(marked.is_empty());
+        assert_eq!(round, WitnessRound::default());
+
+        f.grow(2).await;
+        assert!(f.log.overwrite_leaf(f.vendor, 4, b"forged".to_vec()));
+        let (marked, round) = run().await;
+        assert_eq!(marked, [(f.vendor, 5)]);
+        assert_eq!(round.alarms.len(), 1);
+        assert!(f.log.unwitnessed(WITNESS_BATCH).await.unwrap().is_empty());
+        // Not recorded as seen: the next checkpoint alarms again.
+        f.grow(1).await;
+        let (_, round) = run().await;
+        assert_eq!(round.alarms.len(), 1);
     }
 }

@@ -42,9 +42,7 @@ export type ConfigGroup =
   /** `KmsCheckpointSigner::from_env`, `audit_public_key_from_env`: AUDIT_KMS_KEY_ID (the audit key's ARN). */
   | 'auditKey'
   /** `audit_witness::DynamoWitnessState::from_env`: AUDIT_WITNESS_TABLE (the trees the witness verified). */
-  | 'witnessState'
-  /** `audit_witness::DynamoVendorDirectory::from_env`: VENDORS_TABLE (every vendor, for the witness). */
-  | 'vendorDirectory';
+  | 'witnessState';
 
 export type FunctionKind = 'http' | 'consumer' | 'stream' | 'schedule';
 
@@ -152,7 +150,7 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
     sizing: 'runs every minute; a round is cut before the next begins (unsigned logs keep their markers for it)',
   },
   'audit-witness': {
-    config: ['auditLog', 'witnessState', 'vendorDirectory', 'auditKey', 'tokens'],
+    config: ['auditLog', 'witnessState', 'auditKey', 'tokens'],
     timeoutSeconds: 240,
     sizing: 'runs every 5 minutes; ends before the next run starts, so two never verify the same vendor at once',
   },

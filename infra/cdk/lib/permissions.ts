@@ -30,18 +30,22 @@ export interface TableGrant {
   /** Also dynamodb:Scan on the table (a listing no key or index can answer). */
   readonly scan?: boolean;
   /**
-   * Also dynamodb:PutItem, but only of items whose partition key starts with this (a
-   * `dynamodb:LeadingKeys` condition): a reader that creates one kind of item on first use.
+   * Also these item writes, but only of items whose partition key starts with `keysStartingWith`
+   * (a `dynamodb:LeadingKeys` condition): a reader that creates or clears one kind of item.
    */
-  readonly putsKeysStartingWith?: string;
+  readonly itemWrites?: { readonly actions: ('dynamodb:PutItem' | 'dynamodb:DeleteItem')[]; readonly keysStartingWith: string };
   readonly why: string;
 }
 
 const read = (why: string, ...indexes: string[]): TableGrant => ({ access: 'read', indexes, why });
 const write = (why: string): TableGrant => ({ access: 'write', indexes: [], why });
 const readWrite = (why: string, ...indexes: string[]): TableGrant => ({ access: 'readWrite', indexes, why });
-const readScanning = (why: string): TableGrant => ({ access: 'read', indexes: [], scan: true, why });
-const readPutting = (why: string, keyPrefix: string): TableGrant => ({ access: 'read', indexes: [], putsKeysStartingWith: keyPrefix, why });
+const readWritingItems = (why: string, keysStartingWith: string, ...actions: ('dynamodb:PutItem' | 'dynamodb:DeleteItem')[]): TableGrant => ({
+  access: 'read',
+  indexes: [],
+  itemWrites: { actions, keysStartingWith },
+  why,
+});
 
 export interface Grants {
   readonly tables?: Partial<Record<TableName, TableGrant>>;
@@ -379,18 +383,17 @@ export const PERMISSIONS: Record<string, Grants> = {
     tables: {
       bookings: read("reads the booking (whose it is)"),
       'booking-archive': read("reads an archived booking's entry (whose it is)"),
-      audit: readPutting("reads the booking's leaves, the latest checkpoint, the nodes of each inclusion proof and the commitment secret, which it creates (conditional PutItem of SECRET#<booking>) if the booking has no leaf yet", 'SECRET#'),
+      audit: readWritingItems("reads the booking's leaves, the latest checkpoint, the nodes of each inclusion proof and the commitment secret, which it creates (conditional PutItem of SECRET#<booking>) if the booking has no leaf yet", 'SECRET#', 'dynamodb:PutItem'),
     },
   },
   'audit-signer': {
-    tables: { audit: readWrite('queries the grown markers, reads heads, stores each signed checkpoint (conditional) and clears the marker') },
+    tables: { audit: readWrite('queries the grown markers, reads heads, stores each signed checkpoint (conditional) with its witness marker and clears the grown marker') },
     kmsKeys: { audit: [['kms:GetPublicKey', 'kms:Sign'], "signs each grown log's checkpoint; the only function the audit key lets sign"] },
   },
   'audit-witness': {
     tables: {
-      audit: read('reads checkpoints, nodes and the new leaves it verifies'),
+      audit: readWritingItems('queries the witness markers (WITNESS#<shard>), reads checkpoints, nodes and the new leaves it verifies, and clears each marker it checked (conditional DeleteItem)', 'WITNESS#', 'dynamodb:DeleteItem'),
       'audit-witness': readWrite('reads and records the last tree it verified per vendor'),
-      vendors: readScanning('lists every vendor (Scan of the profiles, keys only): a log may exist for any of them'),
     },
     kmsKeys: { audit: [['kms:GetPublicKey'], "verifies checkpoint signatures with the audit key's public half"] },
   },

@@ -20,7 +20,7 @@ import { FUNCTION_STACKS, functionStack, FunctionStackName } from './layout';
 import { Messaging, QueuePair } from './messaging';
 import { acknowledge } from './nag';
 import { Operations } from './operations';
-import { DYNAMODB_READ, DYNAMODB_WRITE, Grants, PERMISSIONS, TableAccess } from './permissions';
+import { DYNAMODB_READ, DYNAMODB_WRITE, Grants, PERMISSIONS, TableAccess, TableGrant } from './permissions';
 import { readSettings, Settings } from './settings';
 import { DeskHosting } from './web';
 
@@ -277,7 +277,7 @@ export class ReservationsStack extends Stack {
 
   /** The variables each config group's code reads (see functions.ts). */
   /** On the table and the named indexes only (see permissions.ts). */
-  private grantTable(fn: lambda.Function, name: string, access: TableAccess, indexes: string[], scan = false, putsKeysStartingWith?: string): void {
+  private grantTable(fn: lambda.Function, name: string, access: TableAccess, indexes: string[], scan = false, itemWrites?: TableGrant['itemWrites']): void {
     const table = this.data.tables[name];
     const def = this.resources.tables.find((t) => t.name === name);
     if (!table || !def) throw new Error(`permissions.ts: no table ${name} in resources.json`);
@@ -290,12 +290,12 @@ export class ReservationsStack extends Stack {
     ];
     if (scan) actions.push('dynamodb:Scan');
     iam.Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [table.tableArn] });
-    if (putsKeysStartingWith && access === 'read') {
+    if (itemWrites) {
       iam.Grant.addToPrincipal({
         grantee: fn,
-        actions: ['dynamodb:PutItem'],
+        actions: itemWrites.actions,
         resourceArns: [table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${putsKeysStartingWith}*`] } },
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${itemWrites.keysStartingWith}*`] } },
       });
     }
     if (indexes.length > 0) {
@@ -361,9 +361,6 @@ export class ReservationsStack extends Stack {
         case 'witnessState':
           tableVar('audit-witness');
           break;
-        case 'vendorDirectory':
-          tableVar('vendors');
-          break;
         case 'bus':
           env[resources.eventBus.envVar] = this.messaging.bus.eventBusName;
           break;
@@ -410,7 +407,7 @@ export class ReservationsStack extends Stack {
   /** permissions.ts, as grant calls. */
   private grant(fn: lambda.Function, grants: Grants): void {
     for (const [name, tableGrant] of Object.entries(grants.tables ?? {})) {
-      if (tableGrant) this.grantTable(fn, name, tableGrant.access, tableGrant.indexes, tableGrant.scan, tableGrant.putsKeysStartingWith);
+      if (tableGrant) this.grantTable(fn, name, tableGrant.access, tableGrant.indexes, tableGrant.scan, tableGrant.itemWrites);
     }
     if (grants.searchIndex) {
       const [use] = grants.searchIndex;

@@ -191,7 +191,7 @@ test("every function's policy is its log group, its trigger and exactly its perm
       if (grant!.access !== 'read') expected.push(...WRITE(table));
       expected.push(...grant!.indexes.map((i) => `dynamodb:Query table:${table}/index/${i}`));
       if (grant!.scan) expected.push(`dynamodb:Scan table:${table}`);
-      if (grant!.putsKeysStartingWith) expected.push(`dynamodb:PutItem table:${table} keys:${grant!.putsKeysStartingWith}*`);
+      for (const action of grant!.itemWrites?.actions ?? []) expected.push(`${action} table:${table} keys:${grant!.itemWrites!.keysStartingWith}*`);
     }
     if (grants.searchIndex?.[0] === 'write') expected.push(...WRITE('search'));
     if (grants.jwtKey) expected.push(...grants.jwtKey[0].map((a) => `${a} key:jwt`));

@@ -47,7 +47,6 @@ pub struct Deps {
     /// The audit key's public half: what the witness verifies checkpoints with.
     pub audit_keys: tlog::PublicKeys,
     pub witness: audit_witness::DynamoWitnessState,
-    pub vendor_directory: audit_witness::DynamoVendorDirectory,
 }
 
 impl Deps {
@@ -82,7 +81,6 @@ impl Deps {
             ),
             audit_signer,
             witness: audit_witness::DynamoWitnessState::from_env(&sdk)?,
-            vendor_directory: audit_witness::DynamoVendorDirectory::from_env(&sdk)?,
             archiver,
             notifier,
             payments: stripe.client()?,
@@ -306,7 +304,6 @@ pub fn schedules(deps: Arc<Deps>) -> HashMap<&'static str, ScheduledHandler> {
             audit_witness::handler(
                 &d.audit,
                 &d.witness,
-                &d.vendor_directory,
                 &d.audit_keys,
                 &d.tokens.issuer,
                 event,

@@ -10,12 +10,15 @@
 //! - `BOOKING#<booking>` / `L#<vendor>#<20 digits>`: a leaf of the booking (`vendor`, `index`);
 //! - `SECRET#<booking>` / `SECRET`: the booking's commitment `secret`;
 //! - `GROWN#<shard>` / `<vendor>`: the vendor's tree grew since its latest checkpoint (`size`,
-//!   `root`: the head as of the append that wrote it).
+//!   `root`: the head as of the append that wrote it);
+//! - `WITNESS#<shard>` / `<vendor>`: the vendor has a checkpoint the witness has not checked
+//!   (`size`: the latest stored), written with the checkpoint, cleared by the witness.
 //!
 //! An append is one TransactWriteItems of 5 items plus the perfect nodes it completes (one
 //! on average, at most 63): head, leaf, fact guard, booking index, marker, nodes.
 use super::{
-    Appended, AuditError, AuditLog, GROWN_SHARDS, StoredCheckpoint, TreeHead, grow, grown_shard,
+    Appended, AuditError, AuditLog, GROWN_SHARDS, StoredCheckpoint, TreeHead, WITNESS_SHARDS, grow,
+    grown_shard,
 };
 use crate::config::{self, ConfigError};
 use crate::domain::ids::{BookingId, VendorId};
@@ -85,6 +88,10 @@ fn fact_pk(fact: EventId) -> String {
 
 fn grown_pk(shard: u8) -> String {
     format!("GROWN#{shard:02}")
+}
+
+fn witness_pk(shard: u8) -> String {
+    format!("WITNESS#{shard:02}")
 }
 
 fn key(pk: String, sk: String) -> Item {
@@ -260,6 +267,84 @@ impl DynamoAudit {
             }
         }
         Ok(found)
+    }
+
+    /// Up to `limit` markers of the `shards` partitions `pk` names, with their vendor (`sk`).
+    async fn markers(
+        &self,
+        pk: fn(u8) -> String,
+        shards: u8,
+        limit: usize,
+        what: &str,
+    ) -> Result<Vec<(VendorId, Item)>, AuditError> {
+        let mut markers = Vec::new();
+        for shard in 0..shards {
+            let mut start = None;
+            loop {
+                if markers.len() >= limit {
+                    return Ok(markers);
+                }
+                let page = i32::try_from(limit - markers.len()).unwrap_or(i32::MAX);
+                let output = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("pk = :pk")
+                    .expression_attribute_values(":pk", s(pk(shard)))
+                    .consistent_read(true)
+                    .limit(page)
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .with_context(|| format!("Query audit {what} markers"))?;
+                for item in output.items.unwrap_or_default() {
+                    let vendor = VendorId::parse(text(&item, "sk")?).map_err(|_| {
+                        unexpected(anyhow::anyhow!("a {what} marker's vendor is not an id"))
+                    })?;
+                    markers.push((vendor, item));
+                }
+                start = output.last_evaluated_key;
+                if start.is_none() {
+                    break;
+                }
+            }
+        }
+        markers.truncate(limit);
+        Ok(markers)
+    }
+
+    /// Deletes the vendor's marker in partition `pk` if its `size` is at most `size` (a marker
+    /// written for something newer stays). Whether it went.
+    async fn clear_marker(
+        &self,
+        pk: String,
+        vendor: VendorId,
+        size: u64,
+    ) -> Result<bool, AuditError> {
+        let cleared = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, vendor.to_string())))
+            .condition_expression("#size <= :size")
+            .expression_attribute_names("#size", "size")
+            .expression_attribute_values(":size", n(size))
+            .send()
+            .await;
+        match cleared {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e))
+                if matches!(
+                    e.err(),
+                    aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(_)
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unexpected(
+                anyhow::Error::new(e).context("DeleteItem audit marker"),
+            )),
+        }
     }
 
     fn put(&self, item: Item) -> anyhow::Result<TransactWriteItem> {
@@ -569,46 +654,35 @@ impl AuditLog for DynamoAudit {
     }
 
     async fn grown(&self, limit: usize) -> Result<Vec<(VendorId, TreeHead)>, AuditError> {
-        let mut grown = Vec::new();
-        for shard in 0..GROWN_SHARDS {
-            let mut start = None;
-            loop {
-                if grown.len() >= limit {
-                    return Ok(grown);
-                }
-                let page = i32::try_from(limit - grown.len()).unwrap_or(i32::MAX);
-                let output = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("pk = :pk")
-                    .expression_attribute_values(":pk", s(grown_pk(shard)))
-                    .consistent_read(true)
-                    .limit(page)
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .context("Query audit grown markers")?;
-                for item in output.items.unwrap_or_default() {
-                    let vendor = VendorId::parse(text(&item, "sk")?).map_err(|_| {
-                        unexpected(anyhow::anyhow!("a grown marker's vendor is not an id"))
-                    })?;
-                    grown.push((
-                        vendor,
-                        TreeHead {
-                            size: number(&item, "size")?,
-                            root: hash(&item, "root")?,
-                        },
-                    ));
-                }
-                start = output.last_evaluated_key;
-                if start.is_none() {
-                    break;
-                }
-            }
-        }
-        grown.truncate(limit);
-        Ok(grown)
+        let markers = self.markers(grown_pk, GROWN_SHARDS, limit, "grown").await?;
+        markers
+            .iter()
+            .map(|(vendor, item)| {
+                Ok((
+                    *vendor,
+                    TreeHead {
+                        size: number(item, "size")?,
+                        root: hash(item, "root")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn unwitnessed(&self, limit: usize) -> Result<Vec<(VendorId, u64)>, AuditError> {
+        let markers = self
+            .markers(witness_pk, WITNESS_SHARDS, limit, "witness")
+            .await?;
+        markers
+            .iter()
+            .map(|(vendor, item)| Ok((*vendor, number(item, "size")?)))
+            .collect()
+    }
+
+    async fn witnessed(&self, vendor: VendorId, size: u64) -> Result<(), AuditError> {
+        self.clear_marker(witness_pk(grown_shard(vendor)), vendor, size)
+            .await
+            .map(|_| ())
     }
 
     async fn store_checkpoint(
@@ -637,9 +711,18 @@ impl AuditLog for DynamoAudit {
         let mut item = key(pk, checkpoint_sk(size));
         item.insert("note".to_owned(), s(note));
         item.insert("signed_at".to_owned(), signed);
+        // Unconditional: a stored checkpoint is always the latest, so its size replaces any.
+        let mut marker = key(witness_pk(grown_shard(vendor)), vendor.to_string());
+        marker.insert("size".to_owned(), n(size));
+        let marker = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(marker))
+            .build()
+            .context("building the witness marker")?;
         let items = vec![
             TransactWriteItem::builder().update(head).build(),
             self.put(item)?,
+            TransactWriteItem::builder().put(marker).build(),
         ];
         let mut stored = false;
         for attempt in 1..=super::APPEND_ATTEMPTS {
@@ -685,27 +768,8 @@ impl AuditLog for DynamoAudit {
         // Also after a refusal: a signer that stored a checkpoint but died before this delete
         // clears the marker next time. The marker holds the size of the last append, so it goes
         // only if no append came after the latest checkpoint.
-        let cleared = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key(grown_pk(grown_shard(vendor)), vendor.to_string())))
-            .condition_expression("#size <= :latest")
-            .expression_attribute_names("#size", "size")
-            .expression_attribute_values(":latest", n(latest))
-            .send()
-            .await;
-        match cleared {
-            Ok(_) => {}
-            Err(SdkError::ServiceError(e))
-                if matches!(
-                    e.err(),
-                    aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(_)
-                ) => {}
-            Err(e) => {
-                return Err(unexpected(anyhow::Error::new(e).context("DeleteItem grown marker")));
-            }
-        }
+        self.clear_marker(grown_pk(grown_shard(vendor)), vendor, latest)
+            .await?;
         Ok(stored)
     }
 

@@ -34,6 +34,8 @@ struct State {
     bookings: HashMap<BookingId, Vec<(VendorId, u64)>>,
     secrets: HashMap<BookingId, [u8; 32]>,
     grown: BTreeSet<VendorId>,
+    /// Checkpoints the witness has not passed: the latest size by vendor.
+    unwitnessed: BTreeMap<VendorId, u64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -183,7 +185,32 @@ impl AuditLog for MemoryAudit {
         if log.latest_checkpoint() >= tree {
             state.grown.remove(&vendor);
         }
+        if stored {
+            state.unwitnessed.insert(vendor, size);
+        }
         Ok(stored)
+    }
+
+    async fn unwitnessed(&self, limit: usize) -> Result<Vec<(VendorId, u64)>, AuditError> {
+        let state = self.state();
+        Ok(state
+            .unwitnessed
+            .iter()
+            .map(|(vendor, size)| (*vendor, *size))
+            .take(limit)
+            .collect())
+    }
+
+    async fn witnessed(&self, vendor: VendorId, size: u64) -> Result<(), AuditError> {
+        let mut state = self.state();
+        if state
+            .unwitnessed
+            .get(&vendor)
+            .is_some_and(|&marked| marked <= size)
+        {
+            state.unwitnessed.remove(&vendor);
+        }
+        Ok(())
     }
 
     async fn checkpoint(

@@ -26,6 +26,8 @@ pub const APPEND_ATTEMPTS: u32 = 20;
 /// The "grown since signed" markers are spread over this many partitions, so the signer finds
 /// every grown vendor with this many queries and no scan, and no partition gets every append.
 pub const GROWN_SHARDS: u8 = 16;
+/// The same for the "checkpoint not witnessed yet" markers the witness reads.
+pub const WITNESS_SHARDS: u8 = GROWN_SHARDS;
 
 /// A vendor's tree: its size and RFC 9162 root hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,7 +124,8 @@ pub trait AuditLog: Send + Sync {
 
     /// Stores a signed checkpoint; refused (`Ok(false)`) unless `size` is larger than the
     /// latest stored one; `BeyondHead` if the tree is smaller than `size`. Clears the vendor's
-    /// marker unless the tree has grown past its latest checkpoint. Past checkpoints are kept.
+    /// grown marker unless the tree has grown past its latest checkpoint, and marks the
+    /// checkpoint for the witness in the same write. Past checkpoints are kept.
     fn store_checkpoint(
         &self,
         vendor: VendorId,
@@ -130,6 +133,22 @@ pub trait AuditLog: Send + Sync {
         note: &str,
         signed_at: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool, AuditError>> + Send;
+
+    /// Vendors with a checkpoint the witness has not passed yet, with the size of the latest
+    /// such checkpoint, up to `limit`: read from the markers each stored checkpoint writes in
+    /// its transaction, never a scan.
+    fn unwitnessed(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(VendorId, u64)>, AuditError>> + Send;
+
+    /// The witness checked the vendor's checkpoint of `size` (clean or alarmed): clears the
+    /// vendor's marker, unless a newer checkpoint was stored since.
+    fn witnessed(
+        &self,
+        vendor: VendorId,
+        size: u64,
+    ) -> impl Future<Output = Result<(), AuditError>> + Send;
 
     /// The checkpoint stored for exactly `size`, or the latest with `None`.
     fn checkpoint(

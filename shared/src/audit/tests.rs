@@ -158,6 +158,30 @@ async fn a_vendor_is_grown_until_a_checkpoint_of_its_whole_tree_is_stored() {
 }
 
 #[tokio::test]
+async fn a_stored_checkpoint_marks_its_vendor_for_the_witness_until_witnessed() {
+    let log = MemoryAudit::default();
+    let vendor = VendorId::generate();
+    append_n(&log, vendor, 3).await;
+    let at = Utc.with_ymd_and_hms(2027, 3, 1, 12, 0, 0).unwrap();
+    assert!(
+        log.unwitnessed(10).await.unwrap().is_empty(),
+        "nothing signed"
+    );
+
+    assert!(log.store_checkpoint(vendor, 2, "note 2", at).await.unwrap());
+    assert_eq!(log.unwitnessed(10).await.unwrap(), [(vendor, 2)]);
+    // A checkpoint stored while the witness checked size 2 keeps the vendor marked.
+    assert!(log.store_checkpoint(vendor, 3, "note 3", at).await.unwrap());
+    log.witnessed(vendor, 2).await.unwrap();
+    assert_eq!(log.unwitnessed(10).await.unwrap(), [(vendor, 3)]);
+    log.witnessed(vendor, 3).await.unwrap();
+    assert!(log.unwitnessed(10).await.unwrap().is_empty());
+    // A refused checkpoint marks nothing.
+    assert!(!log.store_checkpoint(vendor, 3, "again", at).await.unwrap());
+    assert!(log.unwitnessed(10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn a_checkpoint_no_larger_than_the_latest_is_refused_and_past_ones_are_kept() {
     let log = MemoryAudit::default();
     let vendor = VendorId::generate();
