@@ -10,7 +10,7 @@ import { currentDesk } from '../offline/desk';
 import { PendingMark, StaleNotice, useIntents, usePendingLabel } from '../offline/ui';
 import type { Booking, Session, Unit } from '../types';
 import { Detail } from './Detail';
-import { bookingAt, Counts, onGridKey, useBoardPanels } from './grid';
+import { bookingAt, Counts, onGridKey, useBoardPanels, WalkInButton } from './grid';
 import { TableBoard } from './TableBoard';
 import { WalkIn } from './WalkIn';
 
@@ -86,9 +86,8 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
   const api = useMemo(() => new Api(session), [session]);
   const store = useMemo(() => new BoardStore(api, onSignedOut), [api]);
   const [state, setState] = useState<BoardState>(store.current);
-  const [note, setNote] = useState<string | undefined>();
-  const { walkIn, detail, opener, openFrom, openDetail, openWalkIn, reopenWalkIn, closeDetail, closeWalkIn } =
-    useBoardPanels();
+  const panels = useBoardPanels();
+  const { walkIn, detail, note, opener, openFrom, openDetail, openWalkIn, booked, reopenWalkIn } = panels;
 
   // Room moves: the board only proposes; the server decides, and the feed moves the bar.
   const [move, setMove] = useState<Move | undefined>();
@@ -229,16 +228,7 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
           {state.live ? t(lang, 'live.live') : t(lang, 'live.offline')}
         </p>
         {state.loaded && state.vendor?.kind === 'hotel' && !walkIn && (
-          <button
-            type="button"
-            ref={opener}
-            onClick={() => {
-              setNote(undefined);
-              openWalkIn();
-            }}
-          >
-            {t(lang, 'walkin.open')}
-          </button>
+          <WalkInButton opener={opener} label={t(lang, 'walkin.open')} onOpen={openWalkIn} />
         )}
       </div>
       {state.stale && <StaleNotice lang={lang} savedAt={state.savedAt} zone={state.vendor?.time_zone} />}
@@ -250,11 +240,8 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
           api={api}
           lang={lang}
           today={state.dates[0]}
-          onClose={closeWalkIn}
-          onBooked={(booking, text) => {
-            setNote(text);
-            openDetail(booking.id);
-          }}
+          onClose={panels.closeWalkIn}
+          onBooked={(booking, text) => booked(booking.id, text)}
         />
       )}
       {detail && state.vendor && (
@@ -264,7 +251,7 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
           id={detail}
           zone={state.vendor.time_zone}
           version={state.data.bookings.get(detail)?.version}
-          onClose={closeDetail}
+          onClose={panels.closeDetail}
           targetsFor={targetsFor}
         />
       )}

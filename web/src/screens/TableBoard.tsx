@@ -13,7 +13,7 @@ import { BOARD_DAYS, LOOKBACK_DAYS, type BoardState } from '../store';
 import { layoutTables, type TableCell, type TableRow } from '../tables';
 import type { Booking } from '../types';
 import { Detail } from './Detail';
-import { Counts, onGridKey, useBoardPanels } from './grid';
+import { Counts, onGridKey, useBoardPanels, WalkInButton } from './grid';
 import { TableWalkIn } from './TableWalkIn';
 
 function BarText({ booking, lang }: { booking: Booking; lang: Lang }) {
@@ -94,8 +94,7 @@ export function TableBoard({ api, lang, state }: { api: Api; lang: Lang; state: 
   const zone = state.vendor?.time_zone ?? 'UTC';
   const [day, setDay] = useState(today);
   const [now, setNow] = useState(() => Date.now());
-  const [note, setNote] = useState<string | undefined>();
-  const { walkIn, detail, opener, openFrom, openDetail, openWalkIn, reopenWalkIn, closeDetail, closeWalkIn } =
+  const { walkIn, detail, note, opener, openFrom, openWalkIn, booked, reopenWalkIn, closeDetail, closeWalkIn } =
     useBoardPanels();
 
   // The slot under way moves on; so does the day at midnight (the store's today follows it).
@@ -136,16 +135,7 @@ export function TableBoard({ api, lang, state }: { api: Api; lang: Lang; state: 
           />
         </div>
         {!walkIn && (
-          <button
-            type="button"
-            ref={opener}
-            onClick={() => {
-              setNote(undefined);
-              openWalkIn();
-            }}
-          >
-            {t(lang, 'tables.walkin.open')}
-          </button>
+          <WalkInButton opener={opener} label={t(lang, 'tables.walkin.open')} onOpen={openWalkIn} />
         )}
       </div>
       <p class="note" role="status" data-testid="tables-note">
@@ -161,9 +151,8 @@ export function TableBoard({ api, lang, state }: { api: Api; lang: Lang; state: 
           resources={state.resources}
           onClose={closeWalkIn}
           onBooked={(booking, text) => {
-            setNote(text);
             if (booking.time.kind === 'seating') setDay(booking.time.date);
-            openDetail(booking.id);
+            booked(booking.id, text);
           }}
         />
       )}

@@ -1,6 +1,7 @@
 // What the room board and the restaurant board share (here, as the room board imports the
 // restaurant's): the grid's arrow keys, the day's counts and the detail or walk-in that a bar or
 // the walk-in button opens, with focus going back where it came from.
+import type { RefObject } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { formatNumber, type Lang } from '../i18n';
 
@@ -38,6 +39,15 @@ export function bookingAt(el: HTMLElement | null | undefined): string | undefine
   return (el?.closest<HTMLElement>('[data-booking]') ?? el?.querySelector<HTMLElement>('[data-booking]'))?.dataset.booking;
 }
 
+/** The button that opens the walk-in form; focus comes back to it (`opener`) when the form closes. */
+export function WalkInButton({ opener, label, onOpen }: { opener: RefObject<HTMLButtonElement>; label: string; onOpen: () => void }) {
+  return (
+    <button type="button" ref={opener} onClick={onOpen}>
+      {label}
+    </button>
+  );
+}
+
 /** The day's counts: label, test id and number of each. */
 export function Counts({ lang, items }: { lang: Lang; items: [label: string, testid: string, n: number][] }) {
   return (
@@ -54,10 +64,12 @@ export function Counts({ lang, items }: { lang: Lang; items: [label: string, tes
 
 /**
  * The booking whose detail is open (by click, or Enter on its cell or bar) and whether the walk-in
- * form is: one at a time. Closing either puts focus back on the cell or the walk-in button.
+ * form is: one at a time. Closing either puts focus back on the cell or the walk-in button. `note`
+ * says what the last walk-in booked.
  */
 export function useBoardPanels() {
   const [walkIn, setWalkIn] = useState(false);
+  const [note, setNote] = useState<string | undefined>();
   const [detail, setDetail] = useState<string | undefined>();
   const [detailFrom, setDetailFrom] = useState<HTMLElement | undefined>();
   const opener = useRef<HTMLButtonElement>(null);
@@ -76,10 +88,16 @@ export function useBoardPanels() {
     setDetailFrom(undefined);
     setDetail(id);
   };
-  /** The walk-in form, in place of any detail. */
+  /** The walk-in form, in place of any detail (and of the last walk-in's note). */
   const openWalkIn = () => {
+    setNote(undefined);
     setDetail(undefined);
     setWalkIn(true);
+  };
+  /** A walk-in booked: says so, and opens its detail. */
+  const booked = (id: string, text: string) => {
+    setNote(text);
+    openDetail(id);
   };
   /** The walk-in form opened afresh (asked by the conflicts list: prefilled from its intent). */
   const reopenWalkIn = () => {
@@ -97,5 +115,5 @@ export function useBoardPanels() {
     // Focus goes back where it came from (after the form is gone).
     setTimeout(() => opener.current?.focus(), 0);
   };
-  return { walkIn, detail, opener, openFrom, openDetail, openWalkIn, reopenWalkIn, closeDetail, closeWalkIn };
+  return { walkIn, detail, note, opener, openFrom, openDetail, openWalkIn, booked, reopenWalkIn, closeDetail, closeWalkIn };
 }
