@@ -157,7 +157,7 @@ export class Operations extends Construct {
     if (witness) {
       this.alarm('audit-inconsistency', new cloudwatch.Metric({ namespace: 'Reservations/Audit', metricName: 'AuditInconsistency', statistic: 'Sum', period: FIVE_MINUTES }), {
         threshold: 1,
-        description: "the audit witness found a log failing its checks (signature, consistency with the tree it saw, leaves rebuilding the signed root); its log names the vendor and the reason, and the alarm repeats every run until it is resolved",
+        description: "the audit witness found a log failing its checks (signature, consistency with the tree it saw, leaves rebuilding the signed root); its log names the vendor and the reason, and each later checkpoint of that log alarms again until it is resolved",
       });
     }
     const signer = props.functions['audit-signer'];
