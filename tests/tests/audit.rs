@@ -245,6 +245,45 @@ async fn a_vendor_stays_grown_until_a_checkpoint_of_its_whole_tree_is_stored() {
     );
 }
 
+#[tokio::test]
+async fn a_stored_checkpoint_marks_its_vendor_for_the_witness_until_one_no_older_is_witnessed() {
+    api_tests::require_env();
+    let log = audit_log().await;
+    let vendor = VendorId::generate();
+    for n in 0..3u8 {
+        let booking = BookingId::generate();
+        log.append(vendor, booking, EventId::for_booking(booking, 1), &[n])
+            .await
+            .unwrap();
+    }
+    // Every vendor's markers, as the witness reads them (by Query of the 16 partitions).
+    let marked = || async {
+        log.unwitnessed(usize::MAX)
+            .await
+            .unwrap()
+            .into_iter()
+            .find_map(|(v, size)| (v == vendor).then_some(size))
+    };
+    let now = chrono::Utc::now();
+    assert_eq!(marked().await, None, "nothing signed yet");
+
+    assert!(log.store_checkpoint(vendor, 2, "two", now).await.unwrap());
+    assert_eq!(marked().await, Some(2));
+    // A checkpoint stored while the witness checked size 2 keeps the vendor marked.
+    assert!(log.store_checkpoint(vendor, 3, "three", now).await.unwrap());
+    log.witnessed(vendor, 2).await.unwrap();
+    assert_eq!(marked().await, Some(3));
+    log.witnessed(vendor, 3).await.unwrap();
+    assert_eq!(marked().await, None);
+    // A refused checkpoint marks nothing.
+    assert!(
+        !log.store_checkpoint(vendor, 3, "three again", now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(marked().await, None);
+}
+
 /// The publisher on the bookings stream and the audit queue feeding its consumer, as their
 /// Lambdas run them.
 async fn backbone(api: &Api) -> Backbone {
