@@ -301,16 +301,10 @@ pub fn schedules(deps: Arc<Deps>) -> HashMap<&'static str, ScheduledHandler> {
         Box::pin(async move {
             let event = LambdaEvent::new(serde_json::json!({}), Context::default());
             let d = &*deps;
-            audit_witness::handler(
-                &d.audit,
-                &d.witness,
-                &d.audit_keys,
-                &d.tokens.issuer,
-                event,
-            )
-            .await
-            .map(|_| ())
-            .map_err(|e| anyhow::anyhow!("{e}"))
+            audit_witness::handler(&d.audit, &d.witness, &d.audit_keys, &d.tokens.issuer, event)
+                .await
+                .map(|_| ())
+                .map_err(|e| anyhow::anyhow!("{e}"))
         })
     });
     HashMap::from([
