@@ -9,6 +9,8 @@ use tlog::{CompactRange, Hash, MemoryTree, NodeId, verify_consistency, verify_in
 #[derive(Deserialize, Clone, Debug)]
 #[serde(rename_all = "camelCase")]
 struct InclusionCase {
+    /// `leafIndex` in the files of upstream commit cd8c8f80 (`*/leafIndex-*.json`).
+    #[serde(alias = "leafIndex")]
     leaf_idx: u64,
     tree_size: u64,
     root: String,
@@ -66,13 +68,20 @@ fn files(kind: &str) -> Vec<PathBuf> {
         .join("testdata")
         .join(kind);
     let mut found = Vec::new();
-    for dir in std::fs::read_dir(&root).unwrap() {
-        for file in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+    // Upstream's five trees (directories 0 to 4), each with its happy path and its variants.
+    for tree in 0..5 {
+        let dir = root.join(tree.to_string());
+        assert!(dir.join("happy-path.json").is_file(), "{}", dir.display());
+        for file in std::fs::read_dir(&dir).unwrap() {
             found.push(file.unwrap().path());
         }
     }
+    assert!(
+        found.len() >= 80,
+        "too few vectors under {}",
+        root.display()
+    );
     found.sort();
-    assert!(found.len() > 10, "no vectors under {}", root.display());
     found
 }
 
