@@ -521,6 +521,8 @@ fn the_events_of_a_real_looking_vendor_and_its_tables_match_their_schemas() {
             phone: None,
         },
         desk_hold_minutes: Default::default(),
+        taxes: Default::default(),
+        night_audit_at: Default::default(),
         created_at: at,
         updated_at: at,
         version: 1,

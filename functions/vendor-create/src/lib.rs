@@ -138,6 +138,8 @@ async fn create_vendor(
         cuisines: changes.cuisines.unwrap_or_default(),
         contact,
         desk_hold_minutes: Default::default(),
+        taxes: Default::default(),
+        night_audit_at: Default::default(),
         created_at: now,
         updated_at: now,
         version: 1,

@@ -1,5 +1,5 @@
-//! A manager of the vendor edits its profile and its desk settings (`desk_hold_minutes`); only
-//! the fields sent change. The kind (hotel or restaurant) is fixed at onboarding. `If-Match` with
+//! A manager of the vendor edits its profile and its settings (`desk_hold_minutes`, `taxes`,
+//! `night_audit_at`); only the fields sent change. The kind (hotel or restaurant) is fixed at onboarding. `If-Match` with
 //! the profile's ETag guards against lost updates.
 use chrono::Utc;
 use http::StatusCode;
@@ -8,6 +8,7 @@ use shared::api::vendor::ProfileInput;
 use shared::auth::Caller;
 use shared::domain::desk::DeskHoldMinutes;
 use shared::domain::ids::VendorId;
+use shared::domain::tax::{NightAuditTime, TaxRules};
 use shared::domain::vendor::Vendor;
 use shared::domain::{FieldErrors, Invalid};
 use shared::http::{
@@ -37,11 +38,12 @@ async fn update_vendor(store: &impl VendorStore, req: &Request) -> Result<Respon
     }
     let expected = if_match(req)?;
     let mut body: serde_json::Value = json_body(req)?;
-    // The desk setting is the vendor's, not its public profile's: taken out before the profile
-    // is read, so the profile's own checks stay as they are.
-    let desk_hold = body
-        .as_object_mut()
-        .and_then(|fields| fields.remove("desk_hold_minutes"));
+    // The settings are the vendor's, not its public profile's: taken out before the profile is
+    // read, so the profile's own checks stay as they are.
+    let mut setting = |name: &str| body.as_object_mut().and_then(|fields| fields.remove(name));
+    let desk_hold = setting("desk_hold_minutes");
+    let taxes = setting("taxes");
+    let audit_at = setting("night_audit_at");
     let input: ProfileInput = from_json_value(body, "")?;
     let mut vendor = load(store, id).await?;
     let mut errors = FieldErrors::default();
@@ -52,9 +54,18 @@ async fn update_vendor(store: &impl VendorStore, req: &Request) -> Result<Respon
             .ok_or_else(|| Invalid::new("must be a whole number of minutes"))
             .and_then(DeskHoldMinutes::new)
     });
+    let taxes = errors.check_opt("/taxes", taxes, |value| {
+        serde_json::from_value::<TaxRules>(value).map_err(|e| Invalid::new(tax_message(&e)))
+    });
+    let audit_at = errors.check_opt("/night_audit_at", audit_at, |value| {
+        value
+            .as_str()
+            .ok_or_else(|| Invalid::new("must be a time of day written HH:MM, such as 02:00"))
+            .and_then(NightAuditTime::parse)
+    });
     errors.finish()?;
-    let desk_hold = desk_hold.flatten();
-    if changes.is_empty() && desk_hold.is_none() {
+    let (desk_hold, taxes, audit_at) = (desk_hold.flatten(), taxes.flatten(), audit_at.flatten());
+    if changes.is_empty() && desk_hold.is_none() && taxes.is_none() && audit_at.is_none() {
         return Err(Problem::field("", "send at least one field to change"));
     }
 
@@ -66,6 +77,12 @@ async fn update_vendor(store: &impl VendorStore, req: &Request) -> Result<Respon
         changes.clone().apply(&mut vendor);
         if let Some(minutes) = desk_hold {
             vendor.desk_hold_minutes = minutes;
+        }
+        if let Some(taxes) = taxes {
+            vendor.taxes = taxes;
+        }
+        if let Some(at) = audit_at {
+            vendor.night_audit_at = at;
         }
         vendor.updated_at = Utc::now();
         vendor.version = read_version + 1;
@@ -80,4 +97,14 @@ async fn update_vendor(store: &impl VendorStore, req: &Request) -> Result<Respon
         }
     }
     Err(Problem::edit_conflict())
+}
+
+/// What is wrong with a `taxes` object, without serde's positions: `{"vat": {"rate_bp": 1900,
+/// "basis": "included"|"added"}, "city_tax": <minor units per person and night>}`.
+fn tax_message(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let reason = text.split(" at line ").next().unwrap_or(&text);
+    format!(
+        "must be {{\"vat\": {{\"rate_bp\": 1900, \"basis\": \"included\" or \"added\"}}, \"city_tax\": minor units per person and night}}, each optional: {reason}"
+    )
 }

@@ -15,6 +15,7 @@ pub mod payment;
 pub mod pricing;
 pub mod resource;
 pub mod review;
+pub mod tax;
 pub mod terms;
 pub mod text;
 pub mod unit;

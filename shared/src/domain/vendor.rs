@@ -144,6 +144,12 @@ pub struct Vendor {
     /// How long a desk hold keeps its inventory unless staff confirm it (5 minutes unless set).
     #[serde(default)]
     pub desk_hold_minutes: super::desk::DeskHoldMinutes,
+    /// VAT and city tax, applied to invoices and reports (none unless set).
+    #[serde(default)]
+    pub taxes: super::tax::TaxRules,
+    /// When the night audit closes the day, in the vendor's time zone (02:00 unless set).
+    #[serde(default)]
+    pub night_audit_at: super::tax::NightAuditTime,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,

@@ -117,6 +117,8 @@ pub(crate) fn vendor() -> Vendor {
             phone: Some(Phone::parse("+49301234567").unwrap()),
         },
         desk_hold_minutes: Default::default(),
+        taxes: Default::default(),
+        night_audit_at: Default::default(),
         created_at: at,
         updated_at: at,
         version: 1,

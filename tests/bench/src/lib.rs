@@ -89,6 +89,8 @@ pub async fn onboard_hotel(store: &DynamoStore, run: &str) -> anyhow::Result<Ven
         cuisines: Vec::new(),
         contact,
         desk_hold_minutes: Default::default(),
+        taxes: Default::default(),
+        night_audit_at: Default::default(),
         created_at: now,
         updated_at: now,
         version: 1,
