@@ -4,6 +4,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod aws;
+pub mod clock;
 pub mod config;
 pub mod deposits;
 pub mod domain;
