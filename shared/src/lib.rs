@@ -3,6 +3,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod aws;
 pub mod clock;
 pub mod config;

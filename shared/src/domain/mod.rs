@@ -9,6 +9,7 @@ pub mod geo;
 pub mod idempotency;
 pub mod ids;
 pub mod inventory;
+pub mod invoice;
 pub mod money;
 pub mod party;
 pub mod payment;
