@@ -290,7 +290,7 @@ where
             .deposit_payment
             .as_ref()
             .is_none_or(|deposit| !deposit.status.is_open());
-        let now = Utc::now();
+        let now = shared::clock::now();
         // Most facts are of live or recent bookings: the sweep gets to those in time, without a
         // read here.
         if !detail.status.is_final()
@@ -320,7 +320,9 @@ pub async fn handler(
         let response = CONSUMER.consume(inbox, archiver, batch).await;
         return Ok(serde_json::to_value(response)?);
     }
-    Ok(serde_json::to_value(archiver.sweep(Utc::now()).await?)?)
+    Ok(serde_json::to_value(
+        archiver.sweep(shared::clock::now()).await?,
+    )?)
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@
 //! given a free, clean one that fits, in the same write. An optional `Idempotency-Key` header
 //! makes a resend safe: the same key again answers 200 with the booking as it is now and
 //! `Idempotent-Replayed: true`, writing nothing; a booking checked in by another request is 409.
-use chrono::Utc;
 use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
@@ -68,7 +67,7 @@ async fn check_in(
         id_checked: body.id_checked,
         early: body.early,
     };
-    let now = Utc::now();
+    let now = shared::clock::now();
     let requester = Requester::Caller(caller);
     let (booking, delivery) = engine::check_in_once(
         store,

@@ -3,7 +3,6 @@
 //! dirty, all in one transaction. An optional `Idempotency-Key` header makes a resend safe: the
 //! same key again answers 200 with the booking as it is now and `Idempotent-Replayed: true`,
 //! writing nothing; a booking checked out by another request is 409.
-use chrono::Utc;
 use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Error, Request, Response};
 use shared::auth::Caller;
@@ -32,7 +31,7 @@ async fn check_out(
         id,
         key.as_ref(),
         &Requester::Caller(caller),
-        Utc::now(),
+        shared::clock::now(),
     )
     .await?;
     let mut response = json_with_etag(StatusCode::OK, &booking, booking.version);

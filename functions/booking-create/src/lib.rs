@@ -249,7 +249,7 @@ async fn create_hold(
     let (request, desk) = hold_request(vendor, &creator, body)?;
     let creator = at_desk(store, creator, desk).await?;
 
-    let now = Utc::now();
+    let now = shared::clock::now();
     let new = NewHold {
         creator: &creator,
         idempotency_key: key.as_str(),

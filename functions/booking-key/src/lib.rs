@@ -1,7 +1,6 @@
 //! A checked-in guest's digital room key (again): an ES256 token from the platform's issuer
 //! naming the room and its window, which the door lock checks offline against the JWKS. Only
 //! the booking's own guest and its vendor's staff get it, and only while the guest is in.
-use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde_json::json;
@@ -46,7 +45,7 @@ async fn key(
         )
         .with_extension("booking_status", json!(booking.status)));
     }
-    let now = Utc::now();
+    let now = shared::clock::now();
     let key = engine::guest_key(&booking, now).ok_or_else(|| {
         Problem::conflict(
             "no-key",

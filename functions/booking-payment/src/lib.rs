@@ -138,7 +138,7 @@ async fn take_payment(
     let key = required_idempotency_key(req, "payment")?;
     let body: PaymentBody = json_body(req)?;
     let request = payment_request(body)?;
-    let now = Utc::now();
+    let now = shared::clock::now();
     let payment = DeskPayment {
         amount: request.amount,
         method: request.method,

@@ -2,7 +2,6 @@
 //! optional `comment`. A booking has one review: the same review sent again answers 200 with the
 //! stored one, a different one is a 409. The review and the vendor's rating that counts it are
 //! one transaction, so every review is counted exactly once, however many copies race.
-use chrono::Utc;
 use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
@@ -144,12 +143,17 @@ async fn review(
     let Caller::Guest(guest) = caller else {
         return Err(ReviewError::NotTheGuest);
     };
-    let review = Review::of(&booking, *guest, verdict.stars, verdict.comment, Utc::now()).map_err(
-        |err| match err {
-            NotReviewable::NotTheGuest => ReviewError::NotFound,
-            NotReviewable::NotCompleted(status) => ReviewError::NotCompleted(status),
-        },
-    )?;
+    let review = Review::of(
+        &booking,
+        *guest,
+        verdict.stars,
+        verdict.comment,
+        shared::clock::now(),
+    )
+    .map_err(|err| match err {
+        NotReviewable::NotTheGuest => ReviewError::NotFound,
+        NotReviewable::NotCompleted(status) => ReviewError::NotCompleted(status),
+    })?;
     for attempt in 0..EDIT_ATTEMPTS {
         let rating = store.rating(review.vendor_id).await?;
         let counted = Rating::counting(rating.as_ref(), &review);

@@ -5,7 +5,6 @@
 //! default a cancellation by staff is the vendor's and refunds everything. Staff checking a guest
 //! in here is `POST /booking/{id}/check-in` at the desk with early arrival allowed: from the
 //! arrival day only, with a room given when the type's rooms are registered.
-use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
@@ -82,7 +81,7 @@ async fn update_status(
             ));
         }
     };
-    let now = Utc::now();
+    let now = shared::clock::now();
     // A guest's own request goes through the lifecycle, which tells them they may not (403).
     if action == BookingAction::CheckIn && !matches!(caller, Caller::Guest(_)) {
         // The same check-in as `POST .../check-in` at the desk, early allowed: a room is given

@@ -2,7 +2,6 @@
 //! that fits (`{"auto": true}`), or move it to another: one transaction takes the new unit for
 //! every night or slot and frees the old one. A unit taken on any of them is a 409 naming the
 //! unit and the nights.
-use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
@@ -52,6 +51,13 @@ async fn assign(
             ));
         }
     };
-    let booking = engine::assign(store, id, pick, &Requester::Caller(caller), Utc::now()).await?;
+    let booking = engine::assign(
+        store,
+        id,
+        pick,
+        &Requester::Caller(caller),
+        shared::clock::now(),
+    )
+    .await?;
     Ok(json_with_etag(StatusCode::OK, &booking, booking.version))
 }

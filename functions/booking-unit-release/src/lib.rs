@@ -1,6 +1,5 @@
 //! Staff take a booking that is not checked in out of its room or table; its nights or slots
 //! are freed in the same transaction.
-use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use shared::auth::Caller;
@@ -22,6 +21,7 @@ async fn release(
 ) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
     let id = path_id(req, "bookingid", "booking", BookingId::parse)?;
-    let booking = engine::unassign(store, id, &Requester::Caller(caller), Utc::now()).await?;
+    let booking =
+        engine::unassign(store, id, &Requester::Caller(caller), shared::clock::now()).await?;
     Ok(json_with_etag(StatusCode::OK, &booking, booking.version))
 }

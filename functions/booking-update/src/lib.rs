@@ -1,7 +1,7 @@
 //! Changes a held or confirmed booking: new dates (or seating time), party size, units or room
 //! / table type. The old inventory is released and the new taken in one transaction, so the
 //! booking either has all of its new nights or keeps all of its old ones.
-use chrono::{NaiveDate, NaiveTime, Utc};
+use chrono::{NaiveDate, NaiveTime};
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
@@ -91,7 +91,8 @@ async fn change_booking(
     let body: ChangeBody = json_body(req)?;
     let request = ChangeRequest::try_from(body)?;
     let requester = Requester::Caller(caller.clone());
-    let booking = match engine::change(store, id, &request, &requester, Utc::now()).await {
+    let booking = match engine::change(store, id, &request, &requester, shared::clock::now()).await
+    {
         Err(ChangeError::NotFound) => {
             return Err(shared::http::not_live(archive, &caller, id).await);
         }

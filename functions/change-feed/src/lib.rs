@@ -2,7 +2,6 @@
 //! its vendor's log at the next position (`shared::feed`). The shared inbox applies each
 //! aggregate's facts once and in version order, and the log itself refuses a fact it already
 //! holds, so a fact applied again after a crash is not appended twice.
-use chrono::Utc;
 use shared::events::{Event, ReceivedEvent};
 use shared::feed::{Change, ChangeLog, DynamoFeed, Feed};
 use shared::inbox::{Consumer, Effect, Order};
@@ -31,7 +30,11 @@ impl<L: ChangeLog> Effect for FeedWriter<L> {
         let Some((vendor, change)) = Change::of(event)? else {
             return Ok(());
         };
-        match self.feed.record(vendor, change, Utc::now()).await? {
+        match self
+            .feed
+            .record(vendor, change, shared::clock::now())
+            .await?
+        {
             Some(position) => {
                 tracing::info!(vendor_id = %vendor, position = position.get(), "recorded in the feed")
             }
@@ -44,6 +47,7 @@ impl<L: ChangeLog> Effect for FeedWriter<L> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
     use shared::domain::ids::VendorId;
     use shared::feed::{Audience, MemoryFeed, Position};
 

@@ -16,7 +16,7 @@ pub async fn handler(
     payments: &impl PaymentGateway,
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, Error> {
-    Ok(expire_due(store, payments, event.payload, Utc::now()).await)
+    Ok(expire_due(store, payments, event.payload, shared::clock::now()).await)
 }
 
 /// Expires each hold in the batch; reports the messages to be delivered again (not due yet, or

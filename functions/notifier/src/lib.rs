@@ -764,7 +764,7 @@ where
 {
     async fn apply(&self, event: &Event, _received: &ReceivedEvent) -> anyhow::Result<()> {
         match event {
-            Event::Booking(fact) => self.on_fact(fact, Utc::now()).await,
+            Event::Booking(fact) => self.on_fact(fact, shared::clock::now()).await,
             Event::Vendor(_) => Ok(()),
         }
     }
@@ -799,7 +799,7 @@ where
         let Some(due) = reminder_in(message) else {
             continue;
         };
-        if let Err(err) = notifier.remind(&due, Utc::now()).await {
+        if let Err(err) = notifier.remind(&due, shared::clock::now()).await {
             tracing::error!(consumer = CONSUMER.name, booking_id = %due.booking_id, error = %format!("{err:#}"), "reminder not sent; it will be delivered again");
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = message.message_id.clone().unwrap_or_default();

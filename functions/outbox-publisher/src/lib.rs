@@ -4,7 +4,6 @@
 //! committed is lost and nothing uncommitted is published.
 use aws_lambda_events::dynamodb::Event;
 use aws_lambda_events::streams::DynamoDbEventResponse;
-use chrono::Utc;
 use lambda_http::lambda_runtime::{Error, LambdaEvent};
 use shared::outbox::{self, EventBus};
 use shared::store::StreamTables;
@@ -16,5 +15,5 @@ pub async fn handler(
     timer: &impl HoldTimer,
     event: LambdaEvent<Event>,
 ) -> Result<DynamoDbEventResponse, Error> {
-    Ok(outbox::publish(tables, bus, timer, event.payload, Utc::now()).await)
+    Ok(outbox::publish(tables, bus, timer, event.payload, shared::clock::now()).await)
 }

@@ -35,7 +35,7 @@ pub async fn handler(
     settings: &ReconcileSettings,
     _event: LambdaEvent<serde_json::Value>,
 ) -> Result<Reconciled, Error> {
-    Ok(run(store, payments, settings, Utc::now()).await?)
+    Ok(run(store, payments, settings, shared::clock::now()).await?)
 }
 
 /// One pass. It fails (so the Lambda's Errors alarm fires, beside the `ReconcileFailures`

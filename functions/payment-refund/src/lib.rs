@@ -4,7 +4,6 @@
 //! that was never paid. It acts on the booking as it is now, not on the fact, and each step is
 //! idempotent, so a repeated or late fact changes nothing. Every fact is applied once, in
 //! version order, by the shared inbox.
-use chrono::Utc;
 use shared::deposits::{self, DepositError, Settled};
 use shared::events::{Event, ReceivedEvent};
 use shared::inbox::{Consumer, Effect, Order};
@@ -50,7 +49,14 @@ where
             tracing::info!(booking_id = %detail.booking_id, "deposit left to reconciliation, which failed on it before");
             return Ok(());
         }
-        match deposits::settle(&self.store, &self.payments, detail.booking_id, Utc::now()).await {
+        match deposits::settle(
+            &self.store,
+            &self.payments,
+            detail.booking_id,
+            shared::clock::now(),
+        )
+        .await
+        {
             Ok(Settled::Nothing) => Ok(()),
             // Stripe has it; its webhook, or reconciliation, says how it ends.
             Ok(Settled::RefundPending) => Ok(()),

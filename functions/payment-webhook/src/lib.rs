@@ -65,6 +65,7 @@ async fn receive(
     ledger: &impl Ledger,
     settings: &WebhookSettings,
     req: &Request,
+    // The wall clock: Stripe signs with the real time, and the ledger's lease is real time too.
     now: DateTime<Utc>,
 ) -> Result<Response<Body>, Problem> {
     let signature = req
@@ -109,15 +110,17 @@ async fn receive(
     }
     let outcome = match &event.object {
         EventObject::PaymentIntent(intent) => match payments.intent(&intent.id).await {
-            Ok(current) => deposits::on_intent_event(store, archive, payments, &current, now)
-                .await
-                .map(|o| Some(format!("{o:?}"))),
+            Ok(current) => {
+                deposits::on_intent_event(store, archive, payments, &current, shared::clock::now())
+                    .await
+                    .map(|o| Some(format!("{o:?}")))
+            }
             // Stripe does not know it (a test event, another account's): nothing to do.
             Err(PaymentError::Rejected { status: 404, .. }) => Ok(None),
             Err(err) => Err(DepositError::from(err)),
         },
         EventObject::Refund(refund) => {
-            match deposits::on_refund(store, payments, refund, now).await {
+            match deposits::on_refund(store, payments, refund, shared::clock::now()).await {
                 Ok(settled) => Ok(Some(format!("{settled:?}"))),
                 Err(DepositError::Refused(PaymentError::Rejected { status: 404, .. })) => Ok(None),
                 Err(err) => Err(err),

@@ -1,6 +1,5 @@
 //! A manager adds a room type (hotel) or table type (restaurant); prices are in the vendor's
 //! currency.
-use chrono::Utc;
 use lambda_http::{Body, Error, Request, Response};
 use shared::api::resource::ResourceInput;
 use shared::auth::Caller;
@@ -37,7 +36,7 @@ async fn create_resource(
     let mut errors = FieldErrors::default();
     let changes = input.validate(vendor.currency, kind, true, &mut errors);
     errors.finish()?;
-    let resource = changes.into_resource(vendor_id, kind, Utc::now())?;
+    let resource = changes.into_resource(vendor_id, kind, shared::clock::now())?;
     match store.create_resource(&resource).await {
         Ok(()) => Ok(created(
             &format!("/vendor/{vendor_id}/resource/{}", resource.id),

@@ -1,6 +1,5 @@
 //! A manager edits a room type or table type; only the fields sent change. `If-Match` with the
 //! resource's ETag guards against lost updates.
-use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use shared::api::resource::ResourceInput;
@@ -62,7 +61,7 @@ async fn update_resource(
         }
         let read_version = resource.version;
         changes.clone().apply(&mut resource)?;
-        resource.updated_at = Utc::now();
+        resource.updated_at = shared::clock::now();
         resource.version = read_version + 1;
         match store.update_resource(&resource, read_version).await {
             Ok(()) => return Ok(json_with_etag(StatusCode::OK, &resource, resource.version)),

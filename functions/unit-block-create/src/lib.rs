@@ -2,7 +2,7 @@
 //! unit of its type's counters is taken for each of those nights or slots in the same
 //! transaction, so an out-of-order unit can never be sold. When the type has no unit to spare,
 //! or the unit itself has bookings, the answer names the bookings that would have to move.
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
 use shared::auth::Caller;
@@ -56,7 +56,7 @@ async fn create_block(
         .await
         .map_err(|e| Problem::internal(&e))?
         .ok_or_else(|| Problem::not_found("vendor"))?;
-    let now = Utc::now();
+    let now = shared::clock::now();
     let today = now.with_timezone(&vendor.time_zone.tz()).date_naive();
     if from < today {
         return Err(Problem::field("/from", "must not be in the past"));

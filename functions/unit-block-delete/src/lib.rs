@@ -40,7 +40,7 @@ async fn delete_block(
         block_id,
         vendor.time_zone,
         &caller.acting_as(),
-        chrono::Utc::now(),
+        shared::clock::now(),
     )
     .await?;
     Response::builder()

@@ -1,6 +1,5 @@
 //! A manager registers a room (number, floor, features) or a table (number, seats, area) of one
 //! of the vendor's types. The type's `units` follows the units in service from then on.
-use chrono::Utc;
 use lambda_http::{Body, Error, Request, Response};
 use shared::api::units::UnitInput;
 use shared::auth::Caller;
@@ -28,7 +27,7 @@ async fn create_unit(
         ));
     }
     let input: UnitInput = json_body(req)?;
-    let now = Utc::now();
+    let now = shared::clock::now();
     let unit = input.into_new(vendor_id, now)?;
     let unit = engine::register_unit(store, &unit, now).await?;
     Ok(created(

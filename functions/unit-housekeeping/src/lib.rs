@@ -2,7 +2,6 @@
 //! dirty by itself). Housekeepers, desk staff and managers of the vendor may. An optional
 //! `Idempotency-Key` header makes a resend safe: the same key again answers 200 with the unit as
 //! it is now (a later report stands) and `Idempotent-Replayed: true`, writing nothing.
-use chrono::Utc;
 use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
@@ -41,9 +40,15 @@ async fn set_status(store: &impl UnitStore, req: &Request) -> Result<Response<Bo
             "is required: clean, inspected or dirty (out of order is a block)",
         )
     })?;
-    let (unit, delivery) =
-        engine::set_housekeeping(store, vendor_id, unit_id, status, key.as_ref(), Utc::now())
-            .await?;
+    let (unit, delivery) = engine::set_housekeeping(
+        store,
+        vendor_id,
+        unit_id,
+        status,
+        key.as_ref(),
+        shared::clock::now(),
+    )
+    .await?;
     let mut response = json_with_etag(StatusCode::OK, &unit, unit.version);
     if delivery == Delivery::Replayed {
         response

@@ -1,7 +1,7 @@
 //! A housekeeper's phone or cart device gets a door key for a room given to them (the unit's
 //! `housekeeper`), valid for one shift. It names the housekeeper by id only, and a lock checks it
 //! offline against the JWKS like a guest's key.
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use shared::auth::{Caller, DoorKey, KeyHolder, TokenSettings, TokenSigner};
@@ -49,7 +49,7 @@ async fn key(
             unit.number
         )));
     }
-    let now = Utc::now();
+    let now = shared::clock::now();
     let key = DoorKey {
         vendor_id,
         unit_id,

@@ -39,7 +39,7 @@ async fn list_units(
         .await
         .map_err(|e| Problem::internal(&e))?
         .ok_or_else(|| Problem::not_found("vendor"))?;
-    let now = Utc::now();
+    let now = shared::clock::now();
     let date = match query_param(req, "date") {
         Some(raw) => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
             .map_err(|_| Problem::parameter("date", "must be a date such as 2027-03-28"))?,

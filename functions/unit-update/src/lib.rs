@@ -1,7 +1,6 @@
 //! A manager edits a room or table: its number, floor, features, seats, area, housekeeper, or
 //! whether it is in service (which moves its type's `units` in the same transaction). A unit
 //! with bookings put in it from today on is not taken out of service.
-use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use shared::api::units::UnitInput;
@@ -39,7 +38,7 @@ async fn update_unit(
     // What the body says does not depend on the unit's version: checked once, applied to
     // whichever version the edit ends up writing over.
     input.clone().replacing(&before)?;
-    let unit = engine::edit_unit(store, vendor_id, unit_id, Utc::now(), |current| {
+    let unit = engine::edit_unit(store, vendor_id, unit_id, shared::clock::now(), |current| {
         input
             .clone()
             .replacing(current)

@@ -1,6 +1,5 @@
 //! A guest signs up: the profile and the sign-in credential are written together, and an
 //! email address already in use is refused without writing anything.
-use chrono::Utc;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
 use shared::auth::password;
@@ -95,7 +94,7 @@ async fn create_user(
 ) -> Result<Response<Body>, CreateUserError> {
     let body: CreateUserBody = json_body(req).map_err(CreateUserError::Rejected)?;
     let guest = NewGuest::try_from(body).map_err(|e| CreateUserError::Rejected(e.into()))?;
-    let now = Utc::now();
+    let now = shared::clock::now();
     let profile = GuestProfile {
         id: UserId::generate(),
         email: guest.email,

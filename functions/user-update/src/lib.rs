@@ -1,6 +1,5 @@
 //! A guest edits their own profile: any of name, phone and locale, and the password (which
 //! needs the current one, whose checks are limited as sign-ins are: `auth::attempts`). `If-Match` with the profile's ETag guards against lost updates.
-use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
@@ -143,7 +142,7 @@ async fn update_user(
                 .await?
                 .ok_or_else(|| Problem::not_found("user"))?;
             // Counted as a sign-in is: a stolen token must not become a way to guess passwords.
-            let now = Utc::now();
+            let now = shared::clock::now();
             let source = AttemptSource::of(req);
             let attempt = Attempt::begin(store, AccountKind::Guest, &profile.email, &source, now)
                 .await?
@@ -175,7 +174,7 @@ async fn update_user(
         if let Some(locale) = &changes.locale {
             profile.locale = locale.clone();
         }
-        profile.updated_at = Utc::now();
+        profile.updated_at = shared::clock::now();
         profile.version = read_version + 1;
         match store
             .update_guest(&profile, read_version, new_hash.clone())

@@ -2,7 +2,6 @@
 //! every night or slot asked for, and the price. Public, so guests can look before signing in.
 //! Hotels: `?party_size=2&check_in=2026-12-20&check_out=2026-12-23`; restaurants:
 //! `?party_size=4&date=2026-12-20&time=19:30`; optional `units` (default 1).
-use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Serialize;
@@ -43,14 +42,21 @@ async fn availability(
         return Err(errors.into());
     };
     errors.finish()?;
-    let items = engine::availability(store, vendor, party, units.unwrap_or(1), when, Utc::now())
-        .await
-        .map_err(|err| match err {
-            // The engine's rules name body members; here the same values are query parameters.
-            HoldError::Invalid(errors) => Problem::validation(errors.into_parameters()),
-            HoldError::NoFit(no_fit) => Problem::parameter("party_size", no_fit.to_string()),
-            other => other.into(),
-        })?;
+    let items = engine::availability(
+        store,
+        vendor,
+        party,
+        units.unwrap_or(1),
+        when,
+        shared::clock::now(),
+    )
+    .await
+    .map_err(|err| match err {
+        // The engine's rules name body members; here the same values are query parameters.
+        HoldError::Invalid(errors) => Problem::validation(errors.into_parameters()),
+        HoldError::NoFit(no_fit) => Problem::parameter("party_size", no_fit.to_string()),
+        other => other.into(),
+    })?;
     let mut response = json(StatusCode::OK, &Availability { items });
     // Good for a moment only: a booking can take the last unit at any time.
     response.headers_mut().insert(

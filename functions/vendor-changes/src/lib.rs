@@ -1,6 +1,5 @@
 //! A vendor's change feed for its staff: what changed after a cursor, in the order the feed
 //! recorded it, long-polled (an answer waits up to `wait` seconds for something new).
-use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use shared::auth::Caller;
@@ -155,7 +154,7 @@ pub async fn long_poll(
     let mut interval = polling.first;
     loop {
         let read = feed
-            .changes(vendor, after, query.limit, audience, Utc::now())
+            .changes(vendor, after, query.limit, audience, shared::clock::now())
             .await?;
         let now = tokio::time::Instant::now();
         if !read.changes.is_empty() || now >= deadline {

@@ -1,4 +1,5 @@
 use super::*;
+use chrono::Utc;
 use lambda_http::RequestExt;
 use shared::events::EventId;
 use shared::feed::{Change, ChangeKind, MemoryFeed};

@@ -6,7 +6,6 @@
 //! the vendor's name), `sort` (`distance`, the default
 //! near a point; `price`, the default in a city; or `rating`, best reviewed first), `limit` (1 to
 //! 50, default 20), `cursor`.
-use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use shared::api::availability::{self, parsed};
@@ -39,7 +38,7 @@ async fn find(
     req: &Request,
 ) -> Result<Response<Body>, Problem> {
     let query = search_query(req)?;
-    let page = search::search(index, counters, &query, Utc::now())
+    let page = search::search(index, counters, &query, shared::clock::now())
         .await
         .map_err(|err| match err {
             SearchError::BadCursor => {

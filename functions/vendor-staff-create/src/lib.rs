@@ -1,6 +1,5 @@
 //! A manager adds a member of staff (a manager, the front desk or host, a housekeeper) to their
 //! vendor.
-use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
@@ -73,7 +72,7 @@ async fn create_staff(store: &impl VendorStore, req: &Request) -> Result<Respons
         email,
         name,
         role,
-        created_at: Utc::now(),
+        created_at: shared::clock::now(),
     };
     let credential = staff.credential(
         password::hash(password)

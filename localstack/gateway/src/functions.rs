@@ -274,7 +274,7 @@ pub fn schedules(deps: Arc<Deps>) -> HashMap<&'static str, ScheduledHandler> {
     let witness_deps = deps.clone();
     let sweep: ScheduledHandler = Arc::new(move || {
         let deps = sweep_deps.clone();
-        Box::pin(async move { deps.archiver.sweep(chrono::Utc::now()).await.map(|_| ()) })
+        Box::pin(async move { deps.archiver.sweep(shared::clock::now()).await.map(|_| ()) })
     });
     let reconcile: ScheduledHandler = Arc::new(move || {
         let deps = deps.clone();

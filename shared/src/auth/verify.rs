@@ -81,11 +81,14 @@ impl JwtVerifier {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.validate_nbf = true;
-        validation.leeway = 5;
-        decode::<serde_json::Map<String, serde_json::Value>>(token, &key, &validation)
+        // The lifetime is checked below against business time (`clock`), which tokens are
+        // issued on: a test that moves the clock past a token's expiry sees it refused.
+        validation.validate_exp = false;
+        let claims = decode::<serde_json::Map<String, serde_json::Value>>(token, &key, &validation)
             .map(|data| data.claims)
-            .map_err(|e| VerifyError::Invalid(e.to_string()))
+            .map_err(|e| VerifyError::Invalid(e.to_string()))?;
+        check_lifetime(&claims, crate::clock::now().timestamp())?;
+        Ok(claims)
     }
 
     /// Re-reads the issuer's keys (on start and whenever a token names a key we don't know).
@@ -124,6 +127,30 @@ impl JwtVerifier {
     }
 }
 
+/// Seconds of clock skew allowed either way, as API Gateway's authorizer allows.
+const LEEWAY_SECONDS: i64 = 5;
+
+fn check_lifetime(
+    claims: &serde_json::Map<String, serde_json::Value>,
+    now: i64,
+) -> Result<(), VerifyError> {
+    let second = |name: &str| {
+        claims
+            .get(name)
+            .map(|v| v.as_i64().ok_or(VerifyError::Malformed))
+    };
+    let exp = second("exp").ok_or(VerifyError::Malformed)??;
+    if now - LEEWAY_SECONDS >= exp {
+        return Err(VerifyError::Invalid("ExpiredSignature".into()));
+    }
+    if let Some(nbf) = second("nbf").transpose()?
+        && now + LEEWAY_SECONDS < nbf
+    {
+        return Err(VerifyError::Invalid("ImmatureSignature".into()));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +160,25 @@ mod tests {
         assert!(is_token_kid("Ql3bq0hZ0qWdXnIu8r5wLNcDJDjyYb1KdkUczMHLyBM"));
         assert!(!is_token_kid(
             "audit-Ql3bq0hZ0qWdXnIu8r5wLNcDJDjyYb1KdkUczMHLyBM"
+        ));
+    }
+
+    #[test]
+    fn a_token_lives_until_its_exp_within_the_leeway_and_not_before_its_nbf() {
+        let claims = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
+        let token = claims(serde_json::json!({"exp": 1_000, "nbf": 100}));
+        assert!(check_lifetime(&token, 500).is_ok());
+        assert!(check_lifetime(&token, 1_004).is_ok());
+        assert!(check_lifetime(&token, 1_005).is_err());
+        assert!(check_lifetime(&token, 95).is_ok());
+        assert!(check_lifetime(&token, 94).is_err());
+        assert!(matches!(
+            check_lifetime(&claims(serde_json::json!({"nbf": 100})), 500),
+            Err(VerifyError::Malformed)
+        ));
+        assert!(matches!(
+            check_lifetime(&claims(serde_json::json!({"exp": "soon"})), 500),
+            Err(VerifyError::Malformed)
         ));
     }
 
