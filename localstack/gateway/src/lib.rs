@@ -2,6 +2,7 @@
 //! the bearer token like the JWT authorizer, builds the same payload 2.0 event API Gateway would
 //! send, and calls the very handler the route's Lambda runs. Its event side (`Backbone`) feeds the
 //! stream and queue consumers like Lambda's event source mappings.
+pub mod clock;
 pub mod desk;
 mod event;
 mod functions;
@@ -170,7 +171,10 @@ async fn entry(
     ConnectInfo(source): ConnectInfo<SocketAddr>,
     req: http::Request<axum::body::Body>,
 ) -> http::Response<axum::body::Body> {
-    let response = gateway.handle(req, source).await;
+    to_axum(gateway.handle(req, source).await)
+}
+
+fn to_axum(response: http::Response<Body>) -> http::Response<axum::body::Body> {
     let (parts, body) = response.into_parts();
     let body = match body {
         Body::Text(text) => axum::body::Body::from(text),
@@ -191,6 +195,11 @@ pub async fn serve(listener: TcpListener, gateway: Arc<Gateway>) -> std::io::Res
         .route(desk::MOUNT, axum::routing::any(desk_app.clone()))
         .route("/desk/", axum::routing::any(desk_app.clone()))
         .route("/desk/{*path}", axum::routing::any(desk_app))
+        .route(
+            clock::PATH,
+            axum::routing::get(|| async { to_axum(clock::get()) })
+                .post(|body: axum::body::Bytes| async move { to_axum(clock::set(&body)) }),
+        )
         .fallback(entry)
         .with_state(gateway);
     axum::serve(
@@ -334,8 +343,13 @@ impl Backbone {
             let period = std::time::Duration::from_secs(seconds);
             self.tasks.push(tokio::spawn(async move {
                 let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+                let mut moves = clock::moves();
                 loop {
-                    ticks.tick().await;
+                    // A moved clock may have made a run due: run at once rather than next tick.
+                    tokio::select! {
+                        _ = ticks.tick() => {}
+                        Ok(()) = moves.changed() => {}
+                    }
                     if let Err(err) = handler().await {
                         tracing::error!(function = %schedule.function, error = %err, "scheduled run failed");
                     }

@@ -150,9 +150,14 @@ impl StandIn {
     pub async fn run(self) {
         let mut ticks = tokio::time::interval(self.poll);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut moves = crate::clock::moves();
         loop {
-            ticks.tick().await;
-            let round = self.run_once(Utc::now()).await;
+            // A moved clock may have made schedules due: look at once rather than next tick.
+            tokio::select! {
+                _ = ticks.tick() => {}
+                Ok(()) = moves.changed() => {}
+            }
+            let round = self.run_once(shared::clock::now()).await;
             if round.fired + round.failed > 0 {
                 tracing::info!(
                     fired = round.fired,
@@ -277,7 +282,8 @@ impl StandIn {
             .and_then(|t| t.retry_policy())
             .and_then(|p| p.maximum_event_age_in_seconds())
             .unwrap_or(DEFAULT_MAX_EVENT_AGE_SECONDS);
-        if now - due > chrono::Duration::seconds(i64::from(max_age)) {
+        // Aged in real time: a schedule a moved clock made due has had no chance to run yet.
+        if now - shared::clock::offset() - due > chrono::Duration::seconds(i64::from(max_age)) {
             tracing::warn!(%group, schedule = %name, "schedule given up: not delivered within its retry policy's maximum event age");
             return Ok(Outcome::GivenUp(ran(group, name, &schedule, version)));
         }
