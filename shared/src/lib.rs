@@ -16,6 +16,7 @@ pub mod http;
 pub mod inbox;
 pub mod outbox;
 pub mod payments;
+pub mod reports;
 pub mod routes;
 pub mod search;
 pub mod store;

@@ -11,7 +11,7 @@ use crate::domain::party::PartySize;
 use crate::domain::payment::DepositPayment;
 use crate::domain::unit::{CheckInMethod, UnitAssignment};
 use crate::domain::vendor::TimeZone;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Who made a booking, by role only: the person's id stays in the bookings table.
@@ -143,6 +143,22 @@ pub struct BookingDetail {
     /// what moved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<BookingTerms>,
+    /// The quote's lines: the price of each night (hotels) or of the seating, in the total's
+    /// currency, so reports can attribute revenue to nights. Empty in facts published before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub price_lines: Vec<PriceLine>,
+    /// When the booking was created (reports count the lead time from it); absent in facts
+    /// published before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// One line of a booking's quote as facts carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceLine {
+    /// The local date of the night, or of the seating.
+    pub date: NaiveDate,
+    pub amount_minor: i64,
 }
 
 impl BookingDetail {
@@ -185,6 +201,16 @@ impl BookingDetail {
                 id_checked: record.id_checked_by.is_some(),
             }),
             previous: None,
+            price_lines: booking
+                .quote
+                .lines
+                .iter()
+                .map(|line| PriceLine {
+                    date: line.date,
+                    amount_minor: line.amount.amount_minor,
+                })
+                .collect(),
+            created_at: Some(booking.created_at),
         }
     }
 
@@ -585,6 +611,11 @@ mod tests {
                     }
                 },
                 "deposit_payment": null,
+                "price_lines": [
+                    {"date": "2026-03-27", "amount_minor": 12_900},
+                    {"date": "2026-03-28", "amount_minor": 12_900}
+                ],
+                "created_at": "2026-03-01T09:15:00Z",
             })
         );
     }

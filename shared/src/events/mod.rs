@@ -76,7 +76,7 @@ pub(crate) mod fixtures;
 mod header;
 mod vendor;
 
-pub use booking::{Booker, BookingDetail, BookingEvent, BookingTerms, booking_event};
+pub use booking::{Booker, BookingDetail, BookingEvent, BookingTerms, PriceLine, booking_event};
 pub use header::{EventId, FactHeader, SchemaVersion};
 pub use vendor::{
     BlockDetail, RatingDetail, ResourceDetail, UnitDetail, VendorDetail, VendorEvent, block_event,
