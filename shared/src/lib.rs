@@ -14,6 +14,7 @@ pub mod events;
 pub mod feed;
 pub mod http;
 pub mod inbox;
+pub mod night_audit;
 pub mod outbox;
 pub mod payments;
 pub mod reports;

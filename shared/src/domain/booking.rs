@@ -157,7 +157,7 @@ pub struct InvalidTransition {
 pub enum Actor {
     Guest,
     Staff,
-    /// The platform itself: payment webhooks, hold expiry.
+    /// The platform itself: payment webhooks, hold expiry, the night audit.
     System,
 }
 
@@ -171,7 +171,9 @@ impl Actor {
             // Confirming is staff's only for desk holds: the engine refuses it on a hold that
             // waits for an online deposit.
             Self::Staff => matches!(action, Confirm | Cancel | CheckIn | Complete | NoShow),
-            Self::System => matches!(action, Confirm | Expire | Cancel),
+            // The night audit marks confirmed guests who never came; the engine still refuses
+            // it before the arrival's grace has passed.
+            Self::System => matches!(action, Confirm | Expire | Cancel | NoShow),
         }
     }
 }
@@ -284,7 +286,10 @@ mod tests {
                 Actor::Staff,
                 &[Confirm, Cancel, CheckIn, Complete, BookingAction::NoShow],
             ),
-            (Actor::System, &[Confirm, Expire, Cancel]),
+            (
+                Actor::System,
+                &[Confirm, Expire, Cancel, BookingAction::NoShow],
+            ),
         ];
         for (actor, actions) in allowed {
             for action in BookingAction::ALL {

@@ -400,6 +400,41 @@ async fn a_no_show_waits_for_the_arrival_time_and_its_grace() {
 }
 
 #[tokio::test]
+async fn the_platform_marks_a_no_show_after_the_grace_and_settles_it_by_the_no_show_terms() {
+    let desk = Desk::new().await;
+    let suite = desk.room("Suite", 30_000, strict()).await;
+    let booking = desk.paid(&suite, "2027-03-20", "2027-03-22").await;
+
+    let early = desk
+        .act(
+            booking.id,
+            BookingAction::NoShow,
+            &Requester::System,
+            at("2027-03-21T01:59:59Z"),
+        )
+        .await;
+    assert!(
+        matches!(early, Err(TransitionError::TooEarly { .. })),
+        "{early:?}"
+    );
+
+    let no_show = desk
+        .act(
+            booking.id,
+            BookingAction::NoShow,
+            &Requester::System,
+            at("2027-03-21T02:00:00Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(no_show.status, BookingStatus::NoShow);
+    assert_eq!(desk.sold(&booking, "2027-03-20"), 0);
+    let settlement = settlement_of(&no_show);
+    assert_eq!(settlement.rule, Some(SettlementRule::NoShow));
+    assert_eq!(settlement.acted_by.as_deref(), Some("system"));
+}
+
+#[tokio::test]
 async fn the_vendor_cancelling_refunds_everything_even_late() {
     let desk = Desk::new().await;
     let suite = desk.room("Suite", 30_000, strict()).await;

@@ -48,6 +48,17 @@ impl MemoryStore {
         self.state().vendors.insert(vendor.id, vendor.clone());
     }
 
+    /// Every live booking of `vendor`.
+    pub(super) fn bookings_of(&self, vendor: VendorId) -> Vec<Booking> {
+        let state = self.state();
+        state
+            .bookings
+            .values()
+            .filter(|b| b.vendor_id == vendor)
+            .cloned()
+            .collect()
+    }
+
     /// Units sold in one counter.
     pub fn sold_units(&self, vendor: VendorId, resource: ResourceId, bucket: Bucket) -> i64 {
         self.state()

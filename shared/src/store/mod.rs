@@ -1,5 +1,6 @@
 //! Persistence behind narrow traits: a handler asks only for the store it uses.
 mod archive;
+mod arrivals;
 mod bookings;
 mod changes;
 mod dynamo;
@@ -13,6 +14,7 @@ mod units;
 pub use archive::{
     ArchiveEntry, ArchiveIndex, ArchiveRecords, DynamoArchive, Listed, MoveOutcome, S3Records,
 };
+pub use arrivals::ArrivingBookings;
 pub use bookings::{
     ArchivableBookings, BookingChanges, BookingLists, BookingOwner, BookingPage, BookingQuery,
     BookingStore, BookingWriteError, CounterChange, CounterKey, ListError, PaymentsPending,
