@@ -7,7 +7,6 @@ use crate::domain::FieldErrors;
 use crate::domain::account::{AccountKind, Email, Password};
 use crate::http::{Problem, json_body};
 use crate::store::CredentialStore;
-use chrono::Utc;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
@@ -73,7 +72,7 @@ pub async fn login(
         return Err(LoginError::Rejected(errors.into()));
     };
 
-    let now = Utc::now();
+    let now = crate::clock::now();
     let source = AttemptSource::of(req);
     let attempt = Attempt::begin(store, kind, &email, &source, now)
         .await?
