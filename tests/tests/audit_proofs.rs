@@ -599,6 +599,12 @@ async fn a_dropped_leaf_fails_the_receipt_and_the_witness_raises_the_alarm() {
     // No verifiable receipt comes out of the damaged log any more...
     let after = s.receipt(&s.guest).await;
     after.assert_problem(500);
+    assert!(
+        after.body["type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("/audit-log-damaged")),
+        "{after:#?}"
+    );
     // ...while the one handed out before still proves what was recorded then.
     let dir = scratch();
     let jwks = s.jwks_file(&dir).await;

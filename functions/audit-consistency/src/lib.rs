@@ -39,7 +39,10 @@ async fn consistency(log: &impl AuditLog, req: &Request) -> Result<Response<Body
     }
     let proof = consistency_proof(log, vendor, from, to)
         .await
-        .map_err(|e| Problem::internal(&e.into()))?;
+        .map_err(|e| match e.is_damage() {
+            true => Problem::audit_log_damaged(vendor),
+            false => Problem::internal(&e.into()),
+        })?;
     let mut response = shared::http::json(StatusCode::OK, &ConsistencyProof { from, to, proof });
     // Between two stored checkpoints the proof never changes.
     response.headers_mut().insert(

@@ -63,7 +63,10 @@ async fn receipt(
         .ok_or_else(|| Problem::not_found("booking"))?;
     let (receipt, pending) = booking_receipt(log, issuer, vendor, id, guest)
         .await
-        .map_err(|e| Problem::internal(&e.into()))?;
+        .map_err(|e| match e.is_damage() {
+            true => Problem::audit_log_damaged(vendor),
+            false => Problem::internal(&e.into()),
+        })?;
     match receipt {
         Some(receipt) => {
             let mut response = shared::http::json(StatusCode::OK, &receipt);

@@ -19,6 +19,17 @@ pub enum ProofsError {
     Audit(#[from] AuditError),
 }
 
+impl ProofsError {
+    /// Whether the stored log lacks a leaf or node its own indexes name: damage to the table
+    /// (the witness raises its alarm on the same), not a caller's mistake nor a passing fault.
+    pub fn is_damage(&self) -> bool {
+        matches!(
+            self,
+            Self::MissingLeaf { .. } | Self::Audit(AuditError::MissingNode { .. })
+        )
+    }
+}
+
 /// A tree size from a query string: a positive decimal without sign or leading zeros.
 pub fn parse_tree_size(raw: &str) -> Result<u64, String> {
     let digits = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());

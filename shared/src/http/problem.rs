@@ -182,6 +182,21 @@ impl Problem {
         .with_header(header::RETRY_AFTER, "1")
     }
 
+    /// A vendor's audit log lacks a leaf or node its own indexes name (`ProofsError::is_damage`):
+    /// a fault of ours, said as such, naming nothing of the store.
+    pub fn audit_log_damaged(vendor: crate::domain::ids::VendorId) -> Self {
+        tracing::error!(vendor_id = %vendor, "audit log damaged: a recorded leaf or node is missing");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "audit-log-damaged",
+            "The vendor's audit log is damaged",
+        )
+        .with_detail(
+            "a fact the log recorded can no longer be proven; receipts handed out earlier still \
+             verify on their own",
+        )
+    }
+
     pub fn too_many_requests(retry_after_seconds: u64) -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,
