@@ -597,6 +597,41 @@ impl Api {
     }
 }
 
+/// Business time (`shared::clock`), as the local gateway keeps it: tests move it forward to live
+/// through days (the offset is absolute, from the real time, and never negative).
+impl Api {
+    /// Sets business time to the real time plus `offset` (`POST /_local/clock`).
+    pub async fn set_clock_offset(&self, offset: chrono::Duration) {
+        let reply = self
+            .post(
+                "/_local/clock",
+                None,
+                &json!({ "offset_seconds": offset.num_seconds() }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    }
+
+    /// The gateway's business time now (`GET /_local/clock`).
+    pub async fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let reply = self.get("/_local/clock", None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+        reply.body["now"]
+            .as_str()
+            .and_then(|now| chrono::DateTime::parse_from_rfc3339(now).ok())
+            .map(|now| now.to_utc())
+            .expect("the clock's now")
+    }
+
+    /// `today_in`, on the gateway's business time (which a test may have moved).
+    pub async fn today_in(&self, zone: &str) -> chrono::NaiveDate {
+        let zone = shared::domain::vendor::TimeZone::parse(zone)
+            .expect("an IANA time zone")
+            .tz();
+        self.now().await.with_timezone(&zone).date_naive()
+    }
+}
+
 /// Today's date where a vendor is (`zone`, an IANA name as onboarding takes it): the arrival
 /// day of a booking staff may check in now (nobody checks in before the arrival day).
 pub fn today_in(zone: &str) -> chrono::NaiveDate {
