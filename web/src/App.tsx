@@ -6,6 +6,7 @@ import { Conflicts } from './screens/Conflicts';
 import { Board } from './screens/Board';
 import { Housekeeping } from './screens/Housekeeping';
 import { SignIn } from './screens/SignIn';
+import { PageNav, ReportsPage, usePage } from './reports-lazy';
 import type { Session } from './types';
 
 const SESSION_KEY = 'desk.session';
@@ -22,6 +23,7 @@ function savedSession(): Session | undefined {
 export function App() {
   const [lang, setLang] = useState<Lang>(() => initialLang(localStorage, navigator.language));
   const [session, setSession] = useState<Session | undefined>(savedSession);
+  const page = usePage();
 
   useEffect(() => {
     document.documentElement.lang = lang;
@@ -56,6 +58,7 @@ export function App() {
     <>
       <header class="topbar">
         <span class="brand">{t(lang, 'app.title')}</span>
+        {session && <PageNav lang={lang} session={session} page={page} />}
         {/* The accessible name stays "Language" in every language, so it is found by it. */}
         <select class="lang" aria-label="Language" value={lang} onChange={(e) => chooseLang(e.currentTarget.value)}>
           {LANGS.map((l) => (
@@ -76,8 +79,9 @@ export function App() {
       {desk && <PendingList lang={lang} desk={desk} />}
       {desk && conflictsOpen && <Conflicts lang={lang} desk={desk} onClose={() => setConflictsOpen(false)} />}
       {!session && <SignIn lang={lang} onSignedIn={signedIn} />}
-      {session && session.role === 'housekeeping' && <Housekeeping lang={lang} session={session} onSignedOut={signOut} />}
-      {session && session.role !== 'housekeeping' && <Board lang={lang} session={session} onSignedOut={signOut} />}
+      {session && page === 'reports' && <ReportsPage lang={lang} session={session} />}
+      {session && page === 'board' && session.role === 'housekeeping' && <Housekeeping lang={lang} session={session} onSignedOut={signOut} />}
+      {session && page === 'board' && session.role !== 'housekeeping' && <Board lang={lang} session={session} onSignedOut={signOut} />}
     </>
   );
 }
