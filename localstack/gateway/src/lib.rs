@@ -3,6 +3,7 @@
 //! send, and calls the very handler the route's Lambda runs. Its event side (`Backbone`) feeds the
 //! stream and queue consumers like Lambda's event source mappings.
 pub mod clock;
+pub mod cron;
 pub mod desk;
 mod event;
 mod functions;

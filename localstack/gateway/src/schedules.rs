@@ -2,6 +2,8 @@
 //! schedules but never runs them, so this sends each due `at(...)` schedule's input to its SQS
 //! target and then deletes the schedule if it asks for that, as the real scheduler does; unless
 //! it was updated since it fired (a reminder moved), when the new version is left to fire.
+//! Daily `cron(MM HH * * ? *)` schedules (the night audit's) fire once per occurrence, at their
+//! local time in their zone, from the first occurrence after they were made or last updated.
 use anyhow::{Context, anyhow};
 use aws_sdk_scheduler::operation::delete_schedule::DeleteScheduleError;
 use aws_sdk_scheduler::operation::get_schedule::{GetScheduleError, GetScheduleOutput};
@@ -9,7 +11,7 @@ use aws_sdk_scheduler::types::{ActionAfterCompletion, ScheduleState};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use shared::aws::SdkConfig;
 use shared::config;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -39,6 +41,8 @@ const DEFAULT_MAX_EVENT_AGE_SECONDS: i32 = 86_400;
 
 enum Outcome {
     Fired(Ran),
+    /// A daily schedule's occurrence was delivered; it stays for the next.
+    FiredDaily,
     /// Too old to deliver: completed without firing.
     GivenUp(Ran),
     Waiting,
@@ -101,6 +105,7 @@ fn after_run(ran: &Revision, now: Option<&Revision>) -> AfterRun {
 #[derive(Debug, PartialEq, Eq)]
 enum When {
     At(DateTime<Utc>),
+    Daily(crate::cron::Daily),
     Recurring,
 }
 
@@ -115,6 +120,10 @@ pub struct StandIn {
     /// What was logged already (an ignored schedule's version, a failing delivery), so it is
     /// logged once rather than every round.
     noted: Mutex<HashSet<String>>,
+    /// The business clock's offsets seen, to read when a schedule was made in business time.
+    offsets: Mutex<crate::cron::Offsets>,
+    /// Each daily schedule's last occurrence fired, by group and name.
+    daily_fired: Mutex<HashMap<String, DateTime<Utc>>>,
 }
 
 impl StandIn {
@@ -126,6 +135,8 @@ impl StandIn {
             poll,
             ran: Mutex::default(),
             noted: Mutex::default(),
+            offsets: Mutex::default(),
+            daily_fired: Mutex::default(),
         }
     }
 
@@ -139,11 +150,22 @@ impl StandIn {
             "LOCAL_SCHEDULER_POLL_SECONDS must be at least 1"
         );
         let sdk = shared::aws::sdk_config().await;
-        let watch = Watch {
+        let mut watches = vec![Watch {
             group,
             name_prefix: None,
-        };
-        Ok(Self::new(&sdk, vec![watch], Duration::from_secs(seconds)))
+        }];
+        // The night audit's daily schedules, once the stack has their group.
+        match config::optional(shared::night_audit::SCHEDULE_GROUP_VARIABLE, String::new())? {
+            audits if audits.is_empty() => tracing::warn!(
+                "{} is not set: the night audit's schedules do not run locally",
+                shared::night_audit::SCHEDULE_GROUP_VARIABLE
+            ),
+            audits => watches.push(Watch {
+                group: audits,
+                name_prefix: None,
+            }),
+        }
+        Ok(Self::new(&sdk, watches, Duration::from_secs(seconds)))
     }
 
     /// Runs a round every poll period, the first at once, until the task is dropped.
@@ -183,6 +205,10 @@ impl StandIn {
     /// The first half of a round: fires what is due, and says what to complete (`complete`).
     /// Apart so a test can change a schedule in between, as a notifier might.
     pub async fn fire_due(&self, now: DateTime<Utc>) -> (Round, Vec<Ran>) {
+        self.offsets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .note(Utc::now(), shared::clock::offset());
         let mut round = Round::default();
         let mut ran = Vec::new();
         for watch in &self.watches {
@@ -200,6 +226,10 @@ impl StandIn {
                         self.forget(&failure(&watch.group, &name));
                         round.fired += 1;
                         ran.push(done);
+                    }
+                    Ok(Outcome::FiredDaily) => {
+                        self.forget(&failure(&watch.group, &name));
+                        round.fired += 1;
                     }
                     Ok(Outcome::GivenUp(done)) => {
                         round.ignored += 1;
@@ -259,8 +289,35 @@ impl StandIn {
             return Ok(Outcome::Ignored);
         }
         let expression = schedule.schedule_expression().unwrap_or_default();
+        let mut daily = None;
         let due = match when(expression, schedule.schedule_expression_timezone()) {
             Ok(When::At(due)) => due,
+            Ok(When::Daily(every)) => {
+                let key = format!("{group}/{name}");
+                let made = schedule
+                    .last_modification_date()
+                    .or(schedule.creation_date())
+                    .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+                    .map(|real| {
+                        self.offsets
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .business(real)
+                    });
+                let last = self
+                    .daily_fired
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .get(&key)
+                    .copied();
+                match every.latest(now) {
+                    Some(due) if made.is_none_or(|m| due > m) && last.is_none_or(|l| due > l) => {
+                        daily = Some((key, due));
+                        due
+                    }
+                    _ => return Ok(Outcome::Waiting),
+                }
+            }
             Ok(When::Recurring) => {
                 if self.first_note(&version) {
                     tracing::debug!(%group, schedule = %name, "recurring schedule ignored: only one-time schedules fire locally");
@@ -320,6 +377,13 @@ impl StandIn {
             .map_err(|e| anyhow::Error::new(e.into_service_error()))
             .context("SQS SendMessage")?;
         tracing::info!(%group, schedule = %name, %queue, "schedule fired");
+        if let Some((key, due)) = daily {
+            self.daily_fired
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(key, due);
+            return Ok(Outcome::FiredDaily);
+        }
         Ok(Outcome::Fired(ran(group, name, &schedule, version)))
     }
 
@@ -443,7 +507,14 @@ fn version(group: &str, name: &str, schedule: &GetScheduleOutput) -> String {
 /// When a schedule expression is due: `at(yyyy-mm-ddThh:mm:ss)` in the schedule's time zone
 /// (UTC when none is given).
 fn when(expression: &str, timezone: Option<&str>) -> anyhow::Result<When> {
-    if expression.starts_with("rate(") || expression.starts_with("cron(") {
+    if expression.starts_with("cron(") {
+        let zone: chrono_tz::Tz = timezone
+            .unwrap_or("UTC")
+            .parse()
+            .map_err(|_| anyhow!("unknown time zone {timezone:?}"))?;
+        return Ok(crate::cron::Daily::parse(expression, zone).map_or(When::Recurring, When::Daily));
+    }
+    if expression.starts_with("rate(") {
         return Ok(When::Recurring);
     }
     let local = expression
@@ -510,7 +581,17 @@ mod tests {
     #[test]
     fn recurring_expressions_are_told_apart_and_others_rejected() {
         assert_eq!(when("rate(5 minutes)", None).ok(), Some(When::Recurring));
-        assert_eq!(when("cron(0 8 * * ? *)", None).ok(), Some(When::Recurring));
+        assert_eq!(
+            when("cron(0 8 ? * MON *)", None).ok(),
+            Some(When::Recurring)
+        );
+        assert!(matches!(
+            when("cron(0 8 * * ? *)", Some("Asia/Tokyo")),
+            Ok(When::Daily(crate::cron::Daily {
+                zone: chrono_tz::Asia::Tokyo,
+                ..
+            }))
+        ));
         assert!(when("at(2027-12-24 18:30)", None).is_err());
         assert!(when("at(2027-12-24T18:30:00)", Some("Mars/Olympus")).is_err());
         assert!(when("every day", None).is_err());
