@@ -42,6 +42,8 @@ export type ConfigGroup =
   /** `KmsCheckpointSigner::from_env`, `audit_public_key_from_env`: AUDIT_KMS_KEY_ID (the audit key's ARN). */
   | 'auditKey'
   /** `audit_witness::DynamoWitnessState::from_env`: AUDIT_WITNESS_TABLE (the trees the witness verified). */
+  /** `DynamoReports::from_env`: REPORTS_TABLE (the reports projection). */
+  | 'reportsTable'
   | 'witnessState';
 
 export type FunctionKind = 'http' | 'consumer' | 'stream' | 'schedule';
@@ -141,6 +143,8 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
   'outbox-publisher': { config: ['streamTables', 'bus', 'holdTimer'] },
   'payment-reconcile': { config: ['store', 'stripe'] },
   audit: { config: ['ledger', 'auditLog'] },
+  reports: { config: ['ledger', 'store', 'reportsTable'] },
+  'vendor-reports': { config: ['store', 'reportsTable'] },
   'audit-checkpoint': { config: ['auditLog'] },
   'audit-consistency': { config: ['auditLog'] },
   'booking-receipt': { config: ['store', 'archiveIndex', 'auditLog', 'tokens'] },

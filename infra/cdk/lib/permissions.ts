@@ -13,7 +13,7 @@
 // Every function using `DynamoStore` gets all four table names in its environment
 // (`Tables::from_env` reads them), but permissions only on the tables its code path touches.
 
-export type TableName = 'accounts' | 'vendors' | 'bookings' | 'inventory' | 'ledger' | 'search' | 'booking-archive' | 'audit' | 'audit-witness';
+export type TableName = 'accounts' | 'vendors' | 'bookings' | 'inventory' | 'ledger' | 'search' | 'booking-archive' | 'audit' | 'reports' | 'audit-witness';
 export type TableAccess = 'read' | 'write' | 'readWrite';
 export type KmsAction = 'kms:Sign' | 'kms:GetPublicKey';
 
@@ -366,6 +366,19 @@ export const PERMISSIONS: Record<string, Grants> = {
   'outbox-publisher': {
     eventBus: ['putEvents', 'publishes each committed change as a typed event'],
     holdExpiryQueue: ['send', "arms each new hold's timer as a delayed message"],
+  },
+  reports: {
+    tables: {
+      ledger: LEDGER,
+      vendors: read("reads the booking's vendor for its taxes (VAT split, city tax)"),
+      reports: readWrite("reads the booking's last contribution and the close record, ADDs the differences to the day items and puts the contribution in one transaction (UpdateItem, PutItem)"),
+    },
+  },
+  'vendor-reports': {
+    tables: {
+      vendors: read('reads the vendor (kind, currency) and queries its types for the capacity of open days'),
+      reports: read("queries the vendor's DAY# items between the two dates"),
+    },
   },
   audit: {
     tables: {

@@ -358,6 +358,9 @@ export class ReservationsStack extends Stack {
         case 'auditLog':
           tableVar('audit');
           break;
+        case 'reportsTable':
+          tableVar('reports');
+          break;
         case 'witnessState':
           tableVar('audit-witness');
           break;

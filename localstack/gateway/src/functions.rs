@@ -47,6 +47,7 @@ pub struct Deps {
     /// The audit key's public half: what the witness verifies checkpoints with.
     pub audit_keys: tlog::PublicKeys,
     pub witness: audit_witness::DynamoWitnessState,
+    pub reports: shared::reports::DynamoReports,
 }
 
 impl Deps {
@@ -81,6 +82,7 @@ impl Deps {
             ),
             audit_signer,
             witness: audit_witness::DynamoWitnessState::from_env(&sdk)?,
+            reports: shared::reports::DynamoReports::from_env(&sdk)?,
             archiver,
             notifier,
             payments: stripe.client()?,
@@ -156,6 +158,7 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("booking-check-out",    |d, req| booking_check_out::handler(&d.store, req));
     register!("booking-key",          |d, req| booking_key::handler(&d.store, &d.signer, &d.tokens, req));
     register!("booking-receipt",      |d, req| booking_receipt::handler(&d.store, &d.archiver.index, &d.audit, &d.tokens.issuer, req));
+    register!("vendor-reports",       |d, req| vendor_reports::handler(&d.store, &d.reports, req));
     register!("audit-checkpoint",     |d, req| audit_checkpoint::handler(&d.audit, req));
     register!("audit-consistency",    |d, req| audit_consistency::handler(&d.audit, req));
     register!("payment-webhook",      |d, req| payment_webhook::handler(&d.store, &d.archiver.index, &d.payments, &d.inbox.ledger, &d.webhook, req));
@@ -207,6 +210,14 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
             booking_history::CONSUMER,
             booking_history::HistoryWriter {
                 log: deps.history.clone(),
+            },
+        ),
+        inbox(
+            &deps,
+            reports::CONSUMER,
+            reports::ReportWriter {
+                store: deps.store.clone(),
+                reports: deps.reports.clone(),
             },
         ),
         inbox(
