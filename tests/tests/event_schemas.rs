@@ -99,9 +99,12 @@ fn delivered(event: &Event) -> Value {
 
 #[test]
 fn every_detail_type_has_one_schema_and_one_sample_and_nothing_else_is_there() {
-    let detail_types: BTreeSet<String> = Event::detail_types().map(str::to_owned).collect();
+    let detail_types: BTreeSet<String> = Event::detail_types()
+        .chain(shared::night_audit::DETAIL_TYPES)
+        .map(str::to_owned)
+        .collect();
 
-    assert_eq!(detail_types.len(), 14);
+    assert_eq!(detail_types.len(), 16);
     assert_eq!(stems("schemas"), detail_types);
     assert_eq!(stems("samples"), detail_types);
 }
@@ -608,4 +611,23 @@ fn the_facts_of_a_real_looking_rating_match_their_schema() {
         assert_valid("VendorRated", &delivered);
         assert_eq!(event.aggregate_id(), format!("{vendor}#rating"));
     }
+}
+
+#[test]
+fn the_night_audits_samples_validate_and_read_back_unchanged() {
+    use shared::night_audit::{DAY_CLOSED, DEPARTURES_OVERDUE, DayClosed, DeparturesOverdue};
+    fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(detail_type: &str) {
+        let delivered = sample(detail_type);
+        assert_valid(detail_type, &delivered);
+        assert_eq!(delivered["source"], "reservations.night-audit");
+        let detail: T = serde_json::from_value(delivered["detail"].clone())
+            .unwrap_or_else(|e| panic!("{detail_type}: {e}"));
+        assert_eq!(serde_json::to_value(&detail).unwrap(), delivered["detail"]);
+    }
+    round_trip::<DayClosed>(DAY_CLOSED);
+    round_trip::<DeparturesOverdue>(DEPARTURES_OVERDUE);
+
+    let mut named = sample(DEPARTURES_OVERDUE);
+    named["detail"]["guest_name"] = json!("Erika Mustermann");
+    assert!(validator(DEPARTURES_OVERDUE).validate(&named).is_err());
 }

@@ -13,6 +13,8 @@ use std::future::Future;
 pub const NIGHT_AUDIT_SOURCE: &str = "reservations.night-audit";
 pub const DAY_CLOSED: &str = "DayClosed";
 pub const DEPARTURES_OVERDUE: &str = "DeparturesOverdue";
+/// Each with a schema and a sample in `events/`.
+pub const DETAIL_TYPES: [&str; 2] = [DAY_CLOSED, DEPARTURES_OVERDUE];
 
 /// A business day closed: its figures as they were frozen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,8 @@ mod schedule;
 mod tests;
 
 pub use events::{
-    DAY_CLOSED, DEPARTURES_OVERDUE, DayClosed, DayEvents, DeparturesOverdue, NIGHT_AUDIT_SOURCE,
+    DAY_CLOSED, DEPARTURES_OVERDUE, DETAIL_TYPES, DayClosed, DayEvents, DeparturesOverdue,
+    NIGHT_AUDIT_SOURCE,
 };
 pub use schedule::{
     AuditSchedule, MemorySchedules, NightAuditSchedules, SCHEDULE_GROUP_VARIABLE,
