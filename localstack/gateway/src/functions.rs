@@ -47,6 +47,7 @@ pub struct Deps {
     /// The audit key's public half: what the witness verifies checkpoints with.
     pub audit_keys: tlog::PublicKeys,
     pub witness: audit_witness::DynamoWitnessState,
+    pub billing: shared::billing::DynamoBilling,
     pub reports: shared::reports::DynamoReports,
 }
 
@@ -82,6 +83,7 @@ impl Deps {
             ),
             audit_signer,
             witness: audit_witness::DynamoWitnessState::from_env(&sdk)?,
+            billing: shared::billing::DynamoBilling::from_env(&sdk)?,
             reports: shared::reports::DynamoReports::from_env(&sdk)?,
             archiver,
             notifier,
@@ -158,6 +160,8 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("booking-check-out",    |d, req| booking_check_out::handler(&d.store, req));
     register!("booking-key",          |d, req| booking_key::handler(&d.store, &d.signer, &d.tokens, req));
     register!("booking-receipt",      |d, req| booking_receipt::handler(&d.store, &d.archiver.index, &d.audit, &d.tokens.issuer, req));
+    register!("booking-invoice",      |d, req| booking_invoice::handler(&d.store, &d.archiver.index, &d.archiver.records, &d.billing, req));
+    register!("credit-note-create",   |d, req| credit_note_create::handler(&d.store, &d.archiver.index, &d.archiver.records, &d.billing, req));
     register!("vendor-reports",       |d, req| vendor_reports::handler(&d.store, &d.reports, req));
     register!("audit-checkpoint",     |d, req| audit_checkpoint::handler(&d.audit, req));
     register!("audit-consistency",    |d, req| audit_consistency::handler(&d.audit, req));
@@ -218,6 +222,14 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
             reports::ReportWriter {
                 store: deps.store.clone(),
                 reports: deps.reports.clone(),
+            },
+        ),
+        inbox(
+            &deps,
+            invoicer::CONSUMER,
+            invoicer::Invoicer {
+                store: deps.store.clone(),
+                billing: deps.billing.clone(),
             },
         ),
         inbox(

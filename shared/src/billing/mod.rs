@@ -7,6 +7,7 @@ use crate::domain::invoice::{
     CreditDraft, CreditNote, CreditRefused, CreditRequest, Invoice, InvoiceDraft,
 };
 use crate::domain::tax::TaxRules;
+use crate::store::{ArchiveIndex, ArchiveRecords, BookingStore};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::future::Future;
@@ -102,6 +103,24 @@ pub async fn billing_of(
         }
         Issued::Existing(_) => store.billing(booking.id).await,
     }
+}
+
+/// A booking wherever it is: the live table, or its archived record (an invoice outlives the
+/// booking's move to the archive).
+pub async fn booking_anywhere(
+    store: &impl BookingStore,
+    archive: &impl ArchiveIndex,
+    records: &impl ArchiveRecords,
+    id: BookingId,
+) -> anyhow::Result<Option<Booking>> {
+    if let Some(booking) = store.booking(id).await? {
+        return Ok(Some(booking));
+    }
+    // Read after the live table: a booking moved out meanwhile is in the archive by now.
+    let Some(entry) = archive.archived(id).await? else {
+        return Ok(None);
+    };
+    records.record(&entry.record_key).await
 }
 
 /// The credit note `request` of `billing`'s invoice would be: the rule both stores apply.

@@ -1,0 +1,120 @@
+//! A booking's invoice with its credit notes, for its guest and its vendor's staff (managers and
+//! desk); anyone else (housekeepers, other guests, other vendors, admins) is told the booking
+//! does not exist, as the other booking routes do. JSON unless `Accept: application/pdf`. A
+//! COMPLETED booking not invoiced yet is invoiced now, in the same transaction the invoicer
+//! uses, so a lagging consumer never shows.
+use http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Error, Request, Response};
+use shared::auth::Caller;
+use shared::billing::pdf::{Letterhead, render};
+use shared::billing::{BillingStore, billing_of, booking_anywhere};
+use shared::domain::ids::BookingId;
+use shared::domain::vendor::Vendor;
+use shared::engine::may_read;
+use shared::http::{Problem, path_id, respond};
+use shared::store::{ArchiveIndex, ArchiveRecords, BookingStore, VendorStore};
+
+pub async fn handler(
+    store: &(impl BookingStore + VendorStore),
+    archive: &impl ArchiveIndex,
+    records: &impl ArchiveRecords,
+    billing: &impl BillingStore,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    respond(invoice(store, archive, records, billing, &req).await)
+}
+
+fn wants_pdf(req: &Request) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|media| {
+            media
+                .split(';')
+                .next()
+                .is_some_and(|m| m.trim() == "application/pdf")
+        })
+}
+
+/// The vendor as its documents name it: name, then its address on one line.
+pub fn letterhead_text(vendor: &Vendor) -> (String, String) {
+    let address = &vendor.address;
+    let mut parts = vec![address.line1.as_str().to_owned()];
+    if let Some(line2) = &address.line2 {
+        parts.push(line2.as_str().to_owned());
+    }
+    parts.push(format!("{} {}", address.postal_code, address.city.as_str()));
+    parts.push(address.country.as_str().to_owned());
+    (vendor.name.as_str().to_owned(), parts.join(", "))
+}
+
+async fn invoice(
+    store: &(impl BookingStore + VendorStore),
+    archive: &impl ArchiveIndex,
+    records: &impl ArchiveRecords,
+    billing: &impl BillingStore,
+    req: &Request,
+) -> Result<Response<Body>, Problem> {
+    let caller = Caller::from_request(req)?;
+    let id = path_id(req, "bookingid", "booking", BookingId::parse)?;
+    let booking = booking_anywhere(store, archive, records, id)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .filter(|booking| {
+            matches!(caller, Caller::Guest(_) | Caller::Staff { .. }) && may_read(&caller, booking)
+        })
+        .ok_or_else(|| Problem::not_found("booking"))?;
+    let vendor = store
+        .vendor(booking.vendor_id)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .ok_or_else(|| {
+            Problem::internal(&anyhow::anyhow!("vendor of booking {id} is not stored"))
+        })?;
+    let found = billing_of(billing, &booking, &vendor.taxes, shared::clock::now())
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                "not-invoiced",
+                "The booking has no invoice",
+            )
+            .with_detail(format!(
+                "a booking is invoiced once it is COMPLETED; this one is {}",
+                booking.status.as_str()
+            ))
+        })?;
+    let mut response = if wants_pdf(req) {
+        let (vendor_name, vendor_address) = letterhead_text(&vendor);
+        let pdf = render(
+            &found,
+            &Letterhead {
+                vendor_name: &vendor_name,
+                vendor_address: &vendor_address,
+            },
+        );
+        let mut response = Response::new(Body::Binary(pdf));
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/pdf"),
+        );
+        if let Ok(value) = HeaderValue::from_str(&format!(
+            "inline; filename=\"invoice-{}.pdf\"",
+            found.invoice.number
+        )) {
+            headers.insert(header::CONTENT_DISPOSITION, value);
+        }
+        response
+    } else {
+        shared::http::json(StatusCode::OK, &found)
+    };
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}
