@@ -8,6 +8,7 @@
 //! Its queue carries two kinds of message: the bus's booking facts, and the reminders the
 //! scheduler puts there when one is due (scheduled here when a booking is confirmed).
 pub mod compose;
+pub mod departures;
 pub mod format;
 pub mod outlets;
 pub mod templates;
@@ -789,12 +790,26 @@ where
     R: Reminders,
     L: SentLog + AppliedFacts,
 {
-    let (reminders, facts): (Vec<SqsMessage>, Vec<SqsMessage>) = event
+    let (audits, records): (Vec<SqsMessage>, Vec<SqsMessage>) = event
         .payload
         .records
         .into_iter()
-        .partition(|m| reminder_in(m).is_some());
+        .partition(|m| departures::audit_news_in(m).is_some());
+    let (reminders, facts): (Vec<SqsMessage>, Vec<SqsMessage>) =
+        records.into_iter().partition(|m| reminder_in(m).is_some());
     let mut failed = Vec::new();
+    for message in &audits {
+        let Some(departures::AuditNews::Overdue(overdue)) = departures::audit_news_in(message)
+        else {
+            continue;
+        };
+        if let Err(err) = notifier.departures_overdue(&overdue).await {
+            tracing::error!(consumer = CONSUMER.name, vendor_id = %overdue.vendor_id, error = %format!("{err:#}"), "departures overdue not sent; it will be delivered again");
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = message.message_id.clone().unwrap_or_default();
+            failed.push(failure);
+        }
+    }
     for message in &reminders {
         let Some(due) = reminder_in(message) else {
             continue;
