@@ -352,9 +352,10 @@ function ReportsPage({ lang, session }: { lang: Lang; session: Session }) {
       </h1>
       {form && (
         <form class="reports-form" onSubmit={submit}>
-          <label>
-            {t(lang, 'reports.from')}
+          <div class="field">
+            <label for="reports-from">{t(lang, 'reports.from')}</label>
             <input
+              id="reports-from"
               type="date"
               name="from"
               value={form.from}
@@ -362,10 +363,11 @@ function ReportsPage({ lang, session }: { lang: Lang; session: Session }) {
               aria-describedby={errorId}
               onInput={(e) => setForm({ ...form, from: e.currentTarget.value })}
             />
-          </label>
-          <label>
-            {t(lang, 'reports.to')}
+          </div>
+          <div class="field">
+            <label for="reports-to">{t(lang, 'reports.to')}</label>
             <input
+              id="reports-to"
               type="date"
               name="to"
               value={form.to}
@@ -373,10 +375,11 @@ function ReportsPage({ lang, session }: { lang: Lang; session: Session }) {
               aria-describedby={errorId}
               onInput={(e) => setForm({ ...form, to: e.currentTarget.value })}
             />
-          </label>
-          <label>
-            {t(lang, 'reports.granularity')}
+          </div>
+          <div class="field">
+            <label for="reports-granularity">{t(lang, 'reports.granularity')}</label>
             <select
+              id="reports-granularity"
               name="granularity"
               value={form.granularity}
               onChange={(e) => {
@@ -390,7 +393,7 @@ function ReportsPage({ lang, session }: { lang: Lang; session: Session }) {
                 </option>
               ))}
             </select>
-          </label>
+          </div>
           <button type="submit" disabled={loading}>
             {t(lang, 'reports.show')}
           </button>
