@@ -11,6 +11,7 @@ use shared::domain::ids::{StaffId, VendorId};
 use shared::domain::text::{Description, PersonName};
 use shared::domain::vendor::{Vendor, VendorKind};
 use shared::http::{Problem, created, from_json_value, json_body, respond};
+use shared::night_audit::NightAuditSchedules;
 use shared::store::{VendorStore, WriteError};
 
 #[derive(Deserialize)]
@@ -63,12 +64,17 @@ impl From<FieldErrors> for CreateVendorError {
     }
 }
 
-pub async fn handler(store: &impl VendorStore, req: Request) -> Result<Response<Body>, Error> {
-    respond(create_vendor(store, &req).await)
+pub async fn handler(
+    store: &impl VendorStore,
+    schedules: &impl NightAuditSchedules,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    respond(create_vendor(store, schedules, &req).await)
 }
 
 async fn create_vendor(
     store: &impl VendorStore,
+    schedules: &impl NightAuditSchedules,
     req: &Request,
 ) -> Result<Response<Body>, CreateVendorError> {
     // The body is the profile plus `kind` and `manager`; split them so each part is strict.
@@ -165,6 +171,11 @@ async fn create_vendor(
         Err(other) => return Err(anyhow::Error::new(other).into()),
     }
     tracing::info!(vendor_id = %vendor.id, kind = ?vendor.kind, "vendor onboarded");
+    // The vendor exists now whatever happens to its schedule: a failure is logged for operators,
+    // and the next PUT /vendor/{id} with `night_audit_at` or `time_zone` puts it again.
+    if let Err(err) = schedules.put(&vendor).await {
+        tracing::error!(vendor_id = %vendor.id, error = %format!("{err:#}"), "night-audit schedule not put");
+    }
     Ok(created(
         &format!("/vendor/{}", vendor.id),
         &Onboarded {

@@ -1,4 +1,5 @@
 use lambda_http::{Error, run, service_fn};
+use shared::night_audit::SchedulerSchedules;
 use shared::store::DynamoStore;
 
 #[tokio::main]
@@ -6,5 +7,9 @@ async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;
     let store = DynamoStore::from_env(&sdk)?;
-    run(service_fn(|req| vendor_create::handler(&store, req))).await
+    let schedules = SchedulerSchedules::from_env(&sdk)?;
+    run(service_fn(|req| {
+        vendor_create::handler(&store, &schedules, req)
+    }))
+    .await
 }

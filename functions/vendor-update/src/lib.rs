@@ -14,10 +14,15 @@ use shared::domain::{FieldErrors, Invalid};
 use shared::http::{
     Problem, from_json_value, if_match, json_body, json_with_etag, path_id, respond,
 };
+use shared::night_audit::{AuditSchedule, NightAuditSchedules};
 use shared::store::{EDIT_ATTEMPTS, VendorStore, WriteError, jittered_pause};
 
-pub async fn handler(store: &impl VendorStore, req: Request) -> Result<Response<Body>, Error> {
-    respond(update_vendor(store, &req).await)
+pub async fn handler(
+    store: &impl VendorStore,
+    schedules: &impl NightAuditSchedules,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    respond(update_vendor(store, schedules, &req).await)
 }
 
 async fn load(store: &impl VendorStore, id: VendorId) -> Result<Vendor, Problem> {
@@ -28,7 +33,11 @@ async fn load(store: &impl VendorStore, id: VendorId) -> Result<Vendor, Problem>
         .ok_or_else(|| Problem::not_found("vendor"))
 }
 
-async fn update_vendor(store: &impl VendorStore, req: &Request) -> Result<Response<Body>, Problem> {
+async fn update_vendor(
+    store: &impl VendorStore,
+    schedules: &impl NightAuditSchedules,
+    req: &Request,
+) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
     let id = path_id(req, "id", "vendor", VendorId::parse)?;
     if !caller.manages(id) {
@@ -44,6 +53,11 @@ async fn update_vendor(store: &impl VendorStore, req: &Request) -> Result<Respon
     let desk_hold = setting("desk_hold_minutes");
     let taxes = setting("taxes");
     let audit_at = setting("night_audit_at");
+    // Sent again after a failed put, an unchanged zone or time puts the schedule again.
+    let touches_schedule = audit_at.is_some()
+        || body
+            .as_object()
+            .is_some_and(|fields| fields.contains_key("time_zone"));
     let input: ProfileInput = from_json_value(body, "")?;
     let mut vendor = load(store, id).await?;
     let mut errors = FieldErrors::default();
@@ -74,6 +88,7 @@ async fn update_vendor(store: &impl VendorStore, req: &Request) -> Result<Respon
             return Err(Problem::precondition_failed());
         }
         let read_version = vendor.version;
+        let before = vendor.clone();
         changes.clone().apply(&mut vendor);
         if let Some(minutes) = desk_hold {
             vendor.desk_hold_minutes = minutes;
@@ -87,7 +102,16 @@ async fn update_vendor(store: &impl VendorStore, req: &Request) -> Result<Respon
         vendor.updated_at = Utc::now();
         vendor.version = read_version + 1;
         match store.update_vendor(&vendor, read_version).await {
-            Ok(()) => return Ok(json_with_etag(StatusCode::OK, &vendor, vendor.version)),
+            Ok(()) => {
+                if touches_schedule || AuditSchedule::moves(&before, &vendor) {
+                    // Committed already: a failure asks the client to send the change again.
+                    schedules
+                        .put(&vendor)
+                        .await
+                        .map_err(|e| Problem::internal(&e))?;
+                }
+                return Ok(json_with_etag(StatusCode::OK, &vendor, vendor.version));
+            }
             Err(WriteError::VersionConflict) if expected.is_none() => {
                 jittered_pause(attempt).await;
                 vendor = load(store, id).await?

@@ -44,6 +44,8 @@ export type ConfigGroup =
   /** `audit_witness::DynamoWitnessState::from_env`: AUDIT_WITNESS_TABLE (the trees the witness verified). */
   /** `DynamoReports::from_env`: REPORTS_TABLE (the reports projection). */
   | 'reportsTable'
+  /** `SchedulerSchedules::from_env`: NIGHT_AUDIT_SCHEDULE_GROUP, NIGHT_AUDIT_TARGET_ARN, NIGHT_AUDIT_ROLE_ARN. */
+  | 'auditSchedules'
   | 'witnessState';
 
 export type FunctionKind = 'http' | 'consumer' | 'stream' | 'schedule';
@@ -90,10 +92,10 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
     memoryMb: 512,
     sizing: 'queries several index partitions in parallel and inflates the listings',
   },
-  'vendor-create': { config: ['store'], ...HASHES_PASSWORDS },
+  'vendor-create': { config: ['store', 'auditSchedules'], ...HASHES_PASSWORDS },
   'vendor-login': { config: ['store', 'tokens', 'signer'], ...HASHES_PASSWORDS },
   'vendor-get': { config: ['store'] },
-  'vendor-update': { config: ['store'] },
+  'vendor-update': { config: ['store', 'auditSchedules'] },
   'vendor-staff-create': { config: ['store'], ...HASHES_PASSWORDS },
   'vendor-staff-list': { config: ['store'] },
   'resource-create': { config: ['store'] },
@@ -145,6 +147,8 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
   audit: { config: ['ledger', 'auditLog'] },
   reports: { config: ['ledger', 'store', 'reportsTable'] },
   'vendor-reports': { config: ['store', 'reportsTable'] },
+  'night-audit': { config: ['store', 'reportsTable', 'bus'] },
+  'vendor-night-audit': { config: ['store', 'reportsTable', 'bus'] },
   'audit-checkpoint': { config: ['auditLog'] },
   'audit-consistency': { config: ['auditLog'] },
   'booking-receipt': { config: ['store', 'archiveIndex', 'auditLog', 'tokens'] },

@@ -66,6 +66,8 @@ export class Messaging extends Construct {
   readonly queues: Record<string, QueuePair> = {};
   readonly senderIdentities: ses.EmailIdentity[];
   readonly reminders: ReminderSchedules;
+  /** The vendors' night-audit schedules (recurring, one per vendor) and the queue they feed. */
+  readonly nightAudit: ReminderSchedules;
 
   constructor(scope: Construct, id: string, props: MessagingProps) {
     super(scope, id);
@@ -95,25 +97,30 @@ export class Messaging extends Construct {
       this.queues[queue.name] = { ...pair, envVar: queueEnvVar(queue) };
     }
 
-    const [reminders] = resources.scheduleGroups;
-    if (resources.scheduleGroups.length !== 1 || reminders.name !== 'reminders') {
-      throw new Error('resources.json: expected one schedule group, reminders');
-    }
-    const target = this.consumers[reminders.targetQueue];
-    if (!target) throw new Error(`resources.json: schedule group ${reminders.name} targets no consumer ${reminders.targetQueue}`);
-    const role = new iam.Role(this, 'RemindersRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: `schedules of ${settings.prefix}-${reminders.name}: send to the ${reminders.targetQueue} queue, nothing else`,
-    });
-    iam.Grant.addToPrincipal({ grantee: role, actions: ['sqs:SendMessage'], resourceArns: [target.queue.queueArn] });
-    this.reminders = {
-      def: reminders,
-      group: new scheduler.ScheduleGroup(this, 'RemindersGroup', { scheduleGroupName: `${settings.prefix}-${reminders.name}` }),
-      role,
-      target: target.queue,
+    const group = (name: string, id: string): ReminderSchedules => {
+      const def = resources.scheduleGroups.find((g) => g.name === name);
+      if (!def) throw new Error(`resources.json: no schedule group ${name}`);
+      const target = this.consumers[def.targetQueue] ?? this.queues[def.targetQueue];
+      if (!target) throw new Error(`resources.json: schedule group ${def.name} targets no queue ${def.targetQueue}`);
+      const role = new iam.Role(this, `${id}Role`, {
+        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        }),
+        description: `schedules of ${settings.prefix}-${def.name}: send to the ${def.targetQueue} queue, nothing else`,
+      });
+      iam.Grant.addToPrincipal({ grantee: role, actions: ['sqs:SendMessage'], resourceArns: [target.queue.queueArn] });
+      return {
+        def,
+        group: new scheduler.ScheduleGroup(this, `${id}Group`, { scheduleGroupName: `${settings.prefix}-${def.name}` }),
+        role,
+        target: target.queue,
+      };
     };
+    if (resources.scheduleGroups.length !== 2) {
+      throw new Error('resources.json: expected two schedule groups, reminders and night-audit');
+    }
+    this.reminders = group('reminders', 'Reminders');
+    this.nightAudit = group('night-audit', 'NightAudit');
 
     this.senderIdentities = resources.sesIdentities.map(
       (identity, i) =>

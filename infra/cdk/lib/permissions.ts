@@ -69,6 +69,8 @@ export interface Grants {
   readonly mail?: Why<'send'>;
   /** Create, move and delete one-time schedules in the reminders group, passing its role. */
   readonly reminders?: Why<'write'>;
+  /** Create or update the vendors' recurring schedules in the night-audit group, passing its role. */
+  readonly auditSchedules?: Why<'write'>;
   /** sns:Publish to phone numbers, only when the stack is deployed with `-c sms=true`. */
   readonly sms?: Why<'publish'>;
 }
@@ -108,6 +110,7 @@ export const PERMISSIONS: Record<string, Grants> = {
       vendors: write('puts the vendor profile'),
       accounts: write('puts the first manager and their credential in the same transaction'),
     },
+    auditSchedules: ['write', "puts the new vendor's night-audit schedule (its zone and time)"],
   },
   'vendor-login': {
     tables: { accounts: readWrite('reads the credential, counts sign-in attempts per account, source and both (UpdateItem) and clears them (DeleteItem)') },
@@ -118,6 +121,7 @@ export const PERMISSIONS: Record<string, Grants> = {
   },
   'vendor-update': {
     tables: { vendors: readWrite('reads the profile and replaces it if its version still matches') },
+    auditSchedules: ['write', "moves the vendor's night-audit schedule when its zone or time changes"],
   },
   'vendor-staff-create': {
     tables: {
@@ -373,6 +377,24 @@ export const PERMISSIONS: Record<string, Grants> = {
       vendors: read("reads the booking's vendor for its taxes (VAT split, city tax)"),
       reports: readWrite("reads the booking's last contribution and the close record, ADDs the differences to the day items and puts the contribution in one transaction (UpdateItem, PutItem)"),
     },
+  },
+  'night-audit': {
+    tables: {
+      vendors: read('reads the vendor (zone) and its types (the capacity the day is closed with)'),
+      bookings: readWrite("queries the vendor's bookings by arrival (gsi2), reads and marks each no-show", 'gsi2'),
+      inventory: write("a no-show releases the booking's counters in the same transaction"),
+      reports: readWrite('closes the day: sets closed_at and capacity on the day item (conditional) and raises CLOSE.last_closed in one transaction'),
+    },
+    eventBus: ['putEvents', 'publishes DayClosed and DeparturesOverdue'],
+  },
+  'vendor-night-audit': {
+    tables: {
+      vendors: read('reads the vendor (zone) and its types (the capacity the day is closed with)'),
+      bookings: readWrite("queries the vendor's bookings by arrival (gsi2), reads and marks each no-show", 'gsi2'),
+      inventory: write("a no-show releases the booking's counters in the same transaction"),
+      reports: readWrite('closes the day: sets closed_at and capacity on the day item (conditional) and raises CLOSE.last_closed in one transaction'),
+    },
+    eventBus: ['putEvents', 'publishes DayClosed and DeparturesOverdue'],
   },
   'vendor-reports': {
     tables: {

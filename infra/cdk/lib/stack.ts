@@ -384,6 +384,13 @@ export class ReservationsStack extends Stack {
         case 'mail':
           env[resources.sesIdentities[0].envVar] = resources.sesIdentities[0].email;
           break;
+        case 'auditSchedules': {
+          const group = this.messaging.nightAudit;
+          env[group.def.envVar] = group.group.scheduleGroupName;
+          env[group.def.targetEnvVar] = group.target.queueArn;
+          env[group.def.roleEnvVar] = group.role.roleArn;
+          break;
+        }
         case 'reminders': {
           const group = this.messaging.reminders;
           env[group.def.envVar] = group.group.scheduleGroupName;
@@ -486,6 +493,27 @@ export class ReservationsStack extends Stack {
         fn.role!.node.findChild('DefaultPolicy'),
         `IAM5[Resource::arn:<AWS::Partition>:scheduler:${this.nagName(this.region, 'AWS::Region')}:${this.nagName(this.account, 'AWS::AccountId')}:schedule/${schedules}]`,
         "one schedule per confirmed booking, `reminder-<booking>`, named at run time; only the reminders group's",
+      );
+    }
+    if (grants.auditSchedules) {
+      const { def, role } = this.messaging.nightAudit;
+      // Schedules are `night-audit-<vendor>` (shared/src/night_audit/schedule.rs); put, never deleted.
+      const schedules = `${this.settings.prefix}-${def.name}/night-audit-*`;
+      iam.Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule'],
+        resourceArns: [Stack.of(fn).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: schedules })],
+      });
+      iam.Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['iam:PassRole'],
+        resourceArns: [role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      });
+      acknowledge(
+        fn.role!.node.findChild('DefaultPolicy'),
+        `IAM5[Resource::arn:<AWS::Partition>:scheduler:${this.nagName(this.region, 'AWS::Region')}:${this.nagName(this.account, 'AWS::AccountId')}:schedule/${schedules}]`,
+        "one schedule per vendor, `night-audit-<vendor>`, named at run time; only the night-audit group's",
       );
     }
     if (grants.sms && this.settings.sms) {

@@ -95,6 +95,8 @@ function synthesize(context: Record<string, string>, options: { nag?: boolean; r
   names.set(logicalId(stack.data.archive), 'bucket:archive');
   names.set(logicalId(stack.messaging.reminders.role), 'role:reminders');
   names.set(logicalId(stack.messaging.reminders.group), 'schedules:reminders');
+  names.set(logicalId(stack.messaging.nightAudit.role), 'role:night-audit');
+  names.set(logicalId(stack.messaging.nightAudit.group), 'schedules:night-audit');
   stack.messaging.senderIdentities.forEach((identity, i) => names.set(logicalId(identity), i === 0 ? 'ses:sender' : `ses:sender${i + 1}`));
   if (stack.data.searchDomain) names.set(logicalId(stack.data.searchDomain), 'opensearch');
   return {

@@ -30,6 +30,10 @@ const REMINDERS = [
   ...['CreateSchedule', 'DeleteSchedule', 'UpdateSchedule'].map((a) => `scheduler:${a} ${ARN('scheduler', 'schedule/reservations-reminders/reminder-*')}`),
   'iam:PassRole role:reminders',
 ];
+const AUDIT_SCHEDULES = [
+  ...['CreateSchedule', 'UpdateSchedule'].map((a) => `scheduler:${a} ${ARN('scheduler', 'schedule/reservations-night-audit/night-audit-*')}`),
+  'iam:PassRole role:night-audit',
+];
 
 test('a guest signs in with the accounts table and the signing key only', () => {
   assert.deepEqual(
@@ -180,6 +184,22 @@ test("reminder schedules run as a role that may only send to the notifier's queu
   assert.deepEqual(env.REMINDER_TARGET_ARN, { 'Fn::GetAtt': [built.logicalId(built.stack.messaging.consumers.notifier.queue), 'Arn'] });
 });
 
+test("night-audit schedules run as a role that may only send to the night-audit queue, which only vendor-create and vendor-update may schedule", () => {
+  const roleId = built.logicalId(built.stack.messaging.nightAudit.role);
+  const policies = ofType(built, 'AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
+  const pairs = policies.flatMap(([, p]) =>
+    p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat().map((a: string) => `${a} ${describe(s.Resource, built.names)}`)),
+  );
+  assert.deepEqual(pairs, ['sqs:SendMessage queue:night-audit']);
+  for (const name of Object.keys(built.stack.functions)) {
+    const scheduling = allowed(built, name).filter((p) => p.includes('night-audit/') || p.endsWith('role:night-audit'));
+    assert.deepEqual(scheduling, ['vendor-create', 'vendor-update'].includes(name) ? sorted(AUDIT_SCHEDULES) : [], name);
+  }
+  const env = built.fn('vendor-update').Environment.Variables;
+  assert.deepEqual(env.NIGHT_AUDIT_ROLE_ARN, { 'Fn::GetAtt': [roleId, 'Arn'] });
+  assert.deepEqual(env.NIGHT_AUDIT_TARGET_ARN, { 'Fn::GetAtt': [built.logicalId(built.stack.messaging.queues['night-audit'].queue), 'Arn'] });
+});
+
 test("every function's policy is its log group, its trigger and exactly its permissions.ts entry", () => {
   const consumerQueue = new Map(ROUTES.consumers.map((c) => [c.function, c.queue]));
   for (const [name, grants] of Object.entries(PERMISSIONS)) {
@@ -203,6 +223,8 @@ test("every function's policy is its log group, its trigger and exactly its perm
     }
     if (grants.mail) expected.push(SEND_MAIL);
     if (grants.reminders) expected.push(...REMINDERS);
+    if (grants.auditSchedules) expected.push(...AUDIT_SCHEDULES);
+    if (grants.eventBus) expected.push(`events:PutEvents bus`);
     const queue = consumerQueue.get(name);
     if (queue) expected.push(...SQS_CONSUME(queue));
     assert.deepEqual(allowed(built, name), sorted(expected), name);
@@ -218,7 +240,7 @@ test('no function may use a wildcard action, nor any resource "*" but ListStream
       assert.ok(!resource.endsWith('/*') || !resource.includes('schedule/'), `${name}: ${pair}`);
       // An index is named, never `index/*`; the only trailing wildcards are run-time names under
       // one named prefix: documents by id, archived records, reminder schedules.
-      const named = ['/_update/', 'bucket:archive/bookings/', 'schedule/reservations-reminders/reminder-'];
+      const named = ['/_update/', 'bucket:archive/bookings/', 'schedule/reservations-reminders/reminder-', 'schedule/reservations-night-audit/night-audit-'];
       assert.ok(!resource.endsWith('/*') || named.some((prefix) => resource.includes(prefix)), `${name}: ${pair}`);
     }
   }

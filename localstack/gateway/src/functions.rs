@@ -47,6 +47,8 @@ pub struct Deps {
     /// The audit key's public half: what the witness verifies checkpoints with.
     pub audit_keys: tlog::PublicKeys,
     pub witness: audit_witness::DynamoWitnessState,
+    /// The vendors' night-audit schedules (EventBridge Scheduler, kept by LocalStack).
+    pub audit_schedules: shared::night_audit::SchedulerSchedules,
     pub billing: shared::billing::DynamoBilling,
     pub reports: shared::reports::DynamoReports,
 }
@@ -83,6 +85,7 @@ impl Deps {
             ),
             audit_signer,
             witness: audit_witness::DynamoWitnessState::from_env(&sdk)?,
+            audit_schedules: shared::night_audit::SchedulerSchedules::from_env(&sdk)?,
             billing: shared::billing::DynamoBilling::from_env(&sdk)?,
             reports: shared::reports::DynamoReports::from_env(&sdk)?,
             archiver,
@@ -125,10 +128,11 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("user-get",             |d, req| user_get::handler(&d.store, req));
     register!("user-update",          |d, req| user_update::handler(&d.store, req));
     register!("vendor-search",        |d, req| vendor_search::handler(&d.search, &d.store, req));
-    register!("vendor-create",        |d, req| vendor_create::handler(&d.store, req));
+    register!("vendor-create",        |d, req| vendor_create::handler(&d.store, &d.audit_schedules, req));
     register!("vendor-login",         |d, req| vendor_login::handler(&d.store, &d.signer, &d.tokens, req));
     register!("vendor-get",           |d, req| vendor_get::handler(&d.store, req));
-    register!("vendor-update",        |d, req| vendor_update::handler(&d.store, req));
+    register!("vendor-update",        |d, req| vendor_update::handler(&d.store, &d.audit_schedules, req));
+    register!("vendor-night-audit",   |d, req| vendor_night_audit::handler(&d.store, &d.reports, &d.bus, req));
     register!("vendor-staff-create",  |d, req| vendor_staff_create::handler(&d.store, req));
     register!("vendor-staff-list",    |d, req| vendor_staff_list::handler(&d.store, req));
     register!("resource-create",      |d, req| resource_create::handler(&d.store, req));
@@ -180,6 +184,17 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
             Box::pin(async move {
                 let event = LambdaEvent::new(event, Context::default());
                 hold_expiry::handler(&deps.store, &deps.payments, event).await
+            })
+        }),
+    );
+    let audit_deps = deps.clone();
+    consumers.insert(
+        "night-audit",
+        Arc::new(move |event| {
+            let deps = audit_deps.clone();
+            Box::pin(async move {
+                let event = LambdaEvent::new(event, Context::default());
+                night_audit::handler(&deps.store, &deps.reports, &deps.bus, event).await
             })
         }),
     );

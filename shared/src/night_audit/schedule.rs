@@ -65,7 +65,7 @@ impl SchedulerSchedules {
     pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
         Ok(Self {
             client: aws_sdk_scheduler::Client::new(sdk),
-            group: config::required(SCHEDULE_GROUP_VARIABLE)?,
+            group: config::required("NIGHT_AUDIT_SCHEDULE_GROUP")?,
             target_arn: config::required("NIGHT_AUDIT_TARGET_ARN")?,
             role_arn: config::required("NIGHT_AUDIT_ROLE_ARN")?,
         })
