@@ -320,9 +320,8 @@ impl BillingStore for DynamoBilling {
                         .context("the invoice guard is set but the invoice is not stored")?;
                     return Ok(Issued::Existing(found.invoice));
                 }
-                Some(Refusal::Conditions(failed)) if failed.get(1) == Some(&true) => {
-                    anyhow::bail!("document {number} of vendor {vendor} exists beyond its sequence")
-                }
+                // The sequence moved on (its condition, or the document of the number taken,
+                // fails: DynamoDB may report either), or another transaction held an item.
                 Some(_) => pause(attempt).await,
             }
         }
@@ -389,12 +388,8 @@ impl BillingStore for DynamoBilling {
             ];
             match self.transact(writes).await? {
                 None => return Ok(note),
-                Some(Refusal::Conditions(failed)) if failed.get(1) == Some(&true) => {
-                    return Err(anyhow::anyhow!(
-                        "document {number} of vendor {vendor} exists beyond its sequence"
-                    )
-                    .into());
-                }
+                // The sequence moved on (its condition, or the document of the number taken,
+                // fails: DynamoDB may report either), or another transaction held an item.
                 Some(_) => pause(attempt).await,
             }
         }
