@@ -5,8 +5,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
-  NEVER_MS, api, assertAccessible, day, guestBooking, guestSeating, launchBrowser, makeHotel, makeRestaurant,
+  ARTIFACTS, NEVER_MS, api, assertAccessible, day, guestBooking, guestSeating, launchBrowser, makeHotel, makeRestaurant,
   openPage as open, screenshot, signIn, tonight, unique,
 } from './lib.mjs';
 
@@ -105,6 +106,8 @@ test('a manager reads occupancy, ADR and revenue by channel, in charts and in th
   assert.ok((await page.locator('#chart-channels rect').count()) >= 2, 'tonight has an online and a walk-in segment');
   await assertAccessible(page, 'reports');
   await screenshot(page, 'reports');
+  // The README's picture (web/docs/reports.png): what the first screen shows.
+  await page.screenshot({ path: join(ARTIFACTS, 'reports-top.png') });
 
   // The CSV: the same days, saved under the range's name.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);

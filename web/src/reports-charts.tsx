@@ -10,6 +10,12 @@ const M = { top: 16, right: 16, bottom: 44, left: 72 };
 
 /** At most about eight x-axis labels, evenly spread. */
 const labelEvery = (n: number) => Math.max(1, Math.ceil(n / 8));
+/** A bar no wider than 48 units, centred in its band (one period must not fill the chart). */
+const BAR_MAX = 48;
+const barOf = (band: { (i: number): number | undefined; bandwidth(): number }, i: number) => {
+  const width = Math.min(band.bandwidth(), BAR_MAX);
+  return { x: (band(i) ?? 0) + (band.bandwidth() - width) / 2, width };
+};
 
 function YAxis({ ticks, y, format }: { ticks: number[]; y: (v: number) => number; format: (v: number) => string }) {
   return (
@@ -76,7 +82,7 @@ export function BarChart(props: { id: string; summary: string; items: { label: s
       <YAxis ticks={y.ticks(4).filter(Number.isInteger)} y={y} format={props.format} />
       <XLabels labels={items.map((i) => i.label)} x={x} />
       {items.map((item, i) => (
-        <rect key={i} x={band(i)} width={band.bandwidth()} y={y(item.value)} height={y(0) - y(item.value)} fill={props.color} />
+        <rect key={i} {...barOf(band, i)} y={y(item.value)} height={y(0) - y(item.value)} fill={props.color} />
       ))}
     </svg>
   );
@@ -105,7 +111,7 @@ export function StackedBars<K extends string>(props: {
       <XLabels labels={rows.map((r) => r.label)} x={x} />
       {series.map((s) => (
         <g key={s.key} fill={props.colors[s.key]}>
-          {s.map((d, i) => (d[1] > d[0] ? <rect key={i} x={band(i)} width={band.bandwidth()} y={y(d[1])} height={y(d[0]) - y(d[1])} /> : null))}
+          {s.map((d, i) => (d[1] > d[0] ? <rect key={i} {...barOf(band, i)} y={y(d[1])} height={y(d[0]) - y(d[1])} /> : null))}
         </g>
       ))}
     </svg>

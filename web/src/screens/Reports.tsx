@@ -39,7 +39,8 @@ function columns(lang: Lang, report: Report): Column[] {
     return [
       col('reports.col.occupancy', (f) => formatPercent(lang, f.occupancy_percent)),
       col('reports.col.roomNights', num('room_nights')),
-      col('reports.col.adr', money('adr')),
+      // No room sold, no rate: "–" rather than a price of 0.
+      col('reports.col.adr', (f) => (count(f.room_nights) > 0 ? formatFigureMoney(lang, f.adr, report.currency) : '–')),
       col('reports.col.revpar', money('revpar')),
       col('reports.col.revenue', money('room_revenue_net')),
       col('reports.col.vat', money('room_revenue_vat')),
