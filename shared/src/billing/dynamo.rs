@@ -26,7 +26,7 @@ type Item = HashMap<String, AttributeValue>;
 /// a burst of `n` concurrent issues needs at most `n` rounds of its last writer.
 const ISSUE_ATTEMPTS: u32 = 400;
 /// The longest pause between two rounds.
-const MAX_PAUSE_MS: u64 = 150;
+const MAX_PAUSE_MS: u64 = 1_000;
 
 pub const SEQ_SK: &str = "SEQ";
 pub const DOC_PREFIX: &str = "DOC#";
@@ -123,7 +123,7 @@ enum Refusal {
 
 async fn pause(attempt: u32) {
     use rand::Rng;
-    let ceiling = (10u64 << attempt.min(4)).min(MAX_PAUSE_MS);
+    let ceiling = (20u64 << attempt.min(6)).min(MAX_PAUSE_MS);
     let pause = rand::rng().random_range(0..=ceiling);
     tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
 }
