@@ -41,6 +41,13 @@ eval "$(localstack/local.sh env)"
 step "lints"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+step "pdftotext (poppler-utils) for the invoice PDF tests"
+if ! command -v pdftotext >/dev/null 2>&1; then
+  echo "pdftotext is missing; installing Debian's poppler-utils (apt-get install -y poppler-utils)"
+  if [[ $(id -u) == 0 ]]; then apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq poppler-utils >/dev/null; fi
+fi
+
 step "Rust tests (unit and end to end)"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast
