@@ -1,0 +1,294 @@
+//! The night audit end to end on the local stack: a confirmed guest who never came becomes a
+//! no-show, a guest still in house on their departure day is flagged, the day closes once and a
+//! re-run changes nothing; one vendor's failing run does not stop another's; each vendor's
+//! schedule follows its zone and `night_audit_at`. Business time is moved with the local clock.
+use api_tests::{Account, Api, merged, resource_body, sqs_event, zone_at_noon};
+use chrono::{Duration, NaiveDate};
+use lambda_http::lambda_runtime::{Context, LambdaEvent};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use shared::domain::ids::VendorId;
+
+async fn book(
+    api: &Api,
+    guest: &Account,
+    vendor: &str,
+    room: &str,
+    from: NaiveDate,
+    nights: i64,
+) -> String {
+    let key = uuid::Uuid::new_v4().to_string();
+    let body = json!({
+        "resource_id": room, "party_size": 2,
+        "check_in": from.to_string(), "check_out": (from + Duration::days(nights)).to_string(),
+    });
+    let held = api
+        .send_with(
+            Method::POST,
+            &format!("/booking/vendor/{vendor}"),
+            guest.token(),
+            Some(&body),
+            &[("idempotency-key", &key)],
+        )
+        .await;
+    assert_eq!(held.status, StatusCode::CREATED, "{held:#?}");
+    assert_eq!(
+        held.body["status"], "CONFIRMED",
+        "no deposit: confirmed at once"
+    );
+    held.body["id"].as_str().expect("a booking id").to_owned()
+}
+
+async fn audit(api: &Api, manager: &Account, day: NaiveDate) -> api_tests::Reply {
+    api.post(
+        &format!("/vendor/{}/night-audit", manager.vendor()),
+        manager.token(),
+        &json!({ "day": day.to_string() }),
+    )
+    .await
+}
+
+/// The manager signed in again (a moved clock expires the tokens issued before it).
+async fn again(api: &Api, account: &Account) -> Account {
+    let token = api
+        .login("/vendor/login", &account.email, api_tests::PASSWORD)
+        .await;
+    Account {
+        token,
+        ..account.clone()
+    }
+}
+
+fn ids(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .expect("a list of ids")
+        .iter()
+        .map(|id| id.as_str().expect("an id").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_guest_who_never_came_is_a_no_show_a_guest_in_house_is_flagged_and_each_day_closes_once()
+{
+    let api = Api::start().await;
+    let zone = zone_at_noon();
+    let manager = api.vendor_with("hotel", json!({"time_zone": zone})).await;
+    let vendor = manager.vendor().to_owned();
+    let room = api
+        .resource(
+            &manager,
+            &merged(
+                resource_body("Double", 2, 5, 10_000),
+                &json!({"deposit": {"kind": "none"}}),
+            ),
+        )
+        .await;
+    let desk = api.staff_as(&manager, "desk").await;
+    let today = api.today_in(zone).await;
+    let missing = book(&api, &api.guest().await, &vendor, &room, today, 2).await;
+    let staying = book(&api, &api.guest().await, &vendor, &room, today, 1).await;
+    let checked_in = api
+        .put(
+            &format!("/booking/{staying}/status"),
+            desk.token(),
+            &json!({"status": "CHECKED_IN"}),
+        )
+        .await;
+    assert_eq!(checked_in.status, StatusCode::OK, "{checked_in:#?}");
+
+    let early = audit(&api, &manager, today).await;
+    early.assert_problem(409);
+    assert_eq!(
+        early.body["type"], "https://reservations.example/problems/day-not-ended",
+        "{early:#?}"
+    );
+    let as_desk = api
+        .post(
+            &format!("/vendor/{vendor}/night-audit"),
+            desk.token(),
+            &json!({"day": today.to_string()}),
+        )
+        .await;
+    as_desk.assert_problem(403);
+
+    // Two days on, noon again where the hotel is: today and tomorrow have ended, and the
+    // missing guest's grace (the night after arrival) has passed.
+    api.set_clock_offset(Duration::days(2)).await;
+    let manager = again(&api, &manager).await;
+
+    let closed = audit(&api, &manager, today).await;
+
+    assert_eq!(closed.status, StatusCode::OK, "{closed:#?}");
+    assert_eq!(closed.body["day"], today.to_string());
+    assert_eq!(
+        ids(&closed.body["no_shows"]),
+        [missing.clone()],
+        "{closed:#?}"
+    );
+    assert_eq!(
+        ids(&closed.body["overdue_departures"]),
+        Vec::<String>::new(),
+        "{closed:#?}"
+    );
+    assert_eq!(closed.body["closed"], "closed", "{closed:#?}");
+    assert_eq!(closed.body["figures"]["capacity"], 5, "{closed:#?}");
+    assert!(
+        closed.body["figures"]["closed_at"].is_string(),
+        "{closed:#?}"
+    );
+    let seen = api
+        .get(&format!("/booking/{missing}"), manager.token())
+        .await;
+    assert_eq!(seen.body["status"], "NO_SHOW", "{seen:#?}");
+    let kept = api
+        .get(&format!("/booking/{staying}"), manager.token())
+        .await;
+    assert_eq!(kept.body["status"], "CHECKED_IN", "{kept:#?}");
+
+    let departure_day = audit(&api, &manager, today + Duration::days(1)).await;
+
+    assert_eq!(departure_day.status, StatusCode::OK, "{departure_day:#?}");
+    assert_eq!(
+        ids(&departure_day.body["overdue_departures"]),
+        [staying.clone()],
+        "{departure_day:#?}"
+    );
+    assert_eq!(ids(&departure_day.body["no_shows"]), Vec::<String>::new());
+    assert_eq!(departure_day.body["closed"], "closed");
+
+    let rerun = audit(&api, &manager, today).await;
+
+    assert_eq!(rerun.status, StatusCode::OK, "{rerun:#?}");
+    assert_eq!(
+        ids(&rerun.body["no_shows"]),
+        Vec::<String>::new(),
+        "{rerun:#?}"
+    );
+    assert_eq!(rerun.body["closed"], "already_closed", "{rerun:#?}");
+    assert_eq!(
+        rerun.body["figures"], closed.body["figures"],
+        "a closed day keeps its figures"
+    );
+    let still = api
+        .get(&format!("/booking/{missing}"), manager.token())
+        .await;
+    assert_eq!(
+        still.body["version"], seen.body["version"],
+        "a re-run writes nothing: {still:#?}"
+    );
+}
+
+#[tokio::test]
+async fn one_vendors_failing_run_does_not_stop_another_from_closing() {
+    let api = Api::start().await;
+    let zone = zone_at_noon();
+    let manager = api
+        .vendor_with("restaurant", json!({"time_zone": zone}))
+        .await;
+    let yesterday = api.today_in(zone).await - Duration::days(1);
+    let sdk = shared::aws::sdk_config().await;
+    let store = shared::store::DynamoStore::from_env(&sdk).expect("the table names are set");
+    let reports = shared::reports::DynamoReports::from_env(&sdk).expect("the reports table is set");
+    let bus = shared::outbox::EventBridgeBus::from_env(&sdk).expect("the bus is set");
+    let gone = VendorId::generate();
+    let batch = sqs_event(&[
+        ("gone", json!({ "vendor_id": gone }).to_string()),
+        (
+            "open",
+            json!({ "vendor_id": manager.vendor(), "day": yesterday }).to_string(),
+        ),
+    ]);
+
+    let response = night_audit::handler(
+        &store,
+        &reports,
+        &bus,
+        LambdaEvent::new(batch, Context::default()),
+    )
+    .await
+    .expect("the night-audit handler answers");
+
+    let failed: Vec<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        ["gone"],
+        "only the vendor that does not exist comes back"
+    );
+    let rerun = audit(&api, &manager, yesterday).await;
+    assert_eq!(rerun.status, StatusCode::OK, "{rerun:#?}");
+    assert_eq!(
+        rerun.body["closed"], "already_closed",
+        "the other vendor's day was closed: {rerun:#?}"
+    );
+}
+
+/// The vendor's schedule as LocalStack keeps it: (expression, zone, input).
+async fn schedule(vendor: &str) -> (String, String, Value) {
+    let sdk = shared::aws::sdk_config().await;
+    let group =
+        std::env::var("NIGHT_AUDIT_SCHEDULE_GROUP").expect("the night-audit group is provisioned");
+    let found = aws_sdk_scheduler::Client::new(&sdk)
+        .get_schedule()
+        .group_name(group)
+        .name(format!("night-audit-{vendor}"))
+        .send()
+        .await
+        .expect("the vendor's schedule exists");
+    let target = found.target().expect("a target");
+    assert_eq!(
+        Some(target.arn()),
+        std::env::var("NIGHT_AUDIT_TARGET_ARN").ok().as_deref(),
+        "it feeds the night-audit queue"
+    );
+    (
+        found.schedule_expression().unwrap_or_default().to_owned(),
+        found
+            .schedule_expression_timezone()
+            .unwrap_or_default()
+            .to_owned(),
+        serde_json::from_str(target.input().unwrap_or("null")).expect("a JSON input"),
+    )
+}
+
+#[tokio::test]
+async fn each_vendors_schedule_runs_at_its_audit_time_in_its_zone_and_moves_with_them() {
+    let api = Api::start().await;
+    let manager = api
+        .vendor_with("hotel", json!({"time_zone": "Asia/Tokyo"}))
+        .await;
+    let vendor = manager.vendor().to_owned();
+
+    let (expression, zone, input) = schedule(&vendor).await;
+    assert_eq!(expression, "cron(0 2 * * ? *)");
+    assert_eq!(zone, "Asia/Tokyo");
+    assert_eq!(input, json!({ "vendor_id": vendor }));
+
+    let moved = api
+        .put(
+            &format!("/vendor/{vendor}"),
+            manager.token(),
+            &json!({"night_audit_at": "03:30"}),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{moved:#?}");
+    assert_eq!(schedule(&vendor).await.0, "cron(30 3 * * ? *)");
+
+    let rezoned = api
+        .put(
+            &format!("/vendor/{vendor}"),
+            manager.token(),
+            &json!({"time_zone": "America/Chicago"}),
+        )
+        .await;
+    assert_eq!(rezoned.status, StatusCode::OK, "{rezoned:#?}");
+    let (expression, zone, _) = schedule(&vendor).await;
+    assert_eq!(
+        (expression.as_str(), zone.as_str()),
+        ("cron(30 3 * * ? *)", "America/Chicago")
+    );
+}
