@@ -525,3 +525,148 @@ async fn a_restaurant_s_report_counts_covers_by_slot_and_only_its_managers_may_r
     too_long.assert_problem(422);
     assert_eq!(too_long.parameters(), ["to"]);
 }
+
+/// A contribution of one room night on each of `days`.
+fn nights(version: u64, days: &[NaiveDate]) -> shared::reports::Contribution {
+    shared::reports::Contribution {
+        version,
+        counted: true,
+        days: days
+            .iter()
+            .map(|d| (*d, BTreeMap::from([("room_nights".to_owned(), 1)])))
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn concurrent_facts_and_a_day_close_neither_lose_nor_double_a_night() {
+    api_tests::require_env();
+    let sdk = shared::aws::sdk_config().await;
+    let vendor = VendorId::generate();
+    let day0: NaiveDate = "2026-06-01".parse().expect("a date");
+    let (day1, day2) = (day0 + Duration::days(1), day0 + Duration::days(2));
+    const BOOKINGS: usize = 20;
+
+    // Each booking from a store of its own, as separate Lambdas: held on days 0 and 1, then
+    // moved to days 1 and 2, while day 0 closes.
+    let writers = (0..BOOKINGS).map(|_| {
+        let sdk = sdk.clone();
+        tokio::spawn(async move {
+            let store = DynamoReports::from_env(&sdk).expect("REPORTS_TABLE is set");
+            let booking = shared::domain::ids::BookingId::generate();
+            let first = nights(1, &[day0, day1]);
+            let moved = nights(2, &[day1, day2]);
+            let a = store.apply(vendor, booking, None, &first).await;
+            let b = store.apply(vendor, booking, Some(&first), &moved).await;
+            (a.expect("the first fact lands"), b.expect("the move lands"))
+        })
+    });
+    let closing = {
+        let store = DynamoReports::from_env(&sdk).expect("REPORTS_TABLE is set");
+        tokio::spawn(async move {
+            store
+                .close_day(vendor, day0, ROOMS as u32, shared::clock::now())
+                .await
+                .expect("the day closes")
+        })
+    };
+    let applied = futures::future::join_all(writers).await;
+    let closed = closing.await.expect("the close finished");
+
+    for outcome in applied {
+        let (first, moved) = outcome.expect("the writer finished");
+        for written in [first, moved] {
+            assert!(
+                matches!(written, shared::reports::Applied::Written { .. }),
+                "{written:?}"
+            );
+        }
+    }
+    let store = DynamoReports::from_env(&sdk).expect("REPORTS_TABLE is set");
+    let day = |d| {
+        let store = store.clone();
+        async move {
+            store
+                .day(vendor, d)
+                .await
+                .expect("DynamoDB answers")
+                .unwrap_or_else(|| shared::reports::DayFigures::empty(d))
+        }
+    };
+    let (zero, one, two) = (day(day0).await, day(day1).await, day(day2).await);
+    assert_eq!(&zero, closed.figures(), "a closed day takes no change");
+    assert_eq!(one.count("room_nights"), BOOKINGS as i64);
+    assert_eq!(two.count("room_nights"), BOOKINGS as i64);
+    let adjusted = one.adjustments.get("room_nights").copied().unwrap_or(0);
+    assert_eq!(
+        zero.count("room_nights") + adjusted,
+        0,
+        "every night taken off the closed day is posted on the next: {one:?}"
+    );
+    if adjusted != 0 {
+        assert_eq!(one.adjusts, std::collections::BTreeSet::from([day0]));
+    }
+    assert_eq!(
+        store.last_closed(vendor).await.expect("DynamoDB answers"),
+        Some(day0)
+    );
+}
+
+#[tokio::test]
+async fn concurrent_moves_off_a_closed_day_each_post_their_night_on_the_first_open_day() {
+    api_tests::require_env();
+    let sdk = shared::aws::sdk_config().await;
+    let store = DynamoReports::from_env(&sdk).expect("REPORTS_TABLE is set");
+    let vendor = VendorId::generate();
+    let day0: NaiveDate = "2026-07-01".parse().expect("a date");
+    let (day1, day2) = (day0 + Duration::days(1), day0 + Duration::days(2));
+    const BOOKINGS: usize = 20;
+    let first = nights(1, &[day0, day1]);
+    let bookings: Vec<_> = (0..BOOKINGS)
+        .map(|_| shared::domain::ids::BookingId::generate())
+        .collect();
+    for booking in &bookings {
+        store
+            .apply(vendor, *booking, None, &first)
+            .await
+            .expect("the first fact lands");
+    }
+    let closed = store
+        .close_day(vendor, day0, ROOMS as u32, shared::clock::now())
+        .await
+        .expect("the day closes");
+
+    let moves = bookings.iter().map(|booking| {
+        let (sdk, booking, first) = (sdk.clone(), *booking, first.clone());
+        tokio::spawn(async move {
+            let store = DynamoReports::from_env(&sdk).expect("REPORTS_TABLE is set");
+            store
+                .apply(vendor, booking, Some(&first), &nights(2, &[day1, day2]))
+                .await
+                .expect("the move lands")
+        })
+    });
+    for moved in futures::future::join_all(moves).await {
+        assert_eq!(
+            moved.expect("the writer finished"),
+            shared::reports::Applied::Written {
+                redirected: std::collections::BTreeSet::from([day0])
+            }
+        );
+    }
+
+    let zero = store.day(vendor, day0).await.expect("DynamoDB answers");
+    let one = store
+        .day(vendor, day1)
+        .await
+        .expect("DynamoDB answers")
+        .expect("day 1 has an item");
+    assert_eq!(zero.as_ref(), Some(closed.figures()));
+    assert_eq!(closed.figures().count("room_nights"), BOOKINGS as i64);
+    assert_eq!(
+        one.adjustments.get("room_nights"),
+        Some(&-(BOOKINGS as i64))
+    );
+    assert_eq!(one.adjusts, std::collections::BTreeSet::from([day0]));
+    assert_eq!(one.count("room_nights"), BOOKINGS as i64);
+}
