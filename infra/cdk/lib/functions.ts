@@ -44,6 +44,8 @@ export type ConfigGroup =
   /** `audit_witness::DynamoWitnessState::from_env`: AUDIT_WITNESS_TABLE (the trees the witness verified). */
   /** `DynamoReports::from_env`: REPORTS_TABLE (the reports projection). */
   | 'reportsTable'
+  /** `DynamoBilling::from_env`: BILLING_TABLE (invoices, credit notes and their sequences). */
+  | 'billingTable'
   /** `SchedulerSchedules::from_env`: NIGHT_AUDIT_SCHEDULE_GROUP, NIGHT_AUDIT_TARGET_ARN, NIGHT_AUDIT_ROLE_ARN. */
   | 'auditSchedules'
   | 'witnessState';
@@ -147,6 +149,9 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
   audit: { config: ['ledger', 'auditLog'] },
   reports: { config: ['ledger', 'store', 'reportsTable'] },
   'vendor-reports': { config: ['store', 'reportsTable'] },
+  invoicer: { config: ['ledger', 'store', 'billingTable'] },
+  'booking-invoice': { config: ['store', 'archiveIndex', 'archiveRecords', 'billingTable'] },
+  'credit-note-create': { config: ['store', 'archiveIndex', 'archiveRecords', 'billingTable'] },
   'night-audit': { config: ['store', 'reportsTable', 'bus'] },
   'vendor-night-audit': { config: ['store', 'reportsTable', 'bus'] },
   'audit-checkpoint': { config: ['auditLog'] },

@@ -13,7 +13,7 @@
 // Every function using `DynamoStore` gets all four table names in its environment
 // (`Tables::from_env` reads them), but permissions only on the tables its code path touches.
 
-export type TableName = 'accounts' | 'vendors' | 'bookings' | 'inventory' | 'ledger' | 'search' | 'booking-archive' | 'audit' | 'reports' | 'audit-witness';
+export type TableName = 'accounts' | 'vendors' | 'bookings' | 'inventory' | 'ledger' | 'search' | 'booking-archive' | 'audit' | 'reports' | 'audit-witness' | 'billing';
 export type TableAccess = 'read' | 'write' | 'readWrite';
 export type KmsAction = 'kms:Sign' | 'kms:GetPublicKey';
 
@@ -395,6 +395,32 @@ export const PERMISSIONS: Record<string, Grants> = {
       reports: readWrite('closes the day: sets closed_at and capacity on the day item (conditional) and raises CLOSE.last_closed in one transaction'),
     },
     eventBus: ['putEvents', 'publishes DayClosed and DeparturesOverdue'],
+  },
+  invoicer: {
+    tables: {
+      ledger: LEDGER,
+      bookings: read('reads the completed booking (its quote lines, deposit and desk payments)'),
+      vendors: read("reads the booking's vendor for its taxes"),
+      billing: readWrite("numbers a document: reads the vendor's SEQ and, in one transaction, raises it (conditional on the last number read), puts the document and the booking's guard (each on its absence); queries the booking's invoice and credit notes" ),
+    },
+  },
+  'booking-invoice': {
+    tables: {
+      bookings: read('reads the booking (whose it is, its lines)'),
+      'booking-archive': read("when the booking is gone from the hot table, reads its archive entry"),
+      vendors: read("reads the vendor's taxes and its name and address for the PDF"),
+      billing: readWrite("reads the booking's invoice and credit notes; issues the invoice of a COMPLETED booking on read: numbers a document: reads the vendor's SEQ and, in one transaction, raises it (conditional on the last number read), puts the document and the booking's guard (each on its absence); queries the booking's invoice and credit notes"),
+    },
+    archiveRecords: ['get', "reads an archived booking's record back"],
+  },
+  'credit-note-create': {
+    tables: {
+      bookings: read('reads the booking (whose it is)'),
+      'booking-archive': read("when the booking is gone from the hot table, reads its archive entry"),
+      vendors: read("reads the vendor's taxes (to invoice a COMPLETED booking first)"),
+      billing: readWrite("numbers a document: reads the vendor's SEQ and, in one transaction, raises it (conditional on the last number read), puts the document and the booking's guard (each on its absence); queries the booking's invoice and credit notes; the credit note's transaction also raises the invoice's credit count (conditional on the count read)"),
+    },
+    archiveRecords: ['get', "reads an archived booking's record back"],
   },
   'vendor-reports': {
     tables: {

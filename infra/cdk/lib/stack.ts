@@ -361,6 +361,9 @@ export class ReservationsStack extends Stack {
         case 'reportsTable':
           tableVar('reports');
           break;
+        case 'billingTable':
+          tableVar('billing');
+          break;
         case 'witnessState':
           tableVar('audit-witness');
           break;
