@@ -169,7 +169,7 @@ fn capacity_counts_rooms_or_seats() {
     let rooms = fixtures::room_type(&hotel, "Double", 10_000, json!({"units": 7}));
     let mut tables = fixtures::room_type(&hotel, "Four-top", 0, json!({"capacity": 4, "units": 3}));
     tables.kind = ResourceKind::TableType;
-    assert_eq!(capacity(&[rooms.clone()]), 7);
+    assert_eq!(capacity(std::slice::from_ref(&rooms)), 7);
     assert_eq!(capacity(&[rooms, tables]), 7 + 12);
 }
 
