@@ -39,6 +39,39 @@ async fn book(
     held.body["id"].as_str().expect("a booking id").to_owned()
 }
 
+/// Hands the notifier the night audit's DeparturesOverdue as the bus delivers it to its queue,
+/// twice (a re-run publishes it again).
+async fn tell_the_desk(vendor: &str, day: NaiveDate, booking: &str) {
+    let sdk = shared::aws::sdk_config().await;
+    let store = shared::store::DynamoStore::from_env(&sdk).expect("the table names are set");
+    let notifier = notifier::Notifier::from_env(store, &sdk).expect("the notifier's settings");
+    let inbox = shared::inbox::Inbox::from_env(&sdk).expect("the inbox's settings");
+    let event = shared::night_audit::DeparturesOverdue::new(
+        VendorId::parse(vendor).expect("a vendor id"),
+        day,
+        vec![shared::domain::ids::BookingId::parse(booking).expect("a booking id")],
+    );
+    let delivered = json!({
+        "version": "0", "id": uuid::Uuid::new_v4(), "detail-type": "DeparturesOverdue",
+        "source": "reservations.night-audit", "account": "000000000000",
+        "time": chrono::Utc::now(), "region": "us-east-1", "resources": [], "detail": event,
+    });
+    for copy in ["first", "second"] {
+        let batch = sqs_event(&[(copy, delivered.to_string())]);
+        let response = notifier::handler(
+            &inbox,
+            &notifier,
+            LambdaEvent::new(batch, Context::default()),
+        )
+        .await
+        .expect("the notifier answers");
+        assert!(
+            response.batch_item_failures.is_empty(),
+            "{copy}: {response:?}"
+        );
+    }
+}
+
 async fn audit(api: &Api, manager: &Account, day: NaiveDate) -> api_tests::Reply {
     api.post(
         &format!("/vendor/{}/night-audit", manager.vendor()),
@@ -156,6 +189,17 @@ async fn a_guest_who_never_came_is_a_no_show_a_guest_in_house_is_flagged_and_eac
     );
     assert_eq!(ids(&departure_day.body["no_shows"]), Vec::<String>::new());
     assert_eq!(departure_day.body["closed"], "closed");
+    tell_the_desk(manager.vendor(), today + Duration::days(1), &staying).await;
+    let told: Vec<_> = api_tests::mailbox("frontdesk@example.com")
+        .await
+        .into_iter()
+        .filter(|m| m.body.contains(&staying))
+        .collect();
+    assert_eq!(told.len(), 1, "the desk is told once: {told:#?}");
+    assert!(
+        told[0].subject.starts_with("Abreise überfällig: 1 Zimmer"),
+        "{told:#?}"
+    );
 
     let rerun = audit(&api, &manager, today).await;
 

@@ -72,20 +72,18 @@ where
             .vendor(event.vendor_id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("vendor {} does not exist", event.vendor_id))?;
+        let language = vendor_language(&vendor);
         let mut rooms = Vec::with_capacity(event.booking_ids.len());
         for id in &event.booking_ids {
             let booking = self.store.booking(*id).await?;
             rooms.push(match booking.and_then(|b| b.unit) {
                 Some(unit) => unit.number.as_str().to_owned(),
+                // Not put in a room (checked in without one): the desk finds it by its booking.
+                None if language == "de" => format!("Buchung {id}"),
                 None => format!("booking {id}"),
             });
         }
-        let message = overdue_mail(
-            vendor_language(&vendor),
-            vendor.name.as_str(),
-            event.day,
-            &rooms,
-        );
+        let message = overdue_mail(language, vendor.name.as_str(), event.day, &rooms);
         let key = format!("{}#departures-overdue#vendor#email", event.event_id);
         if self
             .once(&key, self.mail.send(&vendor.contact.email, &message))
