@@ -3,21 +3,20 @@
 //!   first, concatenated) and the latest checkpoint (`cp_size`, `cp_note`, `cp_signed_at`);
 //!   `size` is the head's version: every append moves it, and an append is conditioned on it;
 //! - `LOG#<vendor>` / `L#<20 digits>`: a leaf (`leaf` bytes, its `hash`, which is also the
-//!   level-0 node, `booking`, `fact`);
-//! - `LOG#<vendor>` / `N#<2 digits>#<20 digits>`: a perfect node of level 1 and up (`hash`);
+//!   level-0 node, `booking`, `fact`) and the perfect nodes its append completed (`n01`, `n02`,
+//!   ...: node (level, k) is on leaf (k + 1)·2^level − 1, one node per leaf on average);
 //! - `LOG#<vendor>` / `C#<20 digits>`: a signed checkpoint (`note`, `signed_at`);
-//! - `FACT#<event id>` / `FACT`: the fact's `vendor` and `index` (a fact enters once);
-//! - `BOOKING#<booking>` / `L#<vendor>#<20 digits>`: a leaf of the booking (`vendor`, `index`);
+//! - `BOOKING#<booking>` / `F#<event id>`: a fact's guard (it enters the log once), with its
+//!   `vendor` and `index`; the booking's guards list its leaves;
 //! - `SECRET#<booking>` / `SECRET`: the booking's commitment `secret`;
 //! - `GROWN#<shard>` / `<vendor>`: the vendor's tree grew since its latest checkpoint (`size`,
 //!   `root`: the head as of the append that wrote it);
 //! - `WITNESS#<shard>` / `<vendor>`: the vendor has a checkpoint the witness has not checked
 //!   (`size`: the latest stored), written with the checkpoint, cleared by the witness.
 //!
-//! An append is one TransactWriteItems of 5 items plus the perfect nodes it completes (one
-//! on average, at most 63): head, leaf, fact guard, booking index, marker, nodes. Appends of
-//! one process to one log that arrive while its transaction is in flight go together in the
-//! next (see `group`): one head and one marker, 3 items and the nodes per leaf.
+//! An append is one TransactWriteItems of 4 items: head, leaf (with its nodes), fact guard and
+//! marker. Appends of one process to one log that arrive while its transaction is in flight go
+//! together in the next (see `group`): one head and one marker, and 2 items per leaf.
 mod append;
 mod checkpoints;
 mod group;
@@ -98,16 +97,38 @@ fn leaf_sk(index: u64) -> String {
     format!("L#{index:020}")
 }
 
-fn node_sk(id: tlog::NodeId) -> String {
-    format!("N#{:02}#{:020}", id.level, id.index)
+/// Where a perfect node is stored: the index of the leaf whose append completed it, and the
+/// attribute of that leaf's item holding it (`hash` for the leaf itself).
+fn node_place(id: tlog::NodeId) -> Option<(u64, String)> {
+    let last = id
+        .index
+        .checked_add(1)?
+        .checked_mul(1u64.checked_shl(u32::from(id.level))?)?
+        .checked_sub(1)?;
+    let attribute = if id.level == 0 {
+        "hash".to_owned()
+    } else {
+        node_attribute(id.level)
+    };
+    Some((last, attribute))
+}
+
+fn node_attribute(level: u8) -> String {
+    format!("n{level:02}")
+}
+
+/// A fact's guard, under its booking: a fact enters the log once, and the booking's guards
+/// list its leaves.
+fn guard_key(booking: BookingId, fact: EventId) -> Item {
+    key(booking_pk(booking), format!("F#{fact}"))
+}
+
+fn booking_pk(booking: BookingId) -> String {
+    format!("BOOKING#{booking}")
 }
 
 fn checkpoint_sk(size: u64) -> String {
     format!("C#{size:020}")
-}
-
-fn fact_pk(fact: EventId) -> String {
-    format!("FACT#{fact}")
 }
 
 fn grown_pk(shard: u8) -> String {
@@ -298,30 +319,32 @@ impl AuditLog for DynamoAudit {
         ids: &[tlog::NodeId],
     ) -> Result<Vec<tlog::Hash>, AuditError> {
         let pk = log_pk(vendor);
-        let sk = |id: &tlog::NodeId| {
-            if id.level == 0 {
-                leaf_sk(id.index)
-            } else {
-                node_sk(*id)
-            }
+        let missing = |id: &tlog::NodeId| AuditError::MissingNode {
+            level: id.level,
+            index: id.index,
         };
-        let mut keys: Vec<Item> = ids.iter().map(|id| key(pk.clone(), sk(id))).collect();
-        keys.sort_by(|a, b| {
-            a.get("sk")
-                .and_then(|v| v.as_s().ok())
-                .cmp(&b.get("sk").and_then(|v| v.as_s().ok()))
-        });
-        keys.dedup();
+        let places = ids
+            .iter()
+            .map(|id| node_place(*id).ok_or_else(|| missing(id)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut leaves: Vec<u64> = places.iter().map(|(leaf, _)| *leaf).collect();
+        leaves.sort_unstable();
+        leaves.dedup();
+        let keys = leaves
+            .iter()
+            .map(|&leaf| key(pk.clone(), leaf_sk(leaf)))
+            .collect();
         let mut found = HashMap::new();
         for item in self.batch_get(keys).await? {
-            found.insert(text(&item, "sk")?.to_owned(), hash(&item, "hash")?);
+            found.insert(text(&item, "sk")?.to_owned(), item);
         }
         ids.iter()
-            .map(|id| {
-                found.get(&sk(id)).copied().ok_or(AuditError::MissingNode {
-                    level: id.level,
-                    index: id.index,
-                })
+            .zip(places)
+            .map(|(id, (leaf, attribute))| {
+                match found.get(&leaf_sk(leaf)).map(|item| item.get(&attribute)) {
+                    Some(Some(_)) => Ok(hash(&found[&leaf_sk(leaf)], &attribute)?),
+                    _ => Err(missing(id)),
+                }
             })
             .collect()
     }
@@ -341,18 +364,17 @@ impl AuditLog for DynamoAudit {
                 .client
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(format!("BOOKING#{booking}")))
+                .key_condition_expression("pk = :pk AND begins_with(sk, :guard)")
+                .expression_attribute_values(":pk", s(booking_pk(booking)))
+                .expression_attribute_values(":guard", s("F#"))
                 .consistent_read(true)
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .context("Query audit booking index")?;
+                .context("Query audit booking guards")?;
             for item in output.items.unwrap_or_default() {
                 let vendor = VendorId::parse(text(&item, "vendor")?).map_err(|_| {
-                    unexpected(anyhow::anyhow!(
-                        "a booking index entry's vendor is not an id"
-                    ))
+                    unexpected(anyhow::anyhow!("a fact guard's vendor is not an id"))
                 })?;
                 leaves.push((vendor, number(&item, "index")?));
             }

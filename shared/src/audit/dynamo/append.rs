@@ -3,8 +3,8 @@
 //! never fork the log.
 use super::group::{self, Waiting};
 use super::{
-    DynamoAudit, HEAD, Item, Slot, b, fact_pk, grown_pk, head_of, key, leaf_sk, log_pk, n, node_sk,
-    number, range_bytes, range_of, s, text, unexpected,
+    DynamoAudit, HEAD, Item, Slot, b, grown_pk, guard_key, head_of, key, leaf_sk, log_pk, n,
+    node_attribute, number, range_bytes, range_of, s, text, unexpected,
 };
 use crate::audit::{Appended, AuditError, AuditLog, grow, grown_shard};
 use crate::domain::ids::{BookingId, VendorId};
@@ -151,7 +151,9 @@ impl DynamoAudit {
             let (_, leaf_hash) = created
                 .next()
                 .ok_or_else(|| unexpected(anyhow::anyhow!("an append created no leaf node")))?;
-            items.push(self.put(with(
+            // The perfect nodes this leaf completes live on its own item: node (level, k) on
+            // the leaf (k + 1)·2^level − 1 (see `node_place`).
+            let mut leaf_item = with(
                 key(pk.clone(), leaf_sk(index)),
                 vec![
                     ("leaf", b(waiting.leaf.as_slice())),
@@ -159,26 +161,18 @@ impl DynamoAudit {
                     ("booking", s(waiting.booking.to_string())),
                     ("fact", s(waiting.fact.to_string())),
                 ],
-            ))?);
-            // The head goes in front of all of these.
+            );
+            for (id, node) in created {
+                leaf_item.insert(node_attribute(id.level), b(node.0));
+            }
+            items.push(self.put(leaf_item)?);
+            // The fact guard is also the booking's index of its leaves. The head goes in front
+            // of all of these.
             guards.push(items.len() + 1);
             items.push(self.put(with(
-                key(fact_pk(waiting.fact), "FACT".to_owned()),
+                guard_key(waiting.booking, waiting.fact),
                 vec![("vendor", s(vendor.to_string())), ("index", n(index))],
             ))?);
-            items.push(self.put(with(
-                key(
-                    format!("BOOKING#{}", waiting.booking),
-                    format!("L#{vendor}#{index:020}"),
-                ),
-                vec![("vendor", s(vendor.to_string())), ("index", n(index))],
-            ))?);
-            for (id, node) in created {
-                items.push(self.put(with(
-                    key(pk.clone(), node_sk(id)),
-                    vec![("hash", b(node.0))],
-                ))?);
-            }
             range = growth.range;
             answers.push(Appended {
                 index,
@@ -237,8 +231,8 @@ impl DynamoAudit {
         })
     }
 
-    /// Writes the front of the group that fits one transaction and answers each append of it,
-    /// written or found already logged; the rest stays in `group`. The head this process now
+    /// Writes the group in one transaction and answers each append of it, written or found
+    /// already logged (those leave `group` as they are answered). The head this process now
     /// knows, if any.
     async fn commit(
         &self,
@@ -256,8 +250,7 @@ impl DynamoAudit {
                     None => tlog::CompactRange::empty(),
                 },
             };
-            let fit = group::fitting(range.size(), group.len());
-            let written = self.group_items(vendor, &group[..fit], &range)?;
+            let written = self.group_items(vendor, group, &range)?;
             let result = self
                 .client
                 .transact_write_items()
@@ -266,7 +259,7 @@ impl DynamoAudit {
                 .await;
             let err = match result {
                 Ok(_) => {
-                    for (waiting, answer) in group.drain(..fit).zip(written.answers) {
+                    for (waiting, answer) in group.drain(..).zip(written.answers) {
                         // A caller that stopped waiting has its leaf logged all the same.
                         let _ = waiting.reply.send(Ok(answer));
                     }
@@ -281,7 +274,9 @@ impl DynamoAudit {
                     for (i, &at) in written.guards.iter().enumerate().rev() {
                         if cancelled.failed(at) {
                             let waiting = group.remove(i);
-                            let _ = waiting.reply.send(self.existing(waiting.fact).await);
+                            let _ = waiting
+                                .reply
+                                .send(self.existing(waiting.booking, waiting.fact).await);
                         }
                     }
                     known = if cancelled.failed(0) {
@@ -346,19 +341,14 @@ impl DynamoAudit {
                     None
                 }
             };
-            let mut log = Self::lock(&slot);
-            log.guess = guess;
-            // What did not fit one transaction goes first in the next.
-            for waiting in group.into_iter().rev() {
-                log.queue.push_front(waiting);
-            }
+            Self::lock(&slot).guess = guess;
         }
     }
 
     /// The fact's existing place: its guard, and the head of the log it is in.
-    async fn existing(&self, fact: EventId) -> Result<Appended, AuditError> {
+    async fn existing(&self, booking: BookingId, fact: EventId) -> Result<Appended, AuditError> {
         let guard = self
-            .get(key(fact_pk(fact), "FACT".to_owned()))
+            .get(guard_key(booking, fact))
             .await?
             .context("a fact guard that failed its condition is gone")?;
         let vendor = VendorId::parse(text(&guard, "vendor")?)

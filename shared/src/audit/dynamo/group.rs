@@ -1,6 +1,6 @@
 //! Group commit: the appends of this process to one vendor's log that arrive while a
 //! transaction for that log is in flight wait, and the next transaction carries them together
-//! (one head update, one marker; each leaf with its own guard, booking index and nodes).
+//! (one head update, one marker; each leaf, carrying its nodes, with its own fact guard).
 use crate::audit::{Appended, AuditError};
 use crate::domain::ids::BookingId;
 use crate::events::EventId;
@@ -23,11 +23,8 @@ pub(super) struct Waiting {
     pub reply: oneshot::Sender<Result<Appended, AuditError>>,
 }
 
-/// The items a leaf appended at `index` writes: the leaf, its fact guard, its booking index,
-/// and the perfect nodes it completes (one per trailing one bit of its index).
-pub(super) fn leaf_items(index: u64) -> usize {
-    3 + index.trailing_ones() as usize
-}
+/// The items a leaf writes: the leaf (with the perfect nodes it completes) and its fact guard.
+const LEAF_ITEMS: usize = 2;
 
 /// Takes the next group from the front of `queue`, in arrival order: up to `GROUP_LEAVES`,
 /// skipping a fact already in the group (one transaction cannot write a guard twice; the
@@ -51,21 +48,8 @@ pub(super) fn take_group<T>(queue: &mut VecDeque<T>, fact: impl Fn(&T) -> EventI
     group
 }
 
-/// How many of `leaves` leaves appended from a tree of `size` fit in one transaction: always
-/// at least one (a lone append writes at most 5 + 63 items).
-pub(super) fn fitting(size: u64, leaves: usize) -> usize {
-    let mut items = SHARED_ITEMS;
-    let mut taken = 0;
-    while taken < leaves {
-        let more = leaf_items(size + taken as u64);
-        if taken > 0 && items + more > TRANSACTION_ITEMS {
-            break;
-        }
-        items += more;
-        taken += 1;
-    }
-    taken
-}
+// Every group fits one transaction.
+const _: () = assert!(SHARED_ITEMS + GROUP_LEAVES * LEAF_ITEMS <= TRANSACTION_ITEMS);
 
 #[cfg(test)]
 mod tests {
@@ -108,42 +92,5 @@ mod tests {
         assert_eq!(second, [all[0]]);
         assert_eq!(third, [all[0]]);
         assert!(queue.is_empty());
-    }
-
-    #[test]
-    fn a_leaf_writes_three_items_and_the_nodes_its_index_completes() {
-        assert_eq!(leaf_items(0), 3);
-        assert_eq!(leaf_items(1), 4);
-        assert_eq!(leaf_items(2), 3);
-        assert_eq!(leaf_items(7), 6);
-        assert_eq!(leaf_items(u64::MAX >> 1), 3 + 63);
-    }
-
-    #[test]
-    fn a_full_group_fits_when_it_stays_within_a_hundred_items() {
-        // 12 leaves from 0: 36 items, 10 nodes, head and marker.
-        assert_eq!(fitting(0, GROUP_LEAVES), GROUP_LEAVES);
-        assert_eq!(fitting(0, 3), 3);
-        assert_eq!(fitting(5, 0), 0);
-    }
-
-    #[test]
-    fn a_group_that_would_pass_a_hundred_items_is_cut_and_one_leaf_always_goes() {
-        // Index 2^62 - 1 completes 62 nodes: 2 + 65 items; the leaves after it fit until 100.
-        let size = (1u64 << 62) - 1;
-        let taken = fitting(size, GROUP_LEAVES);
-        let items: usize = 2
-            + (0..taken as u64)
-                .map(|i| leaf_items(size + i))
-                .sum::<usize>();
-        assert!(items <= TRANSACTION_ITEMS, "{items} items");
-        assert!(taken < GROUP_LEAVES);
-        let more = 2
-            + (0..=taken as u64)
-                .map(|i| leaf_items(size + i))
-                .sum::<usize>();
-        assert!(more > TRANSACTION_ITEMS, "one more would not fit");
-        // The leaf with the most nodes (63) still goes.
-        assert_eq!(fitting(u64::MAX >> 1, 1), 1);
     }
 }
