@@ -140,7 +140,149 @@ async fn report(
 mod tests {
     use super::*;
     use lambda_http::RequestExt;
-    use std::collections::HashMap;
+    use serde_json::{Value, json};
+    use shared::domain::ids::{BookingId, StaffId, UserId};
+    use shared::domain::vendor::Vendor;
+    use shared::reports::{Contribution, MemoryReports};
+    use shared::store::memory::MemoryStore;
+    use std::collections::{BTreeMap, HashMap};
+
+    fn hotel() -> Vendor {
+        serde_json::from_value(json!({
+            "id": VendorId::generate(),
+            "kind": "hotel",
+            "name": "Hotel am Park",
+            "description": "",
+            "address": {"line1": "Parkweg 1", "postal_code": "10115", "city": "Berlin", "country": "DE"},
+            "location": {"lat": 52.5, "lon": 13.4},
+            "time_zone": "Europe/Berlin",
+            "currency": "EUR",
+            "facilities": [],
+            "contact": {"email": "desk@hotel.example"},
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "version": 1,
+        }))
+        .unwrap()
+    }
+
+    fn get(vendor: VendorId, claims: Value, accept: &str) -> Request {
+        let path = format!("/vendor/{vendor}/reports");
+        let event = json!({
+            "version": "2.0",
+            "routeKey": "GET /vendor/{id}/reports",
+            "rawPath": path,
+            "rawQueryString": "from=2026-03-01&to=2026-03-02",
+            "queryStringParameters": {"from": "2026-03-01", "to": "2026-03-02"},
+            "headers": {"host": "api.reservations.example", "accept": accept},
+            "pathParameters": {"id": vendor},
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "a1b2c3d4e5",
+                "authorizer": {"jwt": {"claims": claims, "scopes": null}},
+                "domainName": "api.reservations.example",
+                "domainPrefix": "api",
+                "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1",
+                         "sourceIp": "203.0.113.10", "userAgent": "test"},
+                "requestId": "r",
+                "routeKey": "GET /vendor/{id}/reports",
+                "stage": "$default",
+                "time": "22/Nov/2026:10:00:01 +0000",
+                "timeEpoch": 1795341601000u64
+            },
+            "isBase64Encoded": false
+        });
+        lambda_http::request::from_str(&event.to_string()).unwrap()
+    }
+
+    fn staff(vendor: VendorId, role: &str, manager: bool) -> Value {
+        json!({"sub": StaffId::generate(), "role": role, "vendor_id": vendor,
+               "manager": manager.to_string()})
+    }
+
+    async fn open() -> (MemoryStore, MemoryReports, Vendor) {
+        let store = MemoryStore::default();
+        let vendor = hotel();
+        store.put_vendor(&vendor);
+        let reports = MemoryReports::default();
+        let day: NaiveDate = "2026-03-01".parse().unwrap();
+        let counts = BTreeMap::from([
+            ("room_nights".to_owned(), 2),
+            ("rev_net".to_owned(), 24_113),
+            ("bookings".to_owned(), 1),
+        ]);
+        let night = Contribution {
+            version: 1,
+            counted: true,
+            days: BTreeMap::from([(day, counts)]),
+        };
+        reports
+            .apply(vendor.id, BookingId::generate(), None, &night)
+            .await
+            .unwrap();
+        (store, reports, vendor)
+    }
+
+    #[tokio::test]
+    async fn a_manager_reads_the_days_as_json_or_csv() {
+        let (store, reports, vendor) = open().await;
+        let manager = staff(vendor.id, "staff", true);
+
+        let json_reply = handler(
+            &store,
+            &reports,
+            get(vendor.id, manager.clone(), "application/json"),
+        )
+        .await
+        .unwrap();
+        let csv_reply = handler(&store, &reports, get(vendor.id, manager, "text/csv"))
+            .await
+            .unwrap();
+
+        assert_eq!(json_reply.status(), StatusCode::OK);
+        let body: Value = serde_json::from_slice(json_reply.body().as_ref()).unwrap();
+        assert_eq!(body["periods"].as_array().unwrap().len(), 2);
+        assert_eq!(body["periods"][0]["room_nights"], 2);
+        assert_eq!(body["periods"][0]["adr"]["amount_minor"], 12_057);
+        assert_eq!(body["totals"]["room_revenue_net"]["amount_minor"], 24_113);
+        assert_eq!(body["currency"], "EUR");
+        assert_eq!(csv_reply.status(), StatusCode::OK);
+        assert_eq!(
+            csv_reply.headers()[header::CONTENT_TYPE],
+            "text/csv; charset=utf-8"
+        );
+        let csv = String::from_utf8(csv_reply.body().to_vec()).unwrap();
+        assert_eq!(csv.lines().count(), 3, "{csv}");
+        assert!(
+            csv.lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("2026-03-01,2026-03-01,false,0,2,"),
+            "{csv}"
+        );
+        assert!(csv.contains(",241.13,"), "{csv}");
+    }
+
+    #[tokio::test]
+    async fn the_desk_housekeeping_guests_and_other_vendors_are_refused() {
+        let (store, reports, vendor) = open().await;
+        for claims in [
+            staff(vendor.id, "staff", false),
+            staff(vendor.id, "housekeeping", false),
+            json!({"sub": UserId::generate(), "role": "guest"}),
+            staff(VendorId::generate(), "staff", true),
+        ] {
+            let reply = handler(
+                &store,
+                &reports,
+                get(vendor.id, claims.clone(), "application/json"),
+            )
+            .await
+            .unwrap();
+
+            assert_eq!(reply.status(), StatusCode::FORBIDDEN, "{claims}");
+        }
+    }
 
     fn request(query: &[(&str, &str)]) -> Request {
         let params: HashMap<String, String> = query
