@@ -82,7 +82,7 @@ async fn audit(api: &Api, manager: &Account, day: NaiveDate) -> api_tests::Reply
 }
 
 /// The manager signed in again (a moved clock expires the tokens issued before it).
-async fn again(api: &Api, account: &Account) -> Account {
+async fn again_signed_in(api: &Api, account: &Account) -> Account {
     let token = api
         .login("/vendor/login", &account.email, api_tests::PASSWORD)
         .await;
@@ -148,7 +148,7 @@ async fn a_guest_who_never_came_is_a_no_show_a_guest_in_house_is_flagged_and_eac
     // Two days on, noon again where the hotel is: today and tomorrow have ended, and the
     // missing guest's grace (the night after arrival) has passed.
     api.set_clock_offset(Duration::days(2)).await;
-    let manager = again(&api, &manager).await;
+    let manager = again_signed_in(&api, &manager).await;
 
     let closed = audit(&api, &manager, today).await;
 
@@ -334,5 +334,118 @@ async fn each_vendors_schedule_runs_at_its_audit_time_in_its_zone_and_moves_with
     assert_eq!(
         (expression.as_str(), zone.as_str()),
         ("cron(30 3 * * ? *)", "America/Chicago")
+    );
+}
+
+/// The night-audit message of `vendor` taken off its queue (others' are left for their readers).
+async fn take_audit_message(vendor: &str) -> String {
+    let sdk = shared::aws::sdk_config().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let queue =
+        std::env::var("NIGHT_AUDIT_QUEUE_URL").expect("the night-audit queue is provisioned");
+    for _ in 0..20 {
+        let received = sqs
+            .receive_message()
+            .queue_url(&queue)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("SQS answers");
+        for message in received.messages() {
+            let (body, handle) = (
+                message.body().unwrap_or_default(),
+                message.receipt_handle().unwrap_or_default(),
+            );
+            if body.contains(vendor) {
+                sqs.delete_message()
+                    .queue_url(&queue)
+                    .receipt_handle(handle)
+                    .send()
+                    .await
+                    .expect("deleted");
+                return body.to_owned();
+            }
+            sqs.change_message_visibility()
+                .queue_url(&queue)
+                .receipt_handle(handle)
+                .visibility_timeout(0)
+                .send()
+                .await
+                .expect("handed back");
+        }
+    }
+    panic!("no night-audit message for {vendor}");
+}
+
+#[tokio::test]
+async fn the_schedule_fires_once_at_the_vendors_audit_time_and_its_run_closes_the_day_just_ended() {
+    use chrono::{TimeZone, Utc};
+    let api = Api::start().await;
+    let zone = zone_at_noon();
+    let manager = api.vendor_with("hotel", json!({"time_zone": zone})).await;
+    let vendor = manager.vendor().to_owned();
+    let tz = shared::domain::vendor::TimeZone::parse(zone)
+        .expect("a zone")
+        .tz();
+    let today = api.today_in(zone).await;
+    // Five minutes past the vendor's next 02:00 (the default audit time).
+    let next_audit = tz
+        .from_local_datetime(
+            &(today + Duration::days(1))
+                .and_hms_opt(2, 0, 0)
+                .expect("a time"),
+        )
+        .single()
+        .expect("Etc zones have no clock changes")
+        .with_timezone(&Utc);
+    let stand_in = local_gateway::schedules::StandIn::new(
+        &shared::aws::sdk_config().await,
+        vec![local_gateway::schedules::Watch {
+            group: std::env::var("NIGHT_AUDIT_SCHEDULE_GROUP")
+                .expect("the night-audit group is provisioned"),
+            name_prefix: Some(format!("night-audit-{vendor}")),
+        }],
+        std::time::Duration::from_secs(1),
+    );
+    let before = stand_in.run_once(api.now().await).await;
+    assert_eq!(
+        (before.fired, before.waiting),
+        (0, 1),
+        "not due before 02:00: {before:?}"
+    );
+
+    api.set_clock_offset(next_audit + Duration::minutes(5) - Utc::now())
+        .await;
+    let now = api.now().await;
+    let due = stand_in.run_once(now).await;
+    let again = stand_in.run_once(now + Duration::minutes(1)).await;
+
+    assert_eq!(due.fired, 1, "{due:?}");
+    assert_eq!(again.fired, 0, "once per occurrence: {again:?}");
+    let body = take_audit_message(&vendor).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("JSON"),
+        json!({ "vendor_id": vendor })
+    );
+    let sdk = shared::aws::sdk_config().await;
+    let store = shared::store::DynamoStore::from_env(&sdk).expect("the table names are set");
+    let reports = shared::reports::DynamoReports::from_env(&sdk).expect("the reports table is set");
+    let bus = shared::outbox::EventBridgeBus::from_env(&sdk).expect("the bus is set");
+    let batch = sqs_event(&[("scheduled", body)]);
+    let response = night_audit::handler(
+        &store,
+        &reports,
+        &bus,
+        LambdaEvent::new(batch, Context::default()),
+    )
+    .await
+    .expect("the night-audit handler answers");
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let manager = again_signed_in(&api, &manager).await;
+    let rerun = audit(&api, &manager, today).await;
+    assert_eq!(
+        rerun.body["closed"], "already_closed",
+        "the scheduled run closed the day that ended: {rerun:#?}"
     );
 }
