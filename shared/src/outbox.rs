@@ -88,10 +88,14 @@ impl EventBus for EventBridgeBus {
     }
 }
 
-/// One stream record's fact, with where it came from.
+/// One stream record's fact, with where it came from. A billing document is published from its
+/// entry alone (`event` is `None`): it is not a booking's or vendor's fact.
 struct Pending {
     sequence_number: String,
-    event: Event,
+    event: Option<Event>,
+    event_id: String,
+    aggregate_id: String,
+    version: u64,
     entry: EventEntry,
 }
 
@@ -130,8 +134,11 @@ pub async fn publish(
             }
             // Past a refused entry too: the stream hands this record back, but a second timer
             // only gives the hold-expiry function a second look, and no hold waits on that retry.
-            if let Err(err) = arm_hold_timer(timer, &item.event, now).await {
-                tracing::error!(event_id = %item.event.event_id(), booking_id = %item.event.aggregate_id(), error = %format!("{err:#}"), "hold expiry not scheduled; retrying the record");
+            let Some(event) = &item.event else {
+                continue;
+            };
+            if let Err(err) = arm_hold_timer(timer, event, now).await {
+                tracing::error!(event_id = %item.event_id, booking_id = %item.aggregate_id, error = %format!("{err:#}"), "hold expiry not scheduled; retrying the record");
                 first_failed.get_or_insert_with(|| item.sequence_number.clone());
             }
         }
@@ -146,13 +153,29 @@ pub async fn publish(
 }
 
 fn read(tables: &StreamTables, record: &EventRecord) -> anyhow::Result<Option<Pending>> {
+    if tables.is_billing(record) {
+        let Some(fact) = tables.billing_fact(record)? else {
+            return Ok(None);
+        };
+        return Ok(Some(Pending {
+            sequence_number: sequence(record),
+            event: None,
+            event_id: fact.event_id().to_owned(),
+            aggregate_id: fact.booking_id().to_string(),
+            version: 0,
+            entry: fact.entry().context("serialising the event")?,
+        }));
+    }
     let Some(event) = tables.event(record)? else {
         return Ok(None);
     };
     let entry = event.entry().context("serialising the event")?;
     Ok(Some(Pending {
         sequence_number: sequence(record),
-        event,
+        event_id: event.event_id().to_string(),
+        aggregate_id: event.aggregate_id(),
+        version: event.version(),
+        event: Some(event),
         entry,
     }))
 }
@@ -177,10 +200,10 @@ async fn put_chunk(bus: &impl EventBus, chunk: &[Pending]) -> Vec<bool> {
                             if let Some(taken) = accepted.get_mut(at) {
                                 *taken = true;
                             }
-                            tracing::info!(event_id = %item.event.event_id(), aggregate_id = %item.event.aggregate_id(), detail_type = item.event.detail_type(), version = item.event.version(), "published");
+                            tracing::info!(event_id = %item.event_id, aggregate_id = %item.aggregate_id, detail_type = item.entry.detail_type, version = item.version, "published");
                         }
                         Some(Some(reason)) => {
-                            tracing::warn!(event_id = %item.event.event_id(), aggregate_id = %item.event.aggregate_id(), %reason, attempt, "entry refused");
+                            tracing::warn!(event_id = %item.event_id, aggregate_id = %item.aggregate_id, %reason, attempt, "entry refused");
                             refused.push((at, item));
                         }
                         // A result list shorter than the request: nothing proves it was put.
@@ -250,6 +273,7 @@ mod tests {
         StreamTables {
             bookings: BOOKINGS.into(),
             vendors: VENDORS.into(),
+            billing: None,
         }
     }
 
@@ -389,6 +413,56 @@ mod tests {
                 expires_at: held.hold_expires_at.unwrap(),
             }]
         );
+    }
+
+    #[tokio::test]
+    async fn a_billing_document_is_published_as_its_fact_and_the_bookkeeping_as_nothing() {
+        use crate::domain::invoice::{DocumentNumber, InvoiceDraft};
+        let mut booking = hold();
+        booking.status = crate::domain::booking::BookingStatus::Completed;
+        let invoice = InvoiceDraft::for_booking(&booking, &Default::default())
+            .unwrap()
+            .issue(DocumentNumber::FIRST, Utc::now());
+        let doc = serde_json::json!({
+            "kind": "invoice",
+            "number": 1,
+            "doc": serde_json::to_string(&invoice).unwrap(),
+        });
+        let sequence = serde_json::json!({ "last": 1 });
+        let tables = StreamTables {
+            billing: Some("t-billing".into()),
+            ..tables()
+        };
+        let records = vec![
+            record("t-billing", "SEQ", None, Some(&sequence), 1),
+            record("t-billing", "DOC#000000000001", None, Some(&doc), 2),
+            record("t-billing", "INVOICE", None, Some(&doc), 3),
+        ];
+        let (bus, timer) = (Bus::default(), Timer::default());
+
+        let response = publish(&tables, &bus, &timer, batch(records), Utc::now()).await;
+
+        assert_eq!(failed_at(&response), Vec::<Option<String>>::new());
+        assert_eq!(bus.put_types(), ["InvoiceIssued"]);
+        let fact = tables
+            .billing_fact(&record(
+                "t-billing",
+                "DOC#000000000001",
+                None,
+                Some(&doc),
+                2,
+            ))
+            .unwrap()
+            .unwrap();
+        let detail: serde_json::Value =
+            serde_json::from_str(&fact.entry().unwrap().detail).unwrap();
+        assert_eq!(detail["number"], 1);
+        assert_eq!(detail["booking_id"], booking.id.to_string());
+        assert_eq!(
+            detail["event_id"],
+            format!("invoice:{}:1", booking.vendor_id)
+        );
+        assert!(detail.get("lines").is_none(), "{detail}");
     }
 
     #[tokio::test]

@@ -101,10 +101,11 @@ fn delivered(event: &Event) -> Value {
 fn every_detail_type_has_one_schema_and_one_sample_and_nothing_else_is_there() {
     let detail_types: BTreeSet<String> = Event::detail_types()
         .chain(shared::night_audit::DETAIL_TYPES)
+        .chain(shared::billing::events::DETAIL_TYPES)
         .map(str::to_owned)
         .collect();
 
-    assert_eq!(detail_types.len(), 16);
+    assert_eq!(detail_types.len(), 18);
     assert_eq!(stems("schemas"), detail_types);
     assert_eq!(stems("samples"), detail_types);
 }
@@ -630,4 +631,27 @@ fn the_night_audits_samples_validate_and_read_back_unchanged() {
     let mut named = sample(DEPARTURES_OVERDUE);
     named["detail"]["guest_name"] = json!("Erika Mustermann");
     assert!(validator(DEPARTURES_OVERDUE).validate(&named).is_err());
+}
+
+#[test]
+fn the_billing_samples_validate_and_read_back_unchanged_and_carry_no_guest_data() {
+    use shared::billing::events::{
+        CREDIT_NOTE_ISSUED, CreditNoteIssued, INVOICE_ISSUED, InvoiceIssued,
+    };
+    fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(detail_type: &str) {
+        let delivered = sample(detail_type);
+        assert_valid(detail_type, &delivered);
+        jsonschema::draft202012::meta::validate(&schema(detail_type))
+            .unwrap_or_else(|e| panic!("{detail_type}: {e}"));
+        assert_eq!(delivered["source"], "reservations.billing");
+        let detail: T = serde_json::from_value(delivered["detail"].clone())
+            .unwrap_or_else(|e| panic!("{detail_type}: {e}"));
+        assert_eq!(serde_json::to_value(&detail).unwrap(), delivered["detail"]);
+    }
+    round_trip::<InvoiceIssued>(INVOICE_ISSUED);
+    round_trip::<CreditNoteIssued>(CREDIT_NOTE_ISSUED);
+
+    let mut named = sample(INVOICE_ISSUED);
+    named["detail"]["guest_email"] = json!("erika@example.com");
+    assert!(validator(INVOICE_ISSUED).validate(&named).is_err());
 }

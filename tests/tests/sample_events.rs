@@ -118,6 +118,7 @@ async fn the_outbox_publisher_sample_publishes_a_hold_and_its_confirmation_and_a
     let tables = StreamTables {
         bookings: "reservations-bookings".into(),
         vendors: "reservations-vendors".into(),
+        billing: None,
     };
     let recorder = Recorder::default();
 
@@ -155,6 +156,7 @@ async fn the_outbox_publisher_rating_sample_publishes_the_vendor_rated_sample_an
     let tables = StreamTables {
         bookings: "reservations-bookings".into(),
         vendors: "reservations-vendors".into(),
+        billing: None,
     };
     let recorder = Recorder::default();
 

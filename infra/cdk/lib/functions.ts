@@ -19,7 +19,7 @@ export type ConfigGroup =
   | 'tokens'
   /** `KmsSigner::from_env`: JWT_KMS_KEY_ID. */
   | 'signer'
-  /** `StreamTables::from_env`: BOOKINGS_TABLE, VENDORS_TABLE (to tell stream records apart). */
+  /** `StreamTables::from_env`: BOOKINGS_TABLE, VENDORS_TABLE, BILLING_TABLE (to tell stream records apart). */
   | 'streamTables'
   /** `EventBridgeBus::from_env`: EVENT_BUS_NAME. */
   | 'bus'

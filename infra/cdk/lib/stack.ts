@@ -330,7 +330,7 @@ export class ReservationsStack extends Stack {
           tableVar('ledger');
           break;
         case 'streamTables':
-          ['bookings', 'vendors'].forEach(tableVar);
+          ['bookings', 'vendors', 'billing'].forEach(tableVar);
           break;
         case 'search':
           env.SEARCH_BACKEND = this.settings.search;

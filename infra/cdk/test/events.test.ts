@@ -106,6 +106,7 @@ test('the publisher knows the stream tables, the bus and the hold-expiry queue',
   const env = built.fn('outbox-publisher').Environment.Variables;
   assert.equal(describe(env.BOOKINGS_TABLE, built.names), 'table:bookings');
   assert.equal(describe(env.VENDORS_TABLE, built.names), 'table:vendors');
+  assert.equal(describe(env.BILLING_TABLE, built.names), 'table:billing');
   assert.equal(describe(env.EVENT_BUS_NAME, built.names), 'bus');
   assert.equal(describe(env.HOLD_EXPIRY_QUEUE_URL, built.names), 'queue:hold-expiry');
 });

@@ -82,6 +82,7 @@ test('the outbox publisher reads the two streams, puts events and arms hold time
       ...LOGS('outbox-publisher'),
       ...stream('bookings'),
       ...stream('vendors'),
+      ...stream('billing'),
       'dynamodb:ListStreams *',
       'events:PutEvents bus',
       ...send('hold-expiry'),

@@ -14,6 +14,7 @@ use std::future::Future;
 
 mod dynamo;
 mod memory;
+pub mod events;
 pub mod pdf;
 
 pub use dynamo::DynamoBilling;

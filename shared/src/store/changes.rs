@@ -19,6 +19,8 @@ use serde::de::DeserializeOwned;
 pub struct StreamTables {
     pub bookings: String,
     pub vendors: String,
+    /// Invoices and credit notes (`BILLING_TABLE`), when the publisher reads its stream too.
+    pub billing: Option<String>,
 }
 
 impl StreamTables {
@@ -26,7 +28,24 @@ impl StreamTables {
         Ok(Self {
             bookings: crate::config::required("BOOKINGS_TABLE")?,
             vendors: crate::config::required("VENDORS_TABLE")?,
+            billing: std::env::var("BILLING_TABLE")
+                .ok()
+                .filter(|name| !name.trim().is_empty()),
         })
+    }
+
+    /// Whether the record is the billing table's: its documents are published as billing facts.
+    pub fn is_billing(&self, record: &EventRecord) -> bool {
+        self.billing.is_some() && table_of(record) == self.billing.as_deref()
+    }
+
+    /// The billing fact of a billing table record: `None` for its bookkeeping items.
+    pub fn billing_fact(
+        &self,
+        record: &EventRecord,
+    ) -> anyhow::Result<Option<crate::billing::events::BillingFact>> {
+        let sort_key = sort_key(record).context("the record has no sort key")?;
+        crate::billing::events::BillingFact::of_item(&sort_key, &record.change.new_image)
     }
 
     /// The fact a record means: `None` for writes consumers don't hear about (counters, staff,
