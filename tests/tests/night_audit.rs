@@ -449,3 +449,76 @@ async fn the_schedule_fires_once_at_the_vendors_audit_time_and_its_run_closes_th
         "the scheduled run closed the day that ended: {rerun:#?}"
     );
 }
+
+#[tokio::test]
+async fn a_no_shows_paid_deposit_is_settled_by_the_no_show_terms() {
+    let api = Api::start().await;
+    let zone = zone_at_noon();
+    let manager = api.vendor_with("hotel", json!({"time_zone": zone})).await;
+    let vendor = manager.vendor().to_owned();
+    // 20 % down, kept on a no-show.
+    let room = api
+        .resource(&manager, &resource_body("Suite", 2, 3, 20_000))
+        .await;
+    let guest = api.guest().await;
+    let today = api.today_in(zone).await;
+    let key = uuid::Uuid::new_v4().to_string();
+    let body = json!({
+        "resource_id": room, "party_size": 2,
+        "check_in": today.to_string(), "check_out": (today + Duration::days(1)).to_string(),
+    });
+    let held = api
+        .send_with(
+            Method::POST,
+            &format!("/booking/vendor/{vendor}"),
+            guest.token(),
+            Some(&body),
+            &[("idempotency-key", &key)],
+        )
+        .await;
+    assert_eq!(held.status, StatusCode::CREATED, "{held:#?}");
+    let intent = held.body["deposit_payment"]["intent_id"]
+        .as_str()
+        .expect("an intent");
+    let sdk = shared::aws::sdk_config().await;
+    let settings = shared::payments::StripeSettings::load(&sdk)
+        .await
+        .expect("the Stripe settings are provisioned");
+    let (paid, answer) =
+        api_tests::pay_intent(&settings.api_base, "sk_test_local", intent, "pm_card_visa").await;
+    assert_eq!(paid, StatusCode::OK, "{answer}");
+    let store = shared::store::DynamoStore::from_env(&sdk).expect("the table names are set");
+    let id = held.body["id"].as_str().expect("a booking id").to_owned();
+    let booking_id = shared::domain::ids::BookingId::parse(&id).expect("a booking id");
+    let booking = shared::store::BookingStore::booking(&store, booking_id)
+        .await
+        .expect("read")
+        .expect("live");
+    // What the payment webhook does with the payment (reconciliation's path, as archive.rs).
+    shared::deposits::reconcile_booking(
+        &store,
+        &settings.client().expect("a Stripe client"),
+        &booking,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("the payment is recorded");
+    let confirmed = api.get(&format!("/booking/{id}"), guest.token()).await;
+    assert_eq!(confirmed.body["status"], "CONFIRMED", "{confirmed:#?}");
+
+    api.set_clock_offset(Duration::days(2)).await;
+    let manager = again_signed_in(&api, &manager).await;
+    let closed = audit(&api, &manager, today).await;
+
+    assert_eq!(ids(&closed.body["no_shows"]), [id.clone()], "{closed:#?}");
+    let seen = api.get(&format!("/booking/{id}"), manager.token()).await;
+    assert_eq!(seen.body["status"], "NO_SHOW", "{seen:#?}");
+    let settlement = &seen.body["deposit_payment"]["settlement"];
+    assert_eq!(settlement["rule"], "NO_SHOW", "{seen:#?}");
+    assert_eq!(settlement["acted_by"], "system", "{seen:#?}");
+    assert_eq!(
+        settlement["kept"]["amount_minor"], 4_000,
+        "the 20 % deposit is kept: {seen:#?}"
+    );
+    assert_eq!(settlement["refund"]["amount_minor"], 0, "{seen:#?}");
+}
