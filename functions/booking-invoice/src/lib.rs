@@ -6,10 +6,10 @@
 use http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Error, Request, Response};
 use shared::auth::Caller;
+use shared::billing::archive::letterhead;
 use shared::billing::pdf::{Letterhead, render};
 use shared::billing::{BillingStore, billing_of, booking_anywhere};
 use shared::domain::ids::BookingId;
-use shared::domain::vendor::Vendor;
 use shared::engine::may_read;
 use shared::http::{Problem, path_id, respond};
 use shared::store::{ArchiveIndex, ArchiveRecords, BookingStore, VendorStore};
@@ -36,18 +36,6 @@ fn wants_pdf(req: &Request) -> bool {
                 .next()
                 .is_some_and(|m| m.trim() == "application/pdf")
         })
-}
-
-/// The vendor as its documents name it: name, then its address on one line.
-pub fn letterhead_text(vendor: &Vendor) -> (String, String) {
-    let address = &vendor.address;
-    let mut parts = vec![address.line1.as_str().to_owned()];
-    if let Some(line2) = &address.line2 {
-        parts.push(line2.as_str().to_owned());
-    }
-    parts.push(format!("{} {}", address.postal_code, address.city.as_str()));
-    parts.push(address.country.as_str().to_owned());
-    (vendor.name.as_str().to_owned(), parts.join(", "))
 }
 
 async fn invoice(
@@ -88,7 +76,7 @@ async fn invoice(
             ))
         })?;
     let mut response = if wants_pdf(req) {
-        let (vendor_name, vendor_address) = letterhead_text(&vendor);
+        let (vendor_name, vendor_address) = letterhead(&vendor);
         let pdf = render(
             &found,
             &Letterhead {

@@ -1,8 +1,10 @@
 //! Issues a booking's invoice once it is COMPLETED (a stay checked out, a seating completed):
 //! reads the booking and its vendor's taxes and numbers the invoice in the vendor's sequence. A
 //! booking already invoiced (by a repeat of the fact, or by the invoice route issuing on read)
-//! keeps its invoice, so the effect may run twice.
+//! keeps its invoice, so the effect may run twice. The invoice is archived (JSON and PDF, under
+//! `invoices/<vendor>/<number>`) each time, the same bytes again on a repeat.
 use anyhow::Context;
+use shared::billing::archive::{InvoiceArchive, archive_invoice};
 use shared::billing::{BillingStore, billing_of};
 use shared::domain::booking::BookingStatus;
 use shared::events::{Event, ReceivedEvent};
@@ -14,15 +16,17 @@ pub const CONSUMER: Consumer = Consumer {
     order: Order::LatestWins,
 };
 
-pub struct Invoicer<S, B> {
+pub struct Invoicer<S, B, A> {
     pub store: S,
     pub billing: B,
+    pub archive: A,
 }
 
-impl<S, B> Effect for Invoicer<S, B>
+impl<S, B, A> Effect for Invoicer<S, B, A>
 where
     S: BookingStore + VendorStore,
     B: BillingStore,
+    A: InvoiceArchive,
 {
     async fn apply(&self, event: &Event, _received: &ReceivedEvent) -> anyhow::Result<()> {
         let Event::Booking(fact) = event else {
@@ -42,7 +46,11 @@ where
             .vendor(booking.vendor_id)
             .await?
             .with_context(|| format!("vendor {} of booking {}", booking.vendor_id, booking.id))?;
-        billing_of(&self.billing, &booking, &vendor.taxes, shared::clock::now()).await?;
-        Ok(())
+        let Some(billing) =
+            billing_of(&self.billing, &booking, &vendor.taxes, shared::clock::now()).await?
+        else {
+            return Ok(());
+        };
+        archive_invoice(&self.archive, &billing.invoice, &vendor).await
     }
 }

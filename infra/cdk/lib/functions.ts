@@ -149,7 +149,7 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
   audit: { config: ['ledger', 'auditLog'] },
   reports: { config: ['ledger', 'store', 'reportsTable'] },
   'vendor-reports': { config: ['store', 'reportsTable'] },
-  invoicer: { config: ['ledger', 'store', 'billingTable'] },
+  invoicer: { config: ['ledger', 'store', 'billingTable', 'archiveRecords'] },
   'booking-invoice': { config: ['store', 'archiveIndex', 'archiveRecords', 'billingTable'] },
   'credit-note-create': { config: ['store', 'archiveIndex', 'archiveRecords', 'billingTable'] },
   'night-audit': { config: ['store', 'reportsTable', 'bus'] },

@@ -65,6 +65,8 @@ export interface Grants {
   readonly holdExpiryQueue?: Why<'send'>;
   /** The archive bucket's booking records (`bookings/...`): put (s3:PutObject, s3:DeleteObject) or get (s3:GetObject). */
   readonly archiveRecords?: Why<'put' | 'get'>;
+  /** The archive bucket's invoices (`invoices/<vendor>/<number>.{json,pdf}`): s3:PutObject only. */
+  readonly invoiceArchive?: Why<'put'>;
   /** ses:SendEmail from the sender identity. */
   readonly mail?: Why<'send'>;
   /** Create, move and delete one-time schedules in the reminders group, passing its role. */
@@ -403,6 +405,7 @@ export const PERMISSIONS: Record<string, Grants> = {
       vendors: read("reads the booking's vendor for its taxes"),
       billing: readWrite("numbers a document: reads the vendor's SEQ and, in one transaction, raises it (conditional on the last number read), puts the document and the booking's guard (each on its absence); queries the booking's invoice and credit notes" ),
     },
+    invoiceArchive: ['put', 'archives each invoice it issues as JSON and PDF under invoices/<vendor>/<number>'],
   },
   'booking-invoice': {
     tables: {

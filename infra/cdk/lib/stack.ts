@@ -471,6 +471,14 @@ export class ReservationsStack extends Stack {
         'one object per archived booking, named by vendor, month and booking at run time; only the bookings/ prefix',
       );
     }
+    if (grants.invoiceArchive) {
+      iam.Grant.addToPrincipal({ grantee: fn, actions: ['s3:PutObject'], resourceArns: [this.data.archive.arnForObjects('invoices/*')] });
+      acknowledge(
+        fn.role!.node.findChild('DefaultPolicy'),
+        `IAM5[Resource::${nagRef(fn, this.data.archive.node.defaultChild as CfnElement, 'Arn')}/invoices/*]`,
+        'one object per issued invoice (JSON and PDF), named by vendor and number at run time; only the invoices/ prefix',
+      );
+    }
     if (grants.mail) {
       for (const identity of this.messaging.senderIdentities) {
         iam.Grant.addToPrincipal({ grantee: fn, actions: ['ses:SendEmail'], resourceArns: [identity.emailIdentityArn] });

@@ -170,7 +170,14 @@ test('the archiver writes records under bookings/ and moves bookings from the ho
   const readers = ['booking-get', 'booking-invoice', 'credit-note-create'];
   for (const name of Object.keys(built.stack.functions)) {
     const s3 = allowed(built, name).filter((p) => p.startsWith('s3:'));
-    const expected = name === 'archiver' ? ['s3:DeleteObject bucket:archive/bookings/*', 's3:PutObject bucket:archive/bookings/*'] : readers.includes(name) ? ['s3:GetObject bucket:archive/bookings/*'] : [];
+    const expected =
+      name === 'archiver'
+        ? ['s3:DeleteObject bucket:archive/bookings/*', 's3:PutObject bucket:archive/bookings/*']
+        : readers.includes(name)
+          ? ['s3:GetObject bucket:archive/bookings/*']
+          : name === 'invoicer'
+            ? ['s3:PutObject bucket:archive/invoices/*']
+            : [];
     assert.deepEqual(s3, expected, name);
   }
 });
@@ -224,6 +231,7 @@ test("every function's policy is its log group, its trigger and exactly its perm
       const actions = grants.archiveRecords[0] === 'put' ? ['DeleteObject', 'PutObject'] : ['GetObject'];
       expected.push(...actions.map((a) => `s3:${a} bucket:archive/bookings/*`));
     }
+    if (grants.invoiceArchive) expected.push('s3:PutObject bucket:archive/invoices/*');
     if (grants.mail) expected.push(SEND_MAIL);
     if (grants.reminders) expected.push(...REMINDERS);
     if (grants.auditSchedules) expected.push(...AUDIT_SCHEDULES);
@@ -242,8 +250,8 @@ test('no function may use a wildcard action, nor any resource "*" but ListStream
       if (resource === '*') assert.equal(`${name} ${action}`, 'outbox-publisher dynamodb:ListStreams', `${name}: ${pair}`);
       assert.ok(!resource.endsWith('/*') || !resource.includes('schedule/'), `${name}: ${pair}`);
       // An index is named, never `index/*`; the only trailing wildcards are run-time names under
-      // one named prefix: documents by id, archived records, reminder schedules.
-      const named = ['/_update/', 'bucket:archive/bookings/', 'schedule/reservations-reminders/reminder-', 'schedule/reservations-night-audit/night-audit-'];
+      // one named prefix: documents by id, archived records and invoices, reminder schedules.
+      const named = ['/_update/', 'bucket:archive/bookings/', 'bucket:archive/invoices/', 'schedule/reservations-reminders/reminder-', 'schedule/reservations-night-audit/night-audit-'];
       assert.ok(!resource.endsWith('/*') || named.some((prefix) => resource.includes(prefix)), `${name}: ${pair}`);
     }
   }

@@ -50,6 +50,7 @@ pub struct Deps {
     /// The vendors' night-audit schedules (EventBridge Scheduler, kept by LocalStack).
     pub audit_schedules: shared::night_audit::SchedulerSchedules,
     pub billing: shared::billing::DynamoBilling,
+    pub invoice_archive: shared::billing::archive::S3InvoiceArchive,
     pub reports: shared::reports::DynamoReports,
 }
 
@@ -87,6 +88,7 @@ impl Deps {
             witness: audit_witness::DynamoWitnessState::from_env(&sdk)?,
             audit_schedules: shared::night_audit::SchedulerSchedules::from_env(&sdk)?,
             billing: shared::billing::DynamoBilling::from_env(&sdk)?,
+            invoice_archive: shared::billing::archive::S3InvoiceArchive::from_env(&sdk)?,
             reports: shared::reports::DynamoReports::from_env(&sdk)?,
             archiver,
             notifier,
@@ -245,6 +247,7 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
             invoicer::Invoicer {
                 store: deps.store.clone(),
                 billing: deps.billing.clone(),
+                archive: deps.invoice_archive.clone(),
             },
         ),
         inbox(

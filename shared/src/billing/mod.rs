@@ -12,9 +12,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::future::Future;
 
+pub mod archive;
 mod dynamo;
-mod memory;
 pub mod events;
+mod memory;
 pub mod pdf;
 
 pub use dynamo::DynamoBilling;
