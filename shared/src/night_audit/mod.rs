@@ -86,11 +86,14 @@ impl From<ReportError> for AuditError {
     }
 }
 
-/// The business day an audit at `now` closes: the local date of `now` − 12 hours.
+/// The business day an audit at `now` closes: the local date of `now` − 12 hours, unless that
+/// day has not ended yet (an audit set in the evening), when it is the day before.
 pub fn closing_day(now: DateTime<Utc>, zone: chrono_tz::Tz) -> NaiveDate {
-    (now - Duration::hours(CLOSING_LAG_HOURS))
+    let lagged = (now - Duration::hours(CLOSING_LAG_HOURS))
         .with_timezone(&zone)
-        .date_naive()
+        .date_naive();
+    let yesterday = now.with_timezone(&zone).date_naive() - Duration::days(1);
+    lagged.min(yesterday)
 }
 
 /// The first instant of a local date (the earliest, if the clocks repeat its midnight; the first

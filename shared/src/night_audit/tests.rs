@@ -148,9 +148,14 @@ fn the_audit_after_midnight_closes_the_day_before() {
         closing_day(at("2027-03-07T10:59:59Z"), berlin),
         date("2027-03-06")
     );
+    // An audit set in the afternoon or at 23:30 closes the day before, never the one running.
     assert_eq!(
         closing_day(at("2027-03-07T11:00:00Z"), berlin),
-        date("2027-03-07")
+        date("2027-03-06")
+    );
+    assert_eq!(
+        closing_day(at("2027-03-07T22:30:00Z"), berlin),
+        date("2027-03-06")
     );
     assert_eq!(
         day_ends_at(date("2027-03-07"), berlin),
