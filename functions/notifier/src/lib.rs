@@ -10,6 +10,7 @@
 pub mod compose;
 pub mod departures;
 pub mod format;
+pub mod invoices;
 pub mod outlets;
 pub mod templates;
 
@@ -795,6 +796,9 @@ where
         .records
         .into_iter()
         .partition(|m| departures::audit_news_in(m).is_some());
+    let (bills, records): (Vec<SqsMessage>, Vec<SqsMessage>) = records
+        .into_iter()
+        .partition(|m| invoices::billing_news_in(m).is_some());
     let (reminders, facts): (Vec<SqsMessage>, Vec<SqsMessage>) =
         records.into_iter().partition(|m| reminder_in(m).is_some());
     let mut failed = Vec::new();
@@ -805,6 +809,18 @@ where
         };
         if let Err(err) = notifier.departures_overdue(&overdue).await {
             tracing::error!(consumer = CONSUMER.name, vendor_id = %overdue.vendor_id, error = %format!("{err:#}"), "departures overdue not sent; it will be delivered again");
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = message.message_id.clone().unwrap_or_default();
+            failed.push(failure);
+        }
+    }
+    for message in &bills {
+        let Some(invoices::BillingNews::Invoice(invoice)) = invoices::billing_news_in(message)
+        else {
+            continue;
+        };
+        if let Err(err) = notifier.invoice_issued(&invoice).await {
+            tracing::error!(consumer = CONSUMER.name, booking_id = %invoice.booking_id, error = %format!("{err:#}"), "invoice email not sent; it will be delivered again");
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = message.message_id.clone().unwrap_or_default();
             failed.push(failure);
