@@ -36,7 +36,7 @@ pub fn billing_news_in(message: &SqsMessage) -> Option<BillingNews> {
 /// The guest's message about their invoice.
 pub fn invoice_mail(locale: &str, guest: &str, vendor: &str, invoice: &InvoiceIssued) -> Message {
     let catalog = templates::catalog(locale);
-    let money = |m| format::money(&catalog, m);
+    let money = |m| format::money(catalog, m);
     let (total, vat, balance) = (
         money(invoice.totals.gross),
         money(invoice.totals.vat),

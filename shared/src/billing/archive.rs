@@ -153,6 +153,7 @@ mod tests {
             .await
             .unwrap();
 
+        assert!(store.billing(booking.id).await.unwrap().is_some());
         let objects = archive.objects.lock().unwrap();
         let json_key = format!("invoices/{}/1.json", vendor.id);
         let pdf_key = format!("invoices/{}/1.pdf", vendor.id);
@@ -164,6 +165,5 @@ mod tests {
         assert_eq!(stored, billing.invoice);
         assert!(objects[&pdf_key].0.starts_with(b"%PDF-"));
         assert_eq!(objects[&pdf_key].1, "application/pdf");
-        assert!(store.billing(booking.id).await.unwrap().is_some());
     }
 }

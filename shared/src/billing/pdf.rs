@@ -82,7 +82,7 @@ fn line_rows(lines: &[InvoiceLine]) -> Vec<Row> {
 }
 
 fn percent(rate_bp: u16) -> String {
-    if rate_bp % 100 == 0 {
+    if rate_bp.is_multiple_of(100) {
         format!("{}", rate_bp / 100)
     } else {
         format!("{}.{:02}", rate_bp / 100, rate_bp % 100)

@@ -613,7 +613,7 @@ mod tests {
         assert_eq!(
             CreditDraft::of(
                 &invoice,
-                &[credit.clone()],
+                std::slice::from_ref(&credit),
                 &CreditRequest::Lines(vec![1]),
                 "x"
             ),
@@ -638,7 +638,7 @@ mod tests {
         assert_eq!(
             CreditDraft::of(
                 &invoice,
-                &[part.clone()],
+                std::slice::from_ref(&part),
                 &CreditRequest::Amount(7_501),
                 "x"
             ),
@@ -649,7 +649,7 @@ mod tests {
         assert_eq!(
             CreditDraft::of(
                 &invoice,
-                &[part.clone()],
+                std::slice::from_ref(&part),
                 &CreditRequest::Lines(vec![0]),
                 "x"
             ),
