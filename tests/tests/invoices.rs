@@ -334,7 +334,10 @@ async fn a_hundred_concurrent_check_outs_take_numbers_one_to_a_hundred() {
             .expect("an invoice number")
     }))
     .await;
-    eprintln!("{STAYS} concurrent check-outs and invoices took {:?}", started.elapsed());
+    eprintln!(
+        "{STAYS} concurrent check-outs and invoices took {:?}",
+        started.elapsed()
+    );
 
     let distinct: BTreeSet<u64> = numbers.iter().copied().collect();
     assert_eq!(distinct.len(), STAYS, "duplicates in {numbers:?}");
