@@ -454,3 +454,124 @@ async fn a_credit_note_takes_the_next_number_and_leaves_the_invoice_unchanged() 
         .collect();
     assert_eq!(notes, vec![2, 4]);
 }
+
+/// The publisher on the bookings and billing streams, and the invoicer's and notifier's queues.
+async fn backbone(api: &Api) -> local_gateway::Backbone {
+    use local_gateway::{Backbone, Deps, consumers, streams};
+    let deps = std::sync::Arc::new(
+        Deps::from_env(&api.base)
+            .await
+            .expect("the local stack's env is set: run via tests/run.sh"),
+    );
+    let mut backbone = Backbone::default();
+    for table in ["BOOKINGS_TABLE", "BILLING_TABLE"] {
+        let publisher = streams(deps.clone())
+            .remove("outbox-publisher")
+            .expect("the publisher is registered");
+        let name = std::env::var(table).expect("the table's name is set");
+        backbone
+            .stream("outbox-publisher", &name, publisher)
+            .await
+            .expect("the stream opens");
+    }
+    let mut queue_consumers = consumers(deps);
+    for (name, url) in [
+        ("invoicer", "INVOICER_QUEUE_URL"),
+        ("notifier", "NOTIFIER_QUEUE_URL"),
+    ] {
+        let consumer = queue_consumers
+            .remove(name)
+            .expect("the consumer is registered");
+        let queue_url = std::env::var(url).expect("the queue's URL is set (local.sh env)");
+        backbone.queue(name, &queue_url, consumer).await;
+    }
+    backbone
+}
+
+#[tokio::test]
+async fn a_check_out_is_invoiced_archived_and_mailed_through_the_backbone() {
+    use shared::billing::{BillingStore, DynamoBilling};
+    let hotel = Hotel::open(1).await;
+    let _backbone = backbone(&hotel.api).await;
+    let id = hotel.checked_in(2, 1).await;
+    hotel.check_out(&id).await;
+
+    // The invoicer issues it from the BookingCompleted fact; nobody asks the route for it.
+    let sdk = shared::aws::sdk_config().await;
+    let billing = DynamoBilling::from_env(&sdk).expect("BILLING_TABLE is set");
+    let booking_id = shared::domain::ids::BookingId::parse(&id).expect("a booking id");
+    let mut issued = None;
+    for _ in 0..120 {
+        issued = billing
+            .billing(booking_id)
+            .await
+            .expect("the billing table answers");
+        if issued.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    let issued = issued.expect("the invoicer issued the invoice within a minute");
+    assert_eq!(issued.invoice.number.get(), 1);
+
+    // Archived as JSON and PDF under its vendor and number.
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = std::env::var("ARCHIVE_BUCKET").expect("ARCHIVE_BUCKET is set");
+    let key = format!("invoices/{}/1", hotel.manager.vendor());
+    let mut archived = None;
+    for _ in 0..60 {
+        if let Ok(object) = s3
+            .get_object()
+            .bucket(&bucket)
+            .key(format!("{key}.pdf"))
+            .send()
+            .await
+        {
+            archived = Some(object.body.collect().await.expect("a body").into_bytes());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    let pdf = archived.expect("the PDF is archived");
+    assert!(pdf.starts_with(b"%PDF-"));
+    let json = s3
+        .get_object()
+        .bucket(&bucket)
+        .key(format!("{key}.json"))
+        .send()
+        .await
+        .expect("the JSON is archived")
+        .body
+        .collect()
+        .await
+        .expect("a body")
+        .into_bytes();
+    let stored: Value = serde_json::from_slice(&json).expect("JSON");
+    assert_eq!(stored["number"], 1);
+    assert_eq!(stored["booking_id"], id.as_str());
+
+    // The guest hears of it by email (InvoiceIssued through the billing stream and the bus).
+    let mut mail = Vec::new();
+    for _ in 0..120 {
+        mail = api_tests::mailbox(&hotel.guest.email)
+            .await
+            .into_iter()
+            .filter(|m| m.subject.contains("invoice 1"))
+            .collect();
+        if !mail.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert_eq!(mail.len(), 1, "one invoice email");
+    let total = minor(&issued_total(&stored));
+    assert!(mail[0].body.contains(&major(total)), "{}", mail[0].body);
+}
+
+fn issued_total(invoice: &Value) -> Value {
+    invoice["totals"]["gross"].clone()
+}
