@@ -3,8 +3,8 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
-pub mod billing;
 pub mod aws;
+pub mod billing;
 pub mod clock;
 pub mod config;
 pub mod deposits;
