@@ -156,7 +156,7 @@ async fn a_guest_who_never_came_is_a_no_show_a_guest_in_house_is_flagged_and_eac
     assert_eq!(closed.body["day"], today.to_string());
     assert_eq!(
         ids(&closed.body["no_shows"]),
-        [missing.clone()],
+        std::slice::from_ref(&missing),
         "{closed:#?}"
     );
     assert_eq!(
@@ -184,7 +184,7 @@ async fn a_guest_who_never_came_is_a_no_show_a_guest_in_house_is_flagged_and_eac
     assert_eq!(departure_day.status, StatusCode::OK, "{departure_day:#?}");
     assert_eq!(
         ids(&departure_day.body["overdue_departures"]),
-        [staying.clone()],
+        std::slice::from_ref(&staying),
         "{departure_day:#?}"
     );
     assert_eq!(ids(&departure_day.body["no_shows"]), Vec::<String>::new());
@@ -510,7 +510,11 @@ async fn a_no_shows_paid_deposit_is_settled_by_the_no_show_terms() {
     let manager = again_signed_in(&api, &manager).await;
     let closed = audit(&api, &manager, today).await;
 
-    assert_eq!(ids(&closed.body["no_shows"]), [id.clone()], "{closed:#?}");
+    assert_eq!(
+        ids(&closed.body["no_shows"]),
+        std::slice::from_ref(&id),
+        "{closed:#?}"
+    );
     let seen = api.get(&format!("/booking/{id}"), manager.token()).await;
     assert_eq!(seen.body["status"], "NO_SHOW", "{seen:#?}");
     let settlement = &seen.body["deposit_payment"]["settlement"];
