@@ -144,8 +144,8 @@ pub struct Vendor {
     /// How long a desk hold keeps its inventory unless staff confirm it (5 minutes unless set).
     #[serde(default)]
     pub desk_hold_minutes: super::desk::DeskHoldMinutes,
-    /// VAT and city tax, applied to invoices and reports (none unless set).
-    #[serde(default)]
+    /// VAT and city tax, applied to invoices and reports (none unless set; left out then).
+    #[serde(default, skip_serializing_if = "super::tax::TaxRules::is_empty")]
     pub taxes: super::tax::TaxRules,
     /// When the night audit closes the day, in the vendor's time zone (02:00 unless set).
     #[serde(default)]
@@ -158,6 +158,18 @@ pub struct Vendor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_vendor_without_taxes_stores_no_empty_map() {
+        let mut vendor = crate::events::fixtures::vendor();
+        let item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> =
+            serde_dynamo::to_item(&vendor).unwrap();
+        assert!(!item.contains_key("taxes"), "{item:?}");
+        vendor.taxes.city_tax = Some(super::super::tax::CityTax::new(250).unwrap());
+        let item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> =
+            serde_dynamo::to_item(&vendor).unwrap();
+        assert!(item.contains_key("taxes"));
+    }
 
     #[test]
     fn time_zones_are_iana_names() {
