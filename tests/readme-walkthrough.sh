@@ -59,4 +59,10 @@ grep -q '"status":"dirty"' <<<"$(units_numbered 101)" || { echo "walk-through: t
 grep -q '"status":"COMPLETED"' <<<"$output" || { echo "walk-through: the guest was not checked out" >&2; exit 1; }
 grep -q '"status":"dirty"' <<<"$(units_numbered 102)" || { echo "walk-through: the room was not dirty after check-out" >&2; exit 1; }
 grep -q '"status":"clean"' <<<"$(units_numbered 102 | tail -1)" || { echo "walk-through: housekeeping did not report the room clean" >&2; exit 1; }
+# The day's paperwork: the stay's invoice with its VAT and city tax, the PDF, the report (JSON, CSV).
+grep -q '"kind":"city_tax"' <<<"$output" && grep -q '"vat_rate_bp":700' <<<"$output" \
+  || { echo "walk-through: the invoice did not carry the hotel's taxes" >&2; exit 1; }
+grep -q '^%PDF-' <<<"$output" || { echo "walk-through: the invoice PDF did not show" >&2; exit 1; }
+grep -q '"granularity":"day"' <<<"$output" || { echo "walk-through: the report did not show" >&2; exit 1; }
+grep -q '^start,end,closed,' <<<"$output" || { echo "walk-through: the CSV report did not show" >&2; exit 1; }
 echo "walkthrough: 1 passed, 0 failed"
