@@ -246,12 +246,18 @@ test('the desk books a walk-in with the keyboard alone; it shows on the board, c
   await page.keyboard.press('Enter');
   const payment = page.getByTestId('payment-form');
   await payment.getByRole('heading', { name: 'Record a payment' }).waitFor();
+  // The form puts the cursor in the amount after it is drawn: type only once it is there.
+  await page.waitForFunction(() => document.activeElement?.id === 'pay-amount');
   await retype(page, '50');
   await payment.getByRole('radio', { name: 'card terminal' }).check();
   await assertAccessible(page, 'payment form');
   await tabTo(page, 'Save payment');
   await page.keyboard.press('Enter');
-  await page.getByTestId('detail-note').filter({ hasText: 'Payment of €50.00 recorded.' }).waitFor({ timeout: NEVER_MS });
+  const recorded = page.getByTestId('detail-note').filter({ hasText: 'Payment of €50.00 recorded.' });
+  const refused = payment.locator('#pay-problem');
+  await recorded.or(refused).first().waitFor({ timeout: NEVER_MS });
+  assert.equal(await refused.count(), 0, `the payment was refused: ${await refused.textContent().catch(() => '')}`);
+  await recorded.waitFor();
   await page.getByTestId('detail-payments').filter({ hasText: '€50.00, card terminal' }).waitFor();
   const paid = await api('GET', `/booking/${walkIn.id}`, { token: desk });
   assert.deepEqual(paid.desk_payments?.map((p) => [p.amount.amount_minor, p.amount.currency, p.method]), [[5000, 'EUR', 'card_terminal']]);
