@@ -112,7 +112,13 @@ test('the walk-in form in German: labelled, and a guest name is asked for before
 async function chooseRoom(page, text) {
   const status = page.getByTestId('move-status');
   for (let i = 0; i < 8; i += 1) {
+    const before = await status.textContent();
     await page.keyboard.press('ArrowDown');
+    // The announcement follows the key once the board has drawn it: read it after it changed
+    // (on a loaded machine that takes a moment, and reading early skipped past the room).
+    await page
+      .waitForFunction((prev) => document.querySelector('[data-testid="move-status"]')?.textContent !== prev, before, { timeout: 5000 })
+      .catch(() => {});
     if ((await status.textContent()) === text) return;
   }
   assert.fail(`the move never announced "${text}" (last: "${await status.textContent()}")`);
