@@ -3,7 +3,7 @@
 //! instead, and a payment still under way gets a few minutes' grace. Safe to receive a message
 //! twice, or after payment confirmed the booking: the transition is a conditional write on the
 //! booking's status and version, so it happens at most once.
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Utc};
 use lambda_http::lambda_runtime::{Error, LambdaEvent};
 use shared::deposits::{self, Expiry};
@@ -54,14 +54,5 @@ pub async fn expire_due(
             }
         }
     }
-    let mut response = SqsBatchResponse::default();
-    response.batch_item_failures = failures
-        .into_iter()
-        .map(|id| {
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = id;
-            failure
-        })
-        .collect();
-    response
+    shared::inbox::failed_messages(failures)
 }

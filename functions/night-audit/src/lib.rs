@@ -2,7 +2,7 @@
 //! `night_audit_at`: no-shows, overdue departures, then the day close (`shared::night_audit`).
 //! A message that fails (a booking not marked, a vendor gone) comes back alone and ends in the
 //! dead-letter queue; the other vendors' messages are not held up by it.
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Utc};
 use lambda_http::lambda_runtime::{Error, LambdaEvent};
 use shared::night_audit::{AuditError, AuditRequest, DayEvents, run};
@@ -58,16 +58,7 @@ pub async fn audit_batch(
             }
         }
     }
-    let mut response = SqsBatchResponse::default();
-    response.batch_item_failures = failures
-        .into_iter()
-        .map(|id| {
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = id;
-            failure
-        })
-        .collect();
-    response
+    shared::inbox::failed_messages(failures)
 }
 
 #[cfg(test)]

@@ -446,6 +446,21 @@ impl Consumer {
     }
 }
 
+/// The answer to an SQS batch of which the messages `ids` failed (they come back; the rest are
+/// done).
+pub fn failed_messages(ids: impl IntoIterator<Item = String>) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = ids
+        .into_iter()
+        .map(|id| {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            failure
+        })
+        .collect();
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
