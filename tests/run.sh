@@ -6,12 +6,15 @@
 # the emulators again if it started them.
 #
 # Settings: CARGO_TARGET_DIR (default ~/.cache/reservations/target, outside the clone so
-# builds are reused), KEEP_STACK=1 to leave the emulators running afterwards.
+# builds are reused), CARGO_INCREMENTAL (default 0: a fresh clone gains nothing from incremental
+# data, and every clone's path would leave gigabytes of it in the shared target directory),
+# KEEP_STACK=1 to leave the emulators running afterwards.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/reservations/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 step() { printf '\n== %s\n' "$*"; }
 

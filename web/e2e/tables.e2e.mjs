@@ -192,7 +192,7 @@ test('a party of 2 walks in: booked and seated with the keyboard alone at a two-
   }
   assert.equal(await page.getByTestId('count-left').textContent(), '1');
   assert.equal(await page.getByTestId('count-seated').textContent(), '0');
-  // The API agrees: at the seating's second slot the two-tops are all free but for tonight's guests.
+  // The API agrees: from the seating's second slot the two-tops are all free but for tonight's guests.
   const second = await api('GET', `/vendor/${world.vendorId}/availability?party_size=2&date=${day(0)}&time=${slotAfter(time)}`);
   assert.equal(second.items.find((o) => o.resource_id === world.small)?.units_left, 3 - seatingsAt(slotAfter(time)));
   assert.deepEqual(page.problems, []);
@@ -211,13 +211,16 @@ function slotAfter(time) {
   return `${String(Math.floor(next / 60)).padStart(2, '0')}:${String(next % 60).padStart(2, '0')}`;
 }
 
-/** How many of the guests' online two-top seatings (90 minutes) cover a slot today. */
+/**
+ * How many of the guests' online two-top seatings (90 minutes) overlap a seating starting at `time`
+ * today: availability answers the fewest tables free over every slot the new seating would hold.
+ */
 function seatingsAt(time) {
   if (world.when.date !== day(0)) return 0;
   const minutes = (t) => t.split(':').map(Number).reduce((h, m) => h * 60 + m);
   const at = minutes(time);
   const start = minutes(world.when.time);
-  return at >= start && at < start + 90 ? 2 : 0;
+  return at < start + 90 && start < at + 90 ? 2 : 0;
 }
 
 test('offline, a restaurant walk-in for a party of 2 at the next slot is queued; back online it is booked exactly once and shows on the table board', async (t) => {
