@@ -1,5 +1,5 @@
 use lambda_http::{Error, run, service_fn};
-use shared::search::AnyIndex;
+use shared::search::{AnyIndex, CachedIndex};
 use shared::store::DynamoStore;
 
 #[tokio::main]
@@ -7,7 +7,7 @@ async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;
     let store = DynamoStore::from_env(&sdk)?;
-    let index = AnyIndex::from_env(&sdk)?;
+    let index = CachedIndex::from_env(AnyIndex::from_env(&sdk)?)?;
     run(service_fn(|req| {
         vendor_search::handler(&index, &store, req)
     }))

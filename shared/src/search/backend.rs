@@ -1,7 +1,10 @@
 //! The search backend a deployment uses, chosen at cold start by `SEARCH_BACKEND`: `dynamodb`
 //! (the default) or `opensearch`. An enum rather than a trait object, since `SearchIndex`
 //! returns `impl Future` and so cannot be one.
-use super::{Area, Candidate, DynamoSearchIndex, Filters, Listing, OpenSearchIndex, SearchIndex};
+use super::{
+    Area, Batch, Candidate, DynamoSearchIndex, Filters, Listing, OpenSearchIndex, Order, Resume,
+    SearchIndex,
+};
 use crate::config::{self, ConfigError};
 use crate::domain::ids::VendorId;
 
@@ -85,6 +88,19 @@ impl SearchIndex for AnyIndex {
         match self {
             Self::Dynamo(index) => index.candidates(area, filters).await,
             Self::OpenSearch(index) => index.candidates(area, filters).await,
+        }
+    }
+
+    async fn read(
+        &self,
+        area: &Area,
+        filters: &Filters,
+        order: &Order,
+        from: Option<Resume>,
+    ) -> anyhow::Result<Batch> {
+        match self {
+            Self::Dynamo(index) => index.read(area, filters, order, from).await,
+            Self::OpenSearch(index) => index.read(area, filters, order, from).await,
         }
     }
 }

@@ -1,19 +1,23 @@
 //! The DynamoDB search index, the default locally and for deployments without an OpenSearch
-//! domain. One item per vendor (`VENDOR#<id>`, `LISTING`) holds its listing and its sold-out
-//! markers (a string set); four indexes find it by kind and city (`city`, each city's vendors of a
-//! kind spread over a few partitions) and by kind and geohash cell at three precisions (`geo3`,
-//! `geo4`, `geo5`), so a search queries the city's partitions or the handful of cells covering
-//! the circle, in parallel, and a hotel search never reads a restaurant.
+//! domain. One item per vendor (`VENDOR#<id>`, `LISTING`) holds its listing, its sold-out
+//! markers (a string set) and its facets as sets; indexes find it by kind and city (`city`,
+//! each city's vendors of a kind spread over a few partitions), by kind and city in price order
+//! (`city_price`, sorted by the least a unit seating two costs), and by kind and geohash cell at
+//! four precisions (`geo3` to `geo6`, about 156, 39, 5 and 1 km).
 //!
-//! A search reads every listing of its area, so their size is what it pays for: the listing is
-//! stored as deflated JSON (`listing_z`, about a quarter of the size as a DynamoDB map, in the
-//! table and in each index's projection), which also parses faster than a nested map.
-use super::{Area, Candidate, Filters, Listing, SearchIndex};
+//! A search reads only as far as its page needs: by price, the city's partitions in price
+//! order, a round of listings at a time, until no unread listing can be cheaper than the page;
+//! by distance, the cells covering the circle nearest first, until no unread cell can hold
+//! anything nearer. Facets asked for are filtered by DynamoDB, so only listings that may match
+//! come back. The listing is stored as deflated JSON (`listing_z`, about a quarter of the size
+//! as a DynamoDB map), which also parses faster than a nested map.
+use super::{Area, Batch, Candidate, Filters, Listing, Order, Resume, SearchIndex};
 use crate::config::{self, ConfigError};
 use crate::domain::geo;
 use crate::domain::ids::VendorId;
-use crate::domain::vendor::VendorKind;
+use crate::domain::vendor::{GeoPoint, VendorKind};
 use anyhow::Context;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures::{StreamExt, TryStreamExt};
@@ -23,6 +27,19 @@ use std::io::{Read, Write};
 
 /// How many cell queries run at once.
 const PARALLEL_QUERIES: usize = 16;
+
+/// `price_floor` (the `city_price` index's order) is the least a unit seating this many costs,
+/// so it bounds every search for this many guests or more. Parties of one read the whole city.
+const PRICE_FLOOR_PARTY: u16 = 2;
+
+/// The fine cells a search by distance of up to `NEAREST_MAX_KM` walks nearest first.
+const NEAREST_PRECISION: usize = 6;
+const NEAREST_MAX_KM: f64 = 5.0;
+
+/// Listings read from each city partition in a search's first round; each later round reads
+/// twice as many, up to `MAX_ROUND`.
+const FIRST_ROUND: i32 = 32;
+const MAX_ROUND: i32 = 512;
 
 #[derive(Debug, Clone)]
 pub struct DynamoSearchIndex {
@@ -136,12 +153,7 @@ impl DynamoSearchIndex {
     }
 
     /// A Query of one partition of an index.
-    fn partition(
-        &self,
-        index: &str,
-        key_name: &str,
-        key: String,
-    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+    fn partition(&self, index: &str, key_name: &str, key: String) -> QueryFluentBuilder {
         self.client
             .query()
             .table_name(&self.table)
@@ -151,18 +163,18 @@ impl DynamoSearchIndex {
             .expression_attribute_values(":k", s(key))
     }
 
-    /// Every listing under one key of one index (all pages).
+    /// Every listing under one key of one index (all pages) that may pass the filters.
     async fn query_all(
         &self,
         index: &str,
         key_name: &str,
         key: String,
+        filters: &Filters,
     ) -> anyhow::Result<Vec<Candidate>> {
         let mut found = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let output = self
-                .partition(index, key_name, key.clone())
+            let output = filtered(self.partition(index, key_name, key.clone()), filters)
                 .set_exclusive_start_key(start)
                 .send()
                 .await
@@ -178,6 +190,234 @@ impl DynamoSearchIndex {
     }
 }
 
+/// The facets asked for as a filter: DynamoDB still reads the rest, but hands back only the
+/// listings that may match (the rules in `search` decide).
+fn filtered(mut query: QueryFluentBuilder, filters: &Filters) -> QueryFluentBuilder {
+    let mut clauses = Vec::new();
+    if !filters.facilities.is_empty() {
+        query = query.expression_attribute_names("#facilities", "facilities");
+        for (i, facility) in filters.facilities.iter().enumerate() {
+            query = query.expression_attribute_values(format!(":f{i}"), s(facility.to_lowercase()));
+            clauses.push(format!("contains(#facilities, :f{i})"));
+        }
+    }
+    if !filters.cuisines.is_empty() {
+        query = query.expression_attribute_names("#cuisines", "cuisines");
+        let mut any = Vec::new();
+        for (i, cuisine) in filters.cuisines.iter().enumerate() {
+            query = query.expression_attribute_values(format!(":c{i}"), s(cuisine.to_lowercase()));
+            any.push(format!("contains(#cuisines, :c{i})"));
+        }
+        clauses.push(format!("({})", any.join(" OR ")));
+    }
+    if clauses.is_empty() {
+        query
+    } else {
+        query.filter_expression(clauses.join(" AND "))
+    }
+}
+
+/// How far a search's read of an area has got.
+#[derive(Debug, Clone)]
+enum Scan {
+    /// The city's partitions of `city_price`, each in price order; a round reads each once.
+    City { shards: Vec<Shard>, round: u32 },
+    /// The cells covering the circle, nearest first, each with the least distance from the
+    /// point to it; those from `next` on are unread.
+    Cells {
+        index: String,
+        key_name: String,
+        cells: Vec<(f64, String)>,
+        next: usize,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Shard {
+    key: String,
+    /// Where the next page starts; `None` with `done` false: at the beginning.
+    start: Option<Item>,
+    /// The price floor of the last listing read: the unread ones are at or above it.
+    floor: f64,
+    done: bool,
+}
+
+impl Scan {
+    /// The ordered read of an area, where the index keeps the order asked for.
+    fn start(area: &Area, kind: VendorKind, order: &Order) -> Option<Self> {
+        match (area, order) {
+            (Area::City { city_key: key }, Order::Price { party })
+                if *party >= PRICE_FLOOR_PARTY =>
+            {
+                Some(Self::City {
+                    shards: (0..CITY_SHARDS)
+                        .map(|shard| Shard {
+                            key: city_key(kind, key, shard),
+                            start: None,
+                            floor: 0.0,
+                            done: false,
+                        })
+                        .collect(),
+                    round: 0,
+                })
+            }
+            (Area::Near { point, radius_km }, Order::Distance { from }) => {
+                let precision = if *radius_km <= NEAREST_MAX_KM {
+                    NEAREST_PRECISION
+                } else {
+                    geo::precision_for(*radius_km)
+                };
+                let (index, key_name) = cell_index(precision);
+                let mut cells: Vec<(f64, String)> =
+                    geo::covering_cells(*point, *radius_km, precision)
+                        .into_iter()
+                        // A cell wholly outside the circle holds nothing to find.
+                        .filter(|cell| nearest_km(*point, cell) <= *radius_km)
+                        .map(|cell| (nearest_km(*from, &cell), cell_key(kind, precision, &cell)))
+                        .collect();
+                cells.sort_by(|a, b| a.0.total_cmp(&b.0));
+                Some(Self::Cells {
+                    index,
+                    key_name,
+                    cells,
+                    next: 0,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// At most the distance from `from` to the nearest point of a geohash cell.
+fn nearest_km(from: GeoPoint, cell: &str) -> f64 {
+    let Ok(bbox) = geohash::decode_bbox(cell) else {
+        return 0.0;
+    };
+    let (lat, lon) = (
+        from.lat.clamp(bbox.min().y, bbox.max().y),
+        from.lon.clamp(bbox.min().x, bbox.max().x),
+    );
+    // Across the antimeridian the clamped point is not the nearest: claim nothing.
+    if (from.lon - lon).abs() > 180.0 {
+        return 0.0;
+    }
+    let Ok(edge) = GeoPoint::new(lat, lon) else {
+        return 0.0;
+    };
+    // On the sphere the nearest point of a cell's side lies a hair off the clamped one: the
+    // margin keeps this a floor.
+    (geo::distance_km(from, edge) * 0.999 - 0.001).max(0.0)
+}
+
+fn number(value: Option<&AttributeValue>) -> anyhow::Result<f64> {
+    match value {
+        Some(AttributeValue::N(n)) => n.parse().context("a price floor"),
+        _ => anyhow::bail!("a city_price key without its price floor"),
+    }
+}
+
+impl DynamoSearchIndex {
+    /// One round of a city read in price order: a page of each partition not read to its end.
+    async fn city_round(
+        &self,
+        mut shards: Vec<Shard>,
+        round: u32,
+        filters: &Filters,
+    ) -> anyhow::Result<Batch> {
+        let limit = FIRST_ROUND.saturating_mul(1 << round.min(8)).min(MAX_ROUND);
+        let reads = shards
+            .iter()
+            .enumerate()
+            .filter(|(_, shard)| !shard.done)
+            .map(|(i, shard)| {
+                let query = filtered(
+                    self.partition("city_price", "citypk", shard.key.clone()),
+                    filters,
+                )
+                .limit(limit)
+                .set_exclusive_start_key(shard.start.clone());
+                async move {
+                    let output = query
+                        .send()
+                        .await
+                        .context("Query search index city_price")?;
+                    anyhow::Ok((i, output))
+                }
+            });
+        let mut candidates = Vec::new();
+        for (i, output) in futures::future::try_join_all(reads).await? {
+            for item in output.items.unwrap_or_default() {
+                candidates.push(candidate(item)?);
+            }
+            let Some(shard) = shards.get_mut(i) else {
+                continue;
+            };
+            match output.last_evaluated_key {
+                Some(last) => {
+                    shard.floor = number(last.get("price_floor"))?;
+                    shard.start = Some(last);
+                }
+                None => shard.done = true,
+            }
+        }
+        let floor = shards
+            .iter()
+            .filter(|shard| !shard.done)
+            .map(|shard| shard.floor)
+            .min_by(f64::total_cmp);
+        Ok(Batch {
+            candidates,
+            rest: floor.map(|floor| {
+                (
+                    floor,
+                    Resume::new(Scan::City {
+                        shards,
+                        round: round + 1,
+                    }),
+                )
+            }),
+        })
+    }
+
+    /// One round of a read by distance: the next few cells, at once.
+    async fn cells_round(
+        &self,
+        index: String,
+        key_name: String,
+        cells: Vec<(f64, String)>,
+        next: usize,
+        filters: &Filters,
+    ) -> anyhow::Result<Batch> {
+        let upto = (next + PARALLEL_QUERIES).min(cells.len());
+        let keys: Vec<String> = cells
+            .get(next..upto)
+            .unwrap_or_default()
+            .iter()
+            .map(|(_, key)| key.clone())
+            .collect();
+        let per_cell: Vec<Vec<Candidate>> = futures::stream::iter(keys)
+            .map(|key| self.query_all(&index, &key_name, key, filters))
+            .buffer_unordered(PARALLEL_QUERIES)
+            .try_collect()
+            .await?;
+        let floor = cells.get(upto).map(|(km, _)| *km);
+        Ok(Batch {
+            candidates: per_cell.into_iter().flatten().collect(),
+            rest: floor.map(|floor| {
+                (
+                    floor,
+                    Resume::new(Scan::Cells {
+                        index,
+                        key_name,
+                        cells,
+                        next: upto,
+                    }),
+                )
+            }),
+        })
+    }
+}
+
 /// The index keys a listing is found by: its kind with its city, and with its cell at each
 /// indexed precision.
 fn index_keys(listing: &Listing) -> Vec<(String, String)> {
@@ -189,7 +429,10 @@ fn index_keys(listing: &Listing) -> Vec<(String, String)> {
             city_shard(listing.vendor_id),
         ),
     )];
-    for precision in geo::INDEXED_PRECISIONS {
+    for precision in geo::INDEXED_PRECISIONS
+        .into_iter()
+        .chain([NEAREST_PRECISION])
+    {
         let (_, key_name) = cell_index(precision);
         keys.push((
             key_name,
@@ -201,6 +444,25 @@ fn index_keys(listing: &Listing) -> Vec<(String, String)> {
         ));
     }
     keys
+}
+
+/// The attributes searches filter and order on, each absent without a value (a set cannot be
+/// empty, and a listing with no type seating two stays out of `city_price`).
+fn facets(listing: &Listing) -> [(&'static str, Option<AttributeValue>); 3] {
+    let set = |values: &[String]| {
+        let lower: BTreeSet<String> = values.iter().map(|v| v.to_lowercase()).collect();
+        (!lower.is_empty()).then(|| AttributeValue::Ss(lower.into_iter().collect()))
+    };
+    [
+        (
+            "price_floor",
+            listing
+                .price_floor(PRICE_FLOOR_PARTY)
+                .map(|floor| AttributeValue::N(floor.to_string())),
+        ),
+        ("facilities", set(&listing.facilities)),
+        ("cuisines", set(&listing.cuisines)),
+    ]
 }
 
 fn stamp(listing: &Listing) -> String {
@@ -223,6 +485,11 @@ impl DynamoSearchIndex {
                 ("stamp".to_owned(), s(stamp(listing))),
             ]);
             item.extend(index_keys(listing).into_iter().map(|(k, v)| (k, s(v))));
+            item.extend(
+                facets(listing)
+                    .into_iter()
+                    .filter_map(|(name, value)| Some((name.to_owned(), value?))),
+            );
             items.push(item);
         }
         crate::store::batch_put(&self.client, &self.table, items).await
@@ -264,8 +531,23 @@ impl SearchIndex for DynamoSearchIndex {
             request = request.expression_attribute_values(&value, s(key));
             set.push(format!("{key_name} = {value}"));
         }
+        let mut remove = Vec::new();
+        for (name, value) in facets(listing) {
+            match value {
+                Some(value) => {
+                    request = request.expression_attribute_values(format!(":{name}"), value);
+                    set.push(format!("{name} = :{name}"));
+                }
+                None => remove.push(name),
+            }
+        }
+        let remove = if remove.is_empty() {
+            String::new()
+        } else {
+            format!(" REMOVE {}", remove.join(", "))
+        };
         let result = request
-            .update_expression(format!("SET {}", set.join(", ")))
+            .update_expression(format!("SET {}{remove}", set.join(", ")))
             .send()
             .await;
         match result {
@@ -324,11 +606,47 @@ impl SearchIndex for DynamoSearchIndex {
             }
         };
         let per_key: Vec<Vec<Candidate>> = futures::stream::iter(keys)
-            .map(|key| self.query_all(&index, &key_name, key))
+            .map(|key| self.query_all(&index, &key_name, key, filters))
             .buffer_unordered(PARALLEL_QUERIES)
             .try_collect()
             .await?;
         Ok(per_key.into_iter().flatten().collect())
+    }
+
+    async fn read(
+        &self,
+        area: &Area,
+        filters: &Filters,
+        order: &Order,
+        from: Option<Resume>,
+    ) -> anyhow::Result<Batch> {
+        let scan = match from {
+            Some(resume) => resume
+                .get::<Scan>()
+                .cloned()
+                .context("a search resumed from another index's read")?,
+            None => match Scan::start(area, filters.kind, order) {
+                Some(scan) => scan,
+                None => {
+                    return Ok(Batch {
+                        candidates: self.candidates(area, filters).await?,
+                        rest: None,
+                    });
+                }
+            },
+        };
+        match scan {
+            Scan::City { shards, round } => self.city_round(shards, round, filters).await,
+            Scan::Cells {
+                index,
+                key_name,
+                cells,
+                next,
+            } => {
+                self.cells_round(index, key_name, cells, next, filters)
+                    .await
+            }
+        }
     }
 }
 

@@ -1,14 +1,18 @@
 //! Finding hotels and restaurants that really have something free: a search index (behind the
-//! `SearchIndex` trait) returns the candidates of an area with their sold-out markers, the
-//! rules here keep those with a room or table type that fits the party, is bookable then and
-//! not marked sold out, price it, sort it, and check the page against the inventory counters
-//! before it is returned. A stale marker can therefore delay a vendor's reappearance until the
-//! indexer catches up, but never show a sold-out one.
+//! `SearchIndex` trait) hands over the candidates of an area with their sold-out markers, in
+//! batches ordered by a lower bound of the sort value where it can; the rules here keep those
+//! with a room or table type that fits the party, is bookable then and not marked sold out,
+//! price and sort them, and check each page against the inventory counters before it is
+//! returned. A hit is placed on the page once no unread candidate can sort before it, so a
+//! page costs what it takes to be sure of it, not the whole area. A stale marker or cached
+//! batch can therefore delay a vendor's reappearance, but never show a sold-out one.
 mod backend;
+mod cache;
 mod dynamo;
 mod opensearch;
 
 pub use backend::AnyIndex;
+pub use cache::{CacheStats, CachedIndex};
 pub use dynamo::DynamoSearchIndex;
 pub use opensearch::OpenSearchIndex;
 
@@ -29,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
+use std::sync::Arc;
 
 /// What search keeps of a vendor: enough to filter, price and show it without reading the
 /// vendors table.
@@ -92,6 +97,26 @@ impl Listing {
     }
 }
 
+impl Listing {
+    /// The least one unit of any type seating `party` costs on any date: no quote for the
+    /// party is below it times the nights (or once for a seating). `None`: no type seats it.
+    pub fn price_floor(&self, party: u16) -> Option<i64> {
+        self.resources
+            .iter()
+            .filter(|r| r.capacity.get() >= party)
+            .flat_map(|r| {
+                let plan = r.price_plan();
+                let rules: Vec<i64> = plan
+                    .rules()
+                    .iter()
+                    .map(|rule| rule.amount_minor())
+                    .collect();
+                rules.into_iter().chain([plan.base().amount_minor])
+            })
+            .min()
+    }
+}
+
 /// A sold-out marker: this type, while it could sell `limit` units, has nothing left in this
 /// bucket. The limit is part of the key, so a marker set before the type's unit count changed
 /// no longer counts (the counters decide until a booking marks it again).
@@ -145,6 +170,48 @@ fn name_matches(name: &str, asked: &[String]) -> bool {
         .all(|a| words.iter().any(|w| w.starts_with(a.as_str())))
 }
 
+/// The order a search wants candidates in, so an index that keeps them so can hand them over
+/// a batch at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Order {
+    /// By `Listing::price_floor(party)`, the cheapest first.
+    Price { party: u16 },
+    /// By distance from the point, the nearest first.
+    Distance { from: GeoPoint },
+    /// Any order: every candidate in one batch.
+    Unordered,
+}
+
+/// Where a read of an index stopped: the backend's own state, opaque to search.
+#[derive(Clone)]
+pub struct Resume(Arc<dyn std::any::Any + Send + Sync>);
+
+impl Resume {
+    pub fn new(state: impl std::any::Any + Send + Sync) -> Self {
+        Self(Arc::new(state))
+    }
+
+    pub fn get<T: 'static>(&self) -> Option<&T> {
+        self.0.downcast_ref()
+    }
+}
+
+impl std::fmt::Debug for Resume {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Resume")
+    }
+}
+
+/// Some candidates of an area, in no particular order among themselves.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub candidates: Vec<Candidate>,
+    /// What is left: every candidate not handed over yet sorts at or above this floor (a unit
+    /// price for `Order::Price`, kilometres for `Order::Distance`), and where to go on from.
+    /// `None`: nothing is left.
+    pub rest: Option<(f64, Resume)>,
+}
+
 /// A search backend: DynamoDB cells and cities (`DynamoSearchIndex`), or OpenSearch.
 pub trait SearchIndex: Send + Sync {
     /// Adds or replaces a vendor's listing, unless the index has a newer one (`stamp`).
@@ -164,6 +231,24 @@ pub trait SearchIndex: Send + Sync {
         area: &Area,
         filters: &Filters,
     ) -> impl Future<Output = anyhow::Result<Vec<Candidate>>> + Send;
+
+    /// The next batch of the area's candidates in `order` (from the start without `from`). An
+    /// index that keeps no such order hands over every candidate at once.
+    fn read(
+        &self,
+        area: &Area,
+        filters: &Filters,
+        order: &Order,
+        from: Option<Resume>,
+    ) -> impl Future<Output = anyhow::Result<Batch>> + Send {
+        let _ = (order, from);
+        async move {
+            Ok(Batch {
+                candidates: self.candidates(area, filters).await?,
+                rest: None,
+            })
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,6 +283,32 @@ impl SearchQuery {
         match self.when {
             BookingTime::Stay { .. } => VendorKind::Hotel,
             BookingTime::Seating { .. } => VendorKind::Restaurant,
+        }
+    }
+
+    /// The order the index is asked for: that of the sort where an index can keep it.
+    fn order(&self) -> Order {
+        match (self.sort, &self.area) {
+            (SortBy::Price, _) => Order::Price {
+                party: self.party.get(),
+            },
+            (SortBy::Distance, Area::Near { point, .. }) => Order::Distance { from: *point },
+            _ => Order::Unordered,
+        }
+    }
+
+    /// The least sort value a candidate at or above an index's floor can have.
+    fn lowest_after(&self, floor: f64) -> f64 {
+        match (self.sort, self.when) {
+            // A stay pays each night at least the floor, a seating once.
+            (
+                SortBy::Price,
+                BookingTime::Stay {
+                    check_in,
+                    check_out,
+                },
+            ) => floor * (check_out - check_in).num_days().max(1) as f64,
+            _ => floor,
         }
     }
 
@@ -490,31 +601,61 @@ pub async fn search(
         .as_deref()
         .map(|raw| decode_cursor(query, raw))
         .transpose()?;
-    let candidates = index.candidates(&query.area, &query.filters()).await?;
-    let mut ranked: Vec<(Position, Hit)> = hits(candidates, query, now)
-        .into_iter()
-        .map(|hit| (Position::of(&hit, query.sort), hit))
-        .filter(|(position, _)| after.is_none_or(|a| position.cmp(&a).is_gt()))
-        .collect();
-    ranked.sort_by(|a, b| a.0.cmp(&b.0));
-
-    // Check as many hits at once as the page still needs; a stale marker costs another round.
+    let (area, filters, order) = (&query.area, query.filters(), query.order());
+    // Hits read but not placed yet, best last; `below`: no unread candidate sorts under it.
+    let mut waiting: Vec<(Position, Hit)> = Vec::new();
+    let mut below = f64::NEG_INFINITY;
+    let mut resume = None;
+    let mut read_all = false;
     let mut items = Vec::with_capacity(query.limit);
     let mut last = None;
-    let mut rest = ranked.as_slice();
-    while items.len() < query.limit && !rest.is_empty() {
-        let take = (query.limit - items.len()).min(rest.len());
-        let (batch, tail) = rest.split_at(take);
-        let checked = confirm(counters, batch).await?;
-        for ((position, _), found) in batch.iter().zip(checked) {
-            last = Some(*position);
-            if let Some(found) = found {
-                items.push(found);
+    loop {
+        // The hits no unread candidate can come before, in order, checked against the
+        // counters as many at once as the page still needs (a stale marker costs a round).
+        while items.len() < query.limit {
+            let sure = waiting
+                .iter()
+                .rev()
+                .take_while(|(position, _)| read_all || position.value < below)
+                .count()
+                .min(query.limit - items.len());
+            if sure == 0 {
+                break;
+            }
+            let batch: Vec<(Position, Hit)> = waiting
+                .split_off(waiting.len() - sure)
+                .into_iter()
+                .rev()
+                .collect();
+            let checked = confirm(counters, &batch).await?;
+            for ((position, _), found) in batch.iter().zip(checked) {
+                last = Some(*position);
+                if let Some(found) = found {
+                    items.push(found);
+                }
             }
         }
-        rest = tail;
+        // A full page needs one hit more to know a next page exists.
+        if read_all || (items.len() == query.limit && !waiting.is_empty()) {
+            break;
+        }
+        let batch = index.read(area, &filters, &order, resume.take()).await?;
+        waiting.extend(
+            hits(batch.candidates, query, now)
+                .into_iter()
+                .map(|hit| (Position::of(&hit, query.sort), hit))
+                .filter(|(position, _)| after.is_none_or(|a| position.cmp(&a).is_gt())),
+        );
+        waiting.sort_by(|a, b| b.0.cmp(&a.0));
+        match batch.rest {
+            Some((floor, next)) => {
+                below = query.lowest_after(floor);
+                resume = Some(next);
+            }
+            None => read_all = true,
+        }
     }
-    let next_cursor = match (rest.is_empty(), last) {
+    let next_cursor = match (waiting.is_empty(), last) {
         (false, Some(last)) => encode_cursor(query, last),
         _ => None,
     };
