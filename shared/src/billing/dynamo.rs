@@ -13,14 +13,13 @@ use super::{Billing, BillingStore, CreditError, Issued, credit_draft};
 use crate::config::{self, ConfigError};
 use crate::domain::ids::{BookingId, VendorId};
 use crate::domain::invoice::{CreditNote, CreditRequest, DocumentNumber, Invoice, InvoiceDraft};
+use crate::store::attr::{Item, n, optional_number, optional_text, s, text};
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-
-type Item = HashMap<String, AttributeValue>;
 
 /// How often an issue reads the sequence again after losing it. Each round some writer wins, so
 /// a burst of `n` concurrent issues needs at most `n` rounds of its last writer.
@@ -39,14 +38,6 @@ pub const KIND_CREDIT_NOTE: &str = "credit_note";
 pub struct DynamoBilling {
     client: Client,
     table: String,
-}
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-fn n(value: impl ToString) -> AttributeValue {
-    AttributeValue::N(value.to_string())
 }
 
 fn vendor_pk(vendor: VendorId) -> String {
@@ -151,15 +142,10 @@ impl DynamoBilling {
             .send()
             .await
             .context("GetItem billing sequence")?;
-        let last = output
-            .item
-            .as_ref()
-            .and_then(|item| item.get("last"))
-            .map(|v| match v {
-                AttributeValue::N(raw) => raw.parse::<u64>().context("reading SEQ.last"),
-                _ => anyhow::bail!("SEQ.last is not a number"),
-            })
-            .transpose()?;
+        let last = match &output.item {
+            Some(item) => optional_number::<u64>(item, "SEQ", "last")?,
+            None => None,
+        };
         Ok(last.and_then(DocumentNumber::new))
     }
 
@@ -233,26 +219,22 @@ impl DynamoBilling {
 
 /// The document an item holds.
 fn doc<T: serde::de::DeserializeOwned>(item: &Item) -> anyhow::Result<T> {
-    match item.get("doc") {
-        Some(AttributeValue::S(json)) => serde_json::from_str(json).context("reading a document"),
-        _ => anyhow::bail!("a billing item has no document"),
-    }
+    serde_json::from_str(text(item, "a billing item", "doc")?).context("reading a document")
 }
 
 fn credits(item: &Item) -> u64 {
-    match item.get("credits") {
-        Some(AttributeValue::N(raw)) => raw.parse().unwrap_or(0),
-        _ => 0,
-    }
+    optional_number(item, "a booking's invoice", "credits")
+        .ok()
+        .flatten()
+        .unwrap_or(0)
 }
 
 /// The billing of one booking from its items: its invoice and credit notes (sorted by key, so
 /// by number).
 fn billing_from(items: &[Item]) -> anyhow::Result<Option<(Billing, u64)>> {
-    let sk = |item: &Item| match item.get("sk") {
-        Some(AttributeValue::S(sk)) => sk.clone(),
-        _ => String::new(),
-    };
+    fn sk(item: &Item) -> &str {
+        optional_text(item, "sk").unwrap_or_default()
+    }
     let Some(guard) = items.iter().find(|item| sk(item) == INVOICE_SK) else {
         return Ok(None);
     };

@@ -9,6 +9,7 @@
 use super::{Appended, ChangeLog, FeedEntry, Position, Slice};
 use crate::config::{self, ConfigError};
 use crate::domain::ids::VendorId;
+use crate::store::attr::{Item, n, number, optional_text, s};
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -26,14 +27,6 @@ pub struct DynamoFeed {
     table: String,
 }
 
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-fn n(value: impl ToString) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
 fn partition(vendor: VendorId) -> String {
     format!("FEED#{vendor}")
 }
@@ -46,14 +39,8 @@ fn fact_key(entry: &FeedEntry) -> String {
     format!("FACT#{}", entry.change.event_id)
 }
 
-fn position_of(item: &HashMap<String, AttributeValue>) -> anyhow::Result<Position> {
-    let raw = item
-        .get("position")
-        .and_then(|v| v.as_n().ok())
-        .context("the feed head has no position")?;
-    Ok(Position::new(
-        raw.parse().context("the feed head's position")?,
-    ))
+fn position_of(item: &Item) -> anyhow::Result<Position> {
+    Ok(Position::new(number(item, "the feed head", "position")?))
 }
 
 impl DynamoFeed {
@@ -206,17 +193,15 @@ impl ChangeLog for DynamoFeed {
         let complete = output.last_evaluated_key.is_none();
         let mut slice = Slice::default();
         for item in output.items.unwrap_or_default() {
-            let sk = item.get("sk").and_then(|v| v.as_s().ok());
+            let sk = optional_text(&item, "sk");
             if sk.is_some_and(|sk| sk == HEAD) {
                 slice.last = Some(position_of(&item)?);
                 continue;
             }
-            let json = item
-                .get("entry")
-                .and_then(|v| v.as_s().ok())
-                .with_context(|| format!("feed item {} has no entry", sk.map_or("?", |s| s)))?;
+            let json = optional_text(&item, "entry")
+                .with_context(|| format!("feed item {} has no entry", sk.unwrap_or("?")))?;
             let entry: FeedEntry = serde_json::from_str(json)
-                .with_context(|| format!("feed item {} is unreadable", sk.map_or("?", |s| s)))?;
+                .with_context(|| format!("feed item {} is unreadable", sk.unwrap_or("?")))?;
             slice.entries.push(entry);
         }
         slice.entries.truncate(limit);

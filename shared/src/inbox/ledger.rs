@@ -1,6 +1,7 @@
 //! The ledger: per consumer and aggregate, the last version applied, claims on the facts being
 //! applied, and the facts parked until their predecessor is applied.
 use super::*;
+use crate::store::attr::{n, s};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claimed {
@@ -112,10 +113,6 @@ impl DynamoLedger {
     }
 }
 
-pub(super) fn n(value: impl ToString) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
 pub(super) fn number(item: &HashMap<String, AttributeValue>, name: &str) -> Option<i64> {
     item.get(name)?.as_n().ok()?.parse().ok()
 }
@@ -129,7 +126,7 @@ impl DynamoLedger {
             .client
             .get_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(key.to_owned()))
+            .key("pk", s(key.to_owned()))
             .projection_expression("done_version")
             .consistent_read(true)
             .send()
@@ -163,7 +160,7 @@ impl Ledger for DynamoLedger {
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(entry.key.clone()))
+            .key("pk", s(entry.key.clone()))
             .update_expression("SET claim_version = :v, claim_until = :until, expires_at = :ttl")
             .condition_expression(format!(
                 "{after} AND (attribute_not_exists(claim_until) OR claim_until < :now)"
@@ -212,7 +209,7 @@ impl Ledger for DynamoLedger {
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(entry.key.clone()))
+            .key("pk", s(entry.key.clone()))
             .update_expression(
                 "SET done_version = :v, done_at = :now, expires_at = :ttl \
                  REMOVE claim_version, claim_until",
@@ -240,7 +237,7 @@ impl Ledger for DynamoLedger {
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(entry.key.clone()))
+            .key("pk", s(entry.key.clone()))
             .update_expression("REMOVE claim_version, claim_until")
             .condition_expression("claim_version = :v")
             .expression_attribute_values(":v", n(entry.version))
@@ -265,8 +262,8 @@ impl Ledger for DynamoLedger {
         self.client
             .put_item()
             .table_name(&self.table)
-            .item("pk", AttributeValue::S(park_key(&entry.key, entry.version)))
-            .item("body", AttributeValue::S(body.to_owned()))
+            .item("pk", s(park_key(&entry.key, entry.version)))
+            .item("body", s(body.to_owned()))
             .item(
                 "expires_at",
                 n((now + Duration::hours(PARK_HOURS)).timestamp()),
@@ -284,7 +281,7 @@ impl Ledger for DynamoLedger {
             .client
             .delete_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(park_key(key, version)))
+            .key("pk", s(park_key(key, version)))
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
             .send()
             .await

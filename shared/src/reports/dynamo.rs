@@ -7,6 +7,7 @@ use super::{
 };
 use crate::config::{self, ConfigError};
 use crate::domain::ids::{BookingId, VendorId};
+use crate::store::attr::{Item, n, number, optional_text, s, text};
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -14,8 +15,6 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-type Item = HashMap<String, AttributeValue>;
 
 /// A transaction that keeps meeting another one is tried this many times (then `Contended`).
 const ATTEMPTS: u32 = 8;
@@ -52,8 +51,8 @@ impl DynamoReports {
             .client
             .get_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(pk))
-            .key("sk", AttributeValue::S(sk))
+            .key("pk", s(pk))
+            .key("sk", s(sk))
             .consistent_read(true)
             .send()
             .await
@@ -133,7 +132,7 @@ impl DynamoReports {
             .filter(|(_, value)| *value != 0);
         for (i, (field, value)) in fields.enumerate() {
             names.insert(format!("#f{i}"), field);
-            values.insert(format!(":v{i}"), AttributeValue::N(value.to_string()));
+            values.insert(format!(":v{i}"), n(value));
             adds.push(format!("#f{i} :v{i}"));
         }
         if !write.adjusts.is_empty() {
@@ -151,7 +150,7 @@ impl DynamoReports {
         Update::builder()
             .table_name(&self.table)
             .key("pk", vendor_key(vendor))
-            .key("sk", AttributeValue::S(day_key(day)))
+            .key("sk", s(day_key(day)))
             .update_expression(format!("ADD {}", adds.join(", ")))
             .condition_expression("attribute_not_exists(#closed)")
             .set_expression_attribute_names(Some(names))
@@ -170,26 +169,17 @@ impl DynamoReports {
         let days = serde_json::to_string(&next.days).context("a contribution as JSON")?;
         let item = HashMap::from([
             ("pk".to_owned(), vendor_key(vendor)),
-            (
-                "sk".to_owned(),
-                AttributeValue::S(format!("BOOKING#{booking}")),
-            ),
-            (
-                "version".to_owned(),
-                AttributeValue::N(next.version.to_string()),
-            ),
+            ("sk".to_owned(), s(format!("BOOKING#{booking}"))),
+            ("version".to_owned(), n(next.version)),
             ("counted".to_owned(), AttributeValue::Bool(next.counted)),
-            ("days".to_owned(), AttributeValue::S(days)),
+            ("days".to_owned(), s(days)),
         ]);
         let put = Put::builder().table_name(&self.table).set_item(Some(item));
         let put = match previous {
             Some(previous) => put
                 .condition_expression("#version = :previous")
                 .expression_attribute_names("#version", "version")
-                .expression_attribute_values(
-                    ":previous",
-                    AttributeValue::N(previous.version.to_string()),
-                ),
+                .expression_attribute_values(":previous", n(previous.version)),
             None => put.condition_expression("attribute_not_exists(pk)"),
         };
         Ok(put.build().context("a contribution put")?)
@@ -208,7 +198,7 @@ impl DynamoReports {
 }
 
 fn vendor_key(vendor: VendorId) -> AttributeValue {
-    AttributeValue::S(format!("VENDOR#{vendor}"))
+    s(format!("VENDOR#{vendor}"))
 }
 
 fn day_key(day: NaiveDate) -> String {
@@ -219,9 +209,7 @@ const CLOSE_KEY: &str = "CLOSE";
 
 /// A day item read back.
 fn figures_of(item: &Item) -> anyhow::Result<DayFigures> {
-    let day = item
-        .get("sk")
-        .and_then(|v| v.as_s().ok())
+    let day = optional_text(item, "sk")
         .and_then(|sk| sk.strip_prefix("DAY#"))
         .context("a day item without its DAY# key")?
         .parse()
@@ -257,23 +245,15 @@ fn figures_of(item: &Item) -> anyhow::Result<DayFigures> {
 }
 
 fn contribution_of(item: &Item) -> anyhow::Result<Contribution> {
-    let version = item
-        .get("version")
-        .and_then(|v| v.as_n().ok())
-        .context("a contribution without its version")?
-        .parse()
-        .context("a contribution's version")?;
+    let version = number(item, "a contribution", "version")?;
     let counted = item
         .get("counted")
         .and_then(|v| v.as_bool().ok())
         .copied()
         .unwrap_or(false);
-    let days: BTreeMap<NaiveDate, Counts> = serde_json::from_str(
-        item.get("days")
-            .and_then(|v| v.as_s().ok())
-            .context("a contribution without its days")?,
-    )
-    .context("a contribution's days")?;
+    let days: BTreeMap<NaiveDate, Counts> =
+        serde_json::from_str(text(item, "a contribution", "days")?)
+            .context("a contribution's days")?;
     Ok(Contribution {
         version,
         counted,
@@ -357,12 +337,12 @@ impl ReportStore for DynamoReports {
         capacity: u32,
         closed_at: DateTime<Utc>,
     ) -> Result<CloseOutcome, ReportError> {
-        let at = AttributeValue::S(closed_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
-        let capacity = AttributeValue::N(capacity.to_string());
+        let at = s(closed_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        let capacity = n(capacity);
         let close_the_day = Update::builder()
             .table_name(&self.table)
             .key("pk", vendor_key(vendor))
-            .key("sk", AttributeValue::S(day_key(day)))
+            .key("sk", s(day_key(day)))
             .update_expression("SET #closed = :at, #capacity = :capacity")
             .condition_expression("attribute_not_exists(#closed)")
             .expression_attribute_names("#closed", "closed_at")
@@ -374,11 +354,11 @@ impl ReportStore for DynamoReports {
         let raise_last_closed = Update::builder()
             .table_name(&self.table)
             .key("pk", vendor_key(vendor))
-            .key("sk", AttributeValue::S(CLOSE_KEY.into()))
+            .key("sk", s(CLOSE_KEY))
             .update_expression("SET #last = :day")
             .condition_expression("attribute_not_exists(#last) OR #last < :day")
             .expression_attribute_names("#last", "last_closed")
-            .expression_attribute_values(":day", AttributeValue::S(day.to_string()))
+            .expression_attribute_values(":day", s(day.to_string()))
             .build()
             .context("the close record")?;
         let items = vec![
@@ -399,7 +379,7 @@ impl ReportStore for DynamoReports {
                     .update_item()
                     .table_name(&self.table)
                     .key("pk", vendor_key(vendor))
-                    .key("sk", AttributeValue::S(day_key(day)))
+                    .key("sk", s(day_key(day)))
                     .update_expression("SET #closed = :at, #capacity = :capacity")
                     .condition_expression("attribute_not_exists(#closed)")
                     .expression_attribute_names("#closed", "closed_at")
@@ -445,8 +425,8 @@ impl ReportStore for DynamoReports {
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
                 .expression_attribute_values(":pk", vendor_key(vendor))
-                .expression_attribute_values(":from", AttributeValue::S(day_key(from)))
-                .expression_attribute_values(":to", AttributeValue::S(day_key(to)))
+                .expression_attribute_values(":from", s(day_key(from)))
+                .expression_attribute_values(":to", s(day_key(to)))
                 .set_exclusive_start_key(start)
                 .send()
                 .await
@@ -466,8 +446,7 @@ impl ReportStore for DynamoReports {
             .get(format!("VENDOR#{vendor}"), CLOSE_KEY.into())
             .await?;
         item.as_ref()
-            .and_then(|item| item.get("last_closed"))
-            .and_then(|v| v.as_s().ok())
+            .and_then(|item| optional_text(item, "last_closed"))
             .map(|day| day.parse().context("the last closed day"))
             .transpose()
             .map_err(Into::into)

@@ -1,6 +1,7 @@
 //! Persistence behind narrow traits: a handler asks only for the store it uses.
 mod archive;
 mod arrivals;
+pub(crate) mod attr;
 mod bookings;
 mod changes;
 mod dynamo;
