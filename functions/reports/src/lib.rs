@@ -6,7 +6,7 @@ use anyhow::Context;
 use shared::domain::tax::TaxRules;
 use shared::events::{Event, ReceivedEvent};
 use shared::inbox::{Consumer, Effect, Order};
-use shared::reports::{Applied, DynamoReports, ReportError, ReportStore, contribution};
+use shared::reports::{DynamoReports, Recorded, ReportError, ReportStore, record};
 use shared::store::{DynamoStore, VendorStore};
 
 pub const CONSUMER: Consumer = Consumer {
@@ -36,53 +36,29 @@ impl<S: VendorStore, R: ReportStore> Effect for ReportWriter<S, R> {
             return Ok(());
         };
         let detail = fact.booking();
-        let (vendor, booking, version) =
-            (detail.vendor_id, detail.booking_id, detail.header.version);
-        let stored = self
-            .reports
-            .contribution(vendor, booking)
-            .await
-            .map_err(unexpected)?;
-        if stored.as_ref().is_some_and(|s| s.version >= version) {
-            return Ok(());
-        }
+        let vendor = detail.vendor_id;
         let taxes: TaxRules = self
             .store
             .vendor(vendor)
             .await?
             .map(|v| v.taxes)
             .with_context(|| format!("the vendor {vendor} of a booking fact is unknown"))?;
-        let next = contribution(detail, &taxes, stored.as_ref());
-        match self
-            .reports
-            .apply(vendor, booking, stored.as_ref(), &next)
-            .await
-            .map_err(unexpected)?
-        {
-            Applied::Written { redirected } => {
+        match record(&self.reports, detail, &taxes).await {
+            Ok(Recorded::Written { redirected }) => {
                 tracing::info!(
-                    booking_id = %booking,
+                    booking_id = %detail.booking_id,
                     vendor_id = %vendor,
-                    version,
-                    days = next.days.len(),
+                    version = detail.header.version,
                     adjusted_closed_days = redirected.len(),
                     "in the reports"
                 );
                 Ok(())
             }
-            Applied::Stale => {
-                let now = self
-                    .reports
-                    .contribution(vendor, booking)
-                    .await
-                    .map_err(unexpected)?;
-                if now.is_some_and(|s| s.version >= version) {
-                    return Ok(());
-                }
-                Err(anyhow::anyhow!(
-                    "the booking's report contribution changed while this fact was applied; it comes back"
-                ))
-            }
+            Ok(Recorded::AlreadyNewer) => Ok(()),
+            Err(ReportError::Contended) => Err(anyhow::anyhow!(
+                "the booking's report contribution kept changing while this fact was applied; it comes back"
+            )),
+            Err(err) => Err(unexpected(err)),
         }
     }
 }

@@ -60,8 +60,8 @@ pub struct CancellationInput {
     pub free_until_hours: Option<i64>,
     /// `null`: cancelling is always free.
     pub late_fee: Option<ChargeInput>,
-    /// Left out: the platform's default grace for the kind (12 hours for rooms, 30 minutes for
-    /// tables).
+    /// Left out: the platform's default grace for the kind (rooms: to the end of the arrival
+    /// day, so the night audit closing it marks the no-show; tables: 30 minutes).
     pub no_show_grace_minutes: Option<i64>,
 }
 

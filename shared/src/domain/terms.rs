@@ -4,29 +4,43 @@
 use super::booking::{Actor, BookingAction, BookingTime};
 use super::deposit::PaymentTerms;
 use super::money::Money;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
 use serde::{Deserialize, Serialize};
 
-/// How long after a hotel's check-in time a guest still counts as coming: arrivals late at
-/// night are normal, so a no-show is declared at the night audit, not at 15:01.
-pub const ROOM_GRACE_HOURS: i64 = 12;
 /// How long a restaurant keeps a table for a late party.
 pub const TABLE_GRACE_MINUTES: i64 = 30;
 
 /// The first instant a booking arriving at `arrival_at` may be declared a no-show, and after
 /// which a guest's cancellation is settled as one: the vendor's grace from the terms, else the
-/// default for the kind.
+/// default for the kind. A room's default is the end of its arrival day where the vendor is
+/// (`zone`): arrivals late at night are normal, and the night audit that closes the arrival day
+/// (which runs only once that day has ended) is what declares the no-show, so the day is closed
+/// with it rather than adjusted a night later.
 pub fn no_show_from(
     terms: &PaymentTerms,
     time: &BookingTime,
+    zone: chrono_tz::Tz,
     arrival_at: DateTime<Utc>,
 ) -> DateTime<Utc> {
-    let grace = match (terms.cancellation.no_show_grace_minutes, time) {
-        (Some(minutes), _) => Duration::minutes(i64::from(minutes.get())),
-        (None, BookingTime::Stay { .. }) => Duration::hours(ROOM_GRACE_HOURS),
-        (None, BookingTime::Seating { .. }) => Duration::minutes(TABLE_GRACE_MINUTES),
-    };
-    arrival_at + grace
+    match (terms.cancellation.no_show_grace_minutes, time) {
+        (Some(minutes), _) => arrival_at + Duration::minutes(i64::from(minutes.get())),
+        (None, BookingTime::Stay { check_in, .. }) => {
+            end_of_local_day(*check_in, zone).max(arrival_at)
+        }
+        (None, BookingTime::Seating { .. }) => arrival_at + Duration::minutes(TABLE_GRACE_MINUTES),
+    }
+}
+
+/// The first instant after local `day` (the first that exists, if the clocks skip midnight).
+fn end_of_local_day(day: NaiveDate, zone: chrono_tz::Tz) -> DateTime<Utc> {
+    let mut at = (day + Duration::days(1)).and_time(NaiveTime::MIN);
+    for _ in 0..4 {
+        if let Some(start) = zone.from_local_datetime(&at).earliest() {
+            return start.with_timezone(&Utc);
+        }
+        at += Duration::hours(1);
+    }
+    (day + Duration::days(1)).and_time(NaiveTime::MIN).and_utc()
 }
 
 /// Why a deposit was split the way it was, recorded with the settlement.
@@ -58,13 +72,14 @@ impl SettlementRule {
         actor: Actor,
         terms: &PaymentTerms,
         time: &BookingTime,
+        zone: chrono_tz::Tz,
         arrival_at: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> Option<Self> {
         match action {
             BookingAction::Cancel => Some(match actor {
                 Actor::Staff | Actor::System => Self::VendorCancellation,
-                Actor::Guest if at >= no_show_from(terms, time, arrival_at) => {
+                Actor::Guest if at >= no_show_from(terms, time, zone, arrival_at) => {
                     Self::CancelledAfterArrival
                 }
                 Actor::Guest
@@ -180,7 +195,9 @@ mod tests {
         }
     }
 
+    /// 15:00 in Berlin (CET), the default check-in time.
     const ARRIVAL: &str = "2027-03-10T14:00:00Z";
+    const BERLIN: chrono_tz::Tz = chrono_tz::Europe::Berlin;
 
     /// Free until 48 h before arrival, then a 50% fee.
     fn strict() -> PaymentTerms {
@@ -197,7 +214,15 @@ mod tests {
     }
 
     fn rule(action: BookingAction, actor: Actor, when: &str) -> Option<SettlementRule> {
-        SettlementRule::for_ending(action, actor, &strict(), &stay(), at(ARRIVAL), at(when))
+        SettlementRule::for_ending(
+            action,
+            actor,
+            &strict(),
+            &stay(),
+            BERLIN,
+            at(ARRIVAL),
+            at(when),
+        )
     }
 
     #[test]
@@ -206,8 +231,8 @@ mod tests {
         let cancel = |when| rule(BookingAction::Cancel, Actor::Guest, when);
         assert_eq!(cancel("2027-03-08T14:00:00Z"), Some(FreeCancellation));
         assert_eq!(cancel("2027-03-08T14:00:01Z"), Some(LateCancellation));
-        assert_eq!(cancel("2027-03-11T01:59:59Z"), Some(LateCancellation));
-        assert_eq!(cancel("2027-03-11T02:00:00Z"), Some(CancelledAfterArrival));
+        assert_eq!(cancel("2027-03-10T22:59:59Z"), Some(LateCancellation));
+        assert_eq!(cancel("2027-03-10T23:00:00Z"), Some(CancelledAfterArrival));
     }
 
     #[test]
@@ -219,6 +244,7 @@ mod tests {
                 Actor::Guest,
                 &lenient,
                 &stay(),
+                BERLIN,
                 at(ARRIVAL),
                 at(when),
             )
@@ -228,7 +254,7 @@ mod tests {
             Some(SettlementRule::FreeCancellation)
         );
         assert_eq!(
-            cancel("2027-03-11T02:00:00Z"),
+            cancel("2027-03-10T23:00:00Z"),
             Some(SettlementRule::CancelledAfterArrival)
         );
     }
@@ -251,18 +277,30 @@ mod tests {
     }
 
     #[test]
-    fn a_table_is_held_half_an_hour_a_room_until_the_night_audit() {
+    fn a_table_is_held_half_an_hour_a_room_until_its_arrival_day_ends() {
         assert_eq!(
             no_show_from(
                 &PaymentTerms::default(),
                 &seating(),
+                BERLIN,
                 at("2027-03-10T18:00:00Z")
             ),
             at("2027-03-10T18:30:00Z")
         );
+        // Local midnight, so the 02:00 audit closing the 10th marks it (and never a night late).
         assert_eq!(
-            no_show_from(&PaymentTerms::default(), &stay(), at(ARRIVAL)),
-            at("2027-03-11T02:00:00Z")
+            no_show_from(&PaymentTerms::default(), &stay(), BERLIN, at(ARRIVAL)),
+            at("2027-03-10T23:00:00Z")
+        );
+        let tokyo = chrono_tz::Asia::Tokyo;
+        assert_eq!(
+            no_show_from(
+                &PaymentTerms::default(),
+                &stay(),
+                tokyo,
+                at("2027-03-10T06:00:00Z")
+            ),
+            at("2027-03-10T15:00:00Z")
         );
     }
 
@@ -271,7 +309,7 @@ mod tests {
         let mut terms = strict();
         terms.cancellation.no_show_grace_minutes = Some(GraceMinutes::new(90).unwrap());
         assert_eq!(
-            no_show_from(&terms, &stay(), at(ARRIVAL)),
+            no_show_from(&terms, &stay(), BERLIN, at(ARRIVAL)),
             at("2027-03-10T15:30:00Z")
         );
         assert!(GraceMinutes::new(24 * 60 + 1).is_err());

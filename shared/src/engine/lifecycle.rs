@@ -90,7 +90,12 @@ pub async fn transition_with(
             return Err(TransitionError::NotExpiredYet);
         }
         if action == BookingAction::NoShow {
-            let allowed_from = no_show_from(&booking.payment, &booking.time, booking.arrival_at);
+            let allowed_from = no_show_from(
+                &booking.payment,
+                &booking.time,
+                booking.time_zone.tz(),
+                booking.arrival_at,
+            );
             if now < allowed_from {
                 return Err(TransitionError::TooEarly { allowed_from });
             }
@@ -115,6 +120,7 @@ pub async fn transition_with(
             actor,
             &booking.payment,
             &booking.time,
+            booking.time_zone.tz(),
             booking.arrival_at,
             now,
         );

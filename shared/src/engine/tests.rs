@@ -365,11 +365,12 @@ async fn a_guest_who_cancels_after_arrival_is_settled_as_a_no_show() {
 
 #[tokio::test]
 async fn a_no_show_waits_for_the_arrival_time_and_its_grace() {
+    // A room's default grace ends with its arrival day: midnight in Berlin.
     let desk = Desk::new().await;
     let suite = desk.room("Suite", 30_000, strict()).await;
     let booking = desk.paid(&suite, "2027-03-20", "2027-03-22").await;
 
-    for early in [BOOKED_AT, ARRIVAL, "2027-03-21T01:59:59Z"] {
+    for early in [BOOKED_AT, ARRIVAL, "2027-03-20T22:59:59Z"] {
         let refused = desk
             .act(
                 booking.id,
@@ -380,7 +381,7 @@ async fn a_no_show_waits_for_the_arrival_time_and_its_grace() {
             .await;
         assert!(
             matches!(refused, Err(TransitionError::TooEarly { allowed_from })
-                if allowed_from == at("2027-03-21T02:00:00Z")),
+                if allowed_from == at("2027-03-20T23:00:00Z")),
             "{early}: {refused:?}"
         );
     }
@@ -391,7 +392,7 @@ async fn a_no_show_waits_for_the_arrival_time_and_its_grace() {
             booking.id,
             BookingAction::NoShow,
             &desk.as_staff(),
-            at("2027-03-21T02:00:00Z"),
+            at("2027-03-20T23:00:00Z"),
         )
         .await
         .unwrap();
@@ -410,7 +411,7 @@ async fn the_platform_marks_a_no_show_after_the_grace_and_settles_it_by_the_no_s
             booking.id,
             BookingAction::NoShow,
             &Requester::System,
-            at("2027-03-21T01:59:59Z"),
+            at("2027-03-20T22:59:59Z"),
         )
         .await;
     assert!(
@@ -423,7 +424,7 @@ async fn the_platform_marks_a_no_show_after_the_grace_and_settles_it_by_the_no_s
             booking.id,
             BookingAction::NoShow,
             &Requester::System,
-            at("2027-03-21T02:00:00Z"),
+            at("2027-03-20T23:00:00Z"),
         )
         .await
         .unwrap();

@@ -21,7 +21,8 @@ use crate::domain::resource::{Resource, ResourceKind};
 use crate::domain::terms::no_show_from;
 use crate::domain::vendor::Vendor;
 use crate::engine::{Requester, TransitionError, transition};
-use crate::reports::{CloseOutcome, DayFigures, ReportError, ReportStore};
+use crate::events::booking_event;
+use crate::reports::{CloseOutcome, DayFigures, ReportError, ReportStore, record};
 use crate::store::{ArrivingBookings, BookingStore, ResourceStore, VendorStore};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
 use serde::{Deserialize, Serialize};
@@ -152,7 +153,7 @@ pub async fn run(
         return Err(AuditError::DayNotEnded { day, ends_at });
     }
 
-    let (no_shows, failed) = mark_no_shows(store, &vendor, day, now).await?;
+    let (no_shows, failed) = mark_no_shows(store, reports, &vendor, day, now).await?;
     let overdue = overdue_departures(store, &vendor, day).await?;
     if !overdue.is_empty() {
         events
@@ -187,9 +188,12 @@ pub async fn run(
 }
 
 /// Marks the bookings arriving D−7..=D that are still CONFIRMED and past their no-show time;
-/// returns those marked and those that failed (logged by id).
+/// returns those marked and those that failed (logged by id). Every no-show among them (marked
+/// now, or by an earlier run or the desk) is recorded in the reports before the day closes: the
+/// consumer gets their facts only later, and the close must count them.
 async fn mark_no_shows(
     store: &(impl ResourceStore + BookingStore + ArrivingBookings),
+    reports: &impl ReportStore,
     vendor: &Vendor,
     day: NaiveDate,
     now: DateTime<Utc>,
@@ -201,27 +205,49 @@ async fn mark_no_shows(
         .await?;
     let (mut marked, mut failed) = (Vec::new(), Vec::new());
     for booking in arriving {
-        if booking.status != BookingStatus::Confirmed
-            || now < no_show_from(&booking.payment, &booking.time, booking.arrival_at)
-        {
-            continue;
-        }
-        match transition(
-            store,
-            booking.id,
-            BookingAction::NoShow,
-            &Requester::System,
-            now,
-        )
-        .await
-        {
-            Ok(moved) if moved.status == BookingStatus::NoShow => marked.push(booking.id),
-            // Checked in or cancelled since it was read: nothing to mark.
-            Ok(_) | Err(TransitionError::Invalid(_) | TransitionError::NotFound) => {}
-            Err(err) => {
-                tracing::error!(vendor_id = %vendor.id, booking_id = %booking.id, error = %err, "night audit: no-show not marked");
-                failed.push(booking.id);
+        let no_show = match booking.status {
+            BookingStatus::NoShow => booking,
+            BookingStatus::Confirmed
+                if now
+                    >= no_show_from(
+                        &booking.payment,
+                        &booking.time,
+                        booking.time_zone.tz(),
+                        booking.arrival_at,
+                    ) =>
+            {
+                match transition(
+                    store,
+                    booking.id,
+                    BookingAction::NoShow,
+                    &Requester::System,
+                    now,
+                )
+                .await
+                {
+                    Ok(moved) if moved.status == BookingStatus::NoShow => {
+                        marked.push(booking.id);
+                        moved
+                    }
+                    // Checked in or cancelled since it was read: nothing to mark.
+                    Ok(_) | Err(TransitionError::Invalid(_) | TransitionError::NotFound) => {
+                        continue;
+                    }
+                    Err(err) => {
+                        tracing::error!(vendor_id = %vendor.id, booking_id = %booking.id, error = %err, "night audit: no-show not marked");
+                        failed.push(booking.id);
+                        continue;
+                    }
+                }
             }
+            _ => continue,
+        };
+        let Some(fact) = booking_event(None, Some(&no_show)) else {
+            continue;
+        };
+        if let Err(err) = record(reports, fact.booking(), &vendor.taxes).await {
+            tracing::error!(vendor_id = %vendor.id, booking_id = %no_show.id, error = %err, "night audit: no-show not in the reports");
+            failed.push(no_show.id);
         }
     }
     Ok((marked, failed))

@@ -221,18 +221,18 @@ async fn a_confirmed_guest_who_never_came_becomes_a_no_show_and_the_day_closes_o
 }
 
 #[tokio::test]
-async fn a_no_show_waits_for_its_grace_to_the_next_nights_audit() {
+async fn the_audit_closing_the_arrival_day_marks_the_missing_guest_not_the_next_nights() {
     let hotel = Hotel::new().await;
     let missing = hotel.stay("2027-03-20", "2027-03-22").await;
 
-    // 01:30 in Berlin: the 20th ended, but a room's grace runs to 03:00.
+    // 01:30 in Berlin: the 20th has ended, and with it a room's default grace.
     let first = hotel.audit(None, "2027-03-21T00:30:00Z").await.unwrap();
-    assert!(first.no_shows.is_empty());
-    assert_eq!(hotel.status(&missing).await, BookingStatus::Confirmed);
 
-    let next = hotel.audit(None, "2027-03-22T00:30:00Z").await.unwrap();
-    assert_eq!(next.day, date("2027-03-21"));
-    assert_eq!(next.no_shows, vec![missing.id]);
+    assert_eq!(first.day, date("2027-03-20"));
+    assert_eq!(first.no_shows, vec![missing.id]);
+    assert_eq!(hotel.status(&missing).await, BookingStatus::NoShow);
+    assert_eq!(first.figures.count("no_shows"), 1, "{:?}", first.figures);
+    assert_eq!(first.figures.count("room_nights"), 0, "{:?}", first.figures);
 }
 
 #[tokio::test]

@@ -13,6 +13,8 @@ pub use dynamo::DynamoReports;
 pub use memory::MemoryReports;
 
 use crate::domain::ids::{BookingId, VendorId};
+use crate::domain::tax::TaxRules;
+use crate::events::BookingDetail;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -139,6 +141,44 @@ pub trait ReportStore: Send + Sync {
         &self,
         vendor: VendorId,
     ) -> impl Future<Output = Result<Option<NaiveDate>, ReportError>> + Send;
+}
+
+/// What recording a booking fact did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// Written; the closed days whose differences went to the first open day instead.
+    Written { redirected: BTreeSet<NaiveDate> },
+    /// The projection already holds this fact or a newer one of the booking: nothing written.
+    AlreadyNewer,
+}
+
+/// How often `record` recomputes a contribution another writer of the booking changed under it.
+const RECORD_ATTEMPTS: usize = 5;
+
+/// Records a booking fact: the booking's contribution after it, written as the difference from
+/// the stored one. The reports consumer does this with every fact; the night audit with the
+/// no-shows it marks, before it closes the day, so the close counts them (their facts reach the
+/// consumer later and change nothing then).
+pub async fn record(
+    reports: &impl ReportStore,
+    detail: &BookingDetail,
+    taxes: &TaxRules,
+) -> Result<Recorded, ReportError> {
+    let (vendor, booking, version) = (detail.vendor_id, detail.booking_id, detail.header.version);
+    for _ in 0..RECORD_ATTEMPTS {
+        let stored = reports.contribution(vendor, booking).await?;
+        if stored.as_ref().is_some_and(|s| s.version >= version) {
+            return Ok(Recorded::AlreadyNewer);
+        }
+        let next = contribution(detail, taxes, stored.as_ref());
+        if let Applied::Written { redirected } = reports
+            .apply(vendor, booking, stored.as_ref(), &next)
+            .await?
+        {
+            return Ok(Recorded::Written { redirected });
+        }
+    }
+    Err(ReportError::Contended)
 }
 
 /// The non-zero differences from one contribution to the next, per day.
