@@ -15,14 +15,10 @@ license.workspace = true
 publish.workspace = true
 
 [dependencies]
-anyhow.workspace = true
-chrono.workspace = true
 http.workspace = true
 lambda_http.workspace = true
-serde.workspace = true
-serde_json.workspace = true
 shared.workspace = true
-thiserror.workspace = true
 tokio.workspace = true
-tracing.workspace = true
 TOML
+# Only what every route uses; add the rest (serde, chrono, ...) when the code names it.
+# functions/build-zips.sh refuses a function that declares a crate its sources never name.
