@@ -8,7 +8,7 @@ use lambda_http::{Body, Error, Request, Response};
 use shared::auth::Caller;
 use shared::billing::archive::letterhead;
 use shared::billing::pdf::{Letterhead, render};
-use shared::billing::{BillingStore, billing_of, booking_anywhere};
+use shared::billing::{BillingStore, billing_of, booking_and_vendor};
 use shared::domain::ids::BookingId;
 use shared::engine::may_read;
 use shared::http::{Problem, path_id, respond};
@@ -47,20 +47,12 @@ async fn invoice(
 ) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
     let id = path_id(req, "bookingid", "booking", BookingId::parse)?;
-    let booking = booking_anywhere(store, archive, records, id)
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .filter(|booking| {
-            matches!(caller, Caller::Guest(_) | Caller::Staff { .. }) && may_read(&caller, booking)
-        })
-        .ok_or_else(|| Problem::not_found("booking"))?;
-    let vendor = store
-        .vendor(booking.vendor_id)
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .ok_or_else(|| {
-            Problem::internal(&anyhow::anyhow!("vendor of booking {id} is not stored"))
-        })?;
+    let (booking, vendor) = booking_and_vendor(store, archive, records, id, |booking| {
+        matches!(caller, Caller::Guest(_) | Caller::Staff { .. }) && may_read(&caller, booking)
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?
+    .ok_or_else(|| Problem::not_found("booking"))?;
     let found = billing_of(billing, &booking, &vendor.taxes, shared::clock::now())
         .await
         .map_err(|e| Problem::internal(&e))?

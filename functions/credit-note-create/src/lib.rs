@@ -8,7 +8,7 @@ use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
 use shared::auth::Caller;
-use shared::billing::{BillingStore, CreditError, billing_of, booking_anywhere};
+use shared::billing::{BillingStore, CreditError, billing_of, booking_and_vendor};
 use shared::domain::ids::BookingId;
 use shared::domain::invoice::{CreditRefused, CreditRequest};
 use shared::engine::may_read;
@@ -97,11 +97,12 @@ async fn create(
 ) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
     let id = path_id(req, "bookingid", "booking", BookingId::parse)?;
-    let booking = booking_anywhere(store, archive, records, id)
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .filter(|booking| may_read(&caller, booking))
-        .ok_or_else(|| Problem::not_found("booking"))?;
+    let (booking, vendor) = booking_and_vendor(store, archive, records, id, |booking| {
+        may_read(&caller, booking)
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?
+    .ok_or_else(|| Problem::not_found("booking"))?;
     if !caller.manages(booking.vendor_id) {
         return Err(Problem::forbidden(
             "only a manager of the vendor may issue a credit note",
@@ -109,13 +110,6 @@ async fn create(
     }
     let input: CreditInput = json_body(req)?;
     let (request, reason) = input.try_into()?;
-    let vendor = store
-        .vendor(booking.vendor_id)
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .ok_or_else(|| {
-            Problem::internal(&anyhow::anyhow!("vendor of booking {id} is not stored"))
-        })?;
     let now = shared::clock::now();
     // A completed booking the invoicer has not reached yet is invoiced first.
     billing_of(billing, &booking, &vendor.taxes, now)

@@ -7,7 +7,9 @@ use crate::domain::invoice::{
     CreditDraft, CreditNote, CreditRefused, CreditRequest, Invoice, InvoiceDraft,
 };
 use crate::domain::tax::TaxRules;
-use crate::store::{ArchiveIndex, ArchiveRecords, BookingStore};
+use crate::domain::vendor::Vendor;
+use crate::store::{ArchiveIndex, ArchiveRecords, BookingStore, VendorStore};
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::future::Future;
@@ -107,9 +109,32 @@ pub async fn billing_of(
     }
 }
 
+/// What the billing routes read first: the booking wherever it is, if `visible` lets the caller
+/// see it, and its vendor (whose taxes and letterhead the documents use). `None` when the
+/// booking does not exist or is hidden from the caller.
+pub async fn booking_and_vendor(
+    store: &(impl BookingStore + VendorStore),
+    archive: &impl ArchiveIndex,
+    records: &impl ArchiveRecords,
+    id: BookingId,
+    visible: impl FnOnce(&Booking) -> bool,
+) -> anyhow::Result<Option<(Booking, Vendor)>> {
+    let Some(booking) = booking_anywhere(store, archive, records, id)
+        .await?
+        .filter(|booking| visible(booking))
+    else {
+        return Ok(None);
+    };
+    let vendor = store
+        .vendor(booking.vendor_id)
+        .await?
+        .with_context(|| format!("vendor of booking {id} is not stored"))?;
+    Ok(Some((booking, vendor)))
+}
+
 /// A booking wherever it is: the live table, or its archived record (an invoice outlives the
 /// booking's move to the archive).
-pub async fn booking_anywhere(
+async fn booking_anywhere(
     store: &impl BookingStore,
     archive: &impl ArchiveIndex,
     records: &impl ArchiveRecords,
