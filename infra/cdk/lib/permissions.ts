@@ -154,11 +154,11 @@ export const PERMISSIONS: Record<string, Grants> = {
   },
   'booking-create': {
     tables: {
-      vendors: read('reads the vendor and its types to quote the hold'),
+      vendors: read("reads the vendor and its types to quote the hold (once per warm container), and checks the type's version in the hold's transaction (ConditionCheckItem)"),
       accounts: read('a desk booking for a guest with an account checks the account exists'),
       bookings: readWrite('puts the hold (or reads the one the idempotency key made), records the deposit intent'),
       inventory: write('takes the counters in the same transaction (UpdateItem); releases them if Stripe refuses'),
-      'booking-archive': read("refuses an idempotency key whose booking was archived (its id must not be made twice)"),
+      'booking-archive': read("refuses an idempotency key whose booking was archived (its id must not be made twice): a condition in the hold's transaction (ConditionCheckItem)"),
     },
     stripeSecret: STRIPE,
   },

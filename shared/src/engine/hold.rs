@@ -12,9 +12,11 @@ use crate::domain::party::{NoResourceFits, PartySize, fitting_resources};
 use crate::domain::resource::{Resource, ResourceKind};
 use crate::domain::vendor::{TimeZone, Vendor};
 use crate::store::{
-    ArchiveIndex, BookingStore, BookingWriteError, CounterChange, ResourceStore, VendorStore,
+    ArchiveIndex, BookingStore, BookingWriteError, Catalog, CounterChange, HoldBasis,
+    ResourceStore, VendorStore,
 };
 use chrono::{DateTime, Duration, Utc};
+use std::sync::Arc;
 
 /// A validated request for a hold.
 #[derive(Debug, Clone)]
@@ -222,8 +224,36 @@ pub async fn hold(
         {
             replay(existing, request_hash, now)
         }
+        Err(HoldError::Invalid(_) | HoldError::NoFit(_) | HoldError::ResourceNotFound)
+            if store.checks_archive() && archive.archived(id).await?.is_some() =>
+        {
+            Err(HoldError::KeyExpired)
+        }
         other => other,
     }
+}
+
+/// How many times a hold works itself out again after its copy of the type proved stale.
+const CATALOG_ATTEMPTS: u32 = 3;
+
+/// The vendor and its types: this container's copy when `fresh` is not asked for and one is
+/// kept, else read now (and kept).
+async fn catalog(
+    store: &(impl VendorStore + ResourceStore),
+    vendor: VendorId,
+    fresh: bool,
+) -> Result<(Arc<Catalog>, bool), HoldError> {
+    let cache = store.catalog_cache();
+    if !fresh && let Some(kept) = cache.and_then(|c| c.get(vendor)) {
+        return Ok((kept, true));
+    }
+    let (found, resources) = tokio::try_join!(store.vendor(vendor), store.resources(vendor))?;
+    let found = found.ok_or(HoldError::VendorNotFound)?;
+    let read = Arc::new(Catalog::new(found, resources));
+    if let Some(cache) = cache {
+        cache.put(read.clone());
+    }
+    Ok((read, false))
 }
 
 async fn hold_new(
@@ -232,50 +262,72 @@ async fn hold_new(
     id: BookingId,
     new: NewHold<'_>,
 ) -> Result<Held, HoldError> {
-    let request = &new.request;
-    // Archived bookings are months old, far past the key's window: their key is expired. Read
-    // beside the vendor, so it costs no extra round trip.
-    let (vendor, resources, archived) = tokio::try_join!(
-        store.vendor(request.vendor),
-        store.resources(request.vendor),
-        archive.archived(id),
-    )?;
-    if archived.is_some() {
+    // Archived bookings are months old, far past the key's window: their key is expired. A store
+    // that checks the archive in the hold's own transaction saves the read.
+    if !store.checks_archive() && archive.archived(id).await?.is_some() {
         return Err(HoldError::KeyExpired);
     }
-    let vendor = vendor.ok_or(HoldError::VendorNotFound)?;
+    let mut fresh = false;
+    for _ in 0..CATALOG_ATTEMPTS {
+        let (catalog, kept) = catalog(store, new.request.vendor, fresh).await?;
+        match hold_from(store, archive, id, &new, &catalog).await {
+            // A kept copy may only say yes: any refusal is asked again of the stored types.
+            Err(Stale) => {}
+            Ok(Err(refused)) if kept && !matches!(refused, HoldError::Unexpected(_)) => {}
+            Ok(answer) => return answer,
+        }
+        if let Some(cache) = store.catalog_cache() {
+            cache.forget(new.request.vendor);
+        }
+        fresh = true;
+    }
+    Err(anyhow::anyhow!("the vendor's types kept changing under the hold").into())
+}
+
+/// The hold was worked out from a type that has changed since.
+struct Stale;
+
+async fn hold_from(
+    store: &(impl VendorStore + ResourceStore + BookingStore),
+    archive: &impl ArchiveIndex,
+    id: BookingId,
+    new: &NewHold<'_>,
+    catalog: &Catalog,
+) -> Result<Result<Held, HoldError>, Stale> {
+    let request = &new.request;
+    let (vendor, resources) = (&catalog.vendor, &catalog.resources);
     // A guest who picks a type gets that type or a 409. Otherwise the smallest type that fits
     // is tried first, then the next, so a free family room is offered when doubles are gone.
     let candidates: Vec<&Resource> = match request.resource {
-        Some(wanted) => vec![
-            resources
-                .iter()
-                .find(|r| r.id == wanted)
-                .ok_or(HoldError::ResourceNotFound)?,
-        ],
+        Some(wanted) => match resources.iter().find(|r| r.id == wanted) {
+            Some(found) => vec![found],
+            None => return Ok(Err(HoldError::ResourceNotFound)),
+        },
         None => {
-            let fitting = fitting_resources(request.party, &resources);
+            let fitting = fitting_resources(request.party, resources);
             if fitting.is_empty() {
-                return Err(HoldError::NoFit(NoResourceFits {
+                return Ok(Err(HoldError::NoFit(NoResourceFits {
                     party: request.party,
                     largest: resources.iter().map(|r| r.capacity).max(),
-                }));
+                })));
             }
             fitting
         }
     };
     let mut first_refusal = None;
     for resource in candidates {
-        match hold_on(store, id, &new, &vendor, resource).await {
+        match hold_on(store, archive, id, new, vendor, resource).await? {
             Err(refused @ (HoldError::SoldOut { .. } | HoldError::Invalid(_)))
                 if request.resource.is_none() =>
             {
                 first_refusal.get_or_insert(refused);
             }
-            other => return other,
+            other => return Ok(other),
         }
     }
-    Err(first_refusal.unwrap_or_else(|| anyhow::anyhow!("no candidate resource was tried").into()))
+    Ok(Err(first_refusal.unwrap_or_else(|| {
+        anyhow::anyhow!("no candidate resource was tried").into()
+    })))
 }
 
 /// Checks that `units` of `resource` can seat `party`, naming the field that is wrong.
@@ -320,14 +372,50 @@ pub(super) fn terms_for(
     })
 }
 
-/// Holds `resource` for the request, all buckets or none.
+/// Holds `resource` for the request, all buckets or none, unless the type changed since it
+/// was read.
 async fn hold_on(
     store: &impl BookingStore,
+    archive: &impl ArchiveIndex,
     id: BookingId,
     new: &NewHold<'_>,
     vendor: &Vendor,
     resource: &Resource,
-) -> Result<Held, HoldError> {
+) -> Result<Result<Held, HoldError>, Stale> {
+    Ok(
+        match take(store, archive, id, new, vendor, resource).await {
+            Err(Taken::Stale) => return Err(Stale),
+            Err(Taken::Refused(refused)) => Err(refused),
+            Ok(held) => Ok(held),
+        },
+    )
+}
+
+enum Taken {
+    Stale,
+    Refused(HoldError),
+}
+
+impl From<HoldError> for Taken {
+    fn from(err: HoldError) -> Self {
+        Self::Refused(err)
+    }
+}
+
+impl From<anyhow::Error> for Taken {
+    fn from(err: anyhow::Error) -> Self {
+        Self::Refused(err.into())
+    }
+}
+
+async fn take(
+    store: &impl BookingStore,
+    archive: &impl ArchiveIndex,
+    id: BookingId,
+    new: &NewHold<'_>,
+    vendor: &Vendor,
+    resource: &Resource,
+) -> Result<Held, Taken> {
     let (request, now) = (&new.request, new.now);
     let units = request.units.unwrap_or(1);
     check_fit(resource, request.party, units)?;
@@ -379,20 +467,25 @@ async fn hold_on(
         updated_at: now,
     };
     let takes = CounterChange::between(None, Some((&booking, resource.sellable_limit())));
-    match store.insert_booking(&booking, &takes).await {
+    let basis = HoldBasis {
+        vendor: vendor.id,
+        resource: resource.id,
+        resource_version: resource.version,
+    };
+    match store.insert_hold(&booking, &takes, &basis).await {
         Ok(()) => Ok(Held::Created(booking)),
-        Err(BookingWriteError::SoldOut(buckets)) => Err(HoldError::SoldOut {
+        Err(BookingWriteError::SoldOut(buckets)) => Err(Taken::Refused(HoldError::SoldOut {
             resource: resource.id,
             buckets,
-        }),
-        // A concurrent identical request won the race: answer as it did.
+        })),
+        // A concurrent identical request won the race: answer as it did. Not live, the id is
+        // archived (the store checked): its key has expired.
         Err(BookingWriteError::Duplicate) => match store.booking(id).await? {
-            Some(existing) => replay(existing, new.request_hash, now),
+            Some(existing) => Ok(replay(existing, new.request_hash, now)?),
+            None if archive.archived(id).await?.is_some() => Err(HoldError::KeyExpired.into()),
             None => Err(anyhow::anyhow!("booking {id} refused as duplicate but not found").into()),
         },
-        Err(BookingWriteError::Stale) => {
-            Err(anyhow::anyhow!("a new booking cannot be stale").into())
-        }
+        Err(BookingWriteError::Stale) => Err(Taken::Stale),
         Err(BookingWriteError::UnitTaken { .. } | BookingWriteError::TooLarge(_)) => {
             Err(anyhow::anyhow!("a new booking takes no unit and at most 99 counters").into())
         }

@@ -42,6 +42,8 @@ pub const MAX_COUNTERS: usize = 99;
 pub const MAX_UNIT_BUCKETS: usize = 49;
 
 #[cfg(test)]
+mod catalog_tests;
+#[cfg(test)]
 mod front_desk_tests;
 #[cfg(test)]
 mod tests;

@@ -302,7 +302,7 @@ impl SortedSource for TableSide<'_> {
 }
 
 fn live_item(item: Item) -> anyhow::Result<(String, Listed)> {
-    let booking: Booking = from_item(item)?;
+    let booking = super::booking_item::decode(item)?;
     Ok((
         list_position(booking.arrival_at, booking.id),
         Listed::Live(Box::new(booking)),

@@ -1,6 +1,6 @@
 //! A vendor's live bookings by arrival time: what the night audit reads (gsi2, never a scan).
 use super::archive::POSITION_TIME;
-use super::dynamo::{DynamoStore, from_item, s};
+use super::dynamo::{DynamoStore, s};
 use super::memory::MemoryStore;
 use crate::domain::booking::Booking;
 use crate::domain::ids::VendorId;
@@ -47,7 +47,7 @@ impl ArrivingBookings for DynamoStore {
                 .context("Query gsi2 by arrival")?;
             for item in output.items.unwrap_or_default() {
                 let key = item.get("pk").and_then(|v| v.as_s().ok()).cloned();
-                match from_item::<Booking>(item) {
+                match super::booking_item::decode(item) {
                     Ok(booking) if booking.arrival_at < to => found.push(booking),
                     Ok(_) => {}
                     // Only the key: a deserialisation error may quote the item's values.

@@ -6,13 +6,13 @@
 //! limit computed from the resource's current unit count and overbooking allowance; lowering the
 //! unit count while bookings exist is therefore safe: it only stops new holds.
 use super::WriteError;
-use super::dynamo::{DynamoStore, Item, Outcome, from_item, n, s, to_item, unexplained};
+use super::dynamo::{DynamoStore, Item, Outcome, from_item, n, s, unexplained};
 use super::units::{HousekeepingChange, OccupancyChange, housekeeping_update, occupancy_write};
 use crate::domain::booking::{Booking, BookingStatus};
 use crate::domain::calendar::Bucket;
 use crate::domain::ids::{BookingId, ResourceId, UnitId, VendorId};
 use anyhow::Context;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 use sha2::Digest;
 use std::collections::HashMap;
 use std::future::Future;
@@ -117,6 +117,14 @@ impl From<WriteError> for BookingWriteError {
     }
 }
 
+/// What a new hold was worked out from, possibly a cached copy: its type at one version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HoldBasis {
+    pub vendor: VendorId,
+    pub resource: ResourceId,
+    pub resource_version: u64,
+}
+
 pub trait BookingStore: Send + Sync {
     /// Writes a new booking and takes its units, all or nothing.
     fn insert_booking(
@@ -124,6 +132,26 @@ pub trait BookingStore: Send + Sync {
         booking: &Booking,
         takes: &[CounterChange],
     ) -> impl Future<Output = Result<(), BookingWriteError>> + Send;
+
+    /// `insert_booking` for a hold worked out from `basis`, in the same transaction refused as
+    /// `Stale` if the type is no longer at that version (its limit may have dropped), and, where
+    /// `checks_archive` says so, as `Duplicate` if the id is archived. This default checks
+    /// nothing: for stores whose reads are never stale.
+    fn insert_hold(
+        &self,
+        booking: &Booking,
+        takes: &[CounterChange],
+        basis: &HoldBasis,
+    ) -> impl Future<Output = Result<(), BookingWriteError>> + Send {
+        let _ = basis;
+        self.insert_booking(booking, takes)
+    }
+
+    /// Whether `insert_hold` refuses an archived id itself; if not, the caller reads the archive
+    /// first.
+    fn checks_archive(&self) -> bool {
+        false
+    }
 
     fn booking(
         &self,
@@ -201,7 +229,9 @@ pub(super) const BOOKING_SK: &str = "BOOKING";
 /// The booking item, indexed for its guest's list (gsi1) and its vendor's list (gsi2), both in
 /// order of arrival.
 fn booking_item(booking: &Booking) -> anyhow::Result<Item> {
-    let mut item = to_item(booking, booking_key(booking.id), BOOKING_SK)?;
+    let mut item: Item = super::booking_item::encode(booking)?;
+    item.insert("pk".into(), s(booking_key(booking.id)));
+    item.insert("sk".into(), s(BOOKING_SK));
     // Not part of the booking's serialised form (clients never see it), so written by hand.
     item.insert("request_hash".into(), s(booking.request_hash.clone()));
     // The archive's entries sort the same way, so the history lists merge both.
@@ -297,6 +327,18 @@ impl DynamoStore {
         changes: &BookingChanges,
         booking_refused: BookingWriteError,
     ) -> Result<(), BookingWriteError> {
+        self.write_guarded(booking_write, changes, booking_refused, Guards::default())
+            .await
+    }
+
+    /// `write_booking` with checks of other items in the same transaction, after the rest.
+    async fn write_guarded(
+        &self,
+        booking_write: TransactWriteItem,
+        changes: &BookingChanges,
+        booking_refused: BookingWriteError,
+        guards: Guards,
+    ) -> Result<(), BookingWriteError> {
         let mut items = vec![booking_write];
         let mut impossible = Vec::new();
         for change in &changes.counters {
@@ -315,8 +357,20 @@ impl DynamoStore {
         if let Some(change) = &changes.housekeeping {
             items.push(housekeeping_update(&self.tables.vendors, change)?);
         }
+        let type_at = guards.type_version.map(|check| {
+            items.push(check);
+            items.len() - 1
+        });
+        let archive_at = guards.not_archived.map(|check| {
+            items.push(check);
+            items.len() - 1
+        });
         let outcome = self.transact(items).await?;
-        if outcome.failed(0) {
+        // A stale type first: its limit may be what made a counter refuse.
+        if type_at.is_some_and(|i| outcome.failed(i)) {
+            return Err(BookingWriteError::Stale);
+        }
+        if outcome.failed(0) || archive_at.is_some_and(|i| outcome.failed(i)) {
             return Err(booking_refused);
         }
         match &outcome {
@@ -355,27 +409,92 @@ impl DynamoStore {
     }
 }
 
+/// Checks of items besides the booking's own, in the booking's transaction.
+#[derive(Default)]
+struct Guards {
+    /// The type is still at the version the write was worked out from.
+    type_version: Option<TransactWriteItem>,
+    /// No archived booking has the id.
+    not_archived: Option<TransactWriteItem>,
+}
+
+fn new_booking_put(table: &str, booking: &Booking) -> anyhow::Result<TransactWriteItem> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(booking_item(booking)?))
+        .condition_expression("attribute_not_exists(pk)")
+        .build()
+        .context("building the booking put")?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
 impl BookingStore for DynamoStore {
     async fn insert_booking(
         &self,
         booking: &Booking,
         takes: &[CounterChange],
     ) -> Result<(), BookingWriteError> {
-        let put = Put::builder()
-            .table_name(&self.tables.bookings)
-            .set_item(Some(booking_item(booking)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .context("building the booking put")?;
-        let write = TransactWriteItem::builder().put(put).build();
+        let write = new_booking_put(&self.tables.bookings, booking)?;
         let changes = BookingChanges::from(takes.to_vec());
         self.write_booking(write, &changes, BookingWriteError::Duplicate)
             .await
     }
 
+    async fn insert_hold(
+        &self,
+        booking: &Booking,
+        takes: &[CounterChange],
+        basis: &HoldBasis,
+    ) -> Result<(), BookingWriteError> {
+        let type_version = ConditionCheck::builder()
+            .table_name(&self.tables.vendors)
+            .key("pk", s(super::keys::vendor(basis.vendor)))
+            .key("sk", s(super::keys::resource(basis.resource)))
+            .condition_expression("version = :version")
+            .expression_attribute_values(":version", n(basis.resource_version))
+            .build()
+            .context("building the type check")?;
+        let not_archived = match &self.archive_table {
+            Some(table) => Some(
+                ConditionCheck::builder()
+                    .table_name(table)
+                    .key("pk", s(booking_key(booking.id)))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .context("building the archive check")?,
+            ),
+            None => None,
+        };
+        let check = |c: ConditionCheck| TransactWriteItem::builder().condition_check(c).build();
+        let guards = Guards {
+            type_version: Some(check(type_version)),
+            not_archived: not_archived.map(check),
+        };
+        self.write_guarded(
+            new_booking_put(&self.tables.bookings, booking)?,
+            &BookingChanges::from(takes.to_vec()),
+            BookingWriteError::Duplicate,
+            guards,
+        )
+        .await
+    }
+
+    fn checks_archive(&self) -> bool {
+        self.archive_table.is_some()
+    }
+
     async fn booking(&self, id: BookingId) -> anyhow::Result<Option<Booking>> {
-        self.get(&self.tables.bookings, booking_key(id), BOOKING_SK)
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.tables.bookings)
+            .key("pk", s(booking_key(id)))
+            .key("sk", s(BOOKING_SK))
+            .consistent_read(true)
+            .send()
             .await
+            .context("GetItem booking")?;
+        output.item.map(super::booking_item::decode).transpose()
     }
 
     async fn replace_booking(
@@ -585,7 +704,7 @@ impl DynamoStore {
                 .context("Query gsi3")?;
             for item in output.items.unwrap_or_default() {
                 let key = item.get("pk").and_then(|v| v.as_s().ok()).cloned();
-                match from_item::<Booking>(item) {
+                match super::booking_item::decode(item) {
                     Ok(booking) => found.push(booking),
                     // Only the key: a deserialisation error may quote the item's values.
                     Err(_) => tracing::error!(

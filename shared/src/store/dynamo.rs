@@ -52,6 +52,10 @@ impl Tables {
 pub struct DynamoStore {
     pub(super) client: Client,
     pub(super) tables: Tables,
+    /// The archive table, where a hold checks in its own transaction that its id is not
+    /// archived (`BOOKING_ARCHIVE_TABLE`, when the function has it).
+    pub(super) archive_table: Option<String>,
+    catalog: std::sync::Arc<super::CatalogCache>,
 }
 
 /// What became of a transaction that DynamoDB refused: one reason code per item, in order.
@@ -144,11 +148,26 @@ fn transient(codes: &[String]) -> bool {
 
 impl DynamoStore {
     pub fn new(client: Client, tables: Tables) -> Self {
-        Self { client, tables }
+        Self {
+            client,
+            tables,
+            archive_table: None,
+            catalog: Default::default(),
+        }
+    }
+
+    /// The same store, its holds also checking that their id is not archived in `table`.
+    pub fn with_archive_table(mut self, table: impl Into<String>) -> Self {
+        self.archive_table = Some(table.into());
+        self
     }
 
     pub fn from_env(sdk: &crate::aws::SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self::new(Client::new(sdk), Tables::from_env()?))
+        let store = Self::new(Client::new(sdk), Tables::from_env()?);
+        Ok(match std::env::var("BOOKING_ARCHIVE_TABLE") {
+            Ok(table) if !table.trim().is_empty() => store.with_archive_table(table),
+            _ => store,
+        })
     }
 
     /// Runs a transaction, retrying with jittered backoff while DynamoDB reports a conflict
@@ -599,6 +618,10 @@ impl DynamoStore {
 }
 
 impl ResourceStore for DynamoStore {
+    fn catalog_cache(&self) -> Option<&super::CatalogCache> {
+        Some(&self.catalog)
+    }
+
     async fn create_resource(&self, resource: &Resource) -> Result<(), WriteError> {
         let items = vec![
             vendor_exists(&self.tables.vendors, resource.vendor_id)?,

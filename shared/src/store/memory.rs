@@ -32,6 +32,7 @@ struct State {
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     state: Mutex<State>,
+    catalog: super::CatalogCache,
 }
 
 impl MemoryStore {
@@ -206,6 +207,10 @@ impl VendorStore for MemoryStore {
 }
 
 impl ResourceStore for MemoryStore {
+    fn catalog_cache(&self) -> Option<&super::CatalogCache> {
+        Some(&self.catalog)
+    }
+
     async fn create_resource(&self, resource: &Resource) -> Result<(), WriteError> {
         let mut state = self.state();
         if !state.vendors.contains_key(&resource.vendor_id) {
@@ -267,6 +272,32 @@ impl BookingStore for MemoryStore {
         Self::apply(&mut state, takes)?;
         state.bookings.insert(booking.id, booking.clone());
         Ok(())
+    }
+
+    async fn insert_hold(
+        &self,
+        booking: &Booking,
+        takes: &[CounterChange],
+        basis: &super::HoldBasis,
+    ) -> Result<(), BookingWriteError> {
+        let mut state = self.state();
+        let current = state
+            .resources
+            .iter()
+            .find(|r| r.vendor_id == basis.vendor && r.id == basis.resource);
+        if current.is_none_or(|r| r.version != basis.resource_version) {
+            return Err(BookingWriteError::Stale);
+        }
+        if state.bookings.contains_key(&booking.id) || state.archived.contains_key(&booking.id) {
+            return Err(BookingWriteError::Duplicate);
+        }
+        Self::apply(&mut state, takes)?;
+        state.bookings.insert(booking.id, booking.clone());
+        Ok(())
+    }
+
+    fn checks_archive(&self) -> bool {
+        true
     }
 
     async fn booking(&self, id: BookingId) -> anyhow::Result<Option<Booking>> {

@@ -2,7 +2,9 @@
 mod archive;
 mod arrivals;
 pub(crate) mod attr;
+mod booking_item;
 mod bookings;
+mod catalog;
 mod changes;
 mod dynamo;
 mod history;
@@ -18,8 +20,10 @@ pub use archive::{
 pub use arrivals::ArrivingBookings;
 pub use bookings::{
     ArchivableBookings, BookingChanges, BookingLists, BookingOwner, BookingPage, BookingQuery,
-    BookingStore, BookingWriteError, CounterChange, CounterKey, ListError, PaymentsPending,
+    BookingStore, BookingWriteError, CounterChange, CounterKey, HoldBasis, ListError,
+    PaymentsPending,
 };
+pub use catalog::{CATALOG_TTL, Catalog, CatalogCache};
 
 pub use changes::StreamTables;
 pub(crate) use dynamo::batch_put;
@@ -200,4 +204,9 @@ pub trait ResourceStore: Send + Sync {
         resource: &Resource,
         expected_version: u64,
     ) -> impl Future<Output = Result<(), WriteError>> + Send;
+
+    /// This warm container's copies of vendors and their types, if the store keeps them.
+    fn catalog_cache(&self) -> Option<&CatalogCache> {
+        None
+    }
 }
