@@ -3,34 +3,20 @@
 //! the bookings, no guest names), once per vendor and day; `DayClosed` asks for nothing here.
 use crate::compose::Message;
 use crate::outlets::{AppliedFacts, Mailer, Reminders, SentLog, TextMessages};
-use crate::{Notifier, vendor_language};
+use crate::recipients::{Recipient, event_sent_key, vendor_language};
+use crate::{CONSUMER, News, Notifier, news_in};
 use aws_lambda_events::sqs::SqsMessage;
 use chrono::NaiveDate;
-use shared::events::ReceivedEvent;
 use shared::night_audit::{DEPARTURES_OVERDUE, DeparturesOverdue, NIGHT_AUDIT_SOURCE};
 use shared::store::{BookingStore, GuestStore, ResourceStore, VendorStore};
 
-/// What a night-audit message on the queue asks of the notifier.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuditNews {
-    Overdue(DeparturesOverdue),
-    /// Another of the night audit's events (a day closed): nothing to send.
-    Nothing,
-}
+/// What a night-audit message on the queue asks of the notifier: its overdue departures, or
+/// nothing (a day closed).
+pub type AuditNews = News<DeparturesOverdue>;
 
 /// The night audit's event in a message, if it carries one.
 pub fn audit_news_in(message: &SqsMessage) -> Option<AuditNews> {
-    let received: ReceivedEvent = serde_json::from_str(message.body.as_deref()?).ok()?;
-    if received.source != NIGHT_AUDIT_SOURCE {
-        return None;
-    }
-    if received.detail_type != DEPARTURES_OVERDUE {
-        return Some(AuditNews::Nothing);
-    }
-    // One that does not read is left to the inbox, which fails it by name.
-    serde_json::from_value(received.detail)
-        .ok()
-        .map(AuditNews::Overdue)
+    news_in(message, NIGHT_AUDIT_SOURCE, DEPARTURES_OVERDUE)
 }
 
 /// The desk's message: the rooms (or bookings without one) still checked in on `day`.
@@ -65,6 +51,16 @@ where
     R: Reminders,
     L: SentLog + AppliedFacts,
 {
+    /// Handles a night-audit message; an error means it is to be delivered again.
+    pub async fn on_audit_news(&self, news: AuditNews) -> anyhow::Result<()> {
+        let News::Event(overdue) = news else {
+            return Ok(());
+        };
+        self.departures_overdue(&overdue).await.inspect_err(|err| {
+            tracing::error!(consumer = CONSUMER.name, vendor_id = %overdue.vendor_id, error = %format!("{err:#}"), "departures overdue not sent; it will be delivered again");
+        })
+    }
+
     /// Tells the vendor's contact about the overdue departures, once per vendor and day.
     pub async fn departures_overdue(&self, event: &DeparturesOverdue) -> anyhow::Result<()> {
         let vendor = self
@@ -84,9 +80,9 @@ where
             });
         }
         let message = overdue_mail(language, vendor.name.as_str(), event.day, &rooms);
-        let key = format!("{}#departures-overdue#vendor#email", event.event_id);
+        let key = event_sent_key(&event.event_id, "departures-overdue", Recipient::Vendor);
         if self
-            .once(&key, self.mail.send(&vendor.contact.email, &message))
+            .mail_once(&key, &vendor.contact.email, &message)
             .await?
         {
             tracing::info!(vendor_id = %event.vendor_id, day = %event.day, rooms = rooms.len(), recipient = "vendor", "departures overdue email sent");
@@ -117,12 +113,12 @@ mod tests {
     fn the_night_audits_events_are_told_from_booking_facts() {
         let overdue = audit_news_in(&message(sample("DeparturesOverdue")));
         assert!(
-            matches!(&overdue, Some(AuditNews::Overdue(e)) if e.booking_ids.len() == 1),
+            matches!(&overdue, Some(News::Event(e)) if e.booking_ids.len() == 1),
             "{overdue:?}"
         );
         assert_eq!(
             audit_news_in(&message(sample("DayClosed"))),
-            Some(AuditNews::Nothing)
+            Some(News::Nothing)
         );
         assert_eq!(audit_news_in(&message(sample("BookingConfirmed"))), None);
     }

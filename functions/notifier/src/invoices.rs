@@ -4,33 +4,19 @@
 //! guest's address is looked up as for every other message.
 use crate::compose::Message;
 use crate::outlets::{AppliedFacts, Mailer, Reminders, SentLog, TextMessages};
-use crate::{Facts, Notifier, format, templates};
+use crate::recipients::{Facts, Recipient, event_sent_key};
+use crate::{CONSUMER, News, Notifier, format, news_in, templates};
 use aws_lambda_events::sqs::SqsMessage;
 use shared::billing::events::{BILLING_SOURCE, INVOICE_ISSUED, InvoiceIssued};
-use shared::events::ReceivedEvent;
 use shared::store::{BookingStore, GuestStore, ResourceStore, VendorStore};
 
-/// What a billing message on the queue asks of the notifier.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BillingNews {
-    Invoice(Box<InvoiceIssued>),
-    /// Another billing event (a credit note): nothing to send.
-    Nothing,
-}
+/// What a billing message on the queue asks of the notifier: an invoice to tell the guest of,
+/// or nothing (a credit note).
+pub type BillingNews = News<Box<InvoiceIssued>>;
 
 /// The billing event in a message, if it carries one.
 pub fn billing_news_in(message: &SqsMessage) -> Option<BillingNews> {
-    let received: ReceivedEvent = serde_json::from_str(message.body.as_deref()?).ok()?;
-    if received.source != BILLING_SOURCE {
-        return None;
-    }
-    if received.detail_type != INVOICE_ISSUED {
-        return Some(BillingNews::Nothing);
-    }
-    // One that does not read is left to the inbox, which fails it by name.
-    serde_json::from_value(received.detail)
-        .ok()
-        .map(|detail| BillingNews::Invoice(Box::new(detail)))
+    news_in(message, BILLING_SOURCE, INVOICE_ISSUED)
 }
 
 /// The guest's message about their invoice.
@@ -88,6 +74,16 @@ where
     R: Reminders,
     L: SentLog + AppliedFacts,
 {
+    /// Handles a billing message; an error means it is to be delivered again.
+    pub async fn on_billing_news(&self, news: BillingNews) -> anyhow::Result<()> {
+        let News::Event(invoice) = news else {
+            return Ok(());
+        };
+        self.invoice_issued(&invoice).await.inspect_err(|err| {
+            tracing::error!(consumer = CONSUMER.name, booking_id = %invoice.booking_id, error = %format!("{err:#}"), "invoice email not sent; it will be delivered again");
+        })
+    }
+
     /// Emails the guest their invoice's summary, once per invoice.
     pub async fn invoice_issued(&self, event: &InvoiceIssued) -> anyhow::Result<()> {
         let Some(booking) = self.store.booking(event.booking_id).await? else {
@@ -108,8 +104,8 @@ where
             vendor.name.as_str(),
             event,
         );
-        let key = format!("{}#invoice#guest#email", event.event_id);
-        if self.once(&key, self.mail.send(&email, &message)).await? {
+        let key = event_sent_key(&event.event_id, "invoice", Recipient::Guest);
+        if self.mail_once(&key, &email, &message).await? {
             tracing::info!(booking_id = %event.booking_id, number = %event.number, recipient = "guest", "invoice email sent");
         }
         Ok(())
@@ -138,20 +134,18 @@ mod tests {
     fn billing_events_are_told_from_booking_facts() {
         assert!(matches!(
             billing_news_in(&message(sample("InvoiceIssued"))),
-            Some(BillingNews::Invoice(invoice)) if invoice.number.get() == 42
+            Some(News::Event(invoice)) if invoice.number.get() == 42
         ));
         assert_eq!(
             billing_news_in(&message(sample("CreditNoteIssued"))),
-            Some(BillingNews::Nothing)
+            Some(News::Nothing)
         );
         assert_eq!(billing_news_in(&message(sample("BookingConfirmed"))), None);
     }
 
     #[test]
     fn the_invoice_email_speaks_the_guests_language_and_states_the_totals() {
-        let Some(BillingNews::Invoice(invoice)) =
-            billing_news_in(&message(sample("InvoiceIssued")))
-        else {
+        let Some(News::Event(invoice)) = billing_news_in(&message(sample("InvoiceIssued"))) else {
             panic!("an invoice");
         };
         let en = invoice_mail("en-GB", "Erika", "Hotel Spreeblick", &invoice);
