@@ -277,10 +277,13 @@ pub fn figures(kind: VendorKind, sum: &Sum) -> Vec<(String, Figure)> {
     out
 }
 
-/// Restaurant seat occupancy per slot start (`"19:30"`): covers / (seats × days).
+/// Restaurant seat occupancy per slot start (`"19:30"`): covers / (seats × days). A slot whose
+/// counter went back to 0 (its seatings were cancelled or never came) is left out, as one never
+/// booked is.
 fn slots(sum: &Sum) -> BTreeMap<String, Value> {
     sum.counts
         .iter()
+        .filter(|(_, covers)| **covers != 0)
         .filter_map(|(field, covers)| {
             let hhmm = field.strip_prefix("slot_")?;
             let label = format!("{}:{}", hhmm.get(..2)?, hhmm.get(2..)?);
@@ -462,6 +465,30 @@ mod tests {
         assert!(
             csv.contains("2026-03-01,2026-03-02,false,20,3,15.0,100.01,"),
             "{csv}"
+        );
+    }
+
+    #[test]
+    fn a_slot_whose_seatings_all_went_is_not_listed() {
+        let mut day = DayFigures::empty(d("2026-03-01"));
+        day.counts = [("slot_1930", 0), ("slot_1200", 3)]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        let scope = ReportScope {
+            kind: VendorKind::Restaurant,
+            currency: Currency::parse("EUR").unwrap(),
+            capacity: 12,
+            from: d("2026-03-01"),
+            to: d("2026-03-01"),
+            granularity: Granularity::Day,
+        };
+
+        let json = assemble(scope, &[day]).to_json("v");
+
+        assert_eq!(
+            json["totals"]["slots"],
+            json!({"12:00": {"covers": 3, "seat_occupancy_percent": "25.0"}})
         );
     }
 
