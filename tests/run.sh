@@ -44,6 +44,25 @@ eval "$(localstack/local.sh env)"
 step "lints"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+step "rust-version: the code builds with the compiler Cargo.toml declares"
+declared=$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml)
+current=$(rustc --version | sed -E 's/^rustc ([0-9]+\.[0-9]+).*/\1/')
+if [[ -z $declared ]]; then
+  echo "no rust-version in Cargo.toml's [workspace.package]" >&2; exit 1
+elif [[ $current == "$declared" ]]; then
+  echo "rustc $current is the declared $declared: the lints step just built everything with it"
+else
+  # A newer default compiler proves nothing about the declared one: build with that one too.
+  toolchain=$(rustup toolchain list | sed -n -E "s/^(${declared//./\\.}(\.[0-9]+)?-[^ ]*).*/\1/p" | head -1)
+  if [[ -z $toolchain ]]; then
+    echo "rustc is $current; installing the declared $declared (rustup, minimal profile)"
+    rustup toolchain install "$declared" --profile minimal
+    toolchain=$declared
+  fi
+  echo "rustc is $current; checking with $toolchain"
+  cargo "+$toolchain" check --workspace --all-targets --quiet
+fi
+
 step "pdftotext (poppler-utils) for the invoice PDF tests"
 if ! command -v pdftotext >/dev/null 2>&1; then
   echo "pdftotext is missing; installing Debian's poppler-utils (apt-get install -y poppler-utils)"
