@@ -408,7 +408,7 @@ impl Month {
     }
 
     /// Moves business time to day `k`, the same time of day as when the test began.
-    async fn to_day(&mut self, k: i64) {
+    async fn move_to_day(&mut self, k: i64) {
         self.api.set_clock_offset(Duration::days(k)).await;
         self.today = k;
     }
@@ -1135,7 +1135,7 @@ async fn month() {
 
     for k in 0..=DAYS {
         if k > 0 {
-            m.to_day(k).await;
+            m.move_to_day(k).await;
             let hotel_no_shows: Vec<usize> = match k - 1 {
                 3 => vec![by_name["h1"]],
                 8 => vec![by_name["h5"]],
