@@ -682,3 +682,34 @@ pub fn zone_at_noon() -> &'static str {
         })
         .expect("every hour of the day is noon in one of 24 zones an hour apart")
 }
+
+/// The outbox publisher on the bookings stream and one consumer fed by its queue, as their
+/// Lambdas run them: `consumer` by its registered name, its queue's URL read from
+/// `queue_url_var` (local.sh env). Dropping the backbone stops both.
+pub async fn bookings_to_consumer(
+    api: &Api,
+    consumer: &str,
+    queue_url_var: &str,
+) -> local_gateway::Backbone {
+    let deps = std::sync::Arc::new(
+        local_gateway::Deps::from_env(&api.base)
+            .await
+            .expect("the local stack's env is set: run via tests/run.sh"),
+    );
+    let mut backbone = local_gateway::Backbone::default();
+    let publisher = local_gateway::streams(deps.clone())
+        .remove("outbox-publisher")
+        .expect("the publisher is registered");
+    let bookings = std::env::var("BOOKINGS_TABLE").expect("the table's name is set");
+    backbone
+        .stream("outbox-publisher", &bookings, publisher)
+        .await
+        .expect("the stream opens");
+    let handler = local_gateway::consumers(deps)
+        .remove(consumer)
+        .expect("the consumer is registered");
+    let queue_url = std::env::var(queue_url_var)
+        .unwrap_or_else(|_| panic!("the queue's URL is set in {queue_url_var} (local.sh env)"));
+    backbone.queue(consumer, &queue_url, handler).await;
+    backbone
+}

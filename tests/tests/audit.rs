@@ -3,17 +3,17 @@
 //! LocalStack's bus -> the audit queue -> the consumer's inbox -> the vendor's log in the audit
 //! table). The backbone test reads the shared bookings stream with a publisher of its own, so
 //! `.config/nextest.toml` runs this binary one test at a time with the backbone tests.
-use api_tests::{Account, Api, merged, resource_body, today_in, zone_at_noon};
+use api_tests::{
+    Account, Api, bookings_to_consumer, merged, resource_body, today_in, zone_at_noon,
+};
 use chrono::{Duration, NaiveDate};
 use futures::future::join_all;
-use local_gateway::{Backbone, Deps, consumers, streams};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use shared::audit::{AuditLog, DynamoAudit};
 use shared::domain::ids::{BookingId, VendorId};
 use shared::events::EventId;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
 
 /// How long the facts may take to reach the log before the test gives up (about a second each;
 /// a bound on a stuck test, not an assertion on speed).
@@ -430,32 +430,6 @@ async fn a_stored_checkpoint_marks_its_vendor_for_the_witness_until_one_no_older
     assert_eq!(marked().await, None);
 }
 
-/// The publisher on the bookings stream and the audit queue feeding its consumer, as their
-/// Lambdas run them.
-async fn backbone(api: &Api) -> Backbone {
-    let deps = Arc::new(
-        Deps::from_env(&api.base)
-            .await
-            .expect("the local stack's env is set: run via tests/run.sh"),
-    );
-    let mut backbone = Backbone::default();
-    let publisher = streams(deps.clone())
-        .remove("outbox-publisher")
-        .expect("the publisher is registered");
-    let bookings = std::env::var("BOOKINGS_TABLE").expect("the table's name is set");
-    backbone
-        .stream("outbox-publisher", &bookings, publisher)
-        .await
-        .expect("the stream opens");
-    let consumer = consumers(deps)
-        .remove("audit")
-        .expect("the consumer is registered");
-    let queue_url =
-        std::env::var("AUDIT_QUEUE_URL").expect("the queue's URL is set (local.sh env)");
-    backbone.queue("audit", &queue_url, consumer).await;
-    backbone
-}
-
 fn stay(room_type: &str, check_in: NaiveDate, nights: i64) -> Value {
     json!({
         "resource_id": room_type,
@@ -481,7 +455,7 @@ async fn register_room(api: &Api, manager: &Account, room_type: &str, number: &s
 async fn a_bookings_life_becomes_its_leaves_in_order_each_included_in_the_head_and_none_personal() {
     api_tests::require_env();
     let api = Api::start().await;
-    let _backbone = backbone(&api).await;
+    let _backbone = bookings_to_consumer(&api, "audit", "AUDIT_QUEUE_URL").await;
     let log = audit_log().await;
     let zone = zone_at_noon();
     let manager = api.vendor_with("hotel", json!({ "time_zone": zone })).await;

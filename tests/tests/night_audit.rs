@@ -2,21 +2,32 @@
 //! no-show, a guest still in house on their departure day is flagged, the day closes once and a
 //! re-run changes nothing; one vendor's failing run does not stop another's; each vendor's
 //! schedule follows its zone and `night_audit_at`. Business time is moved with the local clock.
-use api_tests::{Account, Api, merged, resource_body, sqs_event, zone_at_noon};
+use api_tests::{Account, Api, Reply, merged, resource_body, sqs_event, zone_at_noon};
+use aws_lambda_events::sqs::SqsBatchResponse;
 use chrono::{Duration, NaiveDate};
 use lambda_http::lambda_runtime::{Context, LambdaEvent};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use shared::domain::ids::VendorId;
 
-async fn book(
+/// A vendor of `kind` whose local time is `zone`'s, on a started API: what every test here
+/// starts from.
+async fn open(kind: &str, zone: &str) -> (Api, Account, String) {
+    let api = Api::start().await;
+    let manager = api.vendor_with(kind, json!({"time_zone": zone})).await;
+    let vendor = manager.vendor().to_owned();
+    (api, manager, vendor)
+}
+
+/// The guest's hold of `room` for `nights` from `from`, as the app places it.
+async fn hold(
     api: &Api,
     guest: &Account,
     vendor: &str,
     room: &str,
     from: NaiveDate,
     nights: i64,
-) -> String {
+) -> Reply {
     let key = uuid::Uuid::new_v4().to_string();
     let body = json!({
         "resource_id": room, "party_size": 2,
@@ -32,6 +43,35 @@ async fn book(
         )
         .await;
     assert_eq!(held.status, StatusCode::CREATED, "{held:#?}");
+    held
+}
+
+/// The night-audit Lambda's handler on `messages` (id, body), as its queue delivers them.
+async fn run_night_audit(messages: &[(&str, String)]) -> SqsBatchResponse {
+    let sdk = shared::aws::sdk_config().await;
+    let store = shared::store::DynamoStore::from_env(&sdk).expect("the table names are set");
+    let reports = shared::reports::DynamoReports::from_env(&sdk).expect("the reports table is set");
+    let bus = shared::outbox::EventBridgeBus::from_env(&sdk).expect("the bus is set");
+    night_audit::handler(
+        &store,
+        &reports,
+        &bus,
+        LambdaEvent::new(sqs_event(messages), Context::default()),
+    )
+    .await
+    .expect("the night-audit handler answers")
+}
+
+/// A booking of a room without a deposit (confirmed at once): its id.
+async fn book(
+    api: &Api,
+    guest: &Account,
+    vendor: &str,
+    room: &str,
+    from: NaiveDate,
+    nights: i64,
+) -> String {
+    let held = hold(api, guest, vendor, room, from, nights).await;
     assert_eq!(
         held.body["status"], "CONFIRMED",
         "no deposit: confirmed at once"
@@ -104,10 +144,8 @@ fn ids(value: &Value) -> Vec<String> {
 #[tokio::test]
 async fn a_guest_who_never_came_is_a_no_show_a_guest_in_house_is_flagged_and_each_day_closes_once()
 {
-    let api = Api::start().await;
     let zone = zone_at_noon();
-    let manager = api.vendor_with("hotel", json!({"time_zone": zone})).await;
-    let vendor = manager.vendor().to_owned();
+    let (api, manager, vendor) = open("hotel", zone).await;
     let room = api
         .resource(
             &manager,
@@ -225,33 +263,19 @@ async fn a_guest_who_never_came_is_a_no_show_a_guest_in_house_is_flagged_and_eac
 
 #[tokio::test]
 async fn one_vendors_failing_run_does_not_stop_another_from_closing() {
-    let api = Api::start().await;
     let zone = zone_at_noon();
-    let manager = api
-        .vendor_with("restaurant", json!({"time_zone": zone}))
-        .await;
+    let (api, manager, _) = open("restaurant", zone).await;
     let yesterday = api.today_in(zone).await - Duration::days(1);
-    let sdk = shared::aws::sdk_config().await;
-    let store = shared::store::DynamoStore::from_env(&sdk).expect("the table names are set");
-    let reports = shared::reports::DynamoReports::from_env(&sdk).expect("the reports table is set");
-    let bus = shared::outbox::EventBridgeBus::from_env(&sdk).expect("the bus is set");
     let gone = VendorId::generate();
-    let batch = sqs_event(&[
+
+    let response = run_night_audit(&[
         ("gone", json!({ "vendor_id": gone }).to_string()),
         (
             "open",
             json!({ "vendor_id": manager.vendor(), "day": yesterday }).to_string(),
         ),
-    ]);
-
-    let response = night_audit::handler(
-        &store,
-        &reports,
-        &bus,
-        LambdaEvent::new(batch, Context::default()),
-    )
-    .await
-    .expect("the night-audit handler answers");
+    ])
+    .await;
 
     let failed: Vec<&str> = response
         .batch_item_failures
@@ -301,11 +325,7 @@ async fn schedule(vendor: &str) -> (String, String, Value) {
 
 #[tokio::test]
 async fn each_vendors_schedule_runs_at_its_audit_time_in_its_zone_and_moves_with_them() {
-    let api = Api::start().await;
-    let manager = api
-        .vendor_with("hotel", json!({"time_zone": "Asia/Tokyo"}))
-        .await;
-    let vendor = manager.vendor().to_owned();
+    let (api, manager, vendor) = open("hotel", "Asia/Tokyo").await;
 
     let (expression, zone, input) = schedule(&vendor).await;
     assert_eq!(expression, "cron(0 2 * * ? *)");
@@ -381,10 +401,8 @@ async fn take_audit_message(vendor: &str) -> String {
 #[tokio::test]
 async fn the_schedule_fires_once_at_the_vendors_audit_time_and_its_run_closes_the_day_just_ended() {
     use chrono::{TimeZone, Utc};
-    let api = Api::start().await;
     let zone = zone_at_noon();
-    let manager = api.vendor_with("hotel", json!({"time_zone": zone})).await;
-    let vendor = manager.vendor().to_owned();
+    let (api, manager, vendor) = open("hotel", zone).await;
     let tz = shared::domain::vendor::TimeZone::parse(zone)
         .expect("a zone")
         .tz();
@@ -428,19 +446,7 @@ async fn the_schedule_fires_once_at_the_vendors_audit_time_and_its_run_closes_th
         serde_json::from_str::<Value>(&body).expect("JSON"),
         json!({ "vendor_id": vendor })
     );
-    let sdk = shared::aws::sdk_config().await;
-    let store = shared::store::DynamoStore::from_env(&sdk).expect("the table names are set");
-    let reports = shared::reports::DynamoReports::from_env(&sdk).expect("the reports table is set");
-    let bus = shared::outbox::EventBridgeBus::from_env(&sdk).expect("the bus is set");
-    let batch = sqs_event(&[("scheduled", body)]);
-    let response = night_audit::handler(
-        &store,
-        &reports,
-        &bus,
-        LambdaEvent::new(batch, Context::default()),
-    )
-    .await
-    .expect("the night-audit handler answers");
+    let response = run_night_audit(&[("scheduled", body)]).await;
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
     let manager = again_signed_in(&api, &manager).await;
     let rerun = audit(&api, &manager, today).await;
@@ -452,31 +458,15 @@ async fn the_schedule_fires_once_at_the_vendors_audit_time_and_its_run_closes_th
 
 #[tokio::test]
 async fn a_no_shows_paid_deposit_is_settled_by_the_no_show_terms() {
-    let api = Api::start().await;
     let zone = zone_at_noon();
-    let manager = api.vendor_with("hotel", json!({"time_zone": zone})).await;
-    let vendor = manager.vendor().to_owned();
+    let (api, manager, vendor) = open("hotel", zone).await;
     // 20 % down, kept on a no-show.
     let room = api
         .resource(&manager, &resource_body("Suite", 2, 3, 20_000))
         .await;
     let guest = api.guest().await;
     let today = api.today_in(zone).await;
-    let key = uuid::Uuid::new_v4().to_string();
-    let body = json!({
-        "resource_id": room, "party_size": 2,
-        "check_in": today.to_string(), "check_out": (today + Duration::days(1)).to_string(),
-    });
-    let held = api
-        .send_with(
-            Method::POST,
-            &format!("/booking/vendor/{vendor}"),
-            guest.token(),
-            Some(&body),
-            &[("idempotency-key", &key)],
-        )
-        .await;
-    assert_eq!(held.status, StatusCode::CREATED, "{held:#?}");
+    let held = hold(&api, &guest, &vendor, &room, today, 1).await;
     let intent = held.body["deposit_payment"]["intent_id"]
         .as_str()
         .expect("an intent");

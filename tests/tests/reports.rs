@@ -4,9 +4,8 @@
 //! answers figures equal to the ones this test works out from the bookings it made. The test
 //! reads the shared bookings stream with a publisher of its own, so `.config/nextest.toml` runs
 //! this binary with the other backbone tests, one at a time.
-use api_tests::{Account, Api, Reply, merged, resource_body, zone_at_noon};
+use api_tests::{Account, Api, Reply, bookings_to_consumer, merged, resource_body, zone_at_noon};
 use chrono::{Duration, NaiveDate};
-use local_gateway::{Backbone, Deps, consumers, streams};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use shared::domain::ids::VendorId;
@@ -21,31 +20,6 @@ const VAT_BP: i64 = 700;
 const CITY_TAX: i64 = 250;
 const NIGHTLY: i64 = 10_000;
 const ROOMS: i64 = 4;
-
-/// The publisher on the bookings stream and the reports queue feeding its consumer.
-async fn backbone(api: &Api) -> Backbone {
-    let deps = Arc::new(
-        Deps::from_env(&api.base)
-            .await
-            .expect("the local stack's env is set: run via tests/run.sh"),
-    );
-    let mut backbone = Backbone::default();
-    let publisher = streams(deps.clone())
-        .remove("outbox-publisher")
-        .expect("the publisher is registered");
-    let bookings = std::env::var("BOOKINGS_TABLE").expect("the table's name is set");
-    backbone
-        .stream("outbox-publisher", &bookings, publisher)
-        .await
-        .expect("the stream opens");
-    let consumer = consumers(deps)
-        .remove("reports")
-        .expect("the consumer is registered");
-    let queue_url =
-        std::env::var("REPORTS_QUEUE_URL").expect("the queue's URL is set (local.sh env)");
-    backbone.queue("reports", &queue_url, consumer).await;
-    backbone
-}
 
 /// Counters per business day, as this test expects them from the bookings it made.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -247,7 +221,7 @@ async fn a_hotel_s_report_shows_what_was_booked_changed_and_cancelled_and_a_clos
  {
     api_tests::require_env();
     let api = Arc::new(Api::start().await);
-    let _backbone = backbone(&api).await;
+    let _backbone = bookings_to_consumer(&api, "reports", "REPORTS_QUEUE_URL").await;
     let zone = zone_at_noon();
     let today = api.today_in(zone).await;
     let hotel = open(&api, "hotel", zone).await;
@@ -446,7 +420,7 @@ async fn a_hotel_s_report_shows_what_was_booked_changed_and_cancelled_and_a_clos
 async fn a_restaurant_s_report_counts_covers_by_slot_and_only_its_managers_may_read_it() {
     api_tests::require_env();
     let api = Arc::new(Api::start().await);
-    let _backbone = backbone(&api).await;
+    let _backbone = bookings_to_consumer(&api, "reports", "REPORTS_QUEUE_URL").await;
     let zone = zone_at_noon();
     let today = api.today_in(zone).await;
     let restaurant = open(&api, "restaurant", zone).await;

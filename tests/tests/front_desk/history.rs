@@ -4,40 +4,11 @@
 //! bookings stream with a publisher of its own, so `.config/nextest.toml` runs it with the
 //! backbone tests, one at a time.
 use super::*;
-use local_gateway::{Backbone, Deps, consumers, streams};
-use std::sync::Arc;
+use api_tests::bookings_to_consumer;
 
 /// How long the facts may take to reach the history before the test gives up (about a second
 /// each; a bound on a stuck test, not an assertion on speed).
 const WAIT: std::time::Duration = std::time::Duration::from_secs(90);
-
-/// The publisher on the bookings stream and the booking-history queue feeding its consumer, as
-/// their Lambdas run them.
-async fn backbone(api: &Api) -> Backbone {
-    let deps = Arc::new(
-        Deps::from_env(&api.base)
-            .await
-            .expect("the local stack's env is set: run via tests/run.sh"),
-    );
-    let mut backbone = Backbone::default();
-    let publisher = streams(deps.clone())
-        .remove("outbox-publisher")
-        .expect("the publisher is registered");
-    let bookings = std::env::var("BOOKINGS_TABLE").expect("the table's name is set");
-    backbone
-        .stream("outbox-publisher", &bookings, publisher)
-        .await
-        .expect("the stream opens");
-    let consumer = consumers(deps)
-        .remove("booking-history")
-        .expect("the consumer is registered");
-    let queue_url =
-        std::env::var("BOOKING_HISTORY_QUEUE_URL").expect("the queue's URL is set (local.sh env)");
-    backbone
-        .queue("booking-history", &queue_url, consumer)
-        .await;
-    backbone
-}
 
 async fn history(front: &Front, who: &Account, booking: &str) -> Reply {
     front
@@ -93,7 +64,8 @@ fn the_documented_example_is_a_valid_answer() {
 #[tokio::test]
 async fn a_walk_in_paid_checked_in_moved_and_checked_out_lists_each_fact_in_order_with_its_room() {
     let front = Front::open("hotel").await;
-    let _backbone = backbone(&front.api).await;
+    let _backbone =
+        bookings_to_consumer(&front.api, "booking-history", "BOOKING_HISTORY_QUEUE_URL").await;
     let double = front.room_type("Double", 2, 5, json!({})).await;
     front.rooms(&double, "7", 2).await;
     let walk_in = front
