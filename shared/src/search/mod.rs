@@ -1092,4 +1092,256 @@ mod tests {
         assert_eq!(listing.stamp, rating.updated_at);
         assert_eq!(Listing::of(&vendor, vec![], None).rating, None);
     }
+
+    /// Hands its candidates over a batch of two at a time, the lowest price floor first (as
+    /// the DynamoDB index does by city), counting the batches asked for.
+    struct PriceOrdered {
+        candidates: Vec<Candidate>,
+        batches: std::sync::atomic::AtomicUsize,
+    }
+
+    impl SearchIndex for PriceOrdered {
+        async fn upsert(&self, _: &Listing) -> anyhow::Result<()> {
+            unreachable!("a search writes nothing")
+        }
+
+        async fn mark(&self, _: VendorId, _: &[String], _: &[String]) -> anyhow::Result<()> {
+            unreachable!("a search writes nothing")
+        }
+
+        async fn candidates(&self, _: &Area, _: &Filters) -> anyhow::Result<Vec<Candidate>> {
+            Ok(self.candidates.clone())
+        }
+
+        async fn read(
+            &self,
+            _: &Area,
+            _: &Filters,
+            order: &Order,
+            from: Option<Resume>,
+        ) -> anyhow::Result<Batch> {
+            let Order::Price { party } = order else {
+                panic!("a search by price asks for the price order");
+            };
+            self.batches
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let mut sorted: Vec<(i64, Candidate)> = self
+                .candidates
+                .iter()
+                .filter_map(|c| Some((c.listing.price_floor(*party)?, c.clone())))
+                .collect();
+            sorted.sort_by_key(|(floor, _)| *floor);
+            let at = from.and_then(|r| r.get::<usize>().copied()).unwrap_or(0);
+            let end = (at + 2).min(sorted.len());
+            Ok(Batch {
+                candidates: sorted[at..end].iter().map(|(_, c)| c.clone()).collect(),
+                rest: sorted
+                    .get(end)
+                    .map(|(floor, _)| (*floor as f64, Resume::new(end))),
+            })
+        }
+    }
+
+    /// Eight hotels; one's cheapest double is marked sold out, so its floor is far below what
+    /// it is found at, and one has no room for two.
+    fn priced_hotels() -> Vec<Candidate> {
+        let double = |n, price| hotel(n, 52.5, &[], vec![room("", 1, 2, 3, price, &[])]);
+        let mut marked = hotel(
+            3,
+            52.5,
+            &[],
+            vec![
+                room("", 1, 2, 1, 5_000, &[]),
+                room("", 2, 2, 3, 30_000, &[]),
+            ],
+        );
+        let cheap = marked.listing.resources[0].clone();
+        let night = Bucket::Night(NaiveDate::from_ymd_opt(2026, 6, 1).unwrap());
+        marked
+            .sold_out
+            .insert(sold_out_key(cheap.id, cheap.sellable_limit(), &night));
+        vec![
+            double(1, 9_000),
+            double(2, 12_000),
+            marked,
+            double(4, 10_000),
+            hotel(5, 52.5, &[], vec![room("", 1, 1, 3, 1_000, &[])]),
+            double(6, 20_000),
+            double(7, 11_000),
+            double(8, 25_000),
+        ]
+    }
+
+    async fn every_page(
+        index: &impl SearchIndex,
+        counters: &impl BookingStore,
+        limit: usize,
+    ) -> Vec<Vec<String>> {
+        let mut pages = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = search(
+                index,
+                counters,
+                &SearchQuery {
+                    limit,
+                    cursor: cursor.take(),
+                    ..query(berlin())
+                },
+                now(),
+            )
+            .await
+            .unwrap();
+            pages.push(page.items.iter().map(|f| f.name.to_string()).collect());
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return pages,
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_search_in_price_order_reads_only_what_its_page_needs_and_finds_what_reading_all_finds()
+     {
+        let ordered = PriceOrdered {
+            candidates: priced_hotels(),
+            batches: Default::default(),
+        };
+
+        let first = search(
+            &ordered,
+            &NothingSold,
+            &SearchQuery {
+                limit: 2,
+                ..query(berlin())
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+        let batches_for_first_page = ordered.batches.load(std::sync::atomic::Ordering::Relaxed);
+        let paged = every_page(&ordered, &NothingSold, 2).await;
+        let whole = every_page(&Fixed(priced_hotels()), &NothingSold, 50).await;
+
+        let names: Vec<String> = first.items.iter().map(|f| f.name.to_string()).collect();
+        assert_eq!(names, ["Hotel 1", "Hotel 4"]);
+        assert!(first.next_cursor.is_some());
+        // Two of the four batches: the page and one hit more, to know a next page exists.
+        assert_eq!(batches_for_first_page, 2);
+        assert_eq!(
+            whole,
+            [[
+                "Hotel 1", "Hotel 4", "Hotel 7", "Hotel 2", "Hotel 6", "Hotel 8", "Hotel 3"
+            ]]
+        );
+        assert_eq!(paged.concat(), whole.concat());
+        assert!(paged.iter().all(|page| page.len() <= 2));
+    }
+
+    /// Counters that can be sold out while a search's batch sits in the cache.
+    struct Counters(std::sync::atomic::AtomicBool);
+
+    impl BookingStore for Counters {
+        async fn insert_booking(
+            &self,
+            _: &crate::domain::booking::Booking,
+            _: &[crate::store::CounterChange],
+        ) -> Result<(), crate::store::BookingWriteError> {
+            unreachable!("a search writes nothing")
+        }
+
+        async fn booking(
+            &self,
+            _: crate::domain::ids::BookingId,
+        ) -> anyhow::Result<Option<crate::domain::booking::Booking>> {
+            unreachable!("a search reads no booking")
+        }
+
+        async fn replace_booking(
+            &self,
+            _: &crate::domain::booking::Booking,
+            _: (crate::domain::booking::BookingStatus, u64),
+            _: &crate::store::BookingChanges,
+        ) -> Result<(), crate::store::BookingWriteError> {
+            unreachable!("a search writes nothing")
+        }
+
+        async fn sold(
+            &self,
+            _: VendorId,
+            _: ResourceId,
+            buckets: &[Bucket],
+        ) -> anyhow::Result<std::collections::HashMap<Bucket, u32>> {
+            let sold = if self.0.load(std::sync::atomic::Ordering::Relaxed) {
+                1_000
+            } else {
+                0
+            };
+            Ok(buckets.iter().map(|b| (*b, sold)).collect())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cached_batch_never_offers_a_place_the_counters_say_is_sold_out() {
+        let hotel = hotel(1, 52.5, &[], vec![room("", 1, 2, 3, 9_000, &[])]);
+        let index = CachedIndex::new(Fixed(vec![hotel]), std::time::Duration::from_secs(600));
+        let counters = Counters(Default::default());
+        let find = || async {
+            search(&index, &counters, &query(berlin()), now())
+                .await
+                .unwrap()
+        };
+
+        let before = find().await;
+        // Every unit is sold; the cached listing still carries no sold-out marker.
+        counters.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        let after = find().await;
+
+        assert_eq!(before.items.len(), 1);
+        assert_eq!(before.items[0].offer.units_left, 3);
+        assert_eq!(index.stats(), CacheStats { hits: 1, misses: 1 });
+        assert!(after.items.is_empty(), "{:?}", after.items);
+        assert_eq!(after.next_cursor, None);
+    }
+
+    #[tokio::test]
+    async fn without_a_lifetime_the_cache_keeps_nothing() {
+        let index = CachedIndex::new(Fixed(rated_hotels()), std::time::Duration::ZERO);
+
+        for _ in 0..2 {
+            search(&index, &NothingSold, &query(berlin()), now())
+                .await
+                .unwrap();
+        }
+
+        assert_eq!(index.stats(), CacheStats { hits: 0, misses: 0 });
+    }
+
+    #[test]
+    fn the_price_floor_is_the_least_unit_price_of_the_types_that_seat_the_party() {
+        let mut hotel = hotel(
+            1,
+            52.5,
+            &[],
+            vec![
+                room("", 1, 1, 3, 4_000, &[]),
+                room("", 2, 2, 3, 9_000, &[]),
+                room("", 3, 4, 3, 15_000, &[]),
+            ],
+        );
+        hotel.listing.resources[2].price_rules = vec![
+            crate::domain::pricing::PriceRule::new(
+                NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+                None,
+                8_000,
+            )
+            .unwrap(),
+        ];
+
+        assert_eq!(hotel.listing.price_floor(1), Some(4_000));
+        assert_eq!(hotel.listing.price_floor(2), Some(8_000));
+        assert_eq!(hotel.listing.price_floor(4), Some(8_000));
+        assert_eq!(hotel.listing.price_floor(5), None);
+    }
 }
