@@ -281,6 +281,8 @@ struct Shop {
     closed_with: BTreeMap<NaiveDate, Counts>,
     /// Invoice and credit note numbers taken.
     numbers: Vec<u64>,
+    /// The stays' invoices added up: net room revenue, its VAT, city tax.
+    invoiced: (i64, i64, i64),
     capacity: i64,
 }
 
@@ -373,6 +375,7 @@ async fn open(
         ledger: Ledger::default(),
         closed_with: BTreeMap::new(),
         numbers: Vec::new(),
+        invoiced: (0, 0, 0),
         capacity,
     };
     (shop, resources)
@@ -606,17 +609,31 @@ impl Month {
                 .expect("an invoice number");
             shop.numbers.push(number);
             if let When::Stay { nights, .. } = &shop.bookings[n].when {
-                let lines: i64 = invoice["invoice"]["lines"]
-                    .as_array()
-                    .expect("lines")
+                let invoice = &invoice["invoice"];
+                let lines = invoice["lines"].as_array().expect("lines");
+                let billed = lines.iter().filter(|l| l["kind"] == "night").count();
+                assert_eq!(billed, nights.len(), "a line per night stayed: {invoice:#}");
+                let amount =
+                    |v: &Value| v["amount_minor"].as_i64().unwrap_or_else(|| panic!("{v}"));
+                let vat: i64 = nights
                     .iter()
-                    .filter(|l| l["kind"] == "night")
-                    .count() as i64;
+                    .map(|(_, p)| half_up(p * VAT_BP, 10_000 + VAT_BP))
+                    .sum();
+                let gross: i64 = nights.iter().map(|(_, p)| p).sum();
+                let city = CITY_TAX * shop.bookings[n].party * nights.len() as i64;
+                let totals = &invoice["totals"];
                 assert_eq!(
-                    lines,
-                    nights.len() as i64,
-                    "a line per night stayed: {invoice:#}"
+                    (
+                        amount(&totals["net"]),
+                        amount(&totals["vat"][0]["vat"]),
+                        amount(&totals["city_tax"])
+                    ),
+                    (gross - vat, vat, city),
+                    "the invoice's net, VAT and city tax: {invoice:#}"
                 );
+                shop.invoiced.0 += gross - vat;
+                shop.invoiced.1 += vat;
+                shop.invoiced.2 += city;
             }
         }
     }
@@ -1066,6 +1083,16 @@ impl Month {
         }
         for granularity in ["day", "week", "month"] {
             self.check_report(shop, granularity).await;
+        }
+        if shop.kind == "hotel" {
+            // Every stay sold was checked out by the month's end: what the invoices billed is
+            // the revenue the days hold, corrections included.
+            let get = |field: &str| corrected.get(field).copied().unwrap_or(0);
+            assert_eq!(
+                shop.invoiced,
+                (get("rev_net"), get("rev_vat"), get("city_tax")),
+                "invoiced against the days"
+            );
         }
         let mut numbers = shop.numbers.clone();
         numbers.sort_unstable();
