@@ -232,8 +232,6 @@ fn booking_item(booking: &Booking) -> anyhow::Result<Item> {
     let mut item: Item = super::booking_item::encode(booking)?;
     item.insert("pk".into(), s(booking_key(booking.id)));
     item.insert("sk".into(), s(BOOKING_SK));
-    // Not part of the booking's serialised form (clients never see it), so written by hand.
-    item.insert("request_hash".into(), s(booking.request_hash.clone()));
     // The archive's entries sort the same way, so the history lists merge both.
     let order = super::archive::list_position(booking.arrival_at, booking.id);
     if let Some(guest) = booking.guest_id {
