@@ -1,22 +1,23 @@
 //! The audit logs in the `audit` table (no TTL, no stream: a transparency log is never deleted).
-//! - `LOG#<vendor>` / `HEAD`: `size`, `range` (the compact range's hashes, largest subtree
-//!   first, concatenated) and the latest checkpoint (`cp_size`, `cp_note`, `cp_signed_at`);
-//!   `size` is the head's version: every append moves it, and an append is conditioned on it;
 //! - `LOG#<vendor>` / `L#<20 digits>`: a leaf (`leaf` bytes, its `hash`, which is also the
 //!   level-0 node, `booking`, `fact`) and the perfect nodes its append completed (`n01`, `n02`,
-//!   ...: node (level, k) is on leaf (k + 1)·2^level − 1, one node per leaf on average);
+//!   ...: node (level, k) is on leaf (k + 1)·2^level − 1, one node per leaf on average). The
+//!   last leaf each transaction wrote also holds the tree after it: `size` and `range` (the
+//!   compact range's hashes, largest subtree first, concatenated). The latest leaf is the head;
+//! - `LOG#<vendor>` / `HEAD`: the latest checkpoint (`cp_size`, `cp_note`, `cp_signed_at`);
 //! - `LOG#<vendor>` / `C#<20 digits>`: a signed checkpoint (`note`, `signed_at`);
 //! - `BOOKING#<booking>` / `F#<event id>`: a fact's guard (it enters the log once), with its
 //!   `vendor` and `index`; the booking's guards list its leaves;
 //! - `SECRET#<booking>` / `SECRET`: the booking's commitment `secret`;
-//! - `GROWN#<shard>` / `<vendor>`: the vendor's tree grew since its latest checkpoint (`size`,
-//!   `root`: the head as of the append that wrote it);
+//! - `GROWN#<shard>` / `<vendor>`: the vendor's log was appended to recently: the signer looks
+//!   at it until `until` (epoch seconds), then removes it if no append renewed it;
 //! - `WITNESS#<shard>` / `<vendor>`: the vendor has a checkpoint the witness has not checked
 //!   (`size`: the latest stored), written with the checkpoint, cleared by the witness.
 //!
-//! An append is one TransactWriteItems of 4 items: head, leaf (with its nodes), fact guard and
-//! marker. Appends of one process to one log that arrive while its transaction is in flight go
-//! together in the next (see `group`): one head and one marker, and 2 items per leaf.
+//! An append is one TransactWriteItems of 2 items: the leaf (with its nodes), put only if its
+//! index is free, which is the tree-size condition, and the fact guard. The grown marker joins
+//! it about once a minute per writing process. Appends of one process to one log that arrive
+//! while its transaction is in flight go together in the next (see `group`).
 mod append;
 mod checkpoints;
 mod group;
@@ -53,6 +54,8 @@ struct Log {
     queue: VecDeque<Waiting>,
     leading: bool,
     guess: Option<tlog::CompactRange>,
+    /// Until when the grown marker this process last wrote is valid (epoch seconds).
+    marker_until: Option<i64>,
 }
 
 impl std::fmt::Debug for Log {
@@ -69,6 +72,11 @@ type Slot = Arc<Mutex<Log>>;
 type Heads = Arc<Mutex<HashMap<VendorId, Slot>>>;
 /// More vendors than this and the guesses start over (each is at most 64 hashes).
 const HEADS_KEPT: usize = 10_000;
+/// How long a grown marker keeps the signer looking at a log. A writer puts it again once
+/// half of it has gone, so every append happens while a marker has at least half a window
+/// left; the signer removes only an expired marker, after reading the head, which therefore
+/// holds every append made under it. Real time, not business time: it paces processes.
+const MARKER_WINDOW_SECONDS: i64 = 120;
 
 #[derive(Debug, Clone)]
 pub struct DynamoAudit {
@@ -245,6 +253,43 @@ impl DynamoAudit {
         self.get(key(log_pk(vendor), HEAD.to_owned())).await
     }
 
+    /// The log's latest leaf, which holds the tree's size and compact range.
+    async fn latest_leaf(&self, vendor: VendorId) -> anyhow::Result<Option<Item>> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :leaf)")
+            .expression_attribute_values(":pk", s(log_pk(vendor)))
+            .expression_attribute_values(":leaf", s("L#"))
+            .scan_index_forward(false)
+            .limit(1)
+            .consistent_read(true)
+            .send()
+            .await
+            .context("Query audit latest leaf")?;
+        Ok(output.items.unwrap_or_default().into_iter().next())
+    }
+
+    /// The tree as of its latest leaf. A latest leaf without the tree (another leaf of its
+    /// transaction was removed) is a damaged log.
+    async fn latest_range(
+        &self,
+        vendor: VendorId,
+    ) -> Result<Option<tlog::CompactRange>, AuditError> {
+        let Some(item) = self.latest_leaf(vendor).await? else {
+            return Ok(None);
+        };
+        if !item.contains_key("range") {
+            let index = text(&item, "sk")?
+                .strip_prefix("L#")
+                .and_then(|digits| digits.parse().ok())
+                .context("a leaf's sort key")?;
+            return Err(AuditError::MissingNode { level: 0, index });
+        }
+        Ok(Some(range_of(&item)?))
+    }
+
     async fn batch_get(&self, keys: Vec<Item>) -> anyhow::Result<Vec<Item>> {
         let mut found = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(100) {
@@ -307,10 +352,7 @@ impl AuditLog for DynamoAudit {
     }
 
     async fn head(&self, vendor: VendorId) -> Result<Option<TreeHead>, AuditError> {
-        let Some(item) = self.head_item(vendor).await? else {
-            return Ok(None);
-        };
-        Ok(Some(head_of(&range_of(&item)?)))
+        Ok(self.latest_range(vendor).await?.as_ref().map(head_of))
     }
 
     async fn nodes(
@@ -432,18 +474,26 @@ impl AuditLog for DynamoAudit {
 
     async fn grown(&self, limit: usize) -> Result<Vec<(VendorId, TreeHead)>, AuditError> {
         let markers = self.markers(grown_pk, GROWN_SHARDS, limit, "grown").await?;
-        markers
-            .iter()
-            .map(|(vendor, item)| {
-                Ok((
-                    *vendor,
-                    TreeHead {
-                        size: number(item, "size")?,
-                        root: hash(item, "root")?,
-                    },
-                ))
-            })
-            .collect()
+        let now = chrono::Utc::now().timestamp();
+        let mut grown = Vec::with_capacity(markers.len());
+        for (vendor, marker) in markers {
+            let until = number(&marker, "until")?;
+            let Some(head) = self.head(vendor).await? else {
+                continue;
+            };
+            let signed = match self.checkpoint(vendor, None).await? {
+                Some(latest) => latest.size,
+                None => 0,
+            };
+            if head.size > signed {
+                grown.push((vendor, head));
+            } else if i64::try_from(until).is_ok_and(|until| until < now) {
+                // Expired and signed: every append made under it is in the head just read.
+                self.clear_marker(grown_pk(grown_shard(vendor)), vendor, "until", until)
+                    .await?;
+            }
+        }
+        Ok(grown)
     }
 
     async fn unwitnessed(&self, limit: usize) -> Result<Vec<(VendorId, u64)>, AuditError> {
@@ -457,7 +507,7 @@ impl AuditLog for DynamoAudit {
     }
 
     async fn witnessed(&self, vendor: VendorId, size: u64) -> Result<(), AuditError> {
-        self.clear_marker(witness_pk(grown_shard(vendor)), vendor, size)
+        self.clear_marker(witness_pk(grown_shard(vendor)), vendor, "size", size)
             .await
             .map(|_| ())
     }

@@ -1,25 +1,23 @@
 //! Appending: each append waits in its vendor's queue, and one task per vendor writes the
-//! queue a group per transaction (group commit), conditioned on the tree size so two writers
-//! never fork the log.
+//! queue a group per transaction (group commit). Each leaf is put only if its index is free,
+//! so two writers never fork the log: the first leaf of a group is the tree-size condition.
 use super::group::{self, Waiting};
 use super::{
-    DynamoAudit, HEAD, Item, Slot, b, grown_pk, guard_key, head_of, key, leaf_sk, log_pk, n,
-    node_attribute, number, range_bytes, range_of, s, text, unexpected,
+    DynamoAudit, Item, MARKER_WINDOW_SECONDS, Slot, b, grown_pk, guard_key, head_of, key, leaf_sk,
+    log_pk, n, node_attribute, number, range_bytes, s, text, unexpected,
 };
 use crate::audit::{Appended, AuditError, AuditLog, grow, grown_shard};
 use crate::domain::ids::{BookingId, VendorId};
 use crate::events::EventId;
 use anyhow::Context;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use tokio::sync::oneshot;
 
 /// Which items of a cancelled transaction failed their condition, and whether anything else
 /// (a conflicting transaction, throttling) cancelled it.
 pub(super) struct Cancelled {
     conditions: Vec<bool>,
-    /// The head as stored, when item 0 was the head and failed its condition.
-    head: Option<Item>,
 }
 
 impl Cancelled {
@@ -31,13 +29,6 @@ impl Cancelled {
                     .iter()
                     .map(|r| r.code() == Some("ConditionalCheckFailed"))
                     .collect(),
-                head: cancelled
-                    .cancellation_reasons()
-                    .first()
-                    .filter(|r| r.code() == Some("ConditionalCheckFailed"))
-                    .and_then(|r| r.item())
-                    .filter(|item| item.contains_key("range"))
-                    .cloned(),
             }),
             _ => None,
         }
@@ -48,10 +39,11 @@ impl Cancelled {
     }
 }
 
-/// One group's transaction: its items, where each leaf's fact guard is among them, what each
-/// append answers once it is written, and the tree after.
+/// One group's transaction: its items, where each leaf and its fact guard are among them, what
+/// each append answers once it is written, and the tree after.
 struct GroupItems {
     items: Vec<TransactWriteItem>,
+    leaves: Vec<usize>,
     guards: Vec<usize>,
     answers: Vec<Appended>,
     range: tlog::CompactRange,
@@ -71,6 +63,7 @@ impl Drop for Leading {
             log.leading = false;
             log.queue.clear();
             log.guess = None;
+            log.marker_until = None;
         }
     }
 }
@@ -126,23 +119,25 @@ impl DynamoAudit {
     }
 
     /// The transaction that appends the group's leaves, in order, to a tree that is `range`
-    /// now. Order matters: the head is item 0 (see `commit`), each leaf's fact guard follows
-    /// its leaf, and `guards` says where each one is.
+    /// now: each leaf (carrying the perfect nodes it completes) put if its index is free, then
+    /// its fact guard put if the fact is new. The group's last leaf also carries the tree's
+    /// size and compact range after it: the latest leaf is the head. With `marker`, the
+    /// vendor's grown marker is put too, valid until then (epoch seconds).
     fn group_items(
         &self,
         vendor: VendorId,
         group: &[Waiting],
         range: &tlog::CompactRange,
+        marker: Option<i64>,
     ) -> Result<GroupItems, AuditError> {
-        let first = range.size();
         let pk = log_pk(vendor);
         let with = |mut item: Item, extra: Vec<(&str, AttributeValue)>| {
             item.extend(extra.into_iter().map(|(k, v)| (k.to_owned(), v)));
             item
         };
         let mut range = range.clone();
-        let mut items = Vec::new();
-        let mut guards = Vec::with_capacity(group.len());
+        let mut leaf_items = Vec::with_capacity(group.len());
+        let mut guard_items = Vec::with_capacity(group.len());
         let mut answers = Vec::with_capacity(group.len());
         for waiting in group {
             let index = range.size();
@@ -165,66 +160,50 @@ impl DynamoAudit {
             for (id, node) in created {
                 leaf_item.insert(node_attribute(id.level), b(node.0));
             }
-            items.push(self.put(leaf_item)?);
-            // The fact guard is also the booking's index of its leaves. The head goes in front
-            // of all of these.
-            guards.push(items.len() + 1);
-            items.push(self.put(with(
+            leaf_items.push(leaf_item);
+            // The fact guard is also the booking's index of its leaves.
+            guard_items.push(with(
                 guard_key(waiting.booking, waiting.fact),
                 vec![("vendor", s(vendor.to_string())), ("index", n(index))],
-            ))?);
+            ));
             range = growth.range;
             answers.push(Appended {
                 index,
                 head: head_of(&range),
             });
         }
-        let next = head_of(&range);
-        let head = Update::builder()
-            .table_name(&self.table)
-            .key("pk", s(&pk))
-            .key("sk", s(HEAD))
-            .update_expression("SET #size = :next, #range = :range")
-            .condition_expression(if first == 0 {
-                "attribute_not_exists(#size)"
-            } else {
-                "#size = :expected"
-            })
-            .expression_attribute_names("#size", "size")
-            .expression_attribute_names("#range", "range")
-            .expression_attribute_values(":next", n(next.size))
-            .expression_attribute_values(":range", b(range_bytes(&range)))
-            .return_values_on_condition_check_failure(
-                aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+        if let Some(last) = leaf_items.last_mut() {
+            last.insert("size".to_owned(), n(range.size()));
+            last.insert("range".to_owned(), b(range_bytes(&range)));
+        }
+        let mut items = Vec::with_capacity(2 * group.len() + 1);
+        let mut leaves = Vec::with_capacity(group.len());
+        let mut guards = Vec::with_capacity(group.len());
+        for (leaf, guard) in leaf_items.into_iter().zip(guard_items) {
+            leaves.push(items.len());
+            items.push(self.put(leaf)?);
+            guards.push(items.len());
+            items.push(self.put(guard)?);
+        }
+        if let Some(until) = marker {
+            items.push(
+                TransactWriteItem::builder()
+                    .put(
+                        Put::builder()
+                            .table_name(&self.table)
+                            .set_item(Some(with(
+                                key(grown_pk(grown_shard(vendor)), vendor.to_string()),
+                                vec![("until", n(until))],
+                            )))
+                            .build()
+                            .context("building the grown marker")?,
+                    )
+                    .build(),
             );
-        let head = if first == 0 {
-            head
-        } else {
-            head.expression_attribute_values(":expected", n(first))
-        };
-        items.insert(
-            0,
-            TransactWriteItem::builder()
-                .update(head.build().context("building the audit head")?)
-                .build(),
-        );
-        // The marker is overwritten by every append: it holds the latest head.
-        items.push(
-            TransactWriteItem::builder()
-                .put(
-                    Put::builder()
-                        .table_name(&self.table)
-                        .set_item(Some(with(
-                            key(grown_pk(grown_shard(vendor)), vendor.to_string()),
-                            vec![("size", n(next.size)), ("root", b(next.root.0))],
-                        )))
-                        .build()
-                        .context("building the grown marker")?,
-                )
-                .build(),
-        );
+        }
         Ok(GroupItems {
             items,
+            leaves,
             guards,
             answers,
             range,
@@ -233,24 +212,25 @@ impl DynamoAudit {
 
     /// Writes the group in one transaction and answers each append of it, written or found
     /// already logged (those leave `group` as they are answered). The head this process now
-    /// knows, if any.
+    /// knows, if any, and whether `marker` was written.
     async fn commit(
         &self,
         vendor: VendorId,
         group: &mut Vec<Waiting>,
         mut known: Option<tlog::CompactRange>,
-    ) -> Result<Option<tlog::CompactRange>, AuditError> {
+        marker: Option<i64>,
+    ) -> Result<(Option<tlog::CompactRange>, bool), AuditError> {
         for attempt in 1..=crate::audit::APPEND_ATTEMPTS {
-            // The head this process saw last, else read; a wrong one fails the condition and
-            // comes back with the head as stored, so a lone writer never reads before it appends.
+            // The head this process saw last, else read: a lone writer never reads before it
+            // appends, and a wrong guess only fails the first leaf's condition.
             let range = match known.take() {
                 Some(range) => range,
-                None => match self.head_item(vendor).await? {
-                    Some(item) => range_of(&item)?,
-                    None => tlog::CompactRange::empty(),
-                },
+                None => self
+                    .latest_range(vendor)
+                    .await?
+                    .unwrap_or_else(tlog::CompactRange::empty),
             };
-            let written = self.group_items(vendor, group, &range)?;
+            let written = self.group_items(vendor, group, &range, marker)?;
             let result = self
                 .client
                 .transact_write_items()
@@ -263,53 +243,46 @@ impl DynamoAudit {
                         // A caller that stopped waiting has its leaf logged all the same.
                         let _ = waiting.reply.send(Ok(answer));
                     }
-                    return Ok(Some(written.range));
+                    return Ok((Some(written.range), marker.is_some()));
                 }
                 Err(err) => err.into_service_error(),
             };
-            match Cancelled::of(&err) {
-                // The guards first: a repeated fact is answered its index whatever else
-                // happened meanwhile, and the others go again at once without it.
-                Some(cancelled) if written.guards.iter().any(|&at| cancelled.failed(at)) => {
-                    for (i, &at) in written.guards.iter().enumerate().rev() {
-                        if cancelled.failed(at) {
-                            let waiting = group.remove(i);
-                            let _ = waiting
-                                .reply
-                                .send(self.existing(waiting.booking, waiting.fact).await);
-                        }
-                    }
-                    known = if cancelled.failed(0) {
-                        cancelled.head.as_ref().map(range_of).transpose()?
-                    } else {
-                        Some(range)
-                    };
-                    if group.is_empty() {
-                        return Ok(known);
-                    }
-                    continue;
-                }
-                // The head moved: try at once from the head the refusal returned, pausing only
-                // when that keeps failing (other writers keep winning).
-                Some(cancelled) if cancelled.failed(0) => {
-                    known = cancelled.head.as_ref().map(range_of).transpose()?;
-                    if known.is_some() && attempt < 3 {
-                        continue;
-                    }
-                }
-                // A conflicting transaction, throttling: read the head again after a pause.
-                Some(_) => {}
-                None if matches!(
+            let Some(cancelled) = Cancelled::of(&err) else {
+                if matches!(
                     err,
                     TransactWriteItemsError::TransactionInProgressException(_)
-                ) => {}
-                None => {
-                    return Err(unexpected(
-                        anyhow::Error::new(err).context("TransactWriteItems audit append"),
-                    ));
+                ) {
+                    crate::store::jittered_pause(attempt).await;
+                    continue;
                 }
+                return Err(unexpected(
+                    anyhow::Error::new(err).context("TransactWriteItems audit append"),
+                ));
+            };
+            let moved = written.leaves.iter().any(|&at| cancelled.failed(at));
+            // The guards first: a repeated fact is answered its index whatever else happened
+            // meanwhile, and the others go again at once without it.
+            if written.guards.iter().any(|&at| cancelled.failed(at)) {
+                for (i, &at) in written.guards.iter().enumerate().rev() {
+                    if cancelled.failed(at) {
+                        let waiting = group.remove(i);
+                        let _ = waiting
+                            .reply
+                            .send(self.existing(waiting.booking, waiting.fact).await);
+                    }
+                }
+                if group.is_empty() {
+                    return Ok(((!moved).then_some(range), false));
+                }
+                known = (!moved).then_some(range);
+                continue;
             }
-            crate::store::jittered_pause(attempt).await;
+            // Another writer took the index: read the head and try again at once, pausing only
+            // when that keeps failing (other writers keep winning). Anything else (a
+            // conflicting transaction, throttling): read it again after a pause.
+            if !moved || attempt >= 3 {
+                crate::store::jittered_pause(attempt).await;
+            }
         }
         Err(AuditError::Contended)
     }
@@ -321,7 +294,8 @@ impl DynamoAudit {
             done: false,
         };
         loop {
-            let (mut group, known) = {
+            let now = chrono::Utc::now().timestamp();
+            let (mut group, known, marker) = {
                 let mut log = Self::lock(&slot);
                 let group = group::take_group(&mut log.queue, |waiting| waiting.fact);
                 if group.is_empty() {
@@ -330,10 +304,21 @@ impl DynamoAudit {
                     return;
                 }
                 let known = log.guess.take();
-                (group, known)
+                // The grown marker is put again once half its window has gone (see
+                // `MARKER_WINDOW_SECONDS`), so an append is never long without one.
+                let marker = match log.marker_until {
+                    Some(until) if until - now > MARKER_WINDOW_SECONDS / 2 => None,
+                    _ => Some(now + MARKER_WINDOW_SECONDS),
+                };
+                (group, known, marker)
             };
-            let guess = match self.commit(vendor, &mut group, known).await {
-                Ok(guess) => guess,
+            let guess = match self.commit(vendor, &mut group, known, marker).await {
+                Ok((guess, marked)) => {
+                    if marked {
+                        Self::lock(&slot).marker_until = marker;
+                    }
+                    guess
+                }
                 Err(err) => {
                     for waiting in group.drain(..) {
                         let _ = waiting.reply.send(Err(err.again()));

@@ -1,14 +1,15 @@
-//! Checkpoints and the markers that find work for the signer and the witness.
+//! Checkpoints and the markers that find work for the signer and the witness. A grown marker
+//! is not cleared when a checkpoint is stored: it expires (see `MARKER_WINDOW_SECONDS`).
 use super::append::Cancelled;
 use super::{
-    DynamoAudit, HEAD, Item, checkpoint_sk, grown_pk, key, log_pk, n, number, s, text, unexpected,
+    DynamoAudit, HEAD, Item, checkpoint_sk, key, leaf_sk, log_pk, n, s, text, unexpected,
     witness_pk,
 };
 use crate::audit::{AuditError, grown_shard};
 use crate::domain::ids::VendorId;
 use anyhow::Context;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 
 impl DynamoAudit {
@@ -56,22 +57,23 @@ impl DynamoAudit {
         Ok(markers)
     }
 
-    /// Deletes the vendor's marker in partition `pk` if its `size` is at most `size` (a marker
-    /// written for something newer stays). Whether it went.
+    /// Deletes the vendor's marker in partition `pk` if its `attribute` is at most `value` (a
+    /// marker written for something newer stays). Whether it went.
     pub(super) async fn clear_marker(
         &self,
         pk: String,
         vendor: VendorId,
-        size: u64,
+        attribute: &str,
+        value: u64,
     ) -> Result<bool, AuditError> {
         let cleared = self
             .client
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(key(pk, vendor.to_string())))
-            .condition_expression("#size <= :size")
-            .expression_attribute_names("#size", "size")
-            .expression_attribute_values(":size", n(size))
+            .condition_expression("#attribute <= :value")
+            .expression_attribute_names("#attribute", attribute)
+            .expression_attribute_values(":value", n(value))
             .send()
             .await;
         match cleared {
@@ -104,15 +106,19 @@ impl DynamoAudit {
             .key("pk", s(&pk))
             .key("sk", s(HEAD))
             .update_expression("SET cp_size = :size, cp_note = :note, cp_signed_at = :at")
-            .condition_expression(
-                "#size >= :size AND (attribute_not_exists(cp_size) OR cp_size < :size)",
-            )
-            .expression_attribute_names("#size", "size")
+            .condition_expression("attribute_not_exists(cp_size) OR cp_size < :size")
             .expression_attribute_values(":size", n(size))
             .expression_attribute_values(":note", s(note))
             .expression_attribute_values(":at", signed.clone())
             .build()
             .context("building the checkpoint's head update")?;
+        // The tree is at least `size` leaves: its leaf `size - 1` is there.
+        let last = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(pk.clone(), leaf_sk(size.saturating_sub(1)))))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .context("building the checkpoint's tree-size check")?;
         let mut item = key(pk, checkpoint_sk(size));
         item.insert("note".to_owned(), s(note));
         item.insert("signed_at".to_owned(), signed);
@@ -126,10 +132,10 @@ impl DynamoAudit {
             .context("building the witness marker")?;
         let items = vec![
             TransactWriteItem::builder().update(head).build(),
+            TransactWriteItem::builder().condition_check(last).build(),
             self.put(item)?,
             TransactWriteItem::builder().put(marker).build(),
         ];
-        let mut stored = false;
         for attempt in 1..=crate::audit::APPEND_ATTEMPTS {
             let result = self
                 .client
@@ -138,14 +144,19 @@ impl DynamoAudit {
                 .send()
                 .await;
             let err = match result {
-                Ok(_) => {
-                    stored = true;
-                    break;
-                }
+                Ok(_) => return Ok(true),
                 Err(err) => err.into_service_error(),
             };
             match Cancelled::of(&err) {
-                Some(cancelled) if cancelled.failed(0) || cancelled.failed(1) => break,
+                Some(cancelled) if cancelled.failed(1) => {
+                    let head = self
+                        .latest_range(vendor)
+                        .await?
+                        .map_or(0, |range| range.size());
+                    return Err(AuditError::BeyondHead { size, head });
+                }
+                // One as large is stored already.
+                Some(cancelled) if cancelled.failed(0) || cancelled.failed(2) => return Ok(false),
                 Some(_) => crate::store::jittered_pause(attempt).await,
                 None => {
                     return Err(unexpected(
@@ -154,27 +165,6 @@ impl DynamoAudit {
                 }
             }
         }
-        let Some(head) = self.head_item(vendor).await? else {
-            return Err(AuditError::BeyondHead { size, head: 0 });
-        };
-        let tree = number(&head, "size")?;
-        if size > tree {
-            return Err(AuditError::BeyondHead { size, head: tree });
-        }
-        let latest = if head.contains_key("cp_size") {
-            number(&head, "cp_size")?
-        } else {
-            0
-        };
-        if !stored && latest < size {
-            // Neither refused nor stored: the transaction kept conflicting.
-            return Err(AuditError::Contended);
-        }
-        // Also after a refusal: a signer that stored a checkpoint but died before this delete
-        // clears the marker next time. The marker holds the size of the last append, so it goes
-        // only if no append came after the latest checkpoint.
-        self.clear_marker(grown_pk(grown_shard(vendor)), vendor, latest)
-            .await?;
-        Ok(stored)
+        Err(AuditError::Contended)
     }
 }
