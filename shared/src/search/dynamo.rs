@@ -222,14 +222,61 @@ fn filtered(mut query: QueryFluentBuilder, filters: &Filters) -> QueryFluentBuil
 enum Scan {
     /// The city's partitions of `city_price`, each in price order; a round reads each once.
     City { shards: Vec<Shard>, round: u32 },
-    /// The cells covering the circle, nearest first, each with the least distance from the
-    /// point to it; those from `next` on are unread.
-    Cells {
-        index: String,
-        key_name: String,
-        cells: Vec<(f64, String)>,
-        next: usize,
-    },
+    /// The cells covering the circle, nearest first.
+    Cells(Walk),
+}
+
+/// A walk over cells nearest first. Fine cells find the nearest few quickly where vendors are
+/// dense; where they are sparse, one round of them is followed by the coarse cells of the
+/// whole circle, so a page that never fills does not cost a query per fine cell.
+#[derive(Debug, Clone)]
+struct Walk {
+    index: String,
+    key_name: String,
+    /// Each with the least distance from the point to it; those from `next` on are unread.
+    cells: Vec<(f64, String)>,
+    next: usize,
+    /// The coarse walk that takes over after the first round.
+    then: Option<Box<Walk>>,
+    /// Everything unread lies at least this far (the fine cells left when the coarse took over).
+    at_least: f64,
+    /// Vendors already handed over (a coarse cell holds fine cells already read).
+    handed: BTreeSet<VendorId>,
+}
+
+impl Walk {
+    fn new(
+        point: GeoPoint,
+        radius_km: f64,
+        from: GeoPoint,
+        kind: VendorKind,
+        precision: usize,
+    ) -> Self {
+        let (index, key_name) = cell_index(precision);
+        let mut cells: Vec<(f64, String)> = geo::covering_cells(point, radius_km, precision)
+            .into_iter()
+            // A cell wholly outside the circle holds nothing to find.
+            .filter(|cell| nearest_km(point, cell) <= radius_km)
+            .map(|cell| (nearest_km(from, &cell), cell_key(kind, precision, &cell)))
+            .collect();
+        cells.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Self {
+            index,
+            key_name,
+            cells,
+            next: 0,
+            then: None,
+            at_least: 0.0,
+            handed: BTreeSet::new(),
+        }
+    }
+
+    /// The least distance of anything unread; `None`: all is read.
+    fn floor(&self) -> Option<f64> {
+        self.cells
+            .get(self.next)
+            .map(|(km, _)| km.max(self.at_least))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -262,26 +309,20 @@ impl Scan {
                 })
             }
             (Area::Near { point, radius_km }, Order::Distance { from }) => {
-                let precision = if *radius_km <= NEAREST_MAX_KM {
-                    NEAREST_PRECISION
-                } else {
-                    geo::precision_for(*radius_km)
-                };
-                let (index, key_name) = cell_index(precision);
-                let mut cells: Vec<(f64, String)> =
-                    geo::covering_cells(*point, *radius_km, precision)
-                        .into_iter()
-                        // A cell wholly outside the circle holds nothing to find.
-                        .filter(|cell| nearest_km(*point, cell) <= *radius_km)
-                        .map(|cell| (nearest_km(*from, &cell), cell_key(kind, precision, &cell)))
-                        .collect();
-                cells.sort_by(|a, b| a.0.total_cmp(&b.0));
-                Some(Self::Cells {
-                    index,
-                    key_name,
-                    cells,
-                    next: 0,
-                })
+                let coarse = Walk::new(
+                    *point,
+                    *radius_km,
+                    *from,
+                    kind,
+                    geo::precision_for(*radius_km),
+                );
+                if *radius_km > NEAREST_MAX_KM {
+                    return Some(Self::Cells(coarse));
+                }
+                Some(Self::Cells(Walk {
+                    then: Some(Box::new(coarse)),
+                    ..Walk::new(*point, *radius_km, *from, kind, NEAREST_PRECISION)
+                }))
             }
             _ => None,
         }
@@ -380,40 +421,38 @@ impl DynamoSearchIndex {
     }
 
     /// One round of a read by distance: the next few cells, at once.
-    async fn cells_round(
-        &self,
-        index: String,
-        key_name: String,
-        cells: Vec<(f64, String)>,
-        next: usize,
-        filters: &Filters,
-    ) -> anyhow::Result<Batch> {
-        let upto = (next + PARALLEL_QUERIES).min(cells.len());
-        let keys: Vec<String> = cells
-            .get(next..upto)
+    async fn cells_round(&self, mut walk: Walk, filters: &Filters) -> anyhow::Result<Batch> {
+        let upto = (walk.next + PARALLEL_QUERIES).min(walk.cells.len());
+        let keys: Vec<String> = walk
+            .cells
+            .get(walk.next..upto)
             .unwrap_or_default()
             .iter()
             .map(|(_, key)| key.clone())
             .collect();
         let per_cell: Vec<Vec<Candidate>> = futures::stream::iter(keys)
-            .map(|key| self.query_all(&index, &key_name, key, filters))
+            .map(|key| self.query_all(&walk.index, &walk.key_name, key, filters))
             .buffer_unordered(PARALLEL_QUERIES)
             .try_collect()
             .await?;
-        let floor = cells.get(upto).map(|(km, _)| *km);
+        let candidates: Vec<Candidate> = per_cell
+            .into_iter()
+            .flatten()
+            .filter(|c| walk.handed.insert(c.listing.vendor_id))
+            .collect();
+        walk.next = upto;
+        if let (Some(left), Some(coarse)) = (walk.floor(), walk.then.take()) {
+            walk = Walk {
+                at_least: left,
+                handed: std::mem::take(&mut walk.handed),
+                ..*coarse
+            };
+        }
         Ok(Batch {
-            candidates: per_cell.into_iter().flatten().collect(),
-            rest: floor.map(|floor| {
-                (
-                    floor,
-                    Resume::new(Scan::Cells {
-                        index,
-                        key_name,
-                        cells,
-                        next: upto,
-                    }),
-                )
-            }),
+            candidates,
+            rest: walk
+                .floor()
+                .map(|floor| (floor, Resume::new(Scan::Cells(walk)))),
         })
     }
 }
@@ -637,15 +676,7 @@ impl SearchIndex for DynamoSearchIndex {
         };
         match scan {
             Scan::City { shards, round } => self.city_round(shards, round, filters).await,
-            Scan::Cells {
-                index,
-                key_name,
-                cells,
-                next,
-            } => {
-                self.cells_round(index, key_name, cells, next, filters)
-                    .await
-            }
+            Scan::Cells(walk) => self.cells_round(walk, filters).await,
         }
     }
 }

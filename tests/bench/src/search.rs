@@ -1,12 +1,14 @@
 //! Search latency at the product's scale: seeds a data set into the local stack (by default the
 //! `full` preset, 500k vendors; resumes a seeding an earlier run left unfinished), then times
-//! typical searches through the real `vendor-search` handler, next to a single DynamoDB Query of
-//! one page of the same index measured in the same run.
+//! typical searches through the real `vendor-search` handler, without and then with the warm
+//! function's cache, next to a single DynamoDB Query of one page of the same index measured in
+//! the same run, and counts the listings each search read and the cache's hit rate.
 //!
 //!   eval "$(localstack/local.sh env)"; cargo run --release -p bench --bin bench-search
 //!
 //! Settings: SEARCH_BENCH_PRESET (test, demo, full), SEARCH_BENCH_VENDORS (overrides the
-//! preset's size), SEARCH_BENCH_QUERIES (per kind of search, default 300), SEARCH_BENCH_SEED.
+//! preset's size), SEARCH_BENCH_QUERIES (per kind of search, default 300), SEARCH_BENCH_SEED,
+//! SEARCH_CACHE_TTL_MS (the cache's lifetime, default 3,000, as in `vendor-search`).
 use anyhow::{Context, ensure};
 use bench::{Summary, latency_row, ms};
 use chrono::{Duration as Days, NaiveDate, Utc};
@@ -16,9 +18,14 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use seed::{Dataset, Generated, Preset, Seeder};
 use serde_json::{Value, json};
+use shared::domain::ids::VendorId;
 use shared::domain::vendor::VendorKind;
-use shared::search::{AnyIndex, Area, DynamoSearchIndex, Filters, SearchIndex};
+use shared::search::{
+    AnyIndex, Area, Batch, CachedIndex, Candidate, DynamoSearchIndex, Filters, Listing, Order,
+    Resume, SearchIndex,
+};
 use shared::store::DynamoStore;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 struct Settings {
@@ -177,24 +184,75 @@ fn radius_search(set: &Dataset, rng: &mut StdRng, today: NaiveDate) -> anyhow::R
     })
 }
 
+/// The DynamoDB index, counting the listings searches read from it.
+struct Counting {
+    index: DynamoSearchIndex,
+    listings: AtomicU64,
+}
+
+impl SearchIndex for Counting {
+    async fn upsert(&self, listing: &Listing) -> anyhow::Result<()> {
+        self.index.upsert(listing).await
+    }
+
+    async fn mark(
+        &self,
+        vendor: VendorId,
+        sold_out: &[String],
+        free: &[String],
+    ) -> anyhow::Result<()> {
+        self.index.mark(vendor, sold_out, free).await
+    }
+
+    async fn candidates(&self, area: &Area, filters: &Filters) -> anyhow::Result<Vec<Candidate>> {
+        let found = self.index.candidates(area, filters).await?;
+        self.listings
+            .fetch_add(found.len() as u64, Ordering::Relaxed);
+        Ok(found)
+    }
+
+    async fn read(
+        &self,
+        area: &Area,
+        filters: &Filters,
+        order: &Order,
+        from: Option<Resume>,
+    ) -> anyhow::Result<Batch> {
+        let batch = self.index.read(area, filters, order, from).await?;
+        self.listings
+            .fetch_add(batch.candidates.len() as u64, Ordering::Relaxed);
+        Ok(batch)
+    }
+}
+
 #[derive(Default)]
 struct Tally {
     searches: Vec<Duration>,
     queries: Vec<Duration>,
     results: usize,
     candidates: usize,
+    /// Listings read from DynamoDB by the searches.
+    read: u64,
+    /// The cache's hits and misses over the searches.
+    hits: u64,
+    misses: u64,
 }
 
 async fn measure(
-    index: &DynamoSearchIndex,
+    index: &CachedIndex<Counting>,
     store: &DynamoStore,
     searches: &[Search],
 ) -> anyhow::Result<Tally> {
     let mut tally = Tally::default();
+    let (read_before, cache_before) = (
+        index.inner().listings.load(Ordering::Relaxed),
+        index.stats(),
+    );
+    let bare = &index.inner().index;
     for search in searches {
         let filters = search.kind_only();
         let started = Instant::now();
-        index.first_page(&search.area, &filters, 20).await?;
+        bare.first_page(&search.area, &filters, 20).await?;
         tally.queries.push(started.elapsed());
 
         let request = search_event(&search.params)?;
@@ -211,30 +269,55 @@ async fn measure(
         );
         tally.results += body["items"].as_array().map_or(0, Vec::len);
     }
-    // What the searches had to look at, outside the timings.
+    tally.read = index.inner().listings.load(Ordering::Relaxed) - read_before;
+    let cache = index.stats();
+    (tally.hits, tally.misses) = (
+        cache.hits - cache_before.hits,
+        cache.misses - cache_before.misses,
+    );
+    // What the searches would have had to look at reading the whole area, outside the timings.
     for search in searches.iter().take(50) {
         let filters = search.kind_only();
-        tally.candidates += index.candidates(&search.area, &filters).await?.len();
+        tally.candidates += bare.candidates(&search.area, &filters).await?.len();
     }
     Ok(tally)
 }
 
-fn report(label: &str, tally: &Tally, count: usize) {
-    let search = Summary::of(&tally.searches);
-    let query = Summary::of(&tally.queries);
+fn report(label: &str, tallies: &[(&str, &Tally)], count: usize) {
     println!("\n{label} ({count} searches)");
     println!(
         "  {:<56} {:>8} {:>8} {:>8}",
         "", "p50 ms", "p99 ms", "mean ms"
     );
-    latency_row("GET /vendors through the handler", search);
+    let mut queries = Vec::new();
+    for (how, tally) in tallies {
+        latency_row(
+            &format!("GET /vendors through the handler, {how}"),
+            Summary::of(&tally.searches),
+        );
+        queries.extend_from_slice(&tally.queries);
+    }
+    let query = Summary::of(&queries);
     latency_row("baseline: one DynamoDB Query (a page of 20)", query);
-    println!(
-        "  search / Query at p50: {:.1}x; results per page {:.1}; vendors of the kind in the area {:.0}",
-        ms(search.p50) / ms(query.p50).max(f64::EPSILON),
-        tally.results as f64 / count.max(1) as f64,
-        tally.candidates as f64 / count.clamp(1, 50) as f64
-    );
+    for (how, tally) in tallies {
+        let search = Summary::of(&tally.searches);
+        println!(
+            "  {how}: search / Query at p50 {:.1}x, at p99 {:.1}x; listings read per search {:.0}; cache hit rate {:.0}% ({} of {})",
+            ms(search.p50) / ms(query.p50).max(f64::EPSILON),
+            ms(search.p99) / ms(query.p99).max(f64::EPSILON),
+            tally.read as f64 / count.max(1) as f64,
+            100.0 * tally.hits as f64 / (tally.hits + tally.misses).max(1) as f64,
+            tally.hits,
+            tally.hits + tally.misses,
+        );
+    }
+    if let Some((_, tally)) = tallies.first() {
+        println!(
+            "  results per page {:.1}; vendors of the kind in the area {:.0}",
+            tally.results as f64 / count.max(1) as f64,
+            tally.candidates as f64 / count.clamp(1, 50) as f64
+        );
+    }
 }
 
 #[tokio::main]
@@ -243,6 +326,12 @@ async fn main() -> anyhow::Result<()> {
     let sdk = shared::aws::sdk_config().await;
     let store = DynamoStore::from_env(&sdk)?;
     let index = DynamoSearchIndex::from_env(&sdk)?;
+    let counting = |index: &DynamoSearchIndex| Counting {
+        index: index.clone(),
+        listings: AtomicU64::new(0),
+    };
+    let uncached = CachedIndex::new(counting(&index), Duration::ZERO);
+    let cached = CachedIndex::from_env(counting(&index))?;
     let set = Dataset::of(settings.preset, settings.seed, settings.vendors);
 
     println!(
@@ -274,18 +363,20 @@ async fn main() -> anyhow::Result<()> {
         .map(|_| radius_search(&set, &mut rng, today))
         .collect::<anyhow::Result<_>>()?;
     // Warm the connections and the emulator's caches first.
-    measure(&index, &store, &city[..10.min(city.len())]).await?;
+    measure(&uncached, &store, &city[..10.min(city.len())]).await?;
 
-    let city_tally = measure(&index, &store, &city).await?;
-    let radius_tally = measure(&index, &store, &radius).await?;
+    let city_tally = measure(&uncached, &store, &city).await?;
+    let radius_tally = measure(&uncached, &store, &radius).await?;
+    let city_cached = measure(&cached, &store, &city).await?;
+    let radius_cached = measure(&cached, &store, &radius).await?;
     report(
         "hotels: city + facility + 1-3 nights, party of 2",
-        &city_tally,
+        &[("no cache", &city_tally), ("warm cache", &city_cached)],
         city.len(),
     );
     report(
         "restaurants: 2-5 km radius + cuisine + date and time, party of 2-4",
-        &radius_tally,
+        &[("no cache", &radius_tally), ("warm cache", &radius_cached)],
         radius.len(),
     );
     Ok(())
