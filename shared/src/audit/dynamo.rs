@@ -29,18 +29,16 @@ use super::{
 use crate::config::{self, ConfigError};
 use crate::domain::ids::{BookingId, VendorId};
 use crate::events::EventId;
+use crate::store::attr::{self, Item, b, n, s};
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use group::Waiting;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-
-type Item = HashMap<String, AttributeValue>;
 
 const HEAD: &str = "HEAD";
 
@@ -83,18 +81,6 @@ pub struct DynamoAudit {
     client: Client,
     table: String,
     heads: Heads,
-}
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-fn n(value: impl ToString) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-fn b(bytes: impl Into<Vec<u8>>) -> AttributeValue {
-    AttributeValue::B(Blob::new(bytes))
 }
 
 fn log_pk(vendor: VendorId) -> String {
@@ -155,26 +141,19 @@ fn unexpected(err: impl Into<anyhow::Error>) -> AuditError {
     AuditError::Unexpected(err.into())
 }
 
+/// What a missing or unreadable attribute names as its item.
+const WHAT: &str = "the audit item";
+
 fn number(item: &Item, name: &str) -> anyhow::Result<u64> {
-    item.get(name)
-        .and_then(|v| v.as_n().ok())
-        .with_context(|| format!("the audit item has no {name}"))?
-        .parse()
-        .with_context(|| format!("the audit item's {name}"))
+    attr::number(item, WHAT, name)
 }
 
 fn bytes<'a>(item: &'a Item, name: &str) -> anyhow::Result<&'a [u8]> {
-    item.get(name)
-        .and_then(|v| v.as_b().ok())
-        .map(Blob::as_ref)
-        .with_context(|| format!("the audit item has no {name}"))
+    attr::bytes(item, WHAT, name)
 }
 
 fn text<'a>(item: &'a Item, name: &str) -> anyhow::Result<&'a str> {
-    item.get(name)
-        .and_then(|v| v.as_s().ok())
-        .map(String::as_str)
-        .with_context(|| format!("the audit item has no {name}"))
+    attr::text(item, WHAT, name)
 }
 
 fn hash(item: &Item, name: &str) -> anyhow::Result<tlog::Hash> {

@@ -16,10 +16,6 @@ pub(crate) fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "the audit log's bytes move here next")
-)]
 pub(crate) fn b(bytes: impl Into<Vec<u8>>) -> AttributeValue {
     AttributeValue::B(Blob::new(bytes))
 }
@@ -64,10 +60,6 @@ pub(crate) fn optional_text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
 }
 
 /// The bytes `name`, which the item must have.
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "the audit log's bytes move here next")
-)]
 pub(crate) fn bytes<'a>(item: &'a Item, what: &str, name: &str) -> anyhow::Result<&'a [u8]> {
     item.get(name)
         .and_then(|v| v.as_b().ok())
