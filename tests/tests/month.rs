@@ -286,14 +286,14 @@ struct Shop {
     capacity: i64,
 }
 
-/// Tokens by email, with the business day they were issued on (a moved clock expires them).
+/// Tokens by email, with the clock move they were issued after (a moved clock expires them).
 #[derive(Default)]
 struct Sessions(HashMap<String, (i64, String)>);
 
 impl Sessions {
-    async fn token(&mut self, api: &Api, who: &Account, staff: bool, day: i64) -> String {
+    async fn token(&mut self, api: &Api, who: &Account, staff: bool, moves: i64) -> String {
         if let Some((issued, token)) = self.0.get(&who.email)
-            && *issued == day
+            && *issued == moves
         {
             return token.clone();
         }
@@ -303,7 +303,7 @@ impl Sessions {
             "/user/login"
         };
         let token = api.login(path, &who.email, PASSWORD).await;
-        self.0.insert(who.email.clone(), (day, token.clone()));
+        self.0.insert(who.email.clone(), (moves, token.clone()));
         token
     }
 }
@@ -386,6 +386,10 @@ struct Month {
     api: Arc<Api>,
     day0: NaiveDate,
     today: i64,
+    /// How often business time was moved: a token lives 15 minutes of it, so each move needs
+    /// fresh ones.
+    moves: i64,
+    zone: shared::domain::vendor::TimeZone,
     sessions: Sessions,
     guests: Vec<Account>,
     reports: DynamoReports,
@@ -400,7 +404,7 @@ impl Month {
 
     async fn staff(&mut self, shop: &Shop, manager: bool) -> String {
         let who = if manager { &shop.manager } else { &shop.desk };
-        self.sessions.token(&self.api, who, true, self.today).await
+        self.sessions.token(&self.api, who, true, self.moves).await
     }
 
     async fn guest(&mut self, n: usize) -> String {
@@ -414,6 +418,23 @@ impl Month {
     async fn move_to_day(&mut self, k: i64) {
         self.api.set_clock_offset(Duration::days(k)).await;
         self.today = k;
+        self.moves += 1;
+    }
+
+    /// Moves business time to 02:05 where the vendors are on day `k`, just after the default
+    /// night audit time: the audit runs when a hotel's runs, not at noon.
+    async fn move_to_audit_time(&mut self, k: i64) {
+        use chrono::TimeZone as _;
+        let audit = self
+            .zone
+            .tz()
+            .from_local_datetime(&self.day(k).and_hms_opt(2, 5, 0).expect("a time"))
+            .single()
+            .expect("an Etc zone has no clock changes")
+            .to_utc();
+        self.api.set_clock_offset(audit - chrono::Utc::now()).await;
+        self.today = k;
+        self.moves += 1;
     }
 
     async fn send(&self, method: Method, path: &str, token: &str, body: Option<&Value>) -> Value {
@@ -1147,6 +1168,8 @@ async fn month() {
         api: api.clone(),
         day0,
         today: 0,
+        moves: 0,
+        zone: shared::domain::vendor::TimeZone::parse(zone).expect("an IANA zone"),
         sessions: Sessions::default(),
         guests,
         reports: DynamoReports::from_env(&sdk).expect("REPORTS_TABLE is set"),
@@ -1162,7 +1185,7 @@ async fn month() {
 
     for k in 0..=DAYS {
         if k > 0 {
-            m.move_to_day(k).await;
+            m.move_to_audit_time(k).await;
             let hotel_no_shows: Vec<usize> = match k - 1 {
                 3 => vec![by_name["h1"]],
                 8 => vec![by_name["h5"]],
@@ -1176,6 +1199,7 @@ async fn month() {
                 _ => vec![],
             };
             m.audit(r, &rest_no_shows).await;
+            m.move_to_day(k).await;
         }
         match k {
             0 => {
