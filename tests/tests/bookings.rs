@@ -99,8 +99,11 @@ impl Backend {
                 .await
                 .expect("query the vendor's bookings");
             for item in page.items() {
+                // The item does not repeat the id its key holds.
+                let key = item["pk"].as_s().expect("a key");
+                let id = key.strip_prefix("BOOKING#").expect("a booking's key");
                 bookings.insert(
-                    item["id"].as_s().expect("an id").clone(),
+                    id.to_owned(),
                     item["status"].as_s().expect("a status").clone(),
                 );
             }
@@ -1270,6 +1273,55 @@ async fn lowering_the_unit_count_below_what_is_sold_stops_new_holds_and_releases
     assert_eq!(
         backend.counters(hotel.vendor(), &room).await,
         counters_of(&[("N#2027-05-03", 1)])
+    );
+}
+
+/// The gateway serves every function from one store, so booking-create's copy of the room
+/// type (warm from the hold before) is stale once resource-update has lowered it: only the check
+/// in the hold's own transaction stands between the copy and an oversold night.
+#[tokio::test]
+async fn a_hold_from_a_copy_made_before_units_or_overbooking_dropped_is_refused() {
+    let api = Api::start().await;
+    let backend = Backend::connect().await;
+    let hotel = api.vendor("hotel").await;
+    let allowance = json!({"overbooking_percent": 50});
+    let room = add_resource(&api, &hotel, "Double", 4, allowance).await;
+    let guest = api.guest().await;
+    let (first, second) = (
+        stay(&room, "2027-05-10", "2027-05-11"),
+        stay(&room, "2027-05-11", "2027-05-12"),
+    );
+    let room_path = format!("/vendor/{}/resource/{room}", hotel.vendor());
+    held(&api, &guest, hotel.vendor(), &first).await;
+
+    // 6 sellable -> 1: the copy would still let 5 more in.
+    let one_unit = api
+        .put(&room_path, hotel.token(), &json!({"units": 1}))
+        .await;
+    let over_one_unit = hold(&api, &guest, hotel.vendor(), &first).await;
+    // 1 -> 3 (read afresh by the first hold after), then 3 -> 2: the copy would let a third in.
+    let two_units = api
+        .put(&room_path, hotel.token(), &json!({"units": 2}))
+        .await;
+    held(&api, &guest, hotel.vendor(), &second).await;
+    held(&api, &guest, hotel.vendor(), &second).await;
+    let no_allowance = api
+        .put(
+            &room_path,
+            hotel.token(),
+            &json!({"overbooking_percent": 0}),
+        )
+        .await;
+    let over_no_allowance = hold(&api, &guest, hotel.vendor(), &second).await;
+
+    for reply in [&one_unit, &two_units, &no_allowance] {
+        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    }
+    assert_conflict(&over_one_unit, "sold-out");
+    assert_conflict(&over_no_allowance, "sold-out");
+    assert_eq!(
+        backend.counters(hotel.vendor(), &room).await,
+        counters_of(&[("N#2027-05-10", 1), ("N#2027-05-11", 2)])
     );
 }
 

@@ -267,13 +267,21 @@ async fn hold_new(
     if !store.checks_archive() && archive.archived(id).await?.is_some() {
         return Err(HoldError::KeyExpired);
     }
-    let mut fresh = false;
+    // Staff at the desk book a few times an hour and expect the desk minutes they just set; an
+    // online hold takes the copy (whose vendor settings, its time zone, lag CATALOG_TTL at most).
+    let mut fresh = new.creator.is_desk();
     for _ in 0..CATALOG_ATTEMPTS {
         let (catalog, kept) = catalog(store, new.request.vendor, fresh).await?;
         match hold_from(store, archive, id, &new, &catalog).await {
-            // A kept copy may only say yes: any refusal is asked again of the stored types.
+            // A kept copy may only say yes: a refusal it worked out (a limit it may have too
+            // low, a type it may lack) is asked again of the stored types.
             Err(Stale) => {}
-            Ok(Err(refused)) if kept && !matches!(refused, HoldError::Unexpected(_)) => {}
+            Ok(Err(
+                HoldError::SoldOut { .. }
+                | HoldError::Invalid(_)
+                | HoldError::NoFit(_)
+                | HoldError::ResourceNotFound,
+            )) if kept => {}
             Ok(answer) => return answer,
         }
         if let Some(cache) = store.catalog_cache() {
