@@ -16,6 +16,7 @@ use crate::config::{self, ConfigError};
 use crate::domain::geo;
 use crate::domain::ids::VendorId;
 use crate::domain::vendor::{GeoPoint, VendorKind};
+use crate::store::attr::{Item, b, bytes, s};
 use anyhow::Context;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -45,12 +46,6 @@ const MAX_ROUND: i32 = 512;
 pub struct DynamoSearchIndex {
     client: aws_sdk_dynamodb::Client,
     table: String,
-}
-
-type Item = HashMap<String, AttributeValue>;
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
 }
 
 fn cell_index(precision: usize) -> (String, String) {
@@ -91,7 +86,7 @@ fn pack(listing: &Listing) -> anyhow::Result<AttributeValue> {
         flate2::Compression::fast(),
     );
     encoder.write_all(&json)?;
-    Ok(AttributeValue::B(encoder.finish()?.into()))
+    Ok(b(encoder.finish()?))
 }
 
 fn unpack(packed: &[u8]) -> anyhow::Result<Listing> {
@@ -536,10 +531,7 @@ impl DynamoSearchIndex {
 }
 
 fn candidate(mut item: Item) -> anyhow::Result<Candidate> {
-    let listing = match item.remove("listing_z") {
-        Some(AttributeValue::B(packed)) => unpack(packed.as_ref())?,
-        _ => anyhow::bail!("a search item without a listing"),
-    };
+    let listing = unpack(bytes(&item, "a search item", "listing_z")?)?;
     let sold_out = match item.remove("sold_out") {
         Some(AttributeValue::Ss(keys)) => keys.into_iter().collect(),
         _ => BTreeSet::new(),
