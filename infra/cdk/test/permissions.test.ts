@@ -107,7 +107,7 @@ test('the search indexer consumes its queue, claims facts in the ledger, rereads
 });
 
 test('the search endpoint queries the search table and its indexes, and reads counters', () => {
-  const indexes = ['city', 'geo3', 'geo4', 'geo5'].map((i) => `dynamodb:Query table:search/index/${i}`);
+  const indexes = ['city', 'geo3', 'geo4', 'geo5', 'geo6', 'city_price'].map((i) => `dynamodb:Query table:search/index/${i}`);
   assert.deepEqual(
     allowed(built, 'vendor-search'),
     sorted([...LOGS('vendor-search'), ...READ('search'), ...indexes, ...READ('inventory')]),
