@@ -59,15 +59,19 @@ impl StreamTables {
             if sort_key != BOOKING_SK {
                 return Ok(None);
             }
-            let read = |item: &serde_dynamo::Item, which: &str| -> anyhow::Result<Option<Booking>> {
-                if item.is_empty() {
-                    return Ok(None);
-                }
-                super::booking_item::decode(item.clone())
-                    .map(Some)
-                    .with_context(|| format!("reading the {which} image"))
-            };
-            let (old, new) = (read(&change.old_image, "old")?, read(&change.new_image, "new")?);
+            let read =
+                |item: &serde_dynamo::Item, which: &str| -> anyhow::Result<Option<Booking>> {
+                    if item.is_empty() {
+                        return Ok(None);
+                    }
+                    super::booking_item::decode(item.clone())
+                        .map(Some)
+                        .with_context(|| format!("reading the {which} image"))
+                };
+            let (old, new) = (
+                read(&change.old_image, "old")?,
+                read(&change.new_image, "new")?,
+            );
             return Ok(booking_event(old.as_ref(), new.as_ref()).map(Event::from));
         }
         if table == self.vendors {

@@ -16,6 +16,8 @@
 //! Settings (environment): `BENCH_AUDIT` (300 operations per row), `BENCH_AUDIT_WRITERS` (4,
 //! the concurrent writers of the middle rows; the last rows have its square). The goal (issue
 //! 19) is appends at at least half the rate of bare conditional puts at the same concurrency.
+//! Each row runs in rounds, appends, puts and transactions in turn, so that a change in the
+//! machine's load during a row weighs on all three alike.
 use anyhow::{Context, ensure};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
@@ -167,6 +169,9 @@ async fn puts(
     Ok(started.elapsed())
 }
 
+/// Rounds each row's operations are split into.
+const ROUNDS: usize = 5;
+
 fn rate(operations: usize, took: Duration) -> f64 {
     operations as f64 / took.as_secs_f64().max(f64::EPSILON)
 }
@@ -200,9 +205,18 @@ async fn main() -> anyhow::Result<()> {
     ];
     for (stores, per_store, label) in rows {
         let vendor = VendorId::generate();
-        let (appended, contended) = appends(&log, vendor, ops, stores, per_store).await?;
-        let put = puts(&client, &table, ops, stores * per_store, false).await?;
-        let tx = puts(&client, &table, ops, stores * per_store, true).await?;
+        let writers = stores * per_store;
+        // In rounds, each kind in turn, so a change in the machine's load falls on all three.
+        let (mut appended, mut contended) = (Duration::ZERO, 0);
+        let (mut put, mut tx) = (Duration::ZERO, Duration::ZERO);
+        for round in 0..ROUNDS {
+            let share = ops / ROUNDS + usize::from(round < ops % ROUNDS);
+            let (took, lost) = appends(&log, vendor, share, stores, per_store).await?;
+            appended += took;
+            contended += lost;
+            put += puts(&client, &table, share, writers, false).await?;
+            tx += puts(&client, &table, share, writers, true).await?;
+        }
         let head = log
             .head(vendor)
             .await?
