@@ -251,7 +251,7 @@ impl DynamoAudit {
     }
 
     /// The tree as of its latest leaf. A latest leaf without the tree (another leaf of its
-    /// transaction was removed) is a damaged log.
+    /// transaction was removed) is a damaged log, unless the log is of the older layout.
     async fn latest_range(
         &self,
         vendor: VendorId,
@@ -259,14 +259,22 @@ impl DynamoAudit {
         let Some(item) = self.latest_leaf(vendor).await? else {
             return Ok(None);
         };
-        if !item.contains_key("range") {
-            let index = text(&item, "sk")?
-                .strip_prefix("L#")
-                .and_then(|digits| digits.parse().ok())
-                .context("a leaf's sort key")?;
-            return Err(AuditError::MissingNode { level: 0, index });
+        if item.contains_key("range") {
+            return Ok(Some(range_of(&item)?));
         }
-        Ok(Some(range_of(&item)?))
+        let index: u64 = text(&item, "sk")?
+            .strip_prefix("L#")
+            .and_then(|digits| digits.parse().ok())
+            .context("a leaf's sort key")?;
+        // A log written before the head moved into its leaves keeps it in its HEAD item until
+        // its next append.
+        if let Some(head) = self.head_item(vendor).await?
+            && head.contains_key("range")
+            && attr::optional_number::<u64>(&head, WHAT, "size")? == Some(index + 1)
+        {
+            return Ok(Some(range_of(&head)?));
+        }
+        Err(AuditError::MissingNode { level: 0, index })
     }
 
     async fn batch_get(&self, keys: Vec<Item>) -> anyhow::Result<Vec<Item>> {
@@ -456,9 +464,16 @@ impl AuditLog for DynamoAudit {
         let now = chrono::Utc::now().timestamp();
         let mut grown = Vec::with_capacity(markers.len());
         for (vendor, marker) in markers {
-            let until = number(&marker, "until")?;
-            let Some(head) = self.head(vendor).await? else {
-                continue;
+            // A marker of the older layout has no `until`: expired.
+            let until: u64 = attr::optional_number(&marker, WHAT, "until")?.unwrap_or(0);
+            // One damaged log must not keep the others from being signed.
+            let head = match self.head(vendor).await {
+                Ok(Some(head)) => head,
+                Ok(None) => continue,
+                Err(err) => {
+                    tracing::error!(vendor_id = %vendor, error = %err, "the audit log's head cannot be read; not signed");
+                    continue;
+                }
             };
             let signed = match self.checkpoint(vendor, None).await? {
                 Some(latest) => latest.size,

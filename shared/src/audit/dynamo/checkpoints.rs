@@ -57,8 +57,8 @@ impl DynamoAudit {
         Ok(markers)
     }
 
-    /// Deletes the vendor's marker in partition `pk` if its `attribute` is at most `value` (a
-    /// marker written for something newer stays). Whether it went.
+    /// Deletes the vendor's marker in partition `pk` if its `attribute` is at most `value` or
+    /// missing (a marker written for something newer stays). Whether it went.
     pub(super) async fn clear_marker(
         &self,
         pk: String,
@@ -71,7 +71,7 @@ impl DynamoAudit {
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(key(pk, vendor.to_string())))
-            .condition_expression("#attribute <= :value")
+            .condition_expression("attribute_not_exists(#attribute) OR #attribute <= :value")
             .expression_attribute_names("#attribute", attribute)
             .expression_attribute_values(":value", n(value))
             .send()
