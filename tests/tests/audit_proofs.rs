@@ -803,26 +803,7 @@ async fn the_jwks_publishes_the_audit_key_and_a_token_it_signed_is_refused() {
 /// The publisher on the bookings stream and the audit queue feeding its consumer, as their
 /// Lambdas run them (so this test runs in the event-backbone group, `.config/nextest.toml`).
 async fn backbone(api: &Api) -> local_gateway::Backbone {
-    let deps = std::sync::Arc::new(
-        local_gateway::Deps::from_env(&api.base)
-            .await
-            .expect("the local stack's env is set: run via tests/run.sh"),
-    );
-    let mut backbone = local_gateway::Backbone::default();
-    let publisher = local_gateway::streams(deps.clone())
-        .remove("outbox-publisher")
-        .expect("the publisher is registered");
-    let bookings = std::env::var("BOOKINGS_TABLE").expect("the table's name is set");
-    backbone
-        .stream("outbox-publisher", &bookings, publisher)
-        .await
-        .expect("the stream opens");
-    let consumer = local_gateway::consumers(deps)
-        .remove("audit")
-        .expect("the audit consumer is registered");
-    let queue_url = std::env::var("AUDIT_QUEUE_URL").expect("AUDIT_QUEUE_URL is set");
-    backbone.queue("audit", &queue_url, consumer).await;
-    backbone
+    api_tests::bookings_to_consumer(api, "audit", "AUDIT_QUEUE_URL").await
 }
 
 #[tokio::test]
