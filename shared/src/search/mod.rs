@@ -956,10 +956,11 @@ mod tests {
         );
     }
 
-    /// Counters with nothing sold; nothing else is asked of them in a search.
-    struct NothingSold;
+    /// Counters with nothing sold, or all sold out once set (while a search's batch sits in the
+    /// cache, say); nothing else is asked of them in a search.
+    struct Counters(std::sync::atomic::AtomicBool);
 
-    impl BookingStore for NothingSold {
+    impl BookingStore for Counters {
         async fn insert_booking(
             &self,
             _: &crate::domain::booking::Booking,
@@ -990,8 +991,17 @@ mod tests {
             _: ResourceId,
             buckets: &[Bucket],
         ) -> anyhow::Result<std::collections::HashMap<Bucket, u32>> {
-            Ok(buckets.iter().map(|b| (*b, 0)).collect())
+            let sold = if self.0.load(std::sync::atomic::Ordering::Relaxed) {
+                1_000
+            } else {
+                0
+            };
+            Ok(buckets.iter().map(|b| (*b, sold)).collect())
         }
+    }
+
+    fn nothing_sold() -> Counters {
+        Counters(Default::default())
     }
 
     struct Fixed(Vec<Candidate>);
@@ -1015,7 +1025,7 @@ mod tests {
         let index = Fixed(rated_hotels());
         let whole = search(
             &index,
-            &NothingSold,
+            &nothing_sold(),
             &SearchQuery {
                 sort: SortBy::Rating,
                 ..query(berlin())
@@ -1030,7 +1040,7 @@ mod tests {
         for _ in 0..10 {
             let page = search(
                 &index,
-                &NothingSold,
+                &nothing_sold(),
                 &SearchQuery {
                     sort: SortBy::Rating,
                     limit: 2,
@@ -1210,7 +1220,7 @@ mod tests {
 
         let first = search(
             &ordered,
-            &NothingSold,
+            &nothing_sold(),
             &SearchQuery {
                 limit: 2,
                 ..query(berlin())
@@ -1220,8 +1230,8 @@ mod tests {
         .await
         .unwrap();
         let batches_for_first_page = ordered.batches.load(std::sync::atomic::Ordering::Relaxed);
-        let paged = every_page(&ordered, &NothingSold, 2).await;
-        let whole = every_page(&Fixed(priced_hotels()), &NothingSold, 50).await;
+        let paged = every_page(&ordered, &nothing_sold(), 2).await;
+        let whole = every_page(&Fixed(priced_hotels()), &nothing_sold(), 50).await;
 
         let names: Vec<String> = first.items.iter().map(|f| f.name.to_string()).collect();
         assert_eq!(names, ["Hotel 1", "Hotel 4"]);
@@ -1236,49 +1246,6 @@ mod tests {
         );
         assert_eq!(paged.concat(), whole.concat());
         assert!(paged.iter().all(|page| page.len() <= 2));
-    }
-
-    /// Counters that can be sold out while a search's batch sits in the cache.
-    struct Counters(std::sync::atomic::AtomicBool);
-
-    impl BookingStore for Counters {
-        async fn insert_booking(
-            &self,
-            _: &crate::domain::booking::Booking,
-            _: &[crate::store::CounterChange],
-        ) -> Result<(), crate::store::BookingWriteError> {
-            unreachable!("a search writes nothing")
-        }
-
-        async fn booking(
-            &self,
-            _: crate::domain::ids::BookingId,
-        ) -> anyhow::Result<Option<crate::domain::booking::Booking>> {
-            unreachable!("a search reads no booking")
-        }
-
-        async fn replace_booking(
-            &self,
-            _: &crate::domain::booking::Booking,
-            _: (crate::domain::booking::BookingStatus, u64),
-            _: &crate::store::BookingChanges,
-        ) -> Result<(), crate::store::BookingWriteError> {
-            unreachable!("a search writes nothing")
-        }
-
-        async fn sold(
-            &self,
-            _: VendorId,
-            _: ResourceId,
-            buckets: &[Bucket],
-        ) -> anyhow::Result<std::collections::HashMap<Bucket, u32>> {
-            let sold = if self.0.load(std::sync::atomic::Ordering::Relaxed) {
-                1_000
-            } else {
-                0
-            };
-            Ok(buckets.iter().map(|b| (*b, sold)).collect())
-        }
     }
 
     #[tokio::test]
@@ -1309,7 +1276,7 @@ mod tests {
         let index = CachedIndex::new(Fixed(rated_hotels()), std::time::Duration::ZERO);
 
         for _ in 0..2 {
-            search(&index, &NothingSold, &query(berlin()), now())
+            search(&index, &nothing_sold(), &query(berlin()), now())
                 .await
                 .unwrap();
         }
