@@ -857,7 +857,15 @@ async fn a_review_reaches_search_as_vendor_rated_through_the_vendors_stream() {
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    let rated = log.delivered(consumer.name, &format!("{}#rating", scene.vendor()));
+    // The gateway's own search-indexer consumes the same fact, so search may show the rating
+    // before the test's queue has delivered it: wait for the delivery too.
+    let rated = loop {
+        let rated = log.delivered(consumer.name, &format!("{}#rating", scene.vendor()));
+        if !rated.is_empty() || started.elapsed() >= WAIT {
+            break rated;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert!(
         !rated.is_empty() && rated.iter().all(|d| d.detail_type == "VendorRated"),
         "{rated:#?}"
