@@ -8,6 +8,7 @@ mod availability;
 mod change;
 mod hold;
 mod lifecycle;
+mod offer;
 mod rewrite;
 mod rooms;
 mod units;
@@ -22,6 +23,7 @@ pub use change::{ChangeError, ChangeRequest, change};
 pub(crate) use hold::place;
 pub use hold::{Creator, Held, HoldError, HoldRequest, NewHold, hold};
 pub use lifecycle::{TransitionError, amend, transition, transition_with};
+pub use offer::check_request;
 pub use units::{
     BlockError, UnitError, block, edit as edit_unit, register as register_unit, set_housekeeping,
     unblock,
