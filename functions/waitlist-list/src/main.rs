@@ -1,0 +1,15 @@
+use lambda_http::{Error, run, service_fn};
+use shared::store::DynamoStore;
+use shared::waitlist::DynamoWaitlist;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    let sdk = shared::aws::sdk_config().await;
+    let store = DynamoStore::from_env(&sdk)?;
+    let waitlist = DynamoWaitlist::from_env(&sdk)?;
+    run(service_fn(|req| {
+        waitlist_list::handler(&store, &waitlist, req)
+    }))
+    .await
+}
