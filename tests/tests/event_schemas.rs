@@ -318,6 +318,7 @@ fn resource(id: &str, name: &str, kind: ResourceKind, price_minor: i64) -> Resou
         description: Description::parse("Quiet, by the courtyard.").unwrap(),
         capacity: Capacity::new(4).unwrap(),
         units: UnitCount::new(20).unwrap(),
+        shards: Default::default(),
         base_price: Money::price(price_minor, "EUR").unwrap(),
         amenities: vec!["balcony".into()],
         price_rules: vec![],

@@ -60,11 +60,22 @@ async fn update_resource(
             return Err(Problem::precondition_failed());
         }
         let read_version = resource.version;
+        let read_limit = resource.sellable_limit();
         changes.clone().apply(&mut resource)?;
         resource.updated_at = shared::clock::now();
         resource.version = read_version + 1;
         match store.update_resource(&resource, read_version).await {
-            Ok(()) => return Ok(json_with_etag(StatusCode::OK, &resource, resource.version)),
+            Ok(()) => {
+                // Holds of a sharded type do not check its item: its counters learn the new
+                // limit here, so a warm copy of the old one cannot sell past it.
+                if resource.shards.get() > 1 && resource.sellable_limit() < read_limit {
+                    store
+                        .fence_shards(&resource)
+                        .await
+                        .map_err(|e| Problem::internal(&e))?;
+                }
+                return Ok(json_with_etag(StatusCode::OK, &resource, resource.version));
+            }
             Err(WriteError::VersionConflict) if expected.is_none() => {
                 jittered_pause(attempt).await;
                 resource = load(store, vendor_id, id).await?

@@ -7,7 +7,7 @@ use crate::domain::ids::{ResourceId, VendorId};
 use crate::domain::inventory::OverbookingAllowance;
 use crate::domain::money::{Currency, Money};
 use crate::domain::pricing::{PricePlan, PriceRule};
-use crate::domain::resource::{Capacity, Resource, ResourceKind, UnitCount};
+use crate::domain::resource::{Capacity, Resource, ResourceKind, ShardCount, UnitCount};
 use crate::domain::text::{self, Description, Title};
 use crate::domain::window::BookingWindow;
 use crate::domain::{FieldErrors, Invalid};
@@ -76,6 +76,8 @@ pub struct ResourceInput {
     pub amenities: Option<Vec<String>>,
     pub price_rules: Option<Vec<PriceRuleInput>>,
     pub overbooking_percent: Option<i64>,
+    /// Counter items per bucket (1 to 16); may be raised, never lowered.
+    pub shards: Option<i64>,
     pub booking_window: Option<WindowInput>,
     /// Room types only, `HH:MM` local.
     pub check_in_time: Option<String>,
@@ -96,6 +98,7 @@ pub struct ResourceChanges {
     /// Checked against the base price once both are known (see `apply`).
     pub price_rules: Option<Vec<PriceRule>>,
     pub overbooking_percent: Option<OverbookingAllowance>,
+    pub shards: Option<ShardCount>,
     /// Members not sent keep their current value (their default on create).
     pub booking_window: Option<WindowInput>,
     pub check_in_time: Option<CheckInTime>,
@@ -226,6 +229,9 @@ impl ResourceInput {
             overbooking_percent: self
                 .overbooking_percent
                 .and_then(|v| errors.check("/overbooking_percent", OverbookingAllowance::new(v))),
+            shards: self
+                .shards
+                .and_then(|v| errors.check("/shards", ShardCount::new(v))),
             booking_window: self.booking_window.map(|w| {
                 // Each member on its own, so the error names it; they are combined in `apply`.
                 let defaults = BookingWindow::default();
@@ -318,6 +324,7 @@ impl ResourceChanges {
             && self.amenities.is_none()
             && self.price_rules.is_none()
             && self.overbooking_percent.is_none()
+            && self.shards.is_none()
             && self.booking_window.is_none()
             && self.check_in_time.is_none()
             && self.seating.is_none()
@@ -351,6 +358,7 @@ impl ResourceChanges {
             description: Description::empty(),
             capacity,
             units,
+            shards: Default::default(),
             units_in_service: None,
             base_price,
             amenities: Vec::new(),
@@ -413,6 +421,21 @@ impl ResourceChanges {
         }
         if let Some(v) = self.overbooking_percent {
             resource.overbooking_percent = v;
+        }
+        if let Some(v) = self.shards {
+            // Readers sum the shards the type has now: a removed shard's sales would go uncounted.
+            if v < resource.shards {
+                let mut errors = FieldErrors::default();
+                errors.push(
+                    "/shards",
+                    format!(
+                        "may be raised, never lowered (it is {})",
+                        resource.shards.get()
+                    ),
+                );
+                return Err(errors);
+            }
+            resource.shards = v;
         }
         if let Some(v) = self.deposit {
             resource.deposit = v;

@@ -97,6 +97,7 @@ mod tests {
             description: Description::empty(),
             capacity: Capacity::new(seats).unwrap(),
             units: UnitCount::new(5).unwrap(),
+            shards: Default::default(),
             units_in_service: None,
             base_price: Money::price(price_minor, "EUR").unwrap(),
             amenities: vec![],

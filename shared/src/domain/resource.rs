@@ -70,6 +70,34 @@ impl UnitCount {
     }
 }
 
+/// How many items each bucket's counter is split into: one item takes about 500 holds a second,
+/// so a type expected to sell faster on one night spreads its holds over several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ShardCount(u8);
+
+impl ShardCount {
+    pub const MAX: u8 = 16;
+
+    pub fn new(shards: i64) -> Result<Self, Invalid> {
+        u8::try_from(shards)
+            .ok()
+            .filter(|s| (1..=Self::MAX).contains(s))
+            .map(Self)
+            .ok_or_else(|| Invalid::new(format!("must be between 1 and {}", Self::MAX)))
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl Default for ShardCount {
+    fn default() -> Self {
+        Self(1)
+    }
+}
+
 /// A room type or table type (the notes' `vendor_seat`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resource {
@@ -80,6 +108,9 @@ pub struct Resource {
     pub description: Description,
     pub capacity: Capacity,
     pub units: UnitCount,
+    /// Counter items per bucket; never lowered (a removed shard's sales would go uncounted).
+    #[serde(default)]
+    pub shards: ShardCount,
     /// How many of its registered rooms or tables are in service, once any are registered:
     /// `units` then always equals it, moved in the same transaction as every unit change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -145,5 +176,9 @@ mod tests {
         assert!(Capacity::new(-3).is_err());
         assert_eq!(UnitCount::new(0).unwrap().get(), 0);
         assert!(UnitCount::new(100_001).is_err());
+        assert_eq!(ShardCount::new(16).unwrap().get(), 16);
+        assert!(ShardCount::new(0).is_err());
+        assert!(ShardCount::new(17).is_err());
+        assert_eq!(ShardCount::default().get(), 1);
     }
 }

@@ -234,10 +234,14 @@ async fn change_keeping(
             changed.unit = None;
         }
         let old_limit = old_resource.map(Resource::sellable_limit).unwrap_or(0);
-        let changes = CounterChange::between(
+        let mut changes = CounterChange::between(
             Some((&booking, old_limit)),
             Some((&changed, resource.sellable_limit())),
         );
+        if let Some(old) = old_resource {
+            changes = CounterChange::of_type(changes, old);
+        }
+        let changes = CounterChange::of_type(changes, resource);
         if changes.len() > MAX_COUNTERS {
             // DynamoDB takes 100 items a transaction: name what the client asked to move.
             let (pointer, advice) = match (request.time, time) {

@@ -474,7 +474,10 @@ async fn take(
         created_at: now,
         updated_at: now,
     };
-    let takes = CounterChange::between(None, Some((&booking, resource.sellable_limit())));
+    let takes = CounterChange::of_type(
+        CounterChange::between(None, Some((&booking, resource.sellable_limit()))),
+        resource,
+    );
     let basis = HoldBasis {
         vendor: vendor.id,
         resource: resource.id,

@@ -297,8 +297,10 @@ fn block_changes(
             delta: if take { 1 } else { -1 },
             // A blocked room is a room fewer, whatever overbooking allows.
             limit: resource.units.get(),
+            sharding: None,
         })
         .collect();
+    let counters = CounterChange::of_type(counters, resource);
     let occupancy = buckets
         .iter()
         .map(|bucket| OccupancyChange {

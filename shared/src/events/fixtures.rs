@@ -135,6 +135,7 @@ pub(crate) fn room_type() -> Resource {
         description: Description::empty(),
         capacity: Capacity::new(2).unwrap(),
         units: UnitCount::new(20).unwrap(),
+        shards: Default::default(),
         units_in_service: None,
         base_price: Money::price(12_900, "EUR").unwrap(),
         amenities: vec![],

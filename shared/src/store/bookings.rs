@@ -4,7 +4,8 @@
 //! created by the first booking that takes it (ADD on a missing attribute starts at 0), so no
 //! calendar has to be pre-filled. Taking units is conditional on `sold <= limit - units`, with the
 //! limit computed from the resource's current unit count and overbooking allowance; lowering the
-//! unit count while bookings exist is therefore safe: it only stops new holds.
+//! unit count while bookings exist is therefore safe: it only stops new holds. A type with
+//! several shards keeps each bucket in several items (`shards.rs`); readers sum them.
 use super::WriteError;
 use super::dynamo::{DynamoStore, Item, Outcome, from_item, n, s, unexplained};
 use super::units::{HousekeepingChange, OccupancyChange, housekeeping_update, occupancy_write};
@@ -25,6 +26,8 @@ pub struct CounterChange {
     pub bucket: Bucket,
     pub delta: i64,
     pub limit: u32,
+    /// Set for a type whose buckets are split into shard items (`CounterChange::of_type`).
+    pub sharding: Option<super::shards::Sharding>,
 }
 
 impl CounterChange {
@@ -49,6 +52,7 @@ impl CounterChange {
                         bucket: *bucket,
                         delta,
                         limit,
+                        sharding: None,
                     }),
                 }
             }
@@ -285,10 +289,18 @@ fn archivable_key(shard: u8) -> String {
 }
 
 /// `None` when the change can't succeed at all (more units than the limit): sold out at once.
+/// A sharded type's change goes to `shard`.
 fn counter_update(
     table: &str,
     change: &CounterChange,
+    shard: u8,
 ) -> anyhow::Result<Option<TransactWriteItem>> {
+    if change.delta > 0 && i64::from(change.limit) < change.delta {
+        return Ok(None);
+    }
+    if let Some(sharding) = change.sharding {
+        return super::shards::shard_update(table, change, sharding, shard).map(Some);
+    }
     let mut update = Update::builder()
         .table_name(table)
         .key("pk", s(counter_key(change.vendor, change.resource)))
@@ -302,12 +314,17 @@ fn counter_update(
         else {
             return Ok(None);
         };
+        // A bucket split into shards (`capv`) is never taken as one item: its sold is a part.
         update = update
-            .condition_expression("attribute_not_exists(sold) OR sold <= :max")
+            .condition_expression(
+                "attribute_not_exists(capv) AND (attribute_not_exists(sold) OR sold <= :max)",
+            )
             .expression_attribute_values(":max", n(max_before));
     } else {
+        // A release is never refused for a shard's sold (only the bucket's sum means anything);
+        // the room it does not return is found and split anew by the next refused take.
         update = update
-            .condition_expression("sold >= :release")
+            .condition_expression("sold >= :release OR attribute_exists(capv)")
             .expression_attribute_values(":release", n(-change.delta));
     }
     Ok(Some(
@@ -329,7 +346,9 @@ impl DynamoStore {
             .await
     }
 
-    /// `write_booking` with checks of other items in the same transaction, after the rest.
+    /// `write_booking` with checks of other items in the same transaction, after the rest. A
+    /// take refused by a shard is settled (`settle_shard`) and the write tried again, a bounded
+    /// number of times.
     async fn write_guarded(
         &self,
         booking_write: TransactWriteItem,
@@ -337,16 +356,104 @@ impl DynamoStore {
         booking_refused: BookingWriteError,
         guards: Guards,
     ) -> Result<(), BookingWriteError> {
-        let mut items = vec![booking_write];
+        let mut shards: Vec<u8> = changes
+            .counters
+            .iter()
+            .map(|c| {
+                c.sharding
+                    .map_or(0, |sh| super::shards::any_shard(sh.shards))
+            })
+            .collect();
+        for _ in 0..SHARD_ATTEMPTS {
+            let refused = match self
+                .write_once(&booking_write, changes, &booking_refused, &guards, &shards)
+                .await?
+            {
+                Attempt::Done(result) => return result,
+                Attempt::ShardsRefused(refused) => refused,
+            };
+            let mut sold_out = Vec::new();
+            for i in refused {
+                let (Some(change), Some(shard)) = (changes.counters.get(i), shards.get_mut(i))
+                else {
+                    continue;
+                };
+                match self.settle_shard(change).await? {
+                    Settled::Take(at) => *shard = at,
+                    Settled::SoldOut => sold_out.push(change.bucket),
+                    Settled::Stale => return Err(BookingWriteError::Stale),
+                }
+            }
+            if !sold_out.is_empty() {
+                return Err(BookingWriteError::SoldOut(sold_out));
+            }
+        }
+        tracing::warn!("sharded counters kept refusing and rebalancing");
+        Err(anyhow::Error::new(super::Contended)
+            .context("sharded counters")
+            .into())
+    }
+
+    /// What a take refused by one of a bucket's shards does next, from the shards read now: a
+    /// shard with room, after a rebalance if the shards need one, or sold out if the bucket has
+    /// less room than asked for.
+    async fn settle_shard(&self, change: &CounterChange) -> Result<Settled, BookingWriteError> {
+        use super::shards::{Decision, decide};
+        let Some(sharding) = change.sharding else {
+            return Ok(Settled::SoldOut);
+        };
+        for attempt in 0..SHARD_ATTEMPTS {
+            let states = self.read_shards(change, sharding.shards).await?;
+            match decide(&states, sharding, change.delta) {
+                Decision::Stale => return Ok(Settled::Stale),
+                Decision::SoldOut => return Ok(Settled::SoldOut),
+                Decision::Take(shard) => return Ok(Settled::Take(shard)),
+                Decision::Rebalance => {
+                    match self
+                        .rebalance(change, sharding, &states, change.delta)
+                        .await?
+                    {
+                        Some(super::shards::Rebalanced(rooms)) => {
+                            // The split puts a take's units whole on shard 0 if it can.
+                            return Ok(match rooms.first() {
+                                Some(room) if *room >= change.delta => Settled::Take(0),
+                                _ => Settled::SoldOut,
+                            });
+                        }
+                        // Another writer changed a shard meanwhile: read again.
+                        None => super::jittered_pause(attempt).await,
+                    }
+                }
+            }
+        }
+        Err(anyhow::Error::new(super::Contended)
+            .context("rebalancing sharded counters")
+            .into())
+    }
+
+    /// One try of a booking write, with each sharded counter on the shard given for it.
+    async fn write_once(
+        &self,
+        booking_write: &TransactWriteItem,
+        changes: &BookingChanges,
+        booking_refused: &BookingWriteError,
+        guards: &Guards,
+        shards: &[u8],
+    ) -> Result<Attempt, BookingWriteError> {
+        let refusal = || match booking_refused {
+            BookingWriteError::Duplicate => BookingWriteError::Duplicate,
+            _ => BookingWriteError::Stale,
+        };
+        let mut items = vec![booking_write.clone()];
         let mut impossible = Vec::new();
-        for change in &changes.counters {
-            match counter_update(&self.tables.inventory, change)? {
+        for (change, shard) in changes.counters.iter().zip(shards) {
+            match counter_update(&self.tables.inventory, change, *shard)? {
                 Some(item) => items.push(item),
                 None => impossible.push(change.bucket),
             }
         }
         if !impossible.is_empty() {
-            return Err(BookingWriteError::SoldOut(impossible));
+            return Ok(Attempt::Done(Err(BookingWriteError::SoldOut(impossible))));
         }
         let occupancy_from = items.len();
         for change in &changes.occupancy {
@@ -355,56 +462,80 @@ impl DynamoStore {
         if let Some(change) = &changes.housekeeping {
             items.push(housekeeping_update(&self.tables.vendors, change)?);
         }
-        let type_at = guards.type_version.map(|check| {
+        let type_at = guards.type_version.clone().map(|check| {
             items.push(check);
             items.len() - 1
         });
-        let archive_at = guards.not_archived.map(|check| {
+        let archive_at = guards.not_archived.clone().map(|check| {
             items.push(check);
             items.len() - 1
         });
         let outcome = self.transact(items).await?;
         // A stale type first: its limit may be what made a counter refuse.
         if type_at.is_some_and(|i| outcome.failed(i)) {
-            return Err(BookingWriteError::Stale);
+            return Ok(Attempt::Done(Err(BookingWriteError::Stale)));
         }
         if outcome.failed(0) || archive_at.is_some_and(|i| outcome.failed(i)) {
-            return Err(booking_refused);
+            return Ok(Attempt::Done(Err(refusal())));
         }
-        match &outcome {
-            Outcome::Committed => Ok(()),
-            Outcome::Cancelled(codes) => {
-                let sold_out: Vec<Bucket> = changes
-                    .counters
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, c)| c.delta > 0 && outcome.failed(i + 1))
-                    .map(|(_, c)| c.bucket)
-                    .collect();
-                if !sold_out.is_empty() {
-                    return Err(BookingWriteError::SoldOut(sold_out));
-                }
-                let taken: Vec<&OccupancyChange> = changes
-                    .occupancy
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, c)| c.take && outcome.failed(occupancy_from + i))
-                    .map(|(_, c)| c)
-                    .collect();
-                match taken.first() {
-                    Some(first) => Err(BookingWriteError::UnitTaken {
-                        unit: first.unit,
-                        buckets: taken
-                            .iter()
-                            .filter(|c| c.unit == first.unit)
-                            .map(|c| c.bucket)
-                            .collect(),
-                    }),
-                    None => Err(unexplained("a booking write", codes).into()),
-                }
-            }
+        let codes = match &outcome {
+            Outcome::Committed => return Ok(Attempt::Done(Ok(()))),
+            Outcome::Cancelled(codes) => codes,
+        };
+        let refused: Vec<usize> = changes
+            .counters
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| c.delta > 0 && c.sharding.is_some() && outcome.failed(i + 1))
+            .map(|(i, _)| i)
+            .collect();
+        if !refused.is_empty() {
+            return Ok(Attempt::ShardsRefused(refused));
         }
+        let sold_out: Vec<Bucket> = changes
+            .counters
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| c.delta > 0 && outcome.failed(i + 1))
+            .map(|(_, c)| c.bucket)
+            .collect();
+        if !sold_out.is_empty() {
+            return Ok(Attempt::Done(Err(BookingWriteError::SoldOut(sold_out))));
+        }
+        let taken: Vec<&OccupancyChange> = changes
+            .occupancy
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| c.take && outcome.failed(occupancy_from + i))
+            .map(|(_, c)| c)
+            .collect();
+        Ok(Attempt::Done(match taken.first() {
+            Some(first) => Err(BookingWriteError::UnitTaken {
+                unit: first.unit,
+                buckets: taken
+                    .iter()
+                    .filter(|c| c.unit == first.unit)
+                    .map(|c| c.bucket)
+                    .collect(),
+            }),
+            None => Err(unexplained("a booking write", codes).into()),
+        }))
     }
+}
+
+/// How many times a booking write whose sharded take was refused settles it and tries again.
+const SHARD_ATTEMPTS: u32 = 8;
+
+enum Attempt {
+    Done(Result<(), BookingWriteError>),
+    /// These counters (indexes into the changes) are sharded takes their shard refused.
+    ShardsRefused(Vec<usize>),
+}
+
+enum Settled {
+    Take(u8),
+    SoldOut,
+    Stale,
 }
 
 /// Checks of items besides the booking's own, in the booking's transaction.
@@ -464,8 +595,11 @@ impl BookingStore for DynamoStore {
             None => None,
         };
         let check = |c: ConditionCheck| TransactWriteItem::builder().condition_check(c).build();
+        // A sharded type's shards carry its version themselves: checking the type item would
+        // make every hold of the type conflict on it.
+        let sharded = !takes.is_empty() && takes.iter().all(|c| c.sharding.is_some());
         let guards = Guards {
-            type_version: Some(check(type_version)),
+            type_version: (!sharded).then(|| check(type_version)),
             not_archived: not_archived.map(check),
         };
         self.write_guarded(
@@ -538,28 +672,66 @@ impl BookingStore for DynamoStore {
     }
 
     async fn sold_in(&self, wanted: &[CounterKey]) -> anyhow::Result<HashMap<CounterKey, u32>> {
-        let mut sold: HashMap<CounterKey, u32> = wanted.iter().map(|k| (*k, 0)).collect();
-        let by_item: HashMap<(String, String), CounterKey> = wanted
+        let mut sold: HashMap<CounterKey, i64> = wanted.iter().map(|k| (*k, 0)).collect();
+        let by_item: HashMap<(String, Bucket), CounterKey> = wanted
             .iter()
-            .map(|k| ((counter_key(k.vendor, k.resource), k.bucket.key()), *k))
+            .map(|k| ((counter_key(k.vendor, k.resource), k.bucket), *k))
             .collect();
-        let items: Vec<&(String, String)> = by_item.keys().collect();
-        // BatchGetItem takes at most 100 keys; the chunks go at once.
-        let chunks = items.chunks(100).map(|chunk| self.counters(chunk));
-        for found in futures::future::try_join_all(chunks).await? {
-            for (pk, counter) in found {
-                if let Some(key) = by_item.get(&(pk, counter.sk)) {
-                    sold.insert(*key, u32::try_from(counter.sold.max(0)).unwrap_or(u32::MAX));
+        let keys: Vec<(String, String)> = by_item
+            .keys()
+            .map(|(pk, bucket)| (pk.clone(), bucket.key()))
+            .collect();
+        // Shard 0 (the plain counter item) names how many shards its bucket has; the others
+        // are read in a second round, only for buckets that have them.
+        let mut more = Vec::new();
+        for (pk, counter) in self.counters(&keys).await? {
+            if let Some(key) = counter_of(&by_item, &pk, &counter.sk, &mut sold, counter.sold) {
+                for shard in 1..counter.nshards.unwrap_or(1) {
+                    more.push((pk.clone(), super::shards::shard_sk(key.bucket, shard)));
                 }
             }
         }
-        Ok(sold)
+        for (pk, counter) in self.counters(&more).await? {
+            counter_of(&by_item, &pk, &counter.sk, &mut sold, counter.sold);
+        }
+        Ok(sold
+            .into_iter()
+            .map(|(key, units)| (key, u32::try_from(units.max(0)).unwrap_or(u32::MAX)))
+            .collect())
     }
 }
 
+/// Adds a counter item's sold to its bucket's sum, and names the bucket.
+fn counter_of(
+    by_item: &HashMap<(String, Bucket), CounterKey>,
+    pk: &str,
+    sk: &str,
+    sold: &mut HashMap<CounterKey, i64>,
+    units: i64,
+) -> Option<CounterKey> {
+    let (bucket, _) = super::shards::parse_shard_sk(sk)?;
+    let key = by_item.get(&(pk.to_owned(), bucket))?;
+    *sold.entry(*key).or_default() += units;
+    Some(*key)
+}
+
 impl DynamoStore {
+    /// The counter items that exist among these keys, read 100 at a time, the chunks at once.
+    async fn counters(&self, keys: &[(String, String)]) -> anyhow::Result<Vec<(String, Counter)>> {
+        let refs: Vec<&(String, String)> = keys.iter().collect();
+        let chunks = refs.chunks(100).map(|chunk| self.counters_in(chunk));
+        Ok(futures::future::try_join_all(chunks)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
     /// The counter items that exist among up to 100 keys.
-    async fn counters(&self, keys: &[&(String, String)]) -> anyhow::Result<Vec<(String, Counter)>> {
+    async fn counters_in(
+        &self,
+        keys: &[&(String, String)],
+    ) -> anyhow::Result<Vec<(String, Counter)>> {
         let mut found = Vec::new();
         for mut item in self.batch_get(&self.tables.inventory, keys).await? {
             let pk = match item.remove("pk") {
@@ -577,6 +749,9 @@ struct Counter {
     sk: String,
     #[serde(default)]
     sold: i64,
+    /// On shard 0 of a sharded bucket: how many shards it has.
+    #[serde(default)]
+    nshards: Option<u8>,
 }
 
 /// Whose bookings to list.

@@ -622,6 +622,10 @@ impl ResourceStore for DynamoStore {
         Some(&self.catalog)
     }
 
+    async fn fence_shards(&self, resource: &Resource) -> anyhow::Result<()> {
+        self.fence(resource).await
+    }
+
     async fn create_resource(&self, resource: &Resource) -> Result<(), WriteError> {
         let items = vec![
             vendor_exists(&self.tables.vendors, resource.vendor_id)?,
