@@ -66,6 +66,12 @@ impl Caller {
                 vendor_id: vendor_id()?,
             },
             Role::Admin => Self::Admin(sub.clone()),
+            // Refused here, once, for every guest and staff endpoint (`auth::ChannelCaller`).
+            Role::Channel => {
+                return Err(Problem::forbidden(
+                    "a channel's token may call only the channel endpoints",
+                ));
+            }
         })
     }
 

@@ -2,6 +2,7 @@
 //! access tokens for the API and door keys for locks.
 pub mod attempts;
 mod caller;
+mod channel;
 mod claims;
 mod keys;
 pub mod login;
@@ -10,6 +11,10 @@ mod token;
 mod verify;
 
 pub use caller::Caller;
+pub use channel::{
+    CHANNEL_TOKEN_TTL_SECONDS, ChannelCaller, ChannelClaims, ChannelToken, Scope, Scopes,
+    issue_channel_token,
+};
 pub use claims::{AccessClaims, flatten_claims};
 pub use keys::{
     DOOR_KEY_TYPE, DoorKey, DoorKeyClaims, DoorKeyRejected, IssuedDoorKey, KeyHolder,

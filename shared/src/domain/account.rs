@@ -159,6 +159,9 @@ pub enum Role {
     /// role of its own, so that every check written for `staff` refuses it without knowing it.
     Housekeeping,
     Admin,
+    /// A connected channel (booking site, channel manager, the hotel's own system): only the
+    /// channel endpoints, never a guest's or staff's (`auth::ChannelCaller`).
+    Channel,
 }
 
 impl Role {
@@ -168,6 +171,7 @@ impl Role {
             Self::Staff => "staff",
             Self::Housekeeping => "housekeeping",
             Self::Admin => "admin",
+            Self::Channel => "channel",
         }
     }
 }

@@ -1,0 +1,15 @@
+//! Other channels selling the same inventory (issue 22): booking sites, channel managers and the
+//! hotel's own system, connected by a vendor's manager, authenticated with OAuth 2.0 client
+//! credentials (`oauth`, tokens in `auth::channel`), and reading availability and rates (`ari`).
+mod account;
+pub mod ari;
+pub mod manage;
+pub mod oauth;
+pub mod secret;
+mod store;
+
+pub use account::{
+    ChannelAccount, ChannelId, ChannelKind, ChannelStatus, ChannelView, ClientSecret,
+    SECRET_GRACE_HOURS, StoredSecret, WebhookUrl,
+};
+pub use store::{ATTEMPT_WINDOW_MINUTES, ChannelStore, ClientBudget, DynamoChannels};
