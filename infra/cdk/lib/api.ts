@@ -31,6 +31,7 @@ export const PUBLIC_BECAUSE: Record<string, string> = {
   'resource-list': "a vendor's room and table types are open to anyone",
   'resource-get': 'a room or table type is open to anyone',
   'vendor-availability': 'what is free, with prices, is open to anyone',
+  'oauth-token': 'a channel proves its client secret here to get a token (RFC 6749 client credentials; failed secrets are limited per client and source in the code)',
   'payment-webhook': 'Stripe calls it without our token; the function verifies the Stripe-Signature header instead',
   'audit-checkpoint': "a vendor's signed checkpoint is public so anyone (a guest, an auditor, a witness) can check a receipt against it",
   'audit-consistency': 'consistency proofs are public so any witness can check that a log only grew between two checkpoints',

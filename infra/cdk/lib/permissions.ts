@@ -315,6 +315,29 @@ export const PERMISSIONS: Record<string, Grants> = {
     },
     stripeSecret: STRIPE,
   },
+  'channel-create': {
+    tables: { accounts: write('puts the new channel account (its secret only hashed)') },
+  },
+  'channel-list': {
+    tables: { accounts: read("queries the vendor's channels on gsi1", 'gsi1') },
+  },
+  'channel-secret-rotate': {
+    tables: { accounts: readWrite('reads the channel and replaces it if its version still matches') },
+  },
+  'channel-delete': {
+    tables: { accounts: readWrite('reads the channel and replaces it, disconnected, if its version still matches') },
+  },
+  'oauth-token': {
+    tables: { accounts: readWrite("reads the channel account, counts failed secrets per client, source and both (UpdateItem) and clears them (DeleteItem)") },
+    jwtKey: TOKEN_SIGNER,
+  },
+  'channel-ari': {
+    tables: {
+      accounts: read('reads the channel account: a disconnected channel is refused at once'),
+      vendors: read('reads the vendor and its room types'),
+      inventory: read('reads the counters of the asked nights (BatchGetItem)'),
+    },
+  },
   'hold-expiry': {
     tables: {
       bookings: readWrite('reads the hold and expires or confirms it'),

@@ -358,3 +358,18 @@ test('a key of resources.json that no function may sign with denies kms:Sign to 
     /only ECC_NIST_P256 SIGN_VERIFY/,
   );
 });
+
+test('channels: the token endpoint has the accounts table and the signing key only; the ARI pull only reads', () => {
+  assert.deepEqual(
+    allowed(built, 'oauth-token'),
+    sorted([...LOGS('oauth-token'), ...READ('accounts'), ...WRITE('accounts'), 'kms:GetPublicKey key:jwt', 'kms:Sign key:jwt']),
+  );
+  assert.deepEqual(
+    allowed(built, 'channel-ari'),
+    sorted([...LOGS('channel-ari'), ...READ('accounts'), ...READ('vendors'), ...READ('inventory')]),
+  );
+  assert.deepEqual(
+    allowed(built, 'channel-list'),
+    sorted([...LOGS('channel-list'), ...READ('accounts'), 'dynamodb:Query table:accounts/index/gsi1']),
+  );
+});

@@ -52,6 +52,7 @@ pub struct Deps {
     pub billing: shared::billing::DynamoBilling,
     pub invoice_archive: shared::billing::archive::S3InvoiceArchive,
     pub reports: shared::reports::DynamoReports,
+    pub channels: shared::channels::DynamoChannels,
 }
 
 impl Deps {
@@ -90,6 +91,7 @@ impl Deps {
             billing: shared::billing::DynamoBilling::from_env(&sdk)?,
             invoice_archive: shared::billing::archive::S3InvoiceArchive::from_env(&sdk)?,
             reports: shared::reports::DynamoReports::from_env(&sdk)?,
+            channels: shared::channels::DynamoChannels::from_env(&sdk)?,
             archiver,
             notifier,
             payments: stripe.client()?,
@@ -172,6 +174,12 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("audit-checkpoint",     |d, req| audit_checkpoint::handler(&d.audit, req));
     register!("audit-consistency",    |d, req| audit_consistency::handler(&d.audit, req));
     register!("payment-webhook",      |d, req| payment_webhook::handler(&d.store, &d.archiver.index, &d.payments, &d.inbox.ledger, &d.webhook, req));
+    register!("channel-create",       |d, req| channel_create::handler(&d.channels, req));
+    register!("channel-list",         |d, req| channel_list::handler(&d.channels, req));
+    register!("channel-secret-rotate", |d, req| channel_secret_rotate::handler(&d.channels, req));
+    register!("channel-delete",       |d, req| channel_delete::handler(&d.channels, req));
+    register!("oauth-token",          |d, req| oauth_token::handler(&d.store, &d.channels, &d.signer, &d.tokens, req));
+    register!("channel-ari",          |d, req| channel_ari::handler(&d.store, &d.channels, req));
     functions
 }
 
