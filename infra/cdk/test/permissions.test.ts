@@ -340,7 +340,7 @@ test("only the functions permissions.ts lets sign with a key may sign with it: t
   }
   // The token key's signers, spelled out.
   const jwtSigners = Object.keys(built.stack.functions).filter((fn) => allowed(built, fn).includes('kms:Sign key:jwt'));
-  assert.deepEqual(jwtSigners.sort(), ['booking-check-in', 'booking-key', 'unit-key', 'user-login', 'vendor-login']);
+  assert.deepEqual(jwtSigners.sort(), ['booking-check-in', 'booking-key', 'oauth-token', 'unit-key', 'user-login', 'vendor-login']);
 });
 
 test('a key of resources.json that no function may sign with denies kms:Sign to every principal', () => {

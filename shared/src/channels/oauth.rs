@@ -335,6 +335,7 @@ mod tests {
             let response = err.into_response();
             let got: serde_json::Value = match response.body() {
                 Body::Text(text) => serde_json::from_str(text).unwrap(),
+                Body::Binary(bytes) => serde_json::from_slice(bytes).unwrap(),
                 other => panic!("{other:?}"),
             };
             assert_eq!(got["error"], expected, "{body}: {got}");
