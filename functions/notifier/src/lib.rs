@@ -5,9 +5,10 @@
 //! same booking (a hold's link after its confirmation) is dropped by the inbox, so a change soon
 //! after a status change also sends what that status change would have (see `plan`).
 //!
-//! Its queue carries four kinds of message, one module each: the bus's booking facts
+//! Its queue carries five kinds of message, one module each: the bus's booking facts
 //! (`booking_facts`), the reminders the scheduler puts there when one is due (`reminders`), the
-//! night audit's overdue departures (`departures`) and billing's invoices (`invoices`).
+//! night audit's overdue departures (`departures`), billing's invoices (`invoices`) and the
+//! waitlist's offers (`waitlist`).
 pub mod booking_facts;
 pub mod compose;
 pub mod departures;
@@ -17,6 +18,7 @@ pub mod outlets;
 mod recipients;
 pub mod reminders;
 pub mod templates;
+pub mod waitlist;
 
 pub use booking_facts::{
     CATCH_UP, CatchUp, GuestNews, Plan, ReminderStep, confirmed_terms, digital_key, no_show_fee,
@@ -185,6 +187,13 @@ where
         records,
         invoices::billing_news_in,
         |news| notifier.on_billing_news(news),
+        &mut failed,
+    )
+    .await;
+    let records = deliver(
+        records,
+        waitlist::waitlist_news_in,
+        |news| notifier.on_waitlist_news(news),
         &mut failed,
     )
     .await;

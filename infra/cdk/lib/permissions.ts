@@ -287,6 +287,26 @@ export const PERMISSIONS: Record<string, Grants> = {
       vendors: readWrite('reads the review and the rating, puts both in one transaction'),
     },
   },
+  'waitlist-join': {
+    tables: {
+      vendors: read('reads the vendor and its types to check the request as a hold would'),
+      inventory: readWrite("reads the request's counters (sold out?) and the guest's waitlist index (Query), puts the entry and the index in one transaction"),
+    },
+    eventBus: ['putEvents', 'publishes WaitlistJoined after the write'],
+  },
+  'waitlist-list': {
+    tables: {
+      inventory: read("queries the type's waitlist partition"),
+      accounts: read("reads the waiting guests' names (BatchGetItem), as the booking lists do"),
+    },
+  },
+  'waitlist-user': {
+    tables: { inventory: read("queries the guest's waitlist index and reads each entry") },
+  },
+  'waitlist-leave': {
+    tables: { inventory: readWrite('reads the entry, deletes it and its guest index in one transaction (conditional on its version)') },
+    eventBus: ['putEvents', 'publishes WaitlistLeft after the write'],
+  },
   'user-bookings': {
     tables: {
       bookings: read("queries the guest's live bookings on gsi1", 'gsi1'),
@@ -391,6 +411,17 @@ export const PERMISSIONS: Record<string, Grants> = {
       ledger: LEDGER,
       inventory: write("puts each fact in its booking's history if that version is not there yet (conditional PutItem)"),
     },
+  },
+  waitlist: {
+    tables: {
+      ledger: LEDGER,
+      vendors: read("reads the vendor and its types to hold an entry's request, and checks the type's version in the hold's transaction (ConditionCheckItem)"),
+      bookings: readWrite("puts the offer's hold (or reads the one the entry's key made), records its deposit intent"),
+      inventory: readWrite("takes the counters in the hold's transaction; queries the type's waiting entries, marks an entry offered, booked or lapsed with its offer's link (conditional PutItem)"),
+      'booking-archive': read("the hold's check that its key's booking was not archived (ConditionCheckItem)"),
+    },
+    stripeSecret: STRIPE,
+    eventBus: ['putEvents', 'publishes WaitlistOffered and WaitlistLapsed'],
   },
   'outbox-publisher': {
     eventBus: ['putEvents', 'publishes each committed change as a typed event'],
