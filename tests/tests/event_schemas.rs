@@ -102,11 +102,11 @@ fn every_detail_type_has_one_schema_and_one_sample_and_nothing_else_is_there() {
     let detail_types: BTreeSet<String> = Event::detail_types()
         .chain(shared::night_audit::DETAIL_TYPES)
         .chain(shared::billing::events::DETAIL_TYPES)
-        .chain(shared::waitlist::DETAIL_TYPES)
+        .chain(shared::channels::events::DETAIL_TYPES)
         .map(str::to_owned)
         .collect();
 
-    assert_eq!(detail_types.len(), 22);
+    assert_eq!(detail_types.len(), 21);
     assert_eq!(stems("schemas"), detail_types);
     assert_eq!(stems("samples"), detail_types);
 }
@@ -659,20 +659,28 @@ fn the_billing_samples_validate_and_read_back_unchanged_and_carry_no_guest_data(
 }
 
 #[test]
-fn the_waitlists_samples_validate_and_read_back_unchanged_and_carry_no_guest_data() {
-    use shared::waitlist::{DETAIL_TYPES, WaitlistFact};
+fn the_channel_samples_validate_and_read_back_unchanged_and_carry_no_secret() {
+    use shared::channels::events::{CHANNELS_SOURCE, ChannelFact, DETAIL_TYPES};
     for detail_type in DETAIL_TYPES {
         let delivered = sample(detail_type);
         assert_valid(detail_type, &delivered);
         jsonschema::draft202012::meta::validate(&schema(detail_type))
             .unwrap_or_else(|e| panic!("{detail_type}: {e}"));
-        assert_eq!(delivered["source"], "reservations.waitlist");
-        let detail: WaitlistFact = serde_json::from_value(delivered["detail"].clone())
+        assert_eq!(delivered["source"], CHANNELS_SOURCE);
+        let detail: ChannelFact = serde_json::from_value(delivered["detail"].clone())
             .unwrap_or_else(|e| panic!("{detail_type}: {e}"));
         assert_eq!(serde_json::to_value(&detail).unwrap(), delivered["detail"]);
+        assert_eq!(
+            detail.event_id,
+            format!("channel:{}:{}", detail.client_id, detail.version)
+        );
     }
-
-    let mut named = sample("WaitlistOffered");
-    named["detail"]["guest_email"] = json!("erika@example.com");
-    assert!(validator("WaitlistOffered").validate(&named).is_err());
+    for (member, value) in [
+        ("client_secret", json!("q8J0n7m1Yb3v5Xc2Zt4Rw6Ps9Lk0Hf1Dg3Ja5Sb7Nc8")),
+        ("webhook_url", json!("https://cm.example.com/ari")),
+    ] {
+        let mut leaked = sample("ChannelConnected");
+        leaked["detail"][member] = value;
+        assert!(validator("ChannelConnected").validate(&leaked).is_err(), "{member}");
+    }
 }

@@ -3,6 +3,7 @@
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
+use shared::channels::events::{CHANNEL_CONNECTED, ChannelEvents, ChannelFact};
 use shared::channels::manage::{managed_vendor, secret_response};
 use shared::channels::{
     ChannelAccount, ChannelKind, ChannelStore, ClientSecret, WebhookUrl, secret,
@@ -19,11 +20,19 @@ struct ChannelBody {
     webhook_url: Option<String>,
 }
 
-pub async fn handler(store: &impl ChannelStore, req: Request) -> Result<Response<Body>, Error> {
-    respond(connect(store, &req).await)
+pub async fn handler(
+    store: &impl ChannelStore,
+    events: &impl ChannelEvents,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    respond(connect(store, events, &req).await)
 }
 
-async fn connect(store: &impl ChannelStore, req: &Request) -> Result<Response<Body>, Problem> {
+async fn connect(
+    store: &impl ChannelStore,
+    events: &impl ChannelEvents,
+    req: &Request,
+) -> Result<Response<Body>, Problem> {
     let vendor = managed_vendor(req)?;
     let body: ChannelBody = json_body(req)?;
     let mut errors = FieldErrors::default();
@@ -44,10 +53,75 @@ async fn connect(store: &impl ChannelStore, req: &Request) -> Result<Response<Bo
         .await
         .map_err(|e| Problem::internal(&e))?;
     tracing::info!(vendor = %vendor, channel = %account.id, "channel connected");
+    events
+        .publish(CHANNEL_CONNECTED, &ChannelFact::of(&account))
+        .await
+        .map_err(|e| Problem::internal(&e))?;
     Ok(secret_response(
         StatusCode::CREATED,
         &account,
         &client_secret,
         now,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::channels::ChannelId;
+    use shared::channels::events::{CHANNELS_SOURCE, ChannelFact};
+    use shared::channels::memory::MemoryChannels;
+    use shared::events::EventEntry;
+    use shared::outbox::EventBus;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct RecordingBus(Mutex<Vec<EventEntry>>);
+
+    impl EventBus for RecordingBus {
+        async fn put(&self, entries: &[EventEntry]) -> anyhow::Result<Vec<Option<String>>> {
+            self.0.lock().unwrap().extend(entries.iter().cloned());
+            Ok(vec![None; entries.len()])
+        }
+    }
+
+    fn sample() -> Request {
+        lambda_http::request::from_str(include_str!("../../../events/http/channel-create.json"))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_sample_connects_a_channel_and_tells_the_bus_without_its_secret() {
+        let (store, bus) = (MemoryChannels::default(), RecordingBus::default());
+        let response = handler(&store, &bus, sample()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: serde_json::Value = serde_json::from_slice(response.body().as_ref()).unwrap();
+        let id = ChannelId::parse(body["client_id"].as_str().unwrap()).unwrap();
+        let secret = body["client_secret"].as_str().unwrap();
+        let stored = store.channel(id).await.unwrap().unwrap();
+        assert!(stored.secrets[0].hash.starts_with("$argon2id$"));
+        assert!(!stored.secrets[0].hash.contains(secret));
+
+        let put = bus.0.lock().unwrap().clone();
+        assert_eq!(put.len(), 1);
+        assert_eq!(
+            (put[0].source, put[0].detail_type),
+            (CHANNELS_SOURCE, "ChannelConnected")
+        );
+        assert!(!put[0].detail.contains(secret));
+        assert!(!put[0].detail.contains("cm.example.com"));
+        let fact: ChannelFact = serde_json::from_str(&put[0].detail).unwrap();
+        assert_eq!(fact.event_id, format!("channel:{id}:1"));
+    }
+
+    #[tokio::test]
+    async fn a_desk_token_connects_nothing_and_tells_the_bus_nothing() {
+        let (store, bus) = (MemoryChannels::default(), RecordingBus::default());
+        let event = include_str!("../../../events/http/channel-create.json")
+            .replace("\"manager\": \"true\"", "\"manager\": \"false\"");
+        let request = lambda_http::request::from_str(&event).unwrap();
+        let response = handler(&store, &bus, request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert!(bus.0.lock().unwrap().is_empty());
+    }
 }

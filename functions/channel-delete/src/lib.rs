@@ -3,27 +3,43 @@
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use shared::channels::ChannelStore;
+use shared::channels::events::{CHANNEL_DISCONNECTED, ChannelEvents, ChannelFact};
 use shared::channels::manage::managed_channel;
 use shared::http::{Problem, json, respond};
 use shared::store::WriteError;
 
-pub async fn handler(store: &impl ChannelStore, req: Request) -> Result<Response<Body>, Error> {
-    respond(disconnect(store, &req).await)
+pub async fn handler(
+    store: &impl ChannelStore,
+    events: &impl ChannelEvents,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    respond(disconnect(store, events, &req).await)
 }
 
-async fn disconnect(store: &impl ChannelStore, req: &Request) -> Result<Response<Body>, Problem> {
+async fn disconnect(
+    store: &impl ChannelStore,
+    events: &impl ChannelEvents,
+    req: &Request,
+) -> Result<Response<Body>, Problem> {
     let account = managed_channel(store, req).await?;
     let now = shared::clock::now();
-    // Disconnecting twice answers the same: the channel is gone either way.
-    if !account.is_active() {
-        return Ok(json(StatusCode::OK, &account.view(now)));
-    }
-    let gone = account.disconnected(now);
-    match store.replace_channel(&gone, account.version).await {
-        Ok(()) => {}
-        Err(WriteError::VersionConflict) => return Err(Problem::edit_conflict()),
-        Err(other) => return Err(Problem::internal(&other.into())),
-    }
-    tracing::info!(vendor = %gone.vendor_id, channel = %gone.id, "channel disconnected");
+    // Disconnecting twice answers the same, and puts the same fact again (same event id), so a
+    // retry after a failed put still tells the bus.
+    let gone = if account.is_active() {
+        let gone = account.disconnected(now);
+        match store.replace_channel(&gone, account.version).await {
+            Ok(()) => {}
+            Err(WriteError::VersionConflict) => return Err(Problem::edit_conflict()),
+            Err(other) => return Err(Problem::internal(&other.into())),
+        }
+        tracing::info!(vendor = %gone.vendor_id, channel = %gone.id, "channel disconnected");
+        gone
+    } else {
+        account
+    };
+    events
+        .publish(CHANNEL_DISCONNECTED, &ChannelFact::of(&gone))
+        .await
+        .map_err(|e| Problem::internal(&e))?;
     Ok(json(StatusCode::OK, &gone.view(now)))
 }

@@ -2,16 +2,25 @@
 //! working for `SECRET_GRACE_HOURS`, so the channel can switch without downtime.
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
+use shared::channels::events::{CHANNEL_SECRET_ROTATED, ChannelEvents, ChannelFact};
 use shared::channels::manage::{managed_channel, secret_response};
 use shared::channels::{ChannelStore, ClientSecret, secret};
 use shared::http::{Problem, respond};
 use shared::store::WriteError;
 
-pub async fn handler(store: &impl ChannelStore, req: Request) -> Result<Response<Body>, Error> {
-    respond(rotate(store, &req).await)
+pub async fn handler(
+    store: &impl ChannelStore,
+    events: &impl ChannelEvents,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    respond(rotate(store, events, &req).await)
 }
 
-async fn rotate(store: &impl ChannelStore, req: &Request) -> Result<Response<Body>, Problem> {
+async fn rotate(
+    store: &impl ChannelStore,
+    events: &impl ChannelEvents,
+    req: &Request,
+) -> Result<Response<Body>, Problem> {
     let account = managed_channel(store, req).await?;
     if !account.is_active() {
         return Err(Problem::conflict(
@@ -32,6 +41,10 @@ async fn rotate(store: &impl ChannelStore, req: &Request) -> Result<Response<Bod
         Err(other) => return Err(Problem::internal(&other.into())),
     }
     tracing::info!(vendor = %rotated.vendor_id, channel = %rotated.id, "channel secret rotated");
+    events
+        .publish(CHANNEL_SECRET_ROTATED, &ChannelFact::of(&rotated))
+        .await
+        .map_err(|e| Problem::internal(&e))?;
     Ok(secret_response(
         StatusCode::OK,
         &rotated,

@@ -337,15 +337,18 @@ export const PERMISSIONS: Record<string, Grants> = {
   },
   'channel-create': {
     tables: { accounts: write('puts the new channel account (its secret only hashed)') },
+    eventBus: ['putEvents', 'publishes ChannelConnected after the write'],
   },
   'channel-list': {
     tables: { accounts: read("queries the vendor's channels on gsi1", 'gsi1') },
   },
   'channel-secret-rotate': {
     tables: { accounts: readWrite('reads the channel and replaces it if its version still matches') },
+    eventBus: ['putEvents', 'publishes ChannelSecretRotated after the write'],
   },
   'channel-delete': {
     tables: { accounts: readWrite('reads the channel and replaces it, disconnected, if its version still matches') },
+    eventBus: ['putEvents', 'publishes ChannelDisconnected after the write (again on a repeated disconnect)'],
   },
   'oauth-token': {
     tables: { accounts: readWrite("reads the channel account, counts failed secrets per client, source and both (UpdateItem) and clears them (DeleteItem)") },

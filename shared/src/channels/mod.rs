@@ -3,7 +3,9 @@
 //! credentials (`oauth`, tokens in `auth::channel`), and reading availability and rates (`ari`).
 mod account;
 pub mod ari;
+pub mod events;
 pub mod manage;
+pub mod memory;
 pub mod oauth;
 pub mod secret;
 mod store;
