@@ -102,11 +102,12 @@ fn every_detail_type_has_one_schema_and_one_sample_and_nothing_else_is_there() {
     let detail_types: BTreeSet<String> = Event::detail_types()
         .chain(shared::night_audit::DETAIL_TYPES)
         .chain(shared::billing::events::DETAIL_TYPES)
+        .chain(shared::waitlist::DETAIL_TYPES)
         .chain(shared::channels::events::DETAIL_TYPES)
         .map(str::to_owned)
         .collect();
 
-    assert_eq!(detail_types.len(), 21);
+    assert_eq!(detail_types.len(), 25);
     assert_eq!(stems("schemas"), detail_types);
     assert_eq!(stems("samples"), detail_types);
 }
@@ -656,6 +657,25 @@ fn the_billing_samples_validate_and_read_back_unchanged_and_carry_no_guest_data(
     let mut named = sample(INVOICE_ISSUED);
     named["detail"]["guest_email"] = json!("erika@example.com");
     assert!(validator(INVOICE_ISSUED).validate(&named).is_err());
+}
+
+#[test]
+fn the_waitlists_samples_validate_and_read_back_unchanged_and_carry_no_guest_data() {
+    use shared::waitlist::{DETAIL_TYPES, WaitlistFact};
+    for detail_type in DETAIL_TYPES {
+        let delivered = sample(detail_type);
+        assert_valid(detail_type, &delivered);
+        jsonschema::draft202012::meta::validate(&schema(detail_type))
+            .unwrap_or_else(|e| panic!("{detail_type}: {e}"));
+        assert_eq!(delivered["source"], "reservations.waitlist");
+        let detail: WaitlistFact = serde_json::from_value(delivered["detail"].clone())
+            .unwrap_or_else(|e| panic!("{detail_type}: {e}"));
+        assert_eq!(serde_json::to_value(&detail).unwrap(), delivered["detail"]);
+    }
+
+    let mut named = sample("WaitlistOffered");
+    named["detail"]["guest_email"] = json!("erika@example.com");
+    assert!(validator("WaitlistOffered").validate(&named).is_err());
 }
 
 #[test]

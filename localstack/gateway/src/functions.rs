@@ -52,6 +52,9 @@ pub struct Deps {
     pub billing: shared::billing::DynamoBilling,
     pub invoice_archive: shared::billing::archive::S3InvoiceArchive,
     pub reports: shared::reports::DynamoReports,
+    pub waitlist: shared::waitlist::DynamoWaitlist,
+    /// How long a waitlist offer's hold lasts (`OFFER_HOLD_SECONDS`).
+    pub offers: shared::waitlist::OfferSettings,
     pub channels: shared::channels::DynamoChannels,
 }
 
@@ -91,6 +94,8 @@ impl Deps {
             billing: shared::billing::DynamoBilling::from_env(&sdk)?,
             invoice_archive: shared::billing::archive::S3InvoiceArchive::from_env(&sdk)?,
             reports: shared::reports::DynamoReports::from_env(&sdk)?,
+            waitlist: shared::waitlist::DynamoWaitlist::from_env(&sdk)?,
+            offers: shared::waitlist::OfferSettings::from_env()?,
             channels: shared::channels::DynamoChannels::from_env(&sdk)?,
             archiver,
             notifier,
@@ -173,6 +178,10 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("vendor-reports",       |d, req| vendor_reports::handler(&d.store, &d.reports, req));
     register!("audit-checkpoint",     |d, req| audit_checkpoint::handler(&d.audit, req));
     register!("audit-consistency",    |d, req| audit_consistency::handler(&d.audit, req));
+    register!("waitlist-join",        |d, req| waitlist_join::handler(&d.store, &d.waitlist, &d.bus, req));
+    register!("waitlist-list",        |d, req| waitlist_list::handler(&d.store, &d.waitlist, req));
+    register!("waitlist-user",        |d, req| waitlist_user::handler(&d.waitlist, req));
+    register!("waitlist-leave",       |d, req| waitlist_leave::handler(&d.waitlist, &d.bus, req));
     register!("payment-webhook",      |d, req| payment_webhook::handler(&d.store, &d.archiver.index, &d.payments, &d.inbox.ledger, &d.webhook, req));
     register!("channel-create",       |d, req| channel_create::handler(&d.channels, &d.bus, req));
     register!("channel-list",         |d, req| channel_list::handler(&d.channels, req));
@@ -263,6 +272,18 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
             audit::CONSUMER,
             audit::AuditWriter {
                 log: deps.audit.clone(),
+            },
+        ),
+        inbox(
+            &deps,
+            waitlist::CONSUMER,
+            waitlist::Offers {
+                store: deps.store.clone(),
+                archive: deps.archiver.index.clone(),
+                payments: deps.payments.clone(),
+                waitlist: deps.waitlist.clone(),
+                events: deps.bus.clone(),
+                settings: deps.offers,
             },
         ),
     ];
