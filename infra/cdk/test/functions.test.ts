@@ -14,6 +14,7 @@ const built = build();
 /** Read by the code but deliberately not set on AWS, and why. */
 const NOT_SET_ON_AWS: Record<string, string> = {
   HOLD_SECONDS: 'the default (600 s) is the product rule',
+  OFFER_HOLD_SECONDS: "the default (600 s) is the product rule: a waitlist offer's hold lasts ten minutes",
   SEARCH_CACHE_TTL_MS: 'the default (3 s) bounds how long a cached batch of listings can hide a vendor; 0 turns the cache off',
   JWT_TTL_SECONDS: 'the default (900 s) is the product rule',
   RECONCILE_QUIET_SECONDS: 'the default (600 s) matches the schedule',
