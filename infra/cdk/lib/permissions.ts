@@ -150,14 +150,17 @@ export const PERMISSIONS: Record<string, Grants> = {
     tables: { vendors: read('reads one type') },
   },
   'resource-update': {
-    tables: { vendors: readWrite('reads the vendor and the type, replaces the type if its version matches') },
+    tables: {
+      vendors: readWrite('reads the vendor and the type, replaces the type if its version matches'),
+      inventory: readWrite("a sharded type's lowered limit: queries its shard items and moves them to the new version (UpdateItem)"),
+    },
   },
   'booking-create': {
     tables: {
       vendors: read("reads the vendor and its types to quote the hold (once per warm container), and checks the type's version in the hold's transaction (ConditionCheckItem)"),
       accounts: read('a desk booking for a guest with an account checks the account exists'),
       bookings: readWrite('puts the hold (or reads the one the idempotency key made), records the deposit intent'),
-      inventory: write('takes the counters in the same transaction (UpdateItem); releases them if Stripe refuses'),
+      inventory: readWrite("takes the counters in the same transaction (UpdateItem); releases them if Stripe refuses; a refused shard of a sharded type: queries the bucket's shards and rebalances them"),
       'booking-archive': read("refuses an idempotency key whose booking was archived (its id must not be made twice): a condition in the hold's transaction (ConditionCheckItem)"),
     },
     stripeSecret: STRIPE,
@@ -175,7 +178,7 @@ export const PERMISSIONS: Record<string, Grants> = {
       bookings: readWrite('reads the booking and replaces it if its status and version match'),
       'booking-archive': read('tells an archived booking (409) from an unknown one (404)'),
       vendors: read('reads the vendor and its types to quote the change'),
-      inventory: write('swaps old and new counters in the same transaction'),
+      inventory: readWrite("swaps old and new counters in the same transaction; a refused shard of a sharded type: queries the bucket's shards and rebalances them"),
     },
   },
   'booking-status-get': {

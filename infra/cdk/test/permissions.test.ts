@@ -49,7 +49,7 @@ test('the JWKS only reads the public key, and the discovery document touches not
   assert.deepEqual(allowed(built, 'openid-configuration'), sorted(LOGS('openid-configuration')));
 });
 
-test('a hold reads vendors and the archive index, writes bookings and counters, and reads the Stripe secret', () => {
+test('a hold reads vendors and the archive index, writes bookings and counters (reading a sharded bucket), and reads the Stripe secret', () => {
   assert.deepEqual(
     allowed(built, 'booking-create'),
     sorted([
@@ -59,6 +59,7 @@ test('a hold reads vendors and the archive index, writes bookings and counters, 
       ...READ('booking-archive'),
       ...READ('bookings'),
       ...WRITE('bookings'),
+      ...READ('inventory'),
       ...WRITE('inventory'),
       ...SECRET,
     ]),
