@@ -9,7 +9,7 @@
 #   functions/build-zips.sh --host-only     # only the x86_64 binaries
 #   functions/build-zips.sh --sizes         # only print the table of what is built
 #   FUNCTIONS="jwks user-get" functions/build-zips.sh   # a subset, in this order
-#   BATCH=4 functions/build-zips.sh         # functions per cargo-lambda run (default 2)
+#   BATCH=4 functions/build-zips.sh         # functions per cargo run (default: all in one run)
 #
 # cargo-lambda and zig come from PyPI into a cached virtualenv; the build uses its own target dir
 # ($CARGO_TARGET_DIR, default ~/.cache/reservations/target-lambda) so it never waits on, or holds,
@@ -112,39 +112,54 @@ else
   exit 1
 fi
 
-# Each function's link is one whole-program LTO job (codegen-units = 1): minutes apiece on a small
-# machine. cargo-lambda zips only when its whole cargo build succeeds, so it runs on BATCH
-# functions at a time (default 2, one per core) and the zips appear as it goes.
-BATCH="${BATCH:-2}"
-start=$SECONDS
+# One cargo run over every function by default. The functions' feature sets unify the same
+# whichever of them a run selects (`cargo tree -e normal,build -f '{p}|{f}'` gives the same 363
+# package/feature units for one run over all 64 as for 32 runs of 2), so batches never rebuilt a
+# dependency: what they cost is a cargo-lambda start and a freshness check of ~800 units per run,
+# and a core left idle whenever one of a batch's two links finished first. The slow part is the
+# links: each function's is one whole-program LTO job (fat LTO, codegen-units = 1), and cargo runs
+# as many at once as there are cores. cargo-lambda zips only when the whole cargo build succeeds,
+# so if the one run fails (a crate that does not compile), every function is built on its own
+# (those already built are fresh and only zipped) and the failures are listed at the end.
+# BATCH=n builds n functions per run instead.
+BATCH="${BATCH:-all}"
+failed=()
+# run <label> <cargo command...> over the functions, $BATCH at a time (all by default)
+build_all() {
+  local label=$1; shift
+  local size=$BATCH t0=$SECONDS
+  [[ $size == all ]] && size=${#names[@]}
+  for ((i = 0; i < ${#names[@]}; i += size)); do
+    local batch=("${names[@]:i:size}") args=() b0=$SECONDS
+    for n in "${batch[@]}"; do args+=(-p "$n"); done
+    if nice -n 19 "$@" "${args[@]}"; then
+      echo "[$(date -u +%T)] $label: ${#batch[@]} built ($((SECONDS - b0)) s; $((SECONDS - t0)) s so far)"
+    elif ((${#batch[@]} > 1)); then
+      echo "[$(date -u +%T)] $label: the run over ${#batch[@]} failed; building each on its own" >&2
+      for n in "${batch[@]}"; do
+        nice -n 19 "$@" -p "$n" || failed+=("$label $n")
+      done
+    else
+      failed+=("$label ${batch[0]}")
+    fi
+  done
+  echo "$label took $((SECONDS - t0)) s"
+}
 if [[ $mode == arm || $mode == both ]]; then
   echo
-  echo "cargo lambda build --release --arm64 --output-format zip: ${#names[@]} functions, $BATCH at a time, into $CARGO_TARGET_DIR"
-  for ((i = 0; i < ${#names[@]}; i += BATCH)); do
-    batch=("${names[@]:i:BATCH}")
-    args=()
-    for n in "${batch[@]}"; do args+=(-p "$n"); done
-    b0=$SECONDS
-    nice -n 19 cargo lambda build --release --arm64 --output-format zip "${args[@]}"
-    echo "[$(date -u +%T)] arm64 zip built: ${batch[*]} ($((SECONDS - b0)) s; $((SECONDS - start)) s so far)"
-  done
-  echo "arm64 build took $((SECONDS - start)) s"
+  echo "cargo lambda build --release --arm64 --output-format zip: ${#names[@]} functions, $BATCH per run, into $CARGO_TARGET_DIR"
+  build_all "arm64 zips" cargo lambda build --release --arm64 --output-format zip
 fi
 if [[ $mode == host || $mode == both ]]; then
   # A target dir of its own inside $CARGO_TARGET_DIR: the arm64 build locks $CARGO_TARGET_DIR/release
   # (its build scripts), so the two can run at the same time.
-  host_dir="$CARGO_TARGET_DIR/host"
-  hstart=$SECONDS
   echo
-  echo "cargo build --release (x86_64, for init-times.py): ${#names[@]} functions, $BATCH at a time, into $host_dir/release"
-  for ((i = 0; i < ${#names[@]}; i += BATCH)); do
-    batch=("${names[@]:i:BATCH}")
-    args=()
-    for n in "${batch[@]}"; do args+=(-p "$n"); done
-    b0=$SECONDS
-    CARGO_TARGET_DIR="$host_dir" nice -n 19 cargo build --release "${args[@]}"
-    echo "[$(date -u +%T)] x86_64 binary built: ${batch[*]} ($((SECONDS - b0)) s; $((SECONDS - hstart)) s so far)"
-  done
-  echo "x86_64 build took $((SECONDS - hstart)) s"
+  echo "cargo build --release (x86_64, for init-times.py): ${#names[@]} functions, $BATCH per run, into $CARGO_TARGET_DIR/host/release"
+  CARGO_TARGET_DIR="$CARGO_TARGET_DIR/host" build_all "x86_64 binaries" cargo build --release
 fi
 if [[ $mode != host ]]; then sizes; fi
+echo "wall time: $SECONDS s"
+if ((${#failed[@]})); then
+  printf 'FAILED: %s\n' "${failed[@]}" >&2
+  exit 1
+fi
