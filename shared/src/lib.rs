@@ -6,7 +6,6 @@ pub mod auth;
 pub mod aws;
 pub mod billing;
 pub mod channels;
-pub mod channels;
 pub mod clock;
 pub mod config;
 pub mod deposits;
