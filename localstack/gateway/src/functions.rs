@@ -11,7 +11,7 @@ use shared::config;
 use shared::inbox::{Consumer, Effect, Inbox};
 use shared::outbox::EventBridgeBus;
 use shared::payments::{StripeClient, StripeSettings};
-use shared::search::AnyIndex;
+use shared::search::{AnyIndex, CachedIndex};
 use shared::store::{DynamoStore, StreamTables};
 use shared::timer::SqsHoldTimer;
 use std::collections::HashMap;
@@ -38,6 +38,8 @@ pub struct Deps {
     pub webhook: WebhookSettings,
     pub reconcile: ReconcileSettings,
     pub search: AnyIndex,
+    /// vendor-search's warm cache of first batches, as its Lambda keeps one (`SEARCH_CACHE_TTL_MS`).
+    pub search_cache: CachedIndex<AnyIndex>,
     pub archiver: archiver::Archiver,
     pub notifier: notifier::Notifier<DynamoStore>,
     pub feed: shared::feed::Feed<shared::feed::DynamoFeed>,
@@ -102,6 +104,7 @@ impl Deps {
             payments: stripe.client()?,
             webhook: WebhookSettings::new(stripe.webhook_secrets.clone())?,
             reconcile: ReconcileSettings::from_env()?,
+            search_cache: CachedIndex::from_env(search.clone())?,
             search,
             store,
             signer,
@@ -136,7 +139,7 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("user-login",           |d, req| user_login::handler(&d.store, &d.signer, &d.tokens, req));
     register!("user-get",             |d, req| user_get::handler(&d.store, req));
     register!("user-update",          |d, req| user_update::handler(&d.store, req));
-    register!("vendor-search",        |d, req| vendor_search::handler(&d.search, &d.store, req));
+    register!("vendor-search",        |d, req| vendor_search::handler(&d.search_cache, &d.store, req));
     register!("vendor-create",        |d, req| vendor_create::handler(&d.store, &d.audit_schedules, req));
     register!("vendor-login",         |d, req| vendor_login::handler(&d.store, &d.signer, &d.tokens, req));
     register!("vendor-get",           |d, req| vendor_get::handler(&d.store, req));
