@@ -9,7 +9,8 @@
 //! order, a round of listings at a time, until no unread listing can be cheaper than the page;
 //! by distance, the cells covering the circle nearest first, until no unread cell can hold
 //! anything nearer. Facets asked for are filtered by DynamoDB, so only listings that may match
-//! come back. The listing is stored as deflated JSON (`listing_z`, about a quarter of the size
+//! come back; a few cuisines of restaurants near a point are found through cuisine pointers
+//! instead (`cuisine.rs`), which a filter would otherwise read whole cells for. The listing is stored as deflated JSON (`listing_z`, about a quarter of the size
 //! as a DynamoDB map), which also parses faster than a nested map.
 use super::{Area, Batch, Candidate, Filters, Listing, Order, Resume, SearchIndex};
 use crate::config::{self, ConfigError};
@@ -25,6 +26,9 @@ use futures::{StreamExt, TryStreamExt};
 use sha2::Digest;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{Read, Write};
+
+mod cuisine;
+use cuisine::CuisineWalk;
 
 /// How many cell queries run at once.
 const PARALLEL_QUERIES: usize = 16;
@@ -219,6 +223,8 @@ enum Scan {
     City { shards: Vec<Shard>, round: u32 },
     /// The cells covering the circle, nearest first.
     Cells(Walk),
+    /// The pointers of the cuisines asked for in the cells covering the circle, nearest first.
+    Cuisine(CuisineWalk),
 }
 
 /// A walk over cells nearest first. Fine cells find the nearest few quickly where vendors are
@@ -286,7 +292,8 @@ struct Shard {
 
 impl Scan {
     /// The ordered read of an area, where the index keeps the order asked for.
-    fn start(area: &Area, kind: VendorKind, order: &Order) -> Option<Self> {
+    fn start(area: &Area, filters: &Filters, order: &Order) -> Option<Self> {
+        let kind = filters.kind;
         match (area, order) {
             (Area::City { city_key: key }, Order::Price { party })
                 if *party >= PRICE_FLOOR_PARTY =>
@@ -304,6 +311,9 @@ impl Scan {
                 })
             }
             (Area::Near { point, radius_km }, Order::Distance { from }) => {
+                if let Some(walk) = CuisineWalk::new(*point, *radius_km, *from, filters) {
+                    return Some(Self::Cuisine(walk));
+                }
                 let coarse = Walk::new(
                     *point,
                     *radius_km,
@@ -525,6 +535,7 @@ impl DynamoSearchIndex {
                     .filter_map(|(name, value)| Some((name.to_owned(), value?))),
             );
             items.push(item);
+            items.extend(cuisine::pointers(listing, &stamp(listing)));
         }
         crate::store::batch_put(&self.client, &self.table, items).await
     }
@@ -582,7 +593,7 @@ impl SearchIndex for DynamoSearchIndex {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(()),
+            Ok(_) => self.repoint(listing, &stamp(listing)).await,
             Err(err) => match err.into_service_error() {
                 // The index already has a newer listing: ours is stale.
                 UpdateItemError::ConditionalCheckFailedException(_) => Ok(()),
@@ -656,7 +667,7 @@ impl SearchIndex for DynamoSearchIndex {
                 .get::<Scan>()
                 .cloned()
                 .context("a search resumed from another index's read")?,
-            None => match Scan::start(area, filters.kind, order) {
+            None => match Scan::start(area, filters, order) {
                 Some(scan) => scan,
                 None => {
                     return Ok(Batch {
@@ -669,6 +680,7 @@ impl SearchIndex for DynamoSearchIndex {
         match scan {
             Scan::City { shards, round } => self.city_round(shards, round, filters).await,
             Scan::Cells(walk) => self.cells_round(walk, filters).await,
+            Scan::Cuisine(walk) => self.cuisine_round(walk).await,
         }
     }
 }
