@@ -59,9 +59,16 @@ pub fn freed_by(event: &Event) -> Option<Freed> {
                 {
                     Some(freed(detail.resource_id, detail.units))
                 }
+                // Only a change of terms that gives something back: another type, fewer units,
+                // a night or slot left. A payment or a room move frees nothing.
                 BookingEvent::Updated(_) => detail
                     .previous
                     .as_ref()
+                    .filter(|before| {
+                        before.resource_id != detail.resource_id
+                            || before.units > detail.units
+                            || before.buckets.iter().any(|b| !detail.buckets.contains(b))
+                    })
                     .map(|before| freed(before.resource_id, before.units)),
                 _ => None,
             }

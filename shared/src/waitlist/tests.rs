@@ -377,7 +377,23 @@ async fn facts_that_free_units_are_told_from_those_that_do_not() {
     let created: Event = booking_event(None, Some(&held)).unwrap().into();
     let cancelled = world.cancel(&held).await;
 
+    let mut paid = held.clone();
+    paid.version += 1;
+    let updated: Event = booking_event(Some(&held), Some(&paid)).unwrap().into();
+    let mut shorter = paid.clone();
+    shorter.version += 1;
+    shorter.buckets.truncate(0);
+
     assert_eq!(freed_by(&created), None);
+    assert_eq!(
+        freed_by(&updated),
+        None,
+        "an update that keeps the terms frees nothing"
+    );
+    assert!(
+        freed_by(&booking_event(Some(&paid), Some(&shorter)).unwrap().into()).is_some(),
+        "an update that gives a night back frees it"
+    );
     assert_eq!(
         freed_by(&cancelled),
         Some(Freed {
@@ -428,4 +444,25 @@ async fn a_guest_sees_their_own_entries_and_leaves_only_their_own() {
     );
     assert!(left.is_ok());
     assert!(world.waitlist.of_guest(mine).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn two_releases_handled_at_once_offer_each_unit_once_in_order() {
+    let world = World::new(2).await;
+    let time = stay("2027-03-20", "2027-03-21");
+    let first = world.book(UserId::generate(), 1, time).await.unwrap();
+    let second = world.book(UserId::generate(), 1, time).await.unwrap();
+    let mut entries = Vec::new();
+    for _ in 0..3 {
+        entries.push(world.join(UserId::generate(), 1, time).await.unwrap());
+    }
+    let released = [world.cancel(&first).await, world.cancel(&second).await];
+
+    let (a, b) = tokio::join!(world.offer(&released[0]), world.offer(&released[1]));
+
+    let mut offered: Vec<EntryId> = a.iter().chain(&b).map(|o| o.entry.id).collect();
+    offered.sort();
+    assert_eq!(offered, vec![entries[0].id, entries[1].id]);
+    assert_eq!(world.status(&entries[2]).await, EntryStatus::Waiting);
+    assert_eq!(world.sold("2027-03-20"), 2);
 }
