@@ -32,7 +32,9 @@ pub enum Order {
     /// By `Listing::price_floor(party)`, the cheapest first.
     Price { party: u16 },
     /// By distance from the point, the nearest first.
-    Distance { from: GeoPoint },
+    /// By distance from the point, the nearest first; a later page's cursor says nothing
+    /// nearer than `beyond_km` is wanted (0 on the first page).
+    Distance { from: GeoPoint, beyond_km: f64 },
     /// Any order: every candidate in one batch.
     Unordered,
 }

@@ -116,7 +116,7 @@ pub async fn search(
         .as_deref()
         .map(|raw| decode_cursor(query, raw))
         .transpose()?;
-    let (area, filters, order) = (&query.area, query.filters(), query.order());
+    let (area, filters, order) = (&query.area, query.filters(), query.order(after));
     // Hits read but not placed yet, best last; `below`: no unread candidate sorts under it.
     let mut waiting: Vec<(Position, Hit)> = Vec::new();
     let mut below = f64::NEG_INFINITY;

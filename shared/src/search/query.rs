@@ -1,4 +1,5 @@
 //! A validated search, and what it asks the index for (its order and filters).
+use super::cursor::Position;
 use super::{Area, Filters, Order};
 use crate::domain::booking::BookingTime;
 use crate::domain::party::PartySize;
@@ -42,12 +43,15 @@ impl SearchQuery {
     }
 
     /// The order the index is asked for: that of the sort where an index can keep it.
-    pub(super) fn order(&self) -> Order {
+    pub(super) fn order(&self, after: Option<Position>) -> Order {
         match (self.sort, &self.area) {
             (SortBy::Price, _) => Order::Price {
                 party: self.party.get(),
             },
-            (SortBy::Distance, Area::Near { point, .. }) => Order::Distance { from: *point },
+            (SortBy::Distance, Area::Near { point, .. }) => Order::Distance {
+                from: *point,
+                beyond_km: after.map_or(0.0, |a| a.value),
+            },
             _ => Order::Unordered,
         }
     }

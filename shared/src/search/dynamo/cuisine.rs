@@ -82,6 +82,9 @@ pub(super) struct CuisineWalk {
     point: GeoPoint,
     from: GeoPoint,
     radius_km: f64,
+    /// A later page's cursor distance: nearer restaurants were shown already, their listings
+    /// are not fetched again (a pointer's distance is the listing's, to the bit).
+    beyond_km: f64,
     /// Restaurants pointed at inside the circle and not handed over yet, each at the least
     /// distance a pointer to it gave.
     pending: HashMap<VendorId, f64>,
@@ -94,6 +97,7 @@ impl CuisineWalk {
         point: GeoPoint,
         radius_km: f64,
         from: GeoPoint,
+        beyond_km: f64,
         filters: &Filters,
     ) -> Option<Self> {
         if filters.kind != VendorKind::Restaurant
@@ -124,6 +128,7 @@ impl CuisineWalk {
             point,
             from,
             radius_km,
+            beyond_km,
             pending: HashMap::new(),
             handed: BTreeSet::new(),
         })
@@ -164,7 +169,10 @@ impl CuisineWalk {
 
     fn point_at(&mut self, vendor: VendorId, at: GeoPoint) {
         let km = geo::distance_km(self.from, at);
-        if geo::distance_km(self.point, at) > self.radius_km || self.handed.contains(&vendor) {
+        if km < self.beyond_km
+            || geo::distance_km(self.point, at) > self.radius_km
+            || self.handed.contains(&vendor)
+        {
             return;
         }
         let least = self.pending.entry(vendor).or_insert(km);
@@ -394,19 +402,41 @@ mod tests {
                 point,
                 5.0,
                 point,
+                0.0,
                 &filters(VendorKind::Restaurant, &["thai"])
             )
             .is_some()
         );
         assert!(
-            CuisineWalk::new(point, 5.0, point, &filters(VendorKind::Restaurant, &[])).is_none()
+            CuisineWalk::new(
+                point,
+                5.0,
+                point,
+                0.0,
+                &filters(VendorKind::Restaurant, &[])
+            )
+            .is_none()
         );
         assert!(
-            CuisineWalk::new(point, 5.0, point, &filters(VendorKind::Hotel, &["thai"])).is_none()
+            CuisineWalk::new(
+                point,
+                5.0,
+                point,
+                0.0,
+                &filters(VendorKind::Hotel, &["thai"])
+            )
+            .is_none()
         );
         let many = ["a", "b", "c", "d", "e"];
         assert!(
-            CuisineWalk::new(point, 5.0, point, &filters(VendorKind::Restaurant, &many)).is_none()
+            CuisineWalk::new(
+                point,
+                5.0,
+                point,
+                0.0,
+                &filters(VendorKind::Restaurant, &many)
+            )
+            .is_none()
         );
     }
 
@@ -417,6 +447,7 @@ mod tests {
             point,
             5.0,
             point,
+            0.0,
             &filters(VendorKind::Restaurant, &["Thai", "thai"]),
         )
         .unwrap();
@@ -443,5 +474,30 @@ mod tests {
             walk.pending.is_empty(),
             "a vendor handed over is not pending again"
         );
+    }
+
+    #[test]
+    fn a_later_page_fetches_no_listing_nearer_than_its_cursor() {
+        let point = GeoPoint::new(51.5, -0.12).unwrap();
+        let east = |km: f64| {
+            GeoPoint::new(51.5, -0.12 + km / (111.32 * 51.5f64.to_radians().cos())).unwrap()
+        };
+        let at_cursor = geo::distance_km(point, east(0.3));
+        let mut walk = CuisineWalk::new(
+            point,
+            5.0,
+            point,
+            at_cursor,
+            &filters(VendorKind::Restaurant, &["thai"]),
+        )
+        .unwrap();
+        walk.next = walk.cells.len();
+
+        walk.point_at(vendor(1), east(0.1));
+        walk.point_at(vendor(2), east(0.3));
+        walk.point_at(vendor(3), east(0.4));
+
+        // The one at the cursor's distance stays: a tie is broken by vendor id.
+        assert_eq!(walk.take_sure(), [vendor(2), vendor(3)]);
     }
 }

@@ -310,8 +310,9 @@ impl Scan {
                     round: 0,
                 })
             }
-            (Area::Near { point, radius_km }, Order::Distance { from }) => {
-                if let Some(walk) = CuisineWalk::new(*point, *radius_km, *from, filters) {
+            (Area::Near { point, radius_km }, Order::Distance { from, beyond_km }) => {
+                if let Some(walk) = CuisineWalk::new(*point, *radius_km, *from, *beyond_km, filters)
+                {
                     return Some(Self::Cuisine(walk));
                 }
                 let coarse = Walk::new(
