@@ -298,3 +298,48 @@ async fn raising_the_shards_of_a_type_with_sales_keeps_its_total_and_lowering_th
     );
     assert_eq!(tables.sold(hotel.vendor(), &room).await, 10);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn rooms_taken_out_of_service_under_a_warm_copy_do_not_let_it_oversell() {
+    let api = Arc::new(Api::start().await);
+    let tables = Tables::connect().await;
+    let hotel = api.vendor("hotel").await;
+    let room = sharded_room(&api, &hotel, 4, 4).await;
+    let mut units = Vec::new();
+    for number in ["101", "102", "103", "104"] {
+        let reply = api
+            .post(
+                &format!("/vendor/{}/unit", hotel.vendor()),
+                hotel.token(),
+                &json!({"resource_id": room, "number": number, "floor": 1}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+        units.push(reply.body["id"].as_str().expect("a unit id").to_owned());
+    }
+    let guest = api.guest().await;
+    let guests = vec![guest.clone()];
+    let sold = winners(&race(&api, &guests, hotel.vendor(), &room, 3).await);
+    assert_eq!(sold.len(), 3);
+
+    // Two of the four rooms out of service: 3 sold against 2, the warm copy still says 4.
+    for (unit, number) in units[2..].iter().zip(["103", "104"]) {
+        let reply = api
+            .put(
+                &format!("/vendor/{}/unit/{unit}", hotel.vendor()),
+                hotel.token(),
+                &json!({"number": number, "floor": 1, "in_service": false}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    }
+    let over = race(&api, &guests, hotel.vendor(), &room, 4).await;
+    for booking in &sold[..2] {
+        cancel(&api, &guest, booking).await;
+    }
+    let freed = race(&api, &guests, hotel.vendor(), &room, 4).await;
+
+    assert!(winners(&over).is_empty(), "over the new count: {over:#?}");
+    assert_eq!(winners(&freed).len(), 1, "one room under the new count");
+    assert_eq!(tables.sold(hotel.vendor(), &room).await, 2);
+}

@@ -210,6 +210,7 @@ export const PERMISSIONS: Record<string, Grants> = {
   'unit-create': {
     tables: {
       vendors: readWrite("reads the unit's type; puts the unit, its number's guard and the type's count in one transaction"),
+      inventory: readWrite("a sharded type's limit lowered by a unit out of service: queries its shard items and moves them to the new version (UpdateItem)"),
     },
   },
   'unit-list': {
@@ -221,7 +222,7 @@ export const PERMISSIONS: Record<string, Grants> = {
   'unit-update': {
     tables: {
       vendors: readWrite("reads the unit and its type; puts both (and the number's guard) in one transaction"),
-      inventory: read("queries the unit's occupancy before taking it out of service"),
+      inventory: readWrite("queries the unit's occupancy before taking it out of service; a sharded type's lowered limit moves its shard items to the new version (UpdateItem)"),
     },
   },
   'unit-housekeeping': {
@@ -362,6 +363,15 @@ export const PERMISSIONS: Record<string, Grants> = {
       accounts: read('reads the channel account: a disconnected channel is refused at once'),
       vendors: read('reads the vendor and its room types'),
       inventory: read('reads the counters of the asked nights (BatchGetItem)'),
+    },
+  },
+  'channel-reservation': {
+    tables: {
+      accounts: readWrite("reads the channel account (a disconnected channel is refused at once); puts what the channel sold a reservation for and each refused message under the channel's partition"),
+      vendors: read("reads the vendor and its room types to quote the hold, and checks the type's version in the hold's transaction (ConditionCheckItem)"),
+      bookings: readWrite('puts the hold (or reads the one the reservation id made), confirms, changes or cancels it if its status and version match'),
+      inventory: readWrite("takes, swaps or releases the counters in the booking's transaction (UpdateItem); a refused shard of a sharded type: queries the bucket's shards and rebalances them"),
+      'booking-archive': read("refuses a reservation id whose booking was archived (its id must not be made twice): a condition in the hold's transaction (ConditionCheckItem)"),
     },
   },
   'hold-expiry': {

@@ -89,6 +89,19 @@ fn check_kind(unit: &Unit, kind: ResourceKind) -> Result<(), UnitError> {
 
 /// Registers `unit` (its id, vendor and type set), moving its type's count when it is in
 /// service.
+/// A sharded type whose limit dropped with its units: its counters learn the new limit now, as
+/// a type edit's do (`ResourceStore::fence_shards`), so a warm copy cannot sell past it.
+async fn fence_if_lowered(
+    store: &impl ResourceStore,
+    before: &Resource,
+    after: &Resource,
+) -> anyhow::Result<()> {
+    if after.shards.get() > 1 && after.sellable_limit() < before.sellable_limit() {
+        store.fence_shards(after).await?;
+    }
+    Ok(())
+}
+
 pub async fn register(
     store: &(impl ResourceStore + UnitStore),
     unit: &Unit,
@@ -106,7 +119,10 @@ pub async fn register(
             next.units = UnitCount::new(0).unwrap_or(resource.units);
         }
         match store.create_unit(unit, &next, resource.version).await {
-            Ok(()) => return Ok(unit.clone()),
+            Ok(()) => {
+                fence_if_lowered(store, &resource, &next).await?;
+                return Ok(unit.clone());
+            }
             Err(UnitWriteError::Stale) => continue,
             Err(other) => return Err(other.into()),
         }
@@ -162,7 +178,12 @@ pub async fn edit(
         };
         let resource_write = moved.as_ref().map(|r| (r, resource.version));
         match store.update_unit(&next, &before, resource_write).await {
-            Ok(()) => return Ok(next),
+            Ok(()) => {
+                if let Some(moved) = &moved {
+                    fence_if_lowered(store, &resource, moved).await?;
+                }
+                return Ok(next);
+            }
             Err(UnitWriteError::Stale) => continue,
             Err(other) => return Err(other.into()),
         }

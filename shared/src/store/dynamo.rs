@@ -199,6 +199,10 @@ impl DynamoStore {
                     true
                 }
                 TransactWriteItemsError::TransactionInProgressException(_) => true,
+                // Every item is conditioned, so a try that did commit is refused when repeated
+                // (a hold's id exists: it is replayed). DynamoDB Local answers this way when
+                // its item locks are held too long, what DynamoDB reports as a conflict.
+                TransactWriteItemsError::InternalServerError(_) => true,
                 _ => false,
             };
             attempt += 1;

@@ -9,7 +9,7 @@
 //! take reads the bucket's shards and rebalances them (a new version, a release that did not
 //! return room, fragmented room, debt) in one transaction conditioned on exactly what it read.
 use super::bookings::{CounterChange, counter_key};
-use super::dynamo::{DynamoStore, Item, Outcome, n, s};
+use super::dynamo::{DynamoStore, Item, n, s};
 use crate::domain::calendar::Bucket;
 use crate::domain::resource::Resource;
 use anyhow::Context;
@@ -217,9 +217,26 @@ impl DynamoStore {
                 free < 0,
             )?);
         }
-        Ok(match self.transact(items).await? {
-            Outcome::Committed => Some(Rebalanced(rooms)),
-            Outcome::Cancelled(_) => None,
+        // Tried once: whatever stopped it (a shard changed, another rebalance held the items,
+        // DynamoDB Local's lock timeout), the caller reads the shards again and decides anew,
+        // which also finds this one if it did commit.
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        Ok(match result {
+            Ok(_) => Some(Rebalanced(rooms)),
+            Err(err) => {
+                let err = err.into_service_error();
+                if err.is_transaction_canceled_exception() {
+                    tracing::debug!("a rebalance was cancelled; reading the shards again");
+                } else {
+                    tracing::warn!(error = %err, "a rebalance failed; reading the shards again");
+                }
+                None
+            }
         })
     }
 }
