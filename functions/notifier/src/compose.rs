@@ -319,6 +319,9 @@ pub fn vendor_mail(catalog: &Catalog, notice: VendorNotice, booked: &Booked) -> 
         VendorNotice::New(Channel::FrontDesk) => (catalog.vendor_new, catalog.front_desk),
         VendorNotice::New(Channel::WalkIn) => (catalog.vendor_new, catalog.walk_in),
         VendorNotice::New(Channel::Phone) => (catalog.vendor_new, catalog.phone),
+        VendorNotice::New(Channel::Ota | Channel::ChannelManager | Channel::Pms) => {
+            (catalog.vendor_new, catalog.channel)
+        }
         VendorNotice::Cancelled => (catalog.vendor_cancelled, ""),
     };
     render(

@@ -125,6 +125,8 @@ pub struct Catalog {
     pub online: &'static str,
     pub front_desk: &'static str,
     pub walk_in: &'static str,
+    /// A booking imported from a connected booking site, channel manager or hotel system.
+    pub channel: &'static str,
     pub phone: &'static str,
     /// `{vendor}`, `{when}` in each.
     pub sms: Texts,
@@ -232,6 +234,7 @@ pub const EN: Catalog = Catalog {
     online: "online",
     front_desk: "front desk",
     walk_in: "walk-in",
+    channel: "booking channel",
     phone: "phone",
     sms: Texts {
         confirmed: "{vendor}: your booking for {when} is confirmed.",
@@ -344,6 +347,7 @@ pub const DE: Catalog = Catalog {
     online: "online",
     front_desk: "Rezeption",
     walk_in: "Rezeption",
+    channel: "Vertriebskanal",
     phone: "Telefon",
     sms: Texts {
         confirmed: "{vendor}: Ihre Buchung für {when} ist bestätigt.",
@@ -450,6 +454,7 @@ pub const FR: Catalog = Catalog {
     online: "en ligne",
     front_desk: "réception",
     walk_in: "réception",
+    channel: "canal de distribution",
     phone: "téléphone",
     sms: Texts {
         confirmed: "{vendor} : votre réservation du {when} est confirmée.",

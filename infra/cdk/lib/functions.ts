@@ -143,6 +143,7 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
   'channel-delete': { config: ['store', 'bus'] },
   'oauth-token': { config: ['store', 'tokens', 'signer'], ...HASHES_PASSWORDS },
   'channel-ari': { config: ['store'] },
+  'channel-reservation': { config: ['store', 'archiveIndex'] },
   'hold-expiry': { config: ['store', 'stripe'] },
   'search-indexer': { config: ['ledger', 'store', 'search'] },
   notifier: { config: ['ledger', 'store', 'mail', 'reminders', 'notices'] },

@@ -370,6 +370,20 @@ test('channels: the token endpoint has the accounts table and the signing key on
     sorted([...LOGS('channel-ari'), ...READ('accounts'), ...READ('vendors'), ...READ('inventory')]),
   );
   assert.deepEqual(
+    allowed(built, 'channel-reservation'),
+    sorted([
+      ...LOGS('channel-reservation'),
+      ...READ('accounts'),
+      ...WRITE('accounts'),
+      ...READ('vendors'),
+      ...READ('booking-archive'),
+      ...READ('bookings'),
+      ...WRITE('bookings'),
+      ...READ('inventory'),
+      ...WRITE('inventory'),
+    ]),
+  );
+  assert.deepEqual(
     allowed(built, 'channel-list'),
     sorted([...LOGS('channel-list'), ...READ('accounts'), 'dynamodb:Query table:accounts/index/gsi1']),
   );

@@ -192,6 +192,7 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("channel-delete",       |d, req| channel_delete::handler(&d.channels, &d.bus, req));
     register!("oauth-token",          |d, req| oauth_token::handler(&d.store, &d.channels, &d.signer, &d.tokens, req));
     register!("channel-ari",          |d, req| channel_ari::handler(&d.store, &d.channels, req));
+    register!("channel-reservation",  |d, req| channel_reservation::handler(&d.store, &d.archiver.index, &d.channels, req));
     functions
 }
 

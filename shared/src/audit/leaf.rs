@@ -79,6 +79,8 @@ fn actor(event: &BookingEvent) -> ActorKind {
     let booker = match detail.booked_by {
         Booker::Guest => ActorKind::Guest,
         Booker::Staff | Booker::Admin => ActorKind::Staff,
+        // A channel is an outside system acting for the vendor; the leaf has no kind for it.
+        Booker::Channel => ActorKind::System,
     };
     let settled_by = detail
         .deposit_payment

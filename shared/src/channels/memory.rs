@@ -1,5 +1,6 @@
 //! Channel accounts in memory, for handlers' unit tests.
 use super::account::{ChannelAccount, ChannelId};
+use super::import::{ChannelImports, ImportedReservation, RejectedImport};
 use super::store::{ChannelStore, ClientBudget};
 use crate::domain::ids::VendorId;
 use crate::store::{LoginAttempts, WriteError};
@@ -11,6 +12,8 @@ use std::sync::Mutex;
 pub struct MemoryChannels {
     accounts: Mutex<HashMap<ChannelId, ChannelAccount>>,
     attempts: Mutex<HashMap<String, LoginAttempts>>,
+    imports: Mutex<Vec<ImportedReservation>>,
+    rejections: Mutex<Vec<RejectedImport>>,
 }
 
 fn budget_key(budget: ClientBudget<'_>) -> String {
@@ -118,5 +121,48 @@ impl ChannelStore for MemoryChannels {
             .map_err(|_| anyhow::anyhow!("poisoned"))?;
         attempts.remove(&budget_key(budget));
         Ok(())
+    }
+}
+
+impl MemoryChannels {
+    /// What was recorded of a channel's reservations, in the order written.
+    pub fn imports(&self) -> Vec<ImportedReservation> {
+        self.imports.lock().map(|i| i.clone()).unwrap_or_default()
+    }
+}
+
+impl ChannelImports for MemoryChannels {
+    async fn record_import(&self, record: &ImportedReservation) -> anyhow::Result<()> {
+        self.imports
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .push(record.clone());
+        Ok(())
+    }
+
+    async fn record_rejection(&self, record: &RejectedImport) -> anyhow::Result<()> {
+        self.rejections
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .push(record.clone());
+        Ok(())
+    }
+
+    async fn rejections(
+        &self,
+        channel: ChannelId,
+        limit: usize,
+    ) -> anyhow::Result<Vec<RejectedImport>> {
+        let rejections = self
+            .rejections
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?;
+        Ok(rejections
+            .iter()
+            .rev()
+            .filter(|r| r.channel_id == channel)
+            .take(limit)
+            .cloned()
+            .collect())
     }
 }

@@ -1,9 +1,11 @@
 //! Other channels selling the same inventory (issue 22): booking sites, channel managers and the
 //! hotel's own system, connected by a vendor's manager, authenticated with OAuth 2.0 client
-//! credentials (`oauth`, tokens in `auth::channel`), and reading availability and rates (`ari`).
+//! credentials (`oauth`, tokens in `auth::channel`), reading availability and rates (`ari`) and
+//! sending their reservations (`import`).
 mod account;
 pub mod ari;
 pub mod events;
+pub mod import;
 pub mod manage;
 pub mod memory;
 pub mod oauth;

@@ -339,3 +339,79 @@ impl ChannelStore for DynamoChannels {
         Ok(())
     }
 }
+
+const RESERVATION: &str = "RESERVATION#";
+const REJECTED: &str = "REJECTED#";
+
+/// `CHANNEL#<client id>` / `RESERVATION#<its id>` is what a channel sold a reservation for;
+/// `REJECTED#<at>#<random>` each message refused, read newest first from the same partition.
+impl super::import::ChannelImports for DynamoChannels {
+    async fn record_import(
+        &self,
+        record: &super::import::ImportedReservation,
+    ) -> anyhow::Result<()> {
+        let mut item: Item =
+            serde_dynamo::to_item(record).context("serialising an imported reservation")?;
+        item.insert("pk".into(), s(channel_pk(record.channel_id)));
+        item.insert(
+            "sk".into(),
+            s(format!("{RESERVATION}{}", record.reservation_id.as_str())),
+        );
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .context("PutItem imported reservation")?;
+        Ok(())
+    }
+
+    async fn record_rejection(&self, record: &super::import::RejectedImport) -> anyhow::Result<()> {
+        let mut item: Item =
+            serde_dynamo::to_item(record).context("serialising a rejected import")?;
+        item.insert("pk".into(), s(channel_pk(record.channel_id)));
+        item.insert(
+            "sk".into(),
+            s(format!(
+                "{REJECTED}{}#{}",
+                record
+                    .at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                uuid::Uuid::new_v4()
+            )),
+        );
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .context("PutItem rejected import")?;
+        Ok(())
+    }
+
+    async fn rejections(
+        &self,
+        channel: ChannelId,
+        limit: usize,
+    ) -> anyhow::Result<Vec<super::import::RejectedImport>> {
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(channel_pk(channel)))
+            .expression_attribute_values(":prefix", s(REJECTED))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .context("Query rejected imports")?;
+        page.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| serde_dynamo::from_item(item).context("reading a rejected import"))
+            .collect()
+    }
+}

@@ -371,12 +371,24 @@ pub enum Channel {
     /// `walk_in`) so stored bookings and their facts still read as what they were; never given
     /// to a new booking.
     FrontDesk,
+    /// Imported from a connected booking site (`POST /channel/reservations`).
+    Ota,
+    /// Imported from a connected channel manager.
+    ChannelManager,
+    /// Imported from the hotel's own property management system.
+    Pms,
 }
 
 impl Channel {
-    /// Booked by the vendor's staff: a desk hold, confirmed by staff rather than by Stripe.
+    /// Not online: booked by the vendor's staff, or imported from a connected channel that
+    /// collected the money itself. Either way a hold confirmed without Stripe.
     pub fn is_desk(self) -> bool {
         !matches!(self, Self::Online)
+    }
+
+    /// Imported from a connected channel.
+    pub fn is_connected(self) -> bool {
+        matches!(self, Self::Ota | Self::ChannelManager | Self::Pms)
     }
 
     pub fn parse_desk(raw: &str) -> Result<Self, super::Invalid> {

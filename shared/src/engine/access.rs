@@ -13,6 +13,12 @@ pub enum Requester {
     /// the guest's rules apply, and the settlement names the member of staff.
     ForGuest(Caller),
     System,
+    /// A connected channel, on the bookings it imported itself (`booked_by`, `channel:<client
+    /// id>`): it acts for the vendor, as staff do, never on another booking.
+    Channel {
+        vendor: VendorId,
+        booked_by: String,
+    },
 }
 
 impl Requester {
@@ -20,6 +26,9 @@ impl Requester {
     pub(crate) fn actor_for(&self, booking: &Booking) -> Option<Actor> {
         match self {
             Self::System => Some(Actor::System),
+            Self::Channel { vendor, booked_by } => (booking.vendor_id == *vendor
+                && booking.booked_by == *booked_by)
+                .then_some(Actor::Staff),
             Self::Caller(caller) => actor_of(caller, booking.guest_id, booking.vendor_id),
             Self::ForGuest(caller) => match actor_of(caller, booking.guest_id, booking.vendor_id) {
                 Some(Actor::Staff) => Some(Actor::Guest),
@@ -32,6 +41,7 @@ impl Requester {
     pub(crate) fn acted_by(&self) -> String {
         match self {
             Self::System => SYSTEM.to_owned(),
+            Self::Channel { booked_by, .. } => booked_by.clone(),
             Self::Caller(caller) | Self::ForGuest(caller) => caller.acting_as(),
         }
     }

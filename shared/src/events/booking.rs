@@ -21,6 +21,8 @@ pub enum Booker {
     Guest,
     Staff,
     Admin,
+    /// A connected channel (booking site, channel manager, the hotel's system) imported it.
+    Channel,
 }
 
 impl Booker {
@@ -29,10 +31,12 @@ impl Booker {
             Some("guest") => Self::Guest,
             Some("staff") => Self::Staff,
             Some("admin") => Self::Admin,
+            Some("channel") => Self::Channel,
             // Every creator is written as `<role>:<id>`; the channel tells the role otherwise.
             _ => match booking.channel {
                 Channel::Online => Self::Guest,
                 Channel::WalkIn | Channel::Phone | Channel::FrontDesk => Self::Staff,
+                Channel::Ota | Channel::ChannelManager | Channel::Pms => Self::Channel,
             },
         }
     }

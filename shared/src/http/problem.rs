@@ -61,6 +61,13 @@ impl Problem {
         self
     }
 
+    /// Names the rejected values of a problem whose `type` says more than `validation` (a
+    /// channel's import refused for an unknown room type still names `/room_type_code`).
+    pub fn with_errors(mut self, errors: FieldErrors) -> Self {
+        self.errors = errors.into_vec();
+        self
+    }
+
     pub fn with_header(mut self, name: header::HeaderName, value: impl Into<String>) -> Self {
         self.extra.headers.push((name, value.into()));
         self

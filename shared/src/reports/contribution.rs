@@ -25,6 +25,9 @@ pub fn channel_key(channel: Channel) -> &'static str {
         Channel::WalkIn => "walk_in",
         Channel::Phone => "phone",
         Channel::FrontDesk => "front_desk",
+        Channel::Ota => "ota",
+        Channel::ChannelManager => "channel_manager",
+        Channel::Pms => "pms",
     }
 }
 

@@ -1,0 +1,541 @@
+//! A channel sends its reservations (OpenTravel `OTA_HotelResNotifRQ` / `OTA_HotelResModifyNotifRQ`
+//! / `OTA_CancelRQ` as JSON, `res_status` commit / modify / cancel). Its own reservation id is the
+//! key: a commit holds the room through the same counters as every hold and confirms it (the
+//! channel collected the money: nothing is charged, what it sold for is recorded), a re-sent
+//! commit answers the same booking, a modify changes it through the engine, a cancel cancels it.
+//! A message that cannot be honoured changes nothing, is answered with a problem naming the
+//! field and an OTA error code, and is recorded for the vendor's managers.
+use chrono::NaiveDate;
+use http::{HeaderValue, StatusCode};
+use lambda_http::{Body, Error, Request, Response};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use shared::api::availability::TimeFields;
+use shared::auth::{ChannelCaller, Scope};
+use shared::channels::import::{
+    ChannelImports, ImportRefusal, ImportedReservation, RejectedImport, ResStatus, ReservationId,
+    booked_by, booking_channel,
+};
+use shared::channels::{ChannelKind, ChannelStore};
+use shared::domain::account::{Email, Locale, Phone};
+use shared::domain::booking::{Booking, BookingAction, BookingStatus, BookingTime};
+use shared::domain::desk::DeskGuest;
+use shared::domain::ids::{BookingId, ResourceId, VendorId};
+use shared::domain::money::Money;
+use shared::domain::party::PartySize;
+use shared::domain::text::PersonName;
+use shared::domain::{FieldErrors, Location};
+use shared::engine::{
+    self, ChangeError, ChangeRequest, Creator, Held, HoldError, HoldRequest, NewHold, Requester,
+    TransitionError,
+};
+use shared::http::{Problem, created, json_with_etag, respond};
+use shared::store::{ArchiveIndex, BookingStore, ResourceStore, VendorStore};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageBody {
+    res_status: Option<String>,
+    reservation_id: Option<String>,
+    room_type_code: Option<String>,
+    arrival: Option<NaiveDate>,
+    departure: Option<NaiveDate>,
+    guest_count: Option<i64>,
+    guest: Option<GuestBody>,
+    total: Option<TotalBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GuestBody {
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    locale: Option<String>,
+}
+
+/// What the channel sold the whole stay for, in minor units.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TotalBody {
+    amount_minor: Option<i64>,
+    currency: Option<String>,
+}
+
+enum Message {
+    Commit { stay: HoldRequest, guest: DeskGuest },
+    Modify(ChangeRequest),
+    Cancel,
+}
+
+struct Parsed {
+    id: ReservationId,
+    status: ResStatus,
+    message: Message,
+    sold_total: Option<Money>,
+}
+
+/// Our field names in OpenTravel's terms: the engine names a hold's fields.
+fn channel_pointer(pointer: &str) -> &str {
+    match pointer {
+        "/check_in" => "/arrival",
+        "/check_out" => "/departure",
+        "/party_size" | "/units" => "/guest_count",
+        "/resource_id" => "/room_type_code",
+        other => other,
+    }
+}
+
+fn renamed(errors: FieldErrors) -> FieldErrors {
+    let mut out = FieldErrors::default();
+    for error in errors.into_vec() {
+        match error.location {
+            Location::Pointer(pointer) => out.push(channel_pointer(&pointer), error.detail),
+            Location::Parameter(name) | Location::Header(name) => out.push(&name, error.detail),
+        }
+    }
+    out
+}
+
+fn parse(vendor: VendorId, body: MessageBody) -> Result<Parsed, (Option<ResStatus>, FieldErrors)> {
+    let mut errors = FieldErrors::default();
+    let status = errors.require("/res_status", body.res_status, |v| ResStatus::parse(&v));
+    let id = errors.require("/reservation_id", body.reservation_id, |v| {
+        ReservationId::parse(&v)
+    });
+    let room = errors.check_opt("/room_type_code", body.room_type_code, |v| {
+        ResourceId::parse(&v)
+    });
+    let party = errors.check_opt("/guest_count", body.guest_count, PartySize::new);
+    let sold_total = match body.total {
+        None => Some(None),
+        Some(total) => match (total.amount_minor, total.currency) {
+            (Some(amount), Some(currency)) => errors
+                .check("/total", Money::price(amount, &currency))
+                .map(Some),
+            (None, _) => {
+                errors.push("/total/amount_minor", "is required");
+                None
+            }
+            (_, None) => {
+                errors.push("/total/currency", "is required");
+                None
+            }
+        },
+    };
+    let fields = TimeFields {
+        check_in: body.arrival,
+        check_out: body.departure,
+        date: None,
+        time: None,
+    };
+    let time: Option<Option<BookingTime>> = if fields.is_empty() {
+        Some(None)
+    } else {
+        fields.combine(&mut errors, "/").map(Some)
+    };
+    let message = match status {
+        Some(ResStatus::Commit) => {
+            if room == Some(None) {
+                errors.push("/room_type_code", "is required");
+            }
+            if party == Some(None) {
+                errors.push("/guest_count", "is required");
+            }
+            if time == Some(None) {
+                errors.push("/arrival", "is required");
+            }
+            let guest = match body.guest {
+                Some(guest) => guest_of(guest, &mut errors),
+                None => {
+                    errors.push("/guest/name", "is required");
+                    None
+                }
+            };
+            match (room.flatten(), party.flatten(), time.flatten(), guest) {
+                (Some(resource), Some(party), Some(time), Some(guest)) => Some(Message::Commit {
+                    stay: HoldRequest {
+                        vendor,
+                        resource: Some(resource),
+                        party,
+                        units: None,
+                        time,
+                    },
+                    guest,
+                }),
+                _ => None,
+            }
+        }
+        Some(ResStatus::Modify) => {
+            if body.guest.is_some() {
+                errors.push(
+                    "/guest",
+                    "a modify changes the stay; the guest stays as committed",
+                );
+            }
+            match (room, party, time) {
+                (Some(None), Some(None), Some(None)) => {
+                    errors.push(
+                        "",
+                        "send at least one of room_type_code, guest_count, or arrival and departure",
+                    );
+                    None
+                }
+                (Some(resource), Some(party), Some(time)) => Some(Message::Modify(ChangeRequest {
+                    resource,
+                    party,
+                    units: None,
+                    time,
+                })),
+                _ => None,
+            }
+        }
+        Some(ResStatus::Cancel) => Some(Message::Cancel),
+        None => None,
+    };
+    match (id, status, message, sold_total) {
+        (Some(id), Some(status), Some(message), Some(sold_total)) if errors.is_empty() => {
+            Ok(Parsed {
+                id,
+                status,
+                message,
+                sold_total,
+            })
+        }
+        _ => Err((status, renamed(errors))),
+    }
+}
+
+fn guest_of(body: GuestBody, errors: &mut FieldErrors) -> Option<DeskGuest> {
+    let name = errors.require("/guest/name", body.name, |v| PersonName::parse(&v));
+    let email = errors.check_opt("/guest/email", body.email, |v| Email::parse(&v));
+    let phone = errors.check_opt("/guest/phone", body.phone, |v| Phone::parse(&v));
+    let locale = errors.check_opt("/guest/locale", body.locale, |v| Locale::parse(&v));
+    Some(DeskGuest {
+        name: name?,
+        email: email?,
+        phone: phone?,
+        locale: locale?,
+    })
+}
+
+/// A refusal the channel can act on: the problem, and what we record of it.
+struct Refused {
+    refusal: ImportRefusal,
+    problem: Problem,
+}
+
+fn refused(
+    refusal: ImportRefusal,
+    status: StatusCode,
+    title: &'static str,
+    detail: impl Into<String>,
+    errors: FieldErrors,
+) -> Refused {
+    let problem = Problem::new(status, refusal.slug(), title)
+        .with_detail(detail)
+        .with_errors(errors)
+        .with_extension(
+            "ota_error",
+            serde_json::json!({ "type": 3, "code": refusal.ota_code() }),
+        );
+    Refused { refusal, problem }
+}
+
+fn one(pointer: &str, detail: &str) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    errors.push(pointer, detail);
+    errors
+}
+
+fn invalid(errors: FieldErrors) -> Refused {
+    let dated = errors.clone().into_vec().iter().any(
+        |e| matches!(&e.location, Location::Pointer(p) if p == "/arrival" || p == "/departure"),
+    );
+    let refusal = if dated {
+        ImportRefusal::InvalidDate
+    } else {
+        ImportRefusal::Invalid
+    };
+    refused(
+        refusal,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "The message has invalid fields",
+        "nothing was booked or changed",
+        errors,
+    )
+}
+
+fn unknown_reservation() -> Refused {
+    refused(
+        ImportRefusal::UnknownReservation,
+        StatusCode::NOT_FOUND,
+        "No such reservation from this channel",
+        "commit the reservation first; nothing was changed",
+        one("/reservation_id", "was never committed by this channel"),
+    )
+}
+
+fn from_hold(err: HoldError) -> Result<Refused, Problem> {
+    Ok(match err {
+        HoldError::ResourceNotFound => refused(
+            ImportRefusal::UnknownRoomType,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Unknown room type",
+            "room_type_code is not a room type of this hotel (see GET /channel/ari); nothing was booked",
+            one("/room_type_code", "is not a room type of this hotel"),
+        ),
+        HoldError::NoFit(no_fit) => invalid(one("/guest_count", &no_fit.to_string())),
+        HoldError::Invalid(errors) => invalid(renamed(errors)),
+        HoldError::SoldOut { buckets, .. } => {
+            let mut refusal = refused(
+                ImportRefusal::SoldOut,
+                StatusCode::CONFLICT,
+                "No availability",
+                "not enough rooms of this type are left for every night; nothing was booked",
+                one("/room_type_code", "has no room left on some nights"),
+            );
+            refusal.problem = refusal
+                .problem
+                .with_extension("sold_out", serde_json::json!(buckets));
+            refusal
+        }
+        HoldError::KeyReused | HoldError::KeyExpired => refused(
+            ImportRefusal::ReservationIdReused,
+            StatusCode::CONFLICT,
+            "The reservation was committed with other details",
+            "send res_status modify to change a committed reservation; nothing was booked",
+            one("/reservation_id", "was committed before with other details"),
+        ),
+        HoldError::VendorNotFound => return Err(Problem::not_found("vendor")),
+        HoldError::Unexpected(cause) => return Err(Problem::internal(&cause)),
+    })
+}
+
+fn from_change(err: ChangeError) -> Result<Refused, Problem> {
+    Ok(match err {
+        ChangeError::NotFound => unknown_reservation(),
+        ChangeError::NotChangeable(status) => not_changeable(status),
+        ChangeError::Rejected(hold) => return from_hold(hold),
+        other => return Err(other.into()),
+    })
+}
+
+fn not_changeable(status: BookingStatus) -> Refused {
+    refused(
+        ImportRefusal::NotChangeable,
+        StatusCode::CONFLICT,
+        "The reservation can no longer be changed",
+        format!("its booking is {status}; nothing was changed"),
+        one("/res_status", "does not apply to this reservation any more"),
+    )
+}
+
+/// What a channel sees of its reservation: our booking, under its id.
+#[derive(Serialize)]
+struct Answer<'a> {
+    reservation_id: &'a ReservationId,
+    res_status: ResStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sold_total: Option<Money>,
+    booking: &'a Booking,
+}
+
+pub async fn handler(
+    store: &(impl VendorStore + ResourceStore + BookingStore),
+    archive: &impl ArchiveIndex,
+    channels: &(impl ChannelStore + ChannelImports),
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    respond(import(store, archive, channels, &req).await)
+}
+
+async fn import(
+    store: &(impl VendorStore + ResourceStore + BookingStore),
+    archive: &impl ArchiveIndex,
+    channels: &(impl ChannelStore + ChannelImports),
+    req: &Request,
+) -> Result<Response<Body>, Problem> {
+    let caller = ChannelCaller::from_request(req)?;
+    caller.require(Scope::BookingsWrite)?;
+    let account = channels
+        .channel(caller.channel_id)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .filter(|account| account.is_active() && account.vendor_id == caller.vendor_id)
+        .ok_or_else(|| Problem::unauthorized("the channel is disconnected"))?;
+    let raw: serde_json::Value = shared::http::json_body(req)?;
+    let hash = request_hash(caller.vendor_id, &raw);
+    let body: MessageBody = shared::http::from_json_value(raw, "")?;
+    let mut rejection = RejectedImport {
+        channel_id: caller.channel_id,
+        vendor_id: caller.vendor_id,
+        reservation_id: body
+            .reservation_id
+            .as_deref()
+            .and_then(|v| ReservationId::parse(v).ok()),
+        res_status: None,
+        refusal: ImportRefusal::Invalid,
+        ota_error_code: 0,
+        pointers: Vec::new(),
+        at: shared::clock::now(),
+    };
+    let outcome = match parse(caller.vendor_id, body) {
+        Err((status, errors)) => {
+            rejection.res_status = status;
+            Err(invalid(errors))
+        }
+        Ok(parsed) => {
+            rejection.res_status = Some(parsed.status);
+            apply(
+                store,
+                archive,
+                channels,
+                &caller,
+                account.kind,
+                parsed,
+                &hash,
+            )
+            .await?
+        }
+    };
+    match outcome {
+        Ok(response) => Ok(response),
+        Err(Refused { refusal, problem }) => {
+            rejection.refusal = refusal;
+            rejection.ota_error_code = refusal.ota_code();
+            rejection.pointers = problem
+                .errors()
+                .iter()
+                .filter_map(|e| match &e.location {
+                    Location::Pointer(p) => Some(p.clone()),
+                    _ => None,
+                })
+                .collect();
+            // The answer says what to do; a lost record must not turn it into a 500.
+            if let Err(err) = channels.record_rejection(&rejection).await {
+                tracing::error!(channel_id = %caller.channel_id, error = ?err, "could not record a rejected import");
+            }
+            tracing::info!(channel_id = %caller.channel_id, vendor_id = %caller.vendor_id, refusal = refusal.slug(), "import refused");
+            Err(problem)
+        }
+    }
+}
+
+/// The digest that tells a re-sent commit from another commit under the same id.
+fn request_hash(vendor: VendorId, body: &serde_json::Value) -> String {
+    let digest = Sha256::digest(format!("{vendor}\n{body}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn apply(
+    store: &(impl VendorStore + ResourceStore + BookingStore),
+    archive: &impl ArchiveIndex,
+    channels: &impl ChannelImports,
+    caller: &ChannelCaller,
+    kind: ChannelKind,
+    parsed: Parsed,
+    hash: &str,
+) -> Result<Result<Response<Body>, Refused>, Problem> {
+    let now = shared::clock::now();
+    let booking_id = parsed.id.booking_id(caller.channel_id);
+    let requester = Requester::Channel {
+        vendor: caller.vendor_id,
+        booked_by: booked_by(caller.channel_id),
+    };
+    let (booking, fresh) = match parsed.message {
+        Message::Commit { stay, guest } => {
+            let creator = Creator {
+                booked_by: booked_by(caller.channel_id),
+                guest: None,
+                channel: booking_channel(kind),
+                desk_guest: Some(guest),
+            };
+            let new = NewHold {
+                creator: &creator,
+                idempotency_key: parsed.id.as_str(),
+                request_hash: hash,
+                request: stay,
+                now,
+                hold_seconds: engine::DEFAULT_HOLD_SECONDS,
+            };
+            let (held, fresh) = match engine::hold(store, archive, new).await {
+                Ok(Held::Created(booking)) => (booking, true),
+                Ok(Held::Replayed(booking)) => (booking, false),
+                Err(err) => return from_hold(err).map(Err),
+            };
+            // Held like a desk booking, then confirmed: the channel took the guest's money. A
+            // failure in between leaves a hold that a re-sent commit confirms (or that expires).
+            let booking = if held.status == BookingStatus::Held {
+                confirm(store, held.id, &requester, now).await?
+            } else {
+                held
+            };
+            (booking, fresh)
+        }
+        Message::Modify(change) => {
+            match engine::change(store, booking_id, &change, &requester, now).await {
+                Ok(booking) => (booking, false),
+                Err(err) => return from_change(err).map(Err),
+            }
+        }
+        Message::Cancel => {
+            match engine::transition(store, booking_id, BookingAction::Cancel, &requester, now)
+                .await
+            {
+                Ok(booking) => (booking, false),
+                Err(TransitionError::NotFound) => return Ok(Err(unknown_reservation())),
+                Err(TransitionError::Invalid(invalid)) => {
+                    return Ok(Err(not_changeable(invalid.from)));
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+    };
+    let record = ImportedReservation {
+        channel_id: caller.channel_id,
+        vendor_id: caller.vendor_id,
+        reservation_id: parsed.id.clone(),
+        booking_id: booking.id,
+        res_status: parsed.status,
+        sold_total: parsed.sold_total,
+        updated_at: now,
+    };
+    channels
+        .record_import(&record)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    tracing::info!(booking_id = %booking.id, channel_id = %caller.channel_id, res_status = ?parsed.status, fresh, "import");
+    let answer = Answer {
+        reservation_id: &parsed.id,
+        res_status: parsed.status,
+        sold_total: parsed.sold_total,
+        booking: &booking,
+    };
+    let mut response = if fresh {
+        created(
+            &format!("/booking/{}", booking.id),
+            &answer,
+            booking.version,
+        )
+    } else {
+        json_with_etag(StatusCode::OK, &answer, booking.version)
+    };
+    if !fresh && parsed.status == ResStatus::Commit {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(Ok(response))
+}
+
+async fn confirm(
+    store: &(impl ResourceStore + BookingStore),
+    id: BookingId,
+    requester: &Requester,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Booking, Problem> {
+    engine::transition(store, id, BookingAction::Confirm, requester, now)
+        .await
+        .map_err(Problem::from)
+}

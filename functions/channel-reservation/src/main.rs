@@ -1,0 +1,16 @@
+use lambda_http::{Error, run, service_fn};
+use shared::channels::DynamoChannels;
+use shared::store::{DynamoArchive, DynamoStore};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    let sdk = shared::aws::sdk_config().await;
+    let store = DynamoStore::from_env(&sdk)?;
+    let archive = DynamoArchive::from_env(&store)?;
+    let channels = DynamoChannels::from_env(&sdk)?;
+    run(service_fn(|req| {
+        channel_reservation::handler(&store, &archive, &channels, req)
+    }))
+    .await
+}

@@ -1,0 +1,375 @@
+//! Bookings from channels end to end (issue 22 item 3): a channel commits, re-sends, modifies and
+//! cancels its reservations through `POST /channel/reservations`; its reservation id is the key;
+//! every message takes or gives back inventory through the counters (read back through the ARI
+//! pull, which reads them); a message that cannot be honoured writes nothing and says why.
+use api_tests::{Account, Api, Reply, resource_body};
+use chrono::{Duration, NaiveDate, Utc};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use shared::channels::ChannelId;
+use shared::channels::import::ReservationId;
+
+const UNITS: i64 = 3;
+const PRICE: i64 = 12_900;
+
+struct Hotel {
+    api: Api,
+    manager: Account,
+    room: String,
+    first: NaiveDate,
+}
+
+struct Channel {
+    id: String,
+    token: String,
+}
+
+impl Hotel {
+    async fn open(units: i64) -> Self {
+        let api = Api::start().await;
+        let manager = api.vendor("hotel").await;
+        let room = api
+            .resource(&manager, &resource_body("Double", 2, units, PRICE))
+            .await;
+        Self {
+            api,
+            manager,
+            room,
+            first: Utc::now().date_naive() + Duration::days(30),
+        }
+    }
+
+    /// A connected channel manager and its token (every scope).
+    async fn channel(&self) -> Channel {
+        let reply = self
+            .api
+            .post(
+                &format!("/vendor/{}/channels", self.manager.vendor()),
+                self.manager.token(),
+                &json!({"kind": "channel_manager", "name": "Import test"}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+        let id = reply.body["client_id"]
+            .as_str()
+            .expect("client id")
+            .to_owned();
+        let secret = reply.body["client_secret"].as_str().expect("secret");
+        let token = token(&self.api, &id, secret, None).await;
+        Channel { id, token }
+    }
+
+    async fn send(&self, token: Option<&str>, body: &Value) -> Reply {
+        self.api.post("/channel/reservations", token, body).await
+    }
+
+    /// Free units per night from `first` for `nights` nights, as the counters say.
+    async fn free(&self, channel: &Channel, nights: i64) -> Vec<i64> {
+        let to = self.first + Duration::days(nights - 1);
+        let reply = self
+            .api
+            .get(
+                &format!("/channel/ari?from={}&to={to}", self.first),
+                Some(&channel.token),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+        let room = reply.body["room_types"]
+            .as_array()
+            .and_then(|rooms| {
+                rooms
+                    .iter()
+                    .find(|r| r["inv_type_code"] == self.room.as_str())
+            })
+            .expect("the room type");
+        room["days"]
+            .as_array()
+            .expect("days")
+            .iter()
+            .map(|d| d["booking_limit"].as_i64().expect("a number"))
+            .collect()
+    }
+
+    fn commit(&self, reservation: &str, from: i64, nights: i64) -> Value {
+        json!({
+            "res_status": "commit",
+            "reservation_id": reservation,
+            "room_type_code": self.room,
+            "arrival": (self.first + Duration::days(from)).to_string(),
+            "departure": (self.first + Duration::days(from + nights)).to_string(),
+            "guest_count": 2,
+            "guest": {"name": "Grace Hopper", "email": "grace@example.com"},
+            "total": {"amount_minor": 2 * PRICE - 1_000, "currency": "EUR"},
+        })
+    }
+
+    async fn booking(&self, id: &str) -> Reply {
+        self.api
+            .get(&format!("/booking/{id}"), self.manager.token())
+            .await
+    }
+}
+
+async fn token(api: &Api, id: &str, secret: &str, scope: Option<&str>) -> String {
+    let mut form = "grant_type=client_credentials".to_owned();
+    if let Some(scope) = scope {
+        form.push_str(&format!("&scope={}", scope.replace(':', "%3A")));
+    }
+    let response = reqwest::Client::new()
+        .post(format!("{}/oauth/token", api.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .basic_auth(id, Some(secret))
+        .body(form)
+        .send()
+        .await
+        .expect("the gateway answers");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.expect("JSON");
+    body["access_token"].as_str().expect("a token").to_owned()
+}
+
+/// The booking a channel's reservation is, computed as the platform does.
+fn booking_of(channel: &Channel, reservation: &str) -> String {
+    ReservationId::parse(reservation)
+        .expect("an id")
+        .booking_id(ChannelId::parse(&channel.id).expect("a client id"))
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_commit_books_once_however_often_it_is_sent_and_modify_and_cancel_move_the_counters() {
+    let hotel = Hotel::open(UNITS).await;
+    let channel = hotel.channel().await;
+    assert_eq!(hotel.free(&channel, 4).await, vec![UNITS; 4]);
+
+    // Commit: nights 0 and 1, confirmed at once, marked as the channel's.
+    let commit = hotel.commit("CM-1001", 0, 2);
+    let first = hotel.send(Some(&channel.token), &commit).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{first:#?}");
+    let booking = first.body["booking"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    assert_eq!(booking, booking_of(&channel, "CM-1001"));
+    assert_eq!(first.body["booking"]["status"], "CONFIRMED");
+    assert_eq!(first.body["booking"]["channel"], "channel_manager");
+    assert_eq!(first.body["reservation_id"], "CM-1001");
+    assert_eq!(
+        first.body["sold_total"],
+        json!({"amount_minor": 2 * PRICE - 1_000, "currency": "EUR"})
+    );
+    assert_eq!(
+        hotel.free(&channel, 4).await,
+        vec![UNITS - 1, UNITS - 1, UNITS, UNITS]
+    );
+
+    // Re-sent: the same booking, nothing more taken.
+    let again = hotel.send(Some(&channel.token), &commit).await;
+    assert_eq!(again.status, StatusCode::OK, "{again:#?}");
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.body["booking"]["id"], booking.as_str());
+    assert_eq!(
+        hotel.free(&channel, 4).await,
+        vec![UNITS - 1, UNITS - 1, UNITS, UNITS]
+    );
+
+    // The vendor sees it with the guest the channel named (on the booking record only).
+    let seen = hotel.booking(&booking).await;
+    assert_eq!(seen.status, StatusCode::OK, "{seen:#?}");
+    assert_eq!(seen.body["desk_guest"]["name"], "Grace Hopper");
+    assert_eq!(seen.body["channel"], "channel_manager");
+
+    // Modify: nights 2 and 3 instead.
+    let modify = json!({
+        "res_status": "modify",
+        "reservation_id": "CM-1001",
+        "arrival": (hotel.first + Duration::days(2)).to_string(),
+        "departure": (hotel.first + Duration::days(4)).to_string(),
+    });
+    let moved = hotel.send(Some(&channel.token), &modify).await;
+    assert_eq!(moved.status, StatusCode::OK, "{moved:#?}");
+    assert_eq!(moved.body["booking"]["id"], booking.as_str());
+    assert_eq!(
+        moved.body["booking"]["time"]["check_in"],
+        (hotel.first + Duration::days(2)).to_string()
+    );
+    assert_eq!(
+        hotel.free(&channel, 4).await,
+        vec![UNITS, UNITS, UNITS - 1, UNITS - 1]
+    );
+
+    // Cancel: everything back, the booking cancelled; nothing charged (it never had a payment).
+    let cancel = json!({"res_status": "cancel", "reservation_id": "CM-1001"});
+    let cancelled = hotel.send(Some(&channel.token), &cancel).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{cancelled:#?}");
+    assert_eq!(cancelled.body["booking"]["status"], "CANCELLED");
+    assert!(cancelled.body["booking"]["deposit_payment"].is_null());
+    assert_eq!(hotel.free(&channel, 4).await, vec![UNITS; 4]);
+
+    // A cancelled reservation can no longer be modified.
+    let late = hotel.send(Some(&channel.token), &modify).await;
+    late.assert_problem(409);
+    assert_eq!(late.body["ota_error"]["code"], 356, "{late:#?}");
+    assert_eq!(hotel.free(&channel, 4).await, vec![UNITS; 4]);
+}
+
+#[tokio::test]
+async fn a_sold_out_commit_writes_nothing_and_says_no_availability() {
+    let hotel = Hotel::open(1).await;
+    let channel = hotel.channel().await;
+    let taken = hotel
+        .send(Some(&channel.token), &hotel.commit("SO-1", 0, 2))
+        .await;
+    assert_eq!(taken.status, StatusCode::CREATED, "{taken:#?}");
+
+    // Overlapping the second night only.
+    let refused = hotel
+        .send(Some(&channel.token), &hotel.commit("SO-2", 1, 2))
+        .await;
+    refused.assert_problem(409);
+    assert!(
+        refused.body["type"]
+            .as_str()
+            .unwrap()
+            .ends_with("/sold-out")
+    );
+    assert_eq!(refused.body["ota_error"], json!({"type": 3, "code": 322}));
+    assert_eq!(refused.pointers(), vec!["/room_type_code"]);
+    assert_eq!(hotel.free(&channel, 3).await, vec![0, 0, 1]);
+    let none = hotel.booking(&booking_of(&channel, "SO-2")).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "{none:#?}");
+
+    // A modify moving the first reservation onto a sold-out night is refused whole too.
+    let other = hotel.channel().await;
+    let blocker = hotel
+        .send(Some(&other.token), &hotel.commit("X-1", 2, 1))
+        .await;
+    assert_eq!(blocker.status, StatusCode::CREATED, "{blocker:#?}");
+    let modify = json!({
+        "res_status": "modify",
+        "reservation_id": "SO-1",
+        "departure": (hotel.first + Duration::days(3)).to_string(),
+        "arrival": hotel.first.to_string(),
+    });
+    let refused = hotel.send(Some(&channel.token), &modify).await;
+    refused.assert_problem(409);
+    assert_eq!(refused.body["ota_error"]["code"], 322);
+    assert_eq!(hotel.free(&channel, 3).await, vec![0, 0, 0]);
+    let kept = hotel.booking(&booking_of(&channel, "SO-1")).await;
+    assert_eq!(
+        kept.body["time"]["check_out"],
+        (hotel.first + Duration::days(2)).to_string()
+    );
+}
+
+#[tokio::test]
+async fn messages_that_cannot_be_honoured_name_the_field_and_the_ota_code() {
+    let hotel = Hotel::open(UNITS).await;
+    let channel = hotel.channel().await;
+    let elsewhere = Hotel::open(UNITS).await;
+
+    let mut unknown = hotel.commit("U-1", 0, 1);
+    unknown["room_type_code"] = json!(uuid::Uuid::new_v4().to_string());
+    let reply = hotel.send(Some(&channel.token), &unknown).await;
+    reply.assert_problem(422);
+    assert!(
+        reply.body["type"]
+            .as_str()
+            .unwrap()
+            .ends_with("/unknown-room-type")
+    );
+    assert_eq!(reply.body["ota_error"]["code"], 402);
+    assert_eq!(reply.pointers(), vec!["/room_type_code"]);
+
+    // Another hotel's room type is not this channel's hotel's.
+    let mut foreign = hotel.commit("U-2", 0, 1);
+    foreign["room_type_code"] = json!(elsewhere.room);
+    let reply = hotel.send(Some(&channel.token), &foreign).await;
+    reply.assert_problem(422);
+    assert_eq!(reply.body["ota_error"]["code"], 402, "{reply:#?}");
+    let free = elsewhere.channel().await;
+    assert_eq!(elsewhere.free(&free, 1).await, vec![UNITS]);
+
+    let mut past = hotel.commit("U-3", 0, 1);
+    let yesterday = Utc::now().date_naive() - Duration::days(1);
+    past["arrival"] = json!((yesterday - Duration::days(1)).to_string());
+    past["departure"] = json!(yesterday.to_string());
+    let reply = hotel.send(Some(&channel.token), &past).await;
+    reply.assert_problem(422);
+    assert_eq!(reply.body["ota_error"]["code"], 15, "{reply:#?}");
+    assert!(
+        reply
+            .pointers()
+            .iter()
+            .any(|p| p == "/arrival" || p == "/departure"),
+        "{reply:#?}"
+    );
+
+    let modify = json!({"res_status": "modify", "reservation_id": "NEVER", "guest_count": 1});
+    let reply = hotel.send(Some(&channel.token), &modify).await;
+    reply.assert_problem(404);
+    assert_eq!(reply.body["ota_error"]["code"], 245);
+    assert_eq!(reply.pointers(), vec!["/reservation_id"]);
+
+    let bad = json!({"res_status": "book", "reservation_id": "has space", "guest_count": 0});
+    let reply = hotel.send(Some(&channel.token), &bad).await;
+    reply.assert_problem(422);
+    let mut pointers = reply.pointers();
+    pointers.sort();
+    assert_eq!(
+        pointers,
+        vec!["/guest_count", "/res_status", "/reservation_id"]
+    );
+
+    let mut no_guest = hotel.commit("U-4", 0, 1);
+    no_guest.as_object_mut().unwrap().remove("guest");
+    let reply = hotel.send(Some(&channel.token), &no_guest).await;
+    reply.assert_problem(422);
+    assert_eq!(reply.pointers(), vec!["/guest/name"]);
+
+    // Nothing of all that took a room.
+    assert_eq!(hotel.free(&channel, 2).await, vec![UNITS; 2]);
+}
+
+#[tokio::test]
+async fn only_a_channel_token_with_bookings_write_sends_reservations() {
+    let hotel = Hotel::open(UNITS).await;
+    let commit = hotel.commit("T-1", 0, 1);
+
+    let staff = hotel.api.staff(&hotel.manager, false).await;
+    let guest = hotel.api.guest().await;
+    for (who, token) in [
+        ("manager", hotel.manager.token()),
+        ("desk", staff.token()),
+        ("guest", guest.token()),
+    ] {
+        let reply = hotel.send(token, &commit).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{who}: {reply:#?}");
+    }
+    let reply = hotel.send(None, &commit).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:#?}");
+
+    // A token asked for ari:read only.
+    let created = hotel
+        .api
+        .post(
+            &format!("/vendor/{}/channels", hotel.manager.vendor()),
+            hotel.manager.token(),
+            &json!({"kind": "ota", "name": "Read only"}),
+        )
+        .await;
+    let id = created.body["client_id"].as_str().expect("id");
+    let secret = created.body["client_secret"].as_str().expect("secret");
+    let reader = token(&hotel.api, id, secret, Some("ari:read")).await;
+    let reply = hotel.send(Some(&reader), &commit).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{reply:#?}");
+
+    let channel = Channel {
+        id: id.to_owned(),
+        token: token(&hotel.api, id, secret, None).await,
+    };
+    assert_eq!(hotel.free(&channel, 1).await, vec![UNITS]);
+    let booked = hotel.send(Some(&channel.token), &commit).await;
+    assert_eq!(booked.status, StatusCode::CREATED, "{booked:#?}");
+    assert_eq!(booked.body["booking"]["channel"], "ota");
+}
