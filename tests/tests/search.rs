@@ -4,6 +4,7 @@
 //! search-indexer's effect is driven directly with the facts of what the test stored. Every test
 //! searches a city or a spot of its own, so tests don't see each other's vendors.
 use api_tests::{Account, Api, Reply, received, resource_body, today_in, zone_at_noon};
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{Duration, NaiveDate, Utc};
 use reqwest::{Method, StatusCode};
 use search_indexer::Indexer;
@@ -751,4 +752,81 @@ async fn a_stay_no_hotel_could_sell_is_refused_as_availability_refuses_it() {
         .search(&format!("{city}&party_size=2&{}", nights(10, 30)))
         .await;
     assert_eq!(thirty.status, StatusCode::OK, "{thirty:#?}");
+}
+
+#[tokio::test]
+async fn a_restaurant_is_found_near_a_point_by_the_cuisines_it_has_now() {
+    let finder = Finder::open().await;
+    let table = [Kind("Table", 2, 2, 0, &[])];
+    let (bistro, _) = finder
+        .vendor(
+            "restaurant",
+            finder.east_of_spot(1.0),
+            json!({"cuisines": ["vegan", "thai"]}),
+            &table,
+        )
+        .await;
+    let (grill, _) = finder
+        .vendor(
+            "restaurant",
+            finder.east_of_spot(2.0),
+            json!({"cuisines": ["steak"]}),
+            &table,
+        )
+        .await;
+    // Another radius after the change: the same search would come from the gateway's cache.
+    let at = |radius_km: f64, cuisines: &str| {
+        format!(
+            "{}&party_size=2&date={}&time=19:30&cuisines={cuisines}",
+            finder.near(radius_km),
+            day(20)
+        )
+    };
+    let vegan_before = finder.found(&at(5.0, "vegan")).await;
+    let vegan_or_steak = finder.found(&at(5.0, "Vegan,steak")).await;
+    let path = format!("/vendor/{}", bistro.vendor());
+    let current = finder.api.get(&path, bistro.token()).await;
+    let etag = current.header("etag").expect("an etag").to_owned();
+    let edited = finder
+        .api
+        .send_with(
+            Method::PUT,
+            &path,
+            bistro.token(),
+            Some(&json!({"cuisines": ["steak"]})),
+            &[("if-match", &etag)],
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{edited:#?}");
+    finder.index_vendor(bistro.vendor()).await;
+    let vegan_after = finder.found(&at(4.0, "vegan")).await;
+    let steak_after = finder.found(&at(4.0, "steak")).await;
+    let thai_after = finder.found(&at(4.0, "thai")).await;
+
+    assert_eq!(vegan_before, [bistro.vendor()]);
+    assert_eq!(vegan_or_steak, [bistro.vendor(), grill.vendor()]);
+    assert!(vegan_after.is_empty(), "{vegan_after:?}");
+    assert!(thai_after.is_empty(), "{thai_after:?}");
+    assert_eq!(steak_after, [bistro.vendor(), grill.vendor()]);
+    // The pointers of the cuisines it dropped are gone, the new one is there.
+    let sdk = shared::aws::sdk_config().await;
+    let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = std::env::var("SEARCH_TABLE").expect("SEARCH_TABLE is set");
+    let mut pointers = Vec::new();
+    for cuisine in ["vegan", "thai", "steak"] {
+        let item = dynamo
+            .get_item()
+            .table_name(&table)
+            .key(
+                "pk",
+                AttributeValue::S(format!("VENDOR#{}", bistro.vendor())),
+            )
+            .key("sk", AttributeValue::S(format!("CUISINE#{cuisine}")))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("GetItem a pointer");
+        pointers.push(item.item.is_some());
+    }
+    assert_eq!(pointers, [false, false, true]);
 }

@@ -15,7 +15,7 @@ use crate::store::attr::{Item, n, optional_number, s, text};
 use anyhow::Context;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use aws_sdk_dynamodb::types::KeysAndAttributes;
 use futures::{StreamExt, TryStreamExt};
 use std::collections::{BTreeSet, HashMap};
 
@@ -308,27 +308,24 @@ impl DynamoSearchIndex {
         Ok(candidates)
     }
 
-    /// Puts the listing's pointers and deletes those of cuisines it no longer has, unless a
-    /// newer listing's are there already (`stamp`).
-    pub(super) async fn repoint(&self, listing: &Listing, stamp: &str) -> anyhow::Result<()> {
+    /// Puts the listing's pointers and deletes those of cuisines the listing it replaced
+    /// (`before`) had and it no longer has, unless a newer listing's are there already
+    /// (`stamp`). From the replaced listing rather than a Query of the vendor's items, so the
+    /// indexer needs no read permission on the table.
+    pub(super) async fn repoint(
+        &self,
+        listing: &Listing,
+        before: Option<&Listing>,
+        stamp: &str,
+    ) -> anyhow::Result<()> {
         let wanted = pointers(listing, stamp);
-        let keep: BTreeSet<String> = cuisines(listing)
-            .into_iter()
+        let gone: Vec<String> = before
+            .map(cuisines)
+            .unwrap_or_default()
+            .difference(&cuisines(listing))
             .map(|c| format!("{SK_PREFIX}{c}"))
             .collect();
         let pk = format!("VENDOR#{}", listing.vendor_id);
-        let existing = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(pk.clone()))
-            .expression_attribute_values(":prefix", s(SK_PREFIX))
-            .projection_expression("sk")
-            .consistent_read(true)
-            .send()
-            .await
-            .context("Query a listing's cuisine pointers")?;
         for item in wanted {
             let put = self
                 .client
@@ -346,19 +343,13 @@ impl DynamoSearchIndex {
                 }
             }
         }
-        for item in existing.items.unwrap_or_default() {
-            let Some(AttributeValue::S(sk)) = item.get("sk") else {
-                continue;
-            };
-            if keep.contains(sk) {
-                continue;
-            }
+        for sk in gone {
             let deleted = self
                 .client
                 .delete_item()
                 .table_name(&self.table)
                 .key("pk", s(pk.clone()))
-                .key("sk", s(sk.clone()))
+                .key("sk", s(sk))
                 .condition_expression("stamp <= :stamp")
                 .expression_attribute_values(":stamp", s(stamp))
                 .send()

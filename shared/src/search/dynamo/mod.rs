@@ -591,10 +591,19 @@ impl SearchIndex for DynamoSearchIndex {
         };
         let result = request
             .update_expression(format!("SET {}{remove}", set.join(", ")))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedOld)
             .send()
             .await;
         match result {
-            Ok(_) => self.repoint(listing, &stamp(listing)).await,
+            Ok(output) => {
+                // The listing replaced, if any: its cuisines' pointers may have to go.
+                let before = match output.attributes.as_ref().and_then(|a| a.get("listing_z")) {
+                    Some(AttributeValue::B(packed)) => Some(unpack(packed.as_ref())?),
+                    _ => None,
+                };
+                self.repoint(listing, before.as_ref(), &stamp(listing))
+                    .await
+            }
             Err(err) => match err.into_service_error() {
                 // The index already has a newer listing: ours is stale.
                 UpdateItemError::ConditionalCheckFailedException(_) => Ok(()),
