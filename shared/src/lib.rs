@@ -1,6 +1,7 @@
 //! What every function shares: the domain (no AWS in it), the adapters behind narrow traits, and
 //! the HTTP edge (request parsing, callers and their claims, problem+json responses).
 pub mod api;
+pub mod ari_push;
 pub mod audit;
 pub mod auth;
 pub mod aws;

@@ -1,0 +1,231 @@
+//! Availability and rate push to channels (issue 22 item 4). A fact that changes a type's free
+//! units or price marks its (vendor, type, night) cells dirty; the first mark of a vendor since
+//! its last flush schedules one delayed flush, which reads the current figures (the last state
+//! wins) and posts each dirty cell once to every connected channel with a webhook, signed
+//! (`sign`) and retried (`deliver`). A burst of N holds is one update per type and night.
+pub mod deliver;
+pub mod marks;
+pub mod sign;
+#[cfg(test)]
+mod tests;
+
+use crate::channels::ChannelStore;
+use crate::channels::ari::{Ari, AriError, AriRange, MAX_ARI_NIGHTS};
+use crate::domain::calendar::Bucket;
+use crate::domain::ids::{ResourceId, VendorId};
+use crate::events::{BookingEvent, Event, VendorEvent};
+use crate::store::{BookingStore, ResourceStore, VendorStore};
+use chrono::{DateTime, NaiveDate, Utc};
+pub use deliver::{Delivered, Retry, Webhook};
+pub use marks::{Cell, DirtyMarks, FlushQueue, MemoryMarks, Pending};
+
+/// Nights a type's own change (price, units, overbooking) marks, from the day it happened.
+pub const TYPE_CHANGE_NIGHTS: i64 = 90;
+
+/// The cells `event` may have changed: the nights of a booking's terms (and of its terms before a
+/// change), a block's nights, the next `TYPE_CHANGE_NIGHTS` of a changed type. Slots
+/// (restaurants) are not pushed: channels sell rooms.
+pub fn touched_by(event: &Event) -> Vec<Cell> {
+    let nights = |vendor: VendorId, resource: ResourceId, buckets: &[Bucket]| {
+        buckets
+            .iter()
+            .filter_map(move |b| match b {
+                Bucket::Night(date) => Some(Cell {
+                    vendor,
+                    resource,
+                    date: *date,
+                }),
+                Bucket::Slot(_) => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut cells = match event {
+        Event::Booking(fact) => {
+            let detail = fact.booking();
+            match fact {
+                BookingEvent::Held(_)
+                | BookingEvent::Confirmed(_)
+                | BookingEvent::Cancelled(_)
+                | BookingEvent::Expired(_)
+                | BookingEvent::NoShow(_)
+                | BookingEvent::Completed(_)
+                | BookingEvent::Updated(_) => {
+                    let mut cells = nights(detail.vendor_id, detail.resource_id, &detail.buckets);
+                    if let Some(before) = &detail.previous {
+                        cells.extend(nights(
+                            detail.vendor_id,
+                            before.resource_id,
+                            &before.buckets,
+                        ));
+                    }
+                    cells
+                }
+                _ => Vec::new(),
+            }
+        }
+        Event::Vendor(VendorEvent::UnitBlockChanged(block)) => {
+            nights(block.vendor_id, block.resource_id, &block.buckets)
+        }
+        Event::Vendor(VendorEvent::ResourceChanged(resource)) => {
+            let today = event.occurred_at().date_naive();
+            today
+                .iter_days()
+                .take(TYPE_CHANGE_NIGHTS as usize)
+                .map(|date| Cell {
+                    vendor: resource.vendor_id,
+                    resource: resource.resource_id,
+                    date,
+                })
+                .collect()
+        }
+        Event::Vendor(_) => Vec::new(),
+    };
+    cells.sort();
+    cells.dedup();
+    cells
+}
+
+/// Where the figures come from at send time.
+pub trait AriSource: Send + Sync {
+    fn ari(
+        &self,
+        vendor: VendorId,
+        range: AriRange,
+    ) -> impl Future<Output = Result<Ari, AriError>> + Send;
+}
+
+impl<S: VendorStore + ResourceStore + BookingStore> AriSource for S {
+    async fn ari(&self, vendor: VendorId, range: AriRange) -> Result<Ari, AriError> {
+        crate::channels::ari::ari(self, vendor, range).await
+    }
+}
+
+/// Records what `event` touched; schedules the vendor's flush if none is pending.
+pub async fn record(
+    marks: &impl DirtyMarks,
+    queue: &impl FlushQueue,
+    event: &Event,
+) -> anyhow::Result<usize> {
+    let cells = touched_by(event);
+    let mut vendors: Vec<VendorId> = cells.iter().map(|c| c.vendor).collect();
+    vendors.dedup();
+    for vendor in vendors {
+        let mine: Vec<Cell> = cells
+            .iter()
+            .filter(|c| c.vendor == vendor)
+            .copied()
+            .collect();
+        if marks.mark(vendor, &mine).await? {
+            queue.schedule(vendor).await?;
+        }
+    }
+    Ok(cells.len())
+}
+
+/// What one flush did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Flushed {
+    pub cells: usize,
+    pub delivered: usize,
+    /// Channels that answered 4xx: recorded, not retried.
+    pub rejected: Vec<(String, u16)>,
+}
+
+/// Sends `vendor`'s dirty cells, read now, to each connected channel with a webhook. An error
+/// (a channel still failing after its retries) leaves the marks, so the flush message is
+/// redelivered and, in the end, lands in the DLQ.
+#[allow(clippy::too_many_arguments)]
+pub async fn flush(
+    marks: &impl DirtyMarks,
+    source: &impl AriSource,
+    channels: &impl ChannelStore,
+    webhook: &impl Webhook,
+    signing_key: &[u8],
+    retry: Retry,
+    vendor: VendorId,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Flushed> {
+    let pending = marks.take_pending(vendor).await?;
+    if pending.is_empty() {
+        return Ok(Flushed::default());
+    }
+    let targets: Vec<_> = channels
+        .channels(vendor)
+        .await?
+        .into_iter()
+        .filter(|c| c.is_active() && c.vendor_id == vendor)
+        .filter_map(|c| webhook_url(&c).map(|url| (c.id, url)))
+        .collect();
+    let mut flushed = Flushed {
+        cells: pending.len(),
+        ..Flushed::default()
+    };
+    if !targets.is_empty() {
+        for payload in payloads(source, vendor, &pending).await? {
+            let body = serde_json::to_vec(&payload)?;
+            for (channel, url) in &targets {
+                let secret = sign::signing_secret(signing_key, &channel.to_string());
+                match deliver::deliver(webhook, retry, url, &secret, &body, now).await? {
+                    Delivered::Accepted { .. } => flushed.delivered += 1,
+                    Delivered::Rejected { status } => {
+                        tracing::warn!(
+                            vendor_id = %vendor,
+                            channel_id = %channel,
+                            status,
+                            "a channel refused an ARI push; not retried"
+                        );
+                        flushed.rejected.push((channel.to_string(), status));
+                    }
+                }
+            }
+        }
+    }
+    marks.clear(vendor, &pending).await?;
+    Ok(flushed)
+}
+
+fn webhook_url(account: &crate::channels::ChannelAccount) -> Option<String> {
+    let url = serde_json::to_value(account.webhook_url.as_ref()?).ok()?;
+    url.as_str().map(str::to_owned)
+}
+
+/// The dirty cells as ARI messages (each at most `MAX_ARI_NIGHTS` long), holding only the dirty
+/// types and nights.
+async fn payloads(
+    source: &impl AriSource,
+    vendor: VendorId,
+    pending: &[Pending],
+) -> anyhow::Result<Vec<Ari>> {
+    let mut dates: Vec<NaiveDate> = pending.iter().map(|p| p.cell.date).collect();
+    dates.sort();
+    dates.dedup();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(&start) = dates.get(i) {
+        let last = start + chrono::Days::new((MAX_ARI_NIGHTS - 1) as u64);
+        let window: Vec<NaiveDate> = dates[i..]
+            .iter()
+            .copied()
+            .take_while(|d| *d <= last)
+            .collect();
+        i += window.len();
+        let end = window.last().copied().unwrap_or(start);
+        let mut ari = match source.ari(vendor, AriRange { start, end }).await {
+            Ok(ari) => ari,
+            Err(AriError::VendorNotFound) => return Ok(Vec::new()),
+            Err(AriError::Unexpected(e)) => return Err(e),
+        };
+        for room in &mut ari.room_types {
+            room.days.retain(|day| {
+                pending
+                    .iter()
+                    .any(|p| p.cell.resource == room.inv_type_code && p.cell.date == day.date)
+            });
+        }
+        ari.room_types.retain(|room| !room.days.is_empty());
+        if !ari.room_types.is_empty() {
+            out.push(ari);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,355 @@
+//! Coalescing, signatures and retries against in-memory adapters.
+use super::*;
+use crate::channels::ari::{DayAri, RoomTypeAri};
+use crate::channels::memory::MemoryChannels;
+use crate::channels::{ChannelAccount, ChannelKind, ChannelStatus, WebhookUrl};
+use crate::domain::money::{Currency, Money};
+use crate::domain::text::Title;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+const KEY: &[u8] = b"push-key";
+
+fn now() -> DateTime<Utc> {
+    "2026-03-01T10:00:00Z".parse().unwrap()
+}
+
+fn sample(name: &str) -> Event {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../events/samples")
+        .join(format!("{name}.json"));
+    let raw: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    Event::parse(
+        raw["source"].as_str().unwrap(),
+        raw["detail-type"].as_str().unwrap(),
+        raw["detail"].clone(),
+    )
+    .unwrap()
+}
+
+/// Free units per cell, changed by the test between marks and flush.
+#[derive(Default)]
+struct Figures {
+    free: Mutex<HashMap<(ResourceId, NaiveDate), u32>>,
+    reads: Mutex<u32>,
+}
+
+impl AriSource for Figures {
+    async fn ari(&self, vendor: VendorId, range: AriRange) -> Result<Ari, AriError> {
+        *self.reads.lock().unwrap() += 1;
+        let free = self.free.lock().unwrap();
+        let mut types: Vec<ResourceId> = free.keys().map(|(r, _)| *r).collect();
+        types.sort();
+        types.dedup();
+        let eur = Currency::parse("EUR").unwrap();
+        Ok(Ari {
+            hotel_code: vendor,
+            start: range.start,
+            end: range.end,
+            currency_code: eur,
+            room_types: types
+                .into_iter()
+                .map(|t| RoomTypeAri {
+                    inv_type_code: t,
+                    name: "Double".into(),
+                    days: range
+                        .nights()
+                        .map(|date| DayAri {
+                            date,
+                            booking_limit: free.get(&(t, date)).copied().unwrap_or(5),
+                            rate: Money {
+                                amount_minor: 12900,
+                                currency: eur,
+                            },
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// Answers each POST from `answers` in turn (then 200) and keeps what it got.
+#[derive(Default)]
+struct Receiver {
+    answers: Mutex<Vec<u16>>,
+    got: Mutex<Vec<(String, String, Vec<u8>)>>,
+}
+
+impl Webhook for Receiver {
+    async fn post(&self, url: &str, signature: &str, body: &[u8]) -> anyhow::Result<u16> {
+        self.got
+            .lock()
+            .unwrap()
+            .push((url.into(), signature.into(), body.to_vec()));
+        let mut answers = self.answers.lock().unwrap();
+        Ok(if answers.is_empty() {
+            200
+        } else {
+            answers.remove(0)
+        })
+    }
+}
+
+const FAST: Retry = Retry {
+    attempts: 3,
+    backoff: Duration::ZERO,
+};
+
+async fn channel(channels: &MemoryChannels, vendor: VendorId, url: Option<&str>) -> ChannelAccount {
+    let account = ChannelAccount::connect(
+        vendor,
+        ChannelKind::ChannelManager,
+        Title::parse("Acme CM").unwrap(),
+        url.map(|u| WebhookUrl::parse(u).unwrap()),
+        "hash".into(),
+        now(),
+    );
+    channels.create_channel(&account).await.unwrap();
+    account
+}
+
+fn held() -> (Event, VendorId, ResourceId) {
+    let event = sample("BookingHeld");
+    let Event::Booking(fact) = &event else {
+        panic!("a booking fact")
+    };
+    let (vendor, resource) = (fact.booking().vendor_id, fact.booking().resource_id);
+    (event, vendor, resource)
+}
+
+#[test]
+fn a_hold_touches_its_nights_and_a_change_its_old_ones_too() {
+    let (event, vendor, resource) = held();
+    let dates: Vec<String> = touched_by(&event)
+        .iter()
+        .map(|c| c.date.to_string())
+        .collect();
+    assert_eq!(dates, ["2026-03-27", "2026-03-28"]);
+    assert!(
+        touched_by(&event)
+            .iter()
+            .all(|c| c.vendor == vendor && c.resource == resource)
+    );
+    let updated = sample("BookingUpdated");
+    let Event::Booking(fact) = &updated else {
+        panic!()
+    };
+    let detail = fact.booking();
+    let before = detail.previous.as_ref().unwrap();
+    let cells = touched_by(&updated);
+    assert!(
+        before
+            .buckets
+            .iter()
+            .chain(&detail.buckets)
+            .all(|b| match b {
+                Bucket::Night(d) => cells.iter().any(|c| c.date == *d),
+                Bucket::Slot(_) => true,
+            })
+    );
+    assert_eq!(
+        touched_by(&sample("ResourceChanged")).len(),
+        TYPE_CHANGE_NIGHTS as usize
+    );
+    assert!(touched_by(&sample("VendorRated")).is_empty());
+}
+
+#[tokio::test]
+async fn a_burst_of_holds_sends_one_update_per_type_and_night_with_the_last_figures() {
+    let (event, vendor, resource) = held();
+    let marks = MemoryMarks::default();
+    for _ in 0..5 {
+        record(&marks, &marks, &event).await.unwrap();
+    }
+    assert_eq!(
+        marks.take_scheduled(),
+        vec![vendor],
+        "one flush for the burst"
+    );
+
+    let channels = MemoryChannels::default();
+    let cm = channel(&channels, vendor, Some("https://cm.example.com/ari")).await;
+    let figures = Figures::default();
+    let night: NaiveDate = "2026-03-27".parse().unwrap();
+    figures.free.lock().unwrap().insert((resource, night), 0);
+    let receiver = Receiver::default();
+    let flushed = flush(
+        &marks,
+        &figures,
+        &channels,
+        &receiver,
+        KEY,
+        FAST,
+        vendor,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(flushed.cells, 2);
+    assert_eq!(flushed.delivered, 1);
+
+    let got = receiver.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    let (url, signature, body) = &got[0];
+    assert_eq!(url, "https://cm.example.com/ari");
+    let secret = sign::signing_secret(KEY, &cm.id.to_string());
+    assert!(sign::verify(&secret, signature, body, now()));
+    assert!(!sign::verify(
+        &sign::signing_secret(KEY, "other"),
+        signature,
+        body,
+        now()
+    ));
+    let ari: serde_json::Value = serde_json::from_slice(body).unwrap();
+    let days = ari["room_types"][0]["days"].as_array().unwrap();
+    assert_eq!(days.len(), 2);
+    assert_eq!(days[0]["date"], "2026-03-27");
+    assert_eq!(days[0]["booking_limit"], 0);
+    assert_eq!(days[1]["booking_limit"], 5);
+
+    // Nothing left: a second flush sends nothing.
+    let again = flush(
+        &marks,
+        &figures,
+        &channels,
+        &receiver,
+        KEY,
+        FAST,
+        vendor,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.cells, 0);
+    assert_eq!(receiver.got.lock().unwrap().len(), 1);
+    // The next change schedules a new flush.
+    record(&marks, &marks, &event).await.unwrap();
+    assert_eq!(marks.take_scheduled(), vec![vendor]);
+}
+
+#[tokio::test]
+async fn a_mark_made_during_a_flush_stays_dirty() {
+    let (event, vendor, _) = held();
+    let marks = MemoryMarks::default();
+    record(&marks, &marks, &event).await.unwrap();
+    let pending = marks.take_pending(vendor).await.unwrap();
+    assert!(record(&marks, &marks, &event).await.unwrap() > 0);
+    marks.clear(vendor, &pending).await.unwrap();
+    assert_eq!(marks.take_pending(vendor).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_5xx_is_retried_then_fails_leaving_the_marks_and_a_4xx_is_recorded_once() {
+    let (event, vendor, resource) = held();
+    let channels = MemoryChannels::default();
+    channel(&channels, vendor, Some("https://cm.example.com/ari")).await;
+    let figures = Figures::default();
+    let night: NaiveDate = "2026-03-27".parse().unwrap();
+    figures.free.lock().unwrap().insert((resource, night), 3);
+
+    let marks = MemoryMarks::default();
+    record(&marks, &marks, &event).await.unwrap();
+    let receiver = Receiver::default();
+    *receiver.answers.lock().unwrap() = vec![500, 503];
+    let flushed = flush(
+        &marks,
+        &figures,
+        &channels,
+        &receiver,
+        KEY,
+        FAST,
+        vendor,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(flushed.delivered, 1);
+    assert_eq!(receiver.got.lock().unwrap().len(), 3);
+
+    record(&marks, &marks, &event).await.unwrap();
+    *receiver.answers.lock().unwrap() = vec![500, 500, 500];
+    let failed = flush(
+        &marks,
+        &figures,
+        &channels,
+        &receiver,
+        KEY,
+        FAST,
+        vendor,
+        now(),
+    )
+    .await;
+    assert!(failed.is_err());
+    assert_eq!(receiver.got.lock().unwrap().len(), 6);
+    assert_eq!(
+        marks.take_pending(vendor).await.unwrap().len(),
+        2,
+        "kept for redelivery"
+    );
+
+    *receiver.answers.lock().unwrap() = vec![410];
+    let flushed = flush(
+        &marks,
+        &figures,
+        &channels,
+        &receiver,
+        KEY,
+        FAST,
+        vendor,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(flushed.rejected.len(), 1);
+    assert_eq!(flushed.rejected[0].1, 410);
+    assert_eq!(
+        receiver.got.lock().unwrap().len(),
+        7,
+        "a 4xx is not retried"
+    );
+}
+
+#[tokio::test]
+async fn a_disconnected_channel_or_one_without_a_webhook_gets_nothing() {
+    let (event, vendor, resource) = held();
+    let channels = MemoryChannels::default();
+    let mut gone = channel(&channels, vendor, Some("https://gone.example.com/ari")).await;
+    gone.status = ChannelStatus::Disconnected;
+    channels.replace_channel(&gone, gone.version).await.unwrap();
+    channel(&channels, vendor, None).await;
+    let marks = MemoryMarks::default();
+    record(&marks, &marks, &event).await.unwrap();
+    let receiver = Receiver::default();
+    let figures = Figures::default();
+    let night: NaiveDate = "2026-03-27".parse().unwrap();
+    figures.free.lock().unwrap().insert((resource, night), 3);
+    let flushed = flush(
+        &marks,
+        &figures,
+        &channels,
+        &receiver,
+        KEY,
+        FAST,
+        vendor,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(flushed.cells, 2);
+    assert_eq!(flushed.delivered, 0);
+    assert!(receiver.got.lock().unwrap().is_empty());
+    assert!(marks.take_pending(vendor).await.unwrap().is_empty());
+}
+
+#[test]
+fn an_old_or_tampered_signature_is_refused() {
+    let secret = sign::signing_secret(KEY, "c1");
+    let header = sign::signature(&secret, now(), b"{}");
+    assert!(sign::verify(&secret, &header, b"{}", now()));
+    assert!(!sign::verify(&secret, &header, b"{ }", now()));
+    let later = now() + chrono::Duration::seconds(sign::TOLERANCE_SECONDS + 1);
+    assert!(!sign::verify(&secret, &header, b"{}", later));
+}
