@@ -199,10 +199,11 @@ impl DynamoStore {
                     true
                 }
                 TransactWriteItemsError::TransactionInProgressException(_) => true,
-                // Every item is conditioned, so a try that did commit is refused when repeated
-                // (a hold's id exists: it is replayed). DynamoDB Local answers this way when
-                // its item locks are held too long, what DynamoDB reports as a conflict.
-                TransactWriteItemsError::InternalServerError(_) => true,
+                // DynamoDB Local's answer when its item locks are held too long, where DynamoDB
+                // reports a conflict ("this request will succeed in actual DynamoDB API").
+                TransactWriteItemsError::InternalServerError(e) => e
+                    .message()
+                    .is_some_and(|m| m.contains("waiting for a lock")),
                 _ => false,
             };
             attempt += 1;
