@@ -4,6 +4,7 @@
 //! wins) and posts each dirty cell once to every connected channel with a webhook, signed
 //! (`sign`) and retried (`deliver`). A burst of N holds is one update per type and night.
 pub mod deliver;
+pub mod dynamo;
 pub mod marks;
 pub mod sign;
 #[cfg(test)]
