@@ -373,3 +373,47 @@ async fn only_a_channel_token_with_bookings_write_sends_reservations() {
     assert_eq!(booked.status, StatusCode::CREATED, "{booked:#?}");
     assert_eq!(booked.body["booking"]["channel"], "ota");
 }
+
+#[tokio::test]
+async fn the_vendors_manager_reads_a_channels_refused_messages_without_the_guest() {
+    let hotel = Hotel::open(1).await;
+    let channel = hotel.channel().await;
+    let taken = hotel
+        .send(Some(&channel.token), &hotel.commit("R-1", 0, 1))
+        .await;
+    assert_eq!(taken.status, StatusCode::CREATED, "{taken:#?}");
+    hotel
+        .send(Some(&channel.token), &hotel.commit("R-2", 0, 1))
+        .await
+        .assert_problem(409);
+    hotel
+        .send(
+            Some(&channel.token),
+            &json!({"res_status": "cancel", "reservation_id": "R-9"}),
+        )
+        .await
+        .assert_problem(404);
+
+    let path = format!(
+        "/vendor/{}/channels/{}/rejections",
+        hotel.manager.vendor(),
+        channel.id
+    );
+    let reply = hotel.api.get(&path, hotel.manager.token()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    let items = reply.body["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2, "{reply:#?}");
+    assert_eq!(items[0]["reservation_id"], "R-9");
+    assert_eq!(items[0]["refusal"], "unknown_reservation");
+    assert_eq!(items[0]["ota_error_code"], 245);
+    assert_eq!(items[1]["reservation_id"], "R-2");
+    assert_eq!(items[1]["refusal"], "sold_out");
+    assert_eq!(items[1]["pointers"], json!(["/room_type_code"]));
+    assert!(!reply.body.to_string().contains("Grace"), "{reply:#?}");
+
+    let desk = hotel.api.staff(&hotel.manager, false).await;
+    let refused = hotel.api.get(&path, desk.token()).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:#?}");
+    let refused = hotel.api.get(&path, Some(&channel.token)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:#?}");
+}

@@ -144,6 +144,7 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
   'oauth-token': { config: ['store', 'tokens', 'signer'], ...HASHES_PASSWORDS },
   'channel-ari': { config: ['store'] },
   'channel-reservation': { config: ['store', 'archiveIndex'] },
+  'channel-rejections': { config: ['store'] },
   'hold-expiry': { config: ['store', 'stripe'] },
   'search-indexer': { config: ['ledger', 'store', 'search'] },
   notifier: { config: ['ledger', 'store', 'mail', 'reminders', 'notices'] },

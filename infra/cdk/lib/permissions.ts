@@ -374,6 +374,9 @@ export const PERMISSIONS: Record<string, Grants> = {
       'booking-archive': read("refuses a reservation id whose booking was archived (its id must not be made twice): a condition in the hold's transaction (ConditionCheckItem)"),
     },
   },
+  'channel-rejections': {
+    tables: { accounts: read("reads the channel account (its vendor's manager only) and queries its refused messages in the channel's partition") },
+  },
   'hold-expiry': {
     tables: {
       bookings: readWrite('reads the hold and expires or confirms it'),

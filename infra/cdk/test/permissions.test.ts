@@ -384,6 +384,10 @@ test('channels: the token endpoint has the accounts table and the signing key on
     ]),
   );
   assert.deepEqual(
+    allowed(built, 'channel-rejections'),
+    sorted([...LOGS('channel-rejections'), ...READ('accounts')]),
+  );
+  assert.deepEqual(
     allowed(built, 'channel-list'),
     sorted([...LOGS('channel-list'), ...READ('accounts'), 'dynamodb:Query table:accounts/index/gsi1']),
   );

@@ -193,6 +193,7 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("oauth-token",          |d, req| oauth_token::handler(&d.store, &d.channels, &d.signer, &d.tokens, req));
     register!("channel-ari",          |d, req| channel_ari::handler(&d.store, &d.channels, req));
     register!("channel-reservation",  |d, req| channel_reservation::handler(&d.store, &d.archiver.index, &d.channels, req));
+    register!("channel-rejections",   |d, req| channel_rejections::handler(&d.channels, req));
     functions
 }
 
