@@ -353,3 +353,80 @@ fn an_old_or_tampered_signature_is_refused() {
     let later = now() + chrono::Duration::seconds(sign::TOLERANCE_SECONDS + 1);
     assert!(!sign::verify(&secret, &header, b"{}", later));
 }
+
+/// A receiver on 127.0.0.1 answering `answers` in turn (then 200), keeping each request's
+/// signature header and body.
+async fn local_receiver(
+    answers: Vec<u16>,
+) -> (String, std::sync::Arc<Mutex<Vec<(String, Vec<u8>)>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/ari", listener.local_addr().unwrap());
+    let got = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let seen = got.clone();
+    tokio::spawn(async move {
+        let mut answers = answers.into_iter();
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let mut raw = Vec::new();
+            let mut buf = [0u8; 4096];
+            let (head, body) = loop {
+                let read = socket.read(&mut buf).await.unwrap();
+                raw.extend_from_slice(&buf[..read]);
+                let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+                    continue;
+                };
+                let head = String::from_utf8_lossy(&raw[..end]).to_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map(|v| v.trim().parse().unwrap())
+                    .unwrap_or(0);
+                while raw.len() < end + 4 + length {
+                    let read = socket.read(&mut buf).await.unwrap();
+                    raw.extend_from_slice(&buf[..read]);
+                }
+                break (head, raw[end + 4..end + 4 + length].to_vec());
+            };
+            let signature = head
+                .lines()
+                .find_map(|l| l.strip_prefix("ari-signature:"))
+                .unwrap_or("")
+                .trim()
+                .to_owned();
+            seen.lock().unwrap().push((signature, body));
+            let status = answers.next().unwrap_or(200);
+            let reply =
+                format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            socket.write_all(reply.as_bytes()).await.unwrap();
+        }
+    });
+    (url, got)
+}
+
+#[tokio::test]
+async fn over_http_a_500_is_retried_and_the_signature_verifies_at_the_receiver() {
+    let (url, got) = local_receiver(vec![500]).await;
+    let webhook = deliver::HttpWebhook::new().unwrap();
+    let secret = sign::signing_secret(KEY, "c1");
+    let body = br#"{"hotel_code":"x"}"#;
+    let outcome = deliver::deliver(&webhook, FAST, &url, &secret, body, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(outcome, Delivered::Accepted { attempts: 2 });
+    let got = got.lock().unwrap().clone();
+    assert_eq!(got.len(), 2);
+    for (signature, received) in &got {
+        assert_eq!(received.as_slice(), body);
+        assert!(sign::verify(&secret, signature, received, Utc::now()));
+    }
+
+    let (url, got) = local_receiver(vec![400]).await;
+    let outcome = deliver::deliver(&webhook, FAST, &url, &secret, body, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(outcome, Delivered::Rejected { status: 400 });
+    assert_eq!(got.lock().unwrap().len(), 1);
+}
