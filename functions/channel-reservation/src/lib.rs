@@ -539,3 +539,110 @@ async fn confirm(
         .await
         .map_err(Problem::from)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(value: serde_json::Value) -> MessageBody {
+        serde_json::from_value(value).unwrap()
+    }
+
+    fn pointers(errors: FieldErrors) -> Vec<String> {
+        let mut pointers: Vec<String> = errors
+            .into_vec()
+            .into_iter()
+            .filter_map(|e| match e.location {
+                Location::Pointer(p) => Some(p),
+                _ => None,
+            })
+            .collect();
+        pointers.sort();
+        pointers
+    }
+
+    #[test]
+    fn a_commit_names_each_missing_member_in_the_channels_terms() {
+        let sent = body(serde_json::json!({"res_status": "commit", "reservation_id": "R1"}));
+        let Err((status, errors)) = parse(VendorId::generate(), sent) else {
+            panic!("a bare commit is refused");
+        };
+        assert_eq!(status, Some(ResStatus::Commit));
+        assert_eq!(
+            pointers(errors),
+            vec!["/arrival", "/guest/name", "/guest_count", "/room_type_code"]
+        );
+    }
+
+    #[test]
+    fn a_modify_changes_something_and_never_the_guest() {
+        let sent = body(serde_json::json!({"res_status": "modify", "reservation_id": "R1"}));
+        let Err((_, errors)) = parse(VendorId::generate(), sent) else {
+            panic!("an empty modify is refused");
+        };
+        assert_eq!(pointers(errors), vec![""]);
+        let sent = body(serde_json::json!({
+            "res_status": "modify", "reservation_id": "R1", "guest_count": 2,
+            "guest": {"name": "Someone"},
+        }));
+        let Err((_, errors)) = parse(VendorId::generate(), sent) else {
+            panic!("a modify of the guest is refused");
+        };
+        assert_eq!(pointers(errors), vec!["/guest"]);
+    }
+
+    #[test]
+    fn a_cancel_needs_only_the_reservation_and_half_a_total_is_named() {
+        let sent = body(serde_json::json!({"res_status": "cancel", "reservation_id": "R1"}));
+        assert!(matches!(
+            parse(VendorId::generate(), sent).map(|p| p.message),
+            Ok(Message::Cancel)
+        ));
+        let sent = body(serde_json::json!({
+            "res_status": "cancel", "reservation_id": "R1", "total": {"amount_minor": 100},
+        }));
+        let Err((_, errors)) = parse(VendorId::generate(), sent) else {
+            panic!("a total without currency is refused");
+        };
+        assert_eq!(pointers(errors), vec!["/total/currency"]);
+    }
+
+    #[test]
+    fn the_engines_field_names_become_the_channels() {
+        let mut errors = FieldErrors::default();
+        for pointer in [
+            "/check_in",
+            "/check_out",
+            "/party_size",
+            "/resource_id",
+            "/other",
+        ] {
+            errors.push(pointer, "x");
+        }
+        assert_eq!(
+            pointers(renamed(errors)),
+            vec![
+                "/arrival",
+                "/departure",
+                "/guest_count",
+                "/other",
+                "/room_type_code"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_refusal_carries_its_ota_code() {
+        let refusal = unknown_reservation();
+        assert_eq!(refusal.refusal, ImportRefusal::UnknownReservation);
+        assert_eq!(refusal.problem.status(), StatusCode::NOT_FOUND);
+        let body = serde_json::to_value(&refusal.problem).unwrap();
+        assert_eq!(body["ota_error"]["code"], 245);
+        assert!(
+            body["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("/unknown-reservation")
+        );
+    }
+}
