@@ -25,6 +25,8 @@ export type ConfigGroup =
   | 'bus'
   /** `SqsHoldTimer::from_env`: HOLD_EXPIRY_QUEUE_URL. */
   | 'holdTimer'
+  /** `SqsFlushQueue::from_env`: ARI_FLUSH_QUEUE_URL (the channels' delayed ARI flushes). */
+  | 'ariFlushQueue'
   /** `DynamoArchive::from_env`: BOOKING_ARCHIVE_TABLE (the archived bookings' index). */
   | 'archiveIndex'
   /** `S3Records::from_env`: ARCHIVE_BUCKET (the archived bookings' records). */
@@ -156,6 +158,11 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
   },
   'change-feed': { config: ['ledger', 'store'] },
   'booking-history': { config: ['ledger', 'store'] },
+  'ari-push': { config: ['ledger', 'store', 'ariFlushQueue'] },
+  'ari-flush': {
+    config: ['store'],
+    sizing: "posts each dirty cell to every connected channel (5 s per try, up to 4 tries with backoff); a vendor's flush stays under the default limit",
+  },
   waitlist: {
     config: ['ledger', 'store', 'archiveIndex', 'stripe', 'bus'],
     sizing: 'tries a hold (one transaction) per waiting entry of the freed type, at most 50, and asks Stripe for each offer\'s deposit',

@@ -63,6 +63,8 @@ export interface Grants {
   readonly stripeSecret?: Why<'read'>;
   readonly eventBus?: Why<'putEvents'>;
   readonly holdExpiryQueue?: Why<'send'>;
+  /** sqs:SendMessage to the ari-flush queue (a vendor's delayed ARI flush). */
+  readonly ariFlushQueue?: Why<'send'>;
   /** The archive bucket's booking records (`bookings/...`): put (s3:PutObject, s3:DeleteObject) or get (s3:GetObject). */
   readonly archiveRecords?: Why<'put' | 'get'>;
   /** The archive bucket's invoices (`invoices/<vendor>/<number>.{json,pdf}`): s3:PutObject only. */
@@ -423,6 +425,20 @@ export const PERMISSIONS: Record<string, Grants> = {
     tables: {
       ledger: LEDGER,
       inventory: readWrite("reads the vendor's feed head (GetItem); moves it, puts the entry and the fact's marker in one transaction (UpdateItem, PutItem)"),
+    },
+  },
+  'ari-push': {
+    tables: {
+      ledger: LEDGER,
+      inventory: readWrite("marks the fact's (type, night) cells dirty under ARIDIRTY#<vendor> (UpdateItem) and puts the vendor's flush-pending marker (conditional PutItem)"),
+    },
+    ariFlushQueue: ['send', "schedules the vendor's flush as one delayed message on its first mark since the last flush"],
+  },
+  'ari-flush': {
+    tables: {
+      accounts: read("queries the vendor's channels on gsi1 (their webhooks)", 'gsi1'),
+      vendors: read('reads the vendor and its room types (prices, units)'),
+      inventory: readWrite("queries the vendor's dirty cells and reads the counters of their nights; deletes the flush-pending marker and each sent cell if its version is unchanged (DeleteItem)"),
     },
   },
   'booking-history': {

@@ -375,6 +375,11 @@ export class ReservationsStack extends Stack {
           env[pair.envVar] = pair.queue.queueUrl;
           break;
         }
+        case 'ariFlushQueue': {
+          const pair = this.messaging.queues['ari-flush'];
+          env[pair.envVar] = pair.queue.queueUrl;
+          break;
+        }
         case 'archiveIndex':
           tableVar('booking-archive');
           break;
@@ -459,6 +464,7 @@ export class ReservationsStack extends Stack {
     if (grants.stripeSecret) this.stripeSecret.grantRead(fn);
     if (grants.eventBus) this.messaging.bus.grantPutEventsTo(fn);
     if (grants.holdExpiryQueue) this.messaging.queues['hold-expiry'].queue.grantSendMessages(fn);
+    if (grants.ariFlushQueue) this.messaging.queues['ari-flush'].queue.grantSendMessages(fn);
     if (grants.archiveRecords) {
       // Only the records' prefix, and only the one action (grantPut/grantRead add more).
       // The archiver also deletes a record it wrote for a move that did not happen (the booking

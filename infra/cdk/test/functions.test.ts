@@ -26,6 +26,8 @@ const NOT_SET_ON_AWS: Record<string, string> = {
   OPENSEARCH_SIGV4: 'the code signs requests to *.amazonaws.com endpoints by itself',
   REMINDER_LEAD_HOURS: 'the default (24 h before arrival) is the product rule',
   ARCHIVE_BATCH: "the default (500 per sweep) fits the archiver's 55 s timeout",
+  ARI_FLUSH_DELAY_SECONDS: "the default (10 s) is the product rule: a burst of changes within it is one update per type and night",
+  ARI_PUSH_KEY: "the channels' ARI signing key is not put in the template (it would be readable there): the operator sets it on ari-flush after deploying; until then ari-flush fails at cold start and flushes wait in its DLQ",
   APP_BASE_URL: 'set only with -c appBaseUrl (the guest app is not part of this stack); without it hold emails carry no link',
 };
 

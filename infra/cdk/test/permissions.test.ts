@@ -237,6 +237,7 @@ test("every function's policy is its log group, its trigger and exactly its perm
     if (grants.reminders) expected.push(...REMINDERS);
     if (grants.auditSchedules) expected.push(...AUDIT_SCHEDULES);
     if (grants.eventBus) expected.push(`events:PutEvents bus`);
+    if (grants.ariFlushQueue) expected.push(...['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].map((a) => `${a} queue:ari-flush`));
     const queue = consumerQueue.get(name);
     if (queue) expected.push(...SQS_CONSUME(queue));
     assert.deepEqual(allowed(built, name), sorted(expected), name);

@@ -58,6 +58,15 @@ pub struct Deps {
     /// How long a waitlist offer's hold lasts (`OFFER_HOLD_SECONDS`).
     pub offers: shared::waitlist::OfferSettings,
     pub channels: shared::channels::DynamoChannels,
+    pub ari_marks: shared::ari_push::dynamo::DynamoMarks,
+    pub ari_queue: shared::ari_push::dynamo::SqsFlushQueue,
+    /// ari-flush as its Lambda builds it; the signing key defaults to a local one (`ARI_PUSH_KEY`).
+    pub ari_flush: ari_flush::Flusher<
+        shared::ari_push::dynamo::DynamoMarks,
+        DynamoStore,
+        shared::channels::DynamoChannels,
+        shared::ari_push::deliver::HttpWebhook,
+    >,
 }
 
 impl Deps {
@@ -99,6 +108,17 @@ impl Deps {
             waitlist: shared::waitlist::DynamoWaitlist::from_env(&sdk)?,
             offers: shared::waitlist::OfferSettings::from_env()?,
             channels: shared::channels::DynamoChannels::from_env(&sdk)?,
+            ari_marks: shared::ari_push::dynamo::DynamoMarks::from_env(&sdk)?,
+            ari_queue: shared::ari_push::dynamo::SqsFlushQueue::from_env(&sdk)?,
+            ari_flush: ari_flush::Flusher {
+                marks: shared::ari_push::dynamo::DynamoMarks::from_env(&sdk)?,
+                source: store.clone(),
+                channels: shared::channels::DynamoChannels::from_env(&sdk)?,
+                webhook: shared::ari_push::deliver::HttpWebhook::new()?,
+                signing_key: config::optional("ARI_PUSH_KEY", "local-ari-push-key".to_owned())?
+                    .into_bytes(),
+                retry: shared::ari_push::Retry::default(),
+            },
             archiver,
             notifier,
             payments: stripe.client()?,
@@ -222,6 +242,14 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
             })
         }),
     );
+    let flush_deps = deps.clone();
+    consumers.insert(
+        "ari-flush",
+        Arc::new(move |event| {
+            let deps = flush_deps.clone();
+            Box::pin(async move { Ok(deps.ari_flush.handle(event).await) })
+        }),
+    );
     let inboxes = [
         inbox(
             &deps,
@@ -289,6 +317,14 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
                 waitlist: deps.waitlist.clone(),
                 events: deps.bus.clone(),
                 settings: deps.offers,
+            },
+        ),
+        inbox(
+            &deps,
+            ari_push::CONSUMER,
+            ari_push::Marks {
+                marks: deps.ari_marks.clone(),
+                queue: deps.ari_queue.clone(),
             },
         ),
     ];

@@ -147,6 +147,7 @@ impl DirtyMarks for DynamoMarks {
 }
 
 /// The flush message: `{"ari_flush": "<vendor id>"}`, delivered after the delay.
+#[derive(Debug, Clone)]
 pub struct SqsFlushQueue {
     client: aws_sdk_sqs::Client,
     url: String,
