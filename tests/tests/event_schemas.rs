@@ -696,11 +696,17 @@ fn the_channel_samples_validate_and_read_back_unchanged_and_carry_no_secret() {
         );
     }
     for (member, value) in [
-        ("client_secret", json!("q8J0n7m1Yb3v5Xc2Zt4Rw6Ps9Lk0Hf1Dg3Ja5Sb7Nc8")),
+        (
+            "client_secret",
+            json!("q8J0n7m1Yb3v5Xc2Zt4Rw6Ps9Lk0Hf1Dg3Ja5Sb7Nc8"),
+        ),
         ("webhook_url", json!("https://cm.example.com/ari")),
     ] {
         let mut leaked = sample("ChannelConnected");
         leaked["detail"][member] = value;
-        assert!(validator("ChannelConnected").validate(&leaked).is_err(), "{member}");
+        assert!(
+            validator("ChannelConnected").validate(&leaked).is_err(),
+            "{member}"
+        );
     }
 }

@@ -218,7 +218,11 @@ mod tests {
         let en = offer_mail("en-GB", &details(Some("https://book.example/pay")));
         assert!(en.subject.contains("Hotel Spreeblick"), "{}", en.subject);
         assert!(en.body.contains("11:10"), "{}", en.body);
-        assert!(en.body.contains(&offer.booking_id.unwrap().to_string()), "{}", en.body);
+        assert!(
+            en.body.contains(&offer.booking_id.unwrap().to_string()),
+            "{}",
+            en.body
+        );
         assert!(en.body.contains("https://book.example/pay"), "{}", en.body);
         let de = offer_mail("de-AT", &details(None));
         assert!(de.body.contains("Warteliste"), "{}", de.body);
