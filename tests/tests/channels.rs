@@ -127,7 +127,7 @@ impl Hotel {
 /// base64url without padding, as a secret is, read back for its length.
 fn b64_std(secret: &str) -> String {
     let mut s = secret.replace('-', "+").replace('_', "/");
-    while s.len() % 4 != 0 {
+    while !s.len().is_multiple_of(4) {
         s.push('=');
     }
     s
