@@ -157,8 +157,12 @@ test('a party of 2 walks in: booked and seated with the keyboard alone at a two-
   const bar = row.getByTestId(`booking-${walkIn.id}`).filter({ hasText: 'Checked in' });
   await bar.waitFor({ timeout: NEVER_MS });
   const cell = row.locator('td', { has: page.getByTestId(`booking-${walkIn.id}`) });
-  assert.equal(await cell.getAttribute('colspan'), '3');
   const start = Number(await cell.getAttribute('data-col'));
+  // Late in the evening the board's last slots cut the bar short: it shows what is left of the day.
+  const width = (await page.getByRole('grid', { name: 'Table board' }).locator('thead th[scope="col"]').count()) - 1;
+  const shown = Math.min(3, width - start);
+  if (shown < 3) t.diagnostic(`the seating starts ${width - start} slot(s) before the board's end: its bar spans ${shown}`);
+  assert.equal((await cell.getAttribute('colspan')) ?? '1', String(shown));
   assert.equal(await page.getByTestId('count-seated').textContent(), '1');
 
   // The detail opened once booked. Closed, the bar is reached with the arrow keys and Enter opens it again.
@@ -187,14 +191,18 @@ test('a party of 2 walks in: booked and seated with the keyboard alone at a two-
   // A seating left before its end keeps its first slot; the slots after it are free at that table.
   await row.getByTestId(`booking-${walkIn.id}`).filter({ hasText: 'Completed' }).waitFor({ timeout: NEVER_MS });
   assert.equal((await row.locator('td', { has: page.getByTestId(`booking-${walkIn.id}`) }).getAttribute('colspan')) ?? '1', '1');
-  for (const next of [start + 1, start + 2]) {
+  for (const next of [start + 1, start + 2].filter((col) => col < width)) {
     assert.match(await row.locator(`td[data-col="${next}"]`).getAttribute('aria-label'), new RegExp(`^Table ${table}, \\d{2}:\\d{2}: free$`));
   }
   assert.equal(await page.getByTestId('count-left').textContent(), '1');
   assert.equal(await page.getByTestId('count-seated').textContent(), '0');
   // The API agrees: from the seating's second slot the two-tops are all free but for tonight's guests.
-  const second = await api('GET', `/vendor/${world.vendorId}/availability?party_size=2&date=${day(0)}&time=${slotAfter(time)}`);
-  assert.equal(second.items.find((o) => o.resource_id === world.small)?.units_left, 3 - seatingsAt(slotAfter(time)));
+  if (start + 1 < width) {
+    const second = await api('GET', `/vendor/${world.vendorId}/availability?party_size=2&date=${day(0)}&time=${slotAfter(time)}`);
+    assert.equal(second.items.find((o) => o.resource_id === world.small)?.units_left, 3 - seatingsAt(slotAfter(time)));
+  } else {
+    t.diagnostic('the seating took the board\'s last slot: no slot after it to ask the API about');
+  }
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
