@@ -150,14 +150,7 @@ fn hold_request(
     );
     let resource = errors.check_opt("/resource_id", body.resource_id, |v| ResourceId::parse(&v));
     let party = errors.require("/party_size", body.party_size, PartySize::new);
-    let units = errors.check_opt("/units", body.units, |v| {
-        u32::try_from(v)
-            .ok()
-            .filter(|u| (1..=engine::MAX_UNITS).contains(u))
-            .ok_or_else(|| {
-                shared::domain::Invalid::new(format!("must be between 1 and {}", engine::MAX_UNITS))
-            })
-    });
+    let units = errors.check_opt("/units", body.units, engine::units_asked);
     let time = TimeFields {
         check_in: body.check_in,
         check_out: body.check_out,

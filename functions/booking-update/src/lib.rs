@@ -7,9 +7,9 @@ use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
 use shared::api::availability::TimeFields;
 use shared::auth::Caller;
+use shared::domain::FieldErrors;
 use shared::domain::ids::{BookingId, ResourceId};
 use shared::domain::party::PartySize;
-use shared::domain::{FieldErrors, Invalid};
 use shared::engine::{self, ChangeError, ChangeRequest, Requester};
 use shared::http::{Problem, json_body, json_with_etag, path_id, respond};
 use shared::store::{ArchiveIndex, BookingStore, ResourceStore, VendorStore};
@@ -34,12 +34,7 @@ impl TryFrom<ChangeBody> for ChangeRequest {
         let resource =
             errors.check_opt("/resource_id", body.resource_id, |v| ResourceId::parse(&v));
         let party = errors.check_opt("/party_size", body.party_size, PartySize::new);
-        let units = errors.check_opt("/units", body.units, |v| {
-            u32::try_from(v)
-                .ok()
-                .filter(|u| (1..=engine::MAX_UNITS).contains(u))
-                .ok_or_else(|| Invalid::new(format!("must be between 1 and {}", engine::MAX_UNITS)))
-        });
+        let units = errors.check_opt("/units", body.units, engine::units_asked);
         let fields = TimeFields {
             check_in: body.check_in,
             check_out: body.check_out,

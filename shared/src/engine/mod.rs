@@ -35,6 +35,14 @@ pub const DEFAULT_HOLD_SECONDS: i64 = 600;
 pub const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
 /// Units one booking may take at most.
 pub const MAX_UNITS: u32 = 50;
+
+/// The units a request asks for, as a body's or a query's number: 1 to `MAX_UNITS`.
+pub fn units_asked(v: i64) -> Result<u32, crate::domain::Invalid> {
+    u32::try_from(v)
+        .ok()
+        .filter(|u| (1..=MAX_UNITS).contains(u))
+        .ok_or_else(|| crate::domain::Invalid::new(format!("must be between 1 and {MAX_UNITS}")))
+}
 /// The most counters one booking write may touch: DynamoDB takes 100 items per transaction, one
 /// of which is the booking itself.
 pub const MAX_COUNTERS: usize = 99;
