@@ -191,6 +191,16 @@ export const focusedName = (page) => page.evaluate(() => {
   return (label || el.getAttribute('aria-label') || el.textContent || '').trim();
 });
 
+/** Waits (up to 2 s) for focus to reach `name`, then asserts it: focus may move a frame after a click or key. */
+export async function expectFocus(page, name, message) {
+  let focused = await focusedName(page);
+  for (let i = 0; i < 40 && focused !== name; i += 1) {
+    await page.waitForTimeout(50);
+    focused = await focusedName(page);
+  }
+  assert.equal(focused, name, message);
+}
+
 /** Presses Tab (at most 60 times) until the focused element's name is `name` (or matches it); keyboard only. */
 export async function tabTo(page, name) {
   for (let i = 0; i < 60; i += 1) {

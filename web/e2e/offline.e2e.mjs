@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  NEVER_MS, api, assertAccessible, day, focusedName, guestBooking, launchBrowser, makeHotel, openPage as open,
+  NEVER_MS, api, assertAccessible, day, expectFocus, focusedName, guestBooking, launchBrowser, makeHotel, openPage as open,
   screenshot, signIn, tabTo, untilStatus,
 } from './lib.mjs';
 
@@ -486,23 +486,23 @@ test('queued check-ins the server refuses: a booking cancelled meanwhile is "The
   await tabTo(page, 'Conflicts (2)');
   await page.keyboard.press('Enter');
   await list.waitFor();
-  assert.equal(await focusedName(page), 'Conflicts', 'the list opens with its heading focused');
+  await expectFocus(page, 'Conflicts', 'the list opens with its heading focused');
   for (const [conflict, left] of [[changed, 1], [noRoom, 0]]) {
     await tabTo(page, 'Discard');
     await page.keyboard.press('Enter');
     await page.getByRole('alertdialog').waitFor();
-    assert.equal(await focusedName(page), 'Keep', 'the question focuses Keep, the safe answer');
+    await expectFocus(page, 'Keep', 'the question focuses Keep, the safe answer');
     await page.keyboard.press('Shift+Tab');
     assert.equal(await focusedName(page), 'Yes, discard');
     await page.keyboard.press('Enter');
     await conflict.waitFor({ state: 'detached', timeout: NEVER_MS });
     assert.equal(await list.locator('[data-testid^="conflict-"]').count(), left);
-    assert.equal(await focusedName(page), 'Conflicts', 'focus back on the list, not lost');
+    await expectFocus(page, 'Conflicts', 'focus back on the list, not lost');
   }
   await page.keyboard.press('Escape');
   await list.waitFor({ state: 'detached' });
   await noConflicts(page);
-  assert.equal(await focusedName(page), 'Board', 'the list closed, focus on the page heading');
+  await expectFocus(page, 'Board', 'the list closed, focus on the page heading');
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

@@ -1,6 +1,6 @@
 // The actions the server refused after the desk was offline: each with what it was, why it was
 // refused and the ways out (retry, discard, another type or room). They stay until resolved.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { t, type Lang } from '../i18n';
 import { request, type Intent } from '../offline/desk';
 import { isSeating, type Conflict, type SeatingBody, type StayBody } from '../offline/queue';
@@ -162,7 +162,8 @@ function Item({
 export function Conflicts({ lang, desk, onClose }: { lang: Lang; desk: Desk; onClose: () => void }) {
   const { conflicts } = useDeskState(desk);
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), []);
+  // Before paint: a keyboard user's next key already lands in the list.
+  useLayoutEffect(() => heading.current?.focus(), []);
   /** Closed: focus back on the top bar's button (or the page's heading when no conflict is left). */
   const close = () => {
     onClose();
