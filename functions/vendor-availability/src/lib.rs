@@ -6,8 +6,8 @@ use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Serialize;
 use shared::api::availability::{self, parsed};
+use shared::domain::FieldErrors;
 use shared::domain::ids::VendorId;
-use shared::domain::{FieldErrors, Invalid};
 use shared::engine::{self, HoldError, Offer};
 use shared::http::{Problem, json, path_id, query_param, respond};
 use shared::store::{BookingStore, ResourceStore, VendorStore};
@@ -32,10 +32,7 @@ async fn availability(
     let mut errors = FieldErrors::query();
     let party = availability::party(req, &mut errors);
     let units = errors.check_opt("units", query_param(req, "units"), |v| {
-        parsed::<u32>(v, "a number")
-            .ok()
-            .filter(|u| (1..=engine::MAX_UNITS).contains(u))
-            .ok_or_else(|| Invalid::new(format!("must be between 1 and {}", engine::MAX_UNITS)))
+        engine::units_asked(parsed::<i64>(v, "a number")?)
     });
     let when = availability::booking_time(req, &mut errors);
     let (Some(party), Some(units), Some(when)) = (party, units, when) else {
