@@ -2,7 +2,7 @@
 //! by `ari-push`). A channel still failing after the retries fails the message: SQS redelivers it,
 //! and after the queue's receive limit it lands in the DLQ, with the marks still in place.
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
-use shared::ari_push::{AriSource, DirtyMarks, Retry, Webhook, flush};
+use shared::ari_push::{AriSource, DirtyMarks, PushKey, Retry, Webhook, flush};
 use shared::channels::ChannelStore;
 use shared::domain::ids::VendorId;
 use shared::inbox::failed_messages;
@@ -17,7 +17,7 @@ pub struct Flusher<M, S, C, W> {
     pub source: S,
     pub channels: C,
     pub webhook: W,
-    pub signing_key: Vec<u8>,
+    pub signing_key: PushKey,
     pub retry: Retry,
 }
 
@@ -111,7 +111,7 @@ mod tests {
             source: MemoryStore::default(),
             channels: MemoryChannels::default(),
             webhook: Never,
-            signing_key: b"k".to_vec(),
+            signing_key: PushKey::new([7u8; 32]).unwrap(),
             retry: Retry::default(),
         };
         let mut batch = SqsEvent::default();

@@ -1,8 +1,8 @@
 use ari_flush::Flusher;
 use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
-use shared::ari_push::Retry;
 use shared::ari_push::deliver::HttpWebhook;
 use shared::ari_push::dynamo::DynamoMarks;
+use shared::ari_push::{PushKey, Retry};
 use shared::channels::DynamoChannels;
 use shared::store::DynamoStore;
 
@@ -15,7 +15,7 @@ async fn main() -> Result<(), Error> {
         source: DynamoStore::from_env(&sdk)?,
         channels: DynamoChannels::from_env(&sdk)?,
         webhook: HttpWebhook::new()?,
-        signing_key: shared::config::required("ARI_PUSH_KEY")?.into_bytes(),
+        signing_key: PushKey::load(&sdk).await?,
         retry: Retry::default(),
     };
     let flusher = &flusher;

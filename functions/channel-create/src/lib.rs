@@ -3,6 +3,7 @@
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
+use shared::ari_push::PushKey;
 use shared::channels::events::{CHANNEL_CONNECTED, ChannelEvents, ChannelFact};
 use shared::channels::manage::{managed_vendor, secret_response};
 use shared::channels::{
@@ -23,14 +24,16 @@ struct ChannelBody {
 pub async fn handler(
     store: &impl ChannelStore,
     events: &impl ChannelEvents,
+    push_key: &PushKey,
     req: Request,
 ) -> Result<Response<Body>, Error> {
-    respond(connect(store, events, &req).await)
+    respond(connect(store, events, push_key, &req).await)
 }
 
 async fn connect(
     store: &impl ChannelStore,
     events: &impl ChannelEvents,
+    push_key: &PushKey,
     req: &Request,
 ) -> Result<Response<Body>, Problem> {
     let vendor = managed_vendor(req)?;
@@ -61,6 +64,7 @@ async fn connect(
         StatusCode::CREATED,
         &account,
         &client_secret,
+        push_key,
         now,
     ))
 }
@@ -85,6 +89,10 @@ mod tests {
         }
     }
 
+    fn push_key() -> PushKey {
+        PushKey::new([7u8; 32]).unwrap()
+    }
+
     fn sample() -> Request {
         lambda_http::request::from_str(include_str!("../../../events/http/channel-create.json"))
             .unwrap()
@@ -93,12 +101,16 @@ mod tests {
     #[tokio::test]
     async fn the_sample_connects_a_channel_and_tells_the_bus_without_its_secret() {
         let (store, bus) = (MemoryChannels::default(), RecordingBus::default());
-        let response = handler(&store, &bus, sample()).await.unwrap();
+        let response = handler(&store, &bus, &push_key(), sample()).await.unwrap();
         assert_eq!(response.status(), StatusCode::CREATED);
         let body: serde_json::Value = serde_json::from_slice(response.body().as_ref()).unwrap();
         let id = ChannelId::parse(body["client_id"].as_str().unwrap()).unwrap();
         let secret = body["client_secret"].as_str().unwrap();
         let stored = store.channel(id).await.unwrap().unwrap();
+        assert_eq!(
+            body["push_signing_secret"].as_str(),
+            shared::ari_push::sign::current_secret(&push_key(), &stored).as_deref()
+        );
         assert!(stored.secrets[0].hash.starts_with("$argon2id$"));
         assert!(!stored.secrets[0].hash.contains(secret));
 
@@ -120,7 +132,7 @@ mod tests {
         let event = include_str!("../../../events/http/channel-create.json")
             .replace("\"manager\": \"true\"", "\"manager\": \"false\"");
         let request = lambda_http::request::from_str(&event).unwrap();
-        let response = handler(&store, &bus, request).await.unwrap();
+        let response = handler(&store, &bus, &push_key(), request).await.unwrap();
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
         assert!(bus.0.lock().unwrap().is_empty());
     }

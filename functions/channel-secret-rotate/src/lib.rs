@@ -2,6 +2,7 @@
 //! working for `SECRET_GRACE_HOURS`, so the channel can switch without downtime.
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
+use shared::ari_push::PushKey;
 use shared::channels::events::{CHANNEL_SECRET_ROTATED, ChannelEvents, ChannelFact};
 use shared::channels::manage::{managed_channel, secret_response};
 use shared::channels::{ChannelStore, ClientSecret, secret};
@@ -11,14 +12,16 @@ use shared::store::WriteError;
 pub async fn handler(
     store: &impl ChannelStore,
     events: &impl ChannelEvents,
+    push_key: &PushKey,
     req: Request,
 ) -> Result<Response<Body>, Error> {
-    respond(rotate(store, events, &req).await)
+    respond(rotate(store, events, push_key, &req).await)
 }
 
 async fn rotate(
     store: &impl ChannelStore,
     events: &impl ChannelEvents,
+    push_key: &PushKey,
     req: &Request,
 ) -> Result<Response<Body>, Problem> {
     let account = managed_channel(store, req).await?;
@@ -49,6 +52,7 @@ async fn rotate(
         StatusCode::OK,
         &rotated,
         &client_secret,
+        push_key,
         now,
     ))
 }

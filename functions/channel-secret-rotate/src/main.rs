@@ -1,4 +1,5 @@
 use lambda_http::{Error, run, service_fn};
+use shared::ari_push::PushKey;
 use shared::channels::DynamoChannels;
 use shared::outbox::EventBridgeBus;
 
@@ -8,8 +9,9 @@ async fn main() -> Result<(), Error> {
     let sdk = shared::aws::sdk_config().await;
     let store = DynamoChannels::from_env(&sdk)?;
     let bus = EventBridgeBus::from_env(&sdk)?;
+    let push_key = PushKey::load(&sdk).await?;
     run(service_fn(|req| {
-        channel_secret_rotate::handler(&store, &bus, req)
+        channel_secret_rotate::handler(&store, &bus, &push_key, req)
     }))
     .await
 }

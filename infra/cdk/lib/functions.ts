@@ -15,6 +15,8 @@ export type ConfigGroup =
   | 'search'
   /** `StripeSettings::load`: STRIPE_SECRET_ID (the secret's ARN), STRIPE_API_BASE if given. */
   | 'stripe'
+  /** `PushKey::load`: ARI_PUSH_SECRET_ID (the ARI push key secret's ARN). */
+  | 'ariPushKey'
   /** `TokenSettings::from_env`: JWT_ISSUER, JWT_AUDIENCE. */
   | 'tokens'
   /** `KmsSigner::from_env`: JWT_KMS_KEY_ID. */
@@ -139,9 +141,9 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
     sizing: 'a long-poll waits up to 20 s for a change (the wait parameter); API Gateway cuts an HTTP API request at 30 s',
   },
   'payment-webhook': { config: ['store', 'archiveIndex', 'ledger', 'stripe'], ...CALLS_STRIPE },
-  'channel-create': { config: ['store', 'bus'], ...HASHES_PASSWORDS },
+  'channel-create': { config: ['store', 'bus', 'ariPushKey'], ...HASHES_PASSWORDS },
   'channel-list': { config: ['store'] },
-  'channel-secret-rotate': { config: ['store', 'bus'], ...HASHES_PASSWORDS },
+  'channel-secret-rotate': { config: ['store', 'bus', 'ariPushKey'], ...HASHES_PASSWORDS },
   'channel-delete': { config: ['store', 'bus'] },
   'oauth-token': { config: ['store', 'tokens', 'signer'], ...HASHES_PASSWORDS },
   'channel-ari': { config: ['store'] },
@@ -160,7 +162,7 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
   'booking-history': { config: ['ledger', 'store'] },
   'ari-push': { config: ['ledger', 'store', 'ariFlushQueue'] },
   'ari-flush': {
-    config: ['store'],
+    config: ['store', 'ariPushKey'],
     sizing: "posts each dirty cell to every connected channel (5 s per try, up to 4 tries with backoff); a vendor's flush stays under the default limit",
   },
   waitlist: {

@@ -61,6 +61,8 @@ export interface Grants {
    */
   readonly kmsKeys?: Partial<Record<string, Why<KmsAction[]>>>;
   readonly stripeSecret?: Why<'read'>;
+  /** The ARI push key, from which each channel's push signing secret is derived. */
+  readonly ariPushSecret?: Why<'read'>;
   readonly eventBus?: Why<'putEvents'>;
   readonly holdExpiryQueue?: Why<'send'>;
   /** sqs:SendMessage to the ari-flush queue (a vendor's delayed ARI flush). */
@@ -343,6 +345,7 @@ export const PERMISSIONS: Record<string, Grants> = {
   },
   'channel-create': {
     tables: { accounts: write('puts the new channel account (its secret only hashed)') },
+    ariPushSecret: ['read', "PushKey::load at cold start: derives the new channel's push signing secret, shown once with its client secret"],
     eventBus: ['putEvents', 'publishes ChannelConnected after the write'],
   },
   'channel-list': {
@@ -350,6 +353,7 @@ export const PERMISSIONS: Record<string, Grants> = {
   },
   'channel-secret-rotate': {
     tables: { accounts: readWrite('reads the channel and replaces it if its version still matches') },
+    ariPushSecret: ['read', "PushKey::load at cold start: derives the channel's new push signing secret, shown once with its new client secret"],
     eventBus: ['putEvents', 'publishes ChannelSecretRotated after the write'],
   },
   'channel-delete': {
@@ -440,6 +444,7 @@ export const PERMISSIONS: Record<string, Grants> = {
       vendors: read('reads the vendor and its room types (prices, units)'),
       inventory: readWrite("queries the vendor's dirty cells and reads the counters of their nights; deletes the flush-pending marker and each sent cell if its version is unchanged (DeleteItem)"),
     },
+    ariPushSecret: ['read', "PushKey::load at cold start: signs each push with the channel's derived secret"],
   },
   'booking-history': {
     tables: {

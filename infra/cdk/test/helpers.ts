@@ -92,6 +92,7 @@ function synthesize(context: Record<string, string>, options: { nag?: boolean; r
   names.set(logicalId(stack.messaging.bus), 'bus');
   for (const [name, key] of Object.entries(stack.keys)) names.set(logicalId(key), `key:${name}`);
   names.set(logicalId(stack.stripeSecret), 'secret:stripe');
+  names.set(logicalId(stack.ariPushSecret), 'secret:ari-push');
   names.set(logicalId(stack.data.archive), 'bucket:archive');
   names.set(logicalId(stack.messaging.reminders.role), 'role:reminders');
   names.set(logicalId(stack.messaging.reminders.group), 'schedules:reminders');

@@ -228,6 +228,7 @@ test("every function's policy is its log group, its trigger and exactly its perm
     if (grants.jwtKey) expected.push(...grants.jwtKey[0].map((a) => `${a} key:jwt`));
     for (const [key, why] of Object.entries(grants.kmsKeys ?? {})) expected.push(...why![0].map((a) => `${a} key:${key}`));
     if (grants.stripeSecret) expected.push(...SECRET);
+    if (grants.ariPushSecret) expected.push(...['DescribeSecret', 'GetSecretValue'].map((a) => `secretsmanager:${a} secret:ari-push`));
     if (grants.archiveRecords) {
       const actions = grants.archiveRecords[0] === 'put' ? ['DeleteObject', 'PutObject'] : ['GetObject'];
       expected.push(...actions.map((a) => `s3:${a} bucket:archive/bookings/*`));

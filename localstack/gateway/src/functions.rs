@@ -60,7 +60,7 @@ pub struct Deps {
     pub channels: shared::channels::DynamoChannels,
     pub ari_marks: shared::ari_push::dynamo::DynamoMarks,
     pub ari_queue: shared::ari_push::dynamo::SqsFlushQueue,
-    /// ari-flush as its Lambda builds it; the signing key defaults to a local one (`ARI_PUSH_KEY`).
+    /// ari-flush as its Lambda builds it, its key read from Secrets Manager (`ARI_PUSH_SECRET_ID`).
     pub ari_flush: ari_flush::Flusher<
         shared::ari_push::dynamo::DynamoMarks,
         DynamoStore,
@@ -88,6 +88,7 @@ impl Deps {
             keys: vec![signer.jwk().clone(), audit_signer.jwk().clone()],
         };
         let stripe = StripeSettings::load(&sdk).await?;
+        let push_key = shared::ari_push::PushKey::load(&sdk).await?;
         let search = AnyIndex::from_env(&sdk)?;
         search.ensure_ready().await?;
         let archiver = archiver::Archiver::from_env(&sdk)?;
@@ -115,8 +116,7 @@ impl Deps {
                 source: store.clone(),
                 channels: shared::channels::DynamoChannels::from_env(&sdk)?,
                 webhook: shared::ari_push::deliver::HttpWebhook::new()?,
-                signing_key: config::optional("ARI_PUSH_KEY", "local-ari-push-key".to_owned())?
-                    .into_bytes(),
+                signing_key: push_key,
                 retry: shared::ari_push::Retry::default(),
             },
             archiver,
@@ -206,9 +206,9 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("waitlist-user",        |d, req| waitlist_user::handler(&d.waitlist, req));
     register!("waitlist-leave",       |d, req| waitlist_leave::handler(&d.waitlist, &d.bus, req));
     register!("payment-webhook",      |d, req| payment_webhook::handler(&d.store, &d.archiver.index, &d.payments, &d.inbox.ledger, &d.webhook, req));
-    register!("channel-create",       |d, req| channel_create::handler(&d.channels, &d.bus, req));
+    register!("channel-create",       |d, req| channel_create::handler(&d.channels, &d.bus, &d.ari_flush.signing_key, req));
     register!("channel-list",         |d, req| channel_list::handler(&d.channels, req));
-    register!("channel-secret-rotate", |d, req| channel_secret_rotate::handler(&d.channels, &d.bus, req));
+    register!("channel-secret-rotate", |d, req| channel_secret_rotate::handler(&d.channels, &d.bus, &d.ari_flush.signing_key, req));
     register!("channel-delete",       |d, req| channel_delete::handler(&d.channels, &d.bus, req));
     register!("oauth-token",          |d, req| oauth_token::handler(&d.store, &d.channels, &d.signer, &d.tokens, req));
     register!("channel-ari",          |d, req| channel_ari::handler(&d.store, &d.channels, req));

@@ -43,11 +43,11 @@ pub async fn deliver(
     webhook: &impl Webhook,
     retry: Retry,
     url: &str,
-    secret: &str,
+    secrets: &[String],
     body: &[u8],
     now: DateTime<Utc>,
 ) -> anyhow::Result<Delivered> {
-    let signature = sign::signature(secret, now, body);
+    let signature = sign::signature(secrets, now, body);
     let mut wait = retry.backoff;
     let mut last = anyhow::anyhow!("no attempt made");
     for attempt in 1..=retry.attempts.max(1) {

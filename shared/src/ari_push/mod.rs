@@ -5,6 +5,7 @@
 //! (`sign`) and retried (`deliver`). A burst of N holds is one update per type and night.
 pub mod deliver;
 pub mod dynamo;
+pub mod key;
 pub mod marks;
 pub mod sign;
 #[cfg(test)]
@@ -18,6 +19,7 @@ use crate::events::{BookingEvent, Event, VendorEvent};
 use crate::store::{BookingStore, ResourceStore, VendorStore};
 use chrono::{DateTime, NaiveDate, Utc};
 pub use deliver::{Delivered, Retry, Webhook};
+pub use key::PushKey;
 pub use marks::{Cell, DirtyMarks, FlushQueue, MemoryMarks, Pending};
 
 /// Nights a type's own change (price, units, overbooking) marks, from the day it happened.
@@ -141,7 +143,7 @@ pub async fn flush(
     source: &impl AriSource,
     channels: &impl ChannelStore,
     webhook: &impl Webhook,
-    signing_key: &[u8],
+    signing_key: &PushKey,
     retry: Retry,
     vendor: VendorId,
     now: DateTime<Utc>,
@@ -155,7 +157,10 @@ pub async fn flush(
         .await?
         .into_iter()
         .filter(|c| c.is_active() && c.vendor_id == vendor)
-        .filter_map(|c| webhook_url(&c).map(|url| (c.id, url)))
+        .filter_map(|c| {
+            let url = webhook_url(&c)?;
+            Some((c.id, url, sign::channel_secrets(signing_key, &c, now)))
+        })
         .collect();
     let mut flushed = Flushed {
         cells: pending.len(),
@@ -164,9 +169,8 @@ pub async fn flush(
     if !targets.is_empty() {
         for payload in payloads(source, vendor, &pending).await? {
             let body = serde_json::to_vec(&payload)?;
-            for (channel, url) in &targets {
-                let secret = sign::signing_secret(signing_key, &channel.to_string());
-                match deliver::deliver(webhook, retry, url, &secret, &body, now).await? {
+            for (channel, url, secrets) in &targets {
+                match deliver::deliver(webhook, retry, url, secrets, &body, now).await? {
                     Delivered::Accepted { .. } => flushed.delivered += 1,
                     Delivered::Rejected { status } => {
                         tracing::warn!(

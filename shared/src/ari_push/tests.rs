@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-const KEY: &[u8] = b"push-key";
+fn key() -> PushKey {
+    PushKey::new("a local push key of at least 32 bytes").unwrap()
+}
 
 fn now() -> DateTime<Utc> {
     "2026-03-01T10:00:00Z".parse().unwrap()
@@ -181,7 +183,7 @@ async fn a_burst_of_holds_sends_one_update_per_type_and_night_with_the_last_figu
         &figures,
         &channels,
         &receiver,
-        KEY,
+        &key(),
         FAST,
         vendor,
         now(),
@@ -195,10 +197,11 @@ async fn a_burst_of_holds_sends_one_update_per_type_and_night_with_the_last_figu
     assert_eq!(got.len(), 1);
     let (url, signature, body) = &got[0];
     assert_eq!(url, "https://cm.example.com/ari");
-    let secret = sign::signing_secret(KEY, &cm.id.to_string());
+    let secret = sign::current_secret(&key(), &cm).unwrap();
     assert!(sign::verify(&secret, signature, body, now()));
+    let other = channel(&channels, vendor, None).await;
     assert!(!sign::verify(
-        &sign::signing_secret(KEY, "other"),
+        &sign::current_secret(&key(), &other).unwrap(),
         signature,
         body,
         now()
@@ -216,7 +219,7 @@ async fn a_burst_of_holds_sends_one_update_per_type_and_night_with_the_last_figu
         &figures,
         &channels,
         &receiver,
-        KEY,
+        &key(),
         FAST,
         vendor,
         now(),
@@ -259,7 +262,7 @@ async fn a_5xx_is_retried_then_fails_leaving_the_marks_and_a_4xx_is_recorded_onc
         &figures,
         &channels,
         &receiver,
-        KEY,
+        &key(),
         FAST,
         vendor,
         now(),
@@ -276,7 +279,7 @@ async fn a_5xx_is_retried_then_fails_leaving_the_marks_and_a_4xx_is_recorded_onc
         &figures,
         &channels,
         &receiver,
-        KEY,
+        &key(),
         FAST,
         vendor,
         now(),
@@ -296,7 +299,7 @@ async fn a_5xx_is_retried_then_fails_leaving_the_marks_and_a_4xx_is_recorded_onc
         &figures,
         &channels,
         &receiver,
-        KEY,
+        &key(),
         FAST,
         vendor,
         now(),
@@ -331,7 +334,7 @@ async fn a_disconnected_channel_or_one_without_a_webhook_gets_nothing() {
         &figures,
         &channels,
         &receiver,
-        KEY,
+        &key(),
         FAST,
         vendor,
         now(),
@@ -346,8 +349,8 @@ async fn a_disconnected_channel_or_one_without_a_webhook_gets_nothing() {
 
 #[test]
 fn an_old_or_tampered_signature_is_refused() {
-    let secret = sign::signing_secret(KEY, "c1");
-    let header = sign::signature(&secret, now(), b"{}");
+    let secret = sign::signing_secret(&key(), "c1", now());
+    let header = sign::signature(std::slice::from_ref(&secret), now(), b"{}");
     assert!(sign::verify(&secret, &header, b"{}", now()));
     assert!(!sign::verify(&secret, &header, b"{ }", now()));
     let later = now() + chrono::Duration::seconds(sign::TOLERANCE_SECONDS + 1);
@@ -410,11 +413,18 @@ async fn local_receiver(
 async fn over_http_a_500_is_retried_and_the_signature_verifies_at_the_receiver() {
     let (url, got) = local_receiver(vec![500]).await;
     let webhook = deliver::HttpWebhook::new().unwrap();
-    let secret = sign::signing_secret(KEY, "c1");
+    let secret = sign::signing_secret(&key(), "c1", now());
     let body = br#"{"hotel_code":"x"}"#;
-    let outcome = deliver::deliver(&webhook, FAST, &url, &secret, body, Utc::now())
-        .await
-        .unwrap();
+    let outcome = deliver::deliver(
+        &webhook,
+        FAST,
+        &url,
+        std::slice::from_ref(&secret),
+        body,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(outcome, Delivered::Accepted { attempts: 2 });
     let got = got.lock().unwrap().clone();
     assert_eq!(got.len(), 2);
@@ -424,9 +434,51 @@ async fn over_http_a_500_is_retried_and_the_signature_verifies_at_the_receiver()
     }
 
     let (url, got) = local_receiver(vec![400]).await;
-    let outcome = deliver::deliver(&webhook, FAST, &url, &secret, body, Utc::now())
-        .await
-        .unwrap();
+    let outcome = deliver::deliver(
+        &webhook,
+        FAST,
+        &url,
+        std::slice::from_ref(&secret),
+        body,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(outcome, Delivered::Rejected { status: 400 });
     assert_eq!(got.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn a_rotation_signs_with_both_push_secrets_until_the_old_client_secret_retires() {
+    let account = ChannelAccount::connect(
+        VendorId::generate(),
+        ChannelKind::ChannelManager,
+        Title::parse("Acme CM").unwrap(),
+        None,
+        "hash".into(),
+        now(),
+    );
+    let before = sign::current_secret(&key(), &account).unwrap();
+    let later = now() + chrono::Duration::hours(1);
+    let rotated = account.rotated("hash2".into(), later);
+    let after = sign::current_secret(&key(), &rotated).unwrap();
+    assert_ne!(before, after);
+
+    let header = sign::signature(
+        &sign::channel_secrets(&key(), &rotated, later),
+        later,
+        b"{}",
+    );
+    assert!(sign::verify(&after, &header, b"{}", later));
+    assert!(sign::verify(&before, &header, b"{}", later));
+
+    let retired = later + chrono::Duration::hours(crate::channels::SECRET_GRACE_HOURS + 1);
+    let header = sign::signature(
+        &sign::channel_secrets(&key(), &rotated, retired),
+        retired,
+        b"{}",
+    );
+    assert!(sign::verify(&after, &header, b"{}", retired));
+    assert!(!sign::verify(&before, &header, b"{}", retired));
+    assert!(sign::channel_secrets(&key(), &rotated.disconnected(retired), retired).is_empty());
 }

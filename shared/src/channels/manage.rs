@@ -2,6 +2,7 @@
 //! channels, and a new secret is answered once, with no-store.
 use super::account::{ChannelAccount, ChannelId, ChannelView, ClientSecret};
 use super::store::ChannelStore;
+use crate::ari_push::PushKey;
 use crate::auth::Caller;
 use crate::domain::ids::VendorId;
 use crate::http::{Problem, path_id};
@@ -38,18 +39,21 @@ pub async fn managed_channel(
         .ok_or_else(|| Problem::not_found("channel"))
 }
 
-/// A channel with the secret it was just given: the only time the secret is shown.
+/// A channel with the secret it was just given, and the secret its ARI pushes are signed with
+/// (derived from it): the only time either is shown.
 #[derive(Serialize)]
 pub struct IssuedSecret<'a> {
     #[serde(flatten)]
     pub channel: ChannelView,
     pub client_secret: &'a str,
+    pub push_signing_secret: Option<String>,
 }
 
 pub fn secret_response(
     status: StatusCode,
     account: &ChannelAccount,
     secret: &ClientSecret,
+    push_key: &PushKey,
     now: DateTime<Utc>,
 ) -> Response<Body> {
     let mut response = crate::http::json(
@@ -57,6 +61,7 @@ pub fn secret_response(
         &IssuedSecret {
             channel: account.view(now),
             client_secret: secret.expose(),
+            push_signing_secret: crate::ari_push::sign::current_secret(push_key, account),
         },
     );
     super::oauth::no_store(response.headers_mut());
