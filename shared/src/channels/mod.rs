@@ -3,6 +3,7 @@
 //! credentials (`oauth`, tokens in `auth::channel`), reading availability and rates (`ari`) and
 //! sending their reservations (`import`).
 mod account;
+pub mod allotment;
 pub mod ari;
 pub mod events;
 pub mod import;
@@ -16,4 +17,6 @@ pub use account::{
     ChannelAccount, ChannelId, ChannelKind, ChannelStatus, ChannelView, ClientSecret,
     SECRET_GRACE_HOURS, StoredSecret, WebhookUrl,
 };
-pub use store::{ATTEMPT_WINDOW_MINUTES, ChannelStore, ClientBudget, DynamoChannels};
+pub use store::{
+    ATTEMPT_WINDOW_MINUTES, ChannelStore, ClientBudget, DynamoChannels, stream_account,
+};

@@ -290,7 +290,7 @@ fn archivable_key(shard: u8) -> String {
 
 /// `None` when the change can't succeed at all (more units than the limit): sold out at once.
 /// A sharded type's change goes to `shard`.
-fn counter_update(
+pub(super) fn counter_update(
     table: &str,
     change: &CounterChange,
     shard: u8,
@@ -343,6 +343,23 @@ impl DynamoStore {
         booking_refused: BookingWriteError,
     ) -> Result<(), BookingWriteError> {
         self.write_guarded(booking_write, changes, booking_refused, Guards::default())
+            .await
+    }
+
+    /// `write_booking` with `extra` items last (a channel's, `allotments`): one that fails is
+    /// reported as `ChannelChanged`.
+    pub(super) async fn write_with(
+        &self,
+        booking_write: TransactWriteItem,
+        changes: &BookingChanges,
+        booking_refused: BookingWriteError,
+        extra: Vec<TransactWriteItem>,
+    ) -> Result<(), BookingWriteError> {
+        let guards = Guards {
+            channel: extra,
+            ..Guards::default()
+        };
+        self.write_guarded(booking_write, changes, booking_refused, guards)
             .await
     }
 
@@ -470,6 +487,8 @@ impl DynamoStore {
             items.push(check);
             items.len() - 1
         });
+        let channel_from = items.len();
+        items.extend(guards.channel.iter().cloned());
         let outcome = self.transact(items).await?;
         // A stale type first: its limit may be what made a counter refuse.
         if type_at.is_some_and(|i| outcome.failed(i)) {
@@ -477,6 +496,12 @@ impl DynamoStore {
         }
         if outcome.failed(0) || archive_at.is_some_and(|i| outcome.failed(i)) {
             return Ok(Attempt::Done(Err(refusal())));
+        }
+        if (channel_from..channel_from + guards.channel.len()).any(|i| outcome.failed(i)) {
+            return Ok(Attempt::Done(Err(anyhow::Error::new(
+                super::allotments::ChannelChanged,
+            )
+            .into())));
         }
         let codes = match &outcome {
             Outcome::Committed => return Ok(Attempt::Done(Ok(()))),
@@ -539,12 +564,15 @@ enum Settled {
 }
 
 /// Checks of items besides the booking's own, in the booking's transaction.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Guards {
     /// The type is still at the version the write was worked out from.
     type_version: Option<TransactWriteItem>,
     /// No archived booking has the id.
     not_archived: Option<TransactWriteItem>,
+    /// A channel booking's channel and protection items (`allotments`), last: one that fails
+    /// changed since it was read (`ChannelChanged`).
+    channel: Vec<TransactWriteItem>,
 }
 
 fn new_booking_put(table: &str, booking: &Booking) -> anyhow::Result<TransactWriteItem> {
@@ -601,14 +629,25 @@ impl BookingStore for DynamoStore {
         let guards = Guards {
             type_version: (!sharded).then(|| check(type_version)),
             not_archived: not_archived.map(check),
+            channel: Vec::new(),
         };
-        self.write_guarded(
-            new_booking_put(&self.tables.bookings, booking)?,
-            &BookingChanges::from(takes.to_vec()),
-            BookingWriteError::Duplicate,
-            guards,
-        )
-        .await
+        let put = new_booking_put(&self.tables.bookings, booking)?;
+        let changes = BookingChanges::from(takes.to_vec());
+        if let Some(channel) = super::allotments::channel_of(booking) {
+            let (put, guards) = (&put, &guards);
+            return self
+                .write_channel(booking, channel, &changes, |changes, extra| async move {
+                    let guards = Guards {
+                        channel: extra,
+                        ..guards.clone()
+                    };
+                    self.write_guarded(put.clone(), &changes, BookingWriteError::Duplicate, guards)
+                        .await
+                })
+                .await;
+        }
+        self.write_guarded(put, &changes, BookingWriteError::Duplicate, guards)
+            .await
     }
 
     fn checks_archive(&self) -> bool {
@@ -645,6 +684,15 @@ impl BookingStore for DynamoStore {
             .build()
             .context("building the booking put")?;
         let write = TransactWriteItem::builder().put(put).build();
+        if let Some(channel) = super::allotments::channel_of(booking) {
+            let write = &write;
+            return self
+                .write_channel(booking, channel, changes, |changes, extra| async move {
+                    self.write_with(write.clone(), &changes, BookingWriteError::Stale, extra)
+                        .await
+                })
+                .await;
+        }
         self.write_booking(write, changes, BookingWriteError::Stale)
             .await
     }

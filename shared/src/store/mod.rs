@@ -1,4 +1,5 @@
 //! Persistence behind narrow traits: a handler asks only for the store it uses.
+mod allotments;
 mod archive;
 mod arrivals;
 pub(crate) mod attr;
@@ -17,6 +18,9 @@ mod units;
 
 pub use archive::{
     ArchiveEntry, ArchiveIndex, ArchiveRecords, DynamoArchive, Listed, MoveOutcome, S3Records,
+};
+pub use allotments::{
+    AllotmentError, AllotmentNight, AllotmentRelease, AllotmentStore, ChannelNightView,
 };
 pub use arrivals::ArrivingBookings;
 pub use bookings::{

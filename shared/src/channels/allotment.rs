@@ -1,0 +1,245 @@
+//! Allotments (issue 22 item 2): units of a room type a channel may sell per night, returned to
+//! the general pool `release_days` before the night, and units held back for our own app that no
+//! channel may take. The rules here decide; `store::allotments` writes.
+use crate::domain::{FieldErrors, Invalid};
+use chrono::{Duration, NaiveDate};
+
+/// The most nights one allotment or protection request covers.
+pub const MAX_ALLOTMENT_NIGHTS: i64 = 366;
+/// The longest release period, in days before the night.
+pub const MAX_RELEASE_DAYS: u32 = 365;
+
+/// The nights from `from` to `to`, both included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Nights {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Nights {
+    /// Errors name `from` and `to` after `prefix`: `/` in a body, nothing in a query.
+    pub fn parse(
+        errors: &mut FieldErrors,
+        prefix: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Option<Self> {
+        let (from_name, to_name) = (format!("{prefix}from"), format!("{prefix}to"));
+        let mut date = |name: &str, raw: Option<&str>| match raw {
+            None => {
+                errors.push(name, "is required");
+                None
+            }
+            Some(raw) => NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+                .map_err(|_| errors.push(name, "must be a date such as 2027-03-01"))
+                .ok(),
+        };
+        let (from, to) = (date(&from_name, from), date(&to_name, to));
+        let (from, to) = (from?, to?);
+        let nights = (to - from).num_days() + 1;
+        if nights < 1 {
+            errors.push(&to_name, "must not be before from");
+            return None;
+        }
+        if nights > MAX_ALLOTMENT_NIGHTS {
+            errors.push(
+                &to_name,
+                format!("must be at most {MAX_ALLOTMENT_NIGHTS} nights from from (both included)"),
+            );
+            return None;
+        }
+        Some(Self { from, to })
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = NaiveDate> + use<> {
+        let to = self.to;
+        self.from.iter_days().take_while(move |d| *d <= to)
+    }
+}
+
+/// Units a channel may sell on a night, released `release_days` before it. Zero units removes
+/// the allotment (its unsold units return to the general pool at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allotment {
+    pub units: u32,
+    pub release_days: u32,
+}
+
+impl Allotment {
+    /// `limit` is the type's sellable limit: no channel is allotted more than the type has.
+    pub fn new(units: i64, release_days: i64, limit: u32) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let units = u32::try_from(units)
+            .ok()
+            .filter(|u| *u <= limit)
+            .ok_or_else(|| errors.push("/units", format!("must be between 0 and {limit}")));
+        let release_days = u32::try_from(release_days)
+            .ok()
+            .filter(|d| *d <= MAX_RELEASE_DAYS)
+            .ok_or_else(|| {
+                errors.push(
+                    "/release_days",
+                    format!("must be between 0 and {MAX_RELEASE_DAYS}"),
+                )
+            });
+        errors.finish()?;
+        match (units, release_days) {
+            (Ok(units), Ok(release_days)) => Ok(Self {
+                units,
+                release_days,
+            }),
+            _ => Err(FieldErrors::default()),
+        }
+    }
+
+    /// The vendor-local date from which the night's unsold units are back in the general pool.
+    pub fn release_on(&self, night: NaiveDate) -> NaiveDate {
+        night - Duration::days(i64::from(self.release_days))
+    }
+}
+
+/// Units of a type held back for our own app on a night.
+pub fn protection(units: i64, limit: u32) -> Result<u32, Invalid> {
+    u32::try_from(units)
+        .ok()
+        .filter(|u| *u <= limit)
+        .ok_or_else(|| Invalid::new(format!("must be between 0 and {limit}")))
+}
+
+/// A channel's night item as read: what it sold that night, its allotment if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChannelNight {
+    pub sold: i64,
+    pub allot: Option<i64>,
+    pub release_on: Option<NaiveDate>,
+    pub released: bool,
+}
+
+impl ChannelNight {
+    /// The allotment still holding its units out of the general pool, if any.
+    pub fn unreleased(&self) -> Option<i64> {
+        self.allot.filter(|_| !self.released)
+    }
+
+    /// Whether the allotment should have been released by `today` (vendor-local).
+    pub fn due(&self, today: NaiveDate) -> bool {
+        self.unreleased().is_some() && self.release_on.is_some_and(|on| on <= today)
+    }
+
+    /// What the channel may still sell that night: the rest of its allotment, or else the
+    /// general free units less those protected for our app.
+    pub fn free(&self, general_free: u32, protect: u32) -> u32 {
+        match self.unreleased() {
+            Some(allot) => u32::try_from((allot - self.sold).max(0)).unwrap_or(0),
+            None => general_free.saturating_sub(protect),
+        }
+    }
+}
+
+/// How a channel booking's change of `delta` units on a night is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NightPlan {
+    /// Within the unreleased allotment `allot`: the channel item only.
+    Allotted { allot: i64 },
+    /// The general pool: the channel item and the type counter, a take's limit lowered by
+    /// `protect`.
+    General { protect: u32 },
+    /// The channel's allotment has too few units left.
+    SoldOut,
+}
+
+/// Decides a channel booking's change of `delta` on a night whose channel item reads `night`.
+pub fn plan(night: &ChannelNight, protect: u32, delta: i64) -> NightPlan {
+    match night.unreleased() {
+        Some(allot) if delta > 0 && night.sold + delta > allot => NightPlan::SoldOut,
+        Some(allot) => NightPlan::Allotted { allot },
+        None => NightPlan::General { protect },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(raw: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(raw, "%Y-%m-%d").unwrap()
+    }
+
+    fn named(errors: FieldErrors) -> Vec<String> {
+        errors
+            .into_vec()
+            .into_iter()
+            .map(|e| format!("{:?}", e.location))
+            .collect()
+    }
+
+    #[test]
+    fn an_allotment_is_at_most_the_types_limit_and_names_each_bad_field() {
+        assert!(Allotment::new(20, 365, 20).is_ok());
+        assert!(Allotment::new(0, 0, 20).is_ok());
+        let err = Allotment::new(21, 366, 20).unwrap_err();
+        assert_eq!(
+            named(err),
+            vec![r#"Pointer("/units")"#, r#"Pointer("/release_days")"#]
+        );
+        assert!(Allotment::new(-1, 3, 20).is_err());
+        assert!(protection(3, 2).is_err());
+        assert_eq!(protection(2, 2).ok(), Some(2));
+    }
+
+    #[test]
+    fn the_release_date_is_the_night_less_the_release_days_in_the_vendors_calendar() {
+        let allotment = Allotment::new(5, 7, 20).unwrap();
+        assert_eq!(allotment.release_on(date("2027-03-05")), date("2027-02-26"));
+        let night = ChannelNight {
+            sold: 2,
+            allot: Some(5),
+            release_on: Some(date("2027-02-26")),
+            released: false,
+        };
+        assert!(!night.due(date("2027-02-25")));
+        assert!(night.due(date("2027-02-26")));
+        assert!(
+            !ChannelNight {
+                released: true,
+                ..night
+            }
+            .due(date("2027-02-27"))
+        );
+    }
+
+    #[test]
+    fn a_range_is_both_ends_included_and_at_most_366_nights() {
+        let mut errors = FieldErrors::default();
+        let nights =
+            Nights::parse(&mut errors, "/", Some("2027-01-30"), Some("2027-02-02")).unwrap();
+        assert_eq!(nights.iter().count(), 4);
+        assert!(Nights::parse(&mut errors, "/", Some("2027-01-01"), Some("2028-01-02")).is_none());
+        assert!(Nights::parse(&mut errors, "/", Some("2027-01-02"), Some("2027-01-01")).is_none());
+        assert_eq!(
+            named(errors),
+            vec![r#"Pointer("/to")"#, r#"Pointer("/to")"#]
+        );
+    }
+
+    #[test]
+    fn a_channel_sells_its_allotment_then_nothing_and_after_release_the_unprotected_pool() {
+        let allotted = ChannelNight {
+            sold: 4,
+            allot: Some(5),
+            release_on: None,
+            released: false,
+        };
+        assert_eq!(plan(&allotted, 2, 1), NightPlan::Allotted { allot: 5 });
+        assert_eq!(plan(&allotted, 2, 2), NightPlan::SoldOut);
+        assert_eq!(plan(&allotted, 2, -1), NightPlan::Allotted { allot: 5 });
+        assert_eq!(allotted.free(10, 2), 1);
+        let released = ChannelNight {
+            released: true,
+            ..allotted
+        };
+        assert_eq!(plan(&released, 2, 2), NightPlan::General { protect: 2 });
+        assert_eq!(released.free(10, 2), 8);
+        assert_eq!(ChannelNight::default().free(1, 2), 0);
+    }
+}
