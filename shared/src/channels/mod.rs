@@ -17,6 +17,4 @@ pub use account::{
     ChannelAccount, ChannelId, ChannelKind, ChannelStatus, ChannelView, ClientSecret,
     SECRET_GRACE_HOURS, StoredSecret, WebhookUrl,
 };
-pub use store::{
-    ATTEMPT_WINDOW_MINUTES, ChannelStore, ClientBudget, DynamoChannels, stream_account,
-};
+pub use store::{ATTEMPT_WINDOW_MINUTES, ChannelStore, ClientBudget, DynamoChannels};
