@@ -46,6 +46,7 @@ pub struct IssuedSecret<'a> {
     #[serde(flatten)]
     pub channel: ChannelView,
     pub client_secret: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub push_signing_secret: Option<String>,
 }
 
