@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use lambda_http::lambda_runtime::{Error, LambdaEvent};
 use shared::night_audit::{AuditError, AuditRequest, DayEvents, run};
 use shared::reports::ReportStore;
-use shared::store::{ArrivingBookings, BookingStore, ResourceStore, VendorStore};
+use shared::store::{AllotmentRelease, ArrivingBookings, BookingStore, ResourceStore, VendorStore};
 
 pub async fn handler(
-    store: &(impl VendorStore + ResourceStore + BookingStore + ArrivingBookings),
+    store: &(impl VendorStore + ResourceStore + BookingStore + ArrivingBookings + AllotmentRelease),
     reports: &impl ReportStore,
     events: &impl DayEvents,
     event: LambdaEvent<SqsEvent>,
@@ -20,7 +20,7 @@ pub async fn handler(
 
 /// Runs each message's audit; reports the messages to be delivered again.
 pub async fn audit_batch(
-    store: &(impl VendorStore + ResourceStore + BookingStore + ArrivingBookings),
+    store: &(impl VendorStore + ResourceStore + BookingStore + ArrivingBookings + AllotmentRelease),
     reports: &impl ReportStore,
     events: &impl DayEvents,
     batch: SqsEvent,

@@ -10,7 +10,7 @@ use shared::domain::ids::{BookingId, VendorId};
 use shared::http::{Problem, json, json_body, path_id, respond};
 use shared::night_audit::{AuditError, AuditRequest, Closed, DayEvents, run};
 use shared::reports::{DayFigures, ReportStore};
-use shared::store::{ArrivingBookings, BookingStore, ResourceStore, VendorStore};
+use shared::store::{AllotmentRelease, ArrivingBookings, BookingStore, ResourceStore, VendorStore};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,7 +53,7 @@ fn problem(err: AuditError) -> Problem {
 }
 
 pub async fn handler(
-    store: &(impl VendorStore + ResourceStore + BookingStore + ArrivingBookings),
+    store: &(impl VendorStore + ResourceStore + BookingStore + ArrivingBookings + AllotmentRelease),
     reports: &impl ReportStore,
     events: &impl DayEvents,
     req: Request,
@@ -62,7 +62,7 @@ pub async fn handler(
 }
 
 async fn night_audit(
-    store: &(impl VendorStore + ResourceStore + BookingStore + ArrivingBookings),
+    store: &(impl VendorStore + ResourceStore + BookingStore + ArrivingBookings + AllotmentRelease),
     reports: &impl ReportStore,
     events: &impl DayEvents,
     req: &Request,

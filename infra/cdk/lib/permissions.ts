@@ -202,7 +202,7 @@ export const PERMISSIONS: Record<string, Grants> = {
     tables: {
       bookings: readWrite('reads the booking and moves it with a conditional put'),
       'booking-archive': read('tells an archived booking (409) from an unknown one (404)'),
-      inventory: write('a cancellation or no-show releases the counters in the same transaction'),
+      inventory: readWrite('a cancellation or no-show releases the counters in the same transaction (a channel booking also reads its CHAN# channel night and protection items, BatchGetItem, and writes its channel night item)'),
     },
   },
   'booking-payment': {
@@ -280,7 +280,7 @@ export const PERMISSIONS: Record<string, Grants> = {
     tables: {
       bookings: readWrite('reads the booking and completes it'),
       vendors: readWrite("reads the type; sets the room dirty in the same transaction"),
-      inventory: write('an early departure releases the remaining counters and occupancy in the same transaction'),
+      inventory: readWrite('an early departure releases the remaining counters and occupancy in the same transaction (a channel booking also reads its CHAN# channel night and protection items, BatchGetItem, and writes its channel night item)'),
     },
   },
   'booking-key': {
@@ -383,10 +383,29 @@ export const PERMISSIONS: Record<string, Grants> = {
   'channel-rejections': {
     tables: { accounts: read("reads the channel account (its vendor's manager only) and queries its refused messages in the channel's partition") },
   },
+  'allotment-set': {
+    tables: {
+      accounts: read("reads the channel account (its vendor's manager only)"),
+      vendors: read('reads the vendor (its time zone) and the room type'),
+      inventory: readWrite("reads the channel's night and protection items (BatchGetItem); sets the allotment and puts its release marker (ALLOTREL#<vendor>) with the type counter's change in one transaction (UpdateItem, PutItem, DeleteItem); a sharded type: queries and rebalances its shards"),
+    },
+  },
+  'allotment-list': {
+    tables: {
+      vendors: read('reads the room type'),
+      inventory: read("queries the type's channel night and protection items (CHAN#<vendor>#<type>)"),
+    },
+  },
+  'protection-set': {
+    tables: {
+      vendors: read('reads the room type'),
+      inventory: write("puts the protection item of each night (CHAN#<vendor>#<type>, <night>#app)"),
+    },
+  },
   'hold-expiry': {
     tables: {
       bookings: readWrite('reads the hold and expires or confirms it'),
-      inventory: write('an expiry releases the counters in the same transaction'),
+      inventory: readWrite('an expiry releases the counters in the same transaction (a channel booking also reads its CHAN# channel night and protection items, BatchGetItem, and writes its channel night item)'),
     },
     stripeSecret: STRIPE,
   },
@@ -478,7 +497,7 @@ export const PERMISSIONS: Record<string, Grants> = {
     tables: {
       vendors: read('reads the vendor (zone) and its types (the capacity the day is closed with)'),
       bookings: readWrite("queries the vendor's bookings by arrival (gsi2), reads and marks each no-show", 'gsi2'),
-      inventory: write("a no-show releases the booking's counters in the same transaction"),
+      inventory: readWrite("a no-show releases the booking's counters in the same transaction (a channel booking also reads its CHAN# channel night and protection items, BatchGetItem, and writes its channel night item); queries the vendor's due release markers (ALLOTREL#<vendor>) and releases each allotment with its counter in one transaction"),
       reports: readWrite("records each no-show's contribution as the reports consumer does (the close counts them), then closes the day: sets closed_at and capacity on the day item (conditional) and raises CLOSE.last_closed in one transaction"),
     },
     eventBus: ['putEvents', 'publishes DayClosed and DeparturesOverdue'],
@@ -487,7 +506,7 @@ export const PERMISSIONS: Record<string, Grants> = {
     tables: {
       vendors: read('reads the vendor (zone) and its types (the capacity the day is closed with)'),
       bookings: readWrite("queries the vendor's bookings by arrival (gsi2), reads and marks each no-show", 'gsi2'),
-      inventory: write("a no-show releases the booking's counters in the same transaction"),
+      inventory: readWrite("a no-show releases the booking's counters in the same transaction (a channel booking also reads its CHAN# channel night and protection items, BatchGetItem, and writes its channel night item); queries the vendor's due release markers (ALLOTREL#<vendor>) and releases each allotment with its counter in one transaction"),
       reports: readWrite("records each no-show's contribution as the reports consumer does (the close counts them), then closes the day: sets closed_at and capacity on the day item (conditional) and raises CLOSE.last_closed in one transaction"),
     },
     eventBus: ['putEvents', 'publishes DayClosed and DeparturesOverdue'],
@@ -558,7 +577,7 @@ export const PERMISSIONS: Record<string, Grants> = {
   'payment-reconcile': {
     tables: {
       bookings: readWrite('queries the payments-pending index (gsi3), reads and amends or moves bookings', 'gsi3'),
-      inventory: write('expiring a hold whose timer was lost releases its counters'),
+      inventory: readWrite('expiring a hold whose timer was lost releases its counters (a channel booking also reads its CHAN# channel night and protection items, BatchGetItem, and writes its channel night item)'),
     },
     stripeSecret: STRIPE,
   },

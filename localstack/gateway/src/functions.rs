@@ -214,6 +214,9 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("channel-ari",          |d, req| channel_ari::handler(&d.store, &d.channels, req));
     register!("channel-reservation",  |d, req| channel_reservation::handler(&d.store, &d.archiver.index, &d.channels, req));
     register!("channel-rejections",   |d, req| channel_rejections::handler(&d.channels, req));
+    register!("allotment-set",        |d, req| allotment_set::handler(&d.store, &d.channels, req));
+    register!("allotment-list",       |d, req| allotment_list::handler(&d.store, req));
+    register!("protection-set",       |d, req| protection_set::handler(&d.store, req));
     functions
 }
 

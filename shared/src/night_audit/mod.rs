@@ -23,7 +23,7 @@ use crate::domain::vendor::Vendor;
 use crate::engine::{Requester, TransitionError, transition};
 use crate::events::booking_event;
 use crate::reports::{CloseOutcome, DayFigures, ReportError, ReportStore, record};
-use crate::store::{ArrivingBookings, BookingStore, ResourceStore, VendorStore};
+use crate::store::{AllotmentRelease, ArrivingBookings, BookingStore, ResourceStore, VendorStore};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -136,7 +136,7 @@ fn departure(booking: &Booking) -> NaiveDate {
 
 /// Runs the night audit of `request` at `now`: no-shows, overdue departures, then the close.
 pub async fn run(
-    store: &(impl VendorStore + ResourceStore + BookingStore + ArrivingBookings),
+    store: &(impl VendorStore + ResourceStore + BookingStore + ArrivingBookings + AllotmentRelease),
     reports: &impl ReportStore,
     events: &impl DayEvents,
     request: &AuditRequest,
@@ -153,6 +153,18 @@ pub async fn run(
         return Err(AuditError::DayNotEnded { day, ends_at });
     }
 
+    // Allotments due by the vendor's today go back to the general pool (the channel path also
+    // releases a due night itself, so a late run never lets a channel sell one).
+    let today = now.with_timezone(&zone).date_naive();
+    match store.release_due(vendor.id, today).await {
+        Ok(0) => {}
+        Ok(released) => {
+            tracing::info!(vendor_id = %vendor.id, released, "night audit: allotments released")
+        }
+        Err(err) => {
+            tracing::error!(vendor_id = %vendor.id, error = %err, "night audit: allotments not released")
+        }
+    }
     let (no_shows, failed) = mark_no_shows(store, reports, &vendor, day, now).await?;
     let overdue = overdue_departures(store, &vendor, day).await?;
     if !overdue.is_empty() {

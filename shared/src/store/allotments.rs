@@ -305,6 +305,10 @@ impl DynamoStore {
             .filter(|c| matches!(c.bucket, Bucket::Night(_)))
             .map(key)
             .collect();
+        if keys.is_empty() {
+            // Nothing taken or given back (a confirmation, say): written as any booking is.
+            return write(changes.clone(), Vec::new()).await;
+        }
         let today = booking
             .updated_at
             .with_timezone(&booking.time_zone.tz())
@@ -767,4 +771,11 @@ fn parse_marker(vendor: VendorId, sk: &str) -> Option<(NaiveDate, NightKey, Chan
         },
         ChannelId::parse(channel).ok()?,
     ))
+}
+
+/// The memory store keeps no allotments: nothing is ever due.
+impl AllotmentRelease for super::memory::MemoryStore {
+    async fn release_due(&self, _vendor: VendorId, _today: NaiveDate) -> anyhow::Result<u32> {
+        Ok(0)
+    }
 }

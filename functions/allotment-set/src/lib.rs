@@ -1,0 +1,157 @@
+//! A manager sets how many units of a room type a channel may sell on each night of a range, and
+//! how many days before each night the unsold ones return to the general pool (zero units
+//! removes the allotment: released now). Each night is its own transaction with the type's
+//! counter, so a refused night leaves the earlier ones set; sending the same body again is safe.
+use http::StatusCode;
+use lambda_http::{Body, Error, Request, Response};
+use serde::{Deserialize, Serialize};
+use shared::channels::ChannelStore;
+use shared::channels::allotment::{Allotment, Nights};
+use shared::channels::manage::managed_channel;
+use shared::domain::FieldErrors;
+use shared::domain::ids::ResourceId;
+use shared::domain::resource::ResourceKind;
+use shared::http::{Problem, json, json_body, respond};
+use shared::store::{AllotmentError, AllotmentStore, ChannelNightView, ResourceStore, VendorStore};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AllotmentBody {
+    resource_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    units: Option<i64>,
+    release_days: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct Night {
+    date: chrono::NaiveDate,
+    #[serde(flatten)]
+    channel: Option<ChannelNightView>,
+}
+
+#[derive(Serialize)]
+struct Allotted {
+    resource_id: ResourceId,
+    channel_id: shared::channels::ChannelId,
+    nights: Vec<Night>,
+}
+
+pub async fn handler(
+    store: &(impl VendorStore + ResourceStore + AllotmentStore),
+    channels: &impl ChannelStore,
+    req: Request,
+) -> Result<Response<Body>, Error> {
+    respond(set(store, channels, &req).await)
+}
+
+async fn set(
+    store: &(impl VendorStore + ResourceStore + AllotmentStore),
+    channels: &impl ChannelStore,
+    req: &Request,
+) -> Result<Response<Body>, Problem> {
+    let channel = managed_channel(channels, req).await?;
+    let vendor_id = channel.vendor_id;
+    let body: AllotmentBody = json_body(req)?;
+    let mut errors = FieldErrors::default();
+    let resource_id = errors.require("/resource_id", body.resource_id, |v| ResourceId::parse(&v));
+    let nights = Nights::parse(&mut errors, "/", body.from.as_deref(), body.to.as_deref());
+    if body.units.is_none() {
+        errors.push("/units", "is required");
+    }
+    if body.release_days.is_none() {
+        errors.push("/release_days", "is required");
+    }
+    let (Some(resource_id), Some(nights), Some(units), Some(release_days)) =
+        (resource_id, nights, body.units, body.release_days)
+    else {
+        return Err(errors.into());
+    };
+    let (vendor, resource) = tokio::try_join!(
+        store.vendor(vendor_id),
+        store.resource(vendor_id, resource_id)
+    )
+    .map_err(|e| Problem::internal(&e))?;
+    let vendor = vendor.ok_or_else(|| Problem::not_found("vendor"))?;
+    let resource = resource
+        .ok_or_else(|| Problem::field("/resource_id", "no such room type of this vendor"))?;
+    if resource.kind != ResourceKind::RoomType {
+        return Err(Problem::field(
+            "/resource_id",
+            "must be a room type: allotments are per night",
+        ));
+    }
+    let allotment = Allotment::new(units, release_days, resource.sellable_limit())
+        .map_err(Problem::validation)?;
+    let today = shared::clock::now()
+        .with_timezone(&vendor.time_zone.tz())
+        .date_naive();
+    if allotment.units > 0 && allotment.release_on(nights.from) <= today {
+        return Err(Problem::field(
+            "/release_days",
+            format!(
+                "the release date of {} ({}) is not after today ({today}) in the hotel's time zone",
+                nights.from,
+                allotment.release_on(nights.from)
+            ),
+        ));
+    }
+    for night in nights.iter() {
+        store
+            .set_allotment(&resource, channel.id, night, allotment, today)
+            .await
+            .map_err(|err| refused(err, night, nights))?;
+    }
+    let listed = store
+        .allotments(vendor_id, resource.id, nights)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    tracing::info!(vendor = %vendor_id, channel = %channel.id, resource = %resource.id, units = allotment.units, "allotment set");
+    Ok(json(
+        StatusCode::OK,
+        &Allotted {
+            resource_id: resource.id,
+            channel_id: channel.id,
+            nights: listed
+                .into_iter()
+                .map(|n| Night {
+                    date: n.date,
+                    channel: n.channels.into_iter().find(|c| c.channel_id == channel.id),
+                })
+                .collect(),
+        },
+    ))
+}
+
+fn refused(err: AllotmentError, night: chrono::NaiveDate, nights: Nights) -> Problem {
+    let earlier = if night > nights.from {
+        format!(
+            " The nights from {} to the one before are set.",
+            nights.from
+        )
+    } else {
+        String::new()
+    };
+    match err {
+        AllotmentError::BelowSold { sold, .. } => Problem::conflict(
+            "allotment-below-sold",
+            "The channel has sold more than that",
+            format!("the channel has sold {sold} units on {night}.{earlier}"),
+        )
+        .with_extension("night", serde_json::json!(night))
+        .with_extension("sold", serde_json::json!(sold)),
+        AllotmentError::SoldOut { free, .. } => Problem::conflict(
+            "sold-out",
+            "Not enough units free",
+            format!("only {free} units are free on {night}.{earlier}"),
+        )
+        .with_extension("night", serde_json::json!(night))
+        .with_extension("free", serde_json::json!(free)),
+        AllotmentError::ReleasePassed { .. } => Problem::field(
+            "/release_days",
+            format!("the release date of {night} has passed"),
+        ),
+        AllotmentError::Unexpected(cause) => Problem::internal(&cause),
+    }
+}

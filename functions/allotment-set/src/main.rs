@@ -1,0 +1,15 @@
+use lambda_http::{Error, run, service_fn};
+use shared::channels::DynamoChannels;
+use shared::store::DynamoStore;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    let sdk = shared::aws::sdk_config().await;
+    let store = DynamoStore::from_env(&sdk)?;
+    let channels = DynamoChannels::from_env(&sdk)?;
+    run(service_fn(|req| {
+        allotment_set::handler(&store, &channels, req)
+    }))
+    .await
+}
