@@ -1,0 +1,370 @@
+//! The ARI push end to end (issue 22 item 4) on the local stack: a test receiver on 127.0.0.1 is
+//! a channel's webhook; a burst of holds and a cancel goes through the bookings stream, the
+//! outbox publisher, EventBridge and the ari-push queue to the dirty marks, then one delayed
+//! flush (the ari-flush queue) posts each changed type and night once, signed with the secret the
+//! channel's manager was shown, with the figures `GET /channel/ari` gives, retried after a 500.
+use api_tests::{Account, Api, resource_body};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use chrono::{Duration, NaiveDate, Utc};
+use local_gateway::pump::QueueHandler;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const UNITS: i64 = 5;
+const PRICE: i64 = 12_900;
+/// How long the pipeline may take before the test gives up (not an assertion on speed).
+const DEADLINE: std::time::Duration = std::time::Duration::from_secs(180);
+
+/// One POST the receiver got: its ARI-Signature, raw body and the status it answered.
+#[derive(Clone, Debug)]
+struct Delivery {
+    signature: String,
+    body: Vec<u8>,
+    answered: u16,
+}
+
+/// A channel's webhook on 127.0.0.1 answering `first` in turn, then 200.
+async fn receiver(first: Vec<u16>) -> (String, Arc<Mutex<Vec<Delivery>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a port");
+    let url = format!(
+        "http://{}/ari",
+        listener.local_addr().expect("a bound port")
+    );
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let seen = got.clone();
+    let answers = Arc::new(Mutex::new(first.into_iter()));
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let (seen, answers) = (seen.clone(), answers.clone());
+            tokio::spawn(async move {
+                let Some((signature, body)) = read_request(&mut socket).await else {
+                    return;
+                };
+                let answered = answers.lock().unwrap().next().unwrap_or(200);
+                seen.lock().unwrap().push(Delivery {
+                    signature,
+                    body,
+                    answered,
+                });
+                let reply = format!(
+                    "HTTP/1.1 {answered} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+                let _ = socket.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    (url, got)
+}
+
+async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<(String, Vec<u8>)> {
+    let mut raw = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let end = loop {
+        let n = socket.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        raw.extend_from_slice(&chunk[..n]);
+        if let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let header = |name: &str| {
+        head.split("\r\n")
+            .filter_map(|line| line.split_once(':'))
+            .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_owned())
+    };
+    let length: usize = header("content-length")?.parse().ok()?;
+    while raw.len() < end + length {
+        let n = socket.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        raw.extend_from_slice(&chunk[..n]);
+    }
+    Some((
+        header("ari-signature").unwrap_or_default(),
+        raw[end..end + length].to_vec(),
+    ))
+}
+
+/// `inner` on this vendor's messages only: the ari-push and ari-flush queues are shared by every
+/// test run, and another vendor's channels are not this test's. Each message handled without
+/// failure is reported to `done` (its body).
+fn only_vendor(vendor: &str, inner: QueueHandler, done: Arc<Mutex<Vec<Value>>>) -> QueueHandler {
+    let vendor = vendor.to_owned();
+    Arc::new(move |mut event: SqsEvent| {
+        let (vendor, inner, done) = (vendor.clone(), inner.clone(), done.clone());
+        Box::pin(async move {
+            event.records.retain(|m| {
+                m.body
+                    .as_deref()
+                    .is_some_and(|body| body.contains(vendor.as_str()))
+            });
+            if event.records.is_empty() {
+                return Ok(SqsBatchResponse::default());
+            }
+            let records = event.records.clone();
+            let response = inner(event).await?;
+            let failed: HashSet<String> = response
+                .batch_item_failures
+                .iter()
+                .map(|f| f.item_identifier.clone())
+                .collect();
+            let mut done = done.lock().unwrap();
+            for message in records {
+                if !failed.contains(message.message_id.as_deref().unwrap_or_default()) {
+                    done.extend(
+                        message
+                            .body
+                            .as_deref()
+                            .and_then(|b| serde_json::from_str::<Value>(b).ok()),
+                    );
+                }
+            }
+            Ok(response)
+        })
+    })
+}
+
+/// Polls `ready` until it holds or the deadline passes (then fails, saying what was awaited).
+async fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < DEADLINE, "gave up waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+async fn hold(api: &Api, vendor: &str, room: &str, night: NaiveDate) -> (Account, String) {
+    let guest = api.guest().await;
+    let body = json!({
+        "resource_id": room,
+        "party_size": 2,
+        "check_in": night.to_string(),
+        "check_out": (night + Duration::days(2)).to_string(),
+    });
+    let reply = api
+        .send_with(
+            Method::POST,
+            &format!("/booking/vendor/{vendor}"),
+            guest.token(),
+            Some(&body),
+            &[("idempotency-key", &uuid::Uuid::new_v4().to_string())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+    let id = reply.body["id"].as_str().expect("a booking id").to_owned();
+    (guest, id)
+}
+
+async fn channel_token(api: &Api, id: &str, secret: &str) -> String {
+    let response = reqwest::Client::new()
+        .post(format!("{}/oauth/token", api.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .basic_auth(id, Some(secret))
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .expect("the gateway answers");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.expect("JSON");
+    body["access_token"].as_str().expect("a token").to_owned()
+}
+
+/// The (date, booking_limit, rate) of `room` in one ARI message.
+fn days_of(ari: &Value, room: &str) -> Vec<(String, i64, Value)> {
+    ari["room_types"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["inv_type_code"] == room)
+        .flat_map(|r| r["days"].as_array().cloned().unwrap_or_default())
+        .map(|d| {
+            (
+                d["date"].as_str().unwrap_or_default().to_owned(),
+                d["booking_limit"].as_i64().unwrap_or(-1),
+                d["rate"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_burst_of_holds_and_a_cancel_is_pushed_once_per_night_signed_and_retried_after_a_500() {
+    let api = Api::start().await;
+    let manager = api.vendor("hotel").await;
+    let vendor = manager.vendor().to_owned();
+    let room = api
+        .resource(&manager, &resource_body("Double", 2, UNITS, PRICE))
+        .await;
+    let first = Utc::now().date_naive() + Duration::days(25);
+    let nights = [first, first + Duration::days(1)];
+
+    // The stack's path for this vendor: bookings stream -> publisher -> bus -> ari-push queue.
+    let deps = Arc::new(
+        local_gateway::Deps::from_env(&api.base)
+            .await
+            .expect("the local stack's env is set: run via tests/run.sh"),
+    );
+    let mut backbone = local_gateway::Backbone::default();
+    let publisher = local_gateway::streams(deps.clone())
+        .remove("outbox-publisher")
+        .expect("the publisher is registered");
+    let bookings = std::env::var("BOOKINGS_TABLE").expect("the table's name is set");
+    backbone
+        .stream("outbox-publisher", &bookings, publisher)
+        .await
+        .expect("the stream opens");
+    let mut consumers = local_gateway::consumers(deps);
+    let marked = Arc::new(Mutex::new(Vec::new()));
+    let push = only_vendor(
+        &vendor,
+        consumers
+            .remove("ari-push")
+            .expect("ari-push is registered"),
+        marked.clone(),
+    );
+    let queue = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
+    backbone
+        .queue("ari-push", &queue("ARI_PUSH_QUEUE_URL"), push)
+        .await;
+
+    // The channel: its webhook is the receiver, which answers the first POST with a 500.
+    let (url, deliveries) = receiver(vec![500]).await;
+    let channels = format!("/vendor/{vendor}/channels");
+    let body = json!({"kind": "channel_manager", "name": "Receiver", "webhook_url": url});
+    let connected = api.post(&channels, manager.token(), &body).await;
+    assert_eq!(connected.status, StatusCode::CREATED, "{connected:#?}");
+    let push_secret = connected.body["push_signing_secret"]
+        .as_str()
+        .expect("the push signing secret, shown once")
+        .to_owned();
+    let body = json!({"kind": "ota", "name": "Another channel"});
+    let other = api.post(&channels, manager.token(), &body).await;
+    assert_eq!(other.status, StatusCode::CREATED, "{other:#?}");
+    let other_secret = other.body["push_signing_secret"]
+        .as_str()
+        .expect("every channel has its own")
+        .to_owned();
+    assert_ne!(push_secret, other_secret);
+
+    // The burst: three holds on the same two nights, and one of them cancelled.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(hold(&api, &vendor, &room, first).await);
+    }
+    let (guest, cancelled) = &held[1];
+    let reply = api
+        .put(
+            &format!("/booking/{cancelled}/status"),
+            guest.token(),
+            &json!({"status": "CANCELLED"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+
+    // Every fact of the burst marked before the flush runs, so the burst is one flush.
+    let mut awaited: HashSet<(String, String)> = held
+        .iter()
+        .map(|(_, id)| ("BookingHeld".to_owned(), id.clone()))
+        .collect();
+    awaited.insert(("BookingCancelled".to_owned(), cancelled.clone()));
+    wait_until("ari-push to mark every fact of the burst", || {
+        let marked: HashSet<(String, String)> = marked
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["detail-type"].as_str().unwrap_or_default().to_owned(),
+                    m["detail"]["booking_id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            })
+            .collect();
+        awaited.is_subset(&marked)
+    })
+    .await;
+
+    let flushed = Arc::new(Mutex::new(Vec::new()));
+    let flush = only_vendor(
+        &vendor,
+        consumers
+            .remove("ari-flush")
+            .expect("ari-flush is registered"),
+        flushed.clone(),
+    );
+    backbone
+        .queue("ari-flush", &queue("ARI_FLUSH_QUEUE_URL"), flush)
+        .await;
+    wait_until("the vendor's delayed flush", || {
+        !flushed.lock().unwrap().is_empty()
+    })
+    .await;
+    let got = deliveries.lock().unwrap().clone();
+    drop(backbone);
+
+    // Retried after the 500, with the same body; every POST signed with the channel's secret.
+    assert!(got.len() >= 2, "{got:#?}");
+    assert_eq!(got[0].answered, 500);
+    assert_eq!(got[1].body, got[0].body, "the retry sends the same update");
+    let now = Utc::now();
+    for delivery in &got {
+        assert!(
+            shared::ari_push::sign::verify(&push_secret, &delivery.signature, &delivery.body, now),
+            "{delivery:?}"
+        );
+        assert!(!shared::ari_push::sign::verify(
+            &other_secret,
+            &delivery.signature,
+            &delivery.body,
+            now
+        ));
+    }
+
+    // One update per night for the burst, with what the pull says now.
+    let accepted: Vec<Value> = got
+        .iter()
+        .filter(|d| d.answered == 200)
+        .map(|d| serde_json::from_slice(&d.body).expect("ARI JSON"))
+        .collect();
+    let pushed: Vec<(String, i64, Value)> = accepted
+        .iter()
+        .flat_map(|ari| days_of(ari, &room))
+        .collect();
+    let token = channel_token(
+        &api,
+        connected.body["client_id"].as_str().expect("a client id"),
+        connected.body["client_secret"].as_str().expect("a secret"),
+    )
+    .await;
+    let pulled = api
+        .get(
+            &format!("/channel/ari?from={}&to={}", nights[0], nights[1]),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(pulled.status, StatusCode::OK, "{pulled:#?}");
+    let pulled = days_of(&pulled.body, &room);
+    for night in nights {
+        let night = night.to_string();
+        let sent: Vec<_> = pushed.iter().filter(|(d, ..)| *d == night).collect();
+        assert_eq!(sent.len(), 1, "one update for {night}: {pushed:?}");
+        let pull = pulled
+            .iter()
+            .find(|(d, ..)| *d == night)
+            .expect("the pull has the night");
+        assert_eq!(sent[0], pull, "the push equals the pull for {night}");
+        assert_eq!(sent[0].1, UNITS - 2, "two holds live on {night}");
+    }
+}
