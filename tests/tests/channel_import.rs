@@ -4,7 +4,7 @@
 //! pull, which reads them); a message that cannot be honoured writes nothing and says why.
 use api_tests::{Account, Api, Reply, resource_body};
 use chrono::{Duration, NaiveDate, Utc};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use shared::channels::ChannelId;
 use shared::channels::import::ReservationId;
@@ -416,4 +416,69 @@ async fn the_vendors_manager_reads_a_channels_refused_messages_without_the_guest
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:#?}");
     let refused = hotel.api.get(&path, Some(&channel.token)).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:#?}");
+}
+
+#[tokio::test]
+async fn a_body_that_is_no_message_is_answered_with_an_ota_error_and_recorded_without_its_content()
+{
+    let hotel = Hotel::open(1).await;
+    let channel = hotel.channel().await;
+    let send_raw = |content_type: &'static str, body: String| {
+        let (api, token) = (&hotel.api, channel.token.clone());
+        async move {
+            api.send_raw(
+                Method::POST,
+                "/channel/reservations",
+                Some(&token),
+                content_type,
+                &body,
+            )
+            .await
+        }
+    };
+
+    let not_json = r#"{"res_status": "commit", "guest": {"name": "Ada Lovelace""#.to_owned();
+    let reply = send_raw("application/json", not_json.clone()).await;
+    reply.assert_problem(400);
+    assert_eq!(reply.body["ota_error"], json!({"type": 7, "code": 450}));
+
+    let wrong_type = json!({
+        "res_status": "commit", "reservation_id": "R-7", "room_type_code": hotel.room,
+        "arrival": hotel.first.to_string(), "departure": (hotel.first + Duration::days(1)).to_string(),
+        "guest_count": "two", "guest": {"name": "Ada Lovelace"},
+    })
+    .to_string();
+    let reply = send_raw("application/json", wrong_type.clone()).await;
+    reply.assert_problem(422);
+    assert_eq!(reply.pointers(), vec!["/guest_count"]);
+    assert_eq!(reply.body["ota_error"], json!({"type": 7, "code": 450}));
+
+    let reply = send_raw("text/plain", "Ada Lovelace, 2 guests".to_owned()).await;
+    reply.assert_problem(415);
+    assert_eq!(reply.body["ota_error"]["code"], 450);
+    assert_eq!(hotel.free(&channel, 1).await, vec![1], "nothing was booked");
+
+    let path = format!(
+        "/vendor/{}/channels/{}/rejections",
+        hotel.manager.vendor(),
+        channel.id
+    );
+    let reply = hotel.api.get(&path, hotel.manager.token()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    let items = reply.body["items"].as_array().expect("items");
+    assert_eq!(items.len(), 3, "{reply:#?}");
+    for item in items {
+        assert_eq!(item["refusal"], "unreadable", "{item:#?}");
+        assert_eq!(item["ota_error_code"], 450, "{item:#?}");
+    }
+    assert_eq!(items[0]["unreadable"], "content_type");
+    assert_eq!(items[0]["body_bytes"], "Ada Lovelace, 2 guests".len());
+    assert_eq!(items[1]["unreadable"], "shape");
+    assert_eq!(items[1]["body_bytes"], wrong_type.len());
+    assert_eq!(items[1]["pointers"], json!(["/guest_count"]));
+    assert_eq!(items[1]["reservation_id"], "R-7");
+    assert_eq!(items[1]["res_status"], "commit");
+    assert_eq!(items[2]["unreadable"], "syntax");
+    assert_eq!(items[2]["body_bytes"], not_json.len());
+    assert!(!reply.body.to_string().contains("Ada"), "{reply:#?}");
 }

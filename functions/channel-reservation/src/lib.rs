@@ -14,7 +14,7 @@ use shared::api::availability::TimeFields;
 use shared::auth::{ChannelCaller, Scope};
 use shared::channels::import::{
     ChannelImports, ImportRefusal, ImportedReservation, RejectedImport, ResStatus, ReservationId,
-    booked_by, booking_channel,
+    Unreadable, booked_by, booking_channel,
 };
 use shared::channels::{ChannelKind, ChannelStore};
 use shared::domain::account::{Email, Locale, Phone};
@@ -237,7 +237,7 @@ fn refused(
         .with_errors(errors)
         .with_extension(
             "ota_error",
-            serde_json::json!({ "type": 3, "code": refusal.ota_code() }),
+            serde_json::json!({ "type": refusal.ota_error_type(), "code": refusal.ota_code() }),
         );
     Refused { refusal, problem }
 }
@@ -364,9 +364,25 @@ async fn import(
         .map_err(|e| Problem::internal(&e))?
         .filter(|account| account.is_active() && account.vendor_id == caller.vendor_id)
         .ok_or_else(|| Problem::unauthorized("the channel is disconnected"))?;
-    let raw: serde_json::Value = shared::http::json_body(req)?;
+    let raw: serde_json::Value = match shared::http::json_body(req) {
+        Ok(raw) => raw,
+        Err(problem) => {
+            let why = match problem.status() {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => Unreadable::ContentType,
+                StatusCode::PAYLOAD_TOO_LARGE => Unreadable::TooLarge,
+                _ => Unreadable::Syntax,
+            };
+            return Err(unreadable(channels, &caller, req, None, why, problem).await);
+        }
+    };
     let hash = request_hash(caller.vendor_id, &raw);
-    let body: MessageBody = shared::http::from_json_value(raw, "")?;
+    let body: MessageBody = match shared::http::from_json_value(raw.clone(), "") {
+        Ok(body) => body,
+        Err(problem) => {
+            let why = Unreadable::Shape;
+            return Err(unreadable(channels, &caller, req, Some(&raw), why, problem).await);
+        }
+    };
     let mut rejection = RejectedImport {
         channel_id: caller.channel_id,
         vendor_id: caller.vendor_id,
@@ -378,6 +394,8 @@ async fn import(
         refusal: ImportRefusal::Invalid,
         ota_error_code: 0,
         pointers: Vec::new(),
+        unreadable: None,
+        body_bytes: None,
         at: shared::clock::now(),
     };
     let outcome = match parse(caller.vendor_id, body) {
@@ -404,22 +422,73 @@ async fn import(
         Err(Refused { refusal, problem }) => {
             rejection.refusal = refusal;
             rejection.ota_error_code = refusal.ota_code();
-            rejection.pointers = problem
-                .errors()
-                .iter()
-                .filter_map(|e| match &e.location {
-                    Location::Pointer(p) => Some(p.clone()),
-                    _ => None,
-                })
-                .collect();
-            // The answer says what to do; a lost record must not turn it into a 500.
-            if let Err(err) = channels.record_rejection(&rejection).await {
-                tracing::error!(channel_id = %caller.channel_id, error = ?err, "could not record a rejected import");
-            }
-            tracing::info!(channel_id = %caller.channel_id, vendor_id = %caller.vendor_id, refusal = refusal.slug(), "import refused");
+            rejection.pointers = pointers(&problem);
+            record(channels, &rejection).await;
             Err(problem)
         }
     }
+}
+
+fn pointers(problem: &Problem) -> Vec<String> {
+    problem
+        .errors()
+        .iter()
+        .filter_map(|e| match &e.location {
+            Location::Pointer(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn record(channels: &impl ChannelImports, rejection: &RejectedImport) {
+    // The answer says what to do; a lost record must not turn it into a 500.
+    if let Err(err) = channels.record_rejection(rejection).await {
+        tracing::error!(channel_id = %rejection.channel_id, error = ?err, "could not record a rejected import");
+    }
+    tracing::info!(
+        channel_id = %rejection.channel_id,
+        vendor_id = %rejection.vendor_id,
+        refusal = rejection.refusal.slug(),
+        "import refused"
+    );
+}
+
+/// A body that is no message at all: answered as the edge reads it (415, 413, 400, or 422
+/// naming the member), with the OTA error a channel acts on, and recorded with its size and
+/// why, never its content. Whatever of the reservation id and status could be read is kept.
+async fn unreadable(
+    channels: &impl ChannelImports,
+    caller: &ChannelCaller,
+    req: &Request,
+    raw: Option<&serde_json::Value>,
+    why: Unreadable,
+    problem: Problem,
+) -> Problem {
+    let refusal = ImportRefusal::Unreadable;
+    let problem = problem.with_extension(
+        "ota_error",
+        serde_json::json!({ "type": refusal.ota_error_type(), "code": refusal.ota_code() }),
+    );
+    let member = |name: &str| raw.and_then(|r| r.get(name)).and_then(|v| v.as_str());
+    let body_bytes = match req.body() {
+        Body::Text(text) => text.len(),
+        Body::Binary(bytes) => bytes.len(),
+        _ => 0,
+    };
+    let rejection = RejectedImport {
+        channel_id: caller.channel_id,
+        vendor_id: caller.vendor_id,
+        reservation_id: member("reservation_id").and_then(|v| ReservationId::parse(v).ok()),
+        res_status: member("res_status").and_then(|v| ResStatus::parse(v).ok()),
+        refusal,
+        ota_error_code: refusal.ota_code(),
+        pointers: pointers(&problem),
+        unreadable: Some(why),
+        body_bytes: Some(body_bytes as u64),
+        at: shared::clock::now(),
+    };
+    record(channels, &rejection).await;
+    problem
 }
 
 /// The digest that tells a re-sent commit from another commit under the same id.

@@ -101,6 +101,9 @@ pub enum ImportRefusal {
     ReservationIdReused,
     /// The booking is past changing (ended, or in the house) (ERR 356).
     NotChangeable,
+    /// The body could not be read as a message at all: not JSON, or a member of the wrong type
+    /// or unknown (error type 7 "Protocol violation", ERR 450 "Unable to process").
+    Unreadable,
 }
 
 impl ImportRefusal {
@@ -112,6 +115,16 @@ impl ImportRefusal {
             Self::SoldOut => 322,
             Self::UnknownReservation => 245,
             Self::ReservationIdReused | Self::NotChangeable => 356,
+            Self::Unreadable => 450,
+        }
+    }
+
+    /// OpenTravel's error type (list EWT): 7 "Protocol violation" for a message we cannot
+    /// read, else 3 "Biz rule".
+    pub fn ota_error_type(self) -> u16 {
+        match self {
+            Self::Unreadable => 7,
+            _ => 3,
         }
     }
 
@@ -124,6 +137,7 @@ impl ImportRefusal {
             Self::UnknownReservation => "unknown-reservation",
             Self::ReservationIdReused => "reservation-id-reused",
             Self::NotChangeable => "not-changeable",
+            Self::Unreadable => "unreadable-message",
         }
     }
 }
@@ -142,6 +156,20 @@ pub struct ImportedReservation {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Why a body was not a message. The body itself is not kept: it may hold a guest's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unreadable {
+    /// Not sent as application/json.
+    ContentType,
+    /// Empty, or not JSON.
+    Syntax,
+    /// Larger than a request body may be.
+    TooLarge,
+    /// JSON, but not a message: a member of the wrong type, or one a message does not have.
+    Shape,
+}
+
 /// A message we refused: what and why, never the guest (no names or contacts).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RejectedImport {
@@ -157,6 +185,11 @@ pub struct RejectedImport {
     /// The fields named, as JSON pointers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pointers: Vec<String>,
+    /// For an unreadable body: why, and its size in bytes (never its content).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<Unreadable>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_bytes: Option<u64>,
     pub at: DateTime<Utc>,
 }
 
