@@ -1,5 +1,6 @@
-//! The outbox: the bookings and vendors tables' DynamoDB streams carry every committed change, and
-//! the publisher turns each into its typed event on the EventBridge bus. A write that did not
+//! The outbox: the bookings, vendors, billing, accounts (channel accounts) and inventory (waitlist
+//! entries) tables' DynamoDB streams carry every committed change, and the publisher turns each
+//! into its typed event on the EventBridge bus. A write that did not
 //! commit has no stream record, so it is never published; a committed one stays in the stream
 //! (24 hours) until a batch containing it is published, so it is never lost.
 //!
@@ -88,8 +89,9 @@ impl EventBus for EventBridgeBus {
     }
 }
 
-/// One stream record's fact, with where it came from. A billing document is published from its
-/// entry alone (`event` is `None`): it is not a booking's or vendor's fact.
+/// One stream record's fact, with where it came from. A billing document, a channel account's or
+/// a waitlist entry's change is published from its entry alone (`event` is `None`): it is not a
+/// booking's or vendor's fact.
 struct Pending {
     sequence_number: String,
     event: Option<Event>,
@@ -153,17 +155,17 @@ pub async fn publish(
 }
 
 fn read(tables: &StreamTables, record: &EventRecord) -> anyhow::Result<Option<Pending>> {
-    if tables.is_billing(record) {
-        let Some(fact) = tables.billing_fact(record)? else {
+    if tables.is_entry_table(record) {
+        let Some(fact) = tables.entry_fact(record)? else {
             return Ok(None);
         };
         return Ok(Some(Pending {
             sequence_number: sequence(record),
             event: None,
-            event_id: fact.event_id().to_owned(),
-            aggregate_id: fact.booking_id().to_string(),
-            version: 0,
-            entry: fact.entry().context("serialising the event")?,
+            event_id: fact.event_id,
+            aggregate_id: fact.aggregate_id,
+            version: fact.version,
+            entry: fact.entry,
         }));
     }
     let Some(event) = tables.event(record)? else {
@@ -268,12 +270,16 @@ mod tests {
 
     const BOOKINGS: &str = "t-bookings";
     const VENDORS: &str = "t-vendors";
+    const ACCOUNTS: &str = "t-accounts";
+    const INVENTORY: &str = "t-inventory";
 
     fn tables() -> StreamTables {
         StreamTables {
             bookings: BOOKINGS.into(),
             vendors: VENDORS.into(),
             billing: None,
+            accounts: Some(ACCOUNTS.into()),
+            inventory: Some(INVENTORY.into()),
         }
     }
 
@@ -295,7 +301,17 @@ mod tests {
         new: Option<&T>,
         seq: u32,
     ) -> EventRecord {
-        let pk = "KEY#1";
+        record_at(table, "KEY#1", sk, old, new, seq)
+    }
+
+    fn record_at<T: Serialize>(
+        table: &str,
+        pk: &str,
+        sk: &str,
+        old: Option<&T>,
+        new: Option<&T>,
+        seq: u32,
+    ) -> EventRecord {
         let mut record = EventRecord::default();
         record.event_name = match (old, new) {
             (None, Some(_)) => "INSERT",
@@ -328,6 +344,7 @@ mod tests {
     #[derive(Default)]
     struct Bus {
         calls: Mutex<Vec<Vec<String>>>,
+        details: Mutex<Vec<String>>,
         refuse: Option<fn(&str, usize) -> bool>,
     }
 
@@ -358,6 +375,8 @@ mod tests {
                 })
                 .collect();
             calls.push(entries.iter().map(|e| e.detail_type.to_owned()).collect());
+            let mut details = self.details.lock().unwrap();
+            details.extend(entries.iter().map(|e| e.detail.clone()));
             Ok(results)
         }
     }
@@ -444,18 +463,7 @@ mod tests {
 
         assert_eq!(failed_at(&response), Vec::<Option<String>>::new());
         assert_eq!(bus.put_types(), ["InvoiceIssued"]);
-        let fact = tables
-            .billing_fact(&record(
-                "t-billing",
-                "DOC#000000000001",
-                None,
-                Some(&doc),
-                2,
-            ))
-            .unwrap()
-            .unwrap();
-        let detail: serde_json::Value =
-            serde_json::from_str(&fact.entry().unwrap().detail).unwrap();
+        let detail = &details(&bus)[0];
         assert_eq!(detail["number"], 1);
         assert_eq!(detail["booking_id"], booking.id.to_string());
         assert_eq!(
@@ -654,10 +662,263 @@ mod tests {
         assert_eq!(bus.put_types(), ["BookingHeld"]);
     }
 
+    /// The details the bus took, as JSON.
+    fn details(bus: &Bus) -> Vec<serde_json::Value> {
+        bus.details
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|d| serde_json::from_str(d).unwrap())
+            .collect()
+    }
+
+    fn channel_record(
+        old: Option<&crate::channels::ChannelAccount>,
+        new: Option<&crate::channels::ChannelAccount>,
+        seq: u32,
+    ) -> EventRecord {
+        let id = new.or(old).unwrap().id;
+        record_at(ACCOUNTS, &format!("CHANNEL#{id}"), "ACCOUNT", old, new, seq)
+    }
+
+    #[tokio::test]
+    async fn a_channels_connection_rotation_and_disconnection_are_published_as_their_facts() {
+        use crate::channels::{ChannelAccount, ChannelKind};
+        let now = Utc::now();
+        let connected = ChannelAccount::connect(
+            crate::domain::ids::VendorId::generate(),
+            ChannelKind::Ota,
+            crate::domain::text::Title::parse("Booking site").unwrap(),
+            None,
+            "$argon2id$first".into(),
+            now,
+        );
+        let rotated = connected.rotated("$argon2id$second".into(), now);
+        let gone = rotated.disconnected(now);
+        let records = vec![
+            channel_record(None, Some(&connected), 1),
+            channel_record(Some(&connected), Some(&rotated), 2),
+            channel_record(Some(&rotated), Some(&gone), 3),
+        ];
+        let bus = Bus::default();
+
+        let response = publish(&tables(), &bus, &Timer::default(), batch(records), now).await;
+
+        assert!(response.batch_item_failures.is_empty());
+        assert_eq!(
+            bus.put_types(),
+            [
+                "ChannelConnected",
+                "ChannelSecretRotated",
+                "ChannelDisconnected"
+            ]
+        );
+        let ids: Vec<_> = details(&bus)
+            .iter()
+            .map(|d| d["event_id"].as_str().unwrap().to_owned())
+            .collect();
+        let id = connected.id;
+        assert_eq!(ids, [1, 2, 3].map(|v| format!("channel:{id}:{v}")).to_vec());
+        assert!(
+            details(&bus)
+                .iter()
+                .all(|d| !d.to_string().contains("argon2")),
+            "no hash in a fact"
+        );
+    }
+
+    fn waiting_entry() -> crate::waitlist::Entry {
+        let now: DateTime<Utc> = "2027-03-01T10:00:00Z".parse().unwrap();
+        crate::waitlist::Entry {
+            id: crate::waitlist::EntryId::generate(),
+            vendor_id: crate::domain::ids::VendorId::generate(),
+            resource_id: crate::domain::ids::ResourceId::generate(),
+            guest_id: crate::domain::ids::UserId::generate(),
+            party_size: crate::domain::party::PartySize::new(2).unwrap(),
+            units: 1,
+            time: crate::domain::booking::BookingTime::Stay {
+                check_in: "2027-03-20".parse().unwrap(),
+                check_out: "2027-03-21".parse().unwrap(),
+            },
+            time_zone: crate::domain::vendor::TimeZone::parse("Europe/Berlin").unwrap(),
+            status: crate::waitlist::EntryStatus::Waiting,
+            booking_id: None,
+            hold_expires_at: None,
+            joined_at: now,
+            updated_at: now,
+            arrives_at: "2027-03-20T14:00:00Z".parse().unwrap(),
+            version: 1,
+        }
+    }
+
+    /// The entry moved on to `status`, as the waitlist writes it.
+    fn entry_moved(
+        entry: &crate::waitlist::Entry,
+        status: crate::waitlist::EntryStatus,
+    ) -> crate::waitlist::Entry {
+        let mut next = entry.clone();
+        next.status = status;
+        next.version += 1;
+        next.updated_at += chrono::Duration::minutes(1);
+        next
+    }
+
+    /// An entry's item as `DynamoWaitlist` writes it.
+    fn entry_item(entry: &crate::waitlist::Entry) -> serde_json::Value {
+        serde_json::json!({
+            "entry": serde_json::to_string(entry).unwrap(),
+            "status": serde_json::to_value(entry.status).unwrap(),
+            "version": entry.version,
+        })
+    }
+
+    fn entry_record(
+        old: Option<&crate::waitlist::Entry>,
+        new: Option<&crate::waitlist::Entry>,
+        seq: u32,
+    ) -> EventRecord {
+        let entry = new.or(old).unwrap();
+        record_at(
+            INVENTORY,
+            &format!("WAITLIST#{}#{}", entry.vendor_id, entry.resource_id),
+            &format!("ENTRY#{}", entry.id),
+            old.map(entry_item).as_ref(),
+            new.map(entry_item).as_ref(),
+            seq,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_waitlist_entrys_join_offer_lapse_and_leave_are_published_as_their_facts() {
+        use crate::waitlist::EntryStatus::{Booked, Lapsed, Offered};
+        let joined = waiting_entry();
+        let offered = entry_moved(&joined, Offered);
+        let lapsed = entry_moved(&offered, Lapsed);
+        let other = waiting_entry();
+        let booked_at_once = entry_moved(&other, Booked);
+        let leaving = waiting_entry();
+        let mut left = entry_record(Some(&leaving), None, 6);
+        let left_at: DateTime<Utc> = "2027-03-02T08:00:00Z".parse().unwrap();
+        left.change.approximate_creation_date_time = left_at;
+        let records = vec![
+            entry_record(None, Some(&joined), 1),
+            entry_record(Some(&joined), Some(&offered), 2),
+            entry_record(Some(&offered), Some(&lapsed), 3),
+            entry_record(None, Some(&other), 4),
+            entry_record(Some(&other), Some(&booked_at_once), 5),
+            left,
+        ];
+        let bus = Bus::default();
+
+        let response = publish(
+            &tables(),
+            &bus,
+            &Timer::default(),
+            batch(records),
+            Utc::now(),
+        )
+        .await;
+
+        assert!(response.batch_item_failures.is_empty());
+        assert_eq!(
+            bus.put_types(),
+            [
+                "WaitlistJoined",
+                "WaitlistOffered",
+                "WaitlistLapsed",
+                "WaitlistJoined",
+                "WaitlistOffered",
+                "WaitlistLeft"
+            ]
+        );
+        let details = details(&bus);
+        let id = joined.id;
+        assert_eq!(details[0]["event_id"], format!("waitlist:{id}:1"));
+        assert_eq!(details[2]["event_id"], format!("waitlist:{id}:3"));
+        assert_eq!(details[2]["status"], "lapsed");
+        assert_eq!(details[4]["status"], "booked");
+        assert_eq!(
+            details[5]["event_id"],
+            format!("waitlist:{}:2", leaving.id),
+            "leaving is the entry's next version"
+        );
+        assert_eq!(
+            details[5]["occurred_at"]
+                .as_str()
+                .unwrap()
+                .parse::<DateTime<Utc>>()
+                .unwrap(),
+            left_at
+        );
+    }
+
+    #[tokio::test]
+    async fn other_items_of_the_accounts_and_inventory_tables_publish_nothing() {
+        use crate::waitlist::EntryStatus::{Booked, Offered};
+        let offered = entry_moved(&waiting_entry(), Offered);
+        let booked = entry_moved(&offered, Booked);
+        let mut expired = entry_record(Some(&booked), None, 5);
+        let mut by_ttl = aws_lambda_events::dynamodb::UserIdentity::default();
+        by_ttl.type_ = "Service".into();
+        by_ttl.principal_id = "dynamodb.amazonaws.com".into();
+        expired.user_identity = Some(by_ttl);
+        let attempts = serde_json::json!({ "attempts": 1, "expires_at": 1_900_000_000 });
+        let guest = crate::domain::ids::UserId::generate();
+        let records = vec![
+            record_at(
+                ACCOUNTS,
+                &format!("USER#{guest}"),
+                "PROFILE",
+                None,
+                Some(&attempts),
+                1,
+            ),
+            record_at(
+                ACCOUNTS,
+                "CHANNEL#0195a1b2-0000-7000-8000-0000000000c1",
+                "ATTEMPTS",
+                None,
+                Some(&attempts),
+                2,
+            ),
+            record_at(
+                INVENTORY,
+                "INV#v#r",
+                "N#2027-03-20",
+                None,
+                Some(&serde_json::json!({ "sold": 1 })),
+                3,
+            ),
+            record_at(
+                INVENTORY,
+                &format!("WAITGUEST#{}", offered.guest_id),
+                &format!("ENTRY#{}", offered.id),
+                None,
+                Some(&serde_json::json!({ "entry_id": offered.id.to_string() })),
+                4,
+            ),
+            entry_record(Some(&offered), Some(&booked), 6),
+            expired,
+        ];
+        let bus = Bus::default();
+
+        let response = publish(
+            &tables(),
+            &bus,
+            &Timer::default(),
+            batch(records),
+            Utc::now(),
+        )
+        .await;
+
+        assert!(response.batch_item_failures.is_empty(), "{response:?}");
+        assert!(bus.calls().is_empty(), "{:?}", bus.calls());
+    }
+
     #[tokio::test]
     async fn a_record_of_a_table_that_is_not_published_fails_rather_than_vanishing() {
         let records = vec![record(
-            "t-accounts",
+            "t-audit",
             "PROFILE",
             None,
             Some(&serde_json::json!({})),

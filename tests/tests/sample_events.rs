@@ -119,6 +119,8 @@ async fn the_outbox_publisher_sample_publishes_a_hold_and_its_confirmation_and_a
         bookings: "reservations-bookings".into(),
         vendors: "reservations-vendors".into(),
         billing: None,
+        accounts: None,
+        inventory: None,
     };
     let recorder = Recorder::default();
 
@@ -157,6 +159,8 @@ async fn the_outbox_publisher_rating_sample_publishes_the_vendor_rated_sample_an
         bookings: "reservations-bookings".into(),
         vendors: "reservations-vendors".into(),
         billing: None,
+        accounts: None,
+        inventory: None,
     };
     let recorder = Recorder::default();
 

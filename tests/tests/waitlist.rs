@@ -1,7 +1,7 @@
 //! The waitlist on the local stack: guests refused as sold out join through the API; the
-//! bookings stream, the bus and the waitlist and notifier queues run as their Lambdas would
-//! (`local_gateway::Backbone`); offers are read back through the API, the counters from DynamoDB
-//! and the offer mails from LocalStack's SES. Each test has its own vendor and guests.
+//! bookings and inventory streams, the bus and the waitlist and notifier queues run as their
+//! Lambdas would (`local_gateway::Backbone`); offers are read back through the API, the counters
+//! from DynamoDB and the offer mails from LocalStack's SES. Each test has its own vendor and guests.
 use api_tests::{Account, Api, Reply, mailbox, resource_body};
 use chrono::{Duration, NaiveDate, Utc};
 use reqwest::{Method, StatusCode};
@@ -17,7 +17,8 @@ use std::sync::Arc;
 /// a second a hop; a bound on a stuck test, not an assertion on speed).
 const WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
-/// The publisher on the bookings stream, and the waitlist and notifier consumers on their queues.
+/// The publisher on the bookings and inventory streams, and the waitlist and notifier consumers
+/// on their queues.
 async fn backbone(api: &Api) -> local_gateway::Backbone {
     let deps = Arc::new(
         local_gateway::Deps::from_env(&api.base)
@@ -28,11 +29,14 @@ async fn backbone(api: &Api) -> local_gateway::Backbone {
     let publisher = local_gateway::streams(deps.clone())
         .remove("outbox-publisher")
         .expect("the publisher is registered");
-    let bookings = std::env::var("BOOKINGS_TABLE").expect("the table's name is set");
-    backbone
-        .stream("outbox-publisher", &bookings, publisher)
-        .await
-        .expect("the stream opens");
+    // Bookings' facts free units; the inventory table's carry the offers the notifier mails.
+    for var in ["BOOKINGS_TABLE", "INVENTORY_TABLE"] {
+        let table = std::env::var(var).unwrap_or_else(|_| panic!("{var} is set"));
+        backbone
+            .stream("outbox-publisher", &table, publisher.clone())
+            .await
+            .expect("the stream opens");
+    }
     let mut consumers = local_gateway::consumers(deps);
     for (name, url_var) in [
         ("waitlist", "WAITLIST_QUEUE_URL"),

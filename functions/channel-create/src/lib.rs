@@ -4,7 +4,6 @@ use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
 use shared::ari_push::PushKey;
-use shared::channels::events::{CHANNEL_CONNECTED, ChannelEvents, ChannelFact};
 use shared::channels::manage::{managed_vendor, secret_response};
 use shared::channels::{
     ChannelAccount, ChannelKind, ChannelStore, ClientSecret, WebhookUrl, secret,
@@ -23,16 +22,14 @@ struct ChannelBody {
 
 pub async fn handler(
     store: &impl ChannelStore,
-    events: &impl ChannelEvents,
     push_key: &PushKey,
     req: Request,
 ) -> Result<Response<Body>, Error> {
-    respond(connect(store, events, push_key, &req).await)
+    respond(connect(store, push_key, &req).await)
 }
 
 async fn connect(
     store: &impl ChannelStore,
-    events: &impl ChannelEvents,
     push_key: &PushKey,
     req: &Request,
 ) -> Result<Response<Body>, Problem> {
@@ -56,10 +53,6 @@ async fn connect(
         .await
         .map_err(|e| Problem::internal(&e))?;
     tracing::info!(vendor = %vendor, channel = %account.id, "channel connected");
-    events
-        .publish(CHANNEL_CONNECTED, &ChannelFact::of(&account))
-        .await
-        .map_err(|e| Problem::internal(&e))?;
     Ok(secret_response(
         StatusCode::CREATED,
         &account,
@@ -73,21 +66,8 @@ async fn connect(
 mod tests {
     use super::*;
     use shared::channels::ChannelId;
-    use shared::channels::events::{CHANNELS_SOURCE, ChannelFact};
+    use shared::channels::events::{CHANNEL_CONNECTED, ChannelFact};
     use shared::channels::memory::MemoryChannels;
-    use shared::events::EventEntry;
-    use shared::outbox::EventBus;
-    use std::sync::Mutex;
-
-    #[derive(Default)]
-    struct RecordingBus(Mutex<Vec<EventEntry>>);
-
-    impl EventBus for RecordingBus {
-        async fn put(&self, entries: &[EventEntry]) -> anyhow::Result<Vec<Option<String>>> {
-            self.0.lock().unwrap().extend(entries.iter().cloned());
-            Ok(vec![None; entries.len()])
-        }
-    }
 
     fn push_key() -> PushKey {
         PushKey::new([7u8; 32]).unwrap()
@@ -99,9 +79,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_sample_connects_a_channel_and_tells_the_bus_without_its_secret() {
-        let (store, bus) = (MemoryChannels::default(), RecordingBus::default());
-        let response = handler(&store, &bus, &push_key(), sample()).await.unwrap();
+    async fn the_sample_connects_a_channel_whose_fact_carries_no_secret() {
+        let store = MemoryChannels::default();
+        let response = handler(&store, &push_key(), sample()).await.unwrap();
         assert_eq!(response.status(), StatusCode::CREATED);
         let body: serde_json::Value = serde_json::from_slice(response.body().as_ref()).unwrap();
         let id = ChannelId::parse(body["client_id"].as_str().unwrap()).unwrap();
@@ -114,26 +94,22 @@ mod tests {
         assert!(stored.secrets[0].hash.starts_with("$argon2id$"));
         assert!(!stored.secrets[0].hash.contains(secret));
 
-        let put = bus.0.lock().unwrap().clone();
-        assert_eq!(put.len(), 1);
-        assert_eq!(
-            (put[0].source, put[0].detail_type),
-            (CHANNELS_SOURCE, "ChannelConnected")
-        );
-        assert!(!put[0].detail.contains(secret));
-        assert!(!put[0].detail.contains("cm.example.com"));
-        let fact: ChannelFact = serde_json::from_str(&put[0].detail).unwrap();
+        // What the outbox publishes of the write.
+        let (detail_type, fact) = ChannelFact::change(None, Some(&stored)).unwrap();
+        assert_eq!(detail_type, CHANNEL_CONNECTED);
         assert_eq!(fact.event_id, format!("channel:{id}:1"));
+        let detail = fact.entry(detail_type).unwrap().detail;
+        assert!(!detail.contains(secret));
+        assert!(!detail.contains("cm.example.com"));
     }
 
     #[tokio::test]
-    async fn a_desk_token_connects_nothing_and_tells_the_bus_nothing() {
-        let (store, bus) = (MemoryChannels::default(), RecordingBus::default());
+    async fn a_desk_token_connects_nothing() {
+        let store = MemoryChannels::default();
         let event = include_str!("../../../events/http/channel-create.json")
             .replace("\"manager\": \"true\"", "\"manager\": \"false\"");
         let request = lambda_http::request::from_str(&event).unwrap();
-        let response = handler(&store, &bus, &push_key(), request).await.unwrap();
+        let response = handler(&store, &push_key(), request).await.unwrap();
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
-        assert!(bus.0.lock().unwrap().is_empty());
     }
 }

@@ -1,17 +1,15 @@
 use lambda_http::{Error, run, service_fn};
 use shared::ari_push::PushKey;
 use shared::channels::DynamoChannels;
-use shared::outbox::EventBridgeBus;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;
     let store = DynamoChannels::from_env(&sdk)?;
-    let bus = EventBridgeBus::from_env(&sdk)?;
     let push_key = PushKey::load(&sdk).await?;
     run(service_fn(|req| {
-        channel_create::handler(&store, &bus, &push_key, req)
+        channel_create::handler(&store, &push_key, req)
     }))
     .await
 }

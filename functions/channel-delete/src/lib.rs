@@ -3,28 +3,19 @@
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use shared::channels::ChannelStore;
-use shared::channels::events::{CHANNEL_DISCONNECTED, ChannelEvents, ChannelFact};
 use shared::channels::manage::managed_channel;
 use shared::http::{Problem, json, respond};
 use shared::store::WriteError;
 
-pub async fn handler(
-    store: &impl ChannelStore,
-    events: &impl ChannelEvents,
-    req: Request,
-) -> Result<Response<Body>, Error> {
-    respond(disconnect(store, events, &req).await)
+pub async fn handler(store: &impl ChannelStore, req: Request) -> Result<Response<Body>, Error> {
+    respond(disconnect(store, &req).await)
 }
 
-async fn disconnect(
-    store: &impl ChannelStore,
-    events: &impl ChannelEvents,
-    req: &Request,
-) -> Result<Response<Body>, Problem> {
+async fn disconnect(store: &impl ChannelStore, req: &Request) -> Result<Response<Body>, Problem> {
     let account = managed_channel(store, req).await?;
     let now = shared::clock::now();
-    // Disconnecting twice answers the same, and puts the same fact again (same event id), so a
-    // retry after a failed put still tells the bus.
+    // Disconnecting twice answers the same; the write of the first is what the bus hears of
+    // (ChannelDisconnected, from the accounts table's stream).
     let gone = if account.is_active() {
         let gone = account.disconnected(now);
         match store.replace_channel(&gone, account.version).await {
@@ -37,9 +28,5 @@ async fn disconnect(
     } else {
         account
     };
-    events
-        .publish(CHANNEL_DISCONNECTED, &ChannelFact::of(&gone))
-        .await
-        .map_err(|e| Problem::internal(&e))?;
     Ok(json(StatusCode::OK, &gone.view(now)))
 }

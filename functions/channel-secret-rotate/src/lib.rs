@@ -3,7 +3,6 @@
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use shared::ari_push::PushKey;
-use shared::channels::events::{CHANNEL_SECRET_ROTATED, ChannelEvents, ChannelFact};
 use shared::channels::manage::{managed_channel, secret_response};
 use shared::channels::{ChannelStore, ClientSecret, secret};
 use shared::http::{Problem, respond};
@@ -11,16 +10,14 @@ use shared::store::WriteError;
 
 pub async fn handler(
     store: &impl ChannelStore,
-    events: &impl ChannelEvents,
     push_key: &PushKey,
     req: Request,
 ) -> Result<Response<Body>, Error> {
-    respond(rotate(store, events, push_key, &req).await)
+    respond(rotate(store, push_key, &req).await)
 }
 
 async fn rotate(
     store: &impl ChannelStore,
-    events: &impl ChannelEvents,
     push_key: &PushKey,
     req: &Request,
 ) -> Result<Response<Body>, Problem> {
@@ -44,10 +41,6 @@ async fn rotate(
         Err(other) => return Err(Problem::internal(&other.into())),
     }
     tracing::info!(vendor = %rotated.vendor_id, channel = %rotated.id, "channel secret rotated");
-    events
-        .publish(CHANNEL_SECRET_ROTATED, &ChannelFact::of(&rotated))
-        .await
-        .map_err(|e| Problem::internal(&e))?;
     Ok(secret_response(
         StatusCode::OK,
         &rotated,

@@ -14,7 +14,7 @@ use shared::domain::party::PartySize;
 use shared::engine;
 use shared::http::{Problem, created, json_body, json_with_etag, path_id, respond};
 use shared::store::{BookingStore, ResourceStore, VendorStore};
-use shared::waitlist::{JoinError, JoinRequest, Joined, WaitlistEvents, WaitlistStore, join};
+use shared::waitlist::{JoinError, JoinRequest, Joined, WaitlistStore, join};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,16 +75,14 @@ fn problem(err: JoinError) -> Problem {
 pub async fn handler(
     store: &(impl VendorStore + ResourceStore + BookingStore),
     waitlist: &impl WaitlistStore,
-    events: &impl WaitlistEvents,
     req: Request,
 ) -> Result<Response<Body>, Error> {
-    respond(join_waitlist(store, waitlist, events, &req).await)
+    respond(join_waitlist(store, waitlist, &req).await)
 }
 
 async fn join_waitlist(
     store: &(impl VendorStore + ResourceStore + BookingStore),
     waitlist: &impl WaitlistStore,
-    events: &impl WaitlistEvents,
     req: &Request,
 ) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
@@ -97,16 +95,9 @@ async fn join_waitlist(
     let resource = path_id(req, "resourceid", "resource", ResourceId::parse)?;
     let body: JoinBody = json_body(req)?;
     let request = join_request(vendor, resource, body)?;
-    let joined = join(
-        store,
-        waitlist,
-        events,
-        guest,
-        request,
-        shared::clock::now(),
-    )
-    .await
-    .map_err(problem)?;
+    let joined = join(store, waitlist, guest, request, shared::clock::now())
+        .await
+        .map_err(problem)?;
     Ok(match joined {
         Joined::Created(entry) => created(
             &format!("/vendor/{vendor}/resource/{resource}/waitlist/{}", entry.id),

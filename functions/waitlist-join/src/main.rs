@@ -1,5 +1,4 @@
 use lambda_http::{Error, run, service_fn};
-use shared::outbox::EventBridgeBus;
 use shared::store::DynamoStore;
 use shared::waitlist::DynamoWaitlist;
 
@@ -9,9 +8,8 @@ async fn main() -> Result<(), Error> {
     let sdk = shared::aws::sdk_config().await;
     let store = DynamoStore::from_env(&sdk)?;
     let waitlist = DynamoWaitlist::from_env(&sdk)?;
-    let bus = EventBridgeBus::from_env(&sdk)?;
     run(service_fn(|req| {
-        waitlist_join::handler(&store, &waitlist, &bus, req)
+        waitlist_join::handler(&store, &waitlist, req)
     }))
     .await
 }

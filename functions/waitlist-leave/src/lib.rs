@@ -5,19 +5,14 @@ use lambda_http::{Body, Error, Request, Response};
 use shared::auth::Caller;
 use shared::domain::ids::{ResourceId, VendorId};
 use shared::http::{Problem, path_id, respond};
-use shared::waitlist::{EntryId, LeaveError, WaitlistEvents, WaitlistStore, leave};
+use shared::waitlist::{EntryId, LeaveError, WaitlistStore, leave};
 
-pub async fn handler(
-    waitlist: &impl WaitlistStore,
-    events: &impl WaitlistEvents,
-    req: Request,
-) -> Result<Response<Body>, Error> {
-    respond(leave_waitlist(waitlist, events, &req).await)
+pub async fn handler(waitlist: &impl WaitlistStore, req: Request) -> Result<Response<Body>, Error> {
+    respond(leave_waitlist(waitlist, &req).await)
 }
 
 async fn leave_waitlist(
     waitlist: &impl WaitlistStore,
-    events: &impl WaitlistEvents,
     req: &Request,
 ) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
@@ -29,17 +24,7 @@ async fn leave_waitlist(
     let vendor = path_id(req, "id", "vendor", VendorId::parse)?;
     let resource = path_id(req, "resourceid", "resource", ResourceId::parse)?;
     let entry = path_id(req, "entryid", "waitlist entry", EntryId::parse)?;
-    match leave(
-        waitlist,
-        events,
-        guest,
-        vendor,
-        resource,
-        entry,
-        shared::clock::now(),
-    )
-    .await
-    {
+    match leave(waitlist, guest, vendor, resource, entry).await {
         Ok(_) => Response::builder()
             .status(StatusCode::NO_CONTENT)
             .body(Body::Empty)

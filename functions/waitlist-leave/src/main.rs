@@ -1,5 +1,4 @@
 use lambda_http::{Error, run, service_fn};
-use shared::outbox::EventBridgeBus;
 use shared::waitlist::DynamoWaitlist;
 
 #[tokio::main]
@@ -7,9 +6,5 @@ async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;
     let waitlist = DynamoWaitlist::from_env(&sdk)?;
-    let bus = EventBridgeBus::from_env(&sdk)?;
-    run(service_fn(|req| {
-        waitlist_leave::handler(&waitlist, &bus, req)
-    }))
-    .await
+    run(service_fn(|req| waitlist_leave::handler(&waitlist, req))).await
 }

@@ -8,35 +8,31 @@ use shared::events::{Event, ReceivedEvent};
 use shared::inbox::{Consumer, Effect, Order};
 use shared::payments::PaymentGateway;
 use shared::store::{ArchiveIndex, BookingStore, ResourceStore, VendorStore};
-use shared::waitlist::{
-    OfferSettings, WaitlistEvents, WaitlistStore, freed_by, offer_freed, settle_offer,
-};
+use shared::waitlist::{OfferSettings, WaitlistStore, freed_by, offer_freed, settle_offer};
 
 pub const CONSUMER: Consumer = Consumer {
     name: "waitlist",
     order: Order::LatestWins,
 };
 
-pub struct Offers<S, A, P, W, B> {
+pub struct Offers<S, A, P, W> {
     pub store: S,
     pub archive: A,
     pub payments: P,
     pub waitlist: W,
-    pub events: B,
     pub settings: OfferSettings,
 }
 
-impl<S, A, P, W, B> Effect for Offers<S, A, P, W, B>
+impl<S, A, P, W> Effect for Offers<S, A, P, W>
 where
     S: VendorStore + ResourceStore + BookingStore,
     A: ArchiveIndex,
     P: PaymentGateway,
     W: WaitlistStore,
-    B: WaitlistEvents,
 {
     async fn apply(&self, event: &Event, _received: &ReceivedEvent) -> anyhow::Result<()> {
         let now = shared::clock::now();
-        settle_offer(&self.waitlist, &self.events, event, now).await?;
+        settle_offer(&self.waitlist, event, now).await?;
         let Some(freed) = freed_by(event) else {
             return Ok(());
         };
@@ -45,7 +41,6 @@ where
             &self.archive,
             &self.payments,
             &self.waitlist,
-            &self.events,
             &self.settings,
             freed,
             now,

@@ -1,6 +1,5 @@
 use lambda_http::lambda_runtime::{self, Error, service_fn};
 use shared::inbox::Inbox;
-use shared::outbox::EventBridgeBus;
 use shared::payments::StripeSettings;
 use shared::store::{DynamoArchive, DynamoStore};
 use shared::waitlist::{DynamoWaitlist, OfferSettings};
@@ -17,7 +16,6 @@ async fn main() -> Result<(), Error> {
         store,
         payments: StripeSettings::load(&sdk).await?.client()?,
         waitlist: DynamoWaitlist::from_env(&sdk)?,
-        events: EventBridgeBus::from_env(&sdk)?,
         settings: OfferSettings::from_env()?,
     };
     lambda_runtime::run(service_fn(|event| CONSUMER.handler(&inbox, &offers, event))).await

@@ -21,7 +21,7 @@ export type ConfigGroup =
   | 'tokens'
   /** `KmsSigner::from_env`: JWT_KMS_KEY_ID. */
   | 'signer'
-  /** `StreamTables::from_env`: BOOKINGS_TABLE, VENDORS_TABLE, BILLING_TABLE (to tell stream records apart). */
+  /** `StreamTables::from_env`: BOOKINGS_TABLE, VENDORS_TABLE, BILLING_TABLE, ACCOUNTS_TABLE, INVENTORY_TABLE (to tell stream records apart). */
   | 'streamTables'
   /** `EventBridgeBus::from_env`: EVENT_BUS_NAME. */
   | 'bus'
@@ -117,10 +117,10 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
   'booking-status-update': { config: ['store', 'archiveIndex'] },
   'booking-payment': { config: ['store', 'archiveIndex'] },
   'booking-review': { config: ['store'] },
-  'waitlist-join': { config: ['store', 'bus'] },
+  'waitlist-join': { config: ['store'] },
   'waitlist-list': { config: ['store'] },
   'waitlist-user': { config: ['store'] },
-  'waitlist-leave': { config: ['store', 'bus'] },
+  'waitlist-leave': { config: ['store'] },
   'unit-create': { config: ['store'] },
   'unit-list': { config: ['store'] },
   'unit-update': { config: ['store'] },
@@ -141,10 +141,10 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
     sizing: 'a long-poll waits up to 20 s for a change (the wait parameter); API Gateway cuts an HTTP API request at 30 s',
   },
   'payment-webhook': { config: ['store', 'archiveIndex', 'ledger', 'stripe'], ...CALLS_STRIPE },
-  'channel-create': { config: ['store', 'bus', 'ariPushKey'], ...HASHES_PASSWORDS },
+  'channel-create': { config: ['store', 'ariPushKey'], ...HASHES_PASSWORDS },
   'channel-list': { config: ['store'] },
-  'channel-secret-rotate': { config: ['store', 'bus', 'ariPushKey'], ...HASHES_PASSWORDS },
-  'channel-delete': { config: ['store', 'bus'] },
+  'channel-secret-rotate': { config: ['store', 'ariPushKey'], ...HASHES_PASSWORDS },
+  'channel-delete': { config: ['store'] },
   'oauth-token': { config: ['store', 'tokens', 'signer'], ...HASHES_PASSWORDS },
   'channel-ari': { config: ['store'] },
   'channel-reservation': { config: ['store', 'archiveIndex'] },
@@ -169,7 +169,7 @@ export const FUNCTIONS: Record<string, FunctionProfile> = {
     sizing: "posts each dirty cell to every connected channel (5 s per try, up to 4 tries with backoff); a vendor's flush stays under the default limit",
   },
   waitlist: {
-    config: ['ledger', 'store', 'archiveIndex', 'stripe', 'bus'],
+    config: ['ledger', 'store', 'archiveIndex', 'stripe'],
     sizing: 'tries a hold (one transaction) per waiting entry of the freed type, at most 50, and asks Stripe for each offer\'s deposit',
   },
   'outbox-publisher': { config: ['streamTables', 'bus', 'holdTimer'] },

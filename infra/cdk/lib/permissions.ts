@@ -300,7 +300,6 @@ export const PERMISSIONS: Record<string, Grants> = {
       vendors: read('reads the vendor and its types to check the request as a hold would'),
       inventory: readWrite("reads the request's counters (sold out?) and the guest's waitlist index (Query), puts the entry and the index in one transaction"),
     },
-    eventBus: ['putEvents', 'publishes WaitlistJoined after the write'],
   },
   'waitlist-list': {
     tables: {
@@ -313,7 +312,6 @@ export const PERMISSIONS: Record<string, Grants> = {
   },
   'waitlist-leave': {
     tables: { inventory: readWrite('reads the entry, deletes it and its guest index in one transaction (conditional on its version)') },
-    eventBus: ['putEvents', 'publishes WaitlistLeft after the write'],
   },
   'user-bookings': {
     tables: {
@@ -346,7 +344,6 @@ export const PERMISSIONS: Record<string, Grants> = {
   'channel-create': {
     tables: { accounts: write('puts the new channel account (its secret only hashed)') },
     ariPushSecret: ['read', "PushKey::load at cold start: derives the new channel's push signing secret, shown once with its client secret"],
-    eventBus: ['putEvents', 'publishes ChannelConnected after the write'],
   },
   'channel-list': {
     tables: { accounts: read("queries the vendor's channels on gsi1", 'gsi1') },
@@ -354,11 +351,9 @@ export const PERMISSIONS: Record<string, Grants> = {
   'channel-secret-rotate': {
     tables: { accounts: readWrite('reads the channel and replaces it if its version still matches') },
     ariPushSecret: ['read', "PushKey::load at cold start: derives the channel's new push signing secret, shown once with its new client secret"],
-    eventBus: ['putEvents', 'publishes ChannelSecretRotated after the write'],
   },
   'channel-delete': {
     tables: { accounts: readWrite('reads the channel and replaces it, disconnected, if its version still matches') },
-    eventBus: ['putEvents', 'publishes ChannelDisconnected after the write (again on a repeated disconnect)'],
   },
   'oauth-token': {
     tables: { accounts: readWrite("reads the channel account, counts failed secrets per client, source and both (UpdateItem) and clears them (DeleteItem)") },
@@ -480,7 +475,6 @@ export const PERMISSIONS: Record<string, Grants> = {
       'booking-archive': read("the hold's check that its key's booking was not archived (ConditionCheckItem)"),
     },
     stripeSecret: STRIPE,
-    eventBus: ['putEvents', 'publishes WaitlistOffered and WaitlistLapsed'],
   },
   'outbox-publisher': {
     eventBus: ['putEvents', 'publishes each committed change as a typed event'],

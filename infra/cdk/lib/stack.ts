@@ -24,6 +24,19 @@ import { DYNAMODB_READ, DYNAMODB_WRITE, Grants, PERMISSIONS, TableAccess, TableG
 import { readSettings, Settings } from './settings';
 import { DeskHosting } from './web';
 
+/**
+ * The keys of the items whose changes are facts, in the tables where most writes are not (sign-ins
+ * and sessions in accounts, counters in inventory): Lambda drops the other records before
+ * invoking the publisher, which would publish nothing for them (shared/src/store/changes.rs).
+ */
+export const STREAM_FILTERS: Record<string, Record<string, unknown>> = {
+  accounts: {
+    pk: { S: lambda.FilterRule.beginsWith('CHANNEL#') },
+    sk: { S: lambda.FilterRule.isEqual('ACCOUNT') },
+  },
+  inventory: { pk: { S: lambda.FilterRule.beginsWith('WAITLIST#') } },
+};
+
 export interface ReservationsStackProps extends StackProps {
   /** Defaults to shared/api/routes.json and localstack/resources.json. */
   readonly routes?: RouteTable;
@@ -207,6 +220,7 @@ export class ReservationsStack extends Stack {
         if (!table?.tableStreamArn) throw new Error(`routes.json streams: table ${tableName} has no stream in resources.json`);
         // Retried until published (or until the stream drops the record after 24 h, which lands
         // in the failure queue and its alarm): the outbox must not skip a committed change.
+        const filter = STREAM_FILTERS[tableName];
         fn.addEventSource(
           new DynamoEventSource(table, {
             startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -215,6 +229,7 @@ export class ReservationsStack extends Stack {
             retryAttempts: -1,
             reportBatchItemFailures: true,
             onFailure: new SqsDlq(this.publisherFailures),
+            filters: filter ? [lambda.FilterCriteria.filter({ dynamodb: { Keys: filter } })] : undefined,
           }),
         );
       }
@@ -354,7 +369,7 @@ export class ReservationsStack extends Stack {
           tableVar('ledger');
           break;
         case 'streamTables':
-          ['bookings', 'vendors', 'billing'].forEach(tableVar);
+          ['bookings', 'vendors', 'billing', 'accounts', 'inventory'].forEach(tableVar);
           break;
         case 'search':
           env.SEARCH_BACKEND = this.settings.search;

@@ -83,7 +83,7 @@ test('each consumer of resources.json hears the bus through its own rule, with t
   assert.equal(bus.Name, `${PREFIX}-${RESOURCES.eventBus.name}`);
 });
 
-test('the outbox publisher reads both streams from the start, bisects, retries and reports failed records', () => {
+test('the outbox publisher reads its streams from the start, bisects, retries and reports failed records', () => {
   for (const stream of ROUTES.streams) {
     for (const table of stream.tables) {
       const mapping = mappings.find((m) => describe(m.EventSourceArn, built.names) === `table:${table}.StreamArn`);
@@ -96,6 +96,15 @@ test('the outbox publisher reads both streams from the start, bisects, retries a
       assert.equal(describe(mapping.DestinationConfig.OnFailure.Destination, built.names), 'queue:outbox-publisher-failures');
     }
   }
+  // Only channel accounts and waitlist entries invoke it from the accounts and inventory tables;
+  // every record of the other three does.
+  const filterOf = (table: string) => {
+    const mapping = mappings.find((m) => describe(m.EventSourceArn, built.names) === `table:${table}.StreamArn`);
+    return mapping.FilterCriteria?.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
+  };
+  assert.deepEqual(filterOf('accounts'), [{ dynamodb: { Keys: { pk: { S: [{ prefix: 'CHANNEL#' }] }, sk: { S: ['ACCOUNT'] } } } }]);
+  assert.deepEqual(filterOf('inventory'), [{ dynamodb: { Keys: { pk: { S: [{ prefix: 'WAITLIST#' }] } } } }]);
+  for (const table of ['bookings', 'vendors', 'billing']) assert.equal(filterOf(table), undefined, table);
   for (const name of ['outbox-publisher-dlq-depth', 'outbox-publisher-errors', 'outbox-publisher-lag']) {
     assert.ok(alarmOn(name), name);
   }
@@ -107,6 +116,8 @@ test('the publisher knows the stream tables, the bus and the hold-expiry queue',
   assert.equal(describe(env.BOOKINGS_TABLE, built.names), 'table:bookings');
   assert.equal(describe(env.VENDORS_TABLE, built.names), 'table:vendors');
   assert.equal(describe(env.BILLING_TABLE, built.names), 'table:billing');
+  assert.equal(describe(env.ACCOUNTS_TABLE, built.names), 'table:accounts');
+  assert.equal(describe(env.INVENTORY_TABLE, built.names), 'table:inventory');
   assert.equal(describe(env.EVENT_BUS_NAME, built.names), 'bus');
   assert.equal(describe(env.HOLD_EXPIRY_QUEUE_URL, built.names), 'queue:hold-expiry');
 });

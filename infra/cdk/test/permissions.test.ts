@@ -73,7 +73,7 @@ test('listing staff may query the accounts index it uses, and no other', () => {
   );
 });
 
-test('the outbox publisher reads the two streams, puts events and arms hold timers', () => {
+test('the outbox publisher reads the five streams, puts events and arms hold timers', () => {
   const stream = (table: string) =>
     ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'].map((a) => `${a} table:${table}.StreamArn`);
   const send = (queue: string) => ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].map((a) => `${a} queue:${queue}`);
@@ -84,6 +84,8 @@ test('the outbox publisher reads the two streams, puts events and arms hold time
       ...stream('bookings'),
       ...stream('vendors'),
       ...stream('billing'),
+      ...stream('accounts'),
+      ...stream('inventory'),
       'dynamodb:ListStreams *',
       'events:PutEvents bus',
       ...send('hold-expiry'),
@@ -242,6 +244,13 @@ test("every function's policy is its log group, its trigger and exactly its perm
     const queue = consumerQueue.get(name);
     if (queue) expected.push(...SQS_CONSUME(queue));
     assert.deepEqual(allowed(built, name), sorted(expected), name);
+  }
+});
+
+test('the channel and waitlist functions put nothing on the bus: their facts come from the streams', () => {
+  for (const name of ['channel-create', 'channel-secret-rotate', 'channel-delete', 'waitlist-join', 'waitlist-leave', 'waitlist']) {
+    assert.ok(!allowed(built, name).includes('events:PutEvents bus'), name);
+    assert.equal(built.fn(name).Environment.Variables.EVENT_BUS_NAME, undefined, name);
   }
 });
 

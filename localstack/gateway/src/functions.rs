@@ -201,15 +201,15 @@ pub fn functions(deps: Arc<Deps>) -> HashMap<&'static str, Handler> {
     register!("vendor-reports",       |d, req| vendor_reports::handler(&d.store, &d.reports, req));
     register!("audit-checkpoint",     |d, req| audit_checkpoint::handler(&d.audit, req));
     register!("audit-consistency",    |d, req| audit_consistency::handler(&d.audit, req));
-    register!("waitlist-join",        |d, req| waitlist_join::handler(&d.store, &d.waitlist, &d.bus, req));
+    register!("waitlist-join",        |d, req| waitlist_join::handler(&d.store, &d.waitlist, req));
     register!("waitlist-list",        |d, req| waitlist_list::handler(&d.store, &d.waitlist, req));
     register!("waitlist-user",        |d, req| waitlist_user::handler(&d.waitlist, req));
-    register!("waitlist-leave",       |d, req| waitlist_leave::handler(&d.waitlist, &d.bus, req));
+    register!("waitlist-leave",       |d, req| waitlist_leave::handler(&d.waitlist, req));
     register!("payment-webhook",      |d, req| payment_webhook::handler(&d.store, &d.archiver.index, &d.payments, &d.inbox.ledger, &d.webhook, req));
-    register!("channel-create",       |d, req| channel_create::handler(&d.channels, &d.bus, &d.ari_flush.signing_key, req));
+    register!("channel-create",       |d, req| channel_create::handler(&d.channels, &d.ari_flush.signing_key, req));
     register!("channel-list",         |d, req| channel_list::handler(&d.channels, req));
-    register!("channel-secret-rotate", |d, req| channel_secret_rotate::handler(&d.channels, &d.bus, &d.ari_flush.signing_key, req));
-    register!("channel-delete",       |d, req| channel_delete::handler(&d.channels, &d.bus, req));
+    register!("channel-secret-rotate", |d, req| channel_secret_rotate::handler(&d.channels, &d.ari_flush.signing_key, req));
+    register!("channel-delete",       |d, req| channel_delete::handler(&d.channels, req));
     register!("oauth-token",          |d, req| oauth_token::handler(&d.store, &d.channels, &d.signer, &d.tokens, req));
     register!("channel-ari",          |d, req| channel_ari::handler(&d.store, &d.channels, req));
     register!("channel-reservation",  |d, req| channel_reservation::handler(&d.store, &d.archiver.index, &d.channels, req));
@@ -318,7 +318,6 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
                 archive: deps.archiver.index.clone(),
                 payments: deps.payments.clone(),
                 waitlist: deps.waitlist.clone(),
-                events: deps.bus.clone(),
                 settings: deps.offers,
             },
         ),

@@ -1,15 +1,14 @@
 //! What connecting, rotating and disconnecting a channel tell the bus. Channel accounts live in
-//! the accounts table, which has no stream, so the function that changed the account puts the
-//! fact itself, after the write; its id comes from the account and its version, so a retried
-//! put is the same fact and consumers drop the copy. No secret, hash or webhook URL is in it.
+//! the accounts table, whose stream the outbox publisher reads: a committed change to an account
+//! becomes its fact there (`ChannelFact::change`), so none is lost after the write and none is
+//! told of a write that did not commit. Its id comes from the account and its version, so a
+//! record delivered again is the same fact and consumers drop the copy. No secret, hash or
+//! webhook URL is in it.
 use super::account::{ChannelAccount, ChannelId, ChannelKind, ChannelStatus};
 use crate::domain::ids::VendorId;
 use crate::events::{EventEntry, SchemaVersion};
-use crate::outbox::EventBus;
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::future::Future;
 
 pub const CHANNELS_SOURCE: &str = "reservations.channels";
 pub const CHANNEL_CONNECTED: &str = "ChannelConnected";
@@ -61,38 +60,43 @@ impl ChannelFact {
     }
 }
 
-/// Where channel facts go.
-pub trait ChannelEvents: Send + Sync {
-    fn publish(
-        &self,
-        detail_type: &'static str,
-        fact: &ChannelFact,
-    ) -> impl Future<Output = anyhow::Result<()>> + Send;
-}
+impl ChannelFact {
+    /// The fact a committed change of an account tells (`old` and `new` as the stream has
+    /// them), with its detail-type; `None` for a change no consumer hears of.
+    pub fn change(
+        old: Option<&ChannelAccount>,
+        new: Option<&ChannelAccount>,
+    ) -> Option<(&'static str, Self)> {
+        let new = new?;
+        let detail_type = match old {
+            None => CHANNEL_CONNECTED,
+            Some(old) if old.version >= new.version => return None,
+            Some(old) if old.is_active() && !new.is_active() => CHANNEL_DISCONNECTED,
+            Some(old) if new.is_active() && current_secret(old) != current_secret(new) => {
+                CHANNEL_SECRET_ROTATED
+            }
+            Some(_) => return None,
+        };
+        Some((detail_type, Self::of(new)))
+    }
 
-impl<B: EventBus> ChannelEvents for B {
-    async fn publish(&self, detail_type: &'static str, fact: &ChannelFact) -> anyhow::Result<()> {
-        let entry = EventEntry {
+    pub fn entry(&self, detail_type: &'static str) -> serde_json::Result<EventEntry> {
+        Ok(EventEntry {
             source: CHANNELS_SOURCE,
             detail_type,
-            detail: serde_json::to_string(fact).context("serialising the event")?,
-            time: fact.occurred_at,
-        };
-        match self
-            .put(std::slice::from_ref(&entry))
-            .await?
-            .into_iter()
-            .next()
-        {
-            Some(None) => Ok(()),
-            Some(Some(reason)) => Err(anyhow::anyhow!(
-                "{detail_type} refused by the bus: {reason}"
-            )),
-            None => Err(anyhow::anyhow!(
-                "the bus answered {detail_type} with no result"
-            )),
-        }
+            detail: serde_json::to_string(self)?,
+            time: self.occurred_at,
+        })
     }
+}
+
+/// The current secret's hash: a rotation changes it, nothing else does.
+fn current_secret(account: &ChannelAccount) -> Option<&str> {
+    account
+        .secrets
+        .iter()
+        .find(|s| s.retires_at.is_none())
+        .map(|s| s.hash.as_str())
 }
 
 #[cfg(test)]

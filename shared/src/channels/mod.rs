@@ -17,4 +17,6 @@ pub use account::{
     ChannelAccount, ChannelId, ChannelKind, ChannelStatus, ChannelView, ClientSecret,
     SECRET_GRACE_HOURS, StoredSecret, WebhookUrl,
 };
-pub use store::{ATTEMPT_WINDOW_MINUTES, ChannelStore, ClientBudget, DynamoChannels};
+pub use store::{
+    ATTEMPT_WINDOW_MINUTES, ChannelStore, ClientBudget, DynamoChannels, stream_account,
+};

@@ -101,6 +101,21 @@ fn vendor_channels(vendor: VendorId) -> String {
     format!("CHANNELS#{vendor}")
 }
 
+/// The account a stream image of the accounts table holds: `None` for an empty image (the side
+/// of an insert or a delete that has none) and for every item that is not a channel account.
+pub fn stream_account(
+    pk: &str,
+    sk: &str,
+    image: &serde_dynamo::Item,
+) -> anyhow::Result<Option<ChannelAccount>> {
+    if image.is_empty() || !pk.starts_with("CHANNEL#") || sk != ACCOUNT {
+        return Ok(None);
+    }
+    serde_dynamo::from_item(image.clone())
+        .map(Some)
+        .context("reading a channel account")
+}
+
 fn attempts_key(budget: ClientBudget<'_>) -> (String, String) {
     match budget {
         ClientBudget::Client(id) => (channel_pk(id), ATTEMPTS.to_owned()),

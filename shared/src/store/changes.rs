@@ -1,15 +1,19 @@
 //! Reads a DynamoDB stream record of our tables back into the fact it means. The store owns the
 //! item layout, so it is the one place that knows a `BOOKING` item from a vendor's `PROFILE`, a
-//! `RESOURCE#` item, its `RATING`, a `UNIT#` or a `BLOCK#`.
+//! `RESOURCE#` item, its `RATING`, a `UNIT#` or a `BLOCK#`; billing documents, channel accounts
+//! and waitlist entries are read by their own modules.
 use super::{bookings::BOOKING_SK, keys};
+use crate::channels::events::ChannelFact;
 use crate::domain::booking::Booking;
 use crate::domain::resource::Resource;
 use crate::domain::review::Rating;
 use crate::domain::unit::{Block, Unit};
 use crate::domain::vendor::Vendor;
 use crate::events::{
-    Event, block_event, booking_event, rating_event, resource_event, unit_event, vendor_event,
+    Event, EventEntry, block_event, booking_event, rating_event, resource_event, unit_event,
+    vendor_event,
 };
+use crate::waitlist::WaitlistFact;
 use anyhow::Context;
 use aws_lambda_events::dynamodb::EventRecord;
 use serde::de::DeserializeOwned;
@@ -21,31 +25,103 @@ pub struct StreamTables {
     pub vendors: String,
     /// Invoices and credit notes (`BILLING_TABLE`), when the publisher reads its stream too.
     pub billing: Option<String>,
+    /// Channel accounts (`ACCOUNTS_TABLE`), when the publisher reads its stream too.
+    pub accounts: Option<String>,
+    /// Waitlist entries (`INVENTORY_TABLE`), when the publisher reads its stream too.
+    pub inventory: Option<String>,
+}
+
+/// A fact published from its entry alone: a billing document, a channel account's or a
+/// waitlist entry's change, none of them a booking's or vendor's `Event`.
+#[derive(Debug, Clone)]
+pub struct EntryFact {
+    pub event_id: String,
+    /// What the fact is about (a booking, a channel, an entry), for the logs.
+    pub aggregate_id: String,
+    pub version: u64,
+    pub entry: EventEntry,
 }
 
 impl StreamTables {
     pub fn from_env() -> Result<Self, crate::config::ConfigError> {
+        let optional = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|name| !name.trim().is_empty())
+        };
         Ok(Self {
             bookings: crate::config::required("BOOKINGS_TABLE")?,
             vendors: crate::config::required("VENDORS_TABLE")?,
-            billing: std::env::var("BILLING_TABLE")
-                .ok()
-                .filter(|name| !name.trim().is_empty()),
+            billing: optional("BILLING_TABLE"),
+            accounts: optional("ACCOUNTS_TABLE"),
+            inventory: optional("INVENTORY_TABLE"),
         })
     }
 
-    /// Whether the record is the billing table's: its documents are published as billing facts.
-    pub fn is_billing(&self, record: &EventRecord) -> bool {
-        self.billing.is_some() && table_of(record) == self.billing.as_deref()
+    /// Whether the record is of a table whose facts are published from their entry alone
+    /// (`entry_fact`): billing, accounts or inventory.
+    pub fn is_entry_table(&self, record: &EventRecord) -> bool {
+        let table = table_of(record);
+        table.is_some()
+            && [&self.billing, &self.accounts, &self.inventory]
+                .iter()
+                .any(|name| name.as_deref() == table)
     }
 
-    /// The billing fact of a billing table record: `None` for its bookkeeping items.
-    pub fn billing_fact(
-        &self,
-        record: &EventRecord,
-    ) -> anyhow::Result<Option<crate::billing::events::BillingFact>> {
+    /// The fact of a billing, accounts or inventory record: `None` for the items and changes
+    /// consumers don't hear about (bookkeeping, counters, sign-ins, deletes by TTL).
+    pub fn entry_fact(&self, record: &EventRecord) -> anyhow::Result<Option<EntryFact>> {
+        let table = table_of(record).context("the record names no table")?;
         let sort_key = sort_key(record).context("the record has no sort key")?;
-        crate::billing::events::BillingFact::of_item(&sort_key, &record.change.new_image)
+        let change = &record.change;
+        if self.billing.as_deref() == Some(table) {
+            let Some(fact) =
+                crate::billing::events::BillingFact::of_item(&sort_key, &change.new_image)?
+            else {
+                return Ok(None);
+            };
+            return Ok(Some(EntryFact {
+                event_id: fact.event_id().to_owned(),
+                aggregate_id: fact.booking_id().to_string(),
+                version: 0,
+                entry: fact.entry().context("serialising the event")?,
+            }));
+        }
+        let partition = partition_key(record).context("the record has no partition key")?;
+        if self.accounts.as_deref() == Some(table) {
+            let read = |image| crate::channels::stream_account(&partition, &sort_key, image);
+            let (old, new) = (read(&change.old_image)?, read(&change.new_image)?);
+            let Some((detail_type, fact)) = ChannelFact::change(old.as_ref(), new.as_ref()) else {
+                return Ok(None);
+            };
+            return Ok(Some(EntryFact {
+                event_id: fact.event_id.clone(),
+                aggregate_id: fact.client_id.to_string(),
+                version: fact.version,
+                entry: fact.entry(detail_type).context("serialising the event")?,
+            }));
+        }
+        if self.inventory.as_deref() == Some(table) {
+            let read = |image| crate::waitlist::stream_entry(&partition, &sort_key, image);
+            let (old, new) = (read(&change.old_image)?, read(&change.new_image)?);
+            // TTL's deletes are the service's own; a guest's leaving is a delete by the caller.
+            let removed_at = match &record.user_identity {
+                Some(identity) if identity.principal_id == "dynamodb.amazonaws.com" => None,
+                _ => Some(change.approximate_creation_date_time),
+            };
+            let Some((detail_type, fact)) =
+                WaitlistFact::change(old.as_ref(), new.as_ref(), removed_at)
+            else {
+                return Ok(None);
+            };
+            return Ok(Some(EntryFact {
+                event_id: fact.event_id.clone(),
+                aggregate_id: fact.entry_id.to_string(),
+                version: fact.version,
+                entry: fact.entry(detail_type).context("serialising the event")?,
+            }));
+        }
+        anyhow::bail!("records of table {table} are not published from their entry")
     }
 
     /// The fact a record means: `None` for writes consumers don't hear about (counters, staff,
@@ -106,6 +182,13 @@ fn table_of(record: &EventRecord) -> Option<&str> {
     let arn = record.event_source_arn.as_deref()?;
     let (_, rest) = arn.split_once(":table/")?;
     rest.split('/').next()
+}
+
+fn partition_key(record: &EventRecord) -> Option<String> {
+    match record.change.keys.get("pk")? {
+        serde_dynamo::AttributeValue::S(pk) => Some(pk.clone()),
+        _ => None,
+    }
 }
 
 fn sort_key(record: &EventRecord) -> Option<String> {

@@ -1,4 +1,5 @@
-//! The waitlist in the inventory table (TTL on `expires_at`, no stream):
+//! The waitlist in the inventory table (TTL on `expires_at`; its stream carries the entries'
+//! changes to the outbox publisher, `stream_entry`):
 //! - `WAITLIST#<vendor>#<type>` / `ENTRY#<entry id>`: the entry (`entry`, its JSON; `status`,
 //!   `version`); ids are UUID v7, so a Query of the type's partition reads them in the order
 //!   guests joined, never a scan;
@@ -55,6 +56,24 @@ fn status_name(status: EntryStatus) -> anyhow::Result<String> {
 fn decode(item: &Item) -> anyhow::Result<Entry> {
     serde_json::from_str(text(item, "a waitlist entry", "entry")?)
         .context("reading a waitlist entry")
+}
+
+/// The entry a stream image of the inventory table holds: `None` for an empty image (the side
+/// of an insert or a delete that has none) and for every item that is not an entry.
+pub fn stream_entry(
+    pk: &str,
+    sk: &str,
+    image: &serde_dynamo::Item,
+) -> anyhow::Result<Option<Entry>> {
+    if image.is_empty() || !pk.starts_with("WAITLIST#") || !sk.starts_with("ENTRY#") {
+        return Ok(None);
+    }
+    match image.get("entry") {
+        Some(serde_dynamo::AttributeValue::S(json)) => serde_json::from_str(json)
+            .map(Some)
+            .context("reading a waitlist entry"),
+        _ => anyhow::bail!("a waitlist entry's image has no entry"),
+    }
 }
 
 impl DynamoWaitlist {

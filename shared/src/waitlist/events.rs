@@ -1,18 +1,16 @@
-//! What the waitlist tells the bus. Entries live in the inventory table, which has no stream, so
-//! the function that moved an entry puts its fact itself, after the write: the id comes from the
-//! entry and its version, so a retried consumer puts the same fact again and consumers drop the
-//! copy. Guests appear by id only.
+//! What the waitlist tells the bus. Entries live in the inventory table, whose stream the
+//! outbox publisher reads: a committed change to an entry becomes its fact there
+//! (`WaitlistFact::change`), so none is lost after the write and none is told of a write that
+//! did not commit. The id comes from the entry and its version, so a record delivered again is
+//! the same fact and consumers drop the copy. Guests appear by id only.
 use super::{Entry, EntryId, EntryStatus};
 use crate::domain::booking::BookingTime;
 use crate::domain::ids::{BookingId, ResourceId, UserId, VendorId};
 use crate::domain::party::PartySize;
 use crate::domain::vendor::TimeZone;
 use crate::events::{EventEntry, SchemaVersion};
-use crate::outbox::EventBus;
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::future::Future;
 
 pub const WAITLIST_SOURCE: &str = "reservations.waitlist";
 pub const WAITLIST_JOINED: &str = "WaitlistJoined";
@@ -73,36 +71,46 @@ impl WaitlistFact {
     }
 }
 
-/// Where the waitlist's facts go.
-pub trait WaitlistEvents: Send + Sync {
-    fn publish(
-        &self,
-        detail_type: &'static str,
-        fact: &WaitlistFact,
-    ) -> impl Future<Output = anyhow::Result<()>> + Send;
-}
+impl WaitlistFact {
+    /// The fact a committed change of an entry tells (`old` and `new` as the stream has them),
+    /// with its detail-type; `None` for a change no consumer hears of. A guest's leaving deletes
+    /// the entry: `removed_at` is when, or `None` when TTL deleted it, which nobody hears of.
+    pub fn change(
+        old: Option<&Entry>,
+        new: Option<&Entry>,
+        removed_at: Option<DateTime<Utc>>,
+    ) -> Option<(&'static str, Self)> {
+        let (old, new) = match (old, new) {
+            (None, Some(new)) if new.status == EntryStatus::Waiting => {
+                return Some((WAITLIST_JOINED, Self::of(new)));
+            }
+            (Some(old), None) => {
+                let mut left = old.clone();
+                left.version += 1;
+                left.updated_at = removed_at?;
+                return Some((WAITLIST_LEFT, Self::of(&left)));
+            }
+            (Some(old), Some(new)) if old.version < new.version && old.status != new.status => {
+                (old, new)
+            }
+            _ => return None,
+        };
+        let detail_type = match (old.status, new.status) {
+            (_, EntryStatus::Offered) | (EntryStatus::Waiting, EntryStatus::Booked) => {
+                WAITLIST_OFFERED
+            }
+            (_, EntryStatus::Lapsed) => WAITLIST_LAPSED,
+            _ => return None,
+        };
+        Some((detail_type, Self::of(new)))
+    }
 
-impl<B: EventBus> WaitlistEvents for B {
-    async fn publish(&self, detail_type: &'static str, fact: &WaitlistFact) -> anyhow::Result<()> {
-        let entry = EventEntry {
+    pub fn entry(&self, detail_type: &'static str) -> serde_json::Result<EventEntry> {
+        Ok(EventEntry {
             source: WAITLIST_SOURCE,
             detail_type,
-            detail: serde_json::to_string(fact).context("serialising the event")?,
-            time: fact.occurred_at,
-        };
-        match self
-            .put(std::slice::from_ref(&entry))
-            .await?
-            .into_iter()
-            .next()
-        {
-            Some(None) => Ok(()),
-            Some(Some(reason)) => Err(anyhow::anyhow!(
-                "{detail_type} refused by the bus: {reason}"
-            )),
-            None => Err(anyhow::anyhow!(
-                "the bus answered {detail_type} with no result"
-            )),
-        }
+            detail: serde_json::to_string(self)?,
+            time: self.occurred_at,
+        })
     }
 }

@@ -1,6 +1,5 @@
 //! Joining and leaving: a guest joins for a request a hold would take but the counters refuse;
 //! the same request again answers the entry already waiting.
-use super::events::{WAITLIST_JOINED, WAITLIST_LEFT, WaitlistEvents, WaitlistFact};
 use super::{Entry, EntryId, EntryStatus, MAX_ENTRIES_PER_GUEST, WaitlistStore};
 use crate::domain::booking::BookingTime;
 use crate::domain::ids::{ResourceId, UserId, VendorId};
@@ -43,7 +42,6 @@ pub enum Joined {
 pub async fn join(
     store: &(impl VendorStore + ResourceStore + BookingStore),
     waitlist: &impl WaitlistStore,
-    events: &impl WaitlistEvents,
     guest: UserId,
     request: JoinRequest,
     now: DateTime<Utc>,
@@ -108,14 +106,6 @@ pub async fn join(
         return Err(anyhow::anyhow!("waitlist entry {} exists already", entry.id).into());
     }
     tracing::info!(entry_id = %entry.id, vendor_id = %entry.vendor_id, resource_id = %entry.resource_id, "joined the waitlist");
-    // The entry is written: a fact the bus refused is logged, not the guest's problem. Nothing
-    // acts on WaitlistJoined; the offer, which the guest hears of, is put by a retried consumer.
-    if let Err(err) = events
-        .publish(WAITLIST_JOINED, &WaitlistFact::of(&entry))
-        .await
-    {
-        tracing::error!(entry_id = %entry.id, error = %format!("{err:#}"), "WaitlistJoined not published");
-    }
     Ok(Joined::Created(entry))
 }
 
@@ -133,12 +123,10 @@ pub enum LeaveError {
 /// or cancel like any other.
 pub async fn leave(
     waitlist: &impl WaitlistStore,
-    events: &impl WaitlistEvents,
     guest: UserId,
     vendor: VendorId,
     resource: ResourceId,
     id: EntryId,
-    now: DateTime<Utc>,
 ) -> Result<Entry, LeaveError> {
     let entry = waitlist
         .entry(vendor, resource, id)
@@ -147,15 +135,6 @@ pub async fn leave(
         .ok_or(LeaveError::NotFound)?;
     if !waitlist.remove(&entry).await? {
         return Err(LeaveError::Busy);
-    }
-    let mut left = entry.clone();
-    left.version += 1;
-    left.updated_at = now;
-    if let Err(err) = events
-        .publish(WAITLIST_LEFT, &WaitlistFact::of(&left))
-        .await
-    {
-        tracing::error!(entry_id = %entry.id, error = %format!("{err:#}"), "WaitlistLeft not published");
     }
     Ok(entry)
 }

@@ -9,10 +9,10 @@ mod offer;
 #[cfg(test)]
 mod tests;
 
-pub use dynamo::DynamoWaitlist;
+pub use dynamo::{DynamoWaitlist, stream_entry};
 pub use events::{
     DETAIL_TYPES, WAITLIST_JOINED, WAITLIST_LAPSED, WAITLIST_LEFT, WAITLIST_OFFERED,
-    WAITLIST_SOURCE, WaitlistEvents, WaitlistFact,
+    WAITLIST_SOURCE, WaitlistFact,
 };
 pub use join::{JoinError, JoinRequest, Joined, LeaveError, join, leave};
 pub use memory::MemoryWaitlist;

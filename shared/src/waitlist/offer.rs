@@ -3,7 +3,6 @@
 //! oversold. The hold's idempotency key is the entry's, so an entry is held at most once however
 //! often (or however concurrently) it is tried; marking it offered is a conditional write, and
 //! whoever loses that race moves on to the next guest with the unit it freed still free.
-use super::events::{WAITLIST_LAPSED, WAITLIST_OFFERED, WaitlistEvents, WaitlistFact};
 use super::{Entry, EntryStatus, MAX_TRIED, WaitlistStore};
 use crate::config::{self, ConfigError};
 use crate::deposits::{self, DepositError};
@@ -98,7 +97,6 @@ pub async fn offer_freed(
     archive: &impl ArchiveIndex,
     payments: &impl PaymentGateway,
     waitlist: &impl WaitlistStore,
-    events: &impl WaitlistEvents,
     settings: &OfferSettings,
     freed: Freed,
     now: DateTime<Utc>,
@@ -115,11 +113,7 @@ pub async fn offer_freed(
         if entry.arrives_at <= now {
             continue;
         }
-        if let Some(made) = offer(
-            store, archive, payments, waitlist, events, settings, entry, now,
-        )
-        .await?
-        {
+        if let Some(made) = offer(store, archive, payments, waitlist, settings, entry, now).await? {
             left = left.saturating_sub(made.entry.units);
             offered.push(made);
         }
@@ -133,7 +127,6 @@ async fn offer(
     archive: &impl ArchiveIndex,
     payments: &impl PaymentGateway,
     waitlist: &impl WaitlistStore,
-    events: &impl WaitlistEvents,
     settings: &OfferSettings,
     entry: Entry,
     now: DateTime<Utc>,
@@ -175,7 +168,7 @@ async fn offer(
     ) {
         // The entry's one hold was made before and has ended unmarked (a crash in between): it
         // had its offer.
-        lapse(waitlist, events, &entry, now).await?;
+        lapse(waitlist, &entry, now).await?;
         return Ok(None);
     }
     let booking = if booking.status == BookingStatus::Held {
@@ -200,11 +193,8 @@ async fn offer(
     let mut next = entry.moved(status, now);
     next.booking_id = Some(booking.id);
     next.hold_expires_at = booking.hold_expires_at;
-    // Put before the mark: a crash after it leaves the entry waiting, and the retry holds the
-    // same booking (same key) and puts the same fact (same id) again, so the guest hears once.
-    events
-        .publish(WAITLIST_OFFERED, &WaitlistFact::of(&next))
-        .await?;
+    // The mark is the offer's fact (WaitlistOffered, from the stream): a crash before it leaves
+    // the entry waiting, and the retry holds the same booking (same key) and marks it then.
     if !waitlist.update(&next).await? {
         // Another release held this entry's booking too (the same one) and marked it first:
         // this release's unit is still free for the next guest.
@@ -219,24 +209,19 @@ async fn offer(
 
 async fn lapse(
     waitlist: &impl WaitlistStore,
-    events: &impl WaitlistEvents,
     entry: &Entry,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let lapsed = entry.moved(EntryStatus::Lapsed, now);
-    if waitlist.update(&lapsed).await? {
-        events
-            .publish(WAITLIST_LAPSED, &WaitlistFact::of(&lapsed))
-            .await?;
-    }
+    waitlist
+        .update(&entry.moved(EntryStatus::Lapsed, now))
+        .await?;
     Ok(())
 }
 
 /// An offer's booking was confirmed (the entry is `booked`) or ended unconfirmed (`lapsed`: not
-/// offered again). Repeating it puts the lapse's fact again, so a lost put is made up.
+/// offered again).
 pub async fn settle_offer(
     waitlist: &impl WaitlistStore,
-    events: &impl WaitlistEvents,
     event: &Event,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
@@ -270,19 +255,9 @@ pub async fn settle_offer(
                     entry.id
                 );
             }
-            if target == EntryStatus::Lapsed {
-                events
-                    .publish(WAITLIST_LAPSED, &WaitlistFact::of(&next))
-                    .await?;
-            }
             tracing::info!(entry_id = %entry.id, booking_id = %detail.booking_id, status = ?target, "waitlist offer settled");
         }
-        EntryStatus::Lapsed => {
-            events
-                .publish(WAITLIST_LAPSED, &WaitlistFact::of(&entry))
-                .await?;
-        }
-        EntryStatus::Waiting | EntryStatus::Booked => {}
+        EntryStatus::Waiting | EntryStatus::Booked | EntryStatus::Lapsed => {}
     }
     Ok(())
 }

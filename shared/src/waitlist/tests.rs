@@ -7,8 +7,7 @@ use crate::domain::money::Money;
 use crate::domain::resource::Resource;
 use crate::domain::vendor::Vendor;
 use crate::engine::{self, Creator, Held, HoldError, HoldRequest, NewHold, Requester};
-use crate::events::{Event, EventEntry, booking_event};
-use crate::outbox::EventBus;
+use crate::events::{Event, booking_event};
 use crate::payments::{
     Intent, IntentId, IntentStatus, PaymentError, PaymentGateway, Refund, RefundId,
 };
@@ -16,7 +15,6 @@ use crate::store::BookingStore;
 use crate::store::memory::{MemoryStore, fixtures};
 use chrono::NaiveDate;
 use serde_json::json;
-use std::sync::Mutex;
 
 const NOW: &str = "2027-03-01T10:00:00Z";
 
@@ -28,35 +26,6 @@ fn stay(from: &str, to: &str) -> BookingTime {
     BookingTime::Stay {
         check_in: from.parse::<NaiveDate>().unwrap(),
         check_out: to.parse::<NaiveDate>().unwrap(),
-    }
-}
-
-#[derive(Default)]
-struct Bus {
-    put: Mutex<Vec<(String, serde_json::Value)>>,
-}
-
-impl Bus {
-    fn types(&self) -> Vec<String> {
-        self.put
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(t, _)| t.clone())
-            .collect()
-    }
-}
-
-impl EventBus for Bus {
-    async fn put(&self, entries: &[EventEntry]) -> anyhow::Result<Vec<Option<String>>> {
-        let mut put = self.put.lock().unwrap();
-        for entry in entries {
-            put.push((
-                entry.detail_type.to_owned(),
-                serde_json::from_str(&entry.detail)?,
-            ));
-        }
-        Ok(vec![None; entries.len()])
     }
 }
 
@@ -101,7 +70,6 @@ impl PaymentGateway for Stripe {
 struct World {
     store: MemoryStore,
     waitlist: MemoryWaitlist,
-    bus: Bus,
     hotel: Vendor,
     room: Resource,
 }
@@ -126,7 +94,6 @@ impl World {
         Self {
             store,
             waitlist: MemoryWaitlist::default(),
-            bus: Bus::default(),
             hotel,
             room,
         }
@@ -168,16 +135,7 @@ impl World {
             units,
             time,
         };
-        match join(
-            &self.store,
-            &self.waitlist,
-            &self.bus,
-            guest,
-            request,
-            now(),
-        )
-        .await?
-        {
+        match join(&self.store, &self.waitlist, guest, request, now()).await? {
             Joined::Created(e) | Joined::Existing(e) => Ok(e),
         }
     }
@@ -203,7 +161,6 @@ impl World {
             &self.store,
             &Stripe,
             &self.waitlist,
-            &self.bus,
             &SETTINGS,
             freed,
             now(),
@@ -290,14 +247,19 @@ async fn two_freed_units_go_to_the_first_two_guests_and_the_third_waits() {
     assert_eq!(world.sold("2027-03-20"), 2);
     assert_eq!(world.sold("2027-03-21"), 2);
     assert_eq!(world.status(&entries[2]).await, EntryStatus::Waiting);
+    let listed = world
+        .waitlist
+        .of_type(world.hotel.id, world.room.id, false, MAX_TRIED)
+        .await
+        .unwrap();
+    let statuses: Vec<EntryStatus> = listed.iter().map(|e| e.status).collect();
     assert_eq!(
-        world
-            .bus
-            .types()
-            .iter()
-            .filter(|t| *t == WAITLIST_OFFERED)
-            .count(),
-        2
+        statuses,
+        [
+            EntryStatus::Offered,
+            EntryStatus::Offered,
+            EntryStatus::Waiting
+        ]
     );
 }
 
@@ -357,16 +319,13 @@ async fn a_lapsed_offer_is_not_offered_again_and_its_unit_goes_to_the_next_guest
     .await
     .unwrap();
     let fact: Event = booking_event(Some(&before), Some(&expired)).unwrap().into();
-    settle_offer(&world.waitlist, &world.bus, &fact, now())
-        .await
-        .unwrap();
+    settle_offer(&world.waitlist, &fact, now()).await.unwrap();
     let next = world.offer(&fact).await;
 
     assert_eq!(world.status(&first).await, EntryStatus::Lapsed);
     assert_eq!(next.len(), 1);
     assert_eq!(next[0].entry.id, second.id);
     assert_eq!(world.sold("2027-03-20"), 1);
-    assert!(world.bus.types().contains(&WAITLIST_LAPSED.to_owned()));
 }
 
 #[tokio::test]
@@ -416,23 +375,19 @@ async fn a_guest_sees_their_own_entries_and_leaves_only_their_own() {
 
     let refused = leave(
         &world.waitlist,
-        &world.bus,
         theirs,
         entry.vendor_id,
         entry.resource_id,
         entry.id,
-        now(),
     )
     .await;
     let listed = world.waitlist.of_guest(mine).await.unwrap();
     let left = leave(
         &world.waitlist,
-        &world.bus,
         mine,
         entry.vendor_id,
         entry.resource_id,
         entry.id,
-        now(),
     )
     .await;
 
