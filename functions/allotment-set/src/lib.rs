@@ -54,19 +54,15 @@ async fn set(
     let channel = managed_channel(channels, req).await?;
     let vendor_id = channel.vendor_id;
     let body: AllotmentBody = json_body(req)?;
-    let mut errors = FieldErrors::default();
-    let resource_id = errors.require("/resource_id", body.resource_id, |v| ResourceId::parse(&v));
-    let nights = Nights::parse(&mut errors, "/", body.from.as_deref(), body.to.as_deref());
-    if body.units.is_none() {
-        errors.push("/units", "is required");
-    }
-    if body.release_days.is_none() {
-        errors.push("/release_days", "is required");
-    }
-    let (Some(resource_id), Some(nights), Some(units), Some(release_days)) =
-        (resource_id, nights, body.units, body.release_days)
-    else {
-        return Err(errors.into());
+    // The type's limit bounds `units`, so the type is found before the rest is checked.
+    let resource_id = match body.resource_id.as_deref() {
+        None => return Err(Problem::field("/resource_id", "is required")),
+        Some(raw) => ResourceId::parse(raw).map_err(|_| {
+            Problem::field(
+                "/resource_id",
+                "must be the id of one of the vendor's room types",
+            )
+        })?,
     };
     let (vendor, resource) = tokio::try_join!(
         store.vendor(vendor_id),
@@ -82,8 +78,17 @@ async fn set(
             "must be a room type: allotments are per night",
         ));
     }
-    let allotment = Allotment::new(units, release_days, resource.sellable_limit())
-        .map_err(Problem::validation)?;
+    let mut errors = FieldErrors::default();
+    let nights = Nights::parse(&mut errors, "/", body.from.as_deref(), body.to.as_deref());
+    let allotment = Allotment::new(
+        &mut errors,
+        body.units,
+        body.release_days,
+        resource.sellable_limit(),
+    );
+    let (Some(nights), Some(allotment)) = (nights, allotment) else {
+        return Err(errors.into());
+    };
     let today = shared::clock::now()
         .with_timezone(&vendor.time_zone.tz())
         .date_naive();

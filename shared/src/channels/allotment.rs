@@ -67,29 +67,29 @@ pub struct Allotment {
 
 impl Allotment {
     /// `limit` is the type's sellable limit: no channel is allotted more than the type has.
-    pub fn new(units: i64, release_days: i64, limit: u32) -> Result<Self, FieldErrors> {
-        let mut errors = FieldErrors::default();
-        let units = u32::try_from(units)
-            .ok()
-            .filter(|u| *u <= limit)
-            .ok_or_else(|| errors.push("/units", format!("must be between 0 and {limit}")));
-        let release_days = u32::try_from(release_days)
-            .ok()
-            .filter(|d| *d <= MAX_RELEASE_DAYS)
-            .ok_or_else(|| {
-                errors.push(
-                    "/release_days",
-                    format!("must be between 0 and {MAX_RELEASE_DAYS}"),
-                )
-            });
-        errors.finish()?;
-        match (units, release_days) {
-            (Ok(units), Ok(release_days)) => Ok(Self {
-                units,
-                release_days,
-            }),
-            _ => Err(FieldErrors::default()),
-        }
+    /// Errors go to `errors` under `/units` and `/release_days`.
+    pub fn new(
+        errors: &mut FieldErrors,
+        units: Option<i64>,
+        release_days: Option<i64>,
+        limit: u32,
+    ) -> Option<Self> {
+        let units = errors.require("/units", units, |u| {
+            u32::try_from(u)
+                .ok()
+                .filter(|u| *u <= limit)
+                .ok_or_else(|| Invalid::new(format!("must be between 0 and {limit}")))
+        });
+        let release_days = errors.require("/release_days", release_days, |d| {
+            u32::try_from(d)
+                .ok()
+                .filter(|d| *d <= MAX_RELEASE_DAYS)
+                .ok_or_else(|| Invalid::new(format!("must be between 0 and {MAX_RELEASE_DAYS}")))
+        });
+        Some(Self {
+            units: units?,
+            release_days: release_days?,
+        })
     }
 
     /// The vendor-local date from which the night's unsold units are back in the general pool.
@@ -175,21 +175,25 @@ mod tests {
 
     #[test]
     fn an_allotment_is_at_most_the_types_limit_and_names_each_bad_field() {
-        assert!(Allotment::new(20, 365, 20).is_ok());
-        assert!(Allotment::new(0, 0, 20).is_ok());
-        let err = Allotment::new(21, 366, 20).unwrap_err();
+        let mut errors = FieldErrors::default();
+        assert!(Allotment::new(&mut errors, Some(20), Some(365), 20).is_some());
+        assert!(Allotment::new(&mut errors, Some(0), Some(0), 20).is_some());
+        assert!(errors.is_empty());
+        assert!(Allotment::new(&mut errors, Some(21), Some(366), 20).is_none());
         assert_eq!(
-            named(err),
+            named(errors),
             vec![r#"Pointer("/units")"#, r#"Pointer("/release_days")"#]
         );
-        assert!(Allotment::new(-1, 3, 20).is_err());
+        let mut errors = FieldErrors::default();
+        assert!(Allotment::new(&mut errors, Some(-1), None, 20).is_none());
+        assert_eq!(errors.into_vec().len(), 2);
         assert!(protection(3, 2).is_err());
         assert_eq!(protection(2, 2).ok(), Some(2));
     }
 
     #[test]
     fn the_release_date_is_the_night_less_the_release_days_in_the_vendors_calendar() {
-        let allotment = Allotment::new(5, 7, 20).unwrap();
+        let allotment = Allotment::new(&mut FieldErrors::default(), Some(5), Some(7), 20).unwrap();
         assert_eq!(allotment.release_on(date("2027-03-05")), date("2027-02-26"));
         let night = ChannelNight {
             sold: 2,

@@ -1,0 +1,543 @@
+//! Allotments end to end (issue 22 item 2): a manager gives channels units of a room type per
+//! night and holds units back for our app; channels commit through `POST /channel/reservations`,
+//! our guests hold through `POST /booking/vendor/{id}`, all at once; afterwards the type's counter
+//! and each channel's items are read back and checked against what was answered. Releases move
+//! the unsold units back exactly once, however many run together.
+use api_tests::{Account, Api, Reply, resource_body};
+use chrono::{Duration, NaiveDate, Utc};
+use futures::future::join_all;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use shared::domain::calendar::Bucket;
+use shared::domain::ids::{ResourceId, VendorId};
+use shared::store::{AllotmentRelease, BookingStore, DynamoStore};
+
+const PRICE: i64 = 12_900;
+
+struct Hotel {
+    api: Api,
+    manager: Account,
+    room: String,
+    night: NaiveDate,
+    store: DynamoStore,
+}
+
+struct Channel {
+    id: String,
+    token: String,
+}
+
+impl Hotel {
+    async fn open(units: i64) -> Self {
+        let api = Api::start().await;
+        let manager = api.vendor("hotel").await;
+        let room = api
+            .resource(&manager, &resource_body("Double", 2, units, PRICE))
+            .await;
+        let sdk = shared::aws::sdk_config().await;
+        Self {
+            api,
+            manager,
+            room,
+            night: Utc::now().date_naive() + Duration::days(60),
+            store: DynamoStore::from_env(&sdk).expect("the table names are set"),
+        }
+    }
+
+    async fn channel(&self) -> Channel {
+        let reply = self
+            .api
+            .post(
+                &format!("/vendor/{}/channels", self.manager.vendor()),
+                self.manager.token(),
+                &json!({"kind": "channel_manager", "name": "Allotment test"}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+        let id = reply.body["client_id"].as_str().expect("an id").to_owned();
+        let secret = reply.body["client_secret"].as_str().expect("a secret");
+        let token = token(&self.api, &id, secret).await;
+        Channel { id, token }
+    }
+
+    async fn allot(&self, who: &Account, channel: &Channel, body: &Value) -> Reply {
+        self.api
+            .put(
+                &format!(
+                    "/vendor/{}/channels/{}/allotments",
+                    self.manager.vendor(),
+                    channel.id
+                ),
+                who.token(),
+                body,
+            )
+            .await
+    }
+
+    /// `units` for the channel on the night `from` nights after `self.night`, released
+    /// `release_days` before it.
+    async fn set_allotment(&self, channel: &Channel, from: i64, units: i64, release_days: i64) {
+        let night = (self.night + Duration::days(from)).to_string();
+        let body = json!({"resource_id": self.room, "from": night, "to": night, "units": units, "release_days": release_days});
+        let reply = self.allot(&self.manager, channel, &body).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    }
+
+    async fn protect(&self, units: i64) {
+        let reply = self
+            .api
+            .put(
+                &format!(
+                    "/vendor/{}/resource/{}/protection",
+                    self.manager.vendor(),
+                    self.room
+                ),
+                self.manager.token(),
+                &json!({"from": self.night.to_string(), "to": self.night.to_string(), "units": units}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    }
+
+    /// The manager's view of a night: protect, and each channel's item by id.
+    async fn allotments(&self, from: i64) -> Value {
+        let night = self.night + Duration::days(from);
+        let reply = self
+            .api
+            .get(
+                &format!(
+                    "/vendor/{}/allotments?resource_id={}&from={night}&to={night}",
+                    self.manager.vendor(),
+                    self.room
+                ),
+                self.manager.token(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+        reply.body["nights"][0].clone()
+    }
+
+    async fn channel_night(&self, channel: &Channel, from: i64) -> Value {
+        let night = self.allotments(from).await;
+        night["channels"]
+            .as_array()
+            .expect("channels")
+            .iter()
+            .find(|c| c["channel_id"] == channel.id.as_str())
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    /// The type counter's sold on the night, summed over its items as every reader sums them.
+    async fn sold(&self, from: i64) -> u32 {
+        let night = Bucket::Night(self.night + Duration::days(from));
+        let sold = self
+            .store
+            .sold(self.vendor_id(), self.room_id(), &[night])
+            .await
+            .expect("read the counter");
+        sold[&night]
+    }
+
+    fn vendor_id(&self) -> VendorId {
+        VendorId::parse(self.manager.vendor()).expect("a vendor id")
+    }
+
+    fn room_id(&self) -> ResourceId {
+        ResourceId::parse(&self.room).expect("a resource id")
+    }
+
+    fn commit(&self, reservation: &str, from: i64) -> Value {
+        json!({
+            "res_status": "commit",
+            "reservation_id": reservation,
+            "room_type_code": self.room,
+            "arrival": (self.night + Duration::days(from)).to_string(),
+            "departure": (self.night + Duration::days(from + 1)).to_string(),
+            "guest_count": 2,
+            "guest": {"name": "Ada Lovelace", "email": "ada@example.com"},
+            "total": {"amount_minor": PRICE, "currency": "EUR"},
+        })
+    }
+
+    /// A channel's message; a 503 (contention outlasting our retries) is sent again, as a
+    /// channel manager does.
+    async fn send(&self, channel: &Channel, body: &Value) -> Reply {
+        for _ in 0..8 {
+            let reply = self
+                .api
+                .post("/channel/reservations", Some(&channel.token), body)
+                .await;
+            if reply.status != StatusCode::SERVICE_UNAVAILABLE {
+                return reply;
+            }
+        }
+        panic!("a reservation was asked to retry eight times");
+    }
+
+    /// A guest's hold of one unit on the night, under a fresh key (a 503 is retried).
+    async fn hold(&self, guest: &Account, from: i64) -> Reply {
+        let key = uuid::Uuid::new_v4().to_string();
+        let check_in = self.night + Duration::days(from);
+        let body = json!({"resource_id": self.room, "party_size": 2, "check_in": check_in.to_string(), "check_out": (check_in + Duration::days(1)).to_string()});
+        for _ in 0..8 {
+            let reply = self
+                .api
+                .send_with(
+                    Method::POST,
+                    &format!("/booking/vendor/{}", self.manager.vendor()),
+                    guest.token(),
+                    Some(&body),
+                    &[("idempotency-key", key.as_str())],
+                )
+                .await;
+            if reply.status != StatusCode::SERVICE_UNAVAILABLE {
+                return reply;
+            }
+        }
+        panic!("a hold was asked to retry eight times");
+    }
+}
+
+async fn token(api: &Api, id: &str, secret: &str) -> String {
+    let response = reqwest::Client::new()
+        .post(format!("{}/oauth/token", api.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .basic_auth(id, Some(secret))
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .expect("the gateway answers");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.expect("JSON");
+    body["access_token"].as_str().expect("a token").to_owned()
+}
+
+fn created(replies: &[Reply]) -> usize {
+    for reply in replies {
+        assert!(
+            reply.status == StatusCode::CREATED || reply.status == StatusCode::CONFLICT,
+            "{reply:#?}"
+        );
+    }
+    replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count()
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_channel_commits_sell_each_allotment_exactly_and_never_the_protected_units()
+ {
+    const LIMIT: u32 = 20;
+    const ALLOTMENTS: [i64; 3] = [5, 4, 3];
+    const PROTECT: u32 = 2;
+    let hotel = Hotel::open(i64::from(LIMIT)).await;
+    let allotted = [
+        hotel.channel().await,
+        hotel.channel().await,
+        hotel.channel().await,
+    ];
+    let general = hotel.channel().await;
+    for (channel, units) in allotted.iter().zip(ALLOTMENTS) {
+        hotel.set_allotment(channel, 0, units, 7).await;
+    }
+    hotel.protect(i64::from(PROTECT)).await;
+    assert_eq!(hotel.sold(0).await, 12, "the allotments are taken when set");
+    let guests = join_all((0..10).map(|_| hotel.api.guest())).await;
+
+    // 200 commits over the allotted channels, 30 from a channel without an allotment, 10 holds
+    // of our own guests: all at once.
+    let hotel = &hotel;
+    let commits = (0..200).map(|i| {
+        let channel = &allotted[i % 3];
+        let body = hotel.commit(&format!("A-{i}"), 0);
+        async move { hotel.send(channel, &body).await }
+    });
+    let general_commits = (0..30).map(|i| {
+        let body = hotel.commit(&format!("G-{i}"), 0);
+        let general = &general;
+        async move { hotel.send(general, &body).await }
+    });
+    let holds = guests.iter().map(|guest| hotel.hold(guest, 0));
+    let (commits, general_commits, holds) = tokio::join!(
+        join_all(commits),
+        join_all(general_commits),
+        join_all(holds)
+    );
+
+    let mut per_channel = [0usize; 3];
+    for (i, reply) in commits.iter().enumerate() {
+        assert!(
+            reply.status == StatusCode::CREATED || reply.status == StatusCode::CONFLICT,
+            "{reply:#?}"
+        );
+        if reply.status == StatusCode::CREATED {
+            per_channel[i % 3] += 1;
+        }
+    }
+    let general_sold = created(&general_commits);
+    let app_held = created(&holds);
+
+    // Each allotted channel sold its allotment exactly (demand was far above it) and no more.
+    for ((channel, units), sold) in allotted.iter().zip(ALLOTMENTS).zip(per_channel) {
+        assert_eq!(sold as i64, units, "answered 201 to {}", channel.id);
+        let item = hotel.channel_night(channel, 0).await;
+        assert_eq!(item["sold"], units, "{item}");
+        assert_eq!(item["allot"], units, "{item}");
+        assert_eq!(item["released"], false, "{item}");
+    }
+    // The channel without an allotment sold only from the general pool less the protected units.
+    assert!(
+        general_sold as u32 <= LIMIT - PROTECT - 12,
+        "{general_sold} sold by the general channel"
+    );
+    let item = hotel.channel_night(&general, 0).await;
+    assert_eq!(
+        item["sold"].as_u64().unwrap_or(0),
+        general_sold as u64,
+        "{item}"
+    );
+    // Our guests wanted more than was left: the type is exactly full, the counter equals the
+    // bookings answered, and the channels together never reached into the last two units.
+    let total = hotel.sold(0).await;
+    assert_eq!(total, LIMIT);
+    assert_eq!(total as usize, 12 + general_sold + app_held);
+    assert!(12 + general_sold as u32 <= LIMIT - PROTECT);
+    assert!(app_held as u32 >= PROTECT);
+    assert_eq!(hotel.allotments(0).await["protect"], PROTECT);
+}
+
+#[tokio::test]
+async fn a_release_moves_the_unsold_units_back_once_and_cancels_go_where_the_unit_came_from() {
+    let hotel = Hotel::open(6).await;
+    let channel = hotel.channel().await;
+    hotel.set_allotment(&channel, 0, 4, 3).await;
+    let release_on = hotel.night - Duration::days(3);
+    for reservation in ["R-1", "R-2"] {
+        let reply = hotel.send(&channel, &hotel.commit(reservation, 0)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+    }
+    let guest = hotel.api.guest().await;
+    for _ in 0..2 {
+        let held = hotel.hold(&guest, 0).await;
+        assert_eq!(held.status, StatusCode::CREATED, "{held:#?}");
+    }
+    hotel.hold(&guest, 0).await.assert_problem(409);
+    assert_eq!(hotel.sold(0).await, 6);
+
+    // Before the release, a cancelled unit goes back to the channel's allotment, not to us.
+    let cancel = json!({"res_status": "cancel", "reservation_id": "R-2"});
+    let cancelled = hotel.send(&channel, &cancel).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{cancelled:#?}");
+    assert_eq!(hotel.channel_night(&channel, 0).await["sold"], 1);
+    assert_eq!(hotel.sold(0).await, 6);
+    hotel.hold(&guest, 0).await.assert_problem(409);
+
+    // Two release runs at once, on the release date: the 3 unsold units move back once.
+    let (first, second) = tokio::join!(
+        hotel.store.release_due(hotel.vendor_id(), release_on),
+        hotel.store.release_due(hotel.vendor_id(), release_on)
+    );
+    let released = first.expect("a release run") + second.expect("a release run");
+    assert_eq!(released, 1, "the night is released by one run only");
+    assert_eq!(hotel.sold(0).await, 3);
+    let item = hotel.channel_night(&channel, 0).await;
+    assert_eq!(item["released"], true, "{item}");
+    assert_eq!(item["sold"], 1, "{item}");
+    let again = hotel
+        .store
+        .release_due(hotel.vendor_id(), release_on + Duration::days(1))
+        .await
+        .expect("a later run");
+    assert_eq!(again, 0);
+    assert_eq!(hotel.sold(0).await, 3);
+
+    // Our app can now hold exactly those units, and no more.
+    for _ in 0..3 {
+        let held = hotel.hold(&guest, 0).await;
+        assert_eq!(held.status, StatusCode::CREATED, "{held:#?}");
+    }
+    hotel.hold(&guest, 0).await.assert_problem(409);
+
+    // After the release, the desk's cancel of the channel's booking frees a unit for everyone.
+    let booking = hotel.send(&channel, &hotel.commit("R-1", 0)).await.body["booking"]["id"]
+        .as_str()
+        .expect("the replayed booking")
+        .to_owned();
+    let cancelled = hotel
+        .api
+        .put(
+            &format!("/booking/{booking}/status"),
+            hotel.manager.token(),
+            &json!({"status": "CANCELLED"}),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{cancelled:#?}");
+    assert_eq!(hotel.channel_night(&channel, 0).await["sold"], 0);
+    assert_eq!(hotel.sold(0).await, 5);
+    let held = hotel.hold(&guest, 0).await;
+    assert_eq!(held.status, StatusCode::CREATED, "{held:#?}");
+    hotel.hold(&guest, 0).await.assert_problem(409);
+}
+
+#[tokio::test]
+async fn a_modify_gives_the_allotted_night_back_to_the_channel_and_takes_the_new_night_from_the_pool()
+ {
+    let hotel = Hotel::open(4).await;
+    let channel = hotel.channel().await;
+    hotel.set_allotment(&channel, 0, 2, 7).await;
+    let reply = hotel.send(&channel, &hotel.commit("M-1", 0)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+    let booking = reply.body["booking"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    assert_eq!(hotel.channel_night(&channel, 0).await["sold"], 1);
+    assert_eq!((hotel.sold(0).await, hotel.sold(1).await), (2, 0));
+
+    let modify = json!({
+        "res_status": "modify",
+        "reservation_id": "M-1",
+        "arrival": (hotel.night + Duration::days(1)).to_string(),
+        "departure": (hotel.night + Duration::days(2)).to_string(),
+    });
+    let moved = hotel.send(&channel, &modify).await;
+    assert_eq!(moved.status, StatusCode::OK, "{moved:#?}");
+    assert_eq!(hotel.channel_night(&channel, 0).await["sold"], 0);
+    assert_eq!(hotel.channel_night(&channel, 1).await["sold"], 1);
+    assert_eq!((hotel.sold(0).await, hotel.sold(1).await), (2, 1));
+
+    // The desk cancels it: the night it holds now was the general pool's, and goes back there.
+    let cancelled = hotel
+        .api
+        .put(
+            &format!("/booking/{booking}/status"),
+            hotel.manager.token(),
+            &json!({"status": "CANCELLED"}),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{cancelled:#?}");
+    assert_eq!(hotel.channel_night(&channel, 1).await["sold"], 0);
+    assert_eq!((hotel.sold(0).await, hotel.sold(1).await), (2, 0));
+
+    // Removing the allotment (units 0) gives its two unsold units back at once.
+    hotel.set_allotment(&channel, 0, 0, 7).await;
+    assert_eq!(hotel.sold(0).await, 0);
+    assert_eq!(hotel.channel_night(&channel, 0).await["released"], true);
+}
+
+#[tokio::test]
+async fn only_the_vendors_manager_sets_allotments_and_bad_input_names_the_field() {
+    let hotel = Hotel::open(5).await;
+    let channel = hotel.channel().await;
+    let night = hotel.night.to_string();
+    let body = json!({"resource_id": hotel.room, "from": night, "to": night, "units": 2, "release_days": 3});
+
+    let guest = hotel.api.guest().await;
+    let desk = hotel.api.staff(&hotel.manager, false).await;
+    let other = hotel.api.vendor("hotel").await;
+    for who in [&guest, &desk, &other] {
+        hotel.allot(who, &channel, &body).await.assert_problem(403);
+    }
+    // Another vendor's manager on its own path does not find this vendor's channel.
+    let elsewhere = hotel
+        .api
+        .put(
+            &format!(
+                "/vendor/{}/channels/{}/allotments",
+                other.vendor(),
+                channel.id
+            ),
+            other.token(),
+            &body,
+        )
+        .await;
+    elsewhere.assert_problem(404);
+    let as_channel = hotel
+        .api
+        .put(
+            &format!(
+                "/vendor/{}/channels/{}/allotments",
+                hotel.manager.vendor(),
+                channel.id
+            ),
+            Some(&channel.token),
+            &body,
+        )
+        .await;
+    assert!(
+        as_channel.status == StatusCode::FORBIDDEN || as_channel.status == StatusCode::UNAUTHORIZED,
+        "{as_channel:#?}"
+    );
+    let listed = hotel
+        .api
+        .get(
+            &format!(
+                "/vendor/{}/allotments?resource_id={}&from={night}&to={night}",
+                hotel.manager.vendor(),
+                hotel.room
+            ),
+            desk.token(),
+        )
+        .await;
+    listed.assert_problem(403);
+    assert_eq!(hotel.sold(0).await, 0, "nothing was set");
+
+    let bad = json!({"resource_id": hotel.room, "from": night, "to": (hotel.night - Duration::days(1)).to_string(), "units": 6, "release_days": 366});
+    let refused = hotel.allot(&hotel.manager, &channel, &bad).await;
+    refused.assert_problem(422);
+    let mut pointers = refused.pointers();
+    pointers.sort();
+    assert_eq!(
+        pointers,
+        vec!["/release_days", "/to", "/units"],
+        "{refused:#?}"
+    );
+
+    // A restaurant's table type has no nights to allot or protect.
+    let restaurant = hotel.api.vendor("restaurant").await;
+    let table = hotel
+        .api
+        .resource(&restaurant, &resource_body("Window table", 4, 3, 0))
+        .await;
+    let refused = hotel
+        .api
+        .put(
+            &format!(
+                "/vendor/{}/resource/{table}/protection",
+                restaurant.vendor()
+            ),
+            restaurant.token(),
+            &json!({"from": night, "to": night, "units": 1}),
+        )
+        .await;
+    refused.assert_problem(422);
+    let refused = hotel
+        .api
+        .get(
+            &format!(
+                "/vendor/{}/allotments?resource_id={table}&from={night}&to={night}",
+                restaurant.vendor()
+            ),
+            restaurant.token(),
+        )
+        .await;
+    refused.assert_problem(422);
+    assert_eq!(refused.parameters(), vec!["resource_id"]);
+
+    // A release date not after today is refused: nothing would be held back.
+    let today = Utc::now().date_naive().to_string();
+    let late = json!({"resource_id": hotel.room, "from": today, "to": today, "units": 1, "release_days": 0});
+    let refused = hotel.allot(&hotel.manager, &channel, &late).await;
+    refused.assert_problem(422);
+    assert_eq!(refused.pointers(), vec!["/release_days"]);
+
+    // More than the free units: a 409 saying how many are free.
+    hotel.protect(1).await;
+    let greedy = json!({"resource_id": hotel.room, "from": night, "to": night, "units": 5, "release_days": 3});
+    let refused = hotel.allot(&hotel.manager, &channel, &greedy).await;
+    refused.assert_problem(409);
+    assert_eq!(refused.body["free"], 4, "{refused:#?}");
+    assert_eq!(hotel.sold(0).await, 0);
+}
