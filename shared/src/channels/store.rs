@@ -5,13 +5,13 @@
 use super::account::{ChannelAccount, ChannelId};
 use crate::config::{self, ConfigError};
 use crate::domain::ids::VendorId;
+use crate::store::attempts::AttemptWindow;
 use crate::store::{LoginAttempts, WriteError};
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
-use chrono::{DateTime, Duration, Utc};
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::future::Future;
@@ -176,54 +176,13 @@ impl DynamoChannels {
         }
     }
 
-    async fn update_attempts(
-        &self,
-        (pk, sk): (&str, &str),
-        expression: &str,
-        condition: &str,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<Option<LoginAttempts>> {
-        let window_end = now + Duration::minutes(ATTEMPT_WINDOW_MINUTES);
-        let mut update = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .update_expression(expression)
-            .condition_expression(condition)
-            .return_values(ReturnValue::AllNew);
-        for (name, value) in [
-            (":one", 1),
-            (":minus_one", -1),
-            (":zero", 0),
-            (":now", now.timestamp()),
-            (":end", window_end.timestamp()),
-        ] {
-            if expression.contains(name) || condition.contains(name) {
-                update = update.expression_attribute_values(name, n(value));
-            }
-        }
-        match update.send().await {
-            Ok(output) => {
-                let attributes = output.attributes.unwrap_or_default();
-                let number = |name: &str| -> anyhow::Result<i64> {
-                    attributes
-                        .get(name)
-                        .and_then(|v| v.as_n().ok())
-                        .and_then(|v| v.parse().ok())
-                        .with_context(|| format!("secret attempts item lacks {name}"))
-                };
-                Ok(Some(LoginAttempts {
-                    count: u32::try_from(number("attempts")?).unwrap_or(u32::MAX),
-                    window_ends_at: DateTime::from_timestamp(number("expires_at")?, 0)
-                        .context("attempt window end out of range")?,
-                }))
-            }
-            Err(err) => match err.into_service_error() {
-                UpdateItemError::ConditionalCheckFailedException(_) => Ok(None),
-                other => Err(anyhow::Error::new(other).context("UpdateItem secret attempts")),
-            },
+    /// Failed secrets, counted as sign-ins are.
+    fn secret_attempts(&self) -> AttemptWindow<'_> {
+        AttemptWindow {
+            client: &self.client,
+            table: &self.table,
+            minutes: ATTEMPT_WINDOW_MINUTES,
+            what: "secret attempts",
         }
     }
 }
@@ -296,33 +255,7 @@ impl ChannelStore for DynamoChannels {
         now: DateTime<Utc>,
     ) -> anyhow::Result<LoginAttempts> {
         let (pk, sk) = attempts_key(budget);
-        let key = (pk.as_str(), sk.as_str());
-        // As sign-ins count (`store::dynamo`): within the window, or a new window once it ended.
-        for _ in 0..2 {
-            if let Some(attempts) = self
-                .update_attempts(
-                    key,
-                    "ADD attempts :one SET expires_at = if_not_exists(expires_at, :end)",
-                    "attribute_not_exists(expires_at) OR expires_at > :now",
-                    now,
-                )
-                .await?
-            {
-                return Ok(attempts);
-            }
-            if let Some(attempts) = self
-                .update_attempts(
-                    key,
-                    "SET attempts = :one, expires_at = :end",
-                    "expires_at <= :now",
-                    now,
-                )
-                .await?
-            {
-                return Ok(attempts);
-            }
-        }
-        anyhow::bail!("secret attempts kept changing under us")
+        self.secret_attempts().count((&pk, &sk), now).await
     }
 
     async fn forgive_attempt(
@@ -331,27 +264,12 @@ impl ChannelStore for DynamoChannels {
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let (pk, sk) = attempts_key(budget);
-        self.update_attempts(
-            (&pk, &sk),
-            "ADD attempts :minus_one",
-            "expires_at > :now AND attempts > :zero",
-            now,
-        )
-        .await
-        .map(|_| ())
+        self.secret_attempts().forgive((&pk, &sk), now).await
     }
 
     async fn reset_attempts(&self, budget: ClientBudget<'_>) -> anyhow::Result<()> {
         let (pk, sk) = attempts_key(budget);
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .send()
-            .await
-            .context("DeleteItem secret attempts")?;
-        Ok(())
+        self.secret_attempts().reset((&pk, &sk)).await
     }
 }
 

@@ -1,5 +1,6 @@
 //! The DynamoDB store. Every multi-item change is one TransactWriteItems with a condition on each
 //! item, so nothing is ever half written and concurrent writers cannot both win.
+use super::attempts::AttemptWindow;
 use super::keys;
 use super::{
     AttemptBudget, CredentialStore, GuestStore, LoginAttempts, ResourceStore, VendorStore,
@@ -14,11 +15,8 @@ use crate::domain::vendor::Vendor;
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Put, ReturnValue, TransactWriteItem, Update,
-};
-use chrono::{DateTime, Duration, Utc};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -252,56 +250,13 @@ impl DynamoStore {
         }
     }
 
-    async fn update_attempts(
-        &self,
-        (pk, sk): (&str, &str),
-        expression: &str,
-        condition: &str,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<Option<LoginAttempts>> {
-        let window_end = now + Duration::minutes(LOGIN_WINDOW_MINUTES);
-        let mut update = self
-            .client
-            .update_item()
-            .table_name(&self.tables.accounts)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .update_expression(expression)
-            .condition_expression(condition)
-            .return_values(ReturnValue::AllNew);
-        // DynamoDB refuses values that the expressions do not use.
-        for (name, value) in [
-            (":one", 1),
-            (":minus_one", -1),
-            (":zero", 0),
-            (":now", now.timestamp()),
-            (":end", window_end.timestamp()),
-        ] {
-            if expression.contains(name) || condition.contains(name) {
-                update = update.expression_attribute_values(name, n(value));
-            }
-        }
-        let result = update.send().await;
-        match result {
-            Ok(output) => {
-                let attributes = output.attributes.unwrap_or_default();
-                let number = |name: &str| -> anyhow::Result<i64> {
-                    attributes
-                        .get(name)
-                        .and_then(|v| v.as_n().ok())
-                        .and_then(|v| v.parse().ok())
-                        .with_context(|| format!("login attempts item lacks {name}"))
-                };
-                Ok(Some(LoginAttempts {
-                    count: u32::try_from(number("attempts")?).unwrap_or(u32::MAX),
-                    window_ends_at: DateTime::from_timestamp(number("expires_at")?, 0)
-                        .context("login window end out of range")?,
-                }))
-            }
-            Err(err) => match err.into_service_error() {
-                UpdateItemError::ConditionalCheckFailedException(_) => Ok(None),
-                other => Err(anyhow::Error::new(other).context("UpdateItem login attempts")),
-            },
+    /// Sign-in attempts, in the accounts table beside the credentials.
+    fn login_attempts(&self) -> AttemptWindow<'_> {
+        AttemptWindow {
+            client: &self.client,
+            table: &self.tables.accounts,
+            minutes: LOGIN_WINDOW_MINUTES,
+            what: "login attempts",
         }
     }
 }
@@ -414,34 +369,7 @@ impl CredentialStore for DynamoStore {
         now: DateTime<Utc>,
     ) -> anyhow::Result<LoginAttempts> {
         let (pk, sk) = attempts_key(budget);
-        let key = (pk.as_str(), sk.as_str());
-        // Count within the current window; if it has ended, start a new one. Two tries cover a
-        // concurrent request starting the new window between our two updates.
-        for _ in 0..2 {
-            if let Some(attempts) = self
-                .update_attempts(
-                    key,
-                    "ADD attempts :one SET expires_at = if_not_exists(expires_at, :end)",
-                    "attribute_not_exists(expires_at) OR expires_at > :now",
-                    now,
-                )
-                .await?
-            {
-                return Ok(attempts);
-            }
-            if let Some(attempts) = self
-                .update_attempts(
-                    key,
-                    "SET attempts = :one, expires_at = :end",
-                    "expires_at <= :now",
-                    now,
-                )
-                .await?
-            {
-                return Ok(attempts);
-            }
-        }
-        anyhow::bail!("login attempts kept changing under us")
+        self.login_attempts().count((&pk, &sk), now).await
     }
 
     async fn forgive_attempt(
@@ -450,28 +378,12 @@ impl CredentialStore for DynamoStore {
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let (pk, sk) = attempts_key(budget);
-        // Nothing to take back once the window has ended (or the count is already 0).
-        self.update_attempts(
-            (&pk, &sk),
-            "ADD attempts :minus_one",
-            "expires_at > :now AND attempts > :zero",
-            now,
-        )
-        .await
-        .map(|_| ())
+        self.login_attempts().forgive((&pk, &sk), now).await
     }
 
     async fn reset_attempts(&self, budget: AttemptBudget<'_>) -> anyhow::Result<()> {
         let (pk, sk) = attempts_key(budget);
-        self.client
-            .delete_item()
-            .table_name(&self.tables.accounts)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .send()
-            .await
-            .context("DeleteItem login attempts")?;
-        Ok(())
+        self.login_attempts().reset((&pk, &sk)).await
     }
 }
 

@@ -2,6 +2,7 @@
 mod allotments;
 mod archive;
 mod arrivals;
+pub(crate) mod attempts;
 pub(crate) mod attr;
 mod booking_item;
 mod bookings;
