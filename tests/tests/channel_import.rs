@@ -482,3 +482,84 @@ async fn a_body_that_is_no_message_is_answered_with_an_ota_error_and_recorded_wi
     assert_eq!(items[2]["body_bytes"], not_json.len());
     assert!(!reply.body.to_string().contains("Ada"), "{reply:#?}");
 }
+
+#[tokio::test]
+async fn a_restaurants_channel_commits_modifies_and_cancels_a_seating() {
+    let api = Api::start().await;
+    let manager = api.vendor("restaurant").await;
+    let table = api
+        .resource(&manager, &resource_body("Window table", 4, 1, 4_500))
+        .await;
+    let reply = api
+        .post(
+            &format!("/vendor/{}/channels", manager.vendor()),
+            manager.token(),
+            &json!({"kind": "ota", "name": "Table site"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+    let id = reply.body["client_id"]
+        .as_str()
+        .expect("client id")
+        .to_owned();
+    let secret = reply.body["client_secret"].as_str().expect("secret");
+    let channel = Channel {
+        token: token(&api, &id, secret, None).await,
+        id,
+    };
+    let send = |body: Value| {
+        let (api, token) = (&api, channel.token.clone());
+        async move { api.post("/channel/reservations", Some(&token), &body).await }
+    };
+    let date = (Utc::now().date_naive() + Duration::days(30)).to_string();
+    let commit = json!({
+        "res_status": "commit", "reservation_id": "TS-1", "table_type_code": table,
+        "date": date, "time": "19:00", "guest_count": 3,
+        "guest": {"name": "Grace Hopper", "email": "grace@example.com"},
+        "total": {"amount_minor": 4_500, "currency": "EUR"},
+    });
+
+    let committed = send(commit.clone()).await;
+    assert_eq!(committed.status, StatusCode::CREATED, "{committed:#?}");
+    let booking = &committed.body["booking"];
+    assert_eq!(booking["id"], booking_of(&channel, "TS-1").as_str());
+    assert_eq!(booking["status"], "CONFIRMED");
+    assert_eq!(booking["resource_id"], table.as_str());
+    assert_eq!(booking["party_size"], 3);
+    assert_eq!(booking["time"]["date"], date.as_str());
+    assert_eq!(booking["time"]["time"], "19:00");
+
+    let again = send(commit).await;
+    assert_eq!(again.status, StatusCode::OK, "{again:#?}");
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+
+    // The only table is taken at 19:00: another channel reservation then is refused.
+    let other = json!({
+        "res_status": "commit", "reservation_id": "TS-2", "table_type_code": table,
+        "date": date, "time": "19:00", "guest_count": 2, "guest": {"name": "Alan Turing"},
+    });
+    let refused = send(other).await;
+    refused.assert_problem(409);
+    assert_eq!(refused.pointers(), vec!["/table_type_code"]);
+    assert_eq!(refused.body["ota_error"]["code"], 322);
+
+    let moved = send(json!({
+        "res_status": "modify", "reservation_id": "TS-1", "date": date, "time": "20:30",
+        "guest_count": 4,
+    }))
+    .await;
+    assert_eq!(moved.status, StatusCode::OK, "{moved:#?}");
+    assert_eq!(moved.body["booking"]["time"]["time"], "20:30");
+    assert_eq!(moved.body["booking"]["party_size"], 4);
+
+    let hotel_terms = send(json!({
+        "res_status": "modify", "reservation_id": "TS-1", "arrival": date,
+    }))
+    .await;
+    hotel_terms.assert_problem(422);
+    assert!(hotel_terms.pointers().contains(&"/arrival".to_owned()));
+
+    let cancelled = send(json!({"res_status": "cancel", "reservation_id": "TS-1"})).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{cancelled:#?}");
+    assert_eq!(cancelled.body["booking"]["status"], "CANCELLED");
+}

@@ -1,223 +1,33 @@
 //! A channel sends its reservations (OpenTravel `OTA_HotelResNotifRQ` / `OTA_HotelResModifyNotifRQ`
 //! / `OTA_CancelRQ` as JSON, `res_status` commit / modify / cancel). Its own reservation id is the
-//! key: a commit holds the room through the same counters as every hold and confirms it (the
-//! channel collected the money: nothing is charged, what it sold for is recorded), a re-sent
-//! commit answers the same booking, a modify changes it through the engine, a cancel cancels it.
-//! A message that cannot be honoured changes nothing, is answered with a problem naming the
-//! field and an OTA error code, and is recorded for the vendor's managers.
-use chrono::NaiveDate;
+//! key: a commit holds the room (or, for a restaurant, the table at a date and time) through the
+//! same counters as every hold and confirms it (the channel collected the money: nothing is
+//! charged, what it sold for is recorded), a re-sent commit answers the same booking, a modify
+//! changes it through the engine, a cancel cancels it. A message that cannot be honoured changes
+//! nothing, is answered with a problem naming the field and an OTA error code, and is recorded
+//! for the vendor's managers.
+mod message;
+
 use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Error, Request, Response};
-use serde::{Deserialize, Serialize};
+use message::{Message, MessageBody, Parsed, Terms, parse};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
-use shared::api::availability::TimeFields;
 use shared::auth::{ChannelCaller, Scope};
 use shared::channels::import::{
     ChannelImports, ImportRefusal, ImportedReservation, RejectedImport, ResStatus, ReservationId,
     Unreadable, booked_by, booking_channel,
 };
 use shared::channels::{ChannelKind, ChannelStore};
-use shared::domain::account::{Email, Locale, Phone};
-use shared::domain::booking::{Booking, BookingAction, BookingStatus, BookingTime};
-use shared::domain::desk::DeskGuest;
-use shared::domain::ids::{BookingId, ResourceId, VendorId};
+use shared::domain::booking::{Booking, BookingAction, BookingStatus};
+use shared::domain::ids::{BookingId, VendorId};
 use shared::domain::money::Money;
-use shared::domain::party::PartySize;
-use shared::domain::text::PersonName;
 use shared::domain::{FieldErrors, Location};
 use shared::engine::{
-    self, ChangeError, ChangeRequest, Creator, Held, HoldError, HoldRequest, NewHold, Requester,
-    TransitionError,
+    self, ChangeError, Creator, Held, HoldError, NewHold, Requester, TransitionError,
 };
 use shared::http::{Problem, created, json_with_etag, respond};
 use shared::store::{ArchiveIndex, BookingStore, ResourceStore, VendorStore};
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MessageBody {
-    res_status: Option<String>,
-    reservation_id: Option<String>,
-    room_type_code: Option<String>,
-    arrival: Option<NaiveDate>,
-    departure: Option<NaiveDate>,
-    guest_count: Option<i64>,
-    guest: Option<GuestBody>,
-    total: Option<TotalBody>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GuestBody {
-    name: Option<String>,
-    email: Option<String>,
-    phone: Option<String>,
-    locale: Option<String>,
-}
-
-/// What the channel sold the whole stay for, in minor units.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TotalBody {
-    amount_minor: Option<i64>,
-    currency: Option<String>,
-}
-
-enum Message {
-    Commit { stay: HoldRequest, guest: DeskGuest },
-    Modify(ChangeRequest),
-    Cancel,
-}
-
-struct Parsed {
-    id: ReservationId,
-    status: ResStatus,
-    message: Message,
-    sold_total: Option<Money>,
-}
-
-/// Our field names in OpenTravel's terms: the engine names a hold's fields.
-fn channel_pointer(pointer: &str) -> &str {
-    match pointer {
-        "/check_in" => "/arrival",
-        "/check_out" => "/departure",
-        "/party_size" | "/units" => "/guest_count",
-        "/resource_id" => "/room_type_code",
-        other => other,
-    }
-}
-
-fn renamed(errors: FieldErrors) -> FieldErrors {
-    let mut out = FieldErrors::default();
-    for error in errors.into_vec() {
-        match error.location {
-            Location::Pointer(pointer) => out.push(channel_pointer(&pointer), error.detail),
-            Location::Parameter(name) | Location::Header(name) => out.push(&name, error.detail),
-        }
-    }
-    out
-}
-
-fn parse(vendor: VendorId, body: MessageBody) -> Result<Parsed, (Option<ResStatus>, FieldErrors)> {
-    let mut errors = FieldErrors::default();
-    let status = errors.require("/res_status", body.res_status, |v| ResStatus::parse(&v));
-    let id = errors.require("/reservation_id", body.reservation_id, |v| {
-        ReservationId::parse(&v)
-    });
-    let room = errors.check_opt("/room_type_code", body.room_type_code, |v| {
-        ResourceId::parse(&v)
-    });
-    let party = errors.check_opt("/guest_count", body.guest_count, PartySize::new);
-    let sold_total = match body.total {
-        None => Some(None),
-        Some(total) => match (total.amount_minor, total.currency) {
-            (Some(amount), Some(currency)) => errors
-                .check("/total", Money::price(amount, &currency))
-                .map(Some),
-            (None, _) => {
-                errors.push("/total/amount_minor", "is required");
-                None
-            }
-            (_, None) => {
-                errors.push("/total/currency", "is required");
-                None
-            }
-        },
-    };
-    let fields = TimeFields {
-        check_in: body.arrival,
-        check_out: body.departure,
-        date: None,
-        time: None,
-    };
-    let time: Option<Option<BookingTime>> = if fields.is_empty() {
-        Some(None)
-    } else {
-        fields.combine(&mut errors, "/").map(Some)
-    };
-    let message = match status {
-        Some(ResStatus::Commit) => {
-            if room == Some(None) {
-                errors.push("/room_type_code", "is required");
-            }
-            if party == Some(None) {
-                errors.push("/guest_count", "is required");
-            }
-            if time == Some(None) {
-                errors.push("/arrival", "is required");
-            }
-            let guest = match body.guest {
-                Some(guest) => guest_of(guest, &mut errors),
-                None => {
-                    errors.push("/guest/name", "is required");
-                    None
-                }
-            };
-            match (room.flatten(), party.flatten(), time.flatten(), guest) {
-                (Some(resource), Some(party), Some(time), Some(guest)) => Some(Message::Commit {
-                    stay: HoldRequest {
-                        vendor,
-                        resource: Some(resource),
-                        party,
-                        units: None,
-                        time,
-                    },
-                    guest,
-                }),
-                _ => None,
-            }
-        }
-        Some(ResStatus::Modify) => {
-            if body.guest.is_some() {
-                errors.push(
-                    "/guest",
-                    "a modify changes the stay; the guest stays as committed",
-                );
-            }
-            match (room, party, time) {
-                (Some(None), Some(None), Some(None)) => {
-                    errors.push(
-                        "",
-                        "send at least one of room_type_code, guest_count, or arrival and departure",
-                    );
-                    None
-                }
-                (Some(resource), Some(party), Some(time)) => Some(Message::Modify(ChangeRequest {
-                    resource,
-                    party,
-                    units: None,
-                    time,
-                })),
-                _ => None,
-            }
-        }
-        Some(ResStatus::Cancel) => Some(Message::Cancel),
-        None => None,
-    };
-    match (id, status, message, sold_total) {
-        (Some(id), Some(status), Some(message), Some(sold_total)) if errors.is_empty() => {
-            Ok(Parsed {
-                id,
-                status,
-                message,
-                sold_total,
-            })
-        }
-        _ => Err((status, renamed(errors))),
-    }
-}
-
-fn guest_of(body: GuestBody, errors: &mut FieldErrors) -> Option<DeskGuest> {
-    let name = errors.require("/guest/name", body.name, |v| PersonName::parse(&v));
-    let email = errors.check_opt("/guest/email", body.email, |v| Email::parse(&v));
-    let phone = errors.check_opt("/guest/phone", body.phone, |v| Phone::parse(&v));
-    let locale = errors.check_opt("/guest/locale", body.locale, |v| Locale::parse(&v));
-    Some(DeskGuest {
-        name: name?,
-        email: email?,
-        phone: phone?,
-        locale: locale?,
-    })
-}
 
 /// A refusal the channel can act on: the problem, and what we record of it.
 struct Refused {
@@ -250,7 +60,7 @@ fn one(pointer: &str, detail: &str) -> FieldErrors {
 
 fn invalid(errors: FieldErrors) -> Refused {
     let dated = errors.clone().into_vec().iter().any(
-        |e| matches!(&e.location, Location::Pointer(p) if p == "/arrival" || p == "/departure"),
+        |e| matches!(&e.location, Location::Pointer(p) if ["/arrival", "/departure", "/date", "/time"].contains(&p.as_str())),
     );
     let refusal = if dated {
         ImportRefusal::InvalidDate
@@ -276,24 +86,40 @@ fn unknown_reservation() -> Refused {
     )
 }
 
-fn from_hold(err: HoldError) -> Result<Refused, Problem> {
+fn from_hold(err: HoldError, terms: Terms) -> Result<Refused, Problem> {
     Ok(match err {
-        HoldError::ResourceNotFound => refused(
-            ImportRefusal::UnknownRoomType,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Unknown room type",
-            "room_type_code is not a room type of this hotel (see GET /channel/ari); nothing was booked",
-            one("/room_type_code", "is not a room type of this hotel"),
-        ),
+        HoldError::ResourceNotFound => match terms {
+            Terms::Hotel => refused(
+                ImportRefusal::UnknownRoomType,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Unknown room type",
+                "room_type_code is not a room type of this hotel (see GET /channel/ari); nothing was booked",
+                one("/room_type_code", "is not a room type of this hotel"),
+            ),
+            Terms::Restaurant => refused(
+                ImportRefusal::UnknownRoomType,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Unknown table type",
+                "table_type_code is not a table type of this restaurant; nothing was booked",
+                one("/table_type_code", "is not a table type of this restaurant"),
+            ),
+        },
         HoldError::NoFit(no_fit) => invalid(one("/guest_count", &no_fit.to_string())),
-        HoldError::Invalid(errors) => invalid(renamed(errors)),
+        HoldError::Invalid(errors) => invalid(terms.renamed(errors)),
         HoldError::SoldOut { buckets, .. } => {
             let mut refusal = refused(
                 ImportRefusal::SoldOut,
                 StatusCode::CONFLICT,
                 "No availability",
-                "not enough rooms of this type are left for every night; nothing was booked",
-                one("/room_type_code", "has no room left on some nights"),
+                match terms {
+                    Terms::Hotel => {
+                        "not enough rooms of this type are left for every night; nothing was booked"
+                    }
+                    Terms::Restaurant => {
+                        "no table of this type is free for the whole seating; nothing was booked"
+                    }
+                },
+                one(terms.resource(), "has nothing left at this time"),
             );
             refusal.problem = refusal
                 .problem
@@ -312,11 +138,11 @@ fn from_hold(err: HoldError) -> Result<Refused, Problem> {
     })
 }
 
-fn from_change(err: ChangeError) -> Result<Refused, Problem> {
+fn from_change(err: ChangeError, terms: Terms) -> Result<Refused, Problem> {
     Ok(match err {
         ChangeError::NotFound => unknown_reservation(),
         ChangeError::NotChangeable(status) => not_changeable(status),
-        ChangeError::Rejected(hold) => return from_hold(hold),
+        ChangeError::Rejected(hold) => return from_hold(hold, terms),
         other => return Err(other.into()),
     })
 }
@@ -398,7 +224,12 @@ async fn import(
         body_bytes: None,
         at: shared::clock::now(),
     };
-    let outcome = match parse(caller.vendor_id, body) {
+    let terms = match store.vendor(caller.vendor_id).await {
+        Ok(Some(vendor)) => Terms::from(vendor.kind),
+        Ok(None) => return Err(Problem::not_found("vendor")),
+        Err(e) => return Err(Problem::internal(&e)),
+    };
+    let outcome = match parse(caller.vendor_id, terms, body) {
         Err((status, errors)) => {
             rejection.res_status = status;
             Err(invalid(errors))
@@ -507,6 +338,7 @@ async fn apply(
     hash: &str,
 ) -> Result<Result<Response<Body>, Refused>, Problem> {
     let now = shared::clock::now();
+    let terms = parsed.terms;
     let booking_id = parsed.id.booking_id(caller.channel_id);
     let requester = Requester::Channel {
         vendor: caller.vendor_id,
@@ -531,7 +363,7 @@ async fn apply(
             let (held, fresh) = match engine::hold(store, archive, new).await {
                 Ok(Held::Created(booking)) => (booking, true),
                 Ok(Held::Replayed(booking)) => (booking, false),
-                Err(err) => return from_hold(err).map(Err),
+                Err(err) => return from_hold(err, terms).map(Err),
             };
             // Held like a desk booking, then confirmed: the channel took the guest's money. A
             // failure in between leaves a hold that a re-sent commit confirms (or that expires).
@@ -545,7 +377,7 @@ async fn apply(
         Message::Modify(change) => {
             match engine::change(store, booking_id, &change, &requester, now).await {
                 Ok(booking) => (booking, false),
-                Err(err) => return from_change(err).map(Err),
+                Err(err) => return from_change(err, terms).map(Err),
             }
         }
         Message::Cancel => {
@@ -612,93 +444,6 @@ async fn confirm(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn body(value: serde_json::Value) -> MessageBody {
-        serde_json::from_value(value).unwrap()
-    }
-
-    fn pointers(errors: FieldErrors) -> Vec<String> {
-        let mut pointers: Vec<String> = errors
-            .into_vec()
-            .into_iter()
-            .filter_map(|e| match e.location {
-                Location::Pointer(p) => Some(p),
-                _ => None,
-            })
-            .collect();
-        pointers.sort();
-        pointers
-    }
-
-    #[test]
-    fn a_commit_names_each_missing_member_in_the_channels_terms() {
-        let sent = body(serde_json::json!({"res_status": "commit", "reservation_id": "R1"}));
-        let Err((status, errors)) = parse(VendorId::generate(), sent) else {
-            panic!("a bare commit is refused");
-        };
-        assert_eq!(status, Some(ResStatus::Commit));
-        assert_eq!(
-            pointers(errors),
-            vec!["/arrival", "/guest/name", "/guest_count", "/room_type_code"]
-        );
-    }
-
-    #[test]
-    fn a_modify_changes_something_and_never_the_guest() {
-        let sent = body(serde_json::json!({"res_status": "modify", "reservation_id": "R1"}));
-        let Err((_, errors)) = parse(VendorId::generate(), sent) else {
-            panic!("an empty modify is refused");
-        };
-        assert_eq!(pointers(errors), vec![""]);
-        let sent = body(serde_json::json!({
-            "res_status": "modify", "reservation_id": "R1", "guest_count": 2,
-            "guest": {"name": "Someone"},
-        }));
-        let Err((_, errors)) = parse(VendorId::generate(), sent) else {
-            panic!("a modify of the guest is refused");
-        };
-        assert_eq!(pointers(errors), vec!["/guest"]);
-    }
-
-    #[test]
-    fn a_cancel_needs_only_the_reservation_and_half_a_total_is_named() {
-        let sent = body(serde_json::json!({"res_status": "cancel", "reservation_id": "R1"}));
-        assert!(matches!(
-            parse(VendorId::generate(), sent).map(|p| p.message),
-            Ok(Message::Cancel)
-        ));
-        let sent = body(serde_json::json!({
-            "res_status": "cancel", "reservation_id": "R1", "total": {"amount_minor": 100},
-        }));
-        let Err((_, errors)) = parse(VendorId::generate(), sent) else {
-            panic!("a total without currency is refused");
-        };
-        assert_eq!(pointers(errors), vec!["/total/currency"]);
-    }
-
-    #[test]
-    fn the_engines_field_names_become_the_channels() {
-        let mut errors = FieldErrors::default();
-        for pointer in [
-            "/check_in",
-            "/check_out",
-            "/party_size",
-            "/resource_id",
-            "/other",
-        ] {
-            errors.push(pointer, "x");
-        }
-        assert_eq!(
-            pointers(renamed(errors)),
-            vec![
-                "/arrival",
-                "/departure",
-                "/guest_count",
-                "/other",
-                "/room_type_code"
-            ]
-        );
-    }
 
     #[test]
     fn a_refusal_carries_its_ota_code() {
