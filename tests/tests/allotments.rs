@@ -83,6 +83,7 @@ impl Hotel {
         assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
     }
 
+    /// `units` held back for our app on the first two nights.
     async fn protect(&self, units: i64) {
         let reply = self
             .api
@@ -93,7 +94,7 @@ impl Hotel {
                     self.room
                 ),
                 self.manager.token(),
-                &json!({"from": self.night.to_string(), "to": self.night.to_string(), "units": units}),
+                &json!({"from": self.night.to_string(), "to": (self.night + Duration::days(1)).to_string(), "units": units}),
             )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
@@ -306,6 +307,28 @@ async fn two_hundred_concurrent_channel_commits_sell_each_allotment_exactly_and_
     assert!(12 + general_sold as u32 <= LIMIT - PROTECT);
     assert!(app_held as u32 >= PROTECT);
     assert_eq!(hotel.allotments(0).await["protect"], PROTECT);
+
+    // The next night, one by one, without allotments: a channel sells all but the protected
+    // units, our guests those too.
+    let mut sold = 0;
+    loop {
+        let reply = hotel
+            .send(&general, &hotel.commit(&format!("N-{sold}"), 1))
+            .await;
+        if reply.status == StatusCode::CONFLICT {
+            break;
+        }
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+        sold += 1;
+        assert!(sold <= LIMIT, "the channel kept selling");
+    }
+    assert_eq!(sold, LIMIT - PROTECT);
+    for guest in &guests[..2] {
+        let held = hotel.hold(guest, 1).await;
+        assert_eq!(held.status, StatusCode::CREATED, "{held:#?}");
+    }
+    hotel.hold(&guests[2], 1).await.assert_problem(409);
+    assert_eq!(hotel.sold(1).await, LIMIT);
 }
 
 #[tokio::test]
