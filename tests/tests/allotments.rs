@@ -129,6 +129,28 @@ impl Hotel {
             .unwrap_or(Value::Null)
     }
 
+    /// What the channel's ARI pull says it may sell on the night.
+    async fn ari(&self, channel: &Channel, from: i64) -> i64 {
+        let night = self.night + Duration::days(from);
+        let reply = self
+            .api
+            .get(
+                &format!("/channel/ari?from={night}&to={night}"),
+                Some(&channel.token),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+        let room = reply.body["room_types"]
+            .as_array()
+            .and_then(|rooms| {
+                rooms
+                    .iter()
+                    .find(|r| r["inv_type_code"] == self.room.as_str())
+            })
+            .expect("the room type");
+        room["days"][0]["booking_limit"].as_i64().expect("a number")
+    }
+
     /// The type counter's sold on the night, summed over its items as every reader sums them.
     async fn sold(&self, from: i64) -> u32 {
         let night = Bucket::Night(self.night + Duration::days(from));
@@ -310,6 +332,8 @@ async fn two_hundred_concurrent_channel_commits_sell_each_allotment_exactly_and_
 
     // The next night, one by one, without allotments: a channel sells all but the protected
     // units, our guests those too.
+    assert_eq!(hotel.ari(&general, 1).await, i64::from(LIMIT - PROTECT));
+    assert_eq!(hotel.ari(&allotted[0], 0).await, 0, "its allotment is sold");
     let mut sold = 0;
     loop {
         let reply = hotel
@@ -348,6 +372,7 @@ async fn a_release_moves_the_unsold_units_back_once_and_cancels_go_where_the_uni
     }
     hotel.hold(&guest, 0).await.assert_problem(409);
     assert_eq!(hotel.sold(0).await, 6);
+    assert_eq!(hotel.ari(&channel, 0).await, 2, "the rest of its allotment");
 
     // Before the release, a cancelled unit goes back to the channel's allotment, not to us.
     let cancel = json!({"res_status": "cancel", "reservation_id": "R-2"});
@@ -368,6 +393,7 @@ async fn a_release_moves_the_unsold_units_back_once_and_cancels_go_where_the_uni
     let item = hotel.channel_night(&channel, 0).await;
     assert_eq!(item["released"], true, "{item}");
     assert_eq!(item["sold"], 1, "{item}");
+    assert_eq!(hotel.ari(&channel, 0).await, 3, "the general pool");
     let again = hotel
         .store
         .release_due(hotel.vendor_id(), release_on + Duration::days(1))

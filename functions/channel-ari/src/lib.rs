@@ -1,5 +1,7 @@
 //! A channel pulls its vendor's availability and rates: per room type and night from `from` to
 //! `to` (both included, at most `MAX_ARI_NIGHTS`), the units still free and the night's price.
+//! Free for this channel: the rest of its allotment where it has one unreleased, elsewhere the
+//! type's free units less those protected for our app.
 //! Only a channel's token, with `ari:read`, of a channel still connected.
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
@@ -7,10 +9,10 @@ use shared::auth::{ChannelCaller, Scope};
 use shared::channels::ChannelStore;
 use shared::channels::ari::{self, AriError, AriRange};
 use shared::http::{Problem, json, query_param, respond};
-use shared::store::{BookingStore, ResourceStore, VendorStore};
+use shared::store::{AllotmentStore, BookingStore, ResourceStore, VendorStore};
 
 pub async fn handler(
-    store: &(impl VendorStore + ResourceStore + BookingStore),
+    store: &(impl VendorStore + ResourceStore + BookingStore + AllotmentStore),
     channels: &impl ChannelStore,
     req: Request,
 ) -> Result<Response<Body>, Error> {
@@ -18,7 +20,7 @@ pub async fn handler(
 }
 
 async fn pull(
-    store: &(impl VendorStore + ResourceStore + BookingStore),
+    store: &(impl VendorStore + ResourceStore + BookingStore + AllotmentStore),
     channels: &impl ChannelStore,
     req: &Request,
 ) -> Result<Response<Body>, Problem> {
@@ -35,7 +37,7 @@ async fn pull(
     if !connected {
         return Err(Problem::unauthorized("the channel is disconnected"));
     }
-    let ari = ari::ari(store, caller.vendor_id, range)
+    let ari = ari::ari_for_channel(store, caller.vendor_id, caller.channel_id, range)
         .await
         .map_err(|err| match err {
             AriError::VendorNotFound => Problem::not_found("vendor"),

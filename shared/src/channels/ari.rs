@@ -3,13 +3,15 @@
 //! a scan). The shape follows the content of OpenTravel's `OTA_HotelAvailNotifRQ` (a
 //! `BookingLimit` per `InvTypeCode` and date) and `OTA_HotelRateAmountNotifRQ` (a rate amount and
 //! currency per `InvTypeCode` and date), in JSON and in integer minor units.
+use super::ChannelId;
+use super::allotment::{ChannelNight, Nights};
 use crate::domain::FieldErrors;
 use crate::domain::calendar::Bucket;
 use crate::domain::ids::{ResourceId, VendorId};
 use crate::domain::money::{Currency, Money};
 use crate::domain::resource::ResourceKind;
 use crate::engine::units_free;
-use crate::store::{BookingStore, CounterKey, ResourceStore, VendorStore};
+use crate::store::{AllotmentStore, BookingStore, CounterKey, ResourceStore, VendorStore};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -159,6 +161,44 @@ pub async fn ari(
         currency_code: found.currency,
         room_types,
     })
+}
+
+/// What one channel may sell: on a night where it has an unreleased allotment, the rest of it;
+/// elsewhere the general free units less those protected for our app.
+pub async fn ari_for_channel(
+    store: &(impl VendorStore + ResourceStore + BookingStore + AllotmentStore),
+    vendor: VendorId,
+    channel: ChannelId,
+    range: AriRange,
+) -> Result<Ari, AriError> {
+    let mut ari = ari(store, vendor, range).await?;
+    let nights = Nights {
+        from: range.start,
+        to: range.end,
+    };
+    let listed = futures::future::try_join_all(
+        ari.room_types
+            .iter()
+            .map(|room| store.allotments(vendor, room.inv_type_code, nights)),
+    )
+    .await?;
+    for (room, listed) in ari.room_types.iter_mut().zip(listed) {
+        for (day, night) in room.days.iter_mut().zip(listed) {
+            let own = night
+                .channels
+                .iter()
+                .find(|c| c.channel_id == channel)
+                .map(|c| ChannelNight {
+                    sold: c.sold,
+                    allot: c.allot,
+                    release_on: c.release_on,
+                    released: c.released,
+                })
+                .unwrap_or_default();
+            day.booking_limit = own.free(day.booking_limit, night.protect);
+        }
+    }
+    Ok(ari)
 }
 
 #[cfg(test)]
