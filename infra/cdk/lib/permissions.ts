@@ -363,7 +363,7 @@ export const PERMISSIONS: Record<string, Grants> = {
     tables: {
       accounts: read('reads the channel account: a disconnected channel is refused at once'),
       vendors: read('reads the vendor and its room types'),
-      inventory: read('reads the counters of the asked nights (BatchGetItem)'),
+      inventory: read("reads the counters of the asked nights (BatchGetItem) and queries the room types' channel and protection items (CHAN#<vendor>#<type>)"),
     },
   },
   'channel-reservation': {
