@@ -4,7 +4,7 @@
 use crate::compose::Message;
 use crate::outlets::{AppliedFacts, Mailer, Reminders, SentLog, TextMessages};
 use crate::recipients::{Recipient, event_sent_key, vendor_language};
-use crate::{CONSUMER, News, Notifier, news_in};
+use crate::{News, Notifier, news_in};
 use aws_lambda_events::sqs::SqsMessage;
 use chrono::NaiveDate;
 use shared::night_audit::{DEPARTURES_OVERDUE, DeparturesOverdue, NIGHT_AUDIT_SOURCE};
@@ -51,16 +51,6 @@ where
     R: Reminders,
     L: SentLog + AppliedFacts,
 {
-    /// Handles a night-audit message; an error means it is to be delivered again.
-    pub async fn on_audit_news(&self, news: AuditNews) -> anyhow::Result<()> {
-        let News::Event(overdue) = news else {
-            return Ok(());
-        };
-        self.departures_overdue(&overdue).await.inspect_err(|err| {
-            tracing::error!(consumer = CONSUMER.name, vendor_id = %overdue.vendor_id, error = %format!("{err:#}"), "departures overdue not sent; it will be delivered again");
-        })
-    }
-
     /// Tells the vendor's contact about the overdue departures, once per vendor and day.
     pub async fn departures_overdue(&self, event: &DeparturesOverdue) -> anyhow::Result<()> {
         let vendor = self

@@ -4,8 +4,8 @@
 //! guest's address is looked up as for every other message.
 use crate::compose::Message;
 use crate::outlets::{AppliedFacts, Mailer, Reminders, SentLog, TextMessages};
-use crate::recipients::{Facts, Recipient, event_sent_key};
-use crate::{CONSUMER, News, Notifier, format, news_in, templates};
+use crate::recipients::{Recipient, event_sent_key};
+use crate::{News, Notifier, format, news_in, templates};
 use aws_lambda_events::sqs::SqsMessage;
 use shared::billing::events::{BILLING_SOURCE, INVOICE_ISSUED, InvoiceIssued};
 use shared::store::{BookingStore, GuestStore, ResourceStore, VendorStore};
@@ -74,38 +74,19 @@ where
     R: Reminders,
     L: SentLog + AppliedFacts,
 {
-    /// Handles a billing message; an error means it is to be delivered again.
-    pub async fn on_billing_news(&self, news: BillingNews) -> anyhow::Result<()> {
-        let News::Event(invoice) = news else {
-            return Ok(());
-        };
-        self.invoice_issued(&invoice).await.inspect_err(|err| {
-            tracing::error!(consumer = CONSUMER.name, booking_id = %invoice.booking_id, error = %format!("{err:#}"), "invoice email not sent; it will be delivered again");
-        })
-    }
-
     /// Emails the guest their invoice's summary, once per invoice.
     pub async fn invoice_issued(&self, event: &InvoiceIssued) -> anyhow::Result<()> {
         let Some(booking) = self.store.booking(event.booking_id).await? else {
             tracing::info!(booking_id = %event.booking_id, "the invoiced booking is archived; no invoice email");
             return Ok(());
         };
-        let facts = Facts::from(&booking);
-        let Some(addressee) = self.addressee(&facts).await? else {
-            return Ok(());
-        };
-        let Some(email) = addressee.email else {
-            return Ok(());
-        };
-        let vendor = self.vendor_of(event.vendor_id).await?;
-        let message = invoice_mail(
-            &addressee.locale,
-            &addressee.name,
-            vendor.name.as_str(),
-            event,
-        );
         let key = event_sent_key(&event.event_id, "invoice", Recipient::Guest);
-        if self.mail_once(&key, &email, &message).await? {
+        let sent = self
+            .mail_guest_once(&booking, &key, |guest, vendor| {
+                invoice_mail(&guest.locale, &guest.name, vendor.name.as_str(), event)
+            })
+            .await?;
+        if sent {
             tracing::info!(booking_id = %event.booking_id, number = %event.number, recipient = "guest", "invoice email sent");
         }
         Ok(())

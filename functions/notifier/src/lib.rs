@@ -131,6 +131,28 @@ fn news_in<T: DeserializeOwned>(
         .map(News::Event)
 }
 
+/// Sends what `news` asks for with `send` (nothing for `News::Nothing`); an error means its
+/// message is to be delivered again, and is logged naming `what` was not sent about `subject`.
+async fn send_news<E, F>(
+    news: News<E>,
+    what: &'static str,
+    subject: impl Fn(&E) -> String,
+    send: impl FnOnce(E) -> F,
+) -> anyhow::Result<()>
+where
+    F: Future<Output = anyhow::Result<()>>,
+{
+    let News::Event(event) = news else {
+        return Ok(());
+    };
+    let about = subject(&event);
+    // Boxed: three kinds of news nested in the handler's future go past the compiler's depth
+    // limit for its layout.
+    Box::pin(send(event)).await.inspect_err(|err| {
+        tracing::error!(consumer = CONSUMER.name, what, subject = %about, error = %format!("{err:#}"), "not sent; it will be delivered again");
+    })
+}
+
 /// Takes the messages `read` knows out of `records` and hands each one's content to `send`;
 /// the ids of those whose sending failed (to be delivered again) go to `failed`. The rest of
 /// `records` comes back.
@@ -179,21 +201,42 @@ where
     let records = deliver(
         records,
         departures::audit_news_in,
-        |news| notifier.on_audit_news(news),
+        |news| {
+            send_news(
+                news,
+                "departures overdue",
+                |e| e.vendor_id.to_string(),
+                |e| async move { notifier.departures_overdue(&e).await },
+            )
+        },
         &mut failed,
     )
     .await;
     let records = deliver(
         records,
         invoices::billing_news_in,
-        |news| notifier.on_billing_news(news),
+        |news| {
+            send_news(
+                news,
+                "invoice email",
+                |e| e.booking_id.to_string(),
+                |e| async move { notifier.invoice_issued(&e).await },
+            )
+        },
         &mut failed,
     )
     .await;
     let records = deliver(
         records,
         waitlist::waitlist_news_in,
-        |news| notifier.on_waitlist_news(news),
+        |news| {
+            send_news(
+                news,
+                "waitlist offer",
+                |e| e.entry_id.to_string(),
+                |e| async move { notifier.waitlist_offered(&e).await },
+            )
+        },
         &mut failed,
     )
     .await;

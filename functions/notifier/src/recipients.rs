@@ -159,6 +159,25 @@ where
         self.once(key, self.mail.send(to, message)).await
     }
 
+    /// Emails the booking's guest `compose(addressee, vendor)`, once per `key`; whether it went
+    /// out now (not when there is nobody to write to by email, or it went out before).
+    pub(crate) async fn mail_guest_once(
+        &self,
+        booking: &Booking,
+        key: &str,
+        compose: impl FnOnce(&Addressee, &Vendor) -> Message,
+    ) -> anyhow::Result<bool> {
+        let Some(addressee) = self.addressee(&Facts::from(booking)).await? else {
+            return Ok(false);
+        };
+        let Some(email) = &addressee.email else {
+            return Ok(false);
+        };
+        let vendor = self.vendor_of(booking.vendor_id).await?;
+        self.mail_once(key, email, &compose(&addressee, &vendor))
+            .await
+    }
+
     pub(crate) async fn vendor_of(&self, id: VendorId) -> anyhow::Result<Vendor> {
         self.store
             .vendor(id)

@@ -5,8 +5,8 @@
 //! is no longer waiting for its deposit by the time the fact arrives.
 use crate::compose::Message;
 use crate::outlets::{AppliedFacts, Mailer, Reminders, SentLog, TextMessages};
-use crate::recipients::{Facts, Recipient, event_sent_key};
-use crate::{CONSUMER, News, Notifier, format, news_in, templates};
+use crate::recipients::{Recipient, event_sent_key};
+use crate::{News, Notifier, format, news_in, templates};
 use aws_lambda_events::sqs::SqsMessage;
 use chrono::{DateTime, Utc};
 use shared::domain::booking::{BookingStatus, BookingTime};
@@ -114,16 +114,6 @@ where
     R: Reminders,
     L: SentLog + AppliedFacts,
 {
-    /// Handles a waitlist message; an error means it is to be delivered again.
-    pub async fn on_waitlist_news(&self, news: WaitlistNews) -> anyhow::Result<()> {
-        let News::Event(offer) = news else {
-            return Ok(());
-        };
-        self.waitlist_offered(&offer).await.inspect_err(|err| {
-            tracing::error!(consumer = CONSUMER.name, entry_id = %offer.entry_id, error = %format!("{err:#}"), "waitlist offer not sent; it will be delivered again");
-        })
-    }
-
     /// Emails the guest their offer, once per offer.
     pub async fn waitlist_offered(&self, fact: &WaitlistFact) -> anyhow::Result<()> {
         let (Some(booking_id), Some(expires_at)) = (fact.booking_id, fact.hold_expires_at) else {
@@ -136,32 +126,28 @@ where
             tracing::info!(booking_id = %booking_id, "the offer's hold moved on before its mail; none sent");
             return Ok(());
         }
-        let facts = Facts::from(&booking);
-        let Some(addressee) = self.addressee(&facts).await? else {
-            return Ok(());
-        };
-        let Some(email) = addressee.email else {
-            return Ok(());
-        };
-        let vendor = self.vendor_of(booking.vendor_id).await?;
         let what = self
             .resource_name(booking.vendor_id, booking.resource_id)
             .await?;
-        let message = offer_mail(
-            &addressee.locale,
-            &OfferDetails {
-                guest: &addressee.name,
-                vendor: vendor.name.as_str(),
-                what: &what,
-                booking_id,
-                time: booking.time,
-                time_zone: booking.time_zone,
-                expires_at,
-                payment_link: self.settings.payment_link(booking_id),
-            },
-        );
         let key = event_sent_key(&fact.event_id, "waitlist-offer", Recipient::Guest);
-        if self.mail_once(&key, &email, &message).await? {
+        let sent = self
+            .mail_guest_once(&booking, &key, |guest, vendor| {
+                offer_mail(
+                    &guest.locale,
+                    &OfferDetails {
+                        guest: &guest.name,
+                        vendor: vendor.name.as_str(),
+                        what: &what,
+                        booking_id,
+                        time: booking.time,
+                        time_zone: booking.time_zone,
+                        expires_at,
+                        payment_link: self.settings.payment_link(booking_id),
+                    },
+                )
+            })
+            .await?;
+        if sent {
             tracing::info!(booking_id = %booking_id, entry_id = %fact.entry_id, recipient = "guest", "waitlist offer email sent");
         }
         Ok(())
