@@ -96,20 +96,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sample(detail_type: &str) -> serde_json::Value {
-        let path = format!(
-            "{}/../../events/samples/{detail_type}.json",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-    }
-
-    fn message(body: serde_json::Value) -> SqsMessage {
-        let mut message = SqsMessage::default();
-        message.body = Some(body.to_string());
-        message
-    }
+    use crate::samples::{message, sample};
 
     #[test]
     fn billing_events_are_told_from_booking_facts() {

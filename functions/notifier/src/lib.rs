@@ -256,6 +256,26 @@ where
     Ok(response)
 }
 
+/// The published samples in `events/samples/`, as the notifier's queue delivers them.
+#[cfg(test)]
+mod samples {
+    use aws_lambda_events::sqs::SqsMessage;
+
+    pub(crate) fn sample(detail_type: &str) -> serde_json::Value {
+        let path = format!(
+            "{}/../../events/samples/{detail_type}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    pub(crate) fn message(body: serde_json::Value) -> SqsMessage {
+        let mut message = SqsMessage::default();
+        message.body = Some(body.to_string());
+        message
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
