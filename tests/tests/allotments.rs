@@ -24,6 +24,7 @@ struct Hotel {
 
 struct Channel {
     id: String,
+    secret: String,
     token: String,
 }
 
@@ -57,7 +58,11 @@ impl Hotel {
         let id = reply.body["client_id"].as_str().expect("an id").to_owned();
         let secret = reply.body["client_secret"].as_str().expect("a secret");
         let token = token(&self.api, &id, secret).await;
-        Channel { id, token }
+        Channel {
+            id,
+            secret: secret.to_owned(),
+            token,
+        }
     }
 
     async fn allot(&self, who: &Account, channel: &Channel, body: &Value) -> Reply {
@@ -589,4 +594,78 @@ async fn only_the_vendors_manager_sets_allotments_and_bad_input_names_the_field(
     refused.assert_problem(409);
     assert_eq!(refused.body["free"], 4, "{refused:#?}");
     assert_eq!(hotel.sold(0).await, 0);
+}
+
+#[tokio::test]
+async fn a_channels_next_booking_releases_a_due_allotment_itself_when_the_release_job_is_late() {
+    let hotel = Hotel::open(5).await;
+    let channel = hotel.channel().await;
+    // Released tomorrow where the hotel is (vendor_body: Europe/Berlin).
+    let today = api_tests::today_in("Europe/Berlin");
+    let release_days = (hotel.night - today).num_days() - 1;
+    hotel.set_allotment(&channel, 0, 3, release_days).await;
+    let first = hotel.send(&channel, &hotel.commit("L-1", 0)).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{first:#?}");
+    assert_eq!(hotel.sold(0).await, 3);
+
+    // A day later no release job has run; the channel's next commit releases the night first
+    // (its 2 unsold units go back), then takes its unit from the general pool.
+    hotel.api.set_clock_offset(Duration::days(1)).await;
+    // Tokens issued a day ago have expired.
+    let channel = Channel {
+        token: token(&hotel.api, &channel.id, &channel.secret).await,
+        ..channel
+    };
+    let mut hotel = hotel;
+    hotel.manager.token = hotel
+        .api
+        .login("/vendor/login", &hotel.manager.email, api_tests::PASSWORD)
+        .await;
+    let second = hotel.send(&channel, &hotel.commit("L-2", 0)).await;
+    assert_eq!(second.status, StatusCode::CREATED, "{second:#?}");
+    let item = hotel.channel_night(&channel, 0).await;
+    assert_eq!(item["released"], true, "{item}");
+    assert_eq!(item["sold"], 2, "{item}");
+    assert_eq!(hotel.sold(0).await, 2);
+    assert_eq!(hotel.ari(&channel, 0).await, 3);
+    let late = hotel
+        .store
+        .release_due(hotel.vendor_id(), today + Duration::days(1))
+        .await
+        .expect("the late job");
+    assert_eq!(late, 0, "nothing left to release");
+    assert_eq!(hotel.sold(0).await, 2);
+}
+
+#[tokio::test]
+async fn the_night_audit_releases_the_allotments_due_by_the_hotels_today() {
+    let hotel = Hotel::open(5).await;
+    let channel = hotel.channel().await;
+    let today = api_tests::today_in("Europe/Berlin");
+    let release_days = (hotel.night - today).num_days() - 1;
+    hotel.set_allotment(&channel, 0, 3, release_days).await;
+    let sold = hotel.send(&channel, &hotel.commit("NA-1", 0)).await;
+    assert_eq!(sold.status, StatusCode::CREATED, "{sold:#?}");
+    assert_eq!(hotel.sold(0).await, 3);
+
+    // The next day the manager closes the day before; its audit releases what is due.
+    hotel.api.set_clock_offset(Duration::days(1)).await;
+    let mut hotel = hotel;
+    hotel.manager.token = hotel
+        .api
+        .login("/vendor/login", &hotel.manager.email, api_tests::PASSWORD)
+        .await;
+    let audit = hotel
+        .api
+        .post(
+            &format!("/vendor/{}/night-audit", hotel.manager.vendor()),
+            hotel.manager.token(),
+            &json!({"day": today.to_string()}),
+        )
+        .await;
+    assert_eq!(audit.status, StatusCode::OK, "{audit:#?}");
+    let item = hotel.channel_night(&channel, 0).await;
+    assert_eq!(item["released"], true, "{item}");
+    assert_eq!(item["sold"], 1, "{item}");
+    assert_eq!(hotel.sold(0).await, 1);
 }
