@@ -339,6 +339,20 @@ mod tests {
         event
     }
 
+    /// Publishes `records` to a bus that takes every entry, with a timer that works.
+    async fn publish_to_bus(records: Vec<EventRecord>) -> (DynamoDbEventResponse, Bus) {
+        let bus = Bus::default();
+        let response = publish(
+            &tables(),
+            &bus,
+            &Timer::default(),
+            batch(records),
+            Utc::now(),
+        )
+        .await;
+        (response, bus)
+    }
+
     /// Records every call; refuses an entry while `refuse` says so (given the detail-type and
     /// how many times that detail-type was offered before).
     #[derive(Default)]
@@ -494,16 +508,7 @@ mod tests {
             record(VENDORS, "RATING", None, Some(&rating(1)), 2),
             record(VENDORS, "RATING", Some(&rating(1)), Some(&rating(2)), 3),
         ];
-        let bus = Bus::default();
-
-        let response = publish(
-            &tables(),
-            &bus,
-            &Timer::default(),
-            batch(records),
-            Utc::now(),
-        )
-        .await;
+        let (response, bus) = publish_to_bus(records).await;
 
         assert!(response.batch_item_failures.is_empty());
         assert_eq!(bus.put_types(), ["VendorRated", "VendorRated"]);
@@ -647,16 +652,7 @@ mod tests {
             &moved(&held, BookingAction::Confirm),
             3,
         ));
-        let bus = Bus::default();
-
-        let response = publish(
-            &tables(),
-            &bus,
-            &Timer::default(),
-            batch(records),
-            Utc::now(),
-        )
-        .await;
+        let (response, bus) = publish_to_bus(records).await;
 
         assert_eq!(failed_at(&response), [Some("000002".to_owned())]);
         assert_eq!(bus.put_types(), ["BookingHeld"]);
@@ -700,9 +696,7 @@ mod tests {
             channel_record(Some(&connected), Some(&rotated), 2),
             channel_record(Some(&rotated), Some(&gone), 3),
         ];
-        let bus = Bus::default();
-
-        let response = publish(&tables(), &bus, &Timer::default(), batch(records), now).await;
+        let (response, bus) = publish_to_bus(records).await;
 
         assert!(response.batch_item_failures.is_empty());
         assert_eq!(
@@ -808,16 +802,7 @@ mod tests {
             entry_record(Some(&other), Some(&booked_at_once), 5),
             left,
         ];
-        let bus = Bus::default();
-
-        let response = publish(
-            &tables(),
-            &bus,
-            &Timer::default(),
-            batch(records),
-            Utc::now(),
-        )
-        .await;
+        let (response, bus) = publish_to_bus(records).await;
 
         assert!(response.batch_item_failures.is_empty());
         assert_eq!(
@@ -900,16 +885,7 @@ mod tests {
             entry_record(Some(&offered), Some(&booked), 6),
             expired,
         ];
-        let bus = Bus::default();
-
-        let response = publish(
-            &tables(),
-            &bus,
-            &Timer::default(),
-            batch(records),
-            Utc::now(),
-        )
-        .await;
+        let (response, bus) = publish_to_bus(records).await;
 
         assert!(response.batch_item_failures.is_empty(), "{response:?}");
         assert!(bus.calls().is_empty(), "{:?}", bus.calls());
@@ -924,16 +900,7 @@ mod tests {
             Some(&serde_json::json!({})),
             7,
         )];
-        let bus = Bus::default();
-
-        let response = publish(
-            &tables(),
-            &bus,
-            &Timer::default(),
-            batch(records),
-            Utc::now(),
-        )
-        .await;
+        let (response, bus) = publish_to_bus(records).await;
 
         assert_eq!(failed_at(&response), [Some("000007".to_owned())]);
         assert!(bus.calls().is_empty());
