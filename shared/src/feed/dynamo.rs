@@ -1,4 +1,5 @@
-//! The logs in the inventory table (TTL on `expires_at`, no stream), one partition per vendor:
+//! The logs in the inventory table (TTL on `expires_at`; its stream publishes only waitlist
+//! entries), one partition per vendor:
 //! - `FEED#<vendor>` / `POS#<20 digits>`: an entry (`entry`, its JSON), expiring with it;
 //! - `FEED#<vendor>` / `POS#HEAD`: the last position taken (`position`), never expiring, so
 //!   positions never start over;

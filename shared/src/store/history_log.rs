@@ -3,11 +3,11 @@
 //! 7 days. Entries hold only what a fact says without personal data: roles, never names or ids
 //! of people.
 //!
-//! In DynamoDB they live in the inventory table (no stream, so writing them publishes nothing),
-//! partition `HISTORY#<booking>` (no other item of that table starts so), sort key
-//! `V#<version, 20 digits>` so a Query reads them oldest first. They carry no `expires_at`: the
-//! table's TTL never takes them, as the archive keeps an ended booking for good and
-//! `GET /booking/{id}` still reads it.
+//! In DynamoDB they live in the inventory table (its stream publishes only waitlist entries, so
+//! writing them publishes nothing), partition `HISTORY#<booking>` (no other item of that table
+//! starts so), sort key `V#<version, 20 digits>` so a Query reads them oldest first. They carry
+//! no `expires_at`: the table's TTL never takes them, as the archive keeps an ended booking for
+//! good and `GET /booking/{id}` still reads it.
 use super::dynamo::{Item, from_item, s};
 use crate::config::{self, ConfigError};
 use crate::domain::booking::{BookingStatus, BookingTime, Channel};
