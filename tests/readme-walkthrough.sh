@@ -65,4 +65,14 @@ grep -q '"kind":"city_tax"' <<<"$output" && grep -q '"vat_rate_bp":700' <<<"$out
 grep -q '^%PDF-' <<<"$output" || { echo "walk-through: the invoice PDF did not show" >&2; exit 1; }
 grep -q '"granularity":"day"' <<<"$output" || { echo "walk-through: the report did not show" >&2; exit 1; }
 grep -q '^start,end,closed,' <<<"$output" || { echo "walk-through: the CSV report did not show" >&2; exit 1; }
+# Another channel: connected, a booking imported (CONFIRMED, under the channel's kind) and its
+# replay, the allotment's sold unit, a forged push refused and a verified push for the night.
+grep '"name":"Walkthrough CM"' <<<"$output" | grep -q '"status":"active"' || { echo "walk-through: the channel was not connected" >&2; exit 1; }
+grep '"res_status":"commit"' <<<"$output" | grep '"channel":"channel_manager"' | grep -q '"status":"CONFIRMED"' \
+  || { echo "walk-through: the channel's booking was not imported and confirmed" >&2; exit 1; }
+grep -q '^201 replayed: $' <<<"$output" && grep -qi '^200 replayed: true$' <<<"$output" \
+  || { echo "walk-through: the import's replay did not show" >&2; exit 1; }
+grep -oE '\{[^{}]*"allot":3[^{}]*\}' <<<"$output" | grep -q '"sold":1' || { echo "walk-through: the allotment did not show the channel's sold unit" >&2; exit 1; }
+grep -q '^a forged push: 401$' <<<"$output" || { echo "walk-through: the receiver did not refuse a forged push" >&2; exit 1; }
+grep -q '^pushed: .*"verified": true' <<<"$output" || { echo "walk-through: no verified push for the night" >&2; exit 1; }
 echo "walkthrough: 1 passed, 0 failed"
