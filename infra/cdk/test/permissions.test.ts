@@ -399,6 +399,18 @@ test('channels: the token endpoint has the accounts table and the signing key on
     sorted([...LOGS('channel-rejections'), ...READ('accounts')]),
   );
   assert.deepEqual(
+    allowed(built, 'allotment-set'),
+    sorted([...LOGS('allotment-set'), ...READ('accounts'), ...READ('vendors'), ...READ('inventory'), ...WRITE('inventory')]),
+  );
+  assert.deepEqual(
+    allowed(built, 'allotment-list'),
+    sorted([...LOGS('allotment-list'), ...READ('vendors'), ...READ('inventory')]),
+  );
+  assert.deepEqual(
+    allowed(built, 'protection-set'),
+    sorted([...LOGS('protection-set'), ...READ('vendors'), ...WRITE('inventory')]),
+  );
+  assert.deepEqual(
     allowed(built, 'channel-list'),
     sorted([...LOGS('channel-list'), ...READ('accounts'), 'dynamodb:Query table:accounts/index/gsi1']),
   );
