@@ -337,6 +337,12 @@ impl DynamoStore {
                 let k = key(change);
                 let night = nights.get(&k).copied().unwrap_or_default();
                 let protect = protects.get(&k).copied().unwrap_or(0);
+                // A channel booking made before channel items were kept counted none of its
+                // units there: they came from the general pool and go back to it.
+                if change.delta < 0 && night.sold < -change.delta {
+                    counters.push(*change);
+                    continue;
+                }
                 let planned = plan(&night, protect, change.delta);
                 match planned {
                     NightPlan::SoldOut => {
@@ -361,10 +367,6 @@ impl DynamoStore {
                         }
                         counters.push(general);
                     }
-                }
-                // A channel booking made before its items were kept has none to give back.
-                if change.delta < 0 && night.sold < -change.delta && night.unreleased().is_none() {
-                    continue;
                 }
                 extra.push(channel_update(table, k, channel, change.delta, planned)?);
             }
