@@ -72,8 +72,9 @@ mod tests {
     use super::*;
     use aws_lambda_events::sqs::SqsMessage;
     use shared::ari_push::{Cell, Pending};
+    use shared::channels::ChannelId;
+    use shared::channels::ari::{Ari, AriError, AriRange};
     use shared::channels::memory::MemoryChannels;
-    use shared::store::memory::MemoryStore;
 
     struct Broken;
 
@@ -86,6 +87,16 @@ mod tests {
         }
         async fn clear(&self, _: VendorId, _: &[Pending]) -> anyhow::Result<()> {
             anyhow::bail!("down")
+        }
+    }
+
+    struct NoFigures;
+
+    impl AriSource for NoFigures {
+        async fn ari(&self, _: VendorId, _: ChannelId, _: AriRange) -> Result<Ari, AriError> {
+            Err(AriError::Unexpected(anyhow::anyhow!(
+                "no figures in this test"
+            )))
         }
     }
 
@@ -108,7 +119,7 @@ mod tests {
     async fn a_failed_flush_is_redelivered_and_a_foreign_message_dropped() {
         let flusher = Flusher {
             marks: Broken,
-            source: MemoryStore::default(),
+            source: NoFigures,
             channels: MemoryChannels::default(),
             webhook: Never,
             signing_key: PushKey::new([7u8; 32]).unwrap(),

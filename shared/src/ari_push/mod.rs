@@ -1,8 +1,9 @@
 //! Availability and rate push to channels (issue 22 item 4). A fact that changes a type's free
 //! units or price marks its (vendor, type, night) cells dirty; the first mark of a vendor since
 //! its last flush schedules one delayed flush, which reads the current figures (the last state
-//! wins) and posts each dirty cell once to every connected channel with a webhook, signed
-//! (`sign`) and retried (`deliver`). A burst of N holds is one update per type and night.
+//! wins) and posts each dirty cell once to every connected channel with a webhook, with the
+//! figures that channel's own pull gives it (`ari_for_channel`), signed (`sign`) and retried
+//! (`deliver`). A burst of N holds is one update per type and night.
 pub mod deliver;
 pub mod dynamo;
 pub mod key;
@@ -11,12 +12,12 @@ pub mod sign;
 #[cfg(test)]
 mod tests;
 
-use crate::channels::ChannelStore;
 use crate::channels::ari::{Ari, AriError, AriRange, MAX_ARI_NIGHTS};
+use crate::channels::{ChannelId, ChannelStore};
 use crate::domain::calendar::Bucket;
 use crate::domain::ids::{ResourceId, VendorId};
 use crate::events::{BookingEvent, Event, VendorEvent};
-use crate::store::{BookingStore, ResourceStore, VendorStore};
+use crate::store::{AllotmentStore, BookingStore, ResourceStore, VendorStore};
 use chrono::{DateTime, NaiveDate, Utc};
 pub use deliver::{Delivered, Retry, Webhook};
 pub use key::PushKey;
@@ -88,18 +89,24 @@ pub fn touched_by(event: &Event) -> Vec<Cell> {
     cells
 }
 
-/// Where the figures come from at send time.
+/// Where a channel's figures come from at send time: the same as its pull (`GET /channel/ari`).
 pub trait AriSource: Send + Sync {
     fn ari(
         &self,
         vendor: VendorId,
+        channel: ChannelId,
         range: AriRange,
     ) -> impl Future<Output = Result<Ari, AriError>> + Send;
 }
 
-impl<S: VendorStore + ResourceStore + BookingStore> AriSource for S {
-    async fn ari(&self, vendor: VendorId, range: AriRange) -> Result<Ari, AriError> {
-        crate::channels::ari::ari(self, vendor, range).await
+impl<S: VendorStore + ResourceStore + BookingStore + AllotmentStore> AriSource for S {
+    async fn ari(
+        &self,
+        vendor: VendorId,
+        channel: ChannelId,
+        range: AriRange,
+    ) -> Result<Ari, AriError> {
+        crate::channels::ari::ari_for_channel(self, vendor, channel, range).await
     }
 }
 
@@ -166,21 +173,19 @@ pub async fn flush(
         cells: pending.len(),
         ..Flushed::default()
     };
-    if !targets.is_empty() {
-        for payload in payloads(source, vendor, &pending).await? {
+    for (channel, url, secrets) in &targets {
+        for payload in payloads(source, vendor, *channel, &pending).await? {
             let body = serde_json::to_vec(&payload)?;
-            for (channel, url, secrets) in &targets {
-                match deliver::deliver(webhook, retry, url, secrets, &body, now).await? {
-                    Delivered::Accepted { .. } => flushed.delivered += 1,
-                    Delivered::Rejected { status } => {
-                        tracing::warn!(
-                            vendor_id = %vendor,
-                            channel_id = %channel,
-                            status,
-                            "a channel refused an ARI push; not retried"
-                        );
-                        flushed.rejected.push((channel.to_string(), status));
-                    }
+            match deliver::deliver(webhook, retry, url, secrets, &body, now).await? {
+                Delivered::Accepted { .. } => flushed.delivered += 1,
+                Delivered::Rejected { status } => {
+                    tracing::warn!(
+                        vendor_id = %vendor,
+                        channel_id = %channel,
+                        status,
+                        "a channel refused an ARI push; not retried"
+                    );
+                    flushed.rejected.push((channel.to_string(), status));
                 }
             }
         }
@@ -194,11 +199,12 @@ fn webhook_url(account: &crate::channels::ChannelAccount) -> Option<String> {
     url.as_str().map(str::to_owned)
 }
 
-/// The dirty cells as ARI messages (each at most `MAX_ARI_NIGHTS` long), holding only the dirty
-/// types and nights.
+/// The dirty cells as `channel`'s ARI messages (each at most `MAX_ARI_NIGHTS` long), holding only
+/// the dirty types and nights.
 async fn payloads(
     source: &impl AriSource,
     vendor: VendorId,
+    channel: ChannelId,
     pending: &[Pending],
 ) -> anyhow::Result<Vec<Ari>> {
     let mut dates: Vec<NaiveDate> = pending.iter().map(|p| p.cell.date).collect();
@@ -215,7 +221,7 @@ async fn payloads(
             .collect();
         i += window.len();
         let end = window.last().copied().unwrap_or(start);
-        let mut ari = match source.ari(vendor, AriRange { start, end }).await {
+        let mut ari = match source.ari(vendor, channel, AriRange { start, end }).await {
             Ok(ari) => ari,
             Err(AriError::VendorNotFound) => return Ok(Vec::new()),
             Err(AriError::Unexpected(e)) => return Err(e),

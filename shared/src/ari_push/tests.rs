@@ -31,17 +31,25 @@ fn sample(name: &str) -> Event {
     .unwrap()
 }
 
-/// Free units per cell, changed by the test between marks and flush.
+/// Free units per cell, changed by the test between marks and flush; `own` overrides a cell for
+/// one channel (as its allotment would).
 #[derive(Default)]
 struct Figures {
     free: Mutex<HashMap<(ResourceId, NaiveDate), u32>>,
+    own: Mutex<HashMap<(ChannelId, ResourceId, NaiveDate), u32>>,
     reads: Mutex<u32>,
 }
 
 impl AriSource for Figures {
-    async fn ari(&self, vendor: VendorId, range: AriRange) -> Result<Ari, AriError> {
+    async fn ari(
+        &self,
+        vendor: VendorId,
+        channel: ChannelId,
+        range: AriRange,
+    ) -> Result<Ari, AriError> {
         *self.reads.lock().unwrap() += 1;
         let free = self.free.lock().unwrap();
+        let own = self.own.lock().unwrap();
         let mut types: Vec<ResourceId> = free.keys().map(|(r, _)| *r).collect();
         types.sort();
         types.dedup();
@@ -60,7 +68,11 @@ impl AriSource for Figures {
                         .nights()
                         .map(|date| DayAri {
                             date,
-                            booking_limit: free.get(&(t, date)).copied().unwrap_or(5),
+                            booking_limit: own
+                                .get(&(channel, t, date))
+                                .or_else(|| free.get(&(t, date)))
+                                .copied()
+                                .unwrap_or(5),
                             rate: Money {
                                 amount_minor: 12900,
                                 currency: eur,
@@ -231,6 +243,47 @@ async fn a_burst_of_holds_sends_one_update_per_type_and_night_with_the_last_figu
     // The next change schedules a new flush.
     record(&marks, &marks, &event).await.unwrap();
     assert_eq!(marks.take_scheduled(), vec![vendor]);
+}
+
+#[tokio::test]
+async fn each_channel_is_pushed_its_own_figures() {
+    let (event, vendor, resource) = held();
+    let marks = MemoryMarks::default();
+    record(&marks, &marks, &event).await.unwrap();
+    let channels = MemoryChannels::default();
+    let allotted = channel(&channels, vendor, Some("https://allotted.example.com/ari")).await;
+    channel(&channels, vendor, Some("https://general.example.com/ari")).await;
+    let figures = Figures::default();
+    let night: NaiveDate = "2026-03-27".parse().unwrap();
+    figures.free.lock().unwrap().insert((resource, night), 3);
+    figures
+        .own
+        .lock()
+        .unwrap()
+        .insert((allotted.id, resource, night), 2);
+    let receiver = Receiver::default();
+    let flushed = flush(
+        &marks,
+        &figures,
+        &channels,
+        &receiver,
+        &key(),
+        FAST,
+        vendor,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(flushed.delivered, 2);
+
+    let got = receiver.got.lock().unwrap().clone();
+    let limit_at = |url: &str| {
+        let (_, _, body) = got.iter().find(|(u, _, _)| u == url).unwrap();
+        let ari: serde_json::Value = serde_json::from_slice(body).unwrap();
+        ari["room_types"][0]["days"][0]["booking_limit"].clone()
+    };
+    assert_eq!(limit_at("https://allotted.example.com/ari"), 2);
+    assert_eq!(limit_at("https://general.example.com/ari"), 3);
 }
 
 #[tokio::test]
