@@ -456,7 +456,7 @@ export const PERMISSIONS: Record<string, Grants> = {
     tables: {
       accounts: read("queries the vendor's channels on gsi1 (their webhooks)", 'gsi1'),
       vendors: read('reads the vendor and its room types (prices, units)'),
-      inventory: readWrite("queries the vendor's dirty cells and reads the counters of their nights; deletes the flush-pending marker and each sent cell if its version is unchanged (DeleteItem)"),
+      inventory: readWrite("queries the vendor's dirty cells, reads the counters of their nights and queries the types' channel and protection items (CHAN#<vendor>#<type>, each channel's own figures); deletes the flush-pending marker and each sent cell if its version is unchanged (DeleteItem)"),
     },
     ariPushSecret: ['read', "PushKey::load at cold start: signs each push with the channel's derived secret"],
   },
