@@ -507,6 +507,18 @@ impl DynamoStore {
         &self,
         query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
     ) -> anyhow::Result<Vec<T>> {
+        self.query_items(query)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
+    }
+
+    /// Every item of a query as stored, following the pages.
+    pub(super) async fn query_items(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> anyhow::Result<Vec<Item>> {
         let mut found = Vec::new();
         let mut start: Option<Item> = None;
         loop {
@@ -516,9 +528,7 @@ impl DynamoStore {
                 .send()
                 .await
                 .context("Query")?;
-            for item in page.items.unwrap_or_default() {
-                found.push(from_item(item)?);
-            }
+            found.extend(page.items.unwrap_or_default());
             start = page.last_evaluated_key;
             if start.is_none() {
                 return Ok(found);
