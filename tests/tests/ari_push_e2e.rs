@@ -2,7 +2,8 @@
 //! a channel's webhook; a burst of holds and a cancel goes through the bookings stream, the
 //! outbox publisher, EventBridge and the ari-push queue to the dirty marks, then one delayed
 //! flush (the ari-flush queue) posts each changed type and night once, signed with the secret the
-//! channel's manager was shown, with the figures `GET /channel/ari` gives, retried after a 500.
+//! channel's manager was shown, with the figures `GET /channel/ari` gives that channel (its
+//! allotment, or the general free units less the protected ones), retried after a 500.
 use api_tests::{Account, Api, resource_body};
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{Duration, NaiveDate, Utc};
@@ -143,6 +144,86 @@ async fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
     }
 }
 
+/// The stack's path for one vendor: bookings stream -> publisher -> bus -> ari-push queue, and
+/// on `flush` the ari-flush queue.
+struct Pipeline {
+    backbone: local_gateway::Backbone,
+    consumers: std::collections::HashMap<&'static str, QueueHandler>,
+    /// The facts ari-push marked.
+    marked: Arc<Mutex<Vec<Value>>>,
+}
+
+fn queue_url(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"))
+}
+
+impl Pipeline {
+    async fn marking(api: &Api, vendor: &str) -> Self {
+        let deps = Arc::new(
+            local_gateway::Deps::from_env(&api.base)
+                .await
+                .expect("the local stack's env is set: run via tests/run.sh"),
+        );
+        let mut backbone = local_gateway::Backbone::default();
+        let publisher = local_gateway::streams(deps.clone())
+            .remove("outbox-publisher")
+            .expect("the publisher is registered");
+        let bookings = std::env::var("BOOKINGS_TABLE").expect("the table's name is set");
+        backbone
+            .stream("outbox-publisher", &bookings, publisher)
+            .await
+            .expect("the stream opens");
+        let mut consumers = local_gateway::consumers(deps);
+        let marked = Arc::new(Mutex::new(Vec::new()));
+        let push = only_vendor(
+            vendor,
+            consumers
+                .remove("ari-push")
+                .expect("ari-push is registered"),
+            marked.clone(),
+        );
+        backbone
+            .queue("ari-push", &queue_url("ARI_PUSH_QUEUE_URL"), push)
+            .await;
+        Self {
+            backbone,
+            consumers,
+            marked,
+        }
+    }
+
+    /// Waits until ari-push has marked a fact of `detail_type` about `booking`.
+    async fn wait_marked(&self, detail_type: &str, booking: &str) {
+        wait_until(&format!("ari-push to mark {detail_type} {booking}"), || {
+            self.marked
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|m| m["detail-type"] == detail_type && m["detail"]["booking_id"] == booking)
+        })
+        .await;
+    }
+
+    /// Starts the flushes and waits until the vendor's flush went through.
+    async fn flush(&mut self, vendor: &str) {
+        let flushed = Arc::new(Mutex::new(Vec::new()));
+        let flush = only_vendor(
+            vendor,
+            self.consumers
+                .remove("ari-flush")
+                .expect("ari-flush is registered"),
+            flushed.clone(),
+        );
+        self.backbone
+            .queue("ari-flush", &queue_url("ARI_FLUSH_QUEUE_URL"), flush)
+            .await;
+        wait_until("the vendor's delayed flush", || {
+            !flushed.lock().unwrap().is_empty()
+        })
+        .await;
+    }
+}
+
 async fn hold(api: &Api, vendor: &str, room: &str, night: NaiveDate) -> (Account, String) {
     let guest = api.guest().await;
     let body = json!({
@@ -208,34 +289,8 @@ async fn a_burst_of_holds_and_a_cancel_is_pushed_once_per_night_signed_and_retri
     let first = Utc::now().date_naive() + Duration::days(25);
     let nights = [first, first + Duration::days(1)];
 
-    // The stack's path for this vendor: bookings stream -> publisher -> bus -> ari-push queue.
-    let deps = Arc::new(
-        local_gateway::Deps::from_env(&api.base)
-            .await
-            .expect("the local stack's env is set: run via tests/run.sh"),
-    );
-    let mut backbone = local_gateway::Backbone::default();
-    let publisher = local_gateway::streams(deps.clone())
-        .remove("outbox-publisher")
-        .expect("the publisher is registered");
-    let bookings = std::env::var("BOOKINGS_TABLE").expect("the table's name is set");
-    backbone
-        .stream("outbox-publisher", &bookings, publisher)
-        .await
-        .expect("the stream opens");
-    let mut consumers = local_gateway::consumers(deps);
-    let marked = Arc::new(Mutex::new(Vec::new()));
-    let push = only_vendor(
-        &vendor,
-        consumers
-            .remove("ari-push")
-            .expect("ari-push is registered"),
-        marked.clone(),
-    );
-    let queue = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
-    backbone
-        .queue("ari-push", &queue("ARI_PUSH_QUEUE_URL"), push)
-        .await;
+    let mut pipeline = Pipeline::marking(&api, &vendor).await;
+    let marked = pipeline.marked.clone();
 
     // The channel: its webhook is the receiver, which answers the first POST with a 500.
     let (url, deliveries) = receiver(vec![500]).await;
@@ -296,23 +351,9 @@ async fn a_burst_of_holds_and_a_cancel_is_pushed_once_per_night_signed_and_retri
     })
     .await;
 
-    let flushed = Arc::new(Mutex::new(Vec::new()));
-    let flush = only_vendor(
-        &vendor,
-        consumers
-            .remove("ari-flush")
-            .expect("ari-flush is registered"),
-        flushed.clone(),
-    );
-    backbone
-        .queue("ari-flush", &queue("ARI_FLUSH_QUEUE_URL"), flush)
-        .await;
-    wait_until("the vendor's delayed flush", || {
-        !flushed.lock().unwrap().is_empty()
-    })
-    .await;
+    pipeline.flush(&vendor).await;
     let got = deliveries.lock().unwrap().clone();
-    drop(backbone);
+    drop(pipeline);
 
     // Retried after the 500, with the same body; every POST signed with the channel's secret.
     assert!(got.len() >= 2, "{got:#?}");
@@ -366,5 +407,87 @@ async fn a_burst_of_holds_and_a_cancel_is_pushed_once_per_night_signed_and_retri
             .expect("the pull has the night");
         assert_eq!(sent[0], pull, "the push equals the pull for {night}");
         assert_eq!(sent[0].1, UNITS - 2, "two holds live on {night}");
+    }
+}
+
+/// Each channel is pushed what its own pull gives it: the rest of its allotment where it has
+/// one, elsewhere the general free units less those protected for our app.
+#[tokio::test]
+async fn each_channel_is_pushed_its_own_pull_with_an_allotment_and_a_protection() {
+    let api = Api::start().await;
+    let manager = api.vendor("hotel").await;
+    let vendor = manager.vendor().to_owned();
+    let room = api
+        .resource(&manager, &resource_body("Double", 2, 6, PRICE))
+        .await;
+    let first = Utc::now().date_naive() + Duration::days(25);
+    let (from, to) = (first.to_string(), (first + Duration::days(1)).to_string());
+
+    let channels = format!("/vendor/{vendor}/channels");
+    let mut connected = Vec::new();
+    for name in ["Allotted", "General"] {
+        let (url, deliveries) = receiver(Vec::new()).await;
+        let body = json!({"kind": "channel_manager", "name": name, "webhook_url": url});
+        let reply = api.post(&channels, manager.token(), &body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+        connected.push((reply.body, deliveries));
+    }
+    let allotted = connected[0].0["client_id"].as_str().expect("a client id");
+    let body = json!({"resource_id": room, "from": from, "to": to, "units": 3, "release_days": 3});
+    let reply = api
+        .put(
+            &format!("{channels}/{allotted}/allotments"),
+            manager.token(),
+            &body,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    let reply = api
+        .put(
+            &format!("/vendor/{vendor}/resource/{room}/protection"),
+            manager.token(),
+            &json!({"from": from, "to": to, "units": 1}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+
+    // One of our guests' holds on both nights marks them.
+    let mut pipeline = Pipeline::marking(&api, &vendor).await;
+    let (_guest, held) = hold(&api, &vendor, &room, first).await;
+    pipeline.wait_marked("BookingHeld", &held).await;
+    pipeline.flush(&vendor).await;
+    drop(pipeline);
+
+    // 6 units, 3 allotted, 1 held: the allotted channel may sell its 3, the other 2 - 1 protected.
+    for ((account, deliveries), expected) in connected.iter().zip([3, 1]) {
+        let pushed: Vec<(String, i64, Value)> = deliveries
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|d| d.answered == 200)
+            .flat_map(|d| days_of(&serde_json::from_slice(&d.body).expect("ARI JSON"), &room))
+            .collect();
+        let token = channel_token(
+            &api,
+            account["client_id"].as_str().expect("a client id"),
+            account["client_secret"].as_str().expect("a secret"),
+        )
+        .await;
+        let pulled = api
+            .get(&format!("/channel/ari?from={from}&to={to}"), Some(&token))
+            .await;
+        assert_eq!(pulled.status, StatusCode::OK, "{pulled:#?}");
+        let pulled = days_of(&pulled.body, &room);
+        assert_eq!(pulled.len(), 2, "{pulled:?}");
+        for pull in &pulled {
+            let sent: Vec<_> = pushed.iter().filter(|(d, ..)| *d == pull.0).collect();
+            assert_eq!(
+                sent,
+                [pull],
+                "{}: the push equals the pull",
+                account["name"]
+            );
+            assert_eq!(pull.1, expected, "{}: {}", account["name"], pull.0);
+        }
     }
 }
