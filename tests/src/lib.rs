@@ -713,3 +713,72 @@ pub async fn bookings_to_consumer(
     backbone.queue(consumer, &queue_url, handler).await;
     backbone
 }
+
+/// Channels as a vendor's manager connects them and as they then call us.
+impl Api {
+    /// Connects a channel (`kind`: `channel_manager` or `ota`) to the manager's vendor; its
+    /// client id and secret.
+    pub async fn connect_channel(
+        &self,
+        manager: &Account,
+        kind: &str,
+        name: &str,
+    ) -> (String, String) {
+        let reply = self
+            .post(
+                &format!("/vendor/{}/channels", manager.vendor()),
+                manager.token(),
+                &json!({"kind": kind, "name": name}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+        let id = reply.body["client_id"].as_str().expect("a client id");
+        let secret = reply.body["client_secret"].as_str().expect("a secret");
+        (id.to_owned(), secret.to_owned())
+    }
+
+    /// A channel's client-credentials token, with every scope or only `scope`.
+    pub async fn channel_token(&self, id: &str, secret: &str, scope: Option<&str>) -> String {
+        let mut form = "grant_type=client_credentials".to_owned();
+        if let Some(scope) = scope {
+            form.push_str(&format!("&scope={}", scope.replace(':', "%3A")));
+        }
+        let response = self
+            .client
+            .post(format!("{}/oauth/token", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .basic_auth(id, Some(secret))
+            .body(form)
+            .send()
+            .await
+            .expect("the gateway answers");
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.expect("JSON");
+        body["access_token"].as_str().expect("a token").to_owned()
+    }
+
+    /// The booking limit of `room` each night from `from` to `to`, as the channel's ARI pull
+    /// says.
+    pub async fn ari_limits(
+        &self,
+        token: &str,
+        room: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Vec<i64> {
+        let reply = self
+            .get(&format!("/channel/ari?from={from}&to={to}"), Some(token))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+        let room = reply.body["room_types"]
+            .as_array()
+            .and_then(|rooms| rooms.iter().find(|r| r["inv_type_code"] == room))
+            .expect("the room type");
+        room["days"]
+            .as_array()
+            .expect("days")
+            .iter()
+            .map(|d| d["booking_limit"].as_i64().expect("a number"))
+            .collect()
+    }
+}

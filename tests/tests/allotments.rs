@@ -46,23 +46,12 @@ impl Hotel {
     }
 
     async fn channel(&self) -> Channel {
-        let reply = self
+        let (id, secret) = self
             .api
-            .post(
-                &format!("/vendor/{}/channels", self.manager.vendor()),
-                self.manager.token(),
-                &json!({"kind": "channel_manager", "name": "Allotment test"}),
-            )
+            .connect_channel(&self.manager, "channel_manager", "Allotment test")
             .await;
-        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
-        let id = reply.body["client_id"].as_str().expect("an id").to_owned();
-        let secret = reply.body["client_secret"].as_str().expect("a secret");
-        let token = token(&self.api, &id, secret).await;
-        Channel {
-            id,
-            secret: secret.to_owned(),
-            token,
-        }
+        let token = self.api.channel_token(&id, &secret, None).await;
+        Channel { id, secret, token }
     }
 
     async fn allot(&self, who: &Account, channel: &Channel, body: &Value) -> Reply {
@@ -86,6 +75,32 @@ impl Hotel {
         let body = json!({"resource_id": self.room, "from": night, "to": night, "units": units, "release_days": release_days});
         let reply = self.allot(&self.manager, channel, &body).await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    }
+
+    /// An allotment of 3 on the first night, released tomorrow where the hotel is (vendor_body:
+    /// Europe/Berlin), one of it sold; the hotel's today.
+    async fn allot_three_due_tomorrow_and_sell_one(
+        &self,
+        channel: &Channel,
+        reservation: &str,
+    ) -> NaiveDate {
+        let today = api_tests::today_in("Europe/Berlin");
+        let release_days = (self.night - today).num_days() - 1;
+        self.set_allotment(channel, 0, 3, release_days).await;
+        let sold = self.send(channel, &self.commit(reservation, 0)).await;
+        assert_eq!(sold.status, StatusCode::CREATED, "{sold:#?}");
+        assert_eq!(self.sold(0).await, 3);
+        today
+    }
+
+    /// Business time a day on; the manager signs in again (yesterday's token has expired).
+    async fn next_day(mut self) -> Self {
+        self.api.set_clock_offset(Duration::days(1)).await;
+        self.manager.token = self
+            .api
+            .login("/vendor/login", &self.manager.email, api_tests::PASSWORD)
+            .await;
+        self
     }
 
     /// `units` held back for our app on the first two nights.
@@ -137,23 +152,11 @@ impl Hotel {
     /// What the channel's ARI pull says it may sell on the night.
     async fn ari(&self, channel: &Channel, from: i64) -> i64 {
         let night = self.night + Duration::days(from);
-        let reply = self
+        let limits = self
             .api
-            .get(
-                &format!("/channel/ari?from={night}&to={night}"),
-                Some(&channel.token),
-            )
+            .ari_limits(&channel.token, &self.room, night, night)
             .await;
-        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
-        let room = reply.body["room_types"]
-            .as_array()
-            .and_then(|rooms| {
-                rooms
-                    .iter()
-                    .find(|r| r["inv_type_code"] == self.room.as_str())
-            })
-            .expect("the room type");
-        room["days"][0]["booking_limit"].as_i64().expect("a number")
+        limits.first().copied().expect("the night")
     }
 
     /// The type counter's sold on the night, summed over its items as every reader sums them.
@@ -225,20 +228,6 @@ impl Hotel {
         }
         panic!("a hold was asked to retry eight times");
     }
-}
-
-async fn token(api: &Api, id: &str, secret: &str) -> String {
-    let response = reqwest::Client::new()
-        .post(format!("{}/oauth/token", api.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .basic_auth(id, Some(secret))
-        .body("grant_type=client_credentials")
-        .send()
-        .await
-        .expect("the gateway answers");
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.expect("JSON");
-    body["access_token"].as_str().expect("a token").to_owned()
 }
 
 fn created(replies: &[Reply]) -> usize {
@@ -600,27 +589,21 @@ async fn only_the_vendors_manager_sets_allotments_and_bad_input_names_the_field(
 async fn a_channels_next_booking_releases_a_due_allotment_itself_when_the_release_job_is_late() {
     let hotel = Hotel::open(5).await;
     let channel = hotel.channel().await;
-    // Released tomorrow where the hotel is (vendor_body: Europe/Berlin).
-    let today = api_tests::today_in("Europe/Berlin");
-    let release_days = (hotel.night - today).num_days() - 1;
-    hotel.set_allotment(&channel, 0, 3, release_days).await;
-    let first = hotel.send(&channel, &hotel.commit("L-1", 0)).await;
-    assert_eq!(first.status, StatusCode::CREATED, "{first:#?}");
-    assert_eq!(hotel.sold(0).await, 3);
+    let today = hotel
+        .allot_three_due_tomorrow_and_sell_one(&channel, "L-1")
+        .await;
 
     // A day later no release job has run; the channel's next commit releases the night first
     // (its 2 unsold units go back), then takes its unit from the general pool.
-    hotel.api.set_clock_offset(Duration::days(1)).await;
+    let hotel = hotel.next_day().await;
     // Tokens issued a day ago have expired.
     let channel = Channel {
-        token: token(&hotel.api, &channel.id, &channel.secret).await,
+        token: hotel
+            .api
+            .channel_token(&channel.id, &channel.secret, None)
+            .await,
         ..channel
     };
-    let mut hotel = hotel;
-    hotel.manager.token = hotel
-        .api
-        .login("/vendor/login", &hotel.manager.email, api_tests::PASSWORD)
-        .await;
     let second = hotel.send(&channel, &hotel.commit("L-2", 0)).await;
     assert_eq!(second.status, StatusCode::CREATED, "{second:#?}");
     let item = hotel.channel_night(&channel, 0).await;
@@ -641,20 +624,12 @@ async fn a_channels_next_booking_releases_a_due_allotment_itself_when_the_releas
 async fn the_night_audit_releases_the_allotments_due_by_the_hotels_today() {
     let hotel = Hotel::open(5).await;
     let channel = hotel.channel().await;
-    let today = api_tests::today_in("Europe/Berlin");
-    let release_days = (hotel.night - today).num_days() - 1;
-    hotel.set_allotment(&channel, 0, 3, release_days).await;
-    let sold = hotel.send(&channel, &hotel.commit("NA-1", 0)).await;
-    assert_eq!(sold.status, StatusCode::CREATED, "{sold:#?}");
-    assert_eq!(hotel.sold(0).await, 3);
+    let today = hotel
+        .allot_three_due_tomorrow_and_sell_one(&channel, "NA-1")
+        .await;
 
     // The next day the manager closes the day before; its audit releases what is due.
-    hotel.api.set_clock_offset(Duration::days(1)).await;
-    let mut hotel = hotel;
-    hotel.manager.token = hotel
-        .api
-        .login("/vendor/login", &hotel.manager.email, api_tests::PASSWORD)
-        .await;
+    let hotel = hotel.next_day().await;
     let audit = hotel
         .api
         .post(

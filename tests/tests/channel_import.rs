@@ -41,21 +41,11 @@ impl Hotel {
 
     /// A connected channel manager and its token (every scope).
     async fn channel(&self) -> Channel {
-        let reply = self
+        let (id, secret) = self
             .api
-            .post(
-                &format!("/vendor/{}/channels", self.manager.vendor()),
-                self.manager.token(),
-                &json!({"kind": "channel_manager", "name": "Import test"}),
-            )
+            .connect_channel(&self.manager, "channel_manager", "Import test")
             .await;
-        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
-        let id = reply.body["client_id"]
-            .as_str()
-            .expect("client id")
-            .to_owned();
-        let secret = reply.body["client_secret"].as_str().expect("secret");
-        let token = token(&self.api, &id, secret, None).await;
+        let token = self.api.channel_token(&id, &secret, None).await;
         Channel { id, token }
     }
 
@@ -66,28 +56,9 @@ impl Hotel {
     /// Free units per night from `first` for `nights` nights, as the counters say.
     async fn free(&self, channel: &Channel, nights: i64) -> Vec<i64> {
         let to = self.first + Duration::days(nights - 1);
-        let reply = self
-            .api
-            .get(
-                &format!("/channel/ari?from={}&to={to}", self.first),
-                Some(&channel.token),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
-        let room = reply.body["room_types"]
-            .as_array()
-            .and_then(|rooms| {
-                rooms
-                    .iter()
-                    .find(|r| r["inv_type_code"] == self.room.as_str())
-            })
-            .expect("the room type");
-        room["days"]
-            .as_array()
-            .expect("days")
-            .iter()
-            .map(|d| d["booking_limit"].as_i64().expect("a number"))
-            .collect()
+        self.api
+            .ari_limits(&channel.token, &self.room, self.first, to)
+            .await
     }
 
     fn commit(&self, reservation: &str, from: i64, nights: i64) -> Value {
@@ -103,29 +74,23 @@ impl Hotel {
         })
     }
 
+    /// The manager's list of the channel's refused messages, and its path.
+    async fn rejections(&self, channel: &Channel) -> (String, Reply) {
+        let path = format!(
+            "/vendor/{}/channels/{}/rejections",
+            self.manager.vendor(),
+            channel.id
+        );
+        let reply = self.api.get(&path, self.manager.token()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+        (path, reply)
+    }
+
     async fn booking(&self, id: &str) -> Reply {
         self.api
             .get(&format!("/booking/{id}"), self.manager.token())
             .await
     }
-}
-
-async fn token(api: &Api, id: &str, secret: &str, scope: Option<&str>) -> String {
-    let mut form = "grant_type=client_credentials".to_owned();
-    if let Some(scope) = scope {
-        form.push_str(&format!("&scope={}", scope.replace(':', "%3A")));
-    }
-    let response = reqwest::Client::new()
-        .post(format!("{}/oauth/token", api.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .basic_auth(id, Some(secret))
-        .body(form)
-        .send()
-        .await
-        .expect("the gateway answers");
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.expect("JSON");
-    body["access_token"].as_str().expect("a token").to_owned()
 }
 
 /// The booking a channel's reservation is, computed as the platform does.
@@ -350,23 +315,20 @@ async fn only_a_channel_token_with_bookings_write_sends_reservations() {
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:#?}");
 
     // A token asked for ari:read only.
-    let created = hotel
+    let (id, secret) = hotel
         .api
-        .post(
-            &format!("/vendor/{}/channels", hotel.manager.vendor()),
-            hotel.manager.token(),
-            &json!({"kind": "ota", "name": "Read only"}),
-        )
+        .connect_channel(&hotel.manager, "ota", "Read only")
         .await;
-    let id = created.body["client_id"].as_str().expect("id");
-    let secret = created.body["client_secret"].as_str().expect("secret");
-    let reader = token(&hotel.api, id, secret, Some("ari:read")).await;
+    let reader = hotel
+        .api
+        .channel_token(&id, &secret, Some("ari:read"))
+        .await;
     let reply = hotel.send(Some(&reader), &commit).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{reply:#?}");
 
     let channel = Channel {
-        id: id.to_owned(),
-        token: token(&hotel.api, id, secret, None).await,
+        token: hotel.api.channel_token(&id, &secret, None).await,
+        id,
     };
     assert_eq!(hotel.free(&channel, 1).await, vec![UNITS]);
     let booked = hotel.send(Some(&channel.token), &commit).await;
@@ -394,13 +356,7 @@ async fn the_vendors_manager_reads_a_channels_refused_messages_without_the_guest
         .await
         .assert_problem(404);
 
-    let path = format!(
-        "/vendor/{}/channels/{}/rejections",
-        hotel.manager.vendor(),
-        channel.id
-    );
-    let reply = hotel.api.get(&path, hotel.manager.token()).await;
-    assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    let (path, reply) = hotel.rejections(&channel).await;
     let items = reply.body["items"].as_array().expect("items");
     assert_eq!(items.len(), 2, "{reply:#?}");
     assert_eq!(items[0]["reservation_id"], "R-9");
@@ -458,13 +414,7 @@ async fn a_body_that_is_no_message_is_answered_with_an_ota_error_and_recorded_wi
     assert_eq!(reply.body["ota_error"]["code"], 450);
     assert_eq!(hotel.free(&channel, 1).await, vec![1], "nothing was booked");
 
-    let path = format!(
-        "/vendor/{}/channels/{}/rejections",
-        hotel.manager.vendor(),
-        channel.id
-    );
-    let reply = hotel.api.get(&path, hotel.manager.token()).await;
-    assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    let (_, reply) = hotel.rejections(&channel).await;
     let items = reply.body["items"].as_array().expect("items");
     assert_eq!(items.len(), 3, "{reply:#?}");
     for item in items {
@@ -490,21 +440,9 @@ async fn a_restaurants_channel_commits_modifies_and_cancels_a_seating() {
     let table = api
         .resource(&manager, &resource_body("Window table", 4, 1, 4_500))
         .await;
-    let reply = api
-        .post(
-            &format!("/vendor/{}/channels", manager.vendor()),
-            manager.token(),
-            &json!({"kind": "ota", "name": "Table site"}),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
-    let id = reply.body["client_id"]
-        .as_str()
-        .expect("client id")
-        .to_owned();
-    let secret = reply.body["client_secret"].as_str().expect("secret");
+    let (id, secret) = api.connect_channel(&manager, "ota", "Table site").await;
     let channel = Channel {
-        token: token(&api, &id, secret, None).await,
+        token: api.channel_token(&id, &secret, None).await,
         id,
     };
     let send = |body: Value| {
