@@ -144,8 +144,8 @@ async fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
     }
 }
 
-/// The stack's path for one vendor: bookings stream -> publisher -> bus -> ari-push queue, and
-/// on `flush` the ari-flush queue.
+/// The stack's path for one vendor: the streams of the tables named by `streams` (their env
+/// vars) -> publisher -> bus -> ari-push queue, and on `flush` the ari-flush queue.
 struct Pipeline {
     backbone: local_gateway::Backbone,
     consumers: std::collections::HashMap<&'static str, QueueHandler>,
@@ -158,7 +158,7 @@ fn queue_url(name: &str) -> String {
 }
 
 impl Pipeline {
-    async fn marking(api: &Api, vendor: &str) -> Self {
+    async fn marking(api: &Api, vendor: &str, streams: &[&str]) -> Self {
         let deps = Arc::new(
             local_gateway::Deps::from_env(&api.base)
                 .await
@@ -168,11 +168,13 @@ impl Pipeline {
         let publisher = local_gateway::streams(deps.clone())
             .remove("outbox-publisher")
             .expect("the publisher is registered");
-        let bookings = std::env::var("BOOKINGS_TABLE").expect("the table's name is set");
-        backbone
-            .stream("outbox-publisher", &bookings, publisher)
-            .await
-            .expect("the stream opens");
+        for table in streams {
+            let table = std::env::var(table).expect("the table's name is set");
+            backbone
+                .stream("outbox-publisher", &table, publisher.clone())
+                .await
+                .expect("the stream opens");
+        }
         let mut consumers = local_gateway::consumers(deps);
         let marked = Arc::new(Mutex::new(Vec::new()));
         let push = only_vendor(
@@ -289,7 +291,7 @@ async fn a_burst_of_holds_and_a_cancel_is_pushed_once_per_night_signed_and_retri
     let first = Utc::now().date_naive() + Duration::days(25);
     let nights = [first, first + Duration::days(1)];
 
-    let mut pipeline = Pipeline::marking(&api, &vendor).await;
+    let mut pipeline = Pipeline::marking(&api, &vendor, &["BOOKINGS_TABLE"]).await;
     let marked = pipeline.marked.clone();
 
     // The channel: its webhook is the receiver, which answers the first POST with a 500.
@@ -452,7 +454,7 @@ async fn each_channel_is_pushed_its_own_pull_with_an_allotment_and_a_protection(
     assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
 
     // One of our guests' holds on both nights marks them.
-    let mut pipeline = Pipeline::marking(&api, &vendor).await;
+    let mut pipeline = Pipeline::marking(&api, &vendor, &["BOOKINGS_TABLE"]).await;
     let (_guest, held) = hold(&api, &vendor, &room, first).await;
     pipeline.wait_marked("BookingHeld", &held).await;
     pipeline.flush(&vendor).await;
@@ -488,6 +490,75 @@ async fn each_channel_is_pushed_its_own_pull_with_an_allotment_and_a_protection(
                 account["name"]
             );
             assert_eq!(pull.1, expected, "{}: {}", account["name"], pull.0);
+        }
+    }
+}
+
+/// Setting an allotment is pushed without any booking: the inventory table's stream makes it an
+/// `AllotmentChanged` per night, which marks that night.
+#[tokio::test]
+async fn setting_an_allotment_pushes_each_night_once_with_the_new_figures() {
+    let api = Api::start().await;
+    let manager = api.vendor("hotel").await;
+    let vendor = manager.vendor().to_owned();
+    let room = api
+        .resource(&manager, &resource_body("Double", 2, 6, PRICE))
+        .await;
+    let first = Utc::now().date_naive() + Duration::days(25);
+    let (from, to) = (first.to_string(), (first + Duration::days(1)).to_string());
+    let channels = format!("/vendor/{vendor}/channels");
+    let mut connected = Vec::new();
+    for name in ["Allotted", "General"] {
+        let (url, deliveries) = receiver(Vec::new()).await;
+        let body = json!({"kind": "channel_manager", "name": name, "webhook_url": url});
+        let reply = api.post(&channels, manager.token(), &body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+        connected.push((reply.body, deliveries));
+    }
+
+    let mut pipeline = Pipeline::marking(&api, &vendor, &["INVENTORY_TABLE"]).await;
+    let allotted = connected[0].0["client_id"].as_str().expect("a client id");
+    let body = json!({"resource_id": room, "from": from, "to": to, "units": 2, "release_days": 3});
+    let reply = api
+        .put(
+            &format!("{channels}/{allotted}/allotments"),
+            manager.token(),
+            &body,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    let marked = pipeline.marked.clone();
+    wait_until("ari-push to mark both nights' AllotmentChanged", || {
+        let marked = marked.lock().unwrap();
+        [&from, &to].iter().all(|night| {
+            marked
+                .iter()
+                .any(|m| m["detail-type"] == "AllotmentChanged" && m["detail"]["night"] == **night)
+        })
+    })
+    .await;
+    pipeline.flush(&vendor).await;
+    drop(pipeline);
+
+    // 6 units, 2 allotted: the allotted channel may sell its 2, the other the 4 left.
+    for ((account, deliveries), expected) in connected.iter().zip([2, 4]) {
+        let pushed: Vec<(String, i64, Value)> = deliveries
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|d| d.answered == 200)
+            .flat_map(|d| days_of(&serde_json::from_slice(&d.body).expect("ARI JSON"), &room))
+            .collect();
+        assert_eq!(
+            pushed.len(),
+            2,
+            "{}: one push per night: {pushed:?}",
+            account["name"]
+        );
+        for night in [&from, &to] {
+            let sent: Vec<_> = pushed.iter().filter(|(d, ..)| d == night).collect();
+            assert_eq!(sent.len(), 1, "{}: {night}", account["name"]);
+            assert_eq!(sent[0].1, expected, "{}: {night}", account["name"]);
         }
     }
 }

@@ -104,10 +104,11 @@ fn every_detail_type_has_one_schema_and_one_sample_and_nothing_else_is_there() {
         .chain(shared::billing::events::DETAIL_TYPES)
         .chain(shared::waitlist::DETAIL_TYPES)
         .chain(shared::channels::events::DETAIL_TYPES)
+        .chain(shared::ari_push::allotted::DETAIL_TYPES)
         .map(str::to_owned)
         .collect();
 
-    assert_eq!(detail_types.len(), 25);
+    assert_eq!(detail_types.len(), 26);
     assert_eq!(stems("schemas"), detail_types);
     assert_eq!(stems("samples"), detail_types);
 }

@@ -1,5 +1,5 @@
-use ari_push::{CONSUMER, Marks};
-use lambda_http::lambda_runtime::{self, Error, service_fn};
+use ari_push::{Marks, handle};
+use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 use shared::ari_push::dynamo::{DynamoMarks, SqsFlushQueue};
 use shared::inbox::Inbox;
 
@@ -12,5 +12,9 @@ async fn main() -> Result<(), Error> {
         marks: DynamoMarks::from_env(&sdk)?,
         queue: SqsFlushQueue::from_env(&sdk)?,
     };
-    lambda_runtime::run(service_fn(|event| CONSUMER.handler(&inbox, &marks, event))).await
+    let (inbox, marks) = (&inbox, &marks);
+    lambda_runtime::run(service_fn(|event: LambdaEvent<_>| async move {
+        Ok::<_, Error>(handle(inbox, marks, event.payload).await)
+    }))
+    .await
 }

@@ -26,7 +26,8 @@ import { DeskHosting } from './web';
 
 /**
  * The keys of the items whose changes are facts, in the tables where most writes are not (sign-ins
- * and sessions in accounts, counters in inventory): Lambda drops the other records before
+ * and sessions in accounts, counters in inventory; a channel night's sold-only change is dropped by
+ * the publisher): Lambda drops the other records before
  * invoking the publisher, which would publish nothing for them (shared/src/store/changes.rs).
  */
 export const STREAM_FILTERS: Record<string, Record<string, unknown>> = {
@@ -34,7 +35,11 @@ export const STREAM_FILTERS: Record<string, Record<string, unknown>> = {
     pk: { S: lambda.FilterRule.beginsWith('CHANNEL#') },
     sk: { S: lambda.FilterRule.isEqual('ACCOUNT') },
   },
-  inventory: { pk: { S: lambda.FilterRule.beginsWith('WAITLIST#') } },
+  inventory: {
+    pk: {
+      S: [...lambda.FilterRule.beginsWith('WAITLIST#'), ...lambda.FilterRule.beginsWith('CHAN#')],
+    },
+  },
 };
 
 export interface ReservationsStackProps extends StackProps {

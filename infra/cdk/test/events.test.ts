@@ -103,7 +103,9 @@ test('the outbox publisher reads its streams from the start, bisects, retries an
     return mapping.FilterCriteria?.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
   };
   assert.deepEqual(filterOf('accounts'), [{ dynamodb: { Keys: { pk: { S: [{ prefix: 'CHANNEL#' }] }, sk: { S: ['ACCOUNT'] } } } }]);
-  assert.deepEqual(filterOf('inventory'), [{ dynamodb: { Keys: { pk: { S: [{ prefix: 'WAITLIST#' }] } } } }]);
+  assert.deepEqual(filterOf('inventory'), [
+    { dynamodb: { Keys: { pk: { S: [{ prefix: 'WAITLIST#' }, { prefix: 'CHAN#' }] } } } },
+  ]);
   for (const table of ['bookings', 'vendors', 'billing']) assert.equal(filterOf(table), undefined, table);
   for (const name of ['outbox-publisher-dlq-depth', 'outbox-publisher-errors', 'outbox-publisher-lag']) {
     assert.ok(alarmOn(name), name);

@@ -321,17 +321,26 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
                 settings: deps.offers,
             },
         ),
-        inbox(
-            &deps,
-            ari_push::CONSUMER,
-            ari_push::Marks {
-                marks: deps.ari_marks.clone(),
-                queue: deps.ari_queue.clone(),
-            },
-        ),
     ];
     consumers.extend(inboxes);
+    consumers.extend([ari_marks(&deps)]);
     consumers
+}
+
+/// ari-push as its Lambda runs it: allotment facts beside the inbox's.
+fn ari_marks(deps: &Arc<Deps>) -> (&'static str, QueueHandler) {
+    let deps = deps.clone();
+    let handler: QueueHandler = Arc::new(move |event| {
+        let deps = deps.clone();
+        Box::pin(async move {
+            let marks = ari_push::Marks {
+                marks: deps.ari_marks.clone(),
+                queue: deps.ari_queue.clone(),
+            };
+            Ok(ari_push::handle(&deps.inbox, &marks, event).await)
+        })
+    });
+    (ari_push::CONSUMER.name, handler)
 }
 
 /// An event consumer as its Lambda runs it: the shared inbox (ledger, early redelivery, partial

@@ -4,6 +4,7 @@
 //! wins) and posts each dirty cell once to every connected channel with a webhook, with the
 //! figures that channel's own pull gives it (`ari_for_channel`), signed (`sign`) and retried
 //! (`deliver`). A burst of N holds is one update per type and night.
+pub mod allotted;
 pub mod deliver;
 pub mod dynamo;
 pub mod key;
@@ -116,8 +117,17 @@ pub async fn record(
     queue: &impl FlushQueue,
     event: &Event,
 ) -> anyhow::Result<usize> {
-    let cells = touched_by(event);
+    record_cells(marks, queue, touched_by(event)).await
+}
+
+/// Marks `cells` dirty; schedules each vendor's flush if none is pending.
+pub async fn record_cells(
+    marks: &impl DirtyMarks,
+    queue: &impl FlushQueue,
+    cells: Vec<Cell>,
+) -> anyhow::Result<usize> {
     let mut vendors: Vec<VendorId> = cells.iter().map(|c| c.vendor).collect();
+    vendors.sort();
     vendors.dedup();
     for vendor in vendors {
         let mine: Vec<Cell> = cells

@@ -1,8 +1,9 @@
 //! Reads a DynamoDB stream record of our tables back into the fact it means. The store owns the
 //! item layout, so it is the one place that knows a `BOOKING` item from a vendor's `PROFILE`, a
-//! `RESOURCE#` item, its `RATING`, a `UNIT#` or a `BLOCK#`; billing documents, channel accounts
-//! and waitlist entries are read by their own modules.
+//! `RESOURCE#` item, its `RATING`, a `UNIT#` or a `BLOCK#`; billing documents, channel accounts,
+//! allotments and waitlist entries are read by their own modules.
 use super::{bookings::BOOKING_SK, keys};
+use crate::ari_push::allotted::AllotmentFact;
 use crate::channels::events::ChannelFact;
 use crate::domain::booking::Booking;
 use crate::domain::resource::Resource;
@@ -102,6 +103,24 @@ impl StreamTables {
             }));
         }
         if self.inventory.as_deref() == Some(table) {
+            if partition.starts_with("CHAN#") {
+                let Some(fact) = AllotmentFact::change(
+                    &partition,
+                    &sort_key,
+                    &change.old_image,
+                    &change.new_image,
+                    change.sequence_number.as_deref().unwrap_or_default(),
+                    change.approximate_creation_date_time,
+                ) else {
+                    return Ok(None);
+                };
+                return Ok(Some(EntryFact {
+                    event_id: fact.event_id.clone(),
+                    aggregate_id: fact.event_id.clone(),
+                    version: 0,
+                    entry: fact.entry().context("serialising the event")?,
+                }));
+            }
             let read = |image| crate::waitlist::stream_entry(&partition, &sort_key, image);
             let (old, new) = (read(&change.old_image)?, read(&change.new_image)?);
             // TTL's deletes are the service's own; a guest's leaving is a delete by the caller.
