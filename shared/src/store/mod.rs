@@ -17,11 +17,11 @@ mod reviews;
 mod shards;
 mod units;
 
-pub use archive::{
-    ArchiveEntry, ArchiveIndex, ArchiveRecords, DynamoArchive, Listed, MoveOutcome, S3Records,
-};
 pub use allotments::{
     AllotmentError, AllotmentNight, AllotmentRelease, AllotmentStore, ChannelNightView,
+};
+pub use archive::{
+    ArchiveEntry, ArchiveIndex, ArchiveRecords, DynamoArchive, Listed, MoveOutcome, S3Records,
 };
 pub use arrivals::ArrivingBookings;
 pub use bookings::{

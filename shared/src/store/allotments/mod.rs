@@ -7,6 +7,7 @@
 //! - `ALLOTREL#<vendor>` / `<release_on>#<type>#<night>#<channel>`: what the release finds due.
 //!
 //! Only the channel path reads these: our app's holds write exactly what they wrote before.
+//!
 //! Here the types and traits; `items` the keys, item parsing and reads; `set` setting an
 //! allotment or protection and releasing; `booking` a channel booking's write; `list` the
 //! manager's listing.
