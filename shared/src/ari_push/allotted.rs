@@ -49,15 +49,13 @@ struct Terms {
 }
 
 impl Terms {
+    /// `None` for no item and for one that holds only what a channel sold.
     fn of(item: &Item) -> Option<Self> {
-        if item.is_empty() {
-            return None;
-        }
         let number = |name: &str| match item.get(name) {
             Some(AttributeValue::N(n)) => n.parse().ok(),
             _ => None,
         };
-        Some(Self {
+        let terms = Self {
             allot: number("allot"),
             release_on: match item.get("release_on") {
                 Some(AttributeValue::S(s)) => Some(s.clone()),
@@ -65,8 +63,16 @@ impl Terms {
             },
             released: item.contains_key("rel"),
             protect: number("protect"),
-        })
+        };
+        (terms != Self::NONE).then_some(terms)
     }
+
+    const NONE: Self = Self {
+        allot: None,
+        release_on: None,
+        released: false,
+        protect: None,
+    };
 }
 
 impl AllotmentFact {
@@ -93,12 +99,7 @@ impl AllotmentFact {
         if before == after {
             return None;
         }
-        let after = after.unwrap_or(Terms {
-            allot: None,
-            release_on: None,
-            released: false,
-            protect: None,
-        });
+        let after = after.unwrap_or(Terms::NONE);
         Some(Self {
             schema_version: SchemaVersion,
             event_id: format!("allotment:{vendor}:{resource}:{night}:{who}:{sequence_number}"),
@@ -170,6 +171,12 @@ mod tests {
 
         let sold = item(&[("sold", "1"), ("allot", "3"), ("release_on", "2026-12-17")]);
         assert_eq!(AllotmentFact::change(&pk, &sk, &set, &sold, "8", at), None);
+        let first_sale = item(&[("sold", "1")]);
+        assert_eq!(
+            AllotmentFact::change(&pk, &sk, &Item::default(), &first_sale, "8", at),
+            None,
+            "a channel's first sale without an allotment"
+        );
 
         let mut released = sold.clone();
         released.insert("rel".into(), AttributeValue::N("1".into()));
