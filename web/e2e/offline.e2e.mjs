@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  NEVER_MS, api, assertAccessible, day, expectFocus, focusedName, guestBooking, launchBrowser, makeHotel, openPage as open,
+  NEVER_MS, api, assertAccessible, day, expectFocus, guestBooking, launchBrowser, makeHotel, openPage as open,
   screenshot, signIn, tabTo, untilStatus,
 } from './lib.mjs';
 
@@ -493,7 +493,7 @@ test('queued check-ins the server refuses: a booking cancelled meanwhile is "The
     await page.getByRole('alertdialog').waitFor();
     await expectFocus(page, 'Keep', 'the question focuses Keep, the safe answer');
     await page.keyboard.press('Shift+Tab');
-    assert.equal(await focusedName(page), 'Yes, discard');
+    await expectFocus(page, 'Yes, discard', 'Shift+Tab from Keep reaches the discard button');
     await page.keyboard.press('Enter');
     await conflict.waitFor({ state: 'detached', timeout: NEVER_MS });
     assert.equal(await list.locator('[data-testid^="conflict-"]').count(), left);

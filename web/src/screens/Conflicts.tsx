@@ -1,6 +1,6 @@
 // The actions the server refused after the desk was offline: each with what it was, why it was
 // refused and the ways out (retry, discard, another type or room). They stay until resolved.
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { t, type Lang } from '../i18n';
 import { request, type Intent } from '../offline/desk';
 import { isSeating, type Conflict, type SeatingBody, type StayBody } from '../offline/queue';
@@ -66,7 +66,8 @@ function Item({
   const { action } = conflict;
   const detail = conflict.refusal.detail ?? conflict.refusal.title;
 
-  useEffect(() => {
+  // Before paint, like the list's heading: a key pressed as soon as the question shows lands on Keep.
+  useLayoutEffect(() => {
     if (confirming) keep.current?.focus();
   }, [confirming]);
 
