@@ -1,7 +1,8 @@
 //! A channel pulls its vendor's availability and rates: per room type and night from `from` to
 //! `to` (both included, at most `MAX_ARI_NIGHTS`), the units still free and the night's price.
 //! Free for this channel: the rest of its allotment where it has one unreleased, elsewhere the
-//! type's free units less those protected for our app.
+//! type's free units less those protected for our app. A restaurant's: per table type and date
+//! (at most `MAX_SEATING_DAYS`), the tables free for a seating at each start time.
 //! Only a channel's token, with `ari:read`, of a channel still connected.
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
@@ -41,6 +42,12 @@ async fn pull(
         .await
         .map_err(|err| match err {
             AriError::VendorNotFound => Problem::not_found("vendor"),
+            AriError::RangeTooLong { max_days } => Problem::parameter(
+                "to",
+                format!(
+                    "must be at most {max_days} dates from from (both included) for a restaurant"
+                ),
+            ),
             AriError::Unexpected(cause) => Problem::internal(&cause),
         })?;
     let mut response = json(StatusCode::OK, &ari);

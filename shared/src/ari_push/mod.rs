@@ -1,9 +1,10 @@
 //! Availability and rate push to channels (issue 22 item 4). A fact that changes a type's free
-//! units or price marks its (vendor, type, night) cells dirty; the first mark of a vendor since
-//! its last flush schedules one delayed flush, which reads the current figures (the last state
-//! wins) and posts each dirty cell once to every connected channel with a webhook, with the
-//! figures that channel's own pull gives it (`ari_for_channel`), signed (`sign`) and retried
-//! (`deliver`). A burst of N holds is one update per type and night.
+//! units or price marks its (vendor, type, night) cells dirty, a restaurant's table type its local
+//! dates; the first mark of a vendor since its last flush schedules one delayed flush, which reads
+//! the current figures (the last state wins) and posts each dirty cell once to every connected
+//! channel with a webhook, with the figures that channel's own pull gives it (`ari_for_channel`),
+//! signed (`sign`) and retried (`deliver`). A burst of N holds or seatings is one update per type
+//! and night or date.
 pub mod allotted;
 pub mod deliver;
 pub mod dynamo;
@@ -13,10 +14,11 @@ pub mod sign;
 #[cfg(test)]
 mod tests;
 
-use crate::channels::ari::{Ari, AriError, AriRange, MAX_ARI_NIGHTS};
+use crate::channels::ari::{Ari, AriError, AriRange, MAX_SEATING_DAYS};
 use crate::channels::{ChannelId, ChannelStore};
 use crate::domain::calendar::Bucket;
 use crate::domain::ids::{ResourceId, VendorId};
+use crate::domain::vendor::TimeZone;
 use crate::events::{BookingEvent, Event, VendorEvent};
 use crate::store::{AllotmentStore, BookingStore, ResourceStore, VendorStore};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -28,18 +30,22 @@ pub use marks::{Cell, DirtyMarks, FlushQueue, MemoryMarks, Pending};
 pub const TYPE_CHANGE_NIGHTS: i64 = 90;
 
 /// The cells `event` may have changed: the nights of a booking's terms (and of its terms before a
-/// change), a block's nights, the next `TYPE_CHANGE_NIGHTS` of a changed type. Slots
-/// (restaurants) are not pushed: channels sell rooms.
+/// change), a block's nights, the next `TYPE_CHANGE_NIGHTS` of a changed type. A restaurant's
+/// cell is a local date: those of the seatings that share a slot with the booking (`seating_dates`)
+/// or start on a blocked day or the evening before it.
 pub fn touched_by(event: &Event) -> Vec<Cell> {
-    let nights = |vendor: VendorId, resource: ResourceId, buckets: &[Bucket]| {
+    let cell = |vendor: VendorId, resource: ResourceId| {
+        move |date: NaiveDate| Cell {
+            vendor,
+            resource,
+            date,
+        }
+    };
+    let nights = |buckets: &[Bucket]| {
         buckets
             .iter()
-            .filter_map(move |b| match b {
-                Bucket::Night(date) => Some(Cell {
-                    vendor,
-                    resource,
-                    date: *date,
-                }),
+            .filter_map(|b| match b {
+                Bucket::Night(date) => Some(*date),
                 Bucket::Slot(_) => None,
             })
             .collect::<Vec<_>>()
@@ -55,13 +61,22 @@ pub fn touched_by(event: &Event) -> Vec<Cell> {
                 | BookingEvent::NoShow(_)
                 | BookingEvent::Completed(_)
                 | BookingEvent::Updated(_) => {
-                    let mut cells = nights(detail.vendor_id, detail.resource_id, &detail.buckets);
+                    let zone = detail.time_zone;
+                    let dates = |buckets: &[Bucket]| {
+                        let mut dates = nights(buckets);
+                        dates.extend(seating_dates(zone, buckets));
+                        dates
+                    };
+                    let mut cells: Vec<Cell> = dates(&detail.buckets)
+                        .into_iter()
+                        .map(cell(detail.vendor_id, detail.resource_id))
+                        .collect();
                     if let Some(before) = &detail.previous {
-                        cells.extend(nights(
-                            detail.vendor_id,
-                            before.resource_id,
-                            &before.buckets,
-                        ));
+                        cells.extend(
+                            dates(&before.buckets)
+                                .into_iter()
+                                .map(cell(detail.vendor_id, before.resource_id)),
+                        );
                     }
                     cells
                 }
@@ -69,18 +84,22 @@ pub fn touched_by(event: &Event) -> Vec<Cell> {
             }
         }
         Event::Vendor(VendorEvent::UnitBlockChanged(block)) => {
-            nights(block.vendor_id, block.resource_id, &block.buckets)
+            let mut dates = nights(&block.buckets);
+            if block.buckets.iter().any(|b| matches!(b, Bucket::Slot(_))) {
+                let eve = block.from.pred_opt().unwrap_or(block.from);
+                dates.extend(eve.iter_days().take_while(|d| *d <= block.to));
+            }
+            dates
+                .into_iter()
+                .map(cell(block.vendor_id, block.resource_id))
+                .collect()
         }
         Event::Vendor(VendorEvent::ResourceChanged(resource)) => {
             let today = event.occurred_at().date_naive();
             today
                 .iter_days()
                 .take(TYPE_CHANGE_NIGHTS as usize)
-                .map(|date| Cell {
-                    vendor: resource.vendor_id,
-                    resource: resource.resource_id,
-                    date,
-                })
+                .map(cell(resource.vendor_id, resource.resource_id))
                 .collect()
         }
         Event::Vendor(_) => Vec::new(),
@@ -88,6 +107,30 @@ pub fn touched_by(event: &Event) -> Vec<Cell> {
     cells.sort();
     cells.dedup();
     cells
+}
+
+/// The local dates of every seating that shares a slot with a seating holding `buckets`: one of
+/// the same length starts at most its length less a slot before the first and at the latest on
+/// the last, so the dates from the earliest such start to the last slot (a late seating's
+/// neighbours run into the next day, an early one's start the day before).
+fn seating_dates(zone: TimeZone, buckets: &[Bucket]) -> Vec<NaiveDate> {
+    let slots: Vec<DateTime<Utc>> = buckets
+        .iter()
+        .filter_map(|b| match b {
+            Bucket::Slot(start) => Some(*start),
+            Bucket::Night(_) => None,
+        })
+        .collect();
+    let (Some(first), Some(last)) = (slots.iter().min(), slots.iter().max()) else {
+        return Vec::new();
+    };
+    let earliest = *first - (*last - *first);
+    let local = |at: DateTime<Utc>| at.with_timezone(&zone.tz()).date_naive();
+    let end = local(*last);
+    local(earliest)
+        .iter_days()
+        .take_while(|d| *d <= end)
+        .collect()
 }
 
 /// Where a channel's figures come from at send time: the same as its pull (`GET /channel/ari`).
@@ -209,8 +252,8 @@ fn webhook_url(account: &crate::channels::ChannelAccount) -> Option<String> {
     url.as_str().map(str::to_owned)
 }
 
-/// The dirty cells as `channel`'s ARI messages (each at most `MAX_ARI_NIGHTS` long), holding only
-/// the dirty types and nights.
+/// The dirty cells as `channel`'s ARI messages, holding only the dirty types and dates; each at
+/// most `MAX_SEATING_DAYS` long, so a restaurant's is a range its pull answers too.
 async fn payloads(
     source: &impl AriSource,
     vendor: VendorId,
@@ -223,7 +266,7 @@ async fn payloads(
     let mut out = Vec::new();
     let mut i = 0;
     while let Some(&start) = dates.get(i) {
-        let last = start + chrono::Days::new((MAX_ARI_NIGHTS - 1) as u64);
+        let last = start + chrono::Days::new((MAX_SEATING_DAYS - 1) as u64);
         let window: Vec<NaiveDate> = dates[i..]
             .iter()
             .copied()
@@ -234,17 +277,25 @@ async fn payloads(
         let mut ari = match source.ari(vendor, channel, AriRange { start, end }).await {
             Ok(ari) => ari,
             Err(AriError::VendorNotFound) => return Ok(Vec::new()),
+            Err(e @ AriError::RangeTooLong { .. }) => return Err(e.into()),
             Err(AriError::Unexpected(e)) => return Err(e),
         };
+        let dirty = |resource: ResourceId, date: NaiveDate| {
+            pending
+                .iter()
+                .any(|p| p.cell.resource == resource && p.cell.date == date)
+        };
         for room in &mut ari.room_types {
-            room.days.retain(|day| {
-                pending
-                    .iter()
-                    .any(|p| p.cell.resource == room.inv_type_code && p.cell.date == day.date)
-            });
+            room.days.retain(|day| dirty(room.inv_type_code, day.date));
         }
         ari.room_types.retain(|room| !room.days.is_empty());
-        if !ari.room_types.is_empty() {
+        for table in &mut ari.table_types {
+            table
+                .days
+                .retain(|day| dirty(table.inv_type_code, day.date));
+        }
+        ari.table_types.retain(|table| !table.days.is_empty());
+        if !ari.room_types.is_empty() || !ari.table_types.is_empty() {
             out.push(ari);
         }
     }

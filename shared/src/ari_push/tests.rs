@@ -81,6 +81,7 @@ impl AriSource for Figures {
                         .collect(),
                 })
                 .collect(),
+            table_types: Vec::new(),
         })
     }
 }

@@ -2,21 +2,32 @@
 //! still free and the night's price, read from the counters through `BookingStore::sold_in` (never
 //! a scan). The shape follows the content of OpenTravel's `OTA_HotelAvailNotifRQ` (a
 //! `BookingLimit` per `InvTypeCode` and date) and `OTA_HotelRateAmountNotifRQ` (a rate amount and
-//! currency per `InvTypeCode` and date), in JSON and in integer minor units.
+//! currency per `InvTypeCode` and date), in JSON and in integer minor units. A restaurant's
+//! table types are the same message's counterpart (`seatings`): per date, each seating start
+//! with the tables still free for it.
+mod seatings;
+#[cfg(test)]
+mod tests;
+
 use super::ChannelId;
 use super::allotment::{ChannelNight, Nights};
 use crate::domain::FieldErrors;
 use crate::domain::calendar::Bucket;
 use crate::domain::ids::{ResourceId, VendorId};
 use crate::domain::money::{Currency, Money};
-use crate::domain::resource::ResourceKind;
+use crate::domain::resource::{Resource, ResourceKind};
+use crate::domain::vendor::VendorKind;
 use crate::engine::units_free;
 use crate::store::{AllotmentStore, BookingStore, CounterKey, ResourceStore, VendorStore};
 use chrono::NaiveDate;
+pub use seatings::{SeatingDayAri, SlotAri, TableTypeAri};
 use serde::Serialize;
 
 /// The most nights one pull covers.
 pub const MAX_ARI_NIGHTS: i64 = 366;
+/// The most dates one pull of a restaurant covers: a date holds a seating per slot of the day
+/// (48 on a 30-minute grid) for each table type, so a year would be megabytes.
+pub const MAX_SEATING_DAYS: i64 = 62;
 
 /// The nights from `start` to `end`, both included (as OpenTravel's `Start` and `End`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,16 +75,24 @@ impl AriRange {
         let end = self.end;
         self.start.iter_days().take_while(move |d| *d <= end)
     }
+
+    /// Nights (or a restaurant's dates) covered, both ends included.
+    pub fn days(&self) -> i64 {
+        (self.end - self.start).num_days() + 1
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ari {
-    /// `HotelCode`: the vendor.
+    /// `HotelCode`: the vendor, a hotel or a restaurant.
     pub hotel_code: VendorId,
     pub start: NaiveDate,
     pub end: NaiveDate,
     pub currency_code: Currency,
+    /// A hotel's; empty for a restaurant.
     pub room_types: Vec<RoomTypeAri>,
+    /// A restaurant's; empty for a hotel.
+    pub table_types: Vec<TableTypeAri>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -97,11 +116,15 @@ pub struct DayAri {
 pub enum AriError {
     #[error("the vendor does not exist")]
     VendorNotFound,
+    /// A restaurant's range is longer than `MAX_SEATING_DAYS`.
+    #[error("a restaurant's range covers at most {max_days} dates")]
+    RangeTooLong { max_days: i64 },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
-/// The vendor's room types with their free units and prices for every night of `range`.
+/// The vendor's room types with their free units and prices for every night of `range`, or its
+/// table types with the tables free for each seating of every date.
 pub async fn ari(
     store: &(impl VendorStore + ResourceStore + BookingStore),
     vendor: VendorId,
@@ -109,11 +132,37 @@ pub async fn ari(
 ) -> Result<Ari, AriError> {
     let (found, resources) = tokio::try_join!(store.vendor(vendor), store.resources(vendor))?;
     let found = found.ok_or(AriError::VendorNotFound)?;
-    let mut rooms: Vec<_> = resources
+    if found.kind == VendorKind::Restaurant && range.days() > MAX_SEATING_DAYS {
+        return Err(AriError::RangeTooLong {
+            max_days: MAX_SEATING_DAYS,
+        });
+    }
+    let (mut rooms, mut tables): (Vec<_>, Vec<_>) = resources
         .into_iter()
-        .filter(|r| r.kind == ResourceKind::RoomType)
-        .collect();
+        .partition(|r| r.kind == ResourceKind::RoomType);
     rooms.sort_by_key(|r| r.id);
+    tables.sort_by_key(|r| r.id);
+    let room_types = room_types(store, vendor, &rooms, range).await?;
+    let table_types = seatings::table_types(store, &found, &tables, range).await?;
+    Ok(Ari {
+        hotel_code: vendor,
+        start: range.start,
+        end: range.end,
+        currency_code: found.currency,
+        room_types,
+        table_types,
+    })
+}
+
+async fn room_types(
+    store: &impl BookingStore,
+    vendor: VendorId,
+    rooms: &[Resource],
+    range: AriRange,
+) -> anyhow::Result<Vec<RoomTypeAri>> {
+    if rooms.is_empty() {
+        return Ok(Vec::new());
+    }
     let wanted: Vec<CounterKey> = rooms
         .iter()
         .flat_map(|room| {
@@ -125,7 +174,7 @@ pub async fn ari(
         })
         .collect();
     let sold = store.sold_in(&wanted).await?;
-    let room_types = rooms
+    Ok(rooms
         .iter()
         .map(|room| {
             let plan = room.price_plan();
@@ -153,18 +202,13 @@ pub async fn ari(
                 days,
             }
         })
-        .collect();
-    Ok(Ari {
-        hotel_code: vendor,
-        start: range.start,
-        end: range.end,
-        currency_code: found.currency,
-        room_types,
-    })
+        .collect())
 }
 
 /// What one channel may sell: on a night where it has an unreleased allotment, the rest of it;
-/// elsewhere the general free units less those protected for our app.
+/// elsewhere the general free units less those protected for our app. Restaurants have neither
+/// allotments nor protection (both are per night of a room type): every channel sells the
+/// general free tables.
 pub async fn ari_for_channel(
     store: &(impl VendorStore + ResourceStore + BookingStore + AllotmentStore),
     vendor: VendorId,
@@ -199,37 +243,4 @@ pub async fn ari_for_channel(
         }
     }
     Ok(ari)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn named(result: Result<AriRange, FieldErrors>) -> Vec<String> {
-        result
-            .unwrap_err()
-            .into_vec()
-            .into_iter()
-            .map(|e| format!("{:?}", e.location))
-            .collect()
-    }
-
-    #[test]
-    fn a_range_is_both_ends_included_and_at_most_366_nights() {
-        let range = AriRange::parse(Some("2026-12-30"), Some("2027-01-02")).unwrap();
-        assert_eq!(range.nights().count(), 4);
-        assert!(AriRange::parse(Some("2026-01-01"), Some("2027-01-01")).is_ok());
-        assert_eq!(
-            named(AriRange::parse(Some("2026-01-01"), Some("2027-01-02"))),
-            vec![r#"Parameter("to")"#]
-        );
-        assert_eq!(
-            named(AriRange::parse(Some("2026-01-02"), Some("2026-01-01"))),
-            vec![r#"Parameter("to")"#]
-        );
-        assert_eq!(
-            named(AriRange::parse(Some("tomorrow"), None)),
-            vec![r#"Parameter("from")"#, r#"Parameter("to")"#]
-        );
-    }
 }
