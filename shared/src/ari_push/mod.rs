@@ -12,6 +12,8 @@ pub mod key;
 pub mod marks;
 pub mod sign;
 #[cfg(test)]
+mod delivery_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::channels::ari::{Ari, AriError, AriRange, MAX_SEATING_DAYS};

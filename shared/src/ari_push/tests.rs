@@ -1,6 +1,6 @@
-//! Coalescing, signatures and retries against in-memory adapters.
+//! Marks, coalescing and retries against in-memory adapters.
 use super::*;
-use crate::channels::ari::{DayAri, RoomTypeAri};
+use crate::channels::ari::{DayAri, RoomTypeAri, SeatingDayAri, SlotAri, TableTypeAri};
 use crate::channels::memory::MemoryChannels;
 use crate::channels::{ChannelAccount, ChannelKind, ChannelStatus, WebhookUrl};
 use crate::domain::money::{Currency, Money};
@@ -9,20 +9,26 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-fn key() -> PushKey {
+pub(super) fn key() -> PushKey {
     PushKey::new("a local push key of at least 32 bytes").unwrap()
 }
 
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     "2026-03-01T10:00:00Z".parse().unwrap()
 }
 
 fn sample(name: &str) -> Event {
+    sample_with(name, |_| {})
+}
+
+/// The sample `name` with `change` made to its detail.
+fn sample_with(name: &str, change: impl FnOnce(&mut serde_json::Value)) -> Event {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../events/samples")
         .join(format!("{name}.json"));
-    let raw: serde_json::Value =
+    let mut raw: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    change(&mut raw["detail"]);
     Event::parse(
         raw["source"].as_str().unwrap(),
         raw["detail-type"].as_str().unwrap(),
@@ -32,12 +38,13 @@ fn sample(name: &str) -> Event {
 }
 
 /// Free units per cell, changed by the test between marks and flush; `own` overrides a cell for
-/// one channel (as its allotment would).
+/// one channel (as its allotment would). A type in `tables` is a restaurant's: its cell's figure
+/// is the booking limit of its one seating, at 19:00.
 #[derive(Default)]
 struct Figures {
     free: Mutex<HashMap<(ResourceId, NaiveDate), u32>>,
     own: Mutex<HashMap<(ChannelId, ResourceId, NaiveDate), u32>>,
-    reads: Mutex<u32>,
+    tables: Mutex<Vec<ResourceId>>,
 }
 
 impl AriSource for Figures {
@@ -47,19 +54,31 @@ impl AriSource for Figures {
         channel: ChannelId,
         range: AriRange,
     ) -> Result<Ari, AriError> {
-        *self.reads.lock().unwrap() += 1;
         let free = self.free.lock().unwrap();
         let own = self.own.lock().unwrap();
+        let tables = self.tables.lock().unwrap();
         let mut types: Vec<ResourceId> = free.keys().map(|(r, _)| *r).collect();
         types.sort();
         types.dedup();
         let eur = Currency::parse("EUR").unwrap();
+        let rate = Money {
+            amount_minor: 12900,
+            currency: eur,
+        };
+        let limit = |t: ResourceId, date: NaiveDate| {
+            own.get(&(channel, t, date))
+                .or_else(|| free.get(&(t, date)))
+                .copied()
+                .unwrap_or(5)
+        };
+        let (table_types, room_types): (Vec<_>, Vec<_>) =
+            types.into_iter().partition(|t| tables.contains(t));
         Ok(Ari {
             hotel_code: vendor,
             start: range.start,
             end: range.end,
             currency_code: eur,
-            room_types: types
+            room_types: room_types
                 .into_iter()
                 .map(|t| RoomTypeAri {
                     inv_type_code: t,
@@ -68,20 +87,33 @@ impl AriSource for Figures {
                         .nights()
                         .map(|date| DayAri {
                             date,
-                            booking_limit: own
-                                .get(&(channel, t, date))
-                                .or_else(|| free.get(&(t, date)))
-                                .copied()
-                                .unwrap_or(5),
-                            rate: Money {
-                                amount_minor: 12900,
-                                currency: eur,
-                            },
+                            booking_limit: limit(t, date),
+                            rate,
                         })
                         .collect(),
                 })
                 .collect(),
-            table_types: Vec::new(),
+            table_types: table_types
+                .into_iter()
+                .map(|t| TableTypeAri {
+                    inv_type_code: t,
+                    name: "Window".into(),
+                    capacity: 4,
+                    seating_minutes: 90,
+                    days: range
+                        .nights()
+                        .map(|date| SeatingDayAri {
+                            date,
+                            rate,
+                            deposit: None,
+                            slots: vec![SlotAri {
+                                time: "19:00".parse().unwrap(),
+                                booking_limit: limit(t, date),
+                            }],
+                        })
+                        .collect(),
+                })
+                .collect(),
         })
     }
 }
@@ -108,45 +140,136 @@ impl Webhook for Receiver {
     }
 }
 
-const FAST: Retry = Retry {
+pub(super) const FAST: Retry = Retry {
     attempts: 3,
     backoff: Duration::ZERO,
 };
 
-async fn channel(channels: &MemoryChannels, vendor: VendorId, url: Option<&str>) -> ChannelAccount {
-    let account = ChannelAccount::connect(
-        vendor,
-        ChannelKind::ChannelManager,
-        Title::parse("Acme CM").unwrap(),
-        url.map(|u| WebhookUrl::parse(u).unwrap()),
-        "hash".into(),
-        now(),
-    );
-    channels.create_channel(&account).await.unwrap();
-    account
+/// One vendor's push in memory: a fact about one type, its marks and flush queue, the figures
+/// the flush reads, the vendor's channels and the receiver behind their webhooks.
+struct Push {
+    event: Event,
+    vendor: VendorId,
+    resource: ResourceId,
+    marks: MemoryMarks,
+    figures: Figures,
+    channels: MemoryChannels,
+    receiver: Receiver,
 }
 
-fn held() -> (Event, VendorId, ResourceId) {
-    let event = sample("BookingHeld");
-    let Event::Booking(fact) = &event else {
-        panic!("a booking fact")
-    };
-    let (vendor, resource) = (fact.booking().vendor_id, fact.booking().resource_id);
-    (event, vendor, resource)
+impl Push {
+    /// The `BookingHeld` sample: a stay of the nights of 27 and 28 March 2026.
+    fn held() -> Self {
+        Self::of(sample("BookingHeld"))
+    }
+
+    /// The `BookingHeld` sample as a restaurant's 90-minute seating from `local` (Berlin) on 27
+    /// March 2026, whose type the figures answer as a table type.
+    fn seated(local: &str) -> Self {
+        let push = Self::of(seating_held(local));
+        push.figures.tables.lock().unwrap().push(push.resource);
+        push
+    }
+
+    fn of(event: Event) -> Self {
+        let Event::Booking(fact) = &event else {
+            panic!("a booking fact")
+        };
+        let (vendor, resource) = (fact.booking().vendor_id, fact.booking().resource_id);
+        Self {
+            event,
+            vendor,
+            resource,
+            marks: MemoryMarks::default(),
+            figures: Figures::default(),
+            channels: MemoryChannels::default(),
+            receiver: Receiver::default(),
+        }
+    }
+
+    async fn record(&self) -> usize {
+        record(&self.marks, &self.marks, &self.event).await.unwrap()
+    }
+
+    /// The type's free units on `date` (5 where not set).
+    fn free(&self, date: &str, units: u32) {
+        self.figures
+            .free
+            .lock()
+            .unwrap()
+            .insert((self.resource, date.parse().unwrap()), units);
+    }
+
+    async fn channel(&self, url: Option<&str>) -> ChannelAccount {
+        let account = ChannelAccount::connect(
+            self.vendor,
+            ChannelKind::ChannelManager,
+            Title::parse("Acme CM").unwrap(),
+            url.map(|u| WebhookUrl::parse(u).unwrap()),
+            "hash".into(),
+            now(),
+        );
+        self.channels.create_channel(&account).await.unwrap();
+        account
+    }
+
+    fn answer(&self, statuses: Vec<u16>) {
+        *self.receiver.answers.lock().unwrap() = statuses;
+    }
+
+    async fn flush(&self) -> anyhow::Result<Flushed> {
+        flush(
+            &self.marks,
+            &self.figures,
+            &self.channels,
+            &self.receiver,
+            &key(),
+            FAST,
+            self.vendor,
+            now(),
+        )
+        .await
+    }
+
+    fn got(&self) -> Vec<(String, String, Vec<u8>)> {
+        self.receiver.got.lock().unwrap().clone()
+    }
+
+    async fn pending(&self) -> usize {
+        self.marks.take_pending(self.vendor).await.unwrap().len()
+    }
+}
+
+/// The `BookingHeld` sample as a 90-minute seating starting at `local` on 27 March 2026 in
+/// Berlin (UTC+1 that day): its three 30-minute slots.
+fn seating_held(local: &str) -> Event {
+    let start =
+        chrono::NaiveDateTime::parse_from_str(&format!("2026-03-27T{local}"), "%Y-%m-%dT%H:%M")
+            .unwrap()
+            .and_utc()
+            - chrono::Duration::hours(1);
+    sample_with("BookingHeld", |detail| {
+        detail["time"] =
+            serde_json::json!({"kind": "seating", "date": "2026-03-27", "time": local});
+        detail["buckets"] = (0..3)
+            .map(|n| Bucket::Slot(start + chrono::Duration::minutes(30 * n)).key())
+            .collect();
+    })
+}
+
+fn dates(cells: &[Cell]) -> Vec<String> {
+    cells.iter().map(|c| c.date.to_string()).collect()
 }
 
 #[test]
 fn a_hold_touches_its_nights_and_a_change_its_old_ones_too() {
-    let (event, vendor, resource) = held();
-    let dates: Vec<String> = touched_by(&event)
-        .iter()
-        .map(|c| c.date.to_string())
-        .collect();
-    assert_eq!(dates, ["2026-03-27", "2026-03-28"]);
+    let push = Push::held();
+    let touched = touched_by(&push.event);
+    assert_eq!(dates(&touched), ["2026-03-27", "2026-03-28"]);
     assert!(
-        touched_by(&event)
+        touched
             .iter()
-            .all(|c| c.vendor == vendor && c.resource == resource)
+            .all(|c| c.vendor == push.vendor && c.resource == push.resource)
     );
     let updated = sample("BookingUpdated");
     let Event::Booking(fact) = &updated else {
@@ -172,47 +295,46 @@ fn a_hold_touches_its_nights_and_a_change_its_old_ones_too() {
     assert!(touched_by(&sample("VendorRated")).is_empty());
 }
 
+#[test]
+fn a_seating_touches_the_local_dates_of_every_seating_sharing_a_slot_with_it() {
+    assert_eq!(dates(&touched_by(&seating_held("12:00"))), ["2026-03-27"]);
+    // Seatings from 22:30 share its slots; its last one (00:30) is the next day's.
+    assert_eq!(
+        dates(&touched_by(&seating_held("23:30"))),
+        ["2026-03-27", "2026-03-28"]
+    );
+    // Seatings from 23:30 the day before run into its first slot (00:30).
+    assert_eq!(
+        dates(&touched_by(&seating_held("00:30"))),
+        ["2026-03-26", "2026-03-27"]
+    );
+}
+
 #[tokio::test]
 async fn a_burst_of_holds_sends_one_update_per_type_and_night_with_the_last_figures() {
-    let (event, vendor, resource) = held();
-    let marks = MemoryMarks::default();
+    let push = Push::held();
     for _ in 0..5 {
-        record(&marks, &marks, &event).await.unwrap();
+        push.record().await;
     }
     assert_eq!(
-        marks.take_scheduled(),
-        vec![vendor],
+        push.marks.take_scheduled(),
+        vec![push.vendor],
         "one flush for the burst"
     );
 
-    let channels = MemoryChannels::default();
-    let cm = channel(&channels, vendor, Some("https://cm.example.com/ari")).await;
-    let figures = Figures::default();
-    let night: NaiveDate = "2026-03-27".parse().unwrap();
-    figures.free.lock().unwrap().insert((resource, night), 0);
-    let receiver = Receiver::default();
-    let flushed = flush(
-        &marks,
-        &figures,
-        &channels,
-        &receiver,
-        &key(),
-        FAST,
-        vendor,
-        now(),
-    )
-    .await
-    .unwrap();
+    let cm = push.channel(Some("https://cm.example.com/ari")).await;
+    push.free("2026-03-27", 0);
+    let flushed = push.flush().await.unwrap();
     assert_eq!(flushed.cells, 2);
     assert_eq!(flushed.delivered, 1);
 
-    let got = receiver.got.lock().unwrap().clone();
+    let got = push.got();
     assert_eq!(got.len(), 1);
     let (url, signature, body) = &got[0];
     assert_eq!(url, "https://cm.example.com/ari");
     let secret = sign::current_secret(&key(), &cm).unwrap();
     assert!(sign::verify(&secret, signature, body, now()));
-    let other = channel(&channels, vendor, None).await;
+    let other = push.channel(None).await;
     assert!(!sign::verify(
         &sign::current_secret(&key(), &other).unwrap(),
         signature,
@@ -227,57 +349,67 @@ async fn a_burst_of_holds_sends_one_update_per_type_and_night_with_the_last_figu
     assert_eq!(days[1]["booking_limit"], 5);
 
     // Nothing left: a second flush sends nothing.
-    let again = flush(
-        &marks,
-        &figures,
-        &channels,
-        &receiver,
-        &key(),
-        FAST,
-        vendor,
-        now(),
-    )
-    .await
-    .unwrap();
+    let again = push.flush().await.unwrap();
     assert_eq!(again.cells, 0);
-    assert_eq!(receiver.got.lock().unwrap().len(), 1);
+    assert_eq!(push.got().len(), 1);
     // The next change schedules a new flush.
-    record(&marks, &marks, &event).await.unwrap();
-    assert_eq!(marks.take_scheduled(), vec![vendor]);
+    push.record().await;
+    assert_eq!(push.marks.take_scheduled(), vec![push.vendor]);
+}
+
+#[tokio::test]
+async fn a_burst_of_seatings_sends_one_update_per_table_type_and_date_equal_to_the_pull() {
+    let push = Push::seated("19:00");
+    for _ in 0..5 {
+        push.record().await;
+    }
+    assert_eq!(push.marks.take_scheduled(), vec![push.vendor]);
+    let cm = push.channel(Some("https://cm.example.com/ari")).await;
+    push.free("2026-03-27", 1);
+    let flushed = push.flush().await.unwrap();
+    assert_eq!((flushed.cells, flushed.delivered), (1, 1));
+
+    let got = push.got();
+    let [(_, _, body)] = got.as_slice() else {
+        panic!("one update: {got:?}")
+    };
+    let pushed: serde_json::Value = serde_json::from_slice(body).unwrap();
+    let date: NaiveDate = "2026-03-27".parse().unwrap();
+    let pull = push
+        .figures
+        .ari(
+            push.vendor,
+            cm.id,
+            AriRange {
+                start: date,
+                end: date,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(pushed, serde_json::to_value(&pull).unwrap());
+    assert_eq!(
+        pushed["table_types"][0]["days"][0]["slots"][0]["booking_limit"],
+        1
+    );
+    assert_eq!(pushed["room_types"], serde_json::json!([]));
 }
 
 #[tokio::test]
 async fn each_channel_is_pushed_its_own_figures() {
-    let (event, vendor, resource) = held();
-    let marks = MemoryMarks::default();
-    record(&marks, &marks, &event).await.unwrap();
-    let channels = MemoryChannels::default();
-    let allotted = channel(&channels, vendor, Some("https://allotted.example.com/ari")).await;
-    channel(&channels, vendor, Some("https://general.example.com/ari")).await;
-    let figures = Figures::default();
-    let night: NaiveDate = "2026-03-27".parse().unwrap();
-    figures.free.lock().unwrap().insert((resource, night), 3);
-    figures
-        .own
-        .lock()
-        .unwrap()
-        .insert((allotted.id, resource, night), 2);
-    let receiver = Receiver::default();
-    let flushed = flush(
-        &marks,
-        &figures,
-        &channels,
-        &receiver,
-        &key(),
-        FAST,
-        vendor,
-        now(),
-    )
-    .await
-    .unwrap();
+    let push = Push::held();
+    push.record().await;
+    let allotted = push.channel(Some("https://allotted.example.com/ari")).await;
+    push.channel(Some("https://general.example.com/ari")).await;
+    push.free("2026-03-27", 3);
+    push.figures.own.lock().unwrap().insert(
+        (allotted.id, push.resource, "2026-03-27".parse().unwrap()),
+        2,
+    );
+    let flushed = push.flush().await.unwrap();
     assert_eq!(flushed.delivered, 2);
 
-    let got = receiver.got.lock().unwrap().clone();
+    let got = push.got();
     let limit_at = |url: &str| {
         let (_, _, body) = got.iter().find(|(u, _, _)| u == url).unwrap();
         let ari: serde_json::Value = serde_json::from_slice(body).unwrap();
@@ -289,250 +421,54 @@ async fn each_channel_is_pushed_its_own_figures() {
 
 #[tokio::test]
 async fn a_mark_made_during_a_flush_stays_dirty() {
-    let (event, vendor, _) = held();
-    let marks = MemoryMarks::default();
-    record(&marks, &marks, &event).await.unwrap();
-    let pending = marks.take_pending(vendor).await.unwrap();
-    assert!(record(&marks, &marks, &event).await.unwrap() > 0);
-    marks.clear(vendor, &pending).await.unwrap();
-    assert_eq!(marks.take_pending(vendor).await.unwrap().len(), 2);
+    let push = Push::held();
+    push.record().await;
+    let pending = push.marks.take_pending(push.vendor).await.unwrap();
+    assert!(push.record().await > 0);
+    push.marks.clear(push.vendor, &pending).await.unwrap();
+    assert_eq!(push.pending().await, 2);
 }
 
 #[tokio::test]
 async fn a_5xx_is_retried_then_fails_leaving_the_marks_and_a_4xx_is_recorded_once() {
-    let (event, vendor, resource) = held();
-    let channels = MemoryChannels::default();
-    channel(&channels, vendor, Some("https://cm.example.com/ari")).await;
-    let figures = Figures::default();
-    let night: NaiveDate = "2026-03-27".parse().unwrap();
-    figures.free.lock().unwrap().insert((resource, night), 3);
+    let push = Push::held();
+    push.channel(Some("https://cm.example.com/ari")).await;
+    push.free("2026-03-27", 3);
 
-    let marks = MemoryMarks::default();
-    record(&marks, &marks, &event).await.unwrap();
-    let receiver = Receiver::default();
-    *receiver.answers.lock().unwrap() = vec![500, 503];
-    let flushed = flush(
-        &marks,
-        &figures,
-        &channels,
-        &receiver,
-        &key(),
-        FAST,
-        vendor,
-        now(),
-    )
-    .await
-    .unwrap();
+    push.record().await;
+    push.answer(vec![500, 503]);
+    let flushed = push.flush().await.unwrap();
     assert_eq!(flushed.delivered, 1);
-    assert_eq!(receiver.got.lock().unwrap().len(), 3);
+    assert_eq!(push.got().len(), 3);
 
-    record(&marks, &marks, &event).await.unwrap();
-    *receiver.answers.lock().unwrap() = vec![500, 500, 500];
-    let failed = flush(
-        &marks,
-        &figures,
-        &channels,
-        &receiver,
-        &key(),
-        FAST,
-        vendor,
-        now(),
-    )
-    .await;
-    assert!(failed.is_err());
-    assert_eq!(receiver.got.lock().unwrap().len(), 6);
-    assert_eq!(
-        marks.take_pending(vendor).await.unwrap().len(),
-        2,
-        "kept for redelivery"
-    );
+    push.record().await;
+    push.answer(vec![500, 500, 500]);
+    assert!(push.flush().await.is_err());
+    assert_eq!(push.got().len(), 6);
+    assert_eq!(push.pending().await, 2, "kept for redelivery");
 
-    *receiver.answers.lock().unwrap() = vec![410];
-    let flushed = flush(
-        &marks,
-        &figures,
-        &channels,
-        &receiver,
-        &key(),
-        FAST,
-        vendor,
-        now(),
-    )
-    .await
-    .unwrap();
+    push.answer(vec![410]);
+    let flushed = push.flush().await.unwrap();
     assert_eq!(flushed.rejected.len(), 1);
     assert_eq!(flushed.rejected[0].1, 410);
-    assert_eq!(
-        receiver.got.lock().unwrap().len(),
-        7,
-        "a 4xx is not retried"
-    );
+    assert_eq!(push.got().len(), 7, "a 4xx is not retried");
 }
 
 #[tokio::test]
 async fn a_disconnected_channel_or_one_without_a_webhook_gets_nothing() {
-    let (event, vendor, resource) = held();
-    let channels = MemoryChannels::default();
-    let mut gone = channel(&channels, vendor, Some("https://gone.example.com/ari")).await;
+    let push = Push::held();
+    let mut gone = push.channel(Some("https://gone.example.com/ari")).await;
     gone.status = ChannelStatus::Disconnected;
-    channels.replace_channel(&gone, gone.version).await.unwrap();
-    channel(&channels, vendor, None).await;
-    let marks = MemoryMarks::default();
-    record(&marks, &marks, &event).await.unwrap();
-    let receiver = Receiver::default();
-    let figures = Figures::default();
-    let night: NaiveDate = "2026-03-27".parse().unwrap();
-    figures.free.lock().unwrap().insert((resource, night), 3);
-    let flushed = flush(
-        &marks,
-        &figures,
-        &channels,
-        &receiver,
-        &key(),
-        FAST,
-        vendor,
-        now(),
-    )
-    .await
-    .unwrap();
+    push.channels
+        .replace_channel(&gone, gone.version)
+        .await
+        .unwrap();
+    push.channel(None).await;
+    push.record().await;
+    push.free("2026-03-27", 3);
+    let flushed = push.flush().await.unwrap();
     assert_eq!(flushed.cells, 2);
     assert_eq!(flushed.delivered, 0);
-    assert!(receiver.got.lock().unwrap().is_empty());
-    assert!(marks.take_pending(vendor).await.unwrap().is_empty());
-}
-
-#[test]
-fn an_old_or_tampered_signature_is_refused() {
-    let secret = sign::signing_secret(&key(), "c1", now());
-    let header = sign::signature(std::slice::from_ref(&secret), now(), b"{}");
-    assert!(sign::verify(&secret, &header, b"{}", now()));
-    assert!(!sign::verify(&secret, &header, b"{ }", now()));
-    let later = now() + chrono::Duration::seconds(sign::TOLERANCE_SECONDS + 1);
-    assert!(!sign::verify(&secret, &header, b"{}", later));
-}
-
-/// A receiver on 127.0.0.1 answering `answers` in turn (then 200), keeping each request's
-/// signature header and body.
-async fn local_receiver(
-    answers: Vec<u16>,
-) -> (String, std::sync::Arc<Mutex<Vec<(String, Vec<u8>)>>>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/ari", listener.local_addr().unwrap());
-    let got = std::sync::Arc::new(Mutex::new(Vec::new()));
-    let seen = got.clone();
-    tokio::spawn(async move {
-        let mut answers = answers.into_iter();
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let mut raw = Vec::new();
-            let mut buf = [0u8; 4096];
-            let (head, body) = loop {
-                let read = socket.read(&mut buf).await.unwrap();
-                raw.extend_from_slice(&buf[..read]);
-                let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
-                    continue;
-                };
-                let head = String::from_utf8_lossy(&raw[..end]).to_lowercase();
-                let length: usize = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .map(|v| v.trim().parse().unwrap())
-                    .unwrap_or(0);
-                while raw.len() < end + 4 + length {
-                    let read = socket.read(&mut buf).await.unwrap();
-                    raw.extend_from_slice(&buf[..read]);
-                }
-                break (head, raw[end + 4..end + 4 + length].to_vec());
-            };
-            let signature = head
-                .lines()
-                .find_map(|l| l.strip_prefix("ari-signature:"))
-                .unwrap_or("")
-                .trim()
-                .to_owned();
-            seen.lock().unwrap().push((signature, body));
-            let status = answers.next().unwrap_or(200);
-            let reply =
-                format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-            socket.write_all(reply.as_bytes()).await.unwrap();
-        }
-    });
-    (url, got)
-}
-
-#[tokio::test]
-async fn over_http_a_500_is_retried_and_the_signature_verifies_at_the_receiver() {
-    let (url, got) = local_receiver(vec![500]).await;
-    let webhook = deliver::HttpWebhook::new().unwrap();
-    let secret = sign::signing_secret(&key(), "c1", now());
-    let body = br#"{"hotel_code":"x"}"#;
-    let outcome = deliver::deliver(
-        &webhook,
-        FAST,
-        &url,
-        std::slice::from_ref(&secret),
-        body,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(outcome, Delivered::Accepted { attempts: 2 });
-    let got = got.lock().unwrap().clone();
-    assert_eq!(got.len(), 2);
-    for (signature, received) in &got {
-        assert_eq!(received.as_slice(), body);
-        assert!(sign::verify(&secret, signature, received, Utc::now()));
-    }
-
-    let (url, got) = local_receiver(vec![400]).await;
-    let outcome = deliver::deliver(
-        &webhook,
-        FAST,
-        &url,
-        std::slice::from_ref(&secret),
-        body,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(outcome, Delivered::Rejected { status: 400 });
-    assert_eq!(got.lock().unwrap().len(), 1);
-}
-
-#[test]
-fn a_rotation_signs_with_both_push_secrets_until_the_old_client_secret_retires() {
-    let account = ChannelAccount::connect(
-        VendorId::generate(),
-        ChannelKind::ChannelManager,
-        Title::parse("Acme CM").unwrap(),
-        None,
-        "hash".into(),
-        now(),
-    );
-    let before = sign::current_secret(&key(), &account).unwrap();
-    let later = now() + chrono::Duration::hours(1);
-    let rotated = account.rotated("hash2".into(), later);
-    let after = sign::current_secret(&key(), &rotated).unwrap();
-    assert_ne!(before, after);
-
-    let header = sign::signature(
-        &sign::channel_secrets(&key(), &rotated, later),
-        later,
-        b"{}",
-    );
-    assert!(sign::verify(&after, &header, b"{}", later));
-    assert!(sign::verify(&before, &header, b"{}", later));
-
-    let retired = later + chrono::Duration::hours(crate::channels::SECRET_GRACE_HOURS + 1);
-    let header = sign::signature(
-        &sign::channel_secrets(&key(), &rotated, retired),
-        retired,
-        b"{}",
-    );
-    assert!(sign::verify(&after, &header, b"{}", retired));
-    assert!(!sign::verify(&before, &header, b"{}", retired));
-    assert!(sign::channel_secrets(&key(), &rotated.disconnected(retired), retired).is_empty());
+    assert!(push.got().is_empty());
+    assert_eq!(push.pending().await, 0);
 }
