@@ -7,6 +7,7 @@ import { isSeating, type Conflict, type SeatingBody, type StayBody } from '../of
 import type { Desk } from '../offline/sync';
 import { describeAction, REASON_KEY, useDeskState } from '../offline/ui';
 import { addDays } from '../dates';
+import { focusLost, useReturnFocus } from './focus';
 
 /** The walk-in form's fields from a refused walk-in: the same guest, dates and party. */
 function walkInForm(b: StayBody) {
@@ -63,6 +64,7 @@ function Item({
   const [busy, setBusy] = useState(false);
   const keep = useRef<HTMLButtonElement>(null);
   const discardButton = useRef<HTMLButtonElement>(null);
+  const returnFocus = useReturnFocus();
   const { action } = conflict;
   const detail = conflict.refusal.detail ?? conflict.refusal.title;
 
@@ -98,7 +100,7 @@ function Item({
             if (e.key !== 'Escape') return;
             e.stopPropagation();
             setConfirming(false);
-            setTimeout(() => discardButton.current?.focus(), 0);
+            returnFocus(() => discardButton.current);
           }}
         >
           <p id={`confirm-${conflict.id}`}>{t(lang, 'conflict.confirmDiscard')}</p>
@@ -111,7 +113,7 @@ function Item({
             ref={keep}
             onClick={() => {
               setConfirming(false);
-              setTimeout(() => discardButton.current?.focus(), 0);
+              returnFocus(() => discardButton.current);
             }}
           >
             {t(lang, 'conflict.keep')}
@@ -168,7 +170,9 @@ export function Conflicts({ lang, desk, onClose }: { lang: Lang; desk: Desk; onC
   /** Closed: focus back on the top bar's button (or the page's heading when no conflict is left). */
   const close = () => {
     onClose();
+    // The list is gone with this component, so no layout effect of its own is left to run.
     setTimeout(() => {
+      if (!focusLost()) return; // the desk went on meanwhile: focus stays there
       const to = document.querySelector<HTMLElement>('[data-testid="conflicts-button"], main h1');
       // A heading takes focus only with a tabindex (-1: from script, not in the Tab order).
       if (to?.tagName === 'H1' && !to.hasAttribute('tabindex')) to.tabIndex = -1;

@@ -12,6 +12,7 @@ import { amountText, cancelSplit, currencyDigits, outstanding, parseAmount } fro
 import type { Booking, HistoryItem } from '../types';
 import { checkInOrOut } from '../offline/desk';
 import { boardBooking } from '../store';
+import { useReturnFocus } from './focus';
 
 type Action = 'checkIn' | 'checkOut' | 'cancel';
 type Method = 'cash' | 'card_terminal';
@@ -71,6 +72,7 @@ export function Detail({
   const cancelButton = useRef<HTMLButtonElement>(null);
   const payButton = useRef<HTMLButtonElement>(null);
   const yesButton = useRef<HTMLButtonElement>(null);
+  const returnFocus = useReturnFocus();
   useEffect(() => {
     if (confirming) yesButton.current?.focus();
   }, [confirming]);
@@ -192,11 +194,11 @@ export function Detail({
 
   const closeConfirm = () => {
     setConfirming(false);
-    setTimeout(() => cancelButton.current?.focus(), 0);
+    returnFocus(() => cancelButton.current);
   };
   const closePayment = () => {
     setPaying(false);
-    setTimeout(() => payButton.current?.focus(), 0);
+    returnFocus(() => payButton.current);
   };
 
   const guest = booking ? guestName(booking, t(lang, 'board.guest')) : '';

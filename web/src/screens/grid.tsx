@@ -4,6 +4,7 @@
 import type { RefObject } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { formatNumber, type Lang } from '../i18n';
+import { useReturnFocus } from './focus';
 
 /** Arrow keys move focus between the grid's cells (one tab stop for the whole grid). */
 export function onGridKey(e: KeyboardEvent) {
@@ -73,6 +74,7 @@ export function useBoardPanels() {
   const [detail, setDetail] = useState<string | undefined>();
   const [detailFrom, setDetailFrom] = useState<HTMLElement | undefined>();
   const opener = useRef<HTMLButtonElement>(null);
+  const returnFocus = useReturnFocus();
   const openFrom = (target: EventTarget | null) => {
     const el = target as HTMLElement | null;
     const id = bookingAt(el);
@@ -107,13 +109,12 @@ export function useBoardPanels() {
   };
   const closeDetail = () => {
     setDetail(undefined);
-    const back = detailFrom?.isConnected ? detailFrom : opener.current;
-    setTimeout(() => back?.focus(), 0);
+    returnFocus(() => (detailFrom?.isConnected ? detailFrom : opener.current));
   };
   const closeWalkIn = () => {
     setWalkIn(false);
-    // Focus goes back where it came from (after the form is gone).
-    setTimeout(() => opener.current?.focus(), 0);
+    // The button is drawn again only once the form is gone.
+    returnFocus(() => opener.current);
   };
   return { walkIn, detail, note, opener, openFrom, openDetail, openWalkIn, booked, reopenWalkIn, closeDetail, closeWalkIn };
 }
