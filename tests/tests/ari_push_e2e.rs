@@ -3,7 +3,8 @@
 //! outbox publisher, EventBridge and the ari-push queue to the dirty marks, then one delayed
 //! flush (the ari-flush queue) posts each changed type and night once, signed with the secret the
 //! channel's manager was shown, with the figures `GET /channel/ari` gives that channel (its
-//! allotment, or the general free units less the protected ones), retried after a 500.
+//! allotment, or the general free units less the protected ones), retried after a 500. A
+//! restaurant's burst of seatings is one update per table type and date.
 use api_tests::{Account, Api, resource_body};
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{Duration, NaiveDate, Utc};
@@ -226,20 +227,26 @@ impl Pipeline {
     }
 }
 
+/// A guest's hold of `room` for the two nights from `night`.
 async fn hold(api: &Api, vendor: &str, room: &str, night: NaiveDate) -> (Account, String) {
-    let guest = api.guest().await;
     let body = json!({
         "resource_id": room,
         "party_size": 2,
         "check_in": night.to_string(),
         "check_out": (night + Duration::days(2)).to_string(),
     });
+    book(api, vendor, &body).await
+}
+
+/// A new guest's hold as `body` asks; the guest and the booking's id.
+async fn book(api: &Api, vendor: &str, body: &Value) -> (Account, String) {
+    let guest = api.guest().await;
     let reply = api
         .send_with(
             Method::POST,
             &format!("/booking/vendor/{vendor}"),
             guest.token(),
-            Some(&body),
+            Some(body),
             &[("idempotency-key", &uuid::Uuid::new_v4().to_string())],
         )
         .await;
@@ -248,18 +255,44 @@ async fn hold(api: &Api, vendor: &str, room: &str, night: NaiveDate) -> (Account
     (guest, id)
 }
 
-async fn channel_token(api: &Api, id: &str, secret: &str) -> String {
-    let response = reqwest::Client::new()
-        .post(format!("{}/oauth/token", api.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .basic_auth(id, Some(secret))
-        .body("grant_type=client_credentials")
-        .send()
-        .await
-        .expect("the gateway answers");
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.expect("JSON");
-    body["access_token"].as_str().expect("a token").to_owned()
+/// A connected channel's token, from its connect reply.
+async fn token_of(api: &Api, connected: &Value) -> String {
+    api.channel_token(
+        connected["client_id"].as_str().expect("a client id"),
+        connected["client_secret"].as_str().expect("a secret"),
+        None,
+    )
+    .await
+}
+
+/// Connects a channel manager per name to the manager's vendor, each with its own receiver
+/// (answering 200) as its webhook: its connect reply and what its receiver gets.
+async fn connect_receivers(
+    api: &Api,
+    manager: &Account,
+    names: &[&str],
+) -> Vec<(Value, Arc<Mutex<Vec<Delivery>>>)> {
+    let channels = format!("/vendor/{}/channels", manager.vendor());
+    let mut connected = Vec::new();
+    for name in names {
+        let (url, deliveries) = receiver(Vec::new()).await;
+        let body = json!({"kind": "channel_manager", "name": name, "webhook_url": url});
+        let reply = api.post(&channels, manager.token(), &body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+        connected.push((reply.body, deliveries));
+    }
+    connected
+}
+
+/// The ARI messages a receiver accepted.
+fn accepted(deliveries: &Mutex<Vec<Delivery>>) -> Vec<Value> {
+    deliveries
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|d| d.answered == 200)
+        .map(|d| serde_json::from_slice(&d.body).expect("ARI JSON"))
+        .collect()
 }
 
 /// The (date, booking_limit, rate) of `room` in one ARI message.
@@ -376,21 +409,11 @@ async fn a_burst_of_holds_and_a_cancel_is_pushed_once_per_night_signed_and_retri
     }
 
     // One update per night for the burst, with what the pull says now.
-    let accepted: Vec<Value> = got
-        .iter()
-        .filter(|d| d.answered == 200)
-        .map(|d| serde_json::from_slice(&d.body).expect("ARI JSON"))
-        .collect();
-    let pushed: Vec<(String, i64, Value)> = accepted
+    let pushed: Vec<(String, i64, Value)> = accepted(&deliveries)
         .iter()
         .flat_map(|ari| days_of(ari, &room))
         .collect();
-    let token = channel_token(
-        &api,
-        connected.body["client_id"].as_str().expect("a client id"),
-        connected.body["client_secret"].as_str().expect("a secret"),
-    )
-    .await;
+    let token = token_of(&api, &connected.body).await;
     let pulled = api
         .get(
             &format!("/channel/ari?from={}&to={}", nights[0], nights[1]),
@@ -426,14 +449,7 @@ async fn each_channel_is_pushed_its_own_pull_with_an_allotment_and_a_protection(
     let (from, to) = (first.to_string(), (first + Duration::days(1)).to_string());
 
     let channels = format!("/vendor/{vendor}/channels");
-    let mut connected = Vec::new();
-    for name in ["Allotted", "General"] {
-        let (url, deliveries) = receiver(Vec::new()).await;
-        let body = json!({"kind": "channel_manager", "name": name, "webhook_url": url});
-        let reply = api.post(&channels, manager.token(), &body).await;
-        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
-        connected.push((reply.body, deliveries));
-    }
+    let connected = connect_receivers(&api, &manager, &["Allotted", "General"]).await;
     let allotted = connected[0].0["client_id"].as_str().expect("a client id");
     let body = json!({"resource_id": room, "from": from, "to": to, "units": 3, "release_days": 3});
     let reply = api
@@ -462,19 +478,11 @@ async fn each_channel_is_pushed_its_own_pull_with_an_allotment_and_a_protection(
 
     // 6 units, 3 allotted, 1 held: the allotted channel may sell its 3, the other 2 - 1 protected.
     for ((account, deliveries), expected) in connected.iter().zip([3, 1]) {
-        let pushed: Vec<(String, i64, Value)> = deliveries
-            .lock()
-            .unwrap()
+        let pushed: Vec<(String, i64, Value)> = accepted(deliveries)
             .iter()
-            .filter(|d| d.answered == 200)
-            .flat_map(|d| days_of(&serde_json::from_slice(&d.body).expect("ARI JSON"), &room))
+            .flat_map(|ari| days_of(ari, &room))
             .collect();
-        let token = channel_token(
-            &api,
-            account["client_id"].as_str().expect("a client id"),
-            account["client_secret"].as_str().expect("a secret"),
-        )
-        .await;
+        let token = token_of(&api, account).await;
         let pulled = api
             .get(&format!("/channel/ari?from={from}&to={to}"), Some(&token))
             .await;
@@ -507,14 +515,7 @@ async fn setting_an_allotment_pushes_each_night_once_with_the_new_figures() {
     let first = Utc::now().date_naive() + Duration::days(25);
     let (from, to) = (first.to_string(), (first + Duration::days(1)).to_string());
     let channels = format!("/vendor/{vendor}/channels");
-    let mut connected = Vec::new();
-    for name in ["Allotted", "General"] {
-        let (url, deliveries) = receiver(Vec::new()).await;
-        let body = json!({"kind": "channel_manager", "name": name, "webhook_url": url});
-        let reply = api.post(&channels, manager.token(), &body).await;
-        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
-        connected.push((reply.body, deliveries));
-    }
+    let connected = connect_receivers(&api, &manager, &["Allotted", "General"]).await;
 
     let mut pipeline = Pipeline::marking(&api, &vendor, &["INVENTORY_TABLE"]).await;
     let allotted = connected[0].0["client_id"].as_str().expect("a client id");
@@ -542,12 +543,9 @@ async fn setting_an_allotment_pushes_each_night_once_with_the_new_figures() {
 
     // 6 units, 2 allotted: the allotted channel may sell its 2, the other the 4 left.
     for ((account, deliveries), expected) in connected.iter().zip([2, 4]) {
-        let pushed: Vec<(String, i64, Value)> = deliveries
-            .lock()
-            .unwrap()
+        let pushed: Vec<(String, i64, Value)> = accepted(deliveries)
             .iter()
-            .filter(|d| d.answered == 200)
-            .flat_map(|d| days_of(&serde_json::from_slice(&d.body).expect("ARI JSON"), &room))
+            .flat_map(|ari| days_of(ari, &room))
             .collect();
         assert_eq!(
             pushed.len(),
@@ -561,4 +559,81 @@ async fn setting_an_allotment_pushes_each_night_once_with_the_new_figures() {
             assert_eq!(sent[0].1, expected, "{}: {night}", account["name"]);
         }
     }
+}
+
+/// A restaurant's channel: a burst of seatings on one date is one update for that table type and
+/// date, equal to what the channel's pull says for it.
+#[tokio::test]
+async fn a_burst_of_seatings_is_pushed_once_per_table_type_and_date_as_the_pull_says() {
+    let api = Api::start().await;
+    let manager = api.vendor("restaurant").await;
+    let vendor = manager.vendor().to_owned();
+    // 30-minute slots, 90-minute seatings (the default grid).
+    let table = api
+        .resource(&manager, &resource_body("Window", 4, UNITS, 5_000))
+        .await;
+    let date = Utc::now().date_naive() + Duration::days(25);
+    let connected = connect_receivers(&api, &manager, &["Receiver"]).await;
+    let (account, deliveries) = &connected[0];
+
+    let mut pipeline = Pipeline::marking(&api, &vendor, &["BOOKINGS_TABLE"]).await;
+    let mut held = Vec::new();
+    for time in ["19:00", "19:00", "19:00", "19:30"] {
+        let body = json!({"resource_id": table, "party_size": 2, "date": date, "time": time});
+        held.push(book(&api, &vendor, &body).await.1);
+    }
+    for booking in &held {
+        pipeline.wait_marked("BookingHeld", booking).await;
+    }
+    pipeline.flush(&vendor).await;
+    drop(pipeline);
+
+    let pushed: Vec<Value> = accepted(deliveries)
+        .iter()
+        .flat_map(|ari| seating_days_of(ari, &table))
+        .collect();
+    let token = token_of(&api, account).await;
+    let pulled = api
+        .get(&format!("/channel/ari?from={date}&to={date}"), Some(&token))
+        .await;
+    assert_eq!(pulled.status, StatusCode::OK, "{pulled:#?}");
+    assert_eq!(pulled.body["room_types"], json!([]));
+    let pulled = seating_days_of(&pulled.body, &table);
+    assert_eq!(pushed, pulled, "one update for {date}, equal to the pull");
+
+    let limit_at = |time: &str| {
+        pulled[0]["slots"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|slot| slot["time"] == time)
+            .and_then(|slot| slot["booking_limit"].as_i64())
+    };
+    // Three seatings hold 19:00-20:30 and one 19:30-21:00: 4 of 5 tables are taken at 19:30.
+    assert_eq!(limit_at("17:30"), Some(UNITS));
+    assert_eq!(limit_at("18:00"), Some(UNITS - 3));
+    assert_eq!(limit_at("19:00"), Some(UNITS - 4));
+    assert_eq!(limit_at("20:30"), Some(UNITS - 1));
+    assert_eq!(limit_at("21:00"), Some(UNITS));
+
+    // A restaurant pulls at most 62 dates at once.
+    let too_long = api
+        .get(
+            &format!("/channel/ari?from={date}&to={}", date + Duration::days(62)),
+            Some(&token),
+        )
+        .await;
+    too_long.assert_problem(422);
+    assert_eq!(too_long.parameters(), ["to"]);
+}
+
+/// The days of `table` in one ARI message, whole.
+fn seating_days_of(ari: &Value, table: &str) -> Vec<Value> {
+    ari["table_types"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["inv_type_code"] == table)
+        .flat_map(|t| t["days"].as_array().cloned().unwrap_or_default())
+        .collect()
 }
