@@ -10,7 +10,7 @@ use shared::domain::booking::{BookingAction, BookingStatus};
 use shared::domain::calendar::Bucket;
 use shared::domain::ids::{BookingId, ResourceId, VendorId};
 use shared::engine::{self, Requester};
-use shared::store::{BookingStore, DynamoStore};
+use shared::store::{AllotmentRelease, BookingStore, DynamoStore};
 use std::sync::Arc;
 
 /// How long the backbone may take to carry a fact to its effect before the test gives up (about
@@ -355,4 +355,102 @@ async fn guests_see_and_leave_only_their_own_entries_and_only_the_vendors_staff_
     assert_eq!(left.status, StatusCode::NO_CONTENT, "{left:#?}");
     assert!(entries(&api, &mine).await.is_empty());
     assert_eq!(entries(&api, &theirs).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_channels_released_allotment_is_offered_to_the_first_guest_waiting_and_no_more() {
+    api_tests::require_env();
+    let api = Api::start().await;
+    let _backbone = backbone(&api).await;
+    let store = DynamoStore::from_env(&shared::aws::sdk_config().await).expect("the store's env");
+    let hotel = Hotel::new(&api, 3).await;
+    let (channel, secret) = api
+        .connect_channel(&hotel.manager, "channel_manager", "Waitlist test")
+        .await;
+    let channel_token = api.channel_token(&channel, &secret, None).await;
+    // Two rooms each night for the channel, released ten days before the night.
+    let allotted = api
+        .put(
+            &format!(
+                "/vendor/{}/channels/{channel}/allotments",
+                hotel.manager.vendor()
+            ),
+            hotel.manager.token(),
+            &json!({"resource_id": hotel.room, "from": hotel.check_in, "to": hotel.check_in + Duration::days(1), "units": 2, "release_days": 10}),
+        )
+        .await;
+    assert_eq!(allotted.status, StatusCode::OK, "{allotted:#?}");
+    let sold = api
+        .post(
+            "/channel/reservations",
+            Some(&channel_token),
+            &json!({
+                "res_status": "commit",
+                "reservation_id": format!("wl-{}", uuid::Uuid::new_v4()),
+                "room_type_code": hotel.room,
+                "arrival": hotel.check_in,
+                "departure": hotel.check_out,
+                "guest_count": 2,
+                "guest": {"name": "Ada Lovelace", "email": "ada@example.com"},
+                "total": {"amount_minor": 20_000, "currency": "EUR"},
+            }),
+        )
+        .await;
+    assert_eq!(sold.status, StatusCode::CREATED, "{sold:#?}");
+    let booker = api.guest().await;
+    let held = hotel.hold(&api, &booker).await;
+    assert_eq!(held.status, StatusCode::CREATED, "{held:#?}");
+    // Our one general room is held; the channel's unsold one is not ours to sell.
+    let waiting = [api.guest().await, api.guest().await];
+    hotel.hold(&api, &waiting[0]).await.assert_problem(409);
+    for guest in &waiting {
+        let joined = hotel.join(&api, guest).await;
+        assert_eq!(joined.status, StatusCode::CREATED, "{joined:#?}");
+    }
+    assert_eq!(hotel.sold(&store).await, vec![3, 3]);
+
+    // The night audit of the later night's release date releases both nights' unsold room.
+    let vendor = VendorId::parse(hotel.manager.vendor()).expect("a vendor id");
+    let released = store
+        .release_due(vendor, hotel.check_in - Duration::days(9))
+        .await
+        .expect("the release runs");
+    assert_eq!(released, 2, "one channel night each");
+
+    let offer = until_status(&api, &waiting[0], "offered").await;
+    let booking = offer["booking_id"].as_str().expect("the offer's booking");
+    let read = api
+        .get(&format!("/booking/{booking}"), waiting[0].token())
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{read:#?}");
+    assert_eq!(read.body["status"], "HELD", "{read:#?}");
+    assert_eq!(
+        read.body["time"]["check_in"],
+        json!(hotel.check_in),
+        "{read:#?}"
+    );
+    assert_eq!(
+        read.body["time"]["check_out"],
+        json!(hotel.check_out),
+        "{read:#?}"
+    );
+    until_mail(&waiting[0].email, booking).await;
+    assert_eq!(status_of(&api, &waiting[1]).await, "waiting");
+    // Each night: our guest's hold, the channel's booking and the offer's hold.
+    for (who, id) in [
+        (&booker, held.body["id"].as_str().unwrap_or_default()),
+        (&waiting[0], booking),
+    ] {
+        let read = api.get(&format!("/booking/{id}"), who.token()).await;
+        assert_eq!(read.body["status"], "HELD", "{read:#?}");
+    }
+    let channel_booking = BookingId::parse(sold.body["booking"]["id"].as_str().unwrap_or_default())
+        .expect("the channel's booking id");
+    let stored = store
+        .booking(channel_booking)
+        .await
+        .expect("the store answers")
+        .expect("the channel's booking");
+    assert_eq!(stored.status, BookingStatus::Confirmed);
+    assert_eq!(hotel.sold(&store).await, vec![3, 3]);
 }

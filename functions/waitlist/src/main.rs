@@ -1,9 +1,9 @@
-use lambda_http::lambda_runtime::{self, Error, service_fn};
+use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 use shared::inbox::Inbox;
 use shared::payments::StripeSettings;
 use shared::store::{DynamoArchive, DynamoStore};
 use shared::waitlist::{DynamoWaitlist, OfferSettings};
-use waitlist::{CONSUMER, Offers};
+use waitlist::{Offers, handle};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -18,5 +18,9 @@ async fn main() -> Result<(), Error> {
         waitlist: DynamoWaitlist::from_env(&sdk)?,
         settings: OfferSettings::from_env()?,
     };
-    lambda_runtime::run(service_fn(|event| CONSUMER.handler(&inbox, &offers, event))).await
+    let (inbox, offers) = (&inbox, &offers);
+    lambda_runtime::run(service_fn(|event: LambdaEvent<_>| async move {
+        Ok::<_, Error>(handle(inbox, offers, event.payload).await)
+    }))
+    .await
 }

@@ -310,21 +310,29 @@ pub fn consumers(deps: Arc<Deps>) -> HashMap<&'static str, QueueHandler> {
                 log: deps.audit.clone(),
             },
         ),
-        inbox(
-            &deps,
-            waitlist::CONSUMER,
-            waitlist::Offers {
+    ];
+    consumers.extend(inboxes);
+    consumers.extend([ari_marks(&deps), waitlist_offers(&deps)]);
+    consumers
+}
+
+/// The waitlist as its Lambda runs it: allotment facts beside the inbox's.
+fn waitlist_offers(deps: &Arc<Deps>) -> (&'static str, QueueHandler) {
+    let deps = deps.clone();
+    let handler: QueueHandler = Arc::new(move |event| {
+        let deps = deps.clone();
+        Box::pin(async move {
+            let offers = waitlist::Offers {
                 store: deps.store.clone(),
                 archive: deps.archiver.index.clone(),
                 payments: deps.payments.clone(),
                 waitlist: deps.waitlist.clone(),
                 settings: deps.offers,
-            },
-        ),
-    ];
-    consumers.extend(inboxes);
-    consumers.extend([ari_marks(&deps)]);
-    consumers
+            };
+            Ok(waitlist::handle(&deps.inbox, &offers, event).await)
+        })
+    });
+    (waitlist::CONSUMER.name, handler)
 }
 
 /// ari-push as its Lambda runs it: allotment facts beside the inbox's.

@@ -36,6 +36,11 @@ pub struct AllotmentFact {
     pub released: bool,
     /// The units protected for our app now (`None` for a channel's change).
     pub protect: Option<i64>,
+    /// Units the change gave back to the general pool, which the waitlist is offered: an
+    /// allotment's unsold units when released or removed, or what it was lowered by. A
+    /// protection frees nothing for our app, whose holds never read it.
+    #[serde(default)]
+    pub returned: u32,
     pub occurred_at: DateTime<Utc>,
 }
 
@@ -75,6 +80,19 @@ impl Terms {
     };
 }
 
+/// What a channel item takes from the type's counter (`store::allotments`): its whole
+/// allotment while unreleased, else what the channel sold.
+fn pool_taken(item: &Item) -> i64 {
+    let number = |name: &str| match item.get(name) {
+        Some(AttributeValue::N(n)) => n.parse().ok(),
+        _ => None,
+    };
+    match number("allot") {
+        Some(allot) if !item.contains_key("rel") => allot,
+        _ => number("sold").unwrap_or(0),
+    }
+}
+
 impl AllotmentFact {
     /// The fact of a change of an inventory item, if it is a channel night or protection item
     /// whose terms changed; `None` for every other item and for a change of `sold` alone.
@@ -100,6 +118,7 @@ impl AllotmentFact {
             return None;
         }
         let after = after.unwrap_or(Terms::NONE);
+        let returned = (pool_taken(old) - pool_taken(new)).max(0);
         Some(Self {
             schema_version: SchemaVersion,
             event_id: format!("allotment:{vendor}:{resource}:{night}:{who}:{sequence_number}"),
@@ -110,6 +129,7 @@ impl AllotmentFact {
             allot: after.allot,
             released: after.released,
             protect: after.protect,
+            returned: u32::try_from(returned).unwrap_or(u32::MAX),
             occurred_at: at,
         })
     }

@@ -16,7 +16,9 @@ pub use events::{
 };
 pub use join::{JoinError, JoinRequest, Joined, LeaveError, join, leave};
 pub use memory::MemoryWaitlist;
-pub use offer::{Freed, OfferSettings, Offered, freed_by, offer_freed, settle_offer};
+pub use offer::{
+    Freed, OfferSettings, Offered, freed_by, freed_by_allotment, offer_freed, settle_offer,
+};
 
 use crate::domain::Invalid;
 use crate::domain::booking::BookingTime;

@@ -4,6 +4,7 @@
 //! often (or however concurrently) it is tried; marking it offered is a conditional write, and
 //! whoever loses that race moves on to the next guest with the unit it freed still free.
 use super::{Entry, EntryStatus, MAX_TRIED, WaitlistStore};
+use crate::ari_push::allotted::AllotmentFact;
 use crate::config::{self, ConfigError};
 use crate::deposits::{self, DepositError};
 use crate::domain::booking::{Booking, BookingStatus, Channel};
@@ -38,8 +39,8 @@ pub struct Freed {
 
 /// The units a fact frees, if it frees any: a booking cancelled, expired or marked a no-show, a
 /// stay completed (an early departure frees its remaining nights), a change (its old terms), a
-/// unit's block removed. A released channel allotment (issue 22, item 2) frees units too: map
-/// its fact here when it exists.
+/// unit's block removed. A channel's allotment given back to the general pool is no booking's or
+/// vendor's `Event`: `freed_by_allotment` reads its fact.
 pub fn freed_by(event: &Event) -> Option<Freed> {
     match event {
         Event::Booking(fact) => {
@@ -79,6 +80,20 @@ pub fn freed_by(event: &Event) -> Option<Freed> {
         }),
         Event::Vendor(_) => None,
     }
+}
+
+/// The units an `AllotmentChanged` gave back to the general pool, if any: a channel's unsold
+/// allotment released (by the night audit, or by the channel's own booking of a due night) or
+/// removed, or an allotment lowered. Setting or raising one takes units; the protection only
+/// keeps channels away, our app's holds never read it, so lowering it frees nothing here. The
+/// fact is one night's: a waiting stay of several nights is held only once every night fits,
+/// which the hold's counters decide.
+pub fn freed_by_allotment(fact: &AllotmentFact) -> Option<Freed> {
+    (fact.channel_id.is_some() && fact.returned > 0).then_some(Freed {
+        vendor: fact.vendor_id,
+        resource: fact.resource_id,
+        units: fact.returned,
+    })
 }
 
 /// An entry offered a hold by this call.

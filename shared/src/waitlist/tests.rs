@@ -421,3 +421,111 @@ async fn two_releases_handled_at_once_offer_each_unit_once_in_order() {
     assert_eq!(world.status(&entries[2]).await, EntryStatus::Waiting);
     assert_eq!(world.sold("2027-03-20"), 2);
 }
+
+/// A channel night's item (`store::allotments`) as a stream image: numbers, and `rel` once
+/// released.
+fn channel_item(pairs: &[(&str, i64)]) -> serde_dynamo::Item {
+    let mut item = serde_dynamo::Item::default();
+    for (name, value) in pairs {
+        item.insert(
+            (*name).into(),
+            serde_dynamo::AttributeValue::N(value.to_string()),
+        );
+    }
+    item
+}
+
+#[test]
+fn an_allotment_released_lowered_or_removed_frees_its_unsold_units_and_one_set_or_raised_none() {
+    use crate::ari_push::allotted::AllotmentFact;
+    let (vendor, room) = (VendorId::generate(), ResourceId::generate());
+    let channel = crate::channels::ChannelId::generate();
+    let pk = format!("CHAN#{vendor}#{room}");
+    let sk = format!("N#2027-03-20#{channel}");
+    let freed = |old: &[(&str, i64)], new: &[(&str, i64)]| {
+        let fact =
+            AllotmentFact::change(&pk, &sk, &channel_item(old), &channel_item(new), "1", now())
+                .expect("the terms changed");
+        freed_by_allotment(&fact).map(|f| (f.vendor, f.resource, f.units))
+    };
+
+    assert_eq!(freed(&[], &[("sold", 0), ("allot", 3)]), None, "set");
+    assert_eq!(
+        freed(&[("sold", 1), ("allot", 3)], &[("sold", 1), ("allot", 5)]),
+        None,
+        "raised"
+    );
+    assert_eq!(
+        freed(
+            &[("sold", 1), ("allot", 3)],
+            &[("sold", 1), ("allot", 3), ("rel", 1)]
+        ),
+        Some((vendor, room, 2)),
+        "released: the unsold units"
+    );
+    assert_eq!(
+        freed(&[("sold", 1), ("allot", 5)], &[("sold", 1), ("allot", 2)]),
+        Some((vendor, room, 3)),
+        "lowered by three"
+    );
+    assert_eq!(
+        freed(
+            &[("sold", 2), ("allot", 2)],
+            &[("sold", 2), ("allot", 2), ("rel", 1)]
+        ),
+        None,
+        "released with every unit sold"
+    );
+    assert_eq!(
+        freed(
+            &[("sold", 1), ("allot", 3), ("rel", 1)],
+            &[("sold", 1), ("allot", 4)]
+        ),
+        None,
+        "set again after its release: it takes units"
+    );
+
+    let app = "N#2027-03-20#app";
+    let protection = AllotmentFact::change(
+        &pk,
+        app,
+        &channel_item(&[("protect", 2)]),
+        &channel_item(&[("protect", 0)]),
+        "2",
+        now(),
+    )
+    .expect("the protection changed");
+    assert_eq!(
+        freed_by_allotment(&protection),
+        None,
+        "a protection lowered frees nothing for our app, which never reads it"
+    );
+}
+
+#[tokio::test]
+async fn a_stay_waiting_for_two_nights_is_offered_only_once_both_are_free() {
+    let world = World::new(1).await;
+    let first = world
+        .book(UserId::generate(), 1, stay("2027-03-20", "2027-03-21"))
+        .await
+        .unwrap();
+    let second = world
+        .book(UserId::generate(), 1, stay("2027-03-21", "2027-03-22"))
+        .await
+        .unwrap();
+    let waiting = world
+        .join(UserId::generate(), 1, stay("2027-03-20", "2027-03-22"))
+        .await
+        .unwrap();
+
+    // As a released allotment's facts come, one night each.
+    let one_night = world.cancel(&first).await;
+    assert!(world.offer(&one_night).await.is_empty());
+    assert_eq!(world.status(&waiting).await, EntryStatus::Waiting);
+    let other_night = world.cancel(&second).await;
+    let offered = world.offer(&other_night).await;
+
+    assert_eq!(offered.len(), 1);
+    assert_eq!(offered[0].entry.id, waiting.id);
+    assert_eq!((world.sold("2027-03-20"), world.sold("2027-03-21")), (1, 1));
+}
