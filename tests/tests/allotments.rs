@@ -30,11 +30,16 @@ struct Channel {
 
 impl Hotel {
     async fn open(units: i64) -> Self {
+        Self::open_sharded(units, 1).await
+    }
+
+    /// A hotel whose room type keeps each night's counter in `shards` items.
+    async fn open_sharded(units: i64, shards: i64) -> Self {
         let api = Api::start().await;
         let manager = api.vendor("hotel").await;
-        let room = api
-            .resource(&manager, &resource_body("Double", 2, units, PRICE))
-            .await;
+        let mut body = resource_body("Double", 2, units, PRICE);
+        body["shards"] = json!(shards);
+        let room = api.resource(&manager, &body).await;
         let sdk = shared::aws::sdk_config().await;
         Self {
             api,
@@ -71,10 +76,24 @@ impl Hotel {
     /// `units` for the channel on the night `from` nights after `self.night`, released
     /// `release_days` before it.
     async fn set_allotment(&self, channel: &Channel, from: i64, units: i64, release_days: i64) {
-        let night = (self.night + Duration::days(from)).to_string();
-        let body = json!({"resource_id": self.room, "from": night, "to": night, "units": units, "release_days": release_days});
-        let reply = self.allot(&self.manager, channel, &body).await;
+        let reply = self
+            .allot_range(channel, from, from, units, release_days)
+            .await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    }
+
+    /// The manager's request for `units` on the nights `from` to `to` after `self.night`.
+    async fn allot_range(
+        &self,
+        channel: &Channel,
+        from: i64,
+        to: i64,
+        units: i64,
+        release_days: i64,
+    ) -> Reply {
+        let night = |days: i64| (self.night + Duration::days(days)).to_string();
+        let body = json!({"resource_id": self.room, "from": night(from), "to": night(to), "units": units, "release_days": release_days});
+        self.allot(&self.manager, channel, &body).await
     }
 
     /// An allotment of 3 on the first night, released tomorrow where the hotel is (vendor_body:
@@ -643,4 +662,144 @@ async fn the_night_audit_releases_the_allotments_due_by_the_hotels_today() {
     assert_eq!(item["released"], true, "{item}");
     assert_eq!(item["sold"], 1, "{item}");
     assert_eq!(hotel.sold(0).await, 1);
+}
+
+#[tokio::test]
+async fn on_a_sharded_type_concurrent_channels_never_take_the_protected_units_and_our_app_still_sells_them()
+ {
+    const LIMIT: u32 = 20;
+    const PROTECT: u32 = 4;
+    let hotel = Hotel::open_sharded(i64::from(LIMIT), 4).await;
+    let channels = [hotel.channel().await, hotel.channel().await];
+    hotel.protect(i64::from(PROTECT)).await;
+    let guests = join_all((0..10).map(|_| hotel.api.guest())).await;
+
+    // 40 channel commits over two channels without allotments and 10 holds of our guests, all
+    // at once, on a type whose night is split into 4 counter items.
+    let hotel = &hotel;
+    let commits = (0..40).map(|i| {
+        let channel = &channels[i % 2];
+        let body = hotel.commit(&format!("S-{i}"), 0);
+        async move { hotel.send(channel, &body).await }
+    });
+    let holds = guests.iter().map(|guest| hotel.hold(guest, 0));
+    let (commits, holds) = tokio::join!(join_all(commits), join_all(holds));
+    let channel_sold = created(&commits);
+    let app_held = created(&holds);
+
+    // The channels never reached into the protected units; the counter is what was answered;
+    // nothing is above the limit; our guests got at least the protected units.
+    assert!(
+        channel_sold as u32 <= LIMIT - PROTECT,
+        "{channel_sold} sold by the channels"
+    );
+    let mut items = 0;
+    for channel in &channels {
+        items += hotel.channel_night(channel, 0).await["sold"]
+            .as_u64()
+            .unwrap_or(0);
+    }
+    assert_eq!(items, channel_sold as u64);
+    let total = hotel.sold(0).await;
+    assert_eq!(total as usize, channel_sold + app_held);
+    assert!(total <= LIMIT);
+    assert!(app_held as u32 >= PROTECT.min(10));
+    // Our app sells whatever is left, to the limit; a channel nothing more.
+    hotel
+        .send(&channels[0], &hotel.commit("S-late", 0))
+        .await
+        .assert_problem(409);
+    for i in total..LIMIT {
+        let held = hotel.hold(&guests[i as usize % 10], 0).await;
+        assert_eq!(held.status, StatusCode::CREATED, "{held:#?}");
+    }
+    hotel.hold(&guests[0], 0).await.assert_problem(409);
+    assert_eq!(hotel.sold(0).await, LIMIT);
+
+    // The next night one by one: a channel sells exactly the unprotected units, our app the rest.
+    let mut sold = 0;
+    loop {
+        let reply = hotel
+            .send(&channels[1], &hotel.commit(&format!("SN-{sold}"), 1))
+            .await;
+        if reply.status == StatusCode::CONFLICT {
+            break;
+        }
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:#?}");
+        sold += 1;
+        assert!(sold <= LIMIT, "the channel kept selling");
+    }
+    assert_eq!(sold, LIMIT - PROTECT);
+    for guest in &guests[..4] {
+        let held = hotel.hold(guest, 1).await;
+        assert_eq!(held.status, StatusCode::CREATED, "{held:#?}");
+    }
+    hotel.hold(&guests[4], 1).await.assert_problem(409);
+    assert_eq!(hotel.sold(1).await, LIMIT);
+}
+
+#[tokio::test]
+async fn an_allotment_range_is_set_all_or_nothing_and_a_longer_one_than_a_transaction_is_refused() {
+    let hotel = Hotel::open(5).await;
+    let channel = hotel.channel().await;
+    let guest = hotel.api.guest().await;
+
+    // 21 nights do not fit one transaction on a type kept in one item: refused, naming /to.
+    let refused = hotel.allot_range(&channel, 0, 20, 1, 7).await;
+    refused.assert_problem(422);
+    assert_eq!(refused.pointers(), vec!["/to"], "{refused:#?}");
+    assert_eq!(refused.body["max_nights"], 20, "{refused:#?}");
+    assert_eq!(hotel.sold(0).await, 0);
+
+    // Night 2 has 1 unit free for an allotment of 2: the whole range is refused, nothing set.
+    for _ in 0..4 {
+        let held = hotel.hold(&guest, 2).await;
+        assert_eq!(held.status, StatusCode::CREATED, "{held:#?}");
+    }
+    let refused = hotel.allot_range(&channel, 0, 4, 2, 7).await;
+    refused.assert_problem(409);
+    assert_eq!(
+        refused.body["night"],
+        (hotel.night + Duration::days(2)).to_string()
+    );
+    assert_eq!(refused.body["free"], 1, "{refused:#?}");
+    for night in 0..5 {
+        assert_eq!(hotel.channel_night(&channel, night).await, Value::Null);
+        let held = if night == 2 { 4 } else { 0 };
+        assert_eq!(hotel.sold(night).await, held, "night {night}");
+    }
+    // 20 nights fit: all set.
+    let set = hotel.allot_range(&channel, 0, 19, 1, 7).await;
+    assert_eq!(set.status, StatusCode::OK, "{set:#?}");
+    assert_eq!(set.body["nights"].as_array().map(Vec::len), Some(20));
+    for night in [0, 2, 19] {
+        assert_eq!(hotel.channel_night(&channel, night).await["allot"], 1);
+        assert_eq!(hotel.sold(night).await, if night == 2 { 5 } else { 1 });
+    }
+
+    // Raising it to 3 on nights 5 to 9 while our guests hold units of night 7 at once: either
+    // every night has 3 or every night still has 1, never some of each.
+    let guests = join_all((0..4).map(|_| hotel.api.guest())).await;
+    let hotel = &hotel;
+    let holds = guests.iter().map(|guest| hotel.hold(guest, 7));
+    let (raised, holds) = tokio::join!(hotel.allot_range(&channel, 5, 9, 3, 7), join_all(holds));
+    let app_held = created(&holds) as u32;
+    let allot = if raised.status == StatusCode::OK {
+        3
+    } else {
+        1
+    };
+    if raised.status != StatusCode::OK {
+        raised.assert_problem(409);
+    }
+    for night in 5..10 {
+        assert_eq!(
+            hotel.channel_night(&channel, night).await["allot"],
+            allot,
+            "night {night}: {raised:#?}"
+        );
+        let held = if night == 7 { app_held } else { 0 };
+        assert_eq!(hotel.sold(night).await, allot + held, "night {night}");
+    }
+    assert!(hotel.sold(7).await <= 5);
 }

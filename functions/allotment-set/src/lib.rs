@@ -1,12 +1,13 @@
 //! A manager sets how many units of a room type a channel may sell on each night of a range, and
 //! how many days before each night the unsold ones return to the general pool (zero units
-//! removes the allotment: released now). Each night is its own transaction with the type's
-//! counter, so a refused night leaves the earlier ones set; sending the same body again is safe.
+//! removes the allotment: released now). The whole range is one transaction with the type's
+//! counters, so a refused night changes nothing; a range longer than one transaction takes is
+//! refused up front.
 use http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use serde::{Deserialize, Serialize};
 use shared::channels::ChannelStore;
-use shared::channels::allotment::{Allotment, Nights};
+use shared::channels::allotment::{Allotment, Nights, max_nights_per_request};
 use shared::channels::manage::managed_channel;
 use shared::domain::FieldErrors;
 use shared::domain::ids::ResourceId;
@@ -89,6 +90,10 @@ async fn set(
     let (Some(nights), Some(allotment)) = (nights, allotment) else {
         return Err(errors.into());
     };
+    let most = max_nights_per_request(resource.shards.get());
+    if nights.iter().count() > most {
+        return Err(too_many(most));
+    }
     let today = shared::clock::now()
         .with_timezone(&vendor.time_zone.tz())
         .date_naive();
@@ -102,12 +107,10 @@ async fn set(
             ),
         ));
     }
-    for night in nights.iter() {
-        store
-            .set_allotment(&resource, channel.id, night, allotment, today)
-            .await
-            .map_err(|err| refused(err, night, nights))?;
-    }
+    store
+        .set_allotment(&resource, channel.id, nights, allotment, today)
+        .await
+        .map_err(refused)?;
     let listed = store
         .allotments(vendor_id, resource.id, nights)
         .await
@@ -129,34 +132,37 @@ async fn set(
     ))
 }
 
-fn refused(err: AllotmentError, night: chrono::NaiveDate, nights: Nights) -> Problem {
-    let earlier = if night > nights.from {
+fn too_many(most: usize) -> Problem {
+    Problem::field(
+        "/to",
         format!(
-            " The nights from {} to the one before are set.",
-            nights.from
-        )
-    } else {
-        String::new()
-    };
+            "must be at most {most} nights from from (both included) for this room type: one request is one transaction"
+        ),
+    )
+    .with_extension("max_nights", serde_json::json!(most))
+}
+
+fn refused(err: AllotmentError) -> Problem {
     match err {
-        AllotmentError::BelowSold { sold, .. } => Problem::conflict(
+        AllotmentError::BelowSold { night, sold } => Problem::conflict(
             "allotment-below-sold",
             "The channel has sold more than that",
-            format!("the channel has sold {sold} units on {night}.{earlier}"),
+            format!("the channel has sold {sold} units on {night}; nothing was set"),
         )
         .with_extension("night", serde_json::json!(night))
         .with_extension("sold", serde_json::json!(sold)),
-        AllotmentError::SoldOut { free, .. } => Problem::conflict(
+        AllotmentError::SoldOut { night, free } => Problem::conflict(
             "sold-out",
             "Not enough units free",
-            format!("only {free} units are free on {night}.{earlier}"),
+            format!("only {free} units are free on {night}; nothing was set"),
         )
         .with_extension("night", serde_json::json!(night))
         .with_extension("free", serde_json::json!(free)),
-        AllotmentError::ReleasePassed { .. } => Problem::field(
+        AllotmentError::ReleasePassed { night } => Problem::field(
             "/release_days",
             format!("the release date of {night} has passed"),
         ),
+        AllotmentError::TooManyNights { most } => too_many(most),
         AllotmentError::Unexpected(cause) => Problem::internal(&cause),
     }
 }

@@ -9,6 +9,32 @@ pub const MAX_ALLOTMENT_NIGHTS: i64 = 366;
 /// The longest release period, in days before the night.
 pub const MAX_RELEASE_DAYS: u32 = 365;
 
+/// DynamoDB's most items in one transaction.
+const TRANSACTION_ITEMS: usize = 100;
+
+/// Items one night of a write costs beyond an unsharded type's single counter: a take under a
+/// protection checks each other shard of a sharded type in the same transaction.
+fn other_shards(shards: u8) -> usize {
+    usize::from(shards.max(1)) - 1
+}
+
+/// The most nights one allotment request sets in its one transaction: each night writes the
+/// channel item, its release marker (and deletes the old one), the type's counter and checks
+/// the protection, and a sharded type's other shards: 20 nights for a type kept in one item,
+/// 12 with 4 shards, 5 with 16.
+pub fn max_nights_per_request(shards: u8) -> usize {
+    TRANSACTION_ITEMS / (5 + other_shards(shards))
+}
+
+/// The longest stay a channel books or moves a booking to: a modify moving every night to new
+/// ones writes the booking, then per old night the channel item and the counter, and per new
+/// night the channel item, the counter, the protection check and a sharded type's other
+/// shards. 19 nights for a type kept in one item, 12 with 4 shards, 4 with 16. A commit is held
+/// to it too, so a channel never makes a booking it could not move.
+pub fn max_channel_nights(shards: u8) -> usize {
+    (TRANSACTION_ITEMS - 1) / (2 + 3 + other_shards(shards))
+}
+
 /// The nights from `from` to `to`, both included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Nights {
@@ -224,6 +250,24 @@ mod tests {
             named(errors),
             vec![r#"Pointer("/to")"#, r#"Pointer("/to")"#]
         );
+    }
+
+    #[test]
+    fn the_longest_requests_fit_one_transaction_for_every_shard_count() {
+        assert_eq!(max_nights_per_request(1), 20);
+        assert_eq!(max_nights_per_request(4), 12);
+        assert_eq!(max_nights_per_request(16), 5);
+        assert_eq!(max_channel_nights(1), 19);
+        assert_eq!(max_channel_nights(4), 12);
+        assert_eq!(max_channel_nights(16), 4);
+        for shards in 1..=16u8 {
+            let per_night = 4 + usize::from(shards);
+            assert!(max_nights_per_request(shards) * per_night <= 100);
+            assert!((max_nights_per_request(shards) + 1) * per_night > 100);
+            let moved = |nights: usize| 1 + nights * (2 + 2 + usize::from(shards));
+            assert!(moved(max_channel_nights(shards)) <= 100);
+            assert!(moved(max_channel_nights(shards) + 1) > 100);
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::domain::booking::Booking;
 use crate::domain::calendar::Bucket;
 use crate::store::bookings::{BookingChanges, BookingWriteError, CounterChange};
 use crate::store::dynamo::{DynamoStore, n, s};
+use crate::store::shards::{CappedTake, ShardPin};
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use std::future::Future;
@@ -69,7 +70,7 @@ impl DynamoStore {
         write: F,
     ) -> Result<(), BookingWriteError>
     where
-        F: Fn(BookingChanges, Vec<TransactWriteItem>) -> Fut,
+        F: Fn(BookingChanges, Vec<TransactWriteItem>, Vec<ShardPin>) -> Fut,
         Fut: Future<Output = Result<(), BookingWriteError>>,
     {
         let key = |c: &CounterChange| NightKey {
@@ -85,14 +86,14 @@ impl DynamoStore {
             .collect();
         if keys.is_empty() {
             // Nothing taken or given back (a confirmation, say): written as any booking is.
-            return write(changes.clone(), Vec::new()).await;
+            return write(changes.clone(), Vec::new(), Vec::new()).await;
         }
         let today = booking
             .updated_at
             .with_timezone(&booking.time_zone.tz())
             .date_naive();
         let table = &self.tables.inventory;
-        for attempt in 0..CHANNEL_ATTEMPTS {
+        'attempts: for attempt in 0..CHANNEL_ATTEMPTS {
             let (nights, protects) = self.read_nights(&keys, channel).await?;
             let mut released = false;
             for (k, night) in &nights {
@@ -106,6 +107,7 @@ impl DynamoStore {
             }
             let mut counters = Vec::new();
             let mut extra = Vec::new();
+            let mut pinned = Vec::new();
             let mut sold_out = Vec::new();
             for change in &changes.counters {
                 if !matches!(change.bucket, Bucket::Night(_)) {
@@ -134,12 +136,32 @@ impl DynamoStore {
                             general.limit = change.limit.saturating_sub(protect);
                             extra.push(protect_check(table, k, protect)?);
                             if change.sharding.is_some() && protect > 0 {
-                                // A sharded type's take is one shard's: the protection is
-                                // checked against the bucket's sum as read just before.
-                                let sold = self.shards_sold(change).await?;
-                                if sold + change.delta > i64::from(general.limit) {
-                                    sold_out.push(change.bucket);
-                                    continue;
+                                // A sharded type's take is one shard's: the others are checked
+                                // in the transaction, so the sum stays out of the protection.
+                                let cap = i64::from(general.limit);
+                                match self.plan_capped_take(&general, cap).await? {
+                                    CappedTake::Take {
+                                        shard,
+                                        max_sold,
+                                        checks,
+                                    } => {
+                                        let index = counters.len();
+                                        pinned.push(ShardPin {
+                                            index,
+                                            shard,
+                                            max_sold,
+                                        });
+                                        extra.extend(checks);
+                                    }
+                                    CappedTake::SoldOut => {
+                                        sold_out.push(change.bucket);
+                                        continue;
+                                    }
+                                    CappedTake::Stale => return Err(BookingWriteError::Stale),
+                                    CappedTake::ReadAgain => {
+                                        crate::store::jittered_pause(attempt).await;
+                                        continue 'attempts;
+                                    }
                                 }
                             }
                         }
@@ -159,7 +181,7 @@ impl DynamoStore {
             if items > 100 {
                 return Err(BookingWriteError::TooLarge(items));
             }
-            match write(next, extra).await {
+            match write(next, extra, pinned).await {
                 Err(BookingWriteError::Unexpected(err)) if err.is::<ChannelChanged>() => {
                     crate::store::jittered_pause(attempt).await;
                 }

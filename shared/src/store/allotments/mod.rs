@@ -56,19 +56,23 @@ pub enum AllotmentError {
     /// The night's release date is today or past: nothing would be held back.
     #[error("the release date of {night} has passed")]
     ReleasePassed { night: NaiveDate },
+    /// The range has more nights than one transaction takes for this type.
+    #[error("at most {most} nights per request")]
+    TooManyNights { most: usize },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
 /// Allotments and protection of a vendor's room types, for its manager and the release job.
 pub trait AllotmentStore: Send + Sync {
-    /// Sets `channel`'s allotment of `resource` on `night` (zero removes it, releasing it now);
+    /// Sets `channel`'s allotment of `resource` on each of `nights` (zero removes it, releasing
+    /// it now), all or nothing: one transaction, so at most `max_nights_per_request` nights;
     /// `today` is the vendor's date.
     fn set_allotment(
         &self,
         resource: &Resource,
         channel: ChannelId,
-        night: NaiveDate,
+        nights: Nights,
         allotment: Allotment,
         today: NaiveDate,
     ) -> impl Future<Output = Result<(), AllotmentError>> + Send;

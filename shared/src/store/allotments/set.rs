@@ -5,14 +5,15 @@ use super::items::{
 };
 use super::{AllotmentError, AllotmentNight, AllotmentRelease, AllotmentStore, ChannelChanged};
 use crate::channels::ChannelId;
-use crate::channels::allotment::{Allotment, ChannelNight, Nights};
+use crate::channels::allotment::{Allotment, ChannelNight, Nights, max_nights_per_request};
 use crate::domain::calendar::Bucket;
 use crate::domain::ids::{ResourceId, VendorId};
 use crate::domain::resource::Resource;
 use crate::store::bookings::{BookingChanges, BookingWriteError, CounterChange};
 use crate::store::dynamo::{DynamoStore, Outcome, n, s};
+use crate::store::shards::{CappedTake, ShardPin};
 use anyhow::Context;
-use aws_sdk_dynamodb::types::{AttributeValue, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::NaiveDate;
 
 impl AllotmentStore for DynamoStore {
@@ -20,91 +21,88 @@ impl AllotmentStore for DynamoStore {
         &self,
         resource: &Resource,
         channel: ChannelId,
-        date: NaiveDate,
+        nights: Nights,
         allotment: Allotment,
         today: NaiveDate,
     ) -> Result<(), AllotmentError> {
-        let key = NightKey {
-            vendor: resource.vendor_id,
-            resource: resource.id,
-            bucket: Bucket::Night(date),
-        };
-        let table = &self.tables.inventory;
-        let units = i64::from(allotment.units);
-        for attempt in 0..CHANNEL_ATTEMPTS {
-            let (night, protect) = self.read_night(key, channel).await?;
-            if night.due(today) || (units == 0 && night.unreleased().is_some()) {
-                self.release_night(key, channel, &night).await?;
-                continue;
-            }
-            if units == 0 {
-                return Ok(());
-            }
-            if units < night.sold {
-                return Err(AllotmentError::BelowSold {
-                    night: date,
-                    sold: night.sold,
-                });
-            }
-            let release_on = allotment.release_on(date);
-            if release_on <= today {
-                return Err(AllotmentError::ReleasePassed { night: date });
-            }
-            let old = night.unreleased();
-            let delta = units - old.unwrap_or(night.sold);
-            let mut update = Update::builder()
-                .table_name(table)
-                .key("pk", s(chan_pk(key.vendor, key.resource)))
-                .key("sk", s(channel_sk(key.bucket, channel)))
-                .update_expression(
-                    "SET allot = :a, release_on = :r, sold = if_not_exists(sold, :zero) REMOVE rel",
-                )
-                .expression_attribute_values(":a", n(units))
-                .expression_attribute_values(":r", s(release_on.format("%Y-%m-%d").to_string()))
-                .expression_attribute_values(":zero", n(0))
-                .expression_attribute_values(":s", n(night.sold));
-            let sold_was = if night.sold == 0 {
-                "(attribute_not_exists(sold) OR sold = :s)"
-            } else {
-                "sold = :s"
-            };
-            update = match old {
-                Some(was) => update
-                    .condition_expression(format!(
-                        "allot = :was AND attribute_not_exists(rel) AND {sold_was}"
-                    ))
-                    .expression_attribute_values(":was", n(was)),
-                None => update.condition_expression(format!(
-                    "(attribute_not_exists(allot) OR attribute_exists(rel)) AND {sold_was}"
-                )),
-            };
-            let mut extra = vec![marker_put(table, key, channel, release_on)?];
-            if let Some(on) = night
-                .release_on
-                .filter(|on| *on != release_on && old.is_some())
-            {
-                extra.push(marker_delete(table, key, channel, on)?);
-            }
-            let mut counters = Vec::new();
-            if delta != 0 {
-                let limit = resource.sellable_limit();
-                let change = CounterChange {
-                    vendor: key.vendor,
-                    resource: key.resource,
-                    bucket: key.bucket,
-                    delta,
-                    limit: limit.saturating_sub(protect),
-                    sharding: None,
-                };
-                counters = CounterChange::of_type(vec![change], resource);
-                if delta > 0 {
-                    extra.push(protect_check(table, key, protect)?);
+        let keys: Vec<NightKey> = nights
+            .iter()
+            .map(|date| NightKey {
+                vendor: resource.vendor_id,
+                resource: resource.id,
+                bucket: Bucket::Night(date),
+            })
+            .collect();
+        let most = max_nights_per_request(resource.shards.get());
+        if keys.len() > most {
+            return Err(AllotmentError::TooManyNights { most });
+        }
+        'attempts: for attempt in 0..CHANNEL_ATTEMPTS {
+            let (states, protects) = self.read_nights(&keys, channel).await?;
+            let mut released = false;
+            for key in &keys {
+                let night = states.get(key).copied().unwrap_or_default();
+                if night.due(today) {
+                    // What the daily release would have done already: its own transaction.
+                    self.release_night(*key, channel, &night).await?;
+                    released = true;
                 }
             }
-            let changes = BookingChanges::from(counters);
-            let channel_write = write(update.build().context("building an allotment")?);
+            if released {
+                continue;
+            }
+            let mut plan = RangeWrite::default();
+            for key in &keys {
+                let night = states.get(key).copied().unwrap_or_default();
+                let protect = protects.get(key).copied().unwrap_or(0);
+                match self
+                    .plan_night(resource, channel, *key, night, protect, allotment, today)
+                    .await?
+                {
+                    NightWrite::Nothing => {}
+                    NightWrite::Items {
+                        items,
+                        counter,
+                        capped,
+                    } => {
+                        if let Some(counter) = counter {
+                            if let Some((shard, max_sold)) = capped {
+                                plan.pinned.push(ShardPin {
+                                    index: plan.counters.len(),
+                                    shard,
+                                    max_sold,
+                                });
+                            }
+                            plan.counters.push((counter, protect));
+                        }
+                        plan.items.extend(items);
+                    }
+                    NightWrite::Refused(err) => return Err(err),
+                    NightWrite::ReadAgain => {
+                        crate::store::jittered_pause(attempt).await;
+                        continue 'attempts;
+                    }
+                }
+            }
+            let mut items = plan.items.into_iter();
+            let Some(first) = items.next() else {
+                return Ok(());
+            };
+            let protects: Vec<u32> = plan.counters.iter().map(|(_, p)| *p).collect();
+            let changes = BookingChanges::from(
+                plan.counters
+                    .into_iter()
+                    .map(|(c, _)| c)
+                    .collect::<Vec<_>>(),
+            );
             match self
-                .write_with(channel_write, &changes, BookingWriteError::Stale, extra)
+                .write_with(
+                    first,
+                    &changes,
+                    BookingWriteError::Stale,
+                    items.collect(),
+                    plan.pinned,
+                )
                 .await
             {
                 Ok(()) => return Ok(()),
@@ -112,11 +110,21 @@ impl AllotmentStore for DynamoStore {
                 Err(BookingWriteError::Unexpected(err)) if err.is::<ChannelChanged>() => {
                     crate::store::jittered_pause(attempt).await;
                 }
-                Err(BookingWriteError::SoldOut(_)) => {
-                    let sold = self.shards_sold(&changes.counters[0]).await?;
-                    let limit = i64::from(resource.sellable_limit().saturating_sub(protect));
+                Err(BookingWriteError::SoldOut(buckets)) => {
+                    let found = changes
+                        .counters
+                        .iter()
+                        .zip(&protects)
+                        .find(|(c, _)| buckets.contains(&c.bucket));
+                    let (Some((change, protect)), Some(Bucket::Night(night))) =
+                        (found, buckets.first().copied())
+                    else {
+                        return Err(anyhow::anyhow!("a refused bucket not in the write").into());
+                    };
+                    let sold = self.shards_sold(change).await?;
+                    let limit = i64::from(resource.sellable_limit().saturating_sub(*protect));
                     let free = u32::try_from((limit - sold).max(0)).unwrap_or(0);
-                    return Err(AllotmentError::SoldOut { night: date, free });
+                    return Err(AllotmentError::SoldOut { night, free });
                 }
                 Err(other) => return Err(anyhow::Error::new(other).into()),
             }
@@ -152,6 +160,208 @@ impl AllotmentStore for DynamoStore {
     ) -> anyhow::Result<Vec<AllotmentNight>> {
         self.list_allotments(vendor, resource, nights).await
     }
+}
+
+/// One request's write: every night's items, the type's counter changes (with each night's
+/// protection) and the sharded takes pinned under the protection.
+#[derive(Default)]
+struct RangeWrite {
+    items: Vec<TransactWriteItem>,
+    counters: Vec<(CounterChange, u32)>,
+    pinned: Vec<ShardPin>,
+}
+
+/// What one night of an allotment request writes.
+enum NightWrite {
+    /// Already as asked (no allotment to remove).
+    Nothing,
+    /// The channel item and markers; the type's counter change, if any, and for a sharded take
+    /// under a protection the shard and the most it may have sold.
+    Items {
+        items: Vec<TransactWriteItem>,
+        counter: Option<CounterChange>,
+        capped: Option<(u8, i64)>,
+    },
+    Refused(AllotmentError),
+    /// A sharded counter was split anew: read again.
+    ReadAgain,
+}
+
+impl DynamoStore {
+    /// One night of an allotment request, from the channel item and protection as read.
+    #[allow(clippy::too_many_arguments)]
+    async fn plan_night(
+        &self,
+        resource: &Resource,
+        channel: ChannelId,
+        key: NightKey,
+        night: ChannelNight,
+        protect: u32,
+        allotment: Allotment,
+        today: NaiveDate,
+    ) -> anyhow::Result<NightWrite> {
+        let table = &self.tables.inventory;
+        let Bucket::Night(date) = key.bucket else {
+            anyhow::bail!("an allotment is per night");
+        };
+        let units = i64::from(allotment.units);
+        if units == 0 {
+            // Removing the allotment releases its unsold units now.
+            return Ok(
+                match release_items(table, key, channel, &night, Some(resource))? {
+                    Some((items, counter)) => NightWrite::Items {
+                        items,
+                        counter,
+                        capped: None,
+                    },
+                    None => NightWrite::Nothing,
+                },
+            );
+        }
+        if units < night.sold {
+            return Ok(NightWrite::Refused(AllotmentError::BelowSold {
+                night: date,
+                sold: night.sold,
+            }));
+        }
+        let release_on = allotment.release_on(date);
+        if release_on <= today {
+            return Ok(NightWrite::Refused(AllotmentError::ReleasePassed {
+                night: date,
+            }));
+        }
+        let old = night.unreleased();
+        let delta = units - old.unwrap_or(night.sold);
+        let mut update = Update::builder()
+            .table_name(table)
+            .key("pk", s(chan_pk(key.vendor, key.resource)))
+            .key("sk", s(channel_sk(key.bucket, channel)))
+            .update_expression(
+                "SET allot = :a, release_on = :r, sold = if_not_exists(sold, :zero) REMOVE rel",
+            )
+            .expression_attribute_values(":a", n(units))
+            .expression_attribute_values(":r", s(release_on.format("%Y-%m-%d").to_string()))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":s", n(night.sold));
+        let sold_was = if night.sold == 0 {
+            "(attribute_not_exists(sold) OR sold = :s)"
+        } else {
+            "sold = :s"
+        };
+        update = match old {
+            Some(was) => update
+                .condition_expression(format!(
+                    "allot = :was AND attribute_not_exists(rel) AND {sold_was}"
+                ))
+                .expression_attribute_values(":was", n(was)),
+            None => update.condition_expression(format!(
+                "(attribute_not_exists(allot) OR attribute_exists(rel)) AND {sold_was}"
+            )),
+        };
+        let mut items = vec![
+            write(update.build().context("building an allotment")?),
+            marker_put(table, key, channel, release_on)?,
+        ];
+        if let Some(on) = night
+            .release_on
+            .filter(|on| *on != release_on && old.is_some())
+        {
+            items.push(marker_delete(table, key, channel, on)?);
+        }
+        if delta == 0 {
+            return Ok(NightWrite::Items {
+                items,
+                counter: None,
+                capped: None,
+            });
+        }
+        let limit = resource.sellable_limit().saturating_sub(protect);
+        let change = CounterChange {
+            vendor: key.vendor,
+            resource: key.resource,
+            bucket: key.bucket,
+            delta,
+            limit,
+            sharding: None,
+        };
+        let Some(change) = CounterChange::of_type(vec![change], resource).pop() else {
+            anyhow::bail!("a counter change went missing");
+        };
+        let mut capped = None;
+        if delta > 0 {
+            items.push(protect_check(table, key, protect)?);
+            if change.sharding.is_some() && protect > 0 {
+                match self.plan_capped_take(&change, i64::from(limit)).await? {
+                    CappedTake::Take {
+                        shard,
+                        max_sold,
+                        checks,
+                    } => {
+                        capped = Some((shard, max_sold));
+                        items.extend(checks);
+                    }
+                    CappedTake::SoldOut => {
+                        let sold = self.shards_sold(&change).await?;
+                        let free = u32::try_from((i64::from(limit) - sold).max(0)).unwrap_or(0);
+                        return Ok(NightWrite::Refused(AllotmentError::SoldOut {
+                            night: date,
+                            free,
+                        }));
+                    }
+                    CappedTake::Stale | CappedTake::ReadAgain => return Ok(NightWrite::ReadAgain),
+                }
+            }
+        }
+        Ok(NightWrite::Items {
+            items,
+            counter: Some(change),
+            capped,
+        })
+    }
+}
+
+/// The items that move one night's unsold allotment back to the general pool, conditioned on
+/// the night as read, and the counter change that returns them (counted in the type's shards
+/// when `resource` is known); `None` if it holds no allotment.
+fn release_items(
+    table: &str,
+    key: NightKey,
+    channel: ChannelId,
+    night: &ChannelNight,
+    resource: Option<&Resource>,
+) -> anyhow::Result<Option<(Vec<TransactWriteItem>, Option<CounterChange>)>> {
+    let Some(allot) = night.unreleased() else {
+        return Ok(None);
+    };
+    let mark = Update::builder()
+        .table_name(table)
+        .key("pk", s(chan_pk(key.vendor, key.resource)))
+        .key("sk", s(channel_sk(key.bucket, channel)))
+        .update_expression("SET rel = :t")
+        .condition_expression("attribute_not_exists(rel) AND sold = :s AND allot = :a")
+        .expression_attribute_values(":t", AttributeValue::Bool(true))
+        .expression_attribute_values(":s", n(night.sold))
+        .expression_attribute_values(":a", n(allot))
+        .build()
+        .context("building a release")?;
+    let mut items = vec![write(mark)];
+    if let Some(on) = night.release_on {
+        items.push(marker_delete(table, key, channel, on)?);
+    }
+    let unsold = allot - night.sold;
+    let counter = (unsold > 0).then(|| CounterChange {
+        vendor: key.vendor,
+        resource: key.resource,
+        bucket: key.bucket,
+        delta: -unsold,
+        limit: 0,
+        sharding: None,
+    });
+    let counter = match (counter, resource) {
+        (Some(change), Some(resource)) => CounterChange::of_type(vec![change], resource).pop(),
+        (counter, _) => counter,
+    };
+    Ok(Some((items, counter)))
 }
 
 impl AllotmentRelease for DynamoStore {
@@ -202,38 +412,14 @@ impl DynamoStore {
         channel: ChannelId,
         night: &ChannelNight,
     ) -> anyhow::Result<bool> {
-        let Some(allot) = night.unreleased() else {
+        let table = &self.tables.inventory;
+        let Some((mut items, counter)) = release_items(table, key, channel, night, None)? else {
             return Ok(false);
         };
-        let table = &self.tables.inventory;
-        let mark = Update::builder()
-            .table_name(table)
-            .key("pk", s(chan_pk(key.vendor, key.resource)))
-            .key("sk", s(channel_sk(key.bucket, channel)))
-            .update_expression("SET rel = :t")
-            .condition_expression("attribute_not_exists(rel) AND sold = :s AND allot = :a")
-            .expression_attribute_values(":t", AttributeValue::Bool(true))
-            .expression_attribute_values(":s", n(night.sold))
-            .expression_attribute_values(":a", n(allot))
-            .build()
-            .context("building a release")?;
-        let mut items = vec![write(mark)];
-        let unsold = allot - night.sold;
-        if unsold > 0 {
-            let release = CounterChange {
-                vendor: key.vendor,
-                resource: key.resource,
-                bucket: key.bucket,
-                delta: -unsold,
-                limit: 0,
-                sharding: None,
-            };
-            if let Some(item) = crate::store::bookings::counter_update(table, &release, 0)? {
-                items.push(item);
-            }
-        }
-        if let Some(on) = night.release_on {
-            items.push(marker_delete(table, key, channel, on)?);
+        if let Some(release) = counter
+            && let Some(item) = crate::store::bookings::counter_update(table, &release, 0)?
+        {
+            items.push(item);
         }
         Ok(matches!(self.transact(items).await?, Outcome::Committed))
     }

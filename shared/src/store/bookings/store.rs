@@ -57,20 +57,32 @@ impl BookingStore for DynamoStore {
             type_version: (!sharded).then(|| check(type_version)),
             not_archived: not_archived.map(check),
             channel: Vec::new(),
+            pinned: Vec::new(),
         };
         let put = new_booking_put(&self.tables.bookings, booking)?;
         let changes = BookingChanges::from(takes.to_vec());
         if let Some(channel) = crate::store::allotments::channel_of(booking) {
             let (put, guards) = (&put, &guards);
             return self
-                .write_channel(booking, channel, &changes, |changes, extra| async move {
-                    let guards = Guards {
-                        channel: extra,
-                        ..guards.clone()
-                    };
-                    self.write_guarded(put.clone(), &changes, BookingWriteError::Duplicate, guards)
+                .write_channel(
+                    booking,
+                    channel,
+                    &changes,
+                    |changes, extra, pinned| async move {
+                        let guards = Guards {
+                            channel: extra,
+                            pinned,
+                            ..guards.clone()
+                        };
+                        self.write_guarded(
+                            put.clone(),
+                            &changes,
+                            BookingWriteError::Duplicate,
+                            guards,
+                        )
                         .await
-                })
+                    },
+                )
                 .await;
         }
         self.write_guarded(put, &changes, BookingWriteError::Duplicate, guards)
@@ -117,10 +129,21 @@ impl BookingStore for DynamoStore {
         if let Some(channel) = crate::store::allotments::channel_of(booking) {
             let write = &write;
             return self
-                .write_channel(booking, channel, changes, |changes, extra| async move {
-                    self.write_with(write.clone(), &changes, BookingWriteError::Stale, extra)
+                .write_channel(
+                    booking,
+                    channel,
+                    changes,
+                    |changes, extra, pinned| async move {
+                        self.write_with(
+                            write.clone(),
+                            &changes,
+                            BookingWriteError::Stale,
+                            extra,
+                            pinned,
+                        )
                         .await
-                })
+                    },
+                )
                 .await;
         }
         self.write_booking(write, changes, BookingWriteError::Stale)

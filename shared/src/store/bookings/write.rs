@@ -6,6 +6,7 @@ use crate::domain::booking::Booking;
 use crate::domain::calendar::Bucket;
 use crate::domain::ids::BookingId;
 use crate::store::dynamo::{DynamoStore, Item, Outcome, n, s, unexplained};
+use crate::store::shards::ShardPin;
 use crate::store::units::{OccupancyChange, housekeeping_update, occupancy_write};
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
@@ -80,7 +81,7 @@ pub(in crate::store) fn counter_update(
         return Ok(None);
     }
     if let Some(sharding) = change.sharding {
-        return crate::store::shards::shard_update(table, change, sharding, shard).map(Some);
+        return crate::store::shards::shard_update(table, change, sharding, shard, None).map(Some);
     }
     let mut update = Update::builder()
         .table_name(table)
@@ -127,17 +128,19 @@ impl DynamoStore {
             .await
     }
 
-    /// `write_booking` with `extra` items last (a channel's, `allotments`): one that fails is
-    /// reported as `ChannelChanged`.
+    /// `write_booking` with `extra` items last (a channel's, `allotments`) and sharded takes
+    /// `pinned` to a shard under a cap: one of these that fails is reported as `ChannelChanged`.
     pub(in crate::store) async fn write_with(
         &self,
         booking_write: TransactWriteItem,
         changes: &BookingChanges,
         booking_refused: BookingWriteError,
         extra: Vec<TransactWriteItem>,
+        pinned: Vec<ShardPin>,
     ) -> Result<(), BookingWriteError> {
         let guards = Guards {
             channel: extra,
+            pinned,
             ..Guards::default()
         };
         self.write_guarded(booking_write, changes, booking_refused, guards)
@@ -157,9 +160,12 @@ impl DynamoStore {
         let mut shards: Vec<u8> = changes
             .counters
             .iter()
-            .map(|c| {
-                c.sharding
-                    .map_or(0, |sh| crate::store::shards::any_shard(sh.shards))
+            .enumerate()
+            .map(|(i, c)| match guards.pin(i) {
+                Some(pin) => pin.shard,
+                None => c
+                    .sharding
+                    .map_or(0, |sh| crate::store::shards::any_shard(sh.shards)),
             })
             .collect();
         for _ in 0..SHARD_ATTEMPTS {
@@ -244,8 +250,18 @@ impl DynamoStore {
         };
         let mut items = vec![booking_write.clone()];
         let mut impossible = Vec::new();
-        for (change, shard) in changes.counters.iter().zip(shards) {
-            match counter_update(&self.tables.inventory, change, *shard)? {
+        for (i, (change, shard)) in changes.counters.iter().zip(shards).enumerate() {
+            let update = match (guards.pin(i), change.sharding) {
+                (Some(pin), Some(sharding)) => Some(crate::store::shards::shard_update(
+                    &self.tables.inventory,
+                    change,
+                    sharding,
+                    pin.shard,
+                    Some(pin.max_sold),
+                )?),
+                _ => counter_update(&self.tables.inventory, change, *shard)?,
+            };
+            match update {
                 Some(item) => items.push(item),
                 None => impossible.push(change.bucket),
             }
@@ -278,7 +294,11 @@ impl DynamoStore {
         if outcome.failed(0) || archive_at.is_some_and(|i| outcome.failed(i)) {
             return Ok(Attempt::Done(Err(refusal())));
         }
-        if (channel_from..channel_from + guards.channel.len()).any(|i| outcome.failed(i)) {
+        // A pinned take's shard refused: it or another shard sold meanwhile, read them again.
+        let pinned_refused = guards.pinned.iter().any(|p| outcome.failed(p.index + 1));
+        if pinned_refused
+            || (channel_from..channel_from + guards.channel.len()).any(|i| outcome.failed(i))
+        {
             return Ok(Attempt::Done(Err(anyhow::Error::new(
                 crate::store::allotments::ChannelChanged,
             )
@@ -354,6 +374,14 @@ pub(super) struct Guards {
     /// A channel booking's channel and protection items (`allotments`), last: one that fails
     /// changed since it was read (`ChannelChanged`).
     pub(super) channel: Vec<TransactWriteItem>,
+    /// Sharded takes under a cap, each on the shard planned for it.
+    pub(super) pinned: Vec<ShardPin>,
+}
+
+impl Guards {
+    fn pin(&self, index: usize) -> Option<&ShardPin> {
+        self.pinned.iter().find(|p| p.index == index)
+    }
 }
 
 pub(super) fn new_booking_put(table: &str, booking: &Booking) -> anyhow::Result<TransactWriteItem> {
