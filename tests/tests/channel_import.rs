@@ -501,3 +501,82 @@ async fn a_restaurants_channel_commits_modifies_and_cancels_a_seating() {
     assert_eq!(cancelled.status, StatusCode::OK, "{cancelled:#?}");
     assert_eq!(cancelled.body["booking"]["status"], "CANCELLED");
 }
+
+#[tokio::test]
+async fn a_stay_longer_than_a_modify_can_move_is_refused_up_front_at_commit_and_at_modify() {
+    let hotel = Hotel::open(UNITS).await;
+    let channel = hotel.channel().await;
+
+    // 19 nights of a type kept in one counter item: the longest a channel books, and a modify
+    // moves all of them to 19 other nights in one transaction (1 + 19 * 2 + 19 * 3 items).
+    let long = hotel
+        .send(Some(&channel.token), &hotel.commit("LONG-1", 0, 19))
+        .await;
+    assert_eq!(long.status, StatusCode::CREATED, "{long:#?}");
+    let night = |days: i64| (hotel.first + Duration::days(days)).to_string();
+    let moved = hotel
+        .send(
+            Some(&channel.token),
+            &json!({"res_status": "modify", "reservation_id": "LONG-1", "arrival": night(19), "departure": night(38)}),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{moved:#?}");
+    let mut free = vec![UNITS; 19];
+    free.extend(vec![UNITS - 1; 19]);
+    free.push(UNITS);
+    assert_eq!(hotel.free(&channel, 39).await, free);
+
+    // 20 nights: refused before anything is written, naming the departure and the most.
+    let refused = hotel
+        .send(Some(&channel.token), &hotel.commit("LONG-2", 0, 20))
+        .await;
+    refused.assert_problem(422);
+    assert_eq!(refused.body["ota_error"], json!({"type": 3, "code": 15}));
+    assert_eq!(refused.pointers(), vec!["/departure"]);
+    assert_eq!(refused.body["max_nights"], 19, "{refused:#?}");
+    let none = hotel.booking(&booking_of(&channel, "LONG-2")).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "{none:#?}");
+    let longer = json!({"res_status": "modify", "reservation_id": "LONG-1", "arrival": night(19), "departure": night(39)});
+    let refused = hotel.send(Some(&channel.token), &longer).await;
+    refused.assert_problem(422);
+    assert_eq!(refused.body["ota_error"]["code"], 15);
+    assert_eq!(refused.pointers(), vec!["/departure"]);
+    assert_eq!(hotel.free(&channel, 39).await, free);
+
+    // A type split into 4 counter items takes at most 12 nights, and 19 nights moved to 12 of
+    // it do not fit one transaction (1 + 19 * 2 + 12 * 6 items): refused too, nothing moved.
+    let mut body = resource_body("Suite", 2, UNITS, PRICE);
+    body["shards"] = json!(4);
+    let suite = hotel.api.resource(&hotel.manager, &body).await;
+    let to_suite = |nights: i64| json!({"res_status": "modify", "reservation_id": "LONG-1", "room_type_code": suite, "arrival": night(19), "departure": night(19 + nights)});
+    let refused = hotel.send(Some(&channel.token), &to_suite(13)).await;
+    refused.assert_problem(422);
+    assert_eq!(refused.body["max_nights"], 12, "{refused:#?}");
+    let refused = hotel.send(Some(&channel.token), &to_suite(12)).await;
+    refused.assert_problem(422);
+    assert_eq!(refused.pointers(), vec!["/departure"]);
+    let kept = hotel.booking(&booking_of(&channel, "LONG-1")).await;
+    assert_eq!(kept.body["resource_id"], hotel.room.as_str());
+    assert_eq!(kept.body["time"]["check_out"], night(38));
+    // Shortened first, it moves.
+    let shorter = hotel
+        .send(
+            Some(&channel.token),
+            &json!({"res_status": "modify", "reservation_id": "LONG-1", "arrival": night(19), "departure": night(31)}),
+        )
+        .await;
+    assert_eq!(shorter.status, StatusCode::OK, "{shorter:#?}");
+    let moved = hotel.send(Some(&channel.token), &to_suite(12)).await;
+    assert_eq!(moved.status, StatusCode::OK, "{moved:#?}");
+    assert_eq!(hotel.free(&channel, 39).await, vec![UNITS; 39]);
+
+    // Each refusal is recorded as an invalid date (ERR 15) naming the departure.
+    let (_, reply) = hotel.rejections(&channel).await;
+    let items = reply.body["items"].as_array().expect("items");
+    assert_eq!(items.len(), 4, "{reply:#?}");
+    for item in items {
+        assert_eq!(item["refusal"], "invalid_date", "{item}");
+        assert_eq!(item["ota_error_code"], 15, "{item}");
+        assert_eq!(item["pointers"], json!(["/departure"]), "{item}");
+    }
+}

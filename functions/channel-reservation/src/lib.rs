@@ -14,12 +14,13 @@ use message::{Message, MessageBody, Parsed, Terms, parse};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use shared::auth::{ChannelCaller, Scope};
+use shared::channels::allotment::{channel_move_fits, max_channel_nights};
 use shared::channels::import::{
     ChannelImports, ImportRefusal, ImportedReservation, RejectedImport, ResStatus, ReservationId,
     Unreadable, booked_by, booking_channel,
 };
 use shared::channels::{ChannelKind, ChannelStore};
-use shared::domain::booking::{Booking, BookingAction, BookingStatus};
+use shared::domain::booking::{Booking, BookingAction, BookingStatus, BookingTime};
 use shared::domain::ids::{BookingId, VendorId};
 use shared::domain::money::Money;
 use shared::domain::{FieldErrors, Location};
@@ -344,6 +345,9 @@ async fn apply(
         vendor: caller.vendor_id,
         booked_by: booked_by(caller.channel_id),
     };
+    if let Some(refusal) = too_long(store, caller.vendor_id, booking_id, &parsed.message).await? {
+        return Ok(Err(refusal));
+    }
     let (booking, fresh) = match parsed.message {
         Message::Commit { stay, guest } => {
             let creator = Creator {
@@ -428,6 +432,75 @@ async fn apply(
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(Ok(response))
+}
+
+/// A stay a channel could not later move in one transaction is refused before anything is
+/// written: longer than `max_channel_nights` of its room type, at commit and at modify (so a
+/// channel never makes a booking it cannot move), or a move whose old and new nights together
+/// do not fit (to a type with more counter items). A type or booking not found is left to the
+/// engine to answer.
+async fn too_long(
+    store: &(impl ResourceStore + BookingStore),
+    vendor: VendorId,
+    id: BookingId,
+    message: &Message,
+) -> Result<Option<Refused>, Problem> {
+    let (resource, new, old) = match message {
+        Message::Commit { stay, .. } => match (stay.resource, stay_nights(&stay.time)) {
+            (Some(resource), Some(nights)) => (resource, nights, None),
+            _ => return Ok(None),
+        },
+        Message::Modify(change) => {
+            let Some(booking) = store.booking(id).await.map_err(|e| Problem::internal(&e))? else {
+                return Ok(None);
+            };
+            let old = stay_nights(&booking.time);
+            let new = change.time.as_ref().map_or(old, stay_nights);
+            match (old, new) {
+                (Some(old), Some(new)) => (
+                    change.resource.unwrap_or(booking.resource_id),
+                    new,
+                    Some(old),
+                ),
+                _ => return Ok(None),
+            }
+        }
+        Message::Cancel => return Ok(None),
+    };
+    let Some(resource) = store
+        .resource(vendor, resource)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+    else {
+        return Ok(None);
+    };
+    let shards = resource.shards.get();
+    let most = max_channel_nights(shards);
+    let detail = if new > most {
+        format!("must be at most {most} nights after arrival for this room type")
+    } else if old.is_some_and(|old| !channel_move_fits(old, new, shards)) {
+        format!(
+            "moving {} nights to {new} nights of this room type does not fit one change: shorten the stay first, or cancel and commit anew",
+            old.unwrap_or(0)
+        )
+    } else {
+        return Ok(None);
+    };
+    let mut refusal = invalid(one("/departure", &detail));
+    refusal.problem = refusal
+        .problem
+        .with_extension("max_nights", serde_json::json!(most));
+    Ok(Some(refusal))
+}
+
+fn stay_nights(time: &BookingTime) -> Option<usize> {
+    match time {
+        BookingTime::Stay {
+            check_in,
+            check_out,
+        } => usize::try_from((*check_out - *check_in).num_days()).ok(),
+        BookingTime::Seating { .. } => None,
+    }
 }
 
 async fn confirm(

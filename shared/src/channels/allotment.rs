@@ -35,6 +35,14 @@ pub fn max_channel_nights(shards: u8) -> usize {
     (TRANSACTION_ITEMS - 1) / (2 + 3 + other_shards(shards))
 }
 
+/// Whether a channel's modify moving `old` nights to `new` nights of a type with `shards`
+/// fits one transaction at worst (no night shared, all from the general pool, protected). Moves
+/// within one type always do when both stays are at most `max_channel_nights`; a move to a type
+/// with more shards may not.
+pub fn channel_move_fits(old: usize, new: usize, shards: u8) -> bool {
+    1 + 2 * old + (3 + other_shards(shards)) * new <= TRANSACTION_ITEMS
+}
+
 /// The nights from `from` to `to`, both included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Nights {
@@ -267,7 +275,13 @@ mod tests {
             let moved = |nights: usize| 1 + nights * (2 + 2 + usize::from(shards));
             assert!(moved(max_channel_nights(shards)) <= 100);
             assert!(moved(max_channel_nights(shards) + 1) > 100);
+            let most = max_channel_nights(shards);
+            assert!(channel_move_fits(most, most, shards));
+            assert!(!channel_move_fits(most + 1, most + 1, shards));
         }
+        // 19 nights of a type in one item moved to 12 of a type in 4 shards: 1 + 38 + 72 items.
+        assert!(!channel_move_fits(19, 12, 4));
+        assert!(channel_move_fits(12, 12, 4));
     }
 
     #[test]
