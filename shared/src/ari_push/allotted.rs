@@ -8,9 +8,10 @@ use crate::channels::events::CHANNELS_SOURCE;
 use crate::domain::calendar::Bucket;
 use crate::domain::ids::{ResourceId, VendorId};
 use crate::events::{EventEntry, SchemaVersion};
+use crate::store::StreamImage;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use serde_dynamo::{AttributeValue, Item};
+use serde_dynamo::Item;
 
 pub const ALLOTMENT_CHANGED: &str = "AllotmentChanged";
 /// Each with a schema and a sample in `events/`.
@@ -56,18 +57,12 @@ struct Terms {
 impl Terms {
     /// `None` for no item and for one that holds only what a channel sold.
     fn of(item: &Item) -> Option<Self> {
-        let number = |name: &str| match item.get(name) {
-            Some(AttributeValue::N(n)) => n.parse().ok(),
-            _ => None,
-        };
+        let image = StreamImage(item);
         let terms = Self {
-            allot: number("allot"),
-            release_on: match item.get("release_on") {
-                Some(AttributeValue::S(s)) => Some(s.clone()),
-                _ => None,
-            },
-            released: item.contains_key("rel"),
-            protect: number("protect"),
+            allot: image.number("allot"),
+            release_on: image.text("release_on").map(str::to_owned),
+            released: image.has("rel"),
+            protect: image.number("protect"),
         };
         (terms != Self::NONE).then_some(terms)
     }
@@ -83,13 +78,10 @@ impl Terms {
 /// What a channel item takes from the type's counter (`store::allotments`): its whole
 /// allotment while unreleased, else what the channel sold.
 fn pool_taken(item: &Item) -> i64 {
-    let number = |name: &str| match item.get(name) {
-        Some(AttributeValue::N(n)) => n.parse().ok(),
-        _ => None,
-    };
-    match number("allot") {
-        Some(allot) if !item.contains_key("rel") => allot,
-        _ => number("sold").unwrap_or(0),
+    let image = StreamImage(item);
+    match image.number("allot") {
+        Some(allot) if !image.has("rel") => allot,
+        _ => image.number("sold").unwrap_or(0),
     }
 }
 
@@ -155,6 +147,7 @@ impl AllotmentFact {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_dynamo::AttributeValue;
 
     fn item(pairs: &[(&str, &str)]) -> Item {
         let mut item = Item::default();

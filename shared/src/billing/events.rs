@@ -7,6 +7,7 @@ use crate::domain::ids::{BookingId, VendorId};
 use crate::domain::invoice::{CreditNote, DocumentNumber, Invoice, Totals};
 use crate::domain::money::{Currency, Money};
 use crate::events::{EventEntry, SchemaVersion};
+use crate::store::StreamImage;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -151,18 +152,16 @@ impl BillingFact {
 
     /// The fact a billing table item's new image means: a `DOC#` item is a document issued;
     /// anything else (the sequence, the booking's copies) is bookkeeping, `None`.
-    pub fn of_item(sort_key: &str, new_image: &serde_dynamo::Item) -> anyhow::Result<Option<Self>> {
+    pub fn of_item(sort_key: &str, new_image: StreamImage<'_>) -> anyhow::Result<Option<Self>> {
         if !sort_key.starts_with(DOC_PREFIX) || new_image.is_empty() {
             return Ok(None);
         }
-        let kind = match new_image.get("kind") {
-            Some(serde_dynamo::AttributeValue::S(kind)) => kind.as_str(),
-            _ => anyhow::bail!("billing document {sort_key} has no kind"),
-        };
-        let doc = match new_image.get("doc") {
-            Some(serde_dynamo::AttributeValue::S(doc)) => doc.as_str(),
-            _ => anyhow::bail!("billing document {sort_key} has no document"),
-        };
+        let kind = new_image
+            .text("kind")
+            .with_context(|| format!("billing document {sort_key} has no kind"))?;
+        let doc = new_image
+            .text("doc")
+            .with_context(|| format!("billing document {sort_key} has no document"))?;
         match kind {
             KIND_INVOICE => {
                 let invoice: Invoice = serde_json::from_str(doc).context("reading an invoice")?;

@@ -6,7 +6,7 @@ use super::account::{ChannelAccount, ChannelId};
 use crate::config::{self, ConfigError};
 use crate::domain::ids::VendorId;
 use crate::store::attempts::AttemptWindow;
-use crate::store::{LoginAttempts, WriteError};
+use crate::store::{LoginAttempts, StreamImage, WriteError};
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
@@ -106,14 +106,12 @@ fn vendor_channels(vendor: VendorId) -> String {
 pub fn stream_account(
     pk: &str,
     sk: &str,
-    image: &serde_dynamo::Item,
+    image: StreamImage<'_>,
 ) -> anyhow::Result<Option<ChannelAccount>> {
-    if image.is_empty() || !pk.starts_with("CHANNEL#") || sk != ACCOUNT {
+    if !pk.starts_with("CHANNEL#") || sk != ACCOUNT {
         return Ok(None);
     }
-    serde_dynamo::from_item(image.clone())
-        .map(Some)
-        .context("reading a channel account")
+    image.item().context("reading a channel account")
 }
 
 fn attempts_key(budget: ClientBudget<'_>) -> (String, String) {

@@ -1,7 +1,8 @@
 //! Reads a DynamoDB stream record of our tables back into the fact it means. The store owns the
 //! item layout, so it is the one place that knows a `BOOKING` item from a vendor's `PROFILE`, a
 //! `RESOURCE#` item, its `RATING`, a `UNIT#` or a `BLOCK#`; billing documents, channel accounts,
-//! allotments and waitlist entries are read by their own modules.
+//! allotments and waitlist entries are read by their own modules. Every mapping reads a record's
+//! images through `StreamImage` (the stream's counterpart of `store::attr`).
 use super::{bookings::BOOKING_SK, keys};
 use crate::ari_push::allotted::AllotmentFact;
 use crate::channels::events::ChannelFact;
@@ -16,8 +17,60 @@ use crate::events::{
 };
 use crate::waitlist::WaitlistFact;
 use anyhow::Context;
-use aws_lambda_events::dynamodb::EventRecord;
+use aws_lambda_events::dynamodb::{EventRecord, StreamRecord};
 use serde::de::DeserializeOwned;
+use serde_dynamo::{AttributeValue, Item};
+use std::str::FromStr;
+
+/// One side of a stream record (its old or new image, or its keys), read attribute by attribute:
+/// what each mapping of a record to its fact reads the item through. A missing attribute, or
+/// one of another type, reads as `None`.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamImage<'a>(pub &'a Item);
+
+impl<'a> StreamImage<'a> {
+    /// The side an insert (old) or a delete (new) does not have.
+    pub fn is_empty(self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn has(self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
+    pub fn text(self, name: &str) -> Option<&'a str> {
+        match self.0.get(name)? {
+            AttributeValue::S(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn number<T: FromStr>(self, name: &str) -> Option<T> {
+        match self.0.get(name)? {
+            AttributeValue::N(number) => number.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// The item as `T`, the way it was written with `serde_dynamo`; `None` for an empty image.
+    pub fn item<T: DeserializeOwned>(self) -> anyhow::Result<Option<T>> {
+        if self.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(serde_dynamo::from_item(self.0.clone())?))
+    }
+}
+
+/// The record's old and new image, each read by `read`.
+fn both<T>(
+    change: &StreamRecord,
+    read: impl Fn(StreamImage<'_>) -> anyhow::Result<Option<T>>,
+) -> anyhow::Result<(Option<T>, Option<T>)> {
+    Ok((
+        read(StreamImage(&change.old_image)).context("reading the old image")?,
+        read(StreamImage(&change.new_image)).context("reading the new image")?,
+    ))
+}
 
 /// The tables whose streams are published, by their physical names.
 #[derive(Debug, Clone)]
@@ -76,8 +129,10 @@ impl StreamTables {
         let sort_key = sort_key(record).context("the record has no sort key")?;
         let change = &record.change;
         if self.billing.as_deref() == Some(table) {
-            let Some(fact) =
-                crate::billing::events::BillingFact::of_item(&sort_key, &change.new_image)?
+            let Some(fact) = crate::billing::events::BillingFact::of_item(
+                sort_key,
+                StreamImage(&change.new_image),
+            )?
             else {
                 return Ok(None);
             };
@@ -90,8 +145,9 @@ impl StreamTables {
         }
         let partition = partition_key(record).context("the record has no partition key")?;
         if self.accounts.as_deref() == Some(table) {
-            let read = |image| crate::channels::stream_account(&partition, &sort_key, image);
-            let (old, new) = (read(&change.old_image)?, read(&change.new_image)?);
+            let (old, new) = both(change, |image| {
+                crate::channels::stream_account(partition, sort_key, image)
+            })?;
             let Some((detail_type, fact)) = ChannelFact::change(old.as_ref(), new.as_ref()) else {
                 return Ok(None);
             };
@@ -105,8 +161,8 @@ impl StreamTables {
         if self.inventory.as_deref() == Some(table) {
             if partition.starts_with("CHAN#") {
                 let Some(fact) = AllotmentFact::change(
-                    &partition,
-                    &sort_key,
+                    partition,
+                    sort_key,
                     &change.old_image,
                     &change.new_image,
                     change.sequence_number.as_deref().unwrap_or_default(),
@@ -121,8 +177,9 @@ impl StreamTables {
                     entry: fact.entry().context("serialising the event")?,
                 }));
             }
-            let read = |image| crate::waitlist::stream_entry(&partition, &sort_key, image);
-            let (old, new) = (read(&change.old_image)?, read(&change.new_image)?);
+            let (old, new) = both(change, |image| {
+                crate::waitlist::stream_entry(partition, sort_key, image)
+            })?;
             // TTL's deletes are the service's own; a guest's leaving is a delete by the caller.
             let removed_at = match &record.user_identity {
                 Some(identity) if identity.principal_id == "dynamodb.amazonaws.com" => None,
@@ -154,40 +211,33 @@ impl StreamTables {
             if sort_key != BOOKING_SK {
                 return Ok(None);
             }
-            let read =
-                |item: &serde_dynamo::Item, which: &str| -> anyhow::Result<Option<Booking>> {
-                    if item.is_empty() {
-                        return Ok(None);
-                    }
-                    super::booking_item::decode(item.clone())
-                        .map(Some)
-                        .with_context(|| format!("reading the {which} image"))
-                };
-            let (old, new) = (
-                read(&change.old_image, "old")?,
-                read(&change.new_image, "new")?,
-            );
+            let (old, new) = both(change, |image| -> anyhow::Result<Option<Booking>> {
+                if image.is_empty() {
+                    return Ok(None);
+                }
+                super::booking_item::decode(image.0.clone()).map(Some)
+            })?;
             return Ok(booking_event(old.as_ref(), new.as_ref()).map(Event::from));
         }
         if table == self.vendors {
             if sort_key == keys::PROFILE {
-                let (old, new) = images::<Vendor>(&change.old_image, &change.new_image)?;
+                let (old, new) = both(change, |image| image.item::<Vendor>())?;
                 return Ok(vendor_event(old.as_ref(), new.as_ref()).map(Event::from));
             }
             if sort_key.starts_with(keys::RESOURCE_PREFIX) {
-                let (old, new) = images::<Resource>(&change.old_image, &change.new_image)?;
+                let (old, new) = both(change, |image| image.item::<Resource>())?;
                 return Ok(resource_event(old.as_ref(), new.as_ref()).map(Event::from));
             }
             if sort_key == keys::RATING {
-                let (old, new) = images::<Rating>(&change.old_image, &change.new_image)?;
+                let (old, new) = both(change, |image| image.item::<Rating>())?;
                 return Ok(rating_event(old.as_ref(), new.as_ref()).map(Event::from));
             }
             if sort_key.starts_with(super::units::UNIT_PREFIX) {
-                let (old, new) = images::<Unit>(&change.old_image, &change.new_image)?;
+                let (old, new) = both(change, |image| image.item::<Unit>())?;
                 return Ok(unit_event(old.as_ref(), new.as_ref()).map(Event::from));
             }
             if sort_key.starts_with(super::units::BLOCK_PREFIX) {
-                let (old, new) = images::<Block>(&change.old_image, &change.new_image)?;
+                let (old, new) = both(change, |image| image.item::<Block>())?;
                 return Ok(block_event(old.as_ref(), new.as_ref()).map(Event::from));
             }
             return Ok(None);
@@ -203,31 +253,10 @@ fn table_of(record: &EventRecord) -> Option<&str> {
     rest.split('/').next()
 }
 
-fn partition_key(record: &EventRecord) -> Option<String> {
-    match record.change.keys.get("pk")? {
-        serde_dynamo::AttributeValue::S(pk) => Some(pk.clone()),
-        _ => None,
-    }
+fn partition_key(record: &EventRecord) -> Option<&str> {
+    StreamImage(&record.change.keys).text("pk")
 }
 
-fn sort_key(record: &EventRecord) -> Option<String> {
-    match record.change.keys.get("sk")? {
-        serde_dynamo::AttributeValue::S(sk) => Some(sk.clone()),
-        _ => None,
-    }
-}
-
-fn images<T: DeserializeOwned>(
-    old: &serde_dynamo::Item,
-    new: &serde_dynamo::Item,
-) -> anyhow::Result<(Option<T>, Option<T>)> {
-    let read = |item: &serde_dynamo::Item, which: &str| -> anyhow::Result<Option<T>> {
-        if item.is_empty() {
-            return Ok(None);
-        }
-        serde_dynamo::from_item(item.clone())
-            .map(Some)
-            .with_context(|| format!("reading the {which} image"))
-    };
-    Ok((read(old, "old")?, read(new, "new")?))
+fn sort_key(record: &EventRecord) -> Option<&str> {
+    StreamImage(&record.change.keys).text("sk")
 }

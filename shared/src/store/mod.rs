@@ -32,7 +32,7 @@ pub use bookings::{
 pub use catalog::{CATALOG_TTL, Catalog, CatalogCache};
 pub use shards::Sharding;
 
-pub use changes::{EntryFact, StreamTables};
+pub use changes::{EntryFact, StreamImage, StreamTables};
 pub(crate) use dynamo::batch_put;
 pub use dynamo::{DynamoStore, Tables};
 pub use history_log::{

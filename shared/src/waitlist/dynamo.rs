@@ -12,6 +12,7 @@
 use super::{Entry, EntryId, EntryStatus, OfferRef, WaitlistStore};
 use crate::config::{self, ConfigError};
 use crate::domain::ids::{BookingId, ResourceId, UserId, VendorId};
+use crate::store::StreamImage;
 use crate::store::attr::{Item, n, optional_text, s, text};
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
@@ -60,20 +61,16 @@ fn decode(item: &Item) -> anyhow::Result<Entry> {
 
 /// The entry a stream image of the inventory table holds: `None` for an empty image (the side
 /// of an insert or a delete that has none) and for every item that is not an entry.
-pub fn stream_entry(
-    pk: &str,
-    sk: &str,
-    image: &serde_dynamo::Item,
-) -> anyhow::Result<Option<Entry>> {
+pub fn stream_entry(pk: &str, sk: &str, image: StreamImage<'_>) -> anyhow::Result<Option<Entry>> {
     if image.is_empty() || !pk.starts_with("WAITLIST#") || !sk.starts_with("ENTRY#") {
         return Ok(None);
     }
-    match image.get("entry") {
-        Some(serde_dynamo::AttributeValue::S(json)) => serde_json::from_str(json)
-            .map(Some)
-            .context("reading a waitlist entry"),
-        _ => anyhow::bail!("a waitlist entry's image has no entry"),
-    }
+    let json = image
+        .text("entry")
+        .context("a waitlist entry's image has no entry")?;
+    serde_json::from_str(json)
+        .map(Some)
+        .context("reading a waitlist entry")
 }
 
 impl DynamoWaitlist {
