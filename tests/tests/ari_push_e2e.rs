@@ -435,31 +435,69 @@ async fn a_burst_of_holds_and_a_cancel_is_pushed_once_per_night_signed_and_retri
     }
 }
 
+/// A hotel with a room type of 6, two channels with receivers ("Allotted" and "General") and
+/// the two nights from 25 days ahead.
+struct TwoChannels {
+    api: Api,
+    manager: Account,
+    vendor: String,
+    room: String,
+    first: NaiveDate,
+    from: String,
+    to: String,
+    connected: Vec<(Value, Arc<Mutex<Vec<Delivery>>>)>,
+}
+
+impl TwoChannels {
+    async fn new() -> Self {
+        let api = Api::start().await;
+        let manager = api.vendor("hotel").await;
+        let room = api
+            .resource(&manager, &resource_body("Double", 2, 6, PRICE))
+            .await;
+        let first = Utc::now().date_naive() + Duration::days(25);
+        let connected = connect_receivers(&api, &manager, &["Allotted", "General"]).await;
+        Self {
+            vendor: manager.vendor().to_owned(),
+            from: first.to_string(),
+            to: (first + Duration::days(1)).to_string(),
+            api,
+            manager,
+            room,
+            first,
+            connected,
+        }
+    }
+
+    /// Allots `units` of the room on both nights to the "Allotted" channel.
+    async fn allot(&self, units: i64) {
+        let allotted = self.connected[0].0["client_id"]
+            .as_str()
+            .expect("a client id");
+        let body = json!({
+            "resource_id": self.room, "from": self.from, "to": self.to,
+            "units": units, "release_days": 3,
+        });
+        let reply = self
+            .api
+            .put(
+                &format!("/vendor/{}/channels/{allotted}/allotments", self.vendor),
+                self.manager.token(),
+                &body,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    }
+}
+
 /// Each channel is pushed what its own pull gives it: the rest of its allotment where it has
 /// one, elsewhere the general free units less those protected for our app.
 #[tokio::test]
 async fn each_channel_is_pushed_its_own_pull_with_an_allotment_and_a_protection() {
-    let api = Api::start().await;
-    let manager = api.vendor("hotel").await;
-    let vendor = manager.vendor().to_owned();
-    let room = api
-        .resource(&manager, &resource_body("Double", 2, 6, PRICE))
-        .await;
-    let first = Utc::now().date_naive() + Duration::days(25);
-    let (from, to) = (first.to_string(), (first + Duration::days(1)).to_string());
-
-    let channels = format!("/vendor/{vendor}/channels");
-    let connected = connect_receivers(&api, &manager, &["Allotted", "General"]).await;
-    let allotted = connected[0].0["client_id"].as_str().expect("a client id");
-    let body = json!({"resource_id": room, "from": from, "to": to, "units": 3, "release_days": 3});
-    let reply = api
-        .put(
-            &format!("{channels}/{allotted}/allotments"),
-            manager.token(),
-            &body,
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    let hotel = TwoChannels::new().await;
+    let (api, manager, vendor, room) = (&hotel.api, &hotel.manager, &hotel.vendor, &hotel.room);
+    let (from, to) = (&hotel.from, &hotel.to);
+    hotel.allot(3).await;
     let reply = api
         .put(
             &format!("/vendor/{vendor}/resource/{room}/protection"),
@@ -470,24 +508,24 @@ async fn each_channel_is_pushed_its_own_pull_with_an_allotment_and_a_protection(
     assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
 
     // One of our guests' holds on both nights marks them.
-    let mut pipeline = Pipeline::marking(&api, &vendor, &["BOOKINGS_TABLE"]).await;
-    let (_guest, held) = hold(&api, &vendor, &room, first).await;
+    let mut pipeline = Pipeline::marking(api, vendor, &["BOOKINGS_TABLE"]).await;
+    let (_guest, held) = hold(api, vendor, room, hotel.first).await;
     pipeline.wait_marked("BookingHeld", &held).await;
-    pipeline.flush(&vendor).await;
+    pipeline.flush(vendor).await;
     drop(pipeline);
 
     // 6 units, 3 allotted, 1 held: the allotted channel may sell its 3, the other 2 - 1 protected.
-    for ((account, deliveries), expected) in connected.iter().zip([3, 1]) {
+    for ((account, deliveries), expected) in hotel.connected.iter().zip([3, 1]) {
         let pushed: Vec<(String, i64, Value)> = accepted(deliveries)
             .iter()
-            .flat_map(|ari| days_of(ari, &room))
+            .flat_map(|ari| days_of(ari, room))
             .collect();
-        let token = token_of(&api, account).await;
+        let token = token_of(api, account).await;
         let pulled = api
             .get(&format!("/channel/ari?from={from}&to={to}"), Some(&token))
             .await;
         assert_eq!(pulled.status, StatusCode::OK, "{pulled:#?}");
-        let pulled = days_of(&pulled.body, &room);
+        let pulled = days_of(&pulled.body, room);
         assert_eq!(pulled.len(), 2, "{pulled:?}");
         for pull in &pulled {
             let sent: Vec<_> = pushed.iter().filter(|(d, ..)| *d == pull.0).collect();
@@ -506,28 +544,12 @@ async fn each_channel_is_pushed_its_own_pull_with_an_allotment_and_a_protection(
 /// `AllotmentChanged` per night, which marks that night.
 #[tokio::test]
 async fn setting_an_allotment_pushes_each_night_once_with_the_new_figures() {
-    let api = Api::start().await;
-    let manager = api.vendor("hotel").await;
-    let vendor = manager.vendor().to_owned();
-    let room = api
-        .resource(&manager, &resource_body("Double", 2, 6, PRICE))
-        .await;
-    let first = Utc::now().date_naive() + Duration::days(25);
-    let (from, to) = (first.to_string(), (first + Duration::days(1)).to_string());
-    let channels = format!("/vendor/{vendor}/channels");
-    let connected = connect_receivers(&api, &manager, &["Allotted", "General"]).await;
+    let hotel = TwoChannels::new().await;
+    let (api, vendor, room) = (&hotel.api, &hotel.vendor, &hotel.room);
+    let (from, to) = (hotel.from.as_str(), hotel.to.as_str());
 
-    let mut pipeline = Pipeline::marking(&api, &vendor, &["INVENTORY_TABLE"]).await;
-    let allotted = connected[0].0["client_id"].as_str().expect("a client id");
-    let body = json!({"resource_id": room, "from": from, "to": to, "units": 2, "release_days": 3});
-    let reply = api
-        .put(
-            &format!("{channels}/{allotted}/allotments"),
-            manager.token(),
-            &body,
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
+    let mut pipeline = Pipeline::marking(api, vendor, &["INVENTORY_TABLE"]).await;
+    hotel.allot(2).await;
     let marked = pipeline.marked.clone();
     wait_until("ari-push to mark both nights' AllotmentChanged", || {
         let marked = marked.lock().unwrap();
@@ -538,14 +560,14 @@ async fn setting_an_allotment_pushes_each_night_once_with_the_new_figures() {
         })
     })
     .await;
-    pipeline.flush(&vendor).await;
+    pipeline.flush(vendor).await;
     drop(pipeline);
 
     // 6 units, 2 allotted: the allotted channel may sell its 2, the other the 4 left.
-    for ((account, deliveries), expected) in connected.iter().zip([2, 4]) {
+    for ((account, deliveries), expected) in hotel.connected.iter().zip([2, 4]) {
         let pushed: Vec<(String, i64, Value)> = accepted(deliveries)
             .iter()
-            .flat_map(|ari| days_of(ari, &room))
+            .flat_map(|ari| days_of(ari, room))
             .collect();
         assert_eq!(
             pushed.len(),
