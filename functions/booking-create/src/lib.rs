@@ -11,15 +11,14 @@ use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use shared::api::availability::TimeFields;
+use shared::api::guest::GuestBody;
 use shared::auth::Caller;
 use shared::deposits::{self, Checkout, DepositError};
 use shared::domain::FieldErrors;
-use shared::domain::account::{Email, Locale, Phone};
 use shared::domain::booking::{Booking, BookingAction, Channel};
 use shared::domain::desk::DeskGuest;
 use shared::domain::ids::{BookingId, ResourceId, UserId, VendorId};
 use shared::domain::party::PartySize;
-use shared::domain::text::PersonName;
 use shared::engine::{self, Creator, Held, HoldRequest, NewHold, Requester};
 use shared::http::{Problem, created, json_body, path_id, required_idempotency_key, respond};
 use shared::payments::{PaymentError, PaymentGateway};
@@ -55,16 +54,7 @@ struct HoldBody {
     /// Staff only: the account of the guest booked for.
     guest_id: Option<String>,
     /// Staff only: a guest without an account.
-    guest: Option<DeskGuestBody>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DeskGuestBody {
-    name: Option<String>,
-    email: Option<String>,
-    phone: Option<String>,
-    locale: Option<String>,
+    guest: Option<GuestBody>,
 }
 
 /// Who a desk booking is for, as the body says, before the account (if any) is looked up.
@@ -80,7 +70,7 @@ fn desk_fields(
     creator: &Creator,
     channel: Option<String>,
     guest_id: Option<String>,
-    guest: Option<DeskGuestBody>,
+    guest: Option<GuestBody>,
     errors: &mut FieldErrors,
 ) -> Option<DeskFields> {
     if !creator.is_desk() {
@@ -105,7 +95,7 @@ fn desk_fields(
             );
             None
         }
-        (Some(body), _) => desk_guest(body, errors),
+        (Some(body), _) => body.parse(errors),
         (None, Some(None)) => {
             errors.push(
                 "/guest/name",
@@ -119,19 +109,6 @@ fn desk_fields(
         channel: channel?.unwrap_or(Channel::WalkIn),
         guest_id: guest_id?,
         guest,
-    })
-}
-
-fn desk_guest(body: DeskGuestBody, errors: &mut FieldErrors) -> Option<DeskGuest> {
-    let name = errors.require("/guest/name", body.name, |v| PersonName::parse(&v));
-    let email = errors.check_opt("/guest/email", body.email, |v| Email::parse(&v));
-    let phone = errors.check_opt("/guest/phone", body.phone, |v| Phone::parse(&v));
-    let locale = errors.check_opt("/guest/locale", body.locale, |v| Locale::parse(&v));
-    Some(DeskGuest {
-        name: name?,
-        email: email?,
-        phone: phone?,
-        locale: locale?,
     })
 }
 

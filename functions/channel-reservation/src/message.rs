@@ -4,14 +4,13 @@
 use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
 use shared::api::availability::TimeFields;
+use shared::api::guest::GuestBody;
 use shared::channels::import::{ResStatus, ReservationId};
-use shared::domain::account::{Email, Locale, Phone};
 use shared::domain::booking::BookingTime;
 use shared::domain::desk::DeskGuest;
 use shared::domain::ids::{ResourceId, VendorId};
 use shared::domain::money::Money;
 use shared::domain::party::PartySize;
-use shared::domain::text::PersonName;
 use shared::domain::vendor::VendorKind;
 use shared::domain::{FieldErrors, Location};
 use shared::engine::{ChangeRequest, HoldRequest};
@@ -30,15 +29,6 @@ pub(crate) struct MessageBody {
     guest_count: Option<i64>,
     guest: Option<GuestBody>,
     total: Option<TotalBody>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GuestBody {
-    name: Option<String>,
-    email: Option<String>,
-    phone: Option<String>,
-    locale: Option<String>,
 }
 
 /// What the channel sold the whole stay or seating for, in minor units.
@@ -206,7 +196,7 @@ pub(crate) fn parse(
                 }
             }
             let guest = match body.guest {
-                Some(guest) => guest_of(guest, &mut errors),
+                Some(guest) => guest.parse(&mut errors),
                 None => {
                     errors.push("/guest/name", "is required");
                     None
@@ -272,19 +262,6 @@ pub(crate) fn parse(
         }
         _ => Err((status, terms.renamed(errors))),
     }
-}
-
-fn guest_of(body: GuestBody, errors: &mut FieldErrors) -> Option<DeskGuest> {
-    let name = errors.require("/guest/name", body.name, |v| PersonName::parse(&v));
-    let email = errors.check_opt("/guest/email", body.email, |v| Email::parse(&v));
-    let phone = errors.check_opt("/guest/phone", body.phone, |v| Phone::parse(&v));
-    let locale = errors.check_opt("/guest/locale", body.locale, |v| Locale::parse(&v));
-    Some(DeskGuest {
-        name: name?,
-        email: email?,
-        phone: phone?,
-        locale: locale?,
-    })
 }
 
 #[cfg(test)]
