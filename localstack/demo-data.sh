@@ -71,10 +71,10 @@ vendor restaurant manager@restaurant.demo.example '{"name":"Demo Wirtshaus","des
 # drawn from the date alone and every booking's Idempotency-Key is `demo-<date>-<vendor>-<n>`
 # (the demo guests book at both vendors, and a guest's keys are the guest's own); a board that is
 # already filled is left alone, so a second run adds nothing. The API refuses arrivals in the
-# past, so departures today and guests who arrived before today exist only from a run on an
-# earlier day, and seatings only from now on.
+# past: three guests who arrived yesterday and leave today come from the seed crate's
+# demo-departures (below), and seatings only from now on.
 python3 - "$API" "$PASSWORD" <<'PY'
-import base64, datetime, json, random, sys, time, urllib.error, urllib.request
+import base64, datetime, json, os, random, subprocess, sys, time, urllib.error, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from zoneinfo import ZoneInfo
 
@@ -242,6 +242,30 @@ else:
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda u: call('PUT', f'/vendor/{hotel}/unit/{u}/housekeeping', {'status': 'clean'}, desk), in_house))
     run(hotel, desk, plans, f'hotel ({sum(1 for p in plans if not p.get("cancel"))} stays over 14 nights from {today})')
+
+# Departures today: three guests in since yesterday, for the desk to check out. The API refuses
+# arrivals in the past, so the seed crate's demo-departures books them through the same engine
+# calls with yesterday as the business time. Rooms: free last night and not let to one of
+# today's early arrivals (those are in already).
+yesterday = today - datetime.timedelta(days=1)
+stays_before = live(hotel, desk, today - datetime.timedelta(days=30), yesterday)
+departing = [b for b in stays_before if b['status'] == 'CHECKED_IN' and b['time'].get('check_out') == str(today)]
+last_night = {b['unit']['unit_id'] for b in stays_before if b.get('unit') and b['time'].get('check_out', '') > str(yesterday)}
+busy = last_night | {p['unit'] for p in plans if p.get('check_in')}
+free = [u for u in units if u['id'] not in busy and u['resource_id'] == types['Double room']['id']]
+tool = os.path.join(os.environ.get('CARGO_TARGET_DIR', os.path.expanduser('~/.cache/reservations/target')), 'debug', 'demo-departures')
+if departing:
+    print(f'demo departures: {len(departing)} guests leave today already; none added')
+elif not os.access(tool, os.X_OK):
+    print(f'demo departures: {tool} is missing (cargo build -p seed); none added')
+else:
+    stays = [{'key': f'demo-{today}-{hotel}-d{n}', 'resource_id': unit['resource_id'], 'unit_id': unit['id'], 'party': 2,
+              'channel': channel, 'guest': {'name': name}}
+             for n, (unit, name, channel) in enumerate(zip(free, ['Greta Vogel', 'Oskar Brandt', 'Yara Haddad'],
+                                                           ['walk_in', 'phone', 'phone']), 1)]
+    plan = json.dumps({'vendor': hotel, 'staff': claims(desk)['sub'], 'stays': stays})
+    done = subprocess.run([tool], input=plan, text=True, capture_output=True)
+    print((done.stdout or done.stderr).strip() or f'demo departures: exit status {done.returncode}')
 
 # The restaurant: a dozen seatings today (90 minutes on 30-minute slots) at lunch and dinner,
 # each table used at most every 90 minutes; only those still ahead can be booked.
