@@ -294,3 +294,63 @@ test('offline, a restaurant walk-in for a party of 2 at the next slot is queued;
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+test('a seating moves to another table of its type by keyboard, announced; a drag onto a table taken then is refused and it stays', async () => {
+  // Two seatings the day after tomorrow at 20:00 (clear of the other tests' tonight): one at T1,
+  // the other at T3. The two-tops are T1 to T3; the family tables are another type, never offered.
+  const when = { date: day(2), time: '20:00' };
+  const moving = await guestSeating(world, when);
+  const blocker = await guestSeating(world, when);
+  await api('PUT', `/booking/${moving.id}/unit`, { token: world.desk, body: { unit_id: await tableId('T1') } });
+  await api('PUT', `/booking/${blocker.id}/unit`, { token: world.desk, body: { unit_id: await tableId('T3') } });
+
+  const page = await openPage();
+  await signIn(page, world.deskEmail);
+  await page.getByRole('grid', { name: 'Table board' }).waitFor();
+  await showDay(page, when.date);
+  const barCell = (table) => page.getByTestId(`unit-${table}`).locator('td[data-cell]', { has: page.getByTestId(`booking-${moving.id}`) });
+  await barCell('T1').waitFor({ timeout: NEVER_MS });
+
+  // m on the bar, then the arrows: each table of its type in turn, free or taken, and no further.
+  const status = page.getByTestId('move-status');
+  await barCell('T1').focus();
+  await page.keyboard.press('m');
+  await status.filter({ hasText: /^Moving Gustav Gast: arrow up or down to choose a table/ }).waitFor();
+  const heard = [];
+  for (const key of ['ArrowDown', 'ArrowDown', 'ArrowDown', 'ArrowUp']) {
+    const before = await status.textContent();
+    await page.keyboard.press(key);
+    await page
+      .waitForFunction((prev) => document.querySelector('[data-testid="move-status"]')?.textContent !== prev, before, { timeout: 2000 })
+      .catch(() => {});
+    heard.push(await status.textContent());
+  }
+  assert.deepEqual(heard, ['Move to table T2: free', 'Move to table T3: taken', 'Move to table T3: taken', 'Move to table T2: free']);
+  assert.equal(await page.getByTestId('unit-T2').getAttribute('class'), 'move-target move-free');
+  await assertAccessible(page, 'table board during a keyboard move');
+  await page.keyboard.press('Enter');
+  await status.filter({ hasText: 'Gustav Gast moved to table T2.' }).waitFor({ timeout: NEVER_MS });
+  await barCell('T2').waitFor({ timeout: NEVER_MS });
+  assert.equal((await api('GET', `/booking/${moving.id}`, { token: world.desk })).unit?.number, 'T2');
+
+  // Dragged onto T3, which the other seating has then: the server refuses (409), the message
+  // names the table, and the seating stays at T2.
+  await page.getByTestId(`booking-${moving.id}`).dragTo(page.getByTestId(`booking-${blocker.id}`));
+  await page.getByTestId('move-error').filter({ hasText: 'Table T3 is taken then. Nothing was moved.' }).waitFor({ timeout: NEVER_MS })
+    .catch(async (err) => {
+      const error = await page.getByTestId('move-error').textContent({ timeout: 100 }).catch(() => '(none)');
+      throw new Error(`${err.message}; the move status reads "${await status.textContent()}", the error "${error}"`);
+    });
+  assert.equal((await api('GET', `/booking/${moving.id}`, { token: world.desk })).unit?.number, 'T2');
+  assert.equal(await barCell('T2').count(), 1);
+  await assertAccessible(page, 'table board after a refused move');
+  await screenshot(page, 'table-board-move');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+/** A table's unit id by its number. */
+async function tableId(number) {
+  const { units } = await api('GET', `/vendor/${world.vendorId}/units`, { token: world.desk });
+  return units.find((u) => u.number === number)?.id;
+}

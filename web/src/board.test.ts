@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barFor, countsFor, layoutBoard, rowCells } from './board';
+import { barFor, countsFor, layoutBoard, leavingToday, rowCells } from './board';
 import { dateRange } from './dates';
 import { stay, unit } from './test-fixtures';
 import type { Resource } from './types';
@@ -100,6 +100,21 @@ describe("today's counts", () => {
       '2026-03-12',
     );
     expect(counts).toEqual({ arrivals: 2, inHouse: 3, departures: 2 });
+  });
+
+  it('lists the guests still in who leave today, by room, for the desk to check out', () => {
+    const room = (number: string) => ({ unit_id: `u${number}`, number });
+    const leaving = leavingToday(
+      [
+        stay('in-110', '2026-03-10', '2026-03-12', { status: 'CHECKED_IN', unit: room('110') }),
+        stay('in-104', '2026-03-11', '2026-03-12', { status: 'CHECKED_IN', unit: room('104') }),
+        stay('gone', '2026-03-09', '2026-03-12', { status: 'COMPLETED', unit: room('101') }),
+        stay('staying', '2026-03-10', '2026-03-15', { status: 'CHECKED_IN', unit: room('102') }),
+        stay('never came', '2026-03-11', '2026-03-12', { unit: room('103') }),
+      ],
+      '2026-03-12',
+    );
+    expect(leaving.map((b) => b.id)).toEqual(['in-104', 'in-110']);
   });
 });
 

@@ -139,6 +139,16 @@ export function layoutBoard(
   return { dates, groups, counts: countsFor(live, today) };
 }
 
+/**
+ * Guests in house who leave today, by room: their last night is behind them, so they have no bar
+ * on the board, and the desk reaches them (to check out) from this list.
+ */
+export function leavingToday(bookings: Booking[], today: LocalDate): Booking[] {
+  return bookings
+    .filter((b) => b.status === 'CHECKED_IN' && b.time.kind === 'stay' && b.time.check_out === today)
+    .sort((a, b) => (a.unit?.number ?? '').localeCompare(b.unit?.number ?? '', undefined, { numeric: true }));
+}
+
 /** Today's arrivals (due or already in), guests in house, and departures (checking out today). */
 export function countsFor(bookings: Booking[], today: LocalDate) {
   let arrivals = 0;

@@ -1,32 +1,29 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Api } from '../api';
 import { addDays } from '../dates';
-import { guestName, layoutBoard, type Cell, type UnitRow } from '../board';
+import { guestName, layoutBoard, leavingToday, type Cell, type UnitRow } from '../board';
 import { channelText, statusText } from '../history';
 import { formatColumn, formatDay, formatNumber, t, type Lang } from '../i18n';
-import { dropTarget, moveFailure, movable, moveTargets, stepTarget, type MoveTarget } from '../moves';
+import { moveFailure, movable, moveTargets } from '../moves';
 import { BoardStore, type BoardState } from '../store';
 import { currentDesk } from '../offline/desk';
 import { PendingMark, StaleNotice, useIntents, usePendingLabel } from '../offline/ui';
-import type { Booking, Session, Unit } from '../types';
+import type { Booking, Session } from '../types';
 import { Detail } from './Detail';
-import { bookingAt, Counts, onGridKey, useBoardPanels, WalkInButton } from './grid';
+import { useUnitMove, type MoveWords } from './move';
+import { Counts, onGridKey, useBoardPanels, WalkInButton } from './grid';
 import { TableBoard } from './TableBoard';
 import { WalkIn } from './WalkIn';
 
-/** A room move under way: by keyboard (a chosen target) or by dragging (the row under the pointer). */
-interface Move {
-  booking: Booking;
-  targets: MoveTarget[];
-  index: number;
-}
-
-/** A bar being dragged: its booking, where it may go, and the row it is over. */
-interface Drag {
-  booking: Booking;
-  targets: MoveTarget[];
-  over?: string;
-}
+const ROOM_MOVE: MoveWords = {
+  start: 'move.start',
+  to: 'move.to',
+  none: 'move.none',
+  moving: 'move.moving',
+  done: 'move.done',
+  hint: 'move.drag',
+  failure: moveFailure,
+};
 
 /** Starts dragging a bar: what is dragged is the booking's id. */
 type DragStart = (e: DragEvent, bookingId: string) => void;
@@ -82,6 +79,25 @@ function UnitCells({ row, lang, first, onDragStart }: { row: UnitRow; lang: Lang
   );
 }
 
+/** Guests leaving today (no bar left on the board): each opens its detail, to check out. */
+function Leaving({ lang, bookings, onOpen }: { lang: Lang; bookings: Booking[]; onOpen: (el: EventTarget | null) => boolean }) {
+  if (bookings.length === 0) return null;
+  return (
+    <section class="leaving" aria-labelledby="leaving-title" data-testid="leaving-today">
+      <h2 id="leaving-title">{t(lang, 'departures.title')}</h2>
+      <ul class="plain">
+        {bookings.map((b) => (
+          <li key={b.id}>
+            <button type="button" class="secondary" data-booking={b.id} onClick={(e) => onOpen(e.currentTarget)}>
+              {t(lang, 'departures.item', { guest: guestName(b, t(lang, 'board.guest')), room: b.unit?.number ?? '?' })}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Session; onSignedOut: () => void }) {
   const api = useMemo(() => new Api(session), [session]);
   const store = useMemo(() => new BoardStore(api, onSignedOut), [api]);
@@ -89,110 +105,16 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
   const panels = useBoardPanels();
   const { walkIn, detail, note, opener, openFrom, openDetail, openWalkIn, booked, reopenWalkIn } = panels;
 
-  // Room moves: the board only proposes; the server decides, and the feed moves the bar.
-  const [move, setMove] = useState<Move | undefined>();
-  const [drag, setDragState] = useState<Drag | undefined>();
-  // Drag events come faster than renders: the handlers read the drag from a ref.
-  const dragRef = useRef<Drag | undefined>();
-  const setDrag = (next: Drag | undefined) => {
-    dragRef.current = next;
-    setDragState(next);
-  };
-  const [moveNote, setMoveNote] = useState<string | undefined>();
-  const [moveError, setMoveError] = useState<string | undefined>();
   const targetsFor = (booking: Booking) =>
     moveTargets(booking, [...state.data.units.values()], [...state.data.bookings.values()], state.dates[0]);
-  const freeText = (target: MoveTarget) => t(lang, target.free ? 'move.free' : 'move.taken');
-
-  const moveTo = async (booking: Booking, unit: Unit) => {
-    const guest = guestName(booking, t(lang, 'board.guest'));
-    setMove(undefined);
-    setDrag(undefined);
-    setMoveError(undefined);
-    setMoveNote(t(lang, 'move.moving', { guest, room: unit.number }));
-    try {
-      const moved = await api.assignUnit(booking.id, { unit_id: unit.id });
-      setMoveNote(t(lang, 'move.done', { guest, room: moved.unit?.number ?? unit.number }));
-    } catch (err) {
-      setMoveNote(undefined);
-      setMoveError(moveFailure(lang, err, unit.number));
-    }
-  };
-
-  /** `m` on a bar's cell starts a move; then arrows choose, Enter moves, Escape stops. */
-  const onMoveKey = (e: KeyboardEvent): boolean => {
-    if (move) {
-      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-        const index = stepTarget(move.targets, move.index, e.key === 'ArrowDown' ? 1 : -1);
-        const target = move.targets[index];
-        setMove({ ...move, index });
-        if (target) setMoveNote(t(lang, 'move.to', { room: target.unit.number, state: freeText(target) }));
-      } else if (e.key === 'Enter') {
-        const target = move.targets[move.index];
-        if (target) void moveTo(move.booking, target.unit);
-      } else if (e.key === 'Escape') {
-        setMove(undefined);
-        setMoveNote(t(lang, 'move.aborted'));
-      } else if (e.key !== 'Tab') {
-        return true; // other keys do nothing while a room is chosen
-      } else {
-        setMove(undefined);
-        return false;
-      }
-      e.preventDefault();
-      return true;
-    }
-    if (e.key !== 'm' && e.key !== 'M') return false;
-    const cell = (e.target as HTMLElement).closest<HTMLElement>('[data-cell]');
-    const id = bookingAt(cell);
-    const booking = id ? state.data.bookings.get(id) : undefined;
-    if (!booking || !movable(booking)) return false;
-    e.preventDefault();
-    const targets = targetsFor(booking);
-    setMoveError(undefined);
-    setMove({ booking, targets, index: -1 });
-    setMoveNote(
-      targets.length === 0
-        ? t(lang, 'move.none')
-        : t(lang, 'move.start', { guest: guestName(booking, t(lang, 'board.guest')) }),
-    );
-    return true;
-  };
-
-  const onDragStart: DragStart = (e, bookingId) => {
-    const booking = state.data.bookings.get(bookingId);
-    if (!booking || !e.dataTransfer) return;
-    e.dataTransfer.setData('text/plain', bookingId);
-    e.dataTransfer.effectAllowed = 'move';
-    setMove(undefined);
-    setMoveError(undefined);
-    setDrag({ booking, targets: targetsFor(booking) });
-  };
-  /** The row under a dragged bar: a drop target when its room is one of the booking's type. */
-  const rowDrop = (unitId: string) => ({
-    onDragOver: (e: DragEvent) => {
-      const now = dragRef.current;
-      if (!now || !dropTarget(now.targets, unitId)) return;
-      e.preventDefault();
-      if (e.dataTransfer) e.dataTransfer.dropEffect = 'move';
-      if (now.over !== unitId) setDrag({ ...now, over: unitId });
-    },
-    onDrop: (e: DragEvent) => {
-      const now = dragRef.current;
-      const target = now && dropTarget(now.targets, unitId);
-      if (!now || !target) return;
-      e.preventDefault();
-      void moveTo(now.booking, target.unit);
-    },
+  const { onMoveKey, onDragStart, onDragEnd, rowDrop, rowClass, status: moveStatus } = useUnitMove({
+    api,
+    lang,
+    words: ROOM_MOVE,
+    booking: (id) => state.data.bookings.get(id),
+    movable,
+    targetsFor,
   });
-  /** A row's highlight while a move is under way: where the bar would go, free or taken. */
-  const rowClass = (unitId: string): string | undefined => {
-    const chosen = move?.targets[move.index];
-    if (chosen?.unit.id === unitId) return `move-target ${chosen.free ? 'move-free' : 'move-taken'}`;
-    const dragged = drag && dropTarget(drag.targets, unitId);
-    if (dragged) return `drop-target ${dragged.free ? 'move-free' : 'move-taken'}${drag?.over === unitId ? ' drop-over' : ''}`;
-    return undefined;
-  };
 
   // The conflicts list asks for the walk-in form (another type) or a booking's detail (another room).
   useIntents(reopenWalkIn, openDetail);
@@ -216,6 +138,10 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
     () =>
       layoutBoard(state.resources, [...state.data.units.values()], [...state.data.bookings.values()], state.dates),
     [state.resources, state.data, state.dates],
+  );
+  const leaving = useMemo(
+    () => (state.dates[0] ? leavingToday([...state.data.bookings.values()], state.dates[0]) : []),
+    [state.data, state.dates],
   );
   const days = state.dates.length;
   let firstRow = true;
@@ -256,17 +182,7 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
         />
       )}
       {state.vendor && <p class="vendor-name">{state.vendor.name}</p>}
-      <p class="note" role="status" data-testid="move-status">
-        {moveNote}
-      </p>
-      {moveError && (
-        <p class="error" role="alert" data-testid="move-error">
-          {moveError}
-        </p>
-      )}
-      <p id="move-hint" class="sr-only">
-        {t(lang, 'move.drag')}
-      </p>
+      {state.vendor?.kind !== 'restaurant' && moveStatus /* the table board has its own */}
       {state.error && !state.live && <p class="error">{t(lang, 'error.load', { detail: state.error })}</p>}
       {!state.loaded && <p>{t(lang, 'board.loading')}</p>}
       {state.loaded && state.vendor?.kind === 'restaurant' && <TableBoard api={api} lang={lang} state={state} />}
@@ -280,6 +196,7 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
               [t(lang, 'counts.departures'), 'count-departures', layout.counts.departures],
             ]}
           />
+          <Leaving lang={lang} bookings={leaving} onOpen={openFrom} />
           {layout.groups.length === 0 && <p>{t(lang, 'board.noTypes')}</p>}
           <div class="grid-scroll">
             <table
@@ -290,7 +207,7 @@ export function Board({ lang, session, onSignedOut }: { lang: Lang; session: Ses
                 if (e.key === 'Enter' && openFrom(e.target)) e.preventDefault();
                 else onGridKey(e);
               }}
-              onDragEnd={() => setDrag(undefined)}
+              onDragEnd={onDragEnd}
               onClick={(e) => openFrom(e.target)}
             >
               <thead>

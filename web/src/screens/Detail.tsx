@@ -155,6 +155,8 @@ export function Detail({
         setNote(t(lang, 'detail.cancelled'));
       }
       setBooking({ ...booking, ...next });
+      // The button pressed may be gone with the new status (Check out after a check-out).
+      returnFocus(() => heading.current);
       void readHistory(next.version, isLive);
     } catch (err) {
       setFailure(t(lang, 'detail.failed', { detail: describe(err) }));

@@ -11,8 +11,10 @@ import { formatDay, formatNumber, formatTime, t, type Lang } from '../i18n';
 import { useIntents } from '../offline/ui';
 import { BOARD_DAYS, LOOKBACK_DAYS, type BoardState } from '../store';
 import { layoutTables, type TableCell, type TableRow } from '../tables';
+import { movableSeating, tableMoveFailure, tableTargets } from '../table-moves';
 import type { Booking } from '../types';
 import { Detail } from './Detail';
+import { useUnitMove, type MoveWords } from './move';
 import { Counts, onGridKey, useBoardPanels, WalkInButton } from './grid';
 import { TableWalkIn } from './TableWalkIn';
 
@@ -27,7 +29,34 @@ function BarText({ booking, lang }: { booking: Booking; lang: Lang }) {
   );
 }
 
-function TableCells({ row, lang, zone, columns, first }: { row: TableRow; lang: Lang; zone: string; columns: number[]; first: boolean }) {
+const TABLE_MOVE: MoveWords = {
+  start: 'tables.move.start',
+  to: 'tables.move.to',
+  none: 'tables.move.none',
+  moving: 'tables.move.moving',
+  done: 'tables.move.done',
+  hint: 'tables.move.drag',
+  failure: tableMoveFailure,
+};
+
+/** Starts dragging a bar: what is dragged is the booking's id. */
+type DragStart = (e: DragEvent, bookingId: string) => void;
+
+function TableCells({
+  row,
+  lang,
+  zone,
+  columns,
+  first,
+  onDragStart,
+}: {
+  row: TableRow;
+  lang: Lang;
+  zone: string;
+  columns: number[];
+  first: boolean;
+  onDragStart: DragStart;
+}) {
   const table = row.unit.number;
   return (
     <>
@@ -40,6 +69,7 @@ function TableCells({ row, lang, zone, columns, first }: { row: TableRow; lang: 
         const { booking, span } = cell.bar;
         const end = columns[cell.col + span - 1] ?? cell.at;
         const when = span > 1 ? t(lang, 'board.cell.span', { from: time, to: formatTime(lang, end, zone) }) : time;
+        const canMove = movableSeating(booking);
         return (
           <td
             key={cell.at}
@@ -55,8 +85,16 @@ function TableCells({ row, lang, zone, columns, first }: { row: TableRow; lang: 
               status: statusText(lang, booking.status),
               channel: channelText(lang, booking.channel),
             })}
+            aria-describedby={canMove ? 'move-hint' : undefined}
           >
-            <div class={`bar status-${booking.status.toLowerCase()}`} data-testid={`booking-${booking.id}`} data-booking={booking.id} data-status={booking.status}>
+            <div
+              class={`bar status-${booking.status.toLowerCase()}`}
+              data-testid={`booking-${booking.id}`}
+              data-booking={booking.id}
+              data-status={booking.status}
+              draggable={canMove}
+              onDragStart={canMove ? (e) => onDragStart(e, booking.id) : undefined}
+            >
               <BarText booking={booking} lang={lang} />
             </div>
           </td>
@@ -109,6 +147,18 @@ export function TableBoard({ api, lang, state }: { api: Api; lang: Lang; state: 
     [state.resources, state.data, shown, zone, now],
   );
 
+  // Moving a seating to another table of its type: the board proposes, the server decides.
+  const targetsFor = (booking: Booking) =>
+    tableTargets(booking, [...state.data.units.values()], [...state.data.bookings.values()], state.resources, zone);
+  const { onMoveKey, onDragStart, onDragEnd, rowDrop, rowClass, status: moveStatus } = useUnitMove({
+    api,
+    lang,
+    words: TABLE_MOVE,
+    booking: (id) => state.data.bookings.get(id),
+    movable: movableSeating,
+    targetsFor,
+  });
+
   // "Choose another type" on a refused seating opens the walk-in again, prefilled (the room
   // board's own listener opens a booking's detail).
   useIntents(reopenWalkIn, () => {}, 'seating');
@@ -141,6 +191,7 @@ export function TableBoard({ api, lang, state }: { api: Api; lang: Lang; state: 
       <p class="note" role="status" data-testid="tables-note">
         {note}
       </p>
+      {moveStatus}
       {walkIn && (
         <TableWalkIn
           api={api}
@@ -175,9 +226,11 @@ export function TableBoard({ api, lang, state }: { api: Api; lang: Lang; state: 
           aria-label={t('en', 'tables.grid')}
           style={{ width: `calc(9rem + ${width} * 4.5rem)` }}
           onKeyDown={(e) => {
+            if (onMoveKey(e)) return;
             if (e.key === 'Enter' && openFrom(e.target)) e.preventDefault();
             else onGridKey(e);
           }}
+          onDragEnd={onDragEnd}
           onClick={(e) => openFrom(e.target)}
         >
           <caption class="visually-hidden">{formatDay(lang, shown, { weekday: 'long', day: 'numeric', month: 'long' })}</caption>
@@ -203,7 +256,7 @@ export function TableBoard({ api, lang, state }: { api: Api; lang: Lang; state: 
                 const first = firstRow;
                 firstRow = false;
                 return (
-                  <tr key={row.unit.id} data-testid={`unit-${row.unit.number}`}>
+                  <tr key={row.unit.id} data-testid={`unit-${row.unit.number}`} class={rowClass(row.unit.id)} {...rowDrop(row.unit.id)}>
                     <th scope="row">
                       {row.unit.number}
                       <span class="table-meta">
@@ -211,7 +264,7 @@ export function TableBoard({ api, lang, state }: { api: Api; lang: Lang; state: 
                       </span>
                       {row.unit.status === 'out_of_order' && shown === today && <span class="ooo"> ({t(lang, 'board.outOfOrder')})</span>}
                     </th>
-                    <TableCells row={row} lang={lang} zone={zone} columns={columns} first={first} />
+                    <TableCells row={row} lang={lang} zone={zone} columns={columns} first={first} onDragStart={onDragStart} />
                   </tr>
                 );
               })}
@@ -237,6 +290,9 @@ export function TableBoard({ api, lang, state }: { api: Api; lang: Lang; state: 
                           channel: channelText(lang, bar.booking.channel),
                         })}
                         style={{ gridColumn: `${bar.start + 1} / span ${bar.span}` }}
+                        draggable={movableSeating(bar.booking)}
+                        onDragStart={(e) => onDragStart(e, bar.booking.id)}
+                        aria-describedby={movableSeating(bar.booking) ? 'move-hint' : undefined}
                       >
                         <BarText booking={bar.booking} lang={lang} />
                       </div>

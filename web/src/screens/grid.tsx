@@ -80,7 +80,8 @@ export function useBoardPanels() {
     const id = bookingAt(el);
     if (!id) return false;
     setWalkIn(false);
-    setDetailFrom(el?.closest<HTMLElement>('[data-cell]') ?? undefined);
+    // Focus goes back to the cell (or the list's button) the detail was opened from.
+    setDetailFrom(el?.closest<HTMLElement>('[data-cell], button') ?? undefined);
     setDetail(id);
     return true;
   };
