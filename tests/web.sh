@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The desk web app: builds it (web/), runs its unit tests (vitest), starts a local gateway on a
 # free port that serves it at /desk/ next to the API, and drives it in Debian's Chromium through
-# playwright-core (web/e2e/). Installs Chromium when /usr/bin/chromium is missing. Needs the
+# playwright-core (web/e2e/). Installs Chromium (and its languages) when missing. Needs the
 # emulators (localstack/local.sh up). Screenshots go to web/e2e/artifacts/.
 #
 #   tests/web.sh [e2e/<file>.e2e.mjs ...]   only those browser tests (default: every e2e/*.e2e.mjs)
@@ -12,10 +12,11 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/reservations/target}"
 export npm_config_cache="${npm_config_cache:-$HOME/.cache/reservations/npm}"
 
-if [[ ! -x /usr/bin/chromium ]]; then
-  echo "web: /usr/bin/chromium is missing; installing Debian's chromium (apt-get install -y chromium)"
-  if [[ $(id -u) == 0 ]]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null
-  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
+# chromium-l10n: the browser's own languages, which date inputs are drawn in (the German tests).
+if [[ ! -x /usr/bin/chromium || ! -f /usr/lib/chromium/locales/de.pak ]]; then
+  echo "web: installing Debian's chromium and chromium-l10n (apt-get install -y chromium chromium-l10n)"
+  if [[ $(id -u) == 0 ]]; then apt-get update -qq && apt-get install -y -qq chromium chromium-l10n >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-l10n >/dev/null; fi
 fi
 command -v npm >/dev/null || { echo "web: npm is missing (install Node.js 20 or later)" >&2; exit 1; }
 

@@ -83,7 +83,9 @@ test('desk staff sign in and the board shows the rooms and the guest booking', a
 });
 
 test('the walk-in form in German: labelled, and a guest name is asked for before the review', async () => {
-  const page = await openPage();
+  // A German desk's browser, so the arrival date reads 08.12.2026 (walk-in-de.png), not 12/08/2026.
+  const german = await launchBrowser({ lang: 'de' });
+  const page = await open(german);
   await signIn(page, world.deskEmail);
   await page.getByRole('heading', { level: 1, name: 'Board' }).waitFor();
   await page.getByLabel('Language').selectOption('de');
@@ -94,6 +96,7 @@ test('the walk-in form in German: labelled, and a guest name is asked for before
   for (const label of ['Anreise', 'Nächte', 'Personen']) await form.getByLabel(label, { exact: true }).waitFor();
   await form.getByRole('radio', { name: /Double room: \d+ frei/ }).waitFor({ timeout: NEVER_MS });
   await assertAccessible(page, 'walk-in (de)');
+  await form.screenshot({ path: join(ARTIFACTS, 'walk-in-de.png') });
   await form.getByRole('button', { name: 'Weiter' }).click();
   await form.getByRole('heading', { name: /Schritt 2 von 3/ }).waitFor();
   await form.getByRole('button', { name: 'Weiter' }).click();
@@ -105,7 +108,7 @@ test('the walk-in form in German: labelled, and a guest name is asked for before
   await form.getByRole('button', { name: 'Schließen' }).click();
   await form.waitFor({ state: 'detached' });
   assert.deepEqual(page.problems, []);
-  await page.context().close();
+  await german.close();
 });
 
 /** What a keyboard user is on and hears during a move: the focused element and the live region. */

@@ -146,11 +146,16 @@ export function guestSeating(world, { date, time } = tonight(), token = world.gu
   });
 }
 
-/** Debian's Chromium with the flags this machine needs. */
-export async function launchBrowser() {
+/**
+ * Debian's Chromium with the flags this machine needs, its own language `lang`: date inputs are
+ * drawn in the browser's language (08.12.2026 in German), not the page's locale or `lang`, and
+ * Chromium on Linux takes it from LANGUAGE (with chromium-l10n; without it, 12/08/2026).
+ */
+export async function launchBrowser({ lang = 'en-GB' } = {}) {
   mkdirSync(ARTIFACTS, { recursive: true });
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    env: { ...process.env, LANGUAGE: lang.replace('-', '_') },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
