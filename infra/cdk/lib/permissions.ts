@@ -371,7 +371,7 @@ export const PERMISSIONS: Record<string, Grants> = {
       accounts: readWrite("reads the channel account (a disconnected channel is refused at once); puts what the channel sold a reservation for and each refused message under the channel's partition"),
       vendors: read("reads the vendor and its room types to quote the hold, and checks the type's version in the hold's transaction (ConditionCheckItem)"),
       bookings: readWrite('puts the hold (or reads the one the reservation id made), confirms, changes or cancels it if its status and version match'),
-      inventory: readWrite("takes, swaps or releases the counters in the booking's transaction (UpdateItem); a refused shard of a sharded type: queries the bucket's shards and rebalances them"),
+      inventory: readWrite("takes, swaps or releases the counters and the channel's night items in the booking's transaction (UpdateItem), checking the protection and, on a sharded type under a protection, each other shard's sold (ConditionCheckItem); a refused shard of a sharded type: queries the bucket's shards and rebalances them"),
       'booking-archive': read("refuses a reservation id whose booking was archived (its id must not be made twice): a condition in the hold's transaction (ConditionCheckItem)"),
     },
   },
@@ -382,7 +382,7 @@ export const PERMISSIONS: Record<string, Grants> = {
     tables: {
       accounts: read("reads the channel account (its vendor's manager only)"),
       vendors: read('reads the vendor (its time zone) and the room type'),
-      inventory: readWrite("reads the channel's night and protection items (BatchGetItem); sets the allotment and puts its release marker (ALLOTREL#<vendor>) with the type counter's change in one transaction (UpdateItem, PutItem, DeleteItem); a sharded type: queries and rebalances its shards"),
+      inventory: readWrite("reads the channel's night and protection items (BatchGetItem); sets the allotment of every night of the range and puts their release markers (ALLOTREL#<vendor>) with the type counter's changes in one transaction (UpdateItem, PutItem, DeleteItem), checking the protection and, on a sharded type under a protection, each other shard's sold (ConditionCheckItem); a sharded type: queries and rebalances its shards"),
     },
   },
   'allotment-list': {
