@@ -22,6 +22,8 @@ grep -q "Ctrl-C stops the gateway" "$out" || fail "no banner"
 grep -q "Gateway log: $log" "$out" || fail "the banner does not say where the gateway logs"
 grep -q "http://127.0.0.1:$port/desk/" "$out" || fail "the banner does not give the desk app's address"
 grep -q "housekeeping@hotel.demo.example" "$out" || fail "the banner does not give the housekeeping login"
+grep -qE "demo departures: ([1-9]|.*leave today already)" "$out" \
+  || fail "the demo data has no guests leaving today (localstack/demo-data.sh, demo-departures)"
 
 # Requests after the banner are logged to the file, not under the banner.
 curl -s -o /dev/null "http://127.0.0.1:$port/vendors?party_size=x"
