@@ -4,7 +4,8 @@
 use crate::domain::{FieldErrors, Invalid};
 use chrono::{Duration, NaiveDate};
 
-/// The most nights one allotment or protection request covers.
+/// The most nights a protection request or a listing covers (an allotment request covers fewer:
+/// `max_nights_per_request`).
 pub const MAX_ALLOTMENT_NIGHTS: i64 = 366;
 /// The longest release period, in days before the night.
 pub const MAX_RELEASE_DAYS: u32 = 365;
