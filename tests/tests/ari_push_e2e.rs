@@ -421,6 +421,7 @@ async fn a_burst_of_holds_and_a_cancel_is_pushed_once_per_night_signed_and_retri
         )
         .await;
     assert_eq!(pulled.status, StatusCode::OK, "{pulled:#?}");
+    assert_documented_ari(&pulled.body);
     let pulled = days_of(&pulled.body, &room);
     for night in nights {
         let night = night.to_string();
@@ -619,6 +620,7 @@ async fn a_burst_of_seatings_is_pushed_once_per_table_type_and_date_as_the_pull_
         .get(&format!("/channel/ari?from={date}&to={date}"), Some(&token))
         .await;
     assert_eq!(pulled.status, StatusCode::OK, "{pulled:#?}");
+    assert_documented_ari(&pulled.body);
     assert_eq!(pulled.body["room_types"], json!([]));
     let pulled = seating_days_of(&pulled.body, &table);
     assert_eq!(pushed, pulled, "one update for {date}, equal to the pull");
@@ -658,4 +660,28 @@ fn seating_days_of(ari: &Value, table: &str) -> Vec<Value> {
         .filter(|t| t["inv_type_code"] == table)
         .flat_map(|t| t["days"].as_array().cloned().unwrap_or_default())
         .collect()
+}
+
+/// `body` is what the OpenAPI document's `Ari` schema allows.
+#[track_caller]
+fn assert_documented_ari(body: &Value) {
+    let document: Value =
+        serde_json::from_str(include_str!("../../shared/api/openapi.json")).expect("openapi.json");
+    let schema = json!({"$ref": "#/components/schemas/Ari", "components": document["components"]});
+    let validator = jsonschema::draft202012::options()
+        .build(&schema)
+        .expect("the Ari schema compiles");
+    let errors: Vec<String> = validator.iter_errors(body).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?} in {body:#}");
+}
+
+#[test]
+fn the_documented_pull_examples_are_valid_answers() {
+    let document: Value =
+        serde_json::from_str(include_str!("../../shared/api/openapi.json")).expect("openapi.json");
+    let examples = &document["paths"]["/channel/ari"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["examples"];
+    for name in ["two_nights", "restaurant"] {
+        assert_documented_ari(&examples[name]["value"]);
+    }
 }
