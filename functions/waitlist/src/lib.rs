@@ -5,11 +5,11 @@
 //! guest hears of it through the notifier (`WaitlistOffered`). An offer's own booking confirmed
 //! or ended settles its entry first. Latest wins per booking: an older fact arriving late
 //! describes units already handled.
-use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use shared::ari_push::allotted::{ALLOTMENT_CHANGED, AllotmentFact};
 use shared::channels::events::CHANNELS_SOURCE;
 use shared::events::{Event, ReceivedEvent};
-use shared::inbox::{Consumer, Effect, Inbox, Ledger, Order, Redelivery};
+use shared::inbox::{Consumer, Effect, Inbox, Ledger, Order, Redelivery, SideFact};
 use shared::payments::PaymentGateway;
 use shared::store::{ArchiveIndex, BookingStore, ResourceStore, VendorStore};
 use shared::waitlist::{
@@ -77,21 +77,20 @@ where
     }
 }
 
-/// An `AllotmentChanged` message's fact, if it is one.
-fn allotment_fact(message: &SqsMessage) -> Option<anyhow::Result<AllotmentFact>> {
-    let received: ReceivedEvent = serde_json::from_str(message.body.as_deref()?).ok()?;
-    (received.source == CHANNELS_SOURCE && received.detail_type == ALLOTMENT_CHANGED)
-        .then(|| serde_json::from_value(received.detail).map_err(anyhow::Error::from))
-}
+/// The facts beside the inbox's: a channel's allotment changed.
+pub const ALLOTMENTS: SideFact = SideFact {
+    source: CHANNELS_SOURCE,
+    detail_type: ALLOTMENT_CHANGED,
+};
 
 /// A batch as the Lambda gets it. An allotment's fact is no booking's or vendor's `Event` and
-/// has no version for the ledger, so it is offered here, the rest through the inbox. Offering
-/// it again is harmless: each offer is a real hold, keyed by its entry, so a repeat can only
-/// hold units that are free.
+/// has no version for the ledger, so it is offered beside the inbox. Offering it again is
+/// harmless: each offer is a real hold, keyed by its entry, so a repeat can only hold units
+/// that are free.
 pub async fn handle<S, A, P, W>(
     inbox: &Inbox<impl Ledger, impl Redelivery>,
     offers: &Offers<S, A, P, W>,
-    mut batch: SqsEvent,
+    batch: SqsEvent,
 ) -> SqsBatchResponse
 where
     S: VendorStore + ResourceStore + BookingStore,
@@ -99,34 +98,18 @@ where
     P: PaymentGateway,
     W: WaitlistStore,
 {
-    let mut failed = Vec::new();
-    let mut rest = Vec::new();
-    for message in std::mem::take(&mut batch.records) {
-        let Some(fact) = allotment_fact(&message) else {
-            rest.push(message);
-            continue;
-        };
-        let offered = match fact {
-            Ok(fact) => match freed_by_allotment(&fact) {
-                Some(freed) => offers.offer(freed, &fact.event_id).await,
-                None => Ok(()),
+    CONSUMER
+        .consume_beside(
+            inbox,
+            offers,
+            batch,
+            ALLOTMENTS,
+            |fact: AllotmentFact| async move {
+                match freed_by_allotment(&fact) {
+                    Some(freed) => offers.offer(freed, &fact.event_id).await,
+                    None => Ok(()),
+                }
             },
-            Err(error) => Err(error),
-        };
-        if let Err(error) = offered {
-            let id = message.message_id.clone().unwrap_or_default();
-            tracing::warn!(consumer = CONSUMER.name, message_id = %id, error = format!("{error:#}"), "allotment fact not offered; delivered again");
-            failed.push(id);
-        }
-    }
-    batch.records = rest;
-    let mut response = if batch.records.is_empty() {
-        SqsBatchResponse::default()
-    } else {
-        CONSUMER.consume(inbox, offers, batch).await
-    };
-    response
-        .batch_item_failures
-        .extend(shared::inbox::failed_messages(failed).batch_item_failures);
-    response
+        )
+        .await
 }

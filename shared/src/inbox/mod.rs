@@ -30,6 +30,7 @@ use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMe
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use chrono::{DateTime, Duration, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::future::Future;
@@ -443,6 +444,70 @@ impl Consumer {
     fn waits_for_predecessor(&self, entry: &LedgerEntry, applied: Option<u64>) -> bool {
         let next = applied.map_or(1, |a| a.saturating_add(1));
         self.order == Order::InOrder && entry.version > next
+    }
+}
+
+/// A fact on the bus that is no booking's or vendor's `Event` (a channel's allotment, say), by
+/// its source and detail-type.
+#[derive(Debug, Clone, Copy)]
+pub struct SideFact {
+    pub source: &'static str,
+    pub detail_type: &'static str,
+}
+
+impl SideFact {
+    /// The message's fact as `T`, if it is of this kind.
+    fn read<T: DeserializeOwned>(&self, message: &SqsMessage) -> Option<anyhow::Result<T>> {
+        let received: ReceivedEvent = serde_json::from_str(message.body.as_deref()?).ok()?;
+        (received.source == self.source && received.detail_type == self.detail_type)
+            .then(|| serde_json::from_value(received.detail).map_err(anyhow::Error::from))
+    }
+}
+
+impl Consumer {
+    /// `consume` for a consumer that also takes `side` facts: those messages are applied by
+    /// `apply`, one by one, without the ledger (such a fact has no version), so `apply` must
+    /// tolerate a repeat; the rest go through the inbox. Failures of either come back.
+    pub async fn consume_beside<T, F, Fut>(
+        &self,
+        inbox: &Inbox<impl Ledger, impl Redelivery>,
+        effect: &impl Effect,
+        mut batch: SqsEvent,
+        side: SideFact,
+        apply: F,
+    ) -> SqsBatchResponse
+    where
+        T: DeserializeOwned,
+        F: Fn(T) -> Fut,
+        Fut: Future<Output = anyhow::Result<()>>,
+    {
+        let mut failed = Vec::new();
+        let mut rest = Vec::new();
+        for message in std::mem::take(&mut batch.records) {
+            let Some(fact) = side.read::<T>(&message) else {
+                rest.push(message);
+                continue;
+            };
+            let applied = match fact {
+                Ok(fact) => apply(fact).await,
+                Err(error) => Err(error.context("reading the fact")),
+            };
+            if let Err(error) = applied {
+                let id = message.message_id.clone().unwrap_or_default();
+                tracing::warn!(consumer = self.name, message_id = %id, detail_type = side.detail_type, error = format!("{error:#}"), "fact not applied; delivered again");
+                failed.push(id);
+            }
+        }
+        batch.records = rest;
+        let mut response = if batch.records.is_empty() {
+            SqsBatchResponse::default()
+        } else {
+            self.consume(inbox, effect, batch).await
+        };
+        response
+            .batch_item_failures
+            .extend(failed_messages(failed).batch_item_failures);
+        response
     }
 }
 
