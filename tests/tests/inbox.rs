@@ -1,13 +1,15 @@
 //! The consumers' inbox against the real ledger table (DynamoDB Local): duplicates and stale facts
 //! have no second effect, facts are applied in version order (a later one waits for an earlier
 //! one, sent again rather than failed, within a budget of its own), a failing message is the only
-//! one reported, a copy in flight waits and a crashed claimant's lease lapses.
+//! one reported, a copy in flight waits and a crashed claimant's lease lapses; facts that are no
+//! `Event` are applied beside it.
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use serde_json::Value;
+use shared::ari_push::allotted::AllotmentFact;
 use shared::events::{Event, ReceivedEvent};
 use shared::inbox::{
     Claimed, Consumer, DynamoLedger, Effect, Inbox, Ledger, LedgerEntry, Order, Redelivery,
-    WAIT_ATTRIBUTE, WaitState, Waiting,
+    SideFact, WAIT_ATTRIBUTE, WaitState, Waiting,
 };
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -549,4 +551,62 @@ async fn a_waiting_fact_is_applied_right_after_its_predecessor_by_whoever_applie
         ok()
     );
     assert_eq!(probe.applied().len(), 3);
+}
+
+/// The sample `AllotmentChanged` with `allot`, as an SQS message body.
+fn allotment(allot: i64) -> Value {
+    let path = format!(
+        "{}/../events/samples/AllotmentChanged.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut envelope: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    envelope["id"] = Value::String(Uuid::new_v4().to_string());
+    envelope["detail"]["allot"] = allot.into();
+    envelope
+}
+
+#[tokio::test]
+async fn side_facts_are_applied_beside_the_inbox_and_each_failure_is_reported_alone() {
+    let (consumer, probe, booking) = (
+        consumer(Order::LatestWins),
+        Probe::default(),
+        Booking::new(),
+    );
+    let held = booking.fact("BookingHeld", 1);
+    let (good, failing) = (allotment(3).to_string(), allotment(9).to_string());
+    let mut unreadable = allotment(3);
+    unreadable["detail"]["night"] = "not a date".into();
+    let unreadable = unreadable.to_string();
+    let inbox = Inbox {
+        ledger: ledger().await,
+        redelivery: Waits::default(),
+        waiting: Waiting::default(),
+    };
+    let side = SideFact {
+        source: "reservations.channels",
+        detail_type: "AllotmentChanged",
+    };
+    let seen = Mutex::new(Vec::new());
+    let (event, ids) = batch(&[&good, &held, &failing, &unreadable], None);
+
+    let response = consumer
+        .consume_beside(&inbox, &probe, event, side, |fact: AllotmentFact| {
+            let seen = &seen;
+            async move {
+                anyhow::ensure!(fact.allot != Some(9), "the downstream service is down");
+                seen.lock().unwrap().push(fact.allot);
+                Ok(())
+            }
+        })
+        .await;
+
+    let failed: Vec<usize> = response
+        .batch_item_failures
+        .iter()
+        .filter_map(|f| ids.iter().position(|id| *id == f.item_identifier))
+        .collect();
+    assert_eq!(failed, [2, 3]);
+    assert_eq!(*seen.lock().unwrap(), [Some(3)]);
+    assert_eq!(probe.applied(), [("BookingHeld".to_owned(), 1)]);
 }
