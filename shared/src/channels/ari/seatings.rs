@@ -54,7 +54,7 @@ fn clock<S: Serializer>(time: &NaiveTime, serializer: S) -> Result<S::Ok, S::Err
 
 /// The seatings of `table` that start on `date` in the vendor's zone, in time order: one per
 /// slot of the grid, less the times the clocks skip that day.
-pub fn seatings_on(vendor: &Vendor, table: &Resource, date: NaiveDate) -> Vec<Seating> {
+fn seatings_on(vendor: &Vendor, table: &Resource, date: NaiveDate) -> Vec<Seating> {
     let grid = table.seating_grid();
     (0..MINUTES_PER_DAY)
         .step_by(usize::from(grid.slot_minutes()))
