@@ -56,7 +56,7 @@ impl AllotmentStore for DynamoStore {
                 let night = states.get(key).copied().unwrap_or_default();
                 let protect = protects.get(key).copied().unwrap_or(0);
                 match self
-                    .plan_night(resource, channel, *key, night, protect, allotment, today)
+                    .plan_night(resource, channel, *key, (night, protect), allotment, today)
                     .await?
                 {
                     NightWrite::Nothing => {}
@@ -111,13 +111,13 @@ impl AllotmentStore for DynamoStore {
                     crate::store::jittered_pause(attempt).await;
                 }
                 Err(BookingWriteError::SoldOut(buckets)) => {
+                    let first = buckets.first().copied();
                     let found = changes
                         .counters
                         .iter()
                         .zip(&protects)
-                        .find(|(c, _)| buckets.contains(&c.bucket));
-                    let (Some((change, protect)), Some(Bucket::Night(night))) =
-                        (found, buckets.first().copied())
+                        .find(|(c, _)| Some(c.bucket) == first);
+                    let (Some((change, protect)), Some(Bucket::Night(night))) = (found, first)
                     else {
                         return Err(anyhow::anyhow!("a refused bucket not in the write").into());
                     };
@@ -189,14 +189,12 @@ enum NightWrite {
 
 impl DynamoStore {
     /// One night of an allotment request, from the channel item and protection as read.
-    #[allow(clippy::too_many_arguments)]
     async fn plan_night(
         &self,
         resource: &Resource,
         channel: ChannelId,
         key: NightKey,
-        night: ChannelNight,
-        protect: u32,
+        (night, protect): (ChannelNight, u32),
         allotment: Allotment,
         today: NaiveDate,
     ) -> anyhow::Result<NightWrite> {
