@@ -7,13 +7,13 @@ use super::{Entry, EntryStatus, MAX_TRIED, WaitlistStore};
 use crate::ari_push::allotted::AllotmentFact;
 use crate::config::{self, ConfigError};
 use crate::deposits::{self, DepositError};
-use crate::domain::booking::{Booking, BookingStatus, Channel};
+use crate::domain::booking::{Booking, BookingStatus, BookingTime, Channel};
 use crate::domain::ids::{ResourceId, VendorId};
 use crate::engine::{self, Creator, Held, HoldError, HoldRequest, NewHold};
 use crate::events::{BookingEvent, Event, VendorEvent};
 use crate::payments::PaymentGateway;
 use crate::store::{ArchiveIndex, BookingStore, ResourceStore, VendorStore};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// How long an offer's hold lasts, from `OFFER_HOLD_SECONDS` (default 600: ten minutes).
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +35,25 @@ pub struct Freed {
     pub vendor: VendorId,
     pub resource: ResourceId,
     pub units: u32,
+    /// The one night they were freed on, when the fact is one night's (an allotment's): only
+    /// stays that include it are tried. `None`: every waiting entry of the type is.
+    pub night: Option<NaiveDate>,
+}
+
+impl Freed {
+    fn may_fit(&self, entry: &Entry) -> bool {
+        match (self.night, entry.time) {
+            (None, _) => true,
+            (
+                Some(night),
+                BookingTime::Stay {
+                    check_in,
+                    check_out,
+                },
+            ) => check_in <= night && night < check_out,
+            (Some(_), BookingTime::Seating { .. }) => false,
+        }
+    }
 }
 
 /// The units a fact frees, if it frees any: a booking cancelled, expired or marked a no-show, a
@@ -49,6 +68,7 @@ pub fn freed_by(event: &Event) -> Option<Freed> {
                 vendor: detail.vendor_id,
                 resource,
                 units,
+                night: None,
             };
             match fact {
                 BookingEvent::Cancelled(_) | BookingEvent::Expired(_) | BookingEvent::NoShow(_) => {
@@ -77,6 +97,7 @@ pub fn freed_by(event: &Event) -> Option<Freed> {
             vendor: block.vendor_id,
             resource: block.resource_id,
             units: 1,
+            night: None,
         }),
         Event::Vendor(_) => None,
     }
@@ -86,13 +107,14 @@ pub fn freed_by(event: &Event) -> Option<Freed> {
 /// allotment released (by the night audit, or by the channel's own booking of a due night) or
 /// removed, or an allotment lowered. Setting or raising one takes units; the protection only
 /// keeps channels away, our app's holds never read it, so lowering it frees nothing here. The
-/// fact is one night's: a waiting stay of several nights is held only once every night fits,
-/// which the hold's counters decide.
+/// fact is one night's: only stays that include that night are tried, and one of several nights
+/// is held only once every night fits, which the hold's counters decide.
 pub fn freed_by_allotment(fact: &AllotmentFact) -> Option<Freed> {
     (fact.channel_id.is_some() && fact.returned > 0).then_some(Freed {
         vendor: fact.vendor_id,
         resource: fact.resource_id,
         units: fact.returned,
+        night: Some(fact.night),
     })
 }
 
@@ -125,7 +147,7 @@ pub async fn offer_freed(
         if left == 0 {
             break;
         }
-        if entry.arrives_at <= now {
+        if entry.arrives_at <= now || !freed.may_fit(&entry) {
             continue;
         }
         if let Some(made) = offer(store, archive, payments, waitlist, settings, entry, now).await? {

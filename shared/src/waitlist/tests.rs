@@ -358,7 +358,8 @@ async fn facts_that_free_units_are_told_from_those_that_do_not() {
         Some(Freed {
             vendor: world.hotel.id,
             resource: world.room.id,
-            units: 1
+            units: 1,
+            night: None,
         })
     );
 }
@@ -528,4 +529,50 @@ async fn a_stay_waiting_for_two_nights_is_offered_only_once_both_are_free() {
     assert_eq!(offered.len(), 1);
     assert_eq!(offered[0].entry.id, waiting.id);
     assert_eq!((world.sold("2027-03-20"), world.sold("2027-03-21")), (1, 1));
+}
+
+#[tokio::test]
+async fn units_freed_on_one_night_go_to_a_stay_that_includes_it_not_to_an_older_one_elsewhere() {
+    let world = World::new(1).await;
+    let elsewhere = world
+        .book(UserId::generate(), 1, stay("2027-03-25", "2027-03-26"))
+        .await
+        .unwrap();
+    let that_night = world
+        .book(UserId::generate(), 1, stay("2027-03-20", "2027-03-21"))
+        .await
+        .unwrap();
+    let older = world
+        .join(UserId::generate(), 1, stay("2027-03-25", "2027-03-26"))
+        .await
+        .unwrap();
+    let newer = world
+        .join(UserId::generate(), 1, stay("2027-03-20", "2027-03-21"))
+        .await
+        .unwrap();
+    // Both rooms free; only the 20th's is this fact's (an allotment released that night).
+    world.cancel(&elsewhere).await;
+    world.cancel(&that_night).await;
+    let freed = Freed {
+        vendor: world.hotel.id,
+        resource: world.room.id,
+        units: 1,
+        night: Some("2027-03-20".parse().unwrap()),
+    };
+
+    let offered = offer_freed(
+        &world.store,
+        &world.store,
+        &Stripe,
+        &world.waitlist,
+        &SETTINGS,
+        freed,
+        now(),
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(offered.len(), 1);
+    assert_eq!(offered[0].entry.id, newer.id);
+    assert_eq!(world.status(&older).await, EntryStatus::Waiting);
 }
