@@ -69,21 +69,17 @@ async fn local_receiver(
 
 #[tokio::test]
 async fn over_http_a_500_is_retried_and_the_signature_verifies_at_the_receiver() {
-    let (url, got) = local_receiver(vec![500]).await;
     let webhook = deliver::HttpWebhook::new().unwrap();
     let secret = sign::signing_secret(&key(), "c1", now());
     let body = br#"{"hotel_code":"x"}"#;
-    let outcome = deliver::deliver(
-        &webhook,
-        FAST,
-        &url,
-        std::slice::from_ref(&secret),
-        body,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(outcome, Delivered::Accepted { attempts: 2 });
+    let send = async |url: &str| {
+        let secrets = std::slice::from_ref(&secret);
+        deliver::deliver(&webhook, FAST, url, secrets, body, Utc::now())
+            .await
+            .unwrap()
+    };
+    let (url, got) = local_receiver(vec![500]).await;
+    assert_eq!(send(&url).await, Delivered::Accepted { attempts: 2 });
     let got = got.lock().unwrap().clone();
     assert_eq!(got.len(), 2);
     for (signature, received) in &got {
@@ -92,17 +88,7 @@ async fn over_http_a_500_is_retried_and_the_signature_verifies_at_the_receiver()
     }
 
     let (url, got) = local_receiver(vec![400]).await;
-    let outcome = deliver::deliver(
-        &webhook,
-        FAST,
-        &url,
-        std::slice::from_ref(&secret),
-        body,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(outcome, Delivered::Rejected { status: 400 });
+    assert_eq!(send(&url).await, Delivered::Rejected { status: 400 });
     assert_eq!(got.lock().unwrap().len(), 1);
 }
 
