@@ -4,7 +4,6 @@ use super::dynamo::{DynamoStore, s};
 use super::memory::MemoryStore;
 use crate::domain::booking::Booking;
 use crate::domain::ids::VendorId;
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use std::future::Future;
 
@@ -29,39 +28,20 @@ impl ArrivingBookings for DynamoStore {
         // out and `<from>#` bounds `from` in.
         let lower = format!("{}#", from.format(POSITION_TIME));
         let upper = format!("{}#", to.format(POSITION_TIME));
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.tables.bookings)
-                .index_name("gsi2")
-                .key_condition_expression("gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to")
-                .expression_attribute_values(":pk", s(format!("VENDOR#{vendor}")))
-                .expression_attribute_values(":from", s(lower.clone()))
-                .expression_attribute_values(":to", s(upper.clone()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .context("Query gsi2 by arrival")?;
-            for item in output.items.unwrap_or_default() {
-                let key = item.get("pk").and_then(|v| v.as_s().ok()).cloned();
-                match super::booking_item::decode(item) {
-                    Ok(booking) if booking.arrival_at < to => found.push(booking),
-                    Ok(_) => {}
-                    // Only the key: a deserialisation error may quote the item's values.
-                    Err(_) => tracing::error!(
-                        key = key.as_deref().unwrap_or("?"),
-                        "an unreadable booking item in gsi2 was skipped"
-                    ),
-                }
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(found);
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.tables.bookings)
+            .index_name("gsi2")
+            .key_condition_expression("gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(format!("VENDOR#{vendor}")))
+            .expression_attribute_values(":from", s(lower))
+            .expression_attribute_values(":to", s(upper));
+        let mut found = self
+            .queried_bookings(query, "gsi2 by arrival", None)
+            .await?;
+        found.retain(|booking| booking.arrival_at < to);
+        Ok(found)
     }
 }
 

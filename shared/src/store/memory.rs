@@ -82,15 +82,8 @@ impl MemoryStore {
             .iter()
             .filter(|c| c.take && state.occupancy.contains_key(&(c.vendor, c.unit, c.bucket)))
             .collect();
-        if let Some(first) = taken.first() {
-            return Err(BookingWriteError::UnitTaken {
-                unit: first.unit,
-                buckets: taken
-                    .iter()
-                    .filter(|c| c.unit == first.unit)
-                    .map(|c| c.bucket)
-                    .collect(),
-            });
+        if let Some(refused) = BookingWriteError::unit_taken(&taken) {
+            return Err(refused);
         }
         let wrongly_freed = changes.occupancy.iter().any(|c| {
             !c.take && state.occupancy.get(&(c.vendor, c.unit, c.bucket)) != Some(&c.occupant)

@@ -4,6 +4,7 @@ use crate::domain::booking::{Booking, BookingStatus};
 use crate::domain::ids::VendorId;
 use crate::store::dynamo::{DynamoStore, s};
 use anyhow::Context;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use std::future::Future;
 
 /// Whose bookings to list.
@@ -102,31 +103,48 @@ impl DynamoStore {
         Ok(found)
     }
 
-    /// Up to `limit` bookings of one gsi3 partition changed before `before`, oldest first. An
-    /// item that is not a readable booking is logged (by key) and passed over, so it cannot
-    /// stop every later sweep.
+    /// Up to `limit` bookings of one gsi3 partition changed before `before`, oldest first.
     async fn swept_in(
         &self,
         partition: String,
         before: &str,
         limit: usize,
     ) -> anyhow::Result<Vec<Booking>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.tables.bookings)
+            .index_name("gsi3")
+            .key_condition_expression("gsi3pk = :pk AND gsi3sk < :before")
+            .expression_attribute_values(":pk", s(partition.clone()))
+            .expression_attribute_values(":before", s(before));
+        self.queried_bookings(query, &format!("gsi3 {partition}"), Some(limit))
+            .await
+    }
+
+    /// The bookings a Query of the bookings table finds, page after page, at most `limit`. An
+    /// item that is not a readable booking is logged (by key) and passed over, so it cannot
+    /// stop every later read.
+    pub(in crate::store) async fn queried_bookings(
+        &self,
+        query: QueryFluentBuilder,
+        what: &str,
+        limit: Option<usize>,
+    ) -> anyhow::Result<Vec<Booking>> {
         let mut found = Vec::new();
         let mut start = None;
         loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.tables.bookings)
-                .index_name("gsi3")
-                .key_condition_expression("gsi3pk = :pk AND gsi3sk < :before")
-                .expression_attribute_values(":pk", s(partition.clone()))
-                .expression_attribute_values(":before", s(before))
-                .limit(i32::try_from(limit - found.len()).unwrap_or(i32::MAX))
+            let page = match limit {
+                Some(limit) => query
+                    .clone()
+                    .limit(i32::try_from(limit.saturating_sub(found.len())).unwrap_or(i32::MAX)),
+                None => query.clone(),
+            };
+            let output = page
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .context("Query gsi3")?;
+                .with_context(|| format!("Query {what}"))?;
             for item in output.items.unwrap_or_default() {
                 let key = item.get("pk").and_then(|v| v.as_s().ok()).cloned();
                 match crate::store::booking_item::decode(item) {
@@ -134,13 +152,13 @@ impl DynamoStore {
                     // Only the key: a deserialisation error may quote the item's values.
                     Err(_) => tracing::error!(
                         key = key.as_deref().unwrap_or("?"),
-                        index = %partition,
-                        "an unreadable booking item in gsi3 was skipped"
+                        index = %what,
+                        "an unreadable booking item was skipped"
                     ),
                 }
             }
             start = output.last_evaluated_key;
-            if start.is_none() || found.len() >= limit {
+            if start.is_none() || limit.is_some_and(|limit| found.len() >= limit) {
                 return Ok(found);
             }
         }

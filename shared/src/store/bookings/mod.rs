@@ -131,6 +131,22 @@ impl From<WriteError> for BookingWriteError {
     }
 }
 
+impl BookingWriteError {
+    /// The refusal of a write whose `taken` units were occupied already: the first unit, with
+    /// its buckets. `None` when nothing was.
+    pub(in crate::store) fn unit_taken(taken: &[&OccupancyChange]) -> Option<Self> {
+        let first = taken.first()?;
+        Some(Self::UnitTaken {
+            unit: first.unit,
+            buckets: taken
+                .iter()
+                .filter(|c| c.unit == first.unit)
+                .map(|c| c.bucket)
+                .collect(),
+        })
+    }
+}
+
 /// What a new hold was worked out from, possibly a cached copy: its type at one version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HoldBasis {

@@ -335,17 +335,9 @@ impl DynamoStore {
             .filter(|(i, c)| c.take && outcome.failed(occupancy_from + i))
             .map(|(_, c)| c)
             .collect();
-        Ok(Attempt::Done(match taken.first() {
-            Some(first) => Err(BookingWriteError::UnitTaken {
-                unit: first.unit,
-                buckets: taken
-                    .iter()
-                    .filter(|c| c.unit == first.unit)
-                    .map(|c| c.bucket)
-                    .collect(),
-            }),
-            None => Err(unexplained("a booking write", codes).into()),
-        }))
+        let refused = BookingWriteError::unit_taken(&taken)
+            .unwrap_or_else(|| unexplained("a booking write", codes).into());
+        Ok(Attempt::Done(Err(refused)))
     }
 }
 
