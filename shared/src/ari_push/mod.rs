@@ -7,12 +7,12 @@
 //! and night or date.
 pub mod allotted;
 pub mod deliver;
+#[cfg(test)]
+mod delivery_tests;
 pub mod dynamo;
 pub mod key;
 pub mod marks;
 pub mod sign;
-#[cfg(test)]
-mod delivery_tests;
 #[cfg(test)]
 mod tests;
 
