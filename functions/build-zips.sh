@@ -83,22 +83,9 @@ export PATH="$VENV/bin:$PATH"
 echo "$(cargo lambda --version); zig $(python3 -m ziglang version)"
 rustup target list --installed | grep -qx "$ARM" || rustup target add "$ARM"
 
-# A function declares only crates its sources name (the template once gave every function ten).
-# Not exact (a crate used only through a macro's expansion would be missed), but none is today.
 echo
 echo "Unused dependency check over ${#names[@]} functions"
-python3 - "${names[@]}" <<'PY'
-import pathlib, re, sys, tomllib
-unused = []
-for name in sys.argv[1:]:
-    crate = pathlib.Path("functions") / name
-    deps = tomllib.loads((crate / "Cargo.toml").read_text()).get("dependencies", {})
-    src = "".join(f.read_text() for f in (crate / "src").rglob("*.rs"))
-    unused += [f"{name}: {d}" for d in deps if not re.search(rf"\b{d.replace('-', '_')}\b", src)]
-if unused:
-    sys.exit("FAIL: dependencies the sources never name:\n  " + "\n  ".join(unused))
-print("ok: every dependency of a function is named in its sources")
-PY
+functions/unused-deps.py "${names[@]}"
 
 # rustls only: no function may link OpenSSL (provided.al2023 has no libssl we could rely on).
 echo

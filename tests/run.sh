@@ -24,6 +24,9 @@ cargo fmt --all -- --check
 step "OpenAPI document"
 tests/check-openapi.sh
 
+step "function dependencies (each one named in its sources)"
+functions/unused-deps.py
+
 step "CDK app (offline synth and assertions, no Rust build)"
 infra/cdk/test.sh
 
